@@ -1,0 +1,61 @@
+/*
+ * intake - the FastCGI pool, or one plain CGI request, or a config check.
+ *
+ *   intake -c FILE        run the supervised worker pool (foreground)
+ *   intake -c FILE -t     check FILE and exit
+ *   intake --keys         list every configuration key
+ *   (CGI environment)     answer one request; config from INTAKE_CONFIG
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "intake/config.h"
+#include "intake/pool.h"
+
+#define DEFAULT_CONFIG	"/etc/intake/intake.conf"
+
+static void
+usage(void)
+{
+	fputs("usage: intake -c config [-t]\n"
+	    "       intake --keys\n"
+	    "       (as CGI: GATEWAY_INTERFACE set, config from INTAKE_CONFIG)\n", stderr);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char		*config = NULL, *env;
+	const char *const	*k;
+	int			 ch, test = 0;
+
+	if (argc == 2 && strcmp(argv[1], "--keys") == 0) {
+		for (k = intake_config_keys(); *k != NULL; k++)
+			puts(*k);
+		return 0;
+	}
+	if (argc == 1 && getenv("GATEWAY_INTERFACE") != NULL) {
+		env = getenv("INTAKE_CONFIG");
+		return intake_cgi_run(env != NULL && *env != '\0' ? env : DEFAULT_CONFIG);
+	}
+	while ((ch = getopt(argc, argv, "c:t")) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (optind != argc || config == NULL) {
+		usage();
+		return 2;
+	}
+	return test ? intake_config_check(config) : intake_pool_run(config);
+}

@@ -1,0 +1,35 @@
+/*
+ * backend.h - what a cache backend provides (lib-private).
+ *
+ * cache.c composes keys and picks the backend; a backend only stores
+ * opaque values under opaque keys of at most INTAKE_CACHE_KEY_MAX bytes.
+ * A network backend (Redis) will set leaves_process and have its values
+ * encrypted by cache.c.
+ */
+#ifndef INTAKE_CACHE_BACKEND_H
+#define INTAKE_CACHE_BACKEND_H
+
+#include "intake/cache.h"
+
+struct intake_cache_backend {
+	const char	*name;
+	bool		 leaves_process;
+	enum intake_err	(*open)(const struct intake_config *, bool fresh, void **state);
+	enum intake_err	(*child_init)(void *state);
+	void		(*close)(void *state);
+	enum intake_err	(*get)(void *state, const char *key, void *val, size_t cap,
+			    size_t *len, bool *hit);
+	enum intake_err	(*set)(void *state, const char *key, const void *val, size_t len,
+			    int64_t expires_ms);
+	enum intake_err	(*del)(void *state, const char *key, const void *if_val,
+			    size_t if_len);
+	enum intake_err	(*lease)(void *state, const char *key, int64_t lease_ms,
+			    bool *leader);
+	enum intake_err	(*release)(void *state, const char *key);
+	enum intake_err	(*wait)(void *state, const char *key, int64_t timeout_ms);
+	void		(*reap)(void *state, pid_t pid);
+};
+
+extern const struct intake_cache_backend intake_cache_shm;
+
+#endif

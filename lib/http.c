@@ -1,0 +1,300 @@
+/*
+ * http.c - libcurl with every option in one place (see http.h).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "intake/http.h"
+#include "intake/log.h"
+#include "intake/str.h"
+
+struct intake_http {
+	CURL				*curl;
+	const struct intake_config	*cfg;
+	char				 connect_to[INTAKE_URL_MAX * 2];
+};
+
+/* Set one option; a failure is logged with the option's name. */
+#define SETOPT(h, opt, val)						\
+	do {								\
+		CURLcode rc_ = curl_easy_setopt((h)->curl, opt, val);	\
+		if (rc_ != CURLE_OK) {					\
+			intake_log_err("http: curl_easy_setopt(%s): %s",	\
+			    #opt, curl_easy_strerror(rc_));		\
+			err = INTAKE_ESYS;				\
+			goto out;					\
+		}							\
+	} while (0)
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *user)
+{
+	struct intake_http_resp	*r = user;
+	size_t			 n = size * nmemb;
+
+	if (intake_buf_add(&r->body, ptr, n) != INTAKE_OK)
+		return 0;	/* aborts the transfer: CURLE_WRITE_ERROR */
+	return n;
+}
+
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *user)
+{
+	struct intake_http_resp	*r = user;
+	size_t			 n = size * nmemb, vlen;
+	const char		*v;
+	long long		 secs;
+
+	if (n > 13 && strncasecmp(ptr, "Content-Type:", 13) == 0) {
+		for (v = ptr + 13; v < ptr + n && (*v == ' ' || *v == '\t'); v++)
+			;
+		vlen = (size_t)(ptr + n - v);
+		while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
+			vlen--;
+		if (vlen >= sizeof(r->content_type))
+			vlen = sizeof(r->content_type) - 1;
+		memcpy(r->content_type, v, vlen);
+		r->content_type[vlen] = '\0';
+	} else if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
+		for (v = ptr + 12; v < ptr + n && (*v == ' ' || *v == '\t'); v++)
+			;
+		vlen = (size_t)(ptr + n - v);
+		while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
+			vlen--;
+		/* Only the delta-seconds form; an HTTP date is ignored. */
+		if (intake_parse_intn(v, vlen, 0, 86400, &secs) == INTAKE_OK)
+			r->retry_after = (long)secs;
+	}
+	return n;
+}
+
+void
+intake_http_resp_init(struct intake_http_resp *r, size_t max)
+{
+	r->status = 0;
+	r->retry_after = -1;
+	r->content_type[0] = '\0';
+	intake_buf_init(&r->body, max);
+}
+
+void
+intake_http_resp_free(struct intake_http_resp *r)
+{
+	intake_buf_free(&r->body);
+}
+
+/*
+ * For connect_to, curl wants "HOST:PORT:CONNECT-HOST:CONNECT-PORT"; an
+ * empty HOST and PORT applies it to every request of this handle.
+ */
+static enum intake_err
+make_connect_to(struct intake_http *h)
+{
+	const char	*ct = h->cfg->connect_to;
+	int		 n;
+
+	if (ct[0] == '\0') {
+		h->connect_to[0] = '\0';
+		return INTAKE_OK;
+	}
+	if (strchr(ct, ':') != NULL)
+		n = snprintf(h->connect_to, sizeof(h->connect_to), "::%s", ct);
+	else
+		n = snprintf(h->connect_to, sizeof(h->connect_to), "::%s:", ct);
+	if (n < 0 || (size_t)n >= sizeof(h->connect_to))
+		return INTAKE_ECONFIG;
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_http_new(const struct intake_config *cfg, struct intake_http **out)
+{
+	struct intake_http	*h;
+	enum intake_err		 err;
+
+	h = intake_xcalloc(1, sizeof(*h));
+	h->cfg = cfg;
+	h->curl = curl_easy_init();
+	if (h->curl == NULL) {
+		intake_log_err("http: curl_easy_init failed");
+		free(h);
+		return INTAKE_ENOMEM;
+	}
+	err = make_connect_to(h);
+	if (err != INTAKE_OK) {
+		intake_http_free(h);
+		return err;
+	}
+	*out = h;
+	return INTAKE_OK;
+}
+
+void
+intake_http_free(struct intake_http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->curl != NULL)
+		curl_easy_cleanup(h->curl);
+	free(h);
+}
+
+void
+intake_http_forget(struct intake_http *h)
+{
+	/* The connections belong to the parent; leak the handle on purpose. */
+	(void)h;
+}
+
+/* Options that are the same for every call. */
+static enum intake_err
+set_common(struct intake_http *h, struct intake_http_resp *resp)
+{
+	const struct intake_config	*cfg = h->cfg;
+	enum intake_err			 err = INTAKE_OK;
+
+	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(h, CURLOPT_PROTOCOLS_STR, cfg->allow_http ? "http,https" : "https");
+	SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg->ca_file[0] != '\0')
+		SETOPT(h, CURLOPT_CAINFO, cfg->ca_file);
+	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
+	SETOPT(h, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+	SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->response_max);
+	SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(h, CURLOPT_WRITEDATA, resp);
+	SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(h, CURLOPT_HEADERDATA, resp);
+	SETOPT(h, CURLOPT_USERAGENT, "intake/1");
+	SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
+out:
+	return err;
+}
+
+/* Headers must not carry CR or LF (header injection). */
+static bool
+header_safe(const char *s)
+{
+	return s == NULL || strpbrk(s, "\r\n") == NULL;
+}
+
+enum intake_err
+intake_http_do(struct intake_http *h, const struct intake_http_call *call,
+    struct intake_http_resp *resp)
+{
+	struct curl_slist	*hdrs = NULL, *tmp;
+	struct curl_slist	*ct = NULL;
+	struct intake_buf	 line;
+	enum intake_err		 err = INTAKE_OK;
+	CURLcode		 rc;
+	long			 status;
+
+	intake_buf_init(&line, INTAKE_SECRET_MAX * 8);
+	curl_easy_reset(h->curl);
+	intake_buf_reset(&resp->body);
+	resp->status = 0;
+	resp->retry_after = -1;
+	resp->content_type[0] = '\0';
+
+	if (!header_safe(call->bearer) || !header_safe(call->content_type)) {
+		err = INTAKE_EINVAL;
+		goto out;
+	}
+	err = set_common(h, resp);
+	if (err != INTAKE_OK)
+		goto out;
+	SETOPT(h, CURLOPT_URL, call->url);
+	if (h->connect_to[0] != '\0') {
+		ct = curl_slist_append(NULL, h->connect_to);
+		if (ct == NULL) {
+			err = INTAKE_ENOMEM;
+			goto out;
+		}
+		SETOPT(h, CURLOPT_CONNECT_TO, ct);
+	}
+	tmp = curl_slist_append(hdrs, "Accept: application/json, text/csv;q=0.9, */*;q=0.5");
+	if (tmp == NULL) {
+		err = INTAKE_ENOMEM;
+		goto out;
+	}
+	hdrs = tmp;
+	if (call->bearer != NULL) {
+		err = intake_buf_printf(&line, "Authorization: Bearer %s", call->bearer);
+		if (err != INTAKE_OK)
+			goto out;
+		tmp = curl_slist_append(hdrs, intake_buf_str(&line));
+		if (tmp == NULL) {
+			err = INTAKE_ENOMEM;
+			goto out;
+		}
+		hdrs = tmp;
+	}
+	if (call->content_type != NULL) {
+		intake_buf_reset(&line);
+		err = intake_buf_printf(&line, "Content-Type: %s", call->content_type);
+		if (err != INTAKE_OK)
+			goto out;
+		tmp = curl_slist_append(hdrs, intake_buf_str(&line));
+		if (tmp == NULL) {
+			err = INTAKE_ENOMEM;
+			goto out;
+		}
+		hdrs = tmp;
+	}
+	/* No "Expect: 100-continue" round trip. */
+	tmp = curl_slist_append(hdrs, "Expect:");
+	if (tmp == NULL) {
+		err = INTAKE_ENOMEM;
+		goto out;
+	}
+	hdrs = tmp;
+	SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
+	if (strcmp(call->method, "POST") == 0) {
+		SETOPT(h, CURLOPT_POST, 1L);
+		SETOPT(h, CURLOPT_POSTFIELDS, call->body != NULL ? call->body : "");
+		SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->bodylen);
+	} else if (strcmp(call->method, "GET") != 0) {
+		err = INTAKE_EINVAL;
+		goto out;
+	}
+
+	rc = curl_easy_perform(h->curl);
+	switch (rc) {
+	case CURLE_OK:
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		intake_log_warn("http: Integrify call timed out");
+		err = INTAKE_ETIMEOUT;
+		goto out;
+	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
+		intake_log_warn("http: Integrify reply over response_max (%lld bytes)",
+		    (long long)h->cfg->response_max);
+		err = INTAKE_ETOOBIG;
+		goto out;
+	default:
+		intake_log_warn("http: Integrify call failed: %s", curl_easy_strerror(rc));
+		err = INTAKE_EUPSTREAM;
+		goto out;
+	}
+	(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	resp->status = status;
+out:
+	/* Leave no pointer to freed lists inside the handle. */
+	(void)curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	(void)curl_easy_setopt(h->curl, CURLOPT_CONNECT_TO, NULL);
+	curl_slist_free_all(hdrs);
+	curl_slist_free_all(ct);
+	if (line.ptr != NULL)
+		OPENSSL_cleanse(line.ptr, line.cap);
+	intake_buf_free(&line);
+	return err;
+}

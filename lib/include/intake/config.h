@@ -1,0 +1,90 @@
+/*
+ * config.h - the one configuration file, loaded and checked at start.
+ *
+ * The file is INI (read with libinih).  Every key is a row of one table
+ * in config.c; intake_config_keys() lists them so a test can check that
+ * conf/intake.conf.example documents each one.  Secrets are read from the
+ * files the config names and live only in this struct: never in argv,
+ * the environment or a log line.
+ */
+#ifndef INTAKE_CONFIG_H
+#define INTAKE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "intake/err.h"
+#include "intake/log.h"
+
+#define INTAKE_PATH_MAX		512
+#define INTAKE_URL_MAX		512
+#define INTAKE_NAME_MAX		128
+#define INTAKE_SECRET_MAX	1024
+
+enum intake_dialect {
+	INTAKE_DIALECT_V7,	/* legacy API, site root */
+	INTAKE_DIALECT_V8,	/* /api/... on the tenant's HostHeader */
+	INTAKE_DIALECT__MAX
+};
+
+enum intake_flow {
+	INTAKE_FLOW_IMPERSONATE,	/* v7 GET /access/impersonate */
+	INTAKE_FLOW_JWT,		/* v7 POST /oauth2/token, HS256 assertion */
+	INTAKE_FLOW_APIKEY,		/* v8 GET /api/auth/apikey/.../impersonate/... */
+	INTAKE_FLOW__MAX
+};
+
+struct intake_config {
+	char	path[INTAKE_PATH_MAX];		/* the file this came from */
+
+	/* [server] */
+	char	listen[INTAKE_PATH_MAX];	/* "unix:/path" or "host:port" */
+	long long socket_mode;			/* unix socket permissions */
+	long long workers;
+	long long max_requests;			/* 0: never recycle */
+	long long backlog;
+	long long shutdown_timeout;		/* seconds to drain on SIGTERM */
+	enum intake_log_level log_level;
+	char	cache_file[INTAKE_PATH_MAX];	/* shared memory file */
+	long long cache_entries;
+	long long cache_entry_max;		/* bytes per entry value */
+
+	/* [integrify] */
+	enum intake_dialect dialect;
+	enum intake_flow flow;
+	char	base_url[INTAKE_URL_MAX];	/* scheme://host[:port], no path */
+	char	connect_to[INTAKE_NAME_MAX];	/* optional host[:port] to dial instead */
+	char	user[INTAKE_NAME_MAX];		/* service account user name */
+	char	tenant[INTAKE_NAME_MAX];	/* v8 tenant id */
+	char	key_file[INTAKE_PATH_MAX];
+	char	secret_file[INTAKE_PATH_MAX];
+	char	ca_file[INTAKE_PATH_MAX];
+	bool	allow_http;
+	long long token_lifetime;		/* seconds asked for */
+	long long refresh_ahead;		/* seconds before expiry to renew */
+	long long fetch_failure_ttl;		/* seconds a failed fetch is remembered */
+	long long connect_timeout_ms;
+	long long timeout_ms;
+	long long response_max;
+
+	/* Loaded from key_file / secret_file; never logged. */
+	char	key[INTAKE_SECRET_MAX];
+	char	secret[INTAKE_SECRET_MAX];
+};
+
+/*
+ * Load and check path.  On failure returns INTAKE_ECONFIG and writes a
+ * message naming the file, the key and the problem into errbuf.
+ * The caller owns *out and frees it with intake_config_free().
+ */
+enum intake_err	intake_config_load(const char *path, struct intake_config **out,
+		    char *errbuf, size_t errsz);
+void		intake_config_free(struct intake_config *cfg);
+
+/* The "section.key" names of every key, NULL-terminated. */
+const char *const *intake_config_keys(void);
+
+const char	*intake_dialect_name(enum intake_dialect d);
+const char	*intake_flow_name(enum intake_flow f);
+
+#endif

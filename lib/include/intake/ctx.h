@@ -1,0 +1,18 @@
+/*
+ * ctx.h - what one worker process holds: its config, the shared cache,
+ * its own curl handle.  Built after fork; freed when the worker exits.
+ */
+#ifndef INTAKE_CTX_H
+#define INTAKE_CTX_H
+
+#include "intake/cache.h"
+#include "intake/config.h"
+#include "intake/http.h"
+
+struct intake_ctx {
+	const struct intake_config	*cfg;	/* owned by the caller */
+	struct intake_cache		*cache;	/* owned by the caller */
+	struct intake_http		*http;	/* owned by the ctx */
+};
+
+#endif

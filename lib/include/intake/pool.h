@@ -1,0 +1,30 @@
+/*
+ * pool.h - the ways the intake binary runs.
+ *
+ * intake_pool_run(): a supervisor that binds the FastCGI socket, creates
+ * the shared cache and forks the workers, all before any worker makes a
+ * curl handle; it replaces workers that die or recycle, reloads on SIGHUP
+ * (new workers start on the new config, old ones finish what they hold)
+ * and drains on SIGTERM.
+ *
+ * intake_cgi_run(): one request as plain CGI (e.g. under fcgiwrap), with
+ * the same handlers and the same shared token cache file.
+ */
+#ifndef INTAKE_POOL_H
+#define INTAKE_POOL_H
+
+#include "intake/cache.h"
+#include "intake/config.h"
+
+/* Returns the process exit status. */
+int	intake_pool_run(const char *config_path);
+int	intake_cgi_run(const char *config_path);
+
+/* -t: load and check; print the problem on stderr.  Exit status. */
+int	intake_config_check(const char *config_path);
+
+/* One worker: serve listen_fd until told to stop or recycled. Exit status. */
+int	intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
+	    int listen_fd);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * req.h - one HTTP request, from FastCGI or plain CGI, and its response.
+ *
+ * The CGI parameters are copied into the request's arena at the start
+ * (libfcgi frees its own at the next accept).  The response is written
+ * once, whole: status, fixed security headers, Content-Length, body.
+ */
+#ifndef INTAKE_REQ_H
+#define INTAKE_REQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "intake/arena.h"
+#include "intake/ctx.h"
+#include "intake/err.h"
+
+#define INTAKE_REQ_PARAMS_MAX	256	/* CGI parameters kept per request */
+#define INTAKE_REQ_ARENA_MAX	(4u << 20)
+
+struct FCGX_Request;
+
+struct intake_req {
+	struct intake_ctx	*ctx;
+	struct intake_arena	 arena;
+	struct FCGX_Request	*fcgi;		/* NULL: plain CGI on stdio */
+	char			**params;	/* "NAME=value", arena-owned */
+	size_t			 nparams;
+	const char		*method;	/* REQUEST_METHOD */
+	const char		*path;		/* the decoded path, no query */
+	const char		*query;		/* QUERY_STRING, "" if none */
+	int			 status;	/* what was sent, 0: nothing yet */
+};
+
+/*
+ * Start a request: copy the parameters of envp (NULL-terminated).
+ * INTAKE_ETOOBIG when they do not fit the arena.
+ */
+enum intake_err	intake_req_begin(struct intake_req *req, struct intake_ctx *ctx,
+		    struct FCGX_Request *fcgi, char **envp);
+/* Release what the request used; the arena is kept for the next one. */
+void		intake_req_end(struct intake_req *req);
+
+/* The value of a CGI parameter (e.g. "HTTP_ACCEPT"), or NULL. Arena-owned. */
+const char	*intake_req_param(const struct intake_req *req, const char *name);
+
+/*
+ * Send a complete response.  extra_headers is NULL or CRLF-terminated
+ * header lines.  Status codes come from a table; an unknown one is 500.
+ */
+enum intake_err	intake_resp_send(struct intake_req *req, int status, const char *ctype,
+		    const char *extra_headers, const void *body, size_t len);
+
+/* {"error":{"code":code,"message":message}} with status. */
+enum intake_err	intake_resp_error(struct intake_req *req, int status, const char *code,
+		    const char *message);
+
+/*
+ * Answer for a failed Integrify call: 502 (refused, bad reply, error),
+ * 503 with Retry-After (backing off, cache), 504 (timeout), 500 (local).
+ * Integrify's own text and the token never reach the body.
+ */
+enum intake_err	intake_resp_upstream_error(struct intake_req *req, enum intake_err err);
+
+/* The reason phrase of status, or NULL when intake does not send it. */
+const char	*intake_resp_reason(int status);
+
+#endif

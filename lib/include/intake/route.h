@@ -1,0 +1,20 @@
+/*
+ * route.h - the table of endpoints.  A request is matched on its path,
+ * then its method; every answer, including 404 and 405, is JSON.
+ */
+#ifndef INTAKE_ROUTE_H
+#define INTAKE_ROUTE_H
+
+#include "intake/req.h"
+
+enum intake_route {
+	INTAKE_ROUTE_HEALTHZ,	/* GET /healthz: the process is alive */
+	INTAKE_ROUTE_READYZ,	/* GET /readyz: a token can be had now */
+	INTAKE_ROUTE_PROCESSES,	/* GET /api/processes: Integrify's processes */
+	INTAKE_ROUTE__MAX
+};
+
+/* Answer req by the table.  Always sends a response. */
+void	intake_route_dispatch(struct intake_req *req);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * str.h - string helpers: bounded copies, number parsing, escaping,
+ * constant-time comparison.  Only str.c calls strtoll.
+ */
+#ifndef INTAKE_STR_H
+#define INTAKE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intake/buf.h"
+#include "intake/err.h"
+
+/* A (pointer, length) view; not NUL-terminated, owned elsewhere. */
+struct intake_str {
+	const char	*ptr;
+	size_t		 len;
+};
+
+/* Allocation that only fails by aborting the process (startup and OOM). */
+void	*intake_xmalloc(size_t n);
+void	*intake_xcalloc(size_t n, size_t size);
+char	*intake_xstrdup(const char *s);
+
+/*
+ * Copy src into dst of size dstsz, always NUL-terminated.
+ * INTAKE_ETOOBIG (and dst untouched) when src does not fit.
+ */
+enum intake_err	intake_strlcpy(char *dst, const char *src, size_t dstsz);
+
+/*
+ * Parse a whole decimal integer in [min, max].  Leading/trailing junk,
+ * empty strings and overflow give INTAKE_EINVAL; *out is set only on OK.
+ */
+enum intake_err	intake_parse_int(const char *s, long long min, long long max,
+		    long long *out);
+
+/* Same as intake_parse_int() for a bounded (not NUL-terminated) string. */
+enum intake_err	intake_parse_intn(const char *s, size_t len, long long min,
+		    long long max, long long *out);
+
+/* Parse "yes/no/true/false/on/off/1/0" case-insensitively. */
+enum intake_err	intake_parse_bool(const char *s, bool *out);
+
+/* Equal-length comparison that does not stop at the first difference. */
+bool	intake_str_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void	intake_hex(const unsigned char *in, size_t n, char *out);
+
+/* SHA-256 of data as 64 lower-case hex characters plus NUL. */
+void	intake_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Append s as a JSON string literal (quotes included), escaping as needed. */
+enum intake_err	intake_json_quote(struct intake_buf *b, const char *s, size_t len);
+
+/* Append s percent-encoded for a URL path segment or query value (RFC 3986 unreserved kept). */
+enum intake_err	intake_url_escape(struct intake_buf *b, const char *s);
+
+/* Case-insensitive search for needle in the first len bytes of hay. */
+bool	intake_memcasemem(const char *hay, size_t len, const char *needle);
+
+/* Milliseconds since the epoch (CLOCK_REALTIME). */
+int64_t	intake_now_ms(void);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * json.c - bounded parsing and tolerant getters over json-c.
+ */
+#include <ctype.h>
+
+#include "intake/json.h"
+
+enum intake_err
+intake_json_parse(const char *s, size_t len, struct json_object **out)
+{
+	struct json_tokener	*tok;
+	struct json_object	*obj;
+	size_t			 used, i;
+
+	if (len > (size_t)INT32_MAX)
+		return INTAKE_ETOOBIG;
+	tok = json_tokener_new_ex(INTAKE_JSON_DEPTH);
+	if (tok == NULL)
+		return INTAKE_ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, s, (int)len);
+	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(obj);
+		json_tokener_free(tok);
+		return INTAKE_EINVAL;
+	}
+	used = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	for (i = used; i < len; i++)
+		if (!isspace((unsigned char)s[i])) {
+			json_object_put(obj);
+			return INTAKE_EINVAL;
+		}
+	*out = obj;
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_json_get_str(struct json_object *obj, const char *key, const char **out)
+{
+	struct json_object	*v;
+
+	*out = NULL;
+	if (obj == NULL || !json_object_is_type(obj, json_type_object))
+		return INTAKE_OK;
+	if (json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, json_type_string))
+		*out = json_object_get_string(v);
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_json_find_array(struct json_object *obj, const char *const *keys,
+    struct json_object **out)
+{
+	struct json_object	*v;
+	size_t			 i;
+
+	*out = NULL;
+	if (obj == NULL)
+		return INTAKE_OK;
+	if (json_object_is_type(obj, json_type_array)) {
+		*out = obj;
+		return INTAKE_OK;
+	}
+	if (!json_object_is_type(obj, json_type_object))
+		return INTAKE_OK;
+	for (i = 0; keys[i] != NULL; i++)
+		if (json_object_object_get_ex(obj, keys[i], &v) &&
+		    json_object_is_type(v, json_type_array)) {
+			*out = v;
+			return INTAKE_OK;
+		}
+	return INTAKE_OK;
+}

@@ -1,0 +1,419 @@
+/*
+ * pool.c - the supervisor, plain CGI mode and the config check.
+ *
+ * The supervisor handles its signals synchronously: they stay blocked and
+ * are taken one at a time with sigtimedwait(), so there is no handler
+ * state to race with.  Order at start: config, curl_global_init, socket,
+ * shared cache, then fork.  Workers make their own curl handles.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "intake/log.h"
+#include "intake/pool.h"
+#include "intake/req.h"
+#include "intake/route.h"
+#include "intake/str.h"
+
+#define POOL_MAX	256
+#define FAST_DEATH_MS	1000	/* a worker dying younger than this is crash-looping */
+
+struct worker {
+	pid_t		pid;		/* 0: free row */
+	unsigned	generation;	/* config generation it runs */
+	int64_t		started_ms;
+};
+
+struct pool {
+	struct intake_config	*cfg;
+	struct intake_cache	*cache;
+	int			 fd;
+	unsigned		 generation;
+	struct worker		 workers[POOL_MAX];
+	int64_t			 respawn_after_ms;	/* crash-loop brake */
+	int			 stopping;
+	int64_t			 stop_deadline_ms;
+};
+
+static void
+config_error(const char *msg)
+{
+	fprintf(stderr, "intake: %s\n", msg);
+}
+
+int
+intake_config_check(const char *path)
+{
+	struct intake_config	*cfg;
+	char			 msg[1024];
+
+	if (intake_config_load(path, &cfg, msg, sizeof(msg)) != INTAKE_OK) {
+		config_error(msg);
+		return 1;
+	}
+	printf("intake: %s: configuration OK (%s, flow %s, %lld workers)\n", path,
+	    intake_dialect_name(cfg->dialect), intake_flow_name(cfg->flow), cfg->workers);
+	intake_config_free(cfg);
+	return 0;
+}
+
+/* Bind the listening socket: unix:/path or host:port. -1 on failure. */
+static int
+listen_on(const struct intake_config *cfg)
+{
+	struct sockaddr_un	 sun;
+	struct addrinfo		 hints, *res = NULL, *ai;
+	struct stat		 st;
+	char			 host[INTAKE_PATH_MAX];
+	const char		*colon;
+	int			 fd = -1, one = 1, rc;
+
+	if (strncmp(cfg->listen, "unix:", 5) == 0) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		(void)intake_strlcpy(sun.sun_path, cfg->listen + 5, sizeof(sun.sun_path));
+		if (lstat(sun.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+			(void)unlink(sun.sun_path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+		    chmod(sun.sun_path, (mode_t)cfg->socket_mode) == -1)
+			goto fail;
+	} else {
+		colon = strrchr(cfg->listen, ':');
+		(void)snprintf(host, sizeof(host), "%.*s", (int)(colon - cfg->listen),
+		    cfg->listen);
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+		rc = getaddrinfo(host[0] == '\0' ? NULL : host, colon + 1, &hints, &res);
+		if (rc != 0) {
+			intake_log_err("pool: listen %s: %s", cfg->listen, gai_strerror(rc));
+			return -1;
+		}
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			    ai->ai_protocol);
+			if (fd == -1)
+				continue;
+			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+				break;
+			(void)close(fd);
+			fd = -1;
+		}
+		freeaddrinfo(res);
+		if (fd == -1)
+			goto fail;
+	}
+	if (listen(fd, (int)cfg->backlog) == -1)
+		goto fail;
+	return fd;
+fail:
+	intake_log_err("pool: cannot listen on %s: %s", cfg->listen, strerror(errno));
+	if (fd != -1)
+		(void)close(fd);
+	return -1;
+}
+
+/* Workers alive in generation, or in any generation when all is set. */
+static int
+count(const struct pool *p, unsigned generation, int all)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < POOL_MAX; i++)
+		if (p->workers[i].pid != 0 && (all || p->workers[i].generation == generation))
+			n++;
+	return n;
+}
+
+static int
+live_count(const struct pool *p, unsigned generation)
+{
+	return count(p, generation, 0);
+}
+
+static void
+spawn(struct pool *p)
+{
+	sigset_t	none;
+	pid_t		pid;
+	int		i;
+
+	for (i = 0; i < POOL_MAX && p->workers[i].pid != 0; i++)
+		;
+	if (i == POOL_MAX)
+		return;
+	pid = fork();
+	if (pid == -1) {
+		intake_log_err("pool: fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		(void)sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		_exit(intake_worker_run(p->cfg, p->cache, p->fd));
+	}
+	p->workers[i].pid = pid;
+	p->workers[i].generation = p->generation;
+	p->workers[i].started_ms = intake_now_ms();
+	intake_log_info("pool: worker %ld started", (long)pid);
+}
+
+/* Start workers until the current generation has its number. */
+static void
+fill(struct pool *p)
+{
+	if (p->stopping || intake_now_ms() < p->respawn_after_ms)
+		return;
+	while (live_count(p, p->generation) < p->cfg->workers) {
+		int before = live_count(p, p->generation);
+
+		spawn(p);
+		if (live_count(p, p->generation) == before)
+			break;	/* no free row, or fork failed: next tick */
+	}
+}
+
+static void
+reap(struct pool *p)
+{
+	int64_t	now = intake_now_ms();
+	pid_t	pid;
+	int	status, i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		intake_cache_reap(p->cache, pid);
+		for (i = 0; i < POOL_MAX && p->workers[i].pid != pid; i++)
+			;
+		if (i == POOL_MAX)
+			continue;
+		p->workers[i].pid = 0;
+		if (WIFSIGNALED(status))
+			intake_log_warn("pool: worker %ld killed by signal %d", (long)pid,
+			    WTERMSIG(status));
+		else if (WEXITSTATUS(status) != 0)
+			intake_log_warn("pool: worker %ld exited with status %d", (long)pid,
+			    WEXITSTATUS(status));
+		else
+			intake_log_debug("pool: worker %ld exited", (long)pid);
+		if ((WIFSIGNALED(status) || WEXITSTATUS(status) != 0) &&
+		    now - p->workers[i].started_ms < FAST_DEATH_MS) {
+			intake_log_warn("pool: workers are dying at start; waiting a second");
+			p->respawn_after_ms = now + 1000;
+		}
+	}
+}
+
+static void
+signal_generation(struct pool *p, unsigned generation, int sig, int all)
+{
+	int	i;
+
+	for (i = 0; i < POOL_MAX; i++)
+		if (p->workers[i].pid != 0 && (all || p->workers[i].generation == generation))
+			(void)kill(p->workers[i].pid, sig);
+}
+
+/* SIGHUP: a new config for new workers; old ones drain. */
+static void
+reload(struct pool *p)
+{
+	struct intake_config	*ncfg, *old = p->cfg;
+	char			 msg[1024];
+	unsigned		 oldgen = p->generation;
+
+	if (intake_config_load(old->path, &ncfg, msg, sizeof(msg)) != INTAKE_OK) {
+		intake_log_err("pool: reload refused, keeping the running config: %s", msg);
+		return;
+	}
+	/* What was set up before fork cannot change without a restart. */
+	if (strcmp(ncfg->listen, old->listen) != 0 || ncfg->socket_mode != old->socket_mode ||
+	    ncfg->backlog != old->backlog || strcmp(ncfg->cache_file, old->cache_file) != 0 ||
+	    ncfg->cache_entries != old->cache_entries ||
+	    ncfg->cache_entry_max != old->cache_entry_max)
+		intake_log_warn("pool: listen, socket_mode, backlog and cache_* changes need a "
+		    "restart; kept the running values");
+	memcpy(ncfg->listen, old->listen, sizeof(ncfg->listen));
+	ncfg->socket_mode = old->socket_mode;
+	ncfg->backlog = old->backlog;
+	memcpy(ncfg->cache_file, old->cache_file, sizeof(ncfg->cache_file));
+	ncfg->cache_entries = old->cache_entries;
+	ncfg->cache_entry_max = old->cache_entry_max;
+
+	p->cfg = ncfg;
+	p->generation++;
+	intake_log_set_level(ncfg->log_level);
+	p->respawn_after_ms = 0;
+	fill(p);
+	signal_generation(p, oldgen, SIGTERM, 0);
+	intake_config_free(old);
+	intake_log_info("pool: configuration reloaded");
+}
+
+static void
+run_loop(struct pool *p)
+{
+	struct timespec	 tick = { 1, 0 };
+	siginfo_t	 si;
+	sigset_t	 set;
+	int		 sig;
+
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGCHLD);
+	(void)sigaddset(&set, SIGTERM);
+	(void)sigaddset(&set, SIGINT);
+	(void)sigaddset(&set, SIGHUP);
+	(void)sigaddset(&set, SIGQUIT);
+	for (;;) {
+		sig = sigtimedwait(&set, &si, &tick);
+		switch (sig) {
+		case SIGCHLD:
+			reap(p);
+			break;
+		case SIGHUP:
+			if (!p->stopping)
+				reload(p);
+			break;
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+			if (!p->stopping) {
+				intake_log_info("pool: stopping; draining in-flight requests");
+				p->stopping = 1;
+				p->stop_deadline_ms = intake_now_ms() +
+				    p->cfg->shutdown_timeout * 1000;
+				signal_generation(p, 0, SIGTERM, 1);
+			}
+			break;
+		default:
+			reap(p);	/* a missed SIGCHLD costs at most one tick */
+			break;
+		}
+		if (p->stopping) {
+			if (count(p, 0, 1) == 0)
+				return;
+			if (intake_now_ms() >= p->stop_deadline_ms) {
+				intake_log_warn("pool: shutdown_timeout reached; killing workers");
+				signal_generation(p, 0, SIGKILL, 1);
+				p->stop_deadline_ms = INT64_MAX;
+			}
+			continue;
+		}
+		fill(p);
+	}
+}
+
+int
+intake_pool_run(const char *path)
+{
+	struct pool	*p;
+	sigset_t	 set;
+	char		 msg[1024];
+	int		 rc = 1;
+
+	p = intake_xcalloc(1, sizeof(*p));
+	p->fd = -1;
+	if (intake_config_load(path, &p->cfg, msg, sizeof(msg)) != INTAKE_OK) {
+		config_error(msg);
+		free(p);
+		return 1;
+	}
+	intake_log_set_level(p->cfg->log_level);
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGCHLD);
+	(void)sigaddset(&set, SIGTERM);
+	(void)sigaddset(&set, SIGINT);
+	(void)sigaddset(&set, SIGHUP);
+	(void)sigaddset(&set, SIGQUIT);
+	(void)sigprocmask(SIG_BLOCK, &set, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		intake_log_err("pool: curl_global_init failed");
+		goto out;
+	}
+	p->fd = listen_on(p->cfg);
+	if (p->fd == -1)
+		goto out;
+	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK)
+		goto out;
+	intake_log_info("pool: listening on %s with %lld workers (%s, flow %s, cache %s)",
+	    p->cfg->listen, p->cfg->workers, intake_dialect_name(p->cfg->dialect),
+	    intake_flow_name(p->cfg->flow), intake_cache_backend_name(p->cache));
+	fill(p);
+	run_loop(p);
+	intake_log_info("pool: stopped");
+	rc = 0;
+out:
+	if (p->fd != -1) {
+		(void)close(p->fd);
+		if (strncmp(p->cfg->listen, "unix:", 5) == 0)
+			(void)unlink(p->cfg->listen + 5);
+	}
+	intake_cache_close(p->cache);
+	intake_config_free(p->cfg);
+	curl_global_cleanup();
+	free(p);
+	return rc;
+}
+
+int
+intake_cgi_run(const char *path)
+{
+	extern char		**environ;
+	struct intake_config	 *cfg = NULL;
+	struct intake_ctx	  ctx;
+	struct intake_req	  req;
+	char			  msg[1024];
+	int			  rc = 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&req, 0, sizeof(req));
+	intake_arena_init(&req.arena, INTAKE_REQ_ARENA_MAX);
+	if (intake_config_load(path, &cfg, msg, sizeof(msg)) != INTAKE_OK) {
+		config_error(msg);
+		fputs("Status: 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n"
+		    "{\"error\":{\"code\":\"internal\",\"message\":\"intake is not configured.\"}}\n",
+		    stdout);
+		goto out;
+	}
+	intake_log_set_level(cfg->log_level);
+	ctx.cfg = cfg;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    intake_cache_open(cfg, false, &ctx.cache) != INTAKE_OK ||
+	    intake_http_new(cfg, &ctx.http) != INTAKE_OK) {
+		fputs("Status: 503 Service Unavailable\r\nContent-Type: application/json\r\n\r\n"
+		    "{\"error\":{\"code\":\"unavailable\",\"message\":\"intake cannot start.\"}}\n",
+		    stdout);
+		goto out;
+	}
+	if (intake_req_begin(&req, &ctx, NULL, environ) != INTAKE_OK)
+		(void)intake_resp_error(&req, 431, "headers_too_large",
+		    "The request headers are too large.");
+	else
+		intake_route_dispatch(&req);
+	rc = 0;
+out:
+	intake_arena_free(&req.arena);
+	intake_http_free(ctx.http);
+	intake_cache_close(ctx.cache);
+	intake_config_free(cfg);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,239 @@
+/*
+ * req.c - requests in, responses out, for FastCGI and plain CGI alike.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "intake/buf.h"
+#include "intake/log.h"
+#include "intake/req.h"
+#include "intake/str.h"
+
+static const struct {
+	int		 status;
+	const char	*reason;
+} reasons[] = {
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 204, "No Content" },
+	{ 303, "See Other" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 413, "Content Too Large" },
+	{ 415, "Unsupported Media Type" },
+	{ 422, "Unprocessable Content" },
+	{ 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
+};
+
+/* Headers on every response. */
+static const char fixed_headers[] =
+	"X-Content-Type-Options: nosniff\r\n"
+	"Referrer-Policy: no-referrer\r\n"
+	"X-Frame-Options: DENY\r\n";
+
+const char *
+intake_resp_reason(int status)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	return NULL;
+}
+
+enum intake_err
+intake_req_begin(struct intake_req *req, struct intake_ctx *ctx, struct FCGX_Request *fcgi,
+    char **envp)
+{
+	const char	*v;
+	size_t		 n, i;
+
+	req->ctx = ctx;
+	req->fcgi = fcgi;
+	req->status = 0;
+	req->nparams = 0;
+	req->method = "";
+	req->path = "/";
+	req->query = "";
+	for (n = 0; envp != NULL && envp[n] != NULL; n++)
+		;
+	if (n > INTAKE_REQ_PARAMS_MAX) {
+		intake_log_warn("request: %zu parameters; only %d kept", n,
+		    INTAKE_REQ_PARAMS_MAX);
+		n = INTAKE_REQ_PARAMS_MAX;
+	}
+	req->params = intake_arena_alloc(&req->arena, (n + 1) * sizeof(char *));
+	if (req->params == NULL)
+		return INTAKE_ETOOBIG;
+	for (i = 0; i < n; i++) {
+		req->params[i] = intake_arena_strdup(&req->arena, envp[i]);
+		if (req->params[i] == NULL)
+			return INTAKE_ETOOBIG;
+	}
+	req->params[n] = NULL;
+	req->nparams = n;
+
+	if ((v = intake_req_param(req, "REQUEST_METHOD")) != NULL)
+		req->method = v;
+	if ((v = intake_req_param(req, "QUERY_STRING")) != NULL)
+		req->query = v;
+	/* nginx: DOCUMENT_URI is decoded and normalised; CGI: PATH_INFO. */
+	if ((v = intake_req_param(req, "DOCUMENT_URI")) != NULL && *v != '\0')
+		req->path = v;
+	else if ((v = intake_req_param(req, "PATH_INFO")) != NULL && *v != '\0')
+		req->path = v;
+	return INTAKE_OK;
+}
+
+void
+intake_req_end(struct intake_req *req)
+{
+	intake_arena_reset(&req->arena);
+	req->params = NULL;
+	req->nparams = 0;
+}
+
+const char *
+intake_req_param(const struct intake_req *req, const char *name)
+{
+	size_t	i, n = strlen(name);
+
+	for (i = 0; i < req->nparams; i++)
+		if (strncmp(req->params[i], name, n) == 0 && req->params[i][n] == '=')
+			return req->params[i] + n + 1;
+	return NULL;
+}
+
+static enum intake_err
+put(struct intake_req *req, const void *p, size_t n)
+{
+	size_t	off = 0;
+	ssize_t	w;
+
+	if (req->fcgi != NULL) {
+		if (n > 0 && FCGX_PutStr(p, (int)n, req->fcgi->out) != (int)n)
+			return INTAKE_ESYS;
+		return INTAKE_OK;
+	}
+	while (off < n) {
+		w = write(STDOUT_FILENO, (const char *)p + off, n - off);
+		if (w <= 0)
+			return INTAKE_ESYS;
+		off += (size_t)w;
+	}
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_resp_send(struct intake_req *req, int status, const char *ctype,
+    const char *extra_headers, const void *body, size_t len)
+{
+	struct intake_buf	 head;
+	const char		*reason;
+	enum intake_err		 err;
+	bool			 head_only;
+
+	if (req->status != 0)
+		return INTAKE_EINVAL;
+	reason = intake_resp_reason(status);
+	if (reason == NULL) {
+		status = 500;
+		reason = intake_resp_reason(status);
+	}
+	head_only = strcmp(req->method, "HEAD") == 0 || status == 304 || status == 204;
+	intake_buf_init(&head, 8192);
+	err = intake_buf_printf(&head, "Status: %d %s\r\n", status, reason);
+	if (err == INTAKE_OK && ctype != NULL && status != 304 && status != 204)
+		err = intake_buf_printf(&head, "Content-Type: %s\r\n", ctype);
+	if (err == INTAKE_OK && status != 304 && status != 204)
+		err = intake_buf_printf(&head, "Content-Length: %zu\r\n", len);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&head, fixed_headers);
+	if (err == INTAKE_OK && extra_headers != NULL)
+		err = intake_buf_adds(&head, extra_headers);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&head, "\r\n");
+	if (err == INTAKE_OK)
+		err = put(req, head.ptr, head.len);
+	if (err == INTAKE_OK && !head_only)
+		err = put(req, body, len);
+	intake_buf_free(&head);
+	req->status = status;
+	return err;
+}
+
+enum intake_err
+intake_resp_error(struct intake_req *req, int status, const char *code, const char *message)
+{
+	struct intake_buf	b;
+	enum intake_err		err;
+
+	intake_buf_init(&b, 4096);
+	err = intake_buf_adds(&b, "{\"error\":{\"code\":");
+	if (err == INTAKE_OK)
+		err = intake_json_quote(&b, code, strlen(code));
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&b, ",\"message\":");
+	if (err == INTAKE_OK)
+		err = intake_json_quote(&b, message, strlen(message));
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&b, "}}\n");
+	if (err == INTAKE_OK)
+		err = intake_resp_send(req, status, "application/json; charset=utf-8",
+		    "Cache-Control: no-store\r\n", b.ptr, b.len);
+	intake_buf_free(&b);
+	return err;
+}
+
+static const char backoff_body[] =
+	"{\"error\":{\"code\":\"integrify_backoff\",\"message\":\"Signing in to "
+	"Integrify failed a moment ago. Please try again shortly.\"}}\n";
+
+enum intake_err
+intake_resp_upstream_error(struct intake_req *req, enum intake_err err)
+{
+	char	hdr[64];
+
+	switch (err) {
+	case INTAKE_EAUTH:
+		return intake_resp_error(req, 502, "integrify_auth",
+		    "Integrify refused intake's service account. An administrator "
+		    "should check the credentials in intake's configuration.");
+	case INTAKE_EDENIED:
+		return intake_resp_error(req, 502, "integrify_denied",
+		    "Integrify denied intake's service account access to this item.");
+	case INTAKE_ENOTFOUND:
+		return intake_resp_error(req, 502, "integrify_not_found",
+		    "Integrify does not know an item intake's configuration names.");
+	case INTAKE_EPROTO:
+	case INTAKE_ETOOBIG:
+		return intake_resp_error(req, 502, "integrify_bad_reply",
+		    "Integrify sent a reply intake could not use.");
+	case INTAKE_EUPSTREAM:
+		return intake_resp_error(req, 502, "integrify_unavailable",
+		    "Integrify is unavailable. Please try again shortly.");
+	case INTAKE_ETIMEOUT:
+		return intake_resp_error(req, 504, "integrify_timeout",
+		    "Integrify did not answer in time. Please try again shortly.");
+	case INTAKE_EBACKOFF:
+	case INTAKE_ECACHE:
+		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
+		    req->ctx->cfg->fetch_failure_ttl > 0 ? req->ctx->cfg->fetch_failure_ttl : 1);
+		return intake_resp_send(req, 503, "application/json; charset=utf-8", hdr,
+		    backoff_body, sizeof(backoff_body) - 1);
+	default:
+		return intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
+	}
+}
