@@ -1,0 +1,20 @@
+#!/bin/sh
+# Every public header compiles on its own (STYLE rule 23).
+set -eu
+cc=$1
+src=$2
+fcgi_inc=$3
+status=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for h in "$src"/lib/include/intake/*.h; do
+	name=$(basename "$h")
+	printf '#include "intake/%s"\n' "$name" > "$tmp/t.c"
+	if ! "$cc" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsyntax-only \
+	    -I"$src/lib/include" -I/usr/include/json-c -I"$fcgi_inc" "$tmp/t.c"; then
+		echo "header does not compile alone: $name"
+		status=1
+	fi
+done
+[ "$status" -eq 0 ] && echo "all headers compile alone"
+exit "$status"
