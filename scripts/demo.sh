@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# The quick-start command: build intake and run it, behind a private nginx,
+# against the local Integrify stand-in. Everything lives in build/demo/.
+#
+#   scripts/demo.sh           (re)start the demo; prints its URL once /readyz is 200
+#   scripts/demo.sh stop      stop nginx, the intake pool and the stand-in
+#   scripts/demo.sh status    say which of the three are running
+#
+# Environment:
+#   INTAKE_DEMO_PORT          nginx port on 127.0.0.1 (default 8080)
+#   INTAKE_DEMO_STANDIN_PORT  stand-in port on 127.0.0.1 (default 8299)
+#   INTAKE_BUILD_DIR          build directory (default build/)
+#
+# Logs: build/demo/{standin,intake,nginx-error,nginx-access,build}.log
+set -euo pipefail
+
+# shellcheck disable=SC2034 # read by lib/common.sh
+INTAKE_PROG=demo.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+ROOT=$INTAKE_ROOT
+PORT=${INTAKE_DEMO_PORT:-8080}
+STANDIN_PORT=${INTAKE_DEMO_STANDIN_PORT:-8299}
+BUILD=${INTAKE_BUILD_DIR:-$ROOT/build}
+[[ $BUILD == /* ]] || BUILD=$PWD/$BUILD
+RUN=$BUILD/demo
+BIN=$BUILD/cgi-bin/intake
+
+for p in "$PORT" "$STANDIN_PORT"; do
+	if ! [[ $p =~ ^[0-9]+$ ]] || ((p < 1 || p > 65535)); then
+		intake_die "not a TCP port: '$p'"
+	fi
+done
+[[ $PORT != "$STANDIN_PORT" ]] || intake_die "INTAKE_DEMO_PORT and INTAKE_DEMO_STANDIN_PORT are both $PORT"
+
+# Pid files and the command-line text that identifies each process.
+NGINX_PID=$RUN/nginx.pid      NGINX_PAT=$RUN/nginx.conf
+INTAKE_PID=$RUN/intake.pid    INTAKE_PAT=$BIN
+STANDIN_PID=$RUN/standin.pid  STANDIN_PAT=integrify_standin.py
+
+stop_all() {
+	# Front to back: stop taking requests first.
+	intake_stop "$NGINX_PID" "$NGINX_PAT" QUIT 10
+	intake_stop "$INTAKE_PID" "$INTAKE_PAT" TERM 15
+	intake_stop "$STANDIN_PID" "$STANDIN_PAT" TERM 5
+	rm -f "$RUN/intake.sock"
+}
+
+status_all() {
+	local name pidfile pat running=0
+	for name in nginx intake standin; do
+		case $name in
+		nginx) pidfile=$NGINX_PID pat=$NGINX_PAT ;;
+		intake) pidfile=$INTAKE_PID pat=$INTAKE_PAT ;;
+		standin) pidfile=$STANDIN_PID pat=$STANDIN_PAT ;;
+		esac
+		if [[ -f $pidfile ]] && intake_pid_alive "$(<"$pidfile")" "$pat"; then
+			echo "$name: running (pid $(<"$pidfile"))"
+			running=$((running + 1))
+		else
+			echo "$name: stopped"
+		fi
+	done
+	((running == 3))
+}
+
+# fail MESSAGE [LOG...]: show the tail of each log, stop what was started, exit 1.
+fail() {
+	local msg=$1 log
+	shift
+	for log in "$@"; do
+		[[ -s $log ]] || continue
+		echo "---- last lines of $log ----" >&2
+		tail -n 20 "$log" >&2
+	done
+	stop_all
+	intake_die "$msg"
+}
+
+generate_configs() {
+	local user_line="" p
+
+	mkdir -p "$RUN/nginx-tmp"
+	# The intake socket path must fit in sockaddr_un.sun_path (108 bytes with NUL).
+	((${#RUN} + 12 < 108)) || intake_die "path too long for a unix socket: $RUN/intake.sock (set INTAKE_BUILD_DIR to a shorter path)"
+
+	# Demo credentials: a private copy, so the repository file's mode does not matter.
+	install -m 0600 "$ROOT/conf/demo/DEMO-ONLY-consumer-key" "$RUN/DEMO-ONLY-consumer-key"
+
+	intake_render "$ROOT/conf/demo/intake.conf.in" "$RUN/intake.conf" \
+		--at SOCKET "$RUN/intake.sock" \
+		--at WORKERS 4 \
+		--at LOG_LEVEL info \
+		--at CACHE_FILE "$RUN/cache.shm" \
+		--at STANDIN_PORT "$STANDIN_PORT" \
+		--at KEY_FILE "$RUN/DEMO-ONLY-consumer-key" \
+		--mode 0600
+
+	# The site includes the system's fastcgi_params; intake routes on what it passes.
+	for p in REQUEST_URI DOCUMENT_URI; do
+		grep -q "^[[:space:]]*fastcgi_param[[:space:]]\+${p}[[:space:]]" /etc/nginx/fastcgi_params ||
+			intake_die "/etc/nginx/fastcgi_params does not pass $p; intake routes on it"
+	done
+
+	intake_render "$ROOT/conf/nginx/intake.conf" "$RUN/intake-site.conf" \
+		--literal 'listen 80;' "listen 127.0.0.1:$PORT;" \
+		--literal 'server_name intake.example.internal;' 'server_name localhost;' \
+		--literal 'server unix:/run/intake/intake.sock;' "server unix:$RUN/intake.sock;" \
+		--literal 'root /usr/share/intake/www;' "root $ROOT/www;"
+
+	if ((EUID == 0)); then
+		user_line='user root;'
+	fi
+	intake_render "$ROOT/conf/demo/nginx.conf.in" "$RUN/nginx.conf" \
+		--at USER_LINE "$user_line" \
+		--at RUNDIR "$RUN"
+}
+
+start_all() {
+	local url="http://127.0.0.1:$PORT" log
+
+	"$ROOT/scripts/deps.sh"
+
+	mkdir -p "$RUN"
+	intake_say "building intake in $BUILD (log: $RUN/build.log)"
+	intake_build "$BUILD" "$RUN/build.log" intake
+	[[ -x $BIN ]] || intake_die "the build did not produce $BIN"
+
+	stop_all
+	for p in "$PORT" "$STANDIN_PORT"; do
+		! intake_port_busy "$p" ||
+			intake_die "127.0.0.1:$p is already in use by another program (choose another with INTAKE_DEMO_PORT / INTAKE_DEMO_STANDIN_PORT)"
+	done
+
+	generate_configs
+	for log in standin intake nginx-error nginx-access; do
+		: >"$RUN/$log.log"
+	done
+
+	"$BIN" -c "$RUN/intake.conf" -t >"$RUN/intake.log" 2>&1 ||
+		fail "intake rejected $RUN/intake.conf" "$RUN/intake.log"
+	nginx -t -q -p "$RUN/" -c "$RUN/nginx.conf" >>"$RUN/nginx-error.log" 2>&1 ||
+		fail "nginx rejected $RUN/nginx.conf" "$RUN/nginx-error.log"
+
+	# 1. The Integrify stand-in.
+	intake_start "$STANDIN_PID" "$RUN/standin.log" \
+		python3 -u "$ROOT/standin/integrify_standin.py" \
+		--host 127.0.0.1 --port "$STANDIN_PORT" --data "$ROOT/standin/data/demo.json"
+	intake_wait_for "the stand-in" 15 "$STANDIN_PID" "$STANDIN_PAT" \
+		grep -q 'standin listening on' "$RUN/standin.log" ||
+		fail "the stand-in did not start" "$RUN/standin.log"
+
+	# 2. The intake pool.
+	intake_start "$INTAKE_PID" "$RUN/intake.log" "$BIN" -c "$RUN/intake.conf"
+	intake_wait_for "the intake socket" 15 "$INTAKE_PID" "$INTAKE_PAT" \
+		test -S "$RUN/intake.sock" ||
+		fail "the intake pool did not start" "$RUN/intake.log"
+
+	# 3. nginx, in the foreground of its own session (its pid is the master's).
+	intake_start "$NGINX_PID" "$RUN/nginx-error.log" \
+		nginx -p "$RUN/" -c "$RUN/nginx.conf" -g 'daemon off;'
+	intake_wait_for "$url/healthz" 15 "$NGINX_PID" "$NGINX_PAT" \
+		intake_http_is "$url/healthz" 200 ||
+		fail "/healthz did not answer 200 through nginx" "$RUN/nginx-error.log" "$RUN/intake.log"
+	intake_wait_for "$url/readyz" 20 "$INTAKE_PID" "$INTAKE_PAT" \
+		intake_http_is "$url/readyz" 200 ||
+		fail "/readyz did not become 200 (can intake get a token from the stand-in?)" \
+			"$RUN/intake.log" "$RUN/standin.log"
+
+	echo "intake demo: http://localhost:$PORT/"
+	intake_say "logs: $RUN/*.log; stop with: scripts/demo.sh stop"
+}
+
+case ${1:-start} in
+start) start_all ;;
+stop) stop_all && intake_say "stopped" ;;
+status) status_all ;;
+-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
+*) intake_die "unknown command '$1' (start, stop, status)" ;;
+esac
