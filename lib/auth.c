@@ -21,6 +21,8 @@
 #include "intake/str.h"
 
 #define GRANT_JWT	"urn:ietf:params:oauth:grant-type:jwt-bearer"
+#define LIFETIME_MAX_S	(10LL * 366 * 86400)	/* longer is taken as no answer */
+#define EPOCH_MAX_S	100000000000LL		/* year 5138: beyond is nonsense */
 
 /* A token is printable ASCII without spaces, quotes or separators. */
 static int
@@ -50,10 +52,10 @@ expires_in_of(struct json_object *obj)
 		return -1;
 	if (json_object_is_type(v, json_type_int)) {
 		n = json_object_get_int64(v);
-		return n >= 0 ? n : -1;
+		return n >= 0 && n <= LIFETIME_MAX_S ? n : -1;
 	}
 	if (json_object_is_type(v, json_type_string) &&
-	    intake_parse_int(json_object_get_string(v), 0, 100000000, &n) == INTAKE_OK)
+	    intake_parse_int(json_object_get_string(v), 0, LIFETIME_MAX_S, &n) == INTAKE_OK)
 		return n;
 	return -1;
 }
@@ -104,6 +106,8 @@ intake_auth_parse(const char *body, size_t len, int64_t now_ms, int64_t requeste
 	err = intake_jwt_exp(tok, toklen, &has_jexp, &jexp);
 	if (err != INTAKE_OK)
 		goto out;
+	if (has_jexp && jexp > EPOCH_MAX_S)
+		has_jexp = false;
 
 	exp = 0;
 	if (expin >= 0)
