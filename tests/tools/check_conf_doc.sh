@@ -1,9 +1,11 @@
 #!/bin/sh
 # Every key the code knows (intake --keys) must be documented in the
-# example config, as "key = value" under its [section]. Fails naming the key.
+# example config, as "key = value" under its [section], and, when a README is
+# given, in its reference table as `key`. Fails naming the key.
 set -eu
 bin=$1
 example=$2
+readme=${3:-}
 missing=0
 for full in $("$bin" --keys); do
 	section=${full%%.*}
@@ -13,6 +15,10 @@ for full in $("$bin" --keys); do
 		cur == s && $0 ~ "^#? ?" k "[ \t]*=" { found = 1 }
 		END { exit !found }' "$example"; then
 		echo "undocumented config key: [$section] $key (add it to $example)"
+		missing=1
+	fi
+	if [ -n "$readme" ] && ! grep -q "\`$key\`" "$readme"; then
+		echo "config key missing from the README's reference: [$section] $key"
 		missing=1
 	fi
 done

@@ -1,0 +1,344 @@
+"""Test rig for intake's integration tests.
+
+Starts the real pieces: the Integrify stand-in, the intake pool (the real
+binary, real libfcgi workers) and a private nginx built from the shipped
+site snippet conf/nginx/intake.conf.  Everything listens on loopback and is
+stopped when the test ends.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+SRC = os.environ.get("INTAKE_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
+BIN = os.environ.get("INTAKE_BIN", os.path.join(SRC, "build/cgi-bin/intake"))
+STANDIN = os.path.join(SRC, "standin/integrify_standin.py")
+FIXTURE = os.path.join(SRC, "standin/data/demo.json")
+HOST_HEADER = "acme.integrify.local"
+
+
+def fixture():
+    with open(FIXTURE, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def wait_for(pred, timeout=15.0, step=0.05, what="condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Standin:
+    """The Integrify stand-in, on an ephemeral loopback port."""
+
+    def __init__(self, workdir, sets=()):
+        self.log = open(os.path.join(workdir, "standin.log"), "w+")
+        args = [sys.executable, STANDIN, "--host", "127.0.0.1", "--port", "0", "--data", FIXTURE]
+        for s in sets:
+            args += ["--set", s]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"listening on http://([\d.]+):(\d+)", line)
+        if not m:
+            raise AssertionError("stand-in did not start: %r" % line)
+        self.port = int(m.group(2))
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            raw = r.read()
+            return json.loads(raw) if raw else None
+
+    def state(self, since=0):
+        return self.call("GET", "/__sim/state?since=%d" % since)
+
+    def reset(self):
+        self.call("POST", "/__sim/reset")
+
+    def control(self, path):
+        return self.call("POST", path)
+
+    def tokens(self):
+        return self.state()["tokens"]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.log.close()
+
+
+DIALECTS = {
+    # name: (dialect, flow, extra config lines)
+    "v7-impersonate": ("v7", "impersonate", {}),
+    "v7-jwt": ("v7", "jwt", {}),
+    "v8-apikey": ("v8", "apikey", {"tenant": "acme"}),
+}
+
+
+class Pool:
+    """The real intake binary running its supervised worker pool."""
+
+    def __init__(self, workdir, standin, variant="v7-impersonate", server=None, integrify=None,
+                 valgrind=None, key_override=None):
+        self.workdir = workdir
+        self.standin = standin
+        self.variant = variant
+        self.sock = os.path.join(workdir, "intake.sock")
+        self.conf = os.path.join(workdir, "intake.conf")
+        self.logpath = os.path.join(workdir, "intake.log")
+        self.server = {"listen": "unix:" + self.sock, "workers": "4",
+                       "cache_file": os.path.join(workdir, "cache.shm"),
+                       "shutdown_timeout": "10", "log_level": "info"}
+        self.server.update(server or {})
+        self.integrify_overrides = integrify or {}
+        self.valgrind = valgrind
+        self.key_override = key_override
+        self.proc = None
+        self.write_config()
+
+    def credentials(self):
+        fx = fixture()
+        dialect, flow, extra = DIALECTS[self.variant]
+        if flow == "apikey":
+            key = next(k["key"] for k in fx["v8_api_keys"] if not k.get("user"))
+            secret = None
+        else:
+            consumer = fx["legacy_consumers"][0]
+            key, secret = consumer["key"], consumer["secret"]
+        return dialect, flow, extra, key, secret
+
+    def write_config(self):
+        dialect, flow, extra, key, secret = self.credentials()
+        if self.key_override:
+            key = self.key_override
+        keyfile = os.path.join(self.workdir, "integrify.key")
+        with open(keyfile, "w") as f:
+            f.write(key + "\n")
+        os.chmod(keyfile, 0o600)
+        integ = {"dialect": dialect, "flow": flow,
+                 "base_url": "http://%s:%d" % (HOST_HEADER, self.standin.port),
+                 "connect_to": "127.0.0.1:%d" % self.standin.port,
+                 "user": "svc_intake", "key_file": keyfile, "allow_http": "yes",
+                 "timeout_ms": "10000", "connect_timeout_ms": "2000"}
+        if secret is not None and flow == "jwt":
+            secretfile = os.path.join(self.workdir, "integrify.secret")
+            with open(secretfile, "w") as f:
+                f.write(secret + "\n")
+            integ["secret_file"] = secretfile
+        integ.update(extra)
+        integ.update(self.integrify_overrides)
+        with open(self.conf, "w") as f:
+            f.write("[server]\n")
+            for k, v in self.server.items():
+                f.write("%s = %s\n" % (k, v))
+            f.write("[integrify]\n")
+            for k, v in integ.items():
+                if v is not None:
+                    f.write("%s = %s\n" % (k, v))
+        self.key, self.secret = key, secret
+
+    def start(self):
+        self.log = open(self.logpath, "a")
+        args = [BIN, "-c", self.conf]
+        if self.valgrind:
+            args = self.valgrind + args
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        wait_for(lambda: os.path.exists(self.sock) and len(self.workers()) >= 1,
+                 timeout=60 if self.valgrind else 15, what="intake pool to listen")
+        return self
+
+    def workers(self):
+        """PIDs of the supervisor's children."""
+        if self.proc is None:
+            return []
+        try:
+            with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
+                return [int(p) for p in f.read().split()]
+        except OSError:
+            return []
+
+    def log_text(self):
+        with open(self.logpath, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=30):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None and not self.log.closed:
+            self.log.close()
+        return None if self.proc is None else self.proc.returncode
+
+
+class Nginx:
+    """A private nginx running the shipped site snippet."""
+
+    def __init__(self, workdir, sock, worker_connections=4096):
+        self.dir = os.path.join(workdir, "nginx")
+        os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
+        self.port = free_port()
+        with open(os.path.join(SRC, "conf/nginx/intake.conf"), encoding="utf-8") as f:
+            site = f.read()
+        site = site.replace("unix:/run/intake/intake.sock", "unix:" + sock)
+        site = re.sub(r"listen 80;", "listen 127.0.0.1:%d;" % self.port, site)
+        site = site.replace("root /usr/share/intake/www;", "root %s;" % os.path.join(SRC, "www"))
+        self.site_path = os.path.join(self.dir, "site.conf")
+        with open(self.site_path, "w") as f:
+            f.write(site)
+        conf = """
+{user}
+worker_processes 2;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections {wc}; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {d}/access.log;
+    client_body_temp_path {d}/tmp/body;
+    fastcgi_temp_path {d}/tmp/fastcgi;
+    proxy_temp_path {d}/tmp/proxy;
+    scgi_temp_path {d}/tmp/scgi;
+    uwsgi_temp_path {d}/tmp/uwsgi;
+    include {site};
+}}
+""".format(user="user root;" if os.geteuid() == 0 else "", d=self.dir, wc=worker_connections,
+           site=self.site_path)
+        self.conf = os.path.join(self.dir, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(conf)
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def start(self):
+        subprocess.run(["nginx", "-p", self.dir, "-c", self.conf, "-e", os.path.join(self.dir, "error.log")],
+                       check=True)
+        wait_for(lambda: _port_open(self.port), what="nginx to listen")
+        return self
+
+    def stop(self):
+        pidfile = os.path.join(self.dir, "nginx.pid")
+        try:
+            with open(pidfile) as f:
+                pid = int(f.read().strip())
+            os.kill(pid, signal.SIGQUIT)
+            wait_for(lambda: not os.path.exists(pidfile), timeout=10, what="nginx to stop")
+        except (OSError, ValueError, AssertionError):
+            pass
+
+    def logs(self):
+        out = ""
+        for name in ("access.log", "error.log"):
+            try:
+                with open(os.path.join(self.dir, name), encoding="utf-8", errors="replace") as f:
+                    out += f.read()
+            except OSError:
+                pass
+        return out
+
+
+def _port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def http(url, method="GET", headers=None, body=None, timeout=60):
+    """(status, headers, body text) without raising on HTTP errors."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode("utf-8", "replace")
+
+
+def token_fetches(state):
+    """Calls the stand-in logged on its token endpoints."""
+    return [c for c in state["calls"] if c.get("auth") == "token_endpoint"]
+
+
+class Stack(unittest.TestCase):
+    """A test case with the stand-in, the pool and nginx up."""
+
+    variant = "v7-impersonate"
+    server = None
+    integrify = None
+    standin_sets = ()
+    key_override = None
+
+    def setUp(self):
+        # Cleanups run even when a later step of setUp fails, so nothing
+        # started here outlives the test.
+        self.workdir = tempfile.mkdtemp(prefix="intake-it-")
+        self.addCleanup(self._remove_workdir)
+        self.standin = Standin(self.workdir, self.standin_sets)
+        self.addCleanup(self.standin.stop)
+        self.pool = Pool(self.workdir, self.standin, self.variant, self.server, self.integrify,
+                         key_override=self.key_override)
+        self.addCleanup(self.pool.stop)
+        self.pool.start()
+        self.nginx = Nginx(self.workdir, self.pool.sock)
+        self.addCleanup(self.nginx.stop)
+        self.nginx.start()
+        self.secrets = [s for s in (self.pool.key, self.pool.secret) if s]
+
+    def _remove_workdir(self):
+        if _failed(self):
+            print("kept", self.workdir)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def get(self, path, **kw):
+        return http(self.nginx.url + path, **kw)
+
+    def assert_no_secrets(self, *texts):
+        """No key, secret or issued token appears in any of texts."""
+        tokens = [t["token"] for t in self.standin.tokens()]
+        for text in texts:
+            for s in self.secrets + tokens:
+                self.assertNotIn(s, text, "a secret or token leaked")
+
+
+def _failed(case):
+    outcome = getattr(case, "_outcome", None)
+    res = getattr(outcome, "result", None)
+    errs = getattr(res, "errors", []) + getattr(res, "failures", [])
+    return any(t is case for t, _ in errs)

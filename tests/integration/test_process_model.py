@@ -1,0 +1,132 @@
+"""The process model: reload without dropping requests, drain on SIGTERM,
+recycling, replacing dead workers, config errors, and plain CGI."""
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import unittest
+
+from harness import BIN, Stack, http, token_fetches, wait_for
+
+
+class ProcessModel(Stack):
+    server = {"workers": "2", "max_requests": "0"}
+
+    def slow_requests(self, n, ms=2000):
+        """Start n requests whose Integrify call takes ms; returns (threads, results)."""
+        self.standin.control("/__sim/fault?mode=slow&ms=%d&path=/processes&count=%d" % (ms, n))
+        results = []
+
+        def one():
+            results.append(self.get("/api/processes")[0])
+
+        threads = [threading.Thread(target=one) for _ in range(n)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        return threads, results
+
+    def test_sighup_reloads_without_dropping_in_flight_requests(self):
+        self.assertEqual(self.get("/readyz")[0], 200)
+        old = set(self.pool.workers())
+        with open(self.pool.conf) as f:
+            text = f.read()
+        with open(self.pool.conf, "w") as f:
+            f.write(text.replace("workers = 2", "workers = 3"))
+        threads, results = self.slow_requests(2)
+        self.pool.signal(signal.SIGHUP)
+        for t in threads:
+            t.join(30)
+        self.assertEqual(results, [200, 200])
+        wait_for(lambda: len(self.pool.workers()) == 3 and not old & set(self.pool.workers()),
+                 what="three new workers")
+        self.assertIn("configuration reloaded", self.pool.log_text())
+        # The shared token survived the reload: no new fetch.
+        self.assertEqual(self.get("/api/processes")[0], 200)
+        self.assertEqual(len(token_fetches(self.standin.state())), 1)
+
+    def test_bad_config_on_sighup_keeps_the_running_one(self):
+        with open(self.pool.conf, "a") as f:
+            f.write("bogus_key = 1\n")
+        self.pool.signal(signal.SIGHUP)
+        wait_for(lambda: "reload refused" in self.pool.log_text(), what="the refusal")
+        self.assertIn("bogus_key", self.pool.log_text())
+        self.assertEqual(self.get("/healthz")[0], 200)
+
+    def test_sigterm_drains_in_flight_requests(self):
+        self.assertEqual(self.get("/readyz")[0], 200)
+        threads, results = self.slow_requests(2)
+        self.pool.signal(signal.SIGTERM)
+        for t in threads:
+            t.join(30)
+        self.assertEqual(results, [200, 200])
+        self.assertEqual(self.pool.proc.wait(15), 0)
+        self.assertFalse(os.path.exists(self.pool.sock))
+
+    def test_dead_worker_is_replaced(self):
+        victim = self.pool.workers()[0]
+        os.kill(victim, signal.SIGKILL)
+        wait_for(lambda: len(self.pool.workers()) == 2 and victim not in self.pool.workers(),
+                 what="a replacement worker")
+        self.assertEqual(self.get("/healthz")[0], 200)
+
+
+class Recycling(Stack):
+    server = {"workers": "2", "max_requests": "5"}
+
+    def test_workers_recycle_after_max_requests(self):
+        first = set(self.pool.workers())
+        for _ in range(30):
+            self.assertEqual(self.get("/healthz")[0], 200)
+        wait_for(lambda: len(self.pool.workers()) == 2, what="two workers")
+        self.assertFalse(first & set(self.pool.workers()))
+        self.assertIn("recycling after 5 requests", self.pool.log_text())
+
+
+class ConfigCheck(unittest.TestCase):
+    def test_dash_t_names_file_key_and_problem(self):
+        import tempfile
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "bad.conf")
+        with open(path, "w") as f:
+            f.write("[server]\nworkers = 0\n[integrify]\n")
+        r = subprocess.run([BIN, "-c", path, "-t"], capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(path, r.stderr)
+        self.assertIn("[server] workers", r.stderr)
+        self.assertIn("range", r.stderr)
+
+
+class PlainCgi(Stack):
+    """The same binary as plain CGI, one request per process, sharing the
+    pool's token through the same cache file."""
+
+    def cgi(self, path, method="GET", extra_env=None):
+        env = {"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": method, "PATH_INFO": path,
+               "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1",
+               "INTAKE_CONFIG": self.pool.conf, "PATH": os.environ.get("PATH", "")}
+        env.update(extra_env or {})
+        r = subprocess.run([BIN], env=env, capture_output=True, timeout=30)
+        head, _, body = r.stdout.decode().partition("\r\n\r\n")
+        return r.returncode, head, body, r.stderr.decode()
+
+    def test_cgi_answers_with_the_shared_token(self):
+        self.assertEqual(self.get("/readyz")[0], 200)
+        rc, head, body, _ = self.cgi("/api/processes")
+        self.assertEqual(rc, 0)
+        self.assertTrue(head.startswith("Status: 200 OK"), head)
+        self.assertIn("IT Request", json.loads(body)["processes"][0]["name"] + body)
+        rc, head, body, _ = self.cgi("/healthz")
+        self.assertTrue(head.startswith("Status: 200 OK"))
+        self.assertEqual(len(token_fetches(self.standin.state())), 1)
+
+    def test_cgi_unknown_path_is_404(self):
+        rc, head, body, _ = self.cgi("/nope")
+        self.assertTrue(head.startswith("Status: 404"), head)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,74 @@
+"""The handlers under valgrind: as plain CGI (one process per request) and
+as a FastCGI worker behind nginx.  Any memory error or definite leak fails."""
+
+import glob
+import os
+import re
+import subprocess
+import unittest
+
+from harness import BIN, Pool, Stack, Nginx, Standin, http, wait_for
+
+VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
+            "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+            "--track-origins=yes"]
+
+
+class ValgrindCgi(Stack):
+    def cgi(self, path):
+        env = {"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "GET", "PATH_INFO": path,
+               "QUERY_STRING": "", "INTAKE_CONFIG": self.pool.conf,
+               "PATH": os.environ.get("PATH", "")}
+        r = subprocess.run(VALGRIND + ["-q", BIN], env=env, capture_output=True, timeout=120)
+        return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+    def test_handlers_clean_as_cgi(self):
+        for path in ("/healthz", "/readyz", "/api/processes", "/nope"):
+            rc, out, err = self.cgi(path)
+            print("\nvalgrind cgi %s: exit %d" % (path, rc))
+            self.assertEqual(rc, 0, err)
+            self.assertTrue(out.startswith("Status: "), out)
+        # A refused token and an upstream failure take the error paths.
+        self.standin.control("/__sim/revoke")
+        self.standin.control("/__sim/fail-next?status=503&count=2&path=/processes")
+        rc, out, err = self.cgi("/api/processes")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Status: 502", out)
+
+
+class ValgrindWorkers(unittest.TestCase):
+    def test_handlers_clean_as_fastcgi_workers(self):
+        import tempfile
+        d = tempfile.mkdtemp(prefix="intake-vg-")
+        standin = Standin(d)
+        logs = os.path.join(d, "vg.%p.log")
+        pool = Pool(d, standin, server={"workers": "2", "max_requests": "10"},
+                    valgrind=VALGRIND + ["--trace-children=yes", "--child-silent-after-fork=no",
+                                         "--log-file=" + logs])
+        pool.start()
+        nginx = Nginx(d, pool.sock).start()
+        try:
+            wait_for(lambda: http(nginx.url + "/healthz")[0] == 200, timeout=60,
+                     what="workers under valgrind")
+            for path in ["/readyz", "/api/processes", "/nope", "/healthz"] * 8:
+                self.assertIn(http(nginx.url + path)[0], (200, 404))
+            standin.control("/__sim/revoke")
+            self.assertEqual(http(nginx.url + "/api/processes")[0], 200)
+        finally:
+            nginx.stop()
+            rc = pool.stop(timeout=60)
+            standin.stop()
+        self.assertEqual(rc, 0)
+        reports = glob.glob(os.path.join(d, "vg.*.log"))
+        self.assertGreaterEqual(len(reports), 3)   # supervisor + recycled workers
+        for path in reports:
+            with open(path) as f:
+                text = f.read()
+            m = re.search(r"ERROR SUMMARY: (\d+) errors", text)
+            self.assertIsNotNone(m, path)
+            self.assertEqual(m.group(1), "0", text[-3000:])
+        print("\nvalgrind: %d process reports, 0 errors" % len(reports))
+
+
+if __name__ == "__main__":
+    unittest.main()
