@@ -35,7 +35,8 @@ token_chars_ok(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!isalnum(c) && strchr("-._~+/=", c) == NULL)
+		/* c == 0 first: strchr() finds the terminator. */
+		if (c == 0 || (!isalnum(c) && strchr("-._~+/=", c) == NULL))
 			return 0;
 	}
 	return 1;
@@ -84,17 +85,21 @@ intake_auth_parse(const char *body, size_t len, int64_t now_ms, int64_t requeste
 			err = INTAKE_EPROTO;
 			goto out;
 		}
-		if (json_object_is_type(root, json_type_string)) {
-			tok = json_object_get_string(root);
-		} else {
-			for (i = 0; tok == NULL && i < sizeof(names) / sizeof(names[0]); i++)
-				if (json_object_object_get_ex(root, names[i], &v) &&
-				    json_object_is_type(v, json_type_string))
-					tok = json_object_get_string(v);
+		v = NULL;
+		if (json_object_is_type(root, json_type_string))
+			v = root;
+		else {
+			for (i = 0; v == NULL && i < sizeof(names) / sizeof(names[0]); i++)
+				if (!json_object_object_get_ex(root, names[i], &v) ||
+				    !json_object_is_type(v, json_type_string))
+					v = NULL;
 			expin = expires_in_of(root);
 		}
-		if (tok != NULL)
-			toklen = strlen(tok);
+		if (v != NULL) {
+			/* The length json-c decoded, so an escaped NUL is seen. */
+			tok = json_object_get_string(v);
+			toklen = (size_t)json_object_get_string_len(v);
+		}
 	} else {
 		tok = body;
 		toklen = len;

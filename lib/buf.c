@@ -49,7 +49,7 @@ buf_grow(struct intake_buf *b, size_t n)
 	ncap = b->cap == 0 ? 256 : b->cap;
 	while (ncap < need)
 		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-	if (ncap > b->max + 1)
+	if (b->max < SIZE_MAX && ncap > b->max + 1)
 		ncap = b->max + 1;
 	p = realloc(b->ptr, ncap);
 	if (p == NULL)

@@ -43,23 +43,22 @@ size_t
 intake_log_escape(const char *s, size_t len, char *out, size_t outsz)
 {
 	static const char hexd[] = "0123456789abcdef";
-	size_t		 i, o, w;
+	size_t		 i, o, w, need, room;
 	unsigned char	 c;
 
 	if (outsz == 0)
 		return 0;
+	/* Sizing pass: does everything fit?  If not, keep room for "...". */
+	need = 0;
+	for (i = 0; i < len; i++)
+		need += esc_width((unsigned char)s[i]);
+	room = need < outsz ? outsz - 1 : (outsz > 4 ? outsz - 4 : 0);
 	o = 0;
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
 		w = esc_width(c);
-		/* Keep room for "..." and the NUL. */
-		if (o + w + 4 > outsz) {
-			if (o + 4 <= outsz) {
-				memcpy(out + o, "...", 3);
-				o += 3;
-			}
+		if (o + w > room)
 			break;
-		}
 		if (w == 1)
 			out[o] = (char)c;
 		else if (w == 2) {
@@ -72,6 +71,10 @@ intake_log_escape(const char *s, size_t len, char *out, size_t outsz)
 			out[o + 3] = hexd[c & 0x0f];
 		}
 		o += w;
+	}
+	if (i < len && o + 3 < outsz) {
+		memcpy(out + o, "...", 3);
+		o += 3;
 	}
 	out[o] = '\0';
 	return o;

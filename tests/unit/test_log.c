@@ -1,0 +1,398 @@
+/*
+ * test_log.c - lib/log.c: the escape table, truncation, levels, masking.
+ */
+#include <string.h>
+
+#include "intake/log.h"
+#include "intake/str.h"
+
+#include "t.h"
+
+#define CANARY	0xcc
+
+/* Escape with a big buffer: the reference output. */
+static size_t
+escape_full(const char *s, size_t len, char *out, size_t outsz)
+{
+	return intake_log_escape(s, len, out, outsz);
+}
+
+static void
+test_log_escape_printable_ascii_unchanged(void)
+{
+	char	out[128];
+	size_t	n;
+
+	n = intake_log_escape("GET /api/processes?x=1 200", 26, out, sizeof(out));
+	T_EQ_INT(n, 26);
+	T_EQ_STR(out, "GET /api/processes?x=1 200");
+}
+
+static void
+test_log_escape_control_bytes_as_hex(void)
+{
+	char	out[128];
+	size_t	n;
+
+	n = intake_log_escape("a\nb\rc\td\x1b[31m\x7f", 13, out, sizeof(out));
+	T_EQ_STR(out, "a\\x0ab\\x0dc\\x09d\\x1b[31m\\x7f");
+	T_EQ_INT(n, strlen(out));
+	n = intake_log_escape("\0", 1, out, sizeof(out));
+	T_EQ_STR(out, "\\x00");
+	T_EQ_INT(n, 4);
+	n = intake_log_escape("\xc3\xa9\xff", 3, out, sizeof(out));
+	T_EQ_STR(out, "\\xc3\\xa9\\xff");
+	T_EQ_INT(n, 12);
+}
+
+static void
+test_log_escape_doubles_backslash(void)
+{
+	char	out[64];
+
+	/* Else "\x0a" typed by a client would read as an escaped newline. */
+	(void)intake_log_escape("\\x0a", 4, out, sizeof(out));
+	T_EQ_STR(out, "\\\\x0a");
+	(void)intake_log_escape("\\", 1, out, sizeof(out));
+	T_EQ_STR(out, "\\\\");
+}
+
+static void
+test_log_escape_every_byte_by_table(void)
+{
+	char		in[256], out[2048], want[2048];
+	size_t		i, o, n;
+
+	for (i = 0; i < 256; i++)
+		in[i] = (char)i;
+	o = 0;
+	for (i = 0; i < 256; i++) {
+		if (i == '\\') {
+			want[o++] = '\\';
+			want[o++] = '\\';
+		} else if (i < 0x20 || i >= 0x7f) {
+			(void)snprintf(want + o, 5, "\\x%02zx", i);
+			o += 4;
+		} else
+			want[o++] = (char)i;
+	}
+	want[o] = '\0';
+	n = intake_log_escape(in, sizeof(in), out, sizeof(out));
+	T_EQ_INT(n, o);
+	T_EQ_STR(out, want);
+}
+
+static void
+test_log_escape_cannot_forge_a_line(void)
+{
+	const char	*attack = "x\nZ intake[1] error: forged\r\n";
+	char		 out[256];
+	size_t		 i, n;
+
+	n = intake_log_escape(attack, strlen(attack), out, sizeof(out));
+	for (i = 0; i < n; i++)
+		T_ASSERT((unsigned char)out[i] >= 0x20 && (unsigned char)out[i] < 0x7f);
+	T_ASSERT(strchr(out, '\n') == NULL);
+}
+
+/*
+ * For every outsz 0..64 and several hostile inputs: never a byte written
+ * past outsz, always NUL-terminated, the returned length is strlen(out),
+ * no escape cut in half, and "..." marks a cut when there is room for it.
+ */
+#define IN(lit)	{ (lit), sizeof(lit) - 1 }
+
+static void
+test_log_escape_truncation_never_overflows(void)
+{
+	static const struct {
+		const char	*s;
+		size_t		 len;
+	} in[] = {
+		IN(""),
+		IN("a"),
+		IN("abc"),
+		IN("plain text that is longer than sixty-four bytes, to force a cut"),
+		IN("\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"),
+		IN("\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"),
+		IN("a\\b\nc\0d\xff" "e\x7f\x01\\\\\\zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"),
+		IN("\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7\xf6\xf5\xf4\xf3\xf2\xf1\xf0"),
+		IN("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"),
+		IN("x\\"),
+		IN("xx\n"),
+	};
+	char		full[1024], out[64 + 32];
+	size_t		i, outsz, n, fulln, keep, b;
+	int		at_boundary;
+
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		fulln = escape_full(in[i].s, in[i].len, full, sizeof(full));
+		for (outsz = 0; outsz <= 64; outsz++) {
+			memset(out, CANARY, sizeof(out));
+			n = intake_log_escape(in[i].s, in[i].len, out, outsz);
+			for (b = outsz; b < sizeof(out); b++)
+				if ((unsigned char)out[b] != CANARY)
+					T_FAIL("input %zu outsz %zu: byte %zu written", i, outsz, b);
+			if (outsz == 0) {
+				T_EQ_INT(n, 0);
+				continue;
+			}
+			T_ASSERT(n < outsz);
+			T_EQ_INT(out[n], '\0');
+			T_EQ_INT(strlen(out), n);
+			if (n == fulln && memcmp(out, full, n) == 0)
+				continue;	/* whole */
+			/* Cut: a prefix of the full escape, then "..." if it fits. */
+			keep = n;
+			if (n >= 3 && memcmp(out + n - 3, "...", 3) == 0)
+				keep = n - 3;
+			else if (outsz >= 4)
+				T_FAIL("input %zu outsz %zu: cut without \"...\"", i, outsz);
+			T_ASSERT(keep <= fulln);
+			T_EQ_MEM(out, full, keep);
+			/* The cut is between two escapes, never inside one. */
+			at_boundary = keep == 0 || keep == fulln;
+			for (b = 0; !at_boundary && b < keep; b++) {
+				if (full[b] != '\\')
+					continue;
+				if (full[b + 1] == '\\') {
+					if (keep == b + 1)
+						break;
+					b++;
+				} else {
+					if (keep > b && keep < b + 4)
+						break;
+					b += 3;
+				}
+			}
+			if (!at_boundary && b < keep)
+				T_FAIL("input %zu outsz %zu: cut inside an escape at %zu", i, outsz, keep);
+		}
+	}
+}
+
+static void
+test_log_escape_size_zero_writes_nothing(void)
+{
+	char	out[4];
+
+	memset(out, CANARY, sizeof(out));
+	T_EQ_INT(intake_log_escape("abc", 3, out, 0), 0);
+	T_EQ_INT((unsigned char)out[0], CANARY);
+	T_EQ_INT(intake_log_escape("abc", 3, NULL, 0), 0);
+}
+
+static void
+test_log_escape_long_input_keeps_a_prefix(void)
+{
+	char	in[5000], out[2048];
+	size_t	n;
+
+	memset(in, 'A', sizeof(in));
+	n = intake_log_escape(in, sizeof(in), out, sizeof(out));
+	T_ASSERT(n < sizeof(out));
+	T_EQ_INT(strlen(out), n);
+	T_ASSERT(n >= sizeof(out) - 8);
+	T_EQ_STR(out + n - 3, "...");
+	T_EQ_INT(out[0], 'A');
+}
+
+/*
+ * Output that fits whole must not be cut: "abc" needs 4 bytes with its
+ * NUL, yet the reserve for "..." makes the escape give up on it.
+ */
+static void
+test_log_escape_exact_fit_is_not_cut(void)
+{
+	char	out[8];
+
+	T_EQ_INT(intake_log_escape("abc", 3, out, 4), 3);
+	T_EQ_STR(out, "abc");
+	T_EQ_INT(intake_log_escape("a\n", 2, out, 6), 5);
+	T_EQ_STR(out, "a\\x0a");
+}
+
+static void
+test_log_parse_level_names(void)
+{
+	enum intake_log_level	l;
+
+	T_EQ_INT(intake_log_parse_level("debug", &l), INTAKE_OK);
+	T_EQ_INT(l, INTAKE_LOG_DEBUG);
+	T_EQ_INT(intake_log_parse_level("INFO", &l), INTAKE_OK);
+	T_EQ_INT(l, INTAKE_LOG_INFO);
+	T_EQ_INT(intake_log_parse_level("Warn", &l), INTAKE_OK);
+	T_EQ_INT(l, INTAKE_LOG_WARN);
+	T_EQ_INT(intake_log_parse_level("error", &l), INTAKE_OK);
+	T_EQ_INT(l, INTAKE_LOG_ERR);
+	l = INTAKE_LOG_WARN;
+	T_EQ_INT(intake_log_parse_level("warning", &l), INTAKE_EINVAL);
+	T_EQ_INT(intake_log_parse_level("err", &l), INTAKE_EINVAL);
+	T_EQ_INT(intake_log_parse_level("", &l), INTAKE_EINVAL);
+	T_EQ_INT(intake_log_parse_level(" info", &l), INTAKE_EINVAL);
+	T_EQ_INT(l, INTAKE_LOG_WARN);
+}
+
+static void
+test_log_mask_is_a_fingerprint(void)
+{
+	char	a[32], b[32];
+
+	intake_log_mask("correct horse battery staple", a, sizeof(a));
+	T_EQ_INT(strlen(a), 15);
+	T_EQ_INT(strncmp(a, "sha256:", 7), 0);
+	T_EQ_INT(strspn(a + 7, "0123456789abcdef"), 8);
+	intake_log_mask("correct horse battery staple", b, sizeof(b));
+	T_EQ_STR(a, b);
+	intake_log_mask("correct horse battery stapl3", b, sizeof(b));
+	T_ASSERT(strcmp(a, b) != 0);
+	/* sha256("abc") starts ba7816bf. */
+	intake_log_mask("abc", a, sizeof(a));
+	T_EQ_STR(a, "sha256:ba7816bf");
+}
+
+static void
+test_log_mask_never_contains_the_secret(void)
+{
+	static const char *const secrets[] = {
+		"0123456789abcdef0123456789abcdef",
+		"ba7816bf8f01cfea",
+		"sha256:deadbeef",
+		"s3cr3t-api-key-ABCDEFGH",
+		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig",
+	};
+	char	out[64], pre[5];
+	size_t	i;
+
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		intake_log_mask(secrets[i], out, sizeof(out));
+		T_NOT_CONTAINS(out, secrets[i]);
+		/* Nor a 5-byte prefix of it past the fixed "sha256:". */
+		memcpy(pre, secrets[i], 4);
+		pre[4] = '\0';
+		T_NOT_CONTAINS(out + 7, secrets[i] + strlen(secrets[i]) - 4);
+		if (strncmp(secrets[i], "sha2", 4) != 0)
+			T_NOT_CONTAINS(out, pre);
+	}
+}
+
+static void
+test_log_mask_of_nothing(void)
+{
+	char	out[16];
+
+	intake_log_mask(NULL, out, sizeof(out));
+	T_EQ_STR(out, "(none)");
+	intake_log_mask("", out, sizeof(out));
+	T_EQ_STR(out, "(none)");
+}
+
+static void
+test_log_mask_small_output_is_terminated(void)
+{
+	char	out[8];
+
+	memset(out, CANARY, sizeof(out));
+	intake_log_mask("secret", out, 4);
+	T_EQ_STR(out, "sha");
+	T_EQ_INT((unsigned char)out[4], CANARY);
+	intake_log_mask("secret", out, 0);
+	T_EQ_INT((unsigned char)out[4], CANARY);
+}
+
+/* Run intake_log with stderr sent to a file; the file's text into out. */
+static size_t
+capture_log(enum intake_log_level level, const char *msg, char *out, size_t outsz)
+{
+	char	dir[512], path[600];
+	FILE	*f;
+	size_t	n;
+	int	fd, saved;
+
+	t_mkdtemp(dir, sizeof(dir));
+	(void)snprintf(path, sizeof(path), "%s/stderr", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	saved = dup(STDERR_FILENO);
+	if (fd == -1 || saved == -1)
+		abort();
+	(void)dup2(fd, STDERR_FILENO);
+	intake_log(level, "%s", msg);
+	(void)dup2(saved, STDERR_FILENO);
+	(void)close(saved);
+	(void)close(fd);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		abort();
+	n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	(void)fclose(f);
+	return n;
+}
+
+static void
+test_log_line_cannot_be_forged_by_newline(void)
+{
+	char	out[8192];
+	size_t	n;
+
+	intake_log_set_level(INTAKE_LOG_DEBUG);
+	n = capture_log(INTAKE_LOG_WARN, "user x\n2024-01-01T00:00:00Z intake[1] error: forged",
+	    out, sizeof(out));
+	T_ASSERT(n > 0);
+	T_EQ_INT(out[n - 1], '\n');
+	T_ASSERT(strchr(out, '\n') == out + n - 1);
+	T_CONTAINS(out, " warn: user x\\x0a2024");
+	T_CONTAINS(out, " intake[");
+}
+
+static void
+test_log_level_filters_lines(void)
+{
+	char	out[4096];
+
+	intake_log_set_level(INTAKE_LOG_WARN);
+	T_EQ_INT(capture_log(INTAKE_LOG_INFO, "hidden", out, sizeof(out)), 0);
+	T_EQ_INT(capture_log(INTAKE_LOG_DEBUG, "hidden", out, sizeof(out)), 0);
+	T_ASSERT(capture_log(INTAKE_LOG_ERR, "shown", out, sizeof(out)) > 0);
+	T_CONTAINS(out, " error: shown\n");
+	T_EQ_INT(capture_log(INTAKE_LOG__MAX, "bogus level", out, sizeof(out)), 0);
+}
+
+static void
+test_log_huge_message_is_one_bounded_line(void)
+{
+	static char	msg[20000], out[32768];
+	size_t		n;
+
+	memset(msg, '\n', sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	intake_log_set_level(INTAKE_LOG_DEBUG);
+	n = capture_log(INTAKE_LOG_INFO, msg, out, sizeof(out));
+	T_ASSERT(n > 100 && n < 2048 + 96);
+	T_EQ_INT(out[n - 1], '\n');
+	T_ASSERT(strchr(out, '\n') == out + n - 1);
+	T_CONTAINS(out, "...\n");
+}
+
+int
+main(void)
+{
+	T_RUN(test_log_escape_printable_ascii_unchanged);
+	T_RUN(test_log_escape_control_bytes_as_hex);
+	T_RUN(test_log_escape_doubles_backslash);
+	T_RUN(test_log_escape_every_byte_by_table);
+	T_RUN(test_log_escape_cannot_forge_a_line);
+	T_RUN(test_log_escape_truncation_never_overflows);
+	T_RUN(test_log_escape_size_zero_writes_nothing);
+	T_RUN(test_log_escape_long_input_keeps_a_prefix);
+	T_RUN(test_log_escape_exact_fit_is_not_cut);
+	T_RUN(test_log_parse_level_names);
+	T_RUN(test_log_mask_is_a_fingerprint);
+	T_RUN(test_log_mask_never_contains_the_secret);
+	T_RUN(test_log_mask_of_nothing);
+	T_RUN(test_log_mask_small_output_is_terminated);
+	T_RUN(test_log_line_cannot_be_forged_by_newline);
+	T_RUN(test_log_level_filters_lines);
+	T_RUN(test_log_huge_message_is_one_bounded_line);
+	return T_DONE();
+}
