@@ -159,7 +159,8 @@ intake_render "$ROOT/conf/nginx/intake.conf" "$TMP/intake-site.conf" \
 	--literal 'listen 80;' "listen 127.0.0.1:$PORT_INTAKE;" \
 	--literal 'server_name intake.example.internal;' 'server_name intake;' \
 	--literal 'server unix:/run/intake/intake.sock;' "server unix:$TMP/intake.sock;" \
-	--literal 'root /usr/share/intake/www;' "root $ROOT/www;"
+	--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
+	--literal '/var/cache/nginx/intake' "$TMP/nginx-cache"
 user_line=""
 ((EUID != 0)) || user_line="user root;"   # workers can then read $TMP and reach the sockets
 ctype_file=$TMP/content-type

@@ -31,6 +31,7 @@ enum opt_type {
 	OPT_LEVEL,	/* enum intake_log_level */
 	OPT_DIALECT,	/* enum intake_dialect */
 	OPT_FLOW,	/* enum intake_flow */
+	OPT_FETCH,	/* enum intake_fetch */
 };
 
 #define OPT_REQUIRED	0x01
@@ -60,6 +61,7 @@ static const struct opt opts[] = {
 	{ "server", "cache_file", OPT_STR, S(cache_file), "/run/intake/cache.shm", 0, 0, 0 },
 	{ "server", "cache_entries", OPT_INT, N(cache_entries), "256", 8, 65536, 0 },
 	{ "server", "cache_entry_max", OPT_INT, N(cache_entry_max), "65536", 4096, 16777216, 0 },
+	{ "server", "cors_origins", OPT_STR, S(cors_origins), "", 0, 0, 0 },
 	{ "integrify", "dialect", OPT_DIALECT, N(dialect), NULL, 0, 0, OPT_REQUIRED },
 	{ "integrify", "flow", OPT_FLOW, N(flow), NULL, 0, 0, OPT_REQUIRED },
 	{ "integrify", "base_url", OPT_STR, S(base_url), NULL, 0, 0, OPT_REQUIRED },
@@ -78,6 +80,43 @@ static const struct opt opts[] = {
 	{ "integrify", "response_max", OPT_INT, N(response_max), "8388608", 4096, 268435456, 0 },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
+
+/* Keys of a [source:NAME] or [report:NAME] section, offsets in struct intake_source. */
+#define SS(m)	offsetof(struct intake_source, m), sizeof(((struct intake_source *)0)->m)
+#define SN(m)	offsetof(struct intake_source, m), 0
+
+static const struct opt source_opts[] = {
+	{ "*", "report", OPT_STR, SS(report), NULL, 0, 0, OPT_REQUIRED },
+	{ "*", "fetch", OPT_FETCH, SN(fetch), "csv", 0, 0, 0 },
+	{ "*", "value_column", OPT_STR, SS(value_column), "", 0, 0, 0 },
+	{ "*", "label_column", OPT_STR, SS(label_column), "", 0, 0, 0 },
+	{ "*", "title", OPT_STR, SS(title), "", 0, 0, 0 },
+	{ "*", "columns", OPT_STR, SS(columns), "", 0, 0, 0 },
+	{ "*", "ttl", OPT_INT, SN(ttl), "300", 1, 86400, 0 },
+	{ "*", "stale_ttl", OPT_INT, SN(stale_ttl), "86400", 0, 2592000, 0 },
+	{ "*", "page_size", OPT_INT, SN(page_size), "100", 1, 1000, 0 },
+	{ "*", "max_rows", OPT_INT, SN(max_rows), "10000", 1, 100000, 0 },
+};
+#define NSOURCE_OPTS	(sizeof(source_opts) / sizeof(source_opts[0]))
+
+static const char *const kind_prefixes[] = {
+	"source:",	/* INTAKE_SOURCE_CHOICES */
+	"report:",	/* INTAKE_SOURCE_REPORT */
+};
+_Static_assert(sizeof(kind_prefixes) / sizeof(kind_prefixes[0]) == INTAKE_SOURCE_KIND__MAX,
+    "kind_prefixes[] needs one row per source kind");
+
+static const char *const fetch_names[] = {
+	"csv",	/* INTAKE_FETCH_CSV */
+	"json",	/* INTAKE_FETCH_JSON */
+};
+_Static_assert(sizeof(fetch_names) / sizeof(fetch_names[0]) == INTAKE_FETCH__MAX,
+    "fetch_names[] needs one row per fetch");
+
+/* Request parameters a filter may not take: the endpoints' own. */
+static const char *const reserved_params[] = {
+	"q", "term", "page", "per_page", "format", "selected", "_type", NULL
+};
 
 static const char *const dialect_names[] = {
 	"v7",	/* INTAKE_DIALECT_V7 */
@@ -98,6 +137,7 @@ _Static_assert(sizeof(flow_names) / sizeof(flow_names[0]) == INTAKE_FLOW__MAX,
 struct load {
 	struct intake_config	*cfg;
 	unsigned char		 seen[NOPTS];
+	unsigned char		 source_seen[INTAKE_SOURCES_MAX][NSOURCE_OPTS];
 	char			*err;
 	size_t			 errsz;
 	int			 failed;
@@ -129,9 +169,9 @@ name_index(const char *const *names, size_t n, const char *value)
 
 /* Store value into the field of row o; returns a problem or NULL. */
 static const char *
-opt_set(struct intake_config *cfg, const struct opt *o, const char *value)
+opt_set(void *base, const struct opt *o, const char *value)
 {
-	char		*field = (char *)cfg + o->off;
+	char		*field = (char *)base + o->off;
 	long long	 v;
 	const char	*end;
 	int		 idx;
@@ -150,7 +190,7 @@ opt_set(struct intake_config *cfg, const struct opt *o, const char *value)
 	case OPT_MODE:
 		/* Octal is the one base strtoll is not needed for: digits 0-7. */
 		v = 0;
-		for (end = value; *end >= '0' && *end <= '7'; end++)
+		for (end = value; *end >= '0' && *end <= '7' && end - value < 5; end++)
 			v = v * 8 + (*end - '0');
 		if (*value == '\0' || *end != '\0' || end - value > 4 || v > o->max)
 			return "not an octal file mode such as 0660";
@@ -178,6 +218,12 @@ opt_set(struct intake_config *cfg, const struct opt *o, const char *value)
 			return "not one of impersonate, jwt, apikey";
 		*(enum intake_flow *)(void *)field = (enum intake_flow)idx;
 		return NULL;
+	case OPT_FETCH:
+		idx = name_index(fetch_names, INTAKE_FETCH__MAX, value);
+		if (idx < 0)
+			return "not one of csv, json";
+		*(enum intake_fetch *)(void *)field = (enum intake_fetch)idx;
+		return NULL;
 	}
 	return "unknown key type";
 }
@@ -192,6 +238,112 @@ load_fail(struct load *l, const char *section, const char *key, const char *prob
 	    section, key, problem);
 }
 
+/* A source or filter name: [a-z0-9_-], 1 to max-1 bytes. */
+static int
+name_ok(const char *s, size_t max)
+{
+	size_t	n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') ||
+		    s[n] == '_' || s[n] == '-'))
+			return 0;
+	return n > 0 && n < max;
+}
+
+/* The source for section "source:NAME"/"report:NAME", created on first use. */
+static struct intake_source *
+source_for(struct load *l, enum intake_source_kind kind, const char *name, size_t *idx)
+{
+	struct intake_config	*c = l->cfg;
+	struct intake_source	*src;
+	size_t			 i;
+
+	for (i = 0; i < c->nsources; i++)
+		if (c->sources[i].kind == kind && strcmp(c->sources[i].name, name) == 0) {
+			*idx = i;
+			return &c->sources[i];
+		}
+	if (c->nsources == INTAKE_SOURCES_MAX)
+		return NULL;
+	src = &c->sources[c->nsources];
+	memset(src, 0, sizeof(*src));
+	src->kind = kind;
+	(void)intake_strlcpy(src->name, name, sizeof(src->name));
+	for (i = 0; i < NSOURCE_OPTS; i++)
+		if (source_opts[i].def != NULL)
+			(void)opt_set(src, &source_opts[i], source_opts[i].def);
+	*idx = c->nsources++;
+	return src;
+}
+
+/* A key of a [source:NAME] or [report:NAME] section. */
+static int
+on_source_key(struct load *l, enum intake_source_kind kind, const char *section,
+    const char *key, const char *value)
+{
+	struct intake_source		*src;
+	struct intake_filter_param	*f;
+	const char			*name = section + strlen(kind_prefixes[kind]);
+	const char			*problem;
+	size_t				 idx, i;
+
+	if (!name_ok(name, INTAKE_SOURCE_NAME_MAX)) {
+		load_fail(l, section, key, "section name must be 1-63 of a-z 0-9 _ -");
+		return 0;
+	}
+	src = source_for(l, kind, name, &idx);
+	if (src == NULL) {
+		load_fail(l, section, key, "too many [source:] and [report:] sections");
+		return 0;
+	}
+	if (strncmp(key, "filter.", 7) == 0) {
+		if (!name_ok(key + 7, sizeof(f->param))) {
+			load_fail(l, section, key, "filter parameter must be 1-31 of a-z 0-9 _ -");
+			return 0;
+		}
+		for (i = 0; reserved_params[i] != NULL; i++)
+			if (strcmp(key + 7, reserved_params[i]) == 0) {
+				load_fail(l, section, key, "filter parameter name is reserved");
+				return 0;
+			}
+		for (i = 0; i < src->nfilters; i++)
+			if (strcmp(src->filters[i].param, key + 7) == 0) {
+				load_fail(l, section, key, "set twice");
+				return 0;
+			}
+		if (src->nfilters == INTAKE_FILTERS_MAX) {
+			load_fail(l, section, key, "too many filter keys");
+			return 0;
+		}
+		f = &src->filters[src->nfilters];
+		if (*value == '\0' || intake_strlcpy(f->expose, value, sizeof(f->expose)) != INTAKE_OK) {
+			load_fail(l, section, key, "must name the report's exposed filter");
+			return 0;
+		}
+		(void)intake_strlcpy(f->param, key + 7, sizeof(f->param));
+		src->nfilters++;
+		return 1;
+	}
+	for (i = 0; i < NSOURCE_OPTS; i++) {
+		if (strcmp(source_opts[i].key, key) != 0)
+			continue;
+		if (l->source_seen[idx][i]) {
+			load_fail(l, section, key, "set twice");
+			return 0;
+		}
+		l->source_seen[idx][i] = 1;
+		problem = opt_set(src, &source_opts[i], value);
+		if (problem != NULL) {
+			load_fail(l, section, key, problem);
+			return 0;
+		}
+		return 1;
+	}
+	load_fail(l, section, key, "unknown key (see intake.conf.example)");
+	return 0;
+}
+
 /* libinih callback: one key at a time. Returns 0 to stop on error. */
 static int
 on_key(void *user, const char *section, const char *key, const char *value)
@@ -199,6 +351,10 @@ on_key(void *user, const char *section, const char *key, const char *value)
 	struct load	*l = user;
 	const char	*problem;
 	size_t		 i;
+
+	for (i = 0; i < INTAKE_SOURCE_KIND__MAX; i++)
+		if (strncmp(section, kind_prefixes[i], strlen(kind_prefixes[i])) == 0)
+			return on_source_key(l, (enum intake_source_kind)i, section, key, value);
 
 	for (i = 0; i < NOPTS; i++) {
 		if (strcmp(opts[i].section, section) != 0 ||
@@ -349,6 +505,20 @@ check_all(struct load *l)
 		load_fail(l, "integrify", "timeout_ms", "must not be less than connect_timeout_ms");
 		return -1;
 	}
+	for (i = 0; i < c->nsources; i++) {
+		char section[INTAKE_SOURCE_NAME_MAX + 8];
+
+		(void)snprintf(section, sizeof(section), "%s%s", kind_prefixes[c->sources[i].kind],
+		    c->sources[i].name);
+		if (c->sources[i].report[0] == '\0') {
+			load_fail(l, section, "report", "required but missing");
+			return -1;
+		}
+		if (strpbrk(c->sources[i].report, "/?#&%\\ ") != NULL) {
+			load_fail(l, section, "report", "must be a report SID");
+			return -1;
+		}
+	}
 	if ((p = read_secret(c->key_file, c->key, sizeof(c->key))) != NULL) {
 		load_fail(l, "integrify", "key_file", p);
 		return -1;
@@ -361,10 +531,41 @@ check_all(struct load *l)
 	return 0;
 }
 
+/*
+ * libinih reads at most INI_MAX_LINE - 1 bytes of a line and hands the
+ * rest over as a line of its own, so a long value would be cut silently.
+ * Refuse such lines first.  Returns the 1-based number of the first long
+ * line, 0 when none, -1 when the file cannot be read.
+ */
+static long
+long_line(const char *path)
+{
+	FILE	*f;
+	long	 line = 1, bad = 0;
+	size_t	 n = 0;
+	int	 c;
+
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while ((c = getc(f)) != EOF) {
+		if (c == '\n') {
+			line++;
+			n = 0;
+			continue;
+		}
+		if (++n >= INI_MAX_LINE - 1 && bad == 0)
+			bad = line;
+	}
+	(void)fclose(f);
+	return bad;
+}
+
 enum intake_err
 intake_config_load(const char *path, struct intake_config **out, char *errbuf,
     size_t errsz)
 {
+	long	 bad;
 	struct intake_config	*cfg;
 	struct load		 l;
 	size_t			 i;
@@ -384,6 +585,13 @@ intake_config_load(const char *path, struct intake_config **out, char *errbuf,
 		if (opts[i].def != NULL)
 			(void)opt_set(cfg, &opts[i], opts[i].def);
 
+	bad = long_line(path);
+	if (bad > 0) {
+		(void)snprintf(errbuf, errsz, "%s: line %ld: longer than %d bytes", path, bad,
+		    INI_MAX_LINE - 2);
+		intake_config_free(cfg);
+		return INTAKE_ECONFIG;
+	}
 	rc = ini_parse(path, on_key, &l);
 	if (rc == -1 && !l.failed)
 		(void)snprintf(errbuf, errsz, "%s: cannot open: %s", path, strerror(errno));
@@ -413,15 +621,53 @@ intake_config_free(struct intake_config *cfg)
 const char *const *
 intake_config_keys(void)
 {
-	static char		 names[NOPTS][64];
-	static const char	*list[NOPTS + 1];
-	size_t			 i;
+	static char		 names[NOPTS + INTAKE_SOURCE_KIND__MAX * (NSOURCE_OPTS + 1)][64];
+	static const char	*list[sizeof(names) / sizeof(names[0]) + 1];
+	size_t			 i, k, n = 0;
 
-	for (i = 0; i < NOPTS; i++) {
-		(void)snprintf(names[i], sizeof(names[i]), "%s.%s", opts[i].section,
+	for (i = 0; i < NOPTS; i++)
+		(void)snprintf(names[n++], sizeof(names[0]), "%s.%s", opts[i].section,
 		    opts[i].key);
-		list[i] = names[i];
+	for (k = 0; k < INTAKE_SOURCE_KIND__MAX; k++) {
+		for (i = 0; i < NSOURCE_OPTS; i++)
+			(void)snprintf(names[n++], sizeof(names[0]), "%sNAME.%s", kind_prefixes[k],
+			    source_opts[i].key);
+		(void)snprintf(names[n++], sizeof(names[0]), "%sNAME.filter.NAME", kind_prefixes[k]);
 	}
-	list[NOPTS] = NULL;
+	for (i = 0; i < n; i++)
+		list[i] = names[i];
+	list[n] = NULL;
 	return list;
+}
+
+const struct intake_source *
+intake_config_source(const struct intake_config *cfg, enum intake_source_kind kind,
+    const char *name, size_t namelen)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->nsources; i++)
+		if (cfg->sources[i].kind == kind && strlen(cfg->sources[i].name) == namelen &&
+		    memcmp(cfg->sources[i].name, name, namelen) == 0)
+			return &cfg->sources[i];
+	return NULL;
+}
+
+bool
+intake_config_origin_allowed(const struct intake_config *cfg, const char *origin)
+{
+	const char	*p = cfg->cors_origins, *end;
+	size_t		 n = strlen(origin);
+
+	if (n == 0)
+		return false;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		end = p + strcspn(p, " \t,");
+		if ((size_t)(end - p) == n && memcmp(p, origin, n) == 0)
+			return true;
+		p = end;
+	}
+	return false;
 }

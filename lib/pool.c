@@ -25,6 +25,7 @@
 
 #include "intake/log.h"
 #include "intake/pool.h"
+#include "intake/report.h"
 #include "intake/req.h"
 #include "intake/route.h"
 #include "intake/str.h"
@@ -395,6 +396,7 @@ intake_cgi_run(const char *path)
 	}
 	intake_log_set_level(cfg->log_level);
 	ctx.cfg = cfg;
+	ctx.reports = intake_report_cache_new();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    intake_cache_open(cfg, false, &ctx.cache) != INTAKE_OK ||
 	    intake_http_new(cfg, &ctx.http) != INTAKE_OK) {
@@ -411,6 +413,7 @@ intake_cgi_run(const char *path)
 	rc = 0;
 out:
 	intake_arena_free(&req.arena);
+	intake_report_cache_free(ctx.reports);
 	intake_http_free(ctx.http);
 	intake_cache_close(ctx.cache);
 	intake_config_free(cfg);

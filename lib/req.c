@@ -63,6 +63,7 @@ intake_req_begin(struct intake_req *req, struct intake_ctx *ctx, struct FCGX_Req
 	req->ctx = ctx;
 	req->fcgi = fcgi;
 	req->status = 0;
+	req->cors = NULL;
 	req->nparams = 0;
 	req->method = "";
 	req->path = "/";
@@ -163,6 +164,8 @@ intake_resp_send(struct intake_req *req, int status, const char *ctype,
 		err = intake_buf_adds(&head, fixed_headers);
 	if (err == INTAKE_OK && extra_headers != NULL)
 		err = intake_buf_adds(&head, extra_headers);
+	if (err == INTAKE_OK && req->cors != NULL)
+		err = intake_buf_adds(&head, req->cors);
 	if (err == INTAKE_OK)
 		err = intake_buf_adds(&head, "\r\n");
 	if (err == INTAKE_OK)

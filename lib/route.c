@@ -1,45 +1,75 @@
 /*
  * route.c - path and method to handler, from one table.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
 #include "intake/log.h"
 #include "intake/route.h"
 
+#define M_GET		0x1u	/* GET and HEAD */
+#define M_OPTIONS	0x2u	/* CORS preflight */
+
 static const struct {
 	const char	*path;
+	int		 prefix;	/* path ends in '/' and takes one name after it */
+	unsigned	 methods;
 	void		(*handler)(struct intake_req *);
 } routes[] = {
-	{ "/healthz", intake_handle_healthz },		/* INTAKE_ROUTE_HEALTHZ */
-	{ "/readyz", intake_handle_readyz },		/* INTAKE_ROUTE_READYZ */
-	{ "/api/processes", intake_handle_processes },	/* INTAKE_ROUTE_PROCESSES */
+	{ "/healthz", 0, M_GET, intake_handle_healthz },		/* INTAKE_ROUTE_HEALTHZ */
+	{ "/readyz", 0, M_GET, intake_handle_readyz },			/* INTAKE_ROUTE_READYZ */
+	{ "/api/processes", 0, M_GET, intake_handle_processes },	/* INTAKE_ROUTE_PROCESSES */
+	{ "/api/choices/", 1, M_GET | M_OPTIONS, intake_handle_choices },	/* INTAKE_ROUTE_CHOICES */
+	{ "/api/reports/", 1, M_GET | M_OPTIONS, intake_handle_reports },	/* INTAKE_ROUTE_REPORTS */
 };
 _Static_assert(sizeof(routes) / sizeof(routes[0]) == INTAKE_ROUTE__MAX,
     "routes[] needs one row per enum intake_route");
 
 static const char not_allowed[] =
-	"{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"Use GET.\"}}\n";
+	"{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"This method is not "
+	"allowed here.\"}}\n";
+
+static int
+matches(size_t i, const char *path)
+{
+	size_t	n = strlen(routes[i].path);
+
+	if (!routes[i].prefix)
+		return strcmp(path, routes[i].path) == 0;
+	/* One non-empty name after the prefix, no further '/'. */
+	return strncmp(path, routes[i].path, n) == 0 && path[n] != '\0' &&
+	    strchr(path + n, '/') == NULL;
+}
 
 void
 intake_route_dispatch(struct intake_req *req)
 {
-	size_t	i;
+	unsigned	m = 0;
+	char		allow[96];
+	size_t		i;
 
 	for (i = 0; i < INTAKE_ROUTE__MAX; i++)
-		if (strcmp(req->path, routes[i].path) == 0)
+		if (matches(i, req->path))
 			break;
 	if (i == INTAKE_ROUTE__MAX) {
 		(void)intake_resp_error(req, 404, "not_found", "No such endpoint.");
 		return;
 	}
-	/* Every endpoint so far is read-only. */
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-		(void)intake_resp_send(req, 405, "application/json; charset=utf-8",
-		    "Allow: GET, HEAD\r\nCache-Control: no-store\r\n",
+	if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
+		m = M_GET;
+	else if (strcmp(req->method, "OPTIONS") == 0)
+		m = M_OPTIONS;
+	if ((routes[i].methods & m) == 0) {
+		(void)snprintf(allow, sizeof(allow), "Allow: GET, HEAD%s\r\nCache-Control: no-store\r\n",
+		    (routes[i].methods & M_OPTIONS) ? ", OPTIONS" : "");
+		(void)intake_resp_send(req, 405, "application/json; charset=utf-8", allow,
 		    not_allowed, sizeof(not_allowed) - 1);
 		return;
 	}
+	/* Browser-callable endpoints answer allowed origins, errors included. */
+	if (routes[i].methods & M_OPTIONS)
+		req->cors = intake_cors_header(req);
 	routes[i].handler(req);
 	if (req->status == 0)
 		(void)intake_resp_error(req, 500, "internal", "intake failed to handle the request.");

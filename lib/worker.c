@@ -17,6 +17,7 @@
 
 #include "intake/log.h"
 #include "intake/pool.h"
+#include "intake/report.h"
 #include "intake/req.h"
 #include "intake/route.h"
 
@@ -78,6 +79,7 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache, i
 	err = intake_cache_child_init(cache);
 	if (err == INTAKE_OK)
 		err = intake_http_new(cfg, &ctx.http);
+	ctx.reports = intake_report_cache_new();
 	if (err != INTAKE_OK || FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
 		intake_log_err("worker: cannot start: %s", intake_strerror(err));
 		return 1;
@@ -113,6 +115,7 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache, i
 		intake_log_info("worker: recycling after %lld requests", served);
 	FCGX_Free(&fr, 0);
 	intake_arena_free(&req.arena);
+	intake_report_cache_free(ctx.reports);
 	intake_http_free(ctx.http);
 	return 0;
 }

@@ -107,7 +107,8 @@ generate_configs() {
 		--literal 'listen 80;' "listen 127.0.0.1:$PORT;" \
 		--literal 'server_name intake.example.internal;' 'server_name localhost;' \
 		--literal 'server unix:/run/intake/intake.sock;' "server unix:$RUN/intake.sock;" \
-		--literal 'root /usr/share/intake/www;' "root $ROOT/www;"
+		--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
+		--literal '/var/cache/nginx/intake' "$RUN/nginx-cache"
 
 	if ((EUID == 0)); then
 		user_line='user root;'

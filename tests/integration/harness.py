@@ -109,7 +109,7 @@ class Pool:
     """The real intake binary running its supervised worker pool."""
 
     def __init__(self, workdir, standin, variant="v7-impersonate", server=None, integrify=None,
-                 valgrind=None, key_override=None):
+                 valgrind=None, key_override=None, sections=""):
         self.workdir = workdir
         self.standin = standin
         self.variant = variant
@@ -123,6 +123,7 @@ class Pool:
         self.integrify_overrides = integrify or {}
         self.valgrind = valgrind
         self.key_override = key_override
+        self.sections = sections
         self.proc = None
         self.write_config()
 
@@ -165,6 +166,7 @@ class Pool:
             for k, v in integ.items():
                 if v is not None:
                     f.write("%s = %s\n" % (k, v))
+            f.write(self.sections)
         self.key, self.secret = key, secret
 
     def start(self):
@@ -219,6 +221,7 @@ class Nginx:
         site = site.replace("unix:/run/intake/intake.sock", "unix:" + sock)
         site = re.sub(r"listen 80;", "listen 127.0.0.1:%d;" % self.port, site)
         site = site.replace("root /usr/share/intake/www;", "root %s;" % os.path.join(SRC, "www"))
+        site = site.replace("/var/cache/nginx/intake", os.path.join(self.dir, "cache"))
         self.site_path = os.path.join(self.dir, "site.conf")
         with open(self.site_path, "w") as f:
             f.write(site)
@@ -303,6 +306,7 @@ class Stack(unittest.TestCase):
     integrify = None
     standin_sets = ()
     key_override = None
+    sections = ""
 
     def setUp(self):
         # Cleanups run even when a later step of setUp fails, so nothing
@@ -312,7 +316,7 @@ class Stack(unittest.TestCase):
         self.standin = Standin(self.workdir, self.standin_sets)
         self.addCleanup(self.standin.stop)
         self.pool = Pool(self.workdir, self.standin, self.variant, self.server, self.integrify,
-                         key_override=self.key_override)
+                         key_override=self.key_override, sections=self.sections)
         self.addCleanup(self.pool.stop)
         self.pool.start()
         self.nginx = Nginx(self.workdir, self.pool.sock)
@@ -342,3 +346,24 @@ def _failed(case):
     res = getattr(outcome, "result", None)
     errs = getattr(res, "errors", []) + getattr(res, "failures", [])
     return any(t is case for t, _ in errs)
+
+
+# The demo fixture's reports, as [source:] / [report:] sections.
+REPORT_SIDS = {
+    "departments": "7bb3cd03-a442-5392-a963-51522175121e",
+    "locations": "80451021-5cb8-5497-bb04-411b35da59dd",
+    "categories": "864eabd6-d273-5568-9ca6-067f5d553d44",
+    "priorities": "1cfcaae6-d631-5327-b0a3-ae1a4497c3f0",
+    "assets": "62e6e2b4-c54d-5fcf-9f68-9a2153a9b4f6",
+    "cost_centers": "b90f4c9a-0cc6-5a73-9391-5945df494843",
+    "divisions": "78923549-3197-58c9-9393-772a758f8fa3",
+    "regions": "1ac4e6a4-1956-586c-86d3-e4f55617bf5b",
+}
+
+
+def fixture_report(name):
+    """The fixture's report, its null cells as the empty strings Integrify exports."""
+    sid = REPORT_SIDS[name]
+    rep = dict(next(r for r in fixture()["reports"] if r["sid"] == sid))
+    rep["rows"] = [["" if c is None else str(c) for c in row] for row in rep["rows"]]
+    return rep

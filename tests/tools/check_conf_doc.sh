@@ -1,18 +1,24 @@
 #!/bin/sh
 # Every key the code knows (intake --keys) must be documented in the
 # example config, as "key = value" under its [section], and, when a README is
-# given, in its reference table as `key`. Fails naming the key.
+# given, in its reference table as `key`.  Named sections and filter keys are
+# listed as "source:NAME.report" and "source:NAME.filter.NAME"; any section
+# or filter name matches.  Fails naming the key.
 set -eu
 bin=$1
 example=$2
 readme=${3:-}
 missing=0
-for full in $("$bin" --keys); do
+keys=$("$bin" --keys)
+for full in $keys; do
 	section=${full%%.*}
 	key=${full#*.}
-	if ! awk -v s="[$section]" -v k="$key" '
+	# NAME stands for any name: turn both into regular expressions.
+	secre=$(printf '%s' "$section" | sed 's/NAME/[a-z0-9_-]+/')
+	keyre=$(printf '%s' "$key" | sed 's/\./\\./; s/NAME/[a-z0-9_-]+/')
+	if ! awk -v s="^\\\\[$secre\\\\]\$" -v k="^#? ?$keyre[ \t]*=" '
 		/^\[/ { cur = $0; next }
-		cur == s && $0 ~ "^#? ?" k "[ \t]*=" { found = 1 }
+		cur ~ s && $0 ~ k { found = 1 }
 		END { exit !found }' "$example"; then
 		echo "undocumented config key: [$section] $key (add it to $example)"
 		missing=1
@@ -23,13 +29,14 @@ for full in $("$bin" --keys); do
 	fi
 done
 # And the example names no key the code does not know.
-awk '/^\[/ { sec = substr($0, 2, length($0) - 2); next }
-     /^[a-z_]+[ \t]*=/ { sub(/[ \t]*=.*/, ""); print sec "." $0 }' "$example" |
+awk '/^\[/ { sec = substr($0, 2, length($0) - 2); sub(/:.*/, ":NAME", sec); next }
+     /^[a-z_.]+[ \t]*=/ { sub(/[ \t]*=.*/, ""); sub(/^filter\..*/, "filter.NAME"); print sec "." $0 }' \
+    "$example" |
 while read -r full; do
-	if ! "$bin" --keys | grep -qx "$full"; then
+	if ! printf '%s\n' "$keys" | grep -qxF "$full"; then
 		echo "example documents unknown key: $full"
 		exit 1
 	fi
 done || missing=1
-[ "$missing" -eq 0 ] && echo "all $("$bin" --keys | wc -l) config keys documented"
+[ "$missing" -eq 0 ] && echo "all $(printf '%s\n' "$keys" | wc -l) config keys documented"
 exit "$missing"

@@ -34,6 +34,46 @@ enum intake_flow {
 	INTAKE_FLOW__MAX
 };
 
+#define INTAKE_SOURCES_MAX	64	/* [source:NAME] plus [report:NAME] sections */
+#define INTAKE_FILTERS_MAX	8	/* filter.NAME keys per source */
+#define INTAKE_SOURCE_NAME_MAX	64
+
+enum intake_fetch {
+	INTAKE_FETCH_CSV,	/* the report's CSV export */
+	INTAKE_FETCH_JSON,	/* the report's JSON run */
+	INTAKE_FETCH__MAX
+};
+
+enum intake_source_kind {
+	INTAKE_SOURCE_CHOICES,	/* [source:NAME]: /api/choices/NAME */
+	INTAKE_SOURCE_REPORT,	/* [report:NAME]: /api/reports/NAME */
+	INTAKE_SOURCE_KIND__MAX
+};
+
+/* A request parameter allowed to feed one of the report's exposed filters. */
+struct intake_filter_param {
+	char	param[32];		/* request parameter name, e.g. "parent" */
+	char	expose[INTAKE_NAME_MAX];	/* the report filter's Expose name */
+};
+
+/* One Integrify report reachable through intake, as a list or a table. */
+struct intake_source {
+	enum intake_source_kind	kind;
+	char			name[INTAKE_SOURCE_NAME_MAX];
+	char			report[INTAKE_NAME_MAX];	/* the report's SID */
+	enum intake_fetch	fetch;
+	char			value_column[INTAKE_NAME_MAX];	/* "": the first */
+	char			label_column[INTAKE_NAME_MAX];	/* "": the second */
+	char			title[256];
+	char			columns[1024];	/* shown columns, comma-separated; "": all */
+	long long		ttl;		/* seconds a fetched list is fresh */
+	long long		stale_ttl;	/* seconds more it may serve when Integrify fails */
+	long long		page_size;
+	long long		max_rows;
+	struct intake_filter_param filters[INTAKE_FILTERS_MAX];
+	size_t			nfilters;
+};
+
 struct intake_config {
 	char	path[INTAKE_PATH_MAX];		/* the file this came from */
 
@@ -48,6 +88,7 @@ struct intake_config {
 	char	cache_file[INTAKE_PATH_MAX];	/* shared memory file */
 	long long cache_entries;
 	long long cache_entry_max;		/* bytes per entry value */
+	char	cors_origins[1024];		/* space-separated allowed origins */
 
 	/* [integrify] */
 	enum intake_dialect dialect;
@@ -67,6 +108,10 @@ struct intake_config {
 	long long timeout_ms;
 	long long response_max;
 
+	/* [source:NAME] and [report:NAME], in file order */
+	struct intake_source sources[INTAKE_SOURCES_MAX];
+	size_t	nsources;
+
 	/* Loaded from key_file / secret_file; never logged. */
 	char	key[INTAKE_SECRET_MAX];
 	char	secret[INTAKE_SECRET_MAX];
@@ -81,10 +126,21 @@ enum intake_err	intake_config_load(const char *path, struct intake_config **out,
 		    char *errbuf, size_t errsz);
 void		intake_config_free(struct intake_config *cfg);
 
-/* The "section.key" names of every key, NULL-terminated. */
+/*
+ * The "section.key" names of every key, NULL-terminated.  Keys of named
+ * sections read "source:NAME.report"; a filter key is "filter.NAME".
+ */
 const char *const *intake_config_keys(void);
 
 const char	*intake_dialect_name(enum intake_dialect d);
 const char	*intake_flow_name(enum intake_flow f);
+
+/* The source of kind called name, or NULL. */
+const struct intake_source *intake_config_source(const struct intake_config *cfg,
+		    enum intake_source_kind kind, const char *name, size_t namelen);
+
+/* Is origin (exactly, e.g. "https://intranet.example") in cors_origins? */
+bool		intake_config_origin_allowed(const struct intake_config *cfg,
+		    const char *origin);
 
 #endif

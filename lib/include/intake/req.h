@@ -30,6 +30,7 @@ struct intake_req {
 	const char		*path;		/* the decoded path, no query */
 	const char		*query;		/* QUERY_STRING, "" if none */
 	int			 status;	/* what was sent, 0: nothing yet */
+	const char		*cors;		/* CORS header lines for every answer, or NULL */
 };
 
 /*

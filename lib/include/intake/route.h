@@ -11,6 +11,8 @@ enum intake_route {
 	INTAKE_ROUTE_HEALTHZ,	/* GET /healthz: the process is alive */
 	INTAKE_ROUTE_READYZ,	/* GET /readyz: a token can be had now */
 	INTAKE_ROUTE_PROCESSES,	/* GET /api/processes: Integrify's processes */
+	INTAKE_ROUTE_CHOICES,	/* GET /api/choices/{source}: a drop-down list */
+	INTAKE_ROUTE_REPORTS,	/* GET /api/reports/{name}: a report table */
 	INTAKE_ROUTE__MAX
 };
 

@@ -1,0 +1,265 @@
+/*
+ * listing.c - what /api/choices and /api/reports share: the parameter
+ * allow-list, CORS, and conditional, cacheable answers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <unistr.h>
+
+#include "internal.h"
+#include "intake/log.h"
+#include "intake/query.h"
+#include "intake/str.h"
+
+/* The parameters listings take, besides the source's filter.NAMEs; rows
+ * are the INTAKE_PARAM_* bits. */
+static const char *const common_params[] = {
+	"q",		/* INTAKE_PARAM_Q */
+	"term",		/* INTAKE_PARAM_TERM */
+	"page",		/* INTAKE_PARAM_PAGE */
+	"per_page",	/* INTAKE_PARAM_PER_PAGE */
+	"format",	/* INTAKE_PARAM_FORMAT */
+	"selected",	/* INTAKE_PARAM_SELECTED */
+	"_type",	/* INTAKE_PARAM_TYPE */
+	NULL
+};
+_Static_assert(sizeof(common_params) / sizeof(common_params[0]) == INTAKE_PARAM__MAX + 1,
+    "common_params[] needs one row per INTAKE_PARAM_*");
+
+static const char *const format_names[] = {
+	"json",		/* INTAKE_FORMAT_JSON */
+	"select2",	/* INTAKE_FORMAT_SELECT2 */
+	"html",		/* INTAKE_FORMAT_HTML */
+	"csv",		/* INTAKE_FORMAT_CSV */
+};
+_Static_assert(sizeof(format_names) / sizeof(format_names[0]) == INTAKE_FORMAT__MAX,
+    "format_names[] needs one row per format");
+
+const char *
+intake_format_name(enum intake_format f)
+{
+	return (unsigned)f < INTAKE_FORMAT__MAX ? format_names[f] : "?";
+}
+
+static int
+listing_bad(struct intake_req *req, const char *code, const char *message)
+{
+	(void)intake_resp_error(req, 400, code, message);
+	return -1;
+}
+
+int
+intake_listing_parse(struct intake_req *req, const struct intake_source *src,
+    unsigned formats, unsigned params, struct intake_listing *out)
+{
+	struct intake_query	 q;
+	const char		*v, *accept;
+	char			 msg[160];
+	long long		 n;
+	size_t			 i, j;
+	int			 fmt;
+
+	memset(out, 0, sizeof(*out));
+	out->page = 1;
+	out->per_page = src->page_size;
+	out->search = "";
+	out->selected = NULL;
+	if (intake_query_parse(req->query, strlen(req->query), &req->arena, &q) != INTAKE_OK)
+		return listing_bad(req, "bad_parameter", "The query string is malformed.");
+	for (i = 0; i < q.npairs; i++) {
+		for (j = 0; common_params[j] != NULL; j++)
+			if ((params & (1u << j)) && strcmp(q.pairs[i].name, common_params[j]) == 0)
+				break;
+		if (common_params[j] != NULL)
+			continue;
+		for (j = 0; j < src->nfilters; j++)
+			if (strcmp(q.pairs[i].name, src->filters[j].param) == 0)
+				break;
+		if (j < src->nfilters)
+			continue;
+		(void)snprintf(msg, sizeof(msg), "Unknown parameter '%.40s'.", q.pairs[i].name);
+		(void)intake_resp_error(req, 400, "unknown_parameter", msg);
+		return -1;
+	}
+	for (i = 0; i < q.npairs; i++) {
+		if (strlen(q.pairs[i].value) != q.pairs[i].valuelen ||
+		    q.pairs[i].valuelen > INTAKE_LISTING_VALUE_MAX)
+			return listing_bad(req, "bad_parameter",
+			    "A parameter is too long or holds a NUL byte.");
+		if (u8_check((const uint8_t *)q.pairs[i].value, q.pairs[i].valuelen) != NULL)
+			return listing_bad(req, "bad_parameter", "A parameter is not valid UTF-8.");
+	}
+
+	if (intake_query_get(&q, "q", &v) != INTAKE_OK)
+		return listing_bad(req, "bad_parameter", "'q' is given twice.");
+	if (v == NULL && intake_query_get(&q, "term", &v) != INTAKE_OK)
+		return listing_bad(req, "bad_parameter", "'term' is given twice.");
+	if (v != NULL)
+		out->search = v;
+	if (intake_query_get(&q, "page", &v) != INTAKE_OK ||
+	    (v != NULL && intake_parse_int(v, 1, 100000, &n) != INTAKE_OK))
+		return listing_bad(req, "bad_parameter", "'page' must be a whole number from 1.");
+	if (v != NULL)
+		out->page = n;
+	if (intake_query_get(&q, "per_page", &v) != INTAKE_OK ||
+	    (v != NULL && intake_parse_int(v, 1, 1000, &n) != INTAKE_OK))
+		return listing_bad(req, "bad_parameter", "'per_page' must be from 1 to 1000.");
+	if (v != NULL)
+		out->per_page = n;
+	if (intake_query_get(&q, "selected", &v) != INTAKE_OK)
+		return listing_bad(req, "bad_parameter", "'selected' is given twice.");
+	out->selected = v;
+
+	if (intake_query_get(&q, "format", &v) != INTAKE_OK)
+		return listing_bad(req, "bad_parameter", "'format' is given twice.");
+	fmt = -1;
+	if (v != NULL) {
+		for (i = 0; i < INTAKE_FORMAT__MAX; i++)
+			if ((formats & (1u << i)) && strcmp(v, format_names[i]) == 0)
+				fmt = (int)i;
+		if (fmt < 0)
+			return listing_bad(req, "bad_parameter", "Unknown 'format'.");
+	} else {
+		accept = intake_req_param(req, "HTTP_ACCEPT");
+		fmt = accept != NULL && strstr(accept, "text/html") != NULL &&
+		    (formats & (1u << INTAKE_FORMAT_HTML)) ? INTAKE_FORMAT_HTML : INTAKE_FORMAT_JSON;
+	}
+	out->format = (enum intake_format)fmt;
+
+	for (i = 0; i < src->nfilters; i++) {
+		out->filters[i].param = &src->filters[i];
+		if (intake_query_get(&q, src->filters[i].param, &v) != INTAKE_OK)
+			return listing_bad(req, "bad_parameter", "A filter is given twice.");
+		out->filters[i].value = v;
+	}
+	out->nfilters = src->nfilters;
+	return 0;
+}
+
+const char *
+intake_cors_header(struct intake_req *req)
+{
+	const char	*origin = intake_req_param(req, "HTTP_ORIGIN");
+	const char	 prefix[] = "Access-Control-Allow-Origin: ";
+	char		*h;
+	size_t		 n;
+
+	if (origin == NULL || !intake_config_origin_allowed(req->ctx->cfg, origin))
+		return NULL;
+	/* Allowed origins come from the config, so they hold no CR or LF. */
+	n = sizeof(prefix) - 1 + strlen(origin) + 3;
+	h = intake_arena_alloc(&req->arena, n);
+	if (h == NULL)
+		return NULL;
+	(void)snprintf(h, n, "%s%s\r\n", prefix, origin);
+	return h;
+}
+
+void
+intake_listing_preflight(struct intake_req *req)
+{
+	if (req->cors == NULL) {
+		(void)intake_resp_error(req, 403, "origin_not_allowed",
+		    "This origin may not call intake from a browser.");
+		return;
+	}
+	(void)intake_resp_send(req, 204, NULL, "Access-Control-Allow-Methods: GET, HEAD\r\n"
+	    "Access-Control-Allow-Headers: Accept\r\nAccess-Control-Max-Age: 600\r\n"
+	    "Vary: Origin\r\n", NULL, 0);
+}
+
+/* Does If-None-Match list etag (or "*")? */
+static bool
+etag_matches(const char *inm, const char *etag)
+{
+	size_t	n = strlen(etag);
+	const char *p;
+
+	if (inm == NULL)
+		return false;
+	for (p = inm; *p != '\0'; p++) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+		p += strcspn(p, ",");
+		if (*p == '\0')
+			break;
+	}
+	return false;
+}
+
+void
+intake_listing_send(struct intake_req *req, const struct intake_source *src,
+    const struct intake_report_view *view, const char *ctype, const struct intake_buf *body,
+    const char *etag)
+{
+	struct intake_buf	h;
+	int64_t			left;
+	enum intake_err		err;
+
+	left = (view->fresh_until_ms - intake_now_ms()) / 1000;
+	if (left < 0 || view->state == INTAKE_REPORT_STALE_ERROR)
+		left = 0;
+	intake_buf_init(&h, 4096);
+	err = intake_buf_printf(&h, "ETag: %s\r\nCache-Control: public, max-age=%lld, "
+	    "stale-while-revalidate=%lld, stale-if-error=%lld\r\nVary: Accept, Origin\r\n"
+	    "X-Intake-Cache: %s\r\n", etag, (long long)left, src->ttl, src->stale_ttl,
+	    intake_report_state_name(view->state));
+	if (err != INTAKE_OK) {
+		intake_buf_free(&h);
+		(void)intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
+		return;
+	}
+	if (etag_matches(intake_req_param(req, "HTTP_IF_NONE_MATCH"), etag))
+		(void)intake_resp_send(req, 304, NULL, h.ptr, NULL, 0);
+	else
+		(void)intake_resp_send(req, 200, ctype, h.ptr, body->ptr, body->len);
+	intake_buf_free(&h);
+}
+
+void
+intake_listing_etag(const struct intake_report_view *view, const char *variant,
+    char out[INTAKE_ETAG_MAX])
+{
+	struct intake_buf	b;
+	char			hex[65];
+
+	intake_buf_init(&b, 8192);
+	(void)intake_buf_printf(&b, "%s|%s", view->version, variant);
+	intake_sha256_hex(intake_buf_str(&b), b.len, hex);
+	(void)snprintf(out, INTAKE_ETAG_MAX, "\"%.20s\"", hex);
+	intake_buf_free(&b);
+}
+
+enum intake_err
+intake_html_escape(struct intake_buf *b, const char *s)
+{
+	enum intake_err	err = INTAKE_OK;
+	const char	*run = s;
+
+	for (; err == INTAKE_OK && *s != '\0'; s++) {
+		const char *rep;
+
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		err = intake_buf_add(b, run, (size_t)(s - run));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(b, rep);
+		run = s + 1;
+	}
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(b, run);
+	return err;
+}
