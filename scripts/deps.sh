@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what intake needs to build, test, demo and benchmark on Debian 12.
 #
-#   scripts/deps.sh
+#   scripts/deps.sh            what the build and the demo need
+#   scripts/deps.sh --tests    that, plus Chromium and the npm packages of the browser tests
 #
 # Idempotent: when every package below is already installed it asks dpkg only
 # and returns at once, without touching apt. Otherwise it runs `apt-get update`
@@ -13,7 +14,7 @@ PROG=deps.sh
 
 PACKAGES=(
 	build-essential cmake pkg-config      # toolchain
-	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libinih-dev  # libraries intake links
+	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libinih-dev libunistring-dev  # libraries intake links
 	nginx-light                           # front end for the demo, bench and integration tests
 	wrk                                   # bench/
 	valgrind clang libclang-rt-14-dev     # memory checks, fuzzers, sanitizers
@@ -77,4 +78,56 @@ install_packages() {
 	echo "$PROG: done" >&2
 }
 
-install_packages "${PACKAGES[@]}"
+# ---- browser tests (tests/browser/run.mjs) ----------------------------------
+# Debian's chromium, driven by the npm packages playwright-core (which never
+# downloads a browser here) and axe-core, installed from the committed lock
+# into tests/browser/node_modules. node >= 18: Debian 12's nodejs is 18.
+BROWSER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/tests/browser
+
+# Print the Debian packages the browser tests need: chromium, plus nodejs and
+# npm only when no node / npm is on PATH (one from elsewhere is kept).
+browser_packages() {
+	echo chromium
+	command -v node >/dev/null 2>&1 || echo nodejs
+	command -v npm >/dev/null 2>&1 || echo npm
+}
+
+# npm ci from tests/browser/package-lock.json, skipped when node_modules was
+# installed from this very lock file (its hash is kept in node_modules).
+install_browser_npm() {
+	local major stamp want
+	major=$(node -p 'process.versions.node.split(".")[0]')
+	if ((major < 18)); then
+		echo "$PROG: error: the browser tests need node >= 18, this is $(node --version)" >&2
+		exit 1
+	fi
+	stamp=$BROWSER_DIR/node_modules/.intake-lock.sha256
+	want=$(sha256sum "$BROWSER_DIR/package-lock.json" | cut -d' ' -f1)
+	if [[ -f $stamp && $(<"$stamp") == "$want" &&
+		-f $BROWSER_DIR/node_modules/playwright-core/package.json &&
+		-f $BROWSER_DIR/node_modules/axe-core/axe.min.js ]]; then
+		return 0
+	fi
+	echo "$PROG: installing the browser tests' npm packages into $BROWSER_DIR/node_modules" >&2
+	local log
+	log=$(mktemp)
+	if ! (cd "$BROWSER_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+		npm ci --no-audit --no-fund --ignore-scripts) >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		rm -f "$log"
+		echo "$PROG: error: npm ci in $BROWSER_DIR failed" >&2
+		exit 1
+	fi
+	rm -f "$log"
+	echo "$want" >"$stamp"
+}
+
+# The demo needs the build packages only; the tests (scripts/test.sh passes
+# --tests) also need the browser-test packages.
+if [[ ${1:-} == --tests ]]; then
+	mapfile -t BROWSER_PACKAGES < <(browser_packages)
+	install_packages "${PACKAGES[@]}" "${BROWSER_PACKAGES[@]}"
+	install_browser_npm
+else
+	install_packages "${PACKAGES[@]}"
+fi

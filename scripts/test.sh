@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 build=${INTAKE_BUILD_DIR:-$root/build}
 
-"$root/scripts/deps.sh"
+"$root/scripts/deps.sh" --tests
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" -j2

@@ -264,6 +264,31 @@ def priorities():
             "exposed_filters": [], "rows": rows}
 
 
+# Parent lists for the cascading drop-down demo (www/demo-choices.html).
+# Their value column holds exactly what the child report's filter column holds
+# (Departments' "Division", Locations' "Region"), so a chosen parent value can
+# be fed to the child's exposed filter as it is.
+REGION_NAMES = [("AMER", "Americas"), ("APAC", "Asia-Pacific"),
+                ("EMEA", "Europe, Middle East & Africa")]
+
+
+def divisions():
+    rows = [[division, "%s (%s)" % (division, code)] for code, division, _ in DIVISIONS]
+    rows.sort(key=lambda r: r[0])
+    return {"sid": guid("report/divisions"), "name": "Divisions", "category": "Lookups",
+            "columns": [col("Division|Name", "Division"), col("Division|Title", "Title")],
+            "exposed_filters": [exposed("Division|Title", "Search", "Contains")],
+            "rows": rows}
+
+
+def regions():
+    regions_used = {c[3] for c in CITIES}
+    rows = [[code, name] for code, name in REGION_NAMES if code in regions_used]
+    return {"sid": guid("report/regions"), "name": "Regions", "category": "Lookups",
+            "columns": [col("Region|Code", "Code"), col("Region|Name", "Region")],
+            "exposed_filters": [], "rows": rows}
+
+
 def asset_notes():
     """A report whose cells need every CSV escape: commas, quotes, line
     breaks (LF and CRLF), empty cells and non-ASCII."""
@@ -410,7 +435,7 @@ def demo():
         "enforce_required": True,
         "processes": processes(),
         "reports": [departments(), locations(), categories(), priorities(), asset_notes(),
-                    cost_centers()],
+                    cost_centers(), divisions(), regions()],
         "variants": {"v7_start_shape": "doc", "v8_impersonate_body": "json_token",
                      "v8_expired_body": "text"},
     }

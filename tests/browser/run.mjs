@@ -1,0 +1,503 @@
+#!/usr/bin/env node
+// Browser tests of www/intake-embed.js, the demo pages and the SSI example, in
+// real headless Chromium (/usr/bin/chromium, driven by playwright-core; no
+// browser download) against the real stack started by stack.py: the
+// Integrify stand-in, the intake pool and nginx, plus two intranet sites on
+// other origins (one listed in cors_origins, one not). Loopback only.
+//
+//   node tests/browser/run.mjs            (after scripts/deps.sh)
+//
+// Environment: INTAKE_SRC, INTAKE_BIN (as for tests/integration); INTAKE_PYTHON;
+// INTAKE_BROWSER_STACK_CMD runs another command instead of stack.py (it must
+// print stack.py's JSON line); CHROMIUM overrides /usr/bin/chromium;
+// INTAKE_BROWSER_KEEP=1 keeps the stack's work directory.
+// Prints one line per test and ends with "N passed, M failed".
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error('run.mjs: playwright-core is not installed in tests/browser/node_modules: run scripts/deps.sh');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const AXE = fs.readFileSync(path.join(HERE, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+// ---- the stack ------------------------------------------------------------
+
+function startStack() {
+  const cmd = process.env.INTAKE_BROWSER_STACK_CMD;
+  const argv = cmd ? ['sh', '-c', cmd] : [process.env.INTAKE_PYTHON || 'python3', path.join(HERE, 'stack.py')];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the stack did not start within 120 s')), 120000);
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.once('line', line => {
+      clearTimeout(timer);
+      try {
+        resolve({ child, info: JSON.parse(line) });
+      } catch (e) {
+        reject(new Error('the stack printed ' + JSON.stringify(line)));
+      }
+    });
+    child.once('exit', code => { clearTimeout(timer); reject(new Error('the stack exited with ' + code)); });
+  });
+}
+
+function stopStack(child, keep) {
+  return new Promise(resolve => {
+    if (child.exitCode !== null) return resolve();
+    const t = setTimeout(() => { child.kill('SIGKILL'); }, 60000);
+    child.once('exit', () => { clearTimeout(t); resolve(); });
+    child.stdin.end(keep ? 'keep\n' : '');
+  });
+}
+
+// ---- expectations from the fixture -----------------------------------------
+
+function expected(info) {
+  const fx = JSON.parse(fs.readFileSync(info.fixture, 'utf8'));
+  const rep = name => fx.reports.find(r => r.name === name);
+  const list = (name, v, l, where) => rep(name).rows.filter(where || (() => true))
+    .map(r => ({ value: r[v], label: r[l] }));
+  return {
+    divisions: list('Divisions', 0, 1),
+    departments: d => list('Departments', 0, 1, r => r[2] === d),
+    allDepartments: list('Departments', 0, 1),
+    regions: list('Regions', 0, 1),
+    locations: g => list('Locations', 0, 1, r => r[3] === g),
+    categories: list('Request Categories', 0, 1),
+    priorities: list('Priorities', 0, 1),
+    assets: rep('Asset Notes'),
+  };
+}
+
+// ---- helpers ---------------------------------------------------------------
+
+const FAILED = 'Could not load the list. Try again later.';
+
+class Fail extends Error {}
+function check(cond, msg) { if (!cond) throw new Fail(msg); }
+function same(got, want, what) {
+  const g = JSON.stringify(got), w = JSON.stringify(want);
+  if (g !== w) throw new Fail(`${what}:\n      got  ${g.slice(0, 400)}\n      want ${w.slice(0, 400)}`);
+}
+
+// The options of a select as {value, label}, the placeholder ("") left out.
+function options(page, sel) {
+  return page.$eval(sel, s => Array.from(s.options).filter(o => o.value !== '')
+    .map(o => ({ value: o.value, label: o.textContent })));
+}
+
+async function until(what, fn, timeout = 15000) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last === true) return;
+    } catch (e) {
+      if (e instanceof Fail) last = e.message; else throw e;
+    }
+    if (Date.now() > end) throw new Fail(`timed out waiting for ${what}` + (typeof last === 'string' ? ': ' + last : ''));
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
+
+// Wait until sel holds exactly `want` (placeholder aside) and is no longer busy.
+async function waitList(page, sel, want, what) {
+  await until(what || sel + ' to fill', async () => {
+    const busy = await page.$eval(sel, s => s.getAttribute('aria-busy'));
+    same(await options(page, sel), want, sel + ' options');
+    check(busy === null, sel + ' still aria-busy');
+    return true;
+  });
+}
+
+// The accessible state next to a select: live region text, describedby, busy.
+function status(page, sel) {
+  return page.$eval(sel, s => {
+    const live = s.nextElementSibling;
+    return {
+      text: live && live.classList.contains('intake-status') ? live.textContent : null,
+      role: live && live.getAttribute('role'),
+      describedby: (s.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean),
+      liveId: live && live.id,
+      busy: s.getAttribute('aria-busy'),
+      error: s.classList.contains('intake-error'),
+      disabled: s.disabled,
+      value: s.value,
+    };
+  });
+}
+
+async function waitError(page, sel) {
+  await until(sel + ' to show its error', async () => {
+    const st = await status(page, sel);
+    check(st.text === FAILED, `${sel} status text ${JSON.stringify(st.text)}`);
+    check(st.role === 'status', `${sel} live region role ${st.role}`);
+    check(st.describedby.includes(st.liveId), `${sel} aria-describedby ${st.describedby} lacks ${st.liveId}`);
+    check(st.busy === null && st.error, `${sel} busy=${st.busy} error class=${st.error}`);
+    return true;
+  });
+}
+
+async function axe(page) {
+  await page.evaluate(AXE);   // through the DevTools protocol: the page's CSP stays on
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const v = r.violations.map(x => `${x.id} (${x.impact}): ${x.nodes.map(n => n.target.join(' ')).join(', ')}`);
+  check(v.length === 0, 'axe violations:\n      ' + v.join('\n      '));
+}
+
+// A page that records CSP violations, script errors and the API requests it made.
+async function open(ctx, url, { init } = {}) {
+  const page = await ctx.newPage();
+  page.problems = [];
+  page.requests = [];
+  page.on('pageerror', e => page.problems.push('page error: ' + e.message));
+  page.on('console', m => {
+    if (/Content Security Policy/i.test(m.text())) page.problems.push('CSP: ' + m.text());
+  });
+  page.on('request', r => { if (r.url().includes('/api/')) page.requests.push(r.url()); });
+  if (init) await page.addInitScript(init);
+  const resp = await page.goto(url);
+  check(resp && resp.ok(), `GET ${url}: ${resp && resp.status()}`);
+  return page;
+}
+
+function clean(page) {
+  check(page.problems.length === 0, page.problems.join('\n      '));
+}
+
+// Answer a choices request from a list, in pages as intake would.
+function fulfilList(route, all, origin) {
+  const u = new URL(route.request().url());
+  const page = Number(u.searchParams.get('page') || 1), per = Number(u.searchParams.get('per_page') || 100);
+  const items = all.slice((page - 1) * per, page * per);
+  return route.fulfill({
+    status: 200, contentType: 'application/json',
+    headers: { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' },
+    body: JSON.stringify({ source: 'x', items, page, per_page: per, total: all.length, more: page * per < all.length }),
+  });
+}
+
+// ---- the tests ---------------------------------------------------------------
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('demo page: every list fills from the stand-in, placeholders first', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.intake + '/demo-choices.html');
+  await waitList(page, '#division', X.divisions);
+  await waitList(page, '#region', X.regions);
+  await waitList(page, '#category', X.categories);
+  await waitList(page, '#priority', X.priorities);
+  for (const sel of ['#division', '#region', '#category']) {
+    const first = await page.$eval(sel, s => [s.options[0].value, s.options[0].textContent, s.value]);
+    check(first[0] === '' && /^Choose a/.test(first[1]) && first[2] === '', `${sel} placeholder ${first}`);
+  }
+  same((await status(page, '#priority')).value, 'P3', 'priority preselected by data-intake-value');
+  for (const sel of ['#department', '#location']) {
+    const st = await status(page, sel);
+    check(st.disabled, sel + ' is enabled while its parent has no value');
+    same(await options(page, sel), [], sel + ' options while the parent is empty');
+  }
+  clean(page);
+});
+
+test('demo page: labels with <>&"\' and non-ASCII are text, not markup', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.intake + '/demo-choices.html');
+  await waitList(page, '#category', X.categories);
+  const labels = (await options(page, '#category')).map(o => o.label);
+  for (const l of ['R&D <Lab> "North"', "O'Brien's team", 'Prototype bench & <test rig>'])
+    check(labels.includes(l), 'missing label ' + l);
+  same(await page.$$eval('#category *:not(option)', n => n.length), 0, 'elements made from labels');
+  await page.selectOption('#region', 'APAC');
+  await waitList(page, '#location', X.locations('APAC'));
+  check((await options(page, '#location')).some(o => o.label.startsWith('東京')), 'no 東京 location');
+  clean(page);
+});
+
+test('demo page: a division loads only its departments; a new one replaces them', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.intake + '/demo-choices.html');
+  await waitList(page, '#division', X.divisions);
+  await page.selectOption('#division', 'Finance');
+  await waitList(page, '#department', X.departments('Finance'));
+  check(!(await status(page, '#department')).disabled, 'department still disabled');
+  await page.selectOption('#department', X.departments('Finance')[3].value);
+  await page.selectOption('#division', 'People & Culture');
+  await waitList(page, '#department', X.departments('People & Culture'));
+  same((await status(page, '#department')).value, '', 'department value after its division changed');
+  await page.selectOption('#division', '');
+  await until('department to empty and disable', async () => {
+    const st = await status(page, '#department');
+    same(await options(page, '#department'), [], 'department options');
+    return st.disabled && st.value === '' && st.text === '';
+  });
+  await page.selectOption('#division', 'Finance');
+  await waitList(page, '#department', X.departments('Finance'));
+  same((await status(page, '#department')).value, X.departments('Finance')[3].value,
+    'the department chosen before is chosen again when it is back in the list');
+  clean(page);
+});
+
+test('demo page: the report table is built as text from the JSON format', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.intake + '/demo-choices.html');
+  await until('the report table', async () => (await page.$$('[data-intake-report] table.intake-report')).length === 1);
+  const t = await page.$eval('table.intake-report', t => ({
+    caption: t.caption && t.caption.textContent,
+    head: Array.from(t.tHead.rows[0].cells).map(c => [c.tagName, c.getAttribute('scope'), c.textContent]),
+    rows: Array.from(t.tBodies[0].rows).map(r => Array.from(r.cells).map(c => c.textContent)),
+    markup: t.querySelectorAll('tbody td *').length,
+  }));
+  same(t.caption, 'Asset notes', 'caption');
+  same(t.head.map(h => h[2]), ['Tag', 'Description', 'Owner', 'Notes'], 'header cells');
+  check(t.head.every(h => h[0] === 'TH' && h[1] === 'col'), 'header cells are not th scope=col');
+  const cols = X.assets.columns.map(c => c.label);
+  const want = X.assets.rows.map(r => ['Tag', 'Description', 'Owner', 'Notes'].map(c => r[cols.indexOf(c)] || ''));
+  same(t.rows.slice(0, want.length), want.slice(0, t.rows.length), 'rows');
+  check(t.rows.length > 0, 'no rows');
+  same(t.markup, 0, 'elements made from cells');
+  clean(page);
+});
+
+test('demo page: axe-core finds no violations on the filled page', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.intake + '/demo-choices.html');
+  await waitList(page, '#division', X.divisions);
+  await page.selectOption('#division', 'Sales');
+  await waitList(page, '#department', X.departments('Sales'));
+  await waitList(page, '#category', X.categories);
+  await until('the report table', async () => (await page.$$('table.intake-report')).length === 1);
+  await axe(page);
+  clean(page);
+});
+
+test('index page links the demo pages; axe-core finds no violations', async ({ ctx, info }) => {
+  const page = await open(ctx, info.intake + '/');
+  const links = await page.$$eval('a', a => a.map(x => x.getAttribute('href')));
+  check(links.includes('/demo-choices.html') && links.includes('/demo-ssi.html'), 'links: ' + links);
+  await axe(page);
+  clean(page);
+});
+
+test('allowed origin: lists fill cross-origin; data-intake-value cascades at load', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.allowed + '/embed.html');
+  await waitList(page, '#division', X.divisions);
+  await waitList(page, '#region', X.regions);
+  same((await status(page, '#region')).value, 'APAC', 'region from data-intake-value');
+  await waitList(page, '#location', X.locations('APAC'));
+  same((await status(page, '#location')).value, 'SIN-01', 'location from data-intake-value');
+  check(page.requests.some(u => u.startsWith(info.intake + '/api/choices/locations?') && /[?&]parent=APAC(&|$)/.test(u)),
+    'no locations request with parent=APAC: ' + page.requests.join(' '));
+  check(page.requests.every(u => /[?&]format=json(&|$)/.test(u) && (/\/reports\//.test(u) || /[?&]per_page=1000(&|$)/.test(u))),
+    'requests without format=json&per_page=1000: ' + page.requests.join(' '));
+  clean(page);
+});
+
+test('allowed origin: a selection already in the page is kept', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.allowed + '/embed.html');
+  await waitList(page, '#category', X.categories);
+  same((await status(page, '#category')).value, 'CAT-0010', 'category kept from <option selected>');
+  await waitList(page, '#priority', X.priorities);
+  same((await status(page, '#priority')).value, 'P2', 'priority from data-intake-value');
+  const pri = await status(page, '#priority');
+  same(pri.describedby, ['priority-hint'], 'aria-describedby of a list that loaded');
+  same(pri.text, '', 'live region text of a list that loaded');
+  clean(page);
+});
+
+test('allowed origin: unknown and failing lists show an accessible error', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.allowed + '/embed.html');
+  await waitError(page, '#broken');
+  await waitError(page, '#unknown');
+  const broken = await status(page, '#broken');
+  check(broken.describedby[0] === 'broken-hint', 'the page\'s own aria-describedby was dropped: ' + broken.describedby);
+  same(await page.$eval('#broken', s => s.options.length), 0, 'options of a failed list');
+  await waitList(page, '#division', X.divisions);
+  await until('the report table', async () => (await page.$$('#assets table.intake-report')).length === 1);
+  await axe(page);
+  clean(page);
+});
+
+test('allowed origin: a stale answer for an old parent value is discarded', async ({ ctx, info, X }) => {
+  for (const abortable of [true, false]) {
+    // Without AbortController only the sequence check stands between the late
+    // answer and the list.
+    const page = await open(ctx, info.allowed + '/embed.html',
+      { init: abortable ? undefined : () => { window.AbortController = undefined; } });
+    await waitList(page, '#division', X.divisions);
+    let release, seen, settled;
+    const held = new Promise(r => { release = r; });
+    const asked = new Promise(r => { seen = r; });
+    const over = new Promise(r => { settled = r; });
+    const stale = u => new URL(u).pathname === '/api/choices/departments' && new URL(u).searchParams.get('parent') === 'Finance';
+    page.on('requestfinished', r => { if (stale(r.url())) settled(); });
+    page.on('requestfailed', r => { if (stale(r.url())) settled(); });
+    await page.route(u => stale(u.href), async route => {
+      seen();
+      try {
+        const resp = await route.fetch();
+        await held;
+        await route.fulfill({ response: resp });
+      } catch (e) { /* the page gave up on it: that is the point */ }
+    });
+    await page.selectOption('#division', 'Finance');
+    await asked;
+    const st = await status(page, '#department');
+    check(st.busy === 'true' && st.text === 'Loading…', 'loading state: ' + JSON.stringify(st));
+    same(await options(page, '#department'), [], 'department options while loading');
+    await page.selectOption('#division', 'Sales');
+    await waitList(page, '#department', X.departments('Sales'));
+    release();
+    await over;                      // the late answer reached the page (or was cancelled)
+    await page.waitForTimeout(200);  // and its script had a moment to (wrongly) use it
+    await waitList(page, '#department', X.departments('Sales'), 'Sales departments to stay (abortable=' + abortable + ')');
+    clean(page);
+    await page.close();
+  }
+});
+
+test('allowed origin: a list follows "more" through every page', async ({ ctx, info }) => {
+  const page = await ctx.newPage();
+  const all = Array.from({ length: 2501 }, (_, i) => ({ value: 'V' + i, label: 'Item ' + i }));
+  const seen = [];
+  await page.route(u => u.pathname === '/api/choices/categories', route => {
+    seen.push(new URL(route.request().url()).searchParams.get('page'));
+    return fulfilList(route, all, info.allowed);
+  });
+  await page.goto(info.allowed + '/embed.html');
+  await waitList(page, '#category', all);
+  same(seen, ['1', '2', '3'], 'pages asked for');
+  await page.close();
+});
+
+test('allowed origin: a child of a child cascades, clears and disables', async ({ ctx, info }) => {
+  const page = await ctx.newPage();
+  const lists = { a: [{ value: 'a1', label: 'A one' }, { value: 'a2', label: 'A two' }] };
+  const byParent = (p) => [1, 2].map(n => ({ value: p + '.' + n, label: p + ' / ' + n }));
+  await page.route(u => u.pathname.startsWith('/api/choices/chain-'), route => {
+    const u = new URL(route.request().url());
+    const list = u.pathname.endsWith('-a') ? lists.a : byParent(u.searchParams.get('parent'));
+    return fulfilList(route, list, info.allowed);
+  });
+  await page.goto(info.allowed + '/chain.html');
+  await waitList(page, '#a', lists.a);
+  for (const sel of ['#b', '#c']) check((await status(page, sel)).disabled, sel + ' enabled without a parent value');
+  await page.selectOption('#a', 'a2');
+  await waitList(page, '#b', byParent('a2'));
+  check((await status(page, '#c')).disabled, '#c enabled before #b has a value');
+  await page.selectOption('#b', 'a2.1');
+  await waitList(page, '#c', byParent('a2.1'));
+  check(!(await status(page, '#c')).disabled, '#c still disabled');
+  await page.selectOption('#a', 'a1');
+  await waitList(page, '#b', byParent('a1'));
+  await until('#c to empty and disable', async () => {
+    const st = await status(page, '#c');
+    same(await options(page, '#c'), [], '#c options');
+    return st.disabled;
+  });
+  await page.close();
+});
+
+test('other origin (not in cors_origins): no list, an accessible error instead', async ({ ctx, info }) => {
+  const page = await open(ctx, info.other + '/embed.html');
+  for (const sel of ['#division', '#region', '#category', '#priority']) await waitError(page, sel);
+  same(await options(page, '#division'), [], 'division options');
+  same(await options(page, '#category'), [{ value: 'CAT-0010', label: 'Kept while loading' }],
+    'category keeps the option the page had');
+  same(await page.$$('#assets table'), [], 'report table');
+  check(page.requests.some(u => u.startsWith(info.intake + '/api/choices/divisions')), 'the page did not even ask');
+  clean(page);
+});
+
+test('SSI: demo-ssi.html is filled by intake\'s nginx, errors show the fallback', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.intake + '/demo-ssi.html');
+  same(await options(page, '#department'), X.allDepartments, 'departments');
+  same(await options(page, '#priority'), X.priorities, 'priorities');
+  same((await status(page, '#priority')).value, 'P3', 'priority selected=P3');
+  same(await page.$eval('#unavailable', s => Array.from(s.options).map(o => [o.value, o.textContent])),
+    [['', '(list unavailable)']], 'fallback of an unknown list');
+  const html = await (await page.request.get(info.intake + '/demo-ssi.html')).text();
+  check(!html.includes('<!--#') && !html.includes('"error"'), 'SSI commands or a JSON error reached the browser');
+  await axe(page);
+  clean(page);
+});
+
+test('SSI: conf/nginx/ssi-example.conf works on another nginx', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.allowed + '/forms/ssi.html');
+  same(await options(page, '#department'), X.allDepartments, 'departments');
+  same(await options(page, '#category'), X.categories, 'categories (with <>&"\' labels)');
+  same((await status(page, '#category')).value, 'CAT-0010', 'category selected=');
+  for (const sel of ['#broken', '#unknown'])
+    same(await page.$eval(sel, s => Array.from(s.options).map(o => [o.value, o.textContent])),
+      [['', '(list unavailable)']], sel + ' fallback');
+  same(await page.$$eval('select *:not(option)', n => n.length), 0, 'elements made from labels');
+  clean(page);
+});
+
+test('intake-embed.js stays small and free of eval, inline styles and HTML parsing', async ({ info }) => {
+  const src = fs.readFileSync(path.join(info.src || path.join(HERE, '../..'), 'www/intake-embed.js'), 'utf8');
+  check(Buffer.byteLength(src) < 6144, 'intake-embed.js is ' + Buffer.byteLength(src) + ' bytes, over 6 KB');
+  for (const bad of [/\beval\s*\(/, /new\s+Function/, /innerHTML/, /outerHTML/, /insertAdjacentHTML/, /\.style\b/, /document\.write/, /setAttribute\(\s*['"]style/])
+    check(!bad.test(src), 'intake-embed.js matches ' + bad);
+});
+
+// ---- main ------------------------------------------------------------------
+
+async function main() {
+  let stack;
+  try {
+    stack = await startStack();
+  } catch (e) {
+    console.error('run.mjs: ' + e.message);
+    console.log('0 passed, 1 failed');
+    return 1;
+  }
+  const info = stack.info;
+  info.src = process.env.INTAKE_SRC || path.join(HERE, '../..');
+  const X = expected(info);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-chromium-'));
+  let ctx, passed = 0, failed = 0;
+  try {
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    ctx.setDefaultTimeout(20000);
+    for (const t of tests) {
+      const pagesBefore = new Set(ctx.pages());
+      try {
+        await t.fn({ ctx, info, X });
+        passed++;
+        console.log('ok   ' + t.name);
+      } catch (e) {
+        failed++;
+        console.log('FAIL ' + t.name + '\n      ' + (e instanceof Fail ? e.message : e.stack));
+      }
+      for (const p of ctx.pages()) if (!pagesBefore.has(p)) await p.close().catch(() => {});
+    }
+  } catch (e) {
+    failed++;
+    console.log('FAIL starting Chromium: ' + e.message);
+  } finally {
+    if (ctx) await ctx.close().catch(() => {});
+    await stopStack(stack.child, failed > 0 || !!process.env.INTAKE_BROWSER_KEEP);
+    try { fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 }); } catch (e) { /* a temp dir */ }
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main();
