@@ -2,6 +2,7 @@
  * http.c - libcurl with every option in one place (see http.h).
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,11 +187,32 @@ header_safe(const char *s)
 	return s == NULL || strpbrk(s, "\r\n") == NULL;
 }
 
+/* Append one formatted header line to *hdrs; line is scratch space. */
+static enum intake_err
+add_header(struct curl_slist **hdrs, struct intake_buf *line, const char *fmt, ...)
+{
+	struct curl_slist	*tmp;
+	enum intake_err		 err;
+	va_list			 ap;
+
+	intake_buf_reset(line);
+	va_start(ap, fmt);
+	err = intake_buf_vprintf(line, fmt, ap);
+	va_end(ap);
+	if (err != INTAKE_OK)
+		return err;
+	tmp = curl_slist_append(*hdrs, intake_buf_str(line));
+	if (tmp == NULL)
+		return INTAKE_ENOMEM;
+	*hdrs = tmp;
+	return INTAKE_OK;
+}
+
 enum intake_err
 intake_http_do(struct intake_http *h, const struct intake_http_call *call,
     struct intake_http_resp *resp)
 {
-	struct curl_slist	*hdrs = NULL, *tmp;
+	struct curl_slist	*hdrs = NULL;
 	struct curl_slist	*ct = NULL;
 	struct intake_buf	 line;
 	enum intake_err		 err = INTAKE_OK;
@@ -220,42 +242,16 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 		}
 		SETOPT(h, CURLOPT_CONNECT_TO, ct);
 	}
-	tmp = curl_slist_append(hdrs, "Accept: application/json, text/csv;q=0.9, */*;q=0.5");
-	if (tmp == NULL) {
-		err = INTAKE_ENOMEM;
-		goto out;
-	}
-	hdrs = tmp;
-	if (call->bearer != NULL) {
-		err = intake_buf_printf(&line, "Authorization: Bearer %s", call->bearer);
-		if (err != INTAKE_OK)
-			goto out;
-		tmp = curl_slist_append(hdrs, intake_buf_str(&line));
-		if (tmp == NULL) {
-			err = INTAKE_ENOMEM;
-			goto out;
-		}
-		hdrs = tmp;
-	}
-	if (call->content_type != NULL) {
-		intake_buf_reset(&line);
-		err = intake_buf_printf(&line, "Content-Type: %s", call->content_type);
-		if (err != INTAKE_OK)
-			goto out;
-		tmp = curl_slist_append(hdrs, intake_buf_str(&line));
-		if (tmp == NULL) {
-			err = INTAKE_ENOMEM;
-			goto out;
-		}
-		hdrs = tmp;
-	}
+	err = add_header(&hdrs, &line, "Accept: application/json, text/csv;q=0.9, */*;q=0.5");
+	if (err == INTAKE_OK && call->bearer != NULL)
+		err = add_header(&hdrs, &line, "Authorization: Bearer %s", call->bearer);
+	if (err == INTAKE_OK && call->content_type != NULL)
+		err = add_header(&hdrs, &line, "Content-Type: %s", call->content_type);
 	/* No "Expect: 100-continue" round trip. */
-	tmp = curl_slist_append(hdrs, "Expect:");
-	if (tmp == NULL) {
-		err = INTAKE_ENOMEM;
+	if (err == INTAKE_OK)
+		err = add_header(&hdrs, &line, "Expect:");
+	if (err != INTAKE_OK)
 		goto out;
-	}
-	hdrs = tmp;
 	SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
 	if (strcmp(call->method, "POST") == 0) {
 		SETOPT(h, CURLOPT_POST, 1L);

@@ -17,7 +17,7 @@ enum intake_format {
 	INTAKE_FORMAT__MAX
 };
 
-/* Common listing parameters, as bits for intake_listing_parse(). */
+/* Common listing parameters, as bits for intake_listing_kind.params. */
 enum intake_param {
 	INTAKE_PARAM_Q,
 	INTAKE_PARAM_TERM,
@@ -48,26 +48,33 @@ void	intake_handle_readyz(struct intake_req *req);
 
 /* handler/listing.c */
 /*
- * Parse req's query for src; formats and params are masks of 1 << enum
- * intake_format and 1 << enum intake_param.  On failure a 400 has been
- * sent and -1 is returned.
- */
-int	intake_listing_parse(struct intake_req *req, const struct intake_source *src,
-	    unsigned formats, unsigned params, struct intake_listing *out);
-/*
  * "Access-Control-Allow-Origin: ORIGIN" (arena-owned) when the request's
  * Origin is in cors_origins, else NULL.
  */
 const char *intake_cors_header(struct intake_req *req);
 /* Answer a CORS preflight for an allowed origin (204) or refuse it (403). */
 void	intake_listing_preflight(struct intake_req *req);
-/* The ETag of variant of the view's rows. */
-void	intake_listing_etag(const struct intake_report_view *view, const char *variant,
-	    char out[INTAKE_ETAG_MAX]);
-/* Send body with ETag, Cache-Control, Vary, CORS; 304 on If-None-Match. */
-void	intake_listing_send(struct intake_req *req, const struct intake_source *src,
-	    const struct intake_report_view *view, const char *ctype,
-	    const struct intake_buf *body, const char *etag);
+
+/* What distinguishes /api/choices from /api/reports. */
+struct intake_listing_kind {
+	const char		*prefix;		/* "/api/choices/" */
+	enum intake_source_kind	 source_kind;
+	const char		*unknown_code;		/* 404 for an unknown NAME */
+	const char		*unknown_message;
+	unsigned		 formats;		/* 1 << enum intake_format */
+	unsigned		 params;		/* 1 << enum intake_param */
+	/* Render the rows for l into out (called on a memo miss only). */
+	enum intake_err	(*render)(const struct intake_source *src,
+			    const struct intake_report_view *view,
+			    const struct intake_listing *l, struct intake_buf *out);
+};
+
+/*
+ * Answer a listing request: look the source up, check the parameters, get
+ * the rows (report.h), render or reuse the memoised answer, and send it
+ * with ETag, Cache-Control, Vary and X-Intake-Cache (304 on If-None-Match).
+ */
+void	intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *kind);
 const char *intake_format_name(enum intake_format f);
 /* Append s with & < > " ' escaped for HTML text and attributes. */
 enum intake_err	intake_html_escape(struct intake_buf *b, const char *s);

@@ -267,6 +267,18 @@ reload(struct pool *p)
 	intake_log_info("pool: configuration reloaded");
 }
 
+/* The signals the supervisor takes synchronously. */
+static void
+supervisor_signals(sigset_t *set)
+{
+	(void)sigemptyset(set);
+	(void)sigaddset(set, SIGCHLD);
+	(void)sigaddset(set, SIGTERM);
+	(void)sigaddset(set, SIGINT);
+	(void)sigaddset(set, SIGHUP);
+	(void)sigaddset(set, SIGQUIT);
+}
+
 static void
 run_loop(struct pool *p)
 {
@@ -275,12 +287,7 @@ run_loop(struct pool *p)
 	sigset_t	 set;
 	int		 sig;
 
-	(void)sigemptyset(&set);
-	(void)sigaddset(&set, SIGCHLD);
-	(void)sigaddset(&set, SIGTERM);
-	(void)sigaddset(&set, SIGINT);
-	(void)sigaddset(&set, SIGHUP);
-	(void)sigaddset(&set, SIGQUIT);
+	supervisor_signals(&set);
 	for (;;) {
 		sig = sigtimedwait(&set, &si, &tick);
 		switch (sig) {
@@ -336,12 +343,7 @@ intake_pool_run(const char *path)
 		return 1;
 	}
 	intake_log_set_level(p->cfg->log_level);
-	(void)sigemptyset(&set);
-	(void)sigaddset(&set, SIGCHLD);
-	(void)sigaddset(&set, SIGTERM);
-	(void)sigaddset(&set, SIGINT);
-	(void)sigaddset(&set, SIGHUP);
-	(void)sigaddset(&set, SIGQUIT);
+	supervisor_signals(&set);
 	(void)sigprocmask(SIG_BLOCK, &set, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 

@@ -13,7 +13,6 @@
 #include "intake/log.h"
 #include "intake/str.h"
 
-#define CHOICES_PREFIX	"/api/choices/"
 #define FOLD_STACK	512
 
 /* Case-fold s (UTF-8) into out; NULL on invalid UTF-8. Caller frees if != stackbuf. */
@@ -75,18 +74,25 @@ render_item(struct intake_buf *b, enum intake_format fmt, const char *value, con
 	return err;
 }
 
-/* Render the page of matching rows. */
+/* Render the page of rows whose labels match the search. */
 static enum intake_err
 render(const struct intake_source *src, const struct intake_report_view *v,
-    const struct intake_listing *l, const uint8_t *needle, size_t nlen, struct intake_buf *b)
+    const struct intake_listing *l, struct intake_buf *b)
 {
 	const struct intake_table	*t = v->table;
 	const char			*value, *label;
 	enum intake_err			 err = INTAKE_OK;
-	size_t				 r, matched = 0, shown = 0;
+	uint8_t				 stackbuf[FOLD_STACK], *needle = NULL;
+	size_t				 r, matched = 0, shown = 0, nlen = 0;
 	long long			 first = (l->page - 1) * l->per_page;
 	bool				 more;
 
+	if (l->search[0] != '\0') {
+		/* The parameter was checked to be UTF-8, so folding succeeds. */
+		needle = fold(l->search, stackbuf, sizeof(stackbuf), &nlen);
+		if (needle == NULL)
+			return INTAKE_ENOMEM;
+	}
 	if (l->format == INTAKE_FORMAT_JSON) {
 		err = intake_buf_adds(b, "{\"source\":");
 		if (err == INTAKE_OK)
@@ -112,73 +118,24 @@ render(const struct intake_source *src, const struct intake_report_view *v,
 	else if (err == INTAKE_OK && l->format == INTAKE_FORMAT_SELECT2)
 		err = intake_buf_printf(b, "],\"pagination\":{\"more\":%s}}\n",
 		    more ? "true" : "false");
+	if (needle != NULL && needle != stackbuf)
+		free(needle);
 	return err;
 }
+
+static const struct intake_listing_kind choices = {
+	.prefix = "/api/choices/",
+	.source_kind = INTAKE_SOURCE_CHOICES,
+	.unknown_code = "unknown_source",
+	.unknown_message = "No such drop-down source.",
+	.formats = (1u << INTAKE_FORMAT_JSON) | (1u << INTAKE_FORMAT_SELECT2) |
+	    (1u << INTAKE_FORMAT_HTML),
+	.params = (1u << INTAKE_PARAM__MAX) - 1,
+	.render = render,
+};
 
 void
 intake_handle_choices(struct intake_req *req)
 {
-	const struct intake_source	*src;
-	struct intake_report_view	 view;
-	struct intake_listing		 l;
-	struct intake_buf		 body, variant;
-	const struct intake_buf		*memo;
-	const char			*name = req->path + strlen(CHOICES_PREFIX), *etag;
-	char				 etagbuf[INTAKE_ETAG_MAX];
-	uint8_t				 stackbuf[FOLD_STACK], *needle = NULL;
-	size_t				 nlen = 0;
-	enum intake_err			 err;
-
-	src = intake_config_source(req->ctx->cfg, INTAKE_SOURCE_CHOICES, name, strlen(name));
-	if (src == NULL) {
-		(void)intake_resp_error(req, 404, "unknown_source", "No such drop-down source.");
-		return;
-	}
-	if (strcmp(req->method, "OPTIONS") == 0) {
-		intake_listing_preflight(req);
-		return;
-	}
-	if (intake_listing_parse(req, src, (1u << INTAKE_FORMAT_JSON) |
-	    (1u << INTAKE_FORMAT_SELECT2) | (1u << INTAKE_FORMAT_HTML),
-	    (1u << INTAKE_PARAM__MAX) - 1, &l) != 0)
-		return;
-	intake_buf_init(&body, (size_t)req->ctx->cfg->response_max);
-	intake_buf_init(&variant, 2048);
-	if (l.search[0] != '\0') {
-		needle = fold(l.search, stackbuf, sizeof(stackbuf), &nlen);
-		if (needle == NULL) {
-			(void)intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
-			goto out;
-		}
-	}
-	err = intake_report_get(req->ctx, src, l.filters, l.nfilters, &view);
-	if (err != INTAKE_OK) {
-		(void)intake_resp_upstream_error(req, err);
-		goto out;
-	}
-	err = intake_buf_printf(&variant, "c|%s|%lld|%lld|%zu:%s|%s", intake_format_name(l.format),
-	    l.page, l.per_page, l.selected != NULL ? strlen(l.selected) : 0,
-	    l.selected != NULL ? l.selected : "", l.search);
-	if (err != INTAKE_OK) {
-		(void)intake_resp_upstream_error(req, err);
-		goto out;
-	}
-	memo = intake_report_memo_get(&view, variant.ptr, &etag);
-	if (memo == NULL) {
-		err = render(src, &view, &l, needle, nlen, &body);
-		if (err != INTAKE_OK) {
-			(void)intake_resp_upstream_error(req, err);
-			goto out;
-		}
-		intake_listing_etag(&view, variant.ptr, etagbuf);
-		intake_report_memo_put(&view, variant.ptr, &body, etagbuf);
-		memo = intake_report_memo_get(&view, variant.ptr, &etag);
-	}
-	intake_listing_send(req, src, &view, l.format == INTAKE_FORMAT_HTML ?
-	    "text/html; charset=utf-8" : "application/json; charset=utf-8", memo, etag);
-out:
-	if (needle != NULL && needle != stackbuf)
-		free(needle);
-	intake_buf_free(&body);
-	intake_buf_free(&variant);
+	intake_listing_serve(req, &choices);
 }

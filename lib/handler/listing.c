@@ -49,8 +49,13 @@ listing_bad(struct intake_req *req, const char *code, const char *message)
 	return -1;
 }
 
-int
-intake_listing_parse(struct intake_req *req, const struct intake_source *src,
+/*
+ * Parse req's query for src; formats and params are masks of 1 << enum
+ * intake_format and 1 << enum intake_param.  On failure a 400 has been
+ * sent and -1 is returned.
+ */
+static int
+listing_parse(struct intake_req *req, const struct intake_source *src,
     unsigned formats, unsigned params, struct intake_listing *out)
 {
 	struct intake_query	 q;
@@ -194,8 +199,8 @@ etag_matches(const char *inm, const char *etag)
 	return false;
 }
 
-void
-intake_listing_send(struct intake_req *req, const struct intake_source *src,
+static void
+listing_send(struct intake_req *req, const struct intake_source *src,
     const struct intake_report_view *view, const char *ctype, const struct intake_buf *body,
     const char *etag)
 {
@@ -223,8 +228,8 @@ intake_listing_send(struct intake_req *req, const struct intake_source *src,
 	intake_buf_free(&h);
 }
 
-void
-intake_listing_etag(const struct intake_report_view *view, const char *variant,
+static void
+listing_etag(const struct intake_report_view *view, const char *variant,
     char out[INTAKE_ETAG_MAX])
 {
 	struct intake_buf	b;
@@ -235,6 +240,67 @@ intake_listing_etag(const struct intake_report_view *view, const char *variant,
 	intake_sha256_hex(intake_buf_str(&b), b.len, hex);
 	(void)snprintf(out, INTAKE_ETAG_MAX, "\"%.20s\"", hex);
 	intake_buf_free(&b);
+}
+
+static const char *const ctypes[] = {
+	"application/json; charset=utf-8",	/* INTAKE_FORMAT_JSON */
+	"application/json; charset=utf-8",	/* INTAKE_FORMAT_SELECT2 */
+	"text/html; charset=utf-8",		/* INTAKE_FORMAT_HTML */
+	"text/csv; charset=utf-8",		/* INTAKE_FORMAT_CSV */
+};
+_Static_assert(sizeof(ctypes) / sizeof(ctypes[0]) == INTAKE_FORMAT__MAX,
+    "ctypes[] needs one row per format");
+
+void
+intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *kind)
+{
+	const struct intake_source	*src;
+	struct intake_report_view	 view;
+	struct intake_listing		 l;
+	struct intake_buf		 body, variant;
+	const struct intake_buf		*memo;
+	const char			*name = req->path + strlen(kind->prefix), *etag;
+	char				 etagbuf[INTAKE_ETAG_MAX];
+	enum intake_err			 err;
+
+	src = intake_config_source(req->ctx->cfg, kind->source_kind, name, strlen(name));
+	if (src == NULL) {
+		(void)intake_resp_error(req, 404, kind->unknown_code, kind->unknown_message);
+		return;
+	}
+	if (strcmp(req->method, "OPTIONS") == 0) {
+		intake_listing_preflight(req);
+		return;
+	}
+	if (listing_parse(req, src, kind->formats, kind->params, &l) != 0)
+		return;
+	intake_buf_init(&body, (size_t)req->ctx->cfg->response_max);
+	intake_buf_init(&variant, 2048);
+	err = intake_report_get(req->ctx, src, l.filters, l.nfilters, &view);
+	/* Everything the rendering depends on besides the rows themselves. */
+	if (err == INTAKE_OK)
+		err = intake_buf_printf(&variant, "%s|%s|%lld|%lld|%zu:%s|%s", kind->prefix,
+		    intake_format_name(l.format), l.page, l.per_page,
+		    l.selected != NULL ? strlen(l.selected) : 0,
+		    l.selected != NULL ? l.selected : "", l.search);
+	if (err != INTAKE_OK)
+		goto fail;
+	memo = intake_report_memo_get(&view, variant.ptr, &etag);
+	if (memo == NULL) {
+		err = kind->render(src, &view, &l, &body);
+		if (err != INTAKE_OK)
+			goto fail;
+		listing_etag(&view, variant.ptr, etagbuf);
+		intake_report_memo_put(&view, variant.ptr, &body, etagbuf);
+		memo = intake_report_memo_get(&view, variant.ptr, &etag);
+	}
+	listing_send(req, src, &view, ctypes[l.format], memo, etag);
+	goto out;
+fail:
+	(void)intake_resp_upstream_error(req, err);
+out:
+	intake_buf_free(&body);
+	intake_buf_free(&variant);
 }
 
 enum intake_err

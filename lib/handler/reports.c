@@ -9,7 +9,6 @@
 #include "intake/log.h"
 #include "intake/str.h"
 
-#define REPORTS_PREFIX	"/api/reports/"
 
 /* The shown columns: the source's list, or all. -1 when one is missing. */
 static int
@@ -166,79 +165,41 @@ render_csv(const struct intake_table *t, const size_t *cols, size_t ncols, size_
 	return err;
 }
 
+/* Render the page of rows in the asked format. */
+static enum intake_err
+render(const struct intake_source *src, const struct intake_report_view *v,
+    const struct intake_listing *l, struct intake_buf *b)
+{
+	const struct intake_table	*t = v->table;
+	size_t				 cols[INTAKE_TABLE_COLS_MAX], ncols, first, count;
+
+	if (shown_columns(src, t, cols, &ncols) != 0)
+		return INTAKE_EPROTO;
+	first = (size_t)((l->page - 1) * l->per_page);
+	if (first > t->nrows)
+		first = t->nrows;
+	count = t->nrows - first < (size_t)l->per_page ? t->nrows - first : (size_t)l->per_page;
+	if (l->format == INTAKE_FORMAT_HTML)
+		return render_html(src, t, cols, ncols, first, count, b);
+	if (l->format == INTAKE_FORMAT_CSV)
+		return render_csv(t, cols, ncols, first, count, b);
+	return render_json(src, t, cols, ncols, l, first, count, b);
+}
+
+static const struct intake_listing_kind reports = {
+	.prefix = "/api/reports/",
+	.source_kind = INTAKE_SOURCE_REPORT,
+	.unknown_code = "unknown_report",
+	.unknown_message = "No such report.",
+	.formats = (1u << INTAKE_FORMAT_JSON) | (1u << INTAKE_FORMAT_HTML) |
+	    (1u << INTAKE_FORMAT_CSV),
+	.params = (1u << INTAKE_PARAM_PAGE) | (1u << INTAKE_PARAM_PER_PAGE) |
+	    (1u << INTAKE_PARAM_FORMAT),
+	.render = render,
+};
+
 void
 intake_handle_reports(struct intake_req *req)
 {
-	static const char *const ctypes[] = {
-		"application/json; charset=utf-8",	/* INTAKE_FORMAT_JSON */
-		NULL,					/* INTAKE_FORMAT_SELECT2 */
-		"text/html; charset=utf-8",		/* INTAKE_FORMAT_HTML */
-		"text/csv; charset=utf-8",		/* INTAKE_FORMAT_CSV */
-	};
-	const struct intake_source	*src;
-	const struct intake_table	*t;
-	struct intake_report_view	 view;
-	struct intake_listing		 l;
-	struct intake_buf		 body, variant;
-	const struct intake_buf		*memo;
-	const char			*name = req->path + strlen(REPORTS_PREFIX), *etag;
-	char				 etagbuf[INTAKE_ETAG_MAX];
-	size_t				 cols[INTAKE_TABLE_COLS_MAX], ncols, first, count;
-	enum intake_err			 err;
-
-	src = intake_config_source(req->ctx->cfg, INTAKE_SOURCE_REPORT, name, strlen(name));
-	if (src == NULL) {
-		(void)intake_resp_error(req, 404, "unknown_report", "No such report.");
-		return;
-	}
-	if (strcmp(req->method, "OPTIONS") == 0) {
-		intake_listing_preflight(req);
-		return;
-	}
-	if (intake_listing_parse(req, src, (1u << INTAKE_FORMAT_JSON) |
-	    (1u << INTAKE_FORMAT_HTML) | (1u << INTAKE_FORMAT_CSV), (1u << INTAKE_PARAM_PAGE) |
-	    (1u << INTAKE_PARAM_PER_PAGE) | (1u << INTAKE_PARAM_FORMAT), &l) != 0)
-		return;
-	intake_buf_init(&body, (size_t)req->ctx->cfg->response_max);
-	intake_buf_init(&variant, 256);
-	err = intake_report_get(req->ctx, src, l.filters, l.nfilters, &view);
-	if (err != INTAKE_OK) {
-		(void)intake_resp_upstream_error(req, err);
-		goto out;
-	}
-	t = view.table;
-	err = intake_buf_printf(&variant, "r|%s|%lld|%lld", intake_format_name(l.format), l.page,
-	    l.per_page);
-	if (err != INTAKE_OK) {
-		(void)intake_resp_upstream_error(req, err);
-		goto out;
-	}
-	memo = intake_report_memo_get(&view, variant.ptr, &etag);
-	if (memo == NULL) {
-		if (shown_columns(src, t, cols, &ncols) != 0) {
-			(void)intake_resp_upstream_error(req, INTAKE_EPROTO);
-			goto out;
-		}
-		first = (size_t)((l.page - 1) * l.per_page);
-		if (first > t->nrows)
-			first = t->nrows;
-		count = t->nrows - first < (size_t)l.per_page ? t->nrows - first : (size_t)l.per_page;
-		if (l.format == INTAKE_FORMAT_HTML)
-			err = render_html(src, t, cols, ncols, first, count, &body);
-		else if (l.format == INTAKE_FORMAT_CSV)
-			err = render_csv(t, cols, ncols, first, count, &body);
-		else
-			err = render_json(src, t, cols, ncols, &l, first, count, &body);
-		if (err != INTAKE_OK) {
-			(void)intake_resp_upstream_error(req, err);
-			goto out;
-		}
-		intake_listing_etag(&view, variant.ptr, etagbuf);
-		intake_report_memo_put(&view, variant.ptr, &body, etagbuf);
-		memo = intake_report_memo_get(&view, variant.ptr, &etag);
-	}
-	intake_listing_send(req, src, &view, ctypes[l.format], memo, etag);
-out:
-	intake_buf_free(&body);
-	intake_buf_free(&variant);
+	intake_listing_serve(req, &reports);
 }
