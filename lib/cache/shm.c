@@ -305,14 +305,18 @@ open_fresh(struct shm_state *s, uint32_t nslots, uint32_t slot_size, uint32_t va
 	return err;
 }
 
-/* CGI: attach, creating under flock when missing or of another layout. */
+/*
+ * CGI: attach, creating under flock when missing.  A file of another
+ * layout (the config changed) is replaced by a fresh one renamed over it,
+ * never reformatted in place: other processes may still have it mapped.
+ */
 static enum intake_err
 open_shared(struct shm_state *s, uint32_t nslots, uint32_t slot_size, uint32_t value_max,
     size_t size)
 {
 	struct stat	st;
 	enum intake_err	err;
-	int		fd;
+	int		fd, fresh;
 
 	fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1) {
@@ -324,14 +328,28 @@ open_shared(struct shm_state *s, uint32_t nslots, uint32_t slot_size, uint32_t v
 		(void)close(fd);
 		return INTAKE_ESYS;
 	}
-	if ((size_t)st.st_size != size && ftruncate(fd, (off_t)size) == -1) {
+	/* An empty file is ours to lay out; any other size is another layout. */
+	fresh = st.st_size == 0;
+	if (fresh && ftruncate(fd, (off_t)size) == -1) {
 		intake_log_err("cache: cannot size %s: %s", s->path, strerror(errno));
 		(void)close(fd);
 		return INTAKE_ESYS;
 	}
+	if (!fresh && (size_t)st.st_size != size) {
+		err = open_fresh(s, nslots, slot_size, value_max, size);
+		(void)close(fd);
+		return err;
+	}
 	err = map_file(s, fd, size);
-	if (err == INTAKE_OK && !hdr_matches(s->hdr, size, nslots, slot_size))
-		err = format(s, nslots, slot_size, value_max);
+	if (err == INTAKE_OK && !hdr_matches(s->hdr, size, nslots, slot_size)) {
+		if (fresh)
+			err = format(s, nslots, slot_size, value_max);
+		else {
+			(void)munmap(s->hdr, size);
+			s->hdr = NULL;
+			err = open_fresh(s, nslots, slot_size, value_max, size);
+		}
+	}
 	(void)flock(fd, LOCK_UN);
 	(void)close(fd);
 	return err;
