@@ -25,6 +25,11 @@
  * The output is TAP-like: "ok N - name" or "not ok N - name" per test,
  * "# ..." diagnostics, and a last line "N passed, M failed".  The exit
  * status is non-zero when any test failed.
+ *
+ * Helpers: t_mkdtemp() and t_write_file() for scratch files,
+ * t_fork_helper() for a process (a server, a lease holder) that dies
+ * with the test, t_wait_child() to reap one with a generous bound,
+ * t_sleep_ms() and t_quiet_stderr().
  */
 #ifndef INTAKE_T_H
 #define INTAKE_T_H
@@ -184,6 +189,7 @@ t_print_escaped(const char *s, size_t n)
 	} while (0)
 
 static inline void	t_tmp_cleanup(void);
+static inline const char *t_tmpdir(void);
 
 static inline int
 t_nofork(void)
@@ -198,10 +204,12 @@ static inline void
 t_run(void (*fn)(void), const char *name)
 {
 	pid_t	pid;
-	int	status, ok, had_tmp;
+	int	status, ok;
 
 	t_state.run++;
 	t_state.cur_failed = 0;
+	/* Made here, so T_DONE() removes it even if a test dies abruptly. */
+	(void)t_tmpdir();
 	fflush(stdout);
 	fflush(stderr);
 	if (t_nofork()) {
@@ -214,10 +222,7 @@ t_run(void (*fn)(void), const char *name)
 			ok = 0;
 		} else if (pid == 0) {
 			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-			had_tmp = t_state.tmpdir[0] != '\0';
 			fn();
-			if (!had_tmp)
-				t_tmp_cleanup();
 			fflush(stdout);
 			/* exit(), not _exit(): the leak checker runs at exit. */
 			exit(t_state.cur_failed ? 1 : 0);
@@ -261,8 +266,9 @@ t_tmp_cleanup(void)
 }
 
 /*
- * The scratch directory of this program, made on first use.  Tests make
- * their own subdirectory with t_mkdtemp() so forked tests do not collide.
+ * The scratch directory of this program, made by T_RUN() before the first
+ * test and removed by T_DONE().  Tests make their own subdirectory with
+ * t_mkdtemp() so they do not collide.
  */
 static inline const char *
 t_tmpdir(void)
