@@ -188,6 +188,9 @@ header_safe(const char *s)
 }
 
 /* Append one formatted header line to *hdrs; line is scratch space. */
+static enum intake_err	add_header(struct curl_slist **, struct intake_buf *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static enum intake_err
 add_header(struct curl_slist **hdrs, struct intake_buf *line, const char *fmt, ...)
 {
