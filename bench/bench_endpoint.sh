@@ -140,6 +140,7 @@ if ((want_intake)); then
 
 	install -m 0600 "$ROOT/conf/demo/DEMO-ONLY-consumer-key" "$TMP/DEMO-ONLY-consumer-key"
 	intake_render "$ROOT/conf/demo/intake.conf.in" "$TMP/intake.conf" \
+		--at FORMS_DIR "$ROOT/conf/forms" \
 		--at SOCKET "$TMP/intake.sock" \
 		--at WORKERS "$INTAKE_WORKERS" \
 		--at LOG_LEVEL warn \

@@ -4,6 +4,7 @@
  *   intake -c FILE        run the supervised worker pool (foreground)
  *   intake -c FILE -t     check FILE and exit
  *   intake --keys         list every configuration key
+ *   intake --form-keys    list every form definition key
  *   (CGI environment)     answer one request; config from INTAKE_CONFIG
  */
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "intake/config.h"
+#include "intake/form.h"
 #include "intake/pool.h"
 
 #define DEFAULT_CONFIG	"/etc/intake/intake.conf"
@@ -20,7 +22,7 @@ static void
 usage(void)
 {
 	fputs("usage: intake -c config [-t]\n"
-	    "       intake --keys\n"
+	    "       intake --keys | --form-keys\n"
 	    "       (as CGI: GATEWAY_INTERFACE set, config from INTAKE_CONFIG)\n", stderr);
 }
 
@@ -33,6 +35,11 @@ main(int argc, char *argv[])
 
 	if (argc == 2 && strcmp(argv[1], "--keys") == 0) {
 		for (k = intake_config_keys(); *k != NULL; k++)
+			puts(*k);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--form-keys") == 0) {
+		for (k = intake_form_keys(); *k != NULL; k++)
 			puts(*k);
 		return 0;
 	}

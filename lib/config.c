@@ -19,8 +19,11 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "intake/config.h"
+#include "intake/form.h"
 #include "intake/str.h"
 
 enum opt_type {
@@ -62,6 +65,9 @@ static const struct opt opts[] = {
 	{ "server", "cache_entries", OPT_INT, N(cache_entries), "256", 8, 65536, 0 },
 	{ "server", "cache_entry_max", OPT_INT, N(cache_entry_max), "65536", 4096, 16777216, 0 },
 	{ "server", "cors_origins", OPT_STR, S(cors_origins), "", 0, 0, 0 },
+	{ "server", "forms_dir", OPT_STR, S(forms_dir), "", 0, 0, 0 },
+	{ "server", "form_key_file", OPT_STR, S(form_key_file), "", 0, 0, 0 },
+	{ "server", "form_token_ttl", OPT_INT, N(form_token_ttl), "7200", 60, 604800, 0 },
 	{ "integrify", "dialect", OPT_DIALECT, N(dialect), NULL, 0, 0, OPT_REQUIRED },
 	{ "integrify", "flow", OPT_FLOW, N(flow), NULL, 0, 0, OPT_REQUIRED },
 	{ "integrify", "base_url", OPT_STR, S(base_url), NULL, 0, 0, OPT_REQUIRED },
@@ -528,6 +534,29 @@ check_all(struct load *l)
 		load_fail(l, "integrify", "secret_file", p);
 		return -1;
 	}
+	if (c->form_key_file[0] != '\0') {
+		char keytext[INTAKE_SECRET_MAX];
+
+		if ((p = read_secret(c->form_key_file, keytext, sizeof(keytext))) != NULL) {
+			load_fail(l, "server", "form_key_file", p);
+			return -1;
+		}
+		if (strlen(keytext) < 32) {
+			OPENSSL_cleanse(keytext, sizeof(keytext));
+			load_fail(l, "server", "form_key_file", "needs at least 32 characters");
+			return -1;
+		}
+		SHA256((const unsigned char *)keytext, strlen(keytext), c->form_key);
+		OPENSSL_cleanse(keytext, sizeof(keytext));
+	} else if (RAND_bytes(c->form_key, sizeof(c->form_key)) != 1) {
+		load_fail(l, "server", "form_key_file", "no random key could be made");
+		return -1;
+	}
+	if (c->forms_dir[0] != '\0' && intake_forms_load(c->forms_dir, c, &c->forms,
+	    &c->nforms, l->err, l->errsz) != INTAKE_OK) {
+		l->failed = 1;
+		return -1;
+	}
 	return 0;
 }
 
@@ -612,9 +641,11 @@ intake_config_free(struct intake_config *cfg)
 {
 	if (cfg == NULL)
 		return;
+	intake_forms_free(cfg->forms, cfg->nforms);
 	/* Do not leave secrets behind in freed memory. */
 	OPENSSL_cleanse(cfg->key, sizeof(cfg->key));
 	OPENSSL_cleanse(cfg->secret, sizeof(cfg->secret));
+	OPENSSL_cleanse(cfg->form_key, sizeof(cfg->form_key));
 	free(cfg);
 }
 

@@ -79,6 +79,15 @@ const char *intake_format_name(enum intake_format f);
 /* Append s with & < > " ' escaped for HTML text and attributes. */
 enum intake_err	intake_html_escape(struct intake_buf *b, const char *s);
 
+/* The security headers of every HTML page intake renders. */
+#define INTAKE_PAGE_HEADERS						\
+	"Content-Security-Policy: default-src 'none'; style-src 'self'; "	\
+	"script-src 'self'; img-src 'self'; connect-src 'self'; "		\
+	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
+
+/* handler/form.c */
+void	intake_handle_form(struct intake_req *req);
+
 /* handler/choices.c */
 void	intake_handle_choices(struct intake_req *req);
 

@@ -256,6 +256,9 @@ reload(struct pool *p)
 	memcpy(ncfg->cache_file, old->cache_file, sizeof(ncfg->cache_file));
 	ncfg->cache_entries = old->cache_entries;
 	ncfg->cache_entry_max = old->cache_entry_max;
+	/* A random form key lives as long as the pool: forms in browsers stay valid. */
+	if (ncfg->form_key_file[0] == '\0' && old->form_key_file[0] == '\0')
+		memcpy(ncfg->form_key, old->form_key, sizeof(ncfg->form_key));
 
 	p->cfg = ncfg;
 	p->generation++;

@@ -22,6 +22,7 @@ static const struct {
 	{ "/api/processes", 0, M_GET, intake_handle_processes },	/* INTAKE_ROUTE_PROCESSES */
 	{ "/api/choices/", 1, M_GET | M_OPTIONS, intake_handle_choices },	/* INTAKE_ROUTE_CHOICES */
 	{ "/api/reports/", 1, M_GET | M_OPTIONS, intake_handle_reports },	/* INTAKE_ROUTE_REPORTS */
+	{ "/forms/", 1, M_GET, intake_handle_form },			/* INTAKE_ROUTE_FORM */
 };
 _Static_assert(sizeof(routes) / sizeof(routes[0]) == INTAKE_ROUTE__MAX,
     "routes[] needs one row per enum intake_route");

@@ -89,6 +89,7 @@ generate_configs() {
 	install -m 0600 "$ROOT/conf/demo/DEMO-ONLY-consumer-key" "$RUN/DEMO-ONLY-consumer-key"
 
 	intake_render "$ROOT/conf/demo/intake.conf.in" "$RUN/intake.conf" \
+		--at FORMS_DIR "$ROOT/conf/forms" \
 		--at SOCKET "$RUN/intake.sock" \
 		--at WORKERS 4 \
 		--at LOG_LEVEL info \

@@ -289,6 +289,17 @@ def regions():
             "exposed_filters": [], "rows": rows}
 
 
+def accessories():
+    """The laptop accessories a request may ask for (a checkbox group)."""
+    names = ["Docking station", "USB-C charger", "Second monitor", "Headset",
+             "Keyboard & mouse", "Laptop bag", "Privacy filter"]
+    rows = [[n, n] for n in names]
+    return {"sid": guid("report/accessories"), "name": "Laptop Accessories",
+            "category": "Lookups",
+            "columns": [col("Accessory|Name", "Accessory"), col("Accessory|Label", "Label")],
+            "exposed_filters": [], "rows": rows}
+
+
 def asset_notes():
     """A report whose cells need every CSV escape: commas, quotes, line
     breaks (LF and CRLF), empty cells and non-ASCII."""
@@ -435,7 +446,7 @@ def demo():
         "enforce_required": True,
         "processes": processes(),
         "reports": [departments(), locations(), categories(), priorities(), asset_notes(),
-                    cost_centers(), divisions(), regions()],
+                    cost_centers(), divisions(), regions(), accessories()],
         "variants": {"v7_start_shape": "doc", "v8_impersonate_body": "json_token",
                      "v8_expired_body": "text"},
     }

@@ -1,10 +1,25 @@
 #!/bin/sh
+# usage: check_conf_doc.sh BIN EXAMPLE [README]
+#        check_conf_doc.sh --forms BIN FORMS_README
 # Every key the code knows (intake --keys) must be documented in the
 # example config, as "key = value" under its [section], and, when a README is
 # given, in its reference table as `key`.  Named sections and filter keys are
 # listed as "source:NAME.report" and "source:NAME.filter.NAME"; any section
 # or filter name matches.  Fails naming the key.
 set -eu
+if [ "$1" = --forms ]; then
+	# Form definition keys: each must be in the forms README's tables, as `key`.
+	missing=0
+	for full in $("$2" --form-keys); do
+		key=${full#*.}
+		if ! grep -q "^| \`$key\` |" "$3"; then
+			echo "form key not documented in $3: $full"
+			missing=1
+		fi
+	done
+	[ "$missing" -eq 0 ] && echo "all $("$2" --form-keys | wc -l) form keys documented"
+	exit "$missing"
+fi
 bin=$1
 example=$2
 readme=${3:-}

@@ -38,6 +38,8 @@ enum intake_flow {
 #define INTAKE_FILTERS_MAX	8	/* filter.NAME keys per source */
 #define INTAKE_SOURCE_NAME_MAX	64
 
+struct intake_form;
+
 enum intake_fetch {
 	INTAKE_FETCH_CSV,	/* the report's CSV export */
 	INTAKE_FETCH_JSON,	/* the report's JSON run */
@@ -89,6 +91,9 @@ struct intake_config {
 	long long cache_entries;
 	long long cache_entry_max;		/* bytes per entry value */
 	char	cors_origins[1024];		/* space-separated allowed origins */
+	char	forms_dir[INTAKE_PATH_MAX];	/* form definitions; "": no forms */
+	char	form_key_file[INTAKE_PATH_MAX];	/* form token key; "": random per start */
+	long long form_token_ttl;		/* seconds a rendered form stays valid */
 
 	/* [integrify] */
 	enum intake_dialect dialect;
@@ -112,9 +117,14 @@ struct intake_config {
 	struct intake_source sources[INTAKE_SOURCES_MAX];
 	size_t	nsources;
 
-	/* Loaded from key_file / secret_file; never logged. */
+	/* Loaded from forms_dir; owned. */
+	struct intake_form *forms;
+	size_t	nforms;
+
+	/* Loaded from key_file / secret_file / form_key_file; never logged. */
 	char	key[INTAKE_SECRET_MAX];
 	char	secret[INTAKE_SECRET_MAX];
+	unsigned char form_key[32];		/* HMAC key of form tokens */
 };
 
 /*

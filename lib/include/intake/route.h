@@ -13,6 +13,7 @@ enum intake_route {
 	INTAKE_ROUTE_PROCESSES,	/* GET /api/processes: Integrify's processes */
 	INTAKE_ROUTE_CHOICES,	/* GET /api/choices/{source}: a drop-down list */
 	INTAKE_ROUTE_REPORTS,	/* GET /api/reports/{name}: a report table */
+	INTAKE_ROUTE_FORM,	/* GET /forms/{id}: a public intake form */
 	INTAKE_ROUTE__MAX
 };
 
