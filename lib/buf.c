@@ -90,14 +90,27 @@ enum intake_err
 intake_buf_vprintf(struct intake_buf *b, const char *fmt, va_list ap)
 {
 	va_list		 cp;
+	size_t		 room;
 	int		 n;
 	enum intake_err	 err;
 
+	/* One pass into the free space; a second only when it did not fit. */
+	err = buf_grow(b, b->max - b->len < 256 ? b->max - b->len : 256);
+	if (err != INTAKE_OK)
+		return err;
+	room = b->cap - b->len;
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(b->ptr + b->len, room, fmt, cp);
 	va_end(cp);
-	if (n < 0)
+	if (n < 0) {
+		b->ptr[b->len] = '\0';
 		return INTAKE_EINVAL;
+	}
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return INTAKE_OK;
+	}
+	b->ptr[b->len] = '\0';
 	err = buf_grow(b, (size_t)n);
 	if (err != INTAKE_OK)
 		return err;
@@ -116,6 +129,19 @@ intake_buf_printf(struct intake_buf *b, const char *fmt, ...)
 	err = intake_buf_vprintf(b, fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+enum intake_err
+intake_buf_addu(struct intake_buf *b, unsigned long long v)
+{
+	char	digits[24];
+	size_t	i = sizeof(digits);
+
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return intake_buf_add(b, digits + i, sizeof(digits) - i);
 }
 
 const char *

@@ -162,8 +162,11 @@ make_key(const struct intake_source *src, const struct intake_filter_value *f, s
 	enum intake_err	err;
 	size_t		i;
 
-	err = intake_buf_printf(key, "%c:%s?", src->kind == INTAKE_SOURCE_REPORT ? 'r' : 's',
-	    src->name);
+	err = intake_buf_adds(key, src->kind == INTAKE_SOURCE_REPORT ? "r:" : "s:");
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(key, src->name);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(key, '?');
 	for (i = 0; err == INTAKE_OK && i < n; i++) {
 		if (f[i].value == NULL || f[i].value[0] == '\0')
 			continue;

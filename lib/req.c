@@ -36,9 +36,12 @@ static const struct {
 	{ 504, "Gateway Timeout" },
 };
 
-/* Headers on every response. */
-static const char fixed_headers[] =
-	"X-Content-Type-Options: nosniff\r\n"
+/*
+ * Headers on every response, and those only documents need.  Cached
+ * answers carry every header in nginx's cache, so data answers stay lean.
+ */
+static const char fixed_headers[] = "X-Content-Type-Options: nosniff\r\n";
+static const char document_headers[] =
 	"Referrer-Policy: no-referrer\r\n"
 	"X-Frame-Options: DENY\r\n";
 
@@ -155,13 +158,29 @@ intake_resp_send(struct intake_req *req, int status, const char *ctype,
 	}
 	head_only = strcmp(req->method, "HEAD") == 0 || status == 304 || status == 204;
 	intake_buf_init(&head, 8192);
-	err = intake_buf_printf(&head, "Status: %d %s\r\n", status, reason);
-	if (err == INTAKE_OK && ctype != NULL && status != 304 && status != 204)
-		err = intake_buf_printf(&head, "Content-Type: %s\r\n", ctype);
-	if (err == INTAKE_OK && status != 304 && status != 204)
-		err = intake_buf_printf(&head, "Content-Length: %zu\r\n", len);
+	err = intake_buf_adds(&head, "Status: ");
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(&head, (unsigned)status);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(&head, ' ');
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&head, reason);
+	if (err == INTAKE_OK && ctype != NULL && status != 304 && status != 204) {
+		err = intake_buf_adds(&head, "\r\nContent-Type: ");
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(&head, ctype);
+	}
+	if (err == INTAKE_OK && status != 304 && status != 204) {
+		err = intake_buf_adds(&head, "\r\nContent-Length: ");
+		if (err == INTAKE_OK)
+			err = intake_buf_addu(&head, len);
+	}
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&head, "\r\n");
 	if (err == INTAKE_OK)
 		err = intake_buf_adds(&head, fixed_headers);
+	if (err == INTAKE_OK && ctype != NULL && strncmp(ctype, "text/html", 9) == 0)
+		err = intake_buf_adds(&head, document_headers);
 	if (err == INTAKE_OK && extra_headers != NULL)
 		err = intake_buf_adds(&head, extra_headers);
 	if (err == INTAKE_OK && req->cors != NULL)

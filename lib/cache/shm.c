@@ -217,7 +217,11 @@ format(struct shm_state *s, uint32_t nslots, uint32_t slot_size, uint32_t value_
 	struct shm_hdr		*h = s->hdr;
 	int			 rc;
 
-	memset(h, 0, s->size);
+	/*
+	 * The file is new and empty (ftruncate gives zeros), so the slots need
+	 * no clearing: the pages stay sparse until used.
+	 */
+	memset(h, 0, sizeof(*h));
 	h->size = s->size;
 	h->nslots = nslots;
 	h->slot_size = slot_size;

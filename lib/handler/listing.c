@@ -212,10 +212,28 @@ listing_send(struct intake_req *req, const struct intake_source *src,
 	if (left < 0 || view->state == INTAKE_REPORT_STALE_ERROR)
 		left = 0;
 	intake_buf_init(&h, 4096);
-	err = intake_buf_printf(&h, "ETag: %s\r\nCache-Control: public, max-age=%lld, "
-	    "stale-while-revalidate=%lld, stale-if-error=%lld\r\nVary: Accept, Origin\r\n"
-	    "X-Intake-Cache: %s\r\n", etag, (long long)left, src->ttl, src->stale_ttl,
-	    intake_report_state_name(view->state));
+	/* Appends, not printf: this runs for every cached answer. */
+	err = intake_buf_adds(&h, "ETag: ");
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, etag);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, "\r\nCache-Control: public, max-age=");
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(&h, (unsigned long long)left);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, ", stale-while-revalidate=");
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(&h, (unsigned long long)src->ttl);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, ", stale-if-error=");
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(&h, (unsigned long long)src->stale_ttl);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, "\r\nVary: Accept, Origin\r\nX-Intake-Cache: ");
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, intake_report_state_name(view->state));
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, "\r\n");
 	if (err != INTAKE_OK) {
 		intake_buf_free(&h);
 		(void)intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
@@ -240,6 +258,43 @@ listing_etag(const struct intake_report_view *view, const char *variant,
 	intake_sha256_hex(intake_buf_str(&b), b.len, hex);
 	(void)snprintf(out, INTAKE_ETAG_MAX, "\"%.20s\"", hex);
 	intake_buf_free(&b);
+}
+
+/* The memo key: "prefix|format|page|per_page|len:selected|search". */
+static enum intake_err
+variant_key(struct intake_buf *v, const struct intake_listing_kind *kind,
+    const struct intake_listing *l)
+{
+	const char	*sel = l->selected != NULL ? l->selected : "";
+	enum intake_err	 err;
+
+	err = intake_buf_adds(v, kind->prefix);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, '|');
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(v, intake_format_name(l->format));
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, '|');
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(v, (unsigned long long)l->page);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, '|');
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(v, (unsigned long long)l->per_page);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, '|');
+	/* A length prefix keeps "selected" and "search" from running together. */
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(v, strlen(sel));
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, ':');
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(v, sel);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, '|');
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(v, l->search);
+	return err;
 }
 
 static const char *const ctypes[] = {
@@ -279,10 +334,7 @@ intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *k
 	err = intake_report_get(req->ctx, src, l.filters, l.nfilters, &view);
 	/* Everything the rendering depends on besides the rows themselves. */
 	if (err == INTAKE_OK)
-		err = intake_buf_printf(&variant, "%s|%s|%lld|%lld|%zu:%s|%s", kind->prefix,
-		    intake_format_name(l.format), l.page, l.per_page,
-		    l.selected != NULL ? strlen(l.selected) : 0,
-		    l.selected != NULL ? l.selected : "", l.search);
+		err = variant_key(&variant, kind, &l);
 	if (err != INTAKE_OK)
 		goto fail;
 	memo = intake_report_memo_get(&view, variant.ptr, &etag);

@@ -28,6 +28,8 @@ void	intake_buf_reset(struct intake_buf *b);
 enum intake_err	intake_buf_add(struct intake_buf *b, const void *p, size_t n);
 enum intake_err	intake_buf_adds(struct intake_buf *b, const char *s);
 enum intake_err	intake_buf_addc(struct intake_buf *b, char c);
+/* Append v in decimal (no printf: this is on every response's path). */
+enum intake_err	intake_buf_addu(struct intake_buf *b, unsigned long long v);
 enum intake_err	intake_buf_printf(struct intake_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 enum intake_err	intake_buf_vprintf(struct intake_buf *b, const char *fmt, va_list ap)
