@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <unistr.h>
+
 #include "intake/multipart.h"
 #include "intake/str.h"
 
@@ -71,51 +73,23 @@ mp_boundary_ok(const char *b, size_t n)
 }
 
 /*
- * Whether n bytes of s are UTF-8 as RFC 3629 defines it (no overlong
- * forms, surrogates or code points past U+10FFFF; the same rules as
- * table.c) with no control character: C0, DEL or C1 (U+0080-U+009F).
+ * Whether n bytes of s are UTF-8 (libunistring's u8_check, as table.c
+ * checks cells) with no control character: C0, DEL or C1 (U+0080-U+009F,
+ * encoded as 0xc2 0x80..0x9f).
  */
 static int
 mp_text_ok(const char *str, size_t n)
 {
 	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i = 0, need, k;
-	unsigned char		 c, lo, hi;
+	size_t			 i;
 
-	while (i < n) {
-		c = s[i++];
-		if (c < 0x20 || c == 0x7f)
+	if (u8_check(s, n) != NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
-		if (c < 0x80)
-			continue;
-		lo = 0x80;
-		hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			if (c == 0xc2)
-				lo = 0xa0;	/* C1 controls */
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			if (c == 0xe0)
-				lo = 0xa0;	/* overlong below U+0800 */
-			else if (c == 0xed)
-				hi = 0x9f;	/* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			if (c == 0xf0)
-				lo = 0x90;	/* overlong below U+10000 */
-			else if (c == 0xf4)
-				hi = 0x8f;	/* past U+10FFFF */
-		} else
-			return 0;	/* 0x80..0xc1 (continuation, overlong), 0xf5.. */
-		if (n - i < need)
+		if (s[i] == 0xc2 && i + 1 < n && s[i + 1] <= 0x9f)
 			return 0;
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-		for (k = 1; k < need; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return 0;
-		i += need;
 	}
 	return 1;
 }

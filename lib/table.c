@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistr.h>
+
 #include "intake/table.h"
 
 #define TABLE_MAGIC	"T1"
@@ -30,51 +32,14 @@ _Static_assert(sizeof(struct intake_table) % sizeof(char *) == 0,
     "the cell pointers follow the struct without padding");
 
 /*
- * Whether n bytes of s are UTF-8 as RFC 3629 defines it: no overlong
- * forms, no surrogates (U+D800..U+DFFF), nothing past U+10FFFF, no
- * sequence cut short.  NUL is refused too: a cell is a C string.
+ * Whether n bytes of s are UTF-8 (libunistring's u8_check: RFC 3629, no
+ * overlong forms, surrogates or code points past U+10FFFF) without NUL:
+ * a cell is a C string.
  */
 static int
 utf8_valid(const unsigned char *s, size_t n)
 {
-	size_t		i = 0, need, k;
-	unsigned char	c, lo, hi;
-
-	while (i < n) {
-		c = s[i++];
-		if (c == 0x00)
-			return 0;
-		if (c < 0x80)
-			continue;
-		/* The lead byte fixes the length and the second byte's range. */
-		lo = 0x80;
-		hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			if (c == 0xe0)
-				lo = 0xa0;	/* overlong below U+0800 */
-			else if (c == 0xed)
-				hi = 0x9f;	/* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			if (c == 0xf0)
-				lo = 0x90;	/* overlong below U+10000 */
-			else if (c == 0xf4)
-				hi = 0x8f;	/* past U+10FFFF */
-		} else
-			return 0;	/* 0x80..0xc1 (continuation, overlong), 0xf5.. */
-		if (n - i < need)
-			return 0;
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-		for (k = 1; k < need; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return 0;
-		i += need;
-	}
-	return 1;
+	return memchr(s, 0, n) == NULL && u8_check(s, n) == NULL;
 }
 
 static uint32_t
