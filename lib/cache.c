@@ -111,6 +111,19 @@ intake_cache_del(struct intake_cache *c, const char *section, const char *name,
 }
 
 enum intake_err
+intake_cache_add(struct intake_cache *c, const char *section, const char *name,
+    const void *val, size_t len, int64_t expires_ms, bool *added)
+{
+	char		key[INTAKE_CACHE_KEY_MAX];
+	enum intake_err	err;
+
+	err = make_key(section, name, key);
+	if (err != INTAKE_OK)
+		return err;
+	return c->be->add(c->state, key, val, len, expires_ms, added);
+}
+
+enum intake_err
 intake_cache_lease(struct intake_cache *c, const char *section, const char *name,
     int64_t lease_ms, bool *leader)
 {

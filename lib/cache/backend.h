@@ -23,6 +23,8 @@ struct intake_cache_backend {
 			    int64_t expires_ms);
 	enum intake_err	(*del)(void *state, const char *key, const void *if_val,
 			    size_t if_len);
+	enum intake_err	(*add)(void *state, const char *key, const void *val, size_t len,
+			    int64_t expires_ms, bool *added);
 	enum intake_err	(*lease)(void *state, const char *key, int64_t lease_ms,
 			    bool *leader);
 	enum intake_err	(*release)(void *state, const char *key);

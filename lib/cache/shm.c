@@ -465,6 +465,40 @@ out:
 }
 
 static enum intake_err
+shm_add(void *state, const char *key, const void *val, size_t len, int64_t expires_ms,
+    bool *added)
+{
+	struct shm_state	*s = state;
+	struct shm_slot		*sl;
+	enum intake_err		 err = INTAKE_OK;
+	int64_t			 now = intake_now_ms();
+	bool			 done = false;
+
+	if (len > s->hdr->value_max)
+		return INTAKE_ETOOBIG;
+	if (shm_lock(s) != 0)
+		return INTAKE_ECACHE;
+	sl = find_or_take(s, key, now);
+	if (sl == NULL) {
+		err = INTAKE_ECACHE;
+		goto out;
+	}
+	if (!(sl->flags & SLOT_VALUE) || sl->expires_ms <= now) {
+		memcpy(sl->value, val, len);
+		sl->len = (uint32_t)len;
+		sl->expires_ms = expires_ms;
+		sl->used_ms = now;
+		sl->flags |= SLOT_VALUE;
+		done = true;
+	}
+out:
+	shm_unlock(s);
+	if (err == INTAKE_OK)
+		*added = done;
+	return err;
+}
+
+static enum intake_err
 shm_del(void *state, const char *key, const void *if_val, size_t if_len)
 {
 	struct shm_state	*s = state;
@@ -612,6 +646,7 @@ const struct intake_cache_backend intake_cache_shm = {
 	.get = shm_get,
 	.set = shm_set,
 	.del = shm_del,
+	.add = shm_add,
 	.lease = shm_lease,
 	.release = shm_release,
 	.wait = shm_wait,

@@ -981,12 +981,68 @@ test_cache_stress_four_processes_with_eviction(void)
 	stress(8);
 }
 
+/* set-if-absent: only the first add stores; an expired value may be replaced. */
+static void
+test_cache_add_stores_only_when_absent(void)
+{
+	struct fixture	f;
+	char		out[64];
+	bool		added, hit;
+
+	setup(&f, 16, 4096);
+	T_EQ_INT(intake_cache_add(f.c, "n", "k", "first", 5, intake_now_ms() + 60000, &added),
+	    INTAKE_OK);
+	T_ASSERT(added);
+	T_EQ_INT(intake_cache_add(f.c, "n", "k", "second", 6, intake_now_ms() + 60000, &added),
+	    INTAKE_OK);
+	T_ASSERT(!added);
+	T_EQ_INT(get_str(f.c, "n", "k", out, sizeof(out), &hit), INTAKE_OK);
+	T_EQ_STR(out, "first");
+	T_EQ_INT(set_str(f.c, "n", "old", "v", -1), INTAKE_OK);
+	T_EQ_INT(intake_cache_add(f.c, "n", "old", "new", 3, intake_now_ms() + 60000, &added),
+	    INTAKE_OK);
+	T_ASSERT(added);
+	teardown(&f);
+}
+
+/* A double submission race: of many processes adding one key, exactly one wins. */
+static void
+test_cache_add_race_has_one_winner(void)
+{
+	struct fixture	f;
+	pid_t		pids[8];
+	int		i, status, winners = 0;
+	bool		added;
+
+	setup(&f, 16, 4096);
+	for (i = 0; i < 8; i++) {
+		pids[i] = t_fork_helper();
+		if (pids[i] == -1)
+			abort();
+		if (pids[i] == 0) {
+			if (intake_cache_add(f.c, "nonce", "abc", "x", 1, intake_now_ms() + 60000,
+			    &added) != INTAKE_OK)
+				_exit(2);
+			_exit(added ? 1 : 0);
+		}
+	}
+	for (i = 0; i < 8; i++) {
+		T_ASSERT(waitpid(pids[i], &status, 0) == pids[i]);
+		T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) < 2);
+		winners += WEXITSTATUS(status);
+	}
+	T_EQ_INT(winners, 1);
+	teardown(&f);
+}
+
 int
 main(void)
 {
 	/* Eviction and lease warnings are expected here. */
 	intake_log_set_level(INTAKE_LOG_ERR);
 	T_RUN(test_cache_backend_is_shm);
+	T_RUN(test_cache_add_stores_only_when_absent);
+	T_RUN(test_cache_add_race_has_one_winner);
 	T_RUN(test_cache_miss_is_ok_with_hit_false);
 	T_RUN(test_cache_set_then_get);
 	T_RUN(test_cache_binary_and_empty_values);

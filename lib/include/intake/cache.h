@@ -54,6 +54,14 @@ enum intake_err	intake_cache_del(struct intake_cache *c, const char *section,
 		    const char *name, const void *if_val, size_t if_len);
 
 /*
+ * Store the value only when the key holds no live value (set-if-absent,
+ * atomic across processes).  *added says whether it was stored.
+ */
+enum intake_err	intake_cache_add(struct intake_cache *c, const char *section,
+		    const char *name, const void *val, size_t len, int64_t expires_ms,
+		    bool *added);
+
+/*
  * Try to take the fill lease of a key for lease_ms.  *leader true: the
  * caller fills the key and then calls intake_cache_release().  *leader
  * false: another live process holds it.
