@@ -1,0 +1,52 @@
+/*
+ * reqstart.h - starting an Integrify request with a form's validated
+ * values, as the service account, in either dialect.
+ *
+ *   v8: POST /api/instance/start/{process}/{task}?requestName=...  with
+ *       {"isDraft":false,"request_name":...,"questions":[{"key","label",
+ *       "value","type","QuestionType"}]}  (the power-form shape).
+ *   v7: POST /instances/{process}/start, then the data-container task:
+ *       GET /tasktypes/data-container/endpoints?instance_sid=..., and
+ *       POST {endpoint} with {"key": value, ...}.
+ *
+ * Files are uploaded first (v8 /api/files/temp/{tenant}/upload, v7
+ * /files/upload) and their keys sent as the field's value.
+ */
+#ifndef INTAKE_REQSTART_H
+#define INTAKE_REQSTART_H
+
+#include <stddef.h>
+
+#include "intake/ctx.h"
+#include "intake/err.h"
+#include "intake/form.h"
+
+#define INTAKE_REQSTART_VALUES_MAX	64	/* values of one multi-value field */
+
+/* One field's validated value(s), or its file. */
+struct intake_form_value {
+	const struct intake_field	*field;
+	const char			*values[INTAKE_REQSTART_VALUES_MAX];
+	size_t				 nvalues;	/* 0: left empty */
+	const char			*file_name;	/* file fields: NULL when none */
+	const char			*file_type;	/* its Content-Type, "" if unknown */
+	const void			*file_data;
+	size_t				 file_len;
+};
+
+struct intake_reqstart_result {
+	char	instance_sid[128];	/* the new request's SID */
+	char	instance_id[64];	/* its number, "" when the reply has none */
+};
+
+/*
+ * Start form's process with values (one per field, in form order).
+ * Multi-value fields are sent joined with "|" (Integrify's checkbox
+ * encoding).  Errors are the Integrify call's (integrify.h); INTAKE_EPROTO
+ * when a reply lacks the instance SID or the v7 data-container task.
+ */
+enum intake_err	intake_reqstart(struct intake_ctx *ctx, const struct intake_form *form,
+		    const struct intake_form_value *values, size_t nvalues,
+		    const char *request_name, struct intake_reqstart_result *out);
+
+#endif

@@ -1,0 +1,724 @@
+/*
+ * reqstart.c - starting an Integrify request with a form's values (reqstart.h).
+ *
+ * Files go first, one multipart upload each; their keys then travel as
+ * the file fields' values.  v8 starts the request and fills the first
+ * form task in one call; v7 starts it, asks for the active data-container
+ * task and posts the values there.  Every string we send is JSON-quoted
+ * or percent-escaped here, and the only path taken from a reply (the v7
+ * data-container endpoint) must be a plain path on Integrify's host.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
+#include "intake/integrify.h"
+#include "intake/json.h"
+#include "intake/log.h"
+#include "intake/reqstart.h"
+#include "intake/str.h"
+
+#define BODY_MAX	(8u << 20)		/* a start or data-container body */
+#define PATH_MAX_BYTES	(INTAKE_URL_MAX + 4096)	/* a path and query we build */
+#define ENDPOINT_MAX	2048			/* a data-container endpoint */
+#define FILE_KEY_MAX	128			/* an uploaded file's key, with NUL */
+#define MP_OVERHEAD	1024			/* multipart framing around one file */
+#define BOUNDARY_TRIES	4
+
+/* Each field type as a v8 question: its "type" and "QuestionType". */
+static const struct {
+	const char	*type;
+	const char	*question;
+} qtypes[] = {
+	{ "string",	"ShortText" },	/* INTAKE_FIELD_TEXT */
+	{ "string",	"LongText" },	/* INTAKE_FIELD_TEXTAREA */
+	{ "string",	"Email" },	/* INTAKE_FIELD_EMAIL */
+	{ "Numeric",	"Numeric" },	/* INTAKE_FIELD_NUMBER */
+	{ "DateTime",	"Date" },	/* INTAKE_FIELD_DATE */
+	{ "string",	"DropDown" },	/* INTAKE_FIELD_SELECT */
+	{ "string",	"CheckBox" },	/* INTAKE_FIELD_MULTISELECT: "|"-joined like checkboxes */
+	{ "string",	"CheckBox" },	/* INTAKE_FIELD_CHECKBOXES */
+	{ "string",	"FileUpload" },	/* INTAKE_FIELD_FILE: the uploaded file's key */
+};
+_Static_assert(sizeof(qtypes) / sizeof(qtypes[0]) == INTAKE_FIELD__MAX,
+    "qtypes[] needs one row per field type");
+
+/* An uploaded file's key per value; "" for none. */
+struct file_keys {
+	char	key[INTAKE_FIELDS_MAX][FILE_KEY_MAX];
+};
+
+/* Is s (len bytes) 1 to max-1 bytes of printable ASCII without spaces? */
+static bool
+token_ok(const char *s, size_t len, size_t max)
+{
+	size_t	i;
+
+	if (s == NULL || len == 0 || len >= max)
+		return false;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/* Does the value carry a file to upload? */
+static bool
+has_file(const struct intake_form_value *v)
+{
+	return v->field->type == INTAKE_FIELD_FILE && v->file_name != NULL &&
+	    v->file_name[0] != '\0';
+}
+
+/* Does the value (or its uploaded file) give the field anything to send? */
+static bool
+has_value(const struct intake_form_value *v, const char *file_key)
+{
+	size_t	i;
+
+	if (v->field->type == INTAKE_FIELD_FILE)
+		return file_key[0] != '\0';
+	for (i = 0; i < v->nvalues; i++)
+		if (v->values[i][0] != '\0')
+			return true;
+	return false;
+}
+
+/* Refuse what the caller should never pass; logged here, once. */
+static enum intake_err
+check_args(const struct intake_form *form, const struct intake_form_value *values,
+    size_t nvalues)
+{
+	size_t	i, j;
+
+	if (form->process[0] == '\0') {
+		intake_log_err("reqstart: form %s names no process", form->id);
+		return INTAKE_EINVAL;
+	}
+	if (nvalues > INTAKE_FIELDS_MAX) {
+		intake_log_err("reqstart: form %s: %zu values, at most %d", form->id, nvalues,
+		    INTAKE_FIELDS_MAX);
+		return INTAKE_EINVAL;
+	}
+	for (i = 0; i < nvalues; i++) {
+		if (values[i].field == NULL || (unsigned)values[i].field->type >= INTAKE_FIELD__MAX ||
+		    values[i].nvalues > INTAKE_REQSTART_VALUES_MAX ||
+		    (values[i].file_len > 0 && values[i].file_data == NULL)) {
+			intake_log_err("reqstart: form %s: value %zu is malformed", form->id, i);
+			return INTAKE_EINVAL;
+		}
+		for (j = 0; j < values[i].nvalues; j++)
+			if (values[i].values[j] == NULL) {
+				intake_log_err("reqstart: form %s: field %s: a NULL value",
+				    form->id, values[i].field->name);
+				return INTAKE_EINVAL;
+			}
+	}
+	return INTAKE_OK;
+}
+
+/* Append the value's non-empty values joined with "|" (Integrify's checkbox encoding). */
+static enum intake_err
+join_values(struct intake_buf *b, const struct intake_form_value *v)
+{
+	enum intake_err	err = INTAKE_OK;
+	size_t		i, used = 0;
+
+	for (i = 0; err == INTAKE_OK && i < v->nvalues; i++) {
+		if (v->values[i][0] == '\0')
+			continue;
+		if (used++ > 0)
+			err = intake_buf_addc(b, '|');
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(b, v->values[i]);
+	}
+	return err;
+}
+
+/* Append the value as a JSON string: the file key, or the joined values. */
+static enum intake_err
+add_value_string(struct intake_buf *b, const struct intake_form_value *v,
+    const char *file_key)
+{
+	struct intake_buf	joined;
+	enum intake_err		err;
+
+	if (v->field->type == INTAKE_FIELD_FILE)
+		return intake_json_quote(b, file_key, strlen(file_key));
+	intake_buf_init(&joined, b->max);
+	err = join_values(&joined, v);
+	if (err == INTAKE_OK)
+		err = intake_json_quote(b, intake_buf_str(&joined), joined.len);
+	intake_buf_free(&joined);
+	return err;
+}
+
+/* Is s a number as RFC 8259 section 6 writes one (so it can go unquoted)? */
+static bool
+json_number_ok(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (isdigit((unsigned char)*s))
+			s++;
+	else
+		return false;
+	if (*s == '.') {
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	return *s == '\0';
+}
+
+/*
+ * The v8 power-form body: {"isDraft":false,"request_name":...,
+ * "questions":[{"key","label","value","type","QuestionType"},...]}, one
+ * question per field with a value.
+ */
+static enum intake_err
+build_questions(const struct intake_form_value *values, size_t n,
+    const struct file_keys *keys, const char *request_name, struct intake_buf *body)
+{
+	const struct intake_field	*f;
+	enum intake_err			 err;
+	size_t				 i, used = 0;
+
+	err = intake_buf_adds(body, "{\"isDraft\":false,\"request_name\":");
+	if (err == INTAKE_OK)
+		err = intake_json_quote(body, request_name, strlen(request_name));
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(body, ",\"questions\":[");
+	for (i = 0; err == INTAKE_OK && i < n; i++) {
+		f = values[i].field;
+		if (!has_value(&values[i], keys->key[i]))
+			continue;
+		if (used++ > 0)
+			err = intake_buf_addc(body, ',');
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(body, "{\"key\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(body, f->key, strlen(f->key));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(body, ",\"label\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(body, f->label, strlen(f->label));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(body, ",\"value\":");
+		if (err == INTAKE_OK)
+			err = add_value_string(body, &values[i], keys->key[i]);
+		if (err == INTAKE_OK)
+			err = intake_buf_printf(body, ",\"type\":\"%s\",\"QuestionType\":\"%s\"}",
+			    qtypes[f->type].type, qtypes[f->type].question);
+	}
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(body, "]}");
+	return err;
+}
+
+/*
+ * The v7 data-container body: {"key": value, ...}.  A number field's
+ * single value goes as a JSON number; everything else as a string.
+ */
+static enum intake_err
+build_container(const struct intake_form_value *values, size_t n,
+    const struct file_keys *keys, struct intake_buf *body)
+{
+	const struct intake_field	*f;
+	enum intake_err			 err;
+	size_t				 i, used = 0;
+
+	err = intake_buf_addc(body, '{');
+	for (i = 0; err == INTAKE_OK && i < n; i++) {
+		f = values[i].field;
+		if (!has_value(&values[i], keys->key[i]))
+			continue;
+		if (used++ > 0)
+			err = intake_buf_addc(body, ',');
+		if (err == INTAKE_OK)
+			err = intake_json_quote(body, f->key, strlen(f->key));
+		if (err == INTAKE_OK)
+			err = intake_buf_addc(body, ':');
+		if (err != INTAKE_OK)
+			break;
+		if (f->type == INTAKE_FIELD_NUMBER && values[i].nvalues == 1 &&
+		    json_number_ok(values[i].values[0]))
+			err = intake_buf_adds(body, values[i].values[0]);
+		else
+			err = add_value_string(body, &values[i], keys->key[i]);
+	}
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(body, '}');
+	return err;
+}
+
+/* The file name for a Content-Disposition quoted string: no ", \, CR, LF or controls. */
+static enum intake_err
+add_file_name(struct intake_buf *b, const char *name)
+{
+	enum intake_err	err = INTAKE_OK;
+	size_t		start = b->len;
+	unsigned char	c;
+
+	for (; err == INTAKE_OK && *name != '\0'; name++) {
+		c = (unsigned char)*name;
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			continue;
+		err = intake_buf_addc(b, (char)c);
+	}
+	if (err == INTAKE_OK && b->len == start)
+		err = intake_buf_adds(b, "upload");
+	return err;
+}
+
+/* The part's Content-Type: the given one when it is a plain type/subtype (RFC 6838 names). */
+static const char *
+file_type(const char *t)
+{
+	static const char	 extra[] = "!#$&-^_.+";
+	size_t			 i, slashes = 0;
+
+	if (t == NULL || t[0] == '\0' || strlen(t) > 127)
+		return "application/octet-stream";
+	for (i = 0; t[i] != '\0'; i++) {
+		if (t[i] == '/') {
+			if (i == 0 || t[i + 1] == '\0')
+				return "application/octet-stream";
+			slashes++;
+		} else if (!isalnum((unsigned char)t[i]) && strchr(extra, t[i]) == NULL)
+			return "application/octet-stream";
+	}
+	return slashes == 1 ? t : "application/octet-stream";
+}
+
+/*
+ * A multipart/form-data body with the one part "file", and its boundary
+ * (random, and checked not to occur in the file) into boundary.
+ */
+static enum intake_err
+build_multipart(const struct intake_form_value *v, char boundary[48], struct intake_buf *body)
+{
+	unsigned char	raw[16];
+	enum intake_err	err;
+	int		tries;
+
+	for (tries = 0;; tries++) {
+		if (tries == BOUNDARY_TRIES) {
+			intake_log_err("reqstart: field %s: no boundary fits the file",
+			    v->field->name);
+			return INTAKE_ESYS;
+		}
+		if (RAND_bytes(raw, (int)sizeof(raw)) != 1) {
+			intake_log_err("reqstart: RAND_bytes failed");
+			return INTAKE_ESYS;
+		}
+		memcpy(boundary, "intake-", 7);
+		intake_hex(raw, sizeof(raw), boundary + 7);
+		if (v->file_len == 0 ||
+		    memmem(v->file_data, v->file_len, boundary, strlen(boundary)) == NULL)
+			break;
+	}
+	err = intake_buf_printf(body, "--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+	    "filename=\"", boundary);
+	if (err == INTAKE_OK)
+		err = add_file_name(body, v->file_name);
+	if (err == INTAKE_OK)
+		err = intake_buf_printf(body, "\"\r\nContent-Type: %s\r\n\r\n",
+		    file_type(v->file_type));
+	if (err == INTAKE_OK && v->file_len > 0)
+		err = intake_buf_add(body, v->file_data, v->file_len);
+	if (err == INTAKE_OK)
+		err = intake_buf_printf(body, "\r\n--%s--\r\n", boundary);
+	return err;
+}
+
+/*
+ * The file key of an upload reply: [{"sid"|"file"|"key": KEY, ...}] (or
+ * the object alone), into key.  INTAKE_EPROTO when there is none.
+ */
+static enum intake_err
+read_file_key(const struct intake_http_resp *resp, bool v8, char key[FILE_KEY_MAX])
+{
+	static const char *const v8_names[] = { "sid", "file", "key", NULL };
+	static const char *const v7_names[] = { "file", "sid", "key", NULL };
+	const char *const	*names = v8 ? v8_names : v7_names;
+	struct json_object	*root = NULL, *obj;
+	const char		*s = NULL;
+	size_t			 i;
+	enum intake_err		 err = INTAKE_EPROTO;
+
+	if (intake_json_parse(intake_buf_str(&resp->body), resp->body.len, &root) != INTAKE_OK)
+		goto out;
+	obj = root;
+	if (json_object_is_type(root, json_type_array))
+		obj = json_object_array_length(root) > 0 ? json_object_array_get_idx(root, 0) : NULL;
+	for (i = 0; s == NULL && names[i] != NULL; i++)
+		(void)intake_json_get_str(obj, names[i], &s);
+	if (s == NULL || !token_ok(s, strlen(s), FILE_KEY_MAX))
+		goto out;
+	memcpy(key, s, strlen(s) + 1);
+	err = INTAKE_OK;
+out:
+	json_object_put(root);
+	return err;
+}
+
+/* Upload one file field's file; its key into key. */
+static enum intake_err
+upload_one(struct intake_ctx *ctx, const struct intake_form *form,
+    const struct intake_form_value *v, char key[FILE_KEY_MAX])
+{
+	const struct intake_config	*cfg = ctx->cfg;
+	struct intake_http_resp		 resp;
+	struct intake_buf		 path, body, ctype;
+	char				 boundary[48];
+	enum intake_err			 err;
+	bool				 v8 = cfg->dialect == INTAKE_DIALECT_V8;
+
+	intake_http_resp_init(&resp, (size_t)cfg->response_max);
+	intake_buf_init(&path, PATH_MAX_BYTES);
+	intake_buf_init(&ctype, 128);
+	if (v->file_len > SIZE_MAX - MP_OVERHEAD - strlen(v->file_name)) {
+		intake_buf_init(&body, 0);
+		err = INTAKE_ETOOBIG;
+		goto out;
+	}
+	intake_buf_init(&body, v->file_len + MP_OVERHEAD + strlen(v->file_name));
+	if (v8) {
+		err = intake_buf_adds(&path, "/api/files/temp/");
+		if (err == INTAKE_OK)
+			err = intake_url_escape(&path, cfg->tenant);
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(&path, "/upload");
+	} else
+		err = intake_buf_adds(&path, "/files/upload");
+	if (err == INTAKE_OK)
+		err = build_multipart(v, boundary, &body);
+	if (err == INTAKE_OK)
+		err = intake_buf_printf(&ctype, "multipart/form-data; boundary=%s", boundary);
+	if (err != INTAKE_OK)
+		goto out;
+	err = intake_integrify_call(ctx, "POST", path.ptr, ctype.ptr, body.ptr, body.len, &resp);
+	if (err != INTAKE_OK)
+		goto out;
+	err = read_file_key(&resp, v8, key);
+	if (err != INTAKE_OK)
+		intake_log_err("reqstart: form %s: field %s: the upload reply names no file key",
+		    form->id, v->field->name);
+out:
+	intake_buf_free(&path);
+	intake_buf_free(&body);
+	intake_buf_free(&ctype);
+	intake_http_resp_free(&resp);
+	return err;
+}
+
+/* Upload every file the values carry; keys->key[i] for values[i]. */
+static enum intake_err
+upload_files(struct intake_ctx *ctx, const struct intake_form *form,
+    const struct intake_form_value *values, size_t n, struct file_keys *keys)
+{
+	enum intake_err	err = INTAKE_OK;
+	size_t		i;
+
+	for (i = 0; err == INTAKE_OK && i < n; i++) {
+		keys->key[i][0] = '\0';
+		if (has_file(&values[i]))
+			err = upload_one(ctx, form, &values[i], keys->key[i]);
+	}
+	return err;
+}
+
+/* The string member name of obj, or a number as decimal, into out; false when neither fits. */
+static bool
+read_id(struct json_object *obj, const char *name, char *out, size_t outsz)
+{
+	struct json_object	*v;
+	const char		*s;
+	int			 n;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, name, &v))
+		return false;
+	if (json_object_is_type(v, json_type_int)) {
+		n = snprintf(out, outsz, "%lld", (long long)json_object_get_int64(v));
+		return n > 0 && (size_t)n < outsz;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	s = json_object_get_string(v);
+	if (!token_ok(s, (size_t)json_object_get_string_len(v), outsz))
+		return false;
+	memcpy(out, s, strlen(s) + 1);
+	return true;
+}
+
+/*
+ * The new request's SID and id from a start reply, read tolerantly:
+ * instance_sid, sid or SID at the top, or {"request":{"sid","id"}}.
+ * INTAKE_EPROTO when no usable SID is there.
+ */
+static enum intake_err
+read_instance(const struct intake_http_resp *resp, struct intake_reqstart_result *res)
+{
+	static const char *const top[] = { "instance_sid", "sid", "SID", NULL };
+	static const char *const inner[] = { "sid", "SID", NULL };
+	struct json_object	*root = NULL, *req = NULL;
+	enum intake_err		 err = INTAKE_EPROTO;
+	bool			 found = false;
+	size_t			 i;
+
+	if (intake_json_parse(intake_buf_str(&resp->body), resp->body.len, &root) != INTAKE_OK ||
+	    !json_object_is_type(root, json_type_object))
+		goto out;
+	if (!json_object_object_get_ex(root, "request", &req) ||
+	    !json_object_is_type(req, json_type_object))
+		req = NULL;
+	for (i = 0; !found && top[i] != NULL; i++)
+		found = read_id(root, top[i], res->instance_sid, sizeof(res->instance_sid));
+	for (i = 0; !found && inner[i] != NULL; i++)
+		found = read_id(req, inner[i], res->instance_sid, sizeof(res->instance_sid));
+	if (!found)
+		goto out;
+	if (!read_id(root, "id", res->instance_id, sizeof(res->instance_id)) &&
+	    !read_id(req, "id", res->instance_id, sizeof(res->instance_id)))
+		res->instance_id[0] = '\0';
+	err = INTAKE_OK;
+out:
+	json_object_put(root);
+	return err;
+}
+
+/*
+ * Is s (len bytes) a path on Integrify's own host?  It must start with
+ * one "/" (never a URL nor "//host": the reply must not pick the host we
+ * send the token and the values to), hold only RFC 3986 path and query
+ * characters, and have no dot segments.
+ */
+static bool
+endpoint_ok(const char *s, size_t len)
+{
+	static const char extra[] = "-._~!$&'()*+,;=:@/?%";
+	const char	*q, *seg, *end;
+	size_t		 i, slen;
+
+	if (len == 0 || len >= ENDPOINT_MAX || s[0] != '/' || (len > 1 && s[1] == '/'))
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] == '\0' || (!isalnum((unsigned char)s[i]) && strchr(extra, s[i]) == NULL))
+			return false;
+	q = memchr(s, '?', len);
+	end = q != NULL ? q : s + len;
+	for (seg = s + 1; seg <= end; seg += slen + 1) {
+		q = memchr(seg, '/', (size_t)(end - seg));
+		slen = (size_t)((q != NULL ? q : end) - seg);
+		if ((slen == 1 && seg[0] == '.') || (slen == 2 && memcmp(seg, "..", 2) == 0))
+			return false;
+	}
+	/* An encoded dot could become one on the other side. */
+	for (i = 0; i + 2 < (size_t)(end - s); i++)
+		if (s[i] == '%' && s[i + 1] == '2' && (s[i + 2] == 'e' || s[i + 2] == 'E'))
+			return false;
+	return true;
+}
+
+/* v7: the active data-container task's endpoint of instance sid, into ep. */
+static enum intake_err
+container_endpoint(struct intake_ctx *ctx, const struct intake_form *form, const char *sid,
+    struct intake_buf *ep)
+{
+	static const char *const keys[] = { "endpoints", "Endpoints", NULL };
+	struct intake_http_resp	 resp;
+	struct json_object	*root = NULL, *list, *first;
+	struct intake_buf	 path;
+	enum intake_err		 err;
+
+	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
+	intake_buf_init(&path, PATH_MAX_BYTES);
+	err = intake_buf_adds(&path, "/tasktypes/data-container/endpoints?instance_sid=");
+	if (err == INTAKE_OK)
+		err = intake_url_escape(&path, sid);
+	if (err == INTAKE_OK)
+		err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
+	if (err != INTAKE_OK)
+		goto out;
+	if (intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) != INTAKE_OK) {
+		intake_log_err("reqstart: form %s: the data-container endpoints reply is not JSON",
+		    form->id);
+		err = INTAKE_EPROTO;
+		goto out;
+	}
+	(void)intake_json_find_array(root, keys, &list);
+	first = list != NULL && json_object_array_length(list) > 0 ?
+	    json_object_array_get_idx(list, 0) : NULL;
+	if (first == NULL) {
+		intake_log_err("reqstart: form %s: request %s has no active data-container task "
+		    "(does process %s start with one?)", form->id, sid, form->process);
+		err = INTAKE_EPROTO;
+		goto out;
+	}
+	if (!json_object_is_type(first, json_type_string) ||
+	    !endpoint_ok(json_object_get_string(first),
+	    (size_t)json_object_get_string_len(first))) {
+		intake_log_err("reqstart: form %s: request %s: refused a data-container endpoint "
+		    "that is not a plain path on the Integrify host", form->id, sid);
+		err = INTAKE_EPROTO;
+		goto out;
+	}
+	err = intake_buf_adds(ep, json_object_get_string(first));
+out:
+	json_object_put(root);
+	intake_buf_free(&path);
+	intake_http_resp_free(&resp);
+	return err;
+}
+
+/* v8: one call starts the request with the first form task's answers. */
+static enum intake_err
+start_v8(struct intake_ctx *ctx, const struct intake_form *form,
+    const struct intake_form_value *values, size_t n, const struct file_keys *keys,
+    const char *request_name, struct intake_reqstart_result *res)
+{
+	struct intake_http_resp	resp;
+	struct intake_buf	path, body;
+	enum intake_err		err;
+
+	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
+	intake_buf_init(&path, PATH_MAX_BYTES);
+	intake_buf_init(&body, BODY_MAX);
+	err = intake_buf_adds(&path, "/api/instance/start/");
+	if (err == INTAKE_OK)
+		err = intake_url_escape(&path, form->process);
+	if (err == INTAKE_OK && form->task[0] != '\0') {
+		err = intake_buf_addc(&path, '/');
+		if (err == INTAKE_OK)
+			err = intake_url_escape(&path, form->task);
+	}
+	if (err == INTAKE_OK && request_name[0] != '\0') {
+		err = intake_buf_adds(&path, "?requestName=");
+		if (err == INTAKE_OK)
+			err = intake_url_escape(&path, request_name);
+	}
+	if (err == INTAKE_OK)
+		err = build_questions(values, n, keys, request_name, &body);
+	if (err != INTAKE_OK) {
+		intake_log_err("reqstart: form %s: the start request is over its limit", form->id);
+		goto out;
+	}
+	err = intake_integrify_call(ctx, "POST", path.ptr, "application/json", body.ptr, body.len,
+	    &resp);
+	if (err != INTAKE_OK)
+		goto out;
+	err = read_instance(&resp, res);
+	if (err != INTAKE_OK)
+		intake_log_err("reqstart: form %s: the start reply names no instance SID",
+		    form->id);
+out:
+	intake_buf_free(&path);
+	intake_buf_free(&body);
+	intake_http_resp_free(&resp);
+	return err;
+}
+
+/* v7: start the request, then post the values to its data-container task. */
+static enum intake_err
+start_v7(struct intake_ctx *ctx, const struct intake_form *form,
+    const struct intake_form_value *values, size_t n, const struct file_keys *keys,
+    struct intake_reqstart_result *res)
+{
+	struct intake_http_resp	resp;
+	struct intake_buf	path, body, ep;
+	enum intake_err		err;
+
+	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
+	intake_buf_init(&path, PATH_MAX_BYTES);
+	intake_buf_init(&body, BODY_MAX);
+	intake_buf_init(&ep, ENDPOINT_MAX);
+	err = build_container(values, n, keys, &body);
+	if (err != INTAKE_OK) {
+		intake_log_err("reqstart: form %s: the data-container body is over its limit",
+		    form->id);
+		goto out;
+	}
+	err = intake_buf_adds(&path, "/instances/");
+	if (err == INTAKE_OK)
+		err = intake_url_escape(&path, form->process);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&path, "/start");
+	if (err == INTAKE_OK)
+		err = intake_integrify_call(ctx, "POST", path.ptr, "application/json", "{}", 2,
+		    &resp);
+	if (err != INTAKE_OK)
+		goto out;
+	err = read_instance(&resp, res);
+	if (err != INTAKE_OK) {
+		intake_log_err("reqstart: form %s: the start reply names no instance SID",
+		    form->id);
+		goto out;
+	}
+	err = container_endpoint(ctx, form, res->instance_sid, &ep);
+	if (err != INTAKE_OK)
+		goto out;
+	err = intake_integrify_call(ctx, "POST", ep.ptr, "application/json", body.ptr, body.len,
+	    &resp);
+	if (err != INTAKE_OK)
+		/* The request exists in Integrify without its values: say which one. */
+		intake_log_warn("reqstart: form %s: request %s was started but its values were "
+		    "not stored", form->id, res->instance_sid);
+out:
+	intake_buf_free(&path);
+	intake_buf_free(&body);
+	intake_buf_free(&ep);
+	intake_http_resp_free(&resp);
+	return err;
+}
+
+enum intake_err
+intake_reqstart(struct intake_ctx *ctx, const struct intake_form *form,
+    const struct intake_form_value *values, size_t nvalues, const char *request_name,
+    struct intake_reqstart_result *out)
+{
+	struct intake_reqstart_result	 res;
+	struct file_keys		*keys;
+	enum intake_err			 err;
+
+	if (request_name == NULL)
+		request_name = "";
+	err = check_args(form, values, nvalues);
+	if (err != INTAKE_OK)
+		return err;
+	keys = intake_xcalloc(1, sizeof(*keys));
+	memset(&res, 0, sizeof(res));
+	err = upload_files(ctx, form, values, nvalues, keys);
+	if (err != INTAKE_OK)
+		goto out;
+	if (ctx->cfg->dialect == INTAKE_DIALECT_V8)
+		err = start_v8(ctx, form, values, nvalues, keys, request_name, &res);
+	else
+		err = start_v7(ctx, form, values, nvalues, keys, &res);
+	if (err == INTAKE_OK)
+		*out = res;
+out:
+	free(keys);
+	return err;
+}
