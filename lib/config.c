@@ -68,6 +68,7 @@ static const struct opt opts[] = {
 	{ "server", "forms_dir", OPT_STR, S(forms_dir), "", 0, 0, 0 },
 	{ "server", "form_key_file", OPT_STR, S(form_key_file), "", 0, 0, 0 },
 	{ "server", "form_token_ttl", OPT_INT, N(form_token_ttl), "7200", 60, 604800, 0 },
+	{ "server", "body_max", OPT_INT, N(body_max), "10485760", 1024, 104857600, 0 },
 	{ "integrify", "dialect", OPT_DIALECT, N(dialect), NULL, 0, 0, OPT_REQUIRED },
 	{ "integrify", "flow", OPT_FLOW, N(flow), NULL, 0, 0, OPT_REQUIRED },
 	{ "integrify", "base_url", OPT_STR, S(base_url), NULL, 0, 0, OPT_REQUIRED },

@@ -1,6 +1,7 @@
 /*
  * req.c - requests in, responses out, for FastCGI and plain CGI alike.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,6 +119,40 @@ intake_req_param(const struct intake_req *req, const char *name)
 		if (strncmp(req->params[i], name, n) == 0 && req->params[i][n] == '=')
 			return req->params[i] + n + 1;
 	return NULL;
+}
+
+enum intake_err
+intake_req_body(struct intake_req *req, size_t max, struct intake_buf *body)
+{
+	const char	*cl = intake_req_param(req, "CONTENT_LENGTH");
+	char		 chunk[16384];
+	long long	 want;
+	size_t		 got = 0, n;
+	ssize_t		 r;
+	int		 k;
+	enum intake_err	 err;
+
+	/* Never size anything from the declared length: check it, then grow. */
+	if (cl == NULL || intake_parse_int(cl, 0, INT64_MAX / 2, &want) != INTAKE_OK)
+		return INTAKE_EINVAL;
+	if ((unsigned long long)want > max)
+		return INTAKE_ETOOBIG;
+	intake_buf_init(body, max);
+	while (got < (size_t)want) {
+		n = (size_t)want - got < sizeof(chunk) ? (size_t)want - got : sizeof(chunk);
+		if (req->fcgi != NULL) {
+			k = FCGX_GetStr(chunk, (int)n, req->fcgi->in);
+			r = k;
+		} else
+			r = read(STDIN_FILENO, chunk, n);
+		if (r <= 0)
+			return INTAKE_EINVAL;
+		err = intake_buf_add(body, chunk, (size_t)r);
+		if (err != INTAKE_OK)
+			return err;
+		got += (size_t)r;
+	}
+	return INTAKE_OK;
 }
 
 static enum intake_err

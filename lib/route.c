@@ -10,10 +10,11 @@
 
 #define M_GET		0x1u	/* GET and HEAD */
 #define M_OPTIONS	0x2u	/* CORS preflight */
+#define M_POST		0x4u
 
 static const struct {
 	const char	*path;
-	int		 prefix;	/* path ends in '/' and takes one name after it */
+	int		 prefix;	/* 1: one name after the path; 2: one name and one more segment */
 	unsigned	 methods;
 	void		(*handler)(struct intake_req *);
 } routes[] = {
@@ -22,7 +23,7 @@ static const struct {
 	{ "/api/processes", 0, M_GET, intake_handle_processes },	/* INTAKE_ROUTE_PROCESSES */
 	{ "/api/choices/", 1, M_GET | M_OPTIONS, intake_handle_choices },	/* INTAKE_ROUTE_CHOICES */
 	{ "/api/reports/", 1, M_GET | M_OPTIONS, intake_handle_reports },	/* INTAKE_ROUTE_REPORTS */
-	{ "/forms/", 1, M_GET, intake_handle_form },			/* INTAKE_ROUTE_FORM */
+	{ "/forms/", 2, M_GET | M_POST, intake_handle_form },		/* INTAKE_ROUTE_FORM */
 };
 _Static_assert(sizeof(routes) / sizeof(routes[0]) == INTAKE_ROUTE__MAX,
     "routes[] needs one row per enum intake_route");
@@ -34,13 +35,17 @@ static const char not_allowed[] =
 static int
 matches(size_t i, const char *path)
 {
-	size_t	n = strlen(routes[i].path);
+	size_t		 n = strlen(routes[i].path);
+	const char	*slash;
 
 	if (!routes[i].prefix)
 		return strcmp(path, routes[i].path) == 0;
-	/* One non-empty name after the prefix, no further '/'. */
-	return strncmp(path, routes[i].path, n) == 0 && path[n] != '\0' &&
-	    strchr(path + n, '/') == NULL;
+	/* One non-empty name after the prefix, and at most one more segment. */
+	if (strncmp(path, routes[i].path, n) != 0 || path[n] == '\0' || path[n] == '/')
+		return 0;
+	slash = strchr(path + n, '/');
+	return slash == NULL || (routes[i].prefix == 2 && slash[1] != '\0' &&
+	    strchr(slash + 1, '/') == NULL);
 }
 
 void
@@ -61,9 +66,12 @@ intake_route_dispatch(struct intake_req *req)
 		m = M_GET;
 	else if (strcmp(req->method, "OPTIONS") == 0)
 		m = M_OPTIONS;
+	else if (strcmp(req->method, "POST") == 0)
+		m = M_POST;
 	if ((routes[i].methods & m) == 0) {
-		(void)snprintf(allow, sizeof(allow), "Allow: GET, HEAD%s\r\nCache-Control: no-store\r\n",
-		    (routes[i].methods & M_OPTIONS) ? ", OPTIONS" : "");
+		(void)snprintf(allow, sizeof(allow), "Allow: GET, HEAD%s%s\r\n"
+		    "Cache-Control: no-store\r\n", (routes[i].methods & M_OPTIONS) ?
+		    ", OPTIONS" : "", (routes[i].methods & M_POST) ? ", POST" : "");
 		(void)intake_resp_send(req, 405, "application/json; charset=utf-8", allow,
 		    not_allowed, sizeof(not_allowed) - 1);
 		return;

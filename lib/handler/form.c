@@ -1,16 +1,21 @@
 /*
- * form.c - GET /forms/{id}: a complete, server-rendered, accessible HTML
+ * form.c - the form page: a complete, server-rendered, accessible HTML
  * form with live choices, that works without JavaScript and carries a
- * signed, expiring form token.
+ * signed, expiring form token.  After a failed submission the same page
+ * comes back with the values kept, an error summary at the top and each
+ * error next to its field.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "internal.h"
 #include "intake/form.h"
+#include "intake/form_valid.h"
 #include "intake/formtoken.h"
 #include "intake/log.h"
+#include "intake/query.h"
 #include "intake/report.h"
 #include "intake/str.h"
 
@@ -58,11 +63,72 @@ html(struct intake_buf *b, const char *fmt, ...)
 	return err;
 }
 
+/* The first problem of field name in sub, or NULL. */
+static const struct intake_field_problem *
+problem_of(const struct intake_submission *sub, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; sub != NULL && i < sub->np; i++)
+		if (strcmp(sub->problems[i].field, name) == 0)
+			return &sub->problems[i];
+	return NULL;
+}
+
+/* The first text value sent for name, or NULL. */
+static const char *
+sent_value(const struct intake_submission *sub, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; sub != NULL && i < sub->n; i++)
+		if (sub->in[i].value != NULL && strcmp(sub->in[i].name, name) == 0)
+			return sub->in[i].value;
+	return NULL;
+}
+
+/* Is value among the values sent for name (or, before any post, the default)? */
+static bool
+chosen(const struct intake_submission *sub, const struct intake_field *fd, const char *value)
+{
+	size_t	i;
+
+	if (sub == NULL)
+		return strcmp(value, fd->def) == 0;
+	for (i = 0; i < sub->n; i++)
+		if (sub->in[i].value != NULL && strcmp(sub->in[i].name, fd->name) == 0 &&
+		    strcmp(sub->in[i].value, value) == 0)
+			return true;
+	return false;
+}
+
+/* aria-describedby for a field's error (when bad) and help text, if any. */
+static enum intake_err
+describedby(struct intake_buf *b, const struct intake_field *fd, bool bad)
+{
+	enum intake_err	err;
+
+	if (!bad && fd->help[0] == '\0')
+		return INTAKE_OK;
+	/* Field names are a-z 0-9 _ (form.c): ids need no escaping. */
+	err = intake_buf_adds(b, " aria-describedby=\"");
+	if (err == INTAKE_OK && bad)
+		err = intake_buf_printf(b, "f-%s-error%s", fd->name,
+		    fd->help[0] != '\0' ? " " : "");
+	if (err == INTAKE_OK && fd->help[0] != '\0')
+		err = intake_buf_printf(b, "f-%s-help", fd->name);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(b, '"');
+	return err;
+}
+
 /* The attributes that carry a field's constraints to the browser. */
 static enum intake_err
-constraints(struct intake_buf *b, const struct intake_field *fd)
+constraints(struct intake_buf *b, const struct intake_field *fd,
+    const struct intake_submission *sub)
 {
 	enum intake_err	err = INTAKE_OK;
+	bool		bad = problem_of(sub, fd->name) != NULL;
 
 	if (fd->required)
 		err = intake_buf_adds(b, " required");
@@ -76,24 +142,25 @@ constraints(struct intake_buf *b, const struct intake_field *fd)
 		err = html(b, " max=\"%s\"", fd->max);
 	if (err == INTAKE_OK && fd->pattern[0] != '\0' && fd->type != INTAKE_FIELD_TEXTAREA)
 		err = html(b, " pattern=\"%s\"", fd->pattern);
-	if (err == INTAKE_OK && fd->help[0] != '\0')
-		err = html(b, " aria-describedby=\"f-%s-help\"", fd->name);
+	if (err == INTAKE_OK && bad)
+		err = intake_buf_adds(b, " aria-invalid=\"true\"");
+	if (err == INTAKE_OK)
+		err = describedby(b, fd, bad);
 	return err;
 }
 
 /* One checkbox of a group; ids count rows, since values may hold spaces. */
 static enum intake_err
 checkbox(struct intake_buf *b, const struct intake_field *fd, size_t n, const char *value,
-    const char *label)
+    const char *label, bool on)
 {
 	enum intake_err	err;
 
-	/* Field names are a-z 0-9 _ (form.c), so they need no escaping. */
 	err = intake_buf_printf(b, "<div class=\"intake-check\"><input type=\"checkbox\" "
 	    "id=\"f-%s-%zu\" name=\"%s\"", fd->name, n, fd->name);
 	if (err == INTAKE_OK)
 		err = html(b, " value=\"%s\"", value);
-	if (err == INTAKE_OK && strcmp(value, fd->def) == 0)
+	if (err == INTAKE_OK && on)
 		err = intake_buf_adds(b, " checked");
 	if (err == INTAKE_OK)
 		err = intake_buf_printf(b, "><label for=\"f-%s-%zu\">", fd->name, n);
@@ -103,13 +170,12 @@ checkbox(struct intake_buf *b, const struct intake_field *fd, size_t n, const ch
 }
 
 static enum intake_err
-option(struct intake_buf *b, const struct intake_field *fd, const char *value,
-    const char *label)
+option(struct intake_buf *b, const char *value, const char *label, bool on)
 {
 	enum intake_err	err;
 
 	err = html(b, "<option value=\"%s\"", value);
-	if (err == INTAKE_OK && strcmp(value, fd->def) == 0)
+	if (err == INTAKE_OK && on)
 		err = intake_buf_adds(b, " selected");
 	if (err == INTAKE_OK)
 		err = html(b, ">%s</option>\n", label);
@@ -118,13 +184,15 @@ option(struct intake_buf *b, const struct intake_field *fd, const char *value,
 
 /* The options (or boxes) of a choice field, from its source's live list. */
 static enum intake_err
-choices(struct intake_req *req, const struct intake_field *fd, struct intake_buf *b)
+choices(struct intake_req *req, const struct intake_field *fd,
+    const struct intake_submission *sub, struct intake_buf *b)
 {
 	const struct intake_source	*src;
 	struct intake_report_view	 v;
 	const char			*value, *label;
 	enum intake_err			 err;
 	size_t				 r;
+	bool				 on;
 
 	src = intake_config_source(req->ctx->cfg, INTAKE_SOURCE_CHOICES, fd->source,
 	    strlen(fd->source));
@@ -134,23 +202,45 @@ choices(struct intake_req *req, const struct intake_field *fd, struct intake_buf
 	for (r = 0; err == INTAKE_OK && r < v.table->nrows; r++) {
 		value = intake_table_cell(v.table, r, (size_t)v.value_col);
 		label = intake_table_cell(v.table, r, (size_t)v.label_col);
-		err = fd->type == INTAKE_FIELD_CHECKBOXES ? checkbox(b, fd, r + 1, value, label) :
-		    option(b, fd, value, label);
+		on = chosen(sub, fd, value);
+		err = fd->type == INTAKE_FIELD_CHECKBOXES ?
+		    checkbox(b, fd, r + 1, value, label, on) : option(b, value, label, on);
 	}
 	return err;
 }
 
-/* The label (or legend), the required marker and the help of a field. */
-static enum intake_err
-caption(struct intake_buf *b, const struct intake_field *fd, bool group)
+bool
+intake_form_offered(struct intake_req *req, const struct intake_field *fd, const char *value)
 {
-	enum intake_err	err;
+	const struct intake_source	*src;
+	struct intake_report_view	 v;
+	size_t				 r;
 
-	if (group)
-		err = html(b, "<fieldset%s%s%s><legend>%s", fd->help[0] != '\0' ?
-		    " aria-describedby=\"f-" : "", fd->help[0] != '\0' ? fd->name : "",
-		    fd->help[0] != '\0' ? "-help\"" : "", fd->label);
-	else
+	src = intake_config_source(req->ctx->cfg, INTAKE_SOURCE_CHOICES, fd->source,
+	    strlen(fd->source));
+	if (src == NULL || intake_report_get(req->ctx, src, NULL, 0, &v) != INTAKE_OK)
+		return false;
+	for (r = 0; r < v.table->nrows; r++)
+		if (strcmp(intake_table_cell(v.table, r, (size_t)v.value_col), value) == 0)
+			return true;
+	return false;
+}
+
+/* The label (or legend), the required marker, the help and any error of a field. */
+static enum intake_err
+caption(struct intake_buf *b, const struct intake_field *fd,
+    const struct intake_submission *sub, bool group)
+{
+	const struct intake_field_problem	*p = problem_of(sub, fd->name);
+	enum intake_err				 err;
+
+	if (group) {
+		err = intake_buf_adds(b, "<fieldset");
+		if (err == INTAKE_OK)
+			err = describedby(b, fd, p != NULL);
+		if (err == INTAKE_OK)
+			err = html(b, "><legend>%s", fd->label);
+	} else
 		err = html(b, "<label for=\"f-%s\">%s", fd->name, fd->label);
 	if (err == INTAKE_OK && fd->required)
 		err = intake_buf_adds(b, " <span class=\"intake-required\" "
@@ -160,32 +250,38 @@ caption(struct intake_buf *b, const struct intake_field *fd, bool group)
 	if (err == INTAKE_OK && fd->help[0] != '\0')
 		err = html(b, "<p class=\"intake-help\" id=\"f-%s-help\">%s</p>\n", fd->name,
 		    fd->help);
+	if (err == INTAKE_OK && p != NULL)
+		err = html(b, "<p class=\"intake-error\" id=\"f-%s-error\">%s</p>\n", fd->name,
+		    intake_field_error_message(p->code));
 	return err;
 }
 
 static enum intake_err
-render_field(struct intake_req *req, const struct intake_field *fd, struct intake_buf *b)
+render_field(struct intake_req *req, const struct intake_field *fd,
+    const struct intake_submission *sub, struct intake_buf *b)
 {
-	enum intake_err	err;
-	bool		group = fd->type == INTAKE_FIELD_CHECKBOXES;
+	const char	*sent = sent_value(sub, fd->name);
+	const char	*shown = sub != NULL ? (sent != NULL ? sent : "") : fd->def;
+	enum intake_err	 err;
+	bool		 group = fd->type == INTAKE_FIELD_CHECKBOXES;
 
 	err = html(b, "<div class=\"intake-field\" id=\"field-%s\">\n", fd->name);
 	if (err == INTAKE_OK)
-		err = caption(b, fd, group);
+		err = caption(b, fd, sub, group);
 	if (err != INTAKE_OK)
 		return err;
 	switch (fd->type) {
 	case INTAKE_FIELD_CHECKBOXES:
-		err = choices(req, fd, b);
+		err = choices(req, fd, sub, b);
 		if (err == INTAKE_OK)
 			err = intake_buf_adds(b, "</fieldset>\n");
 		break;
 	case INTAKE_FIELD_TEXTAREA:
 		err = html(b, "<textarea id=\"f-%s\" name=\"%s\" rows=\"6\"", fd->name, fd->name);
 		if (err == INTAKE_OK)
-			err = constraints(b, fd);
+			err = constraints(b, fd, sub);
 		if (err == INTAKE_OK)
-			err = html(b, ">%s</textarea>\n", fd->def);
+			err = html(b, ">%s</textarea>\n", shown);
 		break;
 	case INTAKE_FIELD_SELECT:
 	case INTAKE_FIELD_MULTISELECT:
@@ -193,24 +289,24 @@ render_field(struct intake_req *req, const struct intake_field *fd, struct intak
 		if (err == INTAKE_OK && fd->type == INTAKE_FIELD_MULTISELECT)
 			err = intake_buf_adds(b, " multiple size=\"6\"");
 		if (err == INTAKE_OK)
-			err = constraints(b, fd);
+			err = constraints(b, fd, sub);
 		if (err == INTAKE_OK)
 			err = intake_buf_adds(b, fd->type == INTAKE_FIELD_SELECT ?
 			    ">\n<option value=\"\">Choose…</option>\n" : ">\n");
 		if (err == INTAKE_OK)
-			err = choices(req, fd, b);
+			err = choices(req, fd, sub, b);
 		if (err == INTAKE_OK)
 			err = intake_buf_adds(b, "</select>\n");
 		break;
 	default:
 		err = html(b, "<input type=\"%s\" id=\"f-%s\" name=\"%s\"", input_type(fd->type),
 		    fd->name, fd->name);
-		if (err == INTAKE_OK && fd->def[0] != '\0' && fd->type != INTAKE_FIELD_FILE)
-			err = html(b, " value=\"%s\"", fd->def);
+		if (err == INTAKE_OK && shown[0] != '\0' && fd->type != INTAKE_FIELD_FILE)
+			err = html(b, " value=\"%s\"", shown);
 		if (err == INTAKE_OK && fd->type == INTAKE_FIELD_EMAIL)
 			err = intake_buf_adds(b, " autocomplete=\"email\"");
 		if (err == INTAKE_OK)
-			err = constraints(b, fd);
+			err = constraints(b, fd, sub);
 		if (err == INTAKE_OK)
 			err = intake_buf_adds(b, ">\n");
 	}
@@ -231,9 +327,54 @@ has_file(const struct intake_form *f)
 	return false;
 }
 
+/* The label of field name, or NULL when the form has no such field. */
+static const char *
+label_of(const struct intake_form *f, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < f->nfields; i++)
+		if (strcmp(f->fields[i].name, name) == 0)
+			return f->fields[i].label;
+	return NULL;
+}
+
+/* The list of problems at the top, each linking to its field. */
+static enum intake_err
+summary(struct intake_buf *b, const struct intake_form *f, const struct intake_submission *sub,
+    const char *alert)
+{
+	const char	*label;
+	enum intake_err	 err;
+	size_t		 i;
+
+	if ((sub == NULL || sub->np == 0) && alert == NULL)
+		return INTAKE_OK;
+	err = intake_buf_adds(b, "<div class=\"intake-error-summary\" role=\"alert\">\n");
+	if (err == INTAKE_OK && alert != NULL)
+		err = html(b, "<p>%s</p>\n", alert);
+	if (err == INTAKE_OK && sub != NULL && sub->np > 0)
+		err = intake_buf_adds(b, "<h2>Please correct the following</h2>\n<ul>\n");
+	for (i = 0; err == INTAKE_OK && sub != NULL && i < sub->np; i++) {
+		label = label_of(f, sub->problems[i].field);
+		if (label == NULL)
+			err = html(b, "<li>%s</li>\n",
+			    intake_field_error_message(sub->problems[i].code));
+		else
+			err = html(b, "<li><a href=\"#f-%s\">%s: %s</a></li>\n",
+			    sub->problems[i].field, label,
+			    intake_field_error_message(sub->problems[i].code));
+	}
+	if (err == INTAKE_OK && sub != NULL && sub->np > 0)
+		err = intake_buf_adds(b, "</ul>\n");
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(b, "</div>\n");
+	return err;
+}
+
 static enum intake_err
 render_page(struct intake_req *req, const struct intake_form *f, const char *token,
-    struct intake_buf *b)
+    const struct intake_submission *sub, const char *alert, struct intake_buf *b)
 {
 	enum intake_err	err;
 	size_t		i;
@@ -242,6 +383,8 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	    "<title>%s</title>\n<link rel=\"stylesheet\" href=\"/intake.css\">\n</head>\n"
 	    "<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n", f->title, f->title);
+	if (err == INTAKE_OK)
+		err = summary(b, f, sub, alert);
 	if (err == INTAKE_OK && f->description[0] != '\0')
 		err = html(b, "<p class=\"intake-description\">%s</p>\n", f->description);
 	if (err == INTAKE_OK)
@@ -261,30 +404,85 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 		    "<label for=\"f-website\">Website</label><input type=\"text\" id=\"f-website\" "
 		    "name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n");
 	for (i = 0; err == INTAKE_OK && i < f->nfields; i++)
-		err = render_field(req, &f->fields[i], b);
+		err = render_field(req, &f->fields[i], sub, b);
 	if (err == INTAKE_OK)
 		err = html(b, "<div class=\"intake-actions\"><button type=\"submit\">%s</button></div>\n"
 		    "</form>\n</main>\n</body>\n</html>\n", f->submit_label);
 	return err;
 }
 
-/* The form cannot be shown (its lists cannot be had): a page that says so. */
-static void
-page_error(struct intake_req *req, const struct intake_form *f, enum intake_err err)
+/* A small page that only says something: expired form, receipt, failure. */
+void
+intake_form_message(struct intake_req *req, const struct intake_form *f, int status,
+    const char *heading, const char *text, const char *link_text)
 {
 	struct intake_buf	b;
+	enum intake_err		err;
 
-	intake_log_warn("form %s: cannot be shown: %s", f->id, intake_strerror(err));
 	intake_buf_init(&b, 16384);
-	if (html(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	err = html(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	    "<title>%s: unavailable</title>\n<link rel=\"stylesheet\" href=\"/intake.css\">\n"
+	    "<title>%s: %s</title>\n<link rel=\"stylesheet\" href=\"/intake.css\">\n"
 	    "</head>\n<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n"
-	    "<p role=\"alert\">This form is unavailable right now. Please try again in a few "
-	    "minutes.</p>\n</main>\n</body>\n</html>\n", f->title, f->title) == INTAKE_OK)
-		(void)intake_resp_send(req, 503, "text/html; charset=utf-8",
-		    "Cache-Control: no-store\r\nRetry-After: 60\r\n" INTAKE_PAGE_HEADERS, b.ptr, b.len);
+	    "<p role=\"status\">%s</p>\n", f->title, heading, heading, text);
+	if (err == INTAKE_OK && link_text != NULL)
+		err = html(&b, "<p><a href=\"/forms/%s\">%s</a></p>\n", f->id, link_text);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&b, "</main>\n</body>\n</html>\n");
+	if (err == INTAKE_OK)
+		(void)intake_resp_send(req, status, "text/html; charset=utf-8",
+		    status == 503 ? "Cache-Control: no-store\r\nRetry-After: 60\r\n"
+		    INTAKE_PAGE_HEADERS : "Cache-Control: no-store\r\n" INTAKE_PAGE_HEADERS,
+		    b.ptr, b.len);
 	intake_buf_free(&b);
+}
+
+void
+intake_form_page(struct intake_req *req, const struct intake_form *f, const char *token,
+    const struct intake_submission *sub, int status, const char *alert)
+{
+	struct intake_buf	b;
+	char			fresh[INTAKE_FORMTOKEN_MAX];
+	enum intake_err		err = INTAKE_OK;
+
+	intake_buf_init(&b, (size_t)req->ctx->cfg->response_max);
+	if (token == NULL) {
+		err = intake_formtoken_issue(req->ctx->cfg->form_key, f->id,
+		    intake_now_ms() / 1000, fresh);
+		token = fresh;
+	}
+	if (err == INTAKE_OK)
+		err = render_page(req, f, token, sub, alert, &b);
+	if (err == INTAKE_OK)
+		(void)intake_resp_send(req, status, "text/html; charset=utf-8",
+		    "Cache-Control: no-store\r\n" INTAKE_PAGE_HEADERS, b.ptr, b.len);
+	else {
+		intake_log_warn("form %s: cannot be shown: %s", f->id, intake_strerror(err));
+		intake_form_message(req, f, 503, "Unavailable", "This form is unavailable right "
+		    "now. Please try again in a few minutes.", NULL);
+	}
+	intake_buf_free(&b);
+}
+
+/* A receipt: GET /forms/{id}/receipt?ref=... */
+static void
+receipt(struct intake_req *req, const struct intake_form *f)
+{
+	struct intake_query	 q;
+	const char		*ref = NULL;
+	char			 text[256];
+
+	if (intake_query_parse(req->query, strlen(req->query), &req->arena, &q) != INTAKE_OK ||
+	    intake_query_get(&q, "ref", &ref) != INTAKE_OK || ref == NULL || ref[0] == '\0' ||
+	    strlen(ref) > 64 || strspn(ref, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-") != strlen(ref)) {
+		intake_form_message(req, f, 400, "No receipt", "This receipt link is not valid.",
+		    "Back to the form");
+		return;
+	}
+	(void)snprintf(text, sizeof(text), "Thank you. Your request was received; its "
+	    "reference is %s. Keep it to ask about your request.", ref);
+	intake_form_message(req, f, 200, "Request received", text, "Send another request");
 }
 
 void
@@ -292,24 +490,25 @@ intake_handle_form(struct intake_req *req)
 {
 	const struct intake_config	*cfg = req->ctx->cfg;
 	const struct intake_form	*f;
-	struct intake_buf		 b;
-	const char			*id = req->path + strlen(FORMS_PREFIX);
-	char				 token[INTAKE_FORMTOKEN_MAX];
-	enum intake_err			 err;
+	const char			*id = req->path + strlen(FORMS_PREFIX), *rest;
+	size_t				 idlen;
 
-	f = intake_form_find(cfg->forms, cfg->nforms, id, strlen(id));
-	if (f == NULL) {
+	rest = strchr(id, '/');
+	idlen = rest != NULL ? (size_t)(rest - id) : strlen(id);
+	f = intake_form_find(cfg->forms, cfg->nforms, id, idlen);
+	if (f == NULL || (rest != NULL && strcmp(rest, "/receipt") != 0)) {
 		(void)intake_resp_error(req, 404, "unknown_form", "No such form.");
 		return;
 	}
-	intake_buf_init(&b, (size_t)cfg->response_max);
-	err = intake_formtoken_issue(cfg->form_key, f->id, intake_now_ms() / 1000, token);
-	if (err == INTAKE_OK)
-		err = render_page(req, f, token, &b);
-	if (err == INTAKE_OK)
-		(void)intake_resp_send(req, 200, "text/html; charset=utf-8",
-		    "Cache-Control: no-store\r\n" INTAKE_PAGE_HEADERS, b.ptr, b.len);
+	if (rest != NULL) {
+		if (strcmp(req->method, "POST") == 0)
+			(void)intake_resp_error(req, 405, "method_not_allowed", "Use GET.");
+		else
+			receipt(req, f);
+		return;
+	}
+	if (strcmp(req->method, "POST") == 0)
+		intake_form_post(req, f);
 	else
-		page_error(req, f, err);
-	intake_buf_free(&b);
+		intake_form_page(req, f, NULL, NULL, 200, NULL);
 }

@@ -92,11 +92,13 @@ class Forms(Stack):
                    for n in ("departments", "locations", "categories", "priorities"))
         self.assertEqual(body.count('<option value="'), rows + 4)
 
-    def test_unknown_form_is_404_and_post_is_refused(self):
+    def test_unknown_form_is_404_and_a_post_from_nowhere_is_refused(self):
         status, _, body = self.get("/forms/nope")
         self.assertEqual(status, 404)
         self.assertEqual(json.loads(body)["error"]["code"], "unknown_form")
         status, headers, _ = self.get("/forms/it-request", method="POST", body=b"a=1")
+        self.assertEqual(status, 403)
+        status, headers, _ = self.get("/forms/it-request/receipt", method="POST", body=b"a=1")
         self.assertEqual(status, 405)
 
     def test_lists_unavailable_is_a_503_page(self):

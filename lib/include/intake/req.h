@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "intake/arena.h"
+#include "intake/buf.h"
 #include "intake/ctx.h"
 #include "intake/err.h"
 
@@ -41,6 +42,14 @@ enum intake_err	intake_req_begin(struct intake_req *req, struct intake_ctx *ctx,
 		    struct FCGX_Request *fcgi, char **envp);
 /* Release what the request used; the arena is kept for the next one. */
 void		intake_req_end(struct intake_req *req);
+
+/*
+ * Read the request body (CONTENT_LENGTH bytes, at most max) into body,
+ * which the caller owns.  INTAKE_ETOOBIG when the declared or actual
+ * length passes max (nothing more is read), INTAKE_EINVAL for a missing or
+ * malformed CONTENT_LENGTH or a body cut short.
+ */
+enum intake_err	intake_req_body(struct intake_req *req, size_t max, struct intake_buf *body);
 
 /* The value of a CGI parameter (e.g. "HTTP_ACCEPT"), or NULL. Arena-owned. */
 const char	*intake_req_param(const struct intake_req *req, const char *name);

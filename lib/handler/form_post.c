@@ -1,0 +1,371 @@
+/*
+ * form_post.c - POST /forms/{id}: check where the post comes from, read
+ * and decode the body, check the form token, validate every field, and
+ * start the Integrify request once.  Plain form posts get pages (a 303 to
+ * the receipt, or the form again with 422); fetch clients asking for JSON
+ * get JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+#include "intake/form.h"
+#include "intake/form_valid.h"
+#include "intake/formtoken.h"
+#include "intake/log.h"
+#include "intake/multipart.h"
+#include "intake/query.h"
+#include "intake/reqstart.h"
+#include "intake/str.h"
+
+#define NONCE_SECTION	"nonce"
+#define TOKEN_MIN_AGE_S	1	/* a form filled faster than this is a bot */
+
+struct post {
+	struct intake_req		*req;
+	const struct intake_form	*form;
+	bool				 json;		/* the client asked for JSON */
+	struct intake_submission	 sub;
+	struct intake_form_value	 values[INTAKE_FIELDS_MAX];
+	const char			*token;
+};
+
+static bool
+wants_json(struct intake_req *req)
+{
+	const char	*a = intake_req_param(req, "HTTP_ACCEPT");
+
+	return a != NULL && strstr(a, "application/json") != NULL;
+}
+
+/* An error answer: JSON for fetch clients, a short page for browsers. */
+static void
+refuse(struct post *p, int status, const char *code, const char *heading, const char *text)
+{
+	if (p->json)
+		(void)intake_resp_error(p->req, status, code, text);
+	else
+		intake_form_message(p->req, p->form, status, heading, text, "Back to the form");
+}
+
+/*
+ * Cross-site request forgery: Fetch Metadata first, then the Origin,
+ * which must be this site's or a configured one.  A post without either
+ * is refused: every current browser sends Origin on a POST.
+ */
+static bool
+same_origin(struct post *p)
+{
+	struct intake_req	*req = p->req;
+	const char		*site = intake_req_param(req, "HTTP_SEC_FETCH_SITE");
+	const char		*origin = intake_req_param(req, "HTTP_ORIGIN");
+	const char		*host = intake_req_param(req, "HTTP_HOST");
+	const char		*https = intake_req_param(req, "HTTPS");
+	const char		*port = intake_req_param(req, "SERVER_PORT");
+	char			 own[INTAKE_URL_MAX];
+	bool			 tls = https != NULL && https[0] != '\0';
+
+	if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0 &&
+	    !(strcmp(site, "same-site") == 0 && origin != NULL &&
+	    intake_config_origin_allowed(req->ctx->cfg, origin)) &&
+	    !(strcmp(site, "cross-site") == 0 && origin != NULL &&
+	    intake_config_origin_allowed(req->ctx->cfg, origin)))
+		return false;
+	if (origin == NULL || host == NULL)
+		return false;
+	/*
+	 * nginx passes Host without its port (Debian's fastcgi_params sets
+	 * HTTP_HOST to $host): add SERVER_PORT unless it is the scheme's own.
+	 */
+	if (port == NULL || strcmp(port, tls ? "443" : "80") == 0)
+		(void)snprintf(own, sizeof(own), "%s://%s", tls ? "https" : "http", host);
+	else if (strchr(host, ':') != NULL && host[0] != '[')
+		(void)snprintf(own, sizeof(own), "%s://%s", tls ? "https" : "http", host);
+	else
+		(void)snprintf(own, sizeof(own), "%s://%s:%s", tls ? "https" : "http", host, port);
+	return strcmp(origin, own) == 0 || intake_config_origin_allowed(req->ctx->cfg, origin);
+}
+
+/* Copy a part's bytes into the arena as a C string (parts are not terminated). */
+static const char *
+arena_text(struct intake_req *req, const char *data, size_t len)
+{
+	return intake_arena_strndup(&req->arena, data, len);
+}
+
+/* Decode the body into p->sub.in.  Returns an HTTP status, 0 when fine. */
+static int
+decode(struct post *p, const struct intake_buf *body, struct intake_multipart *mp)
+{
+	struct intake_req	*req = p->req;
+	struct intake_query	 q;
+	const char		*ctype = intake_req_param(req, "CONTENT_TYPE");
+	char			 boundary[INTAKE_MULTIPART_BOUNDARY_MAX + 1];
+	size_t			 i;
+
+	if (ctype != NULL && strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0) {
+		if (intake_query_parse(intake_buf_str(body), body->len, &req->arena, &q) !=
+		    INTAKE_OK)
+			return 400;
+		for (i = 0; i < q.npairs; i++) {
+			p->sub.in[i].name = q.pairs[i].name;
+			p->sub.in[i].value = q.pairs[i].value;
+			p->sub.in[i].len = q.pairs[i].valuelen;
+		}
+		p->sub.n = q.npairs;
+		return 0;
+	}
+	if (ctype == NULL || intake_multipart_boundary(ctype, boundary, sizeof(boundary)) !=
+	    INTAKE_OK)
+		return 415;
+	if (intake_multipart_parse(intake_buf_str(body), body->len, boundary, mp) != INTAKE_OK)
+		return 400;
+	for (i = 0; i < mp->nparts; i++) {
+		p->sub.in[i].name = mp->parts[i].name;
+		if (mp->parts[i].is_file) {
+			p->sub.in[i].file = &mp->parts[i];
+			continue;
+		}
+		p->sub.in[i].value = arena_text(req, mp->parts[i].data, mp->parts[i].len);
+		if (p->sub.in[i].value == NULL)
+			return 413;
+		p->sub.in[i].len = mp->parts[i].len;
+	}
+	p->sub.n = mp->nparts;
+	return 0;
+}
+
+static const char *
+field_value(const struct post *p, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < p->sub.n; i++)
+		if (p->sub.in[i].value != NULL && strcmp(p->sub.in[i].name, name) == 0)
+			return p->sub.in[i].value;
+	return NULL;
+}
+
+static bool
+offered(void *arg, const struct intake_field *fd, const char *value)
+{
+	return intake_form_offered(arg, fd, value);
+}
+
+/* 422 with every problem. */
+static void
+invalid(struct post *p)
+{
+	struct intake_buf	b;
+	const char		*msg;
+	enum intake_err		err;
+	size_t			i;
+
+	if (!p->json) {
+		intake_form_page(p->req, p->form, p->token, &p->sub, 422, NULL);
+		return;
+	}
+	intake_buf_init(&b, 65536);
+	err = intake_buf_adds(&b, "{\"errors\":[");
+	for (i = 0; err == INTAKE_OK && i < p->sub.np; i++) {
+		msg = intake_field_error_message(p->sub.problems[i].code);
+		err = intake_buf_adds(&b, i > 0 ? ",{\"field\":" : "{\"field\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(&b, p->sub.problems[i].field,
+			    strlen(p->sub.problems[i].field));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(&b, ",\"code\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(&b, intake_field_error_code(p->sub.problems[i].code),
+			    strlen(intake_field_error_code(p->sub.problems[i].code)));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(&b, ",\"message\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(&b, msg, strlen(msg));
+		if (err == INTAKE_OK)
+			err = intake_buf_addc(&b, '}');
+	}
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&b, "]}\n");
+	if (err == INTAKE_OK)
+		(void)intake_resp_send(p->req, 422, "application/json; charset=utf-8",
+		    "Cache-Control: no-store\r\n", b.ptr, b.len);
+	else
+		(void)intake_resp_error(p->req, 500, "internal", "intake failed to handle the request.");
+	intake_buf_free(&b);
+}
+
+/* The request started (or was started by an earlier post of this form): its receipt. */
+static void
+started(struct post *p, const char *sid, const char *ref, int json_status)
+{
+	struct intake_buf	b;
+	enum intake_err		err;
+
+	intake_buf_init(&b, 4096);
+	if (p->json) {
+		err = intake_buf_adds(&b, "{\"status\":\"started\",\"instance_sid\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(&b, sid, strlen(sid));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(&b, ",\"reference\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(&b, ref, strlen(ref));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(&b, "}\n");
+		if (err == INTAKE_OK)
+			(void)intake_resp_send(p->req, json_status, "application/json; charset=utf-8",
+			    "Cache-Control: no-store\r\n", b.ptr, b.len);
+	} else {
+		/* POST/Redirect/GET: a reload of the receipt posts nothing again. */
+		err = intake_buf_printf(&b, "Location: /forms/%s/receipt?ref=", p->form->id);
+		if (err == INTAKE_OK)
+			err = intake_url_escape(&b, ref);
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(&b, "\r\nCache-Control: no-store\r\n");
+		if (err == INTAKE_OK)
+			(void)intake_resp_send(p->req, 303, NULL, b.ptr, NULL, 0);
+	}
+	if (err != INTAKE_OK)
+		(void)intake_resp_error(p->req, 500, "internal", "intake failed to handle the request.");
+	intake_buf_free(&b);
+}
+
+/* Spend the token's nonce and start the request, once. */
+static void
+start(struct post *p, const struct intake_formtoken *tok)
+{
+	struct intake_reqstart_result	 r;
+	char				 val[512], *bar;
+	size_t				 len;
+	enum intake_err			 err;
+	bool				 added, hit;
+	int64_t				 until;
+
+	until = intake_now_ms() + 2000 * p->req->ctx->cfg->form_token_ttl;
+	err = intake_cache_add(p->req->ctx->cache, NONCE_SECTION, tok->nonce, "pending", 7,
+	    until, &added);
+	if (err != INTAKE_OK) {
+		refuse(p, 503, "unavailable", "Unavailable",
+		    "Your request could not be sent right now. Please try again in a minute.");
+		return;
+	}
+	if (!added) {
+		/* The same form posted again: a double click or a browser retry. */
+		err = intake_cache_get(p->req->ctx->cache, NONCE_SECTION, tok->nonce, val,
+		    sizeof(val) - 1, &len, &hit);
+		if (err == INTAKE_OK && hit && len > 4 && memcmp(val, "sid:", 4) == 0) {
+			val[len] = '\0';
+			bar = strchr(val + 4, '|');
+			if (bar != NULL) {
+				*bar = '\0';
+				started(p, val + 4, bar + 1, 200);
+				return;
+			}
+		}
+		refuse(p, 409, "already_submitted", "Already sent",
+		    "This form was already sent and is being processed. Please do not send it twice.");
+		return;
+	}
+	err = intake_reqstart(p->req->ctx, p->form, p->values, p->form->nfields,
+	    p->form->title, &r);
+	if (err != INTAKE_OK) {
+		/* Nothing started: the same token may try again. */
+		(void)intake_cache_del(p->req->ctx->cache, NONCE_SECTION, tok->nonce, NULL, 0);
+		intake_log_warn("form %s: the request could not be started: %s", p->form->id,
+		    intake_strerror(err));
+		if (p->json)
+			(void)intake_resp_upstream_error(p->req, err);
+		else
+			intake_form_page(p->req, p->form, p->token, &p->sub, 503,
+			    "Your request could not be sent to the service desk just now. Your "
+			    "answers are kept below; please try again in a minute.");
+		return;
+	}
+	(void)snprintf(val, sizeof(val), "sid:%s|%s", r.instance_sid,
+	    r.instance_id[0] != '\0' ? r.instance_id : r.instance_sid);
+	(void)intake_cache_set(p->req->ctx->cache, NONCE_SECTION, tok->nonce, val, strlen(val),
+	    until);
+	intake_log_info("form %s: request %s started", p->form->id, r.instance_sid);
+	started(p, r.instance_sid, r.instance_id[0] != '\0' ? r.instance_id : r.instance_sid, 201);
+}
+
+void
+intake_form_post(struct intake_req *req, const struct intake_form *f)
+{
+	const struct intake_config	*cfg = req->ctx->cfg;
+	struct intake_formtoken		 tok;
+	struct intake_multipart		*mp;
+	struct intake_buf		 body;
+	struct post			*p;
+	const char			*hp;
+	enum intake_err			 err;
+	int				 status;
+
+	p = intake_xcalloc(1, sizeof(*p));
+	mp = intake_xcalloc(1, sizeof(*mp));
+	intake_buf_init(&body, (size_t)cfg->body_max);
+	p->req = req;
+	p->form = f;
+	p->json = wants_json(req);
+
+	if (!same_origin(p)) {
+		intake_log_warn("form %s: refused a post from another site", f->id);
+		refuse(p, 403, "forbidden_origin", "Not allowed",
+		    "This form can only be sent from its own page.");
+		goto out;
+	}
+	err = intake_req_body(req, (size_t)cfg->body_max, &body);
+	if (err == INTAKE_ETOOBIG) {
+		refuse(p, 413, "too_large", "Too large", "What you sent is too large.");
+		goto out;
+	}
+	if (err != INTAKE_OK) {
+		refuse(p, 400, "bad_request", "Not understood", "What you sent could not be read.");
+		goto out;
+	}
+	status = decode(p, &body, mp);
+	if (status != 0) {
+		refuse(p, status, status == 415 ? "unsupported_media_type" : "bad_request",
+		    "Not understood", "What you sent could not be read.");
+		goto out;
+	}
+	/* A bot filled the hidden field: pretend all went well, start nothing. */
+	hp = field_value(p, "website");
+	if (hp != NULL && hp[0] != '\0') {
+		intake_log_info("form %s: honeypot filled; nothing started", f->id);
+		started(p, "00000000-0000-0000-0000-000000000000", "received", 201);
+		goto out;
+	}
+	p->token = field_value(p, "_token");
+	if (p->token == NULL) {
+		refuse(p, 403, "token_missing", "Expired", "This form has no token. Please "
+		    "reload the form and send it again.");
+		goto out;
+	}
+	err = intake_formtoken_check(cfg->form_key, p->token, strlen(p->token), f->id,
+	    intake_now_ms() / 1000, TOKEN_MIN_AGE_S, cfg->form_token_ttl, &tok);
+	if (err != INTAKE_OK) {
+		intake_log_warn("form %s: %s form token", f->id,
+		    err == INTAKE_ETIMEOUT ? "an expired (or too fresh)" : "an invalid");
+		refuse(p, 403, err == INTAKE_ETIMEOUT ? "token_expired" : "token_invalid",
+		    "Expired", "This form has expired. Please reload it and send it again.");
+		goto out;
+	}
+	err = intake_form_validate(f, p->sub.in, p->sub.n, offered, req, p->values,
+	    p->sub.problems, &p->sub.np);
+	if (err != INTAKE_OK) {
+		refuse(p, 413, "too_many_fields", "Too large", "What you sent has too many fields.");
+		goto out;
+	}
+	if (p->sub.np > 0)
+		invalid(p);
+	else
+		start(p, &tok);
+out:
+	intake_buf_free(&body);
+	free(mp);
+	free(p);
+}
