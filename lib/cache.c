@@ -124,6 +124,19 @@ intake_cache_add(struct intake_cache *c, const char *section, const char *name,
 }
 
 enum intake_err
+intake_cache_incr(struct intake_cache *c, const char *section, const char *name,
+    int64_t expires_ms, long long *count)
+{
+	char		key[INTAKE_CACHE_KEY_MAX];
+	enum intake_err	err;
+
+	err = make_key(section, name, key);
+	if (err != INTAKE_OK)
+		return err;
+	return c->be->incr(c->state, key, expires_ms, count);
+}
+
+enum intake_err
 intake_cache_lease(struct intake_cache *c, const char *section, const char *name,
     int64_t lease_ms, bool *leader)
 {

@@ -105,9 +105,13 @@ void	intake_handle_form(struct intake_req *req);
 void	intake_form_page(struct intake_req *req, const struct intake_form *f,
 	    const char *token, const struct intake_submission *sub, int status,
 	    const char *alert);
-/* Send a short page with a heading, a sentence and a link back to the form. */
+/*
+ * Send a short page with a heading, a sentence and a link back to the form;
+ * extra_headers NULL means "Cache-Control: no-store".
+ */
 void	intake_form_message(struct intake_req *req, const struct intake_form *f, int status,
-	    const char *heading, const char *text, const char *link_text);
+	    const char *heading, const char *text, const char *link_text,
+	    const char *extra_headers);
 /* Is value one of the live choices of fd's source? */
 bool	intake_form_offered(struct intake_req *req, const struct intake_field *fd,
 	    const char *value);

@@ -25,6 +25,8 @@ struct intake_cache_backend {
 			    size_t if_len);
 	enum intake_err	(*add)(void *state, const char *key, const void *val, size_t len,
 			    int64_t expires_ms, bool *added);
+	enum intake_err	(*incr)(void *state, const char *key, int64_t expires_ms,
+			    long long *count);
 	enum intake_err	(*lease)(void *state, const char *key, int64_t lease_ms,
 			    bool *leader);
 	enum intake_err	(*release)(void *state, const char *key);

@@ -499,6 +499,39 @@ out:
 }
 
 static enum intake_err
+shm_incr(void *state, const char *key, int64_t expires_ms, long long *count)
+{
+	struct shm_state	*s = state;
+	struct shm_slot		*sl;
+	enum intake_err		 err = INTAKE_OK;
+	int64_t			 now = intake_now_ms();
+	long long		 v = 0;
+
+	if (shm_lock(s) != 0)
+		return INTAKE_ECACHE;
+	sl = find_or_take(s, key, now);
+	if (sl == NULL) {
+		err = INTAKE_ECACHE;
+		goto out;
+	}
+	/* The counter is the slot's value, a native long long. */
+	if ((sl->flags & SLOT_VALUE) && sl->expires_ms > now && sl->len == sizeof(v))
+		memcpy(&v, sl->value, sizeof(v));
+	else
+		sl->expires_ms = expires_ms;
+	v++;
+	memcpy(sl->value, &v, sizeof(v));
+	sl->len = sizeof(v);
+	sl->used_ms = now;
+	sl->flags |= SLOT_VALUE;
+out:
+	shm_unlock(s);
+	if (err == INTAKE_OK)
+		*count = v;
+	return err;
+}
+
+static enum intake_err
 shm_del(void *state, const char *key, const void *if_val, size_t if_len)
 {
 	struct shm_state	*s = state;
@@ -647,6 +680,7 @@ const struct intake_cache_backend intake_cache_shm = {
 	.set = shm_set,
 	.del = shm_del,
 	.add = shm_add,
+	.incr = shm_incr,
 	.lease = shm_lease,
 	.release = shm_release,
 	.wait = shm_wait,

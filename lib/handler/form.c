@@ -414,9 +414,9 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 /* A small page that only says something: expired form, receipt, failure. */
 void
 intake_form_message(struct intake_req *req, const struct intake_form *f, int status,
-    const char *heading, const char *text, const char *link_text)
+    const char *heading, const char *text, const char *link_text, const char *extra_headers)
 {
-	struct intake_buf	b;
+	struct intake_buf	b, h;
 	enum intake_err		err;
 
 	intake_buf_init(&b, 16384);
@@ -429,11 +429,15 @@ intake_form_message(struct intake_req *req, const struct intake_form *f, int sta
 		err = html(&b, "<p><a href=\"/forms/%s\">%s</a></p>\n", f->id, link_text);
 	if (err == INTAKE_OK)
 		err = intake_buf_adds(&b, "</main>\n</body>\n</html>\n");
+	intake_buf_init(&h, 2048);
 	if (err == INTAKE_OK)
-		(void)intake_resp_send(req, status, "text/html; charset=utf-8",
-		    status == 503 ? "Cache-Control: no-store\r\nRetry-After: 60\r\n"
-		    INTAKE_PAGE_HEADERS : "Cache-Control: no-store\r\n" INTAKE_PAGE_HEADERS,
-		    b.ptr, b.len);
+		err = intake_buf_adds(&h, extra_headers != NULL ? extra_headers :
+		    "Cache-Control: no-store\r\n");
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, INTAKE_PAGE_HEADERS);
+	if (err == INTAKE_OK)
+		(void)intake_resp_send(req, status, "text/html; charset=utf-8", h.ptr, b.ptr, b.len);
+	intake_buf_free(&h);
 	intake_buf_free(&b);
 }
 
@@ -459,7 +463,8 @@ intake_form_page(struct intake_req *req, const struct intake_form *f, const char
 	else {
 		intake_log_warn("form %s: cannot be shown: %s", f->id, intake_strerror(err));
 		intake_form_message(req, f, 503, "Unavailable", "This form is unavailable right "
-		    "now. Please try again in a few minutes.", NULL);
+		    "now. Please try again in a few minutes.", NULL,
+		    "Cache-Control: no-store\r\nRetry-After: 60\r\n");
 	}
 	intake_buf_free(&b);
 }
@@ -477,12 +482,12 @@ receipt(struct intake_req *req, const struct intake_form *f)
 	    strlen(ref) > 64 || strspn(ref, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789-") != strlen(ref)) {
 		intake_form_message(req, f, 400, "No receipt", "This receipt link is not valid.",
-		    "Back to the form");
+		    "Back to the form", NULL);
 		return;
 	}
 	(void)snprintf(text, sizeof(text), "Thank you. Your request was received; its "
 	    "reference is %s. Keep it to ask about your request.", ref);
-	intake_form_message(req, f, 200, "Request received", text, "Send another request");
+	intake_form_message(req, f, 200, "Request received", text, "Send another request", NULL);
 }
 
 void

@@ -47,7 +47,8 @@ refuse(struct post *p, int status, const char *code, const char *heading, const 
 	if (p->json)
 		(void)intake_resp_error(p->req, status, code, text);
 	else
-		intake_form_message(p->req, p->form, status, heading, text, "Back to the form");
+		intake_form_message(p->req, p->form, status, heading, text, "Back to the form",
+		    NULL);
 }
 
 /*
@@ -86,6 +87,38 @@ same_origin(struct post *p)
 	else
 		(void)snprintf(own, sizeof(own), "%s://%s:%s", tls ? "https" : "http", host, port);
 	return strcmp(origin, own) == 0 || intake_config_origin_allowed(req->ctx->cfg, origin);
+}
+
+/*
+ * Fixed-window limits shared by all workers: per client address and per
+ * form.  Returns the seconds to wait, 0 when the post may go on.
+ */
+static long long
+rate_limited(struct post *p)
+{
+	const struct intake_config	*cfg = p->req->ctx->cfg;
+	const char			*addr = intake_req_param(p->req, "REMOTE_ADDR");
+	char				 name[256];
+	long long			 n, window, left;
+	int64_t				 now = intake_now_ms(), until;
+
+	window = now / 1000 / cfg->rate_window;
+	until = (window + 1) * cfg->rate_window * 1000;
+	left = (until - now + 999) / 1000;
+	if (cfg->rate_per_client > 0) {
+		(void)snprintf(name, sizeof(name), "c|%s|%s|%lld", p->form->id,
+		    addr != NULL ? addr : "-", window);
+		if (intake_cache_incr(p->req->ctx->cache, "rate", name, until, &n) == INTAKE_OK &&
+		    n > cfg->rate_per_client)
+			return left;
+	}
+	if (cfg->rate_per_form > 0) {
+		(void)snprintf(name, sizeof(name), "f|%s|%lld", p->form->id, window);
+		if (intake_cache_incr(p->req->ctx->cache, "rate", name, until, &n) == INTAKE_OK &&
+		    n > cfg->rate_per_form)
+			return left;
+	}
+	return 0;
 }
 
 /* Copy a part's bytes into the arena as a C string (parts are not terminated). */
@@ -292,6 +325,9 @@ start(struct post *p, const struct intake_formtoken *tok)
 	started(p, r.instance_sid, r.instance_id[0] != '\0' ? r.instance_id : r.instance_sid, 201);
 }
 
+static const char too_many[] = "{\"error\":{\"code\":\"rate_limited\",\"message\":"
+    "\"Too many requests were sent from here. Please wait and try again.\"}}\n";
+
 void
 intake_form_post(struct intake_req *req, const struct intake_form *f)
 {
@@ -302,6 +338,7 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 	struct post			*p;
 	const char			*hp;
 	enum intake_err			 err;
+	long long			 wait;
 	int				 status;
 
 	p = intake_xcalloc(1, sizeof(*p));
@@ -315,6 +352,22 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 		intake_log_warn("form %s: refused a post from another site", f->id);
 		refuse(p, 403, "forbidden_origin", "Not allowed",
 		    "This form can only be sent from its own page.");
+		goto out;
+	}
+	wait = rate_limited(p);
+	if (wait > 0) {
+		char hdr[64];
+
+		intake_log_warn("form %s: rate limit reached", f->id);
+		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
+		    wait);
+		if (p->json)
+			(void)intake_resp_send(req, 429, "application/json; charset=utf-8", hdr,
+			    too_many, sizeof(too_many) - 1);
+		else
+			intake_form_message(req, f, 429, "Too many requests",
+			    "Too many requests were sent from here. Please wait a minute and "
+			    "try again.", "Back to the form", hdr);
 		goto out;
 	}
 	err = intake_req_body(req, (size_t)cfg->body_max, &body);

@@ -228,6 +228,32 @@ class PostV8(PostMixin, Stack):
         self.assertEqual(len(st["instances"]), 1)
 
 
+class RateLimit(PostMixin, Stack):
+    variant = "v8-apikey"
+    sections = SECTIONS
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = dict(cls.server, rate_per_client="2", rate_window="3600")
+
+    def test_third_post_from_one_client_is_429_with_retry_after(self):
+        fields = [("requester_name", "x")]     # invalid on purpose: nothing may start
+        tok = self.token()
+        for _ in range(2):
+            status, _, _ = self.post(fields, token=tok, accept="application/json")
+            self.assertEqual(status, 422)
+        status, headers, body = self.post(fields, token=tok, accept="application/json")
+        self.assertEqual(status, 429)
+        self.assertEqual(json.loads(body)["error"]["code"], "rate_limited")
+        self.assertGreater(int(headers["Retry-After"]), 0)
+        status, headers, body = self.post(fields, token=tok)
+        self.assertEqual(status, 429)
+        self.assertIn("Too many requests", body)
+        self.assertIn("Retry-After", headers)
+        self.assertEqual(self.instances(), [])
+
+
 class PostV7(PostMixin, Stack):
     variant = "v7-impersonate"
     sections = SECTIONS

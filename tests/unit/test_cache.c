@@ -1035,6 +1035,40 @@ test_cache_add_race_has_one_winner(void)
 	teardown(&f);
 }
 
+/* Counters: atomic across processes, restarted once expired. */
+static void
+test_cache_incr_counts_across_processes(void)
+{
+	struct fixture	f;
+	pid_t		pids[4];
+	long long	n = 0;
+	int		i, j, status;
+
+	setup(&f, 16, 4096);
+	for (i = 0; i < 4; i++) {
+		pids[i] = t_fork_helper();
+		if (pids[i] == -1)
+			abort();
+		if (pids[i] == 0) {
+			for (j = 0; j < 250; j++)
+				if (intake_cache_incr(f.c, "rate", "k", intake_now_ms() + 60000, &n) !=
+				    INTAKE_OK)
+					_exit(1);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		T_ASSERT(waitpid(pids[i], &status, 0) == pids[i]);
+		T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	T_EQ_INT(intake_cache_incr(f.c, "rate", "k", intake_now_ms() + 60000, &n), INTAKE_OK);
+	T_EQ_INT(n, 1001);
+	T_EQ_INT(intake_cache_incr(f.c, "rate", "old", intake_now_ms() - 1, &n), INTAKE_OK);
+	T_EQ_INT(intake_cache_incr(f.c, "rate", "old", intake_now_ms() + 60000, &n), INTAKE_OK);
+	T_EQ_INT(n, 1);
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -1043,6 +1077,7 @@ main(void)
 	T_RUN(test_cache_backend_is_shm);
 	T_RUN(test_cache_add_stores_only_when_absent);
 	T_RUN(test_cache_add_race_has_one_winner);
+	T_RUN(test_cache_incr_counts_across_processes);
 	T_RUN(test_cache_miss_is_ok_with_hit_false);
 	T_RUN(test_cache_set_then_get);
 	T_RUN(test_cache_binary_and_empty_values);

@@ -62,6 +62,14 @@ enum intake_err	intake_cache_add(struct intake_cache *c, const char *section,
 		    bool *added);
 
 /*
+ * Add one to the counter under the key (atomic across processes); a
+ * missing or expired counter starts at 0 and lives until expires_ms.
+ * *count is the new value.
+ */
+enum intake_err	intake_cache_incr(struct intake_cache *c, const char *section,
+		    const char *name, int64_t expires_ms, long long *count);
+
+/*
  * Try to take the fill lease of a key for lease_ms.  *leader true: the
  * caller fills the key and then calls intake_cache_release().  *leader
  * false: another live process holds it.

@@ -94,6 +94,9 @@ struct intake_config {
 	char	forms_dir[INTAKE_PATH_MAX];	/* form definitions; "": no forms */
 	char	form_key_file[INTAKE_PATH_MAX];	/* form token key; "": random per start */
 	long long form_token_ttl;		/* seconds a rendered form stays valid */
+	long long rate_per_client;		/* form posts per client per rate_window; 0: off */
+	long long rate_per_form;		/* form posts per form per rate_window; 0: off */
+	long long rate_window;			/* seconds */
 	long long body_max;			/* bytes of a request body; = nginx client_max_body_size */
 
 	/* [integrify] */
