@@ -130,17 +130,22 @@ constraints(struct intake_buf *b, const struct intake_field *fd,
 	enum intake_err	err = INTAKE_OK;
 	bool		bad = problem_of(sub, fd->name) != NULL;
 
+	/* Only the attributes HTML allows on each control's type. */
+	bool		text = fd->type == INTAKE_FIELD_TEXT || fd->type == INTAKE_FIELD_EMAIL;
+	bool		lengths = text || fd->type == INTAKE_FIELD_TEXTAREA;
+	bool		bounds = fd->type == INTAKE_FIELD_NUMBER || fd->type == INTAKE_FIELD_DATE;
+
 	if (fd->required)
 		err = intake_buf_adds(b, " required");
-	if (err == INTAKE_OK && fd->min_length >= 0 && fd->type != INTAKE_FIELD_NUMBER)
+	if (err == INTAKE_OK && lengths && fd->min_length >= 0)
 		err = intake_buf_printf(b, " minlength=\"%lld\"", fd->min_length);
-	if (err == INTAKE_OK && fd->max_length >= 0 && fd->type != INTAKE_FIELD_NUMBER)
+	if (err == INTAKE_OK && lengths && fd->max_length >= 0)
 		err = intake_buf_printf(b, " maxlength=\"%lld\"", fd->max_length);
-	if (err == INTAKE_OK && fd->min[0] != '\0')
+	if (err == INTAKE_OK && bounds && fd->min[0] != '\0')
 		err = html(b, " min=\"%s\"", fd->min);
-	if (err == INTAKE_OK && fd->max[0] != '\0')
+	if (err == INTAKE_OK && bounds && fd->max[0] != '\0')
 		err = html(b, " max=\"%s\"", fd->max);
-	if (err == INTAKE_OK && fd->pattern[0] != '\0' && fd->type != INTAKE_FIELD_TEXTAREA)
+	if (err == INTAKE_OK && text && fd->pattern[0] != '\0')
 		err = html(b, " pattern=\"%s\"", fd->pattern);
 	if (err == INTAKE_OK && bad)
 		err = intake_buf_adds(b, " aria-invalid=\"true\"");
