@@ -33,21 +33,49 @@ make_key(const char *section, const char *name, char key[INTAKE_CACHE_KEY_MAX])
 	return INTAKE_OK;
 }
 
-enum intake_err
-intake_cache_open(const struct intake_config *cfg, bool fresh, struct intake_cache **out)
+static enum intake_err
+cache_open(const struct intake_cache_geometry *g, bool fresh, struct intake_cache **out)
 {
 	struct intake_cache	*c;
 	enum intake_err		 err;
 
 	c = intake_xcalloc(1, sizeof(*c));
 	c->be = &intake_cache_shm;
-	err = c->be->open(cfg, fresh, &c->state);
+	err = c->be->open(g, fresh, &c->state);
 	if (err != INTAKE_OK) {
 		free(c);
 		return err;
 	}
 	*out = c;
 	return INTAKE_OK;
+}
+
+enum intake_err
+intake_cache_open(const struct intake_config *cfg, bool fresh, struct intake_cache **out)
+{
+	struct intake_cache_geometry	g = { cfg->cache_file, cfg->cache_entries,
+					    cfg->cache_entry_max };
+
+	return cache_open(&g, fresh, out);
+}
+
+#define MARK_VALUE_MAX	512	/* a nonce's receipt or a counter */
+
+enum intake_err
+intake_cache_open_marks(const struct intake_config *cfg, bool fresh,
+    struct intake_cache **out)
+{
+	struct intake_cache_geometry	g;
+	char				path[INTAKE_PATH_MAX + 8];
+	int				n;
+
+	n = snprintf(path, sizeof(path), "%s.marks", cfg->cache_file);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return INTAKE_ECONFIG;
+	g.path = path;
+	g.entries = cfg->mark_entries;
+	g.entry_max = MARK_VALUE_MAX;
+	return cache_open(&g, fresh, out);
 }
 
 enum intake_err

@@ -64,6 +64,7 @@ static const struct opt opts[] = {
 	{ "server", "cache_file", OPT_STR, S(cache_file), "/run/intake/cache.shm", 0, 0, 0 },
 	{ "server", "cache_entries", OPT_INT, N(cache_entries), "256", 8, 65536, 0 },
 	{ "server", "cache_entry_max", OPT_INT, N(cache_entry_max), "65536", 4096, 16777216, 0 },
+	{ "server", "mark_entries", OPT_INT, N(mark_entries), "65536", 64, 4194304, 0 },
 	{ "server", "cors_origins", OPT_STR, S(cors_origins), "", 0, 0, 0 },
 	{ "server", "forms_dir", OPT_STR, S(forms_dir), "", 0, 0, 0 },
 	{ "server", "form_key_file", OPT_STR, S(form_key_file), "", 0, 0, 0 },

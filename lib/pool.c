@@ -42,6 +42,7 @@ struct worker {
 struct pool {
 	struct intake_config	*cfg;
 	struct intake_cache	*cache;
+	struct intake_cache	*marks;
 	int			 fd;
 	unsigned		 generation;
 	struct worker		 workers[POOL_MAX];
@@ -168,7 +169,7 @@ spawn(struct pool *p)
 	if (pid == 0) {
 		(void)sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(intake_worker_run(p->cfg, p->cache, p->fd));
+		_exit(intake_worker_run(p->cfg, p->cache, p->marks, p->fd));
 	}
 	p->workers[i].pid = pid;
 	p->workers[i].generation = p->generation;
@@ -200,6 +201,7 @@ reap(struct pool *p)
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		intake_cache_reap(p->cache, pid);
+		intake_cache_reap(p->marks, pid);
 		for (i = 0; i < POOL_MAX && p->workers[i].pid != pid; i++)
 			;
 		if (i == POOL_MAX)
@@ -257,6 +259,7 @@ reload(struct pool *p)
 	ncfg->cache_entries = old->cache_entries;
 	ncfg->cache_entry_max = old->cache_entry_max;
 	/* A random form key lives as long as the pool: forms in browsers stay valid. */
+	ncfg->mark_entries = old->mark_entries;
 	if (ncfg->form_key_file[0] == '\0' && old->form_key_file[0] == '\0')
 		memcpy(ncfg->form_key, old->form_key, sizeof(ncfg->form_key));
 
@@ -357,7 +360,8 @@ intake_pool_run(const char *path)
 	p->fd = listen_on(p->cfg);
 	if (p->fd == -1)
 		goto out;
-	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK)
+	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
+	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK)
 		goto out;
 	intake_log_info("pool: listening on %s with %lld workers (%s, flow %s, cache %s)",
 	    p->cfg->listen, p->cfg->workers, intake_dialect_name(p->cfg->dialect),
@@ -373,6 +377,7 @@ out:
 			(void)unlink(p->cfg->listen + 5);
 	}
 	intake_cache_close(p->cache);
+	intake_cache_close(p->marks);
 	intake_config_free(p->cfg);
 	curl_global_cleanup();
 	free(p);
@@ -404,6 +409,7 @@ intake_cgi_run(const char *path)
 	ctx.reports = intake_report_cache_new();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    intake_cache_open(cfg, false, &ctx.cache) != INTAKE_OK ||
+	    intake_cache_open_marks(cfg, false, &ctx.marks) != INTAKE_OK ||
 	    intake_http_new(cfg, &ctx.http) != INTAKE_OK) {
 		fputs("Status: 503 Service Unavailable\r\nContent-Type: application/json\r\n\r\n"
 		    "{\"error\":{\"code\":\"unavailable\",\"message\":\"intake cannot start.\"}}\n",
@@ -421,6 +427,7 @@ out:
 	intake_report_cache_free(ctx.reports);
 	intake_http_free(ctx.http);
 	intake_cache_close(ctx.cache);
+	intake_cache_close(ctx.marks);
 	intake_config_free(cfg);
 	curl_global_cleanup();
 	return rc;

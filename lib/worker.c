@@ -46,7 +46,8 @@ serve(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr)
 }
 
 int
-intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache, int listen_fd)
+intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
+    struct intake_cache *marks, int listen_fd)
 {
 	struct intake_ctx	ctx;
 	struct intake_req	req;
@@ -76,7 +77,10 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache, i
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = cfg;
 	ctx.cache = cache;
+	ctx.marks = marks;
 	err = intake_cache_child_init(cache);
+	if (err == INTAKE_OK)
+		err = intake_cache_child_init(marks);
 	if (err == INTAKE_OK)
 		err = intake_http_new(cfg, &ctx.http);
 	ctx.reports = intake_report_cache_new();

@@ -14,7 +14,7 @@
 struct intake_cache_backend {
 	const char	*name;
 	bool		 leaves_process;
-	enum intake_err	(*open)(const struct intake_config *, bool fresh, void **state);
+	enum intake_err	(*open)(const struct intake_cache_geometry *, bool fresh, void **state);
 	enum intake_err	(*child_init)(void *state);
 	void		(*close)(void *state);
 	enum intake_err	(*get)(void *state, const char *key, void *val, size_t cap,

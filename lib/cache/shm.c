@@ -242,21 +242,21 @@ format(struct shm_state *s, uint32_t nslots, uint32_t slot_size, uint32_t value_
 
 /* Sizes from the config, checked for overflow. */
 static enum intake_err
-layout(const struct intake_config *cfg, uint32_t *nslots, uint32_t *slot_size,
+layout(const struct intake_cache_geometry *cfg, uint32_t *nslots, uint32_t *slot_size,
     uint32_t *value_max, size_t *total)
 {
 	uint64_t	ss, t;
 
-	ss = sizeof(struct shm_slot) + (uint64_t)cfg->cache_entry_max;
+	ss = sizeof(struct shm_slot) + (uint64_t)cfg->entry_max;
 	ss = (ss + 7) & ~(uint64_t)7;
-	t = sizeof(struct shm_hdr) + ss * (uint64_t)cfg->cache_entries;
+	t = sizeof(struct shm_hdr) + ss * (uint64_t)cfg->entries;
 	if (ss > UINT32_MAX || t > ((uint64_t)1 << 34)) {
-		intake_log_err("cache: cache_entries x cache_entry_max is too large");
+		intake_log_err("cache: %s: entries x entry size is too large", cfg->path);
 		return INTAKE_ECONFIG;
 	}
-	*nslots = (uint32_t)cfg->cache_entries;
+	*nslots = (uint32_t)cfg->entries;
 	*slot_size = (uint32_t)ss;
-	*value_max = (uint32_t)cfg->cache_entry_max;
+	*value_max = (uint32_t)cfg->entry_max;
 	*total = (size_t)t;
 	return INTAKE_OK;
 }
@@ -360,7 +360,7 @@ open_shared(struct shm_state *s, uint32_t nslots, uint32_t slot_size, uint32_t v
 }
 
 static enum intake_err
-shm_open_(const struct intake_config *cfg, bool fresh, void **state)
+shm_open_(const struct intake_cache_geometry *cfg, bool fresh, void **state)
 {
 	struct shm_state	*s;
 	uint32_t		 nslots, slot_size, value_max;
@@ -371,7 +371,7 @@ shm_open_(const struct intake_config *cfg, bool fresh, void **state)
 	if (err != INTAKE_OK)
 		return err;
 	s = intake_xcalloc(1, sizeof(*s));
-	err = intake_strlcpy(s->path, cfg->cache_file, sizeof(s->path));
+	err = intake_strlcpy(s->path, cfg->path, sizeof(s->path));
 	if (err == INTAKE_OK)
 		err = fresh ? open_fresh(s, nslots, slot_size, value_max, size) :
 		    open_shared(s, nslots, slot_size, value_max, size);

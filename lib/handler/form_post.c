@@ -108,13 +108,13 @@ rate_limited(struct post *p)
 	if (cfg->rate_per_client > 0) {
 		(void)snprintf(name, sizeof(name), "c|%s|%s|%lld", p->form->id,
 		    addr != NULL ? addr : "-", window);
-		if (intake_cache_incr(p->req->ctx->cache, "rate", name, until, &n) == INTAKE_OK &&
+		if (intake_cache_incr(p->req->ctx->marks, "rate", name, until, &n) == INTAKE_OK &&
 		    n > cfg->rate_per_client)
 			return left;
 	}
 	if (cfg->rate_per_form > 0) {
 		(void)snprintf(name, sizeof(name), "f|%s|%lld", p->form->id, window);
-		if (intake_cache_incr(p->req->ctx->cache, "rate", name, until, &n) == INTAKE_OK &&
+		if (intake_cache_incr(p->req->ctx->marks, "rate", name, until, &n) == INTAKE_OK &&
 		    n > cfg->rate_per_form)
 			return left;
 	}
@@ -278,7 +278,7 @@ start(struct post *p, const struct intake_formtoken *tok)
 	int64_t				 until;
 
 	until = intake_now_ms() + 2000 * p->req->ctx->cfg->form_token_ttl;
-	err = intake_cache_add(p->req->ctx->cache, NONCE_SECTION, tok->nonce, "pending", 7,
+	err = intake_cache_add(p->req->ctx->marks, NONCE_SECTION, tok->nonce, "pending", 7,
 	    until, &added);
 	if (err != INTAKE_OK) {
 		refuse(p, 503, "unavailable", "Unavailable",
@@ -287,7 +287,7 @@ start(struct post *p, const struct intake_formtoken *tok)
 	}
 	if (!added) {
 		/* The same form posted again: a double click or a browser retry. */
-		err = intake_cache_get(p->req->ctx->cache, NONCE_SECTION, tok->nonce, val,
+		err = intake_cache_get(p->req->ctx->marks, NONCE_SECTION, tok->nonce, val,
 		    sizeof(val) - 1, &len, &hit);
 		if (err == INTAKE_OK && hit && len > 4 && memcmp(val, "sid:", 4) == 0) {
 			val[len] = '\0';
@@ -306,7 +306,7 @@ start(struct post *p, const struct intake_formtoken *tok)
 	    p->form->title, &r);
 	if (err != INTAKE_OK) {
 		/* Nothing started: the same token may try again. */
-		(void)intake_cache_del(p->req->ctx->cache, NONCE_SECTION, tok->nonce, NULL, 0);
+		(void)intake_cache_del(p->req->ctx->marks, NONCE_SECTION, tok->nonce, NULL, 0);
 		intake_log_warn("form %s: the request could not be started: %s", p->form->id,
 		    intake_strerror(err));
 		if (p->json)
@@ -319,7 +319,7 @@ start(struct post *p, const struct intake_formtoken *tok)
 	}
 	(void)snprintf(val, sizeof(val), "sid:%s|%s", r.instance_sid,
 	    r.instance_id[0] != '\0' ? r.instance_id : r.instance_sid);
-	(void)intake_cache_set(p->req->ctx->cache, NONCE_SECTION, tok->nonce, val, strlen(val),
+	(void)intake_cache_set(p->req->ctx->marks, NONCE_SECTION, tok->nonce, val, strlen(val),
 	    until);
 	intake_log_info("form %s: request %s started", p->form->id, r.instance_sid);
 	started(p, r.instance_sid, r.instance_id[0] != '\0' ? r.instance_id : r.instance_sid, 201);

@@ -23,12 +23,27 @@
 
 struct intake_cache;
 
+/* Where a cache lives and its shape. */
+struct intake_cache_geometry {
+	const char	*path;		/* the shared file */
+	long long	 entries;
+	long long	 entry_max;	/* bytes of one value */
+};
+
 /*
- * Open the cache for cfg.  With fresh, start from an empty store (the
+ * Open the main cache for cfg (tokens, report lists).  With fresh, start from an empty store (the
  * supervisor, before fork); without, attach to the existing one and
  * create it only when missing (plain CGI).  The caller owns *out.
  */
 enum intake_err	intake_cache_open(const struct intake_config *cfg, bool fresh,
+		    struct intake_cache **out);
+
+/*
+ * Open the marks cache for cfg: many small entries (form-token nonces,
+ * rate counters) kept apart, so a burst of posts cannot evict the token or
+ * the lists.  Its file is cache_file with ".marks" appended.
+ */
+enum intake_err	intake_cache_open_marks(const struct intake_config *cfg, bool fresh,
 		    struct intake_cache **out);
 /* Re-arm per-process state after fork. */
 enum intake_err	intake_cache_child_init(struct intake_cache *c);

@@ -90,6 +90,7 @@ struct intake_config {
 	char	cache_file[INTAKE_PATH_MAX];	/* shared memory file */
 	long long cache_entries;
 	long long cache_entry_max;		/* bytes per entry value */
+	long long mark_entries;			/* small entries: nonces, rate counters */
 	char	cors_origins[1024];		/* space-separated allowed origins */
 	char	forms_dir[INTAKE_PATH_MAX];	/* form definitions; "": no forms */
 	char	form_key_file[INTAKE_PATH_MAX];	/* form token key; "": random per start */

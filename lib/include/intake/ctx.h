@@ -14,6 +14,7 @@ struct intake_report_cache;
 struct intake_ctx {
 	const struct intake_config	*cfg;	/* owned by the caller */
 	struct intake_cache		*cache;	/* owned by the caller */
+	struct intake_cache		*marks;	/* nonces, counters; owned by the caller */
 	struct intake_http		*http;	/* owned by the ctx */
 	struct intake_report_cache	*reports;	/* this worker's level 1; owned */
 };

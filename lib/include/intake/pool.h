@@ -25,6 +25,6 @@ int	intake_config_check(const char *config_path);
 
 /* One worker: serve listen_fd until told to stop or recycled. Exit status. */
 int	intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
-	    int listen_fd);
+	    struct intake_cache *marks, int listen_fd);
 
 #endif
