@@ -43,7 +43,7 @@ static const struct {
  */
 static const char fixed_headers[] = "X-Content-Type-Options: nosniff\r\n";
 static const char document_headers[] =
-	"Referrer-Policy: no-referrer\r\n"
+	"Referrer-Policy: same-origin\r\n"
 	"X-Frame-Options: DENY\r\n";
 
 const char *
