@@ -85,11 +85,14 @@ install_packages() {
 BROWSER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/tests/browser
 
 # Print the Debian packages the browser tests need: chromium, plus nodejs and
-# npm only when no node / npm is on PATH (one from elsewhere is kept).
+# npm only when no node / npm is on PATH (one from elsewhere is kept), and a
+# Java runtime for the W3C Nu HTML checker (npm vnu-jar, forms.mjs) only when
+# no java is on PATH.
 browser_packages() {
 	echo chromium
 	command -v node >/dev/null 2>&1 || echo nodejs
 	command -v npm >/dev/null 2>&1 || echo npm
+	command -v java >/dev/null 2>&1 || echo default-jre-headless
 }
 
 # npm ci from tests/browser/package-lock.json, skipped when node_modules was
@@ -105,7 +108,8 @@ install_browser_npm() {
 	want=$(sha256sum "$BROWSER_DIR/package-lock.json" | cut -d' ' -f1)
 	if [[ -f $stamp && $(<"$stamp") == "$want" &&
 		-f $BROWSER_DIR/node_modules/playwright-core/package.json &&
-		-f $BROWSER_DIR/node_modules/axe-core/axe.min.js ]]; then
+		-f $BROWSER_DIR/node_modules/axe-core/axe.min.js &&
+		-f $BROWSER_DIR/node_modules/vnu-jar/build/dist/vnu.jar ]]; then
 		return 0
 	fi
 	echo "$PROG: installing the browser tests' npm packages into $BROWSER_DIR/node_modules" >&2

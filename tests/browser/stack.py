@@ -12,8 +12,14 @@ Prints one JSON line with the URLs once everything answers, then runs until
 its standard input closes (or SIGTERM), and stops everything it started.
 
     python3 tests/browser/stack.py      # INTAKE_SRC, INTAKE_BIN as for tests/integration
+    python3 tests/browser/stack.py --forms-dir conf/forms   # forms.mjs: public forms too
+
+With --forms-dir the pool serves the forms in that directory (GET/POST
+/forms/{id}), with the per-client rate limit raised so a test run is never
+throttled.
 """
 
+import argparse
 import json
 import os
 import shutil
@@ -47,6 +53,9 @@ SOURCES = [
                            "value_column": "ID", "label_column": "Category"}),
     ("source:priorities", {"report": report_sid("Priorities"), "fetch": "csv",
                            "value_column": "Code", "label_column": "Priority"}),
+    # conf/forms/it-request.conf's checkbox group (as in conf/demo/intake.conf.in).
+    ("source:accessories", {"report": "0f363b73-973c-534b-be42-6609ae3d28dd", "fetch": "csv",
+                            "value_column": "Accessory", "label_column": "Label"}),
     # A report Integrify does not know: every request is a 502.
     ("source:broken", {"report": "00000000-0000-4000-8000-000000000000", "fetch": "csv"}),
     ("report:assets", {"report": report_sid("Asset Notes"), "fetch": "csv",
@@ -124,6 +133,15 @@ def render_pages(dest, intake_url):
 
 
 def main():
+    ap = argparse.ArgumentParser(description="The browser tests' stack.")
+    ap.add_argument("--forms-dir", help="serve the public forms in this directory")
+    args = ap.parse_args()
+    server_extra, variant = {}, "v7-impersonate"
+    if args.forms_dir:
+        # conf/forms/it-request.conf names the v8 demo process's question ids.
+        variant = "v8-apikey"
+        server_extra = {"forms_dir": os.path.abspath(args.forms_dir),
+                        "rate_per_client": "100000", "rate_per_form": "100000"}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     workdir = tempfile.mkdtemp(prefix="intake-browser-")
     stops = []
@@ -136,7 +154,7 @@ def main():
         # picks its own ports at construction, the pool needs the origins.
         pool_sock = os.path.join(workdir, "intake.sock")
         nginx = Nginx(workdir, pool_sock, pages)
-        pool = Pool(workdir, standin, server={"cors_origins": nginx.allowed_url}, extra_sections=SOURCES)
+        pool = Pool(workdir, standin, variant=variant, server=dict({"cors_origins": nginx.allowed_url}, **server_extra), extra_sections=SOURCES)
         assert pool.sock == pool_sock
         stops.append(pool.stop)
         pool.start()

@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+"""Submission benchmark: POST /forms/it-request through nginx and intake,
+with the form-token flow a browser goes through.
+
+    bench/bench_submit.py                      # 16 clients, 15 s
+    CLIENTS=32 DURATION=30 bench/bench_submit.py
+
+Starts, on 127.0.0.1 only and inside one temporary directory, with the
+classes of tests/integration/harness.py (through bench/load_choices.py's
+start_stack): the Integrify stand-in, the intake pool (v8 API-key dialect,
+INTAKE_WORKERS workers, forms_dir = conf/forms, rate limits off, the
+[source:...] sections conf/forms/it-request.conf needs, copied at run time
+from conf/demo/intake.conf.in) and a private nginx running the shipped site.
+Submissions go to the shipped server block (POST is never micro-cached).
+
+CLIENTS threads, each with its own keep-alive http.client connections, run
+for DURATION seconds. Each keeps a small pool of form tokens: it GETs
+/forms/it-request and takes the `_token` (v1.<form>.<issued_s>.<nonce>.<mac>);
+a token is "ripe" once the gateway's clock says it is at least 1 s old
+(time >= issued_s + 1, whole seconds, as lib/formtoken.c counts). While its
+oldest token is not ripe the thread fetches another one (up to POOL_MAX);
+once it is, the thread POSTs a valid urlencoded submission with
+`Origin: <nginx url>` and `Accept: application/json` and expects 201.
+
+The stand-in's own handling time is measured in the same run, from the same
+threads: after every REPLAY_EVERY-th POST (0: never) the thread sends the
+call the gateway makes for a submission - POST
+/api/instance/start/{process}/{task}?requestName=... with the same
+questions body - straight to the stand-in on its own keep-alive connection,
+with a bearer token the bench got from the stand-in's token endpoint (the
+same endpoint path the gateway used, read from the stand-in's call log).
+Those direct starts are named "bench-direct" so the count check can tell
+them from the gateway's ("IT request" - the form's title).
+
+Printed: submissions/s, 201 / non-201 counts (by status or error), p50/p95/p99
+of the POST as the client sees it, p50/p95 of the direct start call and of
+the token endpoint, the upstream calls the gateway made during the run (start
+calls, token fetches, other), and
+
+    gateway added (p50) = POST p50 - (direct start p50 + token overhead)
+    token overhead      = gateway token fetches x token-endpoint p50 / 201s
+
+(the gateway keeps its bearer token, so the per-submission token cost is the
+amortised one). Exit 1 when the count check fails: the stand-in's "IT request"
+instances must equal the 201s, and no direct start may have failed.
+
+Environment (defaults in brackets):
+  CLIENTS [16]  DURATION [15]  INTAKE_WORKERS [4]  REPLAY_EVERY [1]
+  POOL_MAX [1000] (unposted tokens per client; a small pool caps the rate at
+  about POOL_MAX per client per second, as a token ripens at the next whole second + 1)  CACHE_ENTRIES [8192] (nonces are kept
+  in intake's shared cache; it must hold every submission of the run)
+  INTAKE_BIN [build/cgi-bin/intake; copied into the run directory first]
+  KEEP_TMP=1     keep the temporary directory (configs, logs)
+"""
+import collections
+import contextlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import load_choices  # noqa: E402  (also puts tests/integration on sys.path)
+from load_choices import harness  # noqa: E402
+
+FORM = "it-request"
+FORM_CONF = os.path.join(harness.SRC, "conf/forms", FORM + ".conf")
+DEMO_CONF = os.path.join(harness.SRC, "conf/demo/intake.conf.in")
+SOURCES = ("departments", "locations", "categories", "priorities", "accessories")
+DIRECT_NAME = "bench-direct"
+TOKEN_RE = re.compile(r'name="_token" value="(v1\.[^".]+\.(\d+)\.[^"]+)"')
+
+# A valid submission (the values tests/integration/test_form_post.py uses).
+GOOD = [("requester_name", "Zoë O'Brien"), ("requester_email", "zoe@example.com"),
+        ("department", "IT-010"), ("location", "ZRH-01"), ("category", "CAT-0645"),
+        ("priority", "P2"),
+        ("description", "My laptop's screen flickers after the last update.\r\nPlease help."),
+        ("needed_by", "2027-02-28"), ("asset_tag", "104233"), ("accessories", "Headset"),
+        ("accessories", "Keyboard & mouse")]
+
+# lib/reqstart.c qtypes[]: form field type -> (type, QuestionType)
+QTYPES = {"text": ("string", "ShortText"), "textarea": ("string", "LongText"),
+          "email": ("string", "Email"), "number": ("Numeric", "Numeric"),
+          "date": ("DateTime", "Date"), "select": ("string", "DropDown"),
+          "checkboxes": ("string", "CheckBox")}
+
+
+def demo_sections():
+    """The [source:NAME] blocks of conf/demo/intake.conf.in the form needs."""
+    with open(DEMO_CONF, encoding="utf-8") as f:
+        text = f.read()
+    out = []
+    for name in SOURCES:
+        m = re.search(r"^\[source:%s\]\n(?:(?!\[).*\n?)*" % re.escape(name), text, re.M)
+        if m is None:
+            sys.exit("bench_submit.py: no [source:%s] in %s" % (name, DEMO_CONF))
+        out.append(m.group(0).rstrip() + "\n")
+    return "\n" + "\n".join(out)
+
+
+def form_meta():
+    """(title, process, task, {field: (key, label, type)}) from the form's conf."""
+    with open(FORM_CONF, encoding="utf-8") as f:
+        text = f.read()
+    head = re.search(r"\[form\]\n((?:(?!\[).*\n)*)", text).group(1)
+    get = lambda block, k: re.search(r"^%s = (.*)$" % k, block, re.M).group(1).strip()
+    fields = {}
+    for m in re.finditer(r"^\[field:(\w+)\]\n((?:(?!\[).*\n?)*)", text, re.M):
+        fields[m.group(1)] = (get(m.group(2), "key"), get(m.group(2), "label"),
+                              get(m.group(2), "type"))
+    return get(head, "title"), get(head, "process"), get(head, "task"), fields
+
+
+def start_body(fields, request_name):
+    """The v8 start body the gateway builds (lib/reqstart.c build_questions)."""
+    joined = collections.OrderedDict()
+    for k, v in GOOD:
+        joined[k] = joined[k] + "|" + v if k in joined else v
+    qs = []
+    for name, (key, label, ftype) in fields.items():
+        if name in joined:
+            t, q = QTYPES[ftype]
+            qs.append({"key": key, "label": label, "value": joined[name], "type": t,
+                       "QuestionType": q})
+    return json.dumps({"isDraft": False, "request_name": request_name, "questions": qs},
+                      ensure_ascii=False).encode()
+
+
+def pct(xs, p):
+    if not xs:
+        return None
+    xs = sorted(xs)
+    i = min(len(xs) - 1, max(0, int(round(p / 100.0 * len(xs) + 0.5)) - 1))
+    return xs[i]
+
+
+def fmt_ms(v):
+    return "n/a" if v is None else "%.2f ms" % (v * 1000.0)
+
+
+class Conn:
+    """One keep-alive http.client connection that reconnects after an error."""
+
+    def __init__(self, port, host_header=None):
+        self.port, self.host_header = port, host_header
+        self.c = None
+
+    def request(self, method, path, body=None, headers=None):
+        h = dict(headers or {})
+        if self.host_header:
+            h["Host"] = self.host_header
+        for attempt in (0, 1):
+            if self.c is None:
+                self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                self.c.request(method, path, body=body, headers=h)
+                r = self.c.getresponse()
+                data = r.read()
+                if r.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return r.status, data
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt or method != "GET":
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self):
+        if self.c is not None:
+            self.c.close()
+            self.c = None
+
+
+class Client(threading.Thread):
+    def __init__(self, bench, idx):
+        super().__init__(daemon=True, name="client-%d" % idx)
+        self.b = bench
+        self.gw = Conn(bench.nginx_port)
+        self.si = Conn(bench.standin_port, harness.HOST_HEADER)
+        self.tokens = collections.deque()      # (token, ripe_at wall clock)
+        self.post_lat, self.start_lat, self.get_lat = [], [], []
+        self.codes = collections.Counter()      # POST status or error name
+        self.get_errors = collections.Counter()
+        self.direct_bad = collections.Counter()
+        self.n_posts = 0
+
+    def fetch_token(self):
+        t0 = time.perf_counter()
+        try:
+            status, body = self.gw.request("GET", "/forms/" + FORM)
+        except OSError as e:
+            self.get_errors[type(e).__name__] += 1
+            self.gw.close()
+            return
+        m = TOKEN_RE.search(body.decode("utf-8", "replace")) if status == 200 else None
+        if m is None:
+            self.get_errors["status %d" % status] += 1
+            return
+        self.get_lat.append(time.perf_counter() - t0)
+        self.tokens.append((m.group(1), int(m.group(2)) + 1.02))
+
+    def post(self, token):
+        body = urllib.parse.urlencode([("_token", token)] + GOOD).encode()
+        t0 = time.perf_counter()
+        try:
+            status, _ = self.gw.request("POST", "/forms/" + FORM, body=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": self.b.origin, "Accept": "application/json"})
+            self.codes[status] += 1
+        except OSError as e:
+            self.codes[type(e).__name__] += 1
+            self.gw.close()
+            return
+        self.post_lat.append(time.perf_counter() - t0)
+
+    def direct_start(self):
+        t0 = time.perf_counter()
+        try:
+            status, _ = self.si.request("POST", self.b.start_path, body=self.b.start_body,
+                                        headers={"Content-Type": "application/json",
+                                                 "Authorization": "Bearer " + self.b.bearer})
+        except OSError as e:
+            self.direct_bad[type(e).__name__] += 1
+            self.si.close()
+            return
+        if status != 200:
+            self.direct_bad["status %d" % status] += 1
+            return
+        self.start_lat.append(time.perf_counter() - t0)
+
+    def run(self):
+        b = self.b
+        try:
+            while time.monotonic() < b.end:
+                if self.tokens and time.time() >= self.tokens[0][1]:
+                    tok, _ = self.tokens.popleft()
+                    self.post(tok)
+                    self.n_posts += 1
+                    if b.replay_every and self.n_posts % b.replay_every == 0:
+                        self.direct_start()
+                elif len(self.tokens) < b.pool_max:
+                    self.fetch_token()
+                else:
+                    time.sleep(max(0.0, min(self.tokens[0][1] - time.time(),
+                                            b.end - time.monotonic())))
+        finally:
+            self.gw.close()
+            self.si.close()
+
+
+def token_path(state):
+    """The token endpoint path (with query) the gateway used, from the call log."""
+    for c in harness.token_fetches(state):
+        if c["status"] == 200:
+            return c["path"] + ("?" + c["query"] if c.get("query") else "")
+    return None
+
+
+def measure_token_endpoint(port, path, n=50):
+    conn = Conn(port, harness.HOST_HEADER)
+    lat, bearer = [], None
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            status, body = conn.request("GET", path)
+            lat.append(time.perf_counter() - t0)
+            if status != 200:
+                raise AssertionError("token endpoint answered %d" % status)
+            text = body.decode()
+            bearer = json.loads(text)["token"] if text.startswith("{") else text.strip()
+    finally:
+        conn.close()
+    return bearer, lat
+
+
+class Bench:
+    pass
+
+
+def _env_int(name, default):
+    v = os.environ.get(name, str(default))
+    if not re.fullmatch(r"[0-9]+", v):
+        sys.exit("bench_submit.py: %s must be a whole number: %r" % (name, v))
+    return int(v)
+
+
+def _on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def run(workdir, stack):
+    clients = _env_int("CLIENTS", 16)
+    duration = _env_int("DURATION", 15)
+    workers = _env_int("INTAKE_WORKERS", 4)
+    if clients < 1 or duration < 1 or workers < 1:
+        sys.exit("bench_submit.py: CLIENTS, DURATION, INTAKE_WORKERS must be > 0")
+    b = Bench()
+    b.replay_every = _env_int("REPLAY_EVERY", 1)
+    b.pool_max = max(1, _env_int("POOL_MAX", 1000))
+    title, process, task, fields = form_meta()
+
+    binary = os.environ.get("INTAKE_BIN", harness.BIN)
+    if not os.access(binary, os.X_OK):
+        sys.exit("bench_submit.py: no intake binary at %s (cmake -S . -B build && "
+                 "cmake --build build -j2)" % binary)
+    harness.BIN = os.path.join(workdir, "intake")
+    shutil.copy2(binary, harness.BIN)
+
+    server = {"workers": str(workers), "forms_dir": os.path.join(harness.SRC, "conf/forms"),
+              "rate_per_client": "0", "rate_per_form": "0",
+              "cache_entries": str(_env_int("CACHE_ENTRIES", 8192)),
+              "cache_entry_max": "131072", "log_level": "warn"}
+    # start_stack builds harness.Pool with the default (v7) variant; the form
+    # is a v8 one, so the pool is built here the same way with v8-apikey.
+    orig_pool = harness.Pool
+    harness.Pool = lambda *a, **kw: orig_pool(*a, variant="v8-apikey", **kw)
+    try:
+        standin, pool, nginx, _nocache = load_choices.start_stack(
+            workdir, server, demo_sections(), stack.callback)
+    finally:
+        harness.Pool = orig_pool
+    b.origin = nginx.url
+    b.nginx_port = nginx.port
+    b.standin_port = standin.port
+
+    # Warm-up: one submission end to end (fills the choice lists and the
+    # gateway's bearer token), then learn the token endpoint from the log.
+    w = Client(b, -1)
+    b.end = time.monotonic() + 30
+    w.fetch_token()
+    if not w.tokens:
+        sys.exit("bench_submit.py: GET /forms/%s failed: %s" % (FORM, dict(w.get_errors)))
+    time.sleep(max(0.0, w.tokens[0][1] - time.time()))
+    w.post(w.tokens.popleft()[0])
+    w.gw.close()
+    if w.codes.get(201) != 1:
+        sys.exit("bench_submit.py: the warm-up submission got %s (intake log: %s)"
+                 % (dict(w.codes), pool.logpath))
+    warm = standin.state()
+    tpath = token_path(warm)
+    if tpath is None:
+        sys.exit("bench_submit.py: no successful token fetch in the stand-in's log")
+    b.bearer, token_lat = measure_token_endpoint(standin.port, tpath)
+    b.start_path = "/api/instance/start/%s/%s?requestName=%s" % (
+        process, task, urllib.parse.quote(DIRECT_NAME))
+    b.start_body = start_body(fields, DIRECT_NAME)
+    since = len(standin.state()["calls"])
+
+    print("bench_submit.py: %d clients, %d s of submissions ..." % (clients, duration),
+          file=sys.stderr)
+    threads = [Client(b, i) for i in range(clients)]
+    t0 = time.monotonic()
+    b.end = t0 + duration
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(duration + 120)
+    elapsed = time.monotonic() - t0
+    if any(t.is_alive() for t in threads):
+        sys.exit("bench_submit.py: a client thread did not finish")
+
+    state = standin.state()
+    calls = state["calls"][since:]
+    start_calls = [c for c in calls if c["path"].startswith("/api/instance/start/")
+                   and c["token"] != b.bearer]
+    gw_token = harness.token_fetches({"calls": calls})
+    seen = {id(c) for c in start_calls} | {id(c) for c in gw_token}
+    others = [c for c in calls if id(c) not in seen and c["token"] != b.bearer]
+    insts = state["instances"]
+    gw_insts = sum(1 for i in insts if i["name"] == title)
+    direct_insts = sum(1 for i in insts if i["name"] == DIRECT_NAME)
+
+    codes = collections.Counter()
+    get_err, direct_bad = collections.Counter(), collections.Counter()
+    post_lat, start_lat, get_lat = [], [], []
+    for t in threads:
+        codes.update(t.codes)
+        get_err.update(t.get_errors)
+        direct_bad.update(t.direct_bad)
+        post_lat += t.post_lat
+        start_lat += t.start_lat
+        get_lat += t.get_lat
+    n201 = codes.get(201, 0) + 1          # + the warm-up
+    run201 = codes.get(201, 0)
+    non201 = {k: v for k, v in codes.items() if k != 201}
+
+    p50 = pct(post_lat, 50)
+    s50, s95 = pct(start_lat, 50), pct(start_lat, 95)
+    tok50, tok95 = pct(token_lat, 50), pct(token_lat, 95)
+    tok_over = (len(gw_token) * tok50 / run201) if run201 and tok50 is not None else None
+    added = (p50 - (s50 + (tok_over or 0.0))) if p50 is not None and s50 is not None else None
+
+    print("submit bench: POST %s/forms/%s (urlencoded, Accept: application/json, Origin set)"
+          % (nginx.url, FORM))
+    print("  %d intake workers (v8 API key), rate limits off; %d clients, %.1f s, "
+          "tokens posted once >= 1 s old; direct start call after every %s POST"
+          % (len(pool.workers()), clients, elapsed,
+             "%d." % b.replay_every if b.replay_every else "(never)"))
+    print("  submissions/s: %.1f   (201s %d in %.1f s)" % (run201 / elapsed, run201, elapsed))
+    print("  201: %d   non-201: %d %s" % (run201, sum(non201.values()),
+                                         dict(sorted((str(k), v) for k, v in non201.items()))))
+    print("  form GETs (token fetches): %d ok, p50 %s p95 %s; failed %d %s"
+          % (len(get_lat), fmt_ms(pct(get_lat, 50)), fmt_ms(pct(get_lat, 95)),
+             sum(get_err.values()), dict(get_err)))
+    print("  POST latency (client): p50 %s  p95 %s  p99 %s  (n=%d)"
+          % (fmt_ms(p50), fmt_ms(pct(post_lat, 95)), fmt_ms(pct(post_lat, 99)), len(post_lat)))
+    print("  direct start call to the stand-in (same threads, keep-alive): p50 %s  p95 %s  "
+          "(n=%d, failed %d %s)" % (fmt_ms(s50), fmt_ms(s95), len(start_lat),
+                                    sum(direct_bad.values()), dict(direct_bad)))
+    print("  stand-in token endpoint (before the run, %d sequential calls): p50 %s  p95 %s"
+          % (len(token_lat), fmt_ms(tok50), fmt_ms(tok95)))
+    print("  gateway's upstream calls during the run: %d start calls, %d token fetches, "
+          "%d other %s" % (len(start_calls), len(gw_token), len(others),
+                           dict(collections.Counter(
+                               re.sub(r"[0-9a-f-]{36}", "{sid}", c["path"]) for c in others))))
+    print("  token overhead per submission = %d token fetches x %s / %d = %s"
+          % (len(gw_token), fmt_ms(tok50), run201, fmt_ms(tok_over)))
+    print("  gateway added (p50) = POST p50 %s - (start p50 %s + token overhead %s) = %s"
+          % (fmt_ms(p50), fmt_ms(s50), fmt_ms(tok_over), fmt_ms(added)))
+    print("  stand-in instances: %d total; %d '%s' (gateway) vs 201s %d (run %d + warm-up 1); "
+          "%d '%s' (direct) vs direct starts %d"
+          % (len(insts), gw_insts, title, n201, run201, direct_insts, DIRECT_NAME,
+             len(start_lat)))
+    problems = []
+    if gw_insts != n201:
+        problems.append("gateway instances %d != 201s %d" % (gw_insts, n201))
+    if direct_insts != len(start_lat):
+        problems.append("direct instances %d != direct starts %d" % (direct_insts, len(start_lat)))
+    if direct_bad:
+        problems.append("direct start calls failed: %s" % dict(direct_bad))
+    if run201 == 0:
+        problems.append("no submission got 201")
+    print("  counts: " + ("ok" if not problems else "PROBLEM: " + "; ".join(problems)))
+    return 1 if problems else 0
+
+
+def main():
+    if len(sys.argv) > 1:
+        print(__doc__.strip())
+        return 0 if sys.argv[1] in ("-h", "--help") else 2
+    if shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin") is None:
+        sys.exit("bench_submit.py: nginx not found (scripts/deps.sh installs it)")
+    os.environ["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin"
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    workdir = tempfile.mkdtemp(prefix="intake-submit.")
+    os.chmod(workdir, 0o755)
+    with contextlib.ExitStack() as stack:
+        if os.environ.get("KEEP_TMP"):
+            stack.callback(print, "bench_submit.py: kept " + workdir, file=sys.stderr)
+        else:
+            stack.callback(shutil.rmtree, workdir, True)
+        return run(workdir, stack)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,407 @@
+#!/usr/bin/env node
+// Browser tests of the public forms (GET/POST /forms/{id}) in real headless
+// Chromium (/usr/bin/chromium, driven by playwright-core; no browser
+// download) against the real stack started by stack.py --forms-dir conf/forms:
+// the Integrify stand-in, the intake pool serving conf/forms/it-request.conf
+// and nginx. Loopback only. Checks filling and sending the demo form, the
+// server's 422 page (with and without JavaScript), the JSON mode, axe-core on
+// every page and the W3C Nu HTML checker (npm vnu-jar, needs java) on the
+// HTML exactly as intake sent it.
+//
+//   node tests/browser/forms.mjs          (after scripts/deps.sh --tests)
+//
+// Environment: INTAKE_SRC, INTAKE_BIN (as for tests/integration); INTAKE_PYTHON;
+// INTAKE_BROWSER_STACK_CMD runs another command instead of stack.py (it must
+// print stack.py's JSON line); CHROMIUM overrides /usr/bin/chromium; JAVA
+// overrides java; INTAKE_BROWSER_KEEP=1 keeps the stack's work directory and
+// the saved pages.
+// Prints one line per test and ends with "N passed, M failed".
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SRC = process.env.INTAKE_SRC || path.join(HERE, '../..');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const VNU = path.join(HERE, 'node_modules/vnu-jar/build/dist/vnu.jar');
+const FORM = '/forms/it-request';
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error('forms.mjs: playwright-core is not installed in tests/browser/node_modules: run scripts/deps.sh --tests');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const AXE = fs.readFileSync(path.join(HERE, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+// ---- the stack (as in run.mjs, with the forms) -------------------------------
+
+function startStack() {
+  const cmd = process.env.INTAKE_BROWSER_STACK_CMD;
+  const argv = cmd ? ['sh', '-c', cmd]
+    : [process.env.INTAKE_PYTHON || 'python3', path.join(HERE, 'stack.py'), '--forms-dir', path.join(SRC, 'conf/forms')];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the stack did not start within 120 s')), 120000);
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.once('line', line => {
+      clearTimeout(timer);
+      try {
+        resolve({ child, info: JSON.parse(line) });
+      } catch (e) {
+        reject(new Error('the stack printed ' + JSON.stringify(line)));
+      }
+    });
+    child.once('exit', code => { clearTimeout(timer); reject(new Error('the stack exited with ' + code)); });
+  });
+}
+
+function stopStack(child, keep) {
+  return new Promise(resolve => {
+    if (child.exitCode !== null) return resolve();
+    const t = setTimeout(() => { child.kill('SIGKILL'); }, 60000);
+    child.once('exit', () => { clearTimeout(t); resolve(); });
+    child.stdin.end(keep ? 'keep\n' : '');
+  });
+}
+
+// ---- helpers -----------------------------------------------------------------
+
+class Fail extends Error {}
+function check(cond, msg) { if (!cond) throw new Fail(msg); }
+function same(got, want, what) {
+  const g = JSON.stringify(got), w = JSON.stringify(want);
+  if (g !== w) throw new Fail(`${what}:\n      got  ${g.slice(0, 400)}\n      want ${w.slice(0, 400)}`);
+}
+
+async function axe(page, what) {
+  await page.evaluate(AXE);   // through the DevTools protocol: the page's CSP stays on
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const v = r.violations.map(x => `${x.id} (${x.impact}): ${x.nodes.map(n => n.target.join(' ')).join(', ')}`);
+  check(v.length === 0, `axe violations on ${what}:\n      ` + v.join('\n      '));
+}
+
+// A page that records CSP violations and script errors.
+async function newPage(ctx) {
+  const page = await ctx.newPage();
+  page.problems = [];
+  page.on('pageerror', e => page.problems.push('page error: ' + e.message));
+  page.on('console', m => {
+    if (/Content Security Policy/i.test(m.text())) page.problems.push('CSP: ' + m.text());
+  });
+  return page;
+}
+
+function clean(page) {
+  check(page.problems.length === 0, page.problems.join('\n      '));
+}
+
+// The HTML exactly as intake sent it, kept for the Nu checker.
+const SAVED = {};
+async function save(name, resp) {
+  SAVED[name] = await resp.text();
+}
+
+async function openForm(ctx) {
+  const page = await newPage(ctx);
+  const resp = await page.goto(page.intake + FORM);
+  check(resp && resp.status() === 200, `GET ${FORM}: ${resp && resp.status()}`);
+  page.loadedAt = Date.now();
+  return { page, resp };
+}
+
+// The values a person types; `over` replaces some of them.
+const GOOD = {
+  requester_name: "Zoë O'Brien-Łukasz \"Q\" <admin>",
+  requester_email: 'zoe@example.com',
+  department: 'IT-010',
+  location: 'ZRH-01',
+  category: 'CAT-0645',
+  priority: 'P2',
+  description: 'My laptop screen flickers & shows <lines>.\nSince Monday, ünïcödé.',
+  needed_by: '2027-02-28',
+  asset_tag: '104233',
+  accessories: ['Headset', 'Keyboard & mouse'],
+};
+const FILE = { name: 'screen shot.png', mimeType: 'image/png', buffer: Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(256, 7)]) };
+
+async function fill(page, over = {}, { file = true } = {}) {
+  const v = { ...GOOD, ...over };
+  for (const k of ['requester_name', 'requester_email', 'description', 'needed_by', 'asset_tag'])
+    await page.locator('#f-' + k).fill(v[k]);
+  for (const k of ['department', 'location', 'category', 'priority'])
+    await page.locator('#f-' + k).selectOption(v[k]);
+  for (const a of v.accessories) await page.getByLabel(a, { exact: true }).check();
+  if (file) await page.locator('#f-attachment').setInputFiles(FILE);
+  return v;
+}
+
+// Submit the form by clicking its button; the response the page ends on.
+async function submit(page) {
+  // Forms sent faster than a second after they were served are refused as bots.
+  const wait = 1100 - (Date.now() - page.loadedAt);
+  if (wait > 0) await page.waitForTimeout(wait);
+  const [resp] = await Promise.all([page.waitForNavigation(), page.locator('form.intake-form button[type=submit]').click()]);
+  return resp;
+}
+
+// Leave validation to the server: the browser's own constraints are off.
+function noBrowserValidation(page) {
+  return page.evaluate(() => { document.querySelector('form.intake-form').noValidate = true; });
+}
+
+const standinState = info => fetch(info.standin + '/__sim/state?since=0').then(r => r.json());
+
+// What the 422 page shows about each field, read with locators (they work with JavaScript off).
+async function fieldErrors(page) {
+  const out = {};
+  for (const div of await page.locator('.intake-field').all()) {
+    const id = (await div.getAttribute('id')).replace(/^field-/, '');
+    const err = div.locator('.intake-error');
+    if (await err.count() === 0) continue;
+    const ctl = div.locator('#f-' + id);
+    out[id] = {
+      text: await err.textContent(),
+      errId: await err.getAttribute('id'),
+      invalid: await ctl.getAttribute('aria-invalid'),
+      describedby: (await ctl.getAttribute('aria-describedby') || '').split(/\s+/),
+    };
+  }
+  return out;
+}
+
+async function checkInvalidPage(page, resp, typed) {
+  same(resp.status(), 422, 'status of the post with errors');
+  same(new URL(page.url()).pathname, FORM, 'URL of the 422 page');
+  const summary = page.locator('.intake-error-summary');
+  same(await summary.count(), 1, 'error summaries');
+  same(await summary.getAttribute('role'), 'alert', 'role of the summary');
+  const links = await summary.locator('a').evaluateAll(a => a.map(x => x.getAttribute('href')));
+  same(links, ['#f-requester_name', '#f-requester_email'], 'summary links');
+  const errs = await fieldErrors(page);
+  same(Object.keys(errs), ['requester_name', 'requester_email'], 'fields with an error');
+  for (const [k, e] of Object.entries(errs)) {
+    check(e.text && e.text.trim().length > 0, k + ': empty error');
+    same(e.invalid, 'true', k + ' aria-invalid');
+    check(e.describedby.includes(e.errId), `${k} aria-describedby ${e.describedby} lacks ${e.errId}`);
+    // The error sits after the label, before the control (next to its field).
+    const order = await page.locator('#field-' + k + ' > *').evaluateAll(n => n.map(x => x.tagName + '.' + x.className));
+    check(order.indexOf('P.intake-error') === order.findIndex(x => x.startsWith('P.intake-error'))
+      && order[0].startsWith('LABEL'), k + ' layout ' + order);
+  }
+  // Every value is kept.
+  for (const k of ['requester_name', 'requester_email', 'description', 'needed_by', 'asset_tag'])
+    same(await page.locator('#f-' + k).inputValue(), typed[k], k + ' kept');
+  for (const k of ['department', 'location', 'category', 'priority'])
+    same(await page.locator('#f-' + k).inputValue(), typed[k], k + ' kept');
+  const checked = [];
+  for (const box of await page.locator('#field-accessories input[type=checkbox]').all())
+    if (await box.isChecked()) checked.push(await box.getAttribute('value'));
+  same(checked, typed.accessories, 'accessories kept');
+}
+
+async function checkReceipt(page, resp, info, before) {
+  same(resp.status(), 200, 'status of the receipt');
+  const u = new URL(page.url());
+  same(u.pathname, FORM + '/receipt', 'landed on');
+  const ref = u.searchParams.get('ref');
+  check(ref && ref.length > 0, 'no ?ref= in ' + page.url());
+  const text = await page.locator('main').textContent();
+  check(text.includes(ref), `the receipt does not show the reference ${ref}: ${text.trim().slice(0, 300)}`);
+  const st = await standinState(info);
+  same(st.instances.length, before + 1, 'instances started');
+  return { ref, st };
+}
+
+// ---- the tests ---------------------------------------------------------------
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('form: fill every field (checkboxes, a file), send, land on the receipt with the reference', async ({ ctx, info }) => {
+  const { page, resp } = await openForm(ctx);
+  same(resp.headers()['cache-control'], 'no-store', 'Cache-Control of the form');
+  check(/default-src 'none'/.test(resp.headers()['content-security-policy'] || ''), 'no strict CSP on the form');
+  await save('form', resp);
+  const before = (await standinState(info)).instances.length;
+  const typed = await fill(page);
+  const r = await submit(page);
+  const { st } = await checkReceipt(page, r, info, before);
+  await save('receipt', r);
+  const inst = st.instances[st.instances.length - 1];
+  const values = JSON.stringify(inst.values);
+  // A browser sends a textarea's line breaks as CRLF.
+  for (const k of ['requester_name', 'description', 'requester_email', 'asset_tag'])
+    check(values.includes(JSON.stringify(typed[k].replace(/\n/g, '\r\n')).slice(1, -1)), `the request lacks ${k}: ${values.slice(0, 300)}`);
+  check(st.uploads.some(u => u.name === FILE.name && u.size === FILE.buffer.length),
+    'upload not stored: ' + JSON.stringify(st.uploads));
+  // Back and reload of the receipt posts nothing again.
+  await page.reload();
+  same((await standinState(info)).instances.length, before + 1, 'instances after reloading the receipt');
+  clean(page);
+});
+
+test('form: a post with errors (browser checks off) comes back 422 with the summary, each error at its field and the values kept', async ({ ctx, info }) => {
+  const { page } = await openForm(ctx);
+  const before = (await standinState(info)).instances.length;
+  await noBrowserValidation(page);
+  const typed = await fill(page, { requester_name: 'A', requester_email: 'not-an-email' });
+  const r = await submit(page);
+  await checkInvalidPage(page, r, typed);
+  await save('invalid', r);
+  // The summary's links move focus to their field.
+  await page.locator('.intake-error-summary a[href="#f-requester_email"]').click();
+  same(await page.evaluate(() => document.activeElement.id), 'f-requester_email', 'focus after the summary link');
+  same((await standinState(info)).instances.length, before, 'instances after a post with errors');
+  // Corrected, the same page sends.
+  await page.locator('#f-requester_name').fill('Al');
+  await page.locator('#f-requester_email').fill('al@example.com');
+  await page.locator('#f-attachment').setInputFiles(FILE);
+  page.loadedAt = 0;
+  const ok = await submit(page);
+  await checkReceipt(page, ok, info, before);
+  clean(page);
+});
+
+test('form without JavaScript: the 422 page and then the receipt', async ({ browser, info }) => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  try {
+    ctx.setDefaultTimeout(20000);
+    const page = await ctx.newPage();
+    page.intake = info.intake;
+    // No script can run: the browser's constraints are taken off the HTML on its way in.
+    await page.route(u => u.pathname === FORM, async route => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const resp = await route.fetch({ maxRedirects: 0 });
+      const html = (await resp.text()).replace('<form class="intake-form"', '<form novalidate class="intake-form"');
+      return route.fulfill({ response: resp, body: html, headers: { ...resp.headers() } });
+    });
+    const resp = await page.goto(info.intake + FORM);
+    same(resp.status(), 200, 'GET the form');
+    page.loadedAt = Date.now();
+    const before = (await standinState(info)).instances.length;
+    const typed = await fill(page, { requester_name: 'A', requester_email: 'not-an-email' });
+    const r = await submit(page);
+    await checkInvalidPage(page, r, typed);
+    await page.locator('#f-requester_name').fill('Al');
+    await page.locator('#f-requester_email').fill('al@example.com');
+    await page.locator('#f-attachment').setInputFiles(FILE);
+    page.loadedAt = 0;
+    const ok = await submit(page);
+    await checkReceipt(page, ok, info, before);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('form JSON mode: 422 {"errors":[…]} then 201 {"instance_sid","reference"}', async ({ ctx, info }) => {
+  const { page } = await openForm(ctx);
+  const token = await page.locator('input[name=_token]').inputValue();
+  await page.waitForTimeout(1100);
+  const post = fields => page.request.post(info.intake + FORM, {
+    headers: { Accept: 'application/json', Origin: info.intake }, multipart: { _token: token, ...fields },
+  });
+  const bad = await post({ requester_name: 'A', requester_email: 'x' });
+  same(bad.status(), 422, 'status of a JSON post with errors');
+  const errs = (await bad.json()).errors;
+  check(Array.isArray(errs) && errs.every(e => e.field && e.code && e.message), 'errors: ' + JSON.stringify(errs));
+  check(errs.some(e => e.field === 'requester_name') && errs.some(e => e.field === 'requester_email'), 'errors: ' + JSON.stringify(errs));
+  const v = { ...GOOD };
+  delete v.accessories;
+  const good = await post({ ...v, attachment: FILE });
+  same(good.status(), 201, 'status of a good JSON post');
+  const body = await good.json();
+  check(body.instance_sid && body.reference, 'body: ' + JSON.stringify(body));
+});
+
+test('axe-core: no violations on the form, the 422 page and the receipt', async ({ ctx }) => {
+  const { page } = await openForm(ctx);
+  await axe(page, 'the form');
+  await noBrowserValidation(page);
+  await fill(page, { requester_name: 'A', requester_email: 'not-an-email' });
+  const r = await submit(page);
+  same(r.status(), 422, 'status');
+  await axe(page, 'the 422 page');
+  await page.locator('#f-requester_name').fill('Al');
+  await page.locator('#f-requester_email').fill('al@example.com');
+  page.loadedAt = 0;
+  same((await submit(page)).status(), 200, 'status of the receipt');
+  await axe(page, 'the receipt');
+  clean(page);
+});
+
+test('W3C Nu HTML checker: no errors on the form, the 422 page and the receipt', async ({ workdir }) => {
+  const java = process.env.JAVA || 'java';
+  check(fs.existsSync(VNU), 'no ' + VNU + ': run scripts/deps.sh --tests');
+  same(Object.keys(SAVED).sort(), ['form', 'invalid', 'receipt'], 'pages saved by the tests above');
+  const files = Object.entries(SAVED).map(([name, html]) => {
+    const f = path.join(workdir, name + '.html');
+    fs.writeFileSync(f, html);
+    return f;
+  });
+  const r = spawnSync(java, ['-jar', VNU, '--format', 'json', '--stdout', ...files], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  check(!r.error, `${java}: ${r.error && r.error.message} (Debian: apt-get install default-jre-headless)`);
+  let out;
+  try { out = JSON.parse(r.stdout); } catch (e) { throw new Fail('vnu printed ' + (r.stdout + r.stderr).slice(0, 500)); }
+  const errors = out.messages.filter(m => m.type === 'error' || m.subType === 'fatal');
+  check(errors.length === 0, 'Nu checker errors:\n      ' + errors.map(m =>
+    `${path.basename(m.url || '')}:${m.lastLine}: ${m.message}\n        ${JSON.stringify((m.extract || '').slice(0, 160))}`).join('\n      '));
+});
+
+// ---- main ------------------------------------------------------------------
+
+async function main() {
+  let stack;
+  try {
+    stack = await startStack();
+  } catch (e) {
+    console.error('forms.mjs: ' + e.message);
+    console.log('0 passed, 1 failed');
+    return 1;
+  }
+  const info = stack.info;
+  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-forms-'));
+  let browser, ctx, passed = 0, failed = 0;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    ctx = await browser.newContext();
+    ctx.setDefaultTimeout(20000);
+    ctx.on('page', p => { p.intake = info.intake; });
+    for (const t of tests) {
+      const pagesBefore = new Set(ctx.pages());
+      try {
+        await t.fn({ browser, ctx, info, workdir });
+        passed++;
+        console.log('ok   ' + t.name);
+      } catch (e) {
+        failed++;
+        console.log('FAIL ' + t.name + '\n      ' + (e instanceof Fail ? e.message : e.stack));
+      }
+      for (const p of ctx.pages()) if (!pagesBefore.has(p)) await p.close().catch(() => {});
+    }
+  } catch (e) {
+    failed++;
+    console.log('FAIL starting Chromium: ' + e.message);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    const keep = failed > 0 || !!process.env.INTAKE_BROWSER_KEEP;
+    await stopStack(stack.child, keep);
+    if (keep) console.error('forms.mjs: kept the saved pages in ' + workdir);
+    else fs.rmSync(workdir, { recursive: true, force: true });
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main();
