@@ -36,6 +36,8 @@ set -euo pipefail
 INTAKE_PROG=bench_endpoint.sh
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROOT=$INTAKE_ROOT
 
 ENDPOINT=${ENDPOINT:-/healthz}
@@ -129,30 +131,7 @@ print(*(s.getsockname()[1] for s in ss))')
 
 # -- stand-in and intake pool
 if ((want_intake)); then
-	intake_start "$TMP/standin.pid" "$TMP/standin.log" \
-		python3 -u "$ROOT/standin/integrify_standin.py" \
-		--host 127.0.0.1 --port 0 --data "$ROOT/standin/data/demo.json"
-	intake_wait_for "the stand-in" 15 "$TMP/standin.pid" integrify_standin.py \
-		grep -q 'standin listening on http://' "$TMP/standin.log" ||
-		fail "the stand-in did not start" "$TMP/standin.log"
-	STANDIN_PORT=$(sed -n 's|.*standin listening on http://[^ ]*:\([0-9]\+\).*|\1|p' "$TMP/standin.log" | head -n 1)
-	[[ -n $STANDIN_PORT ]] || fail "cannot read the stand-in's port" "$TMP/standin.log"
-
-	install -m 0600 "$ROOT/conf/demo/DEMO-ONLY-consumer-key" "$TMP/DEMO-ONLY-consumer-key"
-	intake_render "$ROOT/conf/demo/intake.conf.in" "$TMP/intake.conf" \
-		--at FORMS_DIR "$ROOT/conf/forms" \
-		--at SOCKET "$TMP/intake.sock" \
-		--at WORKERS "$INTAKE_WORKERS" \
-		--at LOG_LEVEL warn \
-		--at CACHE_FILE "$TMP/cache.shm" \
-		--at STANDIN_PORT "$STANDIN_PORT" \
-		--at KEY_FILE "$TMP/DEMO-ONLY-consumer-key"
-	"$INTAKE_BIN" -c "$TMP/intake.conf" -t >"$TMP/intake.log" 2>&1 ||
-		fail "intake rejected its config" "$TMP/intake.log"
-	intake_start "$TMP/intake.pid" "$TMP/intake.log" "$INTAKE_BIN" -c "$TMP/intake.conf"
-	intake_wait_for "the intake socket" 15 "$TMP/intake.pid" "$INTAKE_BIN" \
-		test -S "$TMP/intake.sock" ||
-		fail "the intake pool did not start" "$TMP/intake.log"
+	bench_start_intake "$TMP" "$INTAKE_BIN" "$INTAKE_WORKERS"
 fi
 
 # -- nginx: static and bare servers here, intake's server from the shipped snippet

@@ -219,25 +219,6 @@ on_form_key(void *user, const char *section, const char *key, const char *value)
 	return 0;
 }
 
-/* Is s a calendar date YYYY-MM-DD? */
-static bool
-date_ok(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	long long	 y, m, d;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    intake_parse_intn(s, 4, 1, 9999, &y) != INTAKE_OK ||
-	    intake_parse_intn(s + 5, 2, 1, 12, &m) != INTAKE_OK ||
-	    intake_parse_intn(s + 8, 2, 1, 31, &d) != INTAKE_OK)
-		return false;
-	if (d > mdays[m - 1])
-		return false;
-	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return false;
-	return true;
-}
-
 /* Checks across one field's keys. Returns a problem or NULL. */
 static const char *
 check_field(struct intake_field *fd, const struct intake_config *cfg, const char **key)
@@ -270,10 +251,10 @@ check_field(struct intake_field *fd, const struct intake_config *cfg, const char
 		    1000000000000LL, &v) != INTAKE_OK)
 			return "not a whole number";
 	} else if (fd->type == INTAKE_FIELD_DATE) {
-		if (fd->min[0] != '\0' && !date_ok(fd->min))
+		if (fd->min[0] != '\0' && !intake_date_valid(fd->min, strlen(fd->min)))
 			return "not a date YYYY-MM-DD";
 		*key = "max";
-		if (fd->max[0] != '\0' && !date_ok(fd->max))
+		if (fd->max[0] != '\0' && !intake_date_valid(fd->max, strlen(fd->max)))
 			return "not a date YYYY-MM-DD";
 	} else if (fd->min[0] != '\0' || fd->max[0] != '\0')
 		return "only number and date fields take min and max";

@@ -75,21 +75,6 @@ email_ok(const char *s, size_t len)
 	return dot != NULL && dot > at + 1 && dot < s + len - 1;
 }
 
-/* Is s a calendar date YYYY-MM-DD? */
-static bool
-date_ok(const char *s, size_t len)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	long long	 y, m, d;
-
-	if (len != 10 || s[4] != '-' || s[7] != '-' ||
-	    intake_parse_intn(s, 4, 1, 9999, &y) != INTAKE_OK ||
-	    intake_parse_intn(s + 5, 2, 1, 12, &m) != INTAKE_OK ||
-	    intake_parse_intn(s + 8, 2, 1, 31, &d) != INTAKE_OK || d > mdays[m - 1])
-		return false;
-	return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-}
-
 /* The first problem of one text value of fd, or INTAKE_FE__MAX when fine. */
 static enum intake_field_error
 check_text(const struct intake_field *fd, const char *v, size_t len)
@@ -120,7 +105,7 @@ check_text(const struct intake_field *fd, const char *v, size_t len)
 			return INTAKE_FE_RANGE;
 		break;
 	case INTAKE_FIELD_DATE:
-		if (!date_ok(v, len))
+		if (!intake_date_valid(v, len))
 			return INTAKE_FE_DATE;
 		/* YYYY-MM-DD compares as text. */
 		if ((fd->min[0] != '\0' && strcmp(v, fd->min) < 0) ||

@@ -94,6 +94,20 @@ intake_parse_int(const char *s, long long min, long long max, long long *out)
 	return INTAKE_OK;
 }
 
+bool
+intake_date_valid(const char *s, size_t len)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	long long	 y, m, d;
+
+	if (len != 10 || s[4] != '-' || s[7] != '-' ||
+	    intake_parse_intn(s, 4, 1, 9999, &y) != INTAKE_OK ||
+	    intake_parse_intn(s + 5, 2, 1, 12, &m) != INTAKE_OK ||
+	    intake_parse_intn(s + 8, 2, 1, 31, &d) != INTAKE_OK || d > mdays[m - 1])
+		return false;
+	return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
 enum intake_err
 intake_parse_bool(const char *s, bool *out)
 {

@@ -40,6 +40,9 @@ enum intake_err	intake_parse_int(const char *s, long long min, long long max,
 enum intake_err	intake_parse_intn(const char *s, size_t len, long long min,
 		    long long max, long long *out);
 
+/* Is the len bytes of s a calendar date YYYY-MM-DD (years 1-9999)? */
+bool	intake_date_valid(const char *s, size_t len);
+
 /* Parse "yes/no/true/false/on/off/1/0" case-insensitively. */
 enum intake_err	intake_parse_bool(const char *s, bool *out);
 
