@@ -1,0 +1,226 @@
+/*
+ * test_spool.c - the durable spool: a reference is accepted once, a held
+ * record cannot be taken twice, a killed holder's record passes on, and a
+ * reference is always somewhere.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "intake/spool.h"
+#include "intake/str.h"
+#include "t.h"
+
+#define REF	"ABCD-EFGH-JKMN"
+#define REF2	"0000-1111-2222"
+
+struct fixture {
+	char			 dir[256];
+	struct intake_spool	*s;
+	struct intake_buf	 rec;
+};
+
+static void
+setup(struct fixture *f)
+{
+	char	path[300];
+
+	memset(f, 0, sizeof(f->dir));
+	t_mkdtemp(f->dir, sizeof(f->dir));
+	(void)snprintf(path, sizeof(path), "%s/spool", f->dir);
+	if (intake_spool_open(path, &f->s) != INTAKE_OK)
+		abort();
+	intake_buf_init(&f->rec, 4096);
+	if (intake_buf_adds(&f->rec, "record bytes") != INTAKE_OK)
+		abort();
+}
+
+static void
+teardown(struct fixture *f)
+{
+	intake_spool_close(f->s);
+	intake_buf_free(&f->rec);
+}
+
+static bool
+exists(const struct fixture *f, const char *rel)
+{
+	char		path[400];
+	struct stat	st;
+
+	(void)snprintf(path, sizeof(path), "%s/spool/%s", f->dir, rel);
+	return stat(path, &st) == 0;
+}
+
+static void
+test_spool_accept_is_durable_locked_and_once(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h, h2;
+	struct intake_spool_meta	m;
+	enum intake_spool_status	st;
+	bool				got;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	T_EQ_INT(st, INTAKE_SPOOL_UNKNOWN);
+	T_ASSERT(h.fd >= 0);
+	T_ASSERT(exists(&f, "queue/" REF));
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_QUEUED);
+	/* The same reference again: nothing written, told where it is. */
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h2, &st), INTAKE_OK);
+	T_EQ_INT(st, INTAKE_SPOOL_QUEUED);
+	T_EQ_INT(h2.fd, -1);
+	/* Born locked: no one else can take it while we hold it (flock is per open file). */
+	T_EQ_INT(intake_spool_take(f.s, REF, &h2, &got), INTAKE_OK);
+	T_ASSERT(!got);
+	intake_spool_release(&h);
+	T_EQ_INT(intake_spool_take(f.s, REF, &h2, &got), INTAKE_OK);
+	T_ASSERT(got);
+	T_EQ_INT(intake_spool_read(f.s, &h2, 1 << 20), INTAKE_OK);
+	T_EQ_STR(h2.bytes.ptr, "record bytes");
+	intake_spool_release(&h2);
+	teardown(&f);
+}
+
+static void
+test_spool_done_then_lookup_and_no_second_accept(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	struct intake_spool_meta	m;
+	enum intake_spool_status	st;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	memset(&m, 0, sizeof(m));
+	(void)strcpy(m.sid, "S-1");
+	(void)strcpy(m.id, "42");
+	m.attempts = 1;
+	T_EQ_INT(intake_spool_done(f.s, &h, &m), INTAKE_OK);
+	intake_spool_release(&h);
+	T_ASSERT(!exists(&f, "queue/" REF));
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_DONE);
+	T_EQ_STR(m.id, "42");
+	/* A late replay of the same form finds the receipt, not a fresh queue slot. */
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	T_EQ_INT(st, INTAKE_SPOOL_DONE);
+	T_ASSERT(!exists(&f, "queue/" REF));
+	teardown(&f);
+}
+
+static void
+test_spool_bury_revive_purge(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	struct intake_spool_meta	m;
+	enum intake_spool_status	st;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	memset(&m, 0, sizeof(m));
+	(void)strcpy(m.error, "HTTP 400");
+	T_EQ_INT(intake_spool_bury(f.s, &h, &m), INTAKE_OK);
+	intake_spool_release(&h);
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_DEAD);
+	T_EQ_STR(m.error, "HTTP 400");
+	T_EQ_INT(intake_spool_revive(f.s, REF), INTAKE_OK);
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_QUEUED);
+	T_EQ_INT(m.attempts, 0);
+	T_EQ_INT(intake_spool_revive(f.s, REF), INTAKE_ENOTFOUND);
+	T_EQ_INT(intake_spool_purge(f.s, INTAKE_SPOOL_QUEUED, REF), INTAKE_OK);
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_UNKNOWN);
+	T_EQ_INT(intake_spool_purge(f.s, INTAKE_SPOOL_QUEUED, REF), INTAKE_ENOTFOUND);
+	teardown(&f);
+}
+
+/* A worker SIGKILLed while holding a record: the kernel drops the lock. */
+static void
+test_spool_killed_holder_releases_its_record(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	enum intake_spool_status	st;
+	int				pfd[2];
+	pid_t				pid;
+	char				c;
+	bool				got;
+
+	setup(&f);
+	T_ASSERT(pipe(pfd) == 0);
+	pid = fork();
+	T_ASSERT(pid != -1);
+	if (pid == 0) {
+		if (intake_spool_accept(f.s, REF, &f.rec, &h, &st) != INTAKE_OK)
+			_exit(1);
+		(void)write(pfd[1], "x", 1);
+		for (;;)
+			pause();
+	}
+	T_EQ_INT(read(pfd[0], &c, 1), 1);
+	T_EQ_INT(intake_spool_take(f.s, REF, &h, &got), INTAKE_OK);
+	T_ASSERT(!got);
+	(void)kill(pid, SIGKILL);
+	(void)t_wait_child(pid, 10000);
+	T_EQ_INT(intake_spool_take(f.s, REF, &h, &got), INTAKE_OK);
+	T_ASSERT(got);
+	intake_spool_release(&h);
+	teardown(&f);
+}
+
+static void
+test_spool_quarantine_and_each(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	struct intake_spool_meta	m;
+	enum intake_spool_status	st;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	intake_spool_release(&h);
+	T_EQ_INT(intake_spool_accept(f.s, REF2, &f.rec, &h, &st), INTAKE_OK);
+	T_EQ_INT(intake_spool_set_meta(f.s, REF2, &(struct intake_spool_meta){ .attempts = 2 }),
+	    INTAKE_OK);
+	T_EQ_INT(intake_spool_quarantine(f.s, &h), INTAKE_OK);
+	intake_spool_release(&h);
+	T_EQ_INT(intake_spool_lookup(f.s, REF2, &m), INTAKE_SPOOL_UNKNOWN);
+	T_ASSERT(!exists(&f, "queue/" REF2 ".meta"));
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_QUEUED);
+	teardown(&f);
+}
+
+static void
+test_spool_refuses_references_that_are_paths(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	struct intake_spool_meta	m;
+	enum intake_spool_status	st;
+	bool				got;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_accept(f.s, "../../x", &f.rec, &h, &st), INTAKE_EINVAL);
+	T_EQ_INT(intake_spool_take(f.s, "../queue/x", &h, &got), INTAKE_EINVAL);
+	T_EQ_INT(intake_spool_lookup(f.s, "/etc/passwd", &m), INTAKE_SPOOL_UNKNOWN);
+	T_EQ_INT(intake_spool_purge(f.s, INTAKE_SPOOL_DEAD, ".."), INTAKE_EINVAL);
+	teardown(&f);
+}
+
+int
+main(void)
+{
+	T_RUN(test_spool_accept_is_durable_locked_and_once);
+	T_RUN(test_spool_done_then_lookup_and_no_second_accept);
+	T_RUN(test_spool_bury_revive_purge);
+	T_RUN(test_spool_killed_holder_releases_its_record);
+	T_RUN(test_spool_quarantine_and_each);
+	T_RUN(test_spool_refuses_references_that_are_paths);
+	return T_DONE();
+}
