@@ -42,6 +42,7 @@ static const struct fopt form_opts[] = {
 	{ "submit_label", FOPT_STR, FS(submit_label), 0 },
 	{ "process", FOPT_STR, FS(process), 1 },
 	{ "task", FOPT_STR, FS(task), 0 },
+	{ "reference_key", FOPT_STR, FS(reference_key), 0 },
 };
 #define NFORM_OPTS	(sizeof(form_opts) / sizeof(form_opts[0]))
 

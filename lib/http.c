@@ -80,6 +80,7 @@ intake_http_resp_init(struct intake_http_resp *r, size_t max)
 {
 	r->status = 0;
 	r->retry_after = -1;
+	r->unsent = true;
 	r->content_type[0] = '\0';
 	intake_buf_init(&r->body, max);
 }
@@ -227,6 +228,7 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 	intake_buf_reset(&resp->body);
 	resp->status = 0;
 	resp->retry_after = -1;
+	resp->unsent = true;
 	resp->content_type[0] = '\0';
 
 	if (!header_safe(call->bearer) || !header_safe(call->content_type)) {
@@ -265,6 +267,7 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 		goto out;
 	}
 
+	resp->unsent = false;
 	rc = curl_easy_perform(h->curl);
 	switch (rc) {
 	case CURLE_OK:
@@ -278,6 +281,14 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 		intake_log_warn("http: Integrify reply over response_max (%lld bytes)",
 		    (long long)h->cfg->response_max);
 		err = INTAKE_ETOOBIG;
+		goto out;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+		/* Nothing was sent: a retry cannot make a duplicate. */
+		resp->unsent = true;
+		intake_log_warn("http: Integrify call failed: %s", curl_easy_strerror(rc));
+		err = INTAKE_EUPSTREAM;
 		goto out;
 	default:
 		intake_log_warn("http: Integrify call failed: %s", curl_easy_strerror(rc));

@@ -191,15 +191,43 @@ json_number_ok(const char *s)
 	return *s == '\0';
 }
 
+/* Does the request carry the submission's reference in a field of its own? */
+static bool
+reference_wanted(const struct intake_form *form, const struct intake_reqstart_opts *o)
+{
+	return form->reference_key[0] != '\0' && o->reference != NULL && o->reference[0] != '\0';
+}
+
+/* How a failed call ended, into res; start marks the call that creates the request. */
+static void
+note_failure(struct intake_reqstart_result *res, const struct intake_http_resp *resp,
+    enum intake_err err, bool start)
+{
+	res->status = resp->status;
+	res->retry_after = resp->retry_after;
+	if (!start || resp->unsent)
+		return;
+	/*
+	 * No reply, a gateway's or server's error, or a success we could not
+	 * read: Integrify may have made the request.  429 and 503 say it did
+	 * not; neither does a refused token.
+	 */
+	res->unsure = resp->status == 0 || resp->status == 500 || resp->status == 502 ||
+	    resp->status == 504 || (err == INTAKE_EPROTO && resp->status >= 200 &&
+	    resp->status < 300);
+}
+
 /*
  * The v8 power-form body: {"isDraft":false,"request_name":...,
  * "questions":[{"key","label","value","type","QuestionType"},...]}, one
  * question per field with a value.
  */
 static enum intake_err
-build_questions(const struct intake_form_value *values, size_t n,
-    const struct file_keys *keys, const char *request_name, struct intake_buf *body)
+build_questions(const struct intake_form *form, const struct intake_form_value *values,
+    size_t n, const struct file_keys *keys, const struct intake_reqstart_opts *o,
+    struct intake_buf *body)
 {
+	const char			*request_name = o->request_name;
 	const struct intake_field	*f;
 	enum intake_err			 err;
 	size_t				 i, used = 0;
@@ -209,6 +237,18 @@ build_questions(const struct intake_form_value *values, size_t n,
 		err = intake_json_quote(body, request_name, strlen(request_name));
 	if (err == INTAKE_OK)
 		err = intake_buf_adds(body, ",\"questions\":[");
+	if (err == INTAKE_OK && reference_wanted(form, o)) {
+		used++;
+		err = intake_buf_adds(body, "{\"key\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(body, form->reference_key, strlen(form->reference_key));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(body, ",\"label\":\"Reference\",\"value\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(body, o->reference, strlen(o->reference));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(body, ",\"type\":\"string\",\"QuestionType\":\"ShortText\"}");
+	}
 	for (i = 0; err == INTAKE_OK && i < n; i++) {
 		f = values[i].field;
 		if (!has_value(&values[i], keys->key[i]))
@@ -241,14 +281,23 @@ build_questions(const struct intake_form_value *values, size_t n,
  * single value goes as a JSON number; everything else as a string.
  */
 static enum intake_err
-build_container(const struct intake_form_value *values, size_t n,
-    const struct file_keys *keys, struct intake_buf *body)
+build_container(const struct intake_form *form, const struct intake_form_value *values,
+    size_t n, const struct file_keys *keys, const struct intake_reqstart_opts *o,
+    struct intake_buf *body)
 {
 	const struct intake_field	*f;
 	enum intake_err			 err;
 	size_t				 i, used = 0;
 
 	err = intake_buf_addc(body, '{');
+	if (err == INTAKE_OK && reference_wanted(form, o)) {
+		used++;
+		err = intake_json_quote(body, form->reference_key, strlen(form->reference_key));
+		if (err == INTAKE_OK)
+			err = intake_buf_addc(body, ':');
+		if (err == INTAKE_OK)
+			err = intake_json_quote(body, o->reference, strlen(o->reference));
+	}
 	for (i = 0; err == INTAKE_OK && i < n; i++) {
 		f = values[i].field;
 		if (!has_value(&values[i], keys->key[i]))
@@ -386,7 +435,7 @@ out:
 /* Upload one file field's file; its key into key. */
 static enum intake_err
 upload_one(struct intake_ctx *ctx, const struct intake_form *form,
-    const struct intake_form_value *v, char key[FILE_KEY_MAX])
+    const struct intake_form_value *v, char key[FILE_KEY_MAX], struct intake_reqstart_result *res)
 {
 	const struct intake_config	*cfg = ctx->cfg;
 	struct intake_http_resp		 resp;
@@ -419,8 +468,10 @@ upload_one(struct intake_ctx *ctx, const struct intake_form *form,
 	if (err != INTAKE_OK)
 		goto out;
 	err = intake_integrify_call(ctx, "POST", path.ptr, ctype.ptr, body.ptr, body.len, &resp);
-	if (err != INTAKE_OK)
+	if (err != INTAKE_OK) {
+		note_failure(res, &resp, err, false);
 		goto out;
+	}
 	err = read_file_key(&resp, v8, key);
 	if (err != INTAKE_OK)
 		intake_log_err("reqstart: form %s: field %s: the upload reply names no file key",
@@ -436,7 +487,8 @@ out:
 /* Upload every file the values carry; keys->key[i] for values[i]. */
 static enum intake_err
 upload_files(struct intake_ctx *ctx, const struct intake_form *form,
-    const struct intake_form_value *values, size_t n, struct file_keys *keys)
+    const struct intake_form_value *values, size_t n, struct file_keys *keys,
+    struct intake_reqstart_result *res)
 {
 	enum intake_err	err = INTAKE_OK;
 	size_t		i;
@@ -444,7 +496,7 @@ upload_files(struct intake_ctx *ctx, const struct intake_form *form,
 	for (i = 0; err == INTAKE_OK && i < n; i++) {
 		keys->key[i][0] = '\0';
 		if (has_file(&values[i]))
-			err = upload_one(ctx, form, &values[i], keys->key[i]);
+			err = upload_one(ctx, form, &values[i], keys->key[i], res);
 	}
 	return err;
 }
@@ -542,10 +594,14 @@ endpoint_ok(const char *s, size_t len)
 	return true;
 }
 
-/* v7: the active data-container task's endpoint of instance sid, into ep. */
+/*
+ * v7: the active data-container task's endpoint of instance sid, into ep.
+ * INTAKE_ENOTFOUND when the request has none active (when resuming, its
+ * values were stored: the task completed).
+ */
 static enum intake_err
 container_endpoint(struct intake_ctx *ctx, const struct intake_form *form, const char *sid,
-    struct intake_buf *ep)
+    bool resuming, struct intake_buf *ep, struct intake_reqstart_result *res)
 {
 	static const char *const keys[] = { "endpoints", "Endpoints", NULL };
 	struct intake_http_resp	 resp;
@@ -558,8 +614,11 @@ container_endpoint(struct intake_ctx *ctx, const struct intake_form *form, const
 	err = intake_buf_adds(&path, "/tasktypes/data-container/endpoints?instance_sid=");
 	if (err == INTAKE_OK)
 		err = intake_url_escape(&path, sid);
-	if (err == INTAKE_OK)
+	if (err == INTAKE_OK) {
 		err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
+		if (err != INTAKE_OK)
+			note_failure(res, &resp, err, false);
+	}
 	if (err != INTAKE_OK)
 		goto out;
 	if (intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) != INTAKE_OK) {
@@ -572,9 +631,10 @@ container_endpoint(struct intake_ctx *ctx, const struct intake_form *form, const
 	first = list != NULL && json_object_array_length(list) > 0 ?
 	    json_object_array_get_idx(list, 0) : NULL;
 	if (first == NULL) {
-		intake_log_err("reqstart: form %s: request %s has no active data-container task "
-		    "(does process %s start with one?)", form->id, sid, form->process);
-		err = INTAKE_EPROTO;
+		if (!resuming)
+			intake_log_err("reqstart: form %s: request %s has no active data-container "
+			    "task (does process %s start with one?)", form->id, sid, form->process);
+		err = resuming ? INTAKE_ENOTFOUND : INTAKE_EPROTO;
 		goto out;
 	}
 	if (!json_object_is_type(first, json_type_string) ||
@@ -597,7 +657,7 @@ out:
 static enum intake_err
 start_v8(struct intake_ctx *ctx, const struct intake_form *form,
     const struct intake_form_value *values, size_t n, const struct file_keys *keys,
-    const char *request_name, struct intake_reqstart_result *res)
+    const struct intake_reqstart_opts *o, struct intake_reqstart_result *res)
 {
 	struct intake_http_resp	resp;
 	struct intake_buf	path, body;
@@ -614,25 +674,27 @@ start_v8(struct intake_ctx *ctx, const struct intake_form *form,
 		if (err == INTAKE_OK)
 			err = intake_url_escape(&path, form->task);
 	}
-	if (err == INTAKE_OK && request_name[0] != '\0') {
+	if (err == INTAKE_OK && o->request_name[0] != '\0') {
 		err = intake_buf_adds(&path, "?requestName=");
 		if (err == INTAKE_OK)
-			err = intake_url_escape(&path, request_name);
+			err = intake_url_escape(&path, o->request_name);
 	}
 	if (err == INTAKE_OK)
-		err = build_questions(values, n, keys, request_name, &body);
+		err = build_questions(form, values, n, keys, o, &body);
 	if (err != INTAKE_OK) {
 		intake_log_err("reqstart: form %s: the start request is over its limit", form->id);
 		goto out;
 	}
 	err = intake_integrify_call(ctx, "POST", path.ptr, "application/json", body.ptr, body.len,
 	    &resp);
+	if (err == INTAKE_OK) {
+		err = read_instance(&resp, res);
+		if (err != INTAKE_OK)
+			intake_log_err("reqstart: form %s: the start reply names no instance SID",
+			    form->id);
+	}
 	if (err != INTAKE_OK)
-		goto out;
-	err = read_instance(&resp, res);
-	if (err != INTAKE_OK)
-		intake_log_err("reqstart: form %s: the start reply names no instance SID",
-		    form->id);
+		note_failure(res, &resp, err, true);
 out:
 	intake_buf_free(&path);
 	intake_buf_free(&body);
@@ -640,51 +702,71 @@ out:
 	return err;
 }
 
-/* v7: start the request, then post the values to its data-container task. */
+/* v7: start the request (unless resuming one), then post the values to its data container. */
 static enum intake_err
 start_v7(struct intake_ctx *ctx, const struct intake_form *form,
     const struct intake_form_value *values, size_t n, const struct file_keys *keys,
-    struct intake_reqstart_result *res)
+    const struct intake_reqstart_opts *o, struct intake_reqstart_result *res)
 {
 	struct intake_http_resp	resp;
 	struct intake_buf	path, body, ep;
 	enum intake_err		err;
+	bool			resuming = o->resume_sid != NULL && o->resume_sid[0] != '\0';
 
 	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
 	intake_buf_init(&path, PATH_MAX_BYTES);
 	intake_buf_init(&body, BODY_MAX);
 	intake_buf_init(&ep, ENDPOINT_MAX);
-	err = build_container(values, n, keys, &body);
+	err = build_container(form, values, n, keys, o, &body);
 	if (err != INTAKE_OK) {
 		intake_log_err("reqstart: form %s: the data-container body is over its limit",
 		    form->id);
 		goto out;
 	}
-	err = intake_buf_adds(&path, "/instances/");
-	if (err == INTAKE_OK)
-		err = intake_url_escape(&path, form->process);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&path, "/start");
-	if (err == INTAKE_OK)
-		err = intake_integrify_call(ctx, "POST", path.ptr, "application/json", "{}", 2,
-		    &resp);
-	if (err != INTAKE_OK)
-		goto out;
-	err = read_instance(&resp, res);
-	if (err != INTAKE_OK) {
-		intake_log_err("reqstart: form %s: the start reply names no instance SID",
-		    form->id);
+	if (resuming) {
+		if (intake_strlcpy(res->instance_sid, o->resume_sid, sizeof(res->instance_sid)) !=
+		    INTAKE_OK) {
+			err = INTAKE_EINVAL;
+			goto out;
+		}
+	} else {
+		err = intake_buf_adds(&path, "/instances/");
+		if (err == INTAKE_OK)
+			err = intake_url_escape(&path, form->process);
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(&path, "/start");
+		if (err == INTAKE_OK)
+			err = intake_integrify_call(ctx, "POST", path.ptr, "application/json", "{}",
+			    2, &resp);
+		if (err == INTAKE_OK) {
+			err = read_instance(&resp, res);
+			if (err != INTAKE_OK)
+				intake_log_err("reqstart: form %s: the start reply names no "
+				    "instance SID", form->id);
+		}
+		if (err != INTAKE_OK) {
+			note_failure(res, &resp, err, true);
+			goto out;
+		}
+		if (o->started != NULL && (err = o->started(o->arg, res)) != INTAKE_OK)
+			goto out;
+	}
+	err = container_endpoint(ctx, form, res->instance_sid, resuming, &ep, res);
+	if (err == INTAKE_ENOTFOUND && resuming) {
+		/* The task completed: an earlier attempt stored the values. */
+		err = INTAKE_OK;
 		goto out;
 	}
-	err = container_endpoint(ctx, form, res->instance_sid, &ep);
 	if (err != INTAKE_OK)
 		goto out;
 	err = intake_integrify_call(ctx, "POST", ep.ptr, "application/json", body.ptr, body.len,
 	    &resp);
-	if (err != INTAKE_OK)
+	if (err != INTAKE_OK) {
+		note_failure(res, &resp, err, false);
 		/* The request exists in Integrify without its values: say which one. */
 		intake_log_warn("reqstart: form %s: request %s was started but its values were "
-		    "not stored", form->id, res->instance_sid);
+		    "not stored yet", form->id, res->instance_sid);
+	}
 out:
 	intake_buf_free(&path);
 	intake_buf_free(&body);
@@ -695,30 +777,98 @@ out:
 
 enum intake_err
 intake_reqstart(struct intake_ctx *ctx, const struct intake_form *form,
-    const struct intake_form_value *values, size_t nvalues, const char *request_name,
-    struct intake_reqstart_result *out)
+    const struct intake_form_value *values, size_t nvalues,
+    const struct intake_reqstart_opts *opts, struct intake_reqstart_result *out)
 {
-	struct intake_reqstart_result	 res;
+	struct intake_reqstart_opts	 o = *opts;
 	struct file_keys		*keys;
 	enum intake_err			 err;
 
-	if (request_name == NULL)
-		request_name = "";
+	memset(out, 0, sizeof(*out));
+	out->retry_after = -1;
+	if (o.request_name == NULL)
+		o.request_name = "";
 	err = check_args(form, values, nvalues);
 	if (err != INTAKE_OK)
 		return err;
 	keys = intake_xcalloc(1, sizeof(*keys));
-	memset(&res, 0, sizeof(res));
-	err = upload_files(ctx, form, values, nvalues, keys);
+	err = upload_files(ctx, form, values, nvalues, keys, out);
 	if (err != INTAKE_OK)
 		goto out;
 	if (ctx->cfg->dialect == INTAKE_DIALECT_V8)
-		err = start_v8(ctx, form, values, nvalues, keys, request_name, &res);
+		err = start_v8(ctx, form, values, nvalues, keys, &o, out);
 	else
-		err = start_v7(ctx, form, values, nvalues, keys, &res);
-	if (err == INTAKE_OK)
-		*out = res;
+		err = start_v7(ctx, form, values, nvalues, keys, &o, out);
 out:
 	free(keys);
+	return err;
+}
+
+/*
+ * v8: look for the request an earlier attempt may have started, by the
+ * reference its name carries: GET /api/instance/list/all?search=REF
+ * (Swagger lists the route; its reply shape is undocumented, so it is
+ * read like any list: items/Items/rows/data or a bare array, with
+ * name/Name and sid/SID/instanceSid).
+ */
+enum intake_err
+intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
+    struct intake_reqstart_result *out, bool *found)
+{
+	static const char *const lists[] = { "items", "Items", "rows", "data", NULL };
+	static const char *const names[] = { "name", "Name", "requestName", NULL };
+	static const char *const sids[] = { "sid", "SID", "instanceSid", "instance_sid", NULL };
+	struct intake_http_resp	 resp;
+	struct json_object	*root = NULL, *list = NULL, *item;
+	struct intake_buf	 path;
+	const char		*name;
+	enum intake_err		 err;
+	size_t			 i, j, n;
+
+	*found = false;
+	memset(out, 0, sizeof(*out));
+	out->retry_after = -1;
+	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
+	intake_buf_init(&path, PATH_MAX_BYTES);
+	err = intake_buf_adds(&path, "/api/instance/list/all?start=0&count=25&search=");
+	if (err == INTAKE_OK)
+		err = intake_url_escape(&path, reference);
+	if (err == INTAKE_OK) {
+		err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
+		if (err != INTAKE_OK)
+			note_failure(out, &resp, err, false);
+	}
+	if (err != INTAKE_OK)
+		goto out;
+	if (intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) != INTAKE_OK) {
+		err = INTAKE_EPROTO;
+		goto out;
+	}
+	if (json_object_is_type(root, json_type_array))
+		list = root;
+	else
+		(void)intake_json_find_array(root, lists, &list);
+	if (list == NULL) {
+		err = INTAKE_EPROTO;
+		goto out;
+	}
+	n = json_object_array_length(list);
+	for (i = 0; i < n && !*found; i++) {
+		item = json_object_array_get_idx(list, i);
+		name = NULL;
+		for (j = 0; name == NULL && names[j] != NULL; j++)
+			(void)intake_json_get_str(item, names[j], &name);
+		/* The search may match loosely: the name must hold the reference. */
+		if (name == NULL || strstr(name, reference) == NULL)
+			continue;
+		for (j = 0; !*found && sids[j] != NULL; j++)
+			*found = read_id(item, sids[j], out->instance_sid, sizeof(out->instance_sid));
+		if (*found && !read_id(item, "id", out->instance_id, sizeof(out->instance_id)))
+			out->instance_id[0] = '\0';
+	}
+out:
+	json_object_put(root);
+	intake_buf_free(&path);
+	intake_http_resp_free(&resp);
 	return err;
 }

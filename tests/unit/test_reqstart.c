@@ -440,6 +440,19 @@ sample_init(struct sample *s, const char *process, const char *task)
 	v->file_name = NULL;
 }
 
+/* Start s's values with only a request name, as the tests before references did. */
+static enum intake_err
+start_named(struct fixture *f, struct sample *s, size_t nvalues, const char *name,
+    struct intake_reqstart_result *r)
+{
+	struct intake_reqstart_opts	o;
+
+	memset(&o, 0, sizeof(o));
+	o.request_name = name;
+	return intake_reqstart(&f->ctx, &s->form, s->values, nvalues, &o, r);
+}
+
+
 /* A result filled with a sentinel, to see that a failure leaves it alone. */
 static void
 sentinel(struct intake_reqstart_result *r)
@@ -452,7 +465,8 @@ sentinel(struct intake_reqstart_result *r)
 static bool
 untouched(const struct intake_reqstart_result *r)
 {
-	return r->instance_sid[0] == 'Z' && r->instance_id[0] == 'Z';
+	/* A failure reports how it ended, but never a request it did not see start. */
+	return r->instance_sid[0] == '\0' && r->instance_id[0] == '\0';
 }
 
 #define V7_START	"{\"request\":{\"sid\":\"S-7\",\"id\":\"2993\",\"name\":\"IT\"," \
@@ -474,7 +488,7 @@ test_reqstart_v8_request_is_exact(void)
 	setup_v8(&f);
 	sample_init(&s, "proc/1", "task 1");
 	reply(&f, 0, 200, V8_START);
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "Laptop for Åsa & co", &r),
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "Laptop for Åsa & co", &r),
 	    INTAKE_OK);
 	T_EQ_STR(r.instance_sid, "S-8");
 	T_EQ_STR(r.instance_id, "42");
@@ -548,7 +562,7 @@ test_reqstart_v8_without_task_uses_plain_start(void)
 	setup_v8(&f);
 	sample_init(&s, "PROC-8", "");
 	reply(&f, 0, 200, "{\"sid\":\"S-9\",\"id\":7,\"name\":\"x\",\"lastMilestone\":\"Started\"}");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "Name", &r), INTAKE_OK);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "Name", &r), INTAKE_OK);
 	T_EQ_STR(r.instance_sid, "S-9");
 	T_EQ_STR(r.instance_id, "7");
 	T_ASSERT(req_is(&f, 0, "POST", "/api/instance/start/PROC-8?requestName=Name"));
@@ -558,7 +572,7 @@ test_reqstart_v8_without_task_uses_plain_start(void)
 	json_object_put(root);
 	/* No request name: no query, an empty request_name. */
 	rewind_calls(&f);
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, NULL, &r), INTAKE_OK);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, NULL, &r), INTAKE_OK);
 	T_ASSERT(req_is(&f, 0, "POST", "/api/instance/start/PROC-8"));
 	root = req_json(&f, 0);
 	T_ASSERT(root != NULL);
@@ -583,7 +597,7 @@ test_reqstart_v7_three_calls_and_container_body(void)
 	reply(&f, 0, 200, V7_START);
 	reply(&f, 1, 200, V7_ENDPOINTS);
 	reply(&f, 2, 200, "{\"success\":true}");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "Name", &r), INTAKE_OK);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "Name", &r), INTAKE_OK);
 	T_EQ_STR(r.instance_sid, "S-7");
 	T_EQ_STR(r.instance_id, "2993");
 	T_EQ_INT(calls(&f), 3);
@@ -638,7 +652,7 @@ test_reqstart_v7_number_that_is_not_json_goes_quoted(void)
 		reply(&f, 0, 200, V7_START);
 		reply(&f, 1, 200, V7_ENDPOINTS);
 		reply(&f, 2, 200, "{\"success\":true}");
-		T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "", &r), INTAKE_OK);
+		T_EQ_INT(start_named(&f, &s, s.nvalues, "", &r), INTAKE_OK);
 		root = req_json(&f, 2);
 		T_ASSERT(root != NULL);
 		T_EQ_STR(jstr(root, "AssetTag"), odd[i]);
@@ -671,7 +685,7 @@ test_reqstart_tolerant_start_replies(void)
 		setup_v8(&f);
 		sample_init(&s, "P", "T");
 		reply(&f, 0, 200, shapes[i].body);
-		T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_OK);
+		T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_OK);
 		T_EQ_STR(r.instance_sid, "A-1");
 		T_EQ_STR(r.instance_id, shapes[i].id);
 		teardown(&f);
@@ -680,7 +694,7 @@ test_reqstart_tolerant_start_replies(void)
 		reply(&f, 0, 200, shapes[i].body);
 		reply(&f, 1, 200, V7_ENDPOINTS);
 		reply(&f, 2, 200, "{\"success\":true}");
-		T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_OK);
+		T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_OK);
 		T_EQ_STR(r.instance_sid, "A-1");
 		T_ASSERT(req_is(&f, 1, "GET", "/tasktypes/data-container/endpoints?instance_sid=A-1"));
 		teardown(&f);
@@ -713,7 +727,7 @@ test_reqstart_reply_without_sid_is_eproto(void)
 		reply(&f, 0, 200, bodies[i]);
 		reply(&f, 1, 200, V7_ENDPOINTS);
 		sentinel(&r);
-		T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r),
+		T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r),
 		    INTAKE_EPROTO);
 		T_ASSERT(untouched(&r));
 		/* No data-container call without a SID. */
@@ -724,7 +738,7 @@ test_reqstart_reply_without_sid_is_eproto(void)
 	sample_init(&s, "P", "T");
 	reply(&f, 0, 200, "{\"nextTasks\":[]}");
 	sentinel(&r);
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EPROTO);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EPROTO);
 	T_ASSERT(untouched(&r));
 	teardown(&f);
 }
@@ -769,16 +783,16 @@ test_reqstart_refuses_absolute_endpoint_url_ssrf(void)
 		reply(&f, 1, 200, body);
 		reply(&f, 2, 200, "{\"success\":true}");
 		sentinel(&r);
-		T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r),
+		T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r),
 		    INTAKE_EPROTO);
-		T_ASSERT(untouched(&r));
+		T_EQ_STR(r.instance_sid, "S-7");	/* started: the caller notes it */
 		/* Nothing was posted anywhere after the endpoints reply. */
 		T_EQ_INT(calls(&f), 2);
 	}
 	/* A non-string endpoint is refused too. */
 	rewind_calls(&f);
 	reply(&f, 1, 200, "{\"endpoints\":[{\"url\":\"" V7_ENDPOINT "\"}]}");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EPROTO);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EPROTO);
 	T_EQ_INT(calls(&f), 2);
 	teardown(&f);
 }
@@ -806,9 +820,9 @@ test_reqstart_v7_without_container_task_is_eproto(void)
 	reply(&f, 0, 200, V7_START);
 	reply(&f, 1, 200, "{\"endpoints\":[]}");
 	sentinel(&r);
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "Secret name", &r),
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "Secret name", &r),
 	    INTAKE_EPROTO);
-	T_ASSERT(untouched(&r));
+	T_EQ_STR(r.instance_sid, "S-7");	/* started: the caller notes it */
 	T_EQ_INT(calls(&f), 2);
 	fflush(stderr);
 	fp = fopen(logpath, "r");
@@ -827,10 +841,10 @@ test_reqstart_v7_without_container_task_is_eproto(void)
 	/* No endpoints member at all, and a reply that is not JSON. */
 	rewind_calls(&f);
 	reply(&f, 1, 200, "{}");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EPROTO);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EPROTO);
 	rewind_calls(&f);
 	reply(&f, 1, 200, "nope");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EPROTO);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EPROTO);
 	T_EQ_INT(calls(&f), 2);
 	teardown(&f);
 }
@@ -848,7 +862,7 @@ test_reqstart_v8_400_is_eproto(void)
 	reply(&f, 0, 400, "{\"status\":400,\"message\":\"Bad Request\","
 	    "\"description\":\"unknown question key 'x'\"}");
 	sentinel(&r);
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EPROTO);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EPROTO);
 	T_ASSERT(untouched(&r));
 	T_EQ_INT(calls(&f), 1);
 	teardown(&f);
@@ -866,21 +880,21 @@ test_reqstart_upstream_errors_pass_through(void)
 	setup_v8(&f);
 	sample_init(&s, "P", "T");
 	reply(&f, 0, 404, "{\"status\":404,\"message\":\"Not Found\"}");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_ENOTFOUND);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_ENOTFOUND);
 	rewind_calls(&f);
 	reply(&f, 0, 403, "{\"status\":403}");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EDENIED);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EDENIED);
 	rewind_calls(&f);
 	reply(&f, 0, 503, "{}");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EUPSTREAM);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EUPSTREAM);
 	teardown(&f);
 	setup_v7(&f);
 	reply(&f, 0, 200, V7_START);
 	reply(&f, 1, 200, V7_ENDPOINTS);
 	reply(&f, 2, 404, "{}");
 	sentinel(&r);
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_ENOTFOUND);
-	T_ASSERT(untouched(&r));
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_ENOTFOUND);
+	T_EQ_STR(r.instance_sid, "S-7");	/* started: the caller notes it */
 	teardown(&f);
 }
 
@@ -958,7 +972,7 @@ test_reqstart_v8_upload_then_start(void)
 	file->file_len = sizeof(file_bytes);
 	reply(&f, 0, 200, "[{\"sid\":\"F-1\",\"originalFilename\":\"scan.png\",\"size\":28}]");
 	reply(&f, 1, 200, V8_START);
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_OK);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_OK);
 	T_EQ_INT(calls(&f), 2);
 	T_ASSERT(req_is(&f, 0, "POST", "/api/files/temp/acme%20corp/upload"));
 	T_ASSERT(upload_ok(&f, 0, "C:dirscanX-Evil: 1 Zürich.png", "image/png"));
@@ -996,7 +1010,7 @@ test_reqstart_v7_upload_then_start_and_container(void)
 	reply(&f, 1, 200, V7_START);
 	reply(&f, 2, 200, V7_ENDPOINTS);
 	reply(&f, 3, 200, "{\"success\":true}");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_OK);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_OK);
 	T_EQ_STR(r.instance_sid, "S-7");
 	T_EQ_INT(calls(&f), 4);
 	T_ASSERT(req_is(&f, 0, "POST", "/files/upload"));
@@ -1033,7 +1047,7 @@ test_reqstart_upload_reply_without_key_is_eproto(void)
 		reply(&f, 0, 200, bodies[i]);
 		reply(&f, 1, 200, V8_START);
 		sentinel(&r);
-		T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r),
+		T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r),
 		    INTAKE_EPROTO);
 		T_ASSERT(untouched(&r));
 		T_EQ_INT(calls(&f), 1);
@@ -1041,7 +1055,7 @@ test_reqstart_upload_reply_without_key_is_eproto(void)
 	/* The tolerant keys: "file" and "key" work in v8 too. */
 	rewind_calls(&f);
 	reply(&f, 0, 200, "{\"key\":\"K-1\"}");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_OK);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_OK);
 	teardown(&f);
 }
 
@@ -1057,17 +1071,17 @@ test_reqstart_rejects_malformed_values(void)
 	setup_v8(&f);
 	sample_init(&s, "P", "T");
 	s.values[0].field = NULL;
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EINVAL);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EINVAL);
 	sample_init(&s, "P", "T");
 	s.values[0].nvalues = INTAKE_REQSTART_VALUES_MAX + 1;
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EINVAL);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EINVAL);
 	sample_init(&s, "P", "T");
 	s.values[6].values[1] = NULL;
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EINVAL);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EINVAL);
 	sample_init(&s, "", "T");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, s.nvalues, "n", &r), INTAKE_EINVAL);
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "n", &r), INTAKE_EINVAL);
 	sample_init(&s, "P", "T");
-	T_EQ_INT(intake_reqstart(&f.ctx, &s.form, s.values, INTAKE_FIELDS_MAX + 1, "n", &r),
+	T_EQ_INT(start_named(&f, &s, INTAKE_FIELDS_MAX + 1, "n", &r),
 	    INTAKE_EINVAL);
 	T_EQ_INT(calls(&f), 0);
 	teardown(&f);

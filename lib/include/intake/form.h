@@ -60,6 +60,7 @@ struct intake_form {
 	char			submit_label[64];
 	char			process[128];	/* the Integrify process SID */
 	char			task[128];	/* v8: the first task's SID */
+	char			reference_key[128];	/* Integrify key for the reference; "": none */
 	struct intake_field	fields[INTAKE_FIELDS_MAX];
 	size_t			nfields;
 };

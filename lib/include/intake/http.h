@@ -8,6 +8,7 @@
 #ifndef INTAKE_HTTP_H
 #define INTAKE_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "intake/buf.h"
@@ -28,6 +29,7 @@ struct intake_http_call {
 struct intake_http_resp {
 	long			status;		/* HTTP status, 0 before a reply */
 	long			retry_after;	/* seconds from Retry-After, -1: none */
+	bool			unsent;		/* nothing reached the server (no connection) */
 	char			content_type[128];
 	struct intake_buf	body;		/* capped at response_max */
 };

@@ -15,6 +15,7 @@
 #ifndef INTAKE_REQSTART_H
 #define INTAKE_REQSTART_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "intake/ctx.h"
@@ -37,6 +38,22 @@ struct intake_form_value {
 struct intake_reqstart_result {
 	char	instance_sid[128];	/* the new request's SID */
 	char	instance_id[64];	/* its number, "" when the reply has none */
+	long	status;			/* a failed call's HTTP status, 0: no reply */
+	long	retry_after;		/* its Retry-After in seconds, -1: none */
+	bool	unsure;			/* a failed start call may have started it anyway */
+};
+
+/* How to start: the name, the reference, and (v7) where a retry resumes. */
+struct intake_reqstart_opts {
+	const char	*request_name;	/* "" or NULL: none */
+	const char	*reference;	/* sent as the form's reference_key, if it has one */
+	const char	*resume_sid;	/* v7: the request these values already started */
+	/*
+	 * v7: called when the request exists, before its values are sent,
+	 * so the caller can note the SID; an error from it stops there.
+	 */
+	enum intake_err	(*started)(void *arg, const struct intake_reqstart_result *r);
+	void		*arg;
 };
 
 /*
@@ -44,9 +61,22 @@ struct intake_reqstart_result {
  * Multi-value fields are sent joined with "|" (Integrify's checkbox
  * encoding).  Errors are the Integrify call's (integrify.h); INTAKE_EPROTO
  * when a reply lacks the instance SID or the v7 data-container task.
+ * Unlike most out-parameters, *out is written on failure too: status,
+ * retry_after and unsure say how the failing call ended.
+ *
+ * With resume_sid (v7), no request is started: the values go to that
+ * request's data-container task, and when it has none active any more
+ * the values are taken to be there already.
  */
 enum intake_err	intake_reqstart(struct intake_ctx *ctx, const struct intake_form *form,
 		    const struct intake_form_value *values, size_t nvalues,
-		    const char *request_name, struct intake_reqstart_result *out);
+		    const struct intake_reqstart_opts *opts, struct intake_reqstart_result *out);
+/*
+ * v8: look in Integrify for a request whose name holds reference (an
+ * earlier attempt may have started it without our hearing back).  *found
+ * and out->instance_sid / instance_id when there is one.
+ */
+enum intake_err	intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
+		    struct intake_reqstart_result *out, bool *found);
 
 #endif
