@@ -25,6 +25,7 @@ bench_start_intake() {
 		--at WORKERS "$workers" \
 		--at LOG_LEVEL warn \
 		--at CACHE_FILE "$dir/cache.shm" \
+		--at SPOOL_DIR "$dir/spool" \
 		--at STANDIN_PORT "$STANDIN_PORT" \
 		--at KEY_FILE "$dir/DEMO-ONLY-consumer-key" "$@"
 	"$bin" -c "$dir/intake.conf" -t >"$dir/intake.log" 2>&1 ||

@@ -3,6 +3,7 @@
  *
  *   intake -c FILE        run the supervised worker pool (foreground)
  *   intake -c FILE -t     check FILE and exit
+ *   intake -c FILE -d     run only the spool dispatcher (for plain CGI setups)
  *   intake --keys         list every configuration key
  *   intake --form-keys    list every form definition key
  *   (CGI environment)     answer one request; config from INTAKE_CONFIG
@@ -21,7 +22,7 @@
 static void
 usage(void)
 {
-	fputs("usage: intake -c config [-t]\n"
+	fputs("usage: intake -c config [-t | -d]\n"
 	    "       intake --keys | --form-keys\n"
 	    "       (as CGI: GATEWAY_INTERFACE set, config from INTAKE_CONFIG)\n", stderr);
 }
@@ -31,7 +32,7 @@ main(int argc, char *argv[])
 {
 	const char		*config = NULL, *env;
 	const char *const	*k;
-	int			 ch, test = 0;
+	int			 ch, test = 0, dispatch = 0;
 
 	if (argc == 2 && strcmp(argv[1], "--keys") == 0) {
 		for (k = intake_config_keys(); *k != NULL; k++)
@@ -47,10 +48,13 @@ main(int argc, char *argv[])
 		env = getenv("INTAKE_CONFIG");
 		return intake_cgi_run(env != NULL && *env != '\0' ? env : DEFAULT_CONFIG);
 	}
-	while ((ch = getopt(argc, argv, "c:t")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dt")) != -1) {
 		switch (ch) {
 		case 'c':
 			config = optarg;
+			break;
+		case 'd':
+			dispatch = 1;
 			break;
 		case 't':
 			test = 1;
@@ -60,9 +64,11 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	if (optind != argc || config == NULL) {
+	if (optind != argc || config == NULL || (test && dispatch)) {
 		usage();
 		return 2;
 	}
-	return test ? intake_config_check(config) : intake_pool_run(config);
+	if (test)
+		return intake_config_check(config);
+	return dispatch ? intake_dispatch_run(config) : intake_pool_run(config);
 }

@@ -73,6 +73,15 @@ static const struct opt opts[] = {
 	{ "server", "rate_per_client", OPT_INT, N(rate_per_client), "10", 0, 1000000, 0 },
 	{ "server", "rate_per_form", OPT_INT, N(rate_per_form), "600", 0, 100000000, 0 },
 	{ "server", "rate_window", OPT_INT, N(rate_window), "60", 1, 86400, 0 },
+	{ "spool", "dir", OPT_STR, S(spool_dir), "/var/spool/intake", 0, 0, 0 },
+	{ "spool", "retry_base", OPT_INT, N(spool_retry_base), "2", 1, 3600, 0 },
+	{ "spool", "retry_max", OPT_INT, N(spool_retry_max), "300", 1, 86400, 0 },
+	{ "spool", "max_age", OPT_INT, N(spool_max_age), "604800", 60, 31536000, 0 },
+	{ "spool", "keep_done", OPT_INT, N(spool_keep_done), "1209600", 3600, 31536000, 0 },
+	{ "spool", "scan_interval_ms", OPT_INT, N(spool_scan_ms), "500", 50, 60000, 0 },
+	{ "spool", "dedupe", OPT_BOOL, N(spool_dedupe), "yes", 0, 0, 0 },
+	{ "spool", "breaker_failures", OPT_INT, N(breaker_failures), "5", 1, 1000, 0 },
+	{ "spool", "breaker_cooldown", OPT_INT, N(breaker_cooldown), "10", 1, 3600, 0 },
 	{ "integrify", "dialect", OPT_DIALECT, N(dialect), NULL, 0, 0, OPT_REQUIRED },
 	{ "integrify", "flow", OPT_FLOW, N(flow), NULL, 0, 0, OPT_REQUIRED },
 	{ "integrify", "base_url", OPT_STR, S(base_url), NULL, 0, 0, OPT_REQUIRED },
@@ -487,6 +496,19 @@ check_all(struct load *l)
 	}
 	if (c->cache_file[0] != '/') {
 		load_fail(l, "server", "cache_file", "must be an absolute path");
+		return -1;
+	}
+	if (c->spool_dir[0] != '/') {
+		load_fail(l, "spool", "dir", "must be an absolute path");
+		return -1;
+	}
+	if (c->spool_retry_max < c->spool_retry_base) {
+		load_fail(l, "spool", "retry_max", "must not be less than retry_base");
+		return -1;
+	}
+	/* A replayed form must still find its receipt: receipts outlive tokens. */
+	if (c->spool_keep_done < 2 * c->form_token_ttl) {
+		load_fail(l, "spool", "keep_done", "must be at least twice server.form_token_ttl");
 		return -1;
 	}
 	if ((p = check_base_url(c)) != NULL) {

@@ -221,3 +221,32 @@ out:
 	intake_buf_free(&want);
 	return err;
 }
+
+enum intake_err
+intake_formtoken_reference(const unsigned char key[INTAKE_FORMTOKEN_KEY],
+    const struct intake_formtoken *tok, char out[INTAKE_FORMTOKEN_REF_MAX])
+{
+	static const char	alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	unsigned char		mac[EVP_MAX_MD_SIZE];
+	unsigned int		maclen = 0;
+	char			msg[160];
+	uint64_t		bits = 0;
+	size_t			i, o = 0;
+	int			n;
+
+	n = snprintf(msg, sizeof(msg), "ref.%s.%s", tok->form_id, tok->nonce);
+	if (n < 0 || (size_t)n >= sizeof(msg) ||
+	    HMAC(EVP_sha256(), key, INTAKE_FORMTOKEN_KEY, (const unsigned char *)msg,
+	    (size_t)n, mac, &maclen) == NULL || maclen < 8)
+		return INTAKE_ESYS;
+	for (i = 0; i < 8; i++)
+		bits = bits << 8 | mac[i];
+	/* 60 bits as 12 base32 digits, in groups of four. */
+	for (i = 0; i < 12; i++) {
+		if (i == 4 || i == 8)
+			out[o++] = '-';
+		out[o++] = alphabet[(bits >> (59 - 5 * i - 4)) & 0x1f];
+	}
+	out[o] = '\0';
+	return INTAKE_OK;
+}

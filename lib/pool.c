@@ -25,6 +25,7 @@
 
 #include "intake/log.h"
 #include "intake/pool.h"
+#include "intake/spool.h"
 #include "intake/report.h"
 #include "intake/req.h"
 #include "intake/route.h"
@@ -46,6 +47,7 @@ struct pool {
 	int			 fd;
 	unsigned		 generation;
 	struct worker		 workers[POOL_MAX];
+	struct worker		 dispatcher;		/* delivers the spool */
 	int64_t			 respawn_after_ms;	/* crash-loop brake */
 	int			 stopping;
 	int64_t			 stop_deadline_ms;
@@ -177,12 +179,34 @@ spawn(struct pool *p)
 	intake_log_info("pool: worker %ld started", (long)pid);
 }
 
-/* Start workers until the current generation has its number. */
+static void
+spawn_dispatcher(struct pool *p)
+{
+	pid_t	pid;
+
+	pid = fork();
+	if (pid == -1) {
+		intake_log_err("pool: fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		(void)close(p->fd);
+		_exit(intake_dispatcher_run(p->cfg, p->cache, p->marks));
+	}
+	p->dispatcher.pid = pid;
+	p->dispatcher.generation = p->generation;
+	p->dispatcher.started_ms = intake_now_ms();
+	intake_log_info("pool: dispatcher %ld started", (long)pid);
+}
+
+/* Start workers until the current generation has its number, and the dispatcher. */
 static void
 fill(struct pool *p)
 {
 	if (p->stopping || intake_now_ms() < p->respawn_after_ms)
 		return;
+	if (p->dispatcher.pid == 0)
+		spawn_dispatcher(p);
 	while (live_count(p, p->generation) < p->cfg->workers) {
 		int before = live_count(p, p->generation);
 
@@ -202,6 +226,15 @@ reap(struct pool *p)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		intake_cache_reap(p->cache, pid);
 		intake_cache_reap(p->marks, pid);
+		if (pid == p->dispatcher.pid) {
+			p->dispatcher.pid = 0;
+			if (WIFSIGNALED(status))
+				intake_log_warn("pool: dispatcher %ld killed by signal %d; restarting "
+				    "it", (long)pid, WTERMSIG(status));
+			else
+				intake_log_info("pool: dispatcher %ld exited", (long)pid);
+			continue;
+		}
 		for (i = 0; i < POOL_MAX && p->workers[i].pid != pid; i++)
 			;
 		if (i == POOL_MAX)
@@ -269,6 +302,9 @@ reload(struct pool *p)
 	p->respawn_after_ms = 0;
 	fill(p);
 	signal_generation(p, oldgen, SIGTERM, 0);
+	/* The dispatcher restarts on the new config once it has finished its record. */
+	if (p->dispatcher.pid != 0)
+		(void)kill(p->dispatcher.pid, SIGTERM);
 	intake_config_free(old);
 	intake_log_info("pool: configuration reloaded");
 }
@@ -313,6 +349,8 @@ run_loop(struct pool *p)
 				p->stop_deadline_ms = intake_now_ms() +
 				    p->cfg->shutdown_timeout * 1000;
 				signal_generation(p, 0, SIGTERM, 1);
+				if (p->dispatcher.pid != 0)
+					(void)kill(p->dispatcher.pid, SIGTERM);
 			}
 			break;
 		default:
@@ -320,11 +358,13 @@ run_loop(struct pool *p)
 			break;
 		}
 		if (p->stopping) {
-			if (count(p, 0, 1) == 0)
+			if (count(p, 0, 1) == 0 && p->dispatcher.pid == 0)
 				return;
 			if (intake_now_ms() >= p->stop_deadline_ms) {
 				intake_log_warn("pool: shutdown_timeout reached; killing workers");
 				signal_generation(p, 0, SIGKILL, 1);
+				if (p->dispatcher.pid != 0)
+					(void)kill(p->dispatcher.pid, SIGKILL);
 				p->stop_deadline_ms = INT64_MAX;
 			}
 			continue;
@@ -336,6 +376,7 @@ run_loop(struct pool *p)
 int
 intake_pool_run(const char *path)
 {
+	struct intake_spool	*spool;
 	struct pool	*p;
 	sigset_t	 set;
 	char		 msg[1024];
@@ -363,6 +404,10 @@ intake_pool_run(const char *path)
 	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
 	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK)
 		goto out;
+	/* Create the spool now: a worker that cannot write it must not start. */
+	if (intake_spool_open(p->cfg->spool_dir, &spool) != INTAKE_OK)
+		goto out;
+	intake_spool_close(spool);
 	intake_log_info("pool: listening on %s with %lld workers (%s, flow %s, cache %s)",
 	    p->cfg->listen, p->cfg->workers, intake_dialect_name(p->cfg->dialect),
 	    intake_flow_name(p->cfg->flow), intake_cache_backend_name(p->cache));
@@ -381,6 +426,30 @@ out:
 	intake_config_free(p->cfg);
 	curl_global_cleanup();
 	free(p);
+	return rc;
+}
+
+int
+intake_dispatch_run(const char *path)
+{
+	struct intake_config	*cfg = NULL;
+	struct intake_cache	*cache = NULL, *marks = NULL;
+	char			 msg[1024];
+	int			 rc = 1;
+
+	if (intake_config_load(path, &cfg, msg, sizeof(msg)) != INTAKE_OK) {
+		config_error(msg);
+		return 1;
+	}
+	intake_log_set_level(cfg->log_level);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
+	    intake_cache_open(cfg, false, &cache) == INTAKE_OK &&
+	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK)
+		rc = intake_dispatcher_run(cfg, cache, marks);
+	intake_cache_close(cache);
+	intake_cache_close(marks);
+	intake_config_free(cfg);
+	curl_global_cleanup();
 	return rc;
 }
 
@@ -410,6 +479,7 @@ intake_cgi_run(const char *path)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    intake_cache_open(cfg, false, &ctx.cache) != INTAKE_OK ||
 	    intake_cache_open_marks(cfg, false, &ctx.marks) != INTAKE_OK ||
+	    intake_spool_open(cfg->spool_dir, &ctx.spool) != INTAKE_OK ||
 	    intake_http_new(cfg, &ctx.http) != INTAKE_OK) {
 		fputs("Status: 503 Service Unavailable\r\nContent-Type: application/json\r\n\r\n"
 		    "{\"error\":{\"code\":\"unavailable\",\"message\":\"intake cannot start.\"}}\n",
@@ -426,6 +496,7 @@ out:
 	intake_arena_free(&req.arena);
 	intake_report_cache_free(ctx.reports);
 	intake_http_free(ctx.http);
+	intake_spool_close(ctx.spool);
 	intake_cache_close(ctx.cache);
 	intake_cache_close(ctx.marks);
 	intake_config_free(cfg);

@@ -20,6 +20,7 @@
 #include "intake/report.h"
 #include "intake/req.h"
 #include "intake/route.h"
+#include "intake/spool.h"
 
 static volatile sig_atomic_t	stop_requested;
 
@@ -83,6 +84,8 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
 		err = intake_cache_child_init(marks);
 	if (err == INTAKE_OK)
 		err = intake_http_new(cfg, &ctx.http);
+	if (err == INTAKE_OK)
+		err = intake_spool_open(cfg->spool_dir, &ctx.spool);
 	ctx.reports = intake_report_cache_new();
 	if (err != INTAKE_OK || FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
 		intake_log_err("worker: cannot start: %s", intake_strerror(err));
@@ -120,6 +123,7 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
 	FCGX_Free(&fr, 0);
 	intake_arena_free(&req.arena);
 	intake_report_cache_free(ctx.reports);
+	intake_spool_close(ctx.spool);
 	intake_http_free(ctx.http);
 	return 0;
 }

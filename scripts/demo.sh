@@ -94,6 +94,7 @@ generate_configs() {
 		--at WORKERS 4 \
 		--at LOG_LEVEL info \
 		--at CACHE_FILE "$RUN/cache.shm" \
+		--at SPOOL_DIR "$RUN/spool" \
 		--at STANDIN_PORT "$STANDIN_PORT" \
 		--at KEY_FILE "$RUN/DEMO-ONLY-consumer-key" \
 		--mode 0600

@@ -17,6 +17,8 @@
 #include "intake/log.h"
 #include "intake/query.h"
 #include "intake/report.h"
+#include "intake/spool.h"
+#include "intake/spoolrec.h"
 #include "intake/str.h"
 
 #define FORMS_PREFIX	"/forms/"
@@ -474,25 +476,72 @@ intake_form_page(struct intake_req *req, const struct intake_form *f, const char
 	intake_buf_free(&b);
 }
 
-/* A receipt: GET /forms/{id}/receipt?ref=... */
+/* A receipt: GET /forms/{id}/receipt?ref=...: where the submission stands now. */
 static void
 receipt(struct intake_req *req, const struct intake_form *f)
 {
-	struct intake_query	 q;
-	const char		*ref = NULL;
-	char			 text[256];
+	struct intake_spool_meta	 m;
+	enum intake_spool_status	 st = INTAKE_SPOOL_UNKNOWN;
+	struct intake_query		 q;
+	struct intake_buf		 b;
+	const char			*ref = NULL, *a;
+	char				 text[512];
 
 	if (intake_query_parse(req->query, strlen(req->query), &req->arena, &q) != INTAKE_OK ||
-	    intake_query_get(&q, "ref", &ref) != INTAKE_OK || ref == NULL || ref[0] == '\0' ||
-	    strlen(ref) > 64 || strspn(ref, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789-") != strlen(ref)) {
+	    intake_query_get(&q, "ref", &ref) != INTAKE_OK || !intake_spoolrec_ref_ok(ref)) {
 		intake_form_message(req, f, 400, "No receipt", "This receipt link is not valid.",
 		    "Back to the form", NULL);
 		return;
 	}
-	(void)snprintf(text, sizeof(text), "Thank you. Your request was received; its "
-	    "reference is %s. Keep it to ask about your request.", ref);
-	intake_form_message(req, f, 200, "Request received", text, "Send another request", NULL);
+	if (req->ctx->spool != NULL)
+		st = intake_spool_lookup(req->ctx->spool, ref, &m);
+	a = intake_req_param(req, "HTTP_ACCEPT");
+	if (a != NULL && strstr(a, "application/json") != NULL) {
+		if (st == INTAKE_SPOOL_UNKNOWN) {
+			(void)intake_resp_error(req, 404, "unknown_reference", "No such reference.");
+			return;
+		}
+		intake_buf_init(&b, 1024);
+		if (intake_buf_printf(&b, "{\"reference\":\"%s\",\"status\":\"%s\",\"request_id\":",
+		    ref, intake_spool_status_name(st)) == INTAKE_OK &&
+		    intake_json_quote(&b, m.id, strlen(m.id)) == INTAKE_OK &&
+		    intake_buf_printf(&b, ",\"attempts\":%lld}\n", m.attempts) == INTAKE_OK)
+			(void)intake_resp_send(req, 200, "application/json; charset=utf-8",
+			    "Cache-Control: no-store\r\n", b.ptr, b.len);
+		else
+			(void)intake_resp_error(req, 500, "internal", "intake failed to answer.");
+		intake_buf_free(&b);
+		return;
+	}
+	switch (st) {
+	case INTAKE_SPOOL_DONE:
+		if (m.id[0] != '\0')
+			(void)snprintf(text, sizeof(text), "Thank you. Your request was sent to the "
+			    "service desk as request %s. Your reference is %s.", m.id, ref);
+		else
+			(void)snprintf(text, sizeof(text), "Thank you. Your request was sent to the "
+			    "service desk. Your reference is %s.", ref);
+		intake_form_message(req, f, 200, "Request sent", text, "Send another request",
+		    NULL);
+		return;
+	case INTAKE_SPOOL_QUEUED:
+		(void)snprintf(text, sizeof(text), "Thank you. Your request was received and is "
+		    "kept safe; it will be sent to the service desk shortly. Your reference is %s. "
+		    "Reload this page to see its progress.", ref);
+		intake_form_message(req, f, 200, "Request received", text, "Send another request",
+		    NULL);
+		return;
+	case INTAKE_SPOOL_DEAD:
+		(void)snprintf(text, sizeof(text), "Thank you. Your request was received, and a "
+		    "member of staff will pass it on. Your reference is %s.", ref);
+		intake_form_message(req, f, 200, "Request received", text, "Send another request",
+		    NULL);
+		return;
+	default:
+		intake_form_message(req, f, 404, "No receipt", "There is no request with this "
+		    "reference here.", "Back to the form", NULL);
+		return;
+	}
 }
 
 void

@@ -13,14 +13,18 @@
 #include "internal.h"
 #include "intake/form.h"
 #include "intake/form_valid.h"
+#include "intake/breaker.h"
+#include "intake/deliver.h"
 #include "intake/formtoken.h"
 #include "intake/log.h"
 #include "intake/multipart.h"
 #include "intake/query.h"
 #include "intake/reqstart.h"
+#include "intake/spool.h"
+#include "intake/spoolrec.h"
 #include "intake/str.h"
 
-#define NONCE_SECTION	"nonce"
+#define RECORD_OVERHEAD	(1u << 20)	/* spool framing around the body's bytes */
 #define TOKEN_MIN_AGE_S	1	/* a form filled faster than this is a bot */
 
 struct post {
@@ -230,34 +234,54 @@ invalid(struct post *p)
 	intake_buf_free(&b);
 }
 
-/* The request started (or was started by an earlier post of this form): its receipt. */
+/* Not accepted (the spool cannot take it): nothing is kept, so say so and keep the values. */
 static void
-started(struct post *p, const char *sid, const char *ref, int json_status)
+unavailable(struct post *p)
+{
+	if (p->json)
+		(void)intake_resp_error(p->req, 503, "unavailable",
+		    "Your request could not be accepted right now. Please try again in a minute.");
+	else
+		intake_form_page(p->req, p->form, p->token, &p->sub, 503,
+		    "Your request could not be accepted just now. Your answers are kept below; "
+		    "please try again in a minute.");
+}
+
+/*
+ * The answer once a submission is accepted (or found accepted by an
+ * earlier post of the same form): where it stands.  Browsers go to the
+ * receipt page (POST/Redirect/GET: a reload posts nothing again).
+ */
+static void
+answer(struct post *p, const char *ref, enum intake_spool_status st,
+    const struct intake_spool_meta *m, bool first)
 {
 	struct intake_buf	b;
 	enum intake_err		err;
+	int			status;
 
 	intake_buf_init(&b, 4096);
 	if (p->json) {
-		err = intake_buf_adds(&b, "{\"status\":\"started\",\"instance_sid\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(&b, sid, strlen(sid));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(&b, ",\"reference\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(&b, ref, strlen(ref));
+		err = intake_buf_printf(&b, "{\"status\":\"%s\",\"reference\":\"%s\"",
+		    intake_spool_status_name(st), ref);
+		if (err == INTAKE_OK && st == INTAKE_SPOOL_DONE) {
+			err = intake_buf_adds(&b, ",\"request_id\":");
+			if (err == INTAKE_OK)
+				err = intake_json_quote(&b, m->id, strlen(m->id));
+			if (err == INTAKE_OK)
+				err = intake_buf_adds(&b, ",\"instance_sid\":");
+			if (err == INTAKE_OK)
+				err = intake_json_quote(&b, m->sid, strlen(m->sid));
+		}
 		if (err == INTAKE_OK)
 			err = intake_buf_adds(&b, "}\n");
+		status = !first ? 200 : st == INTAKE_SPOOL_DONE ? 201 : 202;
 		if (err == INTAKE_OK)
-			(void)intake_resp_send(p->req, json_status, "application/json; charset=utf-8",
+			(void)intake_resp_send(p->req, status, "application/json; charset=utf-8",
 			    "Cache-Control: no-store\r\n", b.ptr, b.len);
 	} else {
-		/* POST/Redirect/GET: a reload of the receipt posts nothing again. */
-		err = intake_buf_printf(&b, "Location: /forms/%s/receipt?ref=", p->form->id);
-		if (err == INTAKE_OK)
-			err = intake_url_escape(&b, ref);
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(&b, "\r\nCache-Control: no-store\r\n");
+		err = intake_buf_printf(&b, "Location: /forms/%s/receipt?ref=%s\r\n"
+		    "Cache-Control: no-store\r\n", p->form->id, ref);
 		if (err == INTAKE_OK)
 			(void)intake_resp_send(p->req, 303, NULL, b.ptr, NULL, 0);
 	}
@@ -266,63 +290,93 @@ started(struct post *p, const char *sid, const char *ref, int json_status)
 	intake_buf_free(&b);
 }
 
-/* Spend the token's nonce and start the request, once. */
+/* The submission as a spool record, its fields in form order. */
+static void
+to_record(struct post *p, const char *ref, char *name, size_t namesz, struct intake_spoolrec *rec)
+{
+	const struct intake_form_value	*v;
+	struct intake_spoolrec_field	*rf;
+	size_t				 i;
+
+	(void)snprintf(name, namesz, "%s (%s)", p->form->title, ref);
+	memset(rec, 0, sizeof(*rec));
+	rec->ref = ref;
+	rec->form = p->form->id;
+	rec->name = name;
+	rec->created_ms = intake_now_ms();
+	for (i = 0; i < p->form->nfields; i++) {
+		v = &p->values[i];
+		if (v->nvalues == 0 && v->file_name == NULL)
+			continue;
+		rf = &rec->fields[rec->nfields++];
+		rf->name = v->field->name;
+		memcpy(rf->values, v->values, v->nvalues * sizeof(v->values[0]));
+		rf->nvalues = v->nvalues;
+		rf->file_name = v->file_name;
+		rf->file_type = v->file_type != NULL ? v->file_type : "";
+		rf->file_data = v->file_data != NULL ? v->file_data : "";
+		rf->file_len = v->file_len;
+	}
+}
+
+/*
+ * Write the submission to the spool before anything else: from then on
+ * it cannot be lost, whatever happens to this worker.  Then try to start
+ * it at once, unless the breaker says Integrify is failing; if that does
+ * not work now, the dispatcher retries it.
+ */
 static void
 start(struct post *p, const struct intake_formtoken *tok)
 {
-	struct intake_reqstart_result	 r;
-	char				 val[512], *bar;
-	size_t				 len;
+	const struct intake_config	*cfg = p->req->ctx->cfg;
+	struct intake_spool_hold	 h;
+	struct intake_spool_meta	 m;
+	struct intake_spoolrec		*rec;
+	enum intake_spool_status	 st;
+	enum intake_deliver_outcome	 outcome;
+	struct intake_buf		 bytes;
+	char				 ref[INTAKE_FORMTOKEN_REF_MAX], name[512];
 	enum intake_err			 err;
-	bool				 added, hit;
-	int64_t				 until;
+	bool				 probe;
 
-	until = intake_now_ms() + 2000 * p->req->ctx->cfg->form_token_ttl;
-	err = intake_cache_add(p->req->ctx->marks, NONCE_SECTION, tok->nonce, "pending", 7,
-	    until, &added);
-	if (err != INTAKE_OK) {
-		refuse(p, 503, "unavailable", "Unavailable",
-		    "Your request could not be sent right now. Please try again in a minute.");
+	memset(&m, 0, sizeof(m));
+	if (p->req->ctx->spool == NULL ||
+	    intake_formtoken_reference(cfg->form_key, tok, ref) != INTAKE_OK) {
+		unavailable(p);
 		return;
 	}
-	if (!added) {
-		/* The same form posted again: a double click or a browser retry. */
-		err = intake_cache_get(p->req->ctx->marks, NONCE_SECTION, tok->nonce, val,
-		    sizeof(val) - 1, &len, &hit);
-		if (err == INTAKE_OK && hit && len > 4 && memcmp(val, "sid:", 4) == 0) {
-			val[len] = '\0';
-			bar = strchr(val + 4, '|');
-			if (bar != NULL) {
-				*bar = '\0';
-				started(p, val + 4, bar + 1, 200);
-				return;
-			}
-		}
-		refuse(p, 409, "already_submitted", "Already sent",
-		    "This form was already sent and is being processed. Please do not send it twice.");
-		return;
-	}
-	err = intake_reqstart(p->req->ctx, p->form, p->values, p->form->nfields,
-	    p->form->title, &r);
+	rec = intake_xcalloc(1, sizeof(*rec));
+	to_record(p, ref, name, sizeof(name), rec);
+	intake_buf_init(&bytes, (size_t)cfg->body_max + RECORD_OVERHEAD);
+	err = intake_spoolrec_encode(rec, &bytes);
+	if (err == INTAKE_OK)
+		err = intake_spool_accept(p->req->ctx->spool, ref, &bytes, &h, &st);
+	intake_buf_free(&bytes);
 	if (err != INTAKE_OK) {
-		/* Nothing started: the same token may try again. */
-		(void)intake_cache_del(p->req->ctx->marks, NONCE_SECTION, tok->nonce, NULL, 0);
-		intake_log_warn("form %s: the request could not be started: %s", p->form->id,
+		intake_log_err("form %s: a submission could not be spooled: %s", p->form->id,
 		    intake_strerror(err));
-		if (p->json)
-			(void)intake_resp_upstream_error(p->req, err);
-		else
-			intake_form_page(p->req, p->form, p->token, &p->sub, 503,
-			    "Your request could not be sent to the service desk just now. Your "
-			    "answers are kept below; please try again in a minute.");
-		return;
+		unavailable(p);
+		goto out;
 	}
-	(void)snprintf(val, sizeof(val), "sid:%s|%s", r.instance_sid,
-	    r.instance_id[0] != '\0' ? r.instance_id : r.instance_sid);
-	(void)intake_cache_set(p->req->ctx->marks, NONCE_SECTION, tok->nonce, val, strlen(val),
-	    until);
-	intake_log_info("form %s: request %s started", p->form->id, r.instance_sid);
-	started(p, r.instance_sid, r.instance_id[0] != '\0' ? r.instance_id : r.instance_sid, 201);
+	if (st != INTAKE_SPOOL_UNKNOWN) {
+		/* The same form sent again: a double click or a browser retry. */
+		st = intake_spool_lookup(p->req->ctx->spool, ref, &m);
+		intake_log_info("form %s: %s was sent again; it is %s", p->form->id, ref,
+		    intake_spool_status_name(st));
+		answer(p, ref, st, &m, false);
+		goto out;
+	}
+	intake_log_info("form %s: accepted %s", p->form->id, ref);
+	st = INTAKE_SPOOL_QUEUED;
+	if (intake_breaker_allow(p->req->ctx, &probe)) {
+		outcome = intake_deliver(p->req->ctx, &h, rec, p->form, false, &m);
+		st = outcome == INTAKE_DELIVER_DONE ? INTAKE_SPOOL_DONE :
+		    outcome == INTAKE_DELIVER_HELD ? INTAKE_SPOOL_DEAD : INTAKE_SPOOL_QUEUED;
+	}
+	intake_spool_release(&h);
+	answer(p, ref, st, &m, true);
+out:
+	free(rec);
 }
 
 static const char too_many[] = "{\"error\":{\"code\":\"rate_limited\",\"message\":"
@@ -388,8 +442,11 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 	/* A bot filled the hidden field: pretend all went well, start nothing. */
 	hp = field_value(p, "website");
 	if (hp != NULL && hp[0] != '\0') {
+		struct intake_spool_meta none;
+
 		intake_log_info("form %s: honeypot filled; nothing started", f->id);
-		started(p, "00000000-0000-0000-0000-000000000000", "received", 201);
+		memset(&none, 0, sizeof(none));
+		answer(p, "0000-0000-0000", INTAKE_SPOOL_QUEUED, &none, true);
 		goto out;
 	}
 	p->token = field_value(p, "_token");

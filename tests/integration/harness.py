@@ -109,7 +109,7 @@ class Pool:
     """The real intake binary running its supervised worker pool."""
 
     def __init__(self, workdir, standin, variant="v7-impersonate", server=None, integrify=None,
-                 valgrind=None, key_override=None, sections=""):
+                 valgrind=None, key_override=None, sections="", spool=None):
         self.workdir = workdir
         self.standin = standin
         self.variant = variant
@@ -120,6 +120,9 @@ class Pool:
                        "cache_file": os.path.join(workdir, "cache.shm"),
                        "shutdown_timeout": "10", "log_level": "info"}
         self.server.update(server or {})
+        self.spool_dir = os.path.join(workdir, "spool")
+        self.spool = {"dir": self.spool_dir}
+        self.spool.update(spool or {})
         self.integrify_overrides = integrify or {}
         self.valgrind = valgrind
         self.key_override = key_override
@@ -166,6 +169,9 @@ class Pool:
             for k, v in integ.items():
                 if v is not None:
                     f.write("%s = %s\n" % (k, v))
+            f.write("[spool]\n")
+            for k, v in self.spool.items():
+                f.write("%s = %s\n" % (k, v))
             f.write(self.sections)
         self.key, self.secret = key, secret
 

@@ -100,6 +100,17 @@ struct intake_config {
 	long long rate_window;			/* seconds */
 	long long body_max;			/* bytes of a request body; = nginx client_max_body_size */
 
+	/* [spool] */
+	char	spool_dir[INTAKE_PATH_MAX];	/* the durable spool of submissions */
+	long long spool_retry_base;		/* seconds before the first retry */
+	long long spool_retry_max;		/* longest wait between retries, seconds */
+	long long spool_max_age;		/* seconds before an undelivered one is set aside */
+	long long spool_keep_done;		/* seconds a delivery receipt is kept */
+	long long spool_scan_ms;		/* how often the dispatcher looks */
+	bool	spool_dedupe;			/* look for an earlier start before a retry */
+	long long breaker_failures;		/* failures in a row that open the breaker */
+	long long breaker_cooldown;		/* seconds it stays open */
+
 	/* [integrify] */
 	enum intake_dialect dialect;
 	enum intake_flow flow;

@@ -10,6 +10,7 @@
 #include "intake/http.h"
 
 struct intake_report_cache;
+struct intake_spool;
 
 struct intake_ctx {
 	const struct intake_config	*cfg;	/* owned by the caller */
@@ -17,6 +18,7 @@ struct intake_ctx {
 	struct intake_cache		*marks;	/* nonces, counters; owned by the caller */
 	struct intake_http		*http;	/* owned by the ctx */
 	struct intake_report_cache	*reports;	/* this worker's level 1; owned */
+	struct intake_spool		*spool;		/* accepted submissions; owned */
 };
 
 #endif

@@ -18,6 +18,7 @@
 #define INTAKE_FORMTOKEN_MAX	192	/* bytes of a token, NUL included */
 #define INTAKE_FORMTOKEN_NONCE	33	/* hex nonce plus NUL */
 #define INTAKE_FORMTOKEN_KEY	32	/* bytes of the signing key */
+#define INTAKE_FORMTOKEN_REF_MAX	15	/* "XXXX-XXXX-XXXX" plus NUL */
 
 /* What a valid token says. */
 struct intake_formtoken {
@@ -43,5 +44,13 @@ enum intake_err	intake_formtoken_issue(const unsigned char key[INTAKE_FORMTOKEN_
 enum intake_err	intake_formtoken_check(const unsigned char key[INTAKE_FORMTOKEN_KEY],
 		    const char *token, size_t len, const char *form_id, int64_t now_s,
 		    int64_t min_age_s, int64_t max_age_s, struct intake_formtoken *out);
+/*
+ * The submission reference of a checked token: 60 bits of an HMAC of its
+ * form and nonce as "XXXX-XXXX-XXXX" (Crockford base32).  The same token
+ * always gives the same reference, which is how a second post of one
+ * form finds the first.
+ */
+enum intake_err	intake_formtoken_reference(const unsigned char key[INTAKE_FORMTOKEN_KEY],
+		    const struct intake_formtoken *tok, char out[INTAKE_FORMTOKEN_REF_MAX]);
 
 #endif

@@ -18,6 +18,8 @@
 
 /* Returns the process exit status. */
 int	intake_pool_run(const char *config_path);
+/* The dispatcher alone, on the caches the CGI requests use. */
+int	intake_dispatch_run(const char *config_path);
 int	intake_cgi_run(const char *config_path);
 
 /* -t: load and check; print the problem on stderr.  Exit status. */
@@ -26,5 +28,12 @@ int	intake_config_check(const char *config_path);
 /* One worker: serve listen_fd until told to stop or recycled. Exit status. */
 int	intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
 	    struct intake_cache *marks, int listen_fd);
+
+/*
+ * The dispatcher: deliver spooled submissions until SIGTERM.  The pool
+ * runs one; intake --dispatch runs one alone (for plain CGI).
+ */
+int	intake_dispatcher_run(const struct intake_config *cfg, struct intake_cache *cache,
+	    struct intake_cache *marks);
 
 #endif

@@ -1,0 +1,270 @@
+/*
+ * deliver.c - one delivery attempt of a spooled submission (deliver.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "intake/breaker.h"
+#include "intake/deliver.h"
+#include "intake/log.h"
+#include "intake/reqstart.h"
+#include "intake/str.h"
+
+int64_t
+intake_deliver_backoff_ms(const struct intake_config *cfg, long long attempts, uint32_t rnd)
+{
+	int64_t	wait = cfg->spool_retry_base * 1000, cap = cfg->spool_retry_max * 1000;
+	long long i;
+
+	for (i = 1; i < attempts && wait < cap; i++)
+		wait *= 2;
+	if (wait > cap)
+		wait = cap;
+	/* Keep the first half, jitter the second. */
+	return wait / 2 + (int64_t)(rnd % (uint32_t)(wait / 2 + 1));
+}
+
+enum intake_err
+intake_deliver_values(const struct intake_spoolrec *rec, const struct intake_form *form,
+    struct intake_form_value *values, char *why, size_t whysz)
+{
+	const struct intake_spoolrec_field	*rf;
+	size_t					 i, j;
+
+	for (i = 0; i < rec->nfields; i++) {
+		for (j = 0; j < form->nfields; j++)
+			if (strcmp(form->fields[j].name, rec->fields[i].name) == 0)
+				break;
+		if (j == form->nfields) {
+			(void)snprintf(why, whysz, "form %s has no field %s any more", form->id,
+			    rec->fields[i].name);
+			return INTAKE_EINVAL;
+		}
+	}
+	for (j = 0; j < form->nfields; j++) {
+		memset(&values[j], 0, sizeof(values[j]));
+		values[j].field = &form->fields[j];
+		for (i = 0; i < rec->nfields; i++) {
+			rf = &rec->fields[i];
+			if (strcmp(rf->name, form->fields[j].name) != 0)
+				continue;
+			memcpy(values[j].values, rf->values, rf->nvalues * sizeof(rf->values[0]));
+			values[j].nvalues = rf->nvalues;
+			values[j].file_name = rf->file_name;
+			values[j].file_type = rf->file_type;
+			values[j].file_data = rf->file_data;
+			values[j].file_len = rf->file_len;
+			break;
+		}
+	}
+	return INTAKE_OK;
+}
+
+/* Does this failure mean "never", not "not now"? */
+static bool
+permanent(enum intake_err err, const struct intake_reqstart_result *r)
+{
+	switch (err) {
+	case INTAKE_EINVAL:
+	case INTAKE_ETOOBIG:
+	case INTAKE_ECONFIG:
+	case INTAKE_EDENIED:
+	case INTAKE_ENOTFOUND:
+		return true;
+	case INTAKE_EPROTO:
+		/* A 4xx, or a reply we cannot use; unless the start may have happened. */
+		return !r->unsure;
+	default:
+		/* Integrify said no, other than "not now" or "who are you". */
+		return r->status >= 400 && r->status < 500 && r->status != 401 &&
+		    r->status != 408 && r->status != 429;
+	}
+}
+
+static void
+describe(char *out, size_t outsz, enum intake_err err, const struct intake_reqstart_result *r)
+{
+	if (r->status != 0)
+		(void)snprintf(out, outsz, "%s (HTTP %ld)", intake_strerror(err), r->status);
+	else
+		(void)snprintf(out, outsz, "%s", intake_strerror(err));
+}
+
+/* v7: the request exists; note its SID on disk before its values go. */
+struct journal {
+	struct intake_ctx		*ctx;
+	struct intake_spool_hold	*h;
+	struct intake_spool_meta	*meta;
+};
+
+static enum intake_err
+journal_started(void *arg, const struct intake_reqstart_result *r)
+{
+	struct journal	*j = arg;
+
+	(void)intake_strlcpy(j->meta->sid, r->instance_sid, sizeof(j->meta->sid));
+	(void)intake_strlcpy(j->meta->id, r->instance_id, sizeof(j->meta->id));
+	j->meta->unsure = false;
+	return intake_spool_set_meta(j->ctx->spool, j->h->ref, j->meta);
+}
+
+static enum intake_deliver_outcome
+finish_done(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    struct intake_spool_meta *meta, const char *how)
+{
+	meta->at_ms = intake_now_ms();
+	meta->unsure = false;
+	meta->error[0] = '\0';
+	if (intake_spool_done(ctx->spool, h, meta) != INTAKE_OK)
+		/* Still in queue/: the next look finds the request by its SID or reference. */
+		intake_log_err("deliver %s: request %s %s, but its receipt was not written",
+		    h->ref, meta->sid, how);
+	else
+		intake_log_info("deliver %s: request %s %s", h->ref, meta->sid, how);
+	return INTAKE_DELIVER_DONE;
+}
+
+static enum intake_deliver_outcome
+finish_held(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    struct intake_spool_meta *meta, const char *why)
+{
+	meta->at_ms = intake_now_ms();
+	(void)intake_strlcpy(meta->error, why, sizeof(meta->error));
+	if (intake_spool_bury(ctx->spool, h, meta) != INTAKE_OK) {
+		intake_log_err("deliver %s: could not be set aside (%s); it stays queued", h->ref,
+		    why);
+		meta->next_ms = intake_now_ms() + ctx->cfg->spool_retry_max * 1000;
+		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
+		return INTAKE_DELIVER_RETRY;
+	}
+	intake_log_warn("deliver %s: set aside for a person: %s", h->ref, why);
+	return INTAKE_DELIVER_HELD;
+}
+
+static enum intake_deliver_outcome
+finish_retry(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, int64_t not_before)
+{
+	int64_t		now = intake_now_ms();
+	uint32_t	rnd = 0;
+	char		why[200];
+
+	if (now - rec->created_ms > ctx->cfg->spool_max_age * 1000) {
+		(void)snprintf(why, sizeof(why), "gave up after %lld attempts: %s",
+		    meta->attempts, meta->error);
+		return finish_held(ctx, h, meta, why);
+	}
+	meta->at_ms = now;
+	(void)RAND_bytes((unsigned char *)&rnd, sizeof(rnd));
+	meta->next_ms = now + intake_deliver_backoff_ms(ctx->cfg, meta->attempts, rnd);
+	if (meta->next_ms < not_before)
+		meta->next_ms = not_before;
+	if (intake_spool_set_meta(ctx->spool, h->ref, meta) != INTAKE_OK)
+		intake_log_err("deliver %s: its state was not saved", h->ref);
+	return INTAKE_DELIVER_RETRY;
+}
+
+/* Can an earlier attempt be found in Integrify if it got through? */
+static bool
+can_check(const struct intake_config *cfg)
+{
+	return cfg->spool_dedupe && cfg->dialect == INTAKE_DIALECT_V8;
+}
+
+enum intake_deliver_outcome
+intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, const struct intake_form *form, bool check,
+    struct intake_spool_meta *meta)
+{
+	const struct intake_config	*cfg = ctx->cfg;
+	struct intake_reqstart_opts	 o;
+	struct intake_reqstart_result	 r;
+	struct intake_form_value	*values;
+	struct journal			 j;
+	enum intake_deliver_outcome	 outcome;
+	enum intake_err			 err;
+	int64_t				 until;
+	char				 why[200];
+	bool				 found, probe;
+
+	/* v8 needs one call; a SID noted means it got through (its receipt was lost). */
+	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V8)
+		return finish_done(ctx, h, meta, "was started earlier");
+	if (!intake_breaker_allow(ctx, &probe)) {
+		(void)intake_breaker_state(ctx, &until);
+		meta->next_ms = until > 0 ? until : intake_now_ms() + cfg->breaker_cooldown * 1000;
+		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
+		return INTAKE_DELIVER_RETRY;
+	}
+	if (check && can_check(cfg) && meta->sid[0] == '\0') {
+		err = intake_reqstart_find(ctx, rec->ref, &r, &found);
+		if (err != INTAKE_OK) {
+			if (intake_breaker_counts(err))
+				intake_breaker_failure(ctx, r.retry_after);
+			meta->attempts++;
+			describe(meta->error, sizeof(meta->error), err, &r);
+			return finish_retry(ctx, h, rec, meta, r.retry_after > 0 ?
+			    intake_now_ms() + r.retry_after * 1000 : 0);
+		}
+		if (found) {
+			intake_breaker_success(ctx);
+			(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
+			(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
+			return finish_done(ctx, h, meta, "was found started by an earlier attempt");
+		}
+	} else if (meta->unsure && meta->sid[0] == '\0') {
+		return finish_held(ctx, h, meta, "an earlier attempt may have started the request; "
+		    "check Integrify for the reference, then retry or purge it");
+	}
+	values = intake_xcalloc(INTAKE_FIELDS_MAX, sizeof(*values));
+	if (intake_deliver_values(rec, form, values, why, sizeof(why)) != INTAKE_OK) {
+		outcome = finish_held(ctx, h, meta, why);
+		goto out;
+	}
+	if (!can_check(cfg) && meta->sid[0] == '\0') {
+		/* Nothing could tell a retry that this attempt got through: say so first. */
+		meta->unsure = true;
+		if (intake_spool_set_meta(ctx->spool, h->ref, meta) != INTAKE_OK) {
+			meta->unsure = false;
+			outcome = finish_retry(ctx, h, rec, meta, 0);
+			goto out;
+		}
+	}
+	memset(&o, 0, sizeof(o));
+	o.request_name = rec->name;
+	o.reference = rec->ref;
+	o.resume_sid = meta->sid[0] != '\0' ? meta->sid : NULL;
+	j.ctx = ctx;
+	j.h = h;
+	j.meta = meta;
+	o.started = journal_started;
+	o.arg = &j;
+	err = intake_reqstart(ctx, form, values, form->nfields, &o, &r);
+	meta->attempts++;
+	if (err == INTAKE_OK) {
+		intake_breaker_success(ctx);
+		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
+		if (r.instance_id[0] != '\0')
+			(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
+		outcome = finish_done(ctx, h, meta, "started");
+		goto out;
+	}
+	describe(meta->error, sizeof(meta->error), err, &r);
+	/* v7 with its SID noted: the start is safe, only the values are left to send. */
+	meta->unsure = r.unsure && meta->sid[0] == '\0';
+	if (permanent(err, &r)) {
+		outcome = finish_held(ctx, h, meta, meta->error);
+		goto out;
+	}
+	if (intake_breaker_counts(err))
+		intake_breaker_failure(ctx, r.retry_after);
+	intake_log_warn("deliver %s: attempt %lld failed: %s%s", h->ref, meta->attempts,
+	    meta->error, meta->unsure ? " (it may have got through)" : "");
+	outcome = finish_retry(ctx, h, rec, meta, r.retry_after > 0 ?
+	    intake_now_ms() + r.retry_after * 1000 : 0);
+out:
+	free(values);
+	return outcome;
+}

@@ -1,0 +1,10 @@
+/*
+ * intake-spool - look after the submission spool (spoolctl.h).
+ */
+#include "intake/spoolctl.h"
+
+int
+main(int argc, char *argv[])
+{
+	return intake_spoolctl_main(argc, argv);
+}
