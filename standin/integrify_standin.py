@@ -8,7 +8,8 @@ v8 paths answer only when the Host header names the configured tenant host.
 
 Everything Integrify does not document is a plausible guess; the guesses
 that clients might depend on are switchable at run time (see "variants").
-Test control lives under /__sim/: reset, state, clock, faults, config.
+Test control lives under /__sim/: reset, state, instances, clock, faults,
+config.  With --state-file the simulated state survives a restart.
 
 Only the Python 3.11 standard library is used.  See standin/README.md.
 """
@@ -25,6 +26,7 @@ import http
 import http.server
 import json
 import math
+import os
 import re
 import signal
 import sys
@@ -50,6 +52,11 @@ TOKEN_PATHS = ("/access/", "/oauth2/", "/api/auth/apikey/")
 V8_PREFIXES = ("/api/", "/core-service/", "/workflow/")
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TTL_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+FAULT_COUNTS = {"slow": None, "drop": 1, "drop-before": 1, "refuse-token": 1}  # default count
+MAX_FAULT_SECONDS = 86400.0
+STATE_FORMAT = "integrify-standin-state/1"
+SAVE_INTERVAL = 1.0                   # background saves of --state-file, at most this often
+DRAIN_TIMEOUT = 5.0                   # on exit, wait this long for requests in progress
 
 
 class ConfigError(Exception):
@@ -256,12 +263,14 @@ def permitted(obj, user):
 
 
 # --------------------------------------------------------------------------
-# Simulator state: everything tests inspect or control.  One lock.
+# Simulator state: everything tests inspect or control.  One lock.  Every
+# change of what --state-file keeps bumps changes (under the lock).
 
 class SimState:
     def __init__(self):
         self.lock = threading.Lock()
         self.clock_offset = 0.0
+        self.changes = 0
         self._clear()
 
     def _clear(self):
@@ -279,6 +288,7 @@ class SimState:
         with self.lock:
             self._clear()
             self.clock_offset = 0.0
+            self.changes += 1
 
     def now(self):
         return time.time() + self.clock_offset
@@ -291,6 +301,7 @@ class SimState:
     def advance(self, seconds):
         with self.lock:
             self.clock_offset += seconds
+            self.changes += 1
             return self.clock_offset
 
     # calls and tokens
@@ -298,6 +309,7 @@ class SimState:
     def log_call(self, record):
         with self.lock:
             self.calls.append(record)
+            self.changes += 1
 
     def add_token(self, token, flow, user, issued_at, expires_at, tenant=None):
         rec = {"token": token, "flow": flow, "user": user, "issued_at": issued_at,
@@ -305,6 +317,7 @@ class SimState:
         with self.lock:
             self.tokens.append(rec)
             self.token_index[token] = rec
+            self.changes += 1
         return rec
 
     def token(self, token):
@@ -315,6 +328,7 @@ class SimState:
         with self.lock:
             for rec in self.tokens:
                 rec["revoked"] = True
+            self.changes += 1
             return len(self.tokens)
 
     # faults
@@ -328,8 +342,11 @@ class SimState:
             self.faults = []
 
     def take_fault(self, mode, path):
-        """The first armed fault of mode matching path, counted down; or None."""
+        """The first armed fault of mode matching path, counted down; or None.
+        Faults whose time window (monotonic "until") has passed are dropped."""
         with self.lock:
+            now = time.monotonic()
+            self.faults = [f for f in self.faults if f["until"] is None or now < f["until"]]
             for fault in self.faults:
                 if fault["mode"] != mode or not fault_matches(fault, path):
                     continue
@@ -348,6 +365,7 @@ class SimState:
                     "name": name, "values": {}, "files": [], "dialect": dialect,
                     "user": user["userName"], "started_at": started_at, "tasks": []}
             self.next_id += 1
+            self.changes += 1
             self.instances.append(inst)
             self.instance_index[inst["sid"]] = inst
             if open_task:
@@ -382,6 +400,7 @@ class SimState:
     def store_values(self, inst, values, close_tasks):
         """Store field values on an instance and attach uploads they name."""
         with self.lock:
+            self.changes += 1
             inst["values"].update(values)
             for value in values.values():
                 for piece in re.split(r"[|,;]", value) if isinstance(value, str) else ():
@@ -400,6 +419,7 @@ class SimState:
                "uploaded_at": uploaded_at, "data": data}
         with self.lock:
             self.uploads[key] = rec
+            self.changes += 1
         return rec
 
     def upload(self, key):
@@ -425,8 +445,123 @@ class SimState:
                 "now": self.now(),
             }
 
+    def instance_list(self, since):
+        """The /__sim/instances document: instances from index since on."""
+        with self.lock:
+            return {"instances": [
+                {"sid": i["sid"], "id": i["id"], "name": i["name"],
+                 "process_sid": i["process_sid"], "values": dict(i["values"]),
+                 "files": [dict(f) for f in i["files"]], "started_at": i["started_at"]}
+                for i in self.instances[since:]], "next": len(self.instances)}
+
+    # --state-file: a JSON document of everything above except the faults
+
+    def export(self):
+        """(change count, saved document) copied under the lock, so that it can
+        be encoded and written outside it.  Records that are never changed
+        after creation (calls, uploads, catalog tasks) are shared, not copied;
+        upload bytes are still bytes (StateFile encodes them)."""
+        with self.lock:
+            tasks = {t["task"]["sid"]: t["task"] for i in self.instances for t in i["tasks"]}
+            return self.changes, {
+                "format": STATE_FORMAT, "next_id": self.next_id,
+                "clock_offset": self.clock_offset, "calls": list(self.calls),
+                "tokens": [dict(t) for t in self.tokens], "tasks": tasks,
+                "instances": [saved_instance(i) for i in self.instances],
+                "uploads": [dict(u) for u in self.uploads.values()]}
+
+    def restore(self, doc):
+        """Replace calls, tokens, instances, tasks, uploads, next id and clock
+        offset with a saved document (upload data as base64).  ValueError,
+        KeyError or TypeError when the document is malformed; nothing changes
+        then."""
+        _need(isinstance(doc, dict) and doc.get("format") == STATE_FORMAT,
+              "not a stand-in state document (format %s)" % STATE_FORMAT)
+        next_id, offset = doc["next_id"], numeric_date(doc["clock_offset"])
+        _need(type(next_id) is int, "next_id must be an integer")
+        _need(offset is not None, "clock_offset must be a number")
+        calls = _list_of_dicts(doc["calls"], "calls")
+        tokens = [restored_token(t) for t in _list_of_dicts(doc["tokens"], "tokens")]
+        _need(isinstance(doc["tasks"], dict), "tasks must be an object")
+        instances = [restored_instance(i, doc["tasks"], next_id)
+                     for i in _list_of_dicts(doc["instances"], "instances")]
+        uploads = [restored_upload(u) for u in _list_of_dicts(doc["uploads"], "uploads")]
+        index = {i["sid"]: i for i in instances}
+        _need(len(index) == len(instances), "two instances share a sid")
+        with self.lock:
+            self._clear()
+            self.calls, self.tokens, self.instances = calls, tokens, instances
+            self.token_index = {t["token"]: t for t in tokens}
+            self.instance_index = index
+            self.recip_tasks = {t["sid"]: (i, t) for i in instances for t in i["tasks"]}
+            self.uploads = {u["key"]: u for u in uploads}
+            self.next_id, self.clock_offset = next_id, offset
+            self.changes += 1
+
+
+def _need(condition, problem):
+    if not condition:
+        raise ValueError(problem)
+
+
+def _list_of_dicts(value, what):
+    _need(isinstance(value, list) and all(isinstance(v, dict) for v in value),
+          "%s must be a list of objects" % what)
+    return value
+
+
+def saved_instance(inst):
+    """An instance as --state-file keeps it: tasks refer to the saved tasks by sid."""
+    out = {k: v for k, v in inst.items() if k != "tasks"}
+    out["values"] = dict(inst["values"])
+    out["files"] = [dict(f) for f in inst["files"]]
+    out["tasks"] = [{"sid": t["sid"], "task_sid": t["task"]["sid"], "active": t["active"]}
+                    for t in inst["tasks"]]
+    return out
+
+
+def restored_token(rec):
+    _need(isinstance(rec["token"], str) and isinstance(rec["user"], str)
+          and numeric_date(rec["expires_at"]) is not None and isinstance(rec["revoked"], bool),
+          "token records need token, user, expires_at and revoked")
+    return dict(rec, tenant=rec.get("tenant"))
+
+
+def restored_instance(rec, tasks, next_id):
+    inst = dict(rec)
+    for key, kind in (("sid", str), ("process_sid", str), ("name", str), ("user", str),
+                      ("dialect", str), ("values", dict), ("files", list), ("tasks", list)):
+        _need(isinstance(inst[key], kind), "instance %s must be a %s" % (key, kind.__name__))
+    _need(type(inst["id"]) is int and inst["id"] < next_id,
+          "instance id must be an integer below next_id")
+    _need(numeric_date(inst["started_at"]) is not None, "instance started_at must be a number")
+    _need(all(isinstance(f, dict) and isinstance(f.get("key"), str)
+              and isinstance(f.get("name"), str) and numeric_date(f.get("uploaded_at")) is not None
+              for f in inst["files"]), "instance files need key, name and uploaded_at")
+    inst["tasks"] = []
+    for t in _list_of_dicts(rec["tasks"], "instance tasks"):
+        task = tasks.get(t["task_sid"])
+        _need(isinstance(task, dict) and isinstance(t["sid"], str)
+              and isinstance(t["active"], bool), "instance task %r is unusable" % t.get("sid"))
+        inst["tasks"].append({"sid": t["sid"], "task": task, "active": t["active"]})
+    return inst
+
+
+def restored_upload(rec):
+    up = dict(rec)
+    _need(isinstance(up["key"], str) and isinstance(up["name"], str)
+          and isinstance(up["content_type"], str) and isinstance(up["data"], str)
+          and numeric_date(up["uploaded_at"]) is not None,
+          "upload records need key, name, content_type, uploaded_at and base64 data")
+    up["data"] = base64.b64decode(up["data"], validate=True)
+    _need(hashlib.sha256(up["data"]).hexdigest() == up["sha256"] and up["size"] == len(up["data"]),
+          "upload %s: bytes do not match sha256 and size" % up["key"])
+    return up
+
 
 def fault_matches(fault, path):
+    """refuse-token hits token endpoints only; fail hits all but them unless
+    aimed by path; slow, drop and drop-before hit every path."""
     if fault["mode"] == "refuse-token":
         return is_token_path(path)
     if fault["path"] is not None:
@@ -1085,8 +1220,11 @@ def sort_page(ctx, items, default_count):
 
 
 def h_v7_mine(ctx):
+    """search= (instance name contains, case-insensitive) is a stand-in
+    extension borrowed from the v8 list; Integrify may not have it on v7."""
     status = ctx.q("status", "all").lower()
-    items = [] if status == "completed" else own_instances(ctx, ctx.q("process_sid"))
+    items = [] if status == "completed" else own_instances(ctx, ctx.q("process_sid"),
+                                                           ctx.q("search", ""))
     total, page, start = sort_page(ctx, items, 15)
     out = []
     for n, i in enumerate(page, start + 1):
@@ -1422,11 +1560,47 @@ def fail_response(ctx, fault):
 # --------------------------------------------------------------------------
 # The simulator: API dispatch with faults and call log, and /__sim/ control.
 
+class NotProcessed(Exception):
+    """Close the connection without processing the request (drop-before, or
+    the stand-in is shutting down)."""
+
+
 class Simulator:
     def __init__(self, config):
         self.catalog = Catalog(config)
         self.state = SimState()
         self.config_lock = threading.Lock()
+        self.gate = threading.Condition()   # guards in_flight and closing
+        self.in_flight = 0
+        self.closing = False
+
+    # requests in progress, so that the final save on exit includes them all
+
+    def enter(self):
+        """Count a request in; False once the stand-in is shutting down."""
+        with self.gate:
+            if self.closing:
+                return False
+            self.in_flight += 1
+            return True
+
+    def leave(self):
+        with self.gate:
+            self.in_flight -= 1
+            self.gate.notify_all()
+
+    def drain(self, timeout):
+        """Refuse new requests, then wait up to timeout s for those in
+        progress; whether they all finished."""
+        deadline = time.monotonic() + timeout
+        with self.gate:
+            self.closing = True
+            while self.in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.gate.wait(left)
+        return True
 
     def handle(self, method, target, headers, body, body_error):
         """(Response, drop): drop means close the connection without answering."""
@@ -1436,8 +1610,11 @@ class Simulator:
             return self.control(method, path, split.query, body), False
         ctx = Ctx(self.state, self.catalog, method, path, split.query, headers, body,
                   self.state.clocks())
+        processed = True
         try:
             resp = self.api(ctx, body_error)
+        except NotProcessed:
+            resp, processed = None, False
         except ApiError as e:
             if e.auth is not None:
                 ctx.auth = e.auth
@@ -1445,18 +1622,22 @@ class Simulator:
         except Exception:            # a bug here must not reach the client as a traceback
             traceback.print_exc(file=sys.stderr)
             resp = error_response(ctx, ApiError(500, "internal error in the stand-in"))
-        drop = self.state.take_fault("drop", path) is not None
+        drop = not processed or self.state.take_fault("drop", path) is not None
         self.state.log_call({"t": ctx.now, "method": method, "path": path,
                              "query": split.query, "status": 0 if drop else resp.status,
                              "auth": ctx.auth, "token": ctx.token})
         return resp, drop
 
     def api(self, ctx, body_error):
+        """The answer to one API request.  Faults apply in this order: slow,
+        drop-before, refuse-token, fail; drop is applied by handle after."""
         if body_error is not None:
             raise ApiError(*body_error)
         slow = self.state.take_fault("slow", ctx.path)
         if slow is not None:
             time.sleep(slow["ms"] / 1000.0)
+        if self.closing or self.state.take_fault("drop-before", ctx.path) is not None:
+            raise NotProcessed()
         token_path = is_token_path(ctx.path)
         if token_path:
             ctx.auth = "token_endpoint"
@@ -1511,12 +1692,18 @@ class Simulator:
         offset = self.state.advance(advance)
         return json_response({"clock_offset": offset, "now": self.state.now()})
 
+    def c_instances(self, query, body):
+        since = int(query.get("since") or 0)
+        if since < 0:
+            raise ValueError("since must be at least 0")
+        return json_response(self.state.instance_list(since))
+
     def c_fail_next(self, query, body):
         status = int(query.get("status", "503"))
         if not 100 <= status <= 599:
             raise ValueError("status must be 100..599")
-        self.state.add_fault({"mode": "fail", "status": status,
-                              "count": positive(query.get("count", "1")),
+        count, until = fault_window(query, 1)
+        self.state.add_fault({"mode": "fail", "status": status, "count": count, "until": until,
                               "path": query.get("path") or None,
                               "retry_after": query.get("retry_after") or None,
                               "body": query.get("body")})
@@ -1530,12 +1717,11 @@ class Simulator:
         if mode == "clear":
             self.state.clear_faults()
             return json_response({"ok": True})
-        if mode not in ("slow", "drop", "refuse-token"):
-            raise ValueError("mode must be slow, drop, refuse-token or clear")
-        count = query.get("count")
-        fault = {"mode": mode, "path": query.get("path") or None,
-                 "count": positive(count) if count else (None if mode == "slow" else 1),
-                 "ms": float(query.get("ms", "0"))}
+        if mode not in FAULT_COUNTS:
+            raise ValueError("mode must be %s or clear" % ", ".join(FAULT_COUNTS))
+        count, until = fault_window(query, FAULT_COUNTS[mode])
+        fault = {"mode": mode, "path": query.get("path") or None, "count": count,
+                 "until": until, "ms": float(query.get("ms", "0"))}
         if mode == "slow" and not 0 <= fault["ms"] <= 600000:
             raise ValueError("ms must be 0..600000")
         self.state.add_fault(fault)
@@ -1563,9 +1749,24 @@ def positive(raw):
     return value
 
 
+def fault_window(query, default_count):
+    """(count, until) of a new fault.  With seconds=S the fault stays armed
+    for S seconds of monotonic time and count, unless given, is unlimited;
+    without it, count defaults to default_count (None = until cleared)."""
+    until = None
+    if query.get("seconds"):
+        seconds = float(query["seconds"])
+        if not 0 < seconds <= MAX_FAULT_SECONDS:      # also refuses nan
+            raise ValueError("seconds must be more than 0 and at most %d" % MAX_FAULT_SECONDS)
+        until, default_count = time.monotonic() + seconds, None
+    count = query.get("count")
+    return (positive(count) if count else default_count), until
+
+
 CONTROL = {
     ("POST", "/__sim/reset"): Simulator.c_reset,
     ("GET", "/__sim/state"): Simulator.c_state,
+    ("GET", "/__sim/instances"): Simulator.c_instances,
     ("POST", "/__sim/clock"): Simulator.c_clock,
     ("POST", "/__sim/fail-next"): Simulator.c_fail_next,
     ("POST", "/__sim/revoke"): Simulator.c_revoke,
@@ -1573,6 +1774,118 @@ CONTROL = {
     ("GET", "/__sim/config"): Simulator.c_config_get,
     ("POST", "/__sim/config"): Simulator.c_config_post,
 }
+
+
+# --------------------------------------------------------------------------
+# --state-file: the simulated state on disk, so that it survives a restart.
+
+class StateFile:
+    """Loaded at start when the file exists, then written at once (so that an
+    unwritable path is a startup error).  Saved atomically (temporary file,
+    fsync, rename, fsync of the directory) by a background thread at most
+    once per SAVE_INTERVAL when something changed, and once more on exit.  The state is copied under the SimState lock and encoded and
+    written outside it; self.lock keeps the writers apart."""
+
+    def __init__(self, path, state):
+        self.path = path
+        self.state = state
+        self.lock = threading.Lock()
+        self.saved = None             # change count last written
+        self.encoded = {}             # (key, sha256) -> the upload's JSON, bytes as base64
+        self.last_error = None
+
+    def open(self):
+        """load, then a first save; ConfigError when either fails."""
+        self.load()
+        try:
+            self.save(force=True)
+        except OSError as e:
+            raise ConfigError("cannot write state file %s: %s" % (self.path, e)) from None
+
+    def load(self):
+        """Restore the state from the file; False when there is none.
+        ConfigError when it cannot be read or is not a usable state document."""
+        try:
+            with open(self.path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            return False
+        except OSError as e:
+            raise ConfigError("state file %s: %s" % (self.path, e.strerror or e)) from None
+        try:
+            self.state.restore(json.loads(raw))
+        except json.JSONDecodeError as e:
+            raise ConfigError("state file %s is corrupt: not JSON (%s)" % (self.path, e)) from None
+        except KeyError as e:
+            raise ConfigError("state file %s is corrupt: missing %s" % (self.path, e)) from None
+        except (ValueError, TypeError, AttributeError, RecursionError) as e:
+            raise ConfigError("state file %s is corrupt: %s" % (self.path, e)) from None
+        self.saved = self.state.changes
+        return True
+
+    def save(self, force=False):
+        """Write the state unless unchanged since the last write (or force)."""
+        with self.lock:
+            changes, doc = self.state.export()
+            if changes == self.saved and not force:
+                return
+            uploads = self.encode(doc.pop("uploads"))
+            head = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            raw = head[:-1] + b',"uploads":[' + b",".join(uploads) + b"]}"
+            tmp = self.path + ".tmp"
+            with open(tmp, "wb") as f:
+                f.write(raw)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+            fsync_dir(os.path.dirname(os.path.abspath(self.path)))
+            self.saved = changes
+
+    def encode(self, uploads):
+        """Each upload as JSON (UTF-8) with its bytes as base64.  Uploads never
+        change, so the encodings of the last save are reused: big files are
+        not encoded again each second.  Those gone (a reset) leave the cache."""
+        known, self.encoded = self.encoded, {}
+        for upload in uploads:
+            ident = (upload["key"], upload["sha256"])
+            if ident not in known:
+                rec = dict(upload, data=base64.b64encode(upload["data"]).decode("ascii"))
+                known[ident] = json.dumps(rec, ensure_ascii=False,
+                                          separators=(",", ":")).encode("utf-8")
+            self.encoded[ident] = known[ident]
+        return list(self.encoded.values())
+
+    def try_save(self, force=False):
+        """save, reporting a failure on stderr (once until it changes); whether it worked."""
+        try:
+            self.save(force)
+        except OSError as e:
+            problem = "cannot save state file %s: %s" % (self.path, e)
+            if problem != self.last_error:
+                print("standin: " + problem, file=sys.stderr, flush=True)
+            self.last_error = problem
+            return False
+        self.last_error = None
+        return True
+
+    def run(self, stop):
+        """The background saver: until stop is set."""
+        while not stop.wait(SAVE_INTERVAL):
+            self.try_save()
+
+
+def fsync_dir(path):
+    """Make a rename in path durable (best effort where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------
@@ -1597,8 +1910,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except BodyError as e:
             body, body_error = b"", (e.status, str(e))
             self.close_connection = True      # the unread body makes the stream unusable
-        resp, drop = self.server.sim.handle(self.command, self.path, self.headers, body,
-                                            body_error)
+        sim = self.server.sim
+        if not sim.enter():                   # shutting down: no new work after the final save
+            self.close_connection = True
+            return
+        try:
+            resp, drop = sim.handle(self.command, self.path, self.headers, body, body_error)
+        finally:
+            sim.leave()
         if drop:
             self.close_connection = True
             return
@@ -1697,10 +2016,16 @@ def main(argv=None):
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a config key (dotted for nested, value parsed as JSON "
                          "when possible); repeatable")
+    ap.add_argument("--state-file", metavar="PATH",
+                    help="keep the simulated state in PATH: loaded at start when it exists, "
+                         "saved within a second of a change and on SIGTERM/SIGINT")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = ap.parse_args(argv)
     try:
         sim = Simulator(load_config(args.data, args.set))
+        store = StateFile(args.state_file, sim.state) if args.state_file else None
+        if store is not None:
+            store.open()
     except (OSError, ValueError, ConfigError) as e:
         print("standin: %s" % e, file=sys.stderr)
         return 2
@@ -1711,12 +2036,19 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    saving = threading.Event()
+    if store is not None:
+        threading.Thread(target=store.run, args=(saving,), daemon=True).start()
     host, port = server.server_address[:2]
     print("standin listening on http://%s:%d" % (host, port), flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
+        sim.drain(DRAIN_TIMEOUT)
         server.server_close()
+        saving.set()
+    if store is not None and not store.try_save(force=True):
+        return 1
     return 0
 
 

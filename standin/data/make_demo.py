@@ -356,6 +356,9 @@ IT_FIELDS = [
     ("requester_email", "RequesterEmail", "Email", "string", "Email", True, None),
     ("department", "Department", "Department", "string", "DropDown", True, None),
     ("location", "Location", "Location", "string", "DropDown", True, None),
+    # Several location codes, "|"-joined as for a checkbox group (a multi-select).
+    ("affected_locations", "AffectedLocations", "Affected locations", "string", "CheckBox",
+     False, None),
     ("category", "Category", "Category", "string", "DropDown", True, None),
     ("priority", "Priority", "Priority", "string", "DropDown", True, None),
     ("description", "Description", "Description", "string", "LongText", True, None),

@@ -1,6 +1,7 @@
 """POST /forms/{id}: validation, protection and starting the Integrify
 request, in both dialects, checked against what the stand-in stored."""
 
+import hashlib
 import json
 import os
 import re
@@ -10,12 +11,32 @@ import unittest
 import urllib.parse
 import uuid
 
-from harness import SRC, Stack, http
+from harness import SRC, Stack, fixture, http
 from test_forms import SECTIONS
 
 V8_FORM = os.path.join(SRC, "conf/forms/it-request.conf")
 
+
+def fixture_fields(process_name):
+    """The fields of the fixture process's first task."""
+    proc = next(p for p in fixture()["processes"] if p["name"] == process_name)
+    return proc["first_task"]["fields"]
+
+
+# The shipped form has no multi-select; the v8 test's copy adds one, bound to
+# the IT Request form's "Affected locations" question.
+V8_EXTRA = """
+[field:affected_locations]
+label = Affected locations
+type = multiselect
+source = locations
+key = %s
+""" % next(f["key"] for f in fixture_fields("IT Request")
+           if f["client_id"] == "AffectedLocations")
+
 # The v7 copy: the data-container process, whose keys are the field names.
+# Every field type is here; the data container ignores keys it does not
+# configure, so the test checks each name is one of its keys.
 V7_FORM = """[form]
 title = IT request (v7)
 process = f2cecda9-8258-5a1b-815e-b29cd106b70d
@@ -24,6 +45,10 @@ label = Your name
 type = text
 required = yes
 max_length = 100
+[field:requester_email]
+label = Email
+type = email
+required = yes
 [field:description]
 label = What do you need?
 type = textarea
@@ -42,14 +67,23 @@ max = 999999
 [field:needed_by]
 label = Needed by
 type = date
+[field:affected_locations]
+label = Affected locations
+type = multiselect
+source = locations
 [field:laptop_accessories]
 label = Laptop accessories
 type = checkboxes
 source = accessories
+[field:attachment]
+label = Attachment
+type = file
 """
 
 NAME = "Zoë O'Brien-Łukasz \"Q\" <admin>"
 DESCRIPTION = "Line one: ünïcödé & <b>tags</b>\r\nLine two \"quoted\"\r\n\tindented"
+EMAIL = "zoë.o'brien+it@example.com"
+FILE_DATA = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) + "Zürich \"ünïcödé\"\r\n".encode()
 
 
 class PostMixin:
@@ -59,7 +93,8 @@ class PostMixin:
     def setUpClass(cls):
         cls.formsdir = os.path.join("/tmp", "intake-forms-" + uuid.uuid4().hex[:8])
         os.makedirs(cls.formsdir)
-        shutil.copy(V8_FORM, os.path.join(cls.formsdir, "it-request.conf"))
+        with open(V8_FORM) as src, open(os.path.join(cls.formsdir, "it-request.conf"), "w") as f:
+            f.write(src.read() + V8_EXTRA)
         with open(os.path.join(cls.formsdir, "it-request-v7.conf"), "w") as f:
             f.write(V7_FORM)
         cls.server = {"workers": "2", "cache_entry_max": "1048576", "forms_dir": cls.formsdir}
@@ -93,6 +128,33 @@ class PostMixin:
     def instances(self):
         return self.standin.state()["instances"]
 
+    def multipart(self, fields, file_field, filename, data, token=None):
+        """POST fields and one file as multipart/form-data, as a browser does."""
+        tok = token or self.token()
+        boundary = "----WebKitFormBoundaryX3b9"
+        parts = []
+        for k, v in [("_token", tok)] + list(fields):
+            parts.append('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+                         % (boundary, k, v))
+        parts.append('--%s\r\nContent-Disposition: form-data; name="%s"; '
+                     'filename="%s"\r\nContent-Type: image/png\r\n\r\n'
+                     % (boundary, file_field, filename))
+        body = "".join(parts).encode() + data + ("\r\n--%s--\r\n" % boundary).encode()
+        return self.post([], token=tok, raw=body, accept="application/json",
+                         ctype="multipart/form-data; boundary=" + boundary)
+
+    def assert_file_stored(self, state, stored_value, name, data):
+        """The one upload has the file's name and bytes, and the value stored
+        for the file field is its key (so the instance lists it)."""
+        self.assertEqual(len(state["uploads"]), 1)
+        up = state["uploads"][0]
+        self.assertEqual(stored_value, up["key"])
+        self.assertEqual(up["name"], name)
+        self.assertEqual(up["size"], len(data))
+        self.assertEqual(up["sha256"], hashlib.sha256(data).hexdigest())
+        self.assertEqual([(f["key"], f["name"], f["size"]) for f in state["instances"][0]["files"]],
+                         [(up["key"], name, len(data))])
+
 
 class PostV8(PostMixin, Stack):
     variant = "v8-apikey"
@@ -103,7 +165,14 @@ class PostV8(PostMixin, Stack):
                 ("department", "IT-010"), ("location", "ZRH-01"), ("category", "CAT-0645"),
                 ("priority", "P2"), ("description", DESCRIPTION), ("needed_by", "2027-02-28"),
                 ("asset_tag", "104233"), ("accessories", "Headset"),
-                ("accessories", "Keyboard & mouse")]
+                ("accessories", "Keyboard & mouse"), ("affected_locations", "ZRH-01"),
+                ("affected_locations", "KRK-01")]
+
+    def keys(self):
+        """{field name: question id} of the v8 form the test serves."""
+        with open(V8_FORM) as f:
+            form = f.read() + V8_EXTRA
+        return dict(re.findall(r"\[field:(\w+)\][^\[]*?key = (\S+)", form))
 
     def test_plain_post_starts_the_request_with_exactly_the_values(self):
         import urllib.request
@@ -114,14 +183,15 @@ class PostV8(PostMixin, Stack):
         inst = self.instances()
         self.assertEqual(len(inst), 1)
         v = inst[0]["values"]
-        form = open(V8_FORM).read()
-        key = dict(re.findall(r"\[field:(\w+)\][^\[]*?key = (\S+)", form))
+        key = self.keys()
         self.assertEqual(v[key["requester_name"]], NAME)
+        self.assertEqual(v[key["requester_email"]], "zoe@example.com")
         self.assertEqual(v[key["description"]], DESCRIPTION)
         self.assertEqual(v[key["department"]], "IT-010")
         self.assertEqual(v[key["needed_by"]], "2027-02-28")
         self.assertEqual(str(v[key["asset_tag"]]), "104233")
         self.assertEqual(v[key["accessories"]], "Headset|Keyboard & mouse")
+        self.assertEqual(v[key["affected_locations"]], "ZRH-01|KRK-01")
         self.assertEqual(inst[0]["process_sid"], "45e79ea1-5b67-547c-818b-e922eb2a142e")
 
     def test_json_client_gets_201_and_a_replay_gets_the_same_request(self):
@@ -207,25 +277,15 @@ class PostV8(PostMixin, Stack):
         self.assertEqual(self.instances(), [])
 
     def test_multipart_with_a_file(self):
-        tok = self.token()
-        boundary = "----WebKitFormBoundaryX3b9"
-        parts = []
-        for k, v in [("_token", tok)] + self.good():
-            parts.append('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
-                         % (boundary, k, v))
-        parts.append('--%s\r\nContent-Disposition: form-data; name="attachment"; '
-                     'filename="C:\\\\Users\\\\z\\\\screen shot.png"\r\nContent-Type: image/png\r\n\r\n'
-                     % boundary)
-        body = "".join(parts).encode() + b"\x89PNG\r\n\x1a\n" + bytes(range(256)) + \
-            ("\r\n--%s--\r\n" % boundary).encode()
-        status, _, out = self.post([], token=tok, raw=body, accept="application/json",
-                                   ctype="multipart/form-data; boundary=" + boundary)
+        status, _, out = self.multipart(self.good(), "attachment",
+                                        "C:\\\\Users\\\\z\\\\screen shot.png", FILE_DATA)
         self.assertEqual(status, 201, out)
         st = self.standin.state()
-        self.assertEqual(len(st["uploads"]), 1)
-        self.assertEqual(st["uploads"][0]["name"], "screen shot.png")
-        self.assertEqual(st["uploads"][0]["size"], 8 + 256)
         self.assertEqual(len(st["instances"]), 1)
+        v, key = st["instances"][0]["values"], self.keys()
+        self.assertEqual(v[key["description"]], DESCRIPTION)
+        self.assertEqual(v[key["affected_locations"]], "ZRH-01|KRK-01")
+        self.assert_file_stored(st, v[key["attachment"]], "screen shot.png", FILE_DATA)
 
 
 class RateLimit(PostMixin, Stack):
@@ -259,21 +319,62 @@ class PostV7(PostMixin, Stack):
     sections = SECTIONS
     form = "it-request-v7"
 
+    def test_form_keys_are_data_container_keys(self):
+        """The data container silently drops keys it does not configure, so a
+        field whose key is not one of them would be lost without an error."""
+        dc = {f["key"]: f["type"] for f in fixture_fields("IT Request (API intake)")}
+        names = re.findall(r"\[field:(\w+)\]", V7_FORM)
+        self.assertEqual(set(names), set(self.expected("k")))     # the test checks every field
+        for name in names:
+            self.assertIn(name, dc)
+        self.assertEqual(dc["attachment"], "file")
+        types = set(re.findall(r"^type = (\w+)$", V7_FORM, re.M))
+        self.assertEqual(types, {"text", "textarea", "email", "number", "date", "select",
+                                 "multiselect", "checkboxes", "file"})
+
+    def expected(self, file_key):
+        """What the data container must hold: every field, exactly as typed."""
+        return {"requester_name": NAME, "requester_email": EMAIL, "description": DESCRIPTION,
+                "department": "IT-010", "asset_tag": "104233", "needed_by": "2027-02-28",
+                "affected_locations": "ZRH-01|KRK-01",
+                "laptop_accessories": "Headset|Keyboard & mouse", "attachment": file_key}
+
+    def fields(self):
+        return [("requester_name", NAME), ("requester_email", EMAIL),
+                ("description", DESCRIPTION), ("department", "IT-010"),
+                ("asset_tag", "104233"), ("needed_by", "2027-02-28"),
+                ("affected_locations", "ZRH-01"), ("affected_locations", "KRK-01"),
+                ("laptop_accessories", "Headset"), ("laptop_accessories", "Keyboard & mouse")]
+
+    def stored(self, state):
+        self.assertEqual(len(state["instances"]), 1)
+        inst = state["instances"][0]
+        self.assertEqual(inst["process_sid"], "f2cecda9-8258-5a1b-815e-b29cd106b70d")
+        self.assertEqual(inst["dialect"], "v7")
+        v = dict(inst["values"])
+        if "asset_tag" in v:
+            v["asset_tag"] = str(v["asset_tag"])
+        return v
+
     def test_v7_start_and_data_container_store_exactly_the_values(self):
-        fields = [("requester_name", NAME), ("description", DESCRIPTION),
-                  ("department", "IT-010"), ("asset_tag", "104233"), ("needed_by", "2027-02-28"),
-                  ("laptop_accessories", "Headset"), ("laptop_accessories", "Laptop bag")]
-        status, _, body = self.post(fields, accept="application/json")
+        status, _, body = self.multipart(self.fields(), "attachment", "Zoë's plan – v2.png",
+                                         FILE_DATA)
         self.assertEqual(status, 201, body)
-        inst = self.instances()
-        self.assertEqual(len(inst), 1)
-        v = inst[0]["values"]
-        self.assertEqual(v["requester_name"], NAME)
-        self.assertEqual(v["description"], DESCRIPTION)
-        self.assertEqual(v["department"], "IT-010")
-        self.assertEqual(str(v["asset_tag"]), "104233")
-        self.assertEqual(v["needed_by"], "2027-02-28")
-        self.assertEqual(v["laptop_accessories"], "Headset|Laptop bag")
+        st = self.standin.state()
+        v = self.stored(st)
+        # Every key, the file's included, reached the data container.
+        self.assertEqual(v, self.expected(st["uploads"][0]["key"] if st["uploads"] else None))
+        self.assertEqual(st["uploads"][0]["dialect"], "v7")
+        self.assert_file_stored(st, v["attachment"], "Zoë's plan – v2.png", FILE_DATA)
+
+    def test_v7_urlencoded_without_a_file(self):
+        status, _, body = self.post(self.fields(), accept="application/json")
+        self.assertEqual(status, 201, body)
+        st = self.standin.state()
+        expected = self.expected(None)
+        del expected["attachment"]
+        self.assertEqual(self.stored(st), expected)
+        self.assertEqual(st["uploads"], [])
 
 
 if __name__ == "__main__":

@@ -3,13 +3,15 @@
 Starts the real program on an ephemeral port and checks the contract:
 token flows and expiry (v7 impersonate, v7 JWT bearer, v8 API key), the
 401/403/404 scenarios, reports (JSON and CSV), processes, instance start,
-data containers, uploads, and the /__sim/ control endpoints.
+data containers, uploads, the /__sim/ control endpoints and faults, and
+--state-file (state kept across restarts).
 
 Run from the repository root:  python3 -m unittest tests/standin/test_standin.py -v
 """
 
 import base64
 import csv
+import datetime
 import hashlib
 import hmac
 import http.client
@@ -22,6 +24,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -62,10 +65,11 @@ DEFAULT_VARIANTS = {"v7_start_shape": "doc", "v8_impersonate_body": "json_token"
 class Standin:
     """The stand-in as a child process on a free loopback port."""
 
-    def __init__(self, *sets):
+    def __init__(self, *sets, extra=()):
         args = [sys.executable, PROGRAM, "--host", "127.0.0.1", "--port", "0", "--data", FIXTURE]
         for s in sets:
             args += ["--set", s]
+        args += list(extra)
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
         self.line = self.proc.stdout.readline()
@@ -87,6 +91,13 @@ class Standin:
         self.proc.stdout.close()
         self.proc.stderr.close()
         return rc, err
+
+    def kill(self):
+        """SIGKILL: no chance to save on the way out."""
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
 
 
 class Resp:
@@ -172,6 +183,15 @@ def multipart(files, boundary="----intakeBoundary7MA4YWxkTrZu0gW"):
         out += data + b"\r\n"
     out += b"--" + boundary.encode() + b"--\r\n"
     return "multipart/form-data; boundary=" + boundary, out
+
+
+def iso(t):
+    """As the stand-in writes times: ISO 8601 UTC with milliseconds."""
+    dt = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
+
+
+DROPPED = (http.client.RemoteDisconnected, ConnectionError)
 
 
 def parse_csv(raw):
@@ -357,6 +377,65 @@ class ServerBasics(Base):
                            capture_output=True, text=True, timeout=20)
         self.assertEqual(r.returncode, 2)
         self.assertIn("v8_expired_body", r.stderr)
+
+    def test_corrupt_state_file_is_a_clear_startup_error(self):
+        good = {"format": "integrify-standin-state/1", "next_id": 1001, "clock_offset": 0,
+                "calls": [], "tokens": [], "tasks": {}, "instances": [], "uploads": []}
+        inst = {"sid": "i-1", "id": 1001, "process_sid": IT["sid"], "name": "n", "values": {},
+                "files": [], "dialect": "v7", "user": SVC, "started_at": 1.0, "tasks": []}
+        upload = {"key": "k", "name": "a.txt", "size": 1, "content_type": "text/plain",
+                  "sha256": hashlib.sha256(b"x").hexdigest(), "dialect": "v7",
+                  "uploaded_at": 1.0, "data": "eA=="}
+        cases = {
+            "not JSON": b"{not json",
+            "truncated": json.dumps(good).encode()[:-10],
+            "not UTF-8": b"\xff\xfe\x00garbage",
+            "empty": b"",
+            "a list": b"[]",
+            "another format": json.dumps(dict(good, format="something-else/1")).encode(),
+            "missing key": json.dumps({k: v for k, v in good.items() if k != "calls"}).encode(),
+            "bad next_id": json.dumps(dict(good, next_id="1001")).encode(),
+            "bad instances": json.dumps(dict(good, instances="none")).encode(),
+            "id not below next_id": json.dumps(dict(good, instances=[inst], next_id=1001)).encode(),
+            "unknown task": json.dumps(dict(good, next_id=1002, instances=[dict(
+                inst, tasks=[{"sid": "t", "task_sid": "nowhere", "active": True}])])).encode(),
+            "bad base64": json.dumps(dict(good, uploads=[dict(upload, data="e!==")])).encode(),
+            "bytes not matching sha256": json.dumps(dict(good, uploads=[
+                dict(upload, data="eQ==")])).encode(),
+            "file without a name": json.dumps(dict(good, next_id=1002, instances=[dict(
+                inst, files=[{"key": "k", "uploaded_at": 1.0}])])).encode(),
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "state.json")
+            for name, raw in cases.items():
+                with self.subTest(name):
+                    with open(path, "wb") as f:
+                        f.write(raw)
+                    r = subprocess.run([sys.executable, PROGRAM, "--port", "0", "--data", FIXTURE,
+                                        "--state-file", path],
+                                       capture_output=True, text=True, timeout=20)
+                    self.assertEqual(r.returncode, 2, r.stderr)
+                    self.assertRegex(r.stderr, r"^standin: state file .*state\.json is corrupt: ")
+                    self.assertNotIn("Traceback", r.stderr)
+                    self.assertEqual(r.stdout, "")
+            for unusable in (tmp, os.path.join(tmp, "no-such-dir", "state.json")):
+                r = subprocess.run([sys.executable, PROGRAM, "--port", "0", "--data", FIXTURE,
+                                    "--state-file", unusable],
+                                   capture_output=True, text=True, timeout=20)
+                self.assertEqual(r.returncode, 2, unusable)
+                self.assertRegex(r.stderr, r"^standin: (cannot write )?state file ")
+                self.assertNotIn("Traceback", r.stderr)
+            # The same documents made whole load fine.
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(dict(good, next_id=1002, instances=[inst], uploads=[upload]), f)
+            ok = Standin(extra=("--state-file", path))
+            c = Client(ok.port)
+            try:
+                self.assertEqual(c.get("/__sim/instances").json()["instances"][0]["sid"], "i-1")
+                self.assertEqual(c.state()["uploads"][0]["key"], "k")
+            finally:
+                c.close()
+            self.assertEqual(ok.stop(), (0, ""))
 
 
 # --------------------------------------------------------------------------
@@ -1014,6 +1093,66 @@ class Instances(Base):
         self.assertEqual(self.c.get("/instances/mine?status=completed", token=tok).json()["total"],
                          0)
 
+    def test_v8_request_name_is_found_by_instance_search(self):
+        v8 = self.v8_token()
+        path = "/api/instance/start/%s/%s?requestName=%s" % (
+            IT["sid"], IT["first_task"]["sid"], urllib.parse.quote("Intake 7f3a: Laptop for Åsa"))
+        r = self.c.post(path, token=v8, json_body={"request_name": "not this one",
+                                                   "questions": it_questions()})
+        self.assertEqual(r.status, 200, r.body)
+        sid = r.json()["sid"]
+        other = "/api/instance/start/%s/%s?requestName=Intake%%20b2c4" % (
+            IT["sid"], IT["first_task"]["sid"])
+        self.assertEqual(self.c.post(other, token=v8,
+                                     json_body={"questions": it_questions()}).status, 200)
+        self.assertEqual(self.c.state()["instances"][0]["name"], "Intake 7f3a: Laptop for Åsa")
+        for needle in ("7F3A", "laptop for ÅSA", "Intake 7f3a: Laptop for Åsa"):
+            with self.subTest(needle=needle):
+                doc = self.c.get("/api/instance/list/mine?search=" + urllib.parse.quote(needle),
+                                 token=v8).json()
+                self.assertEqual((doc["total"], [i["sid"] for i in doc["items"]]), (1, [sid]))
+                self.assertEqual(doc["items"][0]["name"], "Intake 7f3a: Laptop for Åsa")
+        self.assertEqual(self.c.get("/api/instance/list/mine?search=intake",
+                                    token=v8).json()["total"], 2)
+        self.assertEqual(self.c.get("/api/instance/list/mine?search=zzz",
+                                    token=v8).json()["total"], 0)
+
+    def test_v7_instances_mine_search_and_start_date(self):
+        v8 = self.v8_token()
+        for name in ("Intake 0001 Laptop", "Intake 0002 Monitor"):
+            self.c.post("/api/instance/start/%s?requestName=%s" % (IT["sid"],
+                                                                  urllib.parse.quote(name)),
+                        token=v8)
+        tok = self.v7_token()
+        self.c.post("/instances/%s/start" % IT["sid"], token=tok)         # named "IT Request"
+        doc = self.c.get("/instances/mine?search=" + urllib.parse.quote("0002 MONITOR"),
+                         token=tok).json()
+        self.assertEqual(doc["total"], 1)
+        item = doc["items"][0]
+        inst = {i["sid"]: i for i in self.c.get("/__sim/instances").json()["instances"]}
+        self.assertEqual(item["name"], "Intake 0002 Monitor")
+        self.assertEqual(item["last_milestone_date"], iso(inst[item["sid"]]["started_at"]))
+        self.assertEqual(self.c.get("/instances/mine?search=intake", token=tok).json()["total"], 2)
+        self.assertEqual(self.c.get("/instances/mine?search=", token=tok).json()["total"], 3)
+        self.assertEqual(self.c.get("/instances/mine?search=intake&process_sid=" + IT_DC["sid"],
+                                    token=tok).json()["total"], 0)
+        for item in self.c.get("/instances/mine", token=tok).json()["items"]:
+            self.assertEqual(item["last_milestone_date"], iso(inst[item["sid"]]["started_at"]))
+
+    def test_dc_endpoints_of_an_instance_empty_once_completed(self):
+        tok, v8 = self.v7_token(), self.v8_token()
+        x, y = (self.c.post("/instances/%s/start" % IT_DC["sid"], token=tok).json()["request"]["sid"]
+                for _ in range(2))
+        v7_list = "/tasktypes/data-container/endpoints?instance_sid="
+        v8_list = "/api/instance/tasktypes/dataContainer/endpoints/list?instanceSid="
+        eps = self.c.get(v7_list + x, token=tok).json()["endpoints"]
+        self.assertEqual(len(eps), 1)
+        self.assertEqual(len(self.c.get(v8_list + x, token=v8).json()["endpoints"]), 1)
+        self.assertEqual(self.c.post(eps[0], token=tok, json_body={"priority": "P2"}).status, 200)
+        self.assertEqual(self.c.get(v7_list + x, token=tok).json(), {"endpoints": []})
+        self.assertEqual(self.c.get(v8_list + x, token=v8).json(), {"endpoints": []})
+        self.assertEqual(len(self.c.get(v7_list + y, token=tok).json()["endpoints"]), 1)
+
     def test_v8_start_plain(self):
         v8 = self.v8_token()
         r = self.c.post("/api/instance/start/%s?requestName=%s" % (
@@ -1272,6 +1411,130 @@ class Control(Base):
         self.assertEqual(st["calls"][-1]["status"], 0)
         self.assertEqual(self.c.post("/instances/%s/start" % IT["sid"], token=tok).status, 200)
 
+    def test_fault_drop_after_processing_vs_drop_before(self):
+        tok = self.v7_token()
+        start = "/instances/%s/start" % IT_DC["sid"]
+        self.c.control("/__sim/fault?mode=drop-before&path=/instances/")
+        with self.assertRaises(DROPPED):
+            self.c.post(start, token=tok)
+        self.c.reconnect()
+        st = self.c.state()
+        self.assertEqual(st["instances"], [])                        # nothing processed
+        self.assertEqual((st["calls"][-1]["status"], st["calls"][-1]["auth"]), (0, "none"))
+        self.c.control("/__sim/fault?mode=drop&path=/instances/")
+        with self.assertRaises(DROPPED):
+            self.c.post(start, token=tok)
+        self.c.reconnect()
+        st = self.c.state()
+        self.assertEqual(len(st["instances"]), 1)                    # processed, then dropped
+        self.assertEqual((st["calls"][-1]["status"], st["calls"][-1]["auth"]), (0, "ok"))
+        # On a data-container POST: drop-before leaves the task open; drop completes it,
+        # so the client's retry finds no task (404).
+        ep = self.c.get("/tasktypes/data-container/endpoints", token=tok).json()["endpoints"][0]
+        rt = ep.split("?")[0]
+        self.c.control("/__sim/fault?mode=drop-before&path=" + rt)
+        with self.assertRaises(DROPPED):
+            self.c.post(ep, token=tok, json_body={"priority": "P1"})
+        self.c.reconnect()
+        self.assertEqual(self.c.state()["instances"][0]["values"], {})
+        self.c.control("/__sim/fault?mode=drop&path=" + rt)
+        with self.assertRaises(DROPPED):
+            self.c.post(ep, token=tok, json_body={"priority": "P1"})
+        self.c.reconnect()
+        self.assertEqual(self.c.state()["instances"][0]["values"], {"priority": "P1"})
+        self.assertEqual(self.c.post(ep, token=tok, json_body={"priority": "P1"}).status, 404)
+        # Uploads: drop-before stores no file, drop stores it.
+        ctype, body = multipart([("file", "a.txt", "text/plain", b"abc")])
+        for mode, stored in (("drop-before", 0), ("drop", 1)):
+            self.c.control("/__sim/fault?mode=%s&path=/files/upload" % mode)
+            with self.assertRaises(DROPPED):
+                self.c.post("/files/upload", token=tok, body=body,
+                            headers={"Content-Type": ctype})
+            self.c.reconnect()
+            self.assertEqual(len(self.c.state()["uploads"]), stored)
+        # Each fault was used once (count defaults to 1).
+        self.assertEqual(self.c.post(start, token=tok).status, 200)
+
+    def test_retry_after_on_429_and_503(self):
+        tok, v8 = self.v7_token(), self.v8_token()
+        for status in (429, 503):
+            with self.subTest(status=status):
+                self.c.control("/__sim/fail-next?status=%d&retry_after=4&count=2" % status)
+                r = self.c.get("/processes", token=tok)
+                self.assertEqual((r.status, r.headers.get("retry-after")), (status, "4"))
+                self.assertEqual(r.json()["error"], "too_many_requests" if status == 429
+                                 else "service_unavailable")
+                r = self.c.get("/api/processes/search", token=v8)
+                self.assertEqual((r.status, r.headers.get("retry-after"), r.json()["status"]),
+                                 (status, "4", status))
+                self.c.control("/__sim/fail-next?status=%d" % status)     # no retry_after
+                self.assertNotIn("retry-after", self.c.get("/processes", token=tok).headers)
+        for status in (500, 502):
+            self.c.control("/__sim/fail-next?status=%d&retry_after=4" % status)
+            r = self.c.get("/processes", token=tok)
+            self.assertEqual(r.status, status)
+            self.assertNotIn("retry-after", r.headers)
+
+    def test_faults_with_seconds_expire(self):
+        tok, v8 = self.v7_token(), self.v8_token()
+        self.c.control("/__sim/fail-next?status=503&seconds=1&retry_after=1&path=/processes")
+        self.c.control("/__sim/fault?mode=drop-before&seconds=1&path=/api/processes/")
+        self.c.control("/__sim/fault?mode=refuse-token&seconds=1")
+        armed = time.monotonic()
+        # No count: every matching call within the window is hit.
+        self.assertEqual([self.c.get("/processes", token=tok).status for _ in range(6)], [503] * 6)
+        for _ in range(3):
+            with self.assertRaises(DROPPED):
+                self.c.get("/api/processes/search", token=v8)
+            self.c.reconnect()
+        for _ in range(3):
+            self.assertEqual(self.c.get("/access/impersonate?key=%s&user=%s"
+                                        % (CONSUMER["key"], SVC)).status, 401)
+        self.assertLess(time.monotonic() - armed, 1.0, "too slow to test a 1 s window")
+        time.sleep(1.1 - (time.monotonic() - armed))
+        self.assertEqual(self.c.get("/processes", token=tok).status, 200)
+        self.assertEqual(self.c.get("/api/processes/search", token=v8).status, 200)
+        self.v7_token()
+        # count and seconds together: whichever ends first.
+        self.c.control("/__sim/fail-next?status=500&seconds=60&count=2")
+        self.assertEqual([self.c.get("/processes", token=tok).status for _ in range(3)],
+                         [500, 500, 200])
+        # A slow fault with seconds.
+        self.c.control("/__sim/fault?mode=slow&ms=100&seconds=0.5&path=/processes")
+        t0 = time.monotonic()
+        self.c.get("/processes", token=tok)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.1)
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        self.c.get("/processes", token=tok)
+        self.assertLess(time.monotonic() - t0, 0.1)
+        for bad in ("0", "-1", "nan", "inf", "soon", "86401"):
+            with self.subTest(seconds=bad):
+                self.assertEqual(self.c.post("/__sim/fail-next?seconds=" + bad).status, 400)
+                self.assertEqual(self.c.post("/__sim/fault?mode=drop&seconds=" + bad).status, 400)
+
+    def test_sim_instances(self):
+        v8 = self.v8_token()
+        path = "/api/instance/start/%s/%s?requestName=With%%20data" % (
+            IT["sid"], IT["first_task"]["sid"])
+        self.c.post(path, token=v8, json_body={"questions": it_questions()})
+        for _ in range(2):
+            self.c.post("/instances/%s/start" % IT_DC["sid"], token=self.v7_token())
+        calls = self.c.state()["next"]
+        doc = self.c.get("/__sim/instances").json()
+        self.assertEqual(set(doc), {"instances", "next"})
+        self.assertEqual(doc["next"], 3)
+        full = self.c.state()["instances"]
+        keys = {"sid", "id", "name", "process_sid", "values", "files", "started_at"}
+        self.assertEqual(doc["instances"], [{k: i[k] for k in keys} for i in full])
+        self.assertEqual([i["id"] for i in doc["instances"]], [1001, 1002, 1003])
+        self.assertEqual(doc["instances"][0]["name"], "With data")
+        part = self.c.get("/__sim/instances?since=2").json()
+        self.assertEqual((part["next"], part["instances"]), (3, doc["instances"][2:]))
+        self.assertEqual(self.c.get("/__sim/instances?since=9").json()["instances"], [])
+        self.assertEqual(self.c.get("/__sim/instances?since=-1").status, 400)
+        self.assertEqual(self.c.state()["next"], calls)              # control calls not logged
+
     def test_fault_slow(self):
         tok = self.v7_token()
         self.c.control("/__sim/fault?mode=slow&ms=300&path=/processes&count=1")
@@ -1303,6 +1566,7 @@ class Control(Base):
 
     def test_bad_control_requests(self):
         self.assertEqual(self.c.post("/__sim/fault?mode=explode").status, 400)
+        self.assertIn("drop-before", self.c.post("/__sim/fault?mode=explode").json()["error"])
         self.assertEqual(self.c.post("/__sim/fault?mode=slow&ms=fast").status, 400)
         self.assertEqual(self.c.get("/__sim/nothing").status, 404)
         for body in (b"{not json", b"[1]", b'{"variants": {"v7_start_shape": "xml"}}',
@@ -1330,6 +1594,130 @@ class Control(Base):
                 uses[c["token"]] = uses.get(c["token"], 0) + 1
         self.assertEqual(len(fetches), 2)
         self.assertEqual(uses, {tok: 3, tok2: 1})
+
+
+# --------------------------------------------------------------------------
+
+class Persistence(Base):
+    """--state-file: a stand-in of its own, restarted on the same file."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.path = os.path.join(tmp.name, "state.json")
+        self.server = None
+        self.restart()
+
+    def tearDown(self):
+        self.c.close()
+        self.assertEqual(self.server.stop(), (0, ""))
+
+    def restart(self, kill=False):
+        """Stop the stand-in (SIGTERM, or SIGKILL) and start a new one on the file."""
+        if self.server is not None:
+            self.c.close()
+            if kill:
+                self.server.kill()
+            else:
+                self.assertEqual(self.server.stop(), (0, ""))
+                self.assertFalse(os.path.exists(self.path + ".tmp"))
+        self.server = Standin(extra=("--state-file", self.path))
+        self.c = Client(self.server.port)
+
+    def start(self, tok, process=IT):
+        r = self.c.post("/instances/%s/start" % process["sid"], token=tok)
+        self.assertEqual(r.status, 200, r.body)
+        return r.json()["request"]
+
+    def test_restart_keeps_state_and_ids_continue(self):
+        with open(self.path, encoding="utf-8") as f:        # written at start, empty
+            self.assertEqual(json.load(f)["instances"], [])
+        tok, v8 = self.v7_token(), self.v8_token()
+        self.start(tok)
+        dc_sid = self.start(tok, IT_DC)["sid"]
+        ctype, body = multipart([("file", "scan.bin", "application/octet-stream", BINARY)])
+        key = self.c.post("/files/upload", token=tok, body=body,
+                          headers={"Content-Type": ctype}).json()[0]["file"]
+        path = "/api/instance/start/%s/%s?requestName=Kept%%20across%%20restarts" % (
+            IT["sid"], IT["first_task"]["sid"])
+        qs = it_questions() + [{"key": it_field("Attachment")["key"], "value": key}]
+        kept = self.c.post(path, token=v8, json_body={"questions": qs}).json()["sid"]
+        self.c.control("/__sim/clock?advance=100")
+        before = self.c.state()
+        self.restart()
+        with open(self.path, encoding="utf-8") as f:
+            self.assertEqual(json.load(f)["format"], "integrify-standin-state/1")
+        after = self.c.state()
+        for part in ("calls", "next", "tokens", "instances", "uploads", "clock_offset"):
+            self.assertEqual(after[part], before[part], part)
+        # Tokens still work; the open data-container task is still open; files download.
+        eps = self.c.get("/tasktypes/data-container/endpoints?instance_sid=" + dc_sid,
+                         token=tok).json()["endpoints"]
+        self.assertEqual(len(eps), 1)
+        self.assertEqual(self.c.post(eps[0], token=tok, json_body={"priority": "P1"}).status, 200)
+        files = self.c.get("/api/instance/%s/files" % kept, token=v8).json()
+        self.assertEqual(self.c.get(files[0]["downloadLink"], token=v8).body, BINARY)
+        found = self.c.get("/api/instance/list/mine?search=KEPT", token=v8).json()["items"]
+        self.assertEqual([i["sid"] for i in found], [kept])
+        self.assertEqual(self.start(tok)["id"], "1004")               # ids continue
+        # A second restart keeps what changed after the first.
+        self.restart()
+        st = self.c.state()
+        self.assertEqual([i["id"] for i in st["instances"]], [1001, 1002, 1003, 1004])
+        self.assertEqual(st["calls"][:before["next"]], before["calls"])
+        self.assertEqual(st["next"], before["next"] + 6)
+        self.assertEqual(st["instances"][1]["values"], {"priority": "P1"})
+        self.assertEqual(self.c.get("/tasktypes/data-container/endpoints?instance_sid=" + dc_sid,
+                                    token=tok).json(), {"endpoints": []})
+        # A reset is kept too.
+        self.c.control("/__sim/reset")
+        self.restart()
+        st = self.c.state()
+        self.assertEqual((st["next"], st["instances"], st["tokens"], st["clock_offset"]),
+                         (0, [], [], 0))
+        self.assertEqual(self.start(self.v7_token())["id"], "1001")
+
+    def test_sigkill_loses_at_most_about_a_second(self):
+        tok = self.v7_token()
+        sid = self.start(tok)["sid"]
+        time.sleep(2.0)                       # the background save runs once a second
+        self.restart(kill=True)
+        self.assertEqual([i["sid"] for i in self.c.get("/__sim/instances").json()["instances"]],
+                         [sid])
+        self.assertEqual(self.c.get("/processes", token=tok).status, 200)
+
+    def test_sigterm_under_load_keeps_every_acknowledged_start(self):
+        tok = self.v7_token()
+        acked, errors = [], []
+
+        def run():
+            c = Client(self.server.port)
+            try:
+                while True:
+                    r = c.post("/instances/%s/start" % IT["sid"], token=tok)
+                    if r.status != 200:
+                        errors.append(r.status)
+                        return
+                    acked.append(r.json()["request"]["sid"])
+            except (OSError, http.client.HTTPException):
+                pass                          # the stand-in went away
+            finally:
+                c.close()
+
+        threads = [threading.Thread(target=run) for _ in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(0.7)
+        self.restart()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(errors, [])
+        stored = [i["sid"] for i in self.c.get("/__sim/instances").json()["instances"]]
+        self.assertGreater(len(acked), 50)
+        self.assertEqual(set(acked) - set(stored), set())
+        self.assertEqual(len(stored), len(set(stored)))
+        ids = [i["id"] for i in self.c.state()["instances"]]
+        self.assertEqual(ids, list(range(1001, 1001 + len(ids))))
 
 
 # --------------------------------------------------------------------------
