@@ -90,7 +90,7 @@ def start_stack(workdir, server, sections_text, cleanup):
     cleanup(fn) registers how to stop each piece (unittest's addCleanup or an
     ExitStack's callback). Returns (standin, pool, nginx, nocache_url)."""
     standin = harness.Standin(workdir)
-    cleanup(standin.stop)
+    cleanup(standin.close)
     pool = harness.Pool(workdir, standin, server=server, sections=sections_text)
     cleanup(pool.stop)
     pool.start()

@@ -259,6 +259,13 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 		goto out;
 	SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
 	if (strcmp(call->method, "POST") == 0) {
+		/*
+		 * On a reused connection that turns out closed, libcurl sends the
+		 * request again by itself.  A start that Integrify processed
+		 * before the connection dropped would then start twice: a POST
+		 * always gets a connection of its own.
+		 */
+		SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
 		SETOPT(h, CURLOPT_POST, 1L);
 		SETOPT(h, CURLOPT_POSTFIELDS, call->body != NULL ? call->body : "");
 		SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->bodylen);

@@ -19,6 +19,7 @@ static const struct {
 } reasons[] = {
 	{ 200, "OK" },
 	{ 201, "Created" },
+	{ 202, "Accepted" },
 	{ 204, "No Content" },
 	{ 303, "See Other" },
 	{ 304, "Not Modified" },

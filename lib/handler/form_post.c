@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/rand.h>
+
 #include "internal.h"
 #include "intake/form.h"
 #include "intake/form_valid.h"
@@ -442,11 +444,21 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 	/* A bot filled the hidden field: pretend all went well, start nothing. */
 	hp = field_value(p, "website");
 	if (hp != NULL && hp[0] != '\0') {
-		struct intake_spool_meta none;
+		struct intake_spool_meta	none;
+		struct intake_formtoken		fake;
+		char				ref[INTAKE_FORMTOKEN_REF_MAX];
+		unsigned char			raw[16];
 
 		intake_log_info("form %s: honeypot filled; nothing started", f->id);
+		/* A reference like any other, so the answer looks like a real one. */
 		memset(&none, 0, sizeof(none));
-		answer(p, "0000-0000-0000", INTAKE_SPOOL_QUEUED, &none, true);
+		memset(&fake, 0, sizeof(fake));
+		if (RAND_bytes(raw, sizeof(raw)) != 1)
+			memset(raw, 0, sizeof(raw));
+		intake_hex(raw, sizeof(raw), fake.nonce);
+		if (intake_formtoken_reference(cfg->form_key, &fake, ref) != INTAKE_OK)
+			(void)intake_strlcpy(ref, "0000-0000-0000", sizeof(ref));
+		answer(p, ref, INTAKE_SPOOL_QUEUED, &none, true);
 		goto out;
 	}
 	p->token = field_value(p, "_token");

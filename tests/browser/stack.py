@@ -148,7 +148,7 @@ def main():
     keep = True
     try:
         standin = harness.Standin(workdir)
-        stops.append(standin.stop)
+        stops.append(standin.close)
         pages = os.path.join(workdir, "pages")
         # The ports are chosen before the pool's config is written: nginx
         # picks its own ports at construction, the pool needs the origins.

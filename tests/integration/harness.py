@@ -22,6 +22,7 @@ import urllib.request
 
 SRC = os.environ.get("INTAKE_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 BIN = os.environ.get("INTAKE_BIN", os.path.join(SRC, "build/cgi-bin/intake"))
+BUILD = os.environ.get("INTAKE_BUILD", os.path.dirname(os.path.dirname(BIN)))
 STANDIN = os.path.join(SRC, "standin/integrify_standin.py")
 FIXTURE = os.path.join(SRC, "standin/data/demo.json")
 HOST_HEADER = "acme.integrify.local"
@@ -51,10 +52,22 @@ def free_port():
 class Standin:
     """The Integrify stand-in, on an ephemeral loopback port."""
 
-    def __init__(self, workdir, sets=()):
+    def __init__(self, workdir, sets=(), state_file=None):
         self.log = open(os.path.join(workdir, "standin.log"), "w+")
-        args = [sys.executable, STANDIN, "--host", "127.0.0.1", "--port", "0", "--data", FIXTURE]
-        for s in sets:
+        self.sets = sets
+        self.state_file = state_file
+        self.port = 0
+        self.start()
+
+    def start(self):
+        """Start (again, on the same port once it has one)."""
+        if self.log.closed:
+            self.log = open(self.log.name, "a+")
+        args = [sys.executable, STANDIN, "--host", "127.0.0.1", "--port", str(self.port),
+                "--data", FIXTURE]
+        if self.state_file:
+            args += ["--state-file", self.state_file]
+        for s in self.sets:
             args += ["--set", s]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
@@ -94,6 +107,10 @@ class Standin:
                 self.proc.kill()
                 self.proc.wait()
         self.proc.stdout.close()
+        # The log stays open: the stand-in may be started again (start()).
+
+    def close(self):
+        self.stop()
         self.log.close()
 
 
@@ -185,8 +202,8 @@ class Pool:
                  timeout=60 if self.valgrind else 15, what="intake pool to listen")
         return self
 
-    def workers(self):
-        """PIDs of the supervisor's children."""
+    def children(self):
+        """PIDs of the supervisor's children: the workers and the dispatcher."""
         if self.proc is None:
             return []
         try:
@@ -194,6 +211,23 @@ class Pool:
                 return [int(p) for p in f.read().split()]
         except OSError:
             return []
+
+    def dispatchers(self):
+        """PIDs the log names as dispatchers (live or not)."""
+        return {int(p) for p in re.findall(r"pool: dispatcher (\d+) started", self.log_text())}
+
+    def dispatcher(self):
+        """The live dispatcher's PID, or None."""
+        live = [p for p in self.children() if p in self.dispatchers()]
+        return live[0] if live else None
+
+    def workers(self):
+        """PIDs of the supervisor's worker children (not the dispatcher)."""
+        kids = self.children()
+        if not kids:
+            return []
+        spool = self.dispatchers()
+        return [p for p in kids if p not in spool]
 
     def log_text(self):
         with open(self.logpath, encoding="utf-8", errors="replace") as f:
@@ -313,16 +347,21 @@ class Stack(unittest.TestCase):
     standin_sets = ()
     key_override = None
     sections = ""
+    spool = None                # [spool] keys beyond dir
+    standin_keeps_state = False  # the stand-in saves its state, to be restarted
 
     def setUp(self):
         # Cleanups run even when a later step of setUp fails, so nothing
         # started here outlives the test.
         self.workdir = tempfile.mkdtemp(prefix="intake-it-")
         self.addCleanup(self._remove_workdir)
-        self.standin = Standin(self.workdir, self.standin_sets)
-        self.addCleanup(self.standin.stop)
+        state = os.path.join(self.workdir, "standin-state.json") \
+            if self.standin_keeps_state else None
+        self.standin = Standin(self.workdir, self.standin_sets, state_file=state)
+        self.addCleanup(self.standin.close)
         self.pool = Pool(self.workdir, self.standin, self.variant, self.server, self.integrify,
-                         key_override=self.key_override, sections=self.sections)
+                         key_override=self.key_override, sections=self.sections,
+                         spool=self.spool)
         self.addCleanup(self.pool.stop)
         self.pool.start()
         self.nginx = Nginx(self.workdir, self.pool.sock)

@@ -179,8 +179,11 @@ class PostV8(PostMixin, Stack):
         status, headers, body = self.post(self.good())
         # urllib follows the 303 to the receipt page.
         self.assertEqual(status, 200, body)
-        self.assertIn("Your request was received", body)
+        self.assertIn("Your request was sent to the service desk as request", body)
+        ref = re.search(r"Your reference is (\w{4}-\w{4}-\w{4})", body).group(1)
         inst = self.instances()
+        # The reference names the request in Integrify, so staff can find it.
+        self.assertIn(ref, inst[0]["name"])
         self.assertEqual(len(inst), 1)
         v = inst[0]["values"]
         key = self.keys()
@@ -199,10 +202,19 @@ class PostV8(PostMixin, Stack):
         status, _, body = self.post(self.good(), token=tok, accept="application/json")
         self.assertEqual(status, 201, body)
         first = json.loads(body)
+        self.assertEqual(first["status"], "started")
+        self.assertRegex(first["reference"], r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
         status, _, body = self.post(self.good(), token=tok, accept="application/json")
         self.assertEqual(status, 200, body)
-        self.assertEqual(json.loads(body)["instance_sid"], first["instance_sid"])
+        again = json.loads(body)
+        self.assertEqual(again["instance_sid"], first["instance_sid"])
+        self.assertEqual(again["reference"], first["reference"])
         self.assertEqual(len(self.instances()), 1)
+        # The receipt says the same.
+        status, _, body = self.get("/forms/it-request/receipt?ref=" + first["reference"],
+                                   headers={"Accept": "application/json"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["request_id"], first["request_id"])
 
     def test_every_error_at_once_with_values_kept(self):
         bad = [("requester_name", "Z"), ("requester_email", "not-an-email"),
@@ -267,7 +279,10 @@ class PostV8(PostMixin, Stack):
     def test_honeypot_gets_a_fake_success_and_nothing_is_started(self):
         status, _, body = self.post(self.good() + [("website", "http://spam.example")],
                                     accept="application/json")
-        self.assertEqual(status, 201)
+        # Looks like a submission that was queued; nothing is spooled or started.
+        self.assertEqual(status, 202, body)
+        self.assertEqual(json.loads(body)["status"], "queued")
+        self.assertEqual(os.listdir(os.path.join(self.pool.spool_dir, "queue")), [])
         self.assertEqual(self.instances(), [])
 
     def test_oversized_body_is_413(self):

@@ -57,7 +57,7 @@ class ValgrindWorkers(unittest.TestCase):
         finally:
             nginx.stop()
             rc = pool.stop(timeout=60)
-            standin.stop()
+            standin.close()
         self.assertEqual(rc, 0)
         reports = glob.glob(os.path.join(d, "vg.*.log"))
         self.assertGreaterEqual(len(reports), 3)   # supervisor + recycled workers

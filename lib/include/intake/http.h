@@ -4,6 +4,8 @@
  * One handle per worker, made after fork.  Every call has connect and
  * total timeouts, a cap on the reply size, TLS verification on, no
  * redirects, and http(s) only.  URLs, bodies and tokens are never logged.
+ * A POST is never sent twice by libcurl: it does not ride a reused
+ * connection, which libcurl would silently retry if found closed.
  */
 #ifndef INTAKE_HTTP_H
 #define INTAKE_HTTP_H

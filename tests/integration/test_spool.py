@@ -1,0 +1,397 @@
+"""The durable spool: no acknowledged submission is lost, none is started
+twice, through an Integrify outage, 503s, answers lost after processing,
+workers and the dispatcher killed, a restart and a corrupt spool file.
+
+The counts come from the stand-in itself (its instances, saved across its
+own restart), and every reference a client was given must map to exactly
+one request holding that client's values."""
+
+import collections
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+from harness import BUILD, SRC, Stack, http, wait_for
+from test_form_post import V7_FORM
+from test_forms import SECTIONS
+
+FORM = "it-request"
+REF_RE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+SPOOL_TOOL = os.path.join(BUILD, "sbin", "intake-spool")
+
+
+def good(n):
+    """A valid submission whose description says which one it is."""
+    return [("requester_name", "Zoë Client %d" % n), ("requester_email", "zoe@example.com"),
+            ("department", "IT-010"), ("location", "ZRH-01"), ("category", "CAT-0645"),
+            ("priority", "P2"), ("description", "Fault test form #%05d, ünïcödé \"q\"" % n),
+            ("needed_by", "2027-02-28"), ("asset_tag", "104233"),
+            ("accessories", "Headset"), ("accessories", "Keyboard & mouse")]
+
+
+class SpoolStack(Stack):
+    variant = "v8-apikey"
+    sections = SECTIONS
+    spool = {"retry_base": "1", "retry_max": "4", "scan_interval_ms": "200",
+             "breaker_failures": "5", "breaker_cooldown": "2"}
+    server = {"workers": "4", "cache_entry_max": "1048576",
+              "forms_dir": os.path.join(SRC, "conf/forms"),
+              "rate_per_client": "0", "rate_per_form": "0"}
+    integrify = {"timeout_ms": "3000", "connect_timeout_ms": "1000"}
+    standin_keeps_state = True
+
+    # --- helpers -----------------------------------------------------------
+
+    def tokens(self, n):
+        """n form tokens, old enough to be accepted (forms filled in under a second are bots)."""
+        out = []
+        while len(out) < n:
+            status, _, body = self.get("/forms/" + FORM)
+            self.assertEqual(status, 200, body[:300])
+            out.append(re.search(r'name="_token" value="([^"]+)"', body).group(1))
+        time.sleep(1.1)
+        return out
+
+    def post(self, token, fields, timeout=30):
+        body = urllib.parse.urlencode([("_token", token)] + fields).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "Origin": self.nginx.url, "Accept": "application/json"}
+        try:
+            return http(self.nginx.url + "/forms/" + FORM, method="POST", headers=headers,
+                        body=body, timeout=timeout)
+        except OSError as e:            # the connection itself failed: not acknowledged
+            return 0, {}, str(e)
+
+    def submit_until_acknowledged(self, token, fields, stats, lock):
+        """Post (again with the same token, as a browser retry would) until intake
+        acknowledges; the reference it gives."""
+        for _ in range(200):
+            t0 = time.monotonic()
+            status, _, body = self.post(token, fields)
+            with lock:
+                stats["latency"].append(time.monotonic() - t0)
+                stats["status %d" % status] += 1
+            if status in (200, 201, 202):
+                doc = json.loads(body)
+                self.assertRegex(doc["reference"], REF_RE)
+                return doc["reference"], doc["status"]
+            self.assertIn(status, (0, 502, 503, 504), body[:300])
+            time.sleep(0.2)
+        self.fail("never acknowledged")
+
+    def readyz(self):
+        status, _, body = self.get("/readyz")
+        return json.loads(body) if status == 200 else None
+
+    def drained(self):
+        r = self.readyz()
+        return r is not None and r["spool"]["queued"] == 0
+
+    def instances(self):
+        return self.standin.call("GET", "/__sim/instances")["instances"]
+
+    def question_key(self, field):
+        with open(os.path.join(SRC, "conf/forms/it-request.conf")) as f:
+            return dict(re.findall(r"\[field:(\w+)\][^\[]*?key = (\S+)", f.read()))[field]
+
+    def assert_exactly_once(self, submitted):
+        """submitted: {reference: form number}.  Each reference is in exactly one
+        request, that request holds its form's values, and nothing else exists."""
+        insts = self.instances()
+        by_ref = collections.defaultdict(list)
+        for inst in insts:
+            m = re.search(r"\(([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\)$", inst["name"])
+            self.assertIsNotNone(m, "a request without a reference: %r" % inst["name"])
+            by_ref[m.group(1)].append(inst)
+        dups = {r: len(v) for r, v in by_ref.items() if len(v) > 1}
+        lost = sorted(set(submitted) - set(by_ref))
+        extra = sorted(set(by_ref) - set(submitted))
+        desc = self.question_key("description")
+        wrong = [r for r, n in submitted.items() if r in by_ref and
+                 by_ref[r][0]["values"].get(desc) != dict(good(n))["description"]]
+        print("\nrequests in the stand-in: %d; acknowledged references: %d; duplicates: %d; "
+              "lost: %d; unexpected: %d; wrong values: %d" % (
+                  len(insts), len(submitted), sum(v - 1 for v in dups.values()), len(lost),
+                  len(extra), len(wrong)), file=sys.stderr)
+        self.assertEqual(dups, {})
+        self.assertEqual(lost, [])
+        self.assertEqual(extra, [])
+        self.assertEqual(wrong, [])
+        self.assertEqual(len(insts), len(submitted))
+
+
+class FaultInjection(SpoolStack):
+    """1,000 forms from 32 clients through every fault at once."""
+
+    FORMS = 1000
+    CLIENTS = 32
+
+    def test_1000_forms_through_outage_503_drops_and_kills(self):
+        tokens = self.tokens(self.FORMS)
+        work = list(enumerate(tokens))
+        lock = threading.Lock()
+        submitted, statuses = {}, collections.Counter()
+        stats = collections.defaultdict(int, latency=[])
+        stop_chaos = threading.Event()
+        events = []
+        t_start = time.monotonic()
+
+        def note(what):
+            events.append("%6.1fs %s" % (time.monotonic() - t_start, what))
+
+        def client():
+            while True:
+                with lock:
+                    if not work:
+                        return
+                    n, tok = work.pop()
+                ref, st = self.submit_until_acknowledged(tok, good(n), stats, lock)
+                with lock:
+                    self.assertNotIn(ref, submitted)
+                    submitted[ref] = n
+                    statuses[st] += 1
+                # People, not a flood: 32 clients send about 14 forms a second, so
+                # the 1,000 span every fault below.
+                time.sleep(random.uniform(1.5, 3.0))
+
+        def kill_workers():
+            kills = 0
+            while not stop_chaos.wait(2.0):
+                victims = self.pool.workers()
+                if victims:
+                    os.kill(random.choice(victims), signal.SIGKILL)
+                    kills += 1
+                if kills % 5 == 0 and self.pool.dispatcher():
+                    os.kill(self.pool.dispatcher(), signal.SIGKILL)
+                    note("SIGKILL dispatcher")
+            note("%d workers SIGKILLed" % kills)
+
+        def faults():
+            time.sleep(4)
+            note("stand-in stopped")
+            self.standin.stop()
+            time.sleep(30)
+            self.standin.start()
+            note("stand-in started again")
+            time.sleep(4)
+            self.standin.control("/__sim/fail-next?status=503&seconds=10")
+            note("503 for 10 s")
+            time.sleep(14)
+            self.standin.control("/__sim/fault?mode=drop&seconds=10&path=/api/instance/start")
+            note("connections dropped after processing for 10 s")
+            time.sleep(10)
+
+        threads = [threading.Thread(target=client) for _ in range(self.CLIENTS)]
+        chaos = [threading.Thread(target=kill_workers), threading.Thread(target=faults)]
+        for t in chaos + threads:
+            t.start()
+        for t in threads:
+            t.join()
+        note("all %d acknowledged" % len(submitted))
+        chaos[1].join()
+        stop_chaos.set()
+        chaos[0].join()
+        wait_for(self.drained, timeout=180, step=1, what="the spool to drain")
+        note("spool drained")
+        lat = sorted(stats.pop("latency"))
+        print("\n" + "\n".join(events), file=sys.stderr)
+        print("answers: %s; acknowledged as %s; POST latency p50 %.3f s, p99 %.3f s" % (
+            dict(sorted(stats.items())), dict(statuses), lat[len(lat) // 2],
+            lat[int(len(lat) * 0.99)]), file=sys.stderr)
+        self.assertEqual(len(submitted), self.FORMS)
+        r = self.readyz()
+        self.assertEqual(r["spool"], {"queued": 0, "held": 0})
+        self.assert_exactly_once(submitted)
+        log = self.pool.log_text()
+        self.assertIn("breaker: open", log)
+        self.assertIn("breaker: closed", log)
+        self.assert_no_secrets(log, self.nginx.logs())
+
+
+class Spool(SpoolStack):
+
+    def test_breaker_answers_fast_and_readyz_shows_it(self):
+        toks = self.tokens(12)
+        self.standin.stop()
+        refs = {}
+        for n, tok in enumerate(toks):
+            status, _, body = self.post(tok, good(n))
+            self.assertEqual(status, 202, body)
+            self.assertEqual(json.loads(body)["status"], "queued")
+            refs[json.loads(body)["reference"]] = n
+        self.assertIn("breaker: open", self.pool.log_text())
+        r = self.readyz()
+        # The token is still cached, so intake is ready; the breaker says why nothing moves.
+        self.assertEqual(r["breaker"], "open")
+        self.assertEqual(r["spool"]["queued"], 12)
+        # After the breaker opened, posts were answered without trying Integrify:
+        # the stand-in being down, the log has no more failures than the threshold allows.
+        self.standin.start()
+        wait_for(self.drained, timeout=60, step=0.5, what="the spool to drain")
+        self.assertEqual(self.readyz()["breaker"], "closed")
+        self.assert_exactly_once(refs)
+
+    def test_receipt_page_follows_a_queued_submission_to_started(self):
+        tok = self.tokens(1)[0]
+        self.standin.control("/__sim/fail-next?status=503&count=1&path=/api/instance/start")
+        status, _, body = self.post(tok, good(1))
+        self.assertEqual(status, 202, body)
+        ref = json.loads(body)["reference"]
+        status, _, page = self.get("/forms/%s/receipt?ref=%s" % (FORM, ref))
+        self.assertEqual(status, 200)
+        self.assertIn("will be sent to the service desk shortly", page)
+        wait_for(self.drained, timeout=30, step=0.3, what="delivery")
+        status, _, page = self.get("/forms/%s/receipt?ref=%s" % (FORM, ref))
+        self.assertIn("was sent to the service desk as request", page)
+        status, _, body = self.get("/forms/%s/receipt?ref=%s" % (FORM, ref),
+                                   headers={"Accept": "application/json"})
+        doc = json.loads(body)
+        self.assertEqual((doc["status"], doc["attempts"]), ("started", 2))
+        # The same form posted again finds it: no second request.
+        status, _, body = self.post(tok, good(1))
+        self.assertEqual((status, json.loads(body)["status"]), (200, "started"))
+        self.assert_exactly_once({ref: 1})
+
+    def test_lost_answer_is_found_not_started_again(self):
+        """The start got through but its answer was lost: the retry finds it by reference."""
+        tok = self.tokens(1)[0]
+        self.standin.control("/__sim/fault?mode=drop&count=1&path=/api/instance/start")
+        status, _, body = self.post(tok, good(7))
+        self.assertEqual(status, 202, body)
+        ref = json.loads(body)["reference"]
+        wait_for(self.drained, timeout=30, step=0.3, what="delivery")
+        self.assertIn("was found started by an earlier attempt", self.pool.log_text())
+        self.assert_exactly_once({ref: 7})
+
+    def test_permanent_refusal_is_held_and_the_tool_requeues_it(self):
+        tok = self.tokens(1)[0]
+        self.standin.control("/__sim/fail-next?status=400&count=1&path=/api/instance/start")
+        status, _, body = self.post(tok, good(3))
+        self.assertEqual(status, 202, body)
+        doc = json.loads(body)
+        self.assertEqual(doc["status"], "held")
+        ref = doc["reference"]
+        self.assertEqual(self.readyz()["spool"], {"queued": 0, "held": 1})
+        out = self.tool("list", "held")
+        self.assertIn(ref, out)
+        self.assertIn("HTTP 400", out)
+        self.assertIn("requeued", self.tool("retry", ref))
+        wait_for(self.drained, timeout=30, step=0.3, what="delivery after retry")
+        self.assertEqual(self.readyz()["spool"], {"queued": 0, "held": 0})
+        self.assert_exactly_once({ref: 3})
+        self.assertIn("started", self.tool("show", ref))
+        # purge refuses what is not held; unknown references fail.
+        proc = subprocess.run([SPOOL_TOOL, "-c", self.pool.conf, "purge", "0000-0000-0000"],
+                              capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 1)
+
+    def test_corrupt_spool_file_is_quarantined_and_the_rest_delivered(self):
+        toks = self.tokens(3)
+        self.standin.stop()
+        refs = {}
+        for n, tok in enumerate(toks):
+            status, _, body = self.post(tok, good(n))
+            self.assertEqual(status, 202, body)
+            refs[json.loads(body)["reference"]] = n
+        self.pool.stop()
+        queue = os.path.join(self.pool.spool_dir, "queue")
+        bad = sorted(refs)[0]
+        with open(os.path.join(queue, bad), "r+b") as f:
+            f.seek(40)
+            f.write(b"\xff\xff garbage")
+        good_refs = {r: n for r, n in refs.items() if r != bad}
+        # A stray, truncated file under a valid name too.
+        with open(os.path.join(queue, "ZZZZ-ZZZZ-ZZZZ"), "wb") as f:
+            f.write(b"intake-spool 1\nref 14\nZZZZ")
+        self.standin.start()
+        self.pool.start()
+        wait_for(self.drained, timeout=60, step=0.3, what="the rest to be delivered")
+        quarantined = os.listdir(os.path.join(self.pool.spool_dir, "quarantine"))
+        self.assertEqual(sorted(q.split(".")[0] for q in quarantined),
+                         sorted([bad, "ZZZZ-ZZZZ-ZZZZ"]))
+        self.assertIn("unreadable", self.pool.log_text())
+        self.assert_exactly_once(good_refs)
+
+    def test_restart_with_submissions_spooled_delivers_them(self):
+        toks = self.tokens(20)
+        self.standin.stop()
+        refs = {}
+        for n, tok in enumerate(toks):
+            status, _, body = self.post(tok, good(n))
+            self.assertEqual(status, 202, body)
+            refs[json.loads(body)["reference"]] = n
+        # Everything stops: the pool (workers and dispatcher) and nginx.
+        self.assertEqual(self.pool.stop(), 0)
+        self.nginx.stop()
+        self.assertEqual(len([f for f in os.listdir(os.path.join(self.pool.spool_dir, "queue"))
+                              if REF_RE.match(f)]), 20)
+        self.standin.start()
+        self.pool.start()
+        self.nginx.start()
+        wait_for(self.drained, timeout=60, step=0.3, what="delivery after the restart")
+        self.assert_exactly_once(refs)
+
+    def tool(self, *args):
+        proc = subprocess.run([SPOOL_TOOL, "-c", self.pool.conf] + list(args),
+                              capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return proc.stdout
+
+
+def good_v7(n):
+    return [("requester_name", "Zoë Client %d" % n), ("requester_email", "zoe@example.com"),
+            ("description", "Fault test form #%05d, v7" % n), ("department", "IT-010")]
+
+
+class SpoolV7(SpoolStack):
+    """v7 cannot look a request up: an attempt whose outcome is unknown is held."""
+    variant = "v7-impersonate"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.formsdir = tempfile.mkdtemp(prefix="intake-forms-")
+        with open(os.path.join(cls.formsdir, FORM + ".conf"), "w") as f:
+            f.write(V7_FORM)
+        cls.server = dict(SpoolStack.server, forms_dir=cls.formsdir)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.formsdir, ignore_errors=True)
+
+    def test_v7_lost_start_answer_is_held_not_sent_twice(self):
+        tok = self.tokens(1)[0]
+        self.standin.control("/__sim/fault?mode=drop&count=1&path=/instances/")
+        status, _, body = self.post(tok, good_v7(5))
+        self.assertEqual(status, 202, body)
+        ref = json.loads(body)["reference"]
+        wait_for(lambda: self.readyz()["spool"]["held"] == 1, timeout=30, step=0.3,
+                 what="the unsure submission to be held")
+        # Exactly the one request the lost answer created, without values.
+        self.assertEqual(len(self.instances()), 1)
+        status, _, page = self.get("/forms/%s/receipt?ref=%s" % (FORM, ref))
+        self.assertIn("a member of staff will pass it on", page)
+
+    def test_v7_values_failure_resumes_the_same_request(self):
+        tok = self.tokens(1)[0]
+        # The start works; posting the values fails once with 503.
+        self.standin.control("/__sim/fail-next?status=503&count=1&path=/tasktypes/data-container/instances")
+        status, _, body = self.post(tok, good_v7(9))
+        self.assertEqual(status, 202, body)
+        wait_for(self.drained, timeout=30, step=0.3, what="delivery")
+        insts = self.instances()
+        self.assertEqual(len(insts), 1)
+        self.assertTrue(insts[0]["values"], "the values reached the same request")
+
+
+if __name__ == "__main__":
+    unittest.main()
