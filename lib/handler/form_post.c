@@ -1,7 +1,8 @@
 /*
  * form_post.c - POST /forms/{id}: check where the post comes from, read
- * and decode the body, check the form token, validate every field, and
- * start the Integrify request once.  Plain form posts get pages (a 303 to
+ * and decode the body, check the form token, validate every field, put
+ * the submission in the durable spool, and start the Integrify request
+ * once (deliver.c).  Plain form posts get pages (a 303 to
  * the receipt, or the form again with 422); fetch clients asking for JSON
  * get JSON.
  */

@@ -3,9 +3,9 @@
  *
  * A token binds a form id and an issue time to a random nonce, signed with
  * HMAC-SHA256 under a server key (OpenSSL).  It travels in a hidden field;
- * its nonce is also the submission's idempotency key.  Checking the
- * signature and age needs no state; refusing a replay is the caller's
- * job (the nonce goes into the shared cache once used).
+ * its nonce is also the submission's idempotency key: the reference
+ * made from it names the submission's spool file, which exists once.
+ * Checking the signature and age needs no state.
  */
 #ifndef INTAKE_FORMTOKEN_H
 #define INTAKE_FORMTOKEN_H
