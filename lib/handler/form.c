@@ -388,7 +388,8 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 
 	err = html(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	    "<title>%s</title>\n<link rel=\"stylesheet\" href=\"/intake.css\">\n</head>\n"
+	    "<title>%s</title>\n<link rel=\"stylesheet\" href=\"/intake.css\">\n"
+	    "<script src=\"/intake-form.js\" defer></script>\n</head>\n"
 	    "<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n", f->title, f->title);
 	if (err == INTAKE_OK)
 		err = summary(b, f, sub, alert);
@@ -398,9 +399,10 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 		err = intake_buf_adds(b, "<p class=\"intake-legend\">Fields marked "
 		    "<span class=\"intake-required\" aria-hidden=\"true\">*</span>"
 		    "<span class=\"intake-visually-hidden\">with an asterisk</span> are required.</p>\n");
+	/* data-intake-submit: /intake-form.js, when it runs, sends with fetch. */
 	if (err == INTAKE_OK)
-		err = html(b, "<form class=\"intake-form\" method=\"post\" action=\"/forms/%s\"",
-		    f->id);
+		err = html(b, "<form class=\"intake-form\" data-intake-submit method=\"post\" "
+		    "action=\"/forms/%s\"", f->id);
 	if (err == INTAKE_OK && has_file(f))
 		err = intake_buf_adds(b, " enctype=\"multipart/form-data\"");
 	if (err == INTAKE_OK)

@@ -4,9 +4,10 @@
 // download) against the real stack started by stack.py --forms-dir conf/forms:
 // the Integrify stand-in, the intake pool serving conf/forms/it-request.conf
 // and nginx. Loopback only. Checks filling and sending the demo form, the
-// server's 422 page (with and without JavaScript), the JSON mode, axe-core on
-// every page and the W3C Nu HTML checker (npm vnu-jar, needs java) on the
-// HTML exactly as intake sent it.
+// server's 422 page (with and without JavaScript), the JSON mode, the
+// fetch-submit mode of www/intake-form.js (form[data-intake-submit]), axe-core
+// on every page and the W3C Nu HTML checker (npm vnu-jar, needs java) on the
+// HTML exactly as intake sent it and on the pages fetch-submit left.
 //
 //   node tests/browser/forms.mjs          (after scripts/deps.sh --tests)
 //
@@ -108,11 +109,17 @@ async function save(name, resp) {
   SAVED[name] = await resp.text();
 }
 
+// The plain post (POST/Redirect/GET), as when intake-form.js does not load:
+// form.c opts its page in to fetch-submit (see the fetch-submit tests below),
+// so these pages get an empty script instead, the rest as intake sends it.
 async function openForm(ctx) {
   const page = await newPage(ctx);
+  await page.route(u => u.pathname === '/intake-form.js', route =>
+    route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: '' }));
   const resp = await page.goto(page.intake + FORM);
   check(resp && resp.status() === 200, `GET ${FORM}: ${resp && resp.status()}`);
   page.loadedAt = Date.now();
+  check(await page.evaluate(() => window.IntakeForm === undefined), 'intake-form.js ran although it was blocked');
   return { page, resp };
 }
 
@@ -320,6 +327,246 @@ test('form JSON mode: 422 {"errors":[…]} then 201 {"instance_sid","reference"}
   check(body.instance_sid && body.reference, 'body: ' + JSON.stringify(body));
 });
 
+// ---- fetch-submit: www/intake-form.js on form[data-intake-submit] --------------
+
+// The field name -> Integrify key of each field, from the form's own file.
+const KEYS = Object.fromEntries([...fs.readFileSync(path.join(SRC, 'conf/forms/it-request.conf'), 'utf8')
+  .matchAll(/^\[field:(\w+)\][^[]*?^key = (\S+)/gms)].map(m => [m[1], m[2]]));
+
+const isPost = r => r.method() === 'POST' && new URL(r.url()).pathname === FORM;
+
+// The form page as intake sends it (it opts in to fetch-submit itself),
+// recording CSP violations (the securitypolicyviolation event as well as the
+// console) and console errors.
+async function openFetchForm(ctx) {
+  const page = await newPage(ctx);
+  page.consoleErrors = [];
+  page.on('console', m => {
+    if (m.type() !== 'error') return;
+    // Chromium asks for /favicon.ico on its own (intake has none): not the page's doing.
+    const u = (m.location() && m.location().url) || '';
+    if (/\/favicon\.ico$/.test(u)) return;
+    page.consoleErrors.push(m.text() + (u ? ' (' + u + ')' : ''));
+  });
+  await page.addInitScript(() => {
+    window.intakeTestCSP = [];
+    document.addEventListener('securitypolicyviolation', e =>
+      window.intakeTestCSP.push(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`));
+  });
+  const resp = await page.goto(page.intake + FORM);
+  check(resp && resp.status() === 200, `GET ${FORM}: ${resp && resp.status()}`);
+  page.loadedAt = Date.now();
+  const html = await resp.text();
+  check(/<script src="\/intake-form\.js" defer><\/script>/.test(html), 'the form page does not load /intake-form.js');
+  check(/<form class="intake-form"[^>]* data-intake-submit[ >]/.test(html), 'the form page\'s form has no data-intake-submit');
+  check(await page.evaluate(() => typeof window.IntakeForm === 'object' && typeof window.IntakeForm.enhance === 'function'),
+    'intake-form.js did not run on the form page (or has no IntakeForm.enhance)');
+  // Set on this document: still there afterwards means no page was loaded.
+  await page.evaluate(() => { window.intakeTestStayed = true; });
+  return page;
+}
+
+// Click the submit button; nothing to wait for, the page stays.
+async function clickSend(page) {
+  // Forms sent faster than a second after they were served are refused as bots.
+  const wait = 1100 - (Date.now() - page.loadedAt);
+  if (wait > 0) await page.waitForTimeout(wait);
+  await page.locator('form.intake-form button[type=submit]').click();
+}
+
+async function stayed(page, what) {
+  check(await page.evaluate(() => window.intakeTestStayed === true), `${what}: the browser loaded another page (${page.url()})`);
+  same(new URL(page.url()).pathname, FORM, `${what}: URL`);
+}
+
+async function focusedIs(page, selector, what) {
+  const got = await page.evaluate(s => {
+    const a = document.activeElement;
+    return a && a.matches(s) ? true : a ? a.outerHTML.slice(0, 120) : null;
+  }, selector);
+  check(got === true, `${what}: focus should be on ${selector}, is on ${got}`);
+}
+
+// The summary as a person reads it: its heading, its paragraph, its links.
+async function summaryText(page) {
+  return page.locator('.intake-error-summary').evaluateAll(ss => ss.map(s => ({
+    role: s.getAttribute('role'),
+    heading: s.querySelector('h2') && s.querySelector('h2').textContent,
+    text: s.querySelector('p') && s.querySelector('p').textContent,
+    items: [...s.querySelectorAll('li')].map(li => [li.querySelector('a') && li.querySelector('a').getAttribute('href'), li.textContent]),
+  })));
+}
+
+// No CSP violation, no script error, no console error but the ones expected.
+async function cleanFetch(page, expected = []) {
+  const v = await page.evaluate(() => window.intakeTestCSP);
+  check(Array.isArray(v), 'the securitypolicyviolation recorder is gone: the page was reloaded');
+  check(v.length === 0, 'securitypolicyviolation events:\n      ' + v.join('\n      '));
+  const errs = page.consoleErrors.filter(t => !expected.some(re => re.test(t)));
+  check(errs.length === 0, 'console errors:\n      ' + errs.join('\n      '));
+  clean(page);
+}
+
+// The answers kept after a failed send.
+async function checkKept(page, typed) {
+  for (const k of ['requester_name', 'requester_email', 'description', 'needed_by', 'asset_tag', 'department', 'location', 'category', 'priority'])
+    same(await page.locator('#f-' + k).inputValue(), typed[k], k + ' kept');
+}
+
+test('fetch-submit: errors in place, read as the server\'s 422 page; fixed, the receipt in place; one request started; axe clean; no CSP violation', async ({ ctx, info }) => {
+  const BAD = { requester_name: '', requester_email: 'not-an-email' };
+  // The server's own 422 page for the same answers: what fetch-submit must look and read like.
+  const { page: plain } = await openForm(ctx);
+  await noBrowserValidation(plain);
+  await fill(plain, BAD, { file: false });
+  same((await submit(plain)).status(), 422, 'status of the plain post with errors');
+  const wantFields = await fieldErrors(plain), wantSummary = await summaryText(plain);
+  await plain.close();
+
+  const page = await openFetchForm(ctx);
+  await noBrowserValidation(page);
+  const before = (await standinState(info)).instances.length;
+  const typed = await fill(page, BAD);
+
+  // Each post is held until the test lets it go: meanwhile the form must be
+  // busy, its button disabled, and another submit must send nothing.
+  // A post nobody waits for (a double submission) goes straight on, to be counted.
+  const posts = [];
+  let arrived = null, release;
+  await page.route(u => u.pathname === FORM, async route => {
+    if (route.request().method() !== 'POST') return route.fallback();
+    posts.push(route.request());
+    if (arrived) {
+      const a = arrived;
+      arrived = null;
+      a();
+      await new Promise(r => { release = r; });
+    }
+    return route.continue();
+  });
+  const held = () => new Promise(r => { arrived = r; });
+
+  // 1. With errors: the 422 shown in place.
+  let onItsWay = held();
+  let answer = page.waitForResponse(r => isPost(r.request()));
+  await clickSend(page);
+  await onItsWay;
+  same(await page.locator('form.intake-form').getAttribute('aria-busy'), 'true', 'aria-busy on the form while sending');
+  check(await page.locator('form.intake-form button[type=submit]').isDisabled(), 'the submit button is enabled while sending');
+  await page.evaluate(() => document.querySelector('form.intake-form').requestSubmit());
+  release();
+  const bad = await answer;
+  same(bad.status(), 422, 'status of the fetch post with errors');
+  same(bad.request().headers()['accept'], 'application/json', 'Accept of the fetch post');
+  const errors = (await bad.json()).errors;
+  await page.locator('.intake-error-summary').first().waitFor();
+  same(posts.length, 1, 'posts after a second submit while sending');
+  await stayed(page, 'after the post with errors');
+  await checkInvalidPage(page, bad, typed);       // as for the server's own 422 page
+  for (const e of errors)
+    same(await page.locator(`#f-${e.field}-error`).textContent(), e.message, `error text of ${e.field}`);
+  same(await fieldErrors(page), wantFields, 'the errors at their fields, against the server\'s 422 page');
+  same(await summaryText(page), wantSummary, 'the summary, against the server\'s 422 page');
+  await focusedIs(page, '.intake-error-summary', 'after the post with errors');
+  same(await page.locator('form.intake-form').getAttribute('aria-busy'), null, 'aria-busy after the answer');
+  check(await page.locator('form.intake-form button[type=submit]').isEnabled(), 'the submit button stays disabled after the 422');
+  await axe(page, 'the form with fetch-submit\'s errors');
+  SAVED['fetch-invalid'] = await page.content();
+  same((await standinState(info)).instances.length, before, 'instances after the post with errors');
+
+  // 2. Fixed: the receipt in place of the form.
+  await page.locator('#f-requester_name').fill('Al');
+  await page.locator('#f-requester_email').fill('al@example.com');
+  typed.requester_name = 'Al';
+  typed.requester_email = 'al@example.com';
+  onItsWay = held();
+  answer = page.waitForResponse(r => isPost(r.request()));
+  await clickSend(page);
+  await onItsWay;
+  same(await summaryText(page), [], 'the summary while sending again (old errors cleared)');
+  same(await page.locator('p.intake-error').count(), 0, 'field errors while sending again (old errors cleared)');
+  release();
+  const good = await answer;
+  check([200, 201, 202].includes(good.status()), 'status of the good fetch post: ' + good.status());
+  const body = await good.json();
+  check(body.status && body.reference, 'the answer lacks status or reference: ' + JSON.stringify(body));
+  const receipt = page.locator('p.intake-receipt[role=status]');
+  await receipt.waitFor();
+  await stayed(page, 'after the good post');
+  same(posts.length, 2, 'posts in all');
+  const text = await receipt.textContent();
+  check(text.includes(body.reference), `the receipt does not name the reference ${body.reference}: ${text}`);
+  if (body.status === 'started') check(/was sent/.test(text), 'the receipt of a started request: ' + text);
+  await focusedIs(page, 'p.intake-receipt', 'after the good post');
+  same(await page.locator('form.intake-form, .intake-error-summary, p.intake-error').count(), 0, 'form and errors left after the receipt');
+  const st = await standinState(info);
+  same(st.instances.length, before + 1, 'instances started');
+  const inst = st.instances[st.instances.length - 1];
+  for (const k of ['requester_name', 'requester_email', 'description', 'asset_tag', 'department', 'location', 'category', 'priority', 'needed_by'])
+    same(inst.values[KEYS[k]], k === 'description' ? typed[k].replace(/\n/g, '\r\n') : typed[k], `the request's ${k} (${KEYS[k]})`);
+  check(inst.files.some(f => f.name === FILE.name && f.size === FILE.buffer.length),
+    'the file is not on the request: ' + JSON.stringify(inst.files));
+  await axe(page, 'fetch-submit\'s receipt');
+  SAVED['fetch-receipt'] = await page.content();
+  await cleanFetch(page, [/Failed to load resource: the server responded with a status of 422/]);
+});
+
+test('fetch-submit: a refusal, a rate limit and a network failure in the summary with the answers kept; queued and held receipts', async ({ ctx, info }) => {
+  const page = await openFetchForm(ctx);
+  const typed = await fill(page, {}, { file: false });
+  const summaryIs = async (text, what) => {
+    await page.locator('.intake-error-summary').waitFor();
+    same(await summaryText(page), [{ role: 'alert', heading: null, text, items: [] }], what + ': the summary');
+    await focusedIs(page, '.intake-error-summary', what);
+    await stayed(page, what);
+    await checkKept(page, typed);
+    check(await page.locator('form.intake-form button[type=submit]').isEnabled(), what + ': the submit button stays disabled');
+    same(await page.locator('form.intake-form').getAttribute('aria-busy'), null, what + ': aria-busy');
+  };
+
+  // A token the server does not accept: its 403 message.
+  const token = page.locator('input[name=_token]');
+  const real = await token.inputValue();
+  await token.evaluate(el => { el.value = 'x' + el.value; });
+  let answer = page.waitForResponse(r => isPost(r.request()));
+  await clickSend(page);
+  const refused = await answer;
+  same(refused.status(), 403, 'status with a bad token');
+  await summaryIs((await refused.json()).error.message, 'refused');
+  await token.evaluate((el, v) => { el.value = v; }, real);
+
+  // The rate limit (as the server words it), and no network at all.
+  await page.route(u => u.pathname === FORM, route => route.request().method() !== 'POST' ? route.fallback()
+    : route.fulfill({ status: 429, headers: { 'Retry-After': '42' }, contentType: 'application/json',
+      body: '{"error":{"code":"rate_limited","message":"Too many requests were sent from here. Please wait and try again."}}' }));
+  await clickSend(page);
+  await page.locator('.intake-error-summary p', { hasText: '42 seconds' }).waitFor();
+  await summaryIs('Too many requests were sent from here. Please wait and try again. You can send again in 42 seconds.', 'rate limited');
+  await page.route(u => u.pathname === FORM, route => route.request().method() !== 'POST' ? route.fallback()
+    : route.abort('connectionrefused'));
+  await clickSend(page);
+  await page.locator('.intake-error-summary p', { hasText: 'Could not reach' }).waitFor();
+  await summaryIs('Could not reach the server; your answers are kept, please try again.', 'network failure');
+  await cleanFetch(page, [/status of 403/, /status of 429/, /ERR_CONNECTION_REFUSED/]);
+  await page.close();
+
+  // The receipts for the answers the server will give: queued and held.
+  for (const [status, words] of [['queued', /received and will be sent shortly/], ['held', /staff will review it and follow up/]]) {
+    const p = await openFetchForm(ctx);
+    await fill(p, {}, { file: false });
+    await p.route(u => u.pathname === FORM, route => route.request().method() !== 'POST' ? route.fallback()
+      : route.fulfill({ status: 202, contentType: 'application/json', body: JSON.stringify({ status, reference: 'REF-' + status, request_id: '4711' }) }));
+    await clickSend(p);
+    const receipt = p.locator('p.intake-receipt[role=status]');
+    await receipt.waitFor();
+    const text = await receipt.textContent();
+    check(words.test(text) && text.includes('REF-' + status) && text.includes('4711'), `the ${status} receipt: ${text}`);
+    await focusedIs(p, 'p.intake-receipt', status);
+    await cleanFetch(p);
+    await p.close();
+  }
+});
+
 test('axe-core: no violations on the form, the 422 page and the receipt', async ({ ctx }) => {
   const { page } = await openForm(ctx);
   await axe(page, 'the form');
@@ -336,10 +583,20 @@ test('axe-core: no violations on the form, the 422 page and the receipt', async 
   clean(page);
 });
 
-test('W3C Nu HTML checker: no errors on the form, the 422 page and the receipt', async ({ workdir }) => {
+test('intake-form.js is served by nginx and free of eval, inline styles and HTML parsing', async ({ info }) => {
+  const r = await fetch(info.intake + '/intake-form.js');
+  same(r.status, 200, 'GET /intake-form.js');
+  check(/javascript/.test(r.headers.get('content-type') || ''), 'Content-Type of /intake-form.js: ' + r.headers.get('content-type'));
+  const src = await r.text();
+  same(src, fs.readFileSync(path.join(SRC, 'www/intake-form.js'), 'utf8'), 'the script nginx serves');
+  for (const bad of [/\beval\s*\(/, /new\s+Function/, /innerHTML/, /outerHTML/, /insertAdjacentHTML/, /\.style\b/, /document\.write/, /setAttribute\(\s*['"]style/])
+    check(!bad.test(src), 'intake-form.js matches ' + bad);
+});
+
+test('W3C Nu HTML checker: no errors on the form, the 422 page, the receipt and the pages fetch-submit left', async ({ workdir }) => {
   const java = process.env.JAVA || 'java';
   check(fs.existsSync(VNU), 'no ' + VNU + ': run scripts/deps.sh --tests');
-  same(Object.keys(SAVED).sort(), ['form', 'invalid', 'receipt'], 'pages saved by the tests above');
+  same(Object.keys(SAVED).sort(), ['fetch-invalid', 'fetch-receipt', 'form', 'invalid', 'receipt'], 'pages saved by the tests above');
   const files = Object.entries(SAVED).map(([name, html]) => {
     const f = path.join(workdir, name + '.html');
     fs.writeFileSync(f, html);

@@ -53,7 +53,7 @@ class Forms(Stack):
         self.assertEqual(headers["Cache-Control"], "no-store")
         self.assertTrue(body.startswith("<!DOCTYPE html>"))
         self.assertIn('<html lang="en">', body)
-        self.assertIn('<form class="intake-form" method="post" action="/forms/it-request" '
+        self.assertIn('<form class="intake-form" data-intake-submit method="post" action="/forms/it-request" '
                       'enctype="multipart/form-data">', body)
         # Every input has a label pointing at it.
         for m in re.finditer(r'<(input|select|textarea)[^>]* id="(f-[a-z_]+)"', body):

@@ -1,0 +1,160 @@
+/* intake-form.js: sends form[data-intake-submit] with fetch and answers in
+ * place (errors at their fields, or the receipt), with DOM calls only (no eval,
+ * no HTML parsing, no inline styles). Optional: without it the same form posts
+ * as a page (POST/Redirect/GET). IntakeForm.enhance(form) opts a form in. */
+(function () {
+  'use strict';
+
+  // Errors use form.c's markup, so they look and read as the server's do:
+  // a summary (role=alert) above the form linking to each field, and
+  // p.intake-error#f-NAME-error after the field's label and help.
+
+  const enhanced = new WeakSet();
+  // The receipt by the answer's status; % stands for the reference.
+  const RECEIPT = new Map([
+    ['started', 'Thank you. Your request was sent; its reference is %.'],
+    ['queued', 'Thank you. Your request was received and will be sent shortly; its reference is %.'],
+    ['held', 'Thank you. Your request was received; staff will review it and follow up. ' +
+      'Its reference is %.'],
+  ]);
+
+  const make = (tag, cls, text) => {
+    const n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined) n.textContent = text;
+    return n;
+  };
+
+  // The summary, server-rendered (a sibling of the form) or ours.
+  const summaries = form => Array.from(form.parentNode.children)
+    .filter(n => n.classList.contains('intake-error-summary'));
+
+  // Take away every error shown, by the server or by us.
+  function clearErrors(form) {
+    summaries(form).forEach(n => n.remove());
+    form.querySelectorAll('p.intake-error').forEach(p => {
+      form.querySelectorAll('[aria-describedby]').forEach(el => {
+        const ids = el.getAttribute('aria-describedby').split(/\s+/).filter(x => x && x !== p.id);
+        if (ids.length) el.setAttribute('aria-describedby', ids.join(' '));
+        else el.removeAttribute('aria-describedby');
+      });
+      p.remove();
+    });
+    form.querySelectorAll('[aria-invalid]').forEach(el => el.removeAttribute('aria-invalid'));
+  }
+
+  // Show one field's error as form.c does; returns the control to link to, or null.
+  function fieldError(form, e) {
+    let ctl = typeof e.field === 'string' && e.field ? form.elements.namedItem(e.field) : null;
+    if (ctl && !ctl.tagName) ctl = ctl[0];              // a group of checkboxes
+    if (!ctl || !ctl.id || ctl.type === 'hidden') return null;
+    const box = ctl.type === 'checkbox' ? ctl.closest('fieldset') || ctl : ctl;
+    const id = (box === ctl ? ctl.id : 'f-' + e.field) + '-error';
+    if (document.getElementById(id)) return ctl;         // the first error of a field only
+    const ids = (box.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+    // After the help (described already), else the label or legend.
+    const help = ids.map(x => document.getElementById(x)).find(Boolean);
+    const after = help || (box === ctl ? ctl.labels && ctl.labels[0] : box.querySelector('legend'));
+    const p = make('p', 'intake-error', String(e.message || 'This value is not valid.'));
+    p.id = id;
+    if (after) after.after(p); else box.before(p);
+    box.setAttribute('aria-describedby', [id].concat(ids).join(' '));
+    if (box === ctl) ctl.setAttribute('aria-invalid', 'true');
+    return ctl;
+  }
+
+  // The text of a control's label or legend, without the required marker.
+  function labelOf(ctl) {
+    const box = ctl.type === 'checkbox' && ctl.closest('fieldset');
+    const l = box ? box.querySelector('legend') : ctl.labels && ctl.labels[0];
+    if (!l) return ctl.name;
+    const c = l.cloneNode(true);
+    c.querySelectorAll('[aria-hidden="true"]').forEach(n => n.remove());
+    return c.textContent.trim();
+  }
+
+  // The summary above the form: a message (text) and/or the field errors; focused.
+  function summary(form, text, errors) {
+    const s = make('div', 'intake-error-summary');
+    s.setAttribute('role', 'alert');
+    s.tabIndex = -1;
+    if (text) s.appendChild(make('p', null, text));
+    if (errors && errors.length) {
+      s.appendChild(make('h2', null, 'Please correct the following'));
+      const ul = s.appendChild(make('ul'));
+      errors.forEach(e => {
+        const li = ul.appendChild(make('li')), ctl = fieldError(form, e);
+        const msg = String(e.message || 'This value is not valid.');
+        if (!ctl) {
+          li.textContent = msg;                         // not a field of this form
+          return;
+        }
+        const a = li.appendChild(make('a', null, labelOf(ctl) + ': ' + msg));
+        a.href = '#' + ctl.id;
+      });
+    }
+    form.before(s);
+    s.focus();
+  }
+
+  // The form gives way to the receipt, worded by status; focused.
+  function receipt(form, d) {
+    const p = make('p', 'intake-receipt');
+    p.setAttribute('role', 'status');
+    p.tabIndex = -1;
+    const [pre, post] = (RECEIPT.get(d.status) ||
+      'Thank you. Your request was received; its reference is %.').split('%');
+    p.append(pre, make('strong', null, String(d.reference)), post,
+      ' Keep it to ask about your request.');
+    if (d.request_id && d.request_id !== d.reference) p.append(' Request ID: ' + d.request_id + '.');
+    summaries(form).forEach(n => n.remove());
+    form.replaceWith(p);
+    p.focus();
+  }
+
+  function busy(form, on) {
+    if (on) form.setAttribute('aria-busy', 'true');
+    else form.removeAttribute('aria-busy');
+    form.querySelectorAll('button, input[type=submit]').forEach(b => { b.disabled = on; });
+  }
+
+  async function send(form) {
+    const body = new FormData(form);                    // files, _token and website too
+    clearErrors(form);
+    busy(form, true);
+    let r, d = null;
+    try {
+      r = await fetch(new URL(form.getAttribute('action') || '', document.baseURI), {
+        method: 'POST', body, headers: { Accept: 'application/json' }, credentials: 'same-origin',
+      });
+    } catch (e) {
+      busy(form, false);
+      return summary(form, 'Could not reach the server; your answers are kept, please try again.');
+    }
+    try { d = await r.json(); } catch (e) { d = null; } // nginx's own pages are HTML
+    if (r.ok && d && d.status && d.reference) return receipt(form, d);
+    busy(form, false);
+    if (r.status === 422 && d && Array.isArray(d.errors)) return summary(form, null, d.errors);
+    let msg = d && d.error && d.error.message ||
+      'Your request could not be sent (HTTP ' + r.status + '). Your answers are kept; please try again.';
+    const wait = r.headers.get('Retry-After');
+    if (r.status === 429 && /^\d+$/.test(wait || '')) msg += ' You can send again in ' + wait + ' seconds.';
+    summary(form, msg);
+  }
+
+  // Opt a form in (done for every form[data-intake-submit] on load); once only.
+  function enhance(form) {
+    if (enhanced.has(form)) return;
+    enhanced.add(form);
+    form.addEventListener('submit', ev => {
+      ev.preventDefault();
+      if (form.hasAttribute('aria-busy')) return;      // no double submission
+      send(form).catch(() => busy(form, false));      // a bug of ours: let the person retry
+    });
+  }
+
+  window.IntakeForm = { enhance };
+  const all = () => document.querySelectorAll('form[data-intake-submit]').forEach(enhance);
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', all);
+  else all();
+}());
