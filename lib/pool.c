@@ -494,9 +494,7 @@ intake_cgi_run(const char *path)
 	rc = 0;
 out:
 	intake_arena_free(&req.arena);
-	intake_report_cache_free(ctx.reports);
-	intake_http_free(ctx.http);
-	intake_spool_close(ctx.spool);
+	intake_ctx_free(&ctx);
 	intake_cache_close(ctx.cache);
 	intake_cache_close(ctx.marks);
 	intake_config_free(cfg);

@@ -17,10 +17,8 @@
 
 #include "intake/log.h"
 #include "intake/pool.h"
-#include "intake/report.h"
 #include "intake/req.h"
 #include "intake/route.h"
-#include "intake/spool.h"
 
 static volatile sig_atomic_t	stop_requested;
 
@@ -75,20 +73,10 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
 	(void)sigprocmask(SIG_SETMASK, &block, &idle_mask);
 	(void)sigdelset(&idle_mask, SIGTERM);
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.cfg = cfg;
-	ctx.cache = cache;
-	ctx.marks = marks;
-	err = intake_cache_child_init(cache);
-	if (err == INTAKE_OK)
-		err = intake_cache_child_init(marks);
-	if (err == INTAKE_OK)
-		err = intake_http_new(cfg, &ctx.http);
-	if (err == INTAKE_OK)
-		err = intake_spool_open(cfg->spool_dir, &ctx.spool);
-	ctx.reports = intake_report_cache_new();
+	err = intake_ctx_child_init(&ctx, cfg, cache, marks);
 	if (err != INTAKE_OK || FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
 		intake_log_err("worker: cannot start: %s", intake_strerror(err));
+		intake_ctx_free(&ctx);
 		return 1;
 	}
 	memset(&req, 0, sizeof(req));
@@ -122,8 +110,6 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
 		intake_log_info("worker: recycling after %lld requests", served);
 	FCGX_Free(&fr, 0);
 	intake_arena_free(&req.arena);
-	intake_report_cache_free(ctx.reports);
-	intake_spool_close(ctx.spool);
-	intake_http_free(ctx.http);
+	intake_ctx_free(&ctx);
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "intake/cache.h"
 #include "intake/config.h"
+#include "intake/err.h"
 #include "intake/http.h"
 
 struct intake_report_cache;
@@ -20,5 +21,17 @@ struct intake_ctx {
 	struct intake_report_cache	*reports;	/* this worker's level 1; owned */
 	struct intake_spool		*spool;		/* accepted submissions; owned */
 };
+
+/*
+ * Fill ctx for a process forked from the supervisor: attach the shared
+ * caches (owned by the caller), and make this process's curl handle,
+ * spool handle and report cache (owned by the ctx).  On failure the ctx
+ * may be partly made: free it all the same.
+ */
+enum intake_err	intake_ctx_child_init(struct intake_ctx *ctx, const struct intake_config *cfg,
+		    struct intake_cache *cache, struct intake_cache *marks);
+
+/* Free what the ctx owns. */
+void		intake_ctx_free(struct intake_ctx *ctx);
 
 #endif
