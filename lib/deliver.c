@@ -12,6 +12,8 @@
 #include "intake/reqstart.h"
 #include "intake/str.h"
 
+#define SETTLE_TIMEOUTS	2	/* an unsure start is looked for after this many timeouts */
+
 int64_t
 intake_deliver_backoff_ms(const struct intake_config *cfg, long long attempts, uint32_t rnd)
 {
@@ -185,7 +187,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	struct journal			 j;
 	enum intake_deliver_outcome	 outcome;
 	enum intake_err			 err;
-	int64_t				 until;
+	int64_t				 until, not_before;
 	char				 why[200];
 	bool				 found, probe;
 
@@ -261,9 +263,15 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	if (intake_breaker_counts(err))
 		intake_breaker_failure(ctx, r.retry_after);
 	intake_log_warn("deliver %s: attempt %lld failed: %s%s", h->ref, meta->attempts,
-	    meta->error, meta->unsure ? " (it may have got through)" : "");
-	outcome = finish_retry(ctx, h, rec, meta, r.retry_after > 0 ?
-	    intake_now_ms() + r.retry_after * 1000 : 0);
+	    meta->error, r.unsure ? " (it may have got through)" : "");
+	not_before = r.retry_after > 0 ? intake_now_ms() + r.retry_after * 1000 : 0;
+	/*
+	 * A start that timed out may still be running in Integrify: give it
+	 * time to finish before the retry looks for it.
+	 */
+	if (r.unsure && not_before < intake_now_ms() + SETTLE_TIMEOUTS * cfg->timeout_ms)
+		not_before = intake_now_ms() + SETTLE_TIMEOUTS * cfg->timeout_ms;
+	outcome = finish_retry(ctx, h, rec, meta, not_before);
 out:
 	free(values);
 	return outcome;

@@ -212,22 +212,23 @@ class Pool:
         except OSError:
             return []
 
-    def dispatchers(self):
-        """PIDs the log names as dispatchers (live or not)."""
-        return {int(p) for p in re.findall(r"pool: dispatcher (\d+) started", self.log_text())}
+    @staticmethod
+    def is_dispatcher(pid):
+        """The dispatcher names itself (PR_SET_NAME); a worker keeps the binary's name."""
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                return f.read().strip() == "intake-dispatch"
+        except OSError:
+            return False
 
     def dispatcher(self):
         """The live dispatcher's PID, or None."""
-        live = [p for p in self.children() if p in self.dispatchers()]
+        live = [p for p in self.children() if self.is_dispatcher(p)]
         return live[0] if live else None
 
     def workers(self):
         """PIDs of the supervisor's worker children (not the dispatcher)."""
-        kids = self.children()
-        if not kids:
-            return []
-        spool = self.dispatchers()
-        return [p for p in kids if p not in spool]
+        return [p for p in self.children() if not self.is_dispatcher(p)]
 
     def log_text(self):
         with open(self.logpath, encoding="utf-8", errors="replace") as f:

@@ -89,6 +89,20 @@ class SpoolStack(Stack):
             time.sleep(0.2)
         self.fail("never acknowledged")
 
+    def spooled_while_down(self, n):
+        """Stop the stand-in and send n forms: each is queued (202).
+        {reference: form number}."""
+        toks = self.tokens(n)
+        self.standin.stop()
+        refs = {}
+        for i, tok in enumerate(toks):
+            status, _, body = self.post(tok, good(i))
+            self.assertEqual(status, 202, body)
+            doc = json.loads(body)
+            self.assertEqual(doc["status"], "queued")
+            refs[doc["reference"]] = i
+        return refs
+
     def readyz(self):
         status, _, body = self.get("/readyz")
         return json.loads(body) if status == 200 else None
@@ -221,14 +235,7 @@ class FaultInjection(SpoolStack):
 class Spool(SpoolStack):
 
     def test_breaker_answers_fast_and_readyz_shows_it(self):
-        toks = self.tokens(12)
-        self.standin.stop()
-        refs = {}
-        for n, tok in enumerate(toks):
-            status, _, body = self.post(tok, good(n))
-            self.assertEqual(status, 202, body)
-            self.assertEqual(json.loads(body)["status"], "queued")
-            refs[json.loads(body)["reference"]] = n
+        refs = self.spooled_while_down(12)
         self.assertIn("breaker: open", self.pool.log_text())
         r = self.readyz()
         # The token is still cached, so intake is ready; the breaker says why nothing moves.
@@ -273,6 +280,38 @@ class Spool(SpoolStack):
         self.assertIn("was found started by an earlier attempt", self.pool.log_text())
         self.assert_exactly_once({ref: 7})
 
+    def test_every_fault_mode_ends_in_exactly_one_request(self):
+        """Each of the stand-in's faults on the start call, one form each."""
+        faults = [
+            ("slow past the timeout", "/__sim/fault?mode=slow&ms=4000&count=1&path=/api/instance/start"),
+            ("500", "/__sim/fail-next?status=500&count=1&path=/api/instance/start"),
+            ("503", "/__sim/fail-next?status=503&count=2&path=/api/instance/start"),
+            ("429 with Retry-After", "/__sim/fail-next?status=429&retry_after=3&count=1"
+                                     "&path=/api/instance/start"),
+            ("token refused", "/__sim/revoke"),
+            ("dropped before processing", "/__sim/fault?mode=drop-before&count=1"
+                                          "&path=/api/instance/start"),
+            ("dropped after processing", "/__sim/fault?mode=drop&count=1&path=/api/instance/start"),
+        ]
+        toks = self.tokens(len(faults))
+        refs = {}
+        for n, ((what, control), tok) in enumerate(zip(faults, toks)):
+            since = self.standin.state()["next"]
+            if what == "token refused":
+                self.standin.control("/__sim/fault?mode=refuse-token&count=2")
+            self.standin.control(control)
+            status, _, body = self.post(tok, good(n))
+            self.assertIn(status, (201, 202), "%s: %s" % (what, body))
+            refs[json.loads(body)["reference"]] = n
+            wait_for(self.drained, timeout=60, step=0.3, what="delivery after " + what)
+            starts = [c for c in self.standin.state(since)["calls"]
+                      if c["path"].startswith("/api/instance/start") and c["method"] == "POST"]
+            if what == "429 with Retry-After":
+                # Retry-After is a floor, not a timing target: no retry came sooner.
+                self.assertGreaterEqual(starts[-1]["t"] - starts[0]["t"], 3.0, starts)
+        self.assertEqual(self.readyz()["spool"], {"queued": 0, "held": 0})
+        self.assert_exactly_once(refs)
+
     def test_permanent_refusal_is_held_and_the_tool_requeues_it(self):
         tok = self.tokens(1)[0]
         self.standin.control("/__sim/fail-next?status=400&count=1&path=/api/instance/start")
@@ -296,13 +335,7 @@ class Spool(SpoolStack):
         self.assertEqual(proc.returncode, 1)
 
     def test_corrupt_spool_file_is_quarantined_and_the_rest_delivered(self):
-        toks = self.tokens(3)
-        self.standin.stop()
-        refs = {}
-        for n, tok in enumerate(toks):
-            status, _, body = self.post(tok, good(n))
-            self.assertEqual(status, 202, body)
-            refs[json.loads(body)["reference"]] = n
+        refs = self.spooled_while_down(3)
         self.pool.stop()
         queue = os.path.join(self.pool.spool_dir, "queue")
         bad = sorted(refs)[0]
@@ -323,13 +356,7 @@ class Spool(SpoolStack):
         self.assert_exactly_once(good_refs)
 
     def test_restart_with_submissions_spooled_delivers_them(self):
-        toks = self.tokens(20)
-        self.standin.stop()
-        refs = {}
-        for n, tok in enumerate(toks):
-            status, _, body = self.post(tok, good(n))
-            self.assertEqual(status, 202, body)
-            refs[json.loads(body)["reference"]] = n
+        refs = self.spooled_while_down(20)
         # Everything stops: the pool (workers and dispatcher) and nginx.
         self.assertEqual(self.pool.stop(), 0)
         self.nginx.stop()
