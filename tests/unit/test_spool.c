@@ -159,7 +159,8 @@ test_spool_killed_holder_releases_its_record(void)
 	if (pid == 0) {
 		if (intake_spool_accept(f.s, REF, &f.rec, &h, &st) != INTAKE_OK)
 			_exit(1);
-		(void)write(pfd[1], "x", 1);
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(1);
 		for (;;)
 			pause();
 	}
