@@ -30,7 +30,7 @@ questions body - straight to the stand-in on its own keep-alive connection,
 with a bearer token the bench got from the stand-in's token endpoint (the
 same endpoint path the gateway used, read from the stand-in's call log).
 Those direct starts are named "bench-direct" so the count check can tell
-them from the gateway's ("IT request" - the form's title).
+them from the gateway's ("IT request (REF)" - the form's title and the reference).
 
 Printed: submissions/s, 201 / non-201 counts (by status or error), p50/p95/p99
 of the POST as the client sees it, p50/p95 of the direct start call and of
@@ -376,7 +376,8 @@ def run(workdir, stack):
     seen = {id(c) for c in start_calls} | {id(c) for c in gw_token}
     others = [c for c in calls if id(c) not in seen and c["token"] != b.bearer]
     insts = state["instances"]
-    gw_insts = sum(1 for i in insts if i["name"] == title)
+    # The gateway names a request "<title> (<reference>)".
+    gw_insts = sum(1 for i in insts if i["name"].startswith(title + " ("))
     direct_insts = sum(1 for i in insts if i["name"] == DIRECT_NAME)
 
     codes = collections.Counter()

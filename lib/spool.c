@@ -146,11 +146,12 @@ write_all(int fd, const void *p, size_t n)
 }
 
 /*
- * Write n bytes to a new file in tmp/ and fsync it.  Its name goes into
- * tmpname; the open descriptor into *fdp (the caller closes it).
+ * Write n bytes to a new file in tmp/, and fsync it when sync is set.
+ * Its name goes into tmpname; the open descriptor into *fdp (the caller
+ * closes it).
  */
 static enum intake_err
-write_tmp(struct intake_spool *s, const char *ref, const void *p, size_t n,
+write_tmp(struct intake_spool *s, const char *ref, const void *p, size_t n, bool sync,
     char tmpname[64], int *fdp)
 {
 	int	fd;
@@ -159,7 +160,7 @@ write_tmp(struct intake_spool *s, const char *ref, const void *p, size_t n,
 	fd = openat(s->dir[P_TMP], tmpname, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return sys_fail("cannot create", tmpname);
-	if (write_all(fd, p, n) != INTAKE_OK || fsync(fd) == -1) {
+	if (write_all(fd, p, n) != INTAKE_OK || (sync && fsync(fd) == -1)) {
 		(void)sys_fail("cannot write", tmpname);
 		(void)close(fd);
 		(void)unlinkat(s->dir[P_TMP], tmpname, 0);
@@ -169,15 +170,20 @@ write_tmp(struct intake_spool *s, const char *ref, const void *p, size_t n,
 	return INTAKE_OK;
 }
 
-/* Durably replace dir/name with n bytes (tmp file, fsync, rename, fsync dir). */
+/*
+ * Replace dir/name with n bytes: a tmp file renamed over it.  How much
+ * survives a power cut is the caller's choice: the bytes (sync_file), the
+ * name (sync_dir), both, or neither (a process crash loses nothing either
+ * way: the page cache outlives the process).
+ */
 static enum intake_err
 put_file(struct intake_spool *s, int dfd, const char *name, const void *p, size_t n,
-    bool sync_dir)
+    bool sync_file, bool sync_dir)
 {
 	char	tmpname[64];
 	int	fd;
 
-	if (write_tmp(s, name, p, n, tmpname, &fd) != INTAKE_OK)
+	if (write_tmp(s, name, p, n, sync_file, tmpname, &fd) != INTAKE_OK)
 		return INTAKE_ESYS;
 	(void)close(fd);
 	if (renameat(s->dir[P_TMP], tmpname, dfd, name) == -1) {
@@ -198,7 +204,7 @@ meta_name(const char *ref, char out[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)])
 
 static enum intake_err
 put_meta(struct intake_spool *s, int dfd, const char *name, const struct intake_spool_meta *m,
-    bool sync_dir)
+    bool sync_file, bool sync_dir)
 {
 	struct intake_buf	b;
 	enum intake_err		err;
@@ -206,7 +212,7 @@ put_meta(struct intake_spool *s, int dfd, const char *name, const struct intake_
 	intake_buf_init(&b, META_MAX);
 	err = intake_spoolrec_meta_encode(m, &b);
 	if (err == INTAKE_OK)
-		err = put_file(s, dfd, name, b.ptr, b.len, sync_dir);
+		err = put_file(s, dfd, name, b.ptr, b.len, sync_file, sync_dir);
 	intake_buf_free(&b);
 	return err;
 }
@@ -285,7 +291,7 @@ intake_spool_accept(struct intake_spool *s, const char *ref, const struct intake
 	*existing = intake_spool_lookup(s, ref, &m);
 	if (*existing != INTAKE_SPOOL_UNKNOWN)
 		return INTAKE_OK;
-	if (write_tmp(s, ref, record->ptr, record->len, tmpname, &fd) != INTAKE_OK)
+	if (write_tmp(s, ref, record->ptr, record->len, true, tmpname, &fd) != INTAKE_OK)
 		return INTAKE_ESYS;
 	/* Born locked: the dispatcher cannot take it from under us. */
 	if (flock(fd, LOCK_EX) == -1 ||
@@ -391,7 +397,12 @@ intake_spool_done(struct intake_spool *s, struct intake_spool_hold *h,
 {
 	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
 
-	if (put_meta(s, s->dir[P_DONE], h->ref, m, true) != INTAKE_OK)
+	/*
+	 * The receipt's name must be on disk before the record leaves queue/:
+	 * it is what says "delivered" after a power cut.  Its bytes (the
+	 * request's number) are a courtesy; an empty receipt still says so.
+	 */
+	if (put_meta(s, s->dir[P_DONE], h->ref, m, false, true) != INTAKE_OK)
 		return INTAKE_ESYS;
 	meta_name(h->ref, meta);
 	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
@@ -407,7 +418,7 @@ intake_spool_bury(struct intake_spool *s, struct intake_spool_hold *h,
 	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
 
 	meta_name(h->ref, meta);
-	if (put_meta(s, s->dir[P_DEAD], meta, m, false) != INTAKE_OK)
+	if (put_meta(s, s->dir[P_DEAD], meta, m, true, false) != INTAKE_OK)
 		return INTAKE_ESYS;
 	if (renameat(s->dir[P_QUEUE], h->ref, s->dir[P_DEAD], h->ref) == -1)
 		return sys_fail("cannot move to dead/", h->ref);
@@ -439,7 +450,8 @@ intake_spool_set_meta(struct intake_spool *s, const char *ref, const struct inta
 	if (!intake_spoolrec_ref_ok(ref))
 		return INTAKE_EINVAL;
 	meta_name(ref, meta);
-	return put_meta(s, s->dir[P_QUEUE], meta, m, false);
+	/* Durable: "unsure", noted before a start goes out, must survive anything. */
+	return put_meta(s, s->dir[P_QUEUE], meta, m, true, true);
 }
 
 enum intake_err
