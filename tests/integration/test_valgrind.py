@@ -2,12 +2,17 @@
 as a FastCGI worker behind nginx.  Any memory error or definite leak fails."""
 
 import glob
+import json
 import os
 import re
 import subprocess
+import time
 import unittest
+import urllib.parse
 
-from harness import BIN, Pool, Stack, Nginx, Standin, http, wait_for
+from harness import BIN, SRC, Pool, Stack, Nginx, Standin, http, wait_for
+from test_forms import SECTIONS
+from test_spool import good
 
 VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
             "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
@@ -42,7 +47,10 @@ class ValgrindWorkers(unittest.TestCase):
         d = tempfile.mkdtemp(prefix="intake-vg-")
         standin = Standin(d)
         logs = os.path.join(d, "vg.%p.log")
-        pool = Pool(d, standin, server={"workers": "2", "max_requests": "10"},
+        pool = Pool(d, standin, "v8-apikey",
+                    server={"workers": "2", "max_requests": "10", "rate_per_client": "0",
+                            "forms_dir": os.path.join(SRC, "conf/forms")},
+                    sections=SECTIONS, spool={"retry_base": "1", "scan_interval_ms": "200"},
                     valgrind=VALGRIND + ["--trace-children=yes", "--child-silent-after-fork=no",
                                          "--log-file=" + logs])
         pool.start()
@@ -54,6 +62,7 @@ class ValgrindWorkers(unittest.TestCase):
                 self.assertIn(http(nginx.url + path)[0], (200, 404))
             standin.control("/__sim/revoke")
             self.assertEqual(http(nginx.url + "/api/processes")[0], 200)
+            self.forms(nginx, standin)
         finally:
             nginx.stop()
             rc = pool.stop(timeout=60)
@@ -68,6 +77,38 @@ class ValgrindWorkers(unittest.TestCase):
             self.assertIsNotNone(m, path)
             self.assertEqual(m.group(1), "0", text[-3000:])
         print("\nvalgrind: %d process reports, 0 errors" % len(reports))
+
+    def forms(self, nginx, standin):
+        """The form paths: render, 422, started, queued and delivered by the
+        dispatcher, a lost answer found by reference, a receipt."""
+        def token():
+            status, _, body = http(nginx.url + "/forms/it-request", timeout=120)
+            self.assertEqual(status, 200, body[:300])
+            return re.search(r'name="_token" value="([^"]+)"', body).group(1)
+
+        def post(tok, fields):
+            body = urllib.parse.urlencode([("_token", tok)] + fields).encode()
+            return http(nginx.url + "/forms/it-request", method="POST", body=body, timeout=120,
+                        headers={"Content-Type": "application/x-www-form-urlencoded",
+                                 "Origin": nginx.url, "Accept": "application/json"})
+
+        toks = [token() for _ in range(4)]
+        time.sleep(1.1)
+        self.assertEqual(post(toks[0], [("requester_name", "x")])[0], 422)
+        status, _, body = post(toks[1], good(1))
+        self.assertEqual(status, 201, body)
+        standin.control("/__sim/fail-next?status=503&count=1&path=/api/instance/start")
+        self.assertEqual(post(toks[2], good(2))[0], 202)
+        standin.control("/__sim/fault?mode=drop&count=1&path=/api/instance/start")
+        status, _, body = post(toks[3], good(3))
+        self.assertEqual(status, 202, body)
+        ref = json.loads(body)["reference"]
+        wait_for(lambda: json.loads(http(nginx.url + "/readyz")[2])
+                 .get("spool", {}).get("queued") == 0, timeout=120, step=1,
+                 what="the dispatcher under valgrind to deliver")
+        status, _, page = http(nginx.url + "/forms/it-request/receipt?ref=" + ref)
+        self.assertIn("was sent to the service desk", page)
+        self.assertEqual(len(standin.call("GET", "/__sim/instances")["instances"]), 3)
 
 
 if __name__ == "__main__":
