@@ -16,7 +16,6 @@
 #include "internal.h"
 #include "intake/form.h"
 #include "intake/form_valid.h"
-#include "intake/breaker.h"
 #include "intake/deliver.h"
 #include "intake/formtoken.h"
 #include "intake/log.h"
@@ -340,7 +339,6 @@ start(struct post *p, const struct intake_formtoken *tok)
 	struct intake_buf		 bytes;
 	char				 ref[INTAKE_FORMTOKEN_REF_MAX], name[512];
 	enum intake_err			 err;
-	bool				 probe;
 
 	memset(&m, 0, sizeof(m));
 	if (p->req->ctx->spool == NULL ||
@@ -370,12 +368,10 @@ start(struct post *p, const struct intake_formtoken *tok)
 		goto out;
 	}
 	intake_log_info("form %s: accepted %s", p->form->id, ref);
-	st = INTAKE_SPOOL_QUEUED;
-	if (intake_breaker_allow(p->req->ctx, &probe)) {
-		outcome = intake_deliver(p->req->ctx, &h, rec, p->form, false, &m);
-		st = outcome == INTAKE_DELIVER_DONE ? INTAKE_SPOOL_DONE :
-		    outcome == INTAKE_DELIVER_HELD ? INTAKE_SPOOL_DEAD : INTAKE_SPOOL_QUEUED;
-	}
+	/* While the breaker is open this returns at once: the dispatcher sends it later. */
+	outcome = intake_deliver(p->req->ctx, &h, rec, p->form, false, &m);
+	st = outcome == INTAKE_DELIVER_DONE ? INTAKE_SPOOL_DONE :
+	    outcome == INTAKE_DELIVER_HELD ? INTAKE_SPOOL_DEAD : INTAKE_SPOOL_QUEUED;
 	intake_spool_release(&h);
 	answer(p, ref, st, &m, true);
 out:

@@ -380,6 +380,24 @@ def good_v7(n):
             ("description", "Fault test form #%05d, v7" % n), ("department", "IT-010")]
 
 
+class HalfOpen(SpoolStack):
+    """The dispatcher is kept out of the way (it scans once a minute), so the
+    probe of a half-open breaker can only be a worker's inline attempt."""
+    spool = dict(SpoolStack.spool, scan_interval_ms="60000", breaker_cooldown="1")
+
+    def test_first_post_after_the_cooldown_is_the_probe_and_closes_the_breaker(self):
+        refs = self.spooled_while_down(6)
+        self.assertEqual(self.readyz()["breaker"], "open")
+        self.standin.start()
+        time.sleep(1.2)                     # the cool-down is over: half-open
+        self.assertEqual(self.readyz()["breaker"], "half-open")
+        tok = self.tokens(1)[0]
+        status, _, body = self.post(tok, good(6))
+        self.assertEqual((status, json.loads(body)["status"]), (201, "started"), body)
+        self.assertEqual(self.readyz()["breaker"], "closed")
+        self.assertEqual(self.readyz()["spool"]["queued"], 6)
+
+
 class SpoolV7(SpoolStack):
     """v7 cannot look a request up: an attempt whose outcome is unknown is held."""
     variant = "v7-impersonate"
