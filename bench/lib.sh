@@ -18,7 +18,7 @@ bench_start_intake() {
 		"$dir/standin.log" | head -n 1)
 	[[ -n $STANDIN_PORT ]] || fail "cannot read the stand-in's port" "$dir/standin.log"
 
-	install -m 0600 "$ROOT/conf/demo/DEMO-ONLY-consumer-key" "$dir/DEMO-ONLY-consumer-key"
+	install -m 0600 "$ROOT/conf/demo/DEMO-ONLY-api-key" "$dir/DEMO-ONLY-api-key"
 	intake_render "$ROOT/conf/demo/intake.conf.in" "$dir/intake.conf" \
 		--at FORMS_DIR "$ROOT/conf/forms" \
 		--at SOCKET "$dir/intake.sock" \
@@ -27,7 +27,7 @@ bench_start_intake() {
 		--at CACHE_FILE "$dir/cache.shm" \
 		--at SPOOL_DIR "$dir/spool" \
 		--at STANDIN_PORT "$STANDIN_PORT" \
-		--at KEY_FILE "$dir/DEMO-ONLY-consumer-key" "$@"
+		--at KEY_FILE "$dir/DEMO-ONLY-api-key" "$@"
 	"$bin" -c "$dir/intake.conf" -t >"$dir/intake.log" 2>&1 ||
 		fail "intake rejected its config" "$dir/intake.log"
 	intake_start "$dir/intake.pid" "$dir/intake.log" "$bin" -c "$dir/intake.conf"

@@ -86,7 +86,7 @@ generate_configs() {
 	((${#RUN} + 12 < 108)) || intake_die "path too long for a unix socket: $RUN/intake.sock (set INTAKE_BUILD_DIR to a shorter path)"
 
 	# Demo credentials: a private copy, so the repository file's mode does not matter.
-	install -m 0600 "$ROOT/conf/demo/DEMO-ONLY-consumer-key" "$RUN/DEMO-ONLY-consumer-key"
+	install -m 0600 "$ROOT/conf/demo/DEMO-ONLY-api-key" "$RUN/DEMO-ONLY-api-key"
 
 	intake_render "$ROOT/conf/demo/intake.conf.in" "$RUN/intake.conf" \
 		--at FORMS_DIR "$ROOT/conf/forms" \
@@ -96,7 +96,7 @@ generate_configs() {
 		--at CACHE_FILE "$RUN/cache.shm" \
 		--at SPOOL_DIR "$RUN/spool" \
 		--at STANDIN_PORT "$STANDIN_PORT" \
-		--at KEY_FILE "$RUN/DEMO-ONLY-consumer-key" \
+		--at KEY_FILE "$RUN/DEMO-ONLY-api-key" \
 		--mode 0600
 
 	# The site includes the system's fastcgi_params; intake routes on what it passes.
