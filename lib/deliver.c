@@ -175,6 +175,56 @@ can_check(const struct intake_config *cfg)
 	return cfg->spool_dedupe && cfg->dialect == INTAKE_DIALECT_V8;
 }
 
+/*
+ * Before a retry (v8): did an earlier attempt start the request?  Returns
+ * true with *outcome when this attempt ends here: the request was found
+ * (done), the search failed for now (retry), or it cannot be searched
+ * and the earlier attempt may have got through (held).  False: go on
+ * and start it.
+ */
+static bool
+earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta,
+    enum intake_deliver_outcome *outcome)
+{
+	struct intake_reqstart_result	r;
+	enum intake_err			err;
+	bool				found;
+
+	err = intake_reqstart_find(ctx, rec->ref, &r, &found);
+	if (err == INTAKE_OK && found) {
+		/* The search answered: Integrify is up. */
+		intake_breaker_success(ctx);
+		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
+		(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
+		*outcome = finish_done(ctx, h, meta, "was found started by an earlier attempt");
+		return true;
+	}
+	if (err == INTAKE_OK)
+		return false;
+	if (intake_breaker_counts(err)) {
+		/* Integrify is failing: the search is retried with the start. */
+		intake_breaker_failure(ctx, r.retry_after);
+		meta->attempts++;
+		describe(meta->error, sizeof(meta->error), err, &r);
+		*outcome = finish_retry(ctx, h, rec, meta, r.retry_after > 0 ?
+		    intake_now_ms() + r.retry_after * 1000 : 0);
+		return true;
+	}
+	/*
+	 * The tenant refuses the search itself (404, 403, a reply we cannot
+	 * read): no check is possible, so do as without one.
+	 */
+	intake_log_warn("deliver %s: Integrify's request search is unavailable (%s); "
+	    "set [spool] dedupe = no for this tenant", h->ref, intake_strerror(err));
+	if (!meta->unsure)
+		return false;
+	*outcome = finish_held(ctx, h, meta, "an earlier attempt may have started the request "
+	    "and Integrify cannot be searched; check it for the reference, then retry or "
+	    "purge it");
+	return true;
+}
+
 enum intake_deliver_outcome
 intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
     const struct intake_spoolrec *rec, const struct intake_form *form, bool check,
@@ -189,7 +239,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	enum intake_err			 err;
 	int64_t				 until, not_before;
 	char				 why[200];
-	bool				 found, probe;
+	bool				 probe;
 
 	/* v8 needs one call; a SID noted means it got through (its receipt was lost). */
 	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V8)
@@ -201,21 +251,8 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		return INTAKE_DELIVER_RETRY;
 	}
 	if (check && can_check(cfg) && meta->sid[0] == '\0') {
-		err = intake_reqstart_find(ctx, rec->ref, &r, &found);
-		if (err != INTAKE_OK) {
-			if (intake_breaker_counts(err))
-				intake_breaker_failure(ctx, r.retry_after);
-			meta->attempts++;
-			describe(meta->error, sizeof(meta->error), err, &r);
-			return finish_retry(ctx, h, rec, meta, r.retry_after > 0 ?
-			    intake_now_ms() + r.retry_after * 1000 : 0);
-		}
-		if (found) {
-			intake_breaker_success(ctx);
-			(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
-			(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
-			return finish_done(ctx, h, meta, "was found started by an earlier attempt");
-		}
+		if (earlier_start(ctx, h, rec, meta, &outcome))
+			return outcome;
 	} else if (meta->unsure && meta->sid[0] == '\0') {
 		return finish_held(ctx, h, meta, "an earlier attempt may have started the request; "
 		    "check Integrify for the reference, then retry or purge it");

@@ -312,6 +312,27 @@ class Spool(SpoolStack):
         self.assertEqual(self.readyz()["spool"], {"queued": 0, "held": 0})
         self.assert_exactly_once(refs)
 
+    def test_tenant_without_request_search(self):
+        """Where the lookup itself is refused (404), a retry that is known safe
+        goes ahead, and one that may have got through is held for a person."""
+        toks = self.tokens(2)
+        self.standin.control("/__sim/fail-next?status=404&count=1000&path=/api/instance/list")
+        self.standin.control("/__sim/fail-next?status=503&count=1&path=/api/instance/start")
+        status, _, body = self.post(toks[0], good(1))
+        self.assertEqual(status, 202, body)
+        safe = json.loads(body)["reference"]
+        wait_for(self.drained, timeout=30, step=0.3, what="the safe retry")
+        self.standin.control("/__sim/fault?mode=drop&count=1&path=/api/instance/start")
+        status, _, body = self.post(toks[1], good(2))
+        self.assertEqual(status, 202, body)
+        wait_for(lambda: self.readyz()["spool"]["held"] == 1, timeout=30, step=0.3,
+                 what="the unsure one to be held")
+        self.assertIn("dedupe = no", self.pool.log_text())
+        # The safe one is one request; the held one's lost answer made one too.
+        names = [i["name"] for i in self.instances()]
+        self.assertEqual(sum(safe in n for n in names), 1)
+        self.assertEqual(len(names), 2)
+
     def test_permanent_refusal_is_held_and_the_tool_requeues_it(self):
         tok = self.tokens(1)[0]
         self.standin.control("/__sim/fail-next?status=400&count=1&path=/api/instance/start")
