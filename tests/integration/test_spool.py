@@ -312,6 +312,18 @@ class Spool(SpoolStack):
         self.assertEqual(self.readyz()["spool"], {"queued": 0, "held": 0})
         self.assert_exactly_once(refs)
 
+    def test_nothing_that_failed_validation_is_spooled(self):
+        tok = self.tokens(1)[0]
+        bad = [(k, "x" if k == "description" else v) for k, v in good(1)]
+        status, _, body = self.post(tok, bad)
+        self.assertEqual(status, 422, body)
+        for place in ("tmp", "queue", "done", "dead", "quarantine"):
+            self.assertEqual(os.listdir(os.path.join(self.pool.spool_dir, place)), [], place)
+        # The same form, corrected, is accepted once.
+        status, _, body = self.post(tok, good(1))
+        self.assertEqual(status, 201, body)
+        self.assert_exactly_once({json.loads(body)["reference"]: 1})
+
     def test_tenant_without_request_search(self):
         """Where the lookup itself is refused (404), a retry that is known safe
         goes ahead, and one that may have got through is held for a person."""
