@@ -367,6 +367,9 @@ IT_FIELDS = [
     ("laptop_accessories", "LaptopAccessories", "Laptop accessories", "string", "CheckBox",
      False, ACCESSORIES),
     ("attachment", "Attachment", "Attachment", "file", "FileUpload", False, None),
+    # Where intake writes its submission reference (a form's reference_key).
+    ("intake_reference", "IntakeReference", "Intake reference", "string", "ShortText", False,
+     None),
 ]
 FACILITIES_FIELDS = [
     ("requester_name", "RequesterName", "Requester name", "string", "ShortText", True, None),
