@@ -13,6 +13,8 @@
 #include "intake/str.h"
 
 #define SETTLE_TIMEOUTS	2	/* an unsure start is looked for after this many timeouts */
+#define CLAIM_MS	(24 * 3600 * 1000LL)	/* how long a v7 request stays claimed */
+#define ORPHAN_SKEW_MS	(60 * 1000LL)	/* clock difference allowed with Integrify */
 
 int64_t
 intake_deliver_backoff_ms(const struct intake_config *cfg, long long attempts, uint32_t rnd)
@@ -101,11 +103,47 @@ struct journal {
 	struct intake_spool_meta	*meta;
 };
 
+/* Who claims: this process, for this submission. */
+struct claimer {
+	struct intake_ctx	*ctx;
+	const char		*ref;
+};
+
+/*
+ * v7: take a request for this submission, atomically across processes.
+ * True when it is now ours or was ours already (the claim holds our
+ * reference); a request another submission claimed is not ours to fill.
+ */
+static bool
+claim(void *arg, const char *sid)
+{
+	struct claimer	*c = arg;
+	char		 holder[INTAKE_SPOOL_REF_MAX];
+	size_t		 len, reflen = strlen(c->ref);
+	bool		 added = false, hit = false;
+
+	if (intake_cache_add(c->ctx->marks, "claim", sid, c->ref, reflen,
+	    intake_now_ms() + CLAIM_MS, &added) != INTAKE_OK)
+		return false;
+	if (added)
+		return true;
+	return intake_cache_get(c->ctx->marks, "claim", sid, holder, sizeof(holder), &len,
+	    &hit) == INTAKE_OK && hit && len == reflen && memcmp(holder, c->ref, len) == 0;
+}
+
 static enum intake_err
 journal_started(void *arg, const struct intake_reqstart_result *r)
 {
 	struct journal	*j = arg;
+	struct claimer	 c = { j->ctx, j->h->ref };
 
+	/* Claim, then note: a claim that outlives us still names this submission. */
+	if (!claim(&c, r->instance_sid)) {
+		/* Adopted, in the moment since it started, by a submission whose start was lost. */
+		intake_log_warn("deliver %s: request %s was taken by another submission; this one "
+		    "starts again", j->h->ref, r->instance_sid);
+		return INTAKE_ECACHE;
+	}
 	(void)intake_strlcpy(j->meta->sid, r->instance_sid, sizeof(j->meta->sid));
 	(void)intake_strlcpy(j->meta->id, r->instance_id, sizeof(j->meta->id));
 	j->meta->unsure = false;
@@ -168,11 +206,67 @@ finish_retry(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	return INTAKE_DELIVER_RETRY;
 }
 
-/* Can an earlier attempt be found in Integrify if it got through? */
+/* v8: can an earlier attempt be found in Integrify, by its reference? */
 static bool
-can_check(const struct intake_config *cfg)
+searchable(const struct intake_config *cfg)
 {
 	return cfg->spool_dedupe && cfg->dialect == INTAKE_DIALECT_V8;
+}
+
+/* v7: can a request a lost start left empty be found and filled? */
+static bool
+adoptable(const struct intake_config *cfg)
+{
+	return cfg->spool_dedupe && cfg->dialect == INTAKE_DIALECT_V7;
+}
+
+/*
+ * v7, after a start whose answer was lost: fill the request it left
+ * empty, if there is one, instead of starting another.  Returns true
+ * with *outcome when this attempt ends here (retry, or held when
+ * Integrify cannot list requests); false to go on, with meta->sid set
+ * when a request was adopted.
+ */
+static bool
+adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, const struct intake_form *form,
+    struct intake_spool_meta *meta, enum intake_deliver_outcome *outcome)
+{
+	struct intake_reqstart_result	r;
+	struct claimer			c = { ctx, h->ref };
+	enum intake_err			err;
+	bool				found;
+
+	err = intake_reqstart_orphan(ctx, form, rec->created_ms - ORPHAN_SKEW_MS, claim, &c,
+	    &r, &found);
+	if (err != INTAKE_OK && intake_breaker_counts(err)) {
+		intake_breaker_failure(ctx, r.retry_after);
+		meta->attempts++;
+		describe(meta->error, sizeof(meta->error), err, &r);
+		*outcome = finish_retry(ctx, h, rec, meta, r.retry_after > 0 ?
+		    intake_now_ms() + r.retry_after * 1000 : 0);
+		return true;
+	}
+	if (err != INTAKE_OK) {
+		intake_log_warn("deliver %s: Integrify's request list is unavailable (%s); set "
+		    "[spool] dedupe = no for this tenant", h->ref, intake_strerror(err));
+		*outcome = finish_held(ctx, h, meta, "an earlier attempt may have started the "
+		    "request and Integrify cannot list them; check it, then retry or purge it");
+		return true;
+	}
+	meta->unsure = false;
+	if (found) {
+		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
+		(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
+		intake_log_info("deliver %s: request %s, left without values by a lost answer, "
+		    "gets them", h->ref, meta->sid);
+	}
+	/* Noted before the values go, like any start. */
+	if (intake_spool_set_meta(ctx->spool, h->ref, meta) != INTAKE_OK) {
+		*outcome = finish_retry(ctx, h, rec, meta, 0);
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -250,8 +344,19 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
 		return INTAKE_DELIVER_RETRY;
 	}
-	if (check && can_check(cfg) && meta->sid[0] == '\0') {
+	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V7 &&
+	    !claim(&(struct claimer){ ctx, h->ref }, meta->sid)) {
+		/* The noted request is another submission's now: ours starts again. */
+		intake_log_warn("deliver %s: request %s belongs to another submission", h->ref,
+		    meta->sid);
+		meta->sid[0] = '\0';
+		meta->id[0] = '\0';
+	}
+	if (check && searchable(cfg) && meta->sid[0] == '\0') {
 		if (earlier_start(ctx, h, rec, meta, &outcome))
+			return outcome;
+	} else if (meta->unsure && meta->sid[0] == '\0' && adoptable(cfg)) {
+		if (adopt_orphan(ctx, h, rec, form, meta, &outcome))
 			return outcome;
 	} else if (meta->unsure && meta->sid[0] == '\0') {
 		return finish_held(ctx, h, meta, "an earlier attempt may have started the request; "
@@ -262,7 +367,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		outcome = finish_held(ctx, h, meta, why);
 		goto out;
 	}
-	if (!can_check(cfg) && meta->sid[0] == '\0') {
+	if (!searchable(cfg) && meta->sid[0] == '\0') {
 		/* Nothing could tell a retry that this attempt got through: say so first. */
 		meta->unsure = true;
 		if (intake_spool_set_meta(ctx->spool, h->ref, meta) != INTAKE_OK) {

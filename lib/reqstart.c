@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <openssl/rand.h>
@@ -869,6 +870,137 @@ intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
 out:
 	json_object_put(root);
 	intake_buf_free(&path);
+	intake_http_resp_free(&resp);
+	return err;
+}
+
+/* An ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff][Z]" as epoch ms; -1 when not one. */
+static int64_t
+iso_ms(const char *s)
+{
+	static const struct { size_t off, len; long long min, max; } parts[] = {
+		{ 0, 4, 1970, 9999 }, { 5, 2, 1, 12 }, { 8, 2, 1, 31 },
+		{ 11, 2, 0, 23 }, { 14, 2, 0, 59 }, { 17, 2, 0, 60 },
+	};
+	struct tm	tm;
+	long long	v[6];
+	time_t		t;
+	size_t		i;
+
+	if (s == NULL || strlen(s) < 19 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+		return -1;
+	for (i = 0; i < 6; i++)
+		if (intake_parse_intn(s + parts[i].off, parts[i].len, parts[i].min, parts[i].max,
+		    &v[i]) != INTAKE_OK)
+			return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)v[0] - 1900;
+	tm.tm_mon = (int)v[1] - 1;
+	tm.tm_mday = (int)v[2];
+	tm.tm_hour = (int)v[3];
+	tm.tm_min = (int)v[4];
+	tm.tm_sec = (int)v[5];
+	t = timegm(&tm);
+	return t == (time_t)-1 ? -1 : (int64_t)t * 1000;
+}
+
+/*
+ * v7: a request of form's process that a lost start left without values:
+ * GET /instances/mine?process_sid=P&sort=CreatedDate&dir=DESC&count=50,
+ * newest first, started at since_ms or later (or at a time we cannot
+ * read), that still has an active data-container task and that claim()
+ * lets us take (no other submission took it).  Unfilled requests of one
+ * process are all alike to the service account, so whichever submission
+ * claims one fills it, and none is left empty.
+ */
+enum intake_err
+intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, int64_t since_ms,
+    bool (*claim)(void *arg, const char *sid), void *arg, struct intake_reqstart_result *out,
+    bool *found)
+{
+	static const char *const lists[] = { "items", "Items", "rows", "data", NULL };
+	static const char *const dates[] = { "startdate", "start_date", "last_milestone_date",
+	    "CreatedDate", NULL };
+	static const char *const sids[] = { "sid", "SID", "instance_sid", NULL };
+	struct intake_http_resp	 resp;
+	struct intake_reqstart_result probe;
+	struct json_object	*root = NULL, *list = NULL, *item;
+	struct intake_buf	 path, ep;
+	const char		*when;
+	char			 sid[128];
+	enum intake_err		 err;
+	size_t			 i, j, n;
+	int64_t			 t;
+	bool			 got;
+
+	*found = false;
+	memset(out, 0, sizeof(*out));
+	out->retry_after = -1;
+	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
+	intake_buf_init(&path, PATH_MAX_BYTES);
+	intake_buf_init(&ep, ENDPOINT_MAX);
+	err = intake_buf_adds(&path, "/instances/mine?status=open&sort=CreatedDate&dir=DESC"
+	    "&start=0&count=50&process_sid=");
+	if (err == INTAKE_OK)
+		err = intake_url_escape(&path, form->process);
+	if (err == INTAKE_OK) {
+		err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
+		if (err != INTAKE_OK)
+			note_failure(out, &resp, err, false);
+	}
+	if (err != INTAKE_OK)
+		goto out;
+	if (intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) != INTAKE_OK) {
+		err = INTAKE_EPROTO;
+		goto out;
+	}
+	if (json_object_is_type(root, json_type_array))
+		list = root;
+	else
+		(void)intake_json_find_array(root, lists, &list);
+	if (list == NULL) {
+		err = INTAKE_EPROTO;
+		goto out;
+	}
+	n = json_object_array_length(list);
+	for (i = 0; i < n && !*found && err == INTAKE_OK; i++) {
+		item = json_object_array_get_idx(list, i);
+		got = false;
+		for (j = 0; !got && sids[j] != NULL; j++)
+			got = read_id(item, sids[j], sid, sizeof(sid));
+		if (!got)
+			continue;
+		when = NULL;
+		for (j = 0; when == NULL && dates[j] != NULL; j++)
+			(void)intake_json_get_str(item, dates[j], &when);
+		t = iso_ms(when);
+		if (t != -1 && t < since_ms)
+			continue;
+		/* Still waiting for its values? */
+		intake_buf_reset(&ep);
+		memset(&probe, 0, sizeof(probe));
+		err = container_endpoint(ctx, form, sid, true, &ep, &probe);
+		if (err == INTAKE_ENOTFOUND) {
+			err = INTAKE_OK;
+			continue;
+		}
+		if (err != INTAKE_OK) {
+			out->status = probe.status;
+			out->retry_after = probe.retry_after;
+			break;
+		}
+		if (!claim(arg, sid))
+			continue;
+		*found = true;
+		(void)intake_strlcpy(out->instance_sid, sid, sizeof(out->instance_sid));
+		if (!read_id(item, "id", out->instance_id, sizeof(out->instance_id)))
+			out->instance_id[0] = '\0';
+	}
+out:
+	json_object_put(root);
+	intake_buf_free(&path);
+	intake_buf_free(&ep);
 	intake_http_resp_free(&resp);
 	return err;
 }

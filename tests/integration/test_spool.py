@@ -439,14 +439,58 @@ class SpoolV7(SpoolStack):
     def setUpClass(cls):
         cls.formsdir = tempfile.mkdtemp(prefix="intake-forms-")
         with open(os.path.join(cls.formsdir, FORM + ".conf"), "w") as f:
-            f.write(V7_FORM)
+            f.write(V7_FORM.replace("[field:", "reference_key = intake_reference\n[field:", 1))
         cls.server = dict(SpoolStack.server, forms_dir=cls.formsdir)
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.formsdir, ignore_errors=True)
 
-    def test_v7_lost_start_answer_is_held_not_sent_twice(self):
+    def test_v7_lost_start_answer_fills_the_request_it_left_empty(self):
+        """v7 cannot search, but the request a lost answer left without values
+        is found (the service account's open requests of the process, its
+        data-container task still active) and filled: one request, never two."""
+        tok = self.tokens(1)[0]
+        self.standin.control("/__sim/fault?mode=drop&count=1&path=/instances/")
+        status, _, body = self.post(tok, good_v7(5))
+        self.assertEqual(status, 202, body)
+        ref = json.loads(body)["reference"]
+        wait_for(self.drained, timeout=30, step=0.3, what="delivery")
+        self.assertEqual(self.readyz()["spool"]["held"], 0)
+        insts = self.instances()
+        self.assertEqual(len(insts), 1)
+        self.assertEqual(insts[0]["values"]["intake_reference"], ref)
+        self.assertEqual(insts[0]["values"]["description"], dict(good_v7(5))["description"])
+        self.assertIn("gets them", self.pool.log_text())
+        status, _, page = self.get("/forms/%s/receipt?ref=%s" % (FORM, ref))
+        self.assertIn("was sent to the service desk", page)
+
+    def test_v7_lost_answers_under_load_each_fill_one_request(self):
+        """Several starts lose their answers at once: each empty request is
+        filled by exactly one submission, and none is left empty."""
+        toks = self.tokens(12)
+        self.standin.control("/__sim/fault?mode=drop&count=6&path=/instances/")
+        refs = {}
+        for n, tok in enumerate(toks):
+            status, _, body = self.post(tok, good_v7(n))
+            self.assertIn(status, (201, 202), body)
+            refs[json.loads(body)["reference"]] = n
+        wait_for(self.drained, timeout=60, step=0.3, what="delivery")
+        self.assertEqual(self.readyz()["spool"]["held"], 0)
+        insts = self.instances()
+        by_ref = collections.Counter(i["values"].get("intake_reference") for i in insts)
+        print("\nv7: %d requests for %d submissions; empty %d" % (
+            len(insts), len(refs), by_ref.get(None, 0)), file=sys.stderr)
+        self.assertEqual(dict(by_ref), {r: 1 for r in refs})
+        for i in insts:
+            n = refs[i["values"]["intake_reference"]]
+            self.assertEqual(i["values"]["description"], dict(good_v7(n))["description"])
+
+    def test_v7_without_dedupe_an_unsure_start_is_held(self):
+        self.pool.stop()
+        self.pool.spool["dedupe"] = "no"
+        self.pool.write_config()
+        self.pool.start()
         tok = self.tokens(1)[0]
         self.standin.control("/__sim/fault?mode=drop&count=1&path=/instances/")
         status, _, body = self.post(tok, good_v7(5))
@@ -454,7 +498,6 @@ class SpoolV7(SpoolStack):
         ref = json.loads(body)["reference"]
         wait_for(lambda: self.readyz()["spool"]["held"] == 1, timeout=30, step=0.3,
                  what="the unsure submission to be held")
-        # Exactly the one request the lost answer created, without values.
         self.assertEqual(len(self.instances()), 1)
         status, _, page = self.get("/forms/%s/receipt?ref=%s" % (FORM, ref))
         self.assertIn("a member of staff will pass it on", page)

@@ -9,9 +9,12 @@
  *
  * Duplicates: before a retry the deliverer asks Integrify whether an
  * earlier attempt got through (v8: a request whose name holds the
- * reference).  Where it cannot ask (v7, or spool.dedupe off), an attempt
- * is noted as "unsure" on disk before the start call goes out, and a
- * record found unsure is set aside for a person rather than sent twice.
+ * reference).  v7 cannot be asked, so a start is noted "unsure" on disk
+ * before it goes out; a record found unsure fills, instead of starting
+ * another, an open request of its process still waiting for values that
+ * it can claim (a claim in the marks cache names the submission).  With
+ * spool.dedupe off, or a tenant that refuses both, an unsure record is
+ * set aside for a person rather than sent twice.
  */
 #ifndef INTAKE_DELIVER_H
 #define INTAKE_DELIVER_H

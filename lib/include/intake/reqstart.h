@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "intake/ctx.h"
 #include "intake/err.h"
@@ -77,6 +78,16 @@ enum intake_err	intake_reqstart(struct intake_ctx *ctx, const struct intake_form
  * and out->instance_sid / instance_id when there is one.
  */
 enum intake_err	intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
+		    struct intake_reqstart_result *out, bool *found);
+
+/*
+ * v7: find and claim a request of form's process that a start whose
+ * answer was lost left without values (started at since_ms or later,
+ * its data-container task still active, and claim(arg, sid) true: the
+ * caller's atomic "this one is mine").  *found and out->instance_sid.
+ */
+enum intake_err	intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form,
+		    int64_t since_ms, bool (*claim)(void *arg, const char *sid), void *arg,
 		    struct intake_reqstart_result *out, bool *found);
 
 #endif
