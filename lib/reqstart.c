@@ -31,6 +31,8 @@
 #define FILE_KEY_MAX	128			/* an uploaded file's key, with NUL */
 #define MP_OVERHEAD	1024			/* multipart framing around one file */
 #define BOUNDARY_TRIES	4
+#define ORPHAN_PAGE	50			/* requests per page of the v7 list */
+#define ORPHAN_PAGES	40			/* pages looked at, at most */
 
 /* Each field type as a v8 question: its "type" and "QuestionType". */
 static const struct {
@@ -906,78 +908,54 @@ iso_ms(const char *s)
 }
 
 /*
- * v7: a request of form's process that a lost start left without values:
- * GET /instances/mine?process_sid=P&sort=CreatedDate&dir=DESC&count=50,
- * newest first, started at since_ms or later (or at a time we cannot
- * read), that still has an active data-container task and that claim()
- * lets us take (no other submission took it).  Unfilled requests of one
- * process are all alike to the service account, so whichever submission
- * claims one fills it, and none is left empty.
+ * One page of the v7 request list (orphan search): claim and check each
+ * request started since since_ms.  *n: items on the page; *older: the
+ * page reached requests started before since_ms.
  */
-enum intake_err
-intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, int64_t since_ms,
-    bool (*claim)(void *arg, const char *sid), void *arg, struct intake_reqstart_result *out,
-    bool *found)
+static enum intake_err
+orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_object *root,
+    int64_t since_ms, bool (*claim)(void *arg, const char *sid), void *arg,
+    struct intake_reqstart_result *out, bool *found, bool *older, size_t *n)
 {
 	static const char *const lists[] = { "items", "Items", "rows", "data", NULL };
 	static const char *const dates[] = { "startdate", "start_date", "last_milestone_date",
 	    "CreatedDate", NULL };
 	static const char *const sids[] = { "sid", "SID", "instance_sid", NULL };
-	struct intake_http_resp	 resp;
-	struct intake_reqstart_result probe;
-	struct json_object	*root = NULL, *list = NULL, *item;
-	struct intake_buf	 path, ep;
-	const char		*when;
-	char			 sid[128];
-	enum intake_err		 err;
-	size_t			 i, j, n;
-	int64_t			 t;
-	bool			 got;
+	struct intake_reqstart_result	 probe;
+	struct json_object		*list = NULL, *item;
+	struct intake_buf		 ep;
+	const char			*when;
+	char				 sid[128];
+	enum intake_err			 err = INTAKE_OK;
+	size_t				 i, j;
+	int64_t				 t;
+	bool				 got;
 
-	*found = false;
-	memset(out, 0, sizeof(*out));
-	out->retry_after = -1;
-	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
-	intake_buf_init(&path, PATH_MAX_BYTES);
-	intake_buf_init(&ep, ENDPOINT_MAX);
-	err = intake_buf_adds(&path, "/instances/mine?status=open&sort=CreatedDate&dir=DESC"
-	    "&start=0&count=50&process_sid=");
-	if (err == INTAKE_OK)
-		err = intake_url_escape(&path, form->process);
-	if (err == INTAKE_OK) {
-		err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
-		if (err != INTAKE_OK)
-			note_failure(out, &resp, err, false);
-	}
-	if (err != INTAKE_OK)
-		goto out;
-	if (intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) != INTAKE_OK) {
-		err = INTAKE_EPROTO;
-		goto out;
-	}
+	*n = 0;
 	if (json_object_is_type(root, json_type_array))
 		list = root;
 	else
 		(void)intake_json_find_array(root, lists, &list);
-	if (list == NULL) {
-		err = INTAKE_EPROTO;
-		goto out;
-	}
-	n = json_object_array_length(list);
-	for (i = 0; i < n && !*found && err == INTAKE_OK; i++) {
+	if (list == NULL)
+		return INTAKE_EPROTO;
+	*n = json_object_array_length(list);
+	intake_buf_init(&ep, ENDPOINT_MAX);
+	for (i = 0; i < *n && !*found; i++) {
 		item = json_object_array_get_idx(list, i);
 		got = false;
 		for (j = 0; !got && sids[j] != NULL; j++)
 			got = read_id(item, sids[j], sid, sizeof(sid));
-		if (!got)
-			continue;
 		when = NULL;
 		for (j = 0; when == NULL && dates[j] != NULL; j++)
 			(void)intake_json_get_str(item, dates[j], &when);
 		t = iso_ms(when);
-		if (t != -1 && t < since_ms)
+		if (t != -1 && t < since_ms) {
+			*older = true;		/* newest first: the rest are older still */
+			break;
+		}
+		if (!got || !claim(arg, sid))
 			continue;
-		/* Still waiting for its values? */
+		/* Ours now, or ours already: still waiting for its values? */
 		intake_buf_reset(&ep);
 		memset(&probe, 0, sizeof(probe));
 		err = container_endpoint(ctx, form, sid, true, &ep, &probe);
@@ -990,17 +968,69 @@ intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, i
 			out->retry_after = probe.retry_after;
 			break;
 		}
-		if (!claim(arg, sid))
-			continue;
 		*found = true;
 		(void)intake_strlcpy(out->instance_sid, sid, sizeof(out->instance_sid));
 		if (!read_id(item, "id", out->instance_id, sizeof(out->instance_id)))
 			out->instance_id[0] = '\0';
 	}
-out:
+	intake_buf_free(&ep);
+	return err;
+}
+
+/*
+ * v7: a request of form's process that a lost start left without values.
+ * GET /instances/mine?process_sid=P&sort=CreatedDate&dir=DESC, page by
+ * page (newest first) down to since_ms: a request started since then (or
+ * at a time we cannot read) that claim() lets us take and whose data-
+ * container task is still active.  Claiming first skips, without a call,
+ * every request another submission already filled or is filling.
+ * Unfilled requests of one process are all alike to the service account,
+ * so whichever submission claims one fills it, and none is left empty.
+ */
+enum intake_err
+intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, int64_t since_ms,
+    bool (*claim)(void *arg, const char *sid), void *arg, struct intake_reqstart_result *out,
+    bool *found)
+{
+	struct intake_http_resp	 resp;
+	struct json_object	*root = NULL;
+	struct intake_buf	 path;
+	enum intake_err		 err = INTAKE_OK;
+	size_t			 n;
+	int			 page;
+	bool			 older = false;
+
+	*found = false;
+	memset(out, 0, sizeof(*out));
+	out->retry_after = -1;
+	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
+	intake_buf_init(&path, PATH_MAX_BYTES);
+	for (page = 0; page < ORPHAN_PAGES && !*found && !older && err == INTAKE_OK; page++) {
+		intake_buf_reset(&path);
+		json_object_put(root);
+		root = NULL;
+		err = intake_buf_printf(&path, "/instances/mine?status=open&sort=CreatedDate"
+		    "&dir=DESC&start=%d&count=%d&process_sid=", page * ORPHAN_PAGE, ORPHAN_PAGE);
+		if (err == INTAKE_OK)
+			err = intake_url_escape(&path, form->process);
+		if (err == INTAKE_OK) {
+			err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
+			if (err != INTAKE_OK)
+				note_failure(out, &resp, err, false);
+		}
+		if (err != INTAKE_OK)
+			break;
+		if (intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) !=
+		    INTAKE_OK) {
+			err = INTAKE_EPROTO;
+			break;
+		}
+		err = orphan_page(ctx, form, root, since_ms, claim, arg, out, found, &older, &n);
+		if (n < ORPHAN_PAGE)
+			break;		/* the last page */
+	}
 	json_object_put(root);
 	intake_buf_free(&path);
-	intake_buf_free(&ep);
 	intake_http_resp_free(&resp);
 	return err;
 }

@@ -118,21 +118,32 @@ class SpoolStack(Stack):
         with open(os.path.join(SRC, "conf/forms/it-request.conf")) as f:
             return dict(re.findall(r"\[field:(\w+)\][^\[]*?key = (\S+)", f.read()))[field]
 
+    # How a request shows its reference and description: v8 in its name and
+    # question ids; v7 only in its data-container values.
+    fields = staticmethod(good)
+
+    def reference_of(self, inst):
+        m = re.search(r"\(([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\)$", inst["name"])
+        return m.group(1) if m else None
+
+    def description_of(self, inst):
+        return inst["values"].get(self.question_key("description"))
+
     def assert_exactly_once(self, submitted):
         """submitted: {reference: form number}.  Each reference is in exactly one
-        request, that request holds its form's values, and nothing else exists."""
+        request, that request holds its form's values, and nothing else exists
+        (no request without a reference: none left empty)."""
         insts = self.instances()
         by_ref = collections.defaultdict(list)
         for inst in insts:
-            m = re.search(r"\(([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\)$", inst["name"])
-            self.assertIsNotNone(m, "a request without a reference: %r" % inst["name"])
-            by_ref[m.group(1)].append(inst)
+            ref = self.reference_of(inst)
+            self.assertIsNotNone(ref, "a request without a reference: %r" % inst)
+            by_ref[ref].append(inst)
         dups = {r: len(v) for r, v in by_ref.items() if len(v) > 1}
         lost = sorted(set(submitted) - set(by_ref))
         extra = sorted(set(by_ref) - set(submitted))
-        desc = self.question_key("description")
         wrong = [r for r, n in submitted.items() if r in by_ref and
-                 by_ref[r][0]["values"].get(desc) != dict(good(n))["description"]]
+                 self.description_of(by_ref[r][0]) != dict(self.fields(n))["description"]]
         print("\nrequests in the stand-in: %d; acknowledged references: %d; duplicates: %d; "
               "lost: %d; unexpected: %d; wrong values: %d" % (
                   len(insts), len(submitted), sum(v - 1 for v in dups.values()), len(lost),
@@ -149,6 +160,7 @@ class FaultInjection(SpoolStack):
 
     FORMS = 1000
     CLIENTS = 32
+    start_path = "/api/instance/start"
 
     def test_1000_forms_through_outage_503_drops_and_kills(self):
         tokens = self.tokens(self.FORMS)
@@ -169,7 +181,7 @@ class FaultInjection(SpoolStack):
                     if not work:
                         return
                     n, tok = work.pop()
-                ref, st = self.submit_until_acknowledged(tok, good(n), stats, lock)
+                ref, st = self.submit_until_acknowledged(tok, self.fields(n), stats, lock)
                 with lock:
                     self.assertNotIn(ref, submitted)
                     submitted[ref] = n
@@ -201,7 +213,7 @@ class FaultInjection(SpoolStack):
             self.standin.control("/__sim/fail-next?status=503&seconds=10")
             note("503 for 10 s")
             time.sleep(14)
-            self.standin.control("/__sim/fault?mode=drop&seconds=10&path=/api/instance/start")
+            self.standin.control("/__sim/fault?mode=drop&seconds=10&path=" + self.start_path)
             note("connections dropped after processing for 10 s")
             time.sleep(10)
 
@@ -413,6 +425,29 @@ def good_v7(n):
             ("description", "Fault test form #%05d, v7" % n), ("department", "IT-010")]
 
 
+class V7Forms:
+    """The v7 copy of the form, writing its reference into the data container."""
+    variant = "v7-impersonate"
+    fields = staticmethod(good_v7)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.formsdir = tempfile.mkdtemp(prefix="intake-forms-")
+        with open(os.path.join(cls.formsdir, FORM + ".conf"), "w") as f:
+            f.write(V7_FORM.replace("[field:", "reference_key = intake_reference\n[field:", 1))
+        cls.server = dict(SpoolStack.server, forms_dir=cls.formsdir)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.formsdir, ignore_errors=True)
+
+    def reference_of(self, inst):
+        return inst["values"].get("intake_reference")
+
+    def description_of(self, inst):
+        return inst["values"].get("description")
+
+
 class HalfOpen(SpoolStack):
     """The dispatcher is kept out of the way (it scans once a minute), so the
     probe of a half-open breaker can only be a worker's inline attempt."""
@@ -431,20 +466,8 @@ class HalfOpen(SpoolStack):
         self.assertEqual(self.readyz()["spool"]["queued"], 6)
 
 
-class SpoolV7(SpoolStack):
-    """v7 cannot look a request up: an attempt whose outcome is unknown is held."""
-    variant = "v7-impersonate"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.formsdir = tempfile.mkdtemp(prefix="intake-forms-")
-        with open(os.path.join(cls.formsdir, FORM + ".conf"), "w") as f:
-            f.write(V7_FORM.replace("[field:", "reference_key = intake_reference\n[field:", 1))
-        cls.server = dict(SpoolStack.server, forms_dir=cls.formsdir)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.formsdir, ignore_errors=True)
+class SpoolV7(V7Forms, SpoolStack):
+    """v7 cannot search for a request: unsure starts fill what they left empty."""
 
     def test_v7_lost_start_answer_fills_the_request_it_left_empty(self):
         """v7 cannot search, but the request a lost answer left without values
@@ -512,6 +535,13 @@ class SpoolV7(SpoolStack):
         insts = self.instances()
         self.assertEqual(len(insts), 1)
         self.assertTrue(insts[0]["values"], "the values reached the same request")
+
+
+
+class FaultInjectionV7(V7Forms, FaultInjection):
+    """The same in v7, where no search exists: lost answers leave requests
+    without values, which the retries must find and fill."""
+    start_path = "/instances/"
 
 
 if __name__ == "__main__":
