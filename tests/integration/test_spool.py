@@ -413,6 +413,54 @@ class Spool(SpoolStack):
         wait_for(self.drained, timeout=60, step=0.3, what="delivery after the restart")
         self.assert_exactly_once(refs)
 
+    def test_plain_cgi_spools_and_the_lone_dispatcher_delivers(self):
+        """Under plain CGI there is no pool: a post is spooled by its CGI process
+        and `intake -d` (the dispatcher alone) delivers it."""
+        from harness import BIN
+        # CGI processes share the form key through a file (a random key per
+        # process would refuse every token), and the lists through the cache.
+        keyfile = os.path.join(self.workdir, "form.key")
+        with open(keyfile, "w") as f:
+            f.write("cgi-test-form-key-0123456789abcdef0123\n")
+        os.chmod(keyfile, 0o600)
+        self.pool.stop()
+        self.pool.server["form_key_file"] = keyfile
+        self.pool.write_config()
+        self.pool.start()
+        self.tokens(1)                      # the pool fills the shared list cache
+        self.pool.stop()
+        self.standin.stop()
+        env = {"GATEWAY_INTERFACE": "CGI/1.1", "INTAKE_CONFIG": self.pool.conf,
+               "PATH": os.environ.get("PATH", ""), "HTTP_HOST": "intake.example",
+               "SERVER_PORT": "80", "PATH_INFO": "/forms/" + FORM, "QUERY_STRING": ""}
+        page = subprocess.run([BIN], env=dict(env, REQUEST_METHOD="GET"), capture_output=True,
+                              timeout=60)
+        # The lists are cached from the pool's run; the page renders without Integrify.
+        self.assertTrue(page.stdout.startswith(b"Status: 200"), page.stdout[:200])
+        tok = re.search(rb'name="_token" value="([^"]+)"', page.stdout).group(1).decode()
+        time.sleep(1.1)
+        body = urllib.parse.urlencode([("_token", tok)] + good(4)).encode()
+        post = subprocess.run([BIN], input=body, capture_output=True, timeout=60, env=dict(
+            env, REQUEST_METHOD="POST", CONTENT_TYPE="application/x-www-form-urlencoded",
+            CONTENT_LENGTH=str(len(body)), HTTP_ORIGIN="http://intake.example",
+            HTTP_ACCEPT="application/json"))
+        self.assertTrue(post.stdout.startswith(b"Status: 202"), post.stdout[:300])
+        ref = json.loads(post.stdout.split(b"\r\n\r\n", 1)[1])["reference"]
+        self.assertEqual([f for f in os.listdir(os.path.join(self.pool.spool_dir, "queue"))
+                          if REF_RE.match(f)], [ref])
+        self.standin.start()
+        lone = subprocess.Popen([BIN, "-c", self.pool.conf, "-d"], stderr=subprocess.PIPE)
+        try:
+            wait_for(lambda: not any(REF_RE.match(f) for f in os.listdir(
+                os.path.join(self.pool.spool_dir, "queue"))), timeout=30, step=0.3,
+                what="the lone dispatcher to deliver")
+        finally:
+            lone.terminate()
+            _, err = lone.communicate(timeout=30)
+        self.assertEqual(lone.returncode, 0, err)
+        self.assertTrue(os.path.exists(os.path.join(self.pool.spool_dir, "done", ref)))
+        self.assert_exactly_once({ref: 4})
+
     def tool(self, *args):
         proc = subprocess.run([SPOOL_TOOL, "-c", self.pool.conf] + list(args),
                               capture_output=True, text=True, timeout=30)
