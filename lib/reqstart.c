@@ -52,6 +52,9 @@ static const struct {
 _Static_assert(sizeof(qtypes) / sizeof(qtypes[0]) == INTAKE_FIELD__MAX,
     "qtypes[] needs one row per field type");
 
+/* Where a list reply keeps its items, when it is not a bare array (read tolerantly). */
+static const char *const list_keys[] = { "items", "Items", "rows", "data", NULL };
+
 /* An uploaded file's key per value; "" for none. */
 struct file_keys {
 	char	key[INTAKE_FIELDS_MAX][FILE_KEY_MAX];
@@ -528,6 +531,44 @@ read_id(struct json_object *obj, const char *name, char *out, size_t outsz)
 	return true;
 }
 
+/* The first of names (NULL-terminated) that read_id() can read from obj, into out. */
+static bool
+read_any_id(struct json_object *obj, const char *const *names, char *out, size_t outsz)
+{
+	size_t	i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (read_id(obj, names[i], out, outsz))
+			return true;
+	return false;
+}
+
+/*
+ * GET path_query from Integrify and parse its reply into *root (the
+ * caller frees it).  A failed call is noted in res; a reply that is not
+ * JSON is INTAKE_EPROTO, logged as what's.
+ */
+static enum intake_err
+get_json(struct intake_ctx *ctx, const char *path_query, const char *what,
+    struct intake_reqstart_result *res, struct json_object **root)
+{
+	struct intake_http_resp	resp;
+	enum intake_err		err;
+
+	*root = NULL;
+	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
+	err = intake_integrify_call(ctx, "GET", path_query, NULL, NULL, 0, &resp);
+	if (err != INTAKE_OK)
+		note_failure(res, &resp, err, false);
+	else if (intake_json_parse(intake_buf_str(&resp.body), resp.body.len, root) !=
+	    INTAKE_OK) {
+		intake_log_err("reqstart: the %s reply is not JSON", what);
+		err = INTAKE_EPROTO;
+	}
+	intake_http_resp_free(&resp);
+	return err;
+}
+
 /*
  * The new request's SID and id from a start reply, read tolerantly:
  * instance_sid, sid or SID at the top, or {"request":{"sid","id"}}.
@@ -540,8 +581,6 @@ read_instance(const struct intake_http_resp *resp, struct intake_reqstart_result
 	static const char *const inner[] = { "sid", "SID", NULL };
 	struct json_object	*root = NULL, *req = NULL;
 	enum intake_err		 err = INTAKE_EPROTO;
-	bool			 found = false;
-	size_t			 i;
 
 	if (intake_json_parse(intake_buf_str(&resp->body), resp->body.len, &root) != INTAKE_OK ||
 	    !json_object_is_type(root, json_type_object))
@@ -549,11 +588,8 @@ read_instance(const struct intake_http_resp *resp, struct intake_reqstart_result
 	if (!json_object_object_get_ex(root, "request", &req) ||
 	    !json_object_is_type(req, json_type_object))
 		req = NULL;
-	for (i = 0; !found && top[i] != NULL; i++)
-		found = read_id(root, top[i], res->instance_sid, sizeof(res->instance_sid));
-	for (i = 0; !found && inner[i] != NULL; i++)
-		found = read_id(req, inner[i], res->instance_sid, sizeof(res->instance_sid));
-	if (!found)
+	if (!read_any_id(root, top, res->instance_sid, sizeof(res->instance_sid)) &&
+	    !read_any_id(req, inner, res->instance_sid, sizeof(res->instance_sid)))
 		goto out;
 	if (!read_id(root, "id", res->instance_id, sizeof(res->instance_id)) &&
 	    !read_id(req, "id", res->instance_id, sizeof(res->instance_id)))
@@ -607,29 +643,18 @@ container_endpoint(struct intake_ctx *ctx, const struct intake_form *form, const
     bool resuming, struct intake_buf *ep, struct intake_reqstart_result *res)
 {
 	static const char *const keys[] = { "endpoints", "Endpoints", NULL };
-	struct intake_http_resp	 resp;
 	struct json_object	*root = NULL, *list, *first;
 	struct intake_buf	 path;
 	enum intake_err		 err;
 
-	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
 	intake_buf_init(&path, PATH_MAX_BYTES);
 	err = intake_buf_adds(&path, "/tasktypes/data-container/endpoints?instance_sid=");
 	if (err == INTAKE_OK)
 		err = intake_url_escape(&path, sid);
-	if (err == INTAKE_OK) {
-		err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
-		if (err != INTAKE_OK)
-			note_failure(res, &resp, err, false);
-	}
+	if (err == INTAKE_OK)
+		err = get_json(ctx, path.ptr, "data-container endpoints", res, &root);
 	if (err != INTAKE_OK)
 		goto out;
-	if (intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) != INTAKE_OK) {
-		intake_log_err("reqstart: form %s: the data-container endpoints reply is not JSON",
-		    form->id);
-		err = INTAKE_EPROTO;
-		goto out;
-	}
 	(void)intake_json_find_array(root, keys, &list);
 	first = list != NULL && json_object_array_length(list) > 0 ?
 	    json_object_array_get_idx(list, 0) : NULL;
@@ -652,7 +677,6 @@ container_endpoint(struct intake_ctx *ctx, const struct intake_form *form, const
 out:
 	json_object_put(root);
 	intake_buf_free(&path);
-	intake_http_resp_free(&resp);
 	return err;
 }
 
@@ -818,10 +842,8 @@ enum intake_err
 intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
     struct intake_reqstart_result *out, bool *found)
 {
-	static const char *const lists[] = { "items", "Items", "rows", "data", NULL };
 	static const char *const names[] = { "name", "Name", "requestName", NULL };
 	static const char *const sids[] = { "sid", "SID", "instanceSid", "instance_sid", NULL };
-	struct intake_http_resp	 resp;
 	struct json_object	*root = NULL, *list = NULL, *item;
 	struct intake_buf	 path;
 	const char		*name;
@@ -831,26 +853,15 @@ intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
 	*found = false;
 	memset(out, 0, sizeof(*out));
 	out->retry_after = -1;
-	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
 	intake_buf_init(&path, PATH_MAX_BYTES);
 	err = intake_buf_adds(&path, "/api/instance/list/all?start=0&count=25&search=");
 	if (err == INTAKE_OK)
 		err = intake_url_escape(&path, reference);
-	if (err == INTAKE_OK) {
-		err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
-		if (err != INTAKE_OK)
-			note_failure(out, &resp, err, false);
-	}
+	if (err == INTAKE_OK)
+		err = get_json(ctx, path.ptr, "instance list", out, &root);
 	if (err != INTAKE_OK)
 		goto out;
-	if (intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) != INTAKE_OK) {
-		err = INTAKE_EPROTO;
-		goto out;
-	}
-	if (json_object_is_type(root, json_type_array))
-		list = root;
-	else
-		(void)intake_json_find_array(root, lists, &list);
+	(void)intake_json_find_array(root, list_keys, &list);
 	if (list == NULL) {
 		err = INTAKE_EPROTO;
 		goto out;
@@ -864,15 +875,13 @@ intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
 		/* The search may match loosely: the name must hold the reference. */
 		if (name == NULL || strstr(name, reference) == NULL)
 			continue;
-		for (j = 0; !*found && sids[j] != NULL; j++)
-			*found = read_id(item, sids[j], out->instance_sid, sizeof(out->instance_sid));
+		*found = read_any_id(item, sids, out->instance_sid, sizeof(out->instance_sid));
 		if (*found && !read_id(item, "id", out->instance_id, sizeof(out->instance_id)))
 			out->instance_id[0] = '\0';
 	}
 out:
 	json_object_put(root);
 	intake_buf_free(&path);
-	intake_http_resp_free(&resp);
 	return err;
 }
 
@@ -917,7 +926,6 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
     int64_t since_ms, bool (*claim)(void *arg, const char *sid), void *arg,
     struct intake_reqstart_result *out, bool *found, bool *older, size_t *n)
 {
-	static const char *const lists[] = { "items", "Items", "rows", "data", NULL };
 	static const char *const dates[] = { "startdate", "start_date", "last_milestone_date",
 	    "CreatedDate", NULL };
 	static const char *const sids[] = { "sid", "SID", "instance_sid", NULL };
@@ -932,19 +940,14 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
 	bool				 got;
 
 	*n = 0;
-	if (json_object_is_type(root, json_type_array))
-		list = root;
-	else
-		(void)intake_json_find_array(root, lists, &list);
+	(void)intake_json_find_array(root, list_keys, &list);
 	if (list == NULL)
 		return INTAKE_EPROTO;
 	*n = json_object_array_length(list);
 	intake_buf_init(&ep, ENDPOINT_MAX);
 	for (i = 0; i < *n && !*found; i++) {
 		item = json_object_array_get_idx(list, i);
-		got = false;
-		for (j = 0; !got && sids[j] != NULL; j++)
-			got = read_id(item, sids[j], sid, sizeof(sid));
+		got = read_any_id(item, sids, sid, sizeof(sid));
 		when = NULL;
 		for (j = 0; when == NULL && dates[j] != NULL; j++)
 			(void)intake_json_get_str(item, dates[j], &when);
@@ -992,7 +995,6 @@ intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, i
     bool (*claim)(void *arg, const char *sid), void *arg, struct intake_reqstart_result *out,
     bool *found)
 {
-	struct intake_http_resp	 resp;
 	struct json_object	*root = NULL;
 	struct intake_buf	 path;
 	enum intake_err		 err = INTAKE_OK;
@@ -1003,7 +1005,6 @@ intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, i
 	*found = false;
 	memset(out, 0, sizeof(*out));
 	out->retry_after = -1;
-	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
 	intake_buf_init(&path, PATH_MAX_BYTES);
 	for (page = 0; page < ORPHAN_PAGES && !*found && !older && err == INTAKE_OK; page++) {
 		intake_buf_reset(&path);
@@ -1013,24 +1014,15 @@ intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, i
 		    "&dir=DESC&start=%d&count=%d&process_sid=", page * ORPHAN_PAGE, ORPHAN_PAGE);
 		if (err == INTAKE_OK)
 			err = intake_url_escape(&path, form->process);
-		if (err == INTAKE_OK) {
-			err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
-			if (err != INTAKE_OK)
-				note_failure(out, &resp, err, false);
-		}
+		if (err == INTAKE_OK)
+			err = get_json(ctx, path.ptr, "instance list", out, &root);
 		if (err != INTAKE_OK)
 			break;
-		if (intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) !=
-		    INTAKE_OK) {
-			err = INTAKE_EPROTO;
-			break;
-		}
 		err = orphan_page(ctx, form, root, since_ms, claim, arg, out, found, &older, &n);
 		if (n < ORPHAN_PAGE)
 			break;		/* the last page */
 	}
 	json_object_put(root);
 	intake_buf_free(&path);
-	intake_http_resp_free(&resp);
 	return err;
 }
