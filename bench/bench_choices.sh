@@ -144,78 +144,11 @@ render_args=()
 bench_start_intake "$TMP" "$INTAKE_BIN" "$INTAKE_WORKERS" "${render_args[@]}"
 
 # -- nginx: the shipped site (shipped), its cache-free copy (off), static, bare
-intake_render "$ROOT/conf/nginx/intake.conf" "$TMP/intake-site.conf" \
-	--literal 'listen 80;' "listen 127.0.0.1:$PORT_SHIPPED;" \
-	--literal 'server_name intake.example.internal;' 'server_name intake;' \
-	--literal 'server unix:/run/intake/intake.sock;' "server unix:$TMP/intake.sock;" \
-	--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
-	--literal '/var/cache/nginx/intake' "$TMP/nginx-cache"
+bench_render_site "$PORT_SHIPPED"
 python3 "$ROOT/bench/nocache_site.py" "$TMP/intake-site.conf" "127.0.0.1:$PORT_OFF" ||
 	intake_die "cannot add the cache-free server to the site"
-user_line=""
-((EUID != 0)) || user_line="user root;"
-ctype_file=$TMP/content-type
-echo "application/json" >"$ctype_file"
-
-write_nginx_conf() {
-	local ctype
-	ctype=$(<"$ctype_file")
-	cat >"$TMP/nginx.conf" <<EOF
-# bench_choices.sh: private nginx, loopback only.
-$user_line
-worker_processes 2;
-pid $TMP/nginx.pid;
-error_log $TMP/nginx-error.log warn;
-events {
-    worker_connections 4096;
-}
-http {
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log off;
-    sendfile on;
-    client_body_temp_path $TMP/nginx-tmp/body;
-    fastcgi_temp_path $TMP/nginx-tmp/fastcgi;
-    proxy_temp_path $TMP/nginx-tmp/proxy;
-    scgi_temp_path $TMP/nginx-tmp/scgi;
-    uwsgi_temp_path $TMP/nginx-tmp/uwsgi;
-
-    # static: the same bytes from a file
-    server {
-        listen 127.0.0.1:$PORT_STATIC;
-        server_name static;
-        server_tokens off;
-        location = "$ENDPOINT_PATH" {
-            types { }
-            default_type "$ctype";
-            alias $TMP/static/body;
-        }
-    }
-
-    # bare: a minimal libfcgi responder, same transport as intake (unix
-    # socket, no upstream keepalive)
-    server {
-        listen 127.0.0.1:$PORT_BARE;
-        server_name bare;
-        server_tokens off;
-        location / {
-            include /etc/nginx/fastcgi_params;
-            fastcgi_pass unix:$TMP/bare.sock;
-        }
-    }
-
-    # shipped and off: conf/nginx/intake.conf + its cache-free copy
-    include $TMP/intake-site.conf;
-}
-EOF
-}
-write_nginx_conf
-nginx -t -q -p "$TMP/" -c "$TMP/nginx.conf" >"$TMP/nginx-error.log" 2>&1 ||
-	fail "nginx rejected its config ($TMP/nginx.conf)" "$TMP/nginx-error.log"
-intake_start "$TMP/nginx.pid" "$TMP/nginx-error.log" \
-	nginx -p "$TMP/" -c "$TMP/nginx.conf" -g 'daemon off;'
-intake_wait_for "nginx" 10 "$TMP/nginx.pid" "$TMP/nginx.conf" \
-	intake_port_busy "$PORT_STATIC" || fail "nginx did not start" "$TMP/nginx-error.log"
+echo "application/json" >"$TMP/content-type"
+bench_start_nginx bench_choices.sh
 
 declare -A URL=(
 	[static]=http://127.0.0.1:$PORT_STATIC$ENDPOINT
@@ -240,11 +173,7 @@ done
 ctype=$(sed -n 's/^[Cc]ontent-[Tt]ype:[[:space:]]*\([^\r]*\).*/\1/p' "$TMP/body.headers" | head -n 1)
 ctype_re='^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+(; ?[A-Za-z0-9_.+-]+=[A-Za-z0-9_.+-]+)*$'
 [[ $ctype =~ $ctype_re ]] || fail "unexpected Content-Type from intake: '$ctype'"
-echo "$ctype" >"$ctype_file"
-write_nginx_conf
-nginx -t -q -p "$TMP/" -c "$TMP/nginx.conf" >>"$TMP/nginx-error.log" 2>&1 ||
-	fail "nginx rejected its config" "$TMP/nginx-error.log"
-kill -HUP "$(<"$TMP/nginx.pid")"
+bench_serve_as bench_choices.sh "$ctype"
 sleep 0.5
 BODY_BYTES=$(stat -c %s "$TMP/static/body")
 CACHE_STATE=$(sed -n 's/^[Xx]-[Ii]ntake-[Cc]ache:[[:space:]]*\([^\r]*\).*/\1/p' "$TMP/body.headers")

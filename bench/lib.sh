@@ -34,3 +34,93 @@ bench_start_intake() {
 	intake_wait_for "the intake socket" 15 "$dir/intake.pid" "$bin" \
 		test -S "$dir/intake.sock" || fail "the intake pool did not start" "$dir/intake.log"
 }
+
+# bench_render_site PORT: the shipped site (conf/nginx/intake.conf) as
+# $TMP/intake-site.conf, listening on 127.0.0.1:PORT, passing to the pool in
+# $TMP, its cache under $TMP.
+bench_render_site() {
+	intake_render "$ROOT/conf/nginx/intake.conf" "$TMP/intake-site.conf" \
+		--literal 'listen 80;' "listen 127.0.0.1:$1;" \
+		--literal 'server_name intake.example.internal;' 'server_name intake;' \
+		--literal 'server unix:/run/intake/intake.sock;' "server unix:$TMP/intake.sock;" \
+		--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
+		--literal '/var/cache/nginx/intake' "$TMP/nginx-cache"
+}
+
+# bench_nginx_conf NAME: write $TMP/nginx.conf, a private loopback nginx with
+# the baselines (static: $TMP/static/body as ENDPOINT_PATH, served with the
+# Content-Type in $TMP/content-type; bare: the libfcgi responder on
+# $TMP/bare.sock) on PORT_STATIC and PORT_BARE, plus $TMP/intake-site.conf.
+bench_nginx_conf() {
+	local ctype user_line=""
+	ctype=$(<"$TMP/content-type")
+	((EUID != 0)) || user_line="user root;"   # workers can then read $TMP and reach the sockets
+	cat >"$TMP/nginx.conf" <<CONF
+# $1: private nginx, loopback only.
+$user_line
+worker_processes 2;
+pid $TMP/nginx.pid;
+error_log $TMP/nginx-error.log warn;
+events {
+    worker_connections 4096;
+}
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    client_body_temp_path $TMP/nginx-tmp/body;
+    fastcgi_temp_path $TMP/nginx-tmp/fastcgi;
+    proxy_temp_path $TMP/nginx-tmp/proxy;
+    scgi_temp_path $TMP/nginx-tmp/scgi;
+    uwsgi_temp_path $TMP/nginx-tmp/uwsgi;
+
+    # static: the same bytes from a file
+    server {
+        listen 127.0.0.1:$PORT_STATIC;
+        server_name static;
+        server_tokens off;
+        location = "$ENDPOINT_PATH" {
+            types { }
+            default_type "$ctype";
+            alias $TMP/static/body;
+        }
+    }
+
+    # bare: a minimal libfcgi responder, same transport as intake (unix socket,
+    # no upstream keepalive)
+    server {
+        listen 127.0.0.1:$PORT_BARE;
+        server_name bare;
+        server_tokens off;
+        location / {
+            include /etc/nginx/fastcgi_params;
+            fastcgi_pass unix:$TMP/bare.sock;
+        }
+    }
+
+    # intake: conf/nginx/intake.conf (and whatever the bench added to it)
+    include $TMP/intake-site.conf;
+}
+CONF
+}
+
+# bench_start_nginx NAME: write the config, check it and start nginx.
+bench_start_nginx() {
+	bench_nginx_conf "$1"
+	nginx -t -q -p "$TMP/" -c "$TMP/nginx.conf" >"$TMP/nginx-error.log" 2>&1 ||
+		fail "nginx rejected its config ($TMP/nginx.conf)" "$TMP/nginx-error.log"
+	intake_start "$TMP/nginx.pid" "$TMP/nginx-error.log" \
+		nginx -p "$TMP/" -c "$TMP/nginx.conf" -g 'daemon off;'
+	intake_wait_for "nginx" 10 "$TMP/nginx.pid" "$TMP/nginx.conf" \
+		intake_port_busy "$PORT_STATIC" || fail "nginx did not start" "$TMP/nginx-error.log"
+}
+
+# bench_serve_as NAME CTYPE: serve the static body as CTYPE from now on (reload).
+bench_serve_as() {
+	echo "$2" >"$TMP/content-type"
+	bench_nginx_conf "$1"
+	nginx -t -q -p "$TMP/" -c "$TMP/nginx.conf" >>"$TMP/nginx-error.log" 2>&1 ||
+		fail "nginx rejected its config" "$TMP/nginx-error.log"
+	kill -HUP "$(<"$TMP/nginx.pid")"
+}
