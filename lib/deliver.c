@@ -37,31 +37,25 @@ intake_deliver_values(const struct intake_spoolrec *rec, const struct intake_for
 	const struct intake_spoolrec_field	*rf;
 	size_t					 i, j;
 
-	for (i = 0; i < rec->nfields; i++) {
-		for (j = 0; j < form->nfields; j++)
-			if (strcmp(form->fields[j].name, rec->fields[i].name) == 0)
-				break;
-		if (j == form->nfields) {
-			(void)snprintf(why, whysz, "form %s has no field %s any more", form->id,
-			    rec->fields[i].name);
-			return INTAKE_EINVAL;
-		}
-	}
 	for (j = 0; j < form->nfields; j++) {
 		memset(&values[j], 0, sizeof(values[j]));
 		values[j].field = &form->fields[j];
-		for (i = 0; i < rec->nfields; i++) {
-			rf = &rec->fields[i];
-			if (strcmp(rf->name, form->fields[j].name) != 0)
-				continue;
-			memcpy(values[j].values, rf->values, rf->nvalues * sizeof(rf->values[0]));
-			values[j].nvalues = rf->nvalues;
-			values[j].file_name = rf->file_name;
-			values[j].file_type = rf->file_type;
-			values[j].file_data = rf->file_data;
-			values[j].file_len = rf->file_len;
-			break;
+	}
+	for (i = 0; i < rec->nfields; i++) {
+		rf = &rec->fields[i];
+		for (j = 0; j < form->nfields && strcmp(form->fields[j].name, rf->name) != 0; j++)
+			;
+		if (j == form->nfields) {
+			(void)snprintf(why, whysz, "form %s has no field %s any more", form->id,
+			    rf->name);
+			return INTAKE_EINVAL;
 		}
+		memcpy(values[j].values, rf->values, rf->nvalues * sizeof(rf->values[0]));
+		values[j].nvalues = rf->nvalues;
+		values[j].file_name = rf->file_name;
+		values[j].file_type = rf->file_type;
+		values[j].file_data = rf->file_data;
+		values[j].file_len = rf->file_len;
 	}
 	return INTAKE_OK;
 }
@@ -206,6 +200,25 @@ finish_retry(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	return INTAKE_DELIVER_RETRY;
 }
 
+/* The time a Retry-After asks us to wait until, 0 when none. */
+static int64_t
+retry_after_ms(const struct intake_reqstart_result *r)
+{
+	return r->retry_after > 0 ? intake_now_ms() + r->retry_after * 1000 : 0;
+}
+
+/* The lookup before a start failed because Integrify is failing: an attempt, retried later. */
+static enum intake_deliver_outcome
+lookup_failed(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, enum intake_err err,
+    const struct intake_reqstart_result *r)
+{
+	intake_breaker_failure(ctx, r->retry_after);
+	meta->attempts++;
+	describe(meta->error, sizeof(meta->error), err, r);
+	return finish_retry(ctx, h, rec, meta, retry_after_ms(r));
+}
+
 /* v8: can an earlier attempt be found in Integrify, by its reference? */
 static bool
 searchable(const struct intake_config *cfg)
@@ -240,11 +253,7 @@ adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	err = intake_reqstart_orphan(ctx, form, rec->created_ms - ORPHAN_SKEW_MS, claim, &c,
 	    &r, &found);
 	if (err != INTAKE_OK && intake_breaker_counts(err)) {
-		intake_breaker_failure(ctx, r.retry_after);
-		meta->attempts++;
-		describe(meta->error, sizeof(meta->error), err, &r);
-		*outcome = finish_retry(ctx, h, rec, meta, r.retry_after > 0 ?
-		    intake_now_ms() + r.retry_after * 1000 : 0);
+		*outcome = lookup_failed(ctx, h, rec, meta, err, &r);
 		return true;
 	}
 	if (err != INTAKE_OK) {
@@ -298,11 +307,7 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		return false;
 	if (intake_breaker_counts(err)) {
 		/* Integrify is failing: the search is retried with the start. */
-		intake_breaker_failure(ctx, r.retry_after);
-		meta->attempts++;
-		describe(meta->error, sizeof(meta->error), err, &r);
-		*outcome = finish_retry(ctx, h, rec, meta, r.retry_after > 0 ?
-		    intake_now_ms() + r.retry_after * 1000 : 0);
+		*outcome = lookup_failed(ctx, h, rec, meta, err, &r);
 		return true;
 	}
 	/*
@@ -406,7 +411,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		intake_breaker_failure(ctx, r.retry_after);
 	intake_log_warn("deliver %s: attempt %lld failed: %s%s", h->ref, meta->attempts,
 	    meta->error, r.unsure ? " (it may have got through)" : "");
-	not_before = r.retry_after > 0 ? intake_now_ms() + r.retry_after * 1000 : 0;
+	not_before = retry_after_ms(&r);
 	/*
 	 * A start that timed out may still be running in Integrify: give it
 	 * time to finish before the retry looks for it.
