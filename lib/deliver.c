@@ -13,7 +13,6 @@
 #include "intake/str.h"
 
 #define SETTLE_TIMEOUTS	2	/* an unsure start is looked for after this many timeouts */
-#define CLAIM_MS	(24 * 3600 * 1000LL)	/* how long a v7 request stays claimed */
 #define ORPHAN_SKEW_MS	(60 * 1000LL)	/* clock difference allowed with Integrify */
 
 int64_t
@@ -101,35 +100,46 @@ struct journal {
 struct claimer {
 	struct intake_ctx	*ctx;
 	const char		*ref;
+	bool			 fresh;		/* the last claim was taken just now */
 };
 
 /*
- * v7: take a request for this submission, atomically across processes.
- * True when it is now ours or was ours already (the claim holds our
- * reference); a request another submission claimed is not ours to fill.
+ * v7: take a request for this submission, durably and atomically across
+ * processes (a claim in the spool).  True when it is now ours or was ours
+ * already; a request another submission claimed is not ours to fill.
  */
 static bool
 claim(void *arg, const char *sid)
 {
-	struct claimer	*c = arg;
-	char		 holder[INTAKE_SPOOL_REF_MAX];
-	size_t		 len, reflen = strlen(c->ref);
-	bool		 added = false, hit = false;
+	struct claimer		*c = arg;
+	enum intake_spool_claim	 got;
 
-	if (intake_cache_add(c->ctx->marks, "claim", sid, c->ref, reflen,
-	    intake_now_ms() + CLAIM_MS, &added) != INTAKE_OK)
+	c->fresh = false;
+	if (intake_spool_claim(c->ctx->spool, sid, c->ref, &got) != INTAKE_OK)
 		return false;
-	if (added)
-		return true;
-	return intake_cache_get(c->ctx->marks, "claim", sid, holder, sizeof(holder), &len,
-	    &hit) == INTAKE_OK && hit && len == reflen && memcmp(holder, c->ref, len) == 0;
+	c->fresh = got == INTAKE_CLAIM_NEW;
+	return got != INTAKE_CLAIM_OTHERS;
+}
+
+/*
+ * The orphan search claimed a request that turned out filled: let it go,
+ * so that it never seems, to whoever filled it, taken by another.  A claim
+ * held from before is kept.
+ */
+static void
+unclaim(void *arg, const char *sid)
+{
+	struct claimer	*c = arg;
+
+	if (c->fresh)
+		(void)intake_spool_unclaim(c->ctx->spool, sid, c->ref);
 }
 
 static enum intake_err
 journal_started(void *arg, const struct intake_reqstart_result *r)
 {
 	struct journal	*j = arg;
-	struct claimer	 c = { j->ctx, j->h->ref };
+	struct claimer	 c = { j->ctx, j->h->ref, false };
 
 	/* Claim, then note: a claim that outlives us still names this submission. */
 	if (!claim(&c, r->instance_sid)) {
@@ -246,12 +256,13 @@ adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
     struct intake_spool_meta *meta, enum intake_deliver_outcome *outcome)
 {
 	struct intake_reqstart_result	r;
-	struct claimer			c = { ctx, h->ref };
+	struct claimer			c = { ctx, h->ref, false };
+	struct intake_reqstart_claims	cl = { claim, unclaim, &c };
 	enum intake_err			err;
 	bool				found;
 
-	err = intake_reqstart_orphan(ctx, form, rec->created_ms - ORPHAN_SKEW_MS, claim, &c,
-	    &r, &found);
+	err = intake_reqstart_orphan(ctx, form, rec->created_ms - ORPHAN_SKEW_MS, &cl, &r,
+	    &found);
 	if (err != INTAKE_OK && intake_breaker_counts(err)) {
 		*outcome = lookup_failed(ctx, h, rec, meta, err, &r);
 		return true;
@@ -350,7 +361,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		return INTAKE_DELIVER_RETRY;
 	}
 	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V7 &&
-	    !claim(&(struct claimer){ ctx, h->ref }, meta->sid)) {
+	    !claim(&(struct claimer){ ctx, h->ref, false }, meta->sid)) {
 		/* The noted request is another submission's now: ours starts again. */
 		intake_log_warn("deliver %s: request %s belongs to another submission", h->ref,
 		    meta->sid);

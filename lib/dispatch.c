@@ -171,9 +171,15 @@ intake_dispatcher_run(const struct intake_config *cfg, struct intake_cache *cach
 	while (!stop_requested) {
 		pass(&ctx, s);
 		if (intake_now_ms() >= next_sweep) {
-			swept = intake_spool_sweep(ctx.spool, cfg->spool_keep_done * 1000);
+			/*
+			 * A claim matters while a submission may still look for
+			 * its request: up to max_age queued, and keep_done more.
+			 */
+			swept = intake_spool_sweep(ctx.spool, cfg->spool_keep_done * 1000,
+			    (cfg->spool_max_age + cfg->spool_keep_done) * 1000);
 			if (swept > 0)
-				intake_log_info("dispatch: removed %lld old receipts", swept);
+				intake_log_info("dispatch: removed %lld old receipts and claims",
+				    swept);
 			next_sweep = intake_now_ms() + SWEEP_EVERY_MS;
 		}
 		ts.tv_sec = (time_t)(cfg->spool_scan_ms / 1000);

@@ -923,7 +923,7 @@ iso_ms(const char *s)
  */
 static enum intake_err
 orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_object *root,
-    int64_t since_ms, bool (*claim)(void *arg, const char *sid), void *arg,
+    int64_t since_ms, const struct intake_reqstart_claims *cl,
     struct intake_reqstart_result *out, bool *found, bool *older, size_t *n)
 {
 	static const char *const dates[] = { "startdate", "start_date", "last_milestone_date",
@@ -956,13 +956,15 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
 			*older = true;		/* newest first: the rest are older still */
 			break;
 		}
-		if (!got || !claim(arg, sid))
+		if (!got || !cl->claim(cl->arg, sid))
 			continue;
 		/* Ours now, or ours already: still waiting for its values? */
 		intake_buf_reset(&ep);
 		memset(&probe, 0, sizeof(probe));
 		err = container_endpoint(ctx, form, sid, true, &ep, &probe);
 		if (err == INTAKE_ENOTFOUND) {
+			/* Filled already, by whoever holds it. */
+			cl->unclaim(cl->arg, sid);
 			err = INTAKE_OK;
 			continue;
 		}
@@ -992,8 +994,7 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
  */
 enum intake_err
 intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, int64_t since_ms,
-    bool (*claim)(void *arg, const char *sid), void *arg, struct intake_reqstart_result *out,
-    bool *found)
+    const struct intake_reqstart_claims *cl, struct intake_reqstart_result *out, bool *found)
 {
 	struct json_object	*root = NULL;
 	struct intake_buf	 path;
@@ -1018,7 +1019,7 @@ intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, i
 			err = get_json(ctx, path.ptr, "instance list", out, &root);
 		if (err != INTAKE_OK)
 			break;
-		err = orphan_page(ctx, form, root, since_ms, claim, arg, out, found, &older, &n);
+		err = orphan_page(ctx, form, root, since_ms, cl, out, found, &older, &n);
 		if (n < ORPHAN_PAGE)
 			break;		/* the last page */
 	}

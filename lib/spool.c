@@ -24,11 +24,13 @@
 #define META_SUFFIX	".meta"
 #define META_MAX	4096		/* bytes of a meta file */
 #define TMP_MAX_AGE_MS	(3600 * 1000LL)	/* a tmp file this old is a crash's leftover */
+#define CLAIM_NAME_LEN	32		/* hex digits of SHA-256(sid) naming a claim */
+#define CLAIM_MAX	512		/* bytes of a claim file */
 
-enum place { P_TMP, P_QUEUE, P_DONE, P_DEAD, P_QUARANTINE, P__MAX };
+enum place { P_TMP, P_QUEUE, P_DONE, P_DEAD, P_QUARANTINE, P_CLAIMS, P__MAX };
 
 static const char *const place_dirs[P__MAX] = {
-	"tmp", "queue", "done", "dead", "quarantine",
+	"tmp", "queue", "done", "dead", "quarantine", "claims",
 };
 
 static const char *const status_names[INTAKE_SPOOL__MAX] = {
@@ -510,6 +512,96 @@ intake_spool_purge(struct intake_spool *s, enum intake_spool_status place, const
 	return INTAKE_OK;
 }
 
+/* claims/ names a request by a hash of its SID: any SID, a fixed short name. */
+static void
+claim_name(const char *sid, char out[CLAIM_NAME_LEN + 1])
+{
+	char	hex[65];
+
+	intake_sha256_hex(sid, strlen(sid), hex);
+	memcpy(out, hex, CLAIM_NAME_LEN);
+	out[CLAIM_NAME_LEN] = '\0';
+}
+
+/* The reference claims/name holds ("REF SID\n"), into ref; false when unreadable. */
+static bool
+claim_holder(struct intake_spool *s, const char *name, char ref[INTAKE_SPOOL_REF_MAX])
+{
+	char	buf[CLAIM_MAX];
+	ssize_t	n = -1;
+	int	fd;
+
+	fd = openat(s->dir[P_CLAIMS], name, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return false;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n == -1 && errno == EINTR);
+	(void)close(fd);
+	if (n < INTAKE_SPOOL_REF_LEN + 1 || buf[INTAKE_SPOOL_REF_LEN] != ' ')
+		return false;
+	memcpy(ref, buf, INTAKE_SPOOL_REF_LEN);
+	ref[INTAKE_SPOOL_REF_LEN] = '\0';
+	return intake_spoolrec_ref_ok(ref);
+}
+
+enum intake_err
+intake_spool_claim(struct intake_spool *s, const char *sid, const char *ref,
+    enum intake_spool_claim *out)
+{
+	char	name[CLAIM_NAME_LEN + 1], tmpname[64], line[CLAIM_MAX], holder[INTAKE_SPOOL_REF_MAX];
+	int	fd, n, saved;
+
+	*out = INTAKE_CLAIM_OTHERS;
+	if (!intake_spoolrec_ref_ok(ref) || sid == NULL || sid[0] == '\0')
+		return INTAKE_EINVAL;
+	n = snprintf(line, sizeof(line), "%s %s\n", ref, sid);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return INTAKE_EINVAL;
+	claim_name(sid, name);
+	if (write_tmp(s, name, line, (size_t)n, true, tmpname, &fd) != INTAKE_OK)
+		return INTAKE_ESYS;
+	(void)close(fd);
+	/* link() never replaces: of all who race for one request, one wins. */
+	saved = linkat(s->dir[P_TMP], tmpname, s->dir[P_CLAIMS], name, 0) == -1 ? errno : 0;
+	(void)unlinkat(s->dir[P_TMP], tmpname, 0);
+	if (saved == 0) {
+		if (fsync(s->dir[P_CLAIMS]) == -1) {
+			(void)sys_fail("cannot sync claims/ after", name);
+			(void)unlinkat(s->dir[P_CLAIMS], name, 0);
+			return INTAKE_ESYS;
+		}
+		*out = INTAKE_CLAIM_NEW;
+		return INTAKE_OK;
+	}
+	if (saved != EEXIST) {
+		errno = saved;
+		return sys_fail("cannot claim", name);
+	}
+	/* A claim being written is linked whole: a short read is a damaged file. */
+	if (!claim_holder(s, name, holder)) {
+		intake_log_err("spool: claim %s for request %s is unreadable", name, sid);
+		return INTAKE_ESYS;
+	}
+	*out = strcmp(holder, ref) == 0 ? INTAKE_CLAIM_OURS : INTAKE_CLAIM_OTHERS;
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_spool_unclaim(struct intake_spool *s, const char *sid, const char *ref)
+{
+	char	name[CLAIM_NAME_LEN + 1], holder[INTAKE_SPOOL_REF_MAX];
+
+	if (!intake_spoolrec_ref_ok(ref) || sid == NULL || sid[0] == '\0')
+		return INTAKE_EINVAL;
+	claim_name(sid, name);
+	if (!claim_holder(s, name, holder) || strcmp(holder, ref) != 0)
+		return INTAKE_ENOTFOUND;
+	if (unlinkat(s->dir[P_CLAIMS], name, 0) == -1)
+		return errno == ENOENT ? INTAKE_ENOTFOUND : sys_fail("cannot unclaim", name);
+	return INTAKE_OK;
+}
+
 /* Delete files in dfd last changed before cutoff_ms; how many. */
 static long long
 sweep_dir(int dfd, int64_t cutoff_ms)
@@ -540,10 +632,11 @@ sweep_dir(int dfd, int64_t cutoff_ms)
 }
 
 long long
-intake_spool_sweep(struct intake_spool *s, int64_t keep_done_ms)
+intake_spool_sweep(struct intake_spool *s, int64_t keep_done_ms, int64_t keep_claims_ms)
 {
 	int64_t	now = intake_now_ms();
 
 	return sweep_dir(s->dir[P_DONE], now - keep_done_ms) +
+	    sweep_dir(s->dir[P_CLAIMS], now - keep_claims_ms) +
 	    sweep_dir(s->dir[P_TMP], now - TMP_MAX_AGE_MS);
 }

@@ -7,6 +7,7 @@ own restart), and every reference a client was given must map to exactly
 one request holding that client's values."""
 
 import collections
+import fcntl
 import json
 import os
 import random
@@ -584,6 +585,44 @@ class SpoolV7(V7Forms, SpoolStack):
         self.assertEqual(len(insts), 1)
         self.assertTrue(insts[0]["values"], "the values reached the same request")
 
+
+    def test_v7_claim_outlives_a_restart_so_no_one_takes_a_filled_request(self):
+        """Z's start answer is lost: Z will look for its empty request B.
+        Then X starts request A, newer, and its values reach A but their
+        answer is lost, so X must come back to A. Everything restarts
+        before either retries. Z's search meets A first (newest first): it
+        must not take A from X, or X would find A "another's" and start a
+        second request with the same values."""
+        self.pool.stop()
+        self.pool.spool["retry_base"] = "4"      # X's retry: 2 to 4 s later
+        self.pool.write_config()
+        self.pool.start()
+        tok_z, tok_x = self.tokens(2)
+        self.standin.control("/__sim/fault?mode=drop&count=1&path=/instances/")
+        status, _, body = self.post(tok_z, good_v7(2))
+        self.assertEqual(status, 202, body)
+        ref_z = json.loads(body)["reference"]
+        self.standin.control("/__sim/fault?mode=drop&count=1"
+                             "&path=/tasktypes/data-container/instances")
+        status, _, body = self.post(tok_x, good_v7(1))
+        self.assertEqual(status, 202, body)
+        ref_x = json.loads(body)["reference"]
+        # Hold X's record as a deliverer would: its retry waits until Z is done.
+        held = os.open(os.path.join(self.pool.spool_dir, "queue", ref_x), os.O_RDONLY)
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.assertEqual(len(self.instances()), 2)
+            self.pool.stop()
+            self.pool.start()
+            # Z's search runs two timeouts (6 s) after its lost answer.
+            wait_for(lambda: ref_z in {self.reference_of(i) for i in self.instances()},
+                     timeout=30, step=0.3, what="Z to fill its own request")
+        finally:
+            os.close(held)
+        wait_for(self.drained, timeout=30, step=0.3, what="X to come back to its request")
+        by_ref = collections.Counter(self.reference_of(i) for i in self.instances())
+        self.assertEqual(dict(by_ref), {ref_x: 1, ref_z: 1})
+        self.assertNotIn("belongs to another submission", self.pool.log_text())
 
 
 class FaultInjectionV7(V7Forms, FaultInjection):

@@ -214,6 +214,106 @@ test_spool_refuses_references_that_are_paths(void)
 	teardown(&f);
 }
 
+static void
+test_spool_claim_new_ours_others_and_unclaim(void)
+{
+	struct fixture		f;
+	enum intake_spool_claim	c;
+	struct intake_spool	*again;
+	char			 path[300];
+
+	setup(&f);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_NEW);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_OURS);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF2, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_OTHERS);
+	/* Only the holder lets go. */
+	T_EQ_INT(intake_spool_unclaim(f.s, "sid-1", REF2), INTAKE_ENOTFOUND);
+	/* A claim is on disk: a fresh open (a restart) still sees it. */
+	(void)snprintf(path, sizeof(path), "%s/spool", f.dir);
+	T_EQ_INT(intake_spool_open(path, &again), INTAKE_OK);
+	T_EQ_INT(intake_spool_claim(again, "sid-1", REF2, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_OTHERS);
+	intake_spool_close(again);
+	T_EQ_INT(intake_spool_unclaim(f.s, "sid-1", REF), INTAKE_OK);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF2, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_NEW);
+	teardown(&f);
+}
+
+/* Integrify's SIDs are opaque: one with slashes or dots names no path. */
+static void
+test_spool_claim_sid_traversal_stays_in_claims(void)
+{
+	struct fixture		f;
+	enum intake_spool_claim	c;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_claim(f.s, "../queue/" REF, REF, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_NEW);
+	T_ASSERT(!exists(&f, "queue/" REF));
+	T_EQ_INT(intake_spool_claim(f.s, "", REF, &c), INTAKE_EINVAL);
+	T_EQ_INT(intake_spool_claim(f.s, "sid", "../x", &c), INTAKE_EINVAL);
+	teardown(&f);
+}
+
+/* Many processes race for one request: exactly one wins it. */
+static void
+test_spool_claim_race_has_one_winner(void)
+{
+	static const char *const refs[] = {
+		"AAAA-0000-0001", "AAAA-0000-0002", "AAAA-0000-0003", "AAAA-0000-0004",
+		"AAAA-0000-0005", "AAAA-0000-0006", "AAAA-0000-0007", "AAAA-0000-0008",
+	};
+	struct fixture		f;
+	enum intake_spool_claim	c;
+	pid_t			pids[8];
+	int			i, st, winners = 0, round;
+
+	setup(&f);
+	for (round = 0; round < 20; round++) {
+		char sid[32];
+
+		(void)snprintf(sid, sizeof(sid), "race-%d", round);
+		for (i = 0; i < 8; i++) {
+			pids[i] = fork();
+			T_ASSERT(pids[i] != -1);
+			if (pids[i] == 0)
+				_exit(intake_spool_claim(f.s, sid, refs[i], &c) != INTAKE_OK ? 2 :
+				    c == INTAKE_CLAIM_NEW ? 1 : 0);
+		}
+		winners = 0;
+		for (i = 0; i < 8; i++) {
+			T_ASSERT(waitpid(pids[i], &st, 0) == pids[i]);
+			T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) != 2);
+			winners += WEXITSTATUS(st);
+		}
+		T_EQ_INT(winners, 1);
+	}
+	teardown(&f);
+}
+
+static void
+test_spool_sweep_drops_old_claims_only(void)
+{
+	struct fixture		f;
+	enum intake_spool_claim	c;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-old", REF, &c), INTAKE_OK);
+	/* Keep for an hour: nothing goes; keep for no time: the claim goes. */
+	T_EQ_INT(intake_spool_sweep(f.s, 3600 * 1000, 3600 * 1000), 0);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-old", REF2, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_OTHERS);
+	usleep(20 * 1000);
+	T_EQ_INT(intake_spool_sweep(f.s, 3600 * 1000, 1), 1);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-old", REF2, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_NEW);
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -223,5 +323,9 @@ main(void)
 	T_RUN(test_spool_killed_holder_releases_its_record);
 	T_RUN(test_spool_quarantine_and_each);
 	T_RUN(test_spool_refuses_references_that_are_paths);
+	T_RUN(test_spool_claim_new_ours_others_and_unclaim);
+	T_RUN(test_spool_claim_sid_traversal_stays_in_claims);
+	T_RUN(test_spool_claim_race_has_one_winner);
+	T_RUN(test_spool_sweep_drops_old_claims_only);
 	return T_DONE();
 }

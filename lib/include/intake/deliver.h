@@ -12,7 +12,7 @@
  * reference).  v7 cannot be asked, so a start is noted "unsure" on disk
  * before it goes out; a record found unsure fills, instead of starting
  * another, an open request of its process still waiting for values that
- * it can claim (a claim in the marks cache names the submission).  With
+ * it can claim (a claim in the spool's claims/ names the submission).  With
  * spool.dedupe off, or a tenant that refuses both, an unsure record is
  * set aside for a person rather than sent twice.
  */

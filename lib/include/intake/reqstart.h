@@ -80,14 +80,23 @@ enum intake_err	intake_reqstart(struct intake_ctx *ctx, const struct intake_form
 enum intake_err	intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
 		    struct intake_reqstart_result *out, bool *found);
 
+/* The caller's claims on v7 requests, for the orphan search. */
+struct intake_reqstart_claims {
+	/* Atomically "this one is mine" (or was already); false: another's. */
+	bool	(*claim)(void *arg, const char *sid);
+	/* The request just claimed has its values already: let it go. */
+	void	(*unclaim)(void *arg, const char *sid);
+	void	 *arg;
+};
+
 /*
  * v7: find and claim a request of form's process that a start whose
  * answer was lost left without values (started at since_ms or later,
- * its data-container task still active, and claim(arg, sid) true: the
- * caller's atomic "this one is mine").  *found and out->instance_sid.
+ * its data-container task still active, and claimed).  *found and
+ * out->instance_sid.
  */
 enum intake_err	intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form,
-		    int64_t since_ms, bool (*claim)(void *arg, const char *sid), void *arg,
+		    int64_t since_ms, const struct intake_reqstart_claims *claims,
 		    struct intake_reqstart_result *out, bool *found);
 
 #endif

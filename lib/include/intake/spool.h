@@ -8,6 +8,8 @@
  *	done/REF	delivered: the Integrify request it became
  *	dead/REF	set aside for a person; dead/REF.meta says why
  *	quarantine/REF	unreadable records, kept for inspection
+ *	claims/H	v7: request SID (H a hash of it) is being filled by one
+ *			submission; the file holds "REF SID"
  *
  * A record is written to tmp/, fsynced, locked and then linked into
  * queue/ (link fails when the name exists, so a reference is accepted
@@ -101,10 +103,29 @@ enum intake_err	intake_spool_revive(struct intake_spool *s, const char *ref);
 /* Delete ref (and its meta) from place. */
 enum intake_err	intake_spool_purge(struct intake_spool *s, enum intake_spool_status place,
 		    const char *ref);
+enum intake_spool_claim {
+	INTAKE_CLAIM_NEW,	/* ours from now on */
+	INTAKE_CLAIM_OURS,	/* ours already */
+	INTAKE_CLAIM_OTHERS	/* another reference holds it */
+};
+
 /*
- * Housekeeping: delete done/ receipts older than keep_done_ms and tmp/
- * files older than an hour (a crash mid-write).  Returns how many went.
+ * v7: claim Integrify request sid for reference ref, durably (fsynced)
+ * and atomically across every process of this host: of all who race, one
+ * gets INTAKE_CLAIM_NEW.  A claim lasts until swept or unclaimed.
  */
-long long	intake_spool_sweep(struct intake_spool *s, int64_t keep_done_ms);
+enum intake_err	intake_spool_claim(struct intake_spool *s, const char *sid,
+		    const char *ref, enum intake_spool_claim *out);
+/* Drop ref's claim on sid (INTAKE_ENOTFOUND when ref does not hold it). */
+enum intake_err	intake_spool_unclaim(struct intake_spool *s, const char *sid,
+		    const char *ref);
+
+/*
+ * Housekeeping: delete done/ receipts older than keep_done_ms, claims
+ * older than keep_claims_ms and tmp/ files older than an hour (a crash
+ * mid-write).  Returns how many went.
+ */
+long long	intake_spool_sweep(struct intake_spool *s, int64_t keep_done_ms,
+		    int64_t keep_claims_ms);
 
 #endif
