@@ -3,9 +3,11 @@
  *
  * A file mapped MAP_SHARED holds a header and fixed-size slots.  One
  * robust, process-shared mutex guards everything; it is held only for
- * copies, never across I/O.  If a process dies holding it, the next
- * locker recovers it and drops every value, since one may be half
- * written (a cache may forget; it must not lie).
+ * copies, never across I/O.  Before a holder changes a slot it names it
+ * in the header (hdr->dirty) and clears the name when done, so if it
+ * dies holding the lock, the next locker drops that one slot, which may
+ * be half written (a cache may forget; it must not lie), and keeps the
+ * rest.
  *
  * Single flight: a slot may carry a lease (pid, deadline) with or without
  * a value.  Waiters sleep on a futex on the header's generation word;
@@ -40,7 +42,7 @@
 #include "intake/str.h"
 
 #define SHM_MAGIC	0x494e544bu	/* "INTK" */
-#define SHM_VERSION	1u
+#define SHM_VERSION	2u
 #define SHM_CHECK_MS	1000		/* waiter's liveness check of a holder */
 
 #define SLOT_VALUE	0x1u		/* slot holds a value */
@@ -54,6 +56,7 @@ struct shm_hdr {
 	uint32_t	slot_size;	/* bytes of one slot, header included */
 	uint32_t	value_max;
 	uint32_t	gen;		/* futex word: bumped by every release */
+	uint32_t	dirty;		/* 1 + the slot being changed; 0: none */
 	pthread_mutex_t	lock;
 };
 
@@ -91,11 +94,31 @@ slot_clear(struct shm_slot *sl)
 	sl->key[0] = '\0';
 }
 
+/*
+ * About to change sl (under the lock): name it, so that a holder's death
+ * mid-change costs that slot only.  The stores are sequentially
+ * consistent, so the compiler keeps the slot's writes between the two.
+ */
+static void
+change_begin(struct shm_state *s, struct shm_slot *sl)
+{
+	uint32_t	i = (uint32_t)(((char *)sl - ((char *)s->hdr + sizeof(struct shm_hdr))) /
+	    s->hdr->slot_size);
+
+	__atomic_store_n(&s->hdr->dirty, i + 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+change_end(struct shm_state *s)
+{
+	__atomic_store_n(&s->hdr->dirty, 0, __ATOMIC_SEQ_CST);
+}
+
 /* Take the lock, recovering it from a dead holder. 0 or -1. */
 static int
 shm_lock(struct shm_state *s)
 {
-	uint32_t	i;
+	uint32_t	dirty;
 	int		rc;
 
 	rc = pthread_mutex_lock(&s->hdr->lock);
@@ -105,13 +128,13 @@ shm_lock(struct shm_state *s)
 		intake_log_err("cache: lock failed: %s", strerror(rc));
 		return -1;
 	}
-	intake_log_warn("cache: a process died holding the cache lock; values dropped");
-	for (i = 0; i < s->hdr->nslots; i++) {
-		struct shm_slot *sl = slot_at(s, i);
-
-		sl->flags &= ~SLOT_VALUE;
-		sl->len = 0;
-	}
+	dirty = __atomic_load_n(&s->hdr->dirty, __ATOMIC_SEQ_CST);
+	if (dirty != 0 && dirty <= s->hdr->nslots) {
+		slot_clear(slot_at(s, dirty - 1));
+		intake_log_warn("cache: a process died changing an entry; that entry dropped");
+	} else
+		intake_log_warn("cache: a process died holding the cache lock; nothing lost");
+	change_end(s);
 	(void)pthread_mutex_consistent(&s->hdr->lock);
 	return 0;
 }
@@ -188,6 +211,7 @@ find_or_take(struct shm_state *s, const char *key, int64_t now)
 	if (sl == lru && sl != freesl && sl != expired &&
 	    sl->expires_ms > now && now - sl->used_ms < 3600 * 1000)
 		intake_log_warn("cache: evicted a live entry; consider a larger cache_entries");
+	change_begin(s, sl);
 	slot_clear(sl);
 	(void)intake_strlcpy(sl->key, key, sizeof(sl->key));
 	sl->used_ms = now;
@@ -454,12 +478,14 @@ shm_set(void *state, const char *key, const void *val, size_t len, int64_t expir
 		err = INTAKE_ECACHE;
 		goto out;
 	}
+	change_begin(s, sl);
 	memcpy(sl->value, val, len);
 	sl->len = (uint32_t)len;
 	sl->expires_ms = expires_ms;
 	sl->used_ms = now;
 	sl->flags |= SLOT_VALUE;
 out:
+	change_end(s);
 	shm_unlock(s);
 	return err;
 }
@@ -484,6 +510,7 @@ shm_add(void *state, const char *key, const void *val, size_t len, int64_t expir
 		goto out;
 	}
 	if (!(sl->flags & SLOT_VALUE) || sl->expires_ms <= now) {
+		change_begin(s, sl);
 		memcpy(sl->value, val, len);
 		sl->len = (uint32_t)len;
 		sl->expires_ms = expires_ms;
@@ -492,6 +519,7 @@ shm_add(void *state, const char *key, const void *val, size_t len, int64_t expir
 		done = true;
 	}
 out:
+	change_end(s);
 	shm_unlock(s);
 	if (err == INTAKE_OK)
 		*added = done;
@@ -515,6 +543,7 @@ shm_incr(void *state, const char *key, int64_t expires_ms, long long *count)
 		goto out;
 	}
 	/* The counter is the slot's value, a native long long. */
+	change_begin(s, sl);
 	if ((sl->flags & SLOT_VALUE) && sl->expires_ms > now && sl->len == sizeof(v))
 		memcpy(&v, sl->value, sizeof(v));
 	else
@@ -525,6 +554,7 @@ shm_incr(void *state, const char *key, int64_t expires_ms, long long *count)
 	sl->used_ms = now;
 	sl->flags |= SLOT_VALUE;
 out:
+	change_end(s);
 	shm_unlock(s);
 	if (err == INTAKE_OK)
 		*count = v;
@@ -542,10 +572,12 @@ shm_del(void *state, const char *key, const void *if_val, size_t if_len)
 	sl = find(s, key);
 	if (sl != NULL && (sl->flags & SLOT_VALUE) &&
 	    (if_val == NULL || (sl->len == if_len && memcmp(sl->value, if_val, if_len) == 0))) {
+		change_begin(s, sl);
 		sl->flags &= ~SLOT_VALUE;
 		sl->len = 0;
 		if (sl->flags == 0)
 			slot_clear(sl);
+		change_end(s);
 	}
 	shm_unlock(s);
 	return INTAKE_OK;
@@ -568,12 +600,14 @@ shm_lease(void *state, const char *key, int64_t lease_ms, bool *leader)
 		goto out;
 	}
 	if (!lease_live(sl, now)) {
+		change_begin(s, sl);
 		sl->flags |= SLOT_LEASE;
 		sl->lease_pid = (int32_t)getpid();
 		sl->lease_until_ms = now + lease_ms;
 		got = true;
 	}
 out:
+	change_end(s);
 	shm_unlock(s);
 	if (err == INTAKE_OK)
 		*leader = got;
@@ -590,10 +624,12 @@ shm_release(void *state, const char *key)
 		return INTAKE_ECACHE;
 	sl = find(s, key);
 	if (sl != NULL && (sl->flags & SLOT_LEASE) && sl->lease_pid == (int32_t)getpid()) {
+		change_begin(s, sl);
 		sl->flags &= ~SLOT_LEASE;
 		sl->lease_pid = 0;
 		if (sl->flags == 0)
 			slot_clear(sl);
+		change_end(s);
 	}
 	shm_unlock(s);
 	wake_all(s);
@@ -621,9 +657,11 @@ shm_wait(void *state, const char *key, int64_t timeout_ms)
 		if (dead) {
 			intake_log_warn("cache: lease holder %ld is gone; lease released",
 			    (long)sl->lease_pid);
+			change_begin(s, sl);
 			sl->flags &= ~SLOT_LEASE;
 			if (sl->flags == 0)
 				slot_clear(sl);
+			change_end(s);
 		}
 		gen = __atomic_load_n(&s->hdr->gen, __ATOMIC_SEQ_CST);
 		shm_unlock(s);
@@ -656,10 +694,12 @@ shm_reap(void *state, pid_t pid)
 	for (i = 0; i < s->hdr->nslots; i++) {
 		sl = slot_at(s, i);
 		if ((sl->flags & SLOT_LEASE) && sl->lease_pid == (int32_t)pid) {
+			change_begin(s, sl);
 			sl->flags &= ~SLOT_LEASE;
 			sl->lease_pid = 0;
 			if (sl->flags == 0)
 				slot_clear(sl);
+			change_end(s);
 			woke = 1;
 		}
 	}

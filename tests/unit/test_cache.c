@@ -5,6 +5,8 @@
  */
 #include <sys/mman.h>
 
+#include <fcntl.h>
+
 #include <stdint.h>
 #include <string.h>
 
@@ -667,6 +669,90 @@ test_cache_reap_of_another_pid_keeps_the_lease(void)
 	teardown(&f);
 }
 
+/* The value a writer alternates: 1 MB of 0xAA or 512 KB of 0xBB. */
+#define TORN_BIG	(1024 * 1024)
+
+static bool
+torn_value_ok(const unsigned char *v, size_t len)
+{
+	unsigned char	want = len == TORN_BIG ? 0xAA : 0xBB;
+	size_t		i;
+
+	if (len != TORN_BIG && len != TORN_BIG / 2)
+		return false;
+	for (i = 0; i < len; i++)
+		if (v[i] != want)
+			return false;
+	return true;
+}
+
+/*
+ * A worker SIGKILLed in the middle of a write, holding the lock: the
+ * next locker drops the entry being written and nothing else, and never
+ * returns a half-written value.  The writer spends nearly all its time
+ * in 1 MB copies under the lock, so most kills land there; the log says
+ * how many did, and at least one must have.
+ */
+static void
+test_cache_writer_killed_mid_write_costs_that_entry_only(void)
+{
+	struct fixture	 f;
+	unsigned char	*buf;
+	char		 v[32], logpath[300], line[256];
+	size_t		 len;
+	pid_t		 pid;
+	FILE		*log;
+	int		 round, saved, fd, mid = 0, i;
+	bool		 hit;
+
+	intake_log_set_level(INTAKE_LOG_WARN);	/* the lines counted below */
+	setup(&f, 8, TORN_BIG);
+	buf = malloc(TORN_BIG);
+	T_ASSERT(buf != NULL);
+	T_EQ_INT(set_str(f.c, "token", "kept", "still here", 600000), INTAKE_OK);
+	(void)snprintf(logpath, sizeof(logpath), "%s/log", f.dir);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	T_ASSERT(saved != -1 && fd != -1);
+	(void)dup2(fd, STDERR_FILENO);
+	(void)close(fd);
+	for (round = 0; round < 30; round++) {
+		pid = t_fork_helper();
+		T_ASSERT(pid != -1);
+		if (pid == 0) {
+			for (i = 0;; i++) {
+				len = i % 2 == 0 ? TORN_BIG : TORN_BIG / 2;
+				memset(buf, i % 2 == 0 ? 0xAA : 0xBB, len);
+				(void)intake_cache_set(f.c, "token", "big", buf, len,
+				    intake_now_ms() + 600000);
+			}
+		}
+		t_sleep_ms(3 + round % 5);
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		T_EQ_INT(get_str(f.c, "token", "kept", v, sizeof(v), &hit), INTAKE_OK);
+		T_ASSERT(hit);
+		T_EQ_STR(v, "still here");
+		T_EQ_INT(intake_cache_get(f.c, "token", "big", buf, TORN_BIG, &len, &hit),
+		    INTAKE_OK);
+		T_ASSERT(!hit || torn_value_ok(buf, len));
+	}
+	fflush(stderr);
+	(void)dup2(saved, STDERR_FILENO);
+	(void)close(saved);
+	log = fopen(logpath, "r");
+	T_ASSERT(log != NULL);
+	while (fgets(line, sizeof(line), log) != NULL)
+		if (strstr(line, "died changing an entry") != NULL)
+			mid++;
+	(void)fclose(log);
+	printf("# %d of 30 kills landed mid-write\n", mid);
+	T_ASSERT(mid > 0);
+	free(buf);
+	teardown(&f);
+}
+
 /* Without a supervisor: a waiter notices by itself that the holder died. */
 static void
 test_cache_waiter_notices_a_dead_holder(void)
@@ -1102,6 +1188,7 @@ main(void)
 	T_RUN(test_cache_reap_releases_the_lease_of_a_killed_holder);
 	T_RUN(test_cache_reap_of_another_pid_keeps_the_lease);
 	T_RUN(test_cache_waiter_notices_a_dead_holder);
+	T_RUN(test_cache_writer_killed_mid_write_costs_that_entry_only);
 	T_RUN(test_cache_waiter_returns_when_the_lease_runs_out);
 	T_RUN(test_cache_values_are_shared_across_fork);
 	T_RUN(test_cache_open_shared_attaches_to_existing_file);
