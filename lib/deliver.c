@@ -191,11 +191,12 @@ static enum intake_deliver_outcome
 finish_retry(struct intake_ctx *ctx, struct intake_spool_hold *h,
     const struct intake_spoolrec *rec, struct intake_spool_meta *meta, int64_t not_before)
 {
-	int64_t		now = intake_now_ms();
+	int64_t		now = intake_now_ms(), since;
 	uint32_t	rnd = 0;
 	char		why[200];
 
-	if (now - rec->created_ms > ctx->cfg->spool_max_age * 1000) {
+	since = meta->revived_ms > rec->created_ms ? meta->revived_ms : rec->created_ms;
+	if (now - since > ctx->cfg->spool_max_age * 1000) {
 		(void)snprintf(why, sizeof(why), "gave up after %lld attempts: %s",
 		    meta->attempts, meta->error);
 		return finish_held(ctx, h, meta, why);

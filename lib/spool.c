@@ -482,19 +482,46 @@ intake_spool_each(struct intake_spool *s, enum intake_spool_status place,
 enum intake_err
 intake_spool_revive(struct intake_spool *s, const char *ref)
 {
-	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
+	struct intake_spool_meta	m;
+	enum intake_err			err = INTAKE_OK;
+	char				meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
+	int				fd;
 
 	if (!intake_spoolrec_ref_ok(ref))
 		return INTAKE_EINVAL;
+	meta_name(ref, meta);
+	fd = openat(s->dir[P_DEAD], ref, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? INTAKE_ENOTFOUND : sys_fail("cannot open", ref);
+	/* Locked before it is in queue/: no deliverer sees it without its new state. */
+	if (flock(fd, LOCK_EX) == -1) {
+		(void)close(fd);
+		return sys_fail("cannot lock", ref);
+	}
+	/*
+	 * What is known stays (the request it started); what was decided
+	 * goes: the person has looked, so "unsure" is answered, and the count
+	 * and max_age start again.
+	 */
+	get_meta(s->dir[P_DEAD], meta, &m);
+	m.attempts = 0;
+	m.next_ms = 0;
+	m.at_ms = 0;
+	m.unsure = false;
+	m.error[0] = '\0';
+	m.revived_ms = intake_now_ms();
 	/* link, not rename: never replace a queued record of the same name. */
 	if (linkat(s->dir[P_DEAD], ref, s->dir[P_QUEUE], ref, 0) == -1)
-		return errno == ENOENT ? INTAKE_ENOTFOUND : sys_fail("cannot requeue", ref);
-	if (fsync(s->dir[P_QUEUE]) == -1)
-		return sys_fail("cannot sync queue/ after", ref);
-	meta_name(ref, meta);
-	(void)unlinkat(s->dir[P_DEAD], ref, 0);
-	(void)unlinkat(s->dir[P_DEAD], meta, 0);
-	return INTAKE_OK;
+		err = errno == ENOENT ? INTAKE_ENOTFOUND : sys_fail("cannot requeue", ref);
+	else if (put_meta(s, s->dir[P_QUEUE], meta, &m, true, true) != INTAKE_OK) {
+		(void)unlinkat(s->dir[P_QUEUE], ref, 0);
+		err = INTAKE_ESYS;
+	} else {
+		(void)unlinkat(s->dir[P_DEAD], ref, 0);
+		(void)unlinkat(s->dir[P_DEAD], meta, 0);
+	}
+	(void)close(fd);
+	return err;
 }
 
 enum intake_err

@@ -263,9 +263,10 @@ intake_spoolrec_meta_encode(const struct intake_spool_meta *m, struct intake_buf
 		clean[i] = (unsigned char)m->error[i] < 0x20 || m->error[i] == 0x7f ? ' ' :
 		    m->error[i];
 	clean[i] = '\0';
-	return intake_buf_printf(out, "attempts %lld\nnext %lld\nat %lld\nunsure %d\n"
-	    "sid %s\nid %s\nerror %s\n", m->attempts, (long long)m->next_ms,
-	    (long long)m->at_ms, m->unsure ? 1 : 0, m->sid, m->id, clean);
+	return intake_buf_printf(out, "attempts %lld\nnext %lld\nat %lld\nrevived %lld\n"
+	    "unsure %d\nsid %s\nid %s\nerror %s\n", m->attempts, (long long)m->next_ms,
+	    (long long)m->at_ms, (long long)m->revived_ms, m->unsure ? 1 : 0, m->sid, m->id,
+	    clean);
 }
 
 /* Copy the len bytes of v into dst (cap bytes) when they fit and are printable. */
@@ -310,6 +311,9 @@ intake_spoolrec_meta_decode(const char *buf, size_t len, struct intake_spool_met
 		else if (KEY("at") && intake_parse_intn(sp + 1, vlen, 0, INT64_MAX, &n) ==
 		    INTAKE_OK)
 			m->at_ms = n;
+		else if (KEY("revived") && intake_parse_intn(sp + 1, vlen, 0, INT64_MAX, &n) ==
+		    INTAKE_OK)
+			m->revived_ms = n;
 		else if (KEY("unsure"))
 			m->unsure = vlen == 1 && sp[1] == '1';
 		else if (KEY("sid"))

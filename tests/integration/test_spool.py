@@ -155,6 +155,12 @@ class SpoolStack(Stack):
         self.assertEqual(wrong, [])
         self.assertEqual(len(insts), len(submitted))
 
+    def tool(self, *args):
+        proc = subprocess.run([SPOOL_TOOL, "-c", self.pool.conf] + list(args),
+                              capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return proc.stdout
+
 
 class FaultInjection(SpoolStack):
     """1,000 forms from 32 clients through every fault at once."""
@@ -462,12 +468,6 @@ class Spool(SpoolStack):
         self.assertTrue(os.path.exists(os.path.join(self.pool.spool_dir, "done", ref)))
         self.assert_exactly_once({ref: 4})
 
-    def tool(self, *args):
-        proc = subprocess.run([SPOOL_TOOL, "-c", self.pool.conf] + list(args),
-                              capture_output=True, text=True, timeout=30)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        return proc.stdout
-
 
 def good_v7(n):
     return [("requester_name", "Zoë Client %d" % n), ("requester_email", "zoe@example.com"),
@@ -585,6 +585,25 @@ class SpoolV7(V7Forms, SpoolStack):
         self.assertEqual(len(insts), 1)
         self.assertTrue(insts[0]["values"], "the values reached the same request")
 
+
+    def test_v7_held_after_its_start_and_retried_fills_the_same_request(self):
+        """Integrify refuses the values for good (400) after the request was
+        started: held. A person's `retry` sends the values to that request,
+        not to a new one beside an empty first."""
+        tok = self.tokens(1)[0]
+        self.standin.control("/__sim/fail-next?status=400&count=1"
+                             "&path=/tasktypes/data-container/instances")
+        status, _, body = self.post(tok, good_v7(4))
+        self.assertEqual(status, 202, body)
+        doc = json.loads(body)
+        self.assertEqual(doc["status"], "held")
+        self.assertEqual(len(self.instances()), 1)
+        self.assertIn("requeued", self.tool("retry", doc["reference"]))
+        wait_for(self.drained, timeout=30, step=0.3, what="delivery after retry")
+        insts = self.instances()
+        self.assertEqual(len(insts), 1)
+        self.assertEqual(self.reference_of(insts[0]), doc["reference"])
+        self.assertEqual(self.description_of(insts[0]), dict(good_v7(4))["description"])
 
     def test_v7_claim_outlives_a_restart_so_no_one_takes_a_filled_request(self):
         """Z's start answer is lost: Z will look for its empty request B.

@@ -126,13 +126,22 @@ test_spool_bury_revive_purge(void)
 	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
 	memset(&m, 0, sizeof(m));
 	(void)strcpy(m.error, "HTTP 400");
+	(void)strcpy(m.sid, "S-7");
+	m.attempts = 9;
+	m.unsure = true;
 	T_EQ_INT(intake_spool_bury(f.s, &h, &m), INTAKE_OK);
 	intake_spool_release(&h);
 	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_DEAD);
 	T_EQ_STR(m.error, "HTTP 400");
 	T_EQ_INT(intake_spool_revive(f.s, REF), INTAKE_OK);
 	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_QUEUED);
+	/* A person sent it back: a fresh count and max_age, the request it started kept. */
 	T_EQ_INT(m.attempts, 0);
+	T_EQ_STR(m.error, "");
+	T_ASSERT(!m.unsure);
+	T_EQ_STR(m.sid, "S-7");
+	T_ASSERT(m.revived_ms > 0);
+	T_ASSERT(!exists(&f, "dead/" REF) && !exists(&f, "dead/" REF ".meta"));
 	T_EQ_INT(intake_spool_revive(f.s, REF), INTAKE_ENOTFOUND);
 	T_EQ_INT(intake_spool_purge(f.s, INTAKE_SPOOL_QUEUED, REF), INTAKE_OK);
 	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_UNKNOWN);

@@ -205,6 +205,7 @@ test_spoolrec_meta_round_trip_and_tolerance(void)
 	m.attempts = 3;
 	m.next_ms = 1700000000000LL;
 	m.at_ms = 1700000000001LL;
+	m.revived_ms = 1700000000002LL;
 	m.unsure = true;
 	(void)strcpy(m.sid, "S-1");
 	(void)strcpy(m.id, "42");
@@ -215,6 +216,7 @@ test_spoolrec_meta_round_trip_and_tolerance(void)
 	T_EQ_INT(back.attempts, 3);
 	T_EQ_INT(back.next_ms, m.next_ms);
 	T_EQ_INT(back.at_ms, m.at_ms);
+	T_EQ_INT(back.revived_ms, m.revived_ms);
 	T_ASSERT(back.unsure);
 	T_EQ_STR(back.sid, "S-1");
 	T_EQ_STR(back.id, "42");

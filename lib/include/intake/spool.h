@@ -98,7 +98,11 @@ enum intake_spool_status intake_spool_lookup(struct intake_spool *s, const char 
 enum intake_err	intake_spool_each(struct intake_spool *s, enum intake_spool_status place,
 		    bool (*fn)(void *arg, const char *ref), void *arg);
 
-/* Move dead/ref back to queue/ with a fresh state (the CLI's retry). */
+/*
+ * Move dead/ref back to queue/ (the CLI's retry): its attempts, error and
+ * "unsure" are cleared and its max_age starts again; the request it
+ * started, if any, is kept.
+ */
 enum intake_err	intake_spool_revive(struct intake_spool *s, const char *ref);
 /* Delete ref (and its meta) from place. */
 enum intake_err	intake_spool_purge(struct intake_spool *s, enum intake_spool_status place,

@@ -76,6 +76,7 @@ struct intake_spool_meta {
 	long long	attempts;	/* delivery attempts so far */
 	int64_t		next_ms;	/* not before: epoch ms */
 	int64_t		at_ms;		/* of the last attempt, delivery or burial */
+	int64_t		revived_ms;	/* when a person last sent it back to queue/ */
 	bool		unsure;		/* the last attempt may have reached Integrify */
 	char		error[160];	/* why the last attempt failed; no secrets */
 	char		sid[128];	/* the request started (v7: possibly without values) */
