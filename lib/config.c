@@ -24,119 +24,9 @@
 
 #include "intake/config.h"
 #include "intake/form.h"
+#include "intake/keytab.h"
+#include "intake/log.h"
 #include "intake/str.h"
-
-enum opt_type {
-	OPT_STR,	/* char[] of the row's size */
-	OPT_INT,	/* long long within [min, max] */
-	OPT_MODE,	/* octal file mode */
-	OPT_BOOL,	/* bool */
-	OPT_LEVEL,	/* enum intake_log_level */
-	OPT_DIALECT,	/* enum intake_dialect */
-	OPT_FLOW,	/* enum intake_flow */
-	OPT_FETCH,	/* enum intake_fetch */
-};
-
-#define OPT_REQUIRED	0x01
-
-struct opt {
-	const char	*section;
-	const char	*key;
-	enum opt_type	 type;
-	size_t		 off;	/* offset in struct intake_config */
-	size_t		 size;	/* for OPT_STR */
-	const char	*def;	/* default value as text, NULL: none */
-	long long	 min, max;
-	unsigned	 flags;
-};
-
-#define S(m)	offsetof(struct intake_config, m), sizeof(((struct intake_config *)0)->m)
-#define N(m)	offsetof(struct intake_config, m), 0
-
-static const struct opt opts[] = {
-	{ "server", "listen", OPT_STR, S(listen), "unix:/run/intake/intake.sock", 0, 0, 0 },
-	{ "server", "socket_mode", OPT_MODE, N(socket_mode), "0660", 0, 0777, 0 },
-	{ "server", "workers", OPT_INT, N(workers), "4", 1, 256, 0 },
-	{ "server", "max_requests", OPT_INT, N(max_requests), "10000", 0, 1000000000, 0 },
-	{ "server", "backlog", OPT_INT, N(backlog), "1024", 16, 65535, 0 },
-	{ "server", "shutdown_timeout", OPT_INT, N(shutdown_timeout), "30", 1, 3600, 0 },
-	{ "server", "log_level", OPT_LEVEL, N(log_level), "info", 0, 0, 0 },
-	{ "server", "cache_file", OPT_STR, S(cache_file), "/run/intake/cache.shm", 0, 0, 0 },
-	{ "server", "cache_entries", OPT_INT, N(cache_entries), "256", 8, 65536, 0 },
-	{ "server", "cache_entry_max", OPT_INT, N(cache_entry_max), "65536", 4096, 16777216, 0 },
-	{ "server", "mark_entries", OPT_INT, N(mark_entries), "65536", 64, 4194304, 0 },
-	{ "server", "cors_origins", OPT_STR, S(cors_origins), "", 0, 0, 0 },
-	{ "server", "forms_dir", OPT_STR, S(forms_dir), "", 0, 0, 0 },
-	{ "server", "form_key_file", OPT_STR, S(form_key_file), "", 0, 0, 0 },
-	{ "server", "form_token_ttl", OPT_INT, N(form_token_ttl), "7200", 60, 604800, 0 },
-	{ "server", "body_max", OPT_INT, N(body_max), "10485760", 1024, 104857600, 0 },
-	{ "server", "rate_per_client", OPT_INT, N(rate_per_client), "10", 0, 1000000, 0 },
-	{ "server", "rate_per_form", OPT_INT, N(rate_per_form), "600", 0, 100000000, 0 },
-	{ "server", "rate_window", OPT_INT, N(rate_window), "60", 1, 86400, 0 },
-	{ "spool", "dir", OPT_STR, S(spool_dir), "/var/spool/intake", 0, 0, 0 },
-	{ "spool", "retry_base", OPT_INT, N(spool_retry_base), "2", 1, 3600, 0 },
-	{ "spool", "retry_max", OPT_INT, N(spool_retry_max), "300", 1, 86400, 0 },
-	{ "spool", "max_age", OPT_INT, N(spool_max_age), "604800", 60, 31536000, 0 },
-	{ "spool", "keep_done", OPT_INT, N(spool_keep_done), "1209600", 3600, 31536000, 0 },
-	{ "spool", "scan_interval_ms", OPT_INT, N(spool_scan_ms), "500", 50, 60000, 0 },
-	{ "spool", "dedupe", OPT_BOOL, N(spool_dedupe), "yes", 0, 0, 0 },
-	{ "spool", "breaker_failures", OPT_INT, N(breaker_failures), "5", 1, 1000, 0 },
-	{ "spool", "breaker_cooldown", OPT_INT, N(breaker_cooldown), "10", 1, 3600, 0 },
-	{ "integrify", "dialect", OPT_DIALECT, N(dialect), NULL, 0, 0, OPT_REQUIRED },
-	{ "integrify", "flow", OPT_FLOW, N(flow), NULL, 0, 0, OPT_REQUIRED },
-	{ "integrify", "base_url", OPT_STR, S(base_url), NULL, 0, 0, OPT_REQUIRED },
-	{ "integrify", "connect_to", OPT_STR, S(connect_to), "", 0, 0, 0 },
-	{ "integrify", "user", OPT_STR, S(user), NULL, 0, 0, OPT_REQUIRED },
-	{ "integrify", "tenant", OPT_STR, S(tenant), "", 0, 0, 0 },
-	{ "integrify", "key_file", OPT_STR, S(key_file), NULL, 0, 0, OPT_REQUIRED },
-	{ "integrify", "secret_file", OPT_STR, S(secret_file), "", 0, 0, 0 },
-	{ "integrify", "ca_file", OPT_STR, S(ca_file), "", 0, 0, 0 },
-	{ "integrify", "allow_http", OPT_BOOL, N(allow_http), "no", 0, 0, 0 },
-	{ "integrify", "token_lifetime", OPT_INT, N(token_lifetime), "3600", 2, 864000, 0 },
-	{ "integrify", "refresh_ahead", OPT_INT, N(refresh_ahead), "60", 0, 86400, 0 },
-	{ "integrify", "fetch_failure_ttl", OPT_INT, N(fetch_failure_ttl), "5", 0, 3600, 0 },
-	{ "integrify", "connect_timeout_ms", OPT_INT, N(connect_timeout_ms), "3000", 100, 60000, 0 },
-	{ "integrify", "timeout_ms", OPT_INT, N(timeout_ms), "10000", 100, 300000, 0 },
-	{ "integrify", "response_max", OPT_INT, N(response_max), "8388608", 4096, 268435456, 0 },
-};
-#define NOPTS	(sizeof(opts) / sizeof(opts[0]))
-
-/* Keys of a [source:NAME] or [report:NAME] section, offsets in struct intake_source. */
-#define SS(m)	offsetof(struct intake_source, m), sizeof(((struct intake_source *)0)->m)
-#define SN(m)	offsetof(struct intake_source, m), 0
-
-static const struct opt source_opts[] = {
-	{ "*", "report", OPT_STR, SS(report), NULL, 0, 0, OPT_REQUIRED },
-	{ "*", "fetch", OPT_FETCH, SN(fetch), "csv", 0, 0, 0 },
-	{ "*", "value_column", OPT_STR, SS(value_column), "", 0, 0, 0 },
-	{ "*", "label_column", OPT_STR, SS(label_column), "", 0, 0, 0 },
-	{ "*", "title", OPT_STR, SS(title), "", 0, 0, 0 },
-	{ "*", "columns", OPT_STR, SS(columns), "", 0, 0, 0 },
-	{ "*", "ttl", OPT_INT, SN(ttl), "300", 1, 86400, 0 },
-	{ "*", "stale_ttl", OPT_INT, SN(stale_ttl), "86400", 0, 2592000, 0 },
-	{ "*", "page_size", OPT_INT, SN(page_size), "100", 1, 1000, 0 },
-	{ "*", "max_rows", OPT_INT, SN(max_rows), "10000", 1, 100000, 0 },
-};
-#define NSOURCE_OPTS	(sizeof(source_opts) / sizeof(source_opts[0]))
-
-static const char *const kind_prefixes[] = {
-	"source:",	/* INTAKE_SOURCE_CHOICES */
-	"report:",	/* INTAKE_SOURCE_REPORT */
-};
-_Static_assert(sizeof(kind_prefixes) / sizeof(kind_prefixes[0]) == INTAKE_SOURCE_KIND__MAX,
-    "kind_prefixes[] needs one row per source kind");
-
-static const char *const fetch_names[] = {
-	"csv",	/* INTAKE_FETCH_CSV */
-	"json",	/* INTAKE_FETCH_JSON */
-};
-_Static_assert(sizeof(fetch_names) / sizeof(fetch_names[0]) == INTAKE_FETCH__MAX,
-    "fetch_names[] needs one row per fetch");
-
-/* Request parameters a filter may not take: the endpoints' own. */
-static const char *const reserved_params[] = {
-	"q", "term", "page", "per_page", "format", "selected", "_type", NULL
-};
 
 static const char *const dialect_names[] = {
 	"v7",	/* INTAKE_DIALECT_V7 */
@@ -152,6 +42,98 @@ static const char *const flow_names[] = {
 };
 _Static_assert(sizeof(flow_names) / sizeof(flow_names[0]) == INTAKE_FLOW__MAX,
     "flow_names[] needs one row per flow");
+
+static const char *const fetch_names[] = {
+	"csv",	/* INTAKE_FETCH_CSV */
+	"json",	/* INTAKE_FETCH_JSON */
+};
+_Static_assert(sizeof(fetch_names) / sizeof(fetch_names[0]) == INTAKE_FETCH__MAX,
+    "fetch_names[] needs one row per fetch");
+
+/* Rows of struct intake_config (C_*) and of struct intake_source (S_*). */
+#define C_STR(sec, k, m, def, req)	INTAKE_KEY_STR(struct intake_config, sec, k, m, def, req)
+#define C_INT(sec, k, m, lo, hi, def)	INTAKE_KEY_INT(struct intake_config, sec, k, m, lo, hi, def)
+#define C_BOOL(sec, k, m, def)		INTAKE_KEY_BOOL(struct intake_config, sec, k, m, def)
+#define C_MODE(sec, k, m, hi, def)	INTAKE_KEY_MODE(struct intake_config, sec, k, m, hi, def)
+#define C_ENUM(sec, k, m, n, def, req)	INTAKE_KEY_ENUM(struct intake_config, sec, k, m, n, def, req)
+#define S_STR(k, m, def, req)		INTAKE_KEY_STR(struct intake_source, NULL, k, m, def, req)
+#define S_INT(k, m, lo, hi, def)	INTAKE_KEY_INT(struct intake_source, NULL, k, m, lo, hi, def)
+#define S_ENUM(k, m, n, def)		INTAKE_KEY_ENUM(struct intake_source, NULL, k, m, n, def, false)
+
+static const struct intake_keyrow opts[] = {
+	C_STR("server", "listen", listen, "unix:/run/intake/intake.sock", false),
+	C_MODE("server", "socket_mode", socket_mode, 0777, "0660"),
+	C_INT("server", "workers", workers, 1, 256, "4"),
+	C_INT("server", "max_requests", max_requests, 0, 1000000000, "10000"),
+	C_INT("server", "backlog", backlog, 16, 65535, "1024"),
+	C_INT("server", "shutdown_timeout", shutdown_timeout, 1, 3600, "30"),
+	C_ENUM("server", "log_level", log_level, intake_log_level_names, "info", false),
+	C_STR("server", "cache_file", cache_file, "/run/intake/cache.shm", false),
+	C_INT("server", "cache_entries", cache_entries, 8, 65536, "256"),
+	C_INT("server", "cache_entry_max", cache_entry_max, 4096, 16777216, "65536"),
+	C_INT("server", "mark_entries", mark_entries, 64, 4194304, "65536"),
+	C_STR("server", "cors_origins", cors_origins, "", false),
+	C_STR("server", "forms_dir", forms_dir, "", false),
+	C_STR("server", "form_key_file", form_key_file, "", false),
+	C_INT("server", "form_token_ttl", form_token_ttl, 60, 604800, "7200"),
+	C_INT("server", "body_max", body_max, 1024, 104857600, "10485760"),
+	C_INT("server", "rate_per_client", rate_per_client, 0, 1000000, "10"),
+	C_INT("server", "rate_per_form", rate_per_form, 0, 100000000, "600"),
+	C_INT("server", "rate_window", rate_window, 1, 86400, "60"),
+	C_STR("spool", "dir", spool_dir, "/var/spool/intake", false),
+	C_INT("spool", "retry_base", spool_retry_base, 1, 3600, "2"),
+	C_INT("spool", "retry_max", spool_retry_max, 1, 86400, "300"),
+	C_INT("spool", "max_age", spool_max_age, 60, 31536000, "604800"),
+	C_INT("spool", "keep_done", spool_keep_done, 3600, 31536000, "1209600"),
+	C_INT("spool", "scan_interval_ms", spool_scan_ms, 50, 60000, "500"),
+	C_BOOL("spool", "dedupe", spool_dedupe, "yes"),
+	C_INT("spool", "breaker_failures", breaker_failures, 1, 1000, "5"),
+	C_INT("spool", "breaker_cooldown", breaker_cooldown, 1, 3600, "10"),
+	C_ENUM("integrify", "dialect", dialect, dialect_names, NULL, true),
+	C_ENUM("integrify", "flow", flow, flow_names, NULL, true),
+	C_STR("integrify", "base_url", base_url, NULL, true),
+	C_STR("integrify", "connect_to", connect_to, "", false),
+	C_STR("integrify", "user", user, NULL, true),
+	C_STR("integrify", "tenant", tenant, "", false),
+	C_STR("integrify", "key_file", key_file, NULL, true),
+	C_STR("integrify", "secret_file", secret_file, "", false),
+	C_STR("integrify", "ca_file", ca_file, "", false),
+	C_BOOL("integrify", "allow_http", allow_http, "no"),
+	C_INT("integrify", "token_lifetime", token_lifetime, 2, 864000, "3600"),
+	C_INT("integrify", "refresh_ahead", refresh_ahead, 0, 86400, "60"),
+	C_INT("integrify", "fetch_failure_ttl", fetch_failure_ttl, 0, 3600, "5"),
+	C_INT("integrify", "connect_timeout_ms", connect_timeout_ms, 100, 60000, "3000"),
+	C_INT("integrify", "timeout_ms", timeout_ms, 100, 300000, "10000"),
+	C_INT("integrify", "response_max", response_max, 4096, 268435456, "8388608"),
+};
+#define NOPTS	(sizeof(opts) / sizeof(opts[0]))
+
+/* Keys of a [source:NAME] or [report:NAME] section. */
+static const struct intake_keyrow source_opts[] = {
+	S_STR("report", report, NULL, true),
+	S_ENUM("fetch", fetch, fetch_names, "csv"),
+	S_STR("value_column", value_column, "", false),
+	S_STR("label_column", label_column, "", false),
+	S_STR("title", title, "", false),
+	S_STR("columns", columns, "", false),
+	S_INT("ttl", ttl, 1, 86400, "300"),
+	S_INT("stale_ttl", stale_ttl, 0, 2592000, "86400"),
+	S_INT("page_size", page_size, 1, 1000, "100"),
+	S_INT("max_rows", max_rows, 1, 100000, "10000"),
+};
+#define NSOURCE_OPTS	(sizeof(source_opts) / sizeof(source_opts[0]))
+
+static const char *const kind_prefixes[] = {
+	"source:",	/* INTAKE_SOURCE_CHOICES */
+	"report:",	/* INTAKE_SOURCE_REPORT */
+};
+_Static_assert(sizeof(kind_prefixes) / sizeof(kind_prefixes[0]) == INTAKE_SOURCE_KIND__MAX,
+    "kind_prefixes[] needs one row per source kind");
+
+/* Request parameters a filter may not take: the endpoints' own. */
+static const char *const reserved_params[] = {
+	"q", "term", "page", "per_page", "format", "selected", "_type", NULL
+};
 
 /* Parsing state handed through libinih. */
 struct load {
@@ -175,79 +157,6 @@ intake_flow_name(enum intake_flow f)
 	return (unsigned)f < INTAKE_FLOW__MAX ? flow_names[f] : "?";
 }
 
-/* Index of value in names[n], or -1. */
-static int
-name_index(const char *const *names, size_t n, const char *value)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (strcasecmp(names[i], value) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* Store value into the field of row o; returns a problem or NULL. */
-static const char *
-opt_set(void *base, const struct opt *o, const char *value)
-{
-	char		*field = (char *)base + o->off;
-	long long	 v;
-	const char	*end;
-	int		 idx;
-	bool		 b;
-
-	switch (o->type) {
-	case OPT_STR:
-		if (intake_strlcpy(field, value, o->size) != INTAKE_OK)
-			return "value too long";
-		return NULL;
-	case OPT_INT:
-		if (intake_parse_int(value, o->min, o->max, &v) != INTAKE_OK)
-			return "not a whole number in the allowed range";
-		*(long long *)(void *)field = v;
-		return NULL;
-	case OPT_MODE:
-		/* Octal is the one base strtoll is not needed for: digits 0-7. */
-		v = 0;
-		for (end = value; *end >= '0' && *end <= '7' && end - value < 5; end++)
-			v = v * 8 + (*end - '0');
-		if (*value == '\0' || *end != '\0' || end - value > 4 || v > o->max)
-			return "not an octal file mode such as 0660";
-		*(long long *)(void *)field = v;
-		return NULL;
-	case OPT_BOOL:
-		if (intake_parse_bool(value, &b) != INTAKE_OK)
-			return "not yes or no";
-		*(bool *)(void *)field = b;
-		return NULL;
-	case OPT_LEVEL:
-		if (intake_log_parse_level(value, (enum intake_log_level *)(void *)field)
-		    != INTAKE_OK)
-			return "not one of debug, info, warn, error";
-		return NULL;
-	case OPT_DIALECT:
-		idx = name_index(dialect_names, INTAKE_DIALECT__MAX, value);
-		if (idx < 0)
-			return "not one of v7, v8";
-		*(enum intake_dialect *)(void *)field = (enum intake_dialect)idx;
-		return NULL;
-	case OPT_FLOW:
-		idx = name_index(flow_names, INTAKE_FLOW__MAX, value);
-		if (idx < 0)
-			return "not one of impersonate, jwt, apikey";
-		*(enum intake_flow *)(void *)field = (enum intake_flow)idx;
-		return NULL;
-	case OPT_FETCH:
-		idx = name_index(fetch_names, INTAKE_FETCH__MAX, value);
-		if (idx < 0)
-			return "not one of csv, json";
-		*(enum intake_fetch *)(void *)field = (enum intake_fetch)idx;
-		return NULL;
-	}
-	return "unknown key type";
-}
-
 static void
 load_fail(struct load *l, const char *section, const char *key, const char *problem)
 {
@@ -259,6 +168,25 @@ load_fail(struct load *l, const char *section, const char *key, const char *prob
 }
 
 /* A source or filter name: [a-z0-9_-], 1 to max-1 bytes. */
+/* One key of a table into base; 0 (with the error noted) to stop. */
+static int
+set_key(struct load *l, void *base, const struct intake_keyrow *rows, size_t n,
+    unsigned char *seen, const char *section, const char *key, const char *value)
+{
+	char	why[160];
+
+	switch (intake_keytab_set(base, rows, n, seen, section, key, value, why, sizeof(why))) {
+	case INTAKE_OK:
+		return 1;
+	case INTAKE_ENOTFOUND:
+		load_fail(l, section, key, "unknown key (see intake.conf.example)");
+		return 0;
+	default:
+		load_fail(l, section, key, why);
+		return 0;
+	}
+}
+
 static int
 name_ok(const char *s, size_t max)
 {
@@ -290,9 +218,7 @@ source_for(struct load *l, enum intake_source_kind kind, const char *name, size_
 	memset(src, 0, sizeof(*src));
 	src->kind = kind;
 	(void)intake_strlcpy(src->name, name, sizeof(src->name));
-	for (i = 0; i < NSOURCE_OPTS; i++)
-		if (source_opts[i].def != NULL)
-			(void)opt_set(src, &source_opts[i], source_opts[i].def);
+	(void)intake_keytab_defaults(src, source_opts, NSOURCE_OPTS);	/* checked at load */
 	*idx = c->nsources++;
 	return src;
 }
@@ -305,7 +231,6 @@ on_source_key(struct load *l, enum intake_source_kind kind, const char *section,
 	struct intake_source		*src;
 	struct intake_filter_param	*f;
 	const char			*name = section + strlen(kind_prefixes[kind]);
-	const char			*problem;
 	size_t				 idx, i;
 
 	if (!name_ok(name, INTAKE_SOURCE_NAME_MAX)) {
@@ -345,23 +270,8 @@ on_source_key(struct load *l, enum intake_source_kind kind, const char *section,
 		src->nfilters++;
 		return 1;
 	}
-	for (i = 0; i < NSOURCE_OPTS; i++) {
-		if (strcmp(source_opts[i].key, key) != 0)
-			continue;
-		if (l->source_seen[idx][i]) {
-			load_fail(l, section, key, "set twice");
-			return 0;
-		}
-		l->source_seen[idx][i] = 1;
-		problem = opt_set(src, &source_opts[i], value);
-		if (problem != NULL) {
-			load_fail(l, section, key, problem);
-			return 0;
-		}
-		return 1;
-	}
-	load_fail(l, section, key, "unknown key (see intake.conf.example)");
-	return 0;
+	return set_key(l, src, source_opts, NSOURCE_OPTS, l->source_seen[idx], section, key,
+	    value);
 }
 
 /* libinih callback: one key at a time. Returns 0 to stop on error. */
@@ -369,31 +279,12 @@ static int
 on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct load	*l = user;
-	const char	*problem;
 	size_t		 i;
 
 	for (i = 0; i < INTAKE_SOURCE_KIND__MAX; i++)
 		if (strncmp(section, kind_prefixes[i], strlen(kind_prefixes[i])) == 0)
 			return on_source_key(l, (enum intake_source_kind)i, section, key, value);
-
-	for (i = 0; i < NOPTS; i++) {
-		if (strcmp(opts[i].section, section) != 0 ||
-		    strcmp(opts[i].key, key) != 0)
-			continue;
-		if (l->seen[i]) {
-			load_fail(l, section, key, "set twice");
-			return 0;
-		}
-		l->seen[i] = 1;
-		problem = opt_set(l->cfg, &opts[i], value);
-		if (problem != NULL) {
-			load_fail(l, section, key, problem);
-			return 0;
-		}
-		return 1;
-	}
-	load_fail(l, section, key, "unknown key (see intake.conf.example)");
-	return 0;
+	return set_key(l, l->cfg, opts, NOPTS, l->seen, section, key, value);
 }
 
 /*
@@ -481,15 +372,15 @@ check_listen(const char *listen)
 static int
 check_all(struct load *l)
 {
-	struct intake_config	*c = l->cfg;
-	const char		*p;
-	size_t			 i;
+	struct intake_config		*c = l->cfg;
+	const struct intake_keyrow	*missing;
+	const char			*p;
+	size_t				 i;
 
-	for (i = 0; i < NOPTS; i++)
-		if ((opts[i].flags & OPT_REQUIRED) && !l->seen[i]) {
-			load_fail(l, opts[i].section, opts[i].key, "required but missing");
-			return -1;
-		}
+	if ((missing = intake_keytab_missing(opts, NOPTS, l->seen)) != NULL) {
+		load_fail(l, missing->section, missing->key, "required but missing");
+		return -1;
+	}
 	if ((p = check_listen(c->listen)) != NULL) {
 		load_fail(l, "server", "listen", p);
 		return -1;
@@ -543,11 +434,13 @@ check_all(struct load *l)
 
 		(void)snprintf(section, sizeof(section), "%s%s", kind_prefixes[c->sources[i].kind],
 		    c->sources[i].name);
-		if (c->sources[i].report[0] == '\0') {
-			load_fail(l, section, "report", "required but missing");
+		if ((missing = intake_keytab_missing(source_opts, NSOURCE_OPTS,
+		    l->source_seen[i])) != NULL) {
+			load_fail(l, section, missing->key, "required but missing");
 			return -1;
 		}
-		if (strpbrk(c->sources[i].report, "/?#&%\\ ") != NULL) {
+		if (c->sources[i].report[0] == '\0' ||
+		    strpbrk(c->sources[i].report, "/?#&%\\ ") != NULL) {
 			load_fail(l, section, "report", "must be a report SID");
 			return -1;
 		}
@@ -621,10 +514,10 @@ enum intake_err
 intake_config_load(const char *path, struct intake_config **out, char *errbuf,
     size_t errsz)
 {
-	long	 bad;
 	struct intake_config	*cfg;
 	struct load		 l;
-	size_t			 i;
+	const char		*bad_default;
+	long			 bad;
 	int			 rc;
 
 	cfg = intake_xcalloc(1, sizeof(*cfg));
@@ -637,9 +530,13 @@ intake_config_load(const char *path, struct intake_config **out, char *errbuf,
 		free(cfg);
 		return INTAKE_ECONFIG;
 	}
-	for (i = 0; i < NOPTS; i++)
-		if (opts[i].def != NULL)
-			(void)opt_set(cfg, &opts[i], opts[i].def);
+	if ((bad_default = intake_keytab_defaults(cfg, opts, NOPTS)) != NULL ||
+	    (bad_default = intake_keytab_defaults(&(struct intake_source){ 0 }, source_opts,
+	    NSOURCE_OPTS)) != NULL) {
+		(void)snprintf(errbuf, errsz, "internal: the default of %s is refused", bad_default);
+		free(cfg);
+		return INTAKE_ECONFIG;
+	}
 
 	bad = long_line(path);
 	if (bad > 0) {

@@ -17,50 +17,8 @@
 
 #include "intake/config.h"
 #include "intake/form.h"
+#include "intake/keytab.h"
 #include "intake/str.h"
-
-enum fopt_type {
-	FOPT_STR,	/* char[] */
-	FOPT_INT,	/* long long, -1 when unset */
-	FOPT_BOOL,
-	FOPT_TYPE,	/* enum intake_field_type */
-};
-
-struct fopt {
-	const char	*key;
-	enum fopt_type	 type;
-	size_t		 off, size;
-	int		 required;
-};
-
-#define FS(m)	offsetof(struct intake_form, m), sizeof(((struct intake_form *)0)->m)
-#define DS(m)	offsetof(struct intake_field, m), sizeof(((struct intake_field *)0)->m)
-
-static const struct fopt form_opts[] = {
-	{ "title", FOPT_STR, FS(title), 1 },
-	{ "description", FOPT_STR, FS(description), 0 },
-	{ "submit_label", FOPT_STR, FS(submit_label), 0 },
-	{ "process", FOPT_STR, FS(process), 1 },
-	{ "task", FOPT_STR, FS(task), 0 },
-	{ "reference_key", FOPT_STR, FS(reference_key), 0 },
-};
-#define NFORM_OPTS	(sizeof(form_opts) / sizeof(form_opts[0]))
-
-static const struct fopt field_opts[] = {
-	{ "label", FOPT_STR, DS(label), 1 },
-	{ "help", FOPT_STR, DS(help), 0 },
-	{ "type", FOPT_TYPE, DS(type), 1 },
-	{ "required", FOPT_BOOL, DS(required), 0 },
-	{ "min_length", FOPT_INT, DS(min_length), 0 },
-	{ "max_length", FOPT_INT, DS(max_length), 0 },
-	{ "pattern", FOPT_STR, DS(pattern), 0 },
-	{ "min", FOPT_STR, DS(min), 0 },
-	{ "max", FOPT_STR, DS(max), 0 },
-	{ "default", FOPT_STR, DS(def), 0 },
-	{ "source", FOPT_STR, DS(source), 0 },
-	{ "key", FOPT_STR, DS(key), 0 },
-};
-#define NFIELD_OPTS	(sizeof(field_opts) / sizeof(field_opts[0]))
 
 static const char *const type_names[] = {
 	"text",		/* INTAKE_FIELD_TEXT */
@@ -75,6 +33,37 @@ static const char *const type_names[] = {
 };
 _Static_assert(sizeof(type_names) / sizeof(type_names[0]) == INTAKE_FIELD__MAX,
     "type_names[] needs one row per field type");
+
+/* Rows of struct intake_form (F_*) and of struct intake_field (D_*). */
+#define F_STR(k, m, req)	INTAKE_KEY_STR(struct intake_form, NULL, k, m, NULL, req)
+#define D_STR(k, m, req)	INTAKE_KEY_STR(struct intake_field, NULL, k, m, NULL, req)
+#define D_INT(k, m)		INTAKE_KEY_INT(struct intake_field, NULL, k, m, 0, 1000000, NULL)
+
+static const struct intake_keyrow form_opts[] = {
+	F_STR("title", title, true),
+	F_STR("description", description, false),
+	F_STR("submit_label", submit_label, false),
+	F_STR("process", process, true),
+	F_STR("task", task, false),
+	F_STR("reference_key", reference_key, false),
+};
+#define NFORM_OPTS	(sizeof(form_opts) / sizeof(form_opts[0]))
+
+static const struct intake_keyrow field_opts[] = {
+	D_STR("label", label, true),
+	D_STR("help", help, false),
+	INTAKE_KEY_ENUM(struct intake_field, NULL, "type", type, type_names, NULL, true),
+	INTAKE_KEY_BOOL(struct intake_field, NULL, "required", required, NULL),
+	D_INT("min_length", min_length),
+	D_INT("max_length", max_length),
+	D_STR("pattern", pattern, false),
+	D_STR("min", min, false),
+	D_STR("max", max, false),
+	D_STR("default", def, false),
+	D_STR("source", source, false),
+	D_STR("key", key, false),
+};
+#define NFIELD_OPTS	(sizeof(field_opts) / sizeof(field_opts[0]))
 
 /* Field names the form itself uses. */
 static const char *const reserved_names[] = { "_token", "website", NULL };
@@ -110,39 +99,6 @@ fail(struct fload *l, const char *where, const char *key, const char *problem)
 	(void)snprintf(l->err, l->errsz, "%s: [%s] %s: %s", l->form->path, where, key, problem);
 }
 
-static const char *
-fopt_set(void *base, const struct fopt *o, const char *value)
-{
-	char		*field = (char *)base + o->off;
-	long long	 v;
-	bool		 b;
-	size_t		 i;
-
-	switch (o->type) {
-	case FOPT_STR:
-		return intake_strlcpy(field, value, o->size) == INTAKE_OK ? NULL : "value too long";
-	case FOPT_INT:
-		if (intake_parse_int(value, 0, 1000000, &v) != INTAKE_OK)
-			return "not a whole number from 0 to 1000000";
-		*(long long *)(void *)field = v;
-		return NULL;
-	case FOPT_BOOL:
-		if (intake_parse_bool(value, &b) != INTAKE_OK)
-			return "not yes or no";
-		*(bool *)(void *)field = b;
-		return NULL;
-	case FOPT_TYPE:
-		for (i = 0; i < INTAKE_FIELD__MAX; i++)
-			if (strcmp(value, type_names[i]) == 0) {
-				*(enum intake_field_type *)(void *)field = (enum intake_field_type)i;
-				return NULL;
-			}
-		return "not one of text, textarea, email, number, date, select, "
-		    "multiselect, checkboxes, file";
-	}
-	return "unknown key type";
-}
-
 static int
 name_ok(const char *s, size_t max)
 {
@@ -160,11 +116,12 @@ on_form_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct fload		*l = user;
 	struct intake_form	*f = l->form;
-	struct intake_field	*fd = NULL;
-	const struct fopt	*opts;
-	unsigned char		*seen;
-	const char		*problem, *name;
-	size_t			 i, n, idx = 0;
+	struct intake_field		*fd = NULL;
+	const struct intake_keyrow	*opts;
+	unsigned char			*seen;
+	const char			*name;
+	char				 why[160];
+	size_t				 i, n, idx = 0;
 
 	if (strcmp(section, "form") == 0) {
 		opts = form_opts;
@@ -201,23 +158,17 @@ on_form_key(void *user, const char *section, const char *key, const char *value)
 		fail(l, section, key, "unknown section (use [form] and [field:NAME])");
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		if (strcmp(opts[i].key, key) != 0)
-			continue;
-		if (seen[i]) {
-			fail(l, section, key, "set twice");
-			return 0;
-		}
-		seen[i] = 1;
-		problem = fopt_set(fd != NULL ? (void *)fd : (void *)f, &opts[i], value);
-		if (problem != NULL) {
-			fail(l, section, key, problem);
-			return 0;
-		}
+	switch (intake_keytab_set(fd != NULL ? (void *)fd : (void *)f, opts, n, seen, section,
+	    key, value, why, sizeof(why))) {
+	case INTAKE_OK:
 		return 1;
+	case INTAKE_ENOTFOUND:
+		fail(l, section, key, "unknown key (see conf/forms/it-request.conf)");
+		return 0;
+	default:
+		fail(l, section, key, why);
+		return 0;
 	}
-	fail(l, section, key, "unknown key (see conf/forms/it-request.conf)");
-	return 0;
 }
 
 /* Checks across one field's keys. Returns a problem or NULL. */
@@ -277,11 +228,12 @@ check_field(struct intake_field *fd, const struct intake_config *cfg, const char
 static enum intake_err
 load_one(struct intake_form *f, const struct intake_config *cfg, char *errbuf, size_t errsz)
 {
-	struct fload	*l;
-	const char	*problem, *key;
-	char		 where[80];
-	size_t		 i;
-	int		 rc, failed;
+	struct fload			*l;
+	const struct intake_keyrow	*missing;
+	const char			*problem, *key;
+	char				 where[80];
+	size_t				 i;
+	int				 rc, failed;
 
 	l = intake_xcalloc(1, sizeof(*l));
 	l->form = f;
@@ -292,24 +244,22 @@ load_one(struct intake_form *f, const struct intake_config *cfg, char *errbuf, s
 	if (rc != 0 && !l->failed)
 		(void)snprintf(errbuf, errsz, "%s: line %d: cannot be read", f->path, rc);
 	failed = rc != 0 || l->failed;
-	for (i = 0; !failed && i < NFORM_OPTS; i++)
-		if (form_opts[i].required && !l->form_seen[i]) {
-			fail(l, "form", form_opts[i].key, "required but missing");
-			failed = 1;
-		}
+	if (!failed && (missing = intake_keytab_missing(form_opts, NFORM_OPTS,
+	    l->form_seen)) != NULL) {
+		fail(l, "form", missing->key, "required but missing");
+		failed = 1;
+	}
 	if (!failed && f->nfields == 0) {
 		fail(l, "form", "fields", "a form needs at least one [field:NAME]");
 		failed = 1;
 	}
 	for (i = 0; !failed && i < f->nfields; i++) {
-		size_t j;
-
 		(void)snprintf(where, sizeof(where), "field:%s", f->fields[i].name);
-		for (j = 0; j < NFIELD_OPTS; j++)
-			if (field_opts[j].required && !l->field_seen[i][j]) {
-				fail(l, where, field_opts[j].key, "required but missing");
-				failed = 1;
-			}
+		if ((missing = intake_keytab_missing(field_opts, NFIELD_OPTS,
+		    l->field_seen[i])) != NULL) {
+			fail(l, where, missing->key, "required but missing");
+			failed = 1;
+		}
 		if (!failed && (problem = check_field(&f->fields[i], cfg, &key)) != NULL) {
 			fail(l, where, key, problem);
 			failed = 1;

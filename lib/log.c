@@ -19,14 +19,14 @@
 
 static enum intake_log_level	log_level = INTAKE_LOG_INFO;
 
-static const char *const level_names[] = {
+const char *const intake_log_level_names[] = {
 	"debug",	/* INTAKE_LOG_DEBUG */
 	"info",		/* INTAKE_LOG_INFO */
 	"warn",		/* INTAKE_LOG_WARN */
 	"error",	/* INTAKE_LOG_ERR */
 };
-_Static_assert(sizeof(level_names) / sizeof(level_names[0]) == INTAKE_LOG__MAX,
-    "level_names[] needs one row per level");
+_Static_assert(sizeof(intake_log_level_names) / sizeof(intake_log_level_names[0]) ==
+    INTAKE_LOG__MAX, "intake_log_level_names[] needs one row per level");
 
 /* Output width of a byte: 1 = as is, 2 = backslash pair, 4 = \xNN. */
 static unsigned char
@@ -92,7 +92,7 @@ intake_log_parse_level(const char *s, enum intake_log_level *out)
 	size_t	i;
 
 	for (i = 0; i < INTAKE_LOG__MAX; i++)
-		if (strcasecmp(s, level_names[i]) == 0) {
+		if (strcasecmp(s, intake_log_level_names[i]) == 0) {
 			*out = (enum intake_log_level)i;
 			return INTAKE_OK;
 		}
@@ -120,7 +120,7 @@ intake_log(enum intake_log_level level, const char *fmt, ...)
 	(void)gmtime_r(&now, &tm);
 	(void)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	n = snprintf(line, sizeof(line), "%s intake[%ld] %s: %s\n", ts,
-	    (long)getpid(), level_names[level], esc);
+	    (long)getpid(), intake_log_level_names[level], esc);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line))

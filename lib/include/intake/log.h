@@ -21,6 +21,9 @@ enum intake_log_level {
 	INTAKE_LOG__MAX
 };
 
+/* "debug", "info", "warn", "error": the config's names of the levels. */
+extern const char *const intake_log_level_names[INTAKE_LOG__MAX];
+
 /* Lines below level are dropped. */
 void	intake_log_set_level(enum intake_log_level level);
 
