@@ -97,7 +97,7 @@ class ConfigCheck(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(path, r.stderr)
         self.assertIn("[server] workers", r.stderr)
-        self.assertIn("range", r.stderr)
+        self.assertIn("not a whole number from 1 to 256", r.stderr)
 
 
 class PlainCgi(Stack):
