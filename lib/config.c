@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -167,7 +166,6 @@ load_fail(struct load *l, const char *section, const char *key, const char *prob
 	    section, key, problem);
 }
 
-/* A source or filter name: [a-z0-9_-], 1 to max-1 bytes. */
 /* One key of a table into base; 0 (with the error noted) to stop. */
 static int
 set_key(struct load *l, void *base, const struct intake_keyrow *rows, size_t n,
@@ -187,6 +185,7 @@ set_key(struct load *l, void *base, const struct intake_keyrow *rows, size_t n,
 	}
 }
 
+/* A source or filter name: [a-z0-9_-], 1 to max-1 bytes. */
 static int
 name_ok(const char *s, size_t max)
 {

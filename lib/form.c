@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "intake/config.h"
 #include "intake/form.h"
@@ -35,17 +34,17 @@ _Static_assert(sizeof(type_names) / sizeof(type_names[0]) == INTAKE_FIELD__MAX,
     "type_names[] needs one row per field type");
 
 /* Rows of struct intake_form (F_*) and of struct intake_field (D_*). */
-#define F_STR(k, m, req)	INTAKE_KEY_STR(struct intake_form, NULL, k, m, NULL, req)
+#define F_STR(k, m, def, req)	INTAKE_KEY_STR(struct intake_form, NULL, k, m, def, req)
 #define D_STR(k, m, req)	INTAKE_KEY_STR(struct intake_field, NULL, k, m, NULL, req)
 #define D_INT(k, m)		INTAKE_KEY_INT(struct intake_field, NULL, k, m, 0, 1000000, NULL)
 
 static const struct intake_keyrow form_opts[] = {
-	F_STR("title", title, true),
-	F_STR("description", description, false),
-	F_STR("submit_label", submit_label, false),
-	F_STR("process", process, true),
-	F_STR("task", task, false),
-	F_STR("reference_key", reference_key, false),
+	F_STR("title", title, NULL, true),
+	F_STR("description", description, NULL, false),
+	F_STR("submit_label", submit_label, "Submit request", false),
+	F_STR("process", process, NULL, true),
+	F_STR("task", task, NULL, false),
+	F_STR("reference_key", reference_key, NULL, false),
 };
 #define NFORM_OPTS	(sizeof(form_opts) / sizeof(form_opts[0]))
 
@@ -239,7 +238,7 @@ load_one(struct intake_form *f, const struct intake_config *cfg, char *errbuf, s
 	l->form = f;
 	l->err = errbuf;
 	l->errsz = errsz;
-	(void)intake_strlcpy(f->submit_label, "Submit request", sizeof(f->submit_label));
+	(void)intake_keytab_defaults(f, form_opts, NFORM_OPTS);	/* a string always fits */
 	rc = ini_parse(f->path, on_form_key, l);
 	if (rc != 0 && !l->failed)
 		(void)snprintf(errbuf, errsz, "%s: line %d: cannot be read", f->path, rc);

@@ -61,7 +61,7 @@ const char	*intake_keytab_defaults(void *base, const struct intake_keyrow *rows,
  * Set key (of section) from value into base by its row.  seen[n] marks
  * the rows set so far.  INTAKE_OK; INTAKE_ENOTFOUND when no row has that
  * key; INTAKE_EINVAL with a problem in why ("set twice", "not a whole
- * number in the allowed range", "not one of v7, v8", ...).
+ * number from 1 to 256", "not one of v7, v8", ...).
  */
 enum intake_err	intake_keytab_set(void *base, const struct intake_keyrow *rows, size_t n,
 		    unsigned char *seen, const char *section, const char *key,
