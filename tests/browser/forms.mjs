@@ -18,90 +18,23 @@
 // the saved pages.
 // Prints one line per test and ends with "N passed, M failed".
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
+import {
+  HERE, LAUNCH, loadChromium, startStack, stopStack, Fail, check, same, axe, watchedPage, clean,
+  runTests,
+} from './harness.mjs';
+
 const SRC = process.env.INTAKE_SRC || path.join(HERE, '../..');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const VNU = path.join(HERE, 'node_modules/vnu-jar/build/dist/vnu.jar');
 const FORM = '/forms/it-request';
 
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error('forms.mjs: playwright-core is not installed in tests/browser/node_modules: run scripts/deps.sh --tests');
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-}
-const AXE = fs.readFileSync(path.join(HERE, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-// ---- the stack (as in run.mjs, with the forms) -------------------------------
-
-function startStack() {
-  const cmd = process.env.INTAKE_BROWSER_STACK_CMD;
-  const argv = cmd ? ['sh', '-c', cmd]
-    : [process.env.INTAKE_PYTHON || 'python3', path.join(HERE, 'stack.py'), '--forms-dir', path.join(SRC, 'conf/forms')];
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the stack did not start within 120 s')), 120000);
-    const lines = readline.createInterface({ input: child.stdout });
-    lines.once('line', line => {
-      clearTimeout(timer);
-      try {
-        resolve({ child, info: JSON.parse(line) });
-      } catch (e) {
-        reject(new Error('the stack printed ' + JSON.stringify(line)));
-      }
-    });
-    child.once('exit', code => { clearTimeout(timer); reject(new Error('the stack exited with ' + code)); });
-  });
-}
-
-function stopStack(child, keep) {
-  return new Promise(resolve => {
-    if (child.exitCode !== null) return resolve();
-    const t = setTimeout(() => { child.kill('SIGKILL'); }, 60000);
-    child.once('exit', () => { clearTimeout(t); resolve(); });
-    child.stdin.end(keep ? 'keep\n' : '');
-  });
-}
+const chromium = await loadChromium('forms.mjs');
 
 // ---- helpers -----------------------------------------------------------------
-
-class Fail extends Error {}
-function check(cond, msg) { if (!cond) throw new Fail(msg); }
-function same(got, want, what) {
-  const g = JSON.stringify(got), w = JSON.stringify(want);
-  if (g !== w) throw new Fail(`${what}:\n      got  ${g.slice(0, 400)}\n      want ${w.slice(0, 400)}`);
-}
-
-async function axe(page, what) {
-  await page.evaluate(AXE);   // through the DevTools protocol: the page's CSP stays on
-  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const v = r.violations.map(x => `${x.id} (${x.impact}): ${x.nodes.map(n => n.target.join(' ')).join(', ')}`);
-  check(v.length === 0, `axe violations on ${what}:\n      ` + v.join('\n      '));
-}
-
-// A page that records CSP violations and script errors.
-async function newPage(ctx) {
-  const page = await ctx.newPage();
-  page.problems = [];
-  page.on('pageerror', e => page.problems.push('page error: ' + e.message));
-  page.on('console', m => {
-    if (/Content Security Policy/i.test(m.text())) page.problems.push('CSP: ' + m.text());
-  });
-  return page;
-}
-
-function clean(page) {
-  check(page.problems.length === 0, page.problems.join('\n      '));
-}
 
 // The HTML exactly as intake sent it, kept for the Nu checker.
 const SAVED = {};
@@ -113,7 +46,7 @@ async function save(name, resp) {
 // form.c opts its page in to fetch-submit (see the fetch-submit tests below),
 // so these pages get an empty script instead, the rest as intake sends it.
 async function openForm(ctx) {
-  const page = await newPage(ctx);
+  const page = await watchedPage(ctx);
   await page.route(u => u.pathname === '/intake-form.js', route =>
     route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: '' }));
   const resp = await page.goto(page.intake + FORM);
@@ -339,7 +272,7 @@ const isPost = r => r.method() === 'POST' && new URL(r.url()).pathname === FORM;
 // recording CSP violations (the securitypolicyviolation event as well as the
 // console) and console errors.
 async function openFetchForm(ctx) {
-  const page = await newPage(ctx);
+  const page = await watchedPage(ctx);
   page.consoleErrors = [];
   page.on('console', m => {
     if (m.type() !== 'error') return;
@@ -616,7 +549,7 @@ test('W3C Nu HTML checker: no errors on the form, the 422 page, the receipt and 
 async function main() {
   let stack;
   try {
-    stack = await startStack();
+    stack = await startStack(['--forms-dir', path.join(SRC, 'conf/forms')]);
   } catch (e) {
     console.error('forms.mjs: ' + e.message);
     console.log('0 passed, 1 failed');
@@ -626,27 +559,11 @@ async function main() {
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-forms-'));
   let browser, ctx, passed = 0, failed = 0;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await chromium.launch(LAUNCH);
     ctx = await browser.newContext();
     ctx.setDefaultTimeout(20000);
     ctx.on('page', p => { p.intake = info.intake; });
-    for (const t of tests) {
-      const pagesBefore = new Set(ctx.pages());
-      try {
-        await t.fn({ browser, ctx, info, workdir });
-        passed++;
-        console.log('ok   ' + t.name);
-      } catch (e) {
-        failed++;
-        console.log('FAIL ' + t.name + '\n      ' + (e instanceof Fail ? e.message : e.stack));
-      }
-      for (const p of ctx.pages()) if (!pagesBefore.has(p)) await p.close().catch(() => {});
-    }
+    ({ passed, failed } = await runTests(ctx, tests, { browser, ctx, info, workdir }));
   } catch (e) {
     failed++;
     console.log('FAIL starting Chromium: ' + e.message);

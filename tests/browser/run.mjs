@@ -13,55 +13,16 @@
 // INTAKE_BROWSER_KEEP=1 keeps the stack's work directory.
 // Prints one line per test and ends with "N passed, M failed".
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+import {
+  HERE, LAUNCH, loadChromium, startStack, stopStack, Fail, check, same, axe, watchedPage, clean,
+  runTests,
+} from './harness.mjs';
 
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error('run.mjs: playwright-core is not installed in tests/browser/node_modules: run scripts/deps.sh');
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-}
-const AXE = fs.readFileSync(path.join(HERE, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-// ---- the stack ------------------------------------------------------------
-
-function startStack() {
-  const cmd = process.env.INTAKE_BROWSER_STACK_CMD;
-  const argv = cmd ? ['sh', '-c', cmd] : [process.env.INTAKE_PYTHON || 'python3', path.join(HERE, 'stack.py')];
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the stack did not start within 120 s')), 120000);
-    const lines = readline.createInterface({ input: child.stdout });
-    lines.once('line', line => {
-      clearTimeout(timer);
-      try {
-        resolve({ child, info: JSON.parse(line) });
-      } catch (e) {
-        reject(new Error('the stack printed ' + JSON.stringify(line)));
-      }
-    });
-    child.once('exit', code => { clearTimeout(timer); reject(new Error('the stack exited with ' + code)); });
-  });
-}
-
-function stopStack(child, keep) {
-  return new Promise(resolve => {
-    if (child.exitCode !== null) return resolve();
-    const t = setTimeout(() => { child.kill('SIGKILL'); }, 60000);
-    child.once('exit', () => { clearTimeout(t); resolve(); });
-    child.stdin.end(keep ? 'keep\n' : '');
-  });
-}
+const chromium = await loadChromium('run.mjs');
 
 // ---- expectations from the fixture -----------------------------------------
 
@@ -85,13 +46,6 @@ function expected(info) {
 // ---- helpers ---------------------------------------------------------------
 
 const FAILED = 'Could not load the list. Try again later.';
-
-class Fail extends Error {}
-function check(cond, msg) { if (!cond) throw new Fail(msg); }
-function same(got, want, what) {
-  const g = JSON.stringify(got), w = JSON.stringify(want);
-  if (g !== w) throw new Fail(`${what}:\n      got  ${g.slice(0, 400)}\n      want ${w.slice(0, 400)}`);
-}
 
 // The options of a select as {value, label}, the placeholder ("") left out.
 function options(page, sel) {
@@ -152,31 +106,15 @@ async function waitError(page, sel) {
   });
 }
 
-async function axe(page) {
-  await page.evaluate(AXE);   // through the DevTools protocol: the page's CSP stays on
-  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const v = r.violations.map(x => `${x.id} (${x.impact}): ${x.nodes.map(n => n.target.join(' ')).join(', ')}`);
-  check(v.length === 0, 'axe violations:\n      ' + v.join('\n      '));
-}
-
 // A page that records CSP violations, script errors and the API requests it made.
 async function open(ctx, url, { init } = {}) {
-  const page = await ctx.newPage();
-  page.problems = [];
+  const page = await watchedPage(ctx);
   page.requests = [];
-  page.on('pageerror', e => page.problems.push('page error: ' + e.message));
-  page.on('console', m => {
-    if (/Content Security Policy/i.test(m.text())) page.problems.push('CSP: ' + m.text());
-  });
   page.on('request', r => { if (r.url().includes('/api/')) page.requests.push(r.url()); });
   if (init) await page.addInitScript(init);
   const resp = await page.goto(url);
   check(resp && resp.ok(), `GET ${url}: ${resp && resp.status()}`);
   return page;
-}
-
-function clean(page) {
-  check(page.problems.length === 0, page.problems.join('\n      '));
 }
 
 // Answer a choices request from a list, in pages as intake would.
@@ -469,25 +407,9 @@ async function main() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-chromium-'));
   let ctx, passed = 0, failed = 0;
   try {
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ctx = await chromium.launchPersistentContext(profile, LAUNCH);
     ctx.setDefaultTimeout(20000);
-    for (const t of tests) {
-      const pagesBefore = new Set(ctx.pages());
-      try {
-        await t.fn({ ctx, info, X });
-        passed++;
-        console.log('ok   ' + t.name);
-      } catch (e) {
-        failed++;
-        console.log('FAIL ' + t.name + '\n      ' + (e instanceof Fail ? e.message : e.stack));
-      }
-      for (const p of ctx.pages()) if (!pagesBefore.has(p)) await p.close().catch(() => {});
-    }
+    ({ passed, failed } = await runTests(ctx, tests, { ctx, info, X }));
   } catch (e) {
     failed++;
     console.log('FAIL starting Chromium: ' + e.message);
