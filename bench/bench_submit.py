@@ -59,9 +59,7 @@ import json
 import os
 import re
 import shutil
-import signal
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -293,10 +291,6 @@ def _env_int(name, default):
     return int(v)
 
 
-def _on_signal(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 def run(workdir, stack):
     clients = _env_int("CLIENTS", 16)
     duration = _env_int("DURATION", 15)
@@ -448,19 +442,9 @@ def main():
     if len(sys.argv) > 1:
         print(__doc__.strip())
         return 0 if sys.argv[1] in ("-h", "--help") else 2
-    if shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin") is None:
-        sys.exit("bench_submit.py: nginx not found (scripts/deps.sh installs it)")
-    os.environ["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin"
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    workdir = tempfile.mkdtemp(prefix="intake-submit.")
-    os.chmod(workdir, 0o755)
+    load_choices.need_tools("bench_submit.py", ("nginx",))
     with contextlib.ExitStack() as stack:
-        if os.environ.get("KEEP_TMP"):
-            stack.callback(print, "bench_submit.py: kept " + workdir, file=sys.stderr)
-        else:
-            stack.callback(shutil.rmtree, workdir, True)
-        return run(workdir, stack)
+        return run(load_choices.scratch_dir("bench_submit.py", "intake-submit.", stack), stack)
 
 
 if __name__ == "__main__":

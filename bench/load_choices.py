@@ -295,6 +295,28 @@ def _on_signal(signum, frame):
     raise SystemExit(128 + signum)
 
 
+def need_tools(name, tools):
+    """Exit, saying so, unless every tool is on PATH or in /usr/sbin (then on PATH)."""
+    for tool in tools:
+        if shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin") is None:
+            sys.exit("%s: %s not found (scripts/deps.sh installs it)" % (name, tool))
+    os.environ["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin"
+
+
+def scratch_dir(name, prefix, stack):
+    """A work directory removed when stack closes (kept with KEEP_TMP=1);
+    SIGTERM and SIGINT leave through stack too."""
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(workdir, 0o755)
+    if os.environ.get("KEEP_TMP"):
+        stack.callback(print, "%s: kept %s" % (name, workdir), file=sys.stderr)
+    else:
+        stack.callback(shutil.rmtree, workdir, True)
+    return workdir
+
+
 def main():
     if len(sys.argv) > 1:
         print(__doc__.strip())
@@ -310,20 +332,9 @@ def main():
         sys.exit("load_choices.py: DURATION, TTL, CONNECTIONS, THREADS, SAMPLE_MS must be > 0")
     if stop_at >= duration:
         sys.exit("load_choices.py: STOP_AT must be below DURATION (0: never)")
-    for tool in ("wrk", "nginx"):
-        if shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin") is None:
-            sys.exit("load_choices.py: %s not found (scripts/deps.sh installs it)" % tool)
-    os.environ["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin"
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    workdir = tempfile.mkdtemp(prefix="intake-load.")
-    os.chmod(workdir, 0o755)
+    need_tools("load_choices.py", ("wrk", "nginx"))
     with contextlib.ExitStack() as stack:
-        if os.environ.get("KEEP_TMP"):
-            stack.callback(print, "load_choices.py: kept " + workdir, file=sys.stderr)
-        else:
-            stack.callback(shutil.rmtree, workdir, True)
+        workdir = scratch_dir("load_choices.py", "intake-load.", stack)
         # A private copy of the binary: a rebuild during the run cannot swap it.
         binary = os.environ.get("INTAKE_BIN", harness.BIN)
         if not os.access(binary, os.X_OK):
