@@ -46,6 +46,12 @@ VARIANTS = {                          # name: (default, allowed values)
     "v7_start_shape": ("doc", ("doc", "SID", "both")),
     "v8_impersonate_body": ("json_token", ("json_token", "text")),
     "v8_expired_body": ("text", ("text", "json")),
+    # The request lists (v8 /api/instance/list/*, v7 /instances/mine): their
+    # shape is undocumented, so a client must read any of these.
+    "instance_list_shape": ("camel", ("camel", "pascal", "bare", "wrapped")),
+    "instance_list_ids": ("number", ("number", "string")),
+    "instance_list_extra": ("no", ("no", "yes")),
+    "instance_list_sid": ("yes", ("yes", "no")),
 }
 AUTH_FAILURES = ("missing", "invalid", "expired", "wrong_tenant")
 TOKEN_PATHS = ("/access/", "/oauth2/", "/api/auth/apikey/")
@@ -1219,6 +1225,39 @@ def sort_page(ctx, items, default_count):
     return len(items), items[start:start + ctx.q_int("count", default_count)], start
 
 
+def pascal(key):
+    """instance_sid -> InstanceSid, processSid -> ProcessSid, id -> Id."""
+    return "".join(p[:1].upper() + p[1:] for p in key.split("_"))
+
+
+def shaped_list(ctx, total, items):
+    """A request list as the instance_list_* variants say."""
+    v = ctx.catalog.variants
+    out = []
+    for item in items:
+        item = dict(item)
+        if v["instance_list_ids"] == "string" and isinstance(item.get("id"), int):
+            item["id"] = str(item["id"])
+        if v["instance_list_sid"] == "no":
+            for k in ("sid", "id"):
+                item.pop(k, None)
+        if v["instance_list_extra"] == "yes":
+            item["links"] = [{"rel": "self", "href": "/api/instance/" + item.get("sid", "?")}]
+            item["metadata"] = {"tags": ["intake"], "priority": None, "score": 1.5}
+            item["tasks"] = [{"sid": "task-" + str(uuid.uuid4()), "name": "Approve"}]
+        if v["instance_list_shape"] == "pascal":
+            item = {pascal(k): val for k, val in item.items()}
+        out.append(item)
+    shape = v["instance_list_shape"]
+    if shape == "bare":
+        return json_response(out)
+    if shape == "pascal":
+        return json_response({"Total": total, "Items": out})
+    if shape == "wrapped":
+        return json_response({"total": total, "payload": {"entries": out}})
+    return json_response({"total": total, "items": out})
+
+
 def h_v7_mine(ctx):
     """search= (instance name contains, case-insensitive) is a stand-in
     extension borrowed from the v8 list; Integrify may not have it on v7."""
@@ -1235,7 +1274,7 @@ def h_v7_mine(ctx):
                     "publish_status": p.get("publish_status", "Production"),
                     "last_milestone": "Started", "last_milestone_date": iso(i["started_at"]),
                     "state": "Started"})
-    return json_response({"total": total, "items": out})
+    return shaped_list(ctx, total, out)
 
 
 def v8_instance(ctx, inst):
@@ -1247,7 +1286,7 @@ def v8_instance(ctx, inst):
 
 def h_v8_instance_list(ctx, permission_type):
     total, page, _ = sort_page(ctx, own_instances(ctx, search=ctx.q("search", "")), 25)
-    return json_response({"total": total, "items": [v8_instance(ctx, i) for i in page]})
+    return shaped_list(ctx, total, [v8_instance(ctx, i) for i in page])
 
 
 def visible_instance(ctx, sid):

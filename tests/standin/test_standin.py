@@ -56,7 +56,9 @@ LOCS = REPORT["Locations"]
 CATS = REPORT["Request Categories"]
 SECRET_REPORT = REPORT["Executive Cost Centers"]
 DEFAULT_VARIANTS = {"v7_start_shape": "doc", "v8_impersonate_body": "json_token",
-                    "v8_expired_body": "text"}
+                    "v8_expired_body": "text", "instance_list_shape": "camel",
+                    "instance_list_ids": "number", "instance_list_extra": "no",
+                    "instance_list_sid": "yes"}
 
 
 # --------------------------------------------------------------------------
@@ -1138,6 +1140,46 @@ class Instances(Base):
                                     token=tok).json()["total"], 0)
         for item in self.c.get("/instances/mine", token=tok).json()["items"]:
             self.assertEqual(item["last_milestone_date"], iso(inst[item["sid"]]["started_at"]))
+
+    def test_instance_list_shapes(self):
+        """The request lists answer in every shape the instance_list_* variants name."""
+        v8 = self.v8_token()
+        self.c.post("/api/instance/start/%s?requestName=%s" % (IT["sid"], "Intake%20X1"),
+                    token=v8)
+        sid = self.c.get("/__sim/instances").json()["instances"][0]["sid"]
+        path = "/api/instance/list/all?search=X1"
+
+        def listed(**variants):
+            self.c.control("/__sim/config", {"variants": variants})
+            return self.c.get(path, token=v8).json()
+
+        doc = listed(instance_list_shape="camel")
+        self.assertEqual((doc["total"], doc["items"][0]["sid"]), (1, sid))
+        self.assertIsInstance(doc["items"][0]["id"], int)
+        doc = listed(instance_list_shape="pascal")
+        self.assertEqual((doc["Total"], doc["Items"][0]["Sid"]), (1, sid))
+        self.assertEqual(doc["Items"][0]["Name"], "Intake X1")
+        self.assertIn("ProcessSid", doc["Items"][0])
+        doc = listed(instance_list_shape="bare")
+        self.assertEqual(doc[0]["sid"], sid)
+        doc = listed(instance_list_shape="wrapped", instance_list_ids="string")
+        self.assertEqual(doc["payload"]["entries"][0]["sid"], sid)
+        self.assertIsInstance(doc["payload"]["entries"][0]["id"], str)
+        doc = listed(instance_list_shape="camel", instance_list_ids="number",
+                     instance_list_extra="yes")
+        self.assertEqual(set(doc["items"][0]) >= {"links", "metadata", "tasks"}, True)
+        doc = listed(instance_list_extra="no", instance_list_sid="no")
+        self.assertNotIn("sid", doc["items"][0])
+        self.assertNotIn("id", doc["items"][0])
+        self.assertEqual(doc["items"][0]["name"], "Intake X1")
+        # v7's list follows the same variants.
+        doc = self.c.get("/instances/mine", token=self.v7_token()).json()
+        self.assertNotIn("sid", doc["items"][0])
+        self.c.control("/__sim/config", {"variants": {"instance_list_sid": "yes",
+                                                      "instance_list_shape": "pascal"}})
+        doc = self.c.get("/instances/mine", token=self.v7_token()).json()
+        self.assertEqual(doc["Items"][0]["Sid"], sid)
+        self.assertIn("LastMilestoneDate", doc["Items"][0])
 
     def test_dc_endpoints_of_an_instance_empty_once_completed(self):
         tok, v8 = self.v7_token(), self.v8_token()
