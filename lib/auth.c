@@ -18,6 +18,7 @@
 #include "intake/json.h"
 #include "intake/jwt.h"
 #include "intake/log.h"
+#include "intake/reply.h"
 #include "intake/str.h"
 
 #define GRANT_JWT	"urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -49,7 +50,8 @@ expires_in_of(struct json_object *obj)
 	struct json_object	*v;
 	long long		 n;
 
-	if (!json_object_object_get_ex(obj, "expires_in", &v))
+	v = intake_reply_member(obj, INTAKE_REPLY_EXPIRES_IN);
+	if (v == NULL)
 		return -1;
 	if (json_object_is_type(v, json_type_int)) {
 		n = json_object_get_int64(v);
@@ -65,10 +67,9 @@ enum intake_err
 intake_auth_parse(const char *body, size_t len, int64_t now_ms, int64_t requested_exp_ms,
     int64_t default_ms, struct intake_token *out)
 {
-	static const char *const names[] = { "token", "access_token", "accessToken", "jwt" };
 	struct json_object	*root = NULL, *v;
 	const char		*tok = NULL;
-	size_t			 toklen = 0, i;
+	size_t			 toklen = 0;
 	long long		 expin = -1, jexp;
 	int64_t			 exp;
 	bool			 has_jexp = false;
@@ -89,10 +90,7 @@ intake_auth_parse(const char *body, size_t len, int64_t now_ms, int64_t requeste
 		if (json_object_is_type(root, json_type_string))
 			v = root;
 		else {
-			for (i = 0; v == NULL && i < sizeof(names) / sizeof(names[0]); i++)
-				if (!json_object_object_get_ex(root, names[i], &v) ||
-				    !json_object_is_type(v, json_type_string))
-					v = NULL;
+			v = intake_reply_typed(root, INTAKE_REPLY_TOKEN, json_type_string);
 			expin = expires_in_of(root);
 		}
 		if (v != NULL) {

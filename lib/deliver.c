@@ -12,6 +12,9 @@
 #include "intake/reqstart.h"
 #include "intake/str.h"
 
+_Static_assert(INTAKE_SPOOL_ITEM_MAX == INTAKE_REPLY_QUOTE_MAX,
+    "a held submission keeps a whole quoted item");
+
 #define SETTLE_TIMEOUTS	2	/* an unsure start is looked for after this many timeouts */
 #define ORPHAN_SKEW_MS	(60 * 1000LL)	/* clock difference allowed with Integrify */
 
@@ -183,8 +186,27 @@ finish_held(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
 		return INTAKE_DELIVER_RETRY;
 	}
-	intake_log_warn("deliver %s: set aside for a person: %s", h->ref, why);
+	if (meta->item[0] != '\0')
+		intake_log_warn("deliver %s: set aside for a person: %s; Integrify's item: %s",
+		    h->ref, why, meta->item);
+	else
+		intake_log_warn("deliver %s: set aside for a person: %s", h->ref, why);
 	return INTAKE_DELIVER_HELD;
+}
+
+/*
+ * Integrify already lists a request naming the reference, but its SID
+ * cannot be read: the submission is held with that item and never
+ * started again (a reference seen in Integrify is never started twice).
+ */
+static enum intake_deliver_outcome
+finish_seen(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    struct intake_spool_meta *meta, const struct intake_reply_hit *hit)
+{
+	(void)intake_strlcpy(meta->item, hit->item, sizeof(meta->item));
+	return finish_held(ctx, h, meta, "Integrify lists a request that may be this one, but its "
+	    "id could not be read; find it in Integrify: if it is there, purge this submission, "
+	    "else retry it");
 }
 
 static enum intake_deliver_outcome
@@ -257,26 +279,31 @@ adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
     struct intake_spool_meta *meta, enum intake_deliver_outcome *outcome)
 {
 	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
 	struct claimer			c = { ctx, h->ref, false };
 	struct intake_reqstart_claims	cl = { claim, unclaim, &c };
 	enum intake_err			err;
-	bool				found;
 
 	err = intake_reqstart_orphan(ctx, form, rec->created_ms - ORPHAN_SKEW_MS, &cl, &r,
-	    &found);
+	    &hit);
 	if (err != INTAKE_OK && intake_breaker_counts(err)) {
 		*outcome = lookup_failed(ctx, h, rec, meta, err, &r);
 		return true;
 	}
 	if (err != INTAKE_OK) {
-		intake_log_warn("deliver %s: Integrify's request list is unavailable (%s); set "
-		    "[spool] dedupe = no for this tenant", h->ref, intake_strerror(err));
+		intake_log_warn("deliver %s: Integrify's request list is unavailable (%s): every "
+		    "start whose answer was lost is held for a person until the service account "
+		    "can list its requests (GET /instances/mine)", h->ref, intake_strerror(err));
 		*outcome = finish_held(ctx, h, meta, "an earlier attempt may have started the "
 		    "request and Integrify cannot list them; check it, then retry or purge it");
 		return true;
 	}
+	if (hit.match == INTAKE_REPLY_UNREADABLE) {
+		*outcome = finish_seen(ctx, h, meta, &hit);
+		return true;
+	}
 	meta->unsure = false;
-	if (found) {
+	if (hit.match == INTAKE_REPLY_FOUND) {
 		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
 		(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
 		intake_log_info("deliver %s: request %s, left without values by a lost answer, "
@@ -303,11 +330,16 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
     enum intake_deliver_outcome *outcome)
 {
 	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
 	enum intake_err			err;
-	bool				found;
 
-	err = intake_reqstart_find(ctx, rec->ref, &r, &found);
-	if (err == INTAKE_OK && found) {
+	err = intake_reqstart_find(ctx, rec->ref, &r, &hit);
+	if (err == INTAKE_OK && hit.match == INTAKE_REPLY_UNREADABLE) {
+		intake_breaker_success(ctx);
+		*outcome = finish_seen(ctx, h, meta, &hit);
+		return true;
+	}
+	if (err == INTAKE_OK && hit.match == INTAKE_REPLY_FOUND) {
 		/* The search answered: Integrify is up. */
 		intake_breaker_success(ctx);
 		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
@@ -326,8 +358,10 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	 * The tenant refuses the search itself (404, 403, a reply we cannot
 	 * read): no check is possible, so do as without one.
 	 */
-	intake_log_warn("deliver %s: Integrify's request search is unavailable (%s); "
-	    "set [spool] dedupe = no for this tenant", h->ref, intake_strerror(err));
+	intake_log_warn("deliver %s: Integrify's request search is unavailable (%s): a start "
+	    "whose answer was lost cannot be checked and is held for a person until the "
+	    "service account can search (GET /api/instance/list/all)", h->ref,
+	    intake_strerror(err));
 	if (!meta->unsure)
 		return false;
 	*outcome = finish_held(ctx, h, meta, "an earlier attempt may have started the request "

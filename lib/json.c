@@ -1,5 +1,5 @@
 /*
- * json.c - bounded parsing and tolerant getters over json-c.
+ * json.c - bounded parsing over json-c (the tolerant reading of replies is reply.c).
  */
 #include <ctype.h>
 #include <math.h>
@@ -77,43 +77,5 @@ intake_json_parse(const char *s, size_t len, struct json_object **out)
 		return INTAKE_EINVAL;
 	}
 	*out = obj;
-	return INTAKE_OK;
-}
-
-enum intake_err
-intake_json_get_str(struct json_object *obj, const char *key, const char **out)
-{
-	struct json_object	*v;
-
-	*out = NULL;
-	if (obj == NULL || !json_object_is_type(obj, json_type_object))
-		return INTAKE_OK;
-	if (json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, json_type_string))
-		*out = json_object_get_string(v);
-	return INTAKE_OK;
-}
-
-enum intake_err
-intake_json_find_array(struct json_object *obj, const char *const *keys,
-    struct json_object **out)
-{
-	struct json_object	*v;
-	size_t			 i;
-
-	*out = NULL;
-	if (obj == NULL)
-		return INTAKE_OK;
-	if (json_object_is_type(obj, json_type_array)) {
-		*out = obj;
-		return INTAKE_OK;
-	}
-	if (!json_object_is_type(obj, json_type_object))
-		return INTAKE_OK;
-	for (i = 0; keys[i] != NULL; i++)
-		if (json_object_object_get_ex(obj, keys[i], &v) &&
-		    json_object_is_type(v, json_type_array)) {
-			*out = v;
-			return INTAKE_OK;
-		}
 	return INTAKE_OK;
 }

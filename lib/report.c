@@ -17,6 +17,7 @@
 #include "intake/integrify.h"
 #include "intake/json.h"
 #include "intake/log.h"
+#include "intake/reply.h"
 #include "intake/report.h"
 #include "intake/str.h"
 
@@ -336,11 +337,11 @@ grid_filters(struct intake_ctx *ctx, const struct intake_source *src,
 		mapping = op = NULL;
 		for (j = 0; j < ndefs && mapping == NULL; j++) {
 			def = json_object_array_get_idx(arr, j);
-			(void)intake_json_get_str(def, "Expose", &expose);
+			expose = intake_reply_str(def, INTAKE_REPLY_EXPOSE);
 			if (expose == NULL || strcmp(expose, f[i].param->expose) != 0)
 				continue;
-			(void)intake_json_get_str(def, "MappingVal", &mapping);
-			(void)intake_json_get_str(def, "Operator", &op);
+			mapping = intake_reply_str(def, INTAKE_REPLY_MAPPING);
+			op = intake_reply_str(def, INTAKE_REPLY_OPERATOR);
 		}
 		if (mapping == NULL) {
 			intake_log_err("report %s: no exposed filter named '%s'", src->name,
@@ -392,13 +393,12 @@ cell_text(struct json_object *v)
 }
 
 /*
- * Rows of a JSON run: a list (top level or under items/Items/rows/data)
+ * Rows of a JSON run: a list (top level or under items, rows, data, ...: reply.h)
  * of objects keyed by column label; the row number "r" is dropped.
  */
 static enum intake_err
 table_from_json(const char *body, size_t len, size_t max_rows, struct intake_table **out)
 {
-	static const char *const list_keys[] = { "items", "Items", "rows", "Rows", "data", NULL };
 	struct json_object	*root = NULL, *list, *first, *row, *v;
 	const char		**headers = NULL, **cells = NULL;
 	enum intake_err		 err;
@@ -409,7 +409,7 @@ table_from_json(const char *body, size_t len, size_t max_rows, struct intake_tab
 		err = INTAKE_EPROTO;
 		goto out;
 	}
-	(void)intake_json_find_array(root, list_keys, &list);
+	list = intake_reply_list(root);
 	if (list == NULL) {
 		err = INTAKE_EPROTO;
 		goto out;

@@ -22,6 +22,7 @@
 #include "intake/integrify.h"
 #include "intake/json.h"
 #include "intake/log.h"
+#include "intake/reply.h"
 #include "intake/reqstart.h"
 #include "intake/str.h"
 
@@ -51,9 +52,6 @@ static const struct {
 };
 _Static_assert(sizeof(qtypes) / sizeof(qtypes[0]) == INTAKE_FIELD__MAX,
     "qtypes[] needs one row per field type");
-
-/* Where a list reply keeps its items, when it is not a bare array (read tolerantly). */
-static const char *const list_keys[] = { "items", "Items", "rows", "data", NULL };
 
 /* An uploaded file's key per value; "" for none. */
 struct file_keys {
@@ -414,12 +412,8 @@ build_multipart(const struct intake_form_value *v, char boundary[48], struct int
 static enum intake_err
 read_file_key(const struct intake_http_resp *resp, bool v8, char key[FILE_KEY_MAX])
 {
-	static const char *const v8_names[] = { "sid", "file", "key", NULL };
-	static const char *const v7_names[] = { "file", "sid", "key", NULL };
-	const char *const	*names = v8 ? v8_names : v7_names;
 	struct json_object	*root = NULL, *obj;
-	const char		*s = NULL;
-	size_t			 i;
+	const char		*s;
 	enum intake_err		 err = INTAKE_EPROTO;
 
 	if (intake_json_parse(intake_buf_str(&resp->body), resp->body.len, &root) != INTAKE_OK)
@@ -427,8 +421,7 @@ read_file_key(const struct intake_http_resp *resp, bool v8, char key[FILE_KEY_MA
 	obj = root;
 	if (json_object_is_type(root, json_type_array))
 		obj = json_object_array_length(root) > 0 ? json_object_array_get_idx(root, 0) : NULL;
-	for (i = 0; s == NULL && names[i] != NULL; i++)
-		(void)intake_json_get_str(obj, names[i], &s);
+	s = intake_reply_str(obj, v8 ? INTAKE_REPLY_FILE_V8 : INTAKE_REPLY_FILE_V7);
 	if (s == NULL || !token_ok(s, strlen(s), FILE_KEY_MAX))
 		goto out;
 	memcpy(key, s, strlen(s) + 1);
@@ -507,42 +500,6 @@ upload_files(struct intake_ctx *ctx, const struct intake_form *form,
 	return err;
 }
 
-/* The string member name of obj, or a number as decimal, into out; false when neither fits. */
-static bool
-read_id(struct json_object *obj, const char *name, char *out, size_t outsz)
-{
-	struct json_object	*v;
-	const char		*s;
-	int			 n;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, name, &v))
-		return false;
-	if (json_object_is_type(v, json_type_int)) {
-		n = snprintf(out, outsz, "%lld", (long long)json_object_get_int64(v));
-		return n > 0 && (size_t)n < outsz;
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return false;
-	s = json_object_get_string(v);
-	if (!token_ok(s, (size_t)json_object_get_string_len(v), outsz))
-		return false;
-	memcpy(out, s, strlen(s) + 1);
-	return true;
-}
-
-/* The first of names (NULL-terminated) that read_id() can read from obj, into out. */
-static bool
-read_any_id(struct json_object *obj, const char *const *names, char *out, size_t outsz)
-{
-	size_t	i;
-
-	for (i = 0; names[i] != NULL; i++)
-		if (read_id(obj, names[i], out, outsz))
-			return true;
-	return false;
-}
-
 /*
  * GET path_query from Integrify and parse its reply into *root (the
  * caller frees it).  A failed call is noted in res; a reply that is not
@@ -571,28 +528,25 @@ get_json(struct intake_ctx *ctx, const char *path_query, const char *what,
 
 /*
  * The new request's SID and id from a start reply, read tolerantly:
- * instance_sid, sid or SID at the top, or {"request":{"sid","id"}}.
+ * a SID at the top, or under "request" ({"request":{"sid","id"}}).
  * INTAKE_EPROTO when no usable SID is there.
  */
 static enum intake_err
 read_instance(const struct intake_http_resp *resp, struct intake_reqstart_result *res)
 {
-	static const char *const top[] = { "instance_sid", "sid", "SID", NULL };
-	static const char *const inner[] = { "sid", "SID", NULL };
-	struct json_object	*root = NULL, *req = NULL;
+	struct json_object	*root = NULL, *req;
 	enum intake_err		 err = INTAKE_EPROTO;
 
 	if (intake_json_parse(intake_buf_str(&resp->body), resp->body.len, &root) != INTAKE_OK ||
 	    !json_object_is_type(root, json_type_object))
 		goto out;
-	if (!json_object_object_get_ex(root, "request", &req) ||
-	    !json_object_is_type(req, json_type_object))
-		req = NULL;
-	if (!read_any_id(root, top, res->instance_sid, sizeof(res->instance_sid)) &&
-	    !read_any_id(req, inner, res->instance_sid, sizeof(res->instance_sid)))
+	req = intake_reply_member(root, INTAKE_REPLY_REQUEST);
+	if (!intake_reply_id(root, INTAKE_REPLY_SID, res->instance_sid,
+	    sizeof(res->instance_sid)) &&
+	    !intake_reply_id(req, INTAKE_REPLY_SID, res->instance_sid, sizeof(res->instance_sid)))
 		goto out;
-	if (!read_id(root, "id", res->instance_id, sizeof(res->instance_id)) &&
-	    !read_id(req, "id", res->instance_id, sizeof(res->instance_id)))
+	if (!intake_reply_id(root, INTAKE_REPLY_ID, res->instance_id, sizeof(res->instance_id)) &&
+	    !intake_reply_id(req, INTAKE_REPLY_ID, res->instance_id, sizeof(res->instance_id)))
 		res->instance_id[0] = '\0';
 	err = INTAKE_OK;
 out:
@@ -642,7 +596,6 @@ static enum intake_err
 container_endpoint(struct intake_ctx *ctx, const struct intake_form *form, const char *sid,
     bool resuming, struct intake_buf *ep, struct intake_reqstart_result *res)
 {
-	static const char *const keys[] = { "endpoints", "Endpoints", NULL };
 	struct json_object	*root = NULL, *list, *first;
 	struct intake_buf	 path;
 	enum intake_err		 err;
@@ -655,9 +608,10 @@ container_endpoint(struct intake_ctx *ctx, const struct intake_form *form, const
 		err = get_json(ctx, path.ptr, "data-container endpoints", res, &root);
 	if (err != INTAKE_OK)
 		goto out;
-	(void)intake_json_find_array(root, keys, &list);
-	first = list != NULL && json_object_array_length(list) > 0 ?
-	    json_object_array_get_idx(list, 0) : NULL;
+	list = json_object_is_type(root, json_type_array) ? root :
+	    intake_reply_member(root, INTAKE_REPLY_ENDPOINTS);
+	first = list != NULL && json_object_is_type(list, json_type_array) &&
+	    json_object_array_length(list) > 0 ? json_object_array_get_idx(list, 0) : NULL;
 	if (first == NULL) {
 		if (!resuming)
 			intake_log_err("reqstart: form %s: request %s has no active data-container "
@@ -834,54 +788,45 @@ out:
 /*
  * v8: look for the request an earlier attempt may have started, by the
  * reference its name carries: GET /api/instance/list/all?search=REF
- * (Swagger lists the route; its reply shape is undocumented, so it is
- * read like any list: items/Items/rows/data or a bare array, with
- * name/Name and sid/SID/instanceSid).
+ * (Swagger lists the route; its reply shape is undocumented, so
+ * intake_reply_search() reads it: any item naming the reference counts,
+ * whether or not its SID can be read).
  */
 enum intake_err
 intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
-    struct intake_reqstart_result *out, bool *found)
+    struct intake_reqstart_result *out, struct intake_reply_hit *hit)
 {
-	static const char *const names[] = { "name", "Name", "requestName", NULL };
-	static const char *const sids[] = { "sid", "SID", "instanceSid", "instance_sid", NULL };
-	struct json_object	*root = NULL, *list = NULL, *item;
-	struct intake_buf	 path;
-	const char		*name;
-	enum intake_err		 err;
-	size_t			 i, j, n;
+	struct intake_http_resp	resp;
+	struct intake_buf	path;
+	enum intake_err		err;
 
-	*found = false;
 	memset(out, 0, sizeof(*out));
+	memset(hit, 0, sizeof(*hit));
 	out->retry_after = -1;
+	hit->match = INTAKE_REPLY_NONE;
+	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
 	intake_buf_init(&path, PATH_MAX_BYTES);
 	err = intake_buf_adds(&path, "/api/instance/list/all?start=0&count=25&search=");
 	if (err == INTAKE_OK)
 		err = intake_url_escape(&path, reference);
 	if (err == INTAKE_OK)
-		err = get_json(ctx, path.ptr, "instance list", out, &root);
-	if (err != INTAKE_OK)
-		goto out;
-	(void)intake_json_find_array(root, list_keys, &list);
-	if (list == NULL) {
-		err = INTAKE_EPROTO;
+		err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
+	if (err != INTAKE_OK) {
+		note_failure(out, &resp, err, false);
 		goto out;
 	}
-	n = json_object_array_length(list);
-	for (i = 0; i < n && !*found; i++) {
-		item = json_object_array_get_idx(list, i);
-		name = NULL;
-		for (j = 0; name == NULL && names[j] != NULL; j++)
-			(void)intake_json_get_str(item, names[j], &name);
-		/* The search may match loosely: the name must hold the reference. */
-		if (name == NULL || strstr(name, reference) == NULL)
-			continue;
-		*found = read_any_id(item, sids, out->instance_sid, sizeof(out->instance_sid));
-		if (*found && !read_id(item, "id", out->instance_id, sizeof(out->instance_id)))
-			out->instance_id[0] = '\0';
+	err = intake_reply_search(intake_buf_str(&resp.body), resp.body.len, reference, hit);
+	if (err != INTAKE_OK) {
+		intake_log_err("reqstart: the instance list reply could not be read");
+		goto out;
+	}
+	if (hit->match == INTAKE_REPLY_FOUND) {
+		(void)intake_strlcpy(out->instance_sid, hit->sid, sizeof(out->instance_sid));
+		(void)intake_strlcpy(out->instance_id, hit->id, sizeof(out->instance_id));
 	}
 out:
-	json_object_put(root);
 	intake_buf_free(&path);
+	intake_http_resp_free(&resp);
 	return err;
 }
 
@@ -919,44 +864,42 @@ iso_ms(const char *s)
 /*
  * One page of the v7 request list (orphan search): claim and check each
  * request started since since_ms.  *n: items on the page; *older: the
- * page reached requests started before since_ms.
+ * page reached requests started before since_ms.  A request in that
+ * window whose SID cannot be read could be the one a lost answer left:
+ * the hit is then UNREADABLE and the search stops, so nothing is started.
  */
 static enum intake_err
 orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_object *root,
     int64_t since_ms, const struct intake_reqstart_claims *cl,
-    struct intake_reqstart_result *out, bool *found, bool *older, size_t *n)
+    struct intake_reqstart_result *out, struct intake_reply_hit *hit, bool *older, size_t *n)
 {
-	static const char *const dates[] = { "startdate", "start_date", "last_milestone_date",
-	    "CreatedDate", NULL };
-	static const char *const sids[] = { "sid", "SID", "instance_sid", NULL };
 	struct intake_reqstart_result	 probe;
-	struct json_object		*list = NULL, *item;
+	struct json_object		*list, *item;
 	struct intake_buf		 ep;
-	const char			*when;
 	char				 sid[128];
 	enum intake_err			 err = INTAKE_OK;
-	size_t				 i, j;
+	size_t				 i;
 	int64_t				 t;
-	bool				 got;
 
 	*n = 0;
-	(void)intake_json_find_array(root, list_keys, &list);
+	list = intake_reply_list(root);
 	if (list == NULL)
 		return INTAKE_EPROTO;
 	*n = json_object_array_length(list);
 	intake_buf_init(&ep, ENDPOINT_MAX);
-	for (i = 0; i < *n && !*found; i++) {
+	for (i = 0; i < *n && hit->match == INTAKE_REPLY_NONE; i++) {
 		item = json_object_array_get_idx(list, i);
-		got = read_any_id(item, sids, sid, sizeof(sid));
-		when = NULL;
-		for (j = 0; when == NULL && dates[j] != NULL; j++)
-			(void)intake_json_get_str(item, dates[j], &when);
-		t = iso_ms(when);
+		t = iso_ms(intake_reply_str(item, INTAKE_REPLY_STARTED));
 		if (t != -1 && t < since_ms) {
 			*older = true;		/* newest first: the rest are older still */
 			break;
 		}
-		if (!got || !cl->claim(cl->arg, sid))
+		if (!intake_reply_id(item, INTAKE_REPLY_SID, sid, sizeof(sid))) {
+			hit->match = INTAKE_REPLY_UNREADABLE;
+			intake_reply_quote(item, hit->item);
+			break;
+		}
+		if (!cl->claim(cl->arg, sid))
 			continue;
 		/* Ours now, or ours already: still waiting for its values? */
 		intake_buf_reset(&ep);
@@ -973,10 +916,13 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
 			out->retry_after = probe.retry_after;
 			break;
 		}
-		*found = true;
-		(void)intake_strlcpy(out->instance_sid, sid, sizeof(out->instance_sid));
-		if (!read_id(item, "id", out->instance_id, sizeof(out->instance_id)))
-			out->instance_id[0] = '\0';
+		hit->match = INTAKE_REPLY_FOUND;
+		(void)intake_strlcpy(hit->sid, sid, sizeof(hit->sid));
+		if (!intake_reply_id(item, INTAKE_REPLY_ID, hit->id, sizeof(hit->id)))
+			hit->id[0] = '\0';
+		intake_reply_quote(item, hit->item);
+		(void)intake_strlcpy(out->instance_sid, hit->sid, sizeof(out->instance_sid));
+		(void)intake_strlcpy(out->instance_id, hit->id, sizeof(out->instance_id));
 	}
 	intake_buf_free(&ep);
 	return err;
@@ -994,7 +940,8 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
  */
 enum intake_err
 intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, int64_t since_ms,
-    const struct intake_reqstart_claims *cl, struct intake_reqstart_result *out, bool *found)
+    const struct intake_reqstart_claims *cl, struct intake_reqstart_result *out,
+    struct intake_reply_hit *hit)
 {
 	struct json_object	*root = NULL;
 	struct intake_buf	 path;
@@ -1003,11 +950,13 @@ intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, i
 	int			 page;
 	bool			 older = false;
 
-	*found = false;
 	memset(out, 0, sizeof(*out));
+	memset(hit, 0, sizeof(*hit));
 	out->retry_after = -1;
+	hit->match = INTAKE_REPLY_NONE;
 	intake_buf_init(&path, PATH_MAX_BYTES);
-	for (page = 0; page < ORPHAN_PAGES && !*found && !older && err == INTAKE_OK; page++) {
+	for (page = 0; page < ORPHAN_PAGES && hit->match == INTAKE_REPLY_NONE && !older &&
+	    err == INTAKE_OK; page++) {
 		intake_buf_reset(&path);
 		json_object_put(root);
 		root = NULL;
@@ -1019,7 +968,7 @@ intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, i
 			err = get_json(ctx, path.ptr, "instance list", out, &root);
 		if (err != INTAKE_OK)
 			break;
-		err = orphan_page(ctx, form, root, since_ms, cl, out, found, &older, &n);
+		err = orphan_page(ctx, form, root, since_ms, cl, out, hit, &older, &n);
 		if (n < ORPHAN_PAGE)
 			break;		/* the last page */
 	}

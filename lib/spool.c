@@ -509,6 +509,7 @@ intake_spool_revive(struct intake_spool *s, const char *ref)
 	m.at_ms = 0;
 	m.unsure = false;
 	m.error[0] = '\0';
+	m.item[0] = '\0';
 	m.revived_ms = intake_now_ms();
 	/* link, not rename: never replace a queued record of the same name. */
 	if (linkat(s->dir[P_DEAD], ref, s->dir[P_QUEUE], ref, 0) == -1)

@@ -114,8 +114,11 @@ cmd_show(struct ctl *c, int argc, char *argv[])
 	when(m.next_ms, t);
 	printf("next       %s\n", t);
 	when(m.at_ms, t);
-	printf("last       %s\nerror      %s\nrequest    %s %s\n", t,
-	    m.error[0] != '\0' ? m.error : "-", m.sid[0] != '\0' ? m.sid : "-", m.id);
+	printf("last       %s\n%-10s %s\nrequest    %s %s\n", t,
+	    st == INTAKE_SPOOL_DEAD ? "held for" : "error", m.error[0] != '\0' ? m.error : "-",
+	    m.sid[0] != '\0' ? m.sid : "-", m.id);
+	if (m.item[0] != '\0')
+		printf("item       %s\n", m.item);
 	if (st != INTAKE_SPOOL_QUEUED)
 		return 0;
 	/* The record's fields (queued only: held ones move with their lock-free rename). */

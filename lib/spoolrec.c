@@ -255,7 +255,7 @@ intake_spoolrec_decode(char *buf, size_t len, struct intake_spoolrec *r)
 enum intake_err
 intake_spoolrec_meta_encode(const struct intake_spool_meta *m, struct intake_buf *out)
 {
-	char		clean[sizeof(m->error)];
+	char		clean[sizeof(m->error)], item[sizeof(m->item)];
 	size_t		i;
 
 	/* The error text is ours, but keep it to one printable line anyway. */
@@ -263,10 +263,13 @@ intake_spoolrec_meta_encode(const struct intake_spool_meta *m, struct intake_buf
 		clean[i] = (unsigned char)m->error[i] < 0x20 || m->error[i] == 0x7f ? ' ' :
 		    m->error[i];
 	clean[i] = '\0';
+	for (i = 0; m->item[i] != '\0' && i < sizeof(item) - 1; i++)
+		item[i] = (unsigned char)m->item[i] < 0x20 || m->item[i] == 0x7f ? ' ' : m->item[i];
+	item[i] = '\0';
 	return intake_buf_printf(out, "attempts %lld\nnext %lld\nat %lld\nrevived %lld\n"
-	    "unsure %d\nsid %s\nid %s\nerror %s\n", m->attempts, (long long)m->next_ms,
+	    "unsure %d\nsid %s\nid %s\nerror %s\nitem %s\n", m->attempts, (long long)m->next_ms,
 	    (long long)m->at_ms, (long long)m->revived_ms, m->unsure ? 1 : 0, m->sid, m->id,
-	    clean);
+	    clean, item);
 }
 
 /* Copy the len bytes of v into dst (cap bytes) when they fit and are printable. */
@@ -322,6 +325,8 @@ intake_spoolrec_meta_decode(const char *buf, size_t len, struct intake_spool_met
 			meta_str(m->id, sizeof(m->id), sp + 1, vlen);
 		else if (KEY("error"))
 			meta_str(m->error, sizeof(m->error), sp + 1, vlen);
+		else if (KEY("item"))
+			meta_str(m->item, sizeof(m->item), sp + 1, vlen);
 #undef KEY
 	}
 }

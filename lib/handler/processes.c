@@ -9,25 +9,8 @@
 #include "internal.h"
 #include "intake/integrify.h"
 #include "intake/json.h"
+#include "intake/reply.h"
 #include "intake/str.h"
-
-static const char *const list_keys[] = { "items", "Items", "rows", "data", "processes", NULL };
-static const char *const sid_keys[] = { "sid", "SID", "Sid", "processSid", NULL };
-static const char *const name_keys[] = { "name", "Name", "processName", NULL };
-
-static const char *
-first_str(struct json_object *o, const char *const *keys)
-{
-	const char	*v;
-	size_t		 i;
-
-	for (i = 0; keys[i] != NULL; i++) {
-		(void)intake_json_get_str(o, keys[i], &v);
-		if (v != NULL)
-			return v;
-	}
-	return NULL;
-}
 
 /* Append the normalised list of root's processes to out. */
 static enum intake_err
@@ -38,15 +21,15 @@ normalise(struct json_object *root, struct intake_buf *out)
 	enum intake_err		 err;
 	size_t			 i, n, kept = 0;
 
-	(void)intake_json_find_array(root, list_keys, &list);
+	list = intake_reply_list(root);
 	if (list == NULL)
 		return INTAKE_EPROTO;
 	err = intake_buf_adds(out, "{\"processes\":[");
 	n = json_object_array_length(list);
 	for (i = 0; err == INTAKE_OK && i < n; i++) {
 		it = json_object_array_get_idx(list, i);
-		sid = first_str(it, sid_keys);
-		name = first_str(it, name_keys);
+		sid = intake_reply_str(it, INTAKE_REPLY_PROCESS_SID);
+		name = intake_reply_str(it, INTAKE_REPLY_PROCESS_NAME);
 		if (sid == NULL || name == NULL)
 			continue;
 		if (kept++ > 0)

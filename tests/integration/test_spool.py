@@ -40,6 +40,24 @@ def good(n):
             ("accessories", "Headset"), ("accessories", "Keyboard & mouse")]
 
 
+# Every shape the stand-in can give its request lists (its instance_list_*
+# variants): the search that decides "started already?" must read each.
+LIST_DEFAULTS = {"instance_list_shape": "camel", "instance_list_ids": "number",
+                 "instance_list_extra": "no", "instance_list_sid": "yes"}
+LIST_SHAPES = [
+    ("camelCase", {}),
+    ("PascalCase", {"instance_list_shape": "pascal"}),
+    ("a bare array", {"instance_list_shape": "bare"}),
+    ("a wrapper under another key", {"instance_list_shape": "wrapped"}),
+    ("ids as strings", {"instance_list_ids": "string"}),
+    ("extra fields", {"instance_list_extra": "yes"}),
+    ("PascalCase, string ids and extra fields", {"instance_list_shape": "pascal",
+                                                  "instance_list_ids": "string",
+                                                  "instance_list_extra": "yes"}),
+    ("items without any id", {"instance_list_sid": "no"}),
+]
+
+
 class SpoolStack(Stack):
     variant = "v8-apikey"
     sections = SECTIONS
@@ -154,6 +172,45 @@ class SpoolStack(Stack):
         self.assertEqual(extra, [])
         self.assertEqual(wrong, [])
         self.assertEqual(len(insts), len(submitted))
+
+    def lost_answer_in_every_list_shape(self, fields, drop_path, named):
+        """For each list shape: a start whose answer is lost, then the look before
+        the retry reads the list in that shape.  Each ends with exactly one
+        request, or (when no item has an id to read) held with a log line that
+        quotes Integrify's item; never two.  named(inst, ref): inst is ref's."""
+        toks = self.tokens(len(LIST_SHAPES))
+        held = 0
+        for n, ((what, variants), tok) in enumerate(zip(LIST_SHAPES, toks)):
+            self.standin.call("POST", "/__sim/config",
+                              {"variants": dict(LIST_DEFAULTS, **variants)})
+            before = len(self.instances())
+            self.standin.control("/__sim/fault?mode=drop&count=1&path=" + drop_path)
+            status, _, body = self.post(tok, fields(n))
+            self.assertEqual(status, 202, "%s: %s" % (what, body))
+            ref = json.loads(body)["reference"]
+            wait_for(self.drained, timeout=60, step=0.3, what="delivery (%s)" % what)
+            insts = self.instances()
+            self.assertEqual(len(insts), before + 1, "%s: not exactly one request" % what)
+            if variants.get("instance_list_sid") == "no":
+                held += 1
+                self.assertEqual(self.readyz()["spool"]["held"], held, what)
+                line = [l for l in self.pool.log_text().splitlines()
+                        if ref in l and "set aside for a person" in l]
+                self.assertEqual(len(line), 1, "%s: %r" % (what, line))
+                self.assertIn("Integrify's item:", line[0])
+                self.assertNotRegex(line[0], r"[Tt]oken|[Bb]earer")
+                shown = self.tool("show", ref)
+                self.assertRegex(shown, r"(?m)^held for +Integrify lists a request")
+                self.assertRegex(shown, r"(?m)^item +\{")
+                print("%s: held, as the log explains: %s" % (what, line[0][-160:]),
+                      file=sys.stderr)
+            else:
+                self.assertEqual(self.readyz()["spool"]["held"], held, what)
+                mine = [i for i in insts if named(i, ref)]
+                self.assertEqual(len(mine), 1, "%s: %r" % (what, mine))
+                self.assertEqual(self.description_of(mine[0]),
+                                 dict(fields(n))["description"], what)
+                print("%s: exactly one request" % what, file=sys.stderr)
 
     def tool(self, *args):
         proc = subprocess.run([SPOOL_TOOL, "-c", self.pool.conf] + list(args),
@@ -299,6 +356,12 @@ class Spool(SpoolStack):
         self.assertIn("was found started by an earlier attempt", self.pool.log_text())
         self.assert_exactly_once({ref: 7})
 
+    def test_lost_answer_searched_in_every_reply_shape_never_starts_twice(self):
+        """The search reply in camelCase, PascalCase, bare, wrapped, string ids,
+        extra fields, and items without ids: one request each, or held."""
+        self.lost_answer_in_every_list_shape(
+            good, "/api/instance/start", lambda i, ref: self.reference_of(i) == ref)
+
     def test_every_fault_mode_ends_in_exactly_one_request(self):
         """Each of the stand-in's faults on the start call, one form each."""
         faults = [
@@ -358,7 +421,8 @@ class Spool(SpoolStack):
         self.assertEqual(status, 202, body)
         wait_for(lambda: self.readyz()["spool"]["held"] == 1, timeout=30, step=0.3,
                  what="the unsure one to be held")
-        self.assertIn("dedupe = no", self.pool.log_text())
+        self.assertIn("held for a person until the service account can search",
+                      self.pool.log_text())
         # The safe one is one request; the held one's lost answer made one too.
         names = [i["name"] for i in self.instances()]
         self.assertEqual(sum(safe in n for n in names), 1)
@@ -536,6 +600,12 @@ class SpoolV7(V7Forms, SpoolStack):
         self.assertIn("gets them", self.pool.log_text())
         status, _, page = self.get("/forms/%s/receipt?ref=%s" % (FORM, ref))
         self.assertIn("was sent to the service desk", page)
+
+    def test_v7_lost_answer_orphan_search_in_every_reply_shape_never_starts_twice(self):
+        """The v7 request list in every shape: the request a lost answer left
+        empty is filled (one request), or, when no item has an id, held."""
+        self.lost_answer_in_every_list_shape(
+            good_v7, "/instances/", lambda i, ref: self.reference_of(i) == ref)
 
     def test_v7_lost_answers_under_load_each_fill_one_request(self):
         """Several starts lose their answers at once: each empty request is

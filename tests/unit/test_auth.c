@@ -81,6 +81,10 @@ test_auth_parse_other_member_names(void)
 		"{\"jwt\":\"" HEX32 "\"}",
 		"{\"user\":\"svc\",\"token\":\"" HEX32 "\",\"other\":[1,2]}",
 		"{\"token\":42,\"access_token\":\"" HEX32 "\"}",
+		/* Key case and separators do not matter (reply.h). */
+		"{\"Token\":\"" HEX32 "\"}",
+		"{\"Access_Token\":\"" HEX32 "\"}",
+		"{\"ACCESSTOKEN\":\"" HEX32 "\"}",
 	};
 	struct intake_token	t;
 	size_t			i;
@@ -247,7 +251,7 @@ test_auth_parse_rejects_reply_without_token(void)
 		"{\"token\":[\"" HEX32 "\"]}",
 		"{\"token\":{\"value\":\"" HEX32 "\"}}",
 		"{\"error\":\"invalid_client\"}",
-		"{\"Token\":\"" HEX32 "\"}",
+		"{\"Tokens\":\"" HEX32 "\"}",
 		"{\"token\":\"" HEX32 "\"",
 		"{\"token\":\"" HEX32 "\"} trailing",
 		"\"" HEX32,

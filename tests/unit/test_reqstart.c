@@ -1087,6 +1087,100 @@ test_reqstart_rejects_malformed_values(void)
 	teardown(&f);
 }
 
+/* v8 search: the PascalCase reply that once started a second request is read. */
+static void
+test_reqstart_find_pascal_case_reply_no_second_start(void)
+{
+	struct fixture			f;
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+
+	setup_v8(&f);
+	reply(&f, 0, 200, "{\"Total\":1,\"Items\":[{\"Sid\":\"6e1d\",\"Id\":2003,"
+	    "\"Name\":\"IT Equipment Request (82AG-EC7N-GBZM)\"}]}");
+	T_EQ_INT(intake_reqstart_find(&f.ctx, "82AG-EC7N-GBZM", &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
+	T_EQ_STR(r.instance_sid, "6e1d");
+	T_EQ_STR(r.instance_id, "2003");
+	T_ASSERT(req_is(&f, 0, "GET",
+	    "/api/instance/list/all?start=0&count=25&search=82AG-EC7N-GBZM"));
+	teardown(&f);
+}
+
+/* v8 search: an item naming the reference without an id is held, never "not found". */
+static void
+test_reqstart_find_match_without_id_is_unreadable(void)
+{
+	struct fixture			f;
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+
+	setup_v8(&f);
+	reply(&f, 0, 200, "{\"items\":[{\"Name\":\"IT Equipment Request (82AG-EC7N-GBZM)\"}]}");
+	T_EQ_INT(intake_reqstart_find(&f.ctx, "82AG-EC7N-GBZM", &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_UNREADABLE);
+	T_ASSERT(strstr(hit.item, "82AG-EC7N-GBZM") != NULL);
+	T_ASSERT(untouched(&r));
+	teardown(&f);
+}
+
+static bool
+claim_any(void *arg, const char *sid)
+{
+	(void)arg;
+	(void)sid;
+	return true;
+}
+
+static void
+unclaim_none(void *arg, const char *sid)
+{
+	(void)arg;
+	(void)sid;
+}
+
+/* v7 orphan search: a request in the window whose SID cannot be read stops it. */
+static void
+test_reqstart_orphan_unreadable_sid_is_held_not_skipped(void)
+{
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL };
+	struct fixture			f;
+	struct sample			s;
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+
+	setup_v7(&f);
+	sample_init(&s, "P", "");
+	reply(&f, 0, 200, "{\"Items\":[{\"Guid\":\"x-1\",\"Name\":\"Facilities Request\","
+	    "\"Start_Date\":\"2030-01-01T00:00:00Z\"}]}");
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, &s.form, 0, &cl, &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_UNREADABLE);
+	T_ASSERT(strstr(hit.item, "x-1") != NULL);
+	teardown(&f);
+}
+
+/* v7 orphan search: PascalCase SIDs and dates are read; an empty request is found. */
+static void
+test_reqstart_orphan_reads_pascal_case(void)
+{
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL };
+	struct fixture			f;
+	struct sample			s;
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+
+	setup_v7(&f);
+	sample_init(&s, "P", "");
+	reply(&f, 0, 200, "{\"Items\":[{\"SID\":\"A-1\",\"ID\":\"12\","
+	    "\"StartDate\":\"2030-01-01T00:00:00Z\"}]}");
+	reply(&f, 1, 200, V7_ENDPOINTS);
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, &s.form, 0, &cl, &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
+	T_EQ_STR(r.instance_sid, "A-1");
+	T_EQ_STR(r.instance_id, "12");
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -1106,5 +1200,9 @@ main(void)
 	T_RUN(test_reqstart_v7_upload_then_start_and_container);
 	T_RUN(test_reqstart_upload_reply_without_key_is_eproto);
 	T_RUN(test_reqstart_rejects_malformed_values);
+	T_RUN(test_reqstart_find_pascal_case_reply_no_second_start);
+	T_RUN(test_reqstart_find_match_without_id_is_unreadable);
+	T_RUN(test_reqstart_orphan_unreadable_sid_is_held_not_skipped);
+	T_RUN(test_reqstart_orphan_reads_pascal_case);
 	return T_DONE();
 }

@@ -210,6 +210,7 @@ test_spoolrec_meta_round_trip_and_tolerance(void)
 	(void)strcpy(m.sid, "S-1");
 	(void)strcpy(m.id, "42");
 	(void)strcpy(m.error, "timeout\nwith a newline");
+	(void)strcpy(m.item, "{\"Name\":\"IT Request (82AG-EC7N-GBZM)\",\"Id\":2003}\n");
 	intake_buf_init(&b, 4096);
 	T_EQ_INT(intake_spoolrec_meta_encode(&m, &b), INTAKE_OK);
 	intake_spoolrec_meta_decode(b.ptr, b.len, &back);
@@ -221,6 +222,7 @@ test_spoolrec_meta_round_trip_and_tolerance(void)
 	T_EQ_STR(back.sid, "S-1");
 	T_EQ_STR(back.id, "42");
 	T_EQ_STR(back.error, "timeout with a newline");
+	T_EQ_STR(back.item, "{\"Name\":\"IT Request (82AG-EC7N-GBZM)\",\"Id\":2003} ");
 	intake_buf_free(&b);
 	/* Bad lines are skipped, a cut last line dropped, control characters refused. */
 	intake_spoolrec_meta_decode(junk, sizeof(junk) - 1, &back);

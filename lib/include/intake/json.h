@@ -22,18 +22,4 @@
  */
 enum intake_err	intake_json_parse(const char *s, size_t len, struct json_object **out);
 
-/*
- * The string member key of obj; INTAKE_OK with *out NULL when absent or
- * not a string.  Borrowed.
- */
-enum intake_err	intake_json_get_str(struct json_object *obj, const char *key,
-		    const char **out);
-
-/*
- * The first member of obj named in keys[] (NULL-terminated) that holds
- * an array; INTAKE_OK with *out NULL when none does.  Borrowed.
- */
-enum intake_err	intake_json_find_array(struct json_object *obj, const char *const *keys,
-		    struct json_object **out);
-
 #endif

@@ -22,6 +22,7 @@
 #include "intake/ctx.h"
 #include "intake/err.h"
 #include "intake/form.h"
+#include "intake/reply.h"
 
 #define INTAKE_REQSTART_VALUES_MAX	64	/* values of one multi-value field */
 
@@ -74,11 +75,14 @@ enum intake_err	intake_reqstart(struct intake_ctx *ctx, const struct intake_form
 		    const struct intake_reqstart_opts *opts, struct intake_reqstart_result *out);
 /*
  * v8: look in Integrify for a request whose name holds reference (an
- * earlier attempt may have started it without our hearing back).  *found
- * and out->instance_sid / instance_id when there is one.
+ * earlier attempt may have started it without our hearing back).
+ * hit->match FOUND (out->instance_sid / instance_id set), UNREADABLE (an
+ * item names the reference but its SID cannot be read: never start it
+ * again) or NONE.  INTAKE_EPROTO when the reply can be read neither as
+ * a list nor for the reference; a failed call as intake_reqstart().
  */
 enum intake_err	intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
-		    struct intake_reqstart_result *out, bool *found);
+		    struct intake_reqstart_result *out, struct intake_reply_hit *hit);
 
 /* The caller's claims on v7 requests, for the orphan search. */
 struct intake_reqstart_claims {
@@ -92,11 +96,12 @@ struct intake_reqstart_claims {
 /*
  * v7: find and claim a request of form's process that a start whose
  * answer was lost left without values (started at since_ms or later,
- * its data-container task still active, and claimed).  *found and
- * out->instance_sid.
+ * its data-container task still active, and claimed).  hit->match FOUND
+ * (out->instance_sid set), UNREADABLE (a request in the window has no
+ * readable SID, so it cannot be ruled out: hold, never start) or NONE.
  */
 enum intake_err	intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form,
 		    int64_t since_ms, const struct intake_reqstart_claims *claims,
-		    struct intake_reqstart_result *out, bool *found);
+		    struct intake_reqstart_result *out, struct intake_reply_hit *hit);
 
 #endif

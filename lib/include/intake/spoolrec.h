@@ -71,6 +71,9 @@ enum intake_err	intake_spoolrec_decode(char *buf, size_t len, struct intake_spoo
 /* Is s a reference as intake makes them (XXXX-XXXX-XXXX, Crockford base32)? */
 bool		intake_spoolrec_ref_ok(const char *s);
 
+/* Bytes of a quoted Integrify item kept with a held submission, NUL included. */
+#define INTAKE_SPOOL_ITEM_MAX	320
+
 /* Where a submission stands, as the companion files tell it. */
 struct intake_spool_meta {
 	long long	attempts;	/* delivery attempts so far */
@@ -81,6 +84,7 @@ struct intake_spool_meta {
 	char		error[160];	/* why the last attempt failed; no secrets */
 	char		sid[128];	/* the request started (v7: possibly without values) */
 	char		id[64];		/* its number */
+	char		item[INTAKE_SPOOL_ITEM_MAX];	/* held: Integrify's item naming the ref */
 };
 
 enum intake_err	intake_spoolrec_meta_encode(const struct intake_spool_meta *m,
