@@ -6,6 +6,8 @@
  *   intake -c FILE -d     run only the spool dispatcher (for plain CGI setups)
  *   intake --keys         list every configuration key
  *   intake --form-keys    list every form definition key
+ *   intake --help, -h     this usage, on stdout
+ *   intake --version, -v  the version, on stdout
  *   (CGI environment)     answer one request; config from INTAKE_CONFIG
  */
 #include <stdio.h>
@@ -19,12 +21,23 @@
 
 #define DEFAULT_CONFIG	"/etc/intake/intake.conf"
 
+static const char usage_text[] =
+    "usage: intake -c config [-t | -d]\n"
+    "       intake --keys | --form-keys | --help | --version\n"
+    "       (as CGI: GATEWAY_INTERFACE set, config from INTAKE_CONFIG)\n"
+    "\n"
+    "  -c config  the configuration file (" DEFAULT_CONFIG ")\n"
+    "  -t         check the configuration and exit\n"
+    "  -d         run only the spool dispatcher (beside plain CGI)\n"
+    "  --keys     list every configuration key; --form-keys every form key\n"
+    "  -h, --help     print this and exit; -v, --version print the version\n"
+    "Without -t or -d, run the worker pool in the foreground. See intake(8).\n";
+
+/* The usage on stream: stdout when asked for, stderr after a mistake. */
 static void
-usage(void)
+usage(FILE *stream)
 {
-	fputs("usage: intake -c config [-t | -d]\n"
-	    "       intake --keys | --form-keys\n"
-	    "       (as CGI: GATEWAY_INTERFACE set, config from INTAKE_CONFIG)\n", stderr);
+	fputs(usage_text, stream);
 }
 
 int
@@ -34,6 +47,14 @@ main(int argc, char *argv[])
 	const char *const	*k;
 	int			 ch, test = 0, dispatch = 0;
 
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0)) {
+		printf("intake %s\n", INTAKE_VERSION);
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "--keys") == 0) {
 		for (k = intake_config_keys(); *k != NULL; k++)
 			puts(*k);
@@ -60,12 +81,12 @@ main(int argc, char *argv[])
 			test = 1;
 			break;
 		default:
-			usage();
+			usage(stderr);
 			return 2;
 		}
 	}
 	if (optind != argc || config == NULL || (test && dispatch)) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if (test)

@@ -27,14 +27,42 @@ struct ctl {
 	int			 failed;
 };
 
+static const char usage_text[] =
+    "usage: intake-spool [-c config] list [undelivered|queued|held|started|all]\n"
+    "       intake-spool [-c config] show REF\n"
+    "       intake-spool [-c config] retry REF... | --all-held\n"
+    "       intake-spool [-c config] purge [-f] REF...\n"
+    "       intake-spool --help | --version\n"
+    "\n"
+    "  -c config  the configuration file (" DEFAULT_CONFIG ")\n"
+    "  list       submissions in the spool; the filter is one of\n"
+    "             undelivered  queued and held (the default)\n"
+    "             queued       waiting for their next attempt\n"
+    "             held         set aside for a person\n"
+    "             started      delivered to Integrify, receipt still kept\n"
+    "             all          every one of the above\n"
+    "  show       one submission's state and its field names (not values)\n"
+    "  retry      send held submissions again (queued ones: now)\n"
+    "  purge      delete held submissions (-f: queued ones too)\n"
+    "See intake-spool(8).\n";
+
 static void
 usage(void)
 {
-	fputs("usage: intake-spool [-c config] list [queued|held|all]\n"
-	    "       intake-spool [-c config] show REF\n"
-	    "       intake-spool [-c config] retry REF... | --all-held\n"
-	    "       intake-spool [-c config] purge [-f] REF...\n", stderr);
+	fputs(usage_text, stderr);
 }
+
+/* What each list filter shows. */
+static const struct {
+	const char	*name;
+	bool		 queued, held, started;
+} filters[] = {
+	{ "undelivered",	true,	true,	false },
+	{ "queued",		true,	false,	false },
+	{ "held",		false,	true,	false },
+	{ "started",		false,	false,	true },
+	{ "all",		true,	true,	true },
+};
 
 static void
 when(int64_t ms, char out[32])
@@ -60,6 +88,7 @@ list_one(void *arg, const char *ref)
 		return true;
 	when(st == INTAKE_SPOOL_QUEUED ? m.next_ms : m.at_ms, t);
 	printf("%s  %-7s  %8lld  %-20s  %s\n", ref, intake_spool_status_name(st), m.attempts, t,
+	    st == INTAKE_SPOOL_DONE ? (m.sid[0] != '\0' ? m.sid : "-") :
 	    m.error[0] != '\0' ? m.error : "-");
 	c->n++;
 	return true;
@@ -68,24 +97,31 @@ list_one(void *arg, const char *ref)
 static int
 cmd_list(struct ctl *c, int argc, char *argv[])
 {
-	const char	*which = argc > 1 ? argv[1] : "all";
+	const char	*which = argc > 1 ? argv[1] : "undelivered";
+	size_t		 f;
 
-	if (argc > 2 || (strcmp(which, "queued") != 0 && strcmp(which, "held") != 0 &&
-	    strcmp(which, "all") != 0)) {
+	for (f = 0; f < sizeof(filters) / sizeof(filters[0]); f++)
+		if (strcmp(which, filters[f].name) == 0)
+			break;
+	if (argc > 2 || f == sizeof(filters) / sizeof(filters[0])) {
 		usage();
 		return 2;
 	}
 	printf("%-14s  %-7s  %8s  %-20s  %s\n", "REFERENCE", "STATUS", "ATTEMPTS",
-	    "NEXT/AT (UTC)", "LAST ERROR");
-	if (strcmp(which, "held") != 0) {
+	    "NEXT/AT (UTC)", "LAST ERROR / REQUEST");
+	if (filters[f].queued) {
 		c->place = INTAKE_SPOOL_QUEUED;
 		(void)intake_spool_each(c->spool, INTAKE_SPOOL_QUEUED, list_one, c);
 	}
-	if (strcmp(which, "queued") != 0) {
+	if (filters[f].held) {
 		c->place = INTAKE_SPOOL_DEAD;
 		(void)intake_spool_each(c->spool, INTAKE_SPOOL_DEAD, list_one, c);
 	}
-	fprintf(stderr, "%lld submission(s)\n", c->n);
+	if (filters[f].started) {
+		c->place = INTAKE_SPOOL_DONE;
+		(void)intake_spool_each(c->spool, INTAKE_SPOOL_DONE, list_one, c);
+	}
+	fprintf(stderr, "%lld submission(s) %s\n", c->n, which);
 	return 0;
 }
 
@@ -268,6 +304,14 @@ intake_spoolctl_main(int argc, char *argv[])
 	size_t		 i;
 	int		 ch, rc;
 
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0)) {
+		printf("intake-spool %s\n", INTAKE_VERSION);
+		return 0;
+	}
 	while ((ch = getopt(argc, argv, "+c:")) != -1) {
 		if (ch != 'c') {
 			usage();

@@ -445,6 +445,11 @@ class Spool(SpoolStack):
         self.assertEqual(self.readyz()["spool"], {"queued": 0, "held": 0})
         self.assert_exactly_once({ref: 3})
         self.assertIn("started", self.tool("show", ref))
+        # The list's filters: the default shows what needs attention, "all" everything.
+        self.assertNotIn(ref, self.tool("list"))
+        self.assertIn(ref, self.tool("list", "started"))
+        self.assertIn(ref, self.tool("list", "all"))
+        self.assertNotIn(ref, self.tool("list", "undelivered"))
         # purge refuses what is not held; unknown references fail.
         proc = subprocess.run([SPOOL_TOOL, "-c", self.pool.conf, "purge", "0000-0000-0000"],
                               capture_output=True, text=True)
