@@ -29,6 +29,7 @@
 #include "intake/report.h"
 #include "intake/req.h"
 #include "intake/route.h"
+#include "intake/service.h"
 #include "intake/str.h"
 
 #define POOL_MAX	256
@@ -45,6 +46,7 @@ struct pool {
 	struct intake_cache	*cache;
 	struct intake_cache	*marks;
 	int			 fd;
+	int			 activated;	/* fd came from the service manager */
 	unsigned		 generation;
 	struct worker		 workers[POOL_MAX];
 	struct worker		 dispatcher;		/* delivers the spool */
@@ -274,8 +276,10 @@ reload(struct pool *p)
 	char			 msg[1024];
 	unsigned		 oldgen = p->generation;
 
+	(void)intake_service_notify(INTAKE_SERVICE_RELOADING, "reloading the configuration");
 	if (intake_config_load(old->path, &ncfg, msg, sizeof(msg)) != INTAKE_OK) {
 		intake_log_err("pool: reload refused, keeping the running config: %s", msg);
+		(void)intake_service_notify(INTAKE_SERVICE_READY, "reload refused; see the log");
 		return;
 	}
 	/* What was set up before fork cannot change without a restart. */
@@ -307,6 +311,7 @@ reload(struct pool *p)
 		(void)kill(p->dispatcher.pid, SIGTERM);
 	intake_config_free(old);
 	intake_log_info("pool: configuration reloaded");
+	(void)intake_service_notify(INTAKE_SERVICE_READY, "configuration reloaded");
 }
 
 /* The signals the supervisor takes synchronously. */
@@ -345,6 +350,8 @@ run_loop(struct pool *p)
 		case SIGQUIT:
 			if (!p->stopping) {
 				intake_log_info("pool: stopping; draining in-flight requests");
+				(void)intake_service_notify(INTAKE_SERVICE_STOPPING,
+				    "draining in-flight requests");
 				p->stopping = 1;
 				p->stop_deadline_ms = intake_now_ms() +
 				    p->cfg->shutdown_timeout * 1000;
@@ -398,7 +405,18 @@ intake_pool_run(const char *path)
 		intake_log_err("pool: curl_global_init failed");
 		goto out;
 	}
-	p->fd = listen_on(p->cfg);
+	/* A socket passed by the service manager (socket activation) wins over listen. */
+	if (intake_service_listen_fd(&p->fd) != INTAKE_OK)
+		goto out;
+	if (p->fd != -1) {
+		p->activated = 1;
+		if (fcntl(p->fd, F_SETFD, FD_CLOEXEC) == -1 ||
+		    fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK) == -1) {
+			intake_log_err("pool: the passed socket: %s", strerror(errno));
+			goto out;
+		}
+	} else
+		p->fd = listen_on(p->cfg);
 	if (p->fd == -1)
 		goto out;
 	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
@@ -409,16 +427,19 @@ intake_pool_run(const char *path)
 		goto out;
 	intake_spool_close(spool);
 	intake_log_info("pool: listening on %s with %lld workers (%s, flow %s, cache %s)",
-	    p->cfg->listen, p->cfg->workers, intake_dialect_name(p->cfg->dialect),
+	    p->activated ? "the socket the service manager passed" : p->cfg->listen,
+	    p->cfg->workers, intake_dialect_name(p->cfg->dialect),
 	    intake_flow_name(p->cfg->flow), intake_cache_backend_name(p->cache));
 	fill(p);
+	(void)snprintf(msg, sizeof(msg), "serving with %lld workers", p->cfg->workers);
+	(void)intake_service_notify(INTAKE_SERVICE_READY, msg);
 	run_loop(p);
 	intake_log_info("pool: stopped");
 	rc = 0;
 out:
 	if (p->fd != -1) {
 		(void)close(p->fd);
-		if (strncmp(p->cfg->listen, "unix:", 5) == 0)
+		if (!p->activated && strncmp(p->cfg->listen, "unix:", 5) == 0)
 			(void)unlink(p->cfg->listen + 5);
 	}
 	intake_cache_close(p->cache);

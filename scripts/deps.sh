@@ -15,6 +15,8 @@ PROG=deps.sh
 PACKAGES=(
 	build-essential cmake pkg-config      # toolchain
 	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libinih-dev libunistring-dev  # libraries intake links
+	libsystemd-dev                        # socket activation and sd_notify
+	scdoc                                 # the man pages
 	nginx-light                           # front end for the demo, bench and integration tests
 	wrk                                   # bench/
 	valgrind clang libclang-rt-14-dev     # memory checks, fuzzers, sanitizers

@@ -343,6 +343,7 @@ class Stack(unittest.TestCase):
     """A test case with the stand-in, the pool and nginx up."""
 
     variant = "v7-impersonate"
+    pool_class = Pool
     server = None
     integrify = None
     standin_sets = ()
@@ -360,9 +361,9 @@ class Stack(unittest.TestCase):
             if self.standin_keeps_state else None
         self.standin = Standin(self.workdir, self.standin_sets, state_file=state)
         self.addCleanup(self.standin.close)
-        self.pool = Pool(self.workdir, self.standin, self.variant, self.server, self.integrify,
-                         key_override=self.key_override, sections=self.sections,
-                         spool=self.spool)
+        self.pool = self.pool_class(self.workdir, self.standin, self.variant, self.server,
+                                    self.integrify, key_override=self.key_override,
+                                    sections=self.sections, spool=self.spool)
         self.addCleanup(self.pool.stop)
         self.pool.start()
         self.nginx = Nginx(self.workdir, self.pool.sock)
