@@ -3,6 +3,8 @@
 #
 #   scripts/deps.sh            what the build and the demo need
 #   scripts/deps.sh --tests    that, plus Chromium and the npm packages of the browser tests
+#                              and the packaging tools
+#   scripts/deps.sh --package  the build's packages and the packaging tools
 #
 # Idempotent: when every package below is already installed it asks dpkg only
 # and returns at once, without touching apt. Otherwise it runs `apt-get update`
@@ -128,12 +130,18 @@ install_browser_npm() {
 	echo "$want" >"$stamp"
 }
 
+# Building the Debian package (scripts/package.sh) and checking it.
+PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian adduser)
+
 # The demo needs the build packages only; the tests (scripts/test.sh passes
-# --tests) also need the browser-test packages.
+# --tests) also need the browser-test packages and the packaging tools (the
+# package test builds, installs and purges the package).
 if [[ ${1:-} == --tests ]]; then
 	mapfile -t BROWSER_PACKAGES < <(browser_packages)
-	install_packages "${PACKAGES[@]}" "${BROWSER_PACKAGES[@]}"
+	install_packages "${PACKAGES[@]}" "${BROWSER_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
 	install_browser_npm
+elif [[ ${1:-} == --package ]]; then
+	install_packages "${PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
 else
 	install_packages "${PACKAGES[@]}"
 fi
