@@ -4,6 +4,7 @@
  *   intake -c FILE        run the supervised worker pool (foreground)
  *   intake -c FILE -t     check FILE and exit
  *   intake -c FILE -d     run only the spool dispatcher (for plain CGI setups)
+ *   intake -c FILE -R     ... and allow root when [server] user is unset
  *   intake --keys         list every configuration key
  *   intake --form-keys    list every form definition key
  *   intake --help, -h     this usage, on stdout
@@ -22,13 +23,14 @@
 #define DEFAULT_CONFIG	"/etc/intake/intake.conf"
 
 static const char usage_text[] =
-    "usage: intake -c config [-t | -d]\n"
+    "usage: intake -c config [-t | -d] [-R]\n"
     "       intake --keys | --form-keys | --help | --version\n"
     "       (as CGI: GATEWAY_INTERFACE set, config from INTAKE_CONFIG)\n"
     "\n"
     "  -c config  the configuration file (" DEFAULT_CONFIG ")\n"
     "  -t         check the configuration and exit\n"
     "  -d         run only the spool dispatcher (beside plain CGI)\n"
+    "  -R         allow running as root when [server] user is not set\n"
     "  --keys     list every configuration key; --form-keys every form key\n"
     "  -h, --help     print this and exit; -v, --version print the version\n"
     "Without -t or -d, run the worker pool in the foreground. See intake(8).\n";
@@ -45,7 +47,7 @@ main(int argc, char *argv[])
 {
 	const char		*config = NULL, *env;
 	const char *const	*k;
-	int			 ch, test = 0, dispatch = 0;
+	int			 ch, test = 0, dispatch = 0, allow_root = 0;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
@@ -69,7 +71,7 @@ main(int argc, char *argv[])
 		env = getenv("INTAKE_CONFIG");
 		return intake_cgi_run(env != NULL && *env != '\0' ? env : DEFAULT_CONFIG);
 	}
-	while ((ch = getopt(argc, argv, "c:dt")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dtR")) != -1) {
 		switch (ch) {
 		case 'c':
 			config = optarg;
@@ -79,6 +81,9 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			test = 1;
+			break;
+		case 'R':
+			allow_root = 1;
 			break;
 		default:
 			usage(stderr);
@@ -91,5 +96,6 @@ main(int argc, char *argv[])
 	}
 	if (test)
 		return intake_config_check(config);
-	return dispatch ? intake_dispatch_run(config) : intake_pool_run(config);
+	return dispatch ? intake_dispatch_run(config, allow_root) :
+	    intake_pool_run(config, allow_root);
 }

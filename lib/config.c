@@ -62,6 +62,10 @@ _Static_assert(sizeof(fetch_names) / sizeof(fetch_names[0]) == INTAKE_FETCH__MAX
 static const struct intake_keyrow opts[] = {
 	C_STR("server", "listen", listen, "unix:/run/intake/intake.sock", false),
 	C_MODE("server", "socket_mode", socket_mode, 0777, "0660"),
+	C_STR("server", "socket_owner", socket_owner, "", false),
+	C_STR("server", "socket_group", socket_group, "", false),
+	C_STR("server", "user", run_user, "", false),
+	C_STR("server", "group", run_group, "", false),
 	C_INT("server", "workers", workers, 1, 256, "4"),
 	C_INT("server", "max_requests", max_requests, 0, 1000000000, "10000"),
 	C_INT("server", "backlog", backlog, 16, 65535, "1024"),

@@ -25,6 +25,7 @@
 
 #include "intake/log.h"
 #include "intake/pool.h"
+#include "intake/priv.h"
 #include "intake/spool.h"
 #include "intake/report.h"
 #include "intake/req.h"
@@ -75,6 +76,40 @@ intake_config_check(const char *path)
 	    intake_dialect_name(cfg->dialect), intake_flow_name(cfg->flow), cfg->workers);
 	intake_config_free(cfg);
 	return 0;
+}
+
+/* Give the unix socket at path its configured owner and group (nginx's, say). */
+static bool
+own_socket(const struct intake_config *cfg, const char *path)
+{
+	uid_t	uid = (uid_t)-1, u;
+	gid_t	gid = (gid_t)-1, g;
+	char	msg[256];
+
+	if (cfg->socket_owner[0] == '\0' && cfg->socket_group[0] == '\0')
+		return true;
+	if (cfg->socket_owner[0] != '\0') {
+		if (intake_priv_lookup(cfg->socket_owner, NULL, &u, &g, msg, sizeof(msg)) !=
+		    INTAKE_OK) {
+			intake_log_err("pool: socket_owner: %s", msg);
+			return false;
+		}
+		uid = u;
+	}
+	if (cfg->socket_group[0] != '\0') {
+		if (intake_priv_lookup("root", cfg->socket_group, &u, &g, msg, sizeof(msg)) !=
+		    INTAKE_OK) {
+			intake_log_err("pool: socket_group: %s", msg);
+			return false;
+		}
+		gid = g;
+	}
+	if (chown(path, uid, gid) == -1) {
+		intake_log_err("pool: cannot give %s its owner and group: %s", path,
+		    strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 /* Bind the listening socket: unix:/path or host:port. -1 on failure. */
@@ -128,6 +163,10 @@ listen_on(const struct intake_config *cfg)
 	}
 	if (listen(fd, (int)cfg->backlog) == -1)
 		goto fail;
+	if (strncmp(cfg->listen, "unix:", 5) == 0 && !own_socket(cfg, cfg->listen + 5)) {
+		(void)close(fd);
+		return -1;
+	}
 	return fd;
 fail:
 	intake_log_err("pool: cannot listen on %s: %s", cfg->listen, strerror(errno));
@@ -283,6 +322,10 @@ reload(struct pool *p)
 		return;
 	}
 	/* What was set up before fork cannot change without a restart. */
+	if (strcmp(ncfg->run_user, old->run_user) != 0 ||
+	    strcmp(ncfg->run_group, old->run_group) != 0)
+		intake_log_warn("pool: user and group changes need a restart; the pool keeps "
+		    "running as it is");
 	if (strcmp(ncfg->listen, old->listen) != 0 || ncfg->socket_mode != old->socket_mode ||
 	    ncfg->backlog != old->backlog || strcmp(ncfg->cache_file, old->cache_file) != 0 ||
 	    ncfg->cache_entries != old->cache_entries ||
@@ -381,7 +424,7 @@ run_loop(struct pool *p)
 }
 
 int
-intake_pool_run(const char *path)
+intake_pool_run(const char *path, bool allow_root)
 {
 	struct intake_spool	*spool;
 	struct pool	*p;
@@ -419,6 +462,12 @@ intake_pool_run(const char *path)
 		p->fd = listen_on(p->cfg);
 	if (p->fd == -1)
 		goto out;
+	/* The socket is bound: from here on, never root (files are made as the user). */
+	if (intake_priv_settle(p->cfg->run_user, p->cfg->run_group, allow_root, msg,
+	    sizeof(msg)) != INTAKE_OK) {
+		intake_log_err("pool: %s", msg);
+		goto out;
+	}
 	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
 	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK)
 		goto out;
@@ -451,7 +500,7 @@ out:
 }
 
 int
-intake_dispatch_run(const char *path)
+intake_dispatch_run(const char *path, bool allow_root)
 {
 	struct intake_config	*cfg = NULL;
 	struct intake_cache	*cache = NULL, *marks = NULL;
@@ -463,6 +512,12 @@ intake_dispatch_run(const char *path)
 		return 1;
 	}
 	intake_log_set_level(cfg->log_level);
+	if (intake_priv_settle(cfg->run_user, cfg->run_group, allow_root, msg, sizeof(msg)) !=
+	    INTAKE_OK) {
+		intake_log_err("dispatch: %s", msg);
+		intake_config_free(cfg);
+		return 1;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
 	    intake_cache_open(cfg, false, &cache) == INTAKE_OK &&
 	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK)

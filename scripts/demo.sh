@@ -155,7 +155,10 @@ start_all() {
 		fail "the stand-in did not start" "$RUN/standin.log"
 
 	# 2. The intake pool.
-	intake_start "$INTAKE_PID" "$RUN/intake.log" "$BIN" -c "$RUN/intake.conf"
+	# -R: the demo runs as whoever started it, root included (production sets
+	# [server] user, or runs under systemd's User=).
+	intake_start "$INTAKE_PID" "$RUN/intake.log" "$BIN" -c "$RUN/intake.conf" \
+		$( ((EUID == 0)) && echo -R)
 	intake_wait_for "the intake socket" 15 "$INTAKE_PID" "$INTAKE_PAT" \
 		test -S "$RUN/intake.sock" ||
 		fail "the intake pool did not start" "$RUN/intake.log"

@@ -194,13 +194,18 @@ class Pool:
 
     def start(self):
         self.log = open(self.logpath, "a")
-        args = [BIN, "-c", self.conf]
+        args = [BIN, "-c", self.conf] + self.root_flag()
         if self.valgrind:
             args = self.valgrind + args
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
         wait_for(lambda: os.path.exists(self.sock) and len(self.workers()) >= 1,
                  timeout=60 if self.valgrind else 15, what="intake pool to listen")
         return self
+
+    def root_flag(self):
+        """-R when the tests run as root without [server] user: intake refuses
+        root workers unless told to."""
+        return ["-R"] if os.geteuid() == 0 and not self.server.get("user") else []
 
     def children(self):
         """PIDs of the supervisor's children: the workers and the dispatcher."""

@@ -525,7 +525,8 @@ class Spool(SpoolStack):
         self.assertEqual([f for f in os.listdir(os.path.join(self.pool.spool_dir, "queue"))
                           if REF_RE.match(f)], [ref])
         self.standin.start()
-        lone = subprocess.Popen([BIN, "-c", self.pool.conf, "-d"], stderr=subprocess.PIPE)
+        lone = subprocess.Popen([BIN, "-c", self.pool.conf, "-d"] + self.pool.root_flag(),
+                                stderr=subprocess.PIPE)
         try:
             wait_for(lambda: not any(REF_RE.match(f) for f in os.listdir(
                 os.path.join(self.pool.spool_dir, "queue"))), timeout=30, step=0.3,

@@ -82,6 +82,10 @@ struct intake_config {
 	/* [server] */
 	char	listen[INTAKE_PATH_MAX];	/* "unix:/path" or "host:port" */
 	long long socket_mode;			/* unix socket permissions */
+	char	socket_owner[64];		/* its owner, "": whoever binds it */
+	char	socket_group[64];		/* its group, "": the binder's */
+	char	run_user[64];			/* started as root: become this user */
+	char	run_group[64];			/* ... and this group ("": the user's) */
 	long long workers;
 	long long max_requests;			/* 0: never recycle */
 	long long backlog;

@@ -13,13 +13,19 @@
 #ifndef INTAKE_POOL_H
 #define INTAKE_POOL_H
 
+#include <stdbool.h>
+
 #include "intake/cache.h"
 #include "intake/config.h"
 
-/* Returns the process exit status. */
-int	intake_pool_run(const char *config_path);
+/*
+ * Returns the process exit status.  Started as root, the pool drops to
+ * [server] user after binding its socket; without that key it refuses
+ * to run as root unless allow_root (-R).
+ */
+int	intake_pool_run(const char *config_path, bool allow_root);
 /* The dispatcher alone, on the caches the CGI requests use. */
-int	intake_dispatch_run(const char *config_path);
+int	intake_dispatch_run(const char *config_path, bool allow_root);
 int	intake_cgi_run(const char *config_path);
 
 /* -t: load and check; print the problem on stderr.  Exit status. */
