@@ -20,6 +20,7 @@ fetch = {fetch}
 value_column = Code
 label_column = Department
 filter.parent = Division
+check.parent = source:divisions
 ttl = {ttl}
 stale_ttl = 600
 
@@ -29,6 +30,7 @@ fetch = {fetch}
 value_column = ID
 label_column = Category
 filter.parent = Group
+check.parent = values:Accounts & Access|Hardware|Software|Security
 ttl = {ttl}
 
 [source:locations]
@@ -37,6 +39,7 @@ fetch = {fetch}
 value_column = Code
 label_column = Location
 filter.parent = Region
+check.parent = source:regions
 ttl = {ttl}
 
 [report:assets]
@@ -46,6 +49,21 @@ title = Asset notes <all> & "more"
 page_size = 5
 ttl = {ttl}
 filter.owner = Owner
+check.owner = pattern:[a-z][a-z0-9._-]{0,63}
+
+[source:divisions]
+report = {divisions}
+fetch = {fetch}
+value_column = Division
+label_column = Title
+ttl = {ttl}
+
+[source:regions]
+report = {regions}
+fetch = {fetch}
+value_column = Code
+label_column = Region
+ttl = {ttl}
 
 [report:secret]
 report = {cost_centers}
