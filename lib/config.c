@@ -72,7 +72,7 @@ static const struct intake_keyrow opts[] = {
 	C_INT("server", "cache_entry_max", cache_entry_max, 4096, 16777216, "65536"),
 	C_INT("server", "mark_entries", mark_entries, 64, 4194304, "65536"),
 	C_INT("server", "filtered_entries", filtered_entries, 8, 65536, "256"),
-	C_INT("server", "filtered_fetch_rate", filtered_fetch_rate, 0, 1000000, "120"),
+	C_INT("server", "filtered_fetch_rate", filtered_fetch_rate, 0, 1000000, "60"),
 	C_STR("server", "cors_origins", cors_origins, "", false),
 	C_STR("server", "forms_dir", forms_dir, "", false),
 	C_STR("server", "form_key_file", form_key_file, "", false),

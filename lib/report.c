@@ -639,15 +639,18 @@ refresh(struct intake_ctx *ctx, const struct intake_source *src,
 }
 
 bool
-intake_report_budget_take(struct intake_ctx *ctx, int64_t now_ms, int64_t *retry_at_ms)
+intake_report_budget_take(struct intake_ctx *ctx, const struct intake_source *src,
+    int64_t now_ms, int64_t *retry_at_ms)
 {
 	int64_t		window = now_ms / BUDGET_WINDOW_MS;
 	long long	count;
-	char		name[48];
+	char		name[INTAKE_SOURCE_NAME_MAX + 48];
 
 	if (ctx->cfg->filtered_fetch_rate == 0)
 		return true;
-	(void)snprintf(name, sizeof(name), "fetches:%lld", (long long)window);
+	/* Per source: a flood of one list's values does not hold back another's. */
+	(void)snprintf(name, sizeof(name), "%c:%s:%lld",
+	    src->kind == INTAKE_SOURCE_REPORT ? 'r' : 's', src->name, (long long)window);
 	/* A cache that cannot count lets the fetch go: the limit is a guard, not a gate. */
 	if (intake_cache_incr(ctx->marks, BUDGET_SECTION, name,
 	    (window + 2) * BUDGET_WINDOW_MS, &count) != INTAKE_OK)
@@ -671,7 +674,7 @@ lead(struct intake_ctx *ctx, const struct intake_source *src,
 {
 	int64_t	now = intake_now_ms(), until;
 
-	if (filtered && !intake_report_budget_take(ctx, now, &until)) {
+	if (filtered && !intake_report_budget_take(ctx, src, now, &until)) {
 		if (*ep != NULL && now < (*ep)->stale_until_ms) {
 			*state = INTAKE_REPORT_STALE;
 			return INTAKE_OK;

@@ -112,7 +112,7 @@ struct intake_config {
 	long long cache_entry_max;		/* bytes per entry value */
 	long long mark_entries;			/* small entries: nonces, rate counters */
 	long long filtered_entries;		/* lists keyed by client-chosen values */
-	long long filtered_fetch_rate;		/* their fetches per minute; 0: off */
+	long long filtered_fetch_rate;		/* their fetches per source a minute; 0: off */
 	char	cors_origins[1024];		/* space-separated allowed origins */
 	char	forms_dir[INTAKE_PATH_MAX];	/* form definitions; "": no forms */
 	char	form_key_file[INTAKE_PATH_MAX];	/* form token key; "": random per start */

@@ -78,12 +78,13 @@ enum intake_err	intake_report_offers(struct intake_ctx *ctx, const struct intake
 		    const char *value, bool *offered);
 
 /*
- * Take one fetch of a filtered list from the minute's budget
- * (filtered_fetch_rate, shared by every worker through ctx->marks; 0: no
- * limit).  false when spent, with *retry_at_ms the minute's end.
+ * Take one fetch of a filtered list of src from the minute's budget
+ * (filtered_fetch_rate per source, shared by every worker through
+ * ctx->marks; 0: no limit).  false when spent, with *retry_at_ms the
+ * minute's end.
  */
-bool		intake_report_budget_take(struct intake_ctx *ctx, int64_t now_ms,
-		    int64_t *retry_at_ms);
+bool		intake_report_budget_take(struct intake_ctx *ctx,
+		    const struct intake_source *src, int64_t now_ms, int64_t *retry_at_ms);
 
 /* Name of a state for X-Intake-Cache. */
 const char	*intake_report_state_name(enum intake_report_state s);
