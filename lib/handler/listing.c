@@ -1,6 +1,7 @@
 /*
  * listing.c - what /api/choices and /api/reports share: the parameter
- * allow-list, CORS, and conditional, cacheable answers.
+ * allow-list, the filter value checks (check.NAME, before any fetch),
+ * CORS, and conditional, cacheable answers.
  */
 #include <stdio.h>
 #include <string.h>
