@@ -21,7 +21,7 @@ import fcgi
 from harness import REPORT_SIDS, SRC, Stack, fixture_report
 
 RATE = 20          # filtered_fetch_rate: filtered fetches per source a minute
-FILTERED_SOURCES = 2  # departments (parent), assets (owner)
+FILTERED_SOURCES = 2  # department_by_division (parent), assets (owner)
 TTL = 2            # the form's lists go stale quickly, so stale-if-error is what serves them
 CALLS_PER_FETCH = 2  # v7 CSV: the report's filter definitions, then the export
 
@@ -39,6 +39,11 @@ value_column = Code
 label_column = Department
 ttl = {ttl}
 stale_ttl = 600
+
+[source:department_by_division]
+report = {departments}
+value_column = Code
+label_column = Department
 filter.parent = Division
 check.parent = source:divisions
 
@@ -90,10 +95,10 @@ def burst_requests(seed=10):
     reqs = []
     for i in range(2000):   # parents never offered
         junk = "".join(rnd.choice("abcdefXYZ0123 -_") for _ in range(rnd.randint(1, 24)))
-        reqs.append(("parent_bad", "/api/choices/departments",
+        reqs.append(("parent_bad", "/api/choices/department_by_division",
                      "parent=%s%d" % (junk.replace(" ", "+"), i)))
     for i in range(500):    # parents offered: few distinct keys, each a filtered list
-        reqs.append(("parent_ok", "/api/choices/departments",
+        reqs.append(("parent_ok", "/api/choices/department_by_division",
                      "parent=" + DIVISIONS[i % len(DIVISIONS)].replace(" ", "+").replace("&", "%26")))
     for i in range(3000):   # owners the pattern takes: each a distinct filtered key
         reqs.append(("owner_ok", "/api/reports/assets", "format=json&owner=user%05d.x" % i))
