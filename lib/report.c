@@ -58,6 +58,8 @@ struct intake_report_entry {
 
 struct intake_report_cache {
 	struct intake_report_entry	entries[L1_ENTRIES];
+	/* Per source: its filtered fetch budget is spent until then (seen here). */
+	int64_t				spent_until_ms[INTAKE_SOURCES_MAX];
 };
 
 /* What a level 2 value's header says. */
@@ -661,26 +663,46 @@ intake_report_budget_take(struct intake_ctx *ctx, const struct intake_source *sr
 	return false;
 }
 
+/* Where this worker remembers that src's budget is spent; NULL if none. */
+static int64_t *
+spent_slot(struct intake_ctx *ctx, const struct intake_source *src)
+{
+	const struct intake_source	*first = ctx->cfg->sources;
+
+	if (src < first || src >= first + ctx->cfg->nsources)
+		return NULL;
+	return &ctx->reports->spent_until_ms[src - first];
+}
+
 /*
- * The leader of a key that needs a fetch: fetch, unless the key is
- * filtered and the minute's budget is spent; then the old rows serve
- * while they may, else INTAKE_EBACKOFF (ctx->lists_busy_until_ms says
- * until when).
+ * A filtered key that needs a fetch while src's budget is spent: the old
+ * rows serve while they may, else INTAKE_EBACKOFF (ctx->lists_busy_until_ms
+ * says until when).
  */
+static enum intake_err
+held_back(struct intake_ctx *ctx, int64_t until, const struct intake_report_entry *e,
+    enum intake_report_state *state)
+{
+	if (e != NULL && intake_now_ms() < e->stale_until_ms) {
+		*state = INTAKE_REPORT_STALE;
+		return INTAKE_OK;
+	}
+	ctx->lists_busy_until_ms = until;
+	return INTAKE_EBACKOFF;
+}
+
+/* The leader of a key that needs a fetch: fetch, unless a filtered key is over budget. */
 static enum intake_err
 lead(struct intake_ctx *ctx, const struct intake_source *src,
     const struct intake_filter_value *f, size_t n, const char *key, bool filtered,
     struct intake_report_entry **ep, enum intake_report_state *state)
 {
-	int64_t	now = intake_now_ms(), until;
+	int64_t	now = intake_now_ms(), until, *spent;
 
 	if (filtered && !intake_report_budget_take(ctx, src, now, &until)) {
-		if (*ep != NULL && now < (*ep)->stale_until_ms) {
-			*state = INTAKE_REPORT_STALE;
-			return INTAKE_OK;
-		}
-		ctx->lists_busy_until_ms = until;
-		return INTAKE_EBACKOFF;
+		if ((spent = spent_slot(ctx, src)) != NULL)
+			*spent = until;
+		return held_back(ctx, until, *ep, state);
 	}
 	return refresh(ctx, src, f, n, key, filtered, ep, state);
 }
@@ -695,10 +717,11 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 	struct intake_buf		 key;
 	enum intake_report_state	 state = INTAKE_REPORT_HIT;
 	enum intake_err			 err = INTAKE_OK;
-	int64_t				 now, deadline, lease_ms;
+	int64_t				 now, deadline, lease_ms, *spent;
 	bool				 leader, filtered;
 
 	filtered = is_filtered(filters, nfilters);
+	spent = filtered ? spent_slot(ctx, src) : NULL;
 	l2 = l2_of(ctx, filtered);
 	intake_buf_init(&key, KEY_MAX);
 	err = make_key(src, filters, nfilters, &key);
@@ -718,6 +741,11 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 		if (e != NULL && now < e->retry_at_ms && now < e->stale_until_ms) {
 			state = INTAKE_REPORT_STALE_ERROR;
 			break;
+		}
+		/* Known to be over budget: not even a lease, which would take a slot. */
+		if (spent != NULL && now < *spent) {
+			err = held_back(ctx, *spent, e, &state);
+			goto out;
 		}
 		err = intake_cache_lease(l2, REPORT_SECTION, key.ptr, lease_ms, &leader);
 		if (err != INTAKE_OK)

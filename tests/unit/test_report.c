@@ -294,6 +294,56 @@ test_report_distinct_values_past_the_budget_are_not_fetched(void)
 }
 
 static void
+test_report_refused_flood_leaves_shared_state_alone(void)
+{
+	struct fixture			 f;
+	struct intake_report_view	 v;
+	struct intake_report_cache	*other;
+	char				 value[32], name[64];
+	long long			 count;
+	int				 i, kept = 0, before;
+
+	t_quiet_stderr();
+	/* filtered_entries = 8, and a budget of 8: the lists cache is full, and spent. */
+	setup(&f, "filtered_fetch_rate = 8\n");
+	if (intake_now_ms() % 60000 > 50000)
+		t_sleep_ms(60500 - intake_now_ms() % 60000);
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(value, sizeof(value), "kept-%d", i);
+		T_EQ_INT(get_kids(&f, value, &v), INTAKE_OK);
+	}
+	before = calls(&f);
+	/* 500 more distinct values: refused, and (once a worker knows) not even leased. */
+	for (i = 0; i < 500; i++) {
+		(void)snprintf(value, sizeof(value), "flood-%d", i);
+		T_EQ_INT(get_kids(&f, value, &v), INTAKE_EBACKOFF);
+	}
+	T_EQ_INT(calls(&f), before);
+	/*
+	 * Once refused, this worker takes no lease and counts nothing more: the
+	 * minute's shared counter saw the 8 fetches and 1 refusal (this is the 10th).
+	 */
+	(void)snprintf(name, sizeof(name), "s:kids:%lld", (long long)(intake_now_ms() / 60000));
+	T_EQ_INT(intake_cache_incr(f.ctx.marks, "lists", name, intake_now_ms() + 120000, &count),
+	    INTAKE_OK);
+	T_EQ_INT(count, 10);
+	/* Another worker, Integrify failing: the lists fetched before are still shared. */
+	__atomic_store_n(&f.sh->fail, 1, __ATOMIC_SEQ_CST);
+	other = f.ctx.reports;
+	f.ctx.reports = intake_report_cache_new();
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(value, sizeof(value), "kept-%d", i);
+		if (get_kids(&f, value, &v) == INTAKE_OK)
+			kept++;
+	}
+	/* The first refusal took a lease (a slot) before it knew: at most one lost. */
+	T_ASSERT(kept >= 7);
+	intake_report_cache_free(f.ctx.reports);
+	f.ctx.reports = other;
+	teardown(&f);
+}
+
+static void
 test_report_budget_is_per_source_and_per_minute(void)
 {
 	struct fixture			 f;
@@ -372,6 +422,7 @@ main(void)
 {
 	T_RUN(test_report_filter_flood_never_evicts_unfiltered_lists);
 	T_RUN(test_report_distinct_values_past_the_budget_are_not_fetched);
+	T_RUN(test_report_refused_flood_leaves_shared_state_alone);
 	T_RUN(test_report_budget_is_per_source_and_per_minute);
 	T_RUN(test_report_budget_holds_across_processes);
 	T_RUN(test_report_offers_reads_the_parent_list);
