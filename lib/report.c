@@ -261,11 +261,11 @@ resolve_columns(const struct intake_source *src, const struct intake_table *t, l
 	return INTAKE_OK;
 }
 
-/* The shared cache a key of this class lives in. */
+/* The shared cache a key of this class lives in (a ctx without a lists cache has one). */
 static struct intake_cache *
 l2_of(struct intake_ctx *ctx, bool filtered)
 {
-	return filtered ? ctx->lists : ctx->cache;
+	return filtered && ctx->lists != NULL ? ctx->lists : ctx->cache;
 }
 
 /*
