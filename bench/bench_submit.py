@@ -73,7 +73,9 @@ from load_choices import harness  # noqa: E402
 FORM = "it-request"
 FORM_CONF = os.path.join(harness.SRC, "conf/forms", FORM + ".conf")
 DEMO_CONF = os.path.join(harness.SRC, "conf/demo/intake.conf.in")
-SOURCES = ("departments", "locations", "categories", "priorities", "accessories")
+# The form's sources, and the parent lists their check.parent keys read.
+SOURCES = ("departments", "locations", "categories", "priorities", "accessories",
+           "divisions", "regions")
 DIRECT_NAME = "bench-direct"
 TOKEN_RE = re.compile(r'name="_token" value="(v1\.[^".]+\.(\d+)\.[^"]+)"')
 

@@ -79,6 +79,23 @@ intake_cache_open_marks(const struct intake_config *cfg, bool fresh,
 }
 
 enum intake_err
+intake_cache_open_lists(const struct intake_config *cfg, bool fresh,
+    struct intake_cache **out)
+{
+	struct intake_cache_geometry	g;
+	char				path[INTAKE_PATH_MAX + 8];
+	int				n;
+
+	n = snprintf(path, sizeof(path), "%s.lists", cfg->cache_file);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return INTAKE_ECONFIG;
+	g.path = path;
+	g.entries = cfg->filtered_entries;
+	g.entry_max = cfg->cache_entry_max;
+	return cache_open(&g, fresh, out);
+}
+
+enum intake_err
 intake_cache_child_init(struct intake_cache *c)
 {
 	return c->be->child_init(c->state);

@@ -75,6 +75,8 @@ static const struct intake_keyrow opts[] = {
 	C_INT("server", "cache_entries", cache_entries, 8, 65536, "256"),
 	C_INT("server", "cache_entry_max", cache_entry_max, 4096, 16777216, "65536"),
 	C_INT("server", "mark_entries", mark_entries, 64, 4194304, "65536"),
+	C_INT("server", "filtered_entries", filtered_entries, 8, 65536, "256"),
+	C_INT("server", "filtered_fetch_rate", filtered_fetch_rate, 0, 1000000, "60"),
 	C_STR("server", "cors_origins", cors_origins, "", false),
 	C_STR("server", "forms_dir", forms_dir, "", false),
 	C_STR("server", "form_key_file", form_key_file, "", false),
@@ -226,15 +228,162 @@ source_for(struct load *l, enum intake_source_kind kind, const char *name, size_
 	return src;
 }
 
+static const char *const check_names[] = {
+	"",		/* INTAKE_CHECK_NONE */
+	"source:",	/* INTAKE_CHECK_SOURCE */
+	"pattern:",	/* INTAKE_CHECK_PATTERN */
+	"values:",	/* INTAKE_CHECK_VALUES */
+};
+_Static_assert(sizeof(check_names) / sizeof(check_names[0]) == INTAKE_CHECK__MAX,
+    "check_names[] needs one row per check");
+
+/* The filter slot of src for request parameter param, made on first use; NULL if full. */
+static struct intake_filter_param *
+filter_for(struct intake_source *src, const char *param)
+{
+	struct intake_filter_param	*f;
+	size_t				 i;
+
+	for (i = 0; i < src->nfilters; i++)
+		if (strcmp(src->filters[i].param, param) == 0)
+			return &src->filters[i];
+	if (src->nfilters == INTAKE_FILTERS_MAX)
+		return NULL;
+	f = &src->filters[src->nfilters++];
+	memset(f, 0, sizeof(*f));
+	(void)intake_strlcpy(f->param, param, sizeof(f->param));
+	return f;
+}
+
+/* "source:NAME", "pattern:ERE" or "values:A|B" into f.  NULL, or the problem. */
+static const char *
+parse_check(struct intake_filter_param *f, const char *value)
+{
+	char	anchored[INTAKE_CHECK_ARG_MAX + 8];
+	size_t	i, n;
+
+	for (i = 1; i < INTAKE_CHECK__MAX; i++) {
+		n = strlen(check_names[i]);
+		if (strncmp(value, check_names[i], n) == 0)
+			break;
+	}
+	if (i == INTAKE_CHECK__MAX)
+		return "must be source:NAME, pattern:REGEX or values:A|B|C";
+	value += strlen(check_names[i]);
+	if (*value == '\0')
+		return "says nothing after its kind";
+	if (intake_strlcpy(f->check_arg, value, sizeof(f->check_arg)) != INTAKE_OK)
+		return "too long";
+	f->check = (enum intake_check)i;
+	if (f->check == INTAKE_CHECK_SOURCE && !name_ok(value, INTAKE_SOURCE_NAME_MAX))
+		return "source: must name a [source:NAME] section";
+	if (f->check == INTAKE_CHECK_PATTERN) {
+		/* The whole value must match, as with a form field's pattern. */
+		(void)snprintf(anchored, sizeof(anchored), "^(%s)$", value);
+		if (regcomp(&f->re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
+			return "pattern: is not a POSIX extended regular expression";
+		f->has_re = true;
+	}
+	return NULL;
+}
+
+/*
+ * filter.PARAM = EXPOSE (the parameter feeds the report's exposed filter)
+ * or check.PARAM = CHECK (which values it takes), in either order.
+ */
+static int
+on_filter_key(struct load *l, struct intake_source *src, const char *section,
+    const char *key, const char *value)
+{
+	struct intake_filter_param	*f;
+	const char			*param = strchr(key, '.') + 1, *problem;
+	size_t				 i;
+	bool				 is_filter = key[0] == 'f';
+
+	if (!name_ok(param, sizeof(f->param))) {
+		load_fail(l, section, key, "filter parameter must be 1-31 of a-z 0-9 _ -");
+		return 0;
+	}
+	for (i = 0; reserved_params[i] != NULL; i++)
+		if (strcmp(param, reserved_params[i]) == 0) {
+			load_fail(l, section, key, "filter parameter name is reserved");
+			return 0;
+		}
+	f = filter_for(src, param);
+	if (f == NULL) {
+		load_fail(l, section, key, "too many filter keys");
+		return 0;
+	}
+	if ((is_filter && f->expose[0] != '\0') || (!is_filter && f->check != INTAKE_CHECK_NONE)) {
+		load_fail(l, section, key, "set twice");
+		return 0;
+	}
+	if (is_filter) {
+		if (*value == '\0' ||
+		    intake_strlcpy(f->expose, value, sizeof(f->expose)) != INTAKE_OK) {
+			load_fail(l, section, key, "must name the report's exposed filter");
+			return 0;
+		}
+		return 1;
+	}
+	if ((problem = parse_check(f, value)) != NULL) {
+		load_fail(l, section, key, problem);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Every filter has both keys, and a source: check names a [source:] list.
+ * Returns 0 or fails l.
+ */
+static int
+check_filters(struct load *l, struct intake_source *src, const char *section)
+{
+	struct intake_config		*c = l->cfg;
+	struct intake_filter_param	*f;
+	const struct intake_source	*other;
+	char				 key[48], hint[200];
+	size_t				 i;
+
+	for (i = 0; i < src->nfilters; i++) {
+		f = &src->filters[i];
+		if (f->expose[0] == '\0') {
+			(void)snprintf(key, sizeof(key), "check.%s", f->param);
+			load_fail(l, section, key, "has no filter.NAME of the same name");
+			return -1;
+		}
+		if (f->check == INTAKE_CHECK_NONE) {
+			/* Unchecked values would each cost a fetch and a cache entry. */
+			(void)snprintf(key, sizeof(key), "filter.%s", f->param);
+			(void)snprintf(hint, sizeof(hint), "needs check.%s: the values it takes "
+			    "(source:NAME of a list offering them, pattern:REGEX or values:A|B)",
+			    f->param);
+			load_fail(l, section, key, hint);
+			return -1;
+		}
+		if (f->check != INTAKE_CHECK_SOURCE)
+			continue;
+		other = intake_config_source(c, INTAKE_SOURCE_CHOICES, f->check_arg,
+		    strlen(f->check_arg));
+		if (other == NULL) {
+			(void)snprintf(key, sizeof(key), "check.%s", f->param);
+			load_fail(l, section, key, "no [source:NAME] of that name in the config");
+			return -1;
+		}
+		f->check_source = (size_t)(other - c->sources);
+	}
+	return 0;
+}
+
 /* A key of a [source:NAME] or [report:NAME] section. */
 static int
 on_source_key(struct load *l, enum intake_source_kind kind, const char *section,
     const char *key, const char *value)
 {
-	struct intake_source		*src;
-	struct intake_filter_param	*f;
-	const char			*name = section + strlen(kind_prefixes[kind]);
-	size_t				 idx, i;
+	struct intake_source	*src;
+	const char		*name = section + strlen(kind_prefixes[kind]);
+	size_t			 idx;
 
 	if (!name_ok(name, INTAKE_SOURCE_NAME_MAX)) {
 		load_fail(l, section, key, "section name must be 1-63 of a-z 0-9 _ -");
@@ -245,34 +394,8 @@ on_source_key(struct load *l, enum intake_source_kind kind, const char *section,
 		load_fail(l, section, key, "too many [source:] and [report:] sections");
 		return 0;
 	}
-	if (strncmp(key, "filter.", 7) == 0) {
-		if (!name_ok(key + 7, sizeof(f->param))) {
-			load_fail(l, section, key, "filter parameter must be 1-31 of a-z 0-9 _ -");
-			return 0;
-		}
-		for (i = 0; reserved_params[i] != NULL; i++)
-			if (strcmp(key + 7, reserved_params[i]) == 0) {
-				load_fail(l, section, key, "filter parameter name is reserved");
-				return 0;
-			}
-		for (i = 0; i < src->nfilters; i++)
-			if (strcmp(src->filters[i].param, key + 7) == 0) {
-				load_fail(l, section, key, "set twice");
-				return 0;
-			}
-		if (src->nfilters == INTAKE_FILTERS_MAX) {
-			load_fail(l, section, key, "too many filter keys");
-			return 0;
-		}
-		f = &src->filters[src->nfilters];
-		if (*value == '\0' || intake_strlcpy(f->expose, value, sizeof(f->expose)) != INTAKE_OK) {
-			load_fail(l, section, key, "must name the report's exposed filter");
-			return 0;
-		}
-		(void)intake_strlcpy(f->param, key + 7, sizeof(f->param));
-		src->nfilters++;
-		return 1;
-	}
+	if (strncmp(key, "filter.", 7) == 0 || strncmp(key, "check.", 6) == 0)
+		return on_filter_key(l, src, section, key, value);
 	return set_key(l, src, source_opts, NSOURCE_OPTS, l->source_seen[idx], section, key,
 	    value);
 }
@@ -432,6 +555,12 @@ check_all(struct load *l)
 		load_fail(l, "integrify", "timeout_ms", "must not be less than connect_timeout_ms");
 		return -1;
 	}
+	/* The token, every unfiltered list and their leases never evict each other. */
+	if (c->cache_entries < 2 * (long long)c->nsources + 4) {
+		load_fail(l, "server", "cache_entries", "must hold the token and every list with "
+		    "its lease: at least 2 x ([source:] + [report:] sections) + 4");
+		return -1;
+	}
 	for (i = 0; i < c->nsources; i++) {
 		char section[INTAKE_SOURCE_NAME_MAX + 8];
 
@@ -447,6 +576,8 @@ check_all(struct load *l)
 			load_fail(l, section, "report", "must be a report SID");
 			return -1;
 		}
+		if (check_filters(l, &c->sources[i], section) != 0)
+			return -1;
 	}
 	if ((p = read_secret(c->key_file, c->key, sizeof(c->key))) != NULL) {
 		load_fail(l, "integrify", "key_file", p);
@@ -566,9 +697,15 @@ intake_config_load(const char *path, struct intake_config **out, char *errbuf,
 void
 intake_config_free(struct intake_config *cfg)
 {
+	size_t	i, j;
+
 	if (cfg == NULL)
 		return;
 	intake_forms_free(cfg->forms, cfg->nforms);
+	for (i = 0; i < cfg->nsources; i++)
+		for (j = 0; j < cfg->sources[i].nfilters; j++)
+			if (cfg->sources[i].filters[j].has_re)
+				regfree(&cfg->sources[i].filters[j].re);
 	/* Do not leave secrets behind in freed memory. */
 	OPENSSL_cleanse(cfg->key, sizeof(cfg->key));
 	OPENSSL_cleanse(cfg->secret, sizeof(cfg->secret));
@@ -579,7 +716,7 @@ intake_config_free(struct intake_config *cfg)
 const char *const *
 intake_config_keys(void)
 {
-	static char		 names[NOPTS + INTAKE_SOURCE_KIND__MAX * (NSOURCE_OPTS + 1)][64];
+	static char		 names[NOPTS + INTAKE_SOURCE_KIND__MAX * (NSOURCE_OPTS + 2)][64];
 	static const char	*list[sizeof(names) / sizeof(names[0]) + 1];
 	size_t			 i, k, n = 0;
 
@@ -591,6 +728,7 @@ intake_config_keys(void)
 			(void)snprintf(names[n++], sizeof(names[0]), "%sNAME.%s", kind_prefixes[k],
 			    source_opts[i].key);
 		(void)snprintf(names[n++], sizeof(names[0]), "%sNAME.filter.NAME", kind_prefixes[k]);
+		(void)snprintf(names[n++], sizeof(names[0]), "%sNAME.check.NAME", kind_prefixes[k]);
 	}
 	for (i = 0; i < n; i++)
 		list[i] = names[i];
@@ -609,6 +747,31 @@ intake_config_source(const struct intake_config *cfg, enum intake_source_kind ki
 		    memcmp(cfg->sources[i].name, name, namelen) == 0)
 			return &cfg->sources[i];
 	return NULL;
+}
+
+bool
+intake_filter_value_ok(const struct intake_filter_param *f, const char *value)
+{
+	const char	*p = f->check_arg, *end;
+	size_t		 n = strlen(value);
+
+	switch (f->check) {
+	case INTAKE_CHECK_SOURCE:
+		return true;
+	case INTAKE_CHECK_PATTERN:
+		return f->has_re && regexec(&f->re, value, 0, NULL, 0) == 0;
+	case INTAKE_CHECK_VALUES:
+		for (;;) {
+			end = p + strcspn(p, "|");
+			if ((size_t)(end - p) == n && memcmp(p, value, n) == 0)
+				return true;
+			if (*end == '\0')
+				return false;
+			p = end + 1;
+		}
+	default:
+		return false;
+	}
 }
 
 bool

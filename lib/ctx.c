@@ -21,6 +21,9 @@ intake_ctx_child_init(struct intake_ctx *ctx, const struct intake_config *cfg,
 	err = intake_cache_child_init(cache);
 	if (err == INTAKE_OK)
 		err = intake_cache_child_init(marks);
+	/* The supervisor made it before fork: this attaches, never reformats. */
+	if (err == INTAKE_OK)
+		err = intake_cache_open_lists(cfg, false, &ctx->lists);
 	if (err == INTAKE_OK)
 		err = intake_http_new(cfg, &ctx->http);
 	if (err == INTAKE_OK)
@@ -34,6 +37,8 @@ intake_ctx_free(struct intake_ctx *ctx)
 	intake_report_cache_free(ctx->reports);
 	intake_spool_close(ctx->spool);
 	intake_http_free(ctx->http);
+	intake_cache_close(ctx->lists);
+	ctx->lists = NULL;
 	ctx->reports = NULL;
 	ctx->spool = NULL;
 	ctx->http = NULL;

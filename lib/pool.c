@@ -46,6 +46,7 @@ struct pool {
 	struct intake_config	*cfg;
 	struct intake_cache	*cache;
 	struct intake_cache	*marks;
+	struct intake_cache	*lists;		/* made here; workers attach */
 	int			 fd;
 	int			 activated;	/* fd came from the service manager */
 	unsigned		 generation;
@@ -267,6 +268,7 @@ reap(struct pool *p)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		intake_cache_reap(p->cache, pid);
 		intake_cache_reap(p->marks, pid);
+		intake_cache_reap(p->lists, pid);
 		if (pid == p->dispatcher.pid) {
 			p->dispatcher.pid = 0;
 			if (WIFSIGNALED(status))
@@ -329,7 +331,8 @@ reload(struct pool *p)
 	if (strcmp(ncfg->listen, old->listen) != 0 || ncfg->socket_mode != old->socket_mode ||
 	    ncfg->backlog != old->backlog || strcmp(ncfg->cache_file, old->cache_file) != 0 ||
 	    ncfg->cache_entries != old->cache_entries ||
-	    ncfg->cache_entry_max != old->cache_entry_max)
+	    ncfg->cache_entry_max != old->cache_entry_max ||
+	    ncfg->filtered_entries != old->filtered_entries)
 		intake_log_warn("pool: listen, socket_mode, backlog and cache_* changes need a "
 		    "restart; kept the running values");
 	memcpy(ncfg->listen, old->listen, sizeof(ncfg->listen));
@@ -338,6 +341,7 @@ reload(struct pool *p)
 	memcpy(ncfg->cache_file, old->cache_file, sizeof(ncfg->cache_file));
 	ncfg->cache_entries = old->cache_entries;
 	ncfg->cache_entry_max = old->cache_entry_max;
+	ncfg->filtered_entries = old->filtered_entries;
 	/* A random form key lives as long as the pool: forms in browsers stay valid. */
 	ncfg->mark_entries = old->mark_entries;
 	if (ncfg->form_key_file[0] == '\0' && old->form_key_file[0] == '\0')
@@ -469,7 +473,8 @@ intake_pool_run(const char *path, bool allow_root)
 		goto out;
 	}
 	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
-	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK)
+	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK ||
+	    intake_cache_open_lists(p->cfg, true, &p->lists) != INTAKE_OK)
 		goto out;
 	/* Create the spool now: a worker that cannot write it must not start. */
 	if (intake_spool_open(p->cfg->spool_dir, &spool) != INTAKE_OK)
@@ -493,6 +498,7 @@ out:
 	}
 	intake_cache_close(p->cache);
 	intake_cache_close(p->marks);
+	intake_cache_close(p->lists);
 	intake_config_free(p->cfg);
 	curl_global_cleanup();
 	free(p);
@@ -555,6 +561,7 @@ intake_cgi_run(const char *path)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    intake_cache_open(cfg, false, &ctx.cache) != INTAKE_OK ||
 	    intake_cache_open_marks(cfg, false, &ctx.marks) != INTAKE_OK ||
+	    intake_cache_open_lists(cfg, false, &ctx.lists) != INTAKE_OK ||
 	    intake_spool_open(cfg->spool_dir, &ctx.spool) != INTAKE_OK ||
 	    intake_http_new(cfg, &ctx.http) != INTAKE_OK) {
 		fputs("Status: 503 Service Unavailable\r\nContent-Type: application/json\r\n\r\n"

@@ -5,6 +5,13 @@
  *   "R1 <fetched_ms> <fresh_until_ms> <stale_until_ms> <retry_at_ms> <version>\n"
  * followed by the packed table.  retry_at_ms, when ahead, says a refresh
  * failed and the old rows serve until then without asking Integrify.
+ *
+ * Two classes of lists are kept apart at both levels.  A list keyed by
+ * filter values (client-chosen, though checked) lives in the lists cache
+ * (ctx->lists) and in its own part of level 1, and its fetches are
+ * counted against filtered_fetch_rate; an unfiltered list (one per
+ * source, what forms need) lives in the main cache beside the token.  A
+ * flood of filtered keys therefore evicts only other filtered lists.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,11 +28,15 @@
 #include "intake/report.h"
 #include "intake/str.h"
 
-#define L1_ENTRIES	64
+#define L1_UNFILTERED	INTAKE_SOURCES_MAX	/* one per source: never evicted */
+#define L1_FILTERED	32			/* filtered lists, per worker */
+#define L1_ENTRIES	(L1_UNFILTERED + L1_FILTERED)
 #define MEMO_MAX	16
 #define KEY_MAX		4096
 #define RETRY_MAX_S	30	/* longest pause after a failed refresh */
 #define REPORT_SECTION	"report"
+#define BUDGET_SECTION	"lists"
+#define BUDGET_WINDOW_MS	60000	/* filtered_fetch_rate is per minute */
 
 struct memo {
 	char			*variant;	/* NULL: free */
@@ -48,6 +59,8 @@ struct intake_report_entry {
 
 struct intake_report_cache {
 	struct intake_report_entry	entries[L1_ENTRIES];
+	/* Per source: its filtered fetch budget is spent until then (seen here). */
+	int64_t				spent_until_ms[INTAKE_SOURCES_MAX];
 };
 
 /* What a level 2 value's header says. */
@@ -122,24 +135,28 @@ l1_find(struct intake_report_cache *rc, const char *key)
 	return NULL;
 }
 
-/* Put table (taken) under key, evicting the least recently used entry. */
+/*
+ * Put table (taken) under key, evicting the least recently used entry of
+ * the key's own class: filtered lists never push out unfiltered ones.
+ */
 static struct intake_report_entry *
-l1_store(struct intake_report_cache *rc, const char *key, struct intake_table *table,
-    const struct l2_head *h, long value_col, long label_col)
+l1_store(struct intake_report_cache *rc, const char *key, bool filtered,
+    struct intake_table *table, const struct l2_head *h, long value_col, long label_col)
 {
 	struct intake_report_entry	*e, *lru = NULL;
-	size_t				 i;
+	size_t				 i, lo = filtered ? L1_UNFILTERED : 0;
+	size_t				 hi = filtered ? L1_ENTRIES : L1_UNFILTERED;
 
 	e = l1_find(rc, key);
 	if (e == NULL) {
-		for (i = 0; i < L1_ENTRIES; i++) {
+		for (i = lo; i < hi; i++) {
 			e = &rc->entries[i];
 			if (e->key == NULL)
 				break;
 			if (lru == NULL || e->used_ms < lru->used_ms)
 				lru = e;
 		}
-		if (i == L1_ENTRIES)
+		if (i == hi)
 			e = lru;
 	}
 	entry_clear(e);
@@ -153,6 +170,18 @@ l1_store(struct intake_report_cache *rc, const char *key, struct intake_table *t
 	e->label_col = label_col;
 	e->used_ms = intake_now_ms();
 	return e;
+}
+
+/* Does the request give any filter value (a key the client chose)? */
+static bool
+is_filtered(const struct intake_filter_value *f, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (f[i].value != NULL && f[i].value[0] != '\0')
+			return true;
+	return false;
 }
 
 /* The level 2 name: kind, source name and the filter values. */
@@ -233,13 +262,20 @@ resolve_columns(const struct intake_source *src, const struct intake_table *t, l
 	return INTAKE_OK;
 }
 
+/* The shared cache a key of this class lives in (a ctx without a lists cache has one). */
+static struct intake_cache *
+l2_of(struct intake_ctx *ctx, bool filtered)
+{
+	return filtered && ctx->lists != NULL ? ctx->lists : ctx->cache;
+}
+
 /*
  * Refresh l1 from level 2 when level 2 holds something newer or this
  * worker has nothing.  Returns the entry (possibly unchanged) or NULL.
  */
 static struct intake_report_entry *
 l1_from_l2(struct intake_ctx *ctx, const struct intake_source *src, const char *key,
-    struct intake_report_entry *e)
+    bool filtered, struct intake_report_entry *e)
 {
 	struct intake_table	*t = NULL;
 	struct l2_head		 h;
@@ -251,7 +287,8 @@ l1_from_l2(struct intake_ctx *ctx, const struct intake_source *src, const char *
 	buf = malloc(cap);
 	if (buf == NULL)
 		return e;
-	if (intake_cache_get(ctx->cache, REPORT_SECTION, key, buf, cap, &len, &hit) != INTAKE_OK ||
+	if (intake_cache_get(l2_of(ctx, filtered), REPORT_SECTION, key, buf, cap, &len,
+	    &hit) != INTAKE_OK ||
 	    !hit || head_decode(buf, len, &h, &hl) != INTAKE_OK)
 		goto out;
 	if (e != NULL && strcmp(e->version, h.version) == 0) {
@@ -268,7 +305,7 @@ l1_from_l2(struct intake_ctx *ctx, const struct intake_source *src, const char *
 		intake_table_free(t);
 		goto out;
 	}
-	e = l1_store(ctx->reports, key, t, &h, vc, lc);
+	e = l1_store(ctx->reports, key, filtered, t, &h, vc, lc);
 out:
 	free(buf);
 	return e;
@@ -277,7 +314,7 @@ out:
 /* Write the entry's rows and times to level 2. */
 static void
 l2_store(struct intake_ctx *ctx, const struct intake_source *src, const char *key,
-    const struct intake_report_entry *e, int64_t fetched_ms)
+    bool filtered, const struct intake_report_entry *e, int64_t fetched_ms)
 {
 	struct intake_buf	v;
 	enum intake_err		err;
@@ -288,7 +325,7 @@ l2_store(struct intake_ctx *ctx, const struct intake_source *src, const char *ke
 	if (err == INTAKE_OK)
 		err = intake_table_pack(e->table, &v);
 	if (err == INTAKE_OK)
-		err = intake_cache_set(ctx->cache, REPORT_SECTION, key, v.ptr, v.len,
+		err = intake_cache_set(l2_of(ctx, filtered), REPORT_SECTION, key, v.ptr, v.len,
 		    e->stale_until_ms);
 	if (err == INTAKE_ETOOBIG)
 		intake_log_warn("report %s: the list is over cache_entry_max; each worker "
@@ -553,7 +590,7 @@ out:
 /* The leader's part: fetch, store both levels, or keep the old rows. */
 static enum intake_err
 refresh(struct intake_ctx *ctx, const struct intake_source *src,
-    const struct intake_filter_value *f, size_t n, const char *key,
+    const struct intake_filter_value *f, size_t n, const char *key, bool filtered,
     struct intake_report_entry **ep, enum intake_report_state *state)
 {
 	struct intake_report_entry	*e = *ep;
@@ -575,7 +612,7 @@ refresh(struct intake_ctx *ctx, const struct intake_source *src,
 			return err;
 		/* Keep serving the old rows; do not ask again for a while. */
 		e->retry_at_ms = now + 1000 * (src->ttl < RETRY_MAX_S ? src->ttl : RETRY_MAX_S);
-		l2_store(ctx, src, key, e, now);
+		l2_store(ctx, src, key, filtered, e, now);
 		intake_log_warn("report %s: refresh failed (%s); serving the last good list",
 		    src->name, intake_strerror(err));
 		*state = INTAKE_REPORT_STALE_ERROR;
@@ -596,11 +633,78 @@ refresh(struct intake_ctx *ctx, const struct intake_source *src,
 	h.fresh_until_ms = now + src->ttl * 1000;
 	h.stale_until_ms = h.fresh_until_ms + src->stale_ttl * 1000;
 	h.retry_at_ms = 0;
-	e = l1_store(ctx->reports, key, t, &h, vc, lc);
-	l2_store(ctx, src, key, e, now);
+	e = l1_store(ctx->reports, key, filtered, t, &h, vc, lc);
+	l2_store(ctx, src, key, filtered, e, now);
 	*ep = e;
 	*state = INTAKE_REPORT_MISS;
 	return INTAKE_OK;
+}
+
+bool
+intake_report_budget_take(struct intake_ctx *ctx, const struct intake_source *src,
+    int64_t now_ms, int64_t *retry_at_ms)
+{
+	int64_t		window = now_ms / BUDGET_WINDOW_MS;
+	long long	count;
+	char		name[INTAKE_SOURCE_NAME_MAX + 48];
+
+	if (ctx->cfg->filtered_fetch_rate == 0)
+		return true;
+	/* Per source: a flood of one list's values does not hold back another's. */
+	(void)snprintf(name, sizeof(name), "%c:%s:%lld",
+	    src->kind == INTAKE_SOURCE_REPORT ? 'r' : 's', src->name, (long long)window);
+	/* A cache that cannot count lets the fetch go: the limit is a guard, not a gate. */
+	if (intake_cache_incr(ctx->marks, BUDGET_SECTION, name,
+	    (window + 2) * BUDGET_WINDOW_MS, &count) != INTAKE_OK)
+		return true;
+	if (count <= ctx->cfg->filtered_fetch_rate)
+		return true;
+	*retry_at_ms = (window + 1) * BUDGET_WINDOW_MS;
+	return false;
+}
+
+/* Where this worker remembers that src's budget is spent; NULL if none. */
+static int64_t *
+spent_slot(struct intake_ctx *ctx, const struct intake_source *src)
+{
+	const struct intake_source	*first = ctx->cfg->sources;
+
+	if (src < first || src >= first + ctx->cfg->nsources)
+		return NULL;
+	return &ctx->reports->spent_until_ms[src - first];
+}
+
+/*
+ * A filtered key that needs a fetch while src's budget is spent: the old
+ * rows serve while they may, else INTAKE_EBACKOFF (ctx->lists_busy_until_ms
+ * says until when).
+ */
+static enum intake_err
+held_back(struct intake_ctx *ctx, int64_t until, const struct intake_report_entry *e,
+    enum intake_report_state *state)
+{
+	if (e != NULL && intake_now_ms() < e->stale_until_ms) {
+		*state = INTAKE_REPORT_STALE;
+		return INTAKE_OK;
+	}
+	ctx->lists_busy_until_ms = until;
+	return INTAKE_EBACKOFF;
+}
+
+/* The leader of a key that needs a fetch: fetch, unless a filtered key is over budget. */
+static enum intake_err
+lead(struct intake_ctx *ctx, const struct intake_source *src,
+    const struct intake_filter_value *f, size_t n, const char *key, bool filtered,
+    struct intake_report_entry **ep, enum intake_report_state *state)
+{
+	int64_t	now = intake_now_ms(), until, *spent;
+
+	if (filtered && !intake_report_budget_take(ctx, src, now, &until)) {
+		if ((spent = spent_slot(ctx, src)) != NULL)
+			*spent = until;
+		return held_back(ctx, until, *ep, state);
+	}
+	return refresh(ctx, src, f, n, key, filtered, ep, state);
 }
 
 enum intake_err
@@ -609,12 +713,16 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
     struct intake_report_view *out)
 {
 	struct intake_report_entry	*e;
+	struct intake_cache		*l2;
 	struct intake_buf		 key;
 	enum intake_report_state	 state = INTAKE_REPORT_HIT;
 	enum intake_err			 err = INTAKE_OK;
-	int64_t				 now, deadline, lease_ms;
-	bool				 leader;
+	int64_t				 now, deadline, lease_ms, *spent;
+	bool				 leader, filtered;
 
+	filtered = is_filtered(filters, nfilters);
+	spent = filtered ? spent_slot(ctx, src) : NULL;
+	l2 = l2_of(ctx, filtered);
 	intake_buf_init(&key, KEY_MAX);
 	err = make_key(src, filters, nfilters, &key);
 	if (err != INTAKE_OK)
@@ -626,7 +734,7 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 		now = intake_now_ms();
 		if (e != NULL && now < e->fresh_until_ms)
 			break;
-		e = l1_from_l2(ctx, src, key.ptr, e);
+		e = l1_from_l2(ctx, src, key.ptr, filtered, e);
 		now = intake_now_ms();
 		if (e != NULL && now < e->fresh_until_ms)
 			break;
@@ -634,15 +742,20 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 			state = INTAKE_REPORT_STALE_ERROR;
 			break;
 		}
-		err = intake_cache_lease(ctx->cache, REPORT_SECTION, key.ptr, lease_ms, &leader);
+		/* Known to be over budget: not even a lease, which would take a slot. */
+		if (spent != NULL && now < *spent) {
+			err = held_back(ctx, *spent, e, &state);
+			goto out;
+		}
+		err = intake_cache_lease(l2, REPORT_SECTION, key.ptr, lease_ms, &leader);
 		if (err != INTAKE_OK)
 			goto out;
 		if (leader) {
 			/* Another worker may have finished between our read and our lease. */
-			e = l1_from_l2(ctx, src, key.ptr, e);
+			e = l1_from_l2(ctx, src, key.ptr, filtered, e);
 			if (e == NULL || intake_now_ms() >= e->fresh_until_ms)
-				err = refresh(ctx, src, filters, nfilters, key.ptr, &e, &state);
-			(void)intake_cache_release(ctx->cache, REPORT_SECTION, key.ptr);
+				err = lead(ctx, src, filters, nfilters, key.ptr, filtered, &e, &state);
+			(void)intake_cache_release(l2, REPORT_SECTION, key.ptr);
 			goto out;
 		}
 		if (e != NULL && now < e->stale_until_ms) {
@@ -653,12 +766,15 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 			err = INTAKE_ETIMEOUT;
 			goto out;
 		}
-		err = intake_cache_wait(ctx->cache, REPORT_SECTION, key.ptr, deadline - now);
+		err = intake_cache_wait(l2, REPORT_SECTION, key.ptr, deadline - now);
 		if (err != INTAKE_OK)
 			goto out;
 	}
 out:
 	if (err == INTAKE_OK) {
+		/* Per worker, so a test can see that every worker served the old list. */
+		if (state == INTAKE_REPORT_STALE_ERROR)
+			intake_log_debug("report %s: served the last good list", src->name);
 		e->used_ms = intake_now_ms();
 		out->table = e->table;
 		out->version = e->version;
@@ -671,6 +787,23 @@ out:
 	}
 	intake_buf_free(&key);
 	return err;
+}
+
+enum intake_err
+intake_report_offers(struct intake_ctx *ctx, const struct intake_source *src,
+    const char *value, bool *offered)
+{
+	struct intake_report_view	v;
+	enum intake_err			err;
+	size_t				r;
+
+	err = intake_report_get(ctx, src, NULL, 0, &v);
+	if (err != INTAKE_OK)
+		return err;
+	*offered = false;
+	for (r = 0; r < v.table->nrows && !*offered; r++)
+		*offered = strcmp(intake_table_cell(v.table, r, (size_t)v.value_col), value) == 0;
+	return INTAKE_OK;
 }
 
 const struct intake_buf *

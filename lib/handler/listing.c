@@ -1,6 +1,7 @@
 /*
  * listing.c - what /api/choices and /api/reports share: the parameter
- * allow-list, CORS, and conditional, cacheable answers.
+ * allow-list, the filter value checks (check.NAME, before any fetch),
+ * CORS, and conditional, cacheable answers.
  */
 #include <stdio.h>
 #include <string.h>
@@ -297,6 +298,60 @@ variant_key(struct intake_buf *v, const struct intake_listing_kind *kind,
 	return err;
 }
 
+/*
+ * Check every filter value against what its check.NAME allows, before
+ * anything keyed by it is fetched.  0, or -1 with the answer sent: 400
+ * bad_parameter for a value never offered, or the error of the list a
+ * source: check reads.
+ */
+static int
+filters_check(struct intake_req *req, const struct intake_listing *l)
+{
+	const struct intake_config	*cfg = req->ctx->cfg;
+	const struct intake_filter_param *f;
+	const char			*v;
+	enum intake_err			 err;
+	char				 msg[160];
+	size_t				 i;
+	bool				 ok;
+
+	for (i = 0; i < l->nfilters; i++) {
+		f = l->filters[i].param;
+		v = l->filters[i].value;
+		if (v == NULL || v[0] == '\0')
+			continue;
+		if (f->check == INTAKE_CHECK_SOURCE) {
+			err = intake_report_offers(req->ctx, &cfg->sources[f->check_source], v, &ok);
+			if (err != INTAKE_OK) {
+				(void)intake_resp_upstream_error(req, err);
+				return -1;
+			}
+		} else
+			ok = intake_filter_value_ok(f, v);
+		if (!ok) {
+			(void)snprintf(msg, sizeof(msg), "'%s' is not a value this list takes.",
+			    f->param);
+			return listing_bad(req, "bad_parameter", msg);
+		}
+	}
+	return 0;
+}
+
+/* The answer when the minute's budget of filtered fetches is spent. */
+static void
+listing_busy(struct intake_req *req)
+{
+	int64_t	left = (req->ctx->lists_busy_until_ms - intake_now_ms() + 999) / 1000;
+	char	hdr[80];
+	static const char body[] = "{\"error\":{\"code\":\"lists_busy\",\"message\":"
+	    "\"Too many different filtered lists were asked for. Please try again shortly.\"}}\n";
+
+	(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
+	    (long long)(left > 0 ? left : 1));
+	(void)intake_resp_send(req, 503, "application/json; charset=utf-8", hdr, body,
+	    sizeof(body) - 1);
+}
+
 static const char *const ctypes[] = {
 	"application/json; charset=utf-8",	/* INTAKE_FORMAT_JSON */
 	"application/json; charset=utf-8",	/* INTAKE_FORMAT_SELECT2 */
@@ -327,8 +382,10 @@ intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *k
 		intake_listing_preflight(req);
 		return;
 	}
-	if (listing_parse(req, src, kind->formats, kind->params, &l) != 0)
+	if (listing_parse(req, src, kind->formats, kind->params, &l) != 0 ||
+	    filters_check(req, &l) != 0)
 		return;
+	req->ctx->lists_busy_until_ms = 0;
 	intake_buf_init(&body, (size_t)req->ctx->cfg->response_max);
 	intake_buf_init(&variant, 2048);
 	err = intake_report_get(req->ctx, src, l.filters, l.nfilters, &view);
@@ -349,7 +406,10 @@ intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *k
 	listing_send(req, src, &view, ctypes[l.format], memo, etag);
 	goto out;
 fail:
-	(void)intake_resp_upstream_error(req, err);
+	if (err == INTAKE_EBACKOFF && req->ctx->lists_busy_until_ms != 0)
+		listing_busy(req);
+	else
+		(void)intake_resp_upstream_error(req, err);
 out:
 	intake_buf_free(&body);
 	intake_buf_free(&variant);

@@ -43,12 +43,13 @@ SOURCES = [
                           "value_column": "Division", "label_column": "Title"}),
     ("source:departments", {"report": report_sid("Departments"), "fetch": "csv",
                             "value_column": "Code", "label_column": "Department",
-                            "filter.parent": "Division"}),
+                            "filter.parent": "Division",
+                            "check.parent": "source:divisions"}),
     ("source:regions", {"report": report_sid("Regions"), "fetch": "csv",
                         "value_column": "Code", "label_column": "Region"}),
     ("source:locations", {"report": report_sid("Locations"), "fetch": "csv",
                           "value_column": "Code", "label_column": "Location",
-                          "filter.parent": "Region"}),
+                          "filter.parent": "Region", "check.parent": "source:regions"}),
     ("source:categories", {"report": report_sid("Request Categories"), "fetch": "csv",
                            "value_column": "ID", "label_column": "Category"}),
     ("source:priorities", {"report": report_sid("Priorities"), "fetch": "csv",
@@ -60,7 +61,8 @@ SOURCES = [
     ("source:broken", {"report": "00000000-0000-4000-8000-000000000000", "fetch": "csv"}),
     ("report:assets", {"report": report_sid("Asset Notes"), "fetch": "csv",
                        "title": "Asset notes", "columns": "Tag, Description, Owner, Notes",
-                       "filter.owner": "Owner"}),
+                       "filter.owner": "Owner",
+                       "check.owner": "pattern:[a-z][a-z0-9._-]{0,63}"}),
 ]
 
 

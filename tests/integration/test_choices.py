@@ -20,6 +20,7 @@ fetch = {fetch}
 value_column = Code
 label_column = Department
 filter.parent = Division
+check.parent = source:divisions
 ttl = {ttl}
 stale_ttl = 600
 
@@ -29,6 +30,7 @@ fetch = {fetch}
 value_column = ID
 label_column = Category
 filter.parent = Group
+check.parent = values:Accounts & Access|Hardware|Software|Security
 ttl = {ttl}
 
 [source:locations]
@@ -37,6 +39,7 @@ fetch = {fetch}
 value_column = Code
 label_column = Location
 filter.parent = Region
+check.parent = source:regions
 ttl = {ttl}
 
 [report:assets]
@@ -46,6 +49,21 @@ title = Asset notes <all> & "more"
 page_size = 5
 ttl = {ttl}
 filter.owner = Owner
+check.owner = pattern:[a-z][a-z0-9._-]{{0,63}}
+
+[source:divisions]
+report = {divisions}
+fetch = {fetch}
+value_column = Division
+label_column = Title
+ttl = {ttl}
+
+[source:regions]
+report = {regions}
+fetch = {fetch}
+value_column = Code
+label_column = Region
+ttl = {ttl}
 
 [report:secret]
 report = {cost_centers}
@@ -162,6 +180,17 @@ class ChoicesMixin:
         other, _ = self.json("/api/choices/departments?parent=Engineering&per_page=1000")
         self.assertFalse({i["value"] for i in body["items"]} & {i["value"] for i in other["items"]})
 
+    def test_offered_parents_and_listed_values_pass_their_checks(self):
+        body, _ = self.json("/api/choices/locations?parent=EMEA&per_page=1000")
+        self.assertEqual(body["items"],
+                         self.expected("locations", ("Code", "Location"), "Region", "EMEA"))
+        body, _ = self.json("/api/choices/categories?parent=Accounts+%26+Access&per_page=1000")
+        self.assertEqual(body["items"], self.expected("categories", ("ID", "Category"), "Group",
+                                                      "Accounts & Access"))
+        # An empty value is no filter: the whole list.
+        body, _ = self.json("/api/choices/departments?parent=&per_page=1000")
+        self.assertEqual(body["total"], 120)
+
     def test_report_table_fragment(self):
         status, headers, body = self.get("/api/reports/assets?format=html&per_page=100")
         self.assertEqual(status, 200)
@@ -217,13 +246,23 @@ class ChoicesMixin:
             "/api/choices/departments?q=%zz": "bad_parameter",
             "/api/choices/departments?page=1&page=2": "bad_parameter",
             "/api/choices/departments?q=" + "x" * 201: "bad_parameter",
+            # Filter values each list's check.NAME does not take: never fetched.
+            "/api/choices/departments?parent=Nope": "bad_parameter",
+            "/api/choices/departments?parent=finance": "bad_parameter",
+            "/api/choices/departments?parent=Finance%20": "bad_parameter",
+            "/api/choices/departments?parent=Finance+(FIN)": "bad_parameter",
+            "/api/choices/locations?parent=Americas": "bad_parameter",
+            "/api/choices/categories?parent=Hardware%7CSoftware": "bad_parameter",
+            "/api/reports/assets?owner=Alice": "bad_parameter",
+            "/api/reports/assets?owner=alice%27%20OR%201%3D1": "bad_parameter",
         }
         for path, code in cases.items():
             status, _, body = self.get(path)
             self.assertEqual(status, 400, path)
             self.assertEqual(json.loads(body)["error"]["code"], code, path)
         # None of them reached Integrify's reports.
-        self.assertEqual(report_calls(self.standin.state(), REPORT_SIDS["departments"]), [])
+        for name in ("departments", "locations", "categories", "assets"):
+            self.assertEqual(report_calls(self.standin.state(), REPORT_SIDS[name]), [], name)
 
     def test_upstream_failure_without_a_copy_is_a_clean_502(self):
         self.standin.control("/__sim/fail-next?status=500&count=1&body=ORA-00942%20secret%20table")

@@ -4,7 +4,8 @@
 # Every key the code knows (intake --keys) must be documented in the
 # example config, as "key = value" under its [section], and, when a README is
 # given, in its reference table as `key`.  Named sections and filter keys are
-# listed as "source:NAME.report" and "source:NAME.filter.NAME"; any section
+# listed as "source:NAME.report", "source:NAME.filter.NAME" and
+# "source:NAME.check.NAME"; any section
 # or filter name matches.  Fails naming the key.
 set -eu
 if [ "$1" = --forms ]; then
@@ -45,7 +46,7 @@ for full in $keys; do
 done
 # And the example names no key the code does not know.
 awk '/^\[/ { sec = substr($0, 2, length($0) - 2); sub(/:.*/, ":NAME", sec); next }
-     /^[a-z_.]+[ \t]*=/ { sub(/[ \t]*=.*/, ""); sub(/^filter\..*/, "filter.NAME"); print sec "." $0 }' \
+     /^[a-z_.]+[ \t]*=/ { sub(/[ \t]*=.*/, ""); sub(/^filter\..*/, "filter.NAME"); sub(/^check\..*/, "check.NAME"); print sec "." $0 }' \
     "$example" |
 while read -r full; do
 	if ! printf '%s\n' "$keys" | grep -qxF "$full"; then

@@ -117,6 +117,8 @@ test_config_minimal_loads_with_defaults(void)
 	T_EQ_STR(c->cache_file, "/run/intake/cache.shm");
 	T_EQ_INT(c->cache_entries, 256);
 	T_EQ_INT(c->cache_entry_max, 65536);
+	T_EQ_INT(c->filtered_entries, 256);
+	T_EQ_INT(c->filtered_fetch_rate, 60);
 	T_EQ_INT(c->dialect, INTAKE_DIALECT_V7);
 	T_EQ_INT(c->flow, INTAKE_FLOW_IMPERSONATE);
 	T_EQ_STR(c->base_url, "https://example.test");
@@ -798,6 +800,147 @@ test_config_dialect_and_flow_names(void)
 	T_EQ_STR(intake_flow_name((enum intake_flow)99), "?");
 }
 
+/* Three lists, each filter with its check: the kinds load as written. */
+#define FILTERED							\
+	MINIMAL								\
+	"[source:divisions]\nreport = d1\n"				\
+	"[source:departments]\nreport = d2\n"				\
+	"check.parent = source:divisions\nfilter.parent = Division\n"	\
+	"filter.group = Group\ncheck.group = values:Accounts & Access|Hardware|IT\n" \
+	"[report:assets]\nreport = a1\n"				\
+	"filter.owner = Owner\ncheck.owner = pattern:[a-z][a-z0-9._-]{0,63}\n"
+
+static const struct intake_filter_param *
+filter_of(const struct intake_config *c, enum intake_source_kind kind, const char *src,
+    const char *param)
+{
+	const struct intake_source	*s = intake_config_source(c, kind, src, strlen(src));
+	size_t				 i;
+
+	for (i = 0; s != NULL && i < s->nfilters; i++)
+		if (strcmp(s->filters[i].param, param) == 0)
+			return &s->filters[i];
+	return NULL;
+}
+
+static void
+test_config_filter_checks_load_in_either_order(void)
+{
+	struct fixture				 f;
+	struct intake_config			*c;
+	const struct intake_filter_param	*p;
+
+	setup(&f);
+	T_EQ_INT(load(&f, FILTERED "[server]\nfiltered_entries = 8\nfiltered_fetch_rate = 0\n",
+	    &c), INTAKE_OK);
+	T_EQ_INT(c->filtered_entries, 8);
+	T_EQ_INT(c->filtered_fetch_rate, 0);
+	/* check. before filter.: one filter, both halves set. */
+	p = filter_of(c, INTAKE_SOURCE_CHOICES, "departments", "parent");
+	T_ASSERT(p != NULL);
+	T_EQ_STR(p->expose, "Division");
+	T_EQ_INT(p->check, INTAKE_CHECK_SOURCE);
+	T_EQ_STR(c->sources[p->check_source].name, "divisions");
+	T_EQ_INT(intake_config_source(c, INTAKE_SOURCE_CHOICES, "departments", 11)->nfilters, 2);
+	/* The list decides a source: check; this function lets it through. */
+	T_ASSERT(intake_filter_value_ok(p, "anything"));
+	intake_config_free(c);
+}
+
+static void
+test_config_filter_value_pattern_must_match_whole(void)
+{
+	struct fixture				 f;
+	struct intake_config			*c;
+	const struct intake_filter_param	*p;
+
+	setup(&f);
+	T_EQ_INT(load(&f, FILTERED, &c), INTAKE_OK);
+	p = filter_of(c, INTAKE_SOURCE_REPORT, "assets", "owner");
+	T_ASSERT(p != NULL && p->check == INTAKE_CHECK_PATTERN);
+	T_ASSERT(intake_filter_value_ok(p, "alice.meyer"));
+	T_ASSERT(intake_filter_value_ok(p, "a"));
+	/* A valid prefix or suffix does not carry the rest through. */
+	T_ASSERT(!intake_filter_value_ok(p, "alice' OR 1=1"));
+	T_ASSERT(!intake_filter_value_ok(p, "x\nalice"));
+	T_ASSERT(!intake_filter_value_ok(p, "Alice"));
+	T_ASSERT(!intake_filter_value_ok(p, ""));
+	T_ASSERT(!intake_filter_value_ok(p, "a0123456789012345678901234567890123456789012345678901234567890123"));
+	intake_config_free(c);
+}
+
+static void
+test_config_filter_value_list_separator_smuggling(void)
+{
+	struct fixture				 f;
+	struct intake_config			*c;
+	const struct intake_filter_param	*p;
+
+	setup(&f);
+	T_EQ_INT(load(&f, FILTERED, &c), INTAKE_OK);
+	p = filter_of(c, INTAKE_SOURCE_CHOICES, "departments", "group");
+	T_ASSERT(p != NULL && p->check == INTAKE_CHECK_VALUES);
+	T_ASSERT(intake_filter_value_ok(p, "Accounts & Access"));
+	T_ASSERT(intake_filter_value_ok(p, "Hardware"));
+	T_ASSERT(intake_filter_value_ok(p, "IT"));
+	/* Exactly one listed value: no separators, parts, case changes or empties. */
+	T_ASSERT(!intake_filter_value_ok(p, "Hardware|IT"));
+	T_ASSERT(!intake_filter_value_ok(p, "Hard"));
+	T_ASSERT(!intake_filter_value_ok(p, "it"));
+	T_ASSERT(!intake_filter_value_ok(p, "ITX"));
+	T_ASSERT(!intake_filter_value_ok(p, ""));
+	intake_config_free(c);
+}
+
+static void
+test_config_rejects_filter_without_check(void)
+{
+	struct fixture	f;
+
+	setup(&f);
+	T_ASSERT(fails_with(&f, MINIMAL "[source:a]\nreport = r\nfilter.parent = P\n",
+	    "[source:a] filter.parent", "needs check.parent"));
+	T_ASSERT(fails_with(&f, MINIMAL "[report:a]\nreport = r\ncheck.owner = values:x\n",
+	    "[report:a] check.owner", "no filter.NAME"));
+}
+
+static void
+test_config_rejects_bad_filter_checks(void)
+{
+	struct fixture	f;
+
+	setup(&f);
+	T_ASSERT(fails_with(&f, MINIMAL "[source:a]\nreport = r\nfilter.p = P\ncheck.p = any\n",
+	    "[source:a] check.p", "source:NAME, pattern:REGEX or values:A|B|C"));
+	T_ASSERT(fails_with(&f, MINIMAL "[source:a]\nreport = r\nfilter.p = P\ncheck.p = values:\n",
+	    "[source:a] check.p", "nothing after"));
+	T_ASSERT(fails_with(&f, MINIMAL "[source:a]\nreport = r\nfilter.p = P\n"
+	    "check.p = pattern:([a-z\n", "[source:a] check.p", "regular expression"));
+	T_ASSERT(fails_with(&f, MINIMAL "[source:a]\nreport = r\nfilter.p = P\n"
+	    "check.p = source:nope\n", "[source:a] check.p", "no [source:NAME]"));
+	/* A report table offers rows, not choices: not a parent list. */
+	T_ASSERT(fails_with(&f, MINIMAL "[report:t]\nreport = x\n[source:a]\nreport = r\n"
+	    "filter.p = P\ncheck.p = source:t\n", "[source:a] check.p", "no [source:NAME]"));
+	T_ASSERT(fails_with(&f, MINIMAL "[source:a]\nreport = r\nfilter.p = P\n"
+	    "check.p = values:x\ncheck.p = values:y\n", "[source:a] check.p", "set twice"));
+	T_ASSERT(fails_with(&f, MINIMAL "[source:a]\nreport = r\ncheck.q = values:x\n",
+	    "[source:a] check.q", "reserved"));
+	T_ASSERT(fails_with(&f, MINIMAL "[server]\nfiltered_entries = 7\n",
+	    "[server] filtered_entries", NULL));
+}
+
+static void
+test_config_rejects_cache_too_small_for_every_list(void)
+{
+	struct fixture	f;
+
+	setup(&f);
+	/* 3 lists: 2 x 3 + 4 = 10 entries needed, so the token is never evicted. */
+	T_ASSERT(fails_with(&f, "[server]\ncache_entries = 9\n" MINIMAL
+	    "[source:a]\nreport = r\n[source:b]\nreport = r\n[report:c]\nreport = r\n",
+	    "[server] cache_entries", "at least"));
+}
+
 static void
 test_config_free_null(void)
 {
@@ -841,6 +984,12 @@ main(void)
 	T_RUN(test_config_accepts_crlf_and_comments);
 	T_RUN(test_config_keys_lists_the_26_core_keys);
 	T_RUN(test_config_dialect_and_flow_names);
+	T_RUN(test_config_filter_checks_load_in_either_order);
+	T_RUN(test_config_filter_value_pattern_must_match_whole);
+	T_RUN(test_config_filter_value_list_separator_smuggling);
+	T_RUN(test_config_rejects_filter_without_check);
+	T_RUN(test_config_rejects_bad_filter_checks);
+	T_RUN(test_config_rejects_cache_too_small_for_every_list);
 	T_RUN(test_config_free_null);
 	return T_DONE();
 }

@@ -45,6 +45,14 @@ enum intake_err	intake_cache_open(const struct intake_config *cfg, bool fresh,
  */
 enum intake_err	intake_cache_open_marks(const struct intake_config *cfg, bool fresh,
 		    struct intake_cache **out);
+/*
+ * Open the lists cache for cfg: report lists keyed by client-chosen filter
+ * values, filtered_entries of them (values up to cache_entry_max), kept
+ * apart so that they evict only each other, never the token or the lists
+ * a form needs.  Its file is cache_file with ".lists" appended.
+ */
+enum intake_err	intake_cache_open_lists(const struct intake_config *cfg, bool fresh,
+		    struct intake_cache **out);
 /* Re-arm per-process state after fork. */
 enum intake_err	intake_cache_child_init(struct intake_cache *c);
 void		intake_cache_close(struct intake_cache *c);

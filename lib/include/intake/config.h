@@ -10,6 +10,7 @@
 #ifndef INTAKE_CONFIG_H
 #define INTAKE_CONFIG_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -52,10 +53,29 @@ enum intake_source_kind {
 	INTAKE_SOURCE_KIND__MAX
 };
 
+/*
+ * How a filter value from a request is checked before anything is fetched
+ * (check.NAME): every filter.NAME must say.
+ */
+enum intake_check {
+	INTAKE_CHECK_NONE,	/* not declared yet (refused at load) */
+	INTAKE_CHECK_SOURCE,	/* "source:NAME": a value that [source:NAME] offers */
+	INTAKE_CHECK_PATTERN,	/* "pattern:ERE": the whole value matches */
+	INTAKE_CHECK_VALUES,	/* "values:A|B|C": one of these, exactly */
+	INTAKE_CHECK__MAX
+};
+
+#define INTAKE_CHECK_ARG_MAX	192	/* a check's text after its "kind:" */
+
 /* A request parameter allowed to feed one of the report's exposed filters. */
 struct intake_filter_param {
 	char	param[32];		/* request parameter name, e.g. "parent" */
 	char	expose[INTAKE_NAME_MAX];	/* the report filter's Expose name */
+	enum intake_check check;
+	char	check_arg[INTAKE_CHECK_ARG_MAX];	/* source name, pattern or values */
+	size_t	check_source;		/* SOURCE: index in cfg->sources */
+	regex_t	re;			/* PATTERN: compiled, anchored */
+	bool	has_re;
 };
 
 /* One Integrify report reachable through intake, as a list or a table. */
@@ -95,6 +115,8 @@ struct intake_config {
 	long long cache_entries;
 	long long cache_entry_max;		/* bytes per entry value */
 	long long mark_entries;			/* small entries: nonces, rate counters */
+	long long filtered_entries;		/* lists keyed by client-chosen values */
+	long long filtered_fetch_rate;		/* their fetches per source a minute; 0: off */
 	char	cors_origins[1024];		/* space-separated allowed origins */
 	char	forms_dir[INTAKE_PATH_MAX];	/* form definitions; "": no forms */
 	char	form_key_file[INTAKE_PATH_MAX];	/* form token key; "": random per start */
@@ -168,6 +190,12 @@ const char	*intake_flow_name(enum intake_flow f);
 /* The source of kind called name, or NULL. */
 const struct intake_source *intake_config_source(const struct intake_config *cfg,
 		    enum intake_source_kind kind, const char *name, size_t namelen);
+
+/*
+ * Does value pass filter f's pattern or allow-list check?  A SOURCE check
+ * needs the source's list (intake_report_offers()) and answers true here.
+ */
+bool		intake_filter_value_ok(const struct intake_filter_param *f, const char *value);
 
 /* Is origin (exactly, e.g. "https://intranet.example") in cors_origins? */
 bool		intake_config_origin_allowed(const struct intake_config *cfg,

@@ -5,6 +5,8 @@
 #ifndef INTAKE_CTX_H
 #define INTAKE_CTX_H
 
+#include <stdint.h>
+
 #include "intake/cache.h"
 #include "intake/config.h"
 #include "intake/err.h"
@@ -17,6 +19,8 @@ struct intake_ctx {
 	const struct intake_config	*cfg;	/* owned by the caller */
 	struct intake_cache		*cache;	/* owned by the caller */
 	struct intake_cache		*marks;	/* nonces, counters; owned by the caller */
+	struct intake_cache		*lists;	/* filtered lists (cache_file.lists); owned */
+	int64_t				 lists_busy_until_ms;	/* filtered_fetch_rate spent until */
 	struct intake_http		*http;	/* owned by the ctx */
 	struct intake_report_cache	*reports;	/* this worker's level 1; owned */
 	struct intake_spool		*spool;		/* accepted submissions; owned */
@@ -24,8 +28,9 @@ struct intake_ctx {
 
 /*
  * Fill ctx for a process forked from the supervisor: attach the shared
- * caches (owned by the caller), and make this process's curl handle,
- * spool handle and report cache (owned by the ctx).  On failure the ctx
+ * caches (owned by the caller), attach the lists cache the supervisor
+ * made before fork, and make this process's curl handle, spool handle
+ * and report cache (owned by the ctx).  On failure the ctx
  * may be partly made: free it all the same.
  */
 enum intake_err	intake_ctx_child_init(struct intake_ctx *ctx, const struct intake_config *cfg,

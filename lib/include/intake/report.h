@@ -11,6 +11,7 @@
 #ifndef INTAKE_REPORT_H
 #define INTAKE_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,11 +58,33 @@ void				 intake_report_cache_free(struct intake_report_cache *rc);
 /*
  * The rows of src for the given filter values.  Failures with no list to
  * fall back on return the Integrify error (INTAKE_EUPSTREAM, INTAKE_EAUTH,
- * INTAKE_EPROTO when the report lacks a configured column, ...).
+ * INTAKE_EPROTO when the report lacks a configured column, ...).  With a
+ * filter value given (a filtered list: kept in ctx->lists, apart from the
+ * token and the unfiltered lists), a fetch past filtered_fetch_rate is not
+ * made: an old copy serves (INTAKE_REPORT_STALE) while it may, else
+ * INTAKE_EBACKOFF with ctx->lists_busy_until_ms set to the end of the
+ * minute.  Filter values must have been checked by the caller.
  */
 enum intake_err	intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 		    const struct intake_filter_value *filters, size_t nfilters,
 		    struct intake_report_view *out);
+
+/*
+ * Is value among the values (value column) of src's unfiltered list?
+ * *offered is set on INTAKE_OK; the list comes from the cache as with
+ * intake_report_get(), whose errors this returns.  It invalidates views.
+ */
+enum intake_err	intake_report_offers(struct intake_ctx *ctx, const struct intake_source *src,
+		    const char *value, bool *offered);
+
+/*
+ * Take one fetch of a filtered list of src from the minute's budget
+ * (filtered_fetch_rate per source, shared by every worker through
+ * ctx->marks; 0: no limit).  false when spent, with *retry_at_ms the
+ * minute's end.
+ */
+bool		intake_report_budget_take(struct intake_ctx *ctx,
+		    const struct intake_source *src, int64_t now_ms, int64_t *retry_at_ms);
 
 /* Name of a state for X-Intake-Cache. */
 const char	*intake_report_state_name(enum intake_report_state s);
