@@ -232,7 +232,7 @@ test_config_rejects_unknown_key(void)
 	T_ASSERT(fails_with(&f, "[server]\nworker = 2\n" MINIMAL, "[server] worker",
 	    "unknown key"));
 	/* A key valid in another section is still unknown here. */
-	T_ASSERT(fails_with(&f, "[server]\nuser = x\n" MINIMAL, "[server] user", "unknown key"));
+	T_ASSERT(fails_with(&f, "[spool]\nuser = x\n" MINIMAL, "[spool] user", "unknown key"));
 	T_ASSERT(fails_with(&f, "[nosuch]\nuser = x\n" MINIMAL, "[nosuch] user", "unknown key"));
 	T_ASSERT(fails_with(&f, "listen = x\n" MINIMAL, "[] listen", "unknown key"));
 }
