@@ -362,6 +362,23 @@ class Spool(SpoolStack):
         self.lost_answer_in_every_list_shape(
             good, "/api/instance/start", lambda i, ref: self.reference_of(i) == ref)
 
+    def test_record_left_in_queue_after_its_receipt_is_cleared_not_sent_again(self):
+        """A worker killed between writing done/REF and removing queue/REF leaves
+        both: the dispatcher must clear the queue copy, without a second start."""
+        refs = self.spooled_while_down(1)
+        ref = next(iter(refs))
+        queued = os.path.join(self.pool.spool_dir, "queue", ref)
+        saved = os.path.join(self.workdir, "record")
+        shutil.copyfile(queued, saved)
+        self.standin.start()
+        wait_for(self.drained, timeout=30, step=0.3, what="delivery")
+        self.assertTrue(os.path.exists(os.path.join(self.pool.spool_dir, "done", ref)))
+        shutil.copyfile(saved, queued)          # the crash's leftover
+        wait_for(lambda: not os.path.exists(queued), timeout=30, step=0.3,
+                 what="the dispatcher to clear the leftover")
+        self.assertTrue(self.drained())
+        self.assert_exactly_once(refs)
+
     def test_every_fault_mode_ends_in_exactly_one_request(self):
         """Each of the stand-in's faults on the start call, one form each."""
         faults = [
