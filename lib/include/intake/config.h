@@ -92,6 +92,7 @@ struct intake_config {
 	long long cache_entry_max;		/* bytes per entry value */
 	long long mark_entries;			/* small entries: nonces, rate counters */
 	char	cors_origins[1024];		/* space-separated allowed origins */
+	char	public_origins[1024];		/* space-separated origins of the form pages */
 	char	forms_dir[INTAKE_PATH_MAX];	/* form definitions; "": no forms */
 	char	form_key_file[INTAKE_PATH_MAX];	/* form token key; "": random per start */
 	long long form_token_ttl;		/* seconds a rendered form stays valid */
@@ -167,6 +168,13 @@ const struct intake_source *intake_config_source(const struct intake_config *cfg
 
 /* Is origin (exactly, e.g. "https://intranet.example") in cors_origins? */
 bool		intake_config_origin_allowed(const struct intake_config *cfg,
+		    const char *origin);
+
+/*
+ * Is origin (exactly, as a browser sends it in Origin) one of
+ * public_origins, the origins the form pages are served from?
+ */
+bool		intake_config_origin_public(const struct intake_config *cfg,
 		    const char *origin);
 
 #endif
