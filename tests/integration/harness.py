@@ -391,6 +391,8 @@ class Stack(unittest.TestCase):
     sections = ""
     spool = None                # [spool] keys beyond dir
     nginx_limit_req = False     # keep the shipped limit_req on /api/
+    nginx_worker_connections = 4096
+    nginx_site_edit = None      # Nginx(site_edit=...): a change to the rendered site
     standin_keeps_state = False  # the stand-in saves its state, to be restarted
 
     def setUp(self):
@@ -408,7 +410,9 @@ class Stack(unittest.TestCase):
         self.addCleanup(self.pool.stop)
         self.pool.start()
         self.nginx = Nginx(self.workdir, self.pool.sock, port=self.pool.web_port,
-                           limit_req=self.nginx_limit_req)
+                           limit_req=self.nginx_limit_req,
+                           worker_connections=self.nginx_worker_connections,
+                           site_edit=self.nginx_site_edit)
         self.addCleanup(self.nginx.stop)
         self.nginx.start()
         self.secrets = [s for s in (self.pool.key, self.pool.secret) if s]
