@@ -385,17 +385,20 @@ check_origin(const char *o, size_t len)
 		for (; i < len && o[i] != ':'; i++) {
 			if (o[i] >= 'A' && o[i] <= 'Z')
 				return "each origin's host must be lowercase, as browsers send it";
+			if (o[i] == '/' || o[i] == '?' || o[i] == '#')
+				return "each origin must be scheme://host[:port], with no path "
+				    "(not even a trailing /)";
 			if (!((o[i] >= 'a' && o[i] <= 'z') || (o[i] >= '0' && o[i] <= '9') ||
 			    o[i] == '.' || o[i] == '-'))
-				return "each origin must be scheme://host[:port] with no path "
-				    "(a name in punycode)";
+				return "an origin's host must be a name (in punycode) or an address";
 		}
 	if (i == host_at || (i == host_at + 2 && o[host_at] == '['))
 		return "an origin has no host";
 	if (i == len)
 		return NULL;
 	if (o[i] != ':')
-		return "each origin must be scheme://host[:port] with no path";
+		return "each origin must be scheme://host[:port], with no path "
+		    "(not even a trailing /)";
 	port_at = ++i;
 	for (; i < len; i++) {
 		if (o[i] < '0' || o[i] > '9' || i - port_at >= 5)
