@@ -141,6 +141,7 @@ print(*(s.getsockname()[1] for s in ss))')
 # -- stand-in and intake pool (the demo config, as bench_endpoint.sh)
 render_args=()
 [[ -z $MAX_REQUESTS ]] || render_args+=(--literal 'max_requests = 10000' "max_requests = $MAX_REQUESTS")
+BENCH_SITE_PORTS="$PORT_SHIPPED $PORT_OFF"
 bench_start_intake "$TMP" "$INTAKE_BIN" "$INTAKE_WORKERS" "${render_args[@]}"
 
 # -- nginx: the shipped site (shipped), its cache-free copy (off), static, bare

@@ -130,6 +130,7 @@ for s in ss:
 print(*(s.getsockname()[1] for s in ss))')
 
 # -- stand-in and intake pool
+BENCH_SITE_PORTS=$PORT_INTAKE
 if ((want_intake)); then
 	bench_start_intake "$TMP" "$INTAKE_BIN" "$INTAKE_WORKERS"
 fi

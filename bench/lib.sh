@@ -4,10 +4,17 @@
 # bench_start_intake DIR BIN WORKERS [RENDER_ARGS...]: start the stand-in and
 # an intake pool on the demo config in DIR; sets STANDIN_PORT.  The caller's
 # fail MESSAGE [LOG...] reports a failure; extra render.py arguments (e.g.
-# --literal) adjust the config.
+# --literal) adjust the config.  BENCH_SITE_PORTS (space-separated) names the
+# ports nginx serves the site on: the forms' public_origins are written from
+# them, as a browser would send them (http://127.0.0.1:P, http://localhost:P).
 bench_start_intake() {
-	local dir=$1 bin=$2 workers=$3
+	local dir=$1 bin=$2 workers=$3 origins="" p
 	shift 3
+	[[ -n ${BENCH_SITE_PORTS:-} ]] ||
+		fail "bench_start_intake: set BENCH_SITE_PORTS to nginx's site port(s) first"
+	for p in $BENCH_SITE_PORTS; do
+		origins+="${origins:+ }http://127.0.0.1:$p http://localhost:$p"
+	done
 	intake_start "$dir/standin.pid" "$dir/standin.log" \
 		python3 -u "$ROOT/standin/integrify_standin.py" \
 		--host 127.0.0.1 --port 0 --data "$ROOT/standin/data/demo.json"
@@ -27,7 +34,8 @@ bench_start_intake() {
 		--at CACHE_FILE "$dir/cache.shm" \
 		--at SPOOL_DIR "$dir/spool" \
 		--at STANDIN_PORT "$STANDIN_PORT" \
-		--at KEY_FILE "$dir/DEMO-ONLY-api-key" "$@"
+		--at KEY_FILE "$dir/DEMO-ONLY-api-key" \
+		--at PUBLIC_ORIGINS "$origins" "$@"
 	"$bin" -c "$dir/intake.conf" -t >"$dir/intake.log" 2>&1 ||
 		fail "intake rejected its config" "$dir/intake.log"
 	# -R: the bench runs as whoever started it, root included.
@@ -38,12 +46,17 @@ bench_start_intake() {
 }
 
 # bench_render_site PORT: the shipped site (conf/nginx/intake.conf) as
-# $TMP/intake-site.conf, listening on 127.0.0.1:PORT, passing to the pool in
-# $TMP, its cache under $TMP.
+# $TMP/intake-site.conf, listening on 127.0.0.1:PORT (as 127.0.0.1 and
+# localhost; other Hosts get the shipped 444), passing to the pool in $TMP,
+# its cache under $TMP.  The per-client limit_req on /api/ is taken out: a
+# bench measures intake and nginx's cache from one loopback address, not
+# the limiter (tests/integration/test_hostile_clients.py tests it).
 bench_render_site() {
 	intake_render "$ROOT/conf/nginx/intake.conf" "$TMP/intake-site.conf" \
+		--literal 'listen 80 default_server;' "listen 127.0.0.1:$1 default_server;" \
 		--literal 'listen 80;' "listen 127.0.0.1:$1;" \
-		--literal 'server_name intake.example.internal;' 'server_name intake;' \
+		--literal 'server_name intake.example.internal;' 'server_name 127.0.0.1 localhost;' \
+		--literal 'limit_req zone=intake_api burst=50 nodelay;' '# limit_req off (bench/lib.sh)' \
 		--literal 'server unix:/run/intake/intake.sock;' "server unix:$TMP/intake.sock;" \
 		--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
 		--literal '/var/cache/nginx/intake' "$TMP/nginx-cache"

@@ -94,7 +94,7 @@ def start_stack(workdir, server, sections_text, cleanup):
     pool = harness.Pool(workdir, standin, server=server, sections=sections_text)
     cleanup(pool.stop)
     pool.start()
-    nginx = harness.Nginx(workdir, pool.sock)
+    nginx = harness.Nginx(workdir, pool.sock, port=pool.web_port)
     nocache_port = harness.free_port()
     nocache_site.add_nocache_server(nginx.site_path, "127.0.0.1:%d" % nocache_port)
     cleanup(nginx.stop)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Append to a rendered conf/nginx/intake.conf a second copy of its server
-block that listens elsewhere and has the one-second micro-cache turned off.
+"""Append to a rendered conf/nginx/intake.conf a second copy of its (last)
+server block, intake's, that listens elsewhere and has the one-second micro-cache turned off.
 
 usage: nocache_site.py SITE_CONF LISTEN
 
@@ -30,10 +30,14 @@ class SiteShapeError(Exception):
 def nocache_server(site, listen):
     """The text of a copy of site's server {} block listening on `listen`,
     with fastcgi_cache off."""
+    # The shipped site has a catch-all server (444 for unknown Hosts) first
+    # and intake's server block last: copy the last one.
     starts = [m.start() for m in re.finditer(r"^server \{", site, re.M)]
-    if len(starts) != 1:
-        raise SiteShapeError("expected exactly one top-level 'server {' line, found %d" % len(starts))
-    block = site[starts[0]:].rstrip()
+    if not starts:
+        raise SiteShapeError("no top-level 'server {' line")
+    if site.count(CACHE_LINE) != 1:
+        raise SiteShapeError("expected '%s' exactly once in the site" % CACHE_LINE)
+    block = site[starts[-1]:].rstrip()
     if not block.endswith("}"):
         raise SiteShapeError("the server block is not the last thing in the file")
     block, n = re.subn(r"^(\s*)listen [^;]+;", lambda m: "%slisten %s;" % (m.group(1), listen),
@@ -41,7 +45,7 @@ def nocache_server(site, listen):
     if n != 1:
         raise SiteShapeError("no 'listen' line in the server block")
     if block.count(CACHE_LINE) != 1:
-        raise SiteShapeError("expected '%s' exactly once" % CACHE_LINE)
+        raise SiteShapeError("'%s' is not in the last server block" % CACHE_LINE)
     block = block.replace(CACHE_LINE, "fastcgi_cache off;  # nocache_site.py: micro-cache off")
     return ("\n# nocache_site.py: the server above again, on %s, without the micro-cache\n"
             % listen) + block + "\n"

@@ -78,6 +78,7 @@ static const struct intake_keyrow opts[] = {
 	C_INT("server", "filtered_entries", filtered_entries, 8, 65536, "256"),
 	C_INT("server", "filtered_fetch_rate", filtered_fetch_rate, 0, 1000000, "60"),
 	C_STR("server", "cors_origins", cors_origins, "", false),
+	C_STR("server", "public_origins", public_origins, "", false),
 	C_STR("server", "forms_dir", forms_dir, "", false),
 	C_STR("server", "form_key_file", form_key_file, "", false),
 	C_INT("server", "form_token_ttl", form_token_ttl, 60, 604800, "7200"),
@@ -475,6 +476,87 @@ check_base_url(const struct intake_config *cfg)
 	return NULL;
 }
 
+/* Characters separating the origins of a list. */
+#define ORIGIN_SEP	" \t,"
+
+/*
+ * One origin as a browser serialises it: http or https, a lowercase host
+ * (a name, an IPv4 address or a bracketed IPv6 address), a port only when
+ * it is not the scheme's own, and nothing after.  Returns a problem or NULL.
+ */
+static const char *
+check_origin(const char *o, size_t len)
+{
+	size_t		 i, port_at, host_at;
+	unsigned long	 port = 0;
+	bool		 tls;
+
+	if (len >= 8 && strncmp(o, "https://", 8) == 0) {
+		tls = true;
+		host_at = 8;
+	} else if (len >= 7 && strncmp(o, "http://", 7) == 0) {
+		tls = false;
+		host_at = 7;
+	} else
+		return "each origin must start with https:// or http:// (lowercase)";
+	i = host_at;
+	if (i < len && o[i] == '[') {
+		for (i++; i < len && o[i] != ']'; i++)
+			if (!((o[i] >= '0' && o[i] <= '9') || (o[i] >= 'a' && o[i] <= 'f') ||
+			    o[i] == ':' || o[i] == '.'))
+				return "an IPv6 origin must be [lowercase hex]";
+		if (i == len)
+			return "an IPv6 origin lacks its ']'";
+		i++;
+	} else
+		for (; i < len && o[i] != ':'; i++) {
+			if (o[i] >= 'A' && o[i] <= 'Z')
+				return "each origin's host must be lowercase, as browsers send it";
+			if (o[i] == '/' || o[i] == '?' || o[i] == '#')
+				return "each origin must be scheme://host[:port], with no path "
+				    "(not even a trailing /)";
+			if (!((o[i] >= 'a' && o[i] <= 'z') || (o[i] >= '0' && o[i] <= '9') ||
+			    o[i] == '.' || o[i] == '-'))
+				return "an origin's host must be a name (in punycode) or an address";
+		}
+	if (i == host_at || (i == host_at + 2 && o[host_at] == '['))
+		return "an origin has no host";
+	if (i == len)
+		return NULL;
+	if (o[i] != ':')
+		return "each origin must be scheme://host[:port], with no path "
+		    "(not even a trailing /)";
+	port_at = ++i;
+	for (; i < len; i++) {
+		if (o[i] < '0' || o[i] > '9' || i - port_at >= 5)
+			return "an origin's port must be a number (1-65535)";
+		port = port * 10 + (unsigned long)(o[i] - '0');
+	}
+	if (i == port_at || port < 1 || port > 65535)
+		return "an origin's port must be a number (1-65535)";
+	if (port == (tls ? 443u : 80u))
+		return "leave out the scheme's own port (browsers send the origin without it)";
+	return NULL;
+}
+
+/* Every origin of a list (space-separated).  Returns a problem or NULL. */
+static const char *
+check_origins(const char *list)
+{
+	const char	*p = list, *problem;
+	size_t		 n;
+
+	for (;;) {
+		p += strspn(p, ORIGIN_SEP);
+		if (*p == '\0')
+			return NULL;
+		n = strcspn(p, ORIGIN_SEP);
+		if ((problem = check_origin(p, n)) != NULL)
+			return problem;
+		p += n;
+	}
+}
+
 static const char *
 check_listen(const char *listen)
 {
@@ -526,6 +608,10 @@ check_all(struct load *l)
 	/* A replayed form must still find its receipt: receipts outlive tokens. */
 	if (c->spool_keep_done < 2 * c->form_token_ttl) {
 		load_fail(l, "spool", "keep_done", "must be at least twice server.form_token_ttl");
+		return -1;
+	}
+	if ((p = check_origins(c->public_origins)) != NULL) {
+		load_fail(l, "server", "public_origins", p);
 		return -1;
 	}
 	if ((p = check_base_url(c)) != NULL) {
@@ -611,6 +697,10 @@ check_all(struct load *l)
 		l->failed = 1;
 		return -1;
 	}
+	/* Fail closed, loudly: without its origins no form post can be told genuine. */
+	if (c->forms_dir[0] != '\0' && c->public_origins[0] == '\0')
+		intake_log_warn("%s: [server] public_origins is empty: every form post will be "
+		    "refused (403); set it to the origin(s) the forms are served from", c->path);
 	return 0;
 }
 
@@ -774,21 +864,33 @@ intake_filter_value_ok(const struct intake_filter_param *f, const char *value)
 	}
 }
 
-bool
-intake_config_origin_allowed(const struct intake_config *cfg, const char *origin)
+/* Is origin exactly one of the list's (space-separated) origins? */
+static bool
+origin_in(const char *list, const char *origin)
 {
-	const char	*p = cfg->cors_origins, *end;
+	const char	*p = list, *end;
 	size_t		 n = strlen(origin);
 
 	if (n == 0)
 		return false;
 	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		end = p + strcspn(p, " \t,");
+		p += strspn(p, ORIGIN_SEP);
+		end = p + strcspn(p, ORIGIN_SEP);
 		if ((size_t)(end - p) == n && memcmp(p, origin, n) == 0)
 			return true;
 		p = end;
 	}
 	return false;
+}
+
+bool
+intake_config_origin_allowed(const struct intake_config *cfg, const char *origin)
+{
+	return origin_in(cfg->cors_origins, origin);
+}
+
+bool
+intake_config_origin_public(const struct intake_config *cfg, const char *origin)
+{
+	return origin_in(cfg->public_origins, origin);
 }

@@ -97,6 +97,7 @@ generate_configs() {
 		--at SPOOL_DIR "$RUN/spool" \
 		--at STANDIN_PORT "$STANDIN_PORT" \
 		--at KEY_FILE "$RUN/DEMO-ONLY-api-key" \
+		--at PUBLIC_ORIGINS "http://localhost:$PORT http://127.0.0.1:$PORT" \
 		--mode 0600
 
 	# The site includes the system's fastcgi_params; intake routes on what it passes.
@@ -106,8 +107,9 @@ generate_configs() {
 	done
 
 	intake_render "$ROOT/conf/nginx/intake.conf" "$RUN/intake-site.conf" \
+		--literal 'listen 80 default_server;' "listen 127.0.0.1:$PORT default_server;" \
 		--literal 'listen 80;' "listen 127.0.0.1:$PORT;" \
-		--literal 'server_name intake.example.internal;' 'server_name localhost;' \
+		--literal 'server_name intake.example.internal;' 'server_name localhost 127.0.0.1;' \
 		--literal 'server unix:/run/intake/intake.sock;' "server unix:$RUN/intake.sock;" \
 		--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
 		--literal '/var/cache/nginx/intake' "$RUN/nginx-cache"

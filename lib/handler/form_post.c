@@ -58,49 +58,90 @@ refuse(struct post *p, int status, const char *code, const char *heading, const 
 }
 
 /*
- * Cross-site request forgery: Fetch Metadata first, then the Origin,
- * which must be this site's or a configured one.  A post without either
- * is refused: every current browser sends Origin on a POST.
+ * The origin of a Referer URL (scheme://host[:port], the path cut off)
+ * into out.  false when it has none or it does not fit.
+ */
+static bool
+referer_origin(const char *referer, char *out, size_t outsz)
+{
+	const char	*host = strstr(referer, "://");
+	size_t		 n;
+
+	if (host == NULL || host == referer)
+		return false;
+	host += 3;
+	n = (size_t)(host - referer) + strcspn(host, "/?#");
+	if (n >= outsz || n == (size_t)(host - referer))
+		return false;
+	memcpy(out, referer, n);
+	out[n] = '\0';
+	return true;
+}
+
+/*
+ * Cross-site request forgery and DNS rebinding: the Origin (or, when a
+ * browser sent none, the Referer's origin) must be one the config names,
+ * in public_origins or cors_origins.  The Host header takes no part: a
+ * rebound hostile name arrives in Host and Origin alike.  Fetch Metadata
+ * turns cross-site posts away early, but is not enough alone: under
+ * rebinding the browser calls the post same-origin.
  */
 static bool
 same_origin(struct post *p)
 {
-	struct intake_req	*req = p->req;
-	const char		*site = intake_req_param(req, "HTTP_SEC_FETCH_SITE");
-	const char		*origin = intake_req_param(req, "HTTP_ORIGIN");
-	const char		*host = intake_req_param(req, "HTTP_HOST");
-	const char		*https = intake_req_param(req, "HTTPS");
-	const char		*port = intake_req_param(req, "SERVER_PORT");
-	char			 own[INTAKE_URL_MAX];
-	bool			 tls = https != NULL && https[0] != '\0';
+	const struct intake_config	*cfg = p->req->ctx->cfg;
+	const char			*site = intake_req_param(p->req, "HTTP_SEC_FETCH_SITE");
+	const char			*origin = intake_req_param(p->req, "HTTP_ORIGIN");
+	const char			*referer;
+	char				 from[INTAKE_URL_MAX];
+	bool				 cors;
 
+	if (origin == NULL) {
+		referer = intake_req_param(p->req, "HTTP_REFERER");
+		if (referer == NULL || !referer_origin(referer, from, sizeof(from)))
+			return false;
+		origin = from;
+	}
+	cors = intake_config_origin_allowed(cfg, origin);
 	if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0 &&
-	    !(strcmp(site, "same-site") == 0 && origin != NULL &&
-	    intake_config_origin_allowed(req->ctx->cfg, origin)) &&
-	    !(strcmp(site, "cross-site") == 0 && origin != NULL &&
-	    intake_config_origin_allowed(req->ctx->cfg, origin)))
+	    !((strcmp(site, "same-site") == 0 || strcmp(site, "cross-site") == 0) && cors))
 		return false;
-	if (origin == NULL || host == NULL)
+	return cors || intake_config_origin_public(cfg, origin);
+}
+
+/*
+ * The count of a rate counter: with charge, one more post is added to it
+ * (atomic across workers); without, it is only read, and the count is
+ * what charging would make it.  false on a cache error (the post goes on).
+ */
+static bool
+rate_count(struct post *p, const char *name, int64_t until, bool charge, long long *n)
+{
+	struct intake_cache	*marks = p->req->ctx->marks;
+	long long		 v = 0;
+	size_t			 len = 0;
+	bool			 hit = false;
+
+	if (charge)
+		return intake_cache_incr(marks, "rate", name, until, n) == INTAKE_OK;
+	/* intake_cache_incr keeps the counter as a native long long. */
+	if (intake_cache_get(marks, "rate", name, &v, sizeof(v), &len, &hit) != INTAKE_OK)
 		return false;
-	/*
-	 * nginx passes Host without its port (Debian's fastcgi_params sets
-	 * HTTP_HOST to $host): add SERVER_PORT unless it is the scheme's own.
-	 */
-	if (port == NULL || strcmp(port, tls ? "443" : "80") == 0)
-		(void)snprintf(own, sizeof(own), "%s://%s", tls ? "https" : "http", host);
-	else if (strchr(host, ':') != NULL && host[0] != '[')
-		(void)snprintf(own, sizeof(own), "%s://%s", tls ? "https" : "http", host);
-	else
-		(void)snprintf(own, sizeof(own), "%s://%s:%s", tls ? "https" : "http", host, port);
-	return strcmp(origin, own) == 0 || intake_config_origin_allowed(req->ctx->cfg, origin);
+	*n = (hit && len == sizeof(v) ? v : 0) + 1;
+	return true;
 }
 
 /*
  * Fixed-window limits shared by all workers: per client address and per
- * form.  Returns the seconds to wait, 0 when the post may go on.
+ * form.  Only posts that passed the origin, body and token checks are
+ * charged (charge), so junk cannot use up a limit; a client past its own
+ * limit is not charged to the form's either.  Without charge the counters
+ * are only read, to turn away before the body is read a post that the
+ * charge would refuse anyway.  Returns the seconds to wait, 0 when the
+ * post may go on.
  */
 static long long
-rate_limited(struct post *p)
+rate_limited(struct post *p, bool charge)
 {
 	const struct intake_config	*cfg = p->req->ctx->cfg;
 	const char			*addr = intake_req_param(p->req, "REMOTE_ADDR");
@@ -114,17 +155,35 @@ rate_limited(struct post *p)
 	if (cfg->rate_per_client > 0) {
 		(void)snprintf(name, sizeof(name), "c|%s|%s|%lld", p->form->id,
 		    addr != NULL ? addr : "-", window);
-		if (intake_cache_incr(p->req->ctx->marks, "rate", name, until, &n) == INTAKE_OK &&
-		    n > cfg->rate_per_client)
+		if (rate_count(p, name, until, charge, &n) && n > cfg->rate_per_client)
 			return left;
 	}
 	if (cfg->rate_per_form > 0) {
 		(void)snprintf(name, sizeof(name), "f|%s|%lld", p->form->id, window);
-		if (intake_cache_incr(p->req->ctx->marks, "rate", name, until, &n) == INTAKE_OK &&
-		    n > cfg->rate_per_form)
+		if (rate_count(p, name, until, charge, &n) && n > cfg->rate_per_form)
 			return left;
 	}
 	return 0;
+}
+
+static const char too_many[] = "{\"error\":{\"code\":\"rate_limited\",\"message\":"
+    "\"Too many requests were sent from here. Please wait and try again.\"}}\n";
+
+/* 429 with Retry-After: wait seconds. */
+static void
+refuse_rate(struct post *p, long long wait)
+{
+	char	hdr[64];
+
+	intake_log_warn("form %s: rate limit reached", p->form->id);
+	(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n", wait);
+	if (p->json)
+		(void)intake_resp_send(p->req, 429, "application/json; charset=utf-8", hdr,
+		    too_many, sizeof(too_many) - 1);
+	else
+		intake_form_message(p->req, p->form, 429, "Too many requests",
+		    "Too many requests were sent from here. Please wait a minute and "
+		    "try again.", "Back to the form", hdr);
 }
 
 /* Copy a part's bytes into the arena as a C string (parts are not terminated). */
@@ -378,9 +437,6 @@ out:
 	free(rec);
 }
 
-static const char too_many[] = "{\"error\":{\"code\":\"rate_limited\",\"message\":"
-    "\"Too many requests were sent from here. Please wait and try again.\"}}\n";
-
 void
 intake_form_post(struct intake_req *req, const struct intake_form *f)
 {
@@ -407,20 +463,9 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 		    "This form can only be sent from its own page.");
 		goto out;
 	}
-	wait = rate_limited(p);
-	if (wait > 0) {
-		char hdr[64];
-
-		intake_log_warn("form %s: rate limit reached", f->id);
-		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
-		    wait);
-		if (p->json)
-			(void)intake_resp_send(req, 429, "application/json; charset=utf-8", hdr,
-			    too_many, sizeof(too_many) - 1);
-		else
-			intake_form_message(req, f, 429, "Too many requests",
-			    "Too many requests were sent from here. Please wait a minute and "
-			    "try again.", "Back to the form", hdr);
+	/* Read-only: a client already past a limit is not worth reading. */
+	if ((wait = rate_limited(p, false)) > 0) {
+		refuse_rate(p, wait);
 		goto out;
 	}
 	err = intake_req_body(req, (size_t)cfg->body_max, &body);
@@ -471,6 +516,11 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 		    err == INTAKE_ETIMEOUT ? "an expired (or too fresh)" : "an invalid");
 		refuse(p, 403, err == INTAKE_ETIMEOUT ? "token_expired" : "token_invalid",
 		    "Expired", "This form has expired. Please reload it and send it again.");
+		goto out;
+	}
+	/* Only now, with origin, body and token good, does the post count. */
+	if ((wait = rate_limited(p, true)) > 0) {
+		refuse_rate(p, wait);
 		goto out;
 	}
 	err = intake_form_validate(f, p->sub.in, p->sub.n, offered, req, p->values,

@@ -156,7 +156,8 @@ def main():
         # picks its own ports at construction, the pool needs the origins.
         pool_sock = os.path.join(workdir, "intake.sock")
         nginx = Nginx(workdir, pool_sock, pages)
-        pool = Pool(workdir, standin, variant=variant, server=dict({"cors_origins": nginx.allowed_url}, **server_extra), extra_sections=SOURCES)
+        pool = Pool(workdir, standin, variant=variant, server=dict({"cors_origins": nginx.allowed_url}, **server_extra), extra_sections=SOURCES,
+                    web_port=nginx.port)
         assert pool.sock == pool_sock
         stops.append(pool.stop)
         pool.start()

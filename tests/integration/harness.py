@@ -49,6 +49,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def public_origins(port):
+    """[server] public_origins for a site nginx serves on 127.0.0.1:port:
+    what a browser sends as Origin when it opened the site by either name."""
+    return "http://127.0.0.1:%d http://localhost:%d" % (port, port)
+
+
 class Standin:
     """The Integrify stand-in, on an ephemeral loopback port."""
 
@@ -126,16 +132,20 @@ class Pool:
     """The real intake binary running its supervised worker pool."""
 
     def __init__(self, workdir, standin, variant="v7-impersonate", server=None, integrify=None,
-                 valgrind=None, key_override=None, sections="", spool=None):
+                 valgrind=None, key_override=None, sections="", spool=None, web_port=None):
         self.workdir = workdir
         self.standin = standin
         self.variant = variant
         self.sock = os.path.join(workdir, "intake.sock")
         self.conf = os.path.join(workdir, "intake.conf")
         self.logpath = os.path.join(workdir, "intake.log")
+        # The port nginx is to serve the site on (Nginx(..., port=pool.web_port)):
+        # the forms' public origins are written from it.
+        self.web_port = web_port or free_port()
         self.server = {"listen": "unix:" + self.sock, "workers": "4",
                        "cache_file": os.path.join(workdir, "cache.shm"),
-                       "shutdown_timeout": "10", "log_level": "info"}
+                       "shutdown_timeout": "10", "log_level": "info",
+                       "public_origins": public_origins(self.web_port)}
         self.server.update(server or {})
         self.spool_dir = os.path.join(workdir, "spool")
         self.spool = {"dir": self.spool_dir}
@@ -255,19 +265,50 @@ class Pool:
         return None if self.proc is None else self.proc.returncode
 
 
-class Nginx:
-    """A private nginx running the shipped site snippet."""
+# The names the private nginx serves the site under; any other Host meets the
+# shipped catch-all server (444: the connection is closed, no answer).
+SERVER_NAMES = "127.0.0.1 localhost"
+# The shipped per-client limit on /api/ (limit_req): off unless a test asks
+# for it, since most tests fetch lists far faster than a person would.
+LIMIT_REQ = "limit_req zone=intake_api burst=50 nodelay;"
 
-    def __init__(self, workdir, sock, worker_connections=4096):
+
+def replace_all(text, old, new, what="conf/nginx/intake.conf"):
+    """text with every old replaced by new; old must occur (so that a changed
+    shipped file is noticed, not silently left unrendered)."""
+    if old not in text:
+        raise AssertionError("%s no longer holds %r: update the test harness" % (what, old))
+    return text.replace(old, new)
+
+
+class Nginx:
+    """A private nginx running the shipped site snippet.
+
+    port: where it listens (default: a free one; give the pool's web_port so
+    that the pool's public_origins name this site).  limit_req: keep the
+    shipped per-client limit on /api/.  site_edit: a function of the
+    rendered site text returning the text to run instead."""
+
+    def __init__(self, workdir, sock, worker_connections=4096, port=None, limit_req=False,
+                 site_edit=None):
         self.dir = os.path.join(workdir, "nginx")
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
-        self.port = free_port()
+        self.port = port or free_port()
         with open(os.path.join(SRC, "conf/nginx/intake.conf"), encoding="utf-8") as f:
             site = f.read()
-        site = site.replace("unix:/run/intake/intake.sock", "unix:" + sock)
-        site = re.sub(r"listen 80;", "listen 127.0.0.1:%d;" % self.port, site)
-        site = site.replace("root /usr/share/intake/www;", "root %s;" % os.path.join(SRC, "www"))
-        site = site.replace("/var/cache/nginx/intake", os.path.join(self.dir, "cache"))
+        site = replace_all(site, "unix:/run/intake/intake.sock", "unix:" + sock)
+        site = replace_all(site, "listen 80 default_server;",
+                           "listen 127.0.0.1:%d default_server;" % self.port)
+        site = replace_all(site, "listen 80;", "listen 127.0.0.1:%d;" % self.port)
+        site = replace_all(site, "server_name intake.example.internal;",
+                           "server_name %s;" % SERVER_NAMES)
+        site = replace_all(site, "root /usr/share/intake/www;",
+                           "root %s;" % os.path.join(SRC, "www"))
+        site = replace_all(site, "/var/cache/nginx/intake", os.path.join(self.dir, "cache"))
+        if not limit_req:
+            site = replace_all(site, LIMIT_REQ, "# limit_req off (tests/integration/harness.py)")
+        if site_edit is not None:
+            site = site_edit(site)
         self.site_path = os.path.join(self.dir, "site.conf")
         with open(self.site_path, "w") as f:
             f.write(site)
@@ -355,6 +396,9 @@ class Stack(unittest.TestCase):
     key_override = None
     sections = ""
     spool = None                # [spool] keys beyond dir
+    nginx_limit_req = False     # keep the shipped limit_req on /api/
+    nginx_worker_connections = 4096
+    nginx_site_edit = None      # Nginx(site_edit=...): a change to the rendered site
     standin_keeps_state = False  # the stand-in saves its state, to be restarted
 
     def setUp(self):
@@ -371,7 +415,10 @@ class Stack(unittest.TestCase):
                                     sections=self.sections, spool=self.spool)
         self.addCleanup(self.pool.stop)
         self.pool.start()
-        self.nginx = Nginx(self.workdir, self.pool.sock)
+        self.nginx = Nginx(self.workdir, self.pool.sock, port=self.pool.web_port,
+                           limit_req=self.nginx_limit_req,
+                           worker_connections=self.nginx_worker_connections,
+                           site_edit=self.nginx_site_edit)
         self.addCleanup(self.nginx.stop)
         self.nginx.start()
         self.secrets = [s for s in (self.pool.key, self.pool.secret) if s]

@@ -518,6 +518,8 @@ class Spool(SpoolStack):
         os.chmod(keyfile, 0o600)
         self.pool.stop()
         self.pool.server["form_key_file"] = keyfile
+        # The origin the CGI post below comes from (Host is never trusted).
+        self.pool.server["public_origins"] = "http://intake.example"
         self.pool.write_config()
         self.pool.start()
         self.tokens(1)                      # the pool fills the shared list cache

@@ -97,7 +97,7 @@ class ValgrindWorkers(unittest.TestCase):
                     valgrind=VALGRIND + ["--trace-children=yes", "--child-silent-after-fork=no",
                                          "--log-file=" + logs])
         pool.start()
-        nginx = Nginx(d, pool.sock).start()
+        nginx = Nginx(d, pool.sock, port=pool.web_port).start()
         try:
             wait_for(lambda: http(nginx.url + "/healthz")[0] == 200, timeout=60,
                      what="workers under valgrind")

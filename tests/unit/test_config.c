@@ -454,6 +454,85 @@ test_config_rejects_base_url_with_path_query_or_user(void)
 	}
 }
 
+/* Origins written as browsers send them load, and match only exactly. */
+static void
+test_config_public_origins_match_exactly(void)
+{
+	struct fixture		 f;
+	struct intake_config	*c;
+
+	setup(&f);
+	T_EQ_INT(load(&f, "[server]\npublic_origins = https://intake.example.internal "
+	    "http://127.0.0.1:8080,http://[::1]:8080\tHTTP://ignored.example.invalid\n" MINIMAL, &c),
+	    INTAKE_ECONFIG);
+	T_EQ_INT(load(&f, "[server]\npublic_origins = https://intake.example.internal "
+	    "http://127.0.0.1:8080,http://[::1]:8080\thttps://xn--bcher-kva.example:8443\n"
+	    "cors_origins = https://wiki.example\n" MINIMAL, &c), INTAKE_OK);
+	T_ASSERT(intake_config_origin_public(c, "https://intake.example.internal"));
+	T_ASSERT(intake_config_origin_public(c, "http://127.0.0.1:8080"));
+	T_ASSERT(intake_config_origin_public(c, "http://[::1]:8080"));
+	T_ASSERT(intake_config_origin_public(c, "https://xn--bcher-kva.example:8443"));
+	/* No prefix, suffix, other scheme or port, and the lists stay apart. */
+	T_ASSERT(!intake_config_origin_public(c, "https://intake.example"));
+	T_ASSERT(!intake_config_origin_public(c, "https://intake.example.internal.evil.example"));
+	T_ASSERT(!intake_config_origin_public(c, "http://intake.example.internal"));
+	T_ASSERT(!intake_config_origin_public(c, "http://127.0.0.1:808"));
+	T_ASSERT(!intake_config_origin_public(c, "http://127.0.0.1"));
+	T_ASSERT(!intake_config_origin_public(c, ""));
+	T_ASSERT(!intake_config_origin_public(c, "null"));
+	T_ASSERT(!intake_config_origin_public(c, "https://wiki.example"));
+	T_ASSERT(intake_config_origin_allowed(c, "https://wiki.example"));
+	T_ASSERT(!intake_config_origin_allowed(c, "https://intake.example.internal"));
+	intake_config_free(c);
+
+	/* The default: no origin at all (every form post is refused). */
+	T_EQ_INT(load(&f, MINIMAL, &c), INTAKE_OK);
+	T_EQ_STR(c->public_origins, "");
+	T_ASSERT(!intake_config_origin_public(c, "http://localhost"));
+	intake_config_free(c);
+}
+
+/* An origin a browser never sends would never match: refused at load. */
+static void
+test_config_rejects_public_origin_a_browser_never_sends(void)
+{
+	static const char *const bad[] = {
+		"https://intake.example.internal/",
+		"https://intake.example.internal/forms",
+		"https://intake.example.internal?x",
+		"https://Intake.Example.Internal",
+		"HTTPS://intake.example.internal",
+		"https://intake.example.internal:443",
+		"http://intake.example.internal:80",
+		"http://intake.example.internal:",
+		"http://intake.example.internal:0",
+		"http://intake.example.internal:65536",
+		"http://intake.example.internal:123456",
+		"http://intake.example.internal:8o",
+		"https://user@intake.example.internal",
+		"intake.example.internal",
+		"ftp://intake.example.internal",
+		"https://",
+		"http://[]:8080",
+		"http://[::1",
+		"http://[::1]x",
+		"http://bücher.example",
+		"https://ok.example https://bad.example/",
+		"*",
+		"null",
+	};
+	struct fixture	f;
+	char		text[2048];
+	size_t		i;
+
+	setup(&f);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		(void)snprintf(text, sizeof(text), "[server]\npublic_origins = %s\n" MINIMAL, bad[i]);
+		if (!fails_with(&f, text, "[server] public_origins", NULL))
+			T_FAIL("public_origins %s accepted", bad[i]);
+	}
+}
+
 static void
 test_config_rejects_relative_cache_file(void)
 {
@@ -967,6 +1046,8 @@ main(void)
 	T_RUN(test_config_rejects_timeout_below_connect_timeout);
 	T_RUN(test_config_rejects_plain_http_without_allow_http);
 	T_RUN(test_config_rejects_base_url_with_path_query_or_user);
+	T_RUN(test_config_public_origins_match_exactly);
+	T_RUN(test_config_rejects_public_origin_a_browser_never_sends);
 	T_RUN(test_config_rejects_relative_cache_file);
 	T_RUN(test_config_rejects_bad_listen);
 	T_RUN(test_config_rejects_missing_key_file);

@@ -118,6 +118,7 @@ struct intake_config {
 	long long filtered_entries;		/* lists keyed by client-chosen values */
 	long long filtered_fetch_rate;		/* their fetches per source a minute; 0: off */
 	char	cors_origins[1024];		/* space-separated allowed origins */
+	char	public_origins[1024];		/* space-separated origins of the form pages */
 	char	forms_dir[INTAKE_PATH_MAX];	/* form definitions; "": no forms */
 	char	form_key_file[INTAKE_PATH_MAX];	/* form token key; "": random per start */
 	long long form_token_ttl;		/* seconds a rendered form stays valid */
@@ -199,6 +200,13 @@ bool		intake_filter_value_ok(const struct intake_filter_param *f, const char *va
 
 /* Is origin (exactly, e.g. "https://intranet.example") in cors_origins? */
 bool		intake_config_origin_allowed(const struct intake_config *cfg,
+		    const char *origin);
+
+/*
+ * Is origin (exactly, as a browser sends it in Origin) one of
+ * public_origins, the origins the form pages are served from?
+ */
+bool		intake_config_origin_public(const struct intake_config *cfg,
 		    const char *origin);
 
 #endif
