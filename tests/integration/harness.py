@@ -290,11 +290,12 @@ class Nginx:
     rendered site text returning the text to run instead."""
 
     def __init__(self, workdir, sock, worker_connections=4096, port=None, limit_req=False,
-                 site_edit=None):
+                 site_edit=None, site=None, www=None):
         self.dir = os.path.join(workdir, "nginx")
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
         self.port = port or free_port()
-        with open(os.path.join(SRC, "conf/nginx/intake.conf"), encoding="utf-8") as f:
+        # site, www: another copy of the site and the static files (the package's).
+        with open(site or os.path.join(SRC, "conf/nginx/intake.conf"), encoding="utf-8") as f:
             site = f.read()
         site = replace_all(site, "unix:/run/intake/intake.sock", "unix:" + sock)
         site = replace_all(site, "listen 80 default_server;",
@@ -303,7 +304,7 @@ class Nginx:
         site = replace_all(site, "server_name intake.example.internal;",
                            "server_name %s;" % SERVER_NAMES)
         site = replace_all(site, "root /usr/share/intake/www;",
-                           "root %s;" % os.path.join(SRC, "www"))
+                           "root %s;" % (www or os.path.join(SRC, "www")))
         site = replace_all(site, "/var/cache/nginx/intake", os.path.join(self.dir, "cache"))
         if not limit_req:
             site = replace_all(site, LIMIT_REQ, "# limit_req off (tests/integration/harness.py)")
