@@ -5,7 +5,12 @@
  * table drives both the space check and the write, so the two cannot
  * drift apart.
  */
+#include <sys/stat.h>
+
+#include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +32,37 @@ const char *const intake_log_level_names[] = {
 };
 _Static_assert(sizeof(intake_log_level_names) / sizeof(intake_log_level_names[0]) ==
     INTAKE_LOG__MAX, "intake_log_level_names[] needs one row per level");
+
+/* syslog(3) priorities of the levels, for journald's "<N>" line prefix. */
+static const int journal_priorities[] = {
+	7,	/* INTAKE_LOG_DEBUG: LOG_DEBUG */
+	6,	/* INTAKE_LOG_INFO: LOG_INFO */
+	4,	/* INTAKE_LOG_WARN: LOG_WARNING */
+	3,	/* INTAKE_LOG_ERR: LOG_ERR */
+};
+_Static_assert(sizeof(journal_priorities) / sizeof(journal_priorities[0]) == INTAKE_LOG__MAX,
+    "journal_priorities[] needs one row per level");
+
+/*
+ * Is standard error the journal?  systemd sets JOURNAL_STREAM to the
+ * "device:inode" of the stream it connects; it is ours only while our
+ * stderr is still that stream (not, say, a file a child redirected to).
+ */
+static bool
+to_journal(void)
+{
+	const char	*js = getenv("JOURNAL_STREAM"), *colon;
+	struct stat	 st;
+	long long	 dev, ino;
+
+	if (js == NULL || (colon = strchr(js, ':')) == NULL ||
+	    intake_parse_intn(js, (size_t)(colon - js), 0, LLONG_MAX, &dev) != INTAKE_OK ||
+	    intake_parse_int(colon + 1, 0, LLONG_MAX, &ino) != INTAKE_OK ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return false;
+	return (unsigned long long)st.st_dev == (unsigned long long)dev &&
+	    (unsigned long long)st.st_ino == (unsigned long long)ino;
+}
 
 /* Output width of a byte: 1 = as is, 2 = backslash pair, 4 = \xNN. */
 static unsigned char
@@ -116,11 +152,17 @@ intake_log(enum intake_log_level level, const char *fmt, ...)
 	if (n < 0)
 		return;
 	(void)intake_log_escape(raw, strnlen(raw, sizeof(raw)), esc, sizeof(esc));
-	now = time(NULL);
-	(void)gmtime_r(&now, &tm);
-	(void)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof(line), "%s intake[%ld] %s: %s\n", ts,
-	    (long)getpid(), intake_log_level_names[level], esc);
+	if (to_journal()) {
+		/* The journal stamps time and pid itself, and takes the priority from "<N>". */
+		n = snprintf(line, sizeof(line), "<%d>%s: %s\n", journal_priorities[level],
+		    intake_log_level_names[level], esc);
+	} else {
+		now = time(NULL);
+		(void)gmtime_r(&now, &tm);
+		(void)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		n = snprintf(line, sizeof(line), "%s intake[%ld] %s: %s\n", ts,
+		    (long)getpid(), intake_log_level_names[level], esc);
+	}
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line))

@@ -374,6 +374,46 @@ test_log_huge_message_is_one_bounded_line(void)
 	T_CONTAINS(out, "...\n");
 }
 
+/* Under systemd, stderr is the journal: lines carry its "<N>" priority, no stamp. */
+static void
+test_log_journal_stream_gets_priority_prefixes(void)
+{
+	char		dir[512], path[600], js[64], out[4096];
+	struct stat	st;
+	FILE		*f;
+	size_t		n;
+	int		fd, saved;
+
+	intake_log_set_level(INTAKE_LOG_DEBUG);
+	t_mkdtemp(dir, sizeof(dir));
+	(void)snprintf(path, sizeof(path), "%s/journal", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	saved = dup(STDERR_FILENO);
+	T_ASSERT(fd != -1 && saved != -1 && fstat(fd, &st) == 0);
+	(void)snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	T_EQ_INT(setenv("JOURNAL_STREAM", js, 1), 0);
+	(void)dup2(fd, STDERR_FILENO);
+	intake_log(INTAKE_LOG_ERR, "e %d", 1);
+	intake_log(INTAKE_LOG_WARN, "w");
+	intake_log(INTAKE_LOG_INFO, "i");
+	intake_log(INTAKE_LOG_DEBUG, "d\nforged");
+	(void)dup2(saved, STDERR_FILENO);
+	(void)close(saved);
+	(void)close(fd);
+	f = fopen(path, "rb");
+	T_ASSERT(f != NULL);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	(void)fclose(f);
+	T_EQ_STR(out, "<3>error: e 1\n<4>warn: w\n<6>info: i\n<7>debug: d\\x0aforged\n");
+	/* Another stream than the journal's: plain stamped lines. */
+	n = capture_log(INTAKE_LOG_WARN, "plain", out, sizeof(out));
+	T_ASSERT(n > 0 && out[0] != '<');
+	T_CONTAINS(out, " intake[");
+	T_EQ_INT(unsetenv("JOURNAL_STREAM"), 0);
+}
+
 int
 main(void)
 {
@@ -394,5 +434,6 @@ main(void)
 	T_RUN(test_log_line_cannot_be_forged_by_newline);
 	T_RUN(test_log_level_filters_lines);
 	T_RUN(test_log_huge_message_is_one_bounded_line);
+	T_RUN(test_log_journal_stream_gets_priority_prefixes);
 	return T_DONE();
 }
