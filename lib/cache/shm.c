@@ -96,7 +96,8 @@ struct shm_hdr {
 };
 
 struct shm_slot {
-	uint32_t	flags;		/* SLOT_* */
+	uint16_t	flags;		/* SLOT_* */
+	uint16_t	voff;		/* the value's offset in key[]: just past the key */
 	uint32_t	len;		/* value bytes */
 	uint32_t	hash;		/* low bits of the key's hash */
 	uint32_t	next;		/* bucket chain, or the free list */
@@ -107,9 +108,20 @@ struct shm_slot {
 	int64_t		expires_ms;
 	int64_t		used_ms;	/* last access */
 	int64_t		lease_until_ms;
-	char		key[INTAKE_CACHE_KEY_MAX];
-	unsigned char	value[];
+	/*
+	 * The key (at most INTAKE_CACHE_KEY_MAX bytes with its NUL), then the
+	 * value at voff, packed so that a short key and a small value share
+	 * the header's cache lines: one miss less per lookup.
+	 */
+	char		key[];
 };
+_Static_assert(sizeof(struct shm_slot) <= SHM_ALIGN, "a slot's header fits one line");
+
+static unsigned char *
+slot_value(struct shm_slot *sl)
+{
+	return (unsigned char *)sl->key + sl->voff;
+}
 
 struct shm_state {
 	struct shm_hdr	*hdr;
@@ -461,7 +473,8 @@ find_or_take(struct shm_state *s, const char *key, int64_t now)
 	sl->lease_pid = 0;
 	sl->expires_ms = 0;
 	sl->used_ms = now;
-	(void)intake_strlcpy(sl->key, key, sizeof(sl->key));
+	(void)intake_strlcpy(sl->key, key, INTAKE_CACHE_KEY_MAX);
+	sl->voff = (uint16_t)((strlen(sl->key) + 8) & ~(size_t)7);
 	sl->hash = hash;
 	b = bucket_of(s, hash);
 	sl->next = *b;
@@ -481,7 +494,7 @@ static void
 slot_drop(struct shm_state *s, struct shm_slot *sl, uint32_t bits)
 {
 	change_begin(s, sl);
-	sl->flags &= ~bits;
+	sl->flags = (uint16_t)(sl->flags & ~bits);
 	if (bits & SLOT_VALUE)
 		sl->len = 0;
 	if (bits & SLOT_LEASE)
@@ -501,7 +514,7 @@ slot_store(struct shm_state *s, struct shm_slot *sl, const void *val, size_t len
     int64_t expires_ms, int64_t now)
 {
 	change_begin(s, sl);
-	memcpy(sl->value, val, len);
+	memcpy(slot_value(sl), val, len);
 	sl->len = (uint32_t)len;
 	sl->expires_ms = expires_ms;
 	sl->used_ms = now;
@@ -549,7 +562,7 @@ rebuild(struct shm_state *s)
 		sl = slot_at(s, l);
 		sl->newer = sl->older = NIL;
 		keep = (sl->flags & SLOT_USED) && (sl->flags & (SLOT_VALUE | SLOT_LEASE)) &&
-		    memchr(sl->key, '\0', sizeof(sl->key)) != NULL;
+		    memchr(sl->key, '\0', INTAKE_CACHE_KEY_MAX) != NULL;
 		if (keep) {
 			hash = key_hash(s, sl->key);
 			keep = find(s, sl->key, hash) == NULL;
@@ -745,7 +758,7 @@ layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 	/* Twice the slots, so a hit walks 1.25 entries on average, not 1.5. */
 	while (nb < 2 * (uint64_t)cfg->entries)
 		nb <<= 1;
-	ss = align_up(sizeof(struct shm_slot) + (uint64_t)cfg->entry_max);
+	ss = align_up(sizeof(struct shm_slot) + INTAKE_CACHE_KEY_MAX + (uint64_t)cfg->entry_max);
 	off = align_up(align_up(sizeof(struct shm_hdr)) + nb * sizeof(uint32_t));
 	t = off + ss * (uint64_t)cfg->entries;
 	if (ss > UINT32_MAX || t > ((uint64_t)1 << 34)) {
@@ -917,7 +930,7 @@ shm_get(void *state, const char *key, void *val, size_t cap, size_t *len, bool *
 			err = INTAKE_ETOOBIG;
 			goto out;
 		}
-		memcpy(val, sl->value, sl->len);
+		memcpy(val, slot_value(sl), sl->len);
 		n = sl->len;
 		touch(s, sl, now);
 		found = true;
@@ -991,7 +1004,7 @@ shm_incr(void *state, const char *key, int64_t expires_ms, long long *count)
 		return err;
 	/* The counter is the slot's value, a native long long. */
 	if ((sl->flags & SLOT_VALUE) && sl->expires_ms > now && sl->len == sizeof(v)) {
-		memcpy(&v, sl->value, sizeof(v));
+		memcpy(&v, slot_value(sl), sizeof(v));
 		expires_ms = sl->expires_ms;
 	}
 	v++;
@@ -1010,7 +1023,7 @@ shm_del(void *state, const char *key, const void *if_val, size_t if_len)
 	if (lock_find(s, key, &sl) != 0)
 		return INTAKE_ECACHE;
 	if (sl != NULL && (sl->flags & SLOT_VALUE) &&
-	    (if_val == NULL || (sl->len == if_len && memcmp(sl->value, if_val, if_len) == 0)))
+	    (if_val == NULL || (sl->len == if_len && memcmp(slot_value(sl), if_val, if_len) == 0)))
 		slot_drop(s, sl, SLOT_VALUE);
 	shm_unlock(s);
 	return INTAKE_OK;
@@ -1157,7 +1170,7 @@ validate_locked(struct shm_state *s, char *why, size_t whysz)
 		nused++;
 		if (!(sl->flags & (SLOT_VALUE | SLOT_LEASE)))
 			return invalid(why, whysz, "slot %u in use holds nothing", l);
-		if (memchr(sl->key, '\0', sizeof(sl->key)) == NULL)
+		if (memchr(sl->key, '\0', INTAKE_CACHE_KEY_MAX) == NULL)
 			return invalid(why, whysz, "slot %u key unterminated", l);
 		if (sl->hash != key_hash(s, sl->key))
 			return invalid(why, whysz, "slot %u hash is stale", l);
