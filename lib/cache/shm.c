@@ -117,6 +117,10 @@ struct shm_slot {
 };
 _Static_assert(sizeof(struct shm_slot) <= SHM_ALIGN, "a slot's header fits one line");
 
+/* The buckets start on the first line after the header. */
+#define SHM_BUCKETS_OFF	\
+	((sizeof(struct shm_hdr) + SHM_ALIGN - 1) / SHM_ALIGN * SHM_ALIGN)
+
 static unsigned char *
 slot_value(struct shm_slot *sl)
 {
@@ -208,9 +212,15 @@ link_of(struct shm_state *s, const struct shm_slot *sl)
 static uint32_t *
 bucket_of(struct shm_state *s, uint32_t hash)
 {
-	return (uint32_t *)(void *)((char *)s->hdr + sizeof(struct shm_hdr) +
-	    (SHM_ALIGN - sizeof(struct shm_hdr) % SHM_ALIGN) % SHM_ALIGN) +
+	return (uint32_t *)(void *)((char *)s->hdr + SHM_BUCKETS_OFF) +
 	    (hash & (s->hdr->nbuckets - 1));
+}
+
+/* Where a slot's value starts in key[]: past the key's NUL, 8-aligned. */
+static uint16_t
+value_off(const char *key)
+{
+	return (uint16_t)((strlen(key) + 8) & ~(size_t)7);
 }
 
 /*
@@ -474,7 +484,7 @@ find_or_take(struct shm_state *s, const char *key, int64_t now)
 	sl->expires_ms = 0;
 	sl->used_ms = now;
 	(void)intake_strlcpy(sl->key, key, INTAKE_CACHE_KEY_MAX);
-	sl->voff = (uint16_t)((strlen(sl->key) + 8) & ~(size_t)7);
+	sl->voff = value_off(sl->key);
 	sl->hash = hash;
 	b = bucket_of(s, hash);
 	sl->next = *b;
@@ -562,7 +572,8 @@ rebuild(struct shm_state *s)
 		sl = slot_at(s, l);
 		sl->newer = sl->older = NIL;
 		keep = (sl->flags & SLOT_USED) && (sl->flags & (SLOT_VALUE | SLOT_LEASE)) &&
-		    memchr(sl->key, '\0', INTAKE_CACHE_KEY_MAX) != NULL;
+		    memchr(sl->key, '\0', INTAKE_CACHE_KEY_MAX) != NULL &&
+		    sl->voff == value_off(sl->key) && sl->len <= h->value_max;
 		if (keep) {
 			hash = key_hash(s, sl->key);
 			keep = find(s, sl->key, hash) == NULL;
@@ -759,7 +770,7 @@ layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 	while (nb < 2 * (uint64_t)cfg->entries)
 		nb <<= 1;
 	ss = align_up(sizeof(struct shm_slot) + INTAKE_CACHE_KEY_MAX + (uint64_t)cfg->entry_max);
-	off = align_up(align_up(sizeof(struct shm_hdr)) + nb * sizeof(uint32_t));
+	off = align_up(SHM_BUCKETS_OFF + nb * sizeof(uint32_t));
 	t = off + ss * (uint64_t)cfg->entries;
 	if (ss > UINT32_MAX || t > ((uint64_t)1 << 34)) {
 		intake_log_err("cache: %s: entries x entry size is too large", cfg->path);
@@ -1172,6 +1183,8 @@ validate_locked(struct shm_state *s, char *why, size_t whysz)
 			return invalid(why, whysz, "slot %u in use holds nothing", l);
 		if (memchr(sl->key, '\0', INTAKE_CACHE_KEY_MAX) == NULL)
 			return invalid(why, whysz, "slot %u key unterminated", l);
+		if (sl->voff != value_off(sl->key) || sl->len > h->value_max)
+			return invalid(why, whysz, "slot %u value out of place", l);
 		if (sl->hash != key_hash(s, sl->key))
 			return invalid(why, whysz, "slot %u hash is stale", l);
 		if (find(s, sl->key, sl->hash) != sl)
