@@ -13,7 +13,12 @@
  * slots sit on a free list, or lie past hdr->untouched, never used yet,
  * so the file's pages stay sparse until needed.  Every link is 1 + a slot
  * number (0: none), never a pointer: each process maps the file at its
- * own address.  A lookup is a hash, one bucket and a short chain.
+ * own address.  A lookup is a hash, one bucket and a short chain (the
+ * buckets are at least twice the slots).  A hit moves its entry to the
+ * newest end only once it has drifted into the older half of the list, so
+ * most hits write no link.  A new key in a full store evicts, among the
+ * 32 oldest entries without a lease, the first expired one, else the
+ * oldest.
  *
  * Crash safety: before a holder changes a slot's contents it names the
  * slot in the header (hdr->dirty), and before it changes any link it sets
