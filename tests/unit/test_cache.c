@@ -672,6 +672,28 @@ test_cache_reap_of_another_pid_keeps_the_lease(void)
 	teardown(&f);
 }
 
+/*
+ * Attach the shm backend to f's file, as a CGI process would, and check
+ * its index against its slots.  true when valid; else why is printed.
+ */
+static bool
+index_valid(const struct fixture *f)
+{
+	struct intake_cache_geometry	 g = { f->cfg.cache_file, f->cfg.cache_entries,
+					     f->cfg.cache_entry_max };
+	void				*st = NULL;
+	char				 why[160] = "";
+	bool				 ok;
+
+	if (intake_cache_shm.open(&g, false, &st) != INTAKE_OK)
+		return false;
+	ok = intake_cache_shm_validate(st, why, sizeof(why)) == INTAKE_OK;
+	if (!ok)
+		printf("# index invalid: %s\n", why);
+	intake_cache_shm.close(st);
+	return ok;
+}
+
 /* Lines of the file at path that contain needle. */
 static int
 count_lines(const char *path, const char *needle)
@@ -773,6 +795,7 @@ test_cache_writer_killed_mid_write_costs_that_entry_only(void)
 	(void)close(saved);
 	printf("# %d of %d kills landed mid-write\n", mid, round);
 	T_ASSERT(mid > 0);
+	T_ASSERT(index_valid(&f));
 	free(buf);
 	teardown(&f);
 }
@@ -1076,6 +1099,7 @@ stress(long long entries)
 		/* No lease is left behind. */
 		T_EQ_INT(intake_cache_wait(f.c, "stress", name, 0), INTAKE_OK);
 	}
+	T_ASSERT(index_valid(&f));
 	teardown(&f);
 }
 
