@@ -1,7 +1,9 @@
 /*
  * test_cache.c - lib/cache.c and lib/cache/shm.c through cache.h: values,
  * expiry, compare-and-delete, limits, eviction, key hashing, leases across
- * processes, and a multi-process stress run.
+ * processes, and a multi-process stress run; and shm's index through the
+ * backend (cache/backend.h): many keys, LRU order, and processes killed
+ * while they relink it, checked by intake_cache_shm_validate().
  */
 #include <sys/mman.h>
 
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cache/backend.h"
 #include "intake/cache.h"
 #include "intake/log.h"
 #include "intake/str.h"
@@ -669,6 +672,46 @@ test_cache_reap_of_another_pid_keeps_the_lease(void)
 	teardown(&f);
 }
 
+/*
+ * Attach the shm backend to f's file, as a CGI process would, and check
+ * its index against its slots.  true when valid; else why is printed.
+ */
+static bool
+index_valid(const struct fixture *f)
+{
+	struct intake_cache_geometry	 g = { f->cfg.cache_file, f->cfg.cache_entries,
+					     f->cfg.cache_entry_max };
+	void				*st = NULL;
+	char				 why[160] = "";
+	bool				 ok;
+
+	if (intake_cache_shm.open(&g, false, &st) != INTAKE_OK)
+		return false;
+	ok = intake_cache_shm_validate(st, why, sizeof(why)) == INTAKE_OK;
+	if (!ok)
+		printf("# index invalid: %s\n", why);
+	intake_cache_shm.close(st);
+	return ok;
+}
+
+/* Lines of the file at path that contain needle. */
+static int
+count_lines(const char *path, const char *needle)
+{
+	char	 line[256];
+	FILE	*fp;
+	int	 n = 0;
+
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strstr(line, needle) != NULL)
+			n++;
+	(void)fclose(fp);
+	return n;
+}
+
 /* The value a writer alternates: 1 MB of 0xAA or 512 KB of 0xBB. */
 #define TORN_BIG	(1024 * 1024)
 
@@ -690,19 +733,20 @@ torn_value_ok(const unsigned char *v, size_t len)
  * A worker SIGKILLed in the middle of a write, holding the lock: the
  * next locker drops the entry being written and nothing else, and never
  * returns a half-written value.  The writer spends nearly all its time
- * in 1 MB copies under the lock, so most kills land there; the log says
- * how many did, and at least one must have.
+ * in 1 MB copies under the lock, so many kills land there; each is made
+ * once the writer has stored a first value (on a loaded machine it may
+ * not have run at all in a few ms), and the kills go on past 30 until one
+ * has landed mid-write (the log says so), at most 300.
  */
 static void
 test_cache_writer_killed_mid_write_costs_that_entry_only(void)
 {
 	struct fixture	 f;
 	unsigned char	*buf;
-	char		 v[32], logpath[300], line[256];
+	char		 v[32], logpath[300];
 	size_t		 len;
 	pid_t		 pid;
-	FILE		*log;
-	int		 round, saved, fd, mid = 0, i;
+	int		 round, saved, fd, mid = 0, i, p[2];
 	bool		 hit;
 
 	intake_log_set_level(INTAKE_LOG_WARN);	/* the lines counted below */
@@ -713,22 +757,29 @@ test_cache_writer_killed_mid_write_costs_that_entry_only(void)
 	(void)snprintf(logpath, sizeof(logpath), "%s/log", f.dir);
 	fflush(stderr);
 	saved = dup(STDERR_FILENO);
-	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
 	T_ASSERT(saved != -1 && fd != -1);
 	(void)dup2(fd, STDERR_FILENO);
 	(void)close(fd);
-	for (round = 0; round < 30; round++) {
+	for (round = 0; round < 30 || (mid == 0 && round < 300); round++) {
+		T_ASSERT(pipe(p) == 0);
 		pid = t_fork_helper();
 		T_ASSERT(pid != -1);
 		if (pid == 0) {
+			(void)close(p[0]);
 			for (i = 0;; i++) {
 				len = i % 2 == 0 ? TORN_BIG : TORN_BIG / 2;
 				memset(buf, i % 2 == 0 ? 0xAA : 0xBB, len);
 				(void)intake_cache_set(f.c, "token", "big", buf, len,
 				    intake_now_ms() + 600000);
+				if (i == 0 && write(p[1], "w", 1) != 1)
+					_exit(4);
 			}
 		}
-		t_sleep_ms(3 + round % 5);
+		(void)close(p[1]);
+		wait_ready(p[0]);
+		(void)close(p[0]);
+		t_sleep_ms(1 + round % 5);
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
 		T_EQ_INT(get_str(f.c, "token", "kept", v, sizeof(v), &hit), INTAKE_OK);
@@ -737,18 +788,14 @@ test_cache_writer_killed_mid_write_costs_that_entry_only(void)
 		T_EQ_INT(intake_cache_get(f.c, "token", "big", buf, TORN_BIG, &len, &hit),
 		    INTAKE_OK);
 		T_ASSERT(!hit || torn_value_ok(buf, len));
+		fflush(stderr);
+		mid = count_lines(logpath, "died changing an entry");
 	}
-	fflush(stderr);
 	(void)dup2(saved, STDERR_FILENO);
 	(void)close(saved);
-	log = fopen(logpath, "r");
-	T_ASSERT(log != NULL);
-	while (fgets(line, sizeof(line), log) != NULL)
-		if (strstr(line, "died changing an entry") != NULL)
-			mid++;
-	(void)fclose(log);
-	printf("# %d of 30 kills landed mid-write\n", mid);
+	printf("# %d of %d kills landed mid-write\n", mid, round);
 	T_ASSERT(mid > 0);
+	T_ASSERT(index_valid(&f));
 	free(buf);
 	teardown(&f);
 }
@@ -1052,6 +1099,7 @@ stress(long long entries)
 		/* No lease is left behind. */
 		T_EQ_INT(intake_cache_wait(f.c, "stress", name, 0), INTAKE_OK);
 	}
+	T_ASSERT(index_valid(&f));
 	teardown(&f);
 }
 
@@ -1155,6 +1203,286 @@ test_cache_incr_counts_across_processes(void)
 	teardown(&f);
 }
 
+/* A leased, full cache: a dead (unreaped) holder's entry is the one evicted. */
+static void
+test_cache_full_of_leases_evicts_a_dead_holders_entry(void)
+{
+	struct fixture	f;
+	char		name[32], buf[16];
+	pid_t		holder;
+	int		i;
+	bool		leader, hit;
+
+	setup(&f, 8, 4096);
+	holder = fork_lease_holder(f.c, "s", "doomed", LONG_LEASE_MS);
+	for (i = 0; i < 7; i++) {
+		(void)snprintf(name, sizeof(name), "filling%d", i);
+		T_EQ_INT(intake_cache_lease(f.c, "s", name, LONG_LEASE_MS, &leader), INTAKE_OK);
+		T_ASSERT(leader);
+	}
+	T_EQ_INT(set_str(f.c, "s", "other", "v", 60000), INTAKE_ECACHE);
+	T_EQ_INT(kill(holder, SIGKILL), 0);
+	T_EQ_INT(waitpid(holder, NULL, 0), holder);
+	/* Not reaped: only the liveness check, now that a lease blocks us, frees it. */
+	T_EQ_INT(set_str(f.c, "s", "other", "v", 60000), INTAKE_OK);
+	T_EQ_INT(get_str(f.c, "s", "other", buf, sizeof(buf), &hit), INTAKE_OK);
+	T_ASSERT(hit);
+	for (i = 0; i < 7; i++) {
+		(void)snprintf(name, sizeof(name), "filling%d", i);
+		T_EQ_INT(intake_cache_lease(f.c, "s", name, LONG_LEASE_MS, &leader), INTAKE_OK);
+		T_ASSERT(!leader);
+	}
+	teardown(&f);
+}
+
+/* The shm backend on its own, for the index tests: state and geometry. */
+struct shm_fixture {
+	char				 dir[256];
+	char				 path[300];
+	struct intake_cache_geometry	 g;
+	void				*st;
+};
+
+static void
+shm_setup(struct shm_fixture *f, long long entries, long long entry_max)
+{
+	memset(f, 0, sizeof(*f));
+	t_mkdtemp(f->dir, sizeof(f->dir));
+	(void)snprintf(f->path, sizeof(f->path), "%s/index.shm", f->dir);
+	f->g.path = f->path;
+	f->g.entries = entries;
+	f->g.entry_max = entry_max;
+	if (intake_cache_shm.open(&f->g, true, &f->st) != INTAKE_OK)
+		abort();
+}
+
+static void
+shm_teardown(struct shm_fixture *f)
+{
+	intake_cache_shm.close(f->st);
+	f->st = NULL;
+}
+
+/* validate, printing why on failure. */
+static bool
+shm_valid(void *st)
+{
+	char	why[160] = "";
+
+	if (intake_cache_shm_validate(st, why, sizeof(why)) == INTAKE_OK)
+		return true;
+	printf("# index invalid: %s\n", why);
+	return false;
+}
+
+/* get of key through the backend: its value as a string in out, or false on a miss. */
+static bool
+shm_get_str(void *st, const char *key, char *out, size_t outsz)
+{
+	size_t	len = 0;
+	bool	hit = false;
+
+	if (intake_cache_shm.get(st, key, out, outsz - 1, &len, &hit) != INTAKE_OK || !hit)
+		return false;
+	out[len] = '\0';
+	return true;
+}
+
+static enum intake_err
+shm_set_str(void *st, const char *key, const char *v)
+{
+	return intake_cache_shm.set(st, key, v, strlen(v), intake_now_ms() + 600000);
+}
+
+/*
+ * 20,000 keys in 20,000 entries all found; 20,000 more evict exactly the
+ * first ones, oldest first; deleting every other one frees its entry.
+ */
+static void
+test_cache_index_finds_every_key_of_a_full_store(void)
+{
+	struct shm_fixture	f;
+	char			key[32], want[32], got[64];
+	int			i, found;
+
+	shm_setup(&f, 20000, 64);
+	for (i = 0; i < 20000; i++) {
+		(void)snprintf(key, sizeof(key), "a:%d", i);
+		T_EQ_INT(shm_set_str(f.st, key, key), INTAKE_OK);
+	}
+	T_ASSERT(shm_valid(f.st));
+	found = 0;
+	for (i = 0; i < 20000; i++) {
+		(void)snprintf(key, sizeof(key), "a:%d", i);
+		if (shm_get_str(f.st, key, got, sizeof(got)) && strcmp(got, key) == 0)
+			found++;
+	}
+	T_EQ_INT(found, 20000);
+	for (i = 0; i < 20000; i++) {
+		(void)snprintf(key, sizeof(key), "b:%d", i);
+		T_EQ_INT(shm_set_str(f.st, key, key), INTAKE_OK);
+	}
+	T_ASSERT(shm_valid(f.st));
+	found = 0;
+	for (i = 0; i < 20000; i++) {
+		(void)snprintf(key, sizeof(key), "a:%d", i);
+		found += shm_get_str(f.st, key, got, sizeof(got));
+		(void)snprintf(key, sizeof(key), "b:%d", i);
+		T_ASSERT(shm_get_str(f.st, key, got, sizeof(got)));
+		T_EQ_STR(got, key);
+	}
+	T_EQ_INT(found, 0);
+	for (i = 0; i < 20000; i += 2) {
+		(void)snprintf(key, sizeof(key), "b:%d", i);
+		T_EQ_INT(intake_cache_shm.del(f.st, key, NULL, 0), INTAKE_OK);
+	}
+	T_ASSERT(shm_valid(f.st));
+	/* 10,000 free entries take 10,000 new keys without evicting any. */
+	for (i = 0; i < 10000; i++) {
+		(void)snprintf(key, sizeof(key), "c:%d", i);
+		T_EQ_INT(shm_set_str(f.st, key, key), INTAKE_OK);
+	}
+	for (i = 1; i < 20000; i += 2) {
+		(void)snprintf(key, sizeof(key), "b:%d", i);
+		(void)snprintf(want, sizeof(want), "b:%d", i);
+		T_ASSERT(shm_get_str(f.st, key, got, sizeof(got)));
+		T_EQ_STR(got, want);
+	}
+	T_ASSERT(shm_valid(f.st));
+	shm_teardown(&f);
+}
+
+/* An entry read since it was stored outlives older ones that were not. */
+static void
+test_cache_eviction_spares_a_recently_read_entry(void)
+{
+	struct shm_fixture	f;
+	char			key[32], got[64];
+	int			i;
+
+	shm_setup(&f, 8, 64);
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(key, sizeof(key), "k%d", i);
+		T_EQ_INT(shm_set_str(f.st, key, "v"), INTAKE_OK);
+	}
+	T_ASSERT(shm_get_str(f.st, "k0", got, sizeof(got)));
+	T_EQ_INT(shm_set_str(f.st, "new", "v"), INTAKE_OK);
+	T_ASSERT(shm_get_str(f.st, "k0", got, sizeof(got)));
+	T_ASSERT(!shm_get_str(f.st, "k1", got, sizeof(got)));
+	T_ASSERT(shm_get_str(f.st, "k2", got, sizeof(got)));
+	T_ASSERT(shm_valid(f.st));
+	shm_teardown(&f);
+}
+
+#define CHURN_KEPT	16	/* the parent's keys, leased so never evicted */
+#define CHURN_KEYS	4096	/* the child's keys, 8 per entry: constant eviction */
+
+/*
+ * The child of the relink test: set, get (checking the value names its
+ * key), delete and count over CHURN_KEYS keys in a store of 512 entries,
+ * forever.  Exits 9 on a wrong value, 10 on an error.
+ */
+static void
+churn(void *st)
+{
+	char		key[32], got[64];
+	unsigned	x = (unsigned)getpid() * 2654435761u;
+	long long	n;
+	int		k;
+
+	for (;;) {
+		x = x * 1103515245u + 12345u;
+		k = (int)((x >> 8) % CHURN_KEYS);
+		(void)snprintf(key, sizeof(key), "c:%d", k);
+		switch ((x >> 24) % 10) {
+		case 0: case 1: case 2: case 3:
+			if (shm_set_str(st, key, key) != INTAKE_OK)
+				_exit(10);
+			break;
+		case 4: case 5: case 6:
+			if (shm_get_str(st, key, got, sizeof(got)) && strcmp(got, key) != 0)
+				_exit(9);
+			break;
+		case 7: case 8:
+			if (intake_cache_shm.del(st, key, NULL, 0) != INTAKE_OK)
+				_exit(10);
+			break;
+		default:
+			(void)snprintf(key, sizeof(key), "n:%d", k);
+			if (intake_cache_shm.incr(st, key, intake_now_ms() + 600000, &n) != INTAKE_OK)
+				_exit(10);
+			break;
+		}
+	}
+}
+
+/*
+ * A process SIGKILLed while it changes the index (inserts, evictions,
+ * deletions, LRU moves, free-list pops), until 10 kills have landed
+ * mid-relink (the log says "index rebuilt"; at most 2,000 kills).  After
+ * each kill the next locker repairs it: the index validates, every key
+ * the parent keeps is found with its value, and every key the child left
+ * holds its own value.
+ */
+static void
+test_cache_process_killed_mid_index_update_leaves_a_valid_index(void)
+{
+	struct shm_fixture	 f;
+	char			 key[32], want[32], got[64], logpath[300];
+	pid_t			 pid;
+	int			 round, i, saved, fd, rebuilt = 0, found = 0;
+	bool			 leader;
+
+	intake_log_set_level(INTAKE_LOG_WARN);	/* the lines counted below */
+	shm_setup(&f, 512, 64);
+	for (i = 0; i < CHURN_KEPT; i++) {
+		(void)snprintf(key, sizeof(key), "kept:%d", i);
+		(void)snprintf(want, sizeof(want), "value %d", i);
+		T_EQ_INT(shm_set_str(f.st, key, want), INTAKE_OK);
+		T_EQ_INT(intake_cache_shm.lease(f.st, key, LONG_LEASE_MS, &leader), INTAKE_OK);
+		T_ASSERT(leader);
+	}
+	(void)snprintf(logpath, sizeof(logpath), "%s/log", f.dir);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	T_ASSERT(saved != -1 && fd != -1);
+	(void)dup2(fd, STDERR_FILENO);
+	(void)close(fd);
+	for (round = 0; round < 2000 && rebuilt < 10; round++) {
+		pid = t_fork_helper();
+		T_ASSERT(pid != -1);
+		if (pid == 0)
+			churn(f.st);
+		(void)usleep((useconds_t)(1000 + (round * 7919) % 4000));
+		(void)kill(pid, SIGKILL);
+		T_EQ_INT(t_wait_child(pid, 20000), -1);	/* killed, not exited */
+		T_ASSERT(shm_valid(f.st));
+		for (i = 0; i < CHURN_KEPT; i++) {
+			(void)snprintf(key, sizeof(key), "kept:%d", i);
+			(void)snprintf(want, sizeof(want), "value %d", i);
+			T_ASSERT(shm_get_str(f.st, key, got, sizeof(got)));
+			T_EQ_STR(got, want);
+		}
+		for (i = 0; i < CHURN_KEYS; i++) {
+			(void)snprintf(key, sizeof(key), "c:%d", i);
+			if (shm_get_str(f.st, key, got, sizeof(got))) {
+				T_EQ_STR(got, key);
+				found++;
+			}
+		}
+		fflush(stderr);
+		rebuilt = count_lines(logpath, "index rebuilt");
+	}
+	(void)dup2(saved, STDERR_FILENO);
+	(void)close(saved);
+	printf("# %d kills, %d landed mid-relink, %d mid-change of an entry\n", round, rebuilt,
+	    count_lines(logpath, "died changing an entry"));
+	T_ASSERT(found > 0);	/* the child did churn */
+	T_ASSERT(rebuilt >= 10);
+	shm_teardown(&f);
+}
+
 int
 main(void)
 {
@@ -1199,5 +1527,9 @@ main(void)
 	T_RUN(test_cache_open_rejects_oversized_layout);
 	T_RUN(test_cache_stress_four_processes);
 	T_RUN(test_cache_stress_four_processes_with_eviction);
+	T_RUN(test_cache_full_of_leases_evicts_a_dead_holders_entry);
+	T_RUN(test_cache_index_finds_every_key_of_a_full_store);
+	T_RUN(test_cache_eviction_spares_a_recently_read_entry);
+	T_RUN(test_cache_process_killed_mid_index_update_leaves_a_valid_index);
 	return T_DONE();
 }

@@ -1,0 +1,278 @@
+/*
+ * bench_cache.c - time per cache operation against the number of live
+ * entries, measured in one run (lib/cache/shm.c through intake/cache.h).
+ *
+ *   bench_cache [DIR [OPS]]
+ *
+ * For each size (256, 20,000 and 65,536 live entries) it makes a fresh
+ * cache of exactly that many entries of 512 bytes (the marks cache's
+ * shape) in DIR (default /dev/shm, else /tmp), fills it, then times OPS
+ * (default 200,000) operations:
+ *   get       a hit on a live entry
+ *   incr      a counter on a live entry (the rate-limit path)
+ *   incr-new  a counter on a key never seen, evicting the oldest entry
+ *             (the path of a flood of client-chosen keys)
+ *   memory    no cache call: one read of a random 64-byte line of a
+ *             private array as large as the store, each read depending on
+ *             the one before: the latency of one cache and TLB miss, which
+ *             any structure of that size pays (a get needs about two)
+ * get and incr run twice: on keys drawn from all live entries (every
+ * access a likely cache miss at 65,536), and on a hot set of 256 keys
+ * spread over the store, as a worker touches the same token, lists and
+ * counters while the store holds many others.
+ *
+ * Each figure is the median of 5 rounds, in nanoseconds of this thread's
+ * CPU time per operation, with its ratio to the same figure at 256
+ * entries.  It measures and prints; there are no thresholds (shared,
+ * noisy machines).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "intake/cache.h"
+#include "intake/log.h"
+#include "intake/str.h"
+
+#define BENCH_ROUNDS	5
+#define BENCH_VALUE	100		/* bytes of each filled value */
+#define BENCH_NAME	24
+#define BENCH_HOT	256		/* keys in the hot set */
+#define BENCH_SLOT	704		/* bytes per entry in the store (512-byte values) */
+
+enum bench_op {
+	BENCH_GET,
+	BENCH_GET_HOT,
+	BENCH_INCR,
+	BENCH_INCR_HOT,
+	BENCH_INCR_NEW,
+	BENCH_MEMORY,
+	BENCH_OP__MAX
+};
+
+static const char *const bench_op_names[] = {
+	"get",		/* BENCH_GET */
+	"get-hot",	/* BENCH_GET_HOT */
+	"incr",		/* BENCH_INCR */
+	"incr-hot",	/* BENCH_INCR_HOT */
+	"incr-new",	/* BENCH_INCR_NEW: last, its evictions spoil no other figure */
+	"memory",	/* BENCH_MEMORY */
+};
+_Static_assert(sizeof(bench_op_names) / sizeof(bench_op_names[0]) == BENCH_OP__MAX,
+    "one name per operation");
+
+static const long long bench_sizes[] = { 256, 20000, 65536 };
+#define BENCH_NSIZES	(sizeof(bench_sizes) / sizeof(bench_sizes[0]))
+
+/* What one round works on. */
+struct bench_run {
+	struct intake_cache	*c;
+	long long		 n;		/* live entries */
+	long long		 fresh;		/* next never-seen key */
+	unsigned char		*floor;		/* n * BENCH_SLOT bytes */
+	long			 ops;
+};
+
+/*
+ * CPU time of this thread: on a shared machine, time spent descheduled
+ * is not the cache's.
+ */
+static int64_t
+cpu_ns(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* xorshift32: the same key sequence for every size. */
+static uint32_t
+next_rand(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+die(const char *what, enum intake_err err)
+{
+	fprintf(stderr, "bench_cache: %s: %s\n", what, intake_strerror(err));
+	exit(1);
+}
+
+/* "k<i>", as the fill wrote it, without printf's cost in every figure. */
+static void
+key_name(char name[BENCH_NAME], uint32_t i)
+{
+	char	digits[12];
+	size_t	n = 0, k = 0;
+
+	do {
+		digits[n++] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i != 0);
+	name[k++] = 'k';
+	while (n > 0)
+		name[k++] = digits[--n];
+	name[k] = '\0';
+}
+
+/*
+ * A random live key: any of n, or one of the hot set spread over them.
+ * The name is written, not looked up in a table, so the only memory the
+ * operation misses in is the cache's.
+ */
+static const char *
+pick(struct bench_run *b, uint32_t *seed, bool hot, char name[BENCH_NAME])
+{
+	uint32_t	r = next_rand(seed), i;
+
+	i = hot ? (r % BENCH_HOT) * (uint32_t)(b->n / BENCH_HOT) : r % (uint32_t)b->n;
+	key_name(name, i);
+	return name;
+}
+
+/* One round of b->ops operations of kind op; nanoseconds per operation. */
+static double
+run_round(struct bench_run *b, enum bench_op op, uint32_t seed)
+{
+	char		buf[512], name[BENCH_NAME];
+	int64_t		t0, exp = intake_now_ms() + 3600 * 1000;
+	enum intake_err	err = INTAKE_OK;
+	long long	count;
+	unsigned	sink = 0;
+	size_t		len;
+	long		i;
+	bool		hit;
+
+	t0 = cpu_ns();
+	for (i = 0; i < b->ops && err == INTAKE_OK; i++) {
+		switch (op) {
+		case BENCH_GET:
+		case BENCH_GET_HOT:
+			err = intake_cache_get(b->c, "b", pick(b, &seed, op == BENCH_GET_HOT, name), buf,
+			    sizeof(buf), &len, &hit);
+			if (err == INTAKE_OK && !hit)
+				err = INTAKE_ECACHE;	/* a live entry must hit */
+			break;
+		case BENCH_INCR:
+		case BENCH_INCR_HOT:
+			err = intake_cache_incr(b->c, "b", pick(b, &seed, op == BENCH_INCR_HOT, name), exp,
+			    &count);
+			break;
+		case BENCH_INCR_NEW:
+			(void)snprintf(name, sizeof(name), "n%lld", b->fresh++);
+			err = intake_cache_incr(b->c, "b", name, exp, &count);
+			break;
+		case BENCH_MEMORY:
+		case BENCH_OP__MAX:
+			/* Each read feeds the next index (the bytes are 1): latency, not bandwidth. */
+			sink = b->floor[(size_t)(next_rand(&seed) % (uint32_t)b->n) * BENCH_SLOT];
+			seed += sink - 1;
+			break;
+		}
+	}
+	if (err != INTAKE_OK)
+		die(bench_op_names[op], err);
+	/* Keep the floor's reads. */
+	__asm__ volatile("" : : "r"(sink));
+	return (double)(cpu_ns() - t0) / (double)b->ops;
+}
+
+/* A fresh cache of n entries in dir, filled, and its floor array. */
+static void
+fill(struct bench_run *b, struct intake_config *cfg, const char *dir, long long n, long ops)
+{
+	char		value[BENCH_VALUE], name[BENCH_NAME];
+	enum intake_err	err;
+	long long	i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	(void)snprintf(cfg->cache_file, sizeof(cfg->cache_file), "%s/bench_cache.%ld.%lld.shm",
+	    dir, (long)getpid(), n);
+	cfg->cache_entries = n;
+	cfg->cache_entry_max = 512;
+	memset(b, 0, sizeof(*b));
+	err = intake_cache_open(cfg, true, &b->c);
+	if (err != INTAKE_OK)
+		die(cfg->cache_file, err);
+	b->n = n;
+	b->ops = ops;
+	b->floor = intake_xmalloc((size_t)n * BENCH_SLOT);
+	memset(b->floor, 1, (size_t)n * BENCH_SLOT);
+	memset(value, 'v', sizeof(value));
+	for (i = 0; i < n; i++) {
+		key_name(name, (uint32_t)i);
+		err = intake_cache_set(b->c, "b", name, value, sizeof(value),
+		    intake_now_ms() + 3600 * 1000);
+		if (err != INTAKE_OK)
+			die("fill", err);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct intake_config	cfg[BENCH_NSIZES];
+	struct bench_run	b[BENCH_NSIZES];
+	double			ns[BENCH_NSIZES][BENCH_OP__MAX], r[BENCH_NSIZES][BENCH_ROUNDS];
+	const char		*dir;
+	long long		ops = 200000;
+	size_t			z;
+	int			op, k;
+
+	dir = argc > 1 ? argv[1] : access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	if (argc > 2 && intake_parse_int(argv[2], 1000, 100000000, &ops) != INTAKE_OK) {
+		fprintf(stderr, "usage: bench_cache [DIR [OPS]]\n");
+		return 2;
+	}
+	intake_log_set_level(INTAKE_LOG_ERR);	/* evictions are the point of incr-new */
+	for (z = 0; z < BENCH_NSIZES; z++)
+		fill(&b[z], &cfg[z], dir, bench_sizes[z], (long)ops);
+	/* Rounds rotate over the sizes, so the machine's noise falls on each alike. */
+	for (op = 0; op < BENCH_OP__MAX; op++) {
+		for (k = 0; k < BENCH_ROUNDS; k++)
+			for (z = 0; z < BENCH_NSIZES; z++)
+				r[z][k] = run_round(&b[z], (enum bench_op)op,
+				    2463534242u + (uint32_t)k);
+		for (z = 0; z < BENCH_NSIZES; z++) {
+			qsort(r[z], BENCH_ROUNDS, sizeof(r[z][0]), cmp_double);
+			ns[z][op] = r[z][BENCH_ROUNDS / 2];
+		}
+	}
+	for (z = 0; z < BENCH_NSIZES; z++) {
+		free(b[z].floor);
+		intake_cache_close(b[z].c);
+		(void)unlink(cfg[z].cache_file);
+	}
+	printf("# bench_cache: %lld ops per round, median of %d rounds, cache in %s\n", ops,
+	    BENCH_ROUNDS, dir);
+	printf("# ns of CPU time per operation; xN: ratio to the same at %lld entries\n",
+	    bench_sizes[0]);
+	printf("%-10s", "op");
+	for (z = 0; z < BENCH_NSIZES; z++)
+		printf(" %10lld %7s", bench_sizes[z], "");
+	printf("\n");
+	for (op = 0; op < BENCH_OP__MAX; op++) {
+		printf("%-10s", bench_op_names[op]);
+		for (z = 0; z < BENCH_NSIZES; z++)
+			printf(" %10.0f %6.2fx", ns[z][op], ns[z][op] / ns[0][op]);
+		printf("\n");
+	}
+	return 0;
+}
