@@ -419,7 +419,12 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		outcome = finish_held(ctx, h, meta, meta->error);
 		goto out;
 	}
-	if (intake_breaker_counts(err))
+	/*
+	 * A call cut by the inline budget says Integrify is slower than a
+	 * user should wait, not that it fails: the breaker is not told.
+	 */
+	if (intake_breaker_counts(err) &&
+	    !(err == INTAKE_ETIMEOUT && intake_http_deadline_passed(ctx->http)))
 		intake_breaker_failure(ctx, r.retry_after);
 	intake_log_warn("deliver %s: attempt %lld failed: %s%s", h->ref, meta->attempts,
 	    meta->error, r.unsure ? " (it may have got through)" : "");
@@ -433,5 +438,30 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	outcome = finish_retry(ctx, h, rec, meta, not_before);
 out:
 	free(values);
+	return outcome;
+}
+
+enum intake_deliver_outcome
+intake_deliver_now(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, const struct intake_form *form,
+    struct intake_spool_meta *meta)
+{
+	const struct intake_config	*cfg = ctx->cfg;
+	enum intake_deliver_outcome	 outcome;
+	int64_t				 budget = cfg->spool_inline_budget_ms;
+
+	if (budget > cfg->timeout_ms)
+		budget = cfg->timeout_ms;
+	/*
+	 * Every call of this attempt (token, uploads, the start, v7's values)
+	 * ends by the deadline.  A start cut short is "unsure" like any timed
+	 * out start, so the dispatcher looks for it before it starts another.
+	 */
+	intake_http_deadline(ctx->http, intake_now_ms() + budget);
+	outcome = intake_deliver(ctx, h, rec, form, false, meta);
+	if (outcome == INTAKE_DELIVER_RETRY && intake_http_deadline_passed(ctx->http))
+		intake_log_info("deliver %s: not started within inline_budget_ms; the dispatcher "
+		    "finishes it", h->ref);
+	intake_http_deadline(ctx->http, 0);
 	return outcome;
 }

@@ -19,6 +19,7 @@
 #include "intake/log.h"
 #include "intake/report.h"
 #include "intake/str.h"
+#include "intake/upstream.h"
 
 #define L1_ENTRIES	64
 #define MEMO_MAX	16
@@ -603,12 +604,37 @@ refresh(struct intake_ctx *ctx, const struct intake_source *src,
 	return INTAKE_OK;
 }
 
+/*
+ * The leader's refresh, in an upstream slot.  Without a free slot it is
+ * skipped: old rows still serve (stale), and with none the answer is
+ * INTAKE_EBUSY, at once.
+ */
+static enum intake_err
+refresh_in_slot(struct intake_ctx *ctx, const struct intake_source *src,
+    const struct intake_filter_value *f, size_t n, const char *key,
+    struct intake_upstream_slot *slot, struct intake_report_entry **ep,
+    enum intake_report_state *state)
+{
+	struct intake_report_entry	*e = *ep;
+
+	if (!slot->taken && intake_upstream_take(ctx, slot) != INTAKE_OK) {
+		if (e != NULL && intake_now_ms() < e->stale_until_ms) {
+			*state = INTAKE_REPORT_STALE;
+			return INTAKE_OK;
+		}
+		intake_log_info("report %s: no upstream slot free for a cold list", src->name);
+		return INTAKE_EBUSY;
+	}
+	return refresh(ctx, src, f, n, key, ep, state);
+}
+
 enum intake_err
 intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
     const struct intake_filter_value *filters, size_t nfilters,
     struct intake_report_view *out)
 {
 	struct intake_report_entry	*e;
+	struct intake_upstream_slot	 slot = { -1, false };
 	struct intake_buf		 key;
 	enum intake_report_state	 state = INTAKE_REPORT_HIT;
 	enum intake_err			 err = INTAKE_OK;
@@ -620,7 +646,8 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 	if (err != INTAKE_OK)
 		goto out;
 	lease_ms = 3 * ctx->cfg->timeout_ms + 1000;
-	deadline = intake_now_ms() + lease_ms;
+	/* Another worker's fetch is waited for upstream_wait_ms at most. */
+	deadline = intake_now_ms() + ctx->cfg->upstream_wait_ms;
 	e = l1_find(ctx->reports, key.ptr);
 	for (;;) {
 		now = intake_now_ms();
@@ -641,7 +668,8 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 			/* Another worker may have finished between our read and our lease. */
 			e = l1_from_l2(ctx, src, key.ptr, e);
 			if (e == NULL || intake_now_ms() >= e->fresh_until_ms)
-				err = refresh(ctx, src, filters, nfilters, key.ptr, &e, &state);
+				err = refresh_in_slot(ctx, src, filters, nfilters, key.ptr, &slot,
+				    &e, &state);
 			(void)intake_cache_release(ctx->cache, REPORT_SECTION, key.ptr);
 			goto out;
 		}
@@ -649,15 +677,24 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 			state = INTAKE_REPORT_STALE;
 			break;
 		}
+		/* Nothing to serve: wait for the fetch, which is upstream work too. */
+		if (!slot.taken) {
+			err = intake_upstream_take(ctx, &slot);
+			if (err != INTAKE_OK)
+				goto out;
+		}
 		if (now >= deadline) {
-			err = INTAKE_ETIMEOUT;
+			err = INTAKE_EBUSY;
 			goto out;
 		}
 		err = intake_cache_wait(ctx->cache, REPORT_SECTION, key.ptr, deadline - now);
+		if (err == INTAKE_ETIMEOUT)
+			err = INTAKE_EBUSY;
 		if (err != INTAKE_OK)
 			goto out;
 	}
 out:
+	intake_upstream_give(ctx, &slot);
 	if (err == INTAKE_OK) {
 		e->used_ms = intake_now_ms();
 		out->table = e->table;
