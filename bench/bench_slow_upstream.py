@@ -23,6 +23,9 @@ cache-free port while:
             until its token is a second old, POST it (Accept: application/
             json), again;
   post32    the same with 32 clients;
+  fast8, fast32  (CONTROL=1) the same posters with no fault: what posting
+            itself costs the form page (spool fsyncs, starts, the stand-in's
+            and the clients' own CPU on the same machine);
   cold      the fault moves to the "cold" report's rows (SLOW_MS on
             /core-service/reports/<sid>), and COLD_CLIENTS clients GET
             /api/choices/cold; on 503 a client waits what Retry-After says
@@ -31,10 +34,13 @@ cache-free port while:
 Printed: each phase's wrk req/s, p50, p99, non-2xx and socket errors; the
 posters' answers by status (201 started, 202 queued) and the cold clients'
 (200, 503); and the ratios post8/base, post32/base and cold/base (target
->= 0.8; before upstream slots post8/base was 0.10). Then the fault is
-cleared, the spool is given DRAIN_WAIT seconds to drain, and the stand-in's
-requests named "IT request (REF)" are compared with the references
-acknowledged (a count, printed: the exactly-once check is
+>= 0.8; before upstream slots post8/base was 0.10), plus the controls
+fast8/base, fast32/base and post8/fast8, post32/fast32 (near 1: the slow
+start costs the page nothing beyond what the posting itself costs). Then the fault is
+cleared and the spool is given DRAIN_WAIT seconds to drain before the cold
+phase (so that the dispatcher's catching up does not weigh on it); at the
+end the stand-in's requests named "IT request (REF)" are compared with the
+references acknowledged (a count, printed: the exactly-once check is
 tests/integration/test_slow_upstream.py's). Ratios are printed, never
 judged; the exit status is 1 only when the run itself failed (no baseline,
 wrk failed).
@@ -42,7 +48,7 @@ wrk failed).
 Environment (defaults in brackets):
   DURATION [10]  CONNECTIONS [32]  THREADS [2]  INTAKE_WORKERS [4]
   UPSTREAM_SLOTS [0: half the workers]  SLOW_MS [3000]  COLD_CLIENTS [8]
-  DRAIN_WAIT [90]
+  DRAIN_WAIT [90]  CONTROL [1] (0: skip the fast8/fast32 phases)
   INTAKE_BIN [build/cgi-bin/intake; copied into the run directory first]
   KEEP_TMP=1     keep the temporary directory (configs, logs)
 """
@@ -171,6 +177,7 @@ def run(workdir, stack):
     slow_ms = _env_int("SLOW_MS", 3000)
     cold_clients = _env_int("COLD_CLIENTS", 8)
     drain_wait = _env_int("DRAIN_WAIT", 90)
+    control = _env_int("CONTROL", 1)
     if min(duration, connections, threads, workers) < 1:
         sys.exit("bench_slow_upstream.py: DURATION, CONNECTIONS, THREADS, INTAKE_WORKERS "
                  "must be > 0")
@@ -257,27 +264,42 @@ def run(workdir, stack):
             standin.control("/__sim/fault?mode=slow&ms=%d&path=%s" % (slow_ms, path))
         return setup
 
+    def drain():
+        """Wait (DRAIN_WAIT s at most) for the dispatcher to deliver the backlog, so
+        that its work (and the stand-in's) does not weigh on the next phase."""
+        t_end = time.monotonic() + drain_wait
+        queued = None
+        while time.monotonic() < t_end:
+            st, _, body = harness.http(nginx.url + "/readyz")
+            queued = json.loads(body)["spool"]["queued"] if st == 200 else None
+            if queued == 0:
+                break
+            time.sleep(1)
+        return queued
+
+    def fast():
+        standin.control("/__sim/fault?mode=clear")
+
     phase("base")
     phase("post8", slow(START_PATH), posters(8))
     phase("post32", slow(START_PATH), posters(32))
+    if control:
+        # The same posters with Integrify fast: what posting itself costs.
+        fast()
+        drain()
+        phase("fast8", fast, posters(8))
+        phase("fast32", fast, posters(32))
     standin.control("/__sim/fault?mode=clear")
-    # Let the cold list go cold, then make its fetch slow.
-    time.sleep(2)
+    print("bench_slow_upstream.py: waiting for the spool to drain ...", file=sys.stderr)
+    queued = drain()
+    # The cold list has been cold since (ttl 1 s); now its fetch is slow.
     phase("cold", slow(COLD_FETCH_PATH), cold_load)
     standin.control("/__sim/fault?mode=clear")
     phase("base2")
 
     # Delivery after the fault: count, never judge.
-    acked = sum(v for n in ("post8", "post32") for k, v in extra[n].items()
-                if k in (200, 201, 202))
-    t_end = time.monotonic() + drain_wait
-    queued = None
-    while time.monotonic() < t_end:
-        st, _, body = harness.http(nginx.url + "/readyz")
-        queued = json.loads(body)["spool"]["queued"] if st == 200 else None
-        if queued == 0:
-            break
-        time.sleep(1)
+    acked = sum(v for n in ("post8", "post32", "fast8", "fast32") for k, v in
+                extra.get(n, {}).items() if k in (201, 202))
     insts = standin.call("GET", "/__sim/instances")["instances"]
     refs = collections.Counter(re.search(r"\(([0-9A-Z-]+)\)$", i["name"]).group(1)
                                for i in insts if re.search(r"\([0-9A-Z-]+\)$", i["name"]))
@@ -293,7 +315,9 @@ def run(workdir, stack):
               connections, duration, slow_ms))
     print("  %-7s %10s %10s %10s %8s %8s  %s" % ("phase", "req/s", "p50", "p99", "non-2xx",
                                                  "errors", "other clients' answers"))
-    for n in ("base", "post8", "post32", "cold", "base2"):
+    for n in ("base", "post8", "post32", "fast8", "fast32", "cold", "base2"):
+        if n not in results:
+            continue
         r = results[n]
         print("  %-7s %10s %10s %10s %8d %8d  %s" % (
             n, "?" if r["rps"] is None else "%.0f" % r["rps"], ms(r["p50"]), ms(r["p99"]),
@@ -305,7 +329,14 @@ def run(workdir, stack):
             rps = results[n]["rps"]
             print("  ratio %-6s/ base = %s   (%s)" % (
                 n, "?" if rps is None else "%.2f" % (rps / base), what))
-    print("  after the fault: spool queued %s after up to %d s; stand-in requests of the form: "
+        for n, f in (("post8", "fast8"), ("post32", "fast32")):
+            if f in results and results[n]["rps"] and results[f]["rps"]:
+                print("  control %-6s/ base = %.2f; %s / %s = %.2f   (the same posters, Integrify "
+                      "fast: what the slowness itself costs)" % (
+                          f, results[f]["rps"] / base, n, f,
+                          results[n]["rps"] / results[f]["rps"]))
+    print("  after the fault: spool queued %s after up to %d s of draining; stand-in requests "
+          "of the form: "
           "%d for %d references (acknowledged posts %d + warm-up 1); duplicated references %d"
           % (queued, drain_wait, sum(refs.values()), len(refs), acked,
              sum(v - 1 for v in refs.values() if v > 1)))

@@ -11,6 +11,7 @@
 #include "intake/log.h"
 #include "intake/reqstart.h"
 #include "intake/str.h"
+#include "intake/upstream.h"
 
 #define SETTLE_TIMEOUTS	2	/* an unsure start is looked for after this many timeouts */
 #define ORPHAN_SKEW_MS	(60 * 1000LL)	/* clock difference allowed with Integrify */
@@ -459,9 +460,11 @@ intake_deliver_now(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	 */
 	intake_http_deadline(ctx->http, intake_now_ms() + budget);
 	outcome = intake_deliver(ctx, h, rec, form, false, meta);
-	if (outcome == INTAKE_DELIVER_RETRY && intake_http_deadline_passed(ctx->http))
+	if (outcome == INTAKE_DELIVER_RETRY && intake_http_deadline_passed(ctx->http)) {
 		intake_log_info("deliver %s: not started within inline_budget_ms; the dispatcher "
 		    "finishes it", h->ref);
+		intake_upstream_pause_inline(ctx);
+	}
 	intake_http_deadline(ctx->http, 0);
 	return outcome;
 }

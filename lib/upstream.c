@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include "intake/log.h"
+#include "intake/str.h"
 #include "intake/upstream.h"
 
 #define SECTION		"upstream"
+#define PAUSE_NAME	"inline-paused"
 #define CALLS_MAX	6	/* calls one unit may make: token, filters, rows, a retry each */
 
 /*
@@ -100,4 +102,33 @@ intake_upstream_give(struct intake_ctx *ctx, struct intake_upstream_slot *s)
 		(void)intake_cache_release(ctx->marks, SECTION, name);
 	}
 	s->index = -1;
+}
+
+void
+intake_upstream_pause_inline(struct intake_ctx *ctx)
+{
+	const struct intake_config	*cfg = ctx->cfg;
+	bool				 added = false;
+
+	if (ctx->marks == NULL)
+		return;
+	(void)intake_cache_add(ctx->marks, SECTION, PAUSE_NAME, "1", 1,
+	    intake_now_ms() + cfg->breaker_cooldown * 1000, &added);
+	if (added)
+		intake_log_warn("upstream: a start took longer than inline_budget_ms; new "
+		    "submissions go to the dispatcher at once for %lld s", cfg->breaker_cooldown);
+}
+
+bool
+intake_upstream_inline_paused(struct intake_ctx *ctx)
+{
+	char	v[8];
+	size_t	len;
+	bool	hit = false;
+
+	if (ctx->marks == NULL ||
+	    intake_cache_get(ctx->marks, SECTION, PAUSE_NAME, v, sizeof(v), &len, &hit) !=
+	    INTAKE_OK)
+		return false;
+	return hit;
 }

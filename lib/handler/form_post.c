@@ -371,7 +371,11 @@ start(struct post *p, const struct intake_formtoken *tok)
 		goto out;
 	}
 	intake_log_info("form %s: accepted %s", p->form->id, ref);
-	if (intake_upstream_take(p->req->ctx, &slot) != INTAKE_OK) {
+	if (intake_upstream_inline_paused(p->req->ctx)) {
+		/* Starts take longer than a user should wait just now. */
+		intake_log_info("form %s: %s queued: inline starts paused", p->form->id, ref);
+		st = INTAKE_SPOOL_QUEUED;
+	} else if (intake_upstream_take(p->req->ctx, &slot) != INTAKE_OK) {
 		/* Integrify holds its share of the workers: no waiting here. */
 		intake_log_info("form %s: %s queued: no upstream slot free", p->form->id, ref);
 		st = INTAKE_SPOOL_QUEUED;

@@ -30,6 +30,7 @@ setup(struct fixture *f, long long workers, long long slots)
 	f->cfg.upstream_slots = slots;
 	f->cfg.timeout_ms = 10000;
 	f->cfg.upstream_wait_ms = 2000;
+	f->cfg.breaker_cooldown = 60;
 	if (intake_cache_open_marks(&f->cfg, true, &f->marks) != INTAKE_OK)
 		abort();
 	f->ctx.cfg = &f->cfg;
@@ -242,6 +243,38 @@ test_upstream_without_cache_fails_open(void)
 	teardown(&f);
 }
 
+/* A start cut by the budget pauses inline starts for every process, not just its own. */
+static void
+test_upstream_inline_pause_is_seen_by_every_process(void)
+{
+	struct fixture	f;
+	pid_t		pid;
+
+	setup(&f, 4, 0);
+	T_ASSERT(!intake_upstream_inline_paused(&f.ctx));
+	pid = t_fork_helper();
+	if (pid == 0) {
+		intake_upstream_pause_inline(&f.ctx);
+		_exit(0);
+	}
+	T_EQ_INT(t_wait_child(pid, 10000), 0);
+	T_ASSERT(intake_upstream_inline_paused(&f.ctx));
+	teardown(&f);
+}
+
+/* The pause ends by itself after breaker_cooldown. */
+static void
+test_upstream_inline_pause_ends(void)
+{
+	struct fixture	f;
+
+	setup(&f, 4, 0);
+	f.cfg.breaker_cooldown = 0;	/* out of the config's range: ends at once */
+	intake_upstream_pause_inline(&f.ctx);
+	T_ASSERT(!intake_upstream_inline_paused(&f.ctx));
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -253,5 +286,7 @@ main(void)
 	T_RUN(test_upstream_slot_of_sigkilled_worker_comes_back_on_reap);
 	T_RUN(test_upstream_slot_of_dead_cgi_process_is_free_without_reap);
 	T_RUN(test_upstream_without_cache_fails_open);
+	T_RUN(test_upstream_inline_pause_is_seen_by_every_process);
+	T_RUN(test_upstream_inline_pause_ends);
 	return T_DONE();
 }

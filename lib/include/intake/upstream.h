@@ -56,6 +56,18 @@ enum intake_err	intake_upstream_take(struct intake_ctx *ctx, struct intake_upstr
 /* Give back what intake_upstream_take() took into *s; a no-op on an untaken one. */
 void		intake_upstream_give(struct intake_ctx *ctx, struct intake_upstream_slot *s);
 
+/*
+ * An inline start ran out of inline_budget_ms: Integrify is slower than a
+ * user should wait.  For breaker_cooldown seconds, new submissions skip
+ * their inline start (they are queued at once, for the dispatcher), so a
+ * slow Integrify does not hold the slots with starts that will be cut
+ * anyway.  Shared by all processes; logged when it begins.
+ */
+void		intake_upstream_pause_inline(struct intake_ctx *ctx);
+
+/* Whether inline starts are paused (see above); false when unknown. */
+bool		intake_upstream_inline_paused(struct intake_ctx *ctx);
+
 /* Seconds a client should wait before it asks again after INTAKE_EBUSY (>= 1). */
 long long	intake_upstream_retry_after(const struct intake_config *cfg);
 
