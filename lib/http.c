@@ -154,6 +154,12 @@ intake_http_deadline(struct intake_http *h, int64_t deadline_ms)
 	h->deadline_ms = deadline_ms;
 }
 
+int64_t
+intake_http_deadline_ms(const struct intake_http *h)
+{
+	return h->deadline_ms;
+}
+
 bool
 intake_http_deadline_passed(const struct intake_http *h)
 {

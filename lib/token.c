@@ -209,7 +209,7 @@ intake_token_get(struct intake_ctx *ctx, struct intake_token *out)
 	struct entry			 e;
 	char				 name[65], raw[ENTRY_MAX];
 	size_t				 rawlen;
-	int64_t				 now, deadline, lease_ms;
+	int64_t				 now, deadline, lease_ms, own;
 	enum intake_err			 err;
 	bool				 hit, leader, usable;
 
@@ -218,6 +218,10 @@ intake_token_get(struct intake_ctx *ctx, struct intake_token *out)
 	/* Another process's fetch is waited for upstream_wait_ms at most. */
 	deadline = intake_now_ms() + (cfg->upstream_wait_ms < lease_ms ? cfg->upstream_wait_ms :
 	    lease_ms);
+	/* Nor past the caller's own deadline (an inline start's budget). */
+	own = intake_http_deadline_ms(ctx->http);
+	if (own != 0 && own < deadline)
+		deadline = own;
 	for (;;) {
 		err = entry_read(ctx, name, &e, raw, &rawlen, &hit);
 		if (err != INTAKE_OK)

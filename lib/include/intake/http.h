@@ -51,6 +51,9 @@ void		intake_http_free(struct intake_http *h);
  */
 void	intake_http_deadline(struct intake_http *h, int64_t deadline_ms);
 
+/* h's deadline (epoch ms), 0 when it has none. */
+int64_t	intake_http_deadline_ms(const struct intake_http *h);
+
 /* Whether h has a deadline and it has passed (a timeout was the deadline's). */
 bool	intake_http_deadline_passed(const struct intake_http *h);
 
