@@ -95,6 +95,7 @@ struct journal {
 	struct intake_ctx		*ctx;
 	struct intake_spool_hold	*h;
 	struct intake_spool_meta	*meta;
+	bool				 taken;	/* our new request was adopted by another */
 };
 
 /* Who claims: this process, for this submission. */
@@ -147,6 +148,7 @@ journal_started(void *arg, const struct intake_reqstart_result *r)
 		/* Adopted, in the moment since it started, by a submission whose start was lost. */
 		intake_log_warn("deliver %s: request %s was taken by another submission; this one "
 		    "starts again", j->h->ref, r->instance_sid);
+		j->taken = true;
 		return INTAKE_ECACHE;
 	}
 	(void)intake_strlcpy(j->meta->sid, r->instance_sid, sizeof(j->meta->sid));
@@ -401,6 +403,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	j.ctx = ctx;
 	j.h = h;
 	j.meta = meta;
+	j.taken = false;
 	o.started = journal_started;
 	o.arg = &j;
 	err = intake_reqstart(ctx, form, values, form->nfields, &o, &r);
@@ -414,8 +417,13 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		goto out;
 	}
 	describe(meta->error, sizeof(meta->error), err, &r);
-	/* v7 with its SID noted: the start is safe, only the values are left to send. */
-	meta->unsure = r.unsure && meta->sid[0] == '\0';
+	/*
+	 * v7 with its SID noted: the start is safe, only the values are left
+	 * to send.  A request of ours that another submission adopted means
+	 * that one's lost start left a request empty: the retry looks for it
+	 * (as after an unsure start) rather than start one more.
+	 */
+	meta->unsure = (r.unsure || j.taken) && meta->sid[0] == '\0';
 	if (permanent(err, &r)) {
 		outcome = finish_held(ctx, h, meta, meta->error);
 		goto out;
