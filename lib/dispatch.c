@@ -71,13 +71,18 @@ one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
 	char				 why[200];
 
 	st = intake_spool_lookup(ctx->spool, ref, &m);
-	if (st != INTAKE_SPOOL_QUEUED)
+	/*
+	 * It is in queue/ (that is where the scan found it); done/ too when a
+	 * crash came between the receipt and the removal: cleaned up below.
+	 */
+	if (st != INTAKE_SPOOL_QUEUED && st != INTAKE_SPOOL_DONE)
 		return false;
 	/*
 	 * Waiting out a backoff, unless Integrify came back since it failed
 	 * (but a start that may still be running there waits its time out).
 	 */
-	if (m.next_ms > intake_now_ms() && (m.unsure || !(closed_at > m.at_ms && m.at_ms != 0)))
+	if (st == INTAKE_SPOOL_QUEUED && m.next_ms > intake_now_ms() &&
+	    (m.unsure || !(closed_at > m.at_ms && m.at_ms != 0)))
 		return false;
 	if (intake_spool_take(ctx->spool, ref, &h, &got) != INTAKE_OK || !got)
 		return false;
