@@ -47,7 +47,9 @@ wrk failed).
 
 Environment (defaults in brackets):
   DURATION [10]  CONNECTIONS [32]  THREADS [2]  INTAKE_WORKERS [4]
-  UPSTREAM_SLOTS [0: half the workers]  SLOW_MS [3000]  COLD_CLIENTS [8]
+  UPSTREAM_SLOTS [unset: the default, half the workers; unset also lets
+  INTAKE_BIN be a build from before upstream slots, for comparison]
+  SLOW_MS [3000]  COLD_CLIENTS [8]
   DRAIN_WAIT [90]  CONTROL [1] (0: skip the fast8/fast32 phases)
   INTAKE_BIN [build/cgi-bin/intake; copied into the run directory first]
   KEEP_TMP=1     keep the temporary directory (configs, logs)
@@ -190,8 +192,9 @@ def run(workdir, stack):
     shutil.copy2(binary, harness.BIN)
     server = {"workers": str(workers), "forms_dir": os.path.join(harness.SRC, "conf/forms"),
               "rate_per_client": "0", "rate_per_form": "0", "cache_entries": "8192",
-              "cache_entry_max": "131072", "log_level": "warn",
-              "upstream_slots": str(slots)}
+              "cache_entry_max": "131072", "log_level": "warn"}
+    if slots:
+        server["upstream_slots"] = str(slots)   # unset: the default (and older builds run)
     orig_pool = harness.Pool
     harness.Pool = lambda *a, **kw: orig_pool(*a, variant="v8-apikey", **kw)
     try:
@@ -311,7 +314,7 @@ def run(workdir, stack):
           % form_url)
     print("  %d intake workers, upstream_slots %s, v8 API key, rate limits off; wrk -t%d -c%d "
           "-d%ds --timeout 10s; stand-in slowed %d ms" % (
-              len(pool.workers()), slots or "0 (= %d)" % max(1, workers // 2), threads,
+              len(pool.workers()), slots or "default (half: %d)" % max(1, workers // 2), threads,
               connections, duration, slow_ms))
     print("  %-7s %10s %10s %10s %8s %8s  %s" % ("phase", "req/s", "p50", "p99", "non-2xx",
                                                  "errors", "other clients' answers"))
