@@ -342,7 +342,10 @@ def main():
                      "cmake --build build -j2)" % binary)
         harness.BIN = os.path.join(workdir, "intake")
         shutil.copy2(binary, harness.BIN)
-        server = {"workers": str(workers), "cache_entry_max": "1048576", "log_level": "warn"}
+        # Every worker may wait on the cold first fetch: the cache is measured,
+        # not the upstream slots (bench_slow_upstream.py does those).
+        server = {"workers": str(workers), "cache_entry_max": "1048576", "log_level": "warn",
+                  "upstream_slots": str(workers), "upstream_wait_ms": "30000"}
         standin, pool, nginx, url = start_stack(workdir, server, sections(ttl), stack.callback)
         print("load_choices.py: running %d s of load (stand-in %s) ..."
               % (duration, "stopped at %d s" % stop_at if stop_at else "up throughout"),

@@ -11,6 +11,7 @@
 #include "intake/log.h"
 #include "intake/reqstart.h"
 #include "intake/str.h"
+#include "intake/upstream.h"
 
 _Static_assert(INTAKE_SPOOL_ITEM_MAX == INTAKE_REPLY_QUOTE_MAX,
     "a held submission keeps a whole quoted item");
@@ -97,6 +98,7 @@ struct journal {
 	struct intake_ctx		*ctx;
 	struct intake_spool_hold	*h;
 	struct intake_spool_meta	*meta;
+	bool				 taken;	/* our new request was adopted by another */
 };
 
 /* Who claims: this process, for this submission. */
@@ -149,6 +151,7 @@ journal_started(void *arg, const struct intake_reqstart_result *r)
 		/* Adopted, in the moment since it started, by a submission whose start was lost. */
 		intake_log_warn("deliver %s: request %s was taken by another submission; this one "
 		    "starts again", j->h->ref, r->instance_sid);
+		j->taken = true;
 		return INTAKE_ECACHE;
 	}
 	(void)intake_strlcpy(j->meta->sid, r->instance_sid, sizeof(j->meta->sid));
@@ -434,6 +437,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	j.ctx = ctx;
 	j.h = h;
 	j.meta = meta;
+	j.taken = false;
 	o.started = journal_started;
 	o.arg = &j;
 	err = intake_reqstart(ctx, form, values, form->nfields, &o, &r);
@@ -447,13 +451,23 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		goto out;
 	}
 	describe(meta->error, sizeof(meta->error), err, &r);
-	/* v7 with its SID noted: the start is safe, only the values are left to send. */
-	meta->unsure = r.unsure && meta->sid[0] == '\0';
+	/*
+	 * v7 with its SID noted: the start is safe, only the values are left
+	 * to send.  A request of ours that another submission adopted means
+	 * that one's lost start left a request empty: the retry looks for it
+	 * (as after an unsure start) rather than start one more.
+	 */
+	meta->unsure = (r.unsure || j.taken) && meta->sid[0] == '\0';
 	if (permanent(err, &r)) {
 		outcome = finish_held(ctx, h, meta, meta->error);
 		goto out;
 	}
-	if (intake_breaker_counts(err))
+	/*
+	 * A call cut by the inline budget says Integrify is slower than a
+	 * user should wait, not that it fails: the breaker is not told.
+	 */
+	if (intake_breaker_counts(err) &&
+	    !(err == INTAKE_ETIMEOUT && intake_http_deadline_passed(ctx->http)))
 		intake_breaker_failure(ctx, r.retry_after);
 	intake_log_warn("deliver %s: attempt %lld failed: %s%s", h->ref, meta->attempts,
 	    meta->error, r.unsure ? " (it may have got through)" : "");
@@ -467,5 +481,32 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	outcome = finish_retry(ctx, h, rec, meta, not_before);
 out:
 	free(values);
+	return outcome;
+}
+
+enum intake_deliver_outcome
+intake_deliver_now(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, const struct intake_form *form,
+    struct intake_spool_meta *meta)
+{
+	const struct intake_config	*cfg = ctx->cfg;
+	enum intake_deliver_outcome	 outcome;
+	int64_t				 budget = cfg->spool_inline_budget_ms;
+
+	if (budget > cfg->timeout_ms)
+		budget = cfg->timeout_ms;
+	/*
+	 * Every call of this attempt (token, uploads, the start, v7's values)
+	 * ends by the deadline.  A start cut short is "unsure" like any timed
+	 * out start, so the dispatcher looks for it before it starts another.
+	 */
+	intake_http_deadline(ctx->http, intake_now_ms() + budget);
+	outcome = intake_deliver(ctx, h, rec, form, false, meta);
+	if (outcome == INTAKE_DELIVER_RETRY && intake_http_deadline_passed(ctx->http)) {
+		intake_log_info("deliver %s: not started within inline_budget_ms; the dispatcher "
+		    "finishes it", h->ref);
+		intake_upstream_pause_inline(ctx);
+	}
+	intake_http_deadline(ctx->http, 0);
 	return outcome;
 }

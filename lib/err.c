@@ -18,6 +18,7 @@ static const char *const errors[] = {
 	"unexpected reply from Integrify",	/* INTAKE_EPROTO */
 	"Integrify sign-in recently failed; retrying shortly",	/* INTAKE_EBACKOFF */
 	"shared cache unavailable",		/* INTAKE_ECACHE */
+	"Integrify is busy; retrying shortly",	/* INTAKE_EBUSY */
 };
 
 _Static_assert(sizeof(errors) / sizeof(errors[0]) == INTAKE_ERR__MAX,

@@ -19,6 +19,7 @@ struct intake_http {
 	CURL				*curl;
 	const struct intake_config	*cfg;
 	char				 connect_to[INTAKE_URL_MAX * 2];
+	int64_t				 deadline_ms;	/* every call ends by then; 0: none */
 };
 
 /* Set one option; a failure is logged with the option's name. */
@@ -148,18 +149,41 @@ intake_http_free(struct intake_http *h)
 }
 
 void
+intake_http_deadline(struct intake_http *h, int64_t deadline_ms)
+{
+	h->deadline_ms = deadline_ms;
+}
+
+int64_t
+intake_http_deadline_ms(const struct intake_http *h)
+{
+	return h->deadline_ms;
+}
+
+bool
+intake_http_deadline_passed(const struct intake_http *h)
+{
+	return h->deadline_ms != 0 && intake_now_ms() >= h->deadline_ms;
+}
+
+void
 intake_http_forget(struct intake_http *h)
 {
 	/* The connections belong to the parent; leak the handle on purpose. */
 	(void)h;
 }
 
-/* Options that are the same for every call. */
+/*
+ * Options that are the same for every call.  The timeouts are the
+ * config's, cut to what is left before the handle's deadline (left_ms).
+ */
 static enum intake_err
-set_common(struct intake_http *h, struct intake_http_resp *resp)
+set_common(struct intake_http *h, struct intake_http_resp *resp, int64_t left_ms)
 {
 	const struct intake_config	*cfg = h->cfg;
 	enum intake_err			 err = INTAKE_OK;
+	long				 total = (long)cfg->timeout_ms;
+	long				 conn = (long)cfg->connect_timeout_ms;
 
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -168,8 +192,12 @@ set_common(struct intake_http *h, struct intake_http_resp *resp)
 	SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (cfg->ca_file[0] != '\0')
 		SETOPT(h, CURLOPT_CAINFO, cfg->ca_file);
-	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
-	SETOPT(h, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+	if (left_ms < total)
+		total = (long)left_ms;
+	if (total < conn)
+		conn = total;
+	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, conn);
+	SETOPT(h, CURLOPT_TIMEOUT_MS, total);
 	SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->response_max);
 	SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
 	SETOPT(h, CURLOPT_WRITEDATA, resp);
@@ -222,6 +250,7 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 	enum intake_err		 err = INTAKE_OK;
 	CURLcode		 rc;
 	long			 status;
+	int64_t			 left = INT64_MAX;
 
 	intake_buf_init(&line, INTAKE_SECRET_MAX * 8);
 	curl_easy_reset(h->curl);
@@ -235,7 +264,16 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 		err = INTAKE_EINVAL;
 		goto out;
 	}
-	err = set_common(h, resp);
+	if (h->deadline_ms != 0) {
+		left = h->deadline_ms - intake_now_ms();
+		if (left <= 0) {
+			/* Nothing is sent: a retry cannot make a duplicate of this call. */
+			intake_log_info("http: no time left for an Integrify call");
+			err = INTAKE_ETIMEOUT;
+			goto out;
+		}
+	}
+	err = set_common(h, resp, left);
 	if (err != INTAKE_OK)
 		goto out;
 	SETOPT(h, CURLOPT_URL, call->url);

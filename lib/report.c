@@ -27,6 +27,7 @@
 #include "intake/reply.h"
 #include "intake/report.h"
 #include "intake/str.h"
+#include "intake/upstream.h"
 
 #define L1_UNFILTERED	INTAKE_SOURCES_MAX	/* one per source: never evicted */
 #define L1_FILTERED	32			/* filtered lists, per worker */
@@ -640,6 +641,30 @@ refresh(struct intake_ctx *ctx, const struct intake_source *src,
 	return INTAKE_OK;
 }
 
+/*
+ * The leader's refresh, in an upstream slot.  Without a free slot it is
+ * skipped: old rows still serve (stale), and with none the answer is
+ * INTAKE_EBUSY, at once.
+ */
+static enum intake_err
+refresh_in_slot(struct intake_ctx *ctx, const struct intake_source *src,
+    const struct intake_filter_value *f, size_t n, const char *key, bool filtered,
+    struct intake_upstream_slot *slot, struct intake_report_entry **ep,
+    enum intake_report_state *state)
+{
+	struct intake_report_entry	*e = *ep;
+
+	if (!slot->taken && intake_upstream_take(ctx, slot) != INTAKE_OK) {
+		if (e != NULL && intake_now_ms() < e->stale_until_ms) {
+			*state = INTAKE_REPORT_STALE;
+			return INTAKE_OK;
+		}
+		intake_log_info("report %s: no upstream slot free for a cold list", src->name);
+		return INTAKE_EBUSY;
+	}
+	return refresh(ctx, src, f, n, key, filtered, ep, state);
+}
+
 bool
 intake_report_budget_take(struct intake_ctx *ctx, const struct intake_source *src,
     int64_t now_ms, int64_t *retry_at_ms)
@@ -695,7 +720,8 @@ held_back(struct intake_ctx *ctx, int64_t until, const struct intake_report_entr
 static enum intake_err
 lead(struct intake_ctx *ctx, const struct intake_source *src,
     const struct intake_filter_value *f, size_t n, const char *key, bool filtered,
-    struct intake_report_entry **ep, enum intake_report_state *state)
+    struct intake_upstream_slot *slot, struct intake_report_entry **ep,
+    enum intake_report_state *state)
 {
 	int64_t	now = intake_now_ms(), until, *spent;
 
@@ -704,7 +730,7 @@ lead(struct intake_ctx *ctx, const struct intake_source *src,
 			*spent = until;
 		return held_back(ctx, until, *ep, state);
 	}
-	return refresh(ctx, src, f, n, key, filtered, ep, state);
+	return refresh_in_slot(ctx, src, f, n, key, filtered, slot, ep, state);
 }
 
 enum intake_err
@@ -714,6 +740,7 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 {
 	struct intake_report_entry	*e;
 	struct intake_cache		*l2;
+	struct intake_upstream_slot	 slot = { -1, false };
 	struct intake_buf		 key;
 	enum intake_report_state	 state = INTAKE_REPORT_HIT;
 	enum intake_err			 err = INTAKE_OK;
@@ -728,7 +755,8 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 	if (err != INTAKE_OK)
 		goto out;
 	lease_ms = 3 * ctx->cfg->timeout_ms + 1000;
-	deadline = intake_now_ms() + lease_ms;
+	/* Another worker's fetch is waited for upstream_wait_ms at most. */
+	deadline = intake_now_ms() + ctx->cfg->upstream_wait_ms;
 	e = l1_find(ctx->reports, key.ptr);
 	for (;;) {
 		now = intake_now_ms();
@@ -754,7 +782,8 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 			/* Another worker may have finished between our read and our lease. */
 			e = l1_from_l2(ctx, src, key.ptr, filtered, e);
 			if (e == NULL || intake_now_ms() >= e->fresh_until_ms)
-				err = lead(ctx, src, filters, nfilters, key.ptr, filtered, &e, &state);
+				err = lead(ctx, src, filters, nfilters, key.ptr, filtered, &slot, &e,
+				    &state);
 			(void)intake_cache_release(l2, REPORT_SECTION, key.ptr);
 			goto out;
 		}
@@ -762,15 +791,24 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 			state = INTAKE_REPORT_STALE;
 			break;
 		}
+		/* Nothing to serve: wait for the fetch, which is upstream work too. */
+		if (!slot.taken) {
+			err = intake_upstream_take(ctx, &slot);
+			if (err != INTAKE_OK)
+				goto out;
+		}
 		if (now >= deadline) {
-			err = INTAKE_ETIMEOUT;
+			err = INTAKE_EBUSY;
 			goto out;
 		}
 		err = intake_cache_wait(l2, REPORT_SECTION, key.ptr, deadline - now);
+		if (err == INTAKE_ETIMEOUT)
+			err = INTAKE_EBUSY;
 		if (err != INTAKE_OK)
 			goto out;
 	}
 out:
+	intake_upstream_give(ctx, &slot);
 	if (err == INTAKE_OK) {
 		/* Per worker, so a test can see that every worker served the old list. */
 		if (state == INTAKE_REPORT_STALE_ERROR)

@@ -12,6 +12,7 @@
 #include "intake/log.h"
 #include "intake/req.h"
 #include "intake/str.h"
+#include "intake/upstream.h"
 
 static const struct {
 	int		 status;
@@ -259,6 +260,10 @@ static const char backoff_body[] =
 	"{\"error\":{\"code\":\"integrify_backoff\",\"message\":\"Signing in to "
 	"Integrify failed a moment ago. Please try again shortly.\"}}\n";
 
+static const char busy_body[] =
+	"{\"error\":{\"code\":\"integrify_busy\",\"message\":\"Integrify is slow to "
+	"answer just now. Please try again shortly.\"}}\n";
+
 enum intake_err
 intake_resp_upstream_error(struct intake_req *req, enum intake_err err)
 {
@@ -285,6 +290,11 @@ intake_resp_upstream_error(struct intake_req *req, enum intake_err err)
 	case INTAKE_ETIMEOUT:
 		return intake_resp_error(req, 504, "integrify_timeout",
 		    "Integrify did not answer in time. Please try again shortly.");
+	case INTAKE_EBUSY:
+		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
+		    intake_upstream_retry_after(req->ctx->cfg));
+		return intake_resp_send(req, 503, "application/json; charset=utf-8", hdr,
+		    busy_body, sizeof(busy_body) - 1);
 	case INTAKE_EBACKOFF:
 	case INTAKE_ECACHE:
 		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",

@@ -174,7 +174,12 @@ renew(struct intake_ctx *ctx, const char *name, struct intake_token *out)
 		goto out;
 	}
 	err = ferr;
-	if (cfg->fetch_failure_ttl > 0) {
+	/*
+	 * Cut short by this caller's own deadline (an inline start's budget):
+	 * Integrify did not fail, so nothing is remembered against it.
+	 */
+	if (cfg->fetch_failure_ttl > 0 &&
+	    !(ferr == INTAKE_ETIMEOUT && intake_http_deadline_passed(ctx->http))) {
 		/* Keep a token that still works; remember the failure. */
 		if (hit && cur.tok.value[0] != '\0' && now < cur.tok.expires_ms - SAFETY_MS)
 			e = cur;
@@ -204,13 +209,19 @@ intake_token_get(struct intake_ctx *ctx, struct intake_token *out)
 	struct entry			 e;
 	char				 name[65], raw[ENTRY_MAX];
 	size_t				 rawlen;
-	int64_t				 now, deadline, lease_ms;
+	int64_t				 now, deadline, lease_ms, own;
 	enum intake_err			 err;
 	bool				 hit, leader, usable;
 
 	intake_token_cache_name(cfg, name);
 	lease_ms = 2 * cfg->timeout_ms + 1000;
-	deadline = intake_now_ms() + lease_ms;
+	/* Another process's fetch is waited for upstream_wait_ms at most. */
+	deadline = intake_now_ms() + (cfg->upstream_wait_ms < lease_ms ? cfg->upstream_wait_ms :
+	    lease_ms);
+	/* Nor past the caller's own deadline (an inline start's budget). */
+	own = intake_http_deadline_ms(ctx->http);
+	if (own != 0 && own < deadline)
+		deadline = own;
 	for (;;) {
 		err = entry_read(ctx, name, &e, raw, &rawlen, &hit);
 		if (err != INTAKE_OK)

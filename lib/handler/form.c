@@ -20,6 +20,7 @@
 #include "intake/spool.h"
 #include "intake/spoolrec.h"
 #include "intake/str.h"
+#include "intake/upstream.h"
 
 #define FORMS_PREFIX	"/forms/"
 
@@ -469,7 +470,17 @@ intake_form_page(struct intake_req *req, const struct intake_form *f, const char
 	if (err == INTAKE_OK)
 		(void)intake_resp_send(req, status, "text/html; charset=utf-8",
 		    "Cache-Control: no-store\r\n" INTAKE_PAGE_HEADERS, b.ptr, b.len);
-	else {
+	else if (err == INTAKE_EBUSY) {
+		char	hdr[96];
+
+		/* A list is cold and Integrify holds its share of the workers: soon. */
+		intake_log_warn("form %s: cannot be shown: a list is cold and no upstream slot "
+		    "is free", f->id);
+		(void)snprintf(hdr, sizeof(hdr), "Cache-Control: no-store\r\nRetry-After: %lld\r\n",
+		    intake_upstream_retry_after(req->ctx->cfg));
+		intake_form_message(req, f, 503, "Busy", "This form cannot be shown just now. "
+		    "Please try again in a moment.", NULL, hdr);
+	} else {
 		intake_log_warn("form %s: cannot be shown: %s", f->id, intake_strerror(err));
 		intake_form_message(req, f, 503, "Unavailable", "This form is unavailable right "
 		    "now. Please try again in a few minutes.", NULL,

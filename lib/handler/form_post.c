@@ -25,6 +25,7 @@
 #include "intake/spool.h"
 #include "intake/spoolrec.h"
 #include "intake/str.h"
+#include "intake/upstream.h"
 
 #define RECORD_OVERHEAD	(1u << 20)	/* spool framing around the body's bytes */
 #define TOKEN_MIN_AGE_S	1	/* a form filled faster than this is a bot */
@@ -383,13 +384,15 @@ to_record(struct post *p, const char *ref, char *name, size_t namesz, struct int
 /*
  * Write the submission to the spool before anything else: from then on
  * it cannot be lost, whatever happens to this worker.  Then try to start
- * it at once, unless the breaker says Integrify is failing; if that does
- * not work now, the dispatcher retries it.
+ * it at once, within the inline budget and only in a free upstream slot,
+ * unless the breaker says Integrify is failing; if that does not work
+ * now, the user is told it is queued and the dispatcher sends it.
  */
 static void
 start(struct post *p, const struct intake_formtoken *tok)
 {
 	const struct intake_config	*cfg = p->req->ctx->cfg;
+	struct intake_upstream_slot	 slot;
 	struct intake_spool_hold	 h;
 	struct intake_spool_meta	 m;
 	struct intake_spoolrec		*rec;
@@ -427,10 +430,21 @@ start(struct post *p, const struct intake_formtoken *tok)
 		goto out;
 	}
 	intake_log_info("form %s: accepted %s", p->form->id, ref);
-	/* While the breaker is open this returns at once: the dispatcher sends it later. */
-	outcome = intake_deliver(p->req->ctx, &h, rec, p->form, false, &m);
-	st = outcome == INTAKE_DELIVER_DONE ? INTAKE_SPOOL_DONE :
-	    outcome == INTAKE_DELIVER_HELD ? INTAKE_SPOOL_DEAD : INTAKE_SPOOL_QUEUED;
+	if (intake_upstream_inline_paused(p->req->ctx)) {
+		/* Starts take longer than a user should wait just now. */
+		intake_log_info("form %s: %s queued: inline starts paused", p->form->id, ref);
+		st = INTAKE_SPOOL_QUEUED;
+	} else if (intake_upstream_take(p->req->ctx, &slot) != INTAKE_OK) {
+		/* Integrify holds its share of the workers: no waiting here. */
+		intake_log_info("form %s: %s queued: no upstream slot free", p->form->id, ref);
+		st = INTAKE_SPOOL_QUEUED;
+	} else {
+		/* While the breaker is open this returns at once: the dispatcher sends it later. */
+		outcome = intake_deliver_now(p->req->ctx, &h, rec, p->form, &m);
+		intake_upstream_give(p->req->ctx, &slot);
+		st = outcome == INTAKE_DELIVER_DONE ? INTAKE_SPOOL_DONE :
+		    outcome == INTAKE_DELIVER_HELD ? INTAKE_SPOOL_DEAD : INTAKE_SPOOL_QUEUED;
+	}
 	intake_spool_release(&h);
 	answer(p, ref, st, &m, true);
 out:

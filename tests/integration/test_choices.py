@@ -88,7 +88,11 @@ def report_calls(state, sid):
 
 
 class ChoicesMixin:
-    server = {"workers": "4", "cache_entry_max": "1048576", "cors_origins": ORIGIN}
+    # Every worker may wait on a cold list here, as long as it takes: the single
+    # flight alone is tested.  With fewer slots a cold list answers 503 at once
+    # (test_slow_upstream.py).
+    server = {"workers": "4", "cache_entry_max": "1048576", "cors_origins": ORIGIN,
+              "upstream_slots": "4", "upstream_wait_ms": "60000"}
 
     def json(self, path, **kw):
         status, headers, body = self.get(path, **kw)

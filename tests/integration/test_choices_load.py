@@ -28,7 +28,10 @@ STOP_AT = 5         # the stand-in is stopped here; ttl passes well before the e
 
 
 class ChoicesLoad(Stack):
-    server = {"workers": "4", "cache_entry_max": "1048576", "log_level": "warn"}
+    # The cache is tested here, not the upstream slots: every worker may wait on
+    # the cold first fetch (with fewer slots, some of the 256 get 503 at once).
+    server = {"workers": "4", "cache_entry_max": "1048576", "log_level": "warn",
+              "upstream_slots": "4", "upstream_wait_ms": "30000"}
     sections = load_choices.sections(TTL)
 
     def setUp(self):

@@ -15,7 +15,8 @@ SLOW_MS = 8000
 
 
 class KillLockHolder(Stack):
-    server = {"workers": "4"}
+    # Waiters wait for the fetch (upstream_wait_ms) longer than it is slow.
+    server = {"workers": "4", "upstream_wait_ms": "60000"}
     # The lease lasts 2 x timeout_ms + 1 s = 41 s: anything much faster than
     # that is the supervisor's doing.
     integrify = {"timeout_ms": "20000"}

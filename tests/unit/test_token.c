@@ -485,6 +485,45 @@ test_token_upstream_timeout(void)
 	teardown(&f);
 }
 
+/*
+ * A fetch cut short by the caller's own deadline (an inline start's
+ * budget) says nothing about Integrify: no failure is remembered, so the
+ * next caller fetches instead of being told to back off.
+ */
+static void
+test_token_fetch_cut_by_the_callers_deadline_is_not_remembered(void)
+{
+	struct fixture		f;
+	struct intake_token	t;
+
+	setup(&f, "timeout_ms = 5000\nconnect_timeout_ms = 200\nfetch_failure_ttl = 60\n");
+	f.sh->delay_ms = 1500;
+	intake_http_deadline(f.ctx.http, intake_now_ms() + 200);
+	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_ETIMEOUT);
+	T_ASSERT(intake_http_deadline_passed(f.ctx.http));
+	intake_http_deadline(f.ctx.http, 0);
+	f.sh->delay_ms = 0;
+	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_OK);
+	teardown(&f);
+}
+
+/* A deadline already passed: the call is not sent at all. */
+static void
+test_token_no_call_after_the_callers_deadline(void)
+{
+	struct fixture		f;
+	struct intake_token	t;
+
+	setup(&f, "fetch_failure_ttl = 60\n");
+	intake_http_deadline(f.ctx.http, intake_now_ms() - 1);
+	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_ETIMEOUT);
+	T_EQ_INT(requests(&f), 0);
+	intake_http_deadline(f.ctx.http, 0);
+	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_OK);
+	T_EQ_INT(requests(&f), 1);
+	teardown(&f);
+}
+
 static void
 test_token_expires_in_is_used(void)
 {
@@ -747,6 +786,8 @@ main(void)
 	T_RUN(test_token_backoff_ends_after_fetch_failure_ttl);
 	T_RUN(test_token_unreachable_upstream);
 	T_RUN(test_token_upstream_timeout);
+	T_RUN(test_token_fetch_cut_by_the_callers_deadline_is_not_remembered);
+	T_RUN(test_token_no_call_after_the_callers_deadline);
 	T_RUN(test_token_expires_in_is_used);
 	T_RUN(test_token_near_expiry_is_renewed_exactly_once);
 	T_RUN(test_token_failed_renewal_keeps_current_token);

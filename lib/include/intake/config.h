@@ -126,6 +126,8 @@ struct intake_config {
 	long long rate_per_form;		/* form posts per form per rate_window; 0: off */
 	long long rate_window;			/* seconds */
 	long long body_max;			/* bytes of a request body; = nginx client_max_body_size */
+	long long upstream_slots;		/* upstream work at once, all processes; 0: workers/2 */
+	long long upstream_wait_ms;		/* longest wait on another process's fetch */
 
 	/* [spool] */
 	char	spool_dir[INTAKE_PATH_MAX];	/* the durable spool of submissions */
@@ -137,6 +139,7 @@ struct intake_config {
 	bool	spool_dedupe;			/* look for an earlier start before a retry */
 	long long breaker_failures;		/* failures in a row that open the breaker */
 	long long breaker_cooldown;		/* seconds it stays open */
+	long long spool_inline_budget_ms;	/* a worker's own start attempt; then queued */
 
 	/* [integrify] */
 	enum intake_dialect dialect;

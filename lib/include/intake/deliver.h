@@ -45,6 +45,17 @@ enum intake_deliver_outcome intake_deliver(struct intake_ctx *ctx, struct intake
 		    struct intake_spool_meta *meta);
 
 /*
+ * The attempt of the worker that just accepted rec, for a user who waits
+ * for it: intake_deliver() without the check, whose Integrify calls must
+ * all end within spool.inline_budget_ms (at most timeout_ms).  Past it the
+ * record stays queued (a start cut short marked unsure, so the dispatcher
+ * looks for it before starting another) and the breaker is not told.
+ */
+enum intake_deliver_outcome intake_deliver_now(struct intake_ctx *ctx,
+		    struct intake_spool_hold *h, const struct intake_spoolrec *rec,
+		    const struct intake_form *form, struct intake_spool_meta *meta);
+
+/*
  * The values of rec as form's fields, in form order, into values (one
  * per field).  INTAKE_EINVAL when rec names a field the form no longer
  * has (why says which).

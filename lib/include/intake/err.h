@@ -22,6 +22,7 @@ enum intake_err {
 	INTAKE_EPROTO,		/* Integrify's reply could not be understood */
 	INTAKE_EBACKOFF,	/* a recent token fetch failed; not retried yet */
 	INTAKE_ECACHE,		/* the shared cache is full or unusable */
+	INTAKE_EBUSY,		/* every upstream slot is in use (or a wait ran out): later */
 	INTAKE_ERR__MAX
 };
 

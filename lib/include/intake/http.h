@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "intake/buf.h"
 #include "intake/config.h"
@@ -39,6 +40,22 @@ struct intake_http_resp {
 /* Make a handle for cfg (which must outlive it).  Call after fork. */
 enum intake_err	intake_http_new(const struct intake_config *cfg, struct intake_http **out);
 void		intake_http_free(struct intake_http *h);
+
+/*
+ * From now on every call of h must end by deadline_ms (epoch ms; 0: no
+ * deadline, the config's timeouts alone): a call's connect and total
+ * timeouts are cut to what is left, and a call with nothing left is not
+ * sent at all (INTAKE_ETIMEOUT with resp->unsent).  A call cut short ends
+ * in INTAKE_ETIMEOUT like any timeout: for a start, "it may have got
+ * through".
+ */
+void	intake_http_deadline(struct intake_http *h, int64_t deadline_ms);
+
+/* h's deadline (epoch ms), 0 when it has none. */
+int64_t	intake_http_deadline_ms(const struct intake_http *h);
+
+/* Whether h has a deadline and it has passed (a timeout was the deadline's). */
+bool	intake_http_deadline_passed(const struct intake_http *h);
 
 /* Forget a handle inherited over fork without touching its connections. */
 void		intake_http_forget(struct intake_http *h);

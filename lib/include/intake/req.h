@@ -67,7 +67,8 @@ enum intake_err	intake_resp_error(struct intake_req *req, int status, const char
 
 /*
  * Answer for a failed Integrify call: 502 (refused, bad reply, error),
- * 503 with Retry-After (backing off, cache), 504 (timeout), 500 (local).
+ * 503 with Retry-After (backing off, cache, no upstream slot free), 504
+ * (timeout), 500 (local).
  * Integrify's own text and the token never reach the body.
  */
 enum intake_err	intake_resp_upstream_error(struct intake_req *req, enum intake_err err);

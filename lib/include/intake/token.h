@@ -17,7 +17,8 @@
 /*
  * A usable token in *out.  INTAKE_EBACKOFF while a recent failure is
  * remembered; the fetch's error when this call fetched and failed;
- * INTAKE_ETIMEOUT when another process's fetch took too long.
+ * INTAKE_ETIMEOUT when another process's fetch took longer than
+ * upstream_wait_ms (the wait is bounded by it).
  */
 enum intake_err	intake_token_get(struct intake_ctx *ctx, struct intake_token *out);
 
