@@ -124,8 +124,11 @@ def is_filtered_call(call):
 
 class ListFlood(Stack):
     variant = "v7-impersonate"
+    # Every worker may wait on Integrify here: the upstream slots are not the
+    # subject (test_slow_upstream), the filtered budget is.
     server = {"workers": "4", "log_level": "debug", "forms_dir": os.path.join(SRC, "conf/forms"),
-              "filtered_entries": "64", "filtered_fetch_rate": str(RATE)}
+              "filtered_entries": "64", "filtered_fetch_rate": str(RATE),
+              "upstream_slots": "4", "upstream_wait_ms": "60000"}
     sections = SECTIONS
 
     def fcgi(self, path, query=""):
