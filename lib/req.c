@@ -9,6 +9,7 @@
 #include <fcgiapp.h>
 
 #include "intake/buf.h"
+#include "intake/json.h"
 #include "intake/log.h"
 #include "intake/req.h"
 #include "intake/str.h"
@@ -238,16 +239,8 @@ intake_resp_error(struct intake_req *req, int status, const char *code, const ch
 	struct intake_buf	b;
 	enum intake_err		err;
 
-	intake_buf_init(&b, 4096);
-	err = intake_buf_adds(&b, "{\"error\":{\"code\":");
-	if (err == INTAKE_OK)
-		err = intake_json_quote(&b, code, strlen(code));
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&b, ",\"message\":");
-	if (err == INTAKE_OK)
-		err = intake_json_quote(&b, message, strlen(message));
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&b, "}}\n");
+	intake_buf_init(&b, 8192);
+	err = intake_json_error(&b, code, message);
 	if (err == INTAKE_OK)
 		err = intake_resp_send(req, status, "application/json; charset=utf-8",
 		    "Cache-Control: no-store\r\n", b.ptr, b.len);
