@@ -70,6 +70,9 @@ offered(void *arg, const struct intake_field *fd, const char *value)
 static struct intake_form_value		values[INTAKE_FIELDS_MAX];
 static struct intake_field_problem	problems[INTAKE_FIELDS_MAX + INTAKE_FORM_INPUTS_MAX];
 
+/* Copies of the values: validation rewrites them in place (trimmed, canonical). */
+static char	vbuf[INTAKE_FORM_INPUTS_MAX][256];
+
 /* Validate name=value pairs (NULL-terminated list); the number of problems. */
 static size_t
 check(const char *const *kv)
@@ -80,8 +83,11 @@ check(const char *const *kv)
 	memset(in, 0, sizeof(in));
 	for (; kv[0] != NULL; kv += 2, n++) {
 		in[n].name = kv[0];
-		in[n].value = kv[1];
 		in[n].len = strlen(kv[1]);
+		if (in[n].len >= sizeof(vbuf[n]))
+			abort();
+		memcpy(vbuf[n], kv[1], in[n].len + 1);
+		in[n].value = vbuf[n];
 	}
 	if (intake_form_validate(&form, in, n, offered, NULL, values, problems, &np) != INTAKE_OK)
 		abort();
