@@ -97,11 +97,7 @@ const char *intake_format_name(enum intake_format f);
 /* Append s with & < > " ' escaped for HTML text and attributes. */
 enum intake_err	intake_html_escape(struct intake_buf *b, const char *s);
 
-/* The security headers of every HTML page intake renders. */
-#define INTAKE_PAGE_HEADERS						\
-	"Content-Security-Policy: default-src 'none'; style-src 'self'; "	\
-	"script-src 'self'; img-src 'self'; connect-src 'self'; "		\
-	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
+/* The security headers of every HTML answer (CSP, framing) are added by req.c. */
 
 /* A form submission as received, and its problems (handler/form_post.c). */
 struct intake_submission {

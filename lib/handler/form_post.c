@@ -226,6 +226,7 @@ invalid(struct post *p)
 static void
 unavailable(struct post *p)
 {
+	intake_req_cause(p->req, "the spool could not take the submission");
 	if (p->json)
 		(void)intake_resp_error(p->req, 503, "unavailable",
 		    "Your request could not be accepted right now. Please try again in a minute.");
