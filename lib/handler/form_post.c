@@ -217,8 +217,10 @@ invalid(struct post *p)
 	if (intake_field_problems_json(&b, p->sub.problems, p->sub.np) == INTAKE_OK)
 		(void)intake_resp_send(p->req, 422, "application/json; charset=utf-8",
 		    "Cache-Control: no-store\r\n", b.ptr, b.len);
-	else
+	else {
+		intake_req_cause(p->req, "the 422 body did not fit");
 		(void)intake_resp_error(p->req, 500, "internal", "intake failed to handle the request.");
+	}
 	intake_buf_free(&b);
 }
 

@@ -248,6 +248,7 @@ listing_send(struct intake_req *req, const struct intake_source *src,
 		err = intake_buf_adds(&h, "\r\n");
 	if (err != INTAKE_OK) {
 		intake_buf_free(&h);
+		intake_req_cause(req, "the listing's headers did not fit");
 		(void)intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
 		return;
 	}
