@@ -21,6 +21,7 @@
 #include "intake/arena.h"
 #include "intake/buf.h"
 #include "intake/form_valid.h"
+#include "intake/log.h"
 #include "intake/query.h"
 #include "intake/str.h"
 
@@ -156,8 +157,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct json_object			*o;
 	size_t					i, j, np = 0;
 
-	if (form.nfields == 0)
+	if (form.nfields == 0) {
+		/* A tampered choice logs a warning; a line per input would drown the fuzzer. */
+		intake_log_set_level(INTAKE_LOG_ERR);
 		setup();
+	}
 	intake_arena_init(&a, 1u << 20);
 	if (intake_query_parse((const char *)data, size, &a, &q) != INTAKE_OK)
 		goto out;
