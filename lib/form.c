@@ -223,9 +223,10 @@ check_field(struct intake_field *fd, const struct intake_config *cfg, const char
 	return NULL;
 }
 
-/* Load one file into f (f->id and f->path set). */
+/* Load one form into f (f->id and f->path set): from text, or when NULL from f->path. */
 static enum intake_err
-load_one(struct intake_form *f, const struct intake_config *cfg, char *errbuf, size_t errsz)
+load_one(struct intake_form *f, const struct intake_config *cfg, const char *text,
+    char *errbuf, size_t errsz)
 {
 	struct fload			*l;
 	const struct intake_keyrow	*missing;
@@ -239,13 +240,19 @@ load_one(struct intake_form *f, const struct intake_config *cfg, char *errbuf, s
 	l->err = errbuf;
 	l->errsz = errsz;
 	(void)intake_keytab_defaults(f, form_opts, NFORM_OPTS);	/* a string always fits */
-	rc = ini_parse(f->path, on_form_key, l);
+	rc = text != NULL ? ini_parse_string(text, on_form_key, l) :
+	    ini_parse(f->path, on_form_key, l);
 	if (rc != 0 && !l->failed)
 		(void)snprintf(errbuf, errsz, "%s: line %d: cannot be read", f->path, rc);
 	failed = rc != 0 || l->failed;
 	if (!failed && (missing = intake_keytab_missing(form_opts, NFORM_OPTS,
 	    l->form_seen)) != NULL) {
 		fail(l, "form", missing->key, "required but missing");
+		failed = 1;
+	}
+	/* Present is not enough: an empty title, process or label is a mistake too. */
+	if (!failed && (f->title[0] == '\0' || f->process[0] == '\0')) {
+		fail(l, "form", f->title[0] == '\0' ? "title" : "process", "must not be empty");
 		failed = 1;
 	}
 	if (!failed && f->nfields == 0) {
@@ -257,6 +264,10 @@ load_one(struct intake_form *f, const struct intake_config *cfg, char *errbuf, s
 		if ((missing = intake_keytab_missing(field_opts, NFIELD_OPTS,
 		    l->field_seen[i])) != NULL) {
 			fail(l, where, missing->key, "required but missing");
+			failed = 1;
+		}
+		if (!failed && f->fields[i].label[0] == '\0') {
+			fail(l, where, "label", "must not be empty");
 			failed = 1;
 		}
 		if (!failed && (problem = check_field(&f->fields[i], cfg, &key)) != NULL) {
@@ -315,7 +326,7 @@ intake_forms_load(const char *dir, const struct intake_config *cfg,
 			err = INTAKE_ECONFIG;
 			break;
 		}
-		err = load_one(&forms[n], cfg, errbuf, errsz);
+		err = load_one(&forms[n], cfg, NULL, errbuf, errsz);
 		n++;
 	}
 	for (i = 0; i < nents; i++)
@@ -328,6 +339,36 @@ intake_forms_load(const char *dir, const struct intake_config *cfg,
 	*out = forms;
 	*nout = n;
 	return INTAKE_OK;
+}
+
+enum intake_err
+intake_form_parse_string(const char *text, const char *id, const struct intake_config *cfg,
+    struct intake_form *out, char *errbuf, size_t errsz)
+{
+	enum intake_err	err;
+
+	memset(out, 0, sizeof(*out));
+	if (intake_strlcpy(out->id, id, sizeof(out->id)) != INTAKE_OK) {
+		(void)snprintf(errbuf, errsz, "%s: form id too long", id);
+		return INTAKE_ECONFIG;
+	}
+	(void)snprintf(out->path, sizeof(out->path), "%s.conf", id);
+	err = load_one(out, cfg, text, errbuf, errsz);
+	if (err != INTAKE_OK)
+		intake_forms_free_one(out);
+	return err;
+}
+
+void
+intake_forms_free_one(struct intake_form *f)
+{
+	size_t	j;
+
+	for (j = 0; j < f->nfields; j++)
+		if (f->fields[j].has_re) {
+			regfree(&f->fields[j].re);
+			f->fields[j].has_re = false;
+		}
 }
 
 void

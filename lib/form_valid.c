@@ -1,10 +1,16 @@
 /*
  * form_valid.c - every rule of a form definition, checked server-side
- * (see form_valid.h).  Lengths count characters, not bytes.
+ * (see form_valid.h).  Lengths count characters, not bytes.  Text values
+ * lose their surrounding white space before any check, and numbers are
+ * rewritten in their one canonical spelling, in place: what is checked is
+ * what is stored.
  */
 #include <string.h>
 
+#include <unictype.h>
 #include <unistr.h>
+
+#include "intake/json.h"
 
 #include "intake/form_valid.h"
 #include "intake/log.h"
@@ -75,6 +81,80 @@ email_ok(const char *s, size_t len)
 	return dot != NULL && dot > at + 1 && dot < s + len - 1;
 }
 
+/* Is the character at s (n bytes left) white space?  Its length into *clen. */
+static bool
+space_at(const char *s, size_t n, size_t *clen)
+{
+	ucs4_t	uc;
+	int	k;
+
+	k = u8_mbtouc(&uc, (const uint8_t *)s, n);
+	*clen = k > 0 ? (size_t)k : 1;
+	/* U+FFFD is what u8_mbtouc() says for an invalid byte: not a space. */
+	return uc_is_property_white_space(uc);
+}
+
+/*
+ * Remove the white space (Unicode White_Space: ASCII blanks, NBSP, the
+ * ideographic space, ...) around the value in place; its new length into
+ * in->len.  Invalid UTF-8 is left for text_ok() to refuse.
+ */
+static void
+trim(struct intake_form_input *in)
+{
+	size_t	start = 0, end = in->len, k, last;
+
+	while (start < end && space_at(in->value + start, end - start, &k))
+		start += k;
+	/* Walk forward, remembering where the trailing run of spaces began. */
+	last = end;
+	for (k = start; k < end; ) {
+		size_t	clen;
+
+		if (space_at(in->value + k, end - k, &clen)) {
+			if (last == end)
+				last = k;
+		} else
+			last = end;
+		k += clen;
+	}
+	if (start > 0)
+		memmove(in->value, in->value + start, last - start);
+	in->len = last - start;
+	in->value[in->len] = '\0';
+}
+
+/*
+ * A whole number in its canonical spelling, in place: an optional '-',
+ * then digits without leading zeros ("-0" is "0").  A leading '+' and
+ * leading zeros are accepted and dropped; anything else is refused.
+ */
+static bool
+canonical_number(struct intake_form_input *in)
+{
+	char	*v = in->value;
+	size_t	 i = 0, d, n = in->len;
+	bool	 neg = false;
+
+	if (i < n && (v[i] == '+' || v[i] == '-'))
+		neg = v[i++] == '-';
+	if (i == n)
+		return false;
+	for (d = i; d < n; d++)
+		if (v[d] < '0' || v[d] > '9')
+			return false;
+	while (i < n - 1 && v[i] == '0')
+		i++;
+	if (n - i == 1 && v[i] == '0')
+		neg = false;
+	if (neg)
+		v[0] = '-';
+	memmove(v + (neg ? 1 : 0), v + i, n - i);
+	in->len = n - i + (neg ? 1 : 0);
+	v[in->len] = '\0';
+	return true;
+}
+
 /* The first problem of one text value of fd, or INTAKE_FE__MAX when fine. */
 static enum intake_field_error
 check_text(const struct intake_field *fd, const char *v, size_t len)
@@ -95,6 +175,7 @@ check_text(const struct intake_field *fd, const char *v, size_t len)
 			return INTAKE_FE_EMAIL;
 		break;
 	case INTAKE_FIELD_NUMBER:
+		/* The caller made it canonical: only the range is left to check. */
 		if (intake_parse_intn(v, len, -1000000000000LL, 1000000000000LL, &n) != INTAKE_OK)
 			return INTAKE_FE_NUMBER;
 		lo = hi = 0;
@@ -131,7 +212,7 @@ problem(struct intake_field_problem *p, size_t *n, const char *field,
 
 /* Check one field against the inputs naming it. */
 static void
-check_field(const struct intake_field *fd, const struct intake_form_input *in, size_t n,
+check_field(const struct intake_field *fd, struct intake_form_input *in, size_t n,
     intake_offered_fn offered, void *arg, struct intake_form_value *val,
     struct intake_field_problem *p, size_t *np)
 {
@@ -164,7 +245,15 @@ check_field(const struct intake_field *fd, const struct intake_form_input *in, s
 			val->file_len = in[i].file->len;
 			continue;
 		}
-		if (in[i].value == NULL || in[i].len == 0)
+		if (in[i].value == NULL)
+			continue;
+		/*
+		 * Choices must be offered exactly as they are; everything
+		 * else counts without surrounding spaces ("   " is empty).
+		 */
+		if (!intake_field_has_source(fd->type))
+			trim(&in[i]);
+		if (in[i].len == 0)
 			continue;	/* an empty value is no value */
 		if (val->nvalues == (multi ? INTAKE_REQSTART_VALUES_MAX : 1)) {
 			problem(p, np, fd->name, INTAKE_FE_TOO_MANY);
@@ -182,6 +271,11 @@ check_field(const struct intake_field *fd, const struct intake_form_input *in, s
 				return;
 			}
 		} else {
+			if (fd->type == INTAKE_FIELD_NUMBER && text_ok(in[i].value, in[i].len, false) &&
+			    !canonical_number(&in[i])) {
+				problem(p, np, fd->name, INTAKE_FE_NUMBER);
+				return;
+			}
 			e = check_text(fd, in[i].value, in[i].len);
 			if (e != INTAKE_FE__MAX) {
 				problem(p, np, fd->name, e);
@@ -195,7 +289,7 @@ check_field(const struct intake_field *fd, const struct intake_form_input *in, s
 }
 
 enum intake_err
-intake_form_validate(const struct intake_form *form, const struct intake_form_input *in,
+intake_form_validate(const struct intake_form *form, struct intake_form_input *in,
     size_t n, intake_offered_fn offered, void *arg, struct intake_form_value *values,
     struct intake_field_problem *problems, size_t *nproblems)
 {
@@ -217,4 +311,37 @@ intake_form_validate(const struct intake_form *form, const struct intake_form_in
 		check_field(&form->fields[j], in, n, offered, arg, &values[j], problems, &np);
 	*nproblems = np;
 	return INTAKE_OK;
+}
+
+enum intake_err
+intake_field_problems_json(struct intake_buf *b, const struct intake_field_problem *p,
+    size_t n)
+{
+	const char	*code, *msg;
+	enum intake_err	 err;
+	size_t		 i;
+
+	err = intake_buf_adds(b, "{\"errors\":[");
+	for (i = 0; err == INTAKE_OK && i < n; i++) {
+		code = intake_field_error_code(p[i].code);
+		msg = intake_field_error_message(p[i].code);
+		err = intake_buf_adds(b, i > 0 ? ",{\"field\":" : "{\"field\":");
+		/* An unknown name is the client's: cut and made valid UTF-8. */
+		if (err == INTAKE_OK)
+			err = intake_json_echo(b, p[i].field, strlen(p[i].field),
+			    INTAKE_JSON_ECHO_MAX);
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(b, ",\"code\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(b, code, strlen(code));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(b, ",\"message\":");
+		if (err == INTAKE_OK)
+			err = intake_json_quote(b, msg, strlen(msg));
+		if (err == INTAKE_OK)
+			err = intake_buf_addc(b, '}');
+	}
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(b, "]}\n");
+	return err;
 }

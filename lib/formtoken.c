@@ -162,7 +162,8 @@ intake_formtoken_check(const unsigned char key[INTAKE_FORMTOKEN_KEY], const char
 	enum intake_err		 err;
 
 	intake_buf_init(&want, FT_MAC_B64);
-	if (len == 0 || len >= INTAKE_FORMTOKEN_MAX) {
+	/* A NUL anywhere is refused here, whatever the fields' shapes say. */
+	if (len == 0 || len >= INTAKE_FORMTOKEN_MAX || memchr(token, '\0', len) != NULL) {
 		err = INTAKE_EINVAL;
 		goto out;
 	}

@@ -44,6 +44,12 @@ struct intake_listing {
 	size_t				 nfilters;
 };
 
+/* Why a listing's parameters were refused: a code and a sentence for the 400. */
+struct intake_listing_problem {
+	const char	*code;		/* "bad_parameter", "unknown_parameter" */
+	char		 message[160];	/* may quote a parameter name, cut on a character */
+};
+
 /* handler/health.c */
 void	intake_handle_healthz(struct intake_req *req);
 void	intake_handle_readyz(struct intake_req *req);
@@ -77,15 +83,21 @@ struct intake_listing_kind {
  * with ETag, Cache-Control, Vary and X-Intake-Cache (304 on If-None-Match).
  */
 void	intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *kind);
+/*
+ * Parse the query string of a listing of src against the allow-list:
+ * formats and params are masks of 1 << enum intake_format and
+ * 1 << enum intake_param; accept (the Accept header, or NULL) picks HTML
+ * when no format is named.  0 and *out, or -1 and *why.  Decoded values
+ * live in arena.  Exposed for the fuzzer.
+ */
+int	intake_listing_parse(const char *query, const char *accept, struct intake_arena *arena,
+	    const struct intake_source *src, unsigned formats, unsigned params,
+	    struct intake_listing *out, struct intake_listing_problem *why);
 const char *intake_format_name(enum intake_format f);
 /* Append s with & < > " ' escaped for HTML text and attributes. */
 enum intake_err	intake_html_escape(struct intake_buf *b, const char *s);
 
-/* The security headers of every HTML page intake renders. */
-#define INTAKE_PAGE_HEADERS						\
-	"Content-Security-Policy: default-src 'none'; style-src 'self'; "	\
-	"script-src 'self'; img-src 'self'; connect-src 'self'; "		\
-	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
+/* The security headers of every HTML answer (CSP, framing) are added by req.c. */
 
 /* A form submission as received, and its problems (handler/form_post.c). */
 struct intake_submission {

@@ -4,8 +4,10 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "intake/json.h"
+#include "intake/str.h"
 
 /*
  * json-c takes NaN, Infinity and 1e999 even in strict mode; JSON has no
@@ -78,4 +80,42 @@ intake_json_parse(const char *s, size_t len, struct json_object **out)
 	}
 	*out = obj;
 	return INTAKE_OK;
+}
+
+enum intake_err
+intake_json_echo(struct intake_buf *b, const char *s, size_t len, size_t max)
+{
+	static const char	 ellipsis[] = "\xe2\x80\xa6";	/* U+2026 */
+	struct intake_buf	 t;
+	size_t			 cut = intake_utf8_cut(s, len, max);
+	enum intake_err		 err;
+
+	if (cut == len)
+		return intake_json_quote(b, s, len);
+	/* Quote the prefix and the ellipsis as one string. */
+	intake_buf_init(&t, cut + sizeof(ellipsis));
+	err = intake_buf_add(&t, s, cut);
+	if (err == INTAKE_OK)
+		err = intake_buf_add(&t, ellipsis, sizeof(ellipsis) - 1);
+	if (err == INTAKE_OK)
+		err = intake_json_quote(b, t.ptr, t.len);
+	intake_buf_free(&t);
+	return err;
+}
+
+enum intake_err
+intake_json_error(struct intake_buf *b, const char *code, const char *message)
+{
+	enum intake_err	err;
+
+	err = intake_buf_adds(b, "{\"error\":{\"code\":");
+	if (err == INTAKE_OK)
+		err = intake_json_quote(b, code, strlen(code));
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(b, ",\"message\":");
+	if (err == INTAKE_OK)
+		err = intake_json_echo(b, message, strlen(message), INTAKE_JSON_MESSAGE_MAX);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(b, "}}\n");
+	return err;
 }

@@ -203,11 +203,54 @@ mp_is(struct intake_str s, const char *w)
 	return s.len == strlen(w) && strncasecmp(s.ptr, w, s.len) == 0;
 }
 
+/*
+ * The media type "type/subtype" (RFC 9110 section 8.3.1: two tokens) at
+ * the start of s (n bytes, after optional white space) into *mt, *pos
+ * past it.  INTAKE_EINVAL when there is none.
+ */
+static enum intake_err
+mp_media_type(const char *s, size_t n, size_t *pos, struct intake_str *mt)
+{
+	size_t	i, start, slash;
+
+	mp_skip_ows(s, n, pos);
+	start = i = *pos;
+	while (i < n && mp_tchar((unsigned char)s[i]))
+		i++;
+	if (i == start || i == n || s[i] != '/')
+		return INTAKE_EINVAL;
+	slash = ++i;
+	while (i < n && mp_tchar((unsigned char)s[i]))
+		i++;
+	if (i == slash)
+		return INTAKE_EINVAL;
+	mt->ptr = s + start;
+	mt->len = i - start;
+	*pos = i;
+	return INTAKE_OK;
+}
+
+bool
+intake_media_type_is(const char *content_type, const char *want)
+{
+	struct intake_str	 mt, name;
+	char			 val[INTAKE_MULTIPART_LINE_MAX];
+	size_t			 n = strlen(content_type), pos = 0, vlen;
+
+	if (mp_media_type(content_type, n, &pos, &mt) != INTAKE_OK || !mp_is(mt, want))
+		return false;
+	/* The rest must be well-formed parameters, and nothing else. */
+	do {
+		if (mp_param(content_type, n, &pos, &name, val, sizeof(val), &vlen) != INTAKE_OK)
+			return false;
+	} while (name.ptr != NULL);
+	return true;
+}
+
 enum intake_err
 intake_multipart_boundary(const char *content_type, char *out, size_t outsz)
 {
-	static const char	 type[] = "multipart/form-data";
-	struct intake_str	 name;
+	struct intake_str	 mt, name;
 	char			 val[INTAKE_MULTIPART_LINE_MAX];
 	char			 b[INTAKE_MULTIPART_BOUNDARY_MAX];
 	size_t			 n, pos = 0, vlen, blen = 0;
@@ -215,11 +258,9 @@ intake_multipart_boundary(const char *content_type, char *out, size_t outsz)
 	enum intake_err		 err;
 
 	n = strlen(content_type);
-	mp_skip_ows(content_type, n, &pos);
-	if (n - pos < sizeof(type) - 1 ||
-	    strncasecmp(content_type + pos, type, sizeof(type) - 1) != 0)
+	if (mp_media_type(content_type, n, &pos, &mt) != INTAKE_OK ||
+	    !mp_is(mt, "multipart/form-data"))
 		return INTAKE_EINVAL;
-	pos += sizeof(type) - 1;
 	for (;;) {
 		err = mp_param(content_type, n, &pos, &name, val, sizeof(val), &vlen);
 		if (err != INTAKE_OK)

@@ -4,11 +4,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 
 #include "intake/buf.h"
+#include "intake/json.h"
 #include "intake/log.h"
 #include "intake/req.h"
 #include "intake/str.h"
@@ -40,11 +42,17 @@ static const struct {
 };
 
 /*
- * Headers on every response, and those only documents need.  Cached
- * answers carry every header in nginx's cache, so data answers stay lean.
+ * Headers on every response, and those every HTML answer gets: form
+ * pages and the /api/choices and /api/reports fragments alike, from this
+ * one place.  The policy allows no inline script or style and no framing.
+ * Cached answers carry every header in nginx's cache, so data answers
+ * stay lean.
  */
 static const char fixed_headers[] = "X-Content-Type-Options: nosniff\r\n";
 static const char document_headers[] =
+	"Content-Security-Policy: default-src 'none'; style-src 'self'; "
+	"script-src 'self'; img-src 'self'; connect-src 'self'; "
+	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
 	"Referrer-Policy: same-origin\r\n"
 	"X-Frame-Options: DENY\r\n";
 
@@ -70,6 +78,8 @@ intake_req_begin(struct intake_req *req, struct intake_ctx *ctx, struct FCGX_Req
 	req->fcgi = fcgi;
 	req->status = 0;
 	req->cors = NULL;
+	req->code = NULL;
+	req->cause = NULL;
 	req->nparams = 0;
 	req->method = "";
 	req->path = "/";
@@ -190,9 +200,15 @@ intake_resp_send(struct intake_req *req, int status, const char *ctype,
 		return INTAKE_EINVAL;
 	reason = intake_resp_reason(status);
 	if (reason == NULL) {
+		intake_req_cause(req, "a status intake does not send");
 		status = 500;
 		reason = intake_resp_reason(status);
 	}
+	/* The one line for every 5xx: where, what, and why. */
+	if (status >= 500)
+		intake_log_err("5xx answered: %s %s: %d %s: %s", req->method, req->path, status,
+		    req->code != NULL ? req->code : "-",
+		    req->cause != NULL ? req->cause : "no cause recorded");
 	head_only = strcmp(req->method, "HEAD") == 0 || status == 304 || status == 204;
 	intake_buf_init(&head, 8192);
 	err = intake_buf_adds(&head, "Status: ");
@@ -216,7 +232,8 @@ intake_resp_send(struct intake_req *req, int status, const char *ctype,
 		err = intake_buf_adds(&head, "\r\n");
 	if (err == INTAKE_OK)
 		err = intake_buf_adds(&head, fixed_headers);
-	if (err == INTAKE_OK && ctype != NULL && strncmp(ctype, "text/html", 9) == 0)
+	if (err == INTAKE_OK && ctype != NULL && strncasecmp(ctype, "text/html", 9) == 0 &&
+	    (ctype[9] == '\0' || ctype[9] == ';'))
 		err = intake_buf_adds(&head, document_headers);
 	if (err == INTAKE_OK && extra_headers != NULL)
 		err = intake_buf_adds(&head, extra_headers);
@@ -233,22 +250,23 @@ intake_resp_send(struct intake_req *req, int status, const char *ctype,
 	return err;
 }
 
+void
+intake_req_cause(struct intake_req *req, const char *cause)
+{
+	if (req->cause == NULL)
+		req->cause = cause;
+}
+
 enum intake_err
 intake_resp_error(struct intake_req *req, int status, const char *code, const char *message)
 {
 	struct intake_buf	b;
 	enum intake_err		err;
 
-	intake_buf_init(&b, 4096);
-	err = intake_buf_adds(&b, "{\"error\":{\"code\":");
-	if (err == INTAKE_OK)
-		err = intake_json_quote(&b, code, strlen(code));
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&b, ",\"message\":");
-	if (err == INTAKE_OK)
-		err = intake_json_quote(&b, message, strlen(message));
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&b, "}}\n");
+	if (req->code == NULL)
+		req->code = code;
+	intake_buf_init(&b, 8192);
+	err = intake_json_error(&b, code, message);
 	if (err == INTAKE_OK)
 		err = intake_resp_send(req, status, "application/json; charset=utf-8",
 		    "Cache-Control: no-store\r\n", b.ptr, b.len);
@@ -269,6 +287,7 @@ intake_resp_upstream_error(struct intake_req *req, enum intake_err err)
 {
 	char	hdr[64];
 
+	intake_req_cause(req, intake_strerror(err));
 	switch (err) {
 	case INTAKE_EAUTH:
 		return intake_resp_error(req, 502, "integrify_auth",
@@ -297,6 +316,7 @@ intake_resp_upstream_error(struct intake_req *req, enum intake_err err)
 		    busy_body, sizeof(busy_body) - 1);
 	case INTAKE_EBACKOFF:
 	case INTAKE_ECACHE:
+		req->code = "integrify_backoff";
 		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
 		    req->ctx->cfg->fetch_failure_ttl > 0 ? req->ctx->cfg->fetch_failure_ttl : 1);
 		return intake_resp_send(req, 503, "application/json; charset=utf-8", hdr,

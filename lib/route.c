@@ -80,6 +80,8 @@ intake_route_dispatch(struct intake_req *req)
 	if (routes[i].methods & M_OPTIONS)
 		req->cors = intake_cors_header(req);
 	routes[i].handler(req);
-	if (req->status == 0)
+	if (req->status == 0) {
+		intake_req_cause(req, "the handler sent no answer");
 		(void)intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
+	}
 }

@@ -168,21 +168,38 @@ intake_sha256_hex(const void *data, size_t len, char out[65])
 enum intake_err
 intake_json_quote(struct intake_buf *b, const char *s, size_t len)
 {
-	static const char hexd[] = "0123456789abcdef";
-	enum intake_err	 err;
-	size_t		 i, run;
-	unsigned char	 c;
-	char		 esc[7];
+	static const char	 hexd[] = "0123456789abcdef";
+	static const char	 fffd[] = "\xef\xbf\xbd";	/* U+FFFD REPLACEMENT CHARACTER */
+	const uint8_t		*u = (const uint8_t *)s;
+	enum intake_err		 err;
+	size_t			 i, run, n;
+	unsigned char		 c;
+	char			 esc[7];
 
 	err = intake_buf_addc(b, '"');
 	run = 0;
-	for (i = 0; err == INTAKE_OK && i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' &&
-		    c != '&' && c != 0x7f)
+	for (i = 0; err == INTAKE_OK && i < len; ) {
+		c = u[i];
+		if (c >= 0x80) {
+			/* Valid UTF-8 is copied; each invalid byte becomes U+FFFD. */
+			n = intake_utf8_len(s + i, len - i);
+			if (n > 0) {
+				i += n;
+				continue;
+			}
+			err = intake_buf_add(b, s + run, i - run);
+			if (err == INTAKE_OK)
+				err = intake_buf_add(b, fffd, sizeof(fffd) - 1);
+			run = ++i;
 			continue;
+		}
+		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' &&
+		    c != '&' && c != 0x7f) {
+			i++;
+			continue;
+		}
 		err = intake_buf_add(b, s + run, i - run);
-		run = i + 1;
+		run = ++i;
 		if (err != INTAKE_OK)
 			break;
 		if (c == '"' || c == '\\') {
@@ -202,6 +219,59 @@ intake_json_quote(struct intake_buf *b, const char *s, size_t len)
 	if (err == INTAKE_OK)
 		err = intake_buf_addc(b, '"');
 	return err;
+}
+
+size_t
+intake_utf8_len(const char *s, size_t len)
+{
+	const uint8_t	*u = (const uint8_t *)s;
+	size_t		 n, i;
+	uint32_t	 cp;
+
+	if (len == 0)
+		return 0;
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
+		n = 2;
+		cp = u[0] & 0x1fu;
+	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+		n = 3;
+		cp = u[0] & 0x0fu;
+	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+		n = 4;
+		cp = u[0] & 0x07u;
+	} else
+		return 0;	/* a continuation byte, C0/C1 (overlong) or F5-FF */
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (u[i] & 0x3fu);
+	}
+	/* Overlong forms, UTF-16 surrogates and past U+10FFFF are not UTF-8. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+size_t
+intake_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t	i, n;
+
+	if (len <= max)
+		return len;
+	/* Step back over continuation bytes to the start of the cut character. */
+	for (i = max; i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80 && max - i < 3; i--)
+		;
+	n = intake_utf8_len(s + i, len - i);
+	/* Not a character there (invalid bytes cut anywhere), or it ends in time. */
+	if (n == 0 || i + n <= max)
+		return max;
+	return i;
 }
 
 enum intake_err

@@ -444,8 +444,6 @@ intake_form_message(struct intake_req *req, const struct intake_form *f, int sta
 		err = intake_buf_adds(&h, extra_headers != NULL ? extra_headers :
 		    "Cache-Control: no-store\r\n");
 	if (err == INTAKE_OK)
-		err = intake_buf_adds(&h, INTAKE_PAGE_HEADERS);
-	if (err == INTAKE_OK)
 		(void)intake_resp_send(req, status, "text/html; charset=utf-8", h.ptr, b.ptr, b.len);
 	intake_buf_free(&h);
 	intake_buf_free(&b);
@@ -469,19 +467,19 @@ intake_form_page(struct intake_req *req, const struct intake_form *f, const char
 		err = render_page(req, f, token, sub, alert, &b);
 	if (err == INTAKE_OK)
 		(void)intake_resp_send(req, status, "text/html; charset=utf-8",
-		    "Cache-Control: no-store\r\n" INTAKE_PAGE_HEADERS, b.ptr, b.len);
+		    "Cache-Control: no-store\r\n", b.ptr, b.len);
 	else if (err == INTAKE_EBUSY) {
 		char	hdr[96];
 
 		/* A list is cold and Integrify holds its share of the workers: soon. */
-		intake_log_warn("form %s: cannot be shown: a list is cold and no upstream slot "
-		    "is free", f->id);
+		intake_req_cause(req, "a list is cold and no upstream slot is free");
 		(void)snprintf(hdr, sizeof(hdr), "Cache-Control: no-store\r\nRetry-After: %lld\r\n",
 		    intake_upstream_retry_after(req->ctx->cfg));
 		intake_form_message(req, f, 503, "Busy", "This form cannot be shown just now. "
 		    "Please try again in a moment.", NULL, hdr);
 	} else {
-		intake_log_warn("form %s: cannot be shown: %s", f->id, intake_strerror(err));
+		/* The 503's log line (req.c) names the cause. */
+		intake_req_cause(req, intake_strerror(err));
 		intake_form_message(req, f, 503, "Unavailable", "This form is unavailable right "
 		    "now. Please try again in a few minutes.", NULL,
 		    "Cache-Control: no-store\r\nRetry-After: 60\r\n");

@@ -188,7 +188,7 @@ refuse_rate(struct post *p, long long wait)
 }
 
 /* Copy a part's bytes into the arena as a C string (parts are not terminated). */
-static const char *
+static char *
 arena_text(struct intake_req *req, const char *data, size_t len)
 {
 	return intake_arena_strndup(&req->arena, data, len);
@@ -204,10 +204,16 @@ decode(struct post *p, const struct intake_buf *body, struct intake_multipart *m
 	char			 boundary[INTAKE_MULTIPART_BOUNDARY_MAX + 1];
 	size_t			 i;
 
-	if (ctype != NULL && strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0) {
-		if (intake_query_parse(intake_buf_str(body), body->len, &req->arena, &q) !=
-		    INTAKE_OK)
+	/* The media type is parsed and compared whole: "...urlencodedXYZ" is not it. */
+	if (ctype != NULL && intake_media_type_is(ctype, "application/x-www-form-urlencoded")) {
+		switch (intake_query_parse(intake_buf_str(body), body->len, &req->arena, &q)) {
+		case INTAKE_OK:
+			break;
+		case INTAKE_ETOOBIG:
+			return 413;	/* past the pairs or the request's memory, under body_max */
+		default:
 			return 400;
+		}
 		for (i = 0; i < q.npairs; i++) {
 			p->sub.in[i].name = q.pairs[i].name;
 			p->sub.in[i].value = q.pairs[i].value;
@@ -236,14 +242,18 @@ decode(struct post *p, const struct intake_buf *body, struct intake_multipart *m
 	return 0;
 }
 
+/* The first text value named name, or NULL; its length (NULs count) into *len. */
 static const char *
-field_value(const struct post *p, const char *name)
+field_value(const struct post *p, const char *name, size_t *len)
 {
 	size_t	i;
 
 	for (i = 0; i < p->sub.n; i++)
-		if (p->sub.in[i].value != NULL && strcmp(p->sub.in[i].name, name) == 0)
+		if (p->sub.in[i].value != NULL && strcmp(p->sub.in[i].name, name) == 0) {
+			*len = p->sub.in[i].len;
 			return p->sub.in[i].value;
+		}
+	*len = 0;
 	return NULL;
 }
 
@@ -258,41 +268,19 @@ static void
 invalid(struct post *p)
 {
 	struct intake_buf	b;
-	const char		*msg;
-	enum intake_err		err;
-	size_t			i;
 
 	if (!p->json) {
 		intake_form_page(p->req, p->form, p->token, &p->sub, 422, NULL);
 		return;
 	}
 	intake_buf_init(&b, 65536);
-	err = intake_buf_adds(&b, "{\"errors\":[");
-	for (i = 0; err == INTAKE_OK && i < p->sub.np; i++) {
-		msg = intake_field_error_message(p->sub.problems[i].code);
-		err = intake_buf_adds(&b, i > 0 ? ",{\"field\":" : "{\"field\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(&b, p->sub.problems[i].field,
-			    strlen(p->sub.problems[i].field));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(&b, ",\"code\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(&b, intake_field_error_code(p->sub.problems[i].code),
-			    strlen(intake_field_error_code(p->sub.problems[i].code)));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(&b, ",\"message\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(&b, msg, strlen(msg));
-		if (err == INTAKE_OK)
-			err = intake_buf_addc(&b, '}');
-	}
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&b, "]}\n");
-	if (err == INTAKE_OK)
+	if (intake_field_problems_json(&b, p->sub.problems, p->sub.np) == INTAKE_OK)
 		(void)intake_resp_send(p->req, 422, "application/json; charset=utf-8",
 		    "Cache-Control: no-store\r\n", b.ptr, b.len);
-	else
+	else {
+		intake_req_cause(p->req, "the 422 body did not fit");
 		(void)intake_resp_error(p->req, 500, "internal", "intake failed to handle the request.");
+	}
 	intake_buf_free(&b);
 }
 
@@ -300,6 +288,7 @@ invalid(struct post *p)
 static void
 unavailable(struct post *p)
 {
+	intake_req_cause(p->req, "the spool could not take the submission");
 	if (p->json)
 		(void)intake_resp_error(p->req, 503, "unavailable",
 		    "Your request could not be accepted right now. Please try again in a minute.");
@@ -462,6 +451,7 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 	const char			*hp;
 	enum intake_err			 err;
 	long long			 wait;
+	size_t				 toklen;
 	int				 status;
 
 	p = intake_xcalloc(1, sizeof(*p));
@@ -492,13 +482,17 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 		goto out;
 	}
 	status = decode(p, &body, mp);
+	if (status == 413) {
+		refuse(p, 413, "too_large", "Too large", "What you sent is too large.");
+		goto out;
+	}
 	if (status != 0) {
 		refuse(p, status, status == 415 ? "unsupported_media_type" : "bad_request",
 		    "Not understood", "What you sent could not be read.");
 		goto out;
 	}
 	/* A bot filled the hidden field: pretend all went well, start nothing. */
-	hp = field_value(p, "website");
+	hp = field_value(p, "website", &toklen);
 	if (hp != NULL && hp[0] != '\0') {
 		struct intake_spool_meta	none;
 		struct intake_formtoken		fake;
@@ -517,13 +511,14 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 		answer(p, ref, INTAKE_SPOOL_QUEUED, &none, true);
 		goto out;
 	}
-	p->token = field_value(p, "_token");
+	p->token = field_value(p, "_token", &toklen);
 	if (p->token == NULL) {
 		refuse(p, 403, "token_missing", "Expired", "This form has no token. Please "
 		    "reload the form and send it again.");
 		goto out;
 	}
-	err = intake_formtoken_check(cfg->form_key, p->token, strlen(p->token), f->id,
+	/* The decoded length, not strlen(): "token%00junk" must not pass as "token". */
+	err = intake_formtoken_check(cfg->form_key, p->token, toklen, f->id,
 	    intake_now_ms() / 1000, TOKEN_MIN_AGE_S, cfg->form_token_ttl, &tok);
 	if (err != INTAKE_OK) {
 		intake_log_warn("form %s: %s form token", f->id,

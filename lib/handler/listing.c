@@ -44,24 +44,20 @@ intake_format_name(enum intake_format f)
 }
 
 static int
-listing_bad(struct intake_req *req, const char *code, const char *message)
+listing_bad(struct intake_listing_problem *why, const char *code, const char *message)
 {
-	(void)intake_resp_error(req, 400, code, message);
+	why->code = code;
+	(void)intake_strlcpy(why->message, message, sizeof(why->message));
 	return -1;
 }
 
-/*
- * Parse req's query for src; formats and params are masks of 1 << enum
- * intake_format and 1 << enum intake_param.  On failure a 400 has been
- * sent and -1 is returned.
- */
-static int
-listing_parse(struct intake_req *req, const struct intake_source *src,
-    unsigned formats, unsigned params, struct intake_listing *out)
+int
+intake_listing_parse(const char *query, const char *accept, struct intake_arena *arena,
+    const struct intake_source *src, unsigned formats, unsigned params,
+    struct intake_listing *out, struct intake_listing_problem *why)
 {
 	struct intake_query	 q;
-	const char		*v, *accept;
-	char			 msg[160];
+	const char		*v;
 	long long		 n;
 	size_t			 i, j;
 	int			 fmt;
@@ -71,8 +67,8 @@ listing_parse(struct intake_req *req, const struct intake_source *src,
 	out->per_page = src->page_size;
 	out->search = "";
 	out->selected = NULL;
-	if (intake_query_parse(req->query, strlen(req->query), &req->arena, &q) != INTAKE_OK)
-		return listing_bad(req, "bad_parameter", "The query string is malformed.");
+	if (intake_query_parse(query, strlen(query), arena, &q) != INTAKE_OK)
+		return listing_bad(why, "bad_parameter", "The query string is malformed.");
 	for (i = 0; i < q.npairs; i++) {
 		for (j = 0; common_params[j] != NULL; j++)
 			if ((params & (1u << j)) && strcmp(q.pairs[i].name, common_params[j]) == 0)
@@ -84,50 +80,52 @@ listing_parse(struct intake_req *req, const struct intake_source *src,
 				break;
 		if (j < src->nfilters)
 			continue;
-		(void)snprintf(msg, sizeof(msg), "Unknown parameter '%.40s'.", q.pairs[i].name);
-		(void)intake_resp_error(req, 400, "unknown_parameter", msg);
+		/* Cut on a character boundary; the JSON writer replaces invalid bytes. */
+		why->code = "unknown_parameter";
+		(void)snprintf(why->message, sizeof(why->message), "Unknown parameter '%.*s'.",
+		    (int)intake_utf8_cut(q.pairs[i].name, strlen(q.pairs[i].name), 40),
+		    q.pairs[i].name);
 		return -1;
 	}
 	for (i = 0; i < q.npairs; i++) {
 		if (strlen(q.pairs[i].value) != q.pairs[i].valuelen ||
 		    q.pairs[i].valuelen > INTAKE_LISTING_VALUE_MAX)
-			return listing_bad(req, "bad_parameter",
+			return listing_bad(why, "bad_parameter",
 			    "A parameter is too long or holds a NUL byte.");
 		if (u8_check((const uint8_t *)q.pairs[i].value, q.pairs[i].valuelen) != NULL)
-			return listing_bad(req, "bad_parameter", "A parameter is not valid UTF-8.");
+			return listing_bad(why, "bad_parameter", "A parameter is not valid UTF-8.");
 	}
 
 	if (intake_query_get(&q, "q", &v) != INTAKE_OK)
-		return listing_bad(req, "bad_parameter", "'q' is given twice.");
+		return listing_bad(why, "bad_parameter", "'q' is given twice.");
 	if (v == NULL && intake_query_get(&q, "term", &v) != INTAKE_OK)
-		return listing_bad(req, "bad_parameter", "'term' is given twice.");
+		return listing_bad(why, "bad_parameter", "'term' is given twice.");
 	if (v != NULL)
 		out->search = v;
 	if (intake_query_get(&q, "page", &v) != INTAKE_OK ||
 	    (v != NULL && intake_parse_int(v, 1, 100000, &n) != INTAKE_OK))
-		return listing_bad(req, "bad_parameter", "'page' must be a whole number from 1.");
+		return listing_bad(why, "bad_parameter", "'page' must be a whole number from 1.");
 	if (v != NULL)
 		out->page = n;
 	if (intake_query_get(&q, "per_page", &v) != INTAKE_OK ||
 	    (v != NULL && intake_parse_int(v, 1, 1000, &n) != INTAKE_OK))
-		return listing_bad(req, "bad_parameter", "'per_page' must be from 1 to 1000.");
+		return listing_bad(why, "bad_parameter", "'per_page' must be from 1 to 1000.");
 	if (v != NULL)
 		out->per_page = n;
 	if (intake_query_get(&q, "selected", &v) != INTAKE_OK)
-		return listing_bad(req, "bad_parameter", "'selected' is given twice.");
+		return listing_bad(why, "bad_parameter", "'selected' is given twice.");
 	out->selected = v;
 
 	if (intake_query_get(&q, "format", &v) != INTAKE_OK)
-		return listing_bad(req, "bad_parameter", "'format' is given twice.");
+		return listing_bad(why, "bad_parameter", "'format' is given twice.");
 	fmt = -1;
 	if (v != NULL) {
 		for (i = 0; i < INTAKE_FORMAT__MAX; i++)
 			if ((formats & (1u << i)) && strcmp(v, format_names[i]) == 0)
 				fmt = (int)i;
 		if (fmt < 0)
-			return listing_bad(req, "bad_parameter", "Unknown 'format'.");
+			return listing_bad(why, "bad_parameter", "Unknown 'format'.");
 	} else {
-		accept = intake_req_param(req, "HTTP_ACCEPT");
 		fmt = accept != NULL && strstr(accept, "text/html") != NULL &&
 		    (formats & (1u << INTAKE_FORMAT_HTML)) ? INTAKE_FORMAT_HTML : INTAKE_FORMAT_JSON;
 	}
@@ -136,11 +134,25 @@ listing_parse(struct intake_req *req, const struct intake_source *src,
 	for (i = 0; i < src->nfilters; i++) {
 		out->filters[i].param = &src->filters[i];
 		if (intake_query_get(&q, src->filters[i].param, &v) != INTAKE_OK)
-			return listing_bad(req, "bad_parameter", "A filter is given twice.");
+			return listing_bad(why, "bad_parameter", "A filter is given twice.");
 		out->filters[i].value = v;
 	}
 	out->nfilters = src->nfilters;
 	return 0;
+}
+
+/* intake_listing_parse() for req; on failure a 400 has been sent and -1 is returned. */
+static int
+listing_parse(struct intake_req *req, const struct intake_source *src,
+    unsigned formats, unsigned params, struct intake_listing *out)
+{
+	struct intake_listing_problem	why;
+
+	if (intake_listing_parse(req->query, intake_req_param(req, "HTTP_ACCEPT"), &req->arena,
+	    src, formats, params, out, &why) == 0)
+		return 0;
+	(void)intake_resp_error(req, 400, why.code, why.message);
+	return -1;
 }
 
 const char *
@@ -237,6 +249,7 @@ listing_send(struct intake_req *req, const struct intake_source *src,
 		err = intake_buf_adds(&h, "\r\n");
 	if (err != INTAKE_OK) {
 		intake_buf_free(&h);
+		intake_req_cause(req, "the listing's headers did not fit");
 		(void)intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
 		return;
 	}
@@ -331,7 +344,8 @@ filters_check(struct intake_req *req, const struct intake_listing *l)
 		if (!ok) {
 			(void)snprintf(msg, sizeof(msg), "'%s' is not a value this list takes.",
 			    f->param);
-			return listing_bad(req, "bad_parameter", msg);
+			(void)intake_resp_error(req, 400, "bad_parameter", msg);
+			return -1;
 		}
 	}
 	return 0;

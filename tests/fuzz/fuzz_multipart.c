@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "intake/buf.h"
 #include "intake/multipart.h"
@@ -139,8 +140,22 @@ fuzz_content_type(const uint8_t *data, size_t size)
 	n = size < sizeof(ct) - 1 ? size : sizeof(ct) - 1;
 	memcpy(ct, data, n);
 	ct[n] = '\0';
+	/*
+	 * The media type is compared whole: whatever is taken as urlencoded
+	 * starts, after white space, with exactly that type and then a ';',
+	 * white space or the end.
+	 */
+	if (intake_media_type_is(ct, "application/x-www-form-urlencoded")) {
+		i = strspn(ct, " \t");
+		if (strncasecmp(ct + i, "application/x-www-form-urlencoded", 33) != 0 ||
+		    strchr("; \t", ct[i + 33]) == NULL)
+			abort();
+	}
 	if (intake_multipart_boundary(ct, out, sizeof(out)) != INTAKE_OK)
 		return;
+	/* A boundary is only found in a multipart/form-data type. */
+	if (!intake_media_type_is(ct, "multipart/form-data"))
+		abort();
 	n = strlen(out);
 	if (n == 0 || n > INTAKE_MULTIPART_BOUNDARY_MAX || out[n - 1] == ' ')
 		abort();

@@ -360,6 +360,76 @@ class StaleMixin:
                  timeout=15, step=0.5, what="a fresh list after recovery")
 
 
+def raw_get(url, headers=None):
+    """(status, headers, body bytes): the bytes as sent, to check their encoding."""
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def strict_json(raw):
+    """Parse bytes as JSON only if they are valid UTF-8 (raises otherwise)."""
+    return json.loads(raw.decode("utf-8", "strict"))
+
+
+class ChoicesDefects(Stack):
+    """The smaller defects of issue 10 that show through /api/: one dialect is enough."""
+    variant = "v8-apikey"
+    sections = sections("csv")
+    server = {"workers": "2", "cache_entry_max": "1048576"}
+
+    def test_unknown_parameter_name_is_cut_on_a_character_boundary(self):
+        # 39 a's then é (2 bytes): a cut at 40 bytes fell inside the é.
+        status, _, raw = raw_get(self.nginx.url + "/api/choices/departments?" +
+                                 "a" * 39 + "%C3%A9=1")
+        self.assertEqual(status, 400)
+        err = strict_json(raw)["error"]
+        self.assertEqual(err["code"], "unknown_parameter")
+        self.assertIn("a" * 39, err["message"])
+        self.assertNotIn("\ufffd", err["message"])
+
+    def test_invalid_utf8_parameter_name_is_echoed_as_valid_json(self):
+        status, _, raw = raw_get(self.nginx.url + "/api/choices/departments?%FF%FE=1")
+        self.assertEqual(status, 400)
+        self.assertNotIn(b"\xff", raw)
+        err = strict_json(raw)["error"]
+        self.assertEqual(err["message"], "Unknown parameter '\ufffd\ufffd'.")
+
+    def test_html_fragments_carry_csp_and_frame_protection(self):
+        for path in ("/api/choices/departments?format=html", "/api/reports/assets?format=html",
+                     "/api/reports/assets"):
+            for _ in range(2):  # a miss, then the same answer from the caches
+                status, headers, body = self.get(path, headers={"Accept": "text/html"})
+                self.assertEqual(status, 200, path)
+                self.assertTrue(headers["Content-Type"].startswith("text/html"), path)
+                csp = headers.get("Content-Security-Policy", "")
+                self.assertIn("default-src 'none'", csp, path)
+                self.assertIn("frame-ancestors 'none'", csp, path)
+                self.assertEqual(headers.get("X-Frame-Options"), "DENY", path)
+        # JSON answers stay lean.
+        _, headers, _ = self.get("/api/choices/departments")
+        self.assertNotIn("Content-Security-Policy", headers)
+
+    def test_forced_502_is_logged_once_with_its_cause(self):
+        before = self.pool.log_text().count("5xx answered:")
+        self.standin.control("/__sim/fail-next?status=500&count=1&body=ORA-00942%20secret")
+        status, _, body = self.get("/api/choices/departments")
+        self.assertEqual(status, 502, body)
+        log = self.pool.log_text()
+        lines = [l for l in log.splitlines() if "5xx answered:" in l]
+        self.assertEqual(len(lines) - before, 1, lines)
+        self.assertIn("GET /api/choices/departments: 502 integrify_unavailable: "
+                      "Integrify is unavailable", lines[-1])
+        self.assertIn(" ERROR", lines[-1].upper())
+        self.assertNotIn("ORA-", log)
+        self.assert_no_secrets(log)
+
+
 def _make(prefix, mixin, variant, fetch, ttl):
     return type("%s%s_%s" % (prefix, variant.replace("-", "_"), fetch), (mixin, Stack),
                 {"variant": variant, "sections": sections(fetch, ttl)})

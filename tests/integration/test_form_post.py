@@ -303,6 +303,104 @@ class PostV8(PostMixin, Stack):
         self.assert_file_stored(st, v[key["attachment"]], "screen shot.png", FILE_DATA)
 
 
+class PostDefects(PostMixin, Stack):
+    """The smaller defects of issue 10 that show through POST /forms/{id}."""
+    variant = "v8-apikey"
+    sections = SECTIONS
+
+    good = PostV8.good
+    keys = PostV8.keys
+
+    def post_bytes(self, body, ctype="application/x-www-form-urlencoded"):
+        """POST body as JSON client; (status, body bytes as sent)."""
+        import urllib.error
+        import urllib.request
+        req = urllib.request.Request(self.nginx.url + "/forms/" + self.form, data=body,
+                                     method="POST",
+                                     headers={"Content-Type": ctype, "Origin": self.nginx.url,
+                                              "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def with_token(self, fields):
+        return urllib.parse.urlencode([("_token", self.token())] + list(fields)).encode()
+
+    def stored(self, field):
+        inst = self.instances()
+        self.assertEqual(len(inst), 1)
+        return inst[0]["values"][self.keys()[field]]
+
+    def test_whitespace_only_value_does_not_satisfy_required(self):
+        fields = [f if f[0] != "requester_name" else ("requester_name", "   ")
+                  for f in self.good()]
+        self.assertIn(b"requester_name=+++&", urllib.parse.urlencode(fields).encode())
+        status, _, body = self.post(fields, accept="application/json")
+        self.assertEqual(status, 422, body)
+        self.assertIn({"field": "requester_name", "code": "required",
+                       "message": "Please fill in this field."}, json.loads(body)["errors"])
+        self.assertEqual(self.instances(), [])
+
+    def test_surrounding_white_space_is_trimmed_before_storing(self):
+        fields = [f if f[0] != "requester_name" else ("requester_name", "\u00a0 Zoë\t ")
+                  for f in self.good()]
+        status, _, body = self.post(fields, accept="application/json")
+        self.assertEqual(status, 201, body)
+        self.assertEqual(self.stored("requester_name"), "Zoë")
+
+    def test_number_with_plus_sign_is_stored_canonically(self):
+        fields = [f if f[0] != "asset_tag" else ("asset_tag", "+00104233") for f in self.good()]
+        status, _, body = self.post(fields, accept="application/json")
+        self.assertEqual(status, 201, body)
+        self.assertEqual(str(self.stored("asset_tag")), "104233")
+        fields = [f if f[0] != "asset_tag" else ("asset_tag", "1e5") for f in self.good()]
+        status, _, body = self.post(fields, accept="application/json")
+        self.assertEqual(status, 422, body)
+        self.assertIn(("asset_tag", "number"),
+                      {(e["field"], e["code"]) for e in json.loads(body)["errors"]})
+
+    def test_content_type_with_junk_after_the_subtype_is_415(self):
+        for ctype in ("application/x-www-form-urlencodedXYZ",
+                      "application/x-www-form-urlencoded/x",
+                      "application/x-www-form-urlencoded garbage",
+                      "multipart/form-dataX; boundary=abc",
+                      "multipart/form-data"):
+            status, body = self.post_bytes(self.with_token(self.good()), ctype=ctype)
+            self.assertEqual(status, 415, ctype)
+            self.assertEqual(json.loads(body)["error"]["code"], "unsupported_media_type")
+        self.assertEqual(self.instances(), [])
+        # The type is case-insensitive and parameters are allowed (RFC 9110).
+        status, body = self.post_bytes(self.with_token(self.good()),
+                                       ctype="Application/X-WWW-Form-URLencoded ; charset=UTF-8")
+        self.assertEqual(status, 201, body)
+
+    def test_token_followed_by_nul_and_junk_is_refused(self):
+        tok = self.token()
+        body = ("_token=" + tok + "%00junk&").encode() + urllib.parse.urlencode(self.good()).encode()
+        status, out = self.post_bytes(body)
+        self.assertEqual(status, 403, out)
+        self.assertEqual(json.loads(out)["error"]["code"], "token_invalid")
+        self.assertEqual(self.instances(), [])
+
+    def test_field_of_4mb_under_body_max_is_413(self):
+        big = [("description", "x" * (4 * 1024 * 1024 + 10))]
+        body = self.with_token([f for f in self.good() if f[0] != "description"] + big)
+        self.assertLess(len(body), 10 * 1024 * 1024)     # under body_max
+        status, out = self.post_bytes(body)
+        self.assertEqual(status, 413, out)
+        self.assertEqual(json.loads(out)["error"]["code"], "too_large")
+        self.assertEqual(self.instances(), [])
+
+    def test_invalid_utf8_field_name_is_echoed_as_valid_json(self):
+        status, out = self.post_bytes(self.with_token(self.good()) + b"&%FF%FE=1")
+        self.assertEqual(status, 422, out)
+        errors = json.loads(out.decode("utf-8", "strict"))["errors"]
+        self.assertEqual(errors, [{"field": "\ufffd\ufffd", "code": "unknown_field",
+                                   "message": "This form has no such field."}])
+
+
 class RateLimit(PostMixin, Stack):
     variant = "v8-apikey"
     sections = SECTIONS

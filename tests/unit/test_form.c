@@ -112,6 +112,12 @@ test_form_errors_name_file_field_and_problem(void)
 		{ FORM_HEAD "[other]\nx = 1\n", "[other] x: unknown section" },
 		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\nrequired = maybe\n",
 		    "[field:a] required: not yes or no" },
+		/* Found by fuzz_form: present but empty passed as given. */
+		{ "[form]\ntitle =\nprocess = p\n[field:a]\nlabel = A\ntype = text\n",
+		    "[form] title: must not be empty" },
+		{ "[form]\ntitle = T\nprocess =\n[field:a]\nlabel = A\ntype = text\n",
+		    "[form] process: must not be empty" },
+		{ FORM_HEAD "[field:a]\nlabel =\ntype = text\n", "[field:a] label: must not be empty" },
 	};
 	struct fixture		 f;
 	struct intake_config	*c;

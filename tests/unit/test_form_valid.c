@@ -70,6 +70,9 @@ offered(void *arg, const struct intake_field *fd, const char *value)
 static struct intake_form_value		values[INTAKE_FIELDS_MAX];
 static struct intake_field_problem	problems[INTAKE_FIELDS_MAX + INTAKE_FORM_INPUTS_MAX];
 
+/* Copies of the values: validation rewrites them in place (trimmed, canonical). */
+static char	vbuf[INTAKE_FORM_INPUTS_MAX][256];
+
 /* Validate name=value pairs (NULL-terminated list); the number of problems. */
 static size_t
 check(const char *const *kv)
@@ -80,8 +83,11 @@ check(const char *const *kv)
 	memset(in, 0, sizeof(in));
 	for (; kv[0] != NULL; kv += 2, n++) {
 		in[n].name = kv[0];
-		in[n].value = kv[1];
 		in[n].len = strlen(kv[1]);
+		if (in[n].len >= sizeof(vbuf[n]))
+			abort();
+		memcpy(vbuf[n], kv[1], in[n].len + 1);
+		in[n].value = vbuf[n];
 	}
 	if (intake_form_validate(&form, in, n, offered, NULL, values, problems, &np) != INTAKE_OK)
 		abort();
@@ -186,6 +192,99 @@ test_every_problem_is_reported_at_once(void)
 	T_EQ_INT((long long)check(kv), 5);	/* extra, name, mail, n, pick */
 }
 
+static void
+test_whitespace_only_value_does_not_satisfy_required(void)
+{
+	/* requester_name=+++ decodes to three spaces: it was started. */
+	static const char *const spaces[] = { "name", "   ", NULL };
+	static const char *const blanks[] = { "name", "\t\xc2\xa0\xe3\x80\x80 ", NULL };
+
+	setup();
+	expect_one(spaces, "name", INTAKE_FE_REQUIRED);
+	/* Tab, no-break space and ideographic space are white space too. */
+	expect_one(blanks, "name", INTAKE_FE_REQUIRED);
+}
+
+static void
+test_length_checks_count_the_value_without_surrounding_space(void)
+{
+	static const char *const short_[] = { "name", "  J  ", NULL };
+	static const char *const fits[] = { "name", "   Jörg     ", NULL };
+
+	setup();
+	expect_one(short_, "name", INTAKE_FE_TOO_SHORT);
+	/* 12 characters sent, 4 kept: within max_length 5, and stored trimmed. */
+	T_EQ_INT((long long)check(fits), 0);
+	T_EQ_STR(values[0].values[0], "Jörg");
+}
+
+static void
+test_inner_space_and_lines_are_kept(void)
+{
+	static const char *const kv[] = { "name", "Jo", "notes", " \r\n a\r\n  b \n", NULL };
+
+	setup();
+	T_EQ_INT((long long)check(kv), 0);
+	T_EQ_STR(values[6].values[0], "a\r\n  b");
+}
+
+static void
+test_choice_values_are_not_trimmed(void)
+{
+	static const char *const kv[] = { "name", "Jo", "pick", " a", NULL };
+
+	setup();
+	expect_one(kv, "pick", INTAKE_FE_NOT_OFFERED);
+}
+
+static void
+test_number_with_plus_sign_is_stored_canonically(void)
+{
+	static const char *const plus[] = { "name", "Jo", "n", "+15", NULL };
+	static const char *const zeros[] = { "name", "Jo", "n", " 0012 ", NULL };
+	static const char *const negzero[] = { "name", "Jo", "n", "-0", NULL };
+
+	setup();
+	(void)strcpy(form.fields[2].min, "-10");	/* test data */
+	T_EQ_INT((long long)check(plus), 0);
+	T_EQ_STR(values[2].values[0], "15");
+	T_EQ_INT((long long)check(zeros), 0);
+	T_EQ_STR(values[2].values[0], "12");
+	T_EQ_INT((long long)check(negzero), 0);
+	T_EQ_STR(values[2].values[0], "0");
+}
+
+static void
+test_number_that_is_not_a_whole_number_is_refused(void)
+{
+	static const char *const cases[] = { "+", "-", "1e3", "1.0", "0x10", "++1", "+-1",
+	    "1 000", "\xef\xbc\x91", NULL };	/* the last: a full-width digit 1 */
+	const char	*kv[] = { "name", "Jo", "n", NULL, NULL };
+	size_t		 i;
+
+	setup();
+	for (i = 0; cases[i] != NULL; i++) {
+		kv[3] = cases[i];
+		expect_one(kv, "n", INTAKE_FE_NUMBER);
+	}
+}
+
+static void
+test_problems_json_replaces_invalid_utf8_field_name(void)
+{
+	struct intake_field_problem	p[2] = {
+		{ "\xff\xfe", INTAKE_FE_UNKNOWN }, { "name", INTAKE_FE_REQUIRED } };
+	struct intake_buf		b;
+
+	intake_buf_init(&b, 4096);
+	T_EQ_INT(intake_field_problems_json(&b, p, 2), INTAKE_OK);
+	T_EQ_STR(intake_buf_str(&b), "{\"errors\":[{\"field\":\"\xef\xbf\xbd\xef\xbf\xbd\","
+	    "\"code\":\"unknown_field\",\"message\":\"This form has no such field.\"},"
+	    "{\"field\":\"name\",\"code\":\"required\",\"message\":\"Please fill in this "
+	    "field.\"}]}\n");
+	intake_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -195,5 +294,12 @@ main(void)
 	T_RUN(test_second_value_for_a_single_field_is_too_many);
 	T_RUN(test_mass_assignment_field_is_unknown);
 	T_RUN(test_every_problem_is_reported_at_once);
+	T_RUN(test_whitespace_only_value_does_not_satisfy_required);
+	T_RUN(test_length_checks_count_the_value_without_surrounding_space);
+	T_RUN(test_inner_space_and_lines_are_kept);
+	T_RUN(test_choice_values_are_not_trimmed);
+	T_RUN(test_number_with_plus_sign_is_stored_canonically);
+	T_RUN(test_number_that_is_not_a_whole_number_is_refused);
+	T_RUN(test_problems_json_replaces_invalid_utf8_field_name);
 	return T_DONE();
 }

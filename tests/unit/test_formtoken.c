@@ -493,6 +493,23 @@ test_formtoken_two_issues_give_different_nonces(void)
 	T_ASSERT(strcmp(a.nonce, "00000000000000000000000000000000") != 0);
 }
 
+static void
+test_formtoken_rejects_token_followed_by_nul_and_junk(void)
+{
+	struct intake_formtoken	out;
+	char			tok[INTAKE_FORMTOKEN_MAX], bad[INTAKE_FORMTOKEN_MAX + 8];
+	size_t			n;
+
+	/* _token=<token>%00junk decodes to the token, a NUL and "junk". */
+	issue("f", NOW, tok);
+	n = strlen(tok);
+	memcpy(bad, tok, n);
+	memcpy(bad + n, "\0junk", 5);
+	T_EQ_INT(check_n(key, bad, n + 5, "f", NOW + 60, MIN_AGE, MAX_AGE, &out), INTAKE_EINVAL);
+	/* A NUL with nothing after it, too. */
+	T_EQ_INT(check_n(key, bad, n + 1, "f", NOW + 60, MIN_AGE, MAX_AGE, &out), INTAKE_EINVAL);
+}
+
 int
 main(void)
 {
@@ -512,5 +529,6 @@ main(void)
 	T_RUN(test_formtoken_rejects_oversized_token);
 	T_RUN(test_formtoken_issue_rejects_bad_form_ids);
 	T_RUN(test_formtoken_two_issues_give_different_nonces);
+	T_RUN(test_formtoken_rejects_token_followed_by_nul_and_junk);
 	return T_DONE();
 }

@@ -185,6 +185,76 @@ test_json_parse_accepts_bare_scalar_at_end(void)
 	T_EQ_INT(parse("-1.5"), INTAKE_OK);
 }
 
+/* Parse the writer's output back strictly (UTF-8 validated); the root or NULL. */
+static struct json_object *
+reparse(const struct intake_buf *b)
+{
+	struct json_object	*o = NULL;
+
+	if (intake_json_parse(b->ptr, b->len, &o) != INTAKE_OK)
+		return NULL;
+	return o;
+}
+
+static void
+test_json_error_message_cut_in_character_is_valid_json(void)
+{
+	struct intake_buf	 b;
+	struct json_object	*o, *e, *m;
+	const char		*msg;
+	char			 big[INTAKE_JSON_MESSAGE_MAX + 8];
+
+	/* 1023 bytes of 'a' and then é: the cut at 1024 falls inside the é. */
+	memset(big, 'a', sizeof(big));
+	big[INTAKE_JSON_MESSAGE_MAX - 1] = '\xc3';
+	big[INTAKE_JSON_MESSAGE_MAX] = '\xa9';
+	big[INTAKE_JSON_MESSAGE_MAX + 1] = '\0';
+	intake_buf_init(&b, 8192);
+	T_EQ_INT(intake_json_error(&b, "unknown_parameter", big), INTAKE_OK);
+	o = reparse(&b);
+	T_ASSERT(o != NULL);
+	T_ASSERT(json_object_object_get_ex(o, "error", &e));
+	T_ASSERT(json_object_object_get_ex(e, "message", &m) &&
+	    json_object_is_type(m, json_type_string));
+	msg = json_object_get_string(m);
+	/* The a's, then U+2026 where the é was cut off. */
+	T_EQ_INT((long long)strlen(msg), INTAKE_JSON_MESSAGE_MAX - 1 + 3);
+	T_ASSERT(strcmp(msg + INTAKE_JSON_MESSAGE_MAX - 1, "\xe2\x80\xa6") == 0);
+	json_object_put(o);
+	intake_buf_free(&b);
+}
+
+static void
+test_json_echo_invalid_utf8_field_name_parses_strictly(void)
+{
+	struct intake_buf	 b;
+	struct json_object	*o;
+
+	intake_buf_init(&b, 4096);
+	T_EQ_INT(intake_json_echo(&b, "\xff\xfe", 2, INTAKE_JSON_ECHO_MAX), INTAKE_OK);
+	o = reparse(&b);
+	T_ASSERT(o != NULL);
+	T_ASSERT(o != NULL && strcmp(json_object_get_string(o),
+	    "\xef\xbf\xbd\xef\xbf\xbd") == 0);
+	json_object_put(o);
+	intake_buf_free(&b);
+}
+
+static void
+test_json_echo_short_name_is_exact_and_long_one_is_marked(void)
+{
+	struct intake_buf	b;
+
+	intake_buf_init(&b, 4096);
+	T_EQ_INT(intake_json_echo(&b, "naïve", 6, 6), INTAKE_OK);
+	T_EQ_STR(intake_buf_str(&b), "\"naïve\"");
+	intake_buf_reset(&b);
+	/* 'ï' is bytes 2-3: a limit of 3 keeps "na" and marks the cut. */
+	T_EQ_INT(intake_json_echo(&b, "naïve", 6, 3), INTAKE_OK);
+	T_EQ_STR(intake_buf_str(&b), "\"na\xe2\x80\xa6\"");
+	intake_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -200,5 +270,8 @@ main(void)
 	T_RUN(test_json_parse_rejects_nonfinite_numbers);
 	T_RUN(test_json_parse_rejects_len_over_int_max);
 	T_RUN(test_json_parse_accepts_bare_scalar_at_end);
+	T_RUN(test_json_error_message_cut_in_character_is_valid_json);
+	T_RUN(test_json_echo_invalid_utf8_field_name_parses_strictly);
+	T_RUN(test_json_echo_short_name_is_exact_and_long_one_is_marked);
 	return T_DONE();
 }

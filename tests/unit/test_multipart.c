@@ -1124,6 +1124,43 @@ test_multipart_boundary_then_parse(void)
 	fx_free(&fx);
 }
 
+static void
+test_media_type_with_junk_after_the_subtype_is_not_it(void)
+{
+	static const char *const no[] = {
+		"application/x-www-form-urlencodedXYZ",
+		"application/x-www-form-urlencoded/x",
+		"application/x-www-form-urlencoded garbage",
+		"application/x-www-form-urlencoded; charset",
+		"application/x-www-form-urlencoded; charset=\"utf-8",
+		"application/x-www-form",
+		"application/x-www-form-urlencode",
+		"x-www-form-urlencoded",
+		"/x-www-form-urlencoded",
+		"application /x-www-form-urlencoded",
+		"",
+		NULL,
+	};
+	static const char *const yes[] = {
+		"application/x-www-form-urlencoded",
+		"Application/X-WWW-Form-URLencoded",
+		"application/x-www-form-urlencoded; charset=UTF-8",
+		"application/x-www-form-urlencoded ; charset=\"utf-8\"",
+		" application/x-www-form-urlencoded;charset=utf-8;;",	/* RFC 9110: empty ones */
+		"application/x-www-form-urlencoded;",
+		NULL,
+	};
+	size_t	i;
+
+	for (i = 0; no[i] != NULL; i++)
+		T_ASSERT(!intake_media_type_is(no[i], "application/x-www-form-urlencoded"));
+	for (i = 0; yes[i] != NULL; i++)
+		T_ASSERT(intake_media_type_is(yes[i], "application/x-www-form-urlencoded"));
+	/* multipart still needs its boundary, and the type whole. */
+	T_ASSERT(intake_media_type_is("multipart/form-data; boundary=x", "multipart/form-data"));
+	T_ASSERT(!intake_media_type_is("multipart/form-dataX; boundary=x", "multipart/form-data"));
+}
+
 int
 main(void)
 {
@@ -1165,5 +1202,6 @@ main(void)
 	T_RUN(test_multipart_boundary_rejects_other_types_and_bad_values);
 	T_RUN(test_multipart_boundary_out_too_small);
 	T_RUN(test_multipart_boundary_then_parse);
+	T_RUN(test_media_type_with_junk_after_the_subtype_is_not_it);
 	return T_DONE();
 }

@@ -484,6 +484,55 @@ test_xstrdup_and_xcalloc(void)
 	free(p);
 }
 
+static void
+test_json_quote_replaces_invalid_utf8_field_name(void)
+{
+	/* &%FF%FE=1 was echoed raw: "\xff\xfe" is not UTF-8, so not JSON. */
+	T_ASSERT(quote_is("\xff\xfe", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\""));
+	/* A character cut short, an overlong '/', a surrogate, past U+10FFFF. */
+	T_ASSERT(quote_is("a\xc3", 2, "\"a\xef\xbf\xbd\""));
+	T_ASSERT(quote_is("\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\""));
+	T_ASSERT(quote_is("\xed\xa0\x80", 3,
+	    "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""));
+	T_ASSERT(quote_is("\xf4\x90\x80\x80", 4,
+	    "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""));
+	/* Valid characters of every length pass unchanged. */
+	T_ASSERT(quote_is("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9,
+	    "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\""));
+}
+
+static void
+test_utf8_cut_never_splits_a_character(void)
+{
+	/* 39 a's then é: a cut at 40 bytes fell between 0xc3 and 0xa9. */
+	static const char	s[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9";
+
+	T_EQ_INT((long long)intake_utf8_cut(s, 41, 40), 39);
+	T_EQ_INT((long long)intake_utf8_cut(s, 41, 41), 41);
+	T_EQ_INT((long long)intake_utf8_cut(s, 41, 39), 39);
+	T_EQ_INT((long long)intake_utf8_cut("\xe2\x82\xac!", 4, 2), 0);
+	T_EQ_INT((long long)intake_utf8_cut("\xe2\x82\xac!", 4, 3), 3);
+	T_EQ_INT((long long)intake_utf8_cut("\xf0\x9f\x98\x80", 4, 3), 0);
+	/* Invalid bytes are not characters: any cut will do. */
+	T_EQ_INT((long long)intake_utf8_cut("\xff\xfe\xfd", 3, 2), 2);
+	T_EQ_INT((long long)intake_utf8_cut("\x80\x80\x80\x80\x80", 5, 4), 4);
+}
+
+static void
+test_utf8_len_follows_rfc3629(void)
+{
+	T_EQ_INT((long long)intake_utf8_len("a", 1), 1);
+	T_EQ_INT((long long)intake_utf8_len("\xc3\xa9", 2), 2);
+	T_EQ_INT((long long)intake_utf8_len("\xc3", 1), 0);
+	T_EQ_INT((long long)intake_utf8_len("\xc1\xbf", 2), 0);		/* overlong */
+	T_EQ_INT((long long)intake_utf8_len("\xe0\x80\xaf", 3), 0);	/* overlong */
+	T_EQ_INT((long long)intake_utf8_len("\xed\xbf\xbf", 3), 0);	/* surrogate */
+	T_EQ_INT((long long)intake_utf8_len("\xef\xbf\xbf", 3), 3);
+	T_EQ_INT((long long)intake_utf8_len("\xf4\x8f\xbf\xbf", 4), 4);	/* U+10FFFF */
+	T_EQ_INT((long long)intake_utf8_len("\xf4\x90\x80\x80", 4), 0);
+	T_EQ_INT((long long)intake_utf8_len("\xf0\x8f\xbf\xbf", 4), 0);	/* overlong */
+}
+
 int
 main(void)
 {
@@ -509,6 +558,9 @@ main(void)
 	T_RUN(test_json_quote_passes_utf8_through);
 	T_RUN(test_json_quote_round_trips_every_ascii_byte);
 	T_RUN(test_json_quote_over_max_is_toobig);
+	T_RUN(test_json_quote_replaces_invalid_utf8_field_name);
+	T_RUN(test_utf8_cut_never_splits_a_character);
+	T_RUN(test_utf8_len_follows_rfc3629);
 	T_RUN(test_url_escape_keeps_unreserved);
 	T_RUN(test_url_escape_encodes_everything_else);
 	T_RUN(test_url_escape_blocks_query_injection);

@@ -75,6 +75,19 @@ enum intake_err	intake_forms_load(const char *dir, const struct intake_config *c
 		    struct intake_form **out, size_t *nout, char *errbuf, size_t errsz);
 void		intake_forms_free(struct intake_form *forms, size_t n);
 
+/*
+ * Parse one form definition from text (NUL-terminated INI) as the form
+ * id, checked as intake_forms_load() checks a file.  On failure
+ * INTAKE_ECONFIG and a message in errbuf, and *out holds nothing to free.
+ * On success release it with intake_forms_free_one().  For the fuzzer and
+ * tests.
+ */
+enum intake_err	intake_form_parse_string(const char *text, const char *id,
+		    const struct intake_config *cfg, struct intake_form *out, char *errbuf,
+		    size_t errsz);
+/* Free what one form holds (its compiled patterns), not the form itself. */
+void		intake_forms_free_one(struct intake_form *f);
+
 /* The form called id, or NULL. */
 const struct intake_form *intake_form_find(const struct intake_form *forms, size_t n,
 		    const char *id, size_t idlen);

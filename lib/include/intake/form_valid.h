@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "intake/buf.h"
 #include "intake/err.h"
 #include "intake/form.h"
 #include "intake/multipart.h"
@@ -43,7 +44,7 @@ struct intake_field_problem {
 /* One submitted name/value (text) or file part. */
 struct intake_form_input {
 	const char		*name;
-	const char		*value;		/* text parts; NULL for a file */
+	char			*value;		/* text parts, NUL-terminated; NULL for a file */
 	size_t			 len;
 	const struct intake_part *file;		/* file parts; NULL for text */
 };
@@ -53,7 +54,12 @@ typedef bool (*intake_offered_fn)(void *arg, const struct intake_field *fd, cons
 
 /*
  * Check n inputs against form.  values gets one entry per field, in form
- * order (form->nfields), pointing into the inputs.  problems (room for
+ * order (form->nfields), pointing into the inputs.  Values of fields
+ * without a source are rewritten in place first (value and len): the
+ * white space around them (Unicode White_Space) is removed, so "   " is
+ * empty and lengths count what is kept, and a number gets its canonical
+ * spelling ("+007" is "7", "-0" is "0"); what the checks see is what is
+ * stored.  Choice values are compared with the offered ones as sent.  problems (room for
  * INTAKE_FIELDS_MAX + INTAKE_FORM_INPUTS_MAX) gets every problem found;
  * *nproblems is 0 when the submission is valid.  Honeypot and token
  * fields ("website", "_token") are skipped: the caller handles them.
@@ -61,9 +67,18 @@ typedef bool (*intake_offered_fn)(void *arg, const struct intake_field *fd, cons
 #define INTAKE_FORM_INPUTS_MAX	64
 
 enum intake_err	intake_form_validate(const struct intake_form *form,
-		    const struct intake_form_input *in, size_t n, intake_offered_fn offered,
+		    struct intake_form_input *in, size_t n, intake_offered_fn offered,
 		    void *arg, struct intake_form_value *values,
 		    struct intake_field_problem *problems, size_t *nproblems);
+
+/*
+ * Append the 422 body {"errors":[{"field","code","message"},...]} for n
+ * problems.  A field name the client made up is cut at
+ * INTAKE_JSON_ECHO_MAX bytes on a character boundary, and invalid UTF-8
+ * in it becomes U+FFFD: the body is always valid UTF-8 JSON.
+ */
+enum intake_err	intake_field_problems_json(struct intake_buf *b,
+		    const struct intake_field_problem *p, size_t n);
 
 /* The stable code ("required", "too_long", ...) and a sentence for people. */
 const char	*intake_field_error_code(enum intake_field_error e);

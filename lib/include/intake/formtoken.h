@@ -38,8 +38,9 @@ enum intake_err	intake_formtoken_issue(const unsigned char key[INTAKE_FORMTOKEN_
  * Check token (len bytes) for form_id at now_s: INTAKE_OK and *out when the
  * signature is right (compared in constant time), the form matches, and
  * min_age_s <= age <= max_age_s.  INTAKE_EINVAL for a malformed or forged
- * token or another form's, INTAKE_ETIMEOUT when too old (or too new, which
- * bots filling forms instantly are).
+ * token or another form's (a NUL anywhere in the len bytes is malformed:
+ * pass the decoded length, never strlen()), INTAKE_ETIMEOUT when too old
+ * (or too new, which bots filling forms instantly are).
  */
 enum intake_err	intake_formtoken_check(const unsigned char key[INTAKE_FORMTOKEN_KEY],
 		    const char *token, size_t len, const char *form_id, int64_t now_s,

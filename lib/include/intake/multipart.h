@@ -9,6 +9,7 @@
 #ifndef INTAKE_MULTIPART_H
 #define INTAKE_MULTIPART_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "intake/err.h"
@@ -33,6 +34,16 @@ struct intake_multipart {
 	struct intake_part	parts[INTAKE_MULTIPART_PARTS_MAX];
 	size_t			nparts;
 };
+
+/*
+ * Is the Content-Type header value content_type the media type want
+ * ("type/subtype", lower case)?  The value is parsed (RFC 9110 section
+ * 8.3.1): type "/" subtype as tokens, compared whole and case-insensitively,
+ * then only well-formed ";name=value" parameters, which are not otherwise
+ * checked.  "application/x-www-form-urlencodedXYZ" is not
+ * "application/x-www-form-urlencoded"; "...; charset=UTF-8" is.
+ */
+bool	intake_media_type_is(const char *content_type, const char *want);
 
 /*
  * The boundary of a Content-Type header value such as

@@ -14,7 +14,7 @@
 
 struct intake_pair {
 	const char	*name;	/* decoded, NUL-terminated, arena-owned */
-	const char	*value;	/* decoded; may be "" */
+	char		*value;	/* decoded; may be ""; the caller may rewrite it in place */
 	size_t		 valuelen;	/* bytes, so a decoded %00 is visible */
 };
 

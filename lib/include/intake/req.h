@@ -32,6 +32,8 @@ struct intake_req {
 	const char		*query;		/* QUERY_STRING, "" if none */
 	int			 status;	/* what was sent, 0: nothing yet */
 	const char		*cors;		/* CORS header lines for every answer, or NULL */
+	const char		*code;		/* the error code of an error answer, or NULL */
+	const char		*cause;		/* why a 5xx is sent (no secrets), or NULL */
 };
 
 /*
@@ -57,9 +59,20 @@ const char	*intake_req_param(const struct intake_req *req, const char *name);
 /*
  * Send a complete response.  extra_headers is NULL or CRLF-terminated
  * header lines.  Status codes come from a table; an unknown one is 500.
+ * Every text/html answer gets the Content-Security-Policy, framing and
+ * referrer headers.  Every 5xx is logged here, once, as one error line
+ * "5xx answered: METHOD PATH: STATUS CODE: CAUSE" with req->code and
+ * req->cause (the query string is never logged): callers set the cause
+ * with intake_req_cause() rather than logging the failure themselves.
  */
 enum intake_err	intake_resp_send(struct intake_req *req, int status, const char *ctype,
 		    const char *extra_headers, const void *body, size_t len);
+
+/*
+ * Why the coming 5xx is sent: a constant or long-lived string without
+ * secrets (an intake_strerror() text, say).  The first cause set is kept.
+ */
+void		intake_req_cause(struct intake_req *req, const char *cause);
 
 /* {"error":{"code":code,"message":message}} with status. */
 enum intake_err	intake_resp_error(struct intake_req *req, int status, const char *code,
@@ -69,7 +82,8 @@ enum intake_err	intake_resp_error(struct intake_req *req, int status, const char
  * Answer for a failed Integrify call: 502 (refused, bad reply, error),
  * 503 with Retry-After (backing off, cache, no upstream slot free), 504
  * (timeout), 500 (local).
- * Integrify's own text and the token never reach the body.
+ * Integrify's own text and the token never reach the body; err is the
+ * cause the log line names.
  */
 enum intake_err	intake_resp_upstream_error(struct intake_req *req, enum intake_err err);
 

@@ -55,8 +55,22 @@ void	intake_hex(const unsigned char *in, size_t n, char *out);
 /* SHA-256 of data as 64 lower-case hex characters plus NUL. */
 void	intake_sha256_hex(const void *data, size_t len, char out[65]);
 
-/* Append s as a JSON string literal (quotes included), escaping as needed. */
+/*
+ * Append len bytes of s as a JSON string literal (quotes included):
+ * ", \\, controls, DEL and < > & escaped, and each byte that is not part
+ * of a valid UTF-8 character (RFC 3629: no overlongs, surrogates or past
+ * U+10FFFF) replaced with U+FFFD, so the output is always valid UTF-8 JSON.
+ */
 enum intake_err	intake_json_quote(struct intake_buf *b, const char *s, size_t len);
+
+/* Bytes of the valid UTF-8 character at s (1-4), 0 when none starts there. */
+size_t	intake_utf8_len(const char *s, size_t len);
+
+/*
+ * The length of the longest prefix of s (len bytes) of at most max bytes
+ * that does not end inside a UTF-8 character: len when len <= max.
+ */
+size_t	intake_utf8_cut(const char *s, size_t len, size_t max);
 
 /* Append s percent-encoded for a URL path segment or query value (RFC 3986 unreserved kept). */
 enum intake_err	intake_url_escape(struct intake_buf *b, const char *s);
