@@ -131,7 +131,9 @@ install_browser_npm() {
 }
 
 # Building the Debian package (scripts/package.sh) and checking it.
-PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian adduser)
+# systemd: systemd-analyze, systemd-socket-activate and systemd-tmpfiles for the
+# service and package tests (no running systemd is needed).
+PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian adduser systemd)
 
 # The demo needs the build packages only; the tests (scripts/test.sh passes
 # --tests) also need the browser-test packages and the packaging tools (the
