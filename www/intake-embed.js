@@ -38,8 +38,7 @@
     s.ctl = null;
   }
 
-  // get(signal) fetches, put(data) shows; a newer load or emptying of el
-  // cancels this one, so a late answer is dropped.
+  // get fetches, put shows; a newer load cancels this one (a late answer is dropped).
   async function run(el, get, put) {
     const s = state(el);
     if (s.ctl) s.ctl.abort();
@@ -55,14 +54,21 @@
     return !err;
   }
 
+  // A 503 (a cold list while Integrify is busy) is asked again after Retry-After.
   async function getJSON(kind, el, name, params, signal, ok) {
     const u = new URL('api/' + kind + '/' + encodeURIComponent(name), base);
     new URLSearchParams(attr(el, 'params') || '').forEach((v, k) => u.searchParams.set(k, v));
     for (const k in params) u.searchParams.set(k, params[k]);
-    const r = await fetch(u, { credentials: 'omit', headers: { Accept: 'application/json' }, signal });
-    const d = r.ok && await r.json();
-    if (!d || !ok(d)) throw new Error('HTTP ' + r.status);
-    return d;
+    for (let i = 0; ; i++) {
+      const r = await fetch(u, { credentials: 'omit', headers: { Accept: 'application/json' }, signal });
+      if (r.status == 503 && i < 3) {
+        await new Promise(f => setTimeout(f, 1e3 * Math.min(+r.headers.get('Retry-After') || 1, 9)));
+        continue;
+      }
+      const d = r.ok && await r.json();
+      if (!d || !ok(d)) throw new Error('HTTP ' + r.status);
+      return d;
+    }
   }
 
   function fill(el, items) {
@@ -94,8 +100,7 @@
     })) children(el);
   }
 
-  // Reload el if its parent's value changed; empty and disable it while
-  // the parent has none.
+  // Reload el when its parent's value changed; disabled while it has none.
   function sync(el, force) {
     const s = state(el), pid = attr(el, 'parent');
     const parent = pid && document.getElementById(pid);
