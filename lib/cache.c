@@ -61,38 +61,37 @@ intake_cache_open(const struct intake_config *cfg, bool fresh, struct intake_cac
 
 #define MARK_VALUE_MAX	512	/* a nonce's receipt or a counter */
 
-enum intake_err
-intake_cache_open_marks(const struct intake_config *cfg, bool fresh,
-    struct intake_cache **out)
+/* A cache of its own in the file cache_file + suffix, of that shape. */
+static enum intake_err
+open_beside(const struct intake_config *cfg, const char *suffix, long long entries,
+    long long entry_max, bool fresh, struct intake_cache **out)
 {
 	struct intake_cache_geometry	g;
 	char				path[INTAKE_PATH_MAX + 8];
 	int				n;
 
-	n = snprintf(path, sizeof(path), "%s.marks", cfg->cache_file);
+	n = snprintf(path, sizeof(path), "%s%s", cfg->cache_file, suffix);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return INTAKE_ECONFIG;
 	g.path = path;
-	g.entries = cfg->mark_entries;
-	g.entry_max = MARK_VALUE_MAX;
+	g.entries = entries;
+	g.entry_max = entry_max;
 	return cache_open(&g, fresh, out);
+}
+
+enum intake_err
+intake_cache_open_marks(const struct intake_config *cfg, bool fresh,
+    struct intake_cache **out)
+{
+	return open_beside(cfg, ".marks", cfg->mark_entries, MARK_VALUE_MAX, fresh, out);
 }
 
 enum intake_err
 intake_cache_open_lists(const struct intake_config *cfg, bool fresh,
     struct intake_cache **out)
 {
-	struct intake_cache_geometry	g;
-	char				path[INTAKE_PATH_MAX + 8];
-	int				n;
-
-	n = snprintf(path, sizeof(path), "%s.lists", cfg->cache_file);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return INTAKE_ECONFIG;
-	g.path = path;
-	g.entries = cfg->filtered_entries;
-	g.entry_max = cfg->cache_entry_max;
-	return cache_open(&g, fresh, out);
+	return open_beside(cfg, ".lists", cfg->filtered_entries, cfg->cache_entry_max, fresh,
+	    out);
 }
 
 enum intake_err

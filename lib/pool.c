@@ -98,12 +98,10 @@ own_socket(const struct intake_config *cfg, const char *path)
 		uid = u;
 	}
 	if (cfg->socket_group[0] != '\0') {
-		if (intake_priv_lookup("root", cfg->socket_group, &u, &g, msg, sizeof(msg)) !=
-		    INTAKE_OK) {
+		if (intake_priv_group(cfg->socket_group, &gid, msg, sizeof(msg)) != INTAKE_OK) {
 			intake_log_err("pool: socket_group: %s", msg);
 			return false;
 		}
-		gid = g;
 	}
 	if (chown(path, uid, gid) == -1) {
 		intake_log_err("pool: cannot give %s its owner and group: %s", path,

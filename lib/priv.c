@@ -16,7 +16,6 @@ intake_priv_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid, 
     size_t msgsz)
 {
 	struct passwd	*pw;
-	struct group	*gr;
 
 	errno = 0;
 	pw = getpwnam(user);
@@ -26,14 +25,25 @@ intake_priv_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid, 
 	}
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
-	if (group != NULL && group[0] != '\0') {
-		gr = getgrnam(group);
-		if (gr == NULL) {
-			(void)snprintf(msg, msgsz, "[server] group: no such group '%s'", group);
-			return INTAKE_ECONFIG;
-		}
-		*gid = gr->gr_gid;
+	if (group != NULL && group[0] != '\0' &&
+	    intake_priv_group(group, gid, msg, msgsz) != INTAKE_OK) {
+		(void)snprintf(msg, msgsz, "[server] group: no such group '%s'", group);
+		return INTAKE_ECONFIG;
 	}
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_priv_group(const char *group, gid_t *gid, char *msg, size_t msgsz)
+{
+	struct group	*gr;
+
+	gr = getgrnam(group);
+	if (gr == NULL) {
+		(void)snprintf(msg, msgsz, "no such group '%s'", group);
+		return INTAKE_ECONFIG;
+	}
+	*gid = gr->gr_gid;
 	return INTAKE_OK;
 }
 

@@ -92,8 +92,14 @@ member_spelled(struct json_object *obj, const char *spelling)
 	return NULL;
 }
 
-struct json_object *
-intake_reply_member(struct json_object *obj, enum intake_reply_field f)
+/*
+ * obj's member for f in the table's order of spellings: the first of any
+ * type, or (with typed) the first of type, so "sid": null does not hide
+ * "instanceSid".
+ */
+static struct json_object *
+first_member(struct json_object *obj, enum intake_reply_field f, bool typed,
+    enum json_type type)
 {
 	struct json_object	*v;
 	size_t			 i;
@@ -103,28 +109,22 @@ intake_reply_member(struct json_object *obj, enum intake_reply_field f)
 		return NULL;
 	for (i = 0; i < SPELLINGS_MAX && spellings[f][i] != NULL; i++) {
 		v = member_spelled(obj, spellings[f][i]);
-		if (v != NULL)
+		if (v != NULL && (!typed || json_object_is_type(v, type)))
 			return v;
 	}
 	return NULL;
 }
 
 struct json_object *
+intake_reply_member(struct json_object *obj, enum intake_reply_field f)
+{
+	return first_member(obj, f, false, json_type_null);
+}
+
+struct json_object *
 intake_reply_typed(struct json_object *obj, enum intake_reply_field f, enum json_type type)
 {
-	struct json_object	*v;
-	size_t			 i;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-	    (unsigned)f >= INTAKE_REPLY__MAX)
-		return NULL;
-	/* The first spelling of that type: "sid": null does not hide "instanceSid". */
-	for (i = 0; i < SPELLINGS_MAX && spellings[f][i] != NULL; i++) {
-		v = member_spelled(obj, spellings[f][i]);
-		if (v != NULL && json_object_is_type(v, type))
-			return v;
-	}
-	return NULL;
+	return first_member(obj, f, true, type);
 }
 
 const char *

@@ -24,6 +24,9 @@
 enum intake_err	intake_priv_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
 		    char *msg, size_t msgsz);
 
+/* The gid of group, into *gid.  INTAKE_ECONFIG with a message when unknown. */
+enum intake_err	intake_priv_group(const char *group, gid_t *gid, char *msg, size_t msgsz);
+
 /*
  * Become user and group for good: supplementary groups from the group
  * database (initgroups), then the gid, then the uid, all three of each
