@@ -45,21 +45,18 @@ bench_start_intake() {
 		test -S "$dir/intake.sock" || fail "the intake pool did not start" "$dir/intake.log"
 }
 
-# bench_render_site PORT: the shipped site (conf/nginx/intake.conf) as
-# $TMP/intake-site.conf, listening on 127.0.0.1:PORT (as 127.0.0.1 and
-# localhost; other Hosts get the shipped 444), passing to the pool in $TMP,
-# its cache under $TMP.  The per-client limit_req on /api/ is taken out: a
-# bench measures intake and nginx's cache from one loopback address, not
-# the limiter (tests/integration/test_hostile_clients.py tests it).
+# bench_render_site PORT: the shipped site (conf/nginx/intake.conf and the
+# intake-locations.conf it includes) as $TMP/intake-site.conf and
+# $TMP/intake-locations.conf (scripts/lib/nginx_site.py), plain HTTP on
+# 127.0.0.1:PORT (as 127.0.0.1 and localhost; other Hosts get the shipped
+# 444), passing to the pool in $TMP, its cache under $TMP.  The per-client
+# limit_req on /api/ is taken out: a bench measures intake and nginx's cache
+# from one loopback address, not the limiter
+# (tests/integration/test_hostile_clients.py tests it).
 bench_render_site() {
-	intake_render "$ROOT/conf/nginx/intake.conf" "$TMP/intake-site.conf" \
-		--literal 'listen 80 default_server;' "listen 127.0.0.1:$1 default_server;" \
-		--literal 'listen 80;' "listen 127.0.0.1:$1;" \
-		--literal 'server_name intake.example.internal;' 'server_name 127.0.0.1 localhost;' \
-		--literal 'limit_req zone=intake_api burst=50 nodelay;' '# limit_req off (bench/lib.sh)' \
-		--literal 'server unix:/run/intake/intake.sock;' "server unix:$TMP/intake.sock;" \
-		--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
-		--literal '/var/cache/nginx/intake' "$TMP/nginx-cache"
+	python3 "$ROOT/scripts/lib/nginx_site.py" "$ROOT/conf/nginx/intake.conf" "$TMP" \
+		--port "$1" --names '127.0.0.1 localhost' --no-limit-req \
+		--sock "$TMP/intake.sock" --www "$ROOT/www" --cache "$TMP/nginx-cache"
 }
 
 # bench_nginx_conf NAME: write $TMP/nginx.conf, a private loopback nginx with

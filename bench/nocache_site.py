@@ -4,15 +4,18 @@ server block, intake's, that listens elsewhere and has the one-second micro-cach
 
 usage: nocache_site.py SITE_CONF LISTEN
 
-SITE_CONF is the site as bench/bench_endpoint.sh, bench/bench_choices.sh or
-tests/integration/harness.py render it (port, socket and paths replaced);
-LISTEN is the copy's listen address, e.g. 127.0.0.1:8081. The copy keeps
-every setting of the shipped server (fastcgi_params, keep_conn off,
-timeouts, the same upstream "intake") and differs in two lines only:
-"listen" and "fastcgi_cache intake_lists;" -> "fastcgi_cache off;" in the
-/api/(choices|reports)/ location. Requests to it therefore reach the intake
-workers every time: what the workers do is measured, not nginx's cache. It
-answers without an X-Micro-Cache header ($upstream_cache_status is empty).
+SITE_CONF is the site as scripts/lib/nginx_site.py renders it for the
+benches and tests (port, socket and paths replaced, plain HTTP); LISTEN is
+the copy's listen address, e.g. 127.0.0.1:8081. The copy keeps every
+setting of the shipped server and its locations (the rendered
+intake-locations.conf it includes: fastcgi_params, keep_conn off, timeouts,
+the same upstream "intake") and differs in two lines only: "listen", and
+"fastcgi_cache intake_lists;" -> "fastcgi_cache off;" in the
+/api/(choices|reports)/ location of its own copy of the locations
+(intake-locations-nocache.conf beside the rendered one). Requests to it
+therefore reach the intake workers every time: what the workers do is
+measured, not nginx's cache. It answers without an X-Micro-Cache header
+($upstream_cache_status is empty).
 
 Fails loudly (exit 2) if the site no longer has the expected shape.
 """
@@ -27,16 +30,18 @@ class SiteShapeError(Exception):
     """The site file no longer looks like conf/nginx/intake.conf."""
 
 
+INCLUDE = re.compile(r"^(\s*)include (\S*intake-locations\.conf);", re.M)
+
+
 def nocache_server(site, listen):
-    """The text of a copy of site's server {} block listening on `listen`,
-    with fastcgi_cache off."""
-    # The shipped site has a catch-all server (444 for unknown Hosts) first
+    """(the text of a copy of site's server {} block listening on `listen`
+    and including the locations copy instead, the path of the locations it
+    included, the path of the copy)."""
+    # The rendered site has a catch-all server (444 for unknown Hosts) first
     # and intake's server block last: copy the last one.
     starts = [m.start() for m in re.finditer(r"^server \{", site, re.M)]
     if not starts:
         raise SiteShapeError("no top-level 'server {' line")
-    if site.count(CACHE_LINE) != 1:
-        raise SiteShapeError("expected '%s' exactly once in the site" % CACHE_LINE)
     block = site[starts[-1]:].rstrip()
     if not block.endswith("}"):
         raise SiteShapeError("the server block is not the last thing in the file")
@@ -44,18 +49,33 @@ def nocache_server(site, listen):
                        block, count=1, flags=re.M)
     if n != 1:
         raise SiteShapeError("no 'listen' line in the server block")
-    if block.count(CACHE_LINE) != 1:
-        raise SiteShapeError("'%s' is not in the last server block" % CACHE_LINE)
-    block = block.replace(CACHE_LINE, "fastcgi_cache off;  # nocache_site.py: micro-cache off")
+    m = INCLUDE.search(block)
+    if m is None:
+        raise SiteShapeError("the server block includes no intake-locations.conf")
+    locations = m.group(2)
+    copy = locations[:-len(".conf")] + "-nocache.conf"
+    block = block[:m.start(2)] + copy + block[m.end(2):]
     return ("\n# nocache_site.py: the server above again, on %s, without the micro-cache\n"
-            % listen) + block + "\n"
+            % listen) + block + "\n", locations, copy
+
+
+def nocache_locations(text):
+    """The locations text with the micro-cache off."""
+    if text.count(CACHE_LINE) != 1:
+        raise SiteShapeError("expected '%s' exactly once in the locations" % CACHE_LINE)
+    return text.replace(CACHE_LINE, "fastcgi_cache off;  # nocache_site.py: micro-cache off")
 
 
 def add_nocache_server(path, listen):
-    """Append the cache-free copy to the site file at path."""
+    """Append the cache-free copy to the site file at path, and write its
+    locations beside the ones the site includes."""
     with open(path, encoding="utf-8") as f:
         site = f.read()
-    extra = nocache_server(site, listen)
+    extra, locations, copy = nocache_server(site, listen)
+    with open(locations, encoding="utf-8") as f:
+        text = nocache_locations(f.read())
+    with open(copy, "w", encoding="utf-8") as f:
+        f.write(text)
     with open(path, "a", encoding="utf-8") as f:
         f.write(extra)
 

@@ -106,13 +106,12 @@ generate_configs() {
 			intake_die "/etc/nginx/fastcgi_params does not pass $p; intake routes on it"
 	done
 
-	intake_render "$ROOT/conf/nginx/intake.conf" "$RUN/intake-site.conf" \
-		--literal 'listen 80 default_server;' "listen 127.0.0.1:$PORT default_server;" \
-		--literal 'listen 80;' "listen 127.0.0.1:$PORT;" \
-		--literal 'server_name intake.example.internal;' 'server_name localhost 127.0.0.1;' \
-		--literal 'server unix:/run/intake/intake.sock;' "server unix:$RUN/intake.sock;" \
-		--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
-		--literal '/var/cache/nginx/intake' "$RUN/nginx-cache"
+	# The shipped site and its locations (conf/nginx/intake-locations.conf),
+	# plain HTTP on the demo's port: $RUN/intake-site.conf, $RUN/intake-locations.conf.
+	python3 "$ROOT/scripts/lib/nginx_site.py" "$ROOT/conf/nginx/intake.conf" "$RUN" \
+		--port "$PORT" --names 'localhost 127.0.0.1' \
+		--sock "$RUN/intake.sock" --www "$ROOT/www" --cache "$RUN/nginx-cache" ||
+		intake_die "could not render conf/nginx/intake.conf for the demo"
 
 	if ((EUID == 0)); then
 		user_line='user root;'

@@ -23,6 +23,9 @@
 #include "intake/upstream.h"
 
 #define FORMS_PREFIX	"/forms/"
+/* Where the pages' script and style sheet are: nginx strips the version
+ * (conf/nginx/intake-locations.conf), browsers keep the files a year. */
+#define ASSETS		"/static/" INTAKE_VERSION "/"
 
 /* The HTML input type of the simple field types. */
 static const char *
@@ -389,8 +392,8 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 
 	err = html(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	    "<title>%s</title>\n<link rel=\"stylesheet\" href=\"/intake.css\">\n"
-	    "<script src=\"/intake-form.js\" defer></script>\n</head>\n"
+	    "<title>%s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n"
+	    "<script src=\"" ASSETS "intake-form.js\" defer></script>\n</head>\n"
 	    "<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n", f->title, f->title);
 	if (err == INTAKE_OK)
 		err = summary(b, f, sub, alert);
@@ -400,7 +403,7 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 		err = intake_buf_adds(b, "<p class=\"intake-legend\">Fields marked "
 		    "<span class=\"intake-required\" aria-hidden=\"true\">*</span>"
 		    "<span class=\"intake-visually-hidden\">with an asterisk</span> are required.</p>\n");
-	/* data-intake-submit: /intake-form.js, when it runs, sends with fetch. */
+	/* data-intake-submit: intake-form.js, when it runs, sends with fetch. */
 	if (err == INTAKE_OK)
 		err = html(b, "<form class=\"intake-form\" data-intake-submit method=\"post\" "
 		    "action=\"/forms/%s\"", f->id);
@@ -432,7 +435,7 @@ intake_form_message(struct intake_req *req, const struct intake_form *f, int sta
 	intake_buf_init(&b, 16384);
 	err = html(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	    "<title>%s: %s</title>\n<link rel=\"stylesheet\" href=\"/intake.css\">\n"
+	    "<title>%s: %s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n"
 	    "</head>\n<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n"
 	    "<p role=\"status\">%s</p>\n", f->title, heading, heading, text);
 	if (err == INTAKE_OK && link_text != NULL)
@@ -555,6 +558,32 @@ receipt(struct intake_req *req, const struct intake_form *f)
 	}
 }
 
+/*
+ * No such form (or page under /forms/): JSON for a client that asks for it
+ * (intake-form.js, scripts), as form_post.c decides; for a person, the same
+ * page nginx shows for any unknown path (www/errors/404.html).
+ */
+static void
+not_found(struct intake_req *req)
+{
+	static const char	 page[] = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	    "<title>Page not found</title>\n"
+	    "<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n</head>\n<body>\n"
+	    "<main class=\"intake-form-page\">\n<h1>Page not found</h1>\n"
+	    "<p>There is no form or page at this address. Please check the address, "
+	    "or follow the link you were given again.</p>\n"
+	    "<p><a href=\"/\">Go to the start page</a></p>\n</main>\n</body>\n</html>\n";
+	const char		*a = intake_req_param(req, "HTTP_ACCEPT");
+
+	if (a != NULL && strstr(a, "application/json") != NULL)
+		(void)intake_resp_error(req, 404, "unknown_form", "No such form.");
+	else
+		(void)intake_resp_send(req, 404, "text/html; charset=utf-8",
+		    "Cache-Control: no-store\r\n", page, sizeof(page) - 1);
+}
+
 void
 intake_handle_form(struct intake_req *req)
 {
@@ -567,7 +596,7 @@ intake_handle_form(struct intake_req *req)
 	idlen = rest != NULL ? (size_t)(rest - id) : strlen(id);
 	f = intake_form_find(cfg->forms, cfg->nforms, id, idlen);
 	if (f == NULL || (rest != NULL && strcmp(rest, "/receipt") != 0)) {
-		(void)intake_resp_error(req, 404, "unknown_form", "No such form.");
+		not_found(req);
 		return;
 	}
 	if (rest != NULL) {

@@ -31,6 +31,8 @@ import {
 const SRC = process.env.INTAKE_SRC || path.join(HERE, '../..');
 const VNU = path.join(HERE, 'node_modules/vnu-jar/build/dist/vnu.jar');
 const FORM = '/forms/it-request';
+// Where form.c names intake-form.js: /static/VERSION/intake-form.js.
+const SCRIPT = /^\/static\/[^/]+\/intake-form\.js$/;
 
 const chromium = await loadChromium('forms.mjs');
 
@@ -47,7 +49,7 @@ async function save(name, resp) {
 // so these pages get an empty script instead, the rest as intake sends it.
 async function openForm(ctx) {
   const page = await watchedPage(ctx);
-  await page.route(u => u.pathname === '/intake-form.js', route =>
+  await page.route(u => SCRIPT.test(u.pathname), route =>
     route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: '' }));
   const resp = await page.goto(page.intake + FORM);
   check(resp && resp.status() === 200, `GET ${FORM}: ${resp && resp.status()}`);
@@ -290,7 +292,7 @@ async function openFetchForm(ctx) {
   check(resp && resp.status() === 200, `GET ${FORM}: ${resp && resp.status()}`);
   page.loadedAt = Date.now();
   const html = await resp.text();
-  check(/<script src="\/intake-form\.js" defer><\/script>/.test(html), 'the form page does not load /intake-form.js');
+  check(/<script src="\/static\/[^/"]+\/intake-form\.js" defer><\/script>/.test(html), 'the form page does not load /static/VERSION/intake-form.js');
   check(/<form class="intake-form"[^>]* data-intake-submit[ >]/.test(html), 'the form page\'s form has no data-intake-submit');
   check(await page.evaluate(() => typeof window.IntakeForm === 'object' && typeof window.IntakeForm.enhance === 'function'),
     'intake-form.js did not run on the form page (or has no IntakeForm.enhance)');
@@ -516,10 +518,15 @@ test('axe-core: no violations on the form, the 422 page and the receipt', async 
   clean(page);
 });
 
-test('intake-form.js is served by nginx and free of eval, inline styles and HTML parsing', async ({ info }) => {
-  const r = await fetch(info.intake + '/intake-form.js');
-  same(r.status, 200, 'GET /intake-form.js');
-  check(/javascript/.test(r.headers.get('content-type') || ''), 'Content-Type of /intake-form.js: ' + r.headers.get('content-type'));
+test('intake-form.js is served by nginx, at the versioned URL the form names, cached for a year, and free of eval, inline styles and HTML parsing', async ({ info }) => {
+  const page = await (await fetch(info.intake + FORM)).text();
+  const m = /<script src="(\/static\/[^/"]+\/intake-form\.js)"/.exec(page);
+  check(m, 'the form page names no /static/VERSION/intake-form.js');
+  const r = await fetch(info.intake + m[1]);
+  same(r.status, 200, 'GET ' + m[1]);
+  check(/javascript/.test(r.headers.get('content-type') || ''), 'Content-Type of ' + m[1] + ': ' + r.headers.get('content-type'));
+  check(/max-age=31536000/.test(r.headers.get('cache-control') || '') && /immutable/.test(r.headers.get('cache-control') || ''),
+    'Cache-Control of ' + m[1] + ': ' + r.headers.get('cache-control'));
   const src = await r.text();
   same(src, fs.readFileSync(path.join(SRC, 'www/intake-form.js'), 'utf8'), 'the script nginx serves');
   for (const bad of [/\beval\s*\(/, /new\s+Function/, /innerHTML/, /outerHTML/, /insertAdjacentHTML/, /\.style\b/, /document\.write/, /setAttribute\(\s*['"]style/])

@@ -268,51 +268,50 @@ class Pool:
 # The names the private nginx serves the site under; any other Host meets the
 # shipped catch-all server (444: the connection is closed, no answer).
 SERVER_NAMES = "127.0.0.1 localhost"
+
+sys.path.insert(0, os.path.join(SRC, "scripts/lib"))
+import nginx_site  # noqa: E402  (scripts/lib/nginx_site.py: renders the shipped site)
+
 # The shipped per-client limit on /api/ (limit_req): off unless a test asks
 # for it, since most tests fetch lists far faster than a person would.
-LIMIT_REQ = "limit_req zone=intake_api burst=50 nodelay;"
-
-
-def replace_all(text, old, new, what="conf/nginx/intake.conf"):
-    """text with every old replaced by new; old must occur (so that a changed
-    shipped file is noticed, not silently left unrendered)."""
-    if old not in text:
-        raise AssertionError("%s no longer holds %r: update the test harness" % (what, old))
-    return text.replace(old, new)
+LIMIT_REQ = nginx_site.LIMIT_REQ
 
 
 class Nginx:
-    """A private nginx running the shipped site snippet.
+    """A private nginx running the shipped site (conf/nginx/intake.conf and
+    the intake-locations.conf it includes), rendered by scripts/lib/nginx_site.py.
 
     port: where it listens (default: a free one; give the pool's web_port so
     that the pool's public_origins name this site).  limit_req: keep the
-    shipped per-client limit on /api/.  site_edit: a function of the
-    rendered site text returning the text to run instead."""
+    shipped per-client limit on /api/.  site_edit, locations_edit: functions
+    of the rendered site or locations text returning the text to run
+    instead.  site, www: another copy of the site and the static files (the
+    package's).  tls: run every server of the site as shipped, intake's on
+    TLS at port (a throwaway self-signed certificate for localhost: connect
+    with SNI "localhost") and the port-80 ones at redirect_port; otherwise
+    intake's server is plain HTTP on port and the TLS-only servers are left out."""
 
     def __init__(self, workdir, sock, worker_connections=4096, port=None, limit_req=False,
-                 site_edit=None, site=None, www=None):
+                 site_edit=None, site=None, www=None, tls=False, locations_edit=None):
         self.dir = os.path.join(workdir, "nginx")
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
         self.port = port or free_port()
-        # site, www: another copy of the site and the static files (the package's).
-        with open(site or os.path.join(SRC, "conf/nginx/intake.conf"), encoding="utf-8") as f:
-            site = f.read()
-        site = replace_all(site, "unix:/run/intake/intake.sock", "unix:" + sock)
-        site = replace_all(site, "listen 80 default_server;",
-                           "listen 127.0.0.1:%d default_server;" % self.port)
-        site = replace_all(site, "listen 80;", "listen 127.0.0.1:%d;" % self.port)
-        site = replace_all(site, "server_name intake.example.internal;",
-                           "server_name %s;" % SERVER_NAMES)
-        site = replace_all(site, "root /usr/share/intake/www;",
-                           "root %s;" % (www or os.path.join(SRC, "www")))
-        site = replace_all(site, "/var/cache/nginx/intake", os.path.join(self.dir, "cache"))
-        if not limit_req:
-            site = replace_all(site, LIMIT_REQ, "# limit_req off (tests/integration/harness.py)")
-        if site_edit is not None:
-            site = site_edit(site)
-        self.site_path = os.path.join(self.dir, "site.conf")
-        with open(self.site_path, "w") as f:
-            f.write(site)
+        self.tls = tls
+        kw = dict(sock=sock, www=www or os.path.join(SRC, "www"),
+                  cache=os.path.join(self.dir, "cache"), names=SERVER_NAMES, limit_req=limit_req)
+        if tls:
+            self.redirect_port = free_port()
+            self.cert, self.key = nginx_site.self_signed(self.dir)
+            kw.update(port=None, tls_port=self.port, redirect_port=self.redirect_port,
+                      cert=self.cert, key=self.key)
+        else:
+            kw.update(port=self.port)
+        try:
+            self.site_path, self.locations_path = nginx_site.render(
+                site or os.path.join(SRC, "conf/nginx/intake.conf"), self.dir,
+                site_edit=site_edit, locations_edit=locations_edit, **kw)
+        except nginx_site.SiteError as e:
+            raise AssertionError("%s: update the test harness" % e)
         conf = """
 {user}
 worker_processes 2;
@@ -334,7 +333,7 @@ http {{
         self.conf = os.path.join(self.dir, "nginx.conf")
         with open(self.conf, "w") as f:
             f.write(conf)
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = ("https://localhost:%d" if tls else "http://127.0.0.1:%d") % self.port
 
     def start(self):
         subprocess.run(["nginx", "-p", self.dir, "-c", self.conf, "-e", os.path.join(self.dir, "error.log")],
@@ -400,6 +399,8 @@ class Stack(unittest.TestCase):
     nginx_limit_req = False     # keep the shipped limit_req on /api/
     nginx_worker_connections = 4096
     nginx_site_edit = None      # Nginx(site_edit=...): a change to the rendered site
+    nginx_locations_edit = None  # Nginx(locations_edit=...): a change to its locations
+    nginx_tls = False           # Nginx(tls=True): the site as shipped, with TLS
     standin_keeps_state = False  # the stand-in saves its state, to be restarted
 
     def setUp(self):
@@ -419,7 +420,8 @@ class Stack(unittest.TestCase):
         self.nginx = Nginx(self.workdir, self.pool.sock, port=self.pool.web_port,
                            limit_req=self.nginx_limit_req,
                            worker_connections=self.nginx_worker_connections,
-                           site_edit=self.nginx_site_edit)
+                           site_edit=self.nginx_site_edit,
+                           locations_edit=self.nginx_locations_edit, tls=self.nginx_tls)
         self.addCleanup(self.nginx.stop)
         self.nginx.start()
         self.secrets = [s for s in (self.pool.key, self.pool.secret) if s]
