@@ -17,6 +17,12 @@ its standard input closes (or SIGTERM), and stops everything it started.
 With --forms-dir the pool serves the forms in that directory (GET/POST
 /forms/{id}), with the per-client rate limit raised so a test run is never
 throttled.
+
+With --down-site (errors.mjs) a second nginx runs the same shipped site
+with no pool behind it ("down" in the JSON line: every intake route is
+nginx's own 502), plus test-only locations /__status/NNN that answer
+nginx's own NNN on a page route (DOWN_STATUSES), so that every error page
+the site maps can be fetched through nginx.
 """
 
 import argparse
@@ -122,6 +128,17 @@ class Nginx(harness.Nginx):
                                              ssi=ssi_path))
 
 
+# Statuses the site maps to www/errors/ that the stack cannot otherwise
+# cause on a page route (the shipped limit_req is on /api/ only).
+DOWN_STATUSES = (429, 500, 503, 504)
+
+
+def status_locations(text):
+    """The rendered locations plus /__status/NNN, test only."""
+    return text + "\n# Test only (tests/browser/stack.py --down-site).\n" + "".join(
+        "location = /__status/%d { return %d; }\n" % (c, c) for c in DOWN_STATUSES)
+
+
 def render_pages(dest, intake_url):
     src = os.path.join(HERE, "pages")
     for top, _, files in os.walk(src):
@@ -137,6 +154,8 @@ def render_pages(dest, intake_url):
 def main():
     ap = argparse.ArgumentParser(description="The browser tests' stack.")
     ap.add_argument("--forms-dir", help="serve the public forms in this directory")
+    ap.add_argument("--down-site", action="store_true",
+                    help="also run the site with no pool behind it (errors.mjs)")
     args = ap.parse_args()
     server_extra, variant = {}, "v7-impersonate"
     if args.forms_dir:
@@ -166,7 +185,15 @@ def main():
         nginx.start()
         harness.wait_for(lambda: harness.http(nginx.url + "/readyz", timeout=10)[0] == 200,
                          timeout=30, what="/readyz to answer 200")
+        down = None
+        if args.down_site:
+            down = harness.Nginx(os.path.join(workdir, "down"),
+                                 os.path.join(workdir, "down", "no-pool.sock"),
+                                 locations_edit=status_locations)
+            stops.append(down.stop)
+            down.start()
         print(json.dumps({"intake": nginx.url, "allowed": nginx.allowed_url,
+                          "down": down and down.url, "down_statuses": DOWN_STATUSES,
                           "other": nginx.other_url, "standin": standin.url,
                           "workdir": workdir, "fixture": harness.FIXTURE,
                           "sources": {n: k for n, k in SOURCES}}), flush=True)
