@@ -80,7 +80,9 @@ class Package(unittest.TestCase):
                      "/usr/share/intake/www/intake-form.js", "/usr/share/man/man5/intake.conf.5.gz",
                      "/usr/share/man/man8/intake.8.gz", "/usr/share/man/man8/intake-spool.8.gz",
                      UNITS + "/intake.service", UNITS + "/intake.socket",
-                     "/usr/share/intake/nginx/intake.conf"):
+                     "/usr/share/intake/nginx/intake.conf",
+                     "/usr/share/intake/nginx/intake-locations.conf",
+                     "/usr/share/intake/www/errors/404.html", "/usr/share/intake/www/errors/502.html"):
             self.assertIn(path, files)
         conffiles = run("dpkg-query", "-W", "-f=${Conffiles}", "intake").stdout
         self.assertIn("/etc/intake/intake.conf", conffiles)
@@ -150,8 +152,15 @@ class Package(unittest.TestCase):
         with open("/proc/%d/status" % proc.pid) as f:
             self.assertIn("Uid:\t%d\t%d" % (pw.pw_uid, pw.pw_uid), f.read())
         token = re.search(r'name="_token" value="([^"]+)"', body).group(1)
-        status, _, js = http(nginx.url + "/intake-form.js")
+        # The versioned script the page names, from the installed files
+        # through the installed locations; an unknown path: the installed 404 page.
+        script = re.search(r'<script src="(/static/[^/"]+/intake-form\.js)"', body).group(1)
+        status, headers, js = http(nginx.url + script)
         self.assertEqual(status, 200)
+        self.assertIn("immutable", headers.get("Cache-Control", ""))
+        status, _, page = http(nginx.url + "/no/such/page")
+        with open("/usr/share/intake/www/errors/404.html", encoding="utf-8") as f:
+            self.assertEqual((status, page), (404, f.read()))
         time.sleep(1.1)
         post = urllib.parse.urlencode([("_token", token)] + good(1)).encode()
         status, _, body = http(nginx.url + "/forms/it-request", method="POST", body=post,
