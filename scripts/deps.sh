@@ -19,7 +19,10 @@ PACKAGES=(
 	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libinih-dev libunistring-dev  # libraries intake links
 	libsystemd-dev                        # socket activation and sd_notify
 	scdoc                                 # the man pages
-	nginx-light                           # front end for the demo, bench and integration tests
+	nginx                                 # front end for the demo, bench and tests; Debian 12's
+	                                      # nginx has the ssl, http_v2, gzip_static and realip modules
+	                                      # the shipped site uses (nginx-light is only a transitional name)
+	openssl                               # throwaway certificates for the TLS tests of the site
 	wrk                                   # bench/
 	valgrind clang libclang-rt-14-dev     # memory checks, fuzzers, sanitizers
 	python3                               # the Integrify stand-in and script helpers
