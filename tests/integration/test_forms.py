@@ -93,7 +93,12 @@ class Forms(Stack):
         self.assertEqual(body.count('<option value="'), rows + 4)
 
     def test_unknown_form_is_404_and_a_post_from_nowhere_is_refused(self):
-        status, _, body = self.get("/forms/nope")
+        # A person gets a page (test_site.py checks it whole), a JSON client JSON.
+        status, headers, body = self.get("/forms/nope")
+        self.assertEqual(status, 404)
+        self.assertTrue(headers["Content-Type"].startswith("text/html"))
+        self.assertIn("<h1>Page not found</h1>", body)
+        status, _, body = self.get("/forms/nope", headers={"Accept": "application/json"})
         self.assertEqual(status, 404)
         self.assertEqual(json.loads(body)["error"]["code"], "unknown_form")
         status, headers, _ = self.get("/forms/it-request", method="POST", body=b"a=1")
