@@ -1,7 +1,8 @@
 /*
  * test_upstream.c - lib/upstream.c: the count of slots, taking and giving
  * them across processes, nesting, and slots of killed holders coming back
- * (reaped by the supervisor, or found dead as under plain CGI).
+ * (reaped by the supervisor, or found dead as under plain CGI); the shared
+ * estimate of how long work takes and the rule for waiting on it.
  */
 #include <string.h>
 
@@ -275,6 +276,122 @@ test_upstream_inline_pause_ends(void)
 	teardown(&f);
 }
 
+/* One slow answer is believed at once; fast answers bring the estimate down halfway each. */
+static void
+test_upstream_estimate_rises_at_once_and_falls_halfway(void)
+{
+	T_EQ_INT(intake_upstream_estimate_next(0, 3000), 3000);
+	T_EQ_INT(intake_upstream_estimate_next(50, 3000), 3000);
+	T_EQ_INT(intake_upstream_estimate_next(3000, 50), 1525);
+	T_EQ_INT(intake_upstream_estimate_next(1525, 50), 788);
+	T_EQ_INT(intake_upstream_estimate_next(0, 0), 1);	/* never "unknown" once observed */
+	T_EQ_INT(intake_upstream_estimate_next(1, 1), 1);
+}
+
+/* Work ends at start + estimate; once past it, after as long again as it ran. */
+static void
+test_upstream_expected_end_of_work(void)
+{
+	T_EQ_INT(intake_upstream_expected_end(1000, 0, 1500), 0);	/* no estimate */
+	T_EQ_INT(intake_upstream_expected_end(0, 3000, 1500), 0);	/* not begun */
+	T_EQ_INT(intake_upstream_expected_end(1000, 3000, 1500), 4000);
+	T_EQ_INT(intake_upstream_expected_end(1000, 500, 2000), 3000);	/* overdue */
+	T_EQ_INT(intake_upstream_expected_end(1000, 500, 1500), 2000);	/* due now */
+}
+
+/* A wait is worth it when the work should end within it, or nobody knows. */
+static void
+test_upstream_wait_only_for_what_ends_in_time(void)
+{
+	int64_t	now = 10000;
+
+	T_ASSERT(intake_upstream_worth_waiting(0, now, 2000));
+	T_ASSERT(intake_upstream_worth_waiting(now + 50, now, 2000));	/* fast Integrify */
+	T_ASSERT(intake_upstream_worth_waiting(now + 2000, now, 2000));
+	T_ASSERT(!intake_upstream_worth_waiting(now + 2001, now, 2000));
+	T_ASSERT(!intake_upstream_worth_waiting(now + 2900, now, 2000));	/* slow fetch */
+	T_ASSERT(!intake_upstream_worth_waiting(now + 1, now, 0));	/* no wait at all */
+	/* A slow fetch begun 100 ms ago, with a 3 s estimate: not waited for. */
+	T_ASSERT(!intake_upstream_worth_waiting(intake_upstream_expected_end(now - 100, 3000,
+	    now), now, 2000));
+	/* The same 2.5 s into it: it should end within the wait. */
+	T_ASSERT(intake_upstream_worth_waiting(intake_upstream_expected_end(now - 2500, 3000,
+	    now), now, 2000));
+}
+
+/*
+ * What one process observed and runs is what another one sees: a fetch
+ * known to take 3 s, begun by a worker, is expected to end about 3 s after
+ * it began; once it ends, nothing runs and the estimate stays.
+ */
+static void
+test_upstream_slow_work_of_another_process_is_seen_as_slow(void)
+{
+	struct fixture	f;
+	int64_t		now, end, began;
+	pid_t		pid;
+
+	setup(&f, 4, 0);
+	T_EQ_INT(intake_upstream_estimate(&f.ctx, "report:r:cold"), 0);
+	T_EQ_INT(intake_upstream_expected(&f.ctx, "r:cold?", "report:r:cold",
+	    intake_now_ms()), 0);
+	pid = t_fork_helper();
+	if (pid == 0) {
+		/* A worker: one fetch that took 3 s, then another begun. */
+		intake_upstream_end(&f.ctx, "r:cold?", "report:r:cold", intake_now_ms() - 3000);
+		(void)intake_upstream_begin(&f.ctx, "r:cold?", 30000);
+		_exit(0);
+	}
+	T_EQ_INT(t_wait_child(pid, 10000), 0);
+	began = intake_now_ms();
+	T_ASSERT(intake_upstream_estimate(&f.ctx, "report:r:cold") >= 3000);
+	now = intake_now_ms();
+	end = intake_upstream_expected(&f.ctx, "r:cold?", "report:r:cold", now);
+	T_ASSERT(end > now);
+	T_ASSERT(!intake_upstream_worth_waiting(end, now, 2000));
+	/* Another key of the same kind is not running: unknown, so waited for. */
+	T_EQ_INT(intake_upstream_expected(&f.ctx, "r:cold?x=1&", "report:r:cold", now), 0);
+	intake_upstream_end(&f.ctx, "r:cold?", "report:r:cold", began);
+	T_EQ_INT(intake_upstream_expected(&f.ctx, "r:cold?", "report:r:cold",
+	    intake_now_ms()), 0);
+	/* The fast end brought the estimate down, not to nothing. */
+	T_ASSERT(intake_upstream_estimate(&f.ctx, "report:r:cold") > 0);
+	T_ASSERT(intake_upstream_estimate(&f.ctx, "report:r:cold") < 3000);
+	teardown(&f);
+}
+
+/* Without a marks cache nothing is known, so every wait is made (bounded). */
+static void
+test_upstream_estimate_without_cache_is_unknown(void)
+{
+	struct fixture	f;
+
+	setup(&f, 4, 0);
+	f.ctx.marks = NULL;
+	T_ASSERT(intake_upstream_begin(&f.ctx, "k", 1000) > 0);
+	intake_upstream_end(&f.ctx, "k", "w", intake_now_ms() - 5000);
+	T_EQ_INT(intake_upstream_estimate(&f.ctx, "w"), 0);
+	T_EQ_INT(intake_upstream_expected(&f.ctx, "k", "w", intake_now_ms()), 0);
+	teardown(&f);
+}
+
+/* Retry-After names when the fetch should end, once; then the default again. */
+static void
+test_upstream_retry_after_names_the_expected_end_once(void)
+{
+	struct intake_config	cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.upstream_wait_ms = 0;
+	T_EQ_INT(intake_upstream_retry_after(&cfg), 1);
+	intake_upstream_busy_until(intake_now_ms() + 4500);
+	T_EQ_INT(intake_upstream_retry_after(&cfg), 5);
+	T_EQ_INT(intake_upstream_retry_after(&cfg), 1);
+	intake_upstream_busy_until(intake_now_ms() - 1);	/* already past: the default */
+	cfg.upstream_wait_ms = 2000;
+	T_EQ_INT(intake_upstream_retry_after(&cfg), 3);
+}
+
 int
 main(void)
 {
@@ -288,5 +405,11 @@ main(void)
 	T_RUN(test_upstream_without_cache_fails_open);
 	T_RUN(test_upstream_inline_pause_is_seen_by_every_process);
 	T_RUN(test_upstream_inline_pause_ends);
+	T_RUN(test_upstream_estimate_rises_at_once_and_falls_halfway);
+	T_RUN(test_upstream_expected_end_of_work);
+	T_RUN(test_upstream_wait_only_for_what_ends_in_time);
+	T_RUN(test_upstream_slow_work_of_another_process_is_seen_as_slow);
+	T_RUN(test_upstream_estimate_without_cache_is_unknown);
+	T_RUN(test_upstream_retry_after_names_the_expected_end_once);
 	return T_DONE();
 }
