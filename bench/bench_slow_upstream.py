@@ -33,7 +33,9 @@ cache-free port while:
 
 Printed: each phase's wrk req/s, p50, p99, non-2xx and socket errors; the
 posters' answers by status (201 started, 202 queued) and the cold clients'
-(200, 503); and the ratios post8/base, post32/base and cold/base (target
+(200, 503), with how long those answers took (a 503 that took seconds held a
+worker that long for nothing; one that waits for a fetch that will not end
+within upstream_wait_ms should not be made); and the ratios post8/base, post32/base and cold/base (target
 >= 0.8; before upstream slots post8/base was 0.10), plus the controls
 fast8/base, fast32/base and post8/fast8, post32/fast32 (near 1: the slow
 start costs the page nothing beyond what the posting itself costs). Then the fault is
@@ -51,6 +53,7 @@ Environment (defaults in brackets):
   INTAKE_BIN be a build from before upstream slots, for comparison]
   SLOW_MS [3000]  COLD_CLIENTS [8]
   DRAIN_WAIT [90]  CONTROL [1] (0: skip the fast8/fast32 phases)
+  POSTERS [1]    (0: skip post8, post32 and the controls: base, cold, base2 only)
   INTAKE_BIN [build/cgi-bin/intake; copied into the run directory first]
   KEEP_TMP=1     keep the temporary directory (configs, logs)
 """
@@ -124,6 +127,7 @@ class ColdClient(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.end = port, end
         self.codes = collections.Counter()
+        self.took = collections.defaultdict(list)   # status: seconds each answer took
 
     def run(self):
         c = None
@@ -131,10 +135,12 @@ class ColdClient(threading.Thread):
             try:
                 if c is None:
                     c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                t0 = time.monotonic()
                 c.request("GET", COLD_PATH)
                 r = c.getresponse()
                 r.read()
                 ra = r.getheader("Retry-After", "")
+                self.took[r.status].append(time.monotonic() - t0)
             except (OSError, http.client.HTTPException) as e:
                 self.codes[type(e).__name__] += 1
                 if c is not None:
@@ -180,6 +186,7 @@ def run(workdir, stack):
     cold_clients = _env_int("COLD_CLIENTS", 8)
     drain_wait = _env_int("DRAIN_WAIT", 90)
     control = _env_int("CONTROL", 1)
+    posting = _env_int("POSTERS", 1)
     if min(duration, connections, threads, workers) < 1:
         sys.exit("bench_slow_upstream.py: DURATION, CONNECTIONS, THREADS, INTAKE_WORKERS "
                  "must be > 0")
@@ -227,6 +234,7 @@ def run(workdir, stack):
         sys.exit("bench_slow_upstream.py: the cold list did not load once")
 
     results, extra = {}, {}
+    cold_took = collections.defaultdict(list)
 
     def phase(name, setup=None, load=None):
         print("bench_slow_upstream.py: phase %s (%d s) ..." % (name, duration), file=sys.stderr)
@@ -258,6 +266,8 @@ def run(workdir, stack):
             for c in cs:
                 c.join(60)
                 codes.update(c.codes)
+                for st, t in c.took.items():
+                    cold_took[st].extend(t)
             return codes
         return done
 
@@ -284,9 +294,10 @@ def run(workdir, stack):
         standin.control("/__sim/fault?mode=clear")
 
     phase("base")
-    phase("post8", slow(START_PATH), posters(8))
-    phase("post32", slow(START_PATH), posters(32))
-    if control:
+    if posting:
+        phase("post8", slow(START_PATH), posters(8))
+        phase("post32", slow(START_PATH), posters(32))
+    if posting and control:
         # The same posters with Integrify fast: what posting itself costs.
         fast()
         drain()
@@ -326,9 +337,15 @@ def run(workdir, stack):
             n, "?" if r["rps"] is None else "%.0f" % r["rps"], ms(r["p50"]), ms(r["p99"]),
             r["non2xx"], r["errors"],
             dict(sorted((str(k), v) for k, v in extra.get(n, {}).items())) or ""))
+    for st in sorted(cold_took):
+        t = sorted(cold_took[st])
+        print("  cold clients' %d answers: %d, each took p50 %s, max %s; %.1f s in all (a worker "
+              "held that long)" % (st, len(t), ms(1000 * t[len(t) // 2]), ms(1000 * t[-1]), sum(t)))
     if base:
         for n, what in (("post8", "8 posters, start slowed"), ("post32", "32 posters, start slowed"),
                         ("cold", "%d clients on a cold list, its fetch slowed" % cold_clients)):
+            if n not in results:
+                continue
             rps = results[n]["rps"]
             print("  ratio %-6s/ base = %s   (%s)" % (
                 n, "?" if rps is None else "%.2f" % (rps / base), what))

@@ -768,6 +768,8 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 	char				 what[INTAKE_SOURCE_NAME_MAX + 16];
 	bool				 leader, filtered;
 
+	/* A hint left by an earlier refusal whose answer was never sent is not ours. */
+	intake_upstream_busy_until(0);
 	filtered = is_filtered(filters, nfilters);
 	spent = filtered ? spent_slot(ctx, src) : NULL;
 	l2 = l2_of(ctx, filtered);
@@ -812,14 +814,15 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 			break;
 		}
 		/*
-		 * Nothing to serve.  A fetch that will not end within the wait
-		 * is not waited for: the answer is 503 at once, with Retry-After
-		 * when it should end, and no worker but the fetching one is held
-		 * by a slow Integrify.
+		 * Nothing to serve.  A fetch that will not end within the wait,
+		 * or of a list slower to fetch than any wait, is not waited for:
+		 * the answer is 503 at once, with Retry-After when it should end,
+		 * and a slow Integrify holds no worker but the fetching one.
 		 */
 		work_name(src, what, sizeof(what));
-		end = intake_upstream_expected(ctx, key.ptr, what, now);
-		if (!intake_upstream_worth_waiting(end, now, deadline - now)) {
+		if (!intake_upstream_worth_waiting(intake_upstream_began(ctx, key.ptr),
+		    intake_upstream_estimate(ctx, what), now, deadline,
+		    ctx->cfg->upstream_wait_ms, &end)) {
 			intake_log_debug("report %s: not waiting for a fetch expected to end in "
 			    "%lld ms", src->name, (long long)(end - now));
 			intake_upstream_busy_until(end);

@@ -124,9 +124,22 @@ intake_upstream_expected_end(int64_t start_ms, int64_t est_ms, int64_t now_ms)
 }
 
 bool
-intake_upstream_worth_waiting(int64_t end_ms, int64_t now_ms, int64_t wait_ms)
+intake_upstream_worth_waiting(int64_t start_ms, int64_t est_ms, int64_t now_ms,
+    int64_t deadline_ms, int64_t budget_ms, int64_t *end_ms)
 {
-	return end_ms <= 0 || end_ms <= now_ms + wait_ms;
+	int64_t	end = intake_upstream_expected_end(start_ms, est_ms, now_ms);
+
+	*end_ms = end;
+	if (end == 0)
+		return true;
+	/*
+	 * Work slower than any wait is not waited for even near its end: the
+	 * waiter would hold a worker to gain less than the second of a
+	 * Retry-After, and a slow Integrify would hold two workers, not one.
+	 */
+	if (est_ms > budget_ms)
+		return false;
+	return end <= deadline_ms;
 }
 
 int64_t
@@ -157,14 +170,9 @@ intake_upstream_end(struct intake_ctx *ctx, const char *key, const char *what,
 }
 
 int64_t
-intake_upstream_expected(struct intake_ctx *ctx, const char *key, const char *what,
-    int64_t now_ms)
+intake_upstream_began(struct intake_ctx *ctx, const char *key)
 {
-	int64_t	start = get_ms(ctx, RUN_SECTION, key);
-
-	if (start == 0)
-		return 0;
-	return intake_upstream_expected_end(start, intake_upstream_estimate(ctx, what), now_ms);
+	return get_ms(ctx, RUN_SECTION, key);
 }
 
 /* Count the work without a lease of its own (nested, or the cache failed). */

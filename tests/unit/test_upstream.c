@@ -299,30 +299,45 @@ test_upstream_expected_end_of_work(void)
 	T_EQ_INT(intake_upstream_expected_end(1000, 500, 1500), 2000);	/* due now */
 }
 
-/* A wait is worth it when the work should end within it, or nobody knows. */
+/*
+ * A wait is worth it when nothing is known, or when work of a kind quicker
+ * than the configured wait should end within what is left of it.
+ */
 static void
-test_upstream_wait_only_for_what_ends_in_time(void)
+test_upstream_wait_only_for_quick_work_that_ends_in_time(void)
 {
-	int64_t	now = 10000;
+	int64_t	now = 100000, end = -1;
 
-	T_ASSERT(intake_upstream_worth_waiting(0, now, 2000));
-	T_ASSERT(intake_upstream_worth_waiting(now + 50, now, 2000));	/* fast Integrify */
-	T_ASSERT(intake_upstream_worth_waiting(now + 2000, now, 2000));
-	T_ASSERT(!intake_upstream_worth_waiting(now + 2001, now, 2000));
-	T_ASSERT(!intake_upstream_worth_waiting(now + 2900, now, 2000));	/* slow fetch */
-	T_ASSERT(!intake_upstream_worth_waiting(now + 1, now, 0));	/* no wait at all */
-	/* A slow fetch begun 100 ms ago, with a 3 s estimate: not waited for. */
-	T_ASSERT(!intake_upstream_worth_waiting(intake_upstream_expected_end(now - 100, 3000,
-	    now), now, 2000));
-	/* The same 2.5 s into it: it should end within the wait. */
-	T_ASSERT(intake_upstream_worth_waiting(intake_upstream_expected_end(now - 2500, 3000,
-	    now), now, 2000));
+	/* Nothing runs, or nothing is known of its kind: wait (bounded). */
+	T_ASSERT(intake_upstream_worth_waiting(0, 3000, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, 0);
+	T_ASSERT(intake_upstream_worth_waiting(now - 100, 0, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, 0);
+	/* A quick Integrify: waiters wait and get the list. */
+	T_ASSERT(intake_upstream_worth_waiting(now - 10, 50, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, now + 40);
+	/* Quick, but what is left of this request's wait is too short. */
+	T_ASSERT(!intake_upstream_worth_waiting(now - 100, 1500, now, now + 1000, 2000, &end));
+	T_EQ_INT(end, now + 1400);
+	/* A slow one: not waited for, not even near its end. */
+	T_ASSERT(!intake_upstream_worth_waiting(now - 100, 3000, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, now + 2900);
+	T_ASSERT(!intake_upstream_worth_waiting(now - 2900, 3000, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, now + 100);
+	/* Quick by its estimate but overdue: as long again as it ran. */
+	T_ASSERT(intake_upstream_worth_waiting(now - 1500, 50, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, now + 1500);
+	T_ASSERT(!intake_upstream_worth_waiting(now - 2500, 50, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, now + 2500);
+	/* upstream_wait_ms = 0: no wait for anything known. */
+	T_ASSERT(!intake_upstream_worth_waiting(now - 10, 50, now, now, 0, &end));
 }
 
 /*
  * What one process observed and runs is what another one sees: a fetch
- * known to take 3 s, begun by a worker, is expected to end about 3 s after
- * it began; once it ends, nothing runs and the estimate stays.
+ * known to take 3 s, begun by a worker, is seen running with that
+ * estimate, and not waited for; once it ends, nothing runs and the
+ * estimate stays, lowered by the quicker fetch.
  */
 static void
 test_upstream_slow_work_of_another_process_is_seen_as_slow(void)
@@ -333,8 +348,7 @@ test_upstream_slow_work_of_another_process_is_seen_as_slow(void)
 
 	setup(&f, 4, 0);
 	T_EQ_INT(intake_upstream_estimate(&f.ctx, "report:r:cold"), 0);
-	T_EQ_INT(intake_upstream_expected(&f.ctx, "r:cold?", "report:r:cold",
-	    intake_now_ms()), 0);
+	T_EQ_INT(intake_upstream_began(&f.ctx, "r:cold?"), 0);
 	pid = t_fork_helper();
 	if (pid == 0) {
 		/* A worker: one fetch that took 3 s, then another begun. */
@@ -343,18 +357,18 @@ test_upstream_slow_work_of_another_process_is_seen_as_slow(void)
 		_exit(0);
 	}
 	T_EQ_INT(t_wait_child(pid, 10000), 0);
-	began = intake_now_ms();
-	T_ASSERT(intake_upstream_estimate(&f.ctx, "report:r:cold") >= 3000);
 	now = intake_now_ms();
-	end = intake_upstream_expected(&f.ctx, "r:cold?", "report:r:cold", now);
+	T_ASSERT(intake_upstream_estimate(&f.ctx, "report:r:cold") >= 3000);
+	began = intake_upstream_began(&f.ctx, "r:cold?");
+	T_ASSERT(began > 0 && began <= now);
+	T_ASSERT(!intake_upstream_worth_waiting(began,
+	    intake_upstream_estimate(&f.ctx, "report:r:cold"), now, now + 2000, 2000, &end));
 	T_ASSERT(end > now);
-	T_ASSERT(!intake_upstream_worth_waiting(end, now, 2000));
-	/* Another key of the same kind is not running: unknown, so waited for. */
-	T_EQ_INT(intake_upstream_expected(&f.ctx, "r:cold?x=1&", "report:r:cold", now), 0);
-	intake_upstream_end(&f.ctx, "r:cold?", "report:r:cold", began);
-	T_EQ_INT(intake_upstream_expected(&f.ctx, "r:cold?", "report:r:cold",
-	    intake_now_ms()), 0);
-	/* The fast end brought the estimate down, not to nothing. */
+	/* Another key of the same kind is not running. */
+	T_EQ_INT(intake_upstream_began(&f.ctx, "r:cold?x=1&"), 0);
+	intake_upstream_end(&f.ctx, "r:cold?", "report:r:cold", intake_now_ms());
+	T_EQ_INT(intake_upstream_began(&f.ctx, "r:cold?"), 0);
+	/* The quick end brought the estimate down, not to nothing. */
 	T_ASSERT(intake_upstream_estimate(&f.ctx, "report:r:cold") > 0);
 	T_ASSERT(intake_upstream_estimate(&f.ctx, "report:r:cold") < 3000);
 	teardown(&f);
@@ -371,7 +385,7 @@ test_upstream_estimate_without_cache_is_unknown(void)
 	T_ASSERT(intake_upstream_begin(&f.ctx, "k", 1000) > 0);
 	intake_upstream_end(&f.ctx, "k", "w", intake_now_ms() - 5000);
 	T_EQ_INT(intake_upstream_estimate(&f.ctx, "w"), 0);
-	T_EQ_INT(intake_upstream_expected(&f.ctx, "k", "w", intake_now_ms()), 0);
+	T_EQ_INT(intake_upstream_began(&f.ctx, "k"), 0);
 	teardown(&f);
 }
 
@@ -407,7 +421,7 @@ main(void)
 	T_RUN(test_upstream_inline_pause_ends);
 	T_RUN(test_upstream_estimate_rises_at_once_and_falls_halfway);
 	T_RUN(test_upstream_expected_end_of_work);
-	T_RUN(test_upstream_wait_only_for_what_ends_in_time);
+	T_RUN(test_upstream_wait_only_for_quick_work_that_ends_in_time);
 	T_RUN(test_upstream_slow_work_of_another_process_is_seen_as_slow);
 	T_RUN(test_upstream_estimate_without_cache_is_unknown);
 	T_RUN(test_upstream_retry_after_names_the_expected_end_once);

@@ -121,12 +121,17 @@ int64_t		intake_upstream_expected_end(int64_t start_ms, int64_t est_ms,
 		    int64_t now_ms);
 
 /*
- * Is a wait of at most wait_ms, from now_ms, for work expected to end at
- * end_ms (0: unknown) worth it?  true when end is unknown (the wait is
- * bounded all the same) or within the wait.  Pure.
+ * Should a request wait for work another process runs, from now_ms until
+ * deadline_ms at most?  The work began at start_ms (0: not known to run),
+ * its kind is estimated at est_ms (0: unknown), and budget_ms is the
+ * longest wait the config allows (upstream_wait_ms).  Yes when nothing is
+ * known (the wait is bounded all the same); no when the kind is slower
+ * than budget_ms (then only the process doing it is held, never a
+ * waiter); else yes when it should end by deadline_ms.  *end_ms: when it
+ * should end (intake_upstream_expected_end(), 0: unknown).  Pure.
  */
-bool		intake_upstream_worth_waiting(int64_t end_ms, int64_t now_ms,
-		    int64_t wait_ms);
+bool		intake_upstream_worth_waiting(int64_t start_ms, int64_t est_ms, int64_t now_ms,
+		    int64_t deadline_ms, int64_t budget_ms, int64_t *end_ms);
 
 /*
  * This process starts the unit of work key (of kind what) now; it stays
@@ -144,13 +149,7 @@ int64_t		intake_upstream_begin(struct intake_ctx *ctx, const char *key,
 void		intake_upstream_end(struct intake_ctx *ctx, const char *key, const char *what,
 		    int64_t start_ms);
 
-/*
- * When the unit of work key (of kind what) that another process runs
- * should end, seen at now_ms (intake_upstream_expected_end()); 0 when
- * unknown: it is not named (not begun, or just ended) or its kind has no
- * estimate.
- */
-int64_t		intake_upstream_expected(struct intake_ctx *ctx, const char *key,
-		    const char *what, int64_t now_ms);
+/* When the unit of work key, run by some process, began (epoch ms); 0: it is not running. */
+int64_t		intake_upstream_began(struct intake_ctx *ctx, const char *key);
 
 #endif
