@@ -54,6 +54,8 @@ Environment (defaults in brackets):
   SLOW_MS [3000]  COLD_CLIENTS [8]
   DRAIN_WAIT [90]  CONTROL [1] (0: skip the fast8/fast32 phases)
   POSTERS [1]    (0: skip post8, post32 and the controls: base, cold, base2 only)
+  COLD_ROUNDS [1]  (N: N cold phases, each followed by a base phase, and the
+                 median of each cold phase over the base phases around it)
   INTAKE_BIN [build/cgi-bin/intake; copied into the run directory first]
   KEEP_TMP=1     keep the temporary directory (configs, logs)
 """
@@ -187,6 +189,7 @@ def run(workdir, stack):
     drain_wait = _env_int("DRAIN_WAIT", 90)
     control = _env_int("CONTROL", 1)
     posting = _env_int("POSTERS", 1)
+    rounds = max(1, _env_int("COLD_ROUNDS", 1))
     if min(duration, connections, threads, workers) < 1:
         sys.exit("bench_slow_upstream.py: DURATION, CONNECTIONS, THREADS, INTAKE_WORKERS "
                  "must be > 0")
@@ -307,9 +310,18 @@ def run(workdir, stack):
     print("bench_slow_upstream.py: waiting for the spool to drain ...", file=sys.stderr)
     queued = drain()
     # The cold list has been cold since (ttl 1 s); now its fetch is slow.
-    phase("cold", slow(COLD_FETCH_PATH), cold_load)
-    standin.control("/__sim/fault?mode=clear")
-    phase("base2")
+    # With COLD_ROUNDS > 1, cold phases alternate with base phases (each
+    # cold phase is judged against its neighbours, which a loaded machine
+    # needs), and every round after the first finds the fetch known slow.
+    cold_pairs = []
+    for i in range(rounds):
+        name = "cold" if i == 0 else "cold%d" % (i + 1)
+        before = "base" if i == 0 else "base-c%d" % (i + 1)
+        after = "base2" if i == rounds - 1 else "base-c%d" % (i + 2)
+        phase(name, slow(COLD_FETCH_PATH), cold_load)
+        standin.control("/__sim/fault?mode=clear")
+        phase(after)
+        cold_pairs.append((name, before, after))
 
     # Delivery after the fault: count, never judge.
     acked = sum(v for n in ("post8", "post32", "fast8", "fast32") for k, v in
@@ -329,9 +341,7 @@ def run(workdir, stack):
               connections, duration, slow_ms))
     print("  %-7s %10s %10s %10s %8s %8s  %s" % ("phase", "req/s", "p50", "p99", "non-2xx",
                                                  "errors", "other clients' answers"))
-    for n in ("base", "post8", "post32", "fast8", "fast32", "cold", "base2"):
-        if n not in results:
-            continue
+    for n in results:
         r = results[n]
         print("  %-7s %10s %10s %10s %8d %8d  %s" % (
             n, "?" if r["rps"] is None else "%.0f" % r["rps"], ms(r["p50"]), ms(r["p99"]),
@@ -340,7 +350,8 @@ def run(workdir, stack):
     for st in sorted(cold_took):
         t = sorted(cold_took[st])
         print("  cold clients' %d answers: %d, each took p50 %s, max %s; %.1f s in all (a worker "
-              "held that long)" % (st, len(t), ms(1000 * t[len(t) // 2]), ms(1000 * t[-1]), sum(t)))
+              "held that long)" % (st, len(t), ms(1000 * t[len(t) // 2]), ms(1000 * t[-1]),
+                                   sum(t)))
     if base:
         for n, what in (("post8", "8 posters, start slowed"), ("post32", "32 posters, start slowed"),
                         ("cold", "%d clients on a cold list, its fetch slowed" % cold_clients)):
@@ -349,6 +360,15 @@ def run(workdir, stack):
             rps = results[n]["rps"]
             print("  ratio %-6s/ base = %s   (%s)" % (
                 n, "?" if rps is None else "%.2f" % (rps / base), what))
+        if rounds > 1:
+            each = []
+            for n, b1, b2 in cold_pairs:
+                bs = [results[x]["rps"] for x in (b1, b2) if results[x]["rps"]]
+                if results[n]["rps"] and bs:
+                    each.append(results[n]["rps"] / (sum(bs) / len(bs)))
+            print("  cold rounds: each cold phase / the mean of the base phases around it = %s; "
+                  "median %s" % (" ".join("%.2f" % x for x in each),
+                                 "%.2f" % sorted(each)[len(each) // 2] if each else "?"))
         for n, f in (("post8", "fast8"), ("post32", "fast32")):
             if f in results and results[n]["rps"] and results[f]["rps"]:
                 print("  control %-6s/ base = %.2f; %s / %s = %.2f   (the same posters, Integrify "

@@ -1,5 +1,6 @@
 /*
- * upstream.c - the shared budget of upstream slots (upstream.h).
+ * upstream.c - the shared budget of upstream slots, and how long upstream
+ * work takes (upstream.h).
  */
 #include <stdio.h>
 #include <string.h>

@@ -18,6 +18,10 @@
  * the leases of a worker it reaps, a taker finds a dead holder's lease
  * free, and every lease also runs out after a bound.  Any backend with
  * leases (a Redis one: SET NX PX) can carry the slots across hosts.
+ *
+ * Beside the slots, the marks cache keeps how long each kind of upstream
+ * work takes, so that nobody waits (holding a worker and a slot) for work
+ * that will not end within the wait.
  */
 #ifndef INTAKE_UPSTREAM_H
 #define INTAKE_UPSTREAM_H
@@ -92,8 +96,8 @@ void		intake_upstream_busy_until(int64_t at_ms);
  * forgotten after some minutes without news (old evidence of a remote
  * service's speed is no evidence).  A process that does a unit of work
  * of that kind names it (key) while it runs, so that another process that
- * would wait for it can ask when it should end, and wait only when that
- * is within its budget.
+ * would wait for it can tell when it should end, and wait only for quick
+ * work that should end within the wait (intake_upstream_worth_waiting()).
  */
 
 /*
