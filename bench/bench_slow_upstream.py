@@ -34,9 +34,11 @@ cache-free port while:
 Printed: each phase's wrk req/s, p50, p99, non-2xx and socket errors; the
 posters' answers by status (201 started, 202 queued) and the cold clients'
 (200, 503), with how long those answers took (a 503 that took seconds held a
-worker that long for nothing; one that waits for a fetch that will not end
-within upstream_wait_ms should not be made); and the ratios post8/base, post32/base and cold/base (target
->= 0.8; before upstream slots post8/base was 0.10), plus the controls
+worker that long for nothing: since a list slower to fetch than
+upstream_wait_ms is not waited for, only the first slow fetch, not yet
+known to be slow, should cause such waits); and the ratios post8/base,
+post32/base and cold/base (cold over the base phases just before and after
+it; target >= 0.8; before upstream slots post8/base was 0.10), plus the controls
 fast8/base, fast32/base and post8/fast8, post32/fast32 (near 1: the slow
 start costs the page nothing beyond what the posting itself costs). Then the fault is
 cleared and the spool is given DRAIN_WAIT seconds to drain before the cold
@@ -352,20 +354,24 @@ def run(workdir, stack):
         print("  cold clients' %d answers: %d, each took p50 %s, max %s; %.1f s in all (a worker "
               "held that long)" % (st, len(t), ms(1000 * t[len(t) // 2]), ms(1000 * t[-1]),
                                    sum(t)))
+    # Each cold phase over the base phases around it (one round: base and base2).
+    each = []
+    for n, b1, b2 in cold_pairs:
+        bs = [results[x]["rps"] for x in (b1, b2) if results[x]["rps"]]
+        if results[n]["rps"] and bs:
+            each.append(results[n]["rps"] / (sum(bs) / len(bs)))
     if base:
         for n, what in (("post8", "8 posters, start slowed"), ("post32", "32 posters, start slowed"),
                         ("cold", "%d clients on a cold list, its fetch slowed" % cold_clients)):
             if n not in results:
                 continue
             rps = results[n]["rps"]
+            ratio = None if rps is None else rps / base
+            if n == "cold":
+                ratio = each[0] if each else None   # over its own neighbours
             print("  ratio %-6s/ base = %s   (%s)" % (
-                n, "?" if rps is None else "%.2f" % (rps / base), what))
+                n, "?" if ratio is None else "%.2f" % ratio, what))
         if rounds > 1:
-            each = []
-            for n, b1, b2 in cold_pairs:
-                bs = [results[x]["rps"] for x in (b1, b2) if results[x]["rps"]]
-                if results[n]["rps"] and bs:
-                    each.append(results[n]["rps"] / (sum(bs) / len(bs)))
             print("  cold rounds: each cold phase / the mean of the base phases around it = %s; "
                   "median %s" % (" ".join("%.2f" % x for x in each),
                                  "%.2f" % sorted(each)[len(each) // 2] if each else "?"))
