@@ -33,8 +33,12 @@ cache-free port while:
 
 Printed: each phase's wrk req/s, p50, p99, non-2xx and socket errors; the
 posters' answers by status (201 started, 202 queued) and the cold clients'
-(200, 503); and the ratios post8/base, post32/base and cold/base (target
->= 0.8; before upstream slots post8/base was 0.10), plus the controls
+(200, 503), with how long those answers took (a 503 that took seconds held a
+worker that long for nothing: since a list slower to fetch than
+upstream_wait_ms is not waited for, only the first slow fetch, not yet
+known to be slow, should cause such waits); and the ratios post8/base,
+post32/base and cold/base (cold over the base phases just before and after
+it; target >= 0.8; before upstream slots post8/base was 0.10), plus the controls
 fast8/base, fast32/base and post8/fast8, post32/fast32 (near 1: the slow
 start costs the page nothing beyond what the posting itself costs). Then the fault is
 cleared and the spool is given DRAIN_WAIT seconds to drain before the cold
@@ -51,6 +55,9 @@ Environment (defaults in brackets):
   INTAKE_BIN be a build from before upstream slots, for comparison]
   SLOW_MS [3000]  COLD_CLIENTS [8]
   DRAIN_WAIT [90]  CONTROL [1] (0: skip the fast8/fast32 phases)
+  POSTERS [1]    (0: skip post8, post32 and the controls: base, cold, base2 only)
+  COLD_ROUNDS [1]  (N: N cold phases, each followed by a base phase, and the
+                 median of each cold phase over the base phases around it)
   INTAKE_BIN [build/cgi-bin/intake; copied into the run directory first]
   KEEP_TMP=1     keep the temporary directory (configs, logs)
 """
@@ -124,6 +131,7 @@ class ColdClient(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.end = port, end
         self.codes = collections.Counter()
+        self.took = collections.defaultdict(list)   # status: seconds each answer took
 
     def run(self):
         c = None
@@ -131,10 +139,12 @@ class ColdClient(threading.Thread):
             try:
                 if c is None:
                     c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                t0 = time.monotonic()
                 c.request("GET", COLD_PATH)
                 r = c.getresponse()
                 r.read()
                 ra = r.getheader("Retry-After", "")
+                self.took[r.status].append(time.monotonic() - t0)
             except (OSError, http.client.HTTPException) as e:
                 self.codes[type(e).__name__] += 1
                 if c is not None:
@@ -180,6 +190,8 @@ def run(workdir, stack):
     cold_clients = _env_int("COLD_CLIENTS", 8)
     drain_wait = _env_int("DRAIN_WAIT", 90)
     control = _env_int("CONTROL", 1)
+    posting = _env_int("POSTERS", 1)
+    rounds = max(1, _env_int("COLD_ROUNDS", 1))
     if min(duration, connections, threads, workers) < 1:
         sys.exit("bench_slow_upstream.py: DURATION, CONNECTIONS, THREADS, INTAKE_WORKERS "
                  "must be > 0")
@@ -227,6 +239,7 @@ def run(workdir, stack):
         sys.exit("bench_slow_upstream.py: the cold list did not load once")
 
     results, extra = {}, {}
+    cold_took = collections.defaultdict(list)
 
     def phase(name, setup=None, load=None):
         print("bench_slow_upstream.py: phase %s (%d s) ..." % (name, duration), file=sys.stderr)
@@ -258,6 +271,8 @@ def run(workdir, stack):
             for c in cs:
                 c.join(60)
                 codes.update(c.codes)
+                for st, t in c.took.items():
+                    cold_took[st].extend(t)
             return codes
         return done
 
@@ -284,9 +299,10 @@ def run(workdir, stack):
         standin.control("/__sim/fault?mode=clear")
 
     phase("base")
-    phase("post8", slow(START_PATH), posters(8))
-    phase("post32", slow(START_PATH), posters(32))
-    if control:
+    if posting:
+        phase("post8", slow(START_PATH), posters(8))
+        phase("post32", slow(START_PATH), posters(32))
+    if posting and control:
         # The same posters with Integrify fast: what posting itself costs.
         fast()
         drain()
@@ -296,9 +312,18 @@ def run(workdir, stack):
     print("bench_slow_upstream.py: waiting for the spool to drain ...", file=sys.stderr)
     queued = drain()
     # The cold list has been cold since (ttl 1 s); now its fetch is slow.
-    phase("cold", slow(COLD_FETCH_PATH), cold_load)
-    standin.control("/__sim/fault?mode=clear")
-    phase("base2")
+    # With COLD_ROUNDS > 1, cold phases alternate with base phases (each
+    # cold phase is judged against its neighbours, which a loaded machine
+    # needs), and every round after the first finds the fetch known slow.
+    cold_pairs = []
+    for i in range(rounds):
+        name = "cold" if i == 0 else "cold%d" % (i + 1)
+        before = "base" if i == 0 else "base-c%d" % (i + 1)
+        after = "base2" if i == rounds - 1 else "base-c%d" % (i + 2)
+        phase(name, slow(COLD_FETCH_PATH), cold_load)
+        standin.control("/__sim/fault?mode=clear")
+        phase(after)
+        cold_pairs.append((name, before, after))
 
     # Delivery after the fault: count, never judge.
     acked = sum(v for n in ("post8", "post32", "fast8", "fast32") for k, v in
@@ -318,20 +343,38 @@ def run(workdir, stack):
               connections, duration, slow_ms))
     print("  %-7s %10s %10s %10s %8s %8s  %s" % ("phase", "req/s", "p50", "p99", "non-2xx",
                                                  "errors", "other clients' answers"))
-    for n in ("base", "post8", "post32", "fast8", "fast32", "cold", "base2"):
-        if n not in results:
-            continue
+    for n in results:
         r = results[n]
         print("  %-7s %10s %10s %10s %8d %8d  %s" % (
             n, "?" if r["rps"] is None else "%.0f" % r["rps"], ms(r["p50"]), ms(r["p99"]),
             r["non2xx"], r["errors"],
             dict(sorted((str(k), v) for k, v in extra.get(n, {}).items())) or ""))
+    for st in sorted(cold_took):
+        t = sorted(cold_took[st])
+        print("  cold clients' %d answers: %d, each took p50 %s, max %s; %.1f s in all (a worker "
+              "held that long)" % (st, len(t), ms(1000 * t[len(t) // 2]), ms(1000 * t[-1]),
+                                   sum(t)))
+    # Each cold phase over the base phases around it (one round: base and base2).
+    each = []
+    for n, b1, b2 in cold_pairs:
+        bs = [results[x]["rps"] for x in (b1, b2) if results[x]["rps"]]
+        if results[n]["rps"] and bs:
+            each.append(results[n]["rps"] / (sum(bs) / len(bs)))
     if base:
         for n, what in (("post8", "8 posters, start slowed"), ("post32", "32 posters, start slowed"),
                         ("cold", "%d clients on a cold list, its fetch slowed" % cold_clients)):
+            if n not in results:
+                continue
             rps = results[n]["rps"]
+            ratio = None if rps is None else rps / base
+            if n == "cold":
+                ratio = each[0] if each else None   # over its own neighbours
             print("  ratio %-6s/ base = %s   (%s)" % (
-                n, "?" if rps is None else "%.2f" % (rps / base), what))
+                n, "?" if ratio is None else "%.2f" % ratio, what))
+        if rounds > 1:
+            print("  cold rounds: each cold phase / the mean of the base phases around it = %s; "
+                  "median %s" % (" ".join("%.2f" % x for x in each),
+                                 "%.2f" % sorted(each)[len(each) // 2] if each else "?"))
         for n, f in (("post8", "fast8"), ("post32", "fast32")):
             if f in results and results[n]["rps"] and results[f]["rps"]:
                 print("  control %-6s/ base = %.2f; %s / %s = %.2f   (the same posters, Integrify "

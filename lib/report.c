@@ -588,6 +588,21 @@ out:
 	return err;
 }
 
+/* How long a fetch lease lasts: the calls of one fetch, each within timeout_ms. */
+static int64_t
+lease_ms(const struct intake_ctx *ctx)
+{
+	return 3 * ctx->cfg->timeout_ms + 1000;
+}
+
+/* The kind of upstream work a fetch of src is (upstream.h): its estimate is per source. */
+static void
+work_name(const struct intake_source *src, char *out, size_t cap)
+{
+	(void)snprintf(out, cap, "report:%c:%s", src->kind == INTAKE_SOURCE_REPORT ? 'r' : 's',
+	    src->name);
+}
+
 /* The leader's part: fetch, store both levels, or keep the old rows. */
 static enum intake_err
 refresh(struct intake_ctx *ctx, const struct intake_source *src,
@@ -598,12 +613,17 @@ refresh(struct intake_ctx *ctx, const struct intake_source *src,
 	struct intake_table		*t = NULL;
 	struct intake_buf		 packed;
 	struct l2_head			 h;
-	int64_t				 now;
+	int64_t				 now, began;
 	enum intake_err			 err;
 	long				 vc = 0, lc = 0;
-	char				 hex[65];
+	char				 hex[65], what[INTAKE_SOURCE_NAME_MAX + 16];
 
+	/* Named while it runs, so that others can tell whether to wait for it. */
+	work_name(src, what, sizeof(what));
+	began = intake_upstream_begin(ctx, key, lease_ms(ctx));
+	intake_log_debug("report %s: fetching", src->name);
 	err = fetch(ctx, src, f, n, &t);
+	intake_upstream_end(ctx, key, what, began);
 	if (err == INTAKE_OK)
 		err = resolve_columns(src, t, &vc, &lc);
 	now = intake_now_ms();
@@ -744,9 +764,12 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 	struct intake_buf		 key;
 	enum intake_report_state	 state = INTAKE_REPORT_HIT;
 	enum intake_err			 err = INTAKE_OK;
-	int64_t				 now, deadline, lease_ms, *spent;
+	int64_t				 now, deadline, end, *spent;
+	char				 what[INTAKE_SOURCE_NAME_MAX + 16];
 	bool				 leader, filtered;
 
+	/* A hint left by an earlier refusal whose answer was never sent is not ours. */
+	intake_upstream_busy_until(0);
 	filtered = is_filtered(filters, nfilters);
 	spent = filtered ? spent_slot(ctx, src) : NULL;
 	l2 = l2_of(ctx, filtered);
@@ -754,7 +777,6 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 	err = make_key(src, filters, nfilters, &key);
 	if (err != INTAKE_OK)
 		goto out;
-	lease_ms = 3 * ctx->cfg->timeout_ms + 1000;
 	/* Another worker's fetch is waited for upstream_wait_ms at most. */
 	deadline = intake_now_ms() + ctx->cfg->upstream_wait_ms;
 	e = l1_find(ctx->reports, key.ptr);
@@ -775,7 +797,7 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 			err = held_back(ctx, *spent, e, &state);
 			goto out;
 		}
-		err = intake_cache_lease(l2, REPORT_SECTION, key.ptr, lease_ms, &leader);
+		err = intake_cache_lease(l2, REPORT_SECTION, key.ptr, lease_ms(ctx), &leader);
 		if (err != INTAKE_OK)
 			goto out;
 		if (leader) {
@@ -791,7 +813,23 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 			state = INTAKE_REPORT_STALE;
 			break;
 		}
-		/* Nothing to serve: wait for the fetch, which is upstream work too. */
+		/*
+		 * Nothing to serve.  A fetch that will not end within the wait,
+		 * or of a list slower to fetch than any wait, is not waited for:
+		 * the answer is 503 at once, with Retry-After when it should end,
+		 * and a slow Integrify holds no worker but the fetching one.
+		 */
+		work_name(src, what, sizeof(what));
+		if (!intake_upstream_worth_waiting(intake_upstream_began(ctx, key.ptr),
+		    intake_upstream_estimate(ctx, what), now, deadline,
+		    ctx->cfg->upstream_wait_ms, &end)) {
+			intake_log_debug("report %s: not waiting for a fetch expected to end in "
+			    "%lld ms", src->name, (long long)(end - now));
+			intake_upstream_busy_until(end);
+			err = INTAKE_EBUSY;
+			goto out;
+		}
+		/* Wait for the fetch, which is upstream work too. */
 		if (!slot.taken) {
 			err = intake_upstream_take(ctx, &slot);
 			if (err != INTAKE_OK)

@@ -1,7 +1,9 @@
 /*
- * upstream.c - the shared budget of upstream slots (upstream.h).
+ * upstream.c - the shared budget of upstream slots, and how long upstream
+ * work takes (upstream.h).
  */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "intake/log.h"
@@ -11,6 +13,14 @@
 #define SECTION		"upstream"
 #define PAUSE_NAME	"inline-paused"
 #define CALLS_MAX	6	/* calls one unit may make: token, filters, rows, a retry each */
+#define TOOK_SECTION	"upstream-took"	/* per kind of work: its estimate, in ms */
+#define RUN_SECTION	"upstream-run"	/* per unit of work in flight: its start, in ms */
+/*
+ * How long an estimate lasts without news.  Integrify's speed changes with
+ * its load: what a fetch took ten minutes ago says little about now, and a
+ * kind of work nobody did lately has no estimate (waiters wait, bounded).
+ */
+#define ESTIMATE_KEEP_MS	(10 * 60 * 1000LL)
 
 /*
  * Slots this process holds, its own or shared by nested work.  A process
@@ -18,6 +28,9 @@
  * starts from the supervisor's, which never holds one.
  */
 static int	held;
+
+/* Until when the INTAKE_EBUSY being answered holds (intake_upstream_busy_until()); 0: unknown. */
+static int64_t	busy_until_ms;
 
 long long
 intake_upstream_count(const struct intake_config *cfg)
@@ -36,7 +49,131 @@ intake_upstream_lease_ms(const struct intake_config *cfg)
 long long
 intake_upstream_retry_after(const struct intake_config *cfg)
 {
+	int64_t	now = intake_now_ms(), at = busy_until_ms;
+
+	/* Used once: a later refusal of another kind must not inherit it. */
+	busy_until_ms = 0;
+	if (at > now)
+		return (long long)((at - now + 999) / 1000);
 	return 1 + cfg->upstream_wait_ms / 1000;
+}
+
+void
+intake_upstream_busy_until(int64_t at_ms)
+{
+	busy_until_ms = at_ms;
+}
+
+/* A decimal ms value under section:name in the marks cache; 0 when missing or unreadable. */
+static int64_t
+get_ms(struct intake_ctx *ctx, const char *section, const char *name)
+{
+	char		buf[32];
+	size_t		len;
+	long long	v;
+	bool		hit = false;
+
+	if (ctx->marks == NULL ||
+	    intake_cache_get(ctx->marks, section, name, buf, sizeof(buf), &len, &hit) !=
+	    INTAKE_OK || !hit ||
+	    intake_parse_intn(buf, len, 0, INT64_MAX, &v) != INTAKE_OK)
+		return 0;
+	return (int64_t)v;
+}
+
+static void
+set_ms(struct intake_ctx *ctx, const char *section, const char *name, int64_t v,
+    int64_t expires_ms)
+{
+	char	buf[32];
+
+	if (ctx->marks == NULL)
+		return;
+	(void)snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	(void)intake_cache_set(ctx->marks, section, name, buf, strlen(buf), expires_ms);
+}
+
+int64_t
+intake_upstream_estimate(struct intake_ctx *ctx, const char *what)
+{
+	return get_ms(ctx, TOOK_SECTION, what);
+}
+
+int64_t
+intake_upstream_estimate_next(int64_t est_ms, int64_t took_ms)
+{
+	int64_t	next;
+
+	if (took_ms < 1)
+		took_ms = 1;
+	if (est_ms <= 0 || took_ms >= est_ms)
+		next = took_ms;
+	else
+		next = est_ms - (est_ms - took_ms) / 2;
+	return next;
+}
+
+int64_t
+intake_upstream_expected_end(int64_t start_ms, int64_t est_ms, int64_t now_ms)
+{
+	if (start_ms <= 0 || est_ms <= 0)
+		return 0;
+	if (now_ms < start_ms + est_ms)
+		return start_ms + est_ms;
+	/* Overdue: it has run now - start; expect as long again. */
+	return now_ms + (now_ms - start_ms);
+}
+
+bool
+intake_upstream_worth_waiting(int64_t start_ms, int64_t est_ms, int64_t now_ms,
+    int64_t deadline_ms, int64_t budget_ms, int64_t *end_ms)
+{
+	int64_t	end = intake_upstream_expected_end(start_ms, est_ms, now_ms);
+
+	*end_ms = end;
+	if (end == 0)
+		return true;
+	/*
+	 * Work slower than any wait is not waited for even near its end: the
+	 * waiter would hold a worker to gain less than the second of a
+	 * Retry-After, and a slow Integrify would hold two workers, not one.
+	 */
+	if (est_ms > budget_ms)
+		return false;
+	return end <= deadline_ms;
+}
+
+int64_t
+intake_upstream_begin(struct intake_ctx *ctx, const char *key, int64_t lease_ms)
+{
+	int64_t	now = intake_now_ms();
+
+	set_ms(ctx, RUN_SECTION, key, now, now + lease_ms);
+	return now;
+}
+
+/*
+ * Fold the duration into the estimate.  Read, then write: two processes
+ * ending work of one kind at once may lose one of the two updates, which
+ * an estimate can afford (a lock per update could not be afforded).
+ */
+void
+intake_upstream_end(struct intake_ctx *ctx, const char *key, const char *what,
+    int64_t start_ms)
+{
+	int64_t	now = intake_now_ms(), est;
+
+	if (ctx->marks == NULL)
+		return;
+	(void)intake_cache_del(ctx->marks, RUN_SECTION, key, NULL, 0);
+	est = intake_upstream_estimate_next(intake_upstream_estimate(ctx, what), now - start_ms);
+	set_ms(ctx, TOOK_SECTION, what, est, now + ESTIMATE_KEEP_MS);
+}
+
+int64_t
+intake_upstream_began(struct intake_ctx *ctx, const char *key)
+{
+	return get_ms(ctx, RUN_SECTION, key);
 }
 
 /* Count the work without a lease of its own (nested, or the cache failed). */

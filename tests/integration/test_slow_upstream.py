@@ -23,6 +23,7 @@ from test_spool import FORM, SpoolStack, V7Forms
 
 SLOW_MS = 10000
 COLD_SID = REPORT_SIDS["regions"]
+QUICK_SID = REPORT_SIDS["divisions"]
 
 
 class SlowUpstream(SpoolStack):
@@ -168,6 +169,88 @@ ttl = 300
         calls = [c for c in self.standin.state()["calls"] if COLD_SID in c["path"]]
         self.assertEqual(len(calls), 1)
         self.assertEqual(self.get("/api/choices/cold?per_page=99")[0], 200)
+
+
+class SlowColdList(SpoolStack):
+    """Nobody waits for a fetch that will not end in time.  Once a list's
+    fetch is known to be slower than upstream_wait_ms, a request that finds
+    another worker fetching it is answered 503 with Retry-After at once,
+    holding neither a worker nor a slot, and asks Integrify nothing; while
+    the fetch is known to be quick, such a request waits and gets the list.
+
+    The waiter is sent once the fetch has begun (the debug log says so), so
+    that it meets a fetch in flight; no duration is asserted."""
+
+    server = dict(SpoolStack.server, workers="4", upstream_wait_ms="4000", log_level="debug")
+    integrify = {"timeout_ms": "10000", "connect_timeout_ms": "1000"}   # > the slow fetches
+    sections = SECTIONS + """
+[source:cold]
+report = %s
+fetch = csv
+ttl = 1
+stale_ttl = 0
+[source:quick]
+report = %s
+fetch = csv
+ttl = 1
+stale_ttl = 0
+""" % (COLD_SID, QUICK_SID)
+
+    def slow(self, sid, ms, count=None):
+        self.standin.control("/__sim/fault?mode=slow&ms=%d&path=/core-service/reports/%s%s"
+                             % (ms, sid, "&count=%d" % count if count else ""))
+
+    def fetches(self, sid):
+        return sum(1 for c in self.standin.state()["calls"] if sid in c["path"])
+
+    def while_fetching(self, name, path):
+        """GET path in a thread; return once the list name's fetch has begun."""
+        marker = "report %s: fetching" % name
+        seen = self.pool.log_text().count(marker)
+        box = []
+        t = threading.Thread(target=lambda: box.append(self.get(path, timeout=60)))
+        t.start()
+        deadline = time.monotonic() + 60
+        while self.pool.log_text().count(marker) == seen:
+            self.assertLess(time.monotonic(), deadline, "the fetch of %s never began" % name)
+            time.sleep(0.02)
+        return t, box
+
+    def test_slow_cold_list_does_not_hold_waiters(self):
+        # One fetch of 6 s teaches intake that this list is slow (> the 4 s wait).
+        self.slow(COLD_SID, 6000, count=1)
+        self.assertEqual(self.get("/api/choices/cold?per_page=101", timeout=60)[0], 200)
+        # The next fetch is slow too, though it would end within the wait.
+        self.slow(COLD_SID, 3000, count=1)
+        time.sleep(1.5)                         # ttl 1 s, stale_ttl 0: cold again
+        # Distinct URLs, so nginx's micro-cache does not merge them.
+        t, leader = self.while_fetching("cold", "/api/choices/cold?per_page=102")
+        status, headers, body = self.get("/api/choices/cold?per_page=103", timeout=60)
+        t.join()
+        print("\nslow cold list: the fetching request got %d, a request meanwhile got %d "
+              "(Retry-After %s)" % (leader[0][0], status, headers.get("Retry-After")),
+              file=sys.stderr)
+        self.assertEqual(leader[0][0], 200)
+        self.assertEqual(status, 503)           # at once: the old rule waited, and got 200
+        self.assertGreaterEqual(int(headers["Retry-After"]), 1)
+        self.assertEqual(json.loads(body)["error"]["code"], "integrify_busy")
+        self.assertEqual(self.fetches(COLD_SID), 2)     # the refused request asked nothing
+        self.assertIn("report cold: not waiting for a fetch expected to end", self.pool.log_text())
+        self.assertEqual(self.get("/api/choices/cold?per_page=104", timeout=60)[0], 200)
+
+    def test_quick_cold_list_still_serves_its_waiters(self):
+        # Known to take 1.5 s, well within the 4 s wait: waiting pays.
+        self.slow(QUICK_SID, 1500)
+        self.assertEqual(self.get("/api/choices/quick?per_page=101", timeout=60)[0], 200)
+        time.sleep(1.5)                         # cold again
+        t, leader = self.while_fetching("quick", "/api/choices/quick?per_page=102")
+        status, _, body = self.get("/api/choices/quick?per_page=103", timeout=60)
+        t.join()
+        self.standin.control("/__sim/fault?mode=clear")
+        self.assertEqual(leader[0][0], 200)
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(self.fetches(QUICK_SID), 2)    # one fetch served both
+        self.assertNotIn("report quick: not waiting", self.pool.log_text())
 
 
 if __name__ == "__main__":

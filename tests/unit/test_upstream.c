@@ -1,7 +1,8 @@
 /*
  * test_upstream.c - lib/upstream.c: the count of slots, taking and giving
  * them across processes, nesting, and slots of killed holders coming back
- * (reaped by the supervisor, or found dead as under plain CGI).
+ * (reaped by the supervisor, or found dead as under plain CGI); the shared
+ * estimate of how long work takes and the rule for waiting on it.
  */
 #include <string.h>
 
@@ -275,6 +276,136 @@ test_upstream_inline_pause_ends(void)
 	teardown(&f);
 }
 
+/* One slow answer is believed at once; fast answers bring the estimate down halfway each. */
+static void
+test_upstream_estimate_rises_at_once_and_falls_halfway(void)
+{
+	T_EQ_INT(intake_upstream_estimate_next(0, 3000), 3000);
+	T_EQ_INT(intake_upstream_estimate_next(50, 3000), 3000);
+	T_EQ_INT(intake_upstream_estimate_next(3000, 50), 1525);
+	T_EQ_INT(intake_upstream_estimate_next(1525, 50), 788);
+	T_EQ_INT(intake_upstream_estimate_next(0, 0), 1);	/* never "unknown" once observed */
+	T_EQ_INT(intake_upstream_estimate_next(1, 1), 1);
+}
+
+/* Work ends at start + estimate; once past it, after as long again as it ran. */
+static void
+test_upstream_expected_end_of_work(void)
+{
+	T_EQ_INT(intake_upstream_expected_end(1000, 0, 1500), 0);	/* no estimate */
+	T_EQ_INT(intake_upstream_expected_end(0, 3000, 1500), 0);	/* not begun */
+	T_EQ_INT(intake_upstream_expected_end(1000, 3000, 1500), 4000);
+	T_EQ_INT(intake_upstream_expected_end(1000, 500, 2000), 3000);	/* overdue */
+	T_EQ_INT(intake_upstream_expected_end(1000, 500, 1500), 2000);	/* due now */
+}
+
+/*
+ * A wait is worth it when nothing is known, or when work of a kind quicker
+ * than the configured wait should end within what is left of it.
+ */
+static void
+test_upstream_wait_only_for_quick_work_that_ends_in_time(void)
+{
+	int64_t	now = 100000, end = -1;
+
+	/* Nothing runs, or nothing is known of its kind: wait (bounded). */
+	T_ASSERT(intake_upstream_worth_waiting(0, 3000, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, 0);
+	T_ASSERT(intake_upstream_worth_waiting(now - 100, 0, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, 0);
+	/* A quick Integrify: waiters wait and get the list. */
+	T_ASSERT(intake_upstream_worth_waiting(now - 10, 50, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, now + 40);
+	/* Quick, but what is left of this request's wait is too short. */
+	T_ASSERT(!intake_upstream_worth_waiting(now - 100, 1500, now, now + 1000, 2000, &end));
+	T_EQ_INT(end, now + 1400);
+	/* A slow one: not waited for, not even near its end. */
+	T_ASSERT(!intake_upstream_worth_waiting(now - 100, 3000, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, now + 2900);
+	T_ASSERT(!intake_upstream_worth_waiting(now - 2900, 3000, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, now + 100);
+	/* Quick by its estimate but overdue: as long again as it ran. */
+	T_ASSERT(intake_upstream_worth_waiting(now - 1500, 50, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, now + 1500);
+	T_ASSERT(!intake_upstream_worth_waiting(now - 2500, 50, now, now + 2000, 2000, &end));
+	T_EQ_INT(end, now + 2500);
+	/* upstream_wait_ms = 0: no wait for anything known. */
+	T_ASSERT(!intake_upstream_worth_waiting(now - 10, 50, now, now, 0, &end));
+}
+
+/*
+ * What one process observed and runs is what another one sees: a fetch
+ * known to take 3 s, begun by a worker, is seen running with that
+ * estimate, and not waited for; once it ends, nothing runs and the
+ * estimate stays, lowered by the quicker fetch.
+ */
+static void
+test_upstream_slow_work_of_another_process_is_seen_as_slow(void)
+{
+	struct fixture	f;
+	int64_t		now, end, began;
+	pid_t		pid;
+
+	setup(&f, 4, 0);
+	T_EQ_INT(intake_upstream_estimate(&f.ctx, "report:r:cold"), 0);
+	T_EQ_INT(intake_upstream_began(&f.ctx, "r:cold?"), 0);
+	pid = t_fork_helper();
+	if (pid == 0) {
+		/* A worker: one fetch that took 3 s, then another begun. */
+		intake_upstream_end(&f.ctx, "r:cold?", "report:r:cold", intake_now_ms() - 3000);
+		(void)intake_upstream_begin(&f.ctx, "r:cold?", 30000);
+		_exit(0);
+	}
+	T_EQ_INT(t_wait_child(pid, 10000), 0);
+	now = intake_now_ms();
+	T_ASSERT(intake_upstream_estimate(&f.ctx, "report:r:cold") >= 3000);
+	began = intake_upstream_began(&f.ctx, "r:cold?");
+	T_ASSERT(began > 0 && began <= now);
+	T_ASSERT(!intake_upstream_worth_waiting(began,
+	    intake_upstream_estimate(&f.ctx, "report:r:cold"), now, now + 2000, 2000, &end));
+	T_ASSERT(end > now);
+	/* Another key of the same kind is not running. */
+	T_EQ_INT(intake_upstream_began(&f.ctx, "r:cold?x=1&"), 0);
+	intake_upstream_end(&f.ctx, "r:cold?", "report:r:cold", intake_now_ms());
+	T_EQ_INT(intake_upstream_began(&f.ctx, "r:cold?"), 0);
+	/* The quick end brought the estimate down, not to nothing. */
+	T_ASSERT(intake_upstream_estimate(&f.ctx, "report:r:cold") > 0);
+	T_ASSERT(intake_upstream_estimate(&f.ctx, "report:r:cold") < 3000);
+	teardown(&f);
+}
+
+/* Without a marks cache nothing is known, so every wait is made (bounded). */
+static void
+test_upstream_estimate_without_cache_is_unknown(void)
+{
+	struct fixture	f;
+
+	setup(&f, 4, 0);
+	f.ctx.marks = NULL;
+	T_ASSERT(intake_upstream_begin(&f.ctx, "k", 1000) > 0);
+	intake_upstream_end(&f.ctx, "k", "w", intake_now_ms() - 5000);
+	T_EQ_INT(intake_upstream_estimate(&f.ctx, "w"), 0);
+	T_EQ_INT(intake_upstream_began(&f.ctx, "k"), 0);
+	teardown(&f);
+}
+
+/* Retry-After names when the fetch should end, once; then the default again. */
+static void
+test_upstream_retry_after_names_the_expected_end_once(void)
+{
+	struct intake_config	cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.upstream_wait_ms = 0;
+	T_EQ_INT(intake_upstream_retry_after(&cfg), 1);
+	intake_upstream_busy_until(intake_now_ms() + 4500);
+	T_EQ_INT(intake_upstream_retry_after(&cfg), 5);
+	T_EQ_INT(intake_upstream_retry_after(&cfg), 1);
+	intake_upstream_busy_until(intake_now_ms() - 1);	/* already past: the default */
+	cfg.upstream_wait_ms = 2000;
+	T_EQ_INT(intake_upstream_retry_after(&cfg), 3);
+}
+
 int
 main(void)
 {
@@ -288,5 +419,11 @@ main(void)
 	T_RUN(test_upstream_without_cache_fails_open);
 	T_RUN(test_upstream_inline_pause_is_seen_by_every_process);
 	T_RUN(test_upstream_inline_pause_ends);
+	T_RUN(test_upstream_estimate_rises_at_once_and_falls_halfway);
+	T_RUN(test_upstream_expected_end_of_work);
+	T_RUN(test_upstream_wait_only_for_quick_work_that_ends_in_time);
+	T_RUN(test_upstream_slow_work_of_another_process_is_seen_as_slow);
+	T_RUN(test_upstream_estimate_without_cache_is_unknown);
+	T_RUN(test_upstream_retry_after_names_the_expected_end_once);
 	return T_DONE();
 }

@@ -18,11 +18,16 @@
  * the leases of a worker it reaps, a taker finds a dead holder's lease
  * free, and every lease also runs out after a bound.  Any backend with
  * leases (a Redis one: SET NX PX) can carry the slots across hosts.
+ *
+ * Beside the slots, the marks cache keeps how long each kind of upstream
+ * work takes, so that nobody waits (holding a worker and a slot) for work
+ * that will not end within the wait.
  */
 #ifndef INTAKE_UPSTREAM_H
 #define INTAKE_UPSTREAM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "intake/config.h"
 #include "intake/ctx.h"
@@ -68,7 +73,87 @@ void		intake_upstream_pause_inline(struct intake_ctx *ctx);
 /* Whether inline starts are paused (see above); false when unknown. */
 bool		intake_upstream_inline_paused(struct intake_ctx *ctx);
 
-/* Seconds a client should wait before it asks again after INTAKE_EBUSY (>= 1). */
+/*
+ * Seconds a client should wait before it asks again after INTAKE_EBUSY
+ * (>= 1): until the time intake_upstream_busy_until() last named in this
+ * process, if that is still ahead (and then it is forgotten), else
+ * 1 + upstream_wait_ms in seconds.
+ */
 long long	intake_upstream_retry_after(const struct intake_config *cfg);
+
+/*
+ * Say that the INTAKE_EBUSY about to be answered by this process will
+ * not change before at_ms (epoch ms): the next
+ * intake_upstream_retry_after() asks the client back then.
+ */
+void		intake_upstream_busy_until(int64_t at_ms);
+
+/*
+ * How long work of one kind takes, and when work in flight should end.
+ *
+ * Each kind of upstream work (what: a short name, e.g. "report:r:regions")
+ * has a shared estimate of its duration, kept in the marks cache and
+ * forgotten after some minutes without news (old evidence of a remote
+ * service's speed is no evidence).  A process that does a unit of work
+ * of that kind names it (key) while it runs, so that another process that
+ * would wait for it can tell when it should end, and wait only for quick
+ * work that should end within the wait (intake_upstream_worth_waiting()).
+ */
+
+/*
+ * The estimate of what's duration (ms); 0 when nothing is known (no such
+ * work ended lately, or the cache failed).
+ */
+int64_t		intake_upstream_estimate(struct intake_ctx *ctx, const char *what);
+
+/*
+ * The estimate after one more unit took took_ms (est_ms 0: none yet).  It
+ * rises at once to a longer time (believing a slow Integrify after one
+ * slow answer is what keeps workers free) and falls halfway to a shorter
+ * one.  Pure; at least 1.
+ */
+int64_t		intake_upstream_estimate_next(int64_t est_ms, int64_t took_ms);
+
+/*
+ * When work started at start_ms, estimated at est_ms (0: unknown), should
+ * end, seen at now_ms: start + est while that is ahead; once the work has
+ * run past its estimate, as long again as it has run so far (the estimate
+ * was wrong; the longer it has run, the longer it is likely to run).  0:
+ * unknown.  Pure.
+ */
+int64_t		intake_upstream_expected_end(int64_t start_ms, int64_t est_ms,
+		    int64_t now_ms);
+
+/*
+ * Should a request wait for work another process runs, from now_ms until
+ * deadline_ms at most?  The work began at start_ms (0: not known to run),
+ * its kind is estimated at est_ms (0: unknown), and budget_ms is the
+ * longest wait the config allows (upstream_wait_ms).  Yes when nothing is
+ * known (the wait is bounded all the same); no when the kind is slower
+ * than budget_ms (then only the process doing it is held, never a
+ * waiter); else yes when it should end by deadline_ms.  *end_ms: when it
+ * should end (intake_upstream_expected_end(), 0: unknown).  Pure.
+ */
+bool		intake_upstream_worth_waiting(int64_t start_ms, int64_t est_ms, int64_t now_ms,
+		    int64_t deadline_ms, int64_t budget_ms, int64_t *end_ms);
+
+/*
+ * This process starts the unit of work key (of kind what) now; it stays
+ * named until intake_upstream_end() or for lease_ms.  Returns the start
+ * (epoch ms) to hand to intake_upstream_end().  Best effort: a cache
+ * failure only leaves the others without an answer (they wait, bounded).
+ */
+int64_t		intake_upstream_begin(struct intake_ctx *ctx, const char *key,
+		    int64_t lease_ms);
+
+/*
+ * The unit of work key, begun at start_ms, ended (well or not): it is no
+ * longer named, and its duration is folded into what's estimate.
+ */
+void		intake_upstream_end(struct intake_ctx *ctx, const char *key, const char *what,
+		    int64_t start_ms);
+
+/* When the unit of work key, run by some process, began (epoch ms); 0: it is not running. */
+int64_t		intake_upstream_began(struct intake_ctx *ctx, const char *key);
 
 #endif
