@@ -59,7 +59,8 @@ bench_render_site() {
 		--literal 'limit_req zone=intake_api burst=50 nodelay;' '# limit_req off (bench/lib.sh)' \
 		--literal 'server unix:/run/intake/intake.sock;' "server unix:$TMP/intake.sock;" \
 		--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
-		--literal '/var/cache/nginx/intake' "$TMP/nginx-cache"
+		--literal '/var/cache/nginx/intake' "$TMP/nginx-cache" \
+		--literal '/var/log/nginx/intake.access.log' "$TMP/nginx-access.log"
 }
 
 # bench_nginx_conf NAME: write $TMP/nginx.conf, a private loopback nginx with

@@ -112,7 +112,8 @@ generate_configs() {
 		--literal 'server_name intake.example.internal;' 'server_name localhost 127.0.0.1;' \
 		--literal 'server unix:/run/intake/intake.sock;' "server unix:$RUN/intake.sock;" \
 		--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
-		--literal '/var/cache/nginx/intake' "$RUN/nginx-cache"
+		--literal '/var/cache/nginx/intake' "$RUN/nginx-cache" \
+		--literal '/var/log/nginx/intake.access.log' "$RUN/nginx-access.log"
 
 	if ((EUID == 0)); then
 		user_line='user root;'

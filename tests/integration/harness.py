@@ -43,6 +43,47 @@ def wait_for(pred, timeout=15.0, step=0.05, what="condition"):
     raise AssertionError("timed out waiting for " + what)
 
 
+_LOGFMT_PAIR = re.compile(r'([^\s="]+)(?:=("(?:[^"\\]|\\.)*"|[^\s"]*))?(?=\s|$)')
+
+
+def logfmt(line):
+    """The key=value pairs of one intake log line as a dict (the journal's
+    "<N>" prefix skipped); raises ValueError for anything that is not
+    logfmt, so a test reading the log also checks its format."""
+    line = re.sub(r"^<\d>", "", line.rstrip("\n"))
+    out, pos = {}, 0
+    while pos < len(line):
+        if line[pos] == " ":
+            pos += 1
+            continue
+        m = _LOGFMT_PAIR.match(line, pos)
+        if m is None:
+            raise ValueError("not logfmt at %d: %r" % (pos, line))
+        key, val = m.group(1), m.group(2) or ""
+        if val.startswith('"'):
+            raw, val, i = val[1:-1], bytearray(), 0
+            while i < len(raw):
+                if raw[i] == "\\" and raw[i + 1] == "x":
+                    val.append(int(raw[i + 2:i + 4], 16))
+                    i += 4
+                elif raw[i] == "\\":
+                    val.append(ord(raw[i + 1]))
+                    i += 2
+                else:
+                    val.append(ord(raw[i]))
+                    i += 1
+            val = val.decode("utf-8", "replace")
+        out[key] = val
+        pos = m.end()
+    return out
+
+
+def log_events(text, event=None):
+    """The parsed lines of an intake log (of one event, when given)."""
+    lines = [logfmt(l) for l in text.splitlines() if l.strip()]
+    return [l for l in lines if event is None or l.get("event") == event]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -306,6 +347,8 @@ class Nginx:
         site = replace_all(site, "root /usr/share/intake/www;",
                            "root %s;" % (www or os.path.join(SRC, "www")))
         site = replace_all(site, "/var/cache/nginx/intake", os.path.join(self.dir, "cache"))
+        site = replace_all(site, "/var/log/nginx/intake.access.log",
+                           os.path.join(self.dir, "access.log"))
         if not limit_req:
             site = replace_all(site, LIMIT_REQ, "# limit_req off (tests/integration/harness.py)")
         if site_edit is not None:
