@@ -71,8 +71,9 @@ enum intake_err
 intake_req_begin(struct intake_req *req, struct intake_ctx *ctx, struct FCGX_Request *fcgi,
     char **envp)
 {
-	const char	*v;
-	size_t		 n, i;
+	struct intake_log_line	 l;
+	const char		*v;
+	size_t			 n, i;
 
 	req->start_ms = intake_now_ms();
 	req->ctx = ctx;
@@ -90,8 +91,11 @@ intake_req_begin(struct intake_req *req, struct intake_ctx *ctx, struct FCGX_Req
 	for (n = 0; envp != NULL && envp[n] != NULL; n++)
 		;
 	if (n > INTAKE_REQ_PARAMS_MAX) {
-		intake_log_warn("request: %zu parameters; only %d kept", n,
-		    INTAKE_REQ_PARAMS_MAX);
+		/* Headers are the client's to send: rate limited like its 4xx lines. */
+		intake_log_begin_limited(&l, INTAKE_LOG_WARN, "too_many_params");
+		intake_log_int(&l, "params", (long long)n);
+		intake_log_int(&l, "kept", INTAKE_REQ_PARAMS_MAX);
+		intake_log_end(&l);
 		n = INTAKE_REQ_PARAMS_MAX;
 	}
 	req->params = intake_arena_alloc(&req->arena, (n + 1) * sizeof(char *));

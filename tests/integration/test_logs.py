@@ -11,7 +11,7 @@ import time
 import unittest
 import uuid
 
-from harness import Stack, log_events, logfmt, wait_for
+from harness import Pool, Stack, log_events, logfmt, wait_for
 from test_form_post import PostMixin
 from test_forms import SECTIONS
 
@@ -173,6 +173,42 @@ class LogFile(Stack):
         self.assertIn("nope-before", before)
         for line in self.read(path).splitlines():
             logfmt(line)
+
+
+class JournalPool(Pool):
+    """The pool started as systemd starts it with StandardError=journal:
+    JOURNAL_STREAM names the device and inode of its stderr (here the log file)."""
+
+    def start(self):
+        open(self.logpath, "a").close()
+        st = os.stat(self.logpath)
+        os.environ["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
+        try:
+            return super().start()
+        finally:
+            del os.environ["JOURNAL_STREAM"]
+
+
+class Journal(Stack):
+    pool_class = JournalPool
+    server = {"workers": "2", "log_level": "debug"}
+
+    def test_journal_lines_carry_their_syslog_priority(self):
+        self.get("/healthz")
+        self.get("/forms/nope")
+        wait_for(lambda: log_events(self.pool.log_text(), "rejected"), what="the 404's line")
+        priority = {"debug": "7", "info": "6", "warn": "4", "error": "3"}
+        levels = set()
+        for line in self.pool.log_text().splitlines():
+            m = re.match(r"^<(\d)>level=(\w+) ", line)
+            self.assertIsNotNone(m, line)
+            self.assertEqual(m.group(1), priority[m.group(2)], line)
+            fields = logfmt(line)
+            # The journal stamps time and pid itself.
+            self.assertNotIn("ts", fields)
+            self.assertNotIn("pid", fields)
+            levels.add(m.group(2))
+        self.assertTrue({"debug", "info"} <= levels, levels)
 
 
 if __name__ == "__main__":
