@@ -532,8 +532,7 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 		struct intake_formtoken		fake;
 		char				ref[INTAKE_FORMTOKEN_REF_MAX];
 		unsigned char			raw[16];
-
-		struct intake_log_line	l;
+		struct intake_log_line		l;
 
 		intake_log_begin_limited(&l, INTAKE_LOG_INFO, "honeypot");
 		intake_log_str(&l, "form", f->id);
