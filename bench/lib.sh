@@ -56,7 +56,7 @@ bench_start_intake() {
 bench_render_site() {
 	python3 "$ROOT/scripts/lib/nginx_site.py" "$ROOT/conf/nginx/intake.conf" "$TMP" \
 		--port "$1" --names '127.0.0.1 localhost' --no-limit-req \
-		--sock "$TMP/intake.sock" --www "$ROOT/www" --cache "$TMP/nginx-cache"
+		--sock "$TMP/intake.sock" --www "$ROOT/www" --cache "$TMP/nginx-cache" --access-log "$TMP/nginx-access.log"
 }
 
 # bench_nginx_conf NAME: write $TMP/nginx.conf, a private loopback nginx with

@@ -230,6 +230,7 @@ intake_auth_fetch(struct intake_http *http, const struct intake_config *cfg,
 	struct intake_http_resp	 resp;
 	struct intake_buf	 url, body;
 	struct intake_token	 tok;
+	struct intake_log_line	 l;
 	int64_t			 now = intake_now_ms();
 	long long		 now_s = now / 1000, exp_s = now_s + cfg->token_lifetime;
 	enum intake_err		 err;
@@ -253,15 +254,17 @@ intake_auth_fetch(struct intake_http *http, const struct intake_config *cfg,
 	} else
 		call.method = "GET";
 
-	intake_log_info("token: fetching a new token (flow %s, user %s)",
-	    intake_flow_name(cfg->flow), cfg->user);
+	intake_log_event(INTAKE_LOG_INFO, "token_fetching", "flow", intake_flow_name(cfg->flow),
+	    "user", cfg->user, NULL);
 	err = intake_http_do(http, &call, &resp);
 	if (err != INTAKE_OK)
 		goto out;
 	if (resp.status != 200) {
 		/* The body may echo credentials: log the status only. */
-		intake_log_warn("token: Integrify refused the token request: HTTP %ld",
-		    resp.status);
+		intake_log_begin(&l, INTAKE_LOG_WARN, "token_fetch_failed");
+		intake_log_int(&l, "status", resp.status);
+		intake_log_str(&l, "msg", "token: Integrify refused the token request");
+		intake_log_end(&l);
 		if (resp.status == 429 || resp.status >= 500)
 			err = INTAKE_EUPSTREAM;
 		else if (resp.status >= 400 && resp.status < 500)
@@ -274,7 +277,8 @@ intake_auth_fetch(struct intake_http *http, const struct intake_config *cfg,
 	    now, cfg->flow == INTAKE_FLOW_JWT ? 0 : exp_s * 1000,
 	    cfg->token_lifetime * 1000, &tok);
 	if (err != INTAKE_OK) {
-		intake_log_warn("token: Integrify's token reply holds no token");
+		intake_log_event(INTAKE_LOG_WARN, "token_fetch_failed", "msg",
+		    "token: Integrify's token reply holds no token", NULL);
 		goto out;
 	}
 	*out = tok;

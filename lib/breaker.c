@@ -114,13 +114,15 @@ intake_breaker_success(struct intake_ctx *ctx)
 	(void)intake_cache_del(ctx->marks, SECTION, "open", NULL, 0);
 	(void)intake_cache_del(ctx->marks, SECTION, "probe", NULL, 0);
 	set_ms(ctx, "closed", intake_now_ms(), intake_now_ms() + KEEP_MS);
-	intake_log_info("breaker: closed: Integrify answers again");
+	intake_log_event(INTAKE_LOG_INFO, "breaker_closed", "msg",
+	    "breaker: closed: Integrify answers again", NULL);
 }
 
 void
 intake_breaker_failure(struct intake_ctx *ctx, long retry_after_s)
 {
 	const struct intake_config	*cfg = ctx->cfg;
+	struct intake_log_line		 l;
 	int64_t				 now = intake_now_ms(), cool, until;
 	long long			 n;
 	bool				 was_tripped;
@@ -140,8 +142,11 @@ intake_breaker_failure(struct intake_ctx *ctx, long retry_after_s)
 	set_ms(ctx, "open", until, until);
 	set_ms(ctx, "tripped", now, now + KEEP_MS);
 	(void)intake_cache_del(ctx->marks, SECTION, "probe", NULL, 0);
-	intake_log_warn("breaker: open for %lld s after %lld failures in a row; new submissions "
-	    "are spooled", (long long)(cool / 1000), n);
+	intake_log_begin(&l, INTAKE_LOG_WARN, "breaker_open");
+	intake_log_int(&l, "cooldown_s", (long long)(cool / 1000));
+	intake_log_int(&l, "failures", n);
+	intake_log_str(&l, "msg", "breaker: open; new submissions are spooled");
+	intake_log_end(&l);
 }
 
 int64_t

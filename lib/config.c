@@ -71,6 +71,7 @@ static const struct intake_keyrow opts[] = {
 	C_INT("server", "backlog", backlog, 16, 65535, "1024"),
 	C_INT("server", "shutdown_timeout", shutdown_timeout, 1, 3600, "30"),
 	C_ENUM("server", "log_level", log_level, intake_log_level_names, "info", false),
+	C_STR("server", "log_file", log_file, "", false),
 	C_STR("server", "cache_file", cache_file, "/run/intake/cache.shm", false),
 	C_INT("server", "cache_entries", cache_entries, 8, 65536, "256"),
 	C_INT("server", "cache_entry_max", cache_entry_max, 4096, 16777216, "65536"),
@@ -598,6 +599,10 @@ check_all(struct load *l)
 	}
 	if (c->cache_file[0] != '/') {
 		load_fail(l, "server", "cache_file", "must be an absolute path");
+		return -1;
+	}
+	if (c->log_file[0] != '\0' && c->log_file[0] != '/') {
+		load_fail(l, "server", "log_file", "must be an absolute path");
 		return -1;
 	}
 	if (c->spool_dir[0] != '/') {

@@ -162,8 +162,10 @@ journal_started(void *arg, const struct intake_reqstart_result *r)
 
 static enum intake_deliver_outcome
 finish_done(struct intake_ctx *ctx, struct intake_spool_hold *h,
-    struct intake_spool_meta *meta, const char *how)
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, const char *how)
 {
+	struct intake_log_line	l;
+
 	meta->at_ms = intake_now_ms();
 	meta->unsure = false;
 	meta->error[0] = '\0';
@@ -171,15 +173,25 @@ finish_done(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		/* Still in queue/: the next look finds the request by its SID or reference. */
 		intake_log_err("deliver %s: request %s %s, but its receipt was not written",
 		    h->ref, meta->sid, how);
-	else
-		intake_log_info("deliver %s: request %s %s", h->ref, meta->sid, how);
+	else {
+		intake_log_begin(&l, INTAKE_LOG_INFO, "submission_delivered");
+		intake_log_str(&l, "form", rec->form);
+		intake_log_str(&l, "ref", h->ref);
+		intake_log_str(&l, "sid", meta->sid);
+		intake_log_str(&l, "how", how);
+		intake_log_int(&l, "attempts", meta->attempts);
+		intake_log_int(&l, "ms", meta->at_ms - rec->created_ms);
+		intake_log_end(&l);
+	}
 	return INTAKE_DELIVER_DONE;
 }
 
 static enum intake_deliver_outcome
 finish_held(struct intake_ctx *ctx, struct intake_spool_hold *h,
-    struct intake_spool_meta *meta, const char *why)
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, const char *why)
 {
+	struct intake_log_line	l;
+
 	meta->at_ms = intake_now_ms();
 	(void)intake_strlcpy(meta->error, why, sizeof(meta->error));
 	if (intake_spool_bury(ctx->spool, h, meta) != INTAKE_OK) {
@@ -189,11 +201,15 @@ finish_held(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
 		return INTAKE_DELIVER_RETRY;
 	}
+	intake_log_begin(&l, INTAKE_LOG_WARN, "submission_held");
+	intake_log_str(&l, "form", rec->form);
+	intake_log_str(&l, "ref", h->ref);
 	if (meta->item[0] != '\0')
-		intake_log_warn("deliver %s: set aside for a person: %s; Integrify's item: %s",
-		    h->ref, why, meta->item);
-	else
-		intake_log_warn("deliver %s: set aside for a person: %s", h->ref, why);
+		intake_log_str(&l, "item", meta->item);
+	intake_log_int(&l, "attempts", meta->attempts);
+	intake_log_int(&l, "ms", meta->at_ms - rec->created_ms);
+	intake_log_fmt(&l, "msg", "set aside for a person: %s", why);
+	intake_log_end(&l);
 	return INTAKE_DELIVER_HELD;
 }
 
@@ -204,10 +220,10 @@ finish_held(struct intake_ctx *ctx, struct intake_spool_hold *h,
  */
 static enum intake_deliver_outcome
 finish_seen(struct intake_ctx *ctx, struct intake_spool_hold *h,
-    struct intake_spool_meta *meta, const struct intake_reply_hit *hit)
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, const struct intake_reply_hit *hit)
 {
 	(void)intake_strlcpy(meta->item, hit->item, sizeof(meta->item));
-	return finish_held(ctx, h, meta, "Integrify lists a request that may be this one, but its "
+	return finish_held(ctx, h, rec, meta, "Integrify lists a request that may be this one, but its "
 	    "id could not be read; find it in Integrify: if it is there, purge this submission, "
 	    "else retry it");
 }
@@ -224,7 +240,7 @@ finish_retry(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	if (now - since > ctx->cfg->spool_max_age * 1000) {
 		(void)snprintf(why, sizeof(why), "gave up after %lld attempts: %s",
 		    meta->attempts, meta->error);
-		return finish_held(ctx, h, meta, why);
+		return finish_held(ctx, h, rec, meta, why);
 	}
 	meta->at_ms = now;
 	(void)RAND_bytes((unsigned char *)&rnd, sizeof(rnd));
@@ -297,12 +313,12 @@ adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		intake_log_warn("deliver %s: Integrify's request list is unavailable (%s): every "
 		    "start whose answer was lost is held for a person until the service account "
 		    "can list its requests (GET /instances/mine)", h->ref, intake_strerror(err));
-		*outcome = finish_held(ctx, h, meta, "an earlier attempt may have started the "
+		*outcome = finish_held(ctx, h, rec, meta, "an earlier attempt may have started the "
 		    "request and Integrify cannot list them; check it, then retry or purge it");
 		return true;
 	}
 	if (hit.match == INTAKE_REPLY_UNREADABLE) {
-		*outcome = finish_seen(ctx, h, meta, &hit);
+		*outcome = finish_seen(ctx, h, rec, meta, &hit);
 		return true;
 	}
 	meta->unsure = false;
@@ -339,7 +355,7 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	err = intake_reqstart_find(ctx, rec->ref, &r, &hit);
 	if (err == INTAKE_OK && hit.match == INTAKE_REPLY_UNREADABLE) {
 		intake_breaker_success(ctx);
-		*outcome = finish_seen(ctx, h, meta, &hit);
+		*outcome = finish_seen(ctx, h, rec, meta, &hit);
 		return true;
 	}
 	if (err == INTAKE_OK && hit.match == INTAKE_REPLY_FOUND) {
@@ -347,7 +363,7 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		intake_breaker_success(ctx);
 		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
 		(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
-		*outcome = finish_done(ctx, h, meta, "was found started by an earlier attempt");
+		*outcome = finish_done(ctx, h, rec, meta, "was found started by an earlier attempt");
 		return true;
 	}
 	if (err == INTAKE_OK)
@@ -367,7 +383,7 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	    intake_strerror(err));
 	if (!meta->unsure)
 		return false;
-	*outcome = finish_held(ctx, h, meta, "an earlier attempt may have started the request "
+	*outcome = finish_held(ctx, h, rec, meta, "an earlier attempt may have started the request "
 	    "and Integrify cannot be searched; check it for the reference, then retry or "
 	    "purge it");
 	return true;
@@ -385,13 +401,14 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	struct journal			 j;
 	enum intake_deliver_outcome	 outcome;
 	enum intake_err			 err;
+	struct intake_log_line		 l;
 	int64_t				 until, not_before;
 	char				 why[200];
 	bool				 probe;
 
 	/* v8 needs one call; a SID noted means it got through (its receipt was lost). */
 	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V8)
-		return finish_done(ctx, h, meta, "was started earlier");
+		return finish_done(ctx, h, rec, meta, "was started earlier");
 	if (!intake_breaker_allow(ctx, &probe)) {
 		(void)intake_breaker_state(ctx, &until);
 		meta->next_ms = until > 0 ? until : intake_now_ms() + cfg->breaker_cooldown * 1000;
@@ -413,12 +430,12 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		if (adopt_orphan(ctx, h, rec, form, meta, &outcome))
 			return outcome;
 	} else if (meta->unsure && meta->sid[0] == '\0') {
-		return finish_held(ctx, h, meta, "an earlier attempt may have started the request; "
+		return finish_held(ctx, h, rec, meta, "an earlier attempt may have started the request; "
 		    "check Integrify for the reference, then retry or purge it");
 	}
 	values = intake_xcalloc(INTAKE_FIELDS_MAX, sizeof(*values));
 	if (intake_deliver_values(rec, form, values, why, sizeof(why)) != INTAKE_OK) {
-		outcome = finish_held(ctx, h, meta, why);
+		outcome = finish_held(ctx, h, rec, meta, why);
 		goto out;
 	}
 	if (!searchable(cfg) && meta->sid[0] == '\0') {
@@ -447,7 +464,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
 		if (r.instance_id[0] != '\0')
 			(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
-		outcome = finish_done(ctx, h, meta, "started");
+		outcome = finish_done(ctx, h, rec, meta, "started");
 		goto out;
 	}
 	describe(meta->error, sizeof(meta->error), err, &r);
@@ -459,7 +476,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	 */
 	meta->unsure = (r.unsure || j.taken) && meta->sid[0] == '\0';
 	if (permanent(err, &r)) {
-		outcome = finish_held(ctx, h, meta, meta->error);
+		outcome = finish_held(ctx, h, rec, meta, meta->error);
 		goto out;
 	}
 	/*
@@ -469,8 +486,13 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	if (intake_breaker_counts(err) &&
 	    !(err == INTAKE_ETIMEOUT && intake_http_deadline_passed(ctx->http)))
 		intake_breaker_failure(ctx, r.retry_after);
-	intake_log_warn("deliver %s: attempt %lld failed: %s%s", h->ref, meta->attempts,
-	    meta->error, r.unsure ? " (it may have got through)" : "");
+	intake_log_begin(&l, INTAKE_LOG_WARN, "delivery_failed");
+	intake_log_str(&l, "form", rec->form);
+	intake_log_str(&l, "ref", h->ref);
+	intake_log_int(&l, "attempt", meta->attempts);
+	intake_log_str(&l, "unsure", r.unsure ? "true" : "false");
+	intake_log_str(&l, "error", meta->error);
+	intake_log_end(&l);
 	not_before = retry_after_ms(&r);
 	/*
 	 * A start that timed out may still be running in Integrify: give it

@@ -99,8 +99,9 @@ one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
 	if (err == INTAKE_OK)
 		err = intake_spoolrec_decode(h.bytes.ptr, h.bytes.len, rec);
 	if (err != INTAKE_OK || strcmp(rec->ref, ref) != 0) {
-		intake_log_err("dispatch %s: the record is unreadable (%s); quarantined", ref,
-		    err != INTAKE_OK ? intake_strerror(err) : "its reference does not match");
+		intake_log_event(INTAKE_LOG_ERR, "submission_dead", "ref", ref, "error",
+		    err != INTAKE_OK ? intake_strerror(err) : "its reference does not match",
+		    "msg", "the record is unreadable; quarantined", NULL);
 		(void)intake_spool_quarantine(ctx->spool, &h);
 		goto out;
 	}
@@ -110,7 +111,8 @@ one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
 		m.at_ms = intake_now_ms();
 		(void)intake_strlcpy(m.error, why, sizeof(m.error));
 		(void)intake_spool_bury(ctx->spool, &h, &m);
-		intake_log_warn("dispatch %s: set aside: %s", ref, why);
+		intake_log_event(INTAKE_LOG_WARN, "submission_held", "form", rec->form, "ref", ref,
+		    "msg", why, NULL);
 		goto out;
 	}
 	(void)intake_deliver(ctx, &h, rec, form, true, &m);

@@ -13,7 +13,6 @@
 #include "intake/json.h"
 
 #include "intake/form_valid.h"
-#include "intake/log.h"
 #include "intake/str.h"
 
 static const struct {
@@ -265,8 +264,7 @@ check_field(const struct intake_field *fd, struct intake_form_input *in, size_t 
 				return;
 			}
 			if (!offered(arg, fd, in[i].value)) {
-				intake_log_warn("form: field %s: a value that was never offered "
-				    "(tampering)", fd->name);
+				/* Logged by the 422's line (fields=NAME:not_offered), rate limited. */
 				problem(p, np, fd->name, INTAKE_FE_NOT_OFFERED);
 				return;
 			}

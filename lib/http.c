@@ -318,13 +318,14 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 	case CURLE_OK:
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		intake_log_warn("http: Integrify call timed out");
+		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "timeout", "msg",
+		    "http: Integrify call timed out", NULL);
 		err = INTAKE_ETIMEOUT;
 		goto out;
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
-		intake_log_warn("http: Integrify reply over response_max (%lld bytes)",
-		    (long long)h->cfg->response_max);
+		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "too_large", "msg",
+		    "http: Integrify reply over response_max", NULL);
 		err = INTAKE_ETOOBIG;
 		goto out;
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -332,11 +333,13 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 	case CURLE_COULDNT_CONNECT:
 		/* Nothing was sent: a retry cannot make a duplicate. */
 		resp->unsent = true;
-		intake_log_warn("http: Integrify call failed: %s", curl_easy_strerror(rc));
+		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "connect", "msg",
+		    curl_easy_strerror(rc), NULL);
 		err = INTAKE_EUPSTREAM;
 		goto out;
 	default:
-		intake_log_warn("http: Integrify call failed: %s", curl_easy_strerror(rc));
+		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "transfer", "msg",
+		    curl_easy_strerror(rc), NULL);
 		err = INTAKE_EUPSTREAM;
 		goto out;
 	}

@@ -37,6 +37,19 @@ status_err(long status)
 	return INTAKE_EPROTO;
 }
 
+/* The line for a call Integrify answered with an error status. */
+static void
+upstream_failed(const char *method, const char *path_query, long status)
+{
+	struct intake_log_line	l;
+
+	intake_log_begin(&l, INTAKE_LOG_WARN, "upstream_failed");
+	intake_log_str(&l, "method", method);
+	intake_log_str(&l, "path", path_query);
+	intake_log_int(&l, "status", status);
+	intake_log_end(&l);
+}
+
 enum intake_err
 intake_integrify_call(struct intake_ctx *ctx, const char *method, const char *path_query,
     const char *content_type, const void *body, size_t bodylen,
@@ -74,14 +87,14 @@ intake_integrify_call(struct intake_ctx *ctx, const char *method, const char *pa
 		(void)intake_token_reject(ctx, &tok);
 	}
 	if (attempt == 2) {
-		intake_log_warn("integrify: %s %s: a new token was refused too", method,
-		    path_query);
+		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "method", method, "path",
+		    path_query, "msg", "a new token was refused too", NULL);
 		err = INTAKE_EAUTH;
 		goto out;
 	}
 	err = status_err(resp->status);
 	if (err != INTAKE_OK)
-		intake_log_warn("integrify: %s %s: HTTP %ld", method, path_query, resp->status);
+		upstream_failed(method, path_query, resp->status);
 out:
 	OPENSSL_cleanse(&tok, sizeof(tok));
 	intake_buf_free(&url);

@@ -192,6 +192,21 @@ live_count(const struct pool *p, unsigned generation)
 	return count(p, generation, 0);
 }
 
+/* A child started or ended: child=PID, and signal= or status= when it ended. */
+static void
+child_event(enum intake_log_level level, const char *event, pid_t pid, int sig, int status)
+{
+	struct intake_log_line	l;
+
+	intake_log_begin(&l, level, event);
+	intake_log_int(&l, "child", (long long)pid);
+	if (sig >= 0)
+		intake_log_int(&l, "signal", sig);
+	if (status >= 0)
+		intake_log_int(&l, "status", status);
+	intake_log_end(&l);
+}
+
 static void
 spawn(struct pool *p)
 {
@@ -216,7 +231,7 @@ spawn(struct pool *p)
 	p->workers[i].pid = pid;
 	p->workers[i].generation = p->generation;
 	p->workers[i].started_ms = intake_now_ms();
-	intake_log_info("pool: worker %ld started", (long)pid);
+	child_event(INTAKE_LOG_INFO, "worker_started", pid, -1, -1);
 }
 
 static void
@@ -236,7 +251,7 @@ spawn_dispatcher(struct pool *p)
 	p->dispatcher.pid = pid;
 	p->dispatcher.generation = p->generation;
 	p->dispatcher.started_ms = intake_now_ms();
-	intake_log_info("pool: dispatcher %ld started", (long)pid);
+	child_event(INTAKE_LOG_INFO, "dispatcher_started", pid, -1, -1);
 }
 
 /* Start workers until the current generation has its number, and the dispatcher. */
@@ -270,10 +285,11 @@ reap(struct pool *p)
 		if (pid == p->dispatcher.pid) {
 			p->dispatcher.pid = 0;
 			if (WIFSIGNALED(status))
-				intake_log_warn("pool: dispatcher %ld killed by signal %d; restarting "
-				    "it", (long)pid, WTERMSIG(status));
+				child_event(INTAKE_LOG_WARN, "dispatcher_exited", pid,
+				    WTERMSIG(status), -1);
 			else
-				intake_log_info("pool: dispatcher %ld exited", (long)pid);
+				child_event(INTAKE_LOG_INFO, "dispatcher_exited", pid, -1,
+				    WEXITSTATUS(status));
 			continue;
 		}
 		for (i = 0; i < POOL_MAX && p->workers[i].pid != pid; i++)
@@ -282,13 +298,11 @@ reap(struct pool *p)
 			continue;
 		p->workers[i].pid = 0;
 		if (WIFSIGNALED(status))
-			intake_log_warn("pool: worker %ld killed by signal %d", (long)pid,
-			    WTERMSIG(status));
+			child_event(INTAKE_LOG_WARN, "worker_exited", pid, WTERMSIG(status), -1);
 		else if (WEXITSTATUS(status) != 0)
-			intake_log_warn("pool: worker %ld exited with status %d", (long)pid,
-			    WEXITSTATUS(status));
+			child_event(INTAKE_LOG_WARN, "worker_exited", pid, -1, WEXITSTATUS(status));
 		else
-			intake_log_debug("pool: worker %ld exited", (long)pid);
+			child_event(INTAKE_LOG_DEBUG, "worker_exited", pid, -1, 0);
 		if ((WIFSIGNALED(status) || WEXITSTATUS(status) != 0) &&
 		    now - p->workers[i].started_ms < FAST_DEATH_MS) {
 			intake_log_warn("pool: workers are dying at start; waiting a second");
@@ -326,6 +340,9 @@ reload(struct pool *p)
 	    strcmp(ncfg->run_group, old->run_group) != 0)
 		intake_log_warn("pool: user and group changes need a restart; the pool keeps "
 		    "running as it is");
+	if (strcmp(ncfg->log_file, old->log_file) != 0)
+		intake_log_warn("pool: log_file changes need a restart; the log stays where it is");
+	memcpy(ncfg->log_file, old->log_file, sizeof(ncfg->log_file));
 	if (strcmp(ncfg->listen, old->listen) != 0 || ncfg->socket_mode != old->socket_mode ||
 	    ncfg->backlog != old->backlog || strcmp(ncfg->cache_file, old->cache_file) != 0 ||
 	    ncfg->cache_entries != old->cache_entries ||
@@ -369,6 +386,19 @@ supervisor_signals(sigset_t *set)
 	(void)sigaddset(set, SIGINT);
 	(void)sigaddset(set, SIGHUP);
 	(void)sigaddset(set, SIGQUIT);
+	(void)sigaddset(set, SIGUSR1);
+}
+
+/* SIGUSR1: reopen the log file here, then have every child do the same (like nginx -s reopen). */
+static void
+reopen_log(struct pool *p)
+{
+	intake_log_reopen();
+	signal_generation(p, 0, SIGUSR1, 1);
+	if (p->dispatcher.pid != 0)
+		(void)kill(p->dispatcher.pid, SIGUSR1);
+	intake_log_event(INTAKE_LOG_INFO, "log_reopened", "file",
+	    p->cfg->log_file[0] != '\0' ? p->cfg->log_file : "(standard error)", NULL);
 }
 
 static void
@@ -389,6 +419,9 @@ run_loop(struct pool *p)
 		case SIGHUP:
 			if (!p->stopping)
 				reload(p);
+			break;
+		case SIGUSR1:
+			reopen_log(p);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -470,6 +503,11 @@ intake_pool_run(const char *path, bool allow_root)
 		intake_log_err("pool: %s", msg);
 		goto out;
 	}
+	/* As the user, so that a reopen after rotation can create the file again. */
+	if (intake_log_open(p->cfg->log_file, msg, sizeof(msg)) != INTAKE_OK) {
+		intake_log_err("pool: %s", msg);
+		goto out;
+	}
 	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
 	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK ||
 	    intake_cache_open_lists(p->cfg, true, &p->lists) != INTAKE_OK)
@@ -522,6 +560,11 @@ intake_dispatch_run(const char *path, bool allow_root)
 		intake_config_free(cfg);
 		return 1;
 	}
+	if (intake_log_open(cfg->log_file, msg, sizeof(msg)) != INTAKE_OK) {
+		intake_log_err("dispatch: %s", msg);
+		intake_config_free(cfg);
+		return 1;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
 	    intake_cache_open(cfg, false, &cache) == INTAKE_OK &&
 	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK)
@@ -554,6 +597,8 @@ intake_cgi_run(const char *path)
 		goto out;
 	}
 	intake_log_set_level(cfg->log_level);
+	if (intake_log_open(cfg->log_file, msg, sizeof(msg)) != INTAKE_OK)
+		intake_log_err("cgi: %s; logging to standard error", msg);
 	ctx.cfg = cfg;
 	ctx.reports = intake_report_cache_new();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||

@@ -71,15 +71,19 @@ enum intake_err
 intake_req_begin(struct intake_req *req, struct intake_ctx *ctx, struct FCGX_Request *fcgi,
     char **envp)
 {
-	const char	*v;
-	size_t		 n, i;
+	struct intake_log_line	 l;
+	const char		*v;
+	size_t			 n, i;
 
+	req->start_ms = intake_now_ms();
 	req->ctx = ctx;
 	req->fcgi = fcgi;
 	req->status = 0;
 	req->cors = NULL;
 	req->code = NULL;
 	req->cause = NULL;
+	req->form = NULL;
+	req->fields = NULL;
 	req->nparams = 0;
 	req->method = "";
 	req->path = "/";
@@ -87,8 +91,11 @@ intake_req_begin(struct intake_req *req, struct intake_ctx *ctx, struct FCGX_Req
 	for (n = 0; envp != NULL && envp[n] != NULL; n++)
 		;
 	if (n > INTAKE_REQ_PARAMS_MAX) {
-		intake_log_warn("request: %zu parameters; only %d kept", n,
-		    INTAKE_REQ_PARAMS_MAX);
+		/* Headers are the client's to send: rate limited like its 4xx lines. */
+		intake_log_begin_limited(&l, INTAKE_LOG_WARN, "too_many_params");
+		intake_log_int(&l, "params", (long long)n);
+		intake_log_int(&l, "kept", INTAKE_REQ_PARAMS_MAX);
+		intake_log_end(&l);
 		n = INTAKE_REQ_PARAMS_MAX;
 	}
 	req->params = intake_arena_alloc(&req->arena, (n + 1) * sizeof(char *));
@@ -101,6 +108,8 @@ intake_req_begin(struct intake_req *req, struct intake_ctx *ctx, struct FCGX_Req
 	}
 	req->params[n] = NULL;
 	req->nparams = n;
+	/* nginx's $request_id joins its access log and ours; anything else is dropped. */
+	(void)intake_log_set_request(intake_req_param(req, "REQUEST_ID"));
 
 	if ((v = intake_req_param(req, "REQUEST_METHOD")) != NULL)
 		req->method = v;
@@ -118,6 +127,7 @@ void
 intake_req_end(struct intake_req *req)
 {
 	intake_arena_reset(&req->arena);
+	(void)intake_log_set_request(NULL);
 	req->params = NULL;
 	req->nparams = 0;
 }
@@ -187,6 +197,39 @@ put(struct intake_req *req, const void *p, size_t n)
 	return INTAKE_OK;
 }
 
+/*
+ * The one line for every answer: 5xx always (where, what and why), 4xx
+ * through the client-error rate limit, the rest at debug.
+ */
+static void
+log_outcome(const struct intake_req *req, int status)
+{
+	struct intake_log_line	l;
+
+	if (status >= 500)
+		intake_log_begin(&l, INTAKE_LOG_ERR, "server_error");
+	else if (status >= 400)
+		intake_log_begin_limited(&l, INTAKE_LOG_INFO,
+		    status == 429 ? "rate_limited" : "rejected");
+	else
+		intake_log_begin(&l, INTAKE_LOG_DEBUG, "request");
+	if (!l.on)
+		return;
+	intake_log_str(&l, "method", req->method);
+	intake_log_str(&l, "path", req->path);
+	intake_log_int(&l, "status", status);
+	if (req->form != NULL)
+		intake_log_str(&l, "form", req->form);
+	if (req->code != NULL)
+		intake_log_str(&l, "code", req->code);
+	if (req->fields != NULL)
+		intake_log_str(&l, "fields", req->fields);
+	if (status >= 500)
+		intake_log_str(&l, "cause", req->cause != NULL ? req->cause : "no cause recorded");
+	intake_log_int(&l, "ms", intake_now_ms() - req->start_ms);
+	intake_log_end(&l);
+}
+
 enum intake_err
 intake_resp_send(struct intake_req *req, int status, const char *ctype,
     const char *extra_headers, const void *body, size_t len)
@@ -204,11 +247,7 @@ intake_resp_send(struct intake_req *req, int status, const char *ctype,
 		status = 500;
 		reason = intake_resp_reason(status);
 	}
-	/* The one line for every 5xx: where, what, and why. */
-	if (status >= 500)
-		intake_log_err("5xx answered: %s %s: %d %s: %s", req->method, req->path, status,
-		    req->code != NULL ? req->code : "-",
-		    req->cause != NULL ? req->cause : "no cause recorded");
+	log_outcome(req, status);
 	head_only = strcmp(req->method, "HEAD") == 0 || status == 304 || status == 204;
 	intake_buf_init(&head, 8192);
 	err = intake_buf_adds(&head, "Status: ");

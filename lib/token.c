@@ -146,7 +146,9 @@ renew(struct intake_ctx *ctx, const char *name, struct intake_token *out)
 	struct entry			 e, cur;
 	char				 raw[ENTRY_MAX];
 	size_t				 rawlen;
-	int64_t				 now;
+	struct intake_log_line		 l;
+	int64_t				 now, fetch_ms;
+	char				 fp[32];
 	enum intake_err			 err, ferr;
 	bool				 hit;
 
@@ -162,8 +164,16 @@ renew(struct intake_ctx *ctx, const char *name, struct intake_token *out)
 
 	memset(&e, 0, sizeof(e));
 	ferr = intake_auth_fetch(ctx->http, cfg, &e.tok);
+	fetch_ms = intake_now_ms() - now;
 	now = intake_now_ms();
 	if (ferr == INTAKE_OK) {
+		/* A fingerprint, never the token: enough to tell two tokens apart. */
+		intake_log_mask(e.tok.value, fp, sizeof(fp));
+		intake_log_begin(&l, INTAKE_LOG_INFO, "token_fetched");
+		intake_log_str(&l, "token", fp);
+		intake_log_int(&l, "expires_in_s", (e.tok.expires_ms - now) / 1000);
+		intake_log_int(&l, "ms", fetch_ms);
+		intake_log_end(&l);
 		e.renew_ms = renew_at(cfg, &e.tok);
 		err = entry_write(ctx, name, &e, e.tok.expires_ms);
 		if (err != INTAKE_OK)
@@ -189,8 +199,9 @@ renew(struct intake_ctx *ctx, const char *name, struct intake_token *out)
 		    e.tok.expires_ms > e.fail_until_ms ? e.tok.expires_ms : e.fail_until_ms);
 	}
 	if (hit && cur.tok.value[0] != '\0' && now < cur.tok.expires_ms - SAFETY_MS) {
-		intake_log_warn("token: renewal failed (%s); using the current token",
-		    intake_strerror(ferr));
+		intake_log_event(INTAKE_LOG_WARN, "token_renewal_failed", "error",
+		    intake_strerror(ferr), "msg", "token: renewal failed; using the current token",
+		    NULL);
 		*out = cur.tok;
 		err = INTAKE_OK;
 	}

@@ -110,7 +110,7 @@ generate_configs() {
 	# plain HTTP on the demo's port: $RUN/intake-site.conf, $RUN/intake-locations.conf.
 	python3 "$ROOT/scripts/lib/nginx_site.py" "$ROOT/conf/nginx/intake.conf" "$RUN" \
 		--port "$PORT" --names 'localhost 127.0.0.1' \
-		--sock "$RUN/intake.sock" --www "$ROOT/www" --cache "$RUN/nginx-cache" ||
+		--sock "$RUN/intake.sock" --www "$ROOT/www" --cache "$RUN/nginx-cache" --access-log "$RUN/nginx-access.log" ||
 		intake_die "could not render conf/nginx/intake.conf for the demo"
 
 	if ((EUID == 0)); then

@@ -51,6 +51,9 @@ wants_json(struct intake_req *req)
 static void
 refuse(struct post *p, int status, const char *code, const char *heading, const char *text)
 {
+	/* The log line of the answer names the code, for browsers too. */
+	if (p->req->code == NULL)
+		p->req->code = code;
 	if (p->json)
 		(void)intake_resp_error(p->req, status, code, text);
 	else
@@ -176,7 +179,6 @@ refuse_rate(struct post *p, long long wait)
 {
 	char	hdr[64];
 
-	intake_log_warn("form %s: rate limit reached", p->form->id);
 	(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n", wait);
 	if (p->json)
 		(void)intake_resp_send(p->req, 429, "application/json; charset=utf-8", hdr,
@@ -263,12 +265,40 @@ offered(void *arg, const struct intake_field *fd, const char *value)
 	return intake_form_offered(arg, fd, value);
 }
 
+/*
+ * "name:code,..." of the problems, for the log: field names from the
+ * form's definition only (a name the client made up is "_unknown"), and
+ * never a value.  Arena-owned; NULL when it does not fit.
+ */
+static const char *
+problem_codes(struct post *p)
+{
+	struct intake_buf	 b;
+	const char		*name, *out = NULL;
+	size_t			 i;
+	enum intake_err		 err = INTAKE_OK;
+
+	intake_buf_init(&b, 1024);
+	for (i = 0; i < p->sub.np && err == INTAKE_OK; i++) {
+		name = p->sub.problems[i].code == INTAKE_FE_UNKNOWN ? "_unknown" :
+		    p->sub.problems[i].field;
+		err = intake_buf_printf(&b, "%s%s:%s", i > 0 ? "," : "", name,
+		    intake_field_error_code(p->sub.problems[i].code));
+	}
+	if (err == INTAKE_OK && b.len > 0)
+		out = intake_arena_strndup(&p->req->arena, b.ptr, b.len);
+	intake_buf_free(&b);
+	return out;
+}
+
 /* 422 with every problem. */
 static void
 invalid(struct post *p)
 {
 	struct intake_buf	b;
 
+	p->req->fields = problem_codes(p);
+	p->req->code = "invalid";
 	if (!p->json) {
 		intake_form_page(p->req, p->form, p->token, &p->sub, 422, NULL);
 		return;
@@ -405,27 +435,30 @@ start(struct post *p, const struct intake_formtoken *tok)
 		err = intake_spool_accept(p->req->ctx->spool, ref, &bytes, &h, &st);
 	intake_buf_free(&bytes);
 	if (err != INTAKE_OK) {
-		intake_log_err("form %s: a submission could not be spooled: %s", p->form->id,
-		    intake_strerror(err));
+		intake_log_event(INTAKE_LOG_ERR, "submission_not_spooled", "form", p->form->id,
+		    "error", intake_strerror(err), NULL);
 		unavailable(p);
 		goto out;
 	}
 	if (st != INTAKE_SPOOL_UNKNOWN) {
 		/* The same form sent again: a double click or a browser retry. */
 		st = intake_spool_lookup(p->req->ctx->spool, ref, &m);
-		intake_log_info("form %s: %s was sent again; it is %s", p->form->id, ref,
-		    intake_spool_status_name(st));
+		intake_log_event(INTAKE_LOG_INFO, "submission_repeated", "form", p->form->id,
+		    "ref", ref, "state", intake_spool_status_name(st), NULL);
 		answer(p, ref, st, &m, false);
 		goto out;
 	}
-	intake_log_info("form %s: accepted %s", p->form->id, ref);
+	intake_log_event(INTAKE_LOG_INFO, "submission_accepted", "form", p->form->id, "ref", ref,
+	    NULL);
 	if (intake_upstream_inline_paused(p->req->ctx)) {
 		/* Starts take longer than a user should wait just now. */
-		intake_log_info("form %s: %s queued: inline starts paused", p->form->id, ref);
+		intake_log_event(INTAKE_LOG_INFO, "submission_queued", "form", p->form->id, "ref",
+		    ref, "why", "inline starts paused", NULL);
 		st = INTAKE_SPOOL_QUEUED;
 	} else if (intake_upstream_take(p->req->ctx, &slot) != INTAKE_OK) {
 		/* Integrify holds its share of the workers: no waiting here. */
-		intake_log_info("form %s: %s queued: no upstream slot free", p->form->id, ref);
+		intake_log_event(INTAKE_LOG_INFO, "submission_queued", "form", p->form->id, "ref",
+		    ref, "why", "no upstream slot free", NULL);
 		st = INTAKE_SPOOL_QUEUED;
 	} else {
 		/* While the breaker is open this returns at once: the dispatcher sends it later. */
@@ -460,9 +493,10 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 	p->req = req;
 	p->form = f;
 	p->json = wants_json(req);
+	req->form = f->id;
 
+	/* Refusals are logged once, by the answer's line (rate limited: clients cause them). */
 	if (!same_origin(p)) {
-		intake_log_warn("form %s: refused a post from another site", f->id);
 		refuse(p, 403, "forbidden_origin", "Not allowed",
 		    "This form can only be sent from its own page.");
 		goto out;
@@ -498,8 +532,11 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 		struct intake_formtoken		fake;
 		char				ref[INTAKE_FORMTOKEN_REF_MAX];
 		unsigned char			raw[16];
+		struct intake_log_line		l;
 
-		intake_log_info("form %s: honeypot filled; nothing started", f->id);
+		intake_log_begin_limited(&l, INTAKE_LOG_INFO, "honeypot");
+		intake_log_str(&l, "form", f->id);
+		intake_log_end(&l);
 		/* A reference like any other, so the answer looks like a real one. */
 		memset(&none, 0, sizeof(none));
 		memset(&fake, 0, sizeof(fake));
@@ -521,8 +558,6 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 	err = intake_formtoken_check(cfg->form_key, p->token, toklen, f->id,
 	    intake_now_ms() / 1000, TOKEN_MIN_AGE_S, cfg->form_token_ttl, &tok);
 	if (err != INTAKE_OK) {
-		intake_log_warn("form %s: %s form token", f->id,
-		    err == INTAKE_ETIMEOUT ? "an expired (or too fresh)" : "an invalid");
 		refuse(p, 403, err == INTAKE_ETIMEOUT ? "token_expired" : "token_invalid",
 		    "Expired", "This form has expired. Please reload it and send it again.");
 		goto out;

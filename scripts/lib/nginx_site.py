@@ -4,8 +4,8 @@
 conf/nginx/intake.conf is a production site (TLS on 443, a redirect and a
 catch-all on 80) that includes conf/nginx/intake-locations.conf. The demo,
 the benchmarks and the tests run these very files, with only what is theirs
-replaced: ports, names, the socket, the static root, the cache directory and
-the certificate. Every text replaced must be found (a changed site is then
+replaced: ports, names, the socket, the static root, the cache directory, the
+access log and the certificate. Every text replaced must be found (a changed site is then
 noticed, not silently run half-rendered).
 
 Two shapes:
@@ -18,6 +18,7 @@ Two shapes:
                    CERT and KEY), port 80 becomes REDIRECT_PORT.
 
 usage: nginx_site.py SITE OUTDIR --port P --sock SOCK --www DIR --cache DIR
+               --access-log FILE
                [--names "127.0.0.1 localhost"] [--no-limit-req]
                [--tls-port T --redirect-port R --cert FILE --key FILE]
 
@@ -34,6 +35,7 @@ SOCKET = "unix:/run/intake/intake.sock"
 SERVER_NAME = "server_name intake.example.internal;"
 ROOT = "root /usr/share/intake/www;"
 CACHE = "/var/cache/nginx/intake"
+ACCESS_LOG = "/var/log/nginx/intake.access.log"
 INCLUDE = "include /usr/share/intake/nginx/intake-locations.conf;"
 LISTEN_80_DEFAULT = "listen 80 default_server;"
 LISTEN_80 = "listen 80;"
@@ -86,7 +88,7 @@ def drop_server(text, marker, what):
     return text[:s] + "# (left out for plain HTTP by scripts/lib/nginx_site.py)" + text[e:]
 
 
-def render_text(site, locations, *, port, sock, www, cache, locations_out,
+def render_text(site, locations, *, port, sock, www, cache, locations_out, access_log,
                 names="127.0.0.1 localhost", limit_req=True, tls_port=None,
                 redirect_port=None, cert=None, key=None, what="conf/nginx/intake.conf"):
     """(site, locations) texts rendered as the module docstring says."""
@@ -94,6 +96,7 @@ def render_text(site, locations, *, port, sock, www, cache, locations_out,
     site = replace(site, SERVER_NAME, "server_name %s;" % names, what)
     site = replace(site, ROOT, "root %s;" % www, what)
     site = replace(site, CACHE, cache, what)
+    site = replace(site, ACCESS_LOG, access_log, what)
     site = replace(site, INCLUDE, "include %s;" % locations_out, what)
     if tls_port is None:
         site = drop_server(site, "ssl_reject_handshake on;", what)
@@ -159,6 +162,7 @@ def main(argv):
     ap.add_argument("--sock", required=True)
     ap.add_argument("--www", required=True)
     ap.add_argument("--cache", required=True)
+    ap.add_argument("--access-log", required=True)
     ap.add_argument("--names", default="127.0.0.1 localhost")
     ap.add_argument("--no-limit-req", action="store_true")
     ap.add_argument("--tls-port", type=int)
@@ -171,7 +175,7 @@ def main(argv):
     if a.tls_port is not None and None in (a.redirect_port, a.cert, a.key):
         ap.error("--tls-port needs --redirect-port, --cert and --key")
     try:
-        render(a.site, a.out_dir, port=a.port, sock=a.sock, www=a.www, cache=a.cache,
+        render(a.site, a.out_dir, port=a.port, sock=a.sock, www=a.www, cache=a.cache, access_log=a.access_log,
                names=a.names, limit_req=not a.no_limit_req, tls_port=a.tls_port,
                redirect_port=a.redirect_port, cert=a.cert, key=a.key)
     except (OSError, SiteError) as e:

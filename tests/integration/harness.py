@@ -43,6 +43,47 @@ def wait_for(pred, timeout=15.0, step=0.05, what="condition"):
     raise AssertionError("timed out waiting for " + what)
 
 
+_LOGFMT_PAIR = re.compile(r'([^\s="]+)(?:=("(?:[^"\\]|\\.)*"|[^\s"]*))?(?=\s|$)')
+
+
+def logfmt(line):
+    """The key=value pairs of one intake log line as a dict (the journal's
+    "<N>" prefix skipped); raises ValueError for anything that is not
+    logfmt, so a test reading the log also checks its format."""
+    line = re.sub(r"^<\d>", "", line.rstrip("\n"))
+    out, pos = {}, 0
+    while pos < len(line):
+        if line[pos] == " ":
+            pos += 1
+            continue
+        m = _LOGFMT_PAIR.match(line, pos)
+        if m is None:
+            raise ValueError("not logfmt at %d: %r" % (pos, line))
+        key, val = m.group(1), m.group(2) or ""
+        if val.startswith('"'):
+            raw, val, i = val[1:-1], bytearray(), 0
+            while i < len(raw):
+                if raw[i] == "\\" and raw[i + 1] == "x":
+                    val.append(int(raw[i + 2:i + 4], 16))
+                    i += 4
+                elif raw[i] == "\\":
+                    val.append(ord(raw[i + 1]))
+                    i += 2
+                else:
+                    val.append(ord(raw[i]))
+                    i += 1
+            val = val.decode("utf-8", "replace")
+        out[key] = val
+        pos = m.end()
+    return out
+
+
+def log_events(text, event=None):
+    """The parsed lines of an intake log (of one event, when given)."""
+    lines = [logfmt(l) for l in text.splitlines() if l.strip()]
+    return [l for l in lines if event is None or l.get("event") == event]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -298,7 +339,8 @@ class Nginx:
         self.port = port or free_port()
         self.tls = tls
         kw = dict(sock=sock, www=www or os.path.join(SRC, "www"),
-                  cache=os.path.join(self.dir, "cache"), names=SERVER_NAMES, limit_req=limit_req)
+                  cache=os.path.join(self.dir, "cache"), names=SERVER_NAMES, limit_req=limit_req,
+                  access_log=os.path.join(self.dir, "access.log"))
         if tls:
             self.redirect_port = free_port()
             self.cert, self.key = nginx_site.self_signed(self.dir)

@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from harness import REPORT_SIDS, Stack, fixture_report, token_fetches, wait_for
+from harness import REPORT_SIDS, Stack, fixture_report, log_events, token_fetches, wait_for
 
 ORIGIN = "https://intranet.example"
 
@@ -416,16 +416,19 @@ class ChoicesDefects(Stack):
         self.assertNotIn("Content-Security-Policy", headers)
 
     def test_forced_502_is_logged_once_with_its_cause(self):
-        before = self.pool.log_text().count("5xx answered:")
+        before = len(log_events(self.pool.log_text(), "server_error"))
         self.standin.control("/__sim/fail-next?status=500&count=1&body=ORA-00942%20secret")
         status, _, body = self.get("/api/choices/departments")
         self.assertEqual(status, 502, body)
         log = self.pool.log_text()
-        lines = [l for l in log.splitlines() if "5xx answered:" in l]
+        lines = log_events(log, "server_error")
         self.assertEqual(len(lines) - before, 1, lines)
-        self.assertIn("GET /api/choices/departments: 502 integrify_unavailable: "
-                      "Integrify is unavailable", lines[-1])
-        self.assertIn(" ERROR", lines[-1].upper())
+        line = lines[-1]
+        self.assertEqual((line["level"], line["method"], line["path"], line["status"],
+                          line["code"]),
+                         ("error", "GET", "/api/choices/departments", "502",
+                          "integrify_unavailable"))
+        self.assertIn("Integrify is unavailable", line["cause"])
         self.assertNotIn("ORA-", log)
         self.assert_no_secrets(log)
 

@@ -33,7 +33,7 @@ class KillLockHolder(Stack):
         threads = [threading.Thread(target=one) for _ in range(4)]
         for t in threads:
             t.start()
-        holder = wait_for(lambda: re.search(r"intake\[(\d+)\] info: token: fetching",
+        holder = wait_for(lambda: re.search(r"pid=(\d+) (?:req=\S+ )?event=token_fetching",
                                             self.pool.log_text()), what="a token fetch")
         pid = int(holder.group(1))
         self.assertIn(pid, self.pool.workers())
@@ -53,7 +53,7 @@ class KillLockHolder(Stack):
         wait_for(lambda: len(self.pool.workers()) == 4 and pid not in self.pool.workers(),
                  what="the pool to replace the dead worker")
         log = self.pool.log_text()
-        self.assertIn("worker %d killed by signal 9" % pid, log)
+        self.assertIn("event=worker_exited child=%d signal=9" % pid, log)
         self.assertIn("released the leases of dead worker %d" % pid, log)
         # The killed fetch is logged by the stand-in when its slow answer ends.
         wait_for(lambda: len(token_fetches(self.standin.state())) >= 2, timeout=SLOW_MS / 1000 + 10,

@@ -204,7 +204,8 @@ class ListFlood(Stack):
                 self.assertEqual(status, 200, body[:300])
                 self.check_form(body)
             served = {}
-            for m in re.finditer(r"intake\[(\d+)\] debug: report (\w+): served the last good list",
+            for m in re.finditer(r"pid=(\d+) (?:req=\S+ )?event=log "
+                                 r"msg=\"report (\w+): served the last good list",
                                  self.pool.log_text()):
                 served.setdefault(int(m.group(1)), set()).add(m.group(2))
             if all(set(FORM_SOURCES) | {"accessories"} <= served.get(w, set()) for w in workers):

@@ -99,7 +99,8 @@ class SlowUpstream(SpoolStack):
         self.assertEqual(len(submitted), n_forms)
         log = self.pool.log_text()
         # Both ways out were taken: no slot free, and the inline budget spent.
-        self.assertIn("queued: no upstream slot free", log)
+        self.assertIn('event=submission_queued', log)
+        self.assertIn('why="no upstream slot free"', log)
         self.assertIn("not started within inline_budget_ms", log)
         self.assertEqual(self.readyz()["spool"], {"queued": 0, "held": 0})
         self.assert_exactly_once(submitted)

@@ -22,7 +22,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import BUILD, SRC, Stack, http, wait_for
+from harness import BUILD, SRC, Stack, http, logfmt, wait_for
 from test_form_post import V7_FORM
 from test_forms import SECTIONS
 
@@ -197,7 +197,7 @@ class SpoolStack(Stack):
                 line = [l for l in self.pool.log_text().splitlines()
                         if ref in l and "set aside for a person" in l]
                 self.assertEqual(len(line), 1, "%s: %r" % (what, line))
-                self.assertIn("Integrify's item:", line[0])
+                self.assertIn("item", logfmt(line[0]))
                 self.assertNotRegex(line[0], r"[Tt]oken|[Bb]earer")
                 shown = self.tool("show", ref)
                 self.assertRegex(shown, r"(?m)^held for +Integrify lists a request")

@@ -111,6 +111,7 @@ struct intake_config {
 	long long backlog;
 	long long shutdown_timeout;		/* seconds to drain on SIGTERM */
 	enum intake_log_level log_level;
+	char	log_file[INTAKE_PATH_MAX];	/* "": standard error; else reopened on SIGUSR1 */
 	char	cache_file[INTAKE_PATH_MAX];	/* shared memory file */
 	long long cache_entries;
 	long long cache_entry_max;		/* bytes per entry value */

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "intake/arena.h"
 #include "intake/buf.h"
@@ -34,10 +35,16 @@ struct intake_req {
 	const char		*cors;		/* CORS header lines for every answer, or NULL */
 	const char		*code;		/* the error code of an error answer, or NULL */
 	const char		*cause;		/* why a 5xx is sent (no secrets), or NULL */
+	const char		*form;		/* the form it is about (for the log), or NULL */
+	const char		*fields;	/* a 422's "field:code,...", for the log, or NULL */
+	int64_t			 start_ms;	/* when it began, for the log's ms= */
 };
 
 /*
  * Start a request: copy the parameters of envp (NULL-terminated).
+ * REQUEST_ID (nginx's $request_id), when it is 1-64 bytes of
+ * [0-9A-Za-z._-], becomes the req= of every log line until
+ * intake_req_end(); any other value is ignored.
  * INTAKE_ETOOBIG when they do not fit the arena.
  */
 enum intake_err	intake_req_begin(struct intake_req *req, struct intake_ctx *ctx,
@@ -60,10 +67,13 @@ const char	*intake_req_param(const struct intake_req *req, const char *name);
  * Send a complete response.  extra_headers is NULL or CRLF-terminated
  * header lines.  Status codes come from a table; an unknown one is 500.
  * Every text/html answer gets the Content-Security-Policy, framing and
- * referrer headers.  Every 5xx is logged here, once, as one error line
- * "5xx answered: METHOD PATH: STATUS CODE: CAUSE" with req->code and
- * req->cause (the query string is never logged): callers set the cause
- * with intake_req_cause() rather than logging the failure themselves.
+ * referrer headers.  Every answer is logged here, once, with method,
+ * path (never the query string), status, req->form, req->code and ms:
+ * a 5xx as event=server_error at error level with req->cause (callers
+ * set it with intake_req_cause() rather than logging the failure
+ * themselves); a 4xx as event=rejected (429: event=rate_limited) at info,
+ * with req->fields, through the log's client-error rate limit; any other
+ * as event=request at debug.
  */
 enum intake_err	intake_resp_send(struct intake_req *req, int status, const char *ctype,
 		    const char *extra_headers, const void *body, size_t len);
