@@ -6,16 +6,20 @@
  * only for copies and a few link updates, never across I/O or a system
  * call on the lookup path.
  *
- * The index: a power-of-two array of buckets, each the head of a chain of
- * slots whose keys hash there (SipHash under a random key chosen per file,
- * so anonymous input cannot aim at one bucket).  Unused slots sit on a
- * free list, or lie past hdr->untouched, never used yet, so the file's
- * pages stay sparse until needed.  Every link is 1 + a slot number (0:
- * none), never a pointer: each process maps the file at its own address.
- * A lookup is a hash, one bucket and a short chain (the buckets are at
- * least twice the slots); the bucket and the first slot of its chain are
- * prefetched before the lock is taken, so their misses overlap the clock
- * read and the locking.
+ * The index: a power-of-two array of buckets of one cache line each, at
+ * least one per 4 slots.  A bucket holds the hash and the slot of up to
+ * SHM_WAYS keys that hash there (SipHash under a random key chosen per
+ * file, so anonymous input cannot aim at one bucket), and the head of a
+ * chain, through the slots, of the rare keys that did not fit.  So a
+ * lookup reads one index line and then only a slot whose hash matches:
+ * a hit reads one slot, a miss none (a chain of slots cost a hit 1.25
+ * slot reads and a miss 0.5 at the same size, each a cache and TLB miss
+ * at 65,536 entries).  Unused slots sit on a free list, or lie past
+ * hdr->untouched, never used yet, so the file's pages stay sparse until
+ * needed.  Every link is 1 + a slot number (0: none), never a pointer:
+ * each process maps the file at its own address.  The bucket and the slot
+ * it names are prefetched before the lock is taken, so that their misses
+ * overlap the clock read and the locking.
  *
  * Eviction is CLOCK (second chance): a hit sets a referenced bit in the
  * slot it has just read, and writes nothing else (no list to relink, no
@@ -78,6 +82,8 @@
 #define SHM_CHECK_MS	1000		/* waiter's liveness check of a holder */
 #define SHM_EVICT_LOOK	32		/* entries past the candidate searched for an expired one */
 #define SHM_ALIGN	64		/* buckets and slots start on a cache line */
+#define SHM_WAYS	7		/* keys a bucket holds before its chain */
+#define SHM_PER_BUCKET	4		/* slots per bucket, at most */
 #define SHM_EVICT_LOG_MS 10000		/* at most one eviction line per 10 s */
 
 #define SLOT_VALUE	0x1u		/* slot holds a value */
@@ -95,7 +101,7 @@ struct shm_hdr {
 	uint32_t	nslots;
 	uint32_t	slot_size;	/* bytes of one slot, header included */
 	uint32_t	value_max;
-	uint32_t	nbuckets;	/* a power of two, >= 2 * nslots */
+	uint32_t	nbuckets;	/* a power of two, >= nslots / SHM_PER_BUCKET */
 	uint64_t	slot_off;	/* bytes from the mapping's start to slot 0 */
 	uint64_t	hash_key[2];	/* SipHash key, random per file */
 	uint32_t	gen;		/* futex word: bumped by every release */
@@ -115,7 +121,7 @@ struct shm_slot {
 	uint16_t	voff;		/* the value's offset in key[]: just past the key */
 	uint32_t	len;		/* value bytes */
 	uint32_t	hash;		/* low bits of the key's hash */
-	uint32_t	next;		/* bucket chain, or the free list */
+	uint32_t	next;		/* a bucket's overflow chain, or the free list */
 	int32_t		lease_pid;
 	int64_t		expires_ms;
 	int64_t		used_ms;	/* last access */
@@ -131,6 +137,20 @@ _Static_assert(sizeof(struct shm_slot) <= SHM_ALIGN, "a slot's header fits one l
 
 /* Lines of a slot prefetched before the lock: the header and the longest key. */
 #define SHM_PREFETCH	((sizeof(struct shm_slot) + INTAKE_CACHE_KEY_MAX + SHM_ALIGN - 1) / SHM_ALIGN)
+
+/*
+ * One line of the index.  Ways fill from the first: after a NIL link all
+ * are NIL, and the chain is empty unless every way is full.  Written only
+ * under the lock and the relink mark; read without the lock only as a
+ * prefetch hint (hence the relaxed atomic stores and loads).
+ */
+struct shm_bucket {
+	uint32_t	hash[SHM_WAYS];	/* the hash of each way's key */
+	uint32_t	link[SHM_WAYS];	/* each way's slot; NIL: free */
+	uint32_t	over;		/* chain of the keys that did not fit */
+	uint32_t	spare;
+};
+_Static_assert(sizeof(struct shm_bucket) == SHM_ALIGN, "a bucket is one line");
 
 /* The buckets start on the first line after the header. */
 #define SHM_BUCKETS_OFF	\
@@ -224,11 +244,18 @@ link_of(struct shm_state *s, const struct shm_slot *sl)
 	    s->hdr->slot_size) + 1;
 }
 
-static uint32_t *
+static struct shm_bucket *
 bucket_of(struct shm_state *s, uint32_t hash)
 {
-	return (uint32_t *)(void *)((char *)s->hdr + SHM_BUCKETS_OFF) +
+	return (struct shm_bucket *)(void *)((char *)s->hdr + SHM_BUCKETS_OFF) +
 	    (hash & (s->hdr->nbuckets - 1));
+}
+
+/* A store into the index (see struct shm_bucket). */
+static void
+index_store(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 
 /* Where a slot's value starts in key[]: past the key's NUL, 8-aligned. */
@@ -272,17 +299,36 @@ relink_end(struct shm_state *s)
 	__atomic_store_n(&s->hdr->relink, 0, __ATOMIC_SEQ_CST);
 }
 
-/* Take sl (link l) out of its bucket's chain (inside relink). */
+/* Take sl (link l) out of the index (inside relink). */
 static void
-chain_unlink(struct shm_state *s, struct shm_slot *sl, uint32_t l)
+index_del(struct shm_state *s, struct shm_slot *sl, uint32_t l)
 {
-	uint32_t	*p = bucket_of(s, sl->hash);
-	uint32_t	 steps;
+	struct shm_bucket	*b = bucket_of(s, sl->hash);
+	struct shm_slot		*o;
+	uint32_t		*p, i, last, steps;
 
+	for (i = 0; i < SHM_WAYS && b->link[i] != NIL && b->link[i] != l; i++)
+		continue;
+	if (i < SHM_WAYS && b->link[i] == l) {
+		/* Fill the gap with the last way, and that one from the chain. */
+		for (last = i; last + 1 < SHM_WAYS && b->link[last + 1] != NIL; last++)
+			continue;
+		index_store(&b->hash[i], b->hash[last]);
+		index_store(&b->link[i], b->link[last]);
+		index_store(&b->link[last], NIL);
+		if (b->over != NIL) {
+			o = slot_at(s, b->over);
+			index_store(&b->hash[last], o->hash);
+			index_store(&b->link[last], b->over);
+			index_store(&b->over, o->next);
+			o->next = NIL;
+		}
+		return;
+	}
+	p = &b->over;
 	for (steps = 0; *p != NIL && steps < s->hdr->nslots; steps++) {
 		if (*p == l) {
-			/* Atomic only for prefetch_chain's unlocked read of buckets. */
-			__atomic_store_n(p, sl->next, __ATOMIC_RELAXED);
+			index_store(p, sl->next);
 			break;
 		}
 		p = &slot_at(s, *p)->next;
@@ -290,14 +336,22 @@ chain_unlink(struct shm_state *s, struct shm_slot *sl, uint32_t l)
 	sl->next = NIL;
 }
 
-/* Put sl (link l) at the head of its bucket's chain (inside relink). */
+/* Put sl (link l) into the index: a free way, else its bucket's chain (inside relink). */
 static void
-chain_push(struct shm_state *s, struct shm_slot *sl, uint32_t l)
+index_add(struct shm_state *s, struct shm_slot *sl, uint32_t l)
 {
-	uint32_t	*b = bucket_of(s, sl->hash);
+	struct shm_bucket	*b = bucket_of(s, sl->hash);
+	uint32_t		 i;
 
-	sl->next = *b;
-	__atomic_store_n(b, l, __ATOMIC_RELAXED);
+	sl->next = NIL;
+	for (i = 0; i < SHM_WAYS; i++)
+		if (b->link[i] == NIL) {
+			index_store(&b->hash[i], sl->hash);
+			index_store(&b->link[i], l);
+			return;
+		}
+	sl->next = b->over;
+	index_store(&b->over, l);
 }
 
 /*
@@ -311,14 +365,28 @@ touch(struct shm_slot *sl, int64_t now)
 	sl->flags = (uint16_t)(sl->flags | SLOT_REF);
 }
 
-/* The slot in use under key, or NULL.  No system call. */
+/*
+ * The slot in use under key, or NULL.  No system call; a slot is read
+ * only when its hash matches.
+ */
 static struct shm_slot *
 find(struct shm_state *s, const char *key, uint32_t hash)
 {
-	struct shm_slot	*sl;
-	uint32_t	 l, steps;
+	struct shm_bucket	*b = bucket_of(s, hash);
+	struct shm_slot		*sl;
+	uint32_t		 l, i, steps;
 
-	l = *bucket_of(s, hash);
+	for (i = 0; i < SHM_WAYS; i++) {
+		l = b->link[i];
+		if (l == NIL)
+			return NULL;	/* a free way: no chain either */
+		if (b->hash[i] != hash)
+			continue;
+		sl = slot_at(s, l);
+		if (strcmp(sl->key, key) == 0)
+			return sl;
+	}
+	l = b->over;
 	for (steps = 0; l != NIL && steps < s->hdr->nslots; steps++) {
 		sl = slot_at(s, l);
 		if (sl->hash == hash && strcmp(sl->key, key) == 0)
@@ -329,21 +397,28 @@ find(struct shm_state *s, const char *key, uint32_t hash)
 }
 
 /*
- * Before the lock: start loading the bucket of hash and the first slot
- * of its chain (the lines of its header and of the longest key, where a
- * small value lies too), so that these misses overlap the clock read and
- * the locking instead of following them.  Only a hint: the bucket is read
- * without the lock (it may change under us, or name a slot being
- * reused), and find() reads it again under the lock.
+ * Before the lock: read the bucket of hash and start loading the first
+ * slot whose hash matches (the lines of its header and of the longest
+ * key, where a small value lies too), so that these misses overlap the
+ * clock read and the locking instead of following them.  Only a hint:
+ * the bucket is read without the lock (it may change under us, or name a
+ * slot being reused), and find() reads it again under the lock.
  */
 static void
-prefetch_chain(struct shm_state *s, uint32_t hash)
+prefetch_slot(struct shm_state *s, uint32_t hash)
 {
-	const char	*p;
-	uint32_t	 l, i;
+	struct shm_bucket	*b = bucket_of(s, hash);
+	const char		*p;
+	uint32_t		 l, i;
 
-	l = __atomic_load_n(bucket_of(s, hash), __ATOMIC_RELAXED);
-	if (l == NIL || l > s->hdr->nslots)
+	for (i = 0; i < SHM_WAYS; i++) {
+		l = __atomic_load_n(&b->link[i], __ATOMIC_RELAXED);
+		if (l == NIL || l > s->hdr->nslots)
+			return;
+		if (__atomic_load_n(&b->hash[i], __ATOMIC_RELAXED) == hash)
+			break;
+	}
+	if (i == SHM_WAYS)
 		return;
 	p = (const char *)slot_at(s, l);
 	for (i = 0; i < SHM_PREFETCH; i++)
@@ -357,7 +432,7 @@ slot_free(struct shm_state *s, struct shm_slot *sl)
 	uint32_t	l = link_of(s, sl);
 
 	if (sl->flags & SLOT_USED) {
-		chain_unlink(s, sl, l);
+		index_del(s, sl, l);
 		s->hdr->used--;
 	}
 	sl->flags = 0;
@@ -522,7 +597,7 @@ find_or_take(struct shm_state *s, const char *key, uint32_t hash, int64_t now)
 	(void)intake_strlcpy(sl->key, key, INTAKE_CACHE_KEY_MAX);
 	sl->voff = value_off(sl->key);
 	sl->hash = hash;
-	chain_push(s, sl, l);
+	index_add(s, sl, l);
 	h->used++;
 	/* The change stays open: the caller fills the slot, then ends it. */
 	relink_end(s);
@@ -582,7 +657,7 @@ rebuild(struct shm_state *s)
 		h->untouched = h->nslots;
 	if (h->hand > h->untouched)
 		h->hand = NIL;
-	memset(bucket_of(s, 0), 0, (size_t)h->nbuckets * sizeof(uint32_t));
+	memset(bucket_of(s, 0), 0, (size_t)h->nbuckets * sizeof(struct shm_bucket));
 	h->free = NIL;
 	h->used = 0;
 	for (l = h->untouched; l >= 1; l--) {
@@ -601,7 +676,7 @@ rebuild(struct shm_state *s)
 			continue;
 		}
 		sl->hash = hash;
-		chain_push(s, sl, l);
+		index_add(s, sl, l);
 		h->used++;
 	}
 }
@@ -661,7 +736,7 @@ wake_all(struct shm_state *s)
 }
 
 /*
- * Hash key and start loading its chain, then read the clock into *now
+ * Hash key and start loading its slot, then read the clock into *now
  * (when asked) while those loads are under way, then lock: the order in
  * which the misses of a lookup cost least.  The hash.
  */
@@ -670,7 +745,7 @@ lock_prepare(struct shm_state *s, const char *key, int64_t *now)
 {
 	uint32_t	hash = key_hash(s, key);
 
-	prefetch_chain(s, hash);
+	prefetch_slot(s, hash);
 	if (now != NULL)
 		*now = intake_now_ms();
 	return hash;
@@ -783,7 +858,7 @@ format(struct shm_state *s, const struct shm_geom *g)
 
 /*
  * Sizes from the config, checked for overflow: the header, the buckets
- * (a power of two, at least twice the slots), then the slots.
+ * (a power of two, at least one per SHM_PER_BUCKET slots), then the slots.
  */
 static enum intake_err
 layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
@@ -794,11 +869,15 @@ layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 		intake_log_err("cache: %s: bad entry count or size", cfg->path);
 		return INTAKE_ECONFIG;
 	}
-	/* Twice the slots, so a hit walks 1.25 entries on average, not 1.5. */
-	while (nb < 2 * (uint64_t)cfg->entries)
+	/*
+	 * At most 4 keys per bucket of 7 ways on average: about 2 keys in 100
+	 * overflow into a chain when the store is full (Poisson), and a line
+	 * per 4 slots is 16 bytes of index per slot.
+	 */
+	while (nb * SHM_PER_BUCKET < (uint64_t)cfg->entries)
 		nb <<= 1;
 	ss = align_up(sizeof(struct shm_slot) + INTAKE_CACHE_KEY_MAX + (uint64_t)cfg->entry_max);
-	off = align_up(SHM_BUCKETS_OFF + nb * sizeof(uint32_t));
+	off = align_up(SHM_BUCKETS_OFF + nb * sizeof(struct shm_bucket));
 	t = off + ss * (uint64_t)cfg->entries;
 	if (ss > UINT32_MAX || t > ((uint64_t)1 << 34)) {
 		intake_log_err("cache: %s: entries x entry size is too large", cfg->path);
@@ -1193,8 +1272,9 @@ static enum intake_err
 validate_locked(struct shm_state *s, char *why, size_t whysz)
 {
 	struct shm_hdr	*h = s->hdr;
+	struct shm_bucket *bk;
 	struct shm_slot	*sl;
-	uint32_t	 l, b, n, nfree, nused = 0;
+	uint32_t	 l, b, i, n, nfree, nused = 0;
 
 	if (h->dirty != NIL || h->relink != 0)
 		return invalid(why, whysz, "a change is marked in progress");
@@ -1221,16 +1301,35 @@ validate_locked(struct shm_state *s, char *why, size_t whysz)
 	if (nused != h->used)
 		return invalid(why, whysz, "%u slots in use, header says %u", nused, h->used);
 	n = 0;
-	for (b = 0; b < h->nbuckets; b++)
-		for (l = *bucket_of(s, b); l != NIL; l = slot_at(s, l)->next) {
+	for (b = 0; b < h->nbuckets; b++) {
+		bk = bucket_of(s, b);
+		for (i = 0; i < SHM_WAYS; i++) {
+			l = bk->link[i];
+			if (l == NIL) {
+				for (; i < SHM_WAYS; i++)
+					if (bk->link[i] != NIL)
+						return invalid(why, whysz, "bucket %u has a gap", b);
+				if (bk->over != NIL)
+					return invalid(why, whysz, "bucket %u chains with a free way", b);
+				break;
+			}
+			if (l > h->untouched || ++n > nused)
+				return invalid(why, whysz, "bucket %u names too many slots", b);
+			sl = slot_at(s, l);
+			if (!(sl->flags & SLOT_USED) || sl->hash != bk->hash[i] ||
+			    (sl->hash & (h->nbuckets - 1)) != b)
+				return invalid(why, whysz, "slot %u in the wrong bucket", l);
+		}
+		for (l = bk->over; l != NIL; l = sl->next) {
 			if (l > h->untouched || ++n > nused)
 				return invalid(why, whysz, "bucket %u chain runs wild", b);
 			sl = slot_at(s, l);
 			if (!(sl->flags & SLOT_USED) || (sl->hash & (h->nbuckets - 1)) != b)
 				return invalid(why, whysz, "slot %u in the wrong chain", l);
 		}
+	}
 	if (n != nused)
-		return invalid(why, whysz, "%u slots in chains, %u in use", n, nused);
+		return invalid(why, whysz, "%u slots indexed, %u in use", n, nused);
 	nfree = 0;
 	for (l = h->free; l != NIL; l = slot_at(s, l)->next) {
 		if (l > h->untouched || ++nfree > h->untouched - nused)
