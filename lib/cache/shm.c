@@ -29,9 +29,10 @@
  * one without is the candidate; a slot without a live value (expired, or
  * a lapsed lease) among the candidate and the SHM_EVICT_LOOK entries after
  * it goes first, else the candidate.  Entries under a lease are skipped.
- * A new entry starts unreferenced, so a flood of new keys, read once,
- * evicts its own kind before entries that are read again; an entry read at
- * least once per turn of the hand is never evicted.
+ * A new entry starts unreferenced, so a flood of new keys, each stored
+ * once and never read, evicts its own kind before entries that are read
+ * again; an entry read at least once per turn of the hand is never
+ * evicted.
  *
  * Crash safety: before a holder changes a slot's contents it names the
  * slot in the header (hdr->dirty), and before it changes any link it sets
