@@ -25,10 +25,11 @@
  * What a uniform get at 65,536 entries must pay, whatever the index: the
  * miss on its entry's slot (the memory line), and, before it, the read
  * of the index line that names the slot (a 1 MB index: mostly a miss in
- * L2).  So where the memory figure at 65,536 is about as large as the
- * whole get at 256, the slot's miss alone about doubles a uniform get or
- * incr: compare them with the memory line, and the hot-set lines for what
- * the index itself costs as it grows.
+ * L2).  The store prefetches the slot before it takes the lock, so part
+ * of that overlaps the locking.  So where the memory figure at 65,536 is
+ * about as large as the whole get at 256, the slot's miss alone about
+ * doubles a uniform get or incr: compare them with the memory line, and
+ * the hot-set lines for what the index itself costs as it grows.
  *
  * Each figure is the median of 5 rounds, in nanoseconds of this thread's
  * CPU time per operation, with its ratio to the same figure at 256
