@@ -10,16 +10,26 @@
  * (default 200,000) operations:
  *   get       a hit on a live entry
  *   incr      a counter on a live entry (the rate-limit path)
- *   incr-new  a counter on a key never seen, evicting the oldest entry
- *             (the path of a flood of client-chosen keys)
+ *   incr-new  a counter on a key never seen, evicting an entry (CLOCK:
+ *             the first one under the hand not read since it last passed;
+ *             the path of a flood of client-chosen keys)
  *   memory    no cache call: one read of a random 64-byte line of a
  *             private array as large as the store, each read depending on
  *             the one before: the latency of one cache and TLB miss, which
- *             any structure of that size pays (a get needs about two)
+ *             any structure of that size pays
  * get and incr run twice: on keys drawn from all live entries (every
  * access a likely cache miss at 65,536), and on a hot set of 256 keys
  * spread over the store, as a worker touches the same token, lists and
  * counters while the store holds many others.
+ *
+ * What a uniform get at 65,536 entries must pay, whatever the index: the
+ * miss on its entry's slot (the memory line), and, before it, the read
+ * of the index line that names the slot (a 1 MB index: mostly a miss in
+ * L2).  The store prefetches the slot before it takes the lock, so part
+ * of that overlaps the locking.  So where the memory figure at 65,536 is
+ * about as large as the whole get at 256, the slot's miss alone about
+ * doubles a uniform get or incr: compare them with the memory line, and
+ * the hot-set lines for what the index itself costs as it grows.
  *
  * Each figure is the median of 5 rounds, in nanoseconds of this thread's
  * CPU time per operation, with its ratio to the same figure at 256

@@ -38,8 +38,8 @@ extern const struct intake_cache_backend intake_cache_shm;
 
 /*
  * Check the shm store's index against its slots (for tests): every entry
- * found by its key, in the right chain, on the LRU list once, and every
- * other slot free.  Takes the lock, so a dead holder's mess is repaired
+ * found by its key, in the right chain once, the clock's hand on a slot
+ * ever used, and every other slot free.  Takes the lock, so a dead holder's mess is repaired
  * first.  INTAKE_OK, or INTAKE_ECACHE with the first fault in why.
  */
 enum intake_err	intake_cache_shm_validate(void *state, char *why, size_t whysz);

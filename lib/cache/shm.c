@@ -6,27 +6,42 @@
  * only for copies and a few link updates, never across I/O or a system
  * call on the lookup path.
  *
- * The index: a power-of-two array of buckets, each the head of a chain of
- * slots whose keys hash there (SipHash under a random key chosen per file,
- * so anonymous input cannot aim at one bucket).  Slots in use also sit on
- * one doubly linked list from the newest to the oldest use (LRU); unused
- * slots sit on a free list, or lie past hdr->untouched, never used yet,
- * so the file's pages stay sparse until needed.  Every link is 1 + a slot
- * number (0: none), never a pointer: each process maps the file at its
- * own address.  A lookup is a hash, one bucket and a short chain (the
- * buckets are at least twice the slots).  A hit moves its entry to the
- * newest end only once it has drifted into the older half of the list, so
- * most hits write no link.  A new key in a full store evicts, among the
- * 32 oldest entries without a lease, the first expired one, else the
- * oldest.
+ * The index: a power-of-two array of buckets of one cache line each, at
+ * least one per 4 slots.  A bucket holds the hash and the slot of up to
+ * SHM_WAYS keys that hash there (SipHash under a random key chosen per
+ * file, so anonymous input cannot aim at one bucket), and the head of a
+ * chain, through the slots, of the rare keys that did not fit.  So a
+ * lookup reads one index line and then only a slot whose hash matches:
+ * a hit reads one slot, a miss none (a chain of slots cost a hit 1.25
+ * slot reads and a miss 0.5 at the same size, each a cache and TLB miss
+ * at 65,536 entries).  Unused slots sit on a free list, or lie past
+ * hdr->untouched, never used yet, so the file's pages stay sparse until
+ * needed.  Every link is 1 + a slot number (0: none), never a pointer:
+ * each process maps the file at its own address.  The bucket is read and
+ * the slot it names prefetched before the lock is taken, so that the
+ * slot's miss overlaps the locking.
+ *
+ * Eviction is CLOCK (second chance): a hit sets a referenced bit in the
+ * slot it has just read, and writes nothing else (no list to relink, no
+ * neighbour to touch: at 65,536 entries each such touch was a cache miss).
+ * A new key in a full store sends the store's hand round the slots in
+ * order: a referenced entry loses its bit and is passed over, the first
+ * one without is the candidate; a slot without a live value (expired, or
+ * a lapsed lease) among the candidate and the SHM_EVICT_LOOK entries after
+ * it goes first, else the candidate.  Entries under a lease are skipped.
+ * A new entry starts unreferenced, so a flood of new keys, each stored
+ * once and never read, evicts its own kind before entries that are read
+ * again; an entry read at least once per turn of the hand is never
+ * evicted.
  *
  * Crash safety: before a holder changes a slot's contents it names the
  * slot in the header (hdr->dirty), and before it changes any link it sets
  * hdr->relink; both are cleared when done.  If it dies holding the lock,
  * the next locker drops the named slot, which may be half written (a
  * cache may forget; it must not lie), and, when links were changing,
- * rebuilds the index, the LRU list and the free list from the slots
- * (O(slots), but only after a crash).
+ * rebuilds the index and the free list from the slots (O(slots), but only
+ * after a crash).  Referenced bits and the hand need no mark: each is one
+ * store, and any value of them is a valid state.
  *
  * Single flight: a slot may carry a lease (pid, deadline) with or without
  * a value.  Waiters sleep on a futex on the header's generation word;
@@ -53,26 +68,35 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "backend.h"
 #include "intake/log.h"
 #include "intake/str.h"
 
 #define SHM_MAGIC	0x494e544bu	/* "INTK" */
-#define SHM_VERSION	3u		/* 3: hash index, LRU and free lists */
+#define SHM_VERSION	4u		/* 4: hash index, CLOCK, free list */
 #define SHM_CHECK_MS	1000		/* waiter's liveness check of a holder */
-#define SHM_EVICT_LOOK	32		/* oldest entries searched for an expired one */
+#define SHM_EVICT_LOOK	32		/* entries past the candidate searched for an expired one */
 #define SHM_ALIGN	64		/* buckets and slots start on a cache line */
+#define SHM_WAYS	7		/* keys a bucket holds before its chain */
+#define SHM_PER_BUCKET	4		/* slots per bucket, at most */
 #define SHM_EVICT_LOG_MS 10000		/* at most one eviction line per 10 s */
 
 #define SLOT_VALUE	0x1u		/* slot holds a value */
 #define SLOT_LEASE	0x2u		/* slot holds a lease */
-#define SLOT_USED	0x4u		/* slot is in the index and the LRU list */
+#define SLOT_USED	0x4u		/* slot is in the index */
+#define SLOT_REF	0x8u		/* read or written since the hand last passed */
+#define SLOT_FLAGS	0xfu		/* every flag above */
 
 #define NIL		0u		/* the null link; slot i is link i + 1 */
 
@@ -83,18 +107,16 @@ struct shm_hdr {
 	uint32_t	nslots;
 	uint32_t	slot_size;	/* bytes of one slot, header included */
 	uint32_t	value_max;
-	uint32_t	nbuckets;	/* a power of two, >= 2 * nslots */
+	uint32_t	nbuckets;	/* a power of two, >= nslots / SHM_PER_BUCKET */
 	uint64_t	slot_off;	/* bytes from the mapping's start to slot 0 */
 	uint64_t	hash_key[2];	/* SipHash key, random per file */
 	uint32_t	gen;		/* futex word: bumped by every release */
 	uint32_t	dirty;		/* link of the slot being changed; NIL: none */
-	uint32_t	relink;		/* 1 while links (index, LRU, free) change */
+	uint32_t	relink;		/* 1 while links (index, free list) change */
 	uint32_t	used;		/* slots in use */
 	uint32_t	untouched;	/* slots [untouched, nslots) were never used */
 	uint32_t	free;		/* head of the free list */
-	uint32_t	newest;		/* LRU list ends */
-	uint32_t	oldest;
-	uint32_t	tick;		/* pushes onto the LRU list, wrapping */
+	uint32_t	hand;		/* the clock's next slot (a link; NIL: slot 1) */
 	uint32_t	evicted;	/* live entries evicted since the last log line */
 	int64_t		evict_logged_ms;
 	pthread_mutex_t	lock;
@@ -105,11 +127,8 @@ struct shm_slot {
 	uint16_t	voff;		/* the value's offset in key[]: just past the key */
 	uint32_t	len;		/* value bytes */
 	uint32_t	hash;		/* low bits of the key's hash */
-	uint32_t	next;		/* bucket chain, or the free list */
-	uint32_t	newer;		/* LRU neighbours */
-	uint32_t	older;
+	uint32_t	next;		/* a bucket's overflow chain, or the free list */
 	int32_t		lease_pid;
-	uint32_t	tick;		/* hdr->tick when last pushed newest */
 	int64_t		expires_ms;
 	int64_t		used_ms;	/* last access */
 	int64_t		lease_until_ms;
@@ -121,6 +140,24 @@ struct shm_slot {
 	char		key[];
 };
 _Static_assert(sizeof(struct shm_slot) <= SHM_ALIGN, "a slot's header fits one line");
+
+/* Lines of a slot prefetched before the lock: the header and the longest key. */
+#define SHM_PREFETCH	((sizeof(struct shm_slot) + INTAKE_CACHE_KEY_MAX + SHM_ALIGN - 1) / SHM_ALIGN)
+
+/*
+ * One line of the index.  Ways fill from the first: after a NIL link all
+ * are NIL, and the chain is empty unless every way is full.  Written only
+ * under the lock and the relink mark; read without the lock only as a
+ * prefetch hint (hence the relaxed atomic stores and loads).
+ */
+struct shm_bucket {
+	uint32_t	hash[SHM_WAYS + 1];	/* the hash of each way's key; the last is spare */
+	uint32_t	link[SHM_WAYS];		/* each way's slot; NIL: free */
+	uint32_t	over;			/* chain of the keys that did not fit */
+};
+_Static_assert(sizeof(struct shm_bucket) == SHM_ALIGN, "a bucket is one line");
+_Static_assert(SHM_WAYS + 1 == 8 && offsetof(struct shm_bucket, link) == 32,
+    "bucket_match compares the hashes, then the links, 8 words each");
 
 /* The buckets start on the first line after the header. */
 #define SHM_BUCKETS_OFF	\
@@ -214,11 +251,18 @@ link_of(struct shm_state *s, const struct shm_slot *sl)
 	    s->hdr->slot_size) + 1;
 }
 
-static uint32_t *
+static struct shm_bucket *
 bucket_of(struct shm_state *s, uint32_t hash)
 {
-	return (uint32_t *)(void *)((char *)s->hdr + SHM_BUCKETS_OFF) +
+	return (struct shm_bucket *)(void *)((char *)s->hdr + SHM_BUCKETS_OFF) +
 	    (hash & (s->hdr->nbuckets - 1));
+}
+
+/* A store into the index (see struct shm_bucket). */
+static void
+index_store(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 
 /* Where a slot's value starts in key[]: past the key's NUL, 8-aligned. */
@@ -262,49 +306,36 @@ relink_end(struct shm_state *s)
 	__atomic_store_n(&s->hdr->relink, 0, __ATOMIC_SEQ_CST);
 }
 
-/* Take sl off the LRU list (inside relink). */
+/* Take sl (link l) out of the index (inside relink). */
 static void
-lru_unlink(struct shm_state *s, struct shm_slot *sl)
+index_del(struct shm_state *s, struct shm_slot *sl, uint32_t l)
 {
-	struct shm_hdr	*h = s->hdr;
+	struct shm_bucket	*b = bucket_of(s, sl->hash);
+	struct shm_slot		*o;
+	uint32_t		*p, i, last, steps;
 
-	if (sl->newer != NIL)
-		slot_at(s, sl->newer)->older = sl->older;
-	else
-		h->newest = sl->older;
-	if (sl->older != NIL)
-		slot_at(s, sl->older)->newer = sl->newer;
-	else
-		h->oldest = sl->newer;
-	sl->newer = sl->older = NIL;
-}
-
-/* Put sl (link l) at the newest end of the LRU list (inside relink). */
-static void
-lru_push(struct shm_state *s, struct shm_slot *sl, uint32_t l)
-{
-	struct shm_hdr	*h = s->hdr;
-
-	sl->tick = ++h->tick;
-	sl->newer = NIL;
-	sl->older = h->newest;
-	if (h->newest != NIL)
-		slot_at(s, h->newest)->newer = l;
-	else
-		h->oldest = l;
-	h->newest = l;
-}
-
-/* Take sl (link l) out of its bucket's chain (inside relink). */
-static void
-chain_unlink(struct shm_state *s, struct shm_slot *sl, uint32_t l)
-{
-	uint32_t	*p = bucket_of(s, sl->hash);
-	uint32_t	 steps;
-
+	for (i = 0; i < SHM_WAYS && b->link[i] != NIL && b->link[i] != l; i++)
+		continue;
+	if (i < SHM_WAYS && b->link[i] == l) {
+		/* Fill the gap with the last way, and that one from the chain. */
+		for (last = i; last + 1 < SHM_WAYS && b->link[last + 1] != NIL; last++)
+			continue;
+		index_store(&b->hash[i], b->hash[last]);
+		index_store(&b->link[i], b->link[last]);
+		index_store(&b->link[last], NIL);
+		if (b->over != NIL) {
+			o = slot_at(s, b->over);
+			index_store(&b->hash[last], o->hash);
+			index_store(&b->link[last], b->over);
+			index_store(&b->over, o->next);
+			o->next = NIL;
+		}
+		return;
+	}
+	p = &b->over;
 	for (steps = 0; *p != NIL && steps < s->hdr->nslots; steps++) {
 		if (*p == l) {
-			*p = sl->next;
+			index_store(p, sl->next);
 			break;
 		}
 		p = &slot_at(s, *p)->next;
@@ -312,34 +343,86 @@ chain_unlink(struct shm_state *s, struct shm_slot *sl, uint32_t l)
 	sl->next = NIL;
 }
 
-/*
- * Mark sl as used now, and move it to the newest end of the LRU list
- * unless it is still in the newer half (fewer than nslots / 2 pushes since
- * its own).  An entry used at least once per half a turnover of the cache
- * is never evicted, as with an exact LRU list, and most hits write no link
- * and touch no neighbour (memcached bumps once a minute for the same
- * reason).
- */
+/* Put sl (link l) into the index: a free way, else its bucket's chain (inside relink). */
 static void
-touch(struct shm_state *s, struct shm_slot *sl, int64_t now)
+index_add(struct shm_state *s, struct shm_slot *sl, uint32_t l)
 {
-	sl->used_ms = now;
-	if (s->hdr->tick - sl->tick < s->hdr->nslots / 2)
-		return;
-	relink_begin(s);
-	lru_unlink(s, sl);
-	lru_push(s, sl, link_of(s, sl));
-	relink_end(s);
+	struct shm_bucket	*b = bucket_of(s, sl->hash);
+	uint32_t		 i;
+
+	sl->next = NIL;
+	for (i = 0; i < SHM_WAYS; i++)
+		if (b->link[i] == NIL) {
+			index_store(&b->hash[i], sl->hash);
+			index_store(&b->link[i], l);
+			return;
+		}
+	sl->next = b->over;
+	index_store(&b->over, l);
 }
 
-/* The slot in use under key, or NULL.  No system call. */
+/*
+ * Mark sl as used now: a hit writes only the slot it has just read (its
+ * referenced bit and last use), never a link, so it needs no relink mark.
+ */
+static void
+touch(struct shm_slot *sl, int64_t now)
+{
+	sl->used_ms = now;
+	sl->flags = (uint16_t)(sl->flags | SLOT_REF);
+}
+
+/*
+ * The ways of b in use whose hash is hash, as bits (way i: bit i).  No
+ * branch per way: where the key sits is random, and a mispredicted branch
+ * per lookup costs as much as the rest of the scan; with SSE2, 4 compares
+ * of 4 words each.  Read without the lock by prefetch_slot(), where a torn
+ * read only misdirects a prefetch.
+ */
+static uint32_t
+bucket_match(const struct shm_bucket *b, uint32_t hash)
+{
+	uint32_t	m;
+#ifdef __SSE2__
+	const __m128i	*v = (const __m128i *)(const void *)b;
+	__m128i		 want = _mm_set1_epi32((int)hash), zero = _mm_setzero_si128();
+
+	/* A way matches when its hash does and its link is not NIL. */
+	m = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_andnot_si128(
+	    _mm_cmpeq_epi32(_mm_load_si128(&v[2]), zero),
+	    _mm_cmpeq_epi32(_mm_load_si128(&v[0]), want))));
+	m |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_andnot_si128(
+	    _mm_cmpeq_epi32(_mm_load_si128(&v[3]), zero),
+	    _mm_cmpeq_epi32(_mm_load_si128(&v[1]), want)))) << 4;
+#else
+	uint32_t	i;
+
+	m = 0;
+	for (i = 0; i < SHM_WAYS; i++)
+		m |= (uint32_t)((b->hash[i] == hash) & (b->link[i] != NIL)) << i;
+#endif
+	/* The eighth word pairs the spare hash with the chain's head. */
+	return m & ((1u << SHM_WAYS) - 1);
+}
+
+/*
+ * The slot in use under key, or NULL.  No system call; a slot is read
+ * only when its hash matches.
+ */
 static struct shm_slot *
 find(struct shm_state *s, const char *key, uint32_t hash)
 {
-	struct shm_slot	*sl;
-	uint32_t	 l, steps;
+	struct shm_bucket	*b = bucket_of(s, hash);
+	struct shm_slot		*sl;
+	uint32_t		 l, m, steps;
 
-	l = *bucket_of(s, hash);
+	for (m = bucket_match(b, hash); m != 0; m &= m - 1) {
+		sl = slot_at(s, b->link[__builtin_ctz(m)]);
+		if (strcmp(sl->key, key) == 0)
+			return sl;
+	}
+	/* Empty unless every way is full. */
+	l = b->over;
 	for (steps = 0; l != NIL && steps < s->hdr->nslots; steps++) {
 		sl = slot_at(s, l);
 		if (sl->hash == hash && strcmp(sl->key, key) == 0)
@@ -349,6 +432,32 @@ find(struct shm_state *s, const char *key, uint32_t hash)
 	return NULL;
 }
 
+/*
+ * Before the lock: read the bucket of hash and start loading the first
+ * slot whose hash matches (the lines of its header and of the longest
+ * key, where a small value lies too), so that this miss overlaps the
+ * locking instead of following it.  Only a hint: the bucket is read
+ * without the lock (it may change under us, or name a slot being reused),
+ * and find() reads it again under the lock.
+ */
+static void
+prefetch_slot(struct shm_state *s, uint32_t hash)
+{
+	struct shm_bucket	*b = bucket_of(s, hash);
+	const char		*p;
+	uint32_t		 l, m, i;
+
+	m = bucket_match(b, hash);
+	if (m == 0)
+		return;
+	l = __atomic_load_n(&b->link[__builtin_ctz(m)], __ATOMIC_RELAXED);
+	if (l == NIL || l > s->hdr->nslots)
+		return;
+	p = (const char *)slot_at(s, l);
+	for (i = 0; i < SHM_PREFETCH; i++)
+		__builtin_prefetch(p + i * SHM_ALIGN, 1);
+}
+
 /* Return sl to the free list (inside relink). */
 static void
 slot_free(struct shm_state *s, struct shm_slot *sl)
@@ -356,8 +465,7 @@ slot_free(struct shm_state *s, struct shm_slot *sl)
 	uint32_t	l = link_of(s, sl);
 
 	if (sl->flags & SLOT_USED) {
-		chain_unlink(s, sl, l);
-		lru_unlink(s, sl);
+		index_del(s, sl, l);
 		s->hdr->used--;
 	}
 	sl->flags = 0;
@@ -386,38 +494,69 @@ lease_live(const struct shm_slot *sl, int64_t now)
 	return 1;
 }
 
+/* The link after l on the clock's face (slots 1 .. untouched, round). */
+static uint32_t
+clock_next(const struct shm_hdr *h, uint32_t l)
+{
+	return l >= h->untouched ? 1 : l + 1;
+}
+
 /*
- * The entry to evict for a new one: among the SHM_EVICT_LOOK oldest
- * entries not held by a lease, the first without a live value, else the
- * oldest of them.  Only when every entry holds a lease are the holders
- * asked whether they live: a dead holder's entry may go.
+ * The entry to evict for a new one (the store is full), by CLOCK: from
+ * the hand on, skipping entries under a lease, clear the referenced bit
+ * of each entry that has it until one has not: the candidate.  The first
+ * entry without a live value, among those passed and the SHM_EVICT_LOOK
+ * after the candidate, goes instead (its bit is not looked at: it holds
+ * nothing worth keeping).  The hand stops just past the victim, or on the
+ * candidate when the victim lay beyond it.  At most one turn plus
+ * SHM_EVICT_LOOK steps: after one turn every bit is clear.  Only when
+ * every entry holds a lease are the holders asked whether they live: a
+ * dead holder's entry may go.
  */
 static struct shm_slot *
 pick_victim(struct shm_state *s, int64_t now)
 {
-	struct shm_slot	*sl, *lru = NULL;
-	uint32_t	 l, steps, looked = 0;
+	struct shm_hdr	*h = s->hdr;
+	struct shm_slot	*sl, *cand = NULL;
+	uint32_t	 l, cl = NIL, steps, looked = 0, first = NIL;
 
-	l = s->hdr->oldest;
-	for (steps = 0; l != NIL && steps < s->hdr->nslots; steps++) {
+	l = h->hand == NIL || h->hand > h->untouched ? 1 : h->hand;
+	for (steps = 0; steps < h->untouched + SHM_EVICT_LOOK; steps++, l = clock_next(h, l)) {
 		sl = slot_at(s, l);
-		l = sl->newer;
-		if (lease_held(sl, now))
+		if (!(sl->flags & SLOT_USED) || lease_held(sl, now))
 			continue;
-		if (!(sl->flags & SLOT_VALUE) || sl->expires_ms <= now)
+		if (!(sl->flags & SLOT_VALUE) || sl->expires_ms <= now) {
+			h->hand = cand != NULL ? cl : clock_next(h, l);
 			return sl;
-		if (lru == NULL)
-			lru = sl;
-		if (++looked >= SHM_EVICT_LOOK)
-			break;
+		}
+		if (cand != NULL) {
+			if (++looked >= SHM_EVICT_LOOK)
+				break;
+			continue;
+		}
+		if (first == NIL)
+			first = l;
+		else if (l == first)
+			break;		/* a whole turn: every bit is clear now */
+		if (sl->flags & SLOT_REF) {
+			sl->flags = (uint16_t)(sl->flags & ~SLOT_REF);
+			continue;
+		}
+		cand = sl;
+		cl = l;
 	}
-	if (lru != NULL)
-		return lru;
-	l = s->hdr->oldest;
-	for (steps = 0; l != NIL && steps < s->hdr->nslots; steps++) {
+	if (cand == NULL && first != NIL) {
+		/* A turn cleared every bit: the first entry passed goes. */
+		cand = slot_at(s, first);
+		cl = first;
+	}
+	if (cand != NULL) {
+		h->hand = clock_next(h, cl);
+		return cand;
+	}
+	for (l = 1; l <= h->untouched; l++) {
 		sl = slot_at(s, l);
-		l = sl->newer;
-		if (!lease_live(sl, now))
+		if ((sl->flags & SLOT_USED) && !lease_live(sl, now))
 			return sl;
 	}
 	return NULL;
@@ -443,25 +582,25 @@ evicted_live(struct shm_state *s, int64_t now)
 }
 
 /*
- * The slot of key: its own, else a free one, else an evicted one (see
- * pick_victim).  NULL when every slot holds a live lease.  A taken slot
- * is in the index under key, newest in the LRU list, with no value yet,
- * and still named as changing: every caller fills it (a value or a lease)
- * and so ends the change, and a death before that drops it.
+ * The slot of key (hash: its hash): its own, else a free one, else an
+ * evicted one (see pick_victim).  NULL when every slot holds a live
+ * lease.  A taken slot is in the index under key, unreferenced, with no
+ * value yet, and still named as changing: every caller fills it (a value
+ * or a lease) and so ends the change, and a death before that drops it.
  */
 static struct shm_slot *
-find_or_take(struct shm_state *s, const char *key, int64_t now)
+find_or_take(struct shm_state *s, const char *key, uint32_t hash, int64_t now)
 {
 	struct shm_hdr	*h = s->hdr;
 	struct shm_slot	*sl, *victim;
-	uint32_t	 hash = key_hash(s, key), l, *b;
+	uint32_t	 l;
 
 	sl = find(s, key, hash);
 	if (sl != NULL) {
-		touch(s, sl, now);
+		touch(sl, now);
 		return sl;
 	}
-	/* Choose first (reads only), then change the links. */
+	/* Choose first (clearing referenced bits only), then change the links. */
 	victim = NULL;
 	if (h->free == NIL && h->untouched >= h->nslots) {
 		victim = pick_victim(s, now);
@@ -491,10 +630,7 @@ find_or_take(struct shm_state *s, const char *key, int64_t now)
 	(void)intake_strlcpy(sl->key, key, INTAKE_CACHE_KEY_MAX);
 	sl->voff = value_off(sl->key);
 	sl->hash = hash;
-	b = bucket_of(s, hash);
-	sl->next = *b;
-	*b = l;
-	lru_push(s, sl, l);
+	index_add(s, sl, l);
 	h->used++;
 	/* The change stays open: the caller fills the slot, then ends it. */
 	relink_end(s);
@@ -537,46 +673,30 @@ slot_store(struct shm_state *s, struct shm_slot *sl, const void *val, size_t len
 	change_end(s);
 }
 
-/* Scratch for rebuild's sort of the LRU list. */
-struct lru_rank {
-	int64_t		used_ms;
-	uint32_t	link;
-};
-
-static int
-lru_rank_cmp(const void *a, const void *b)
-{
-	const struct lru_rank	*x = a, *y = b;
-
-	if (x->used_ms != y->used_ms)
-		return x->used_ms < y->used_ms ? -1 : 1;
-	return x->link < y->link ? -1 : x->link > y->link;
-}
-
 /*
- * Remake every link from the slots alone: the index, the LRU list (by
- * last use, oldest first) and the free list.  A slot whose key is not a
- * string, or repeats one already indexed, is dropped.
+ * Remake every link from the slots alone: the index and the free list.
+ * A slot whose key is not a string, or repeats one already indexed, is
+ * dropped.  Referenced bits and the hand stay as they are.
  */
 static void
 rebuild(struct shm_state *s)
 {
 	struct shm_hdr	*h = s->hdr;
 	struct shm_slot	*sl;
-	struct lru_rank	*rank;
-	uint32_t	 l, n = 0, i, hash, *b;
+	uint32_t	 l, hash = 0;
 	bool		 keep;
 
 	if (h->untouched > h->nslots)
 		h->untouched = h->nslots;
-	memset(bucket_of(s, 0), 0, (size_t)h->nbuckets * sizeof(uint32_t));
-	h->free = h->newest = h->oldest = NIL;
+	if (h->hand > h->untouched)
+		h->hand = NIL;
+	memset(bucket_of(s, 0), 0, (size_t)h->nbuckets * sizeof(struct shm_bucket));
+	h->free = NIL;
 	h->used = 0;
-	rank = malloc((size_t)h->untouched * sizeof(*rank) + 1);
 	for (l = h->untouched; l >= 1; l--) {
 		sl = slot_at(s, l);
-		sl->newer = sl->older = NIL;
 		keep = (sl->flags & SLOT_USED) && (sl->flags & (SLOT_VALUE | SLOT_LEASE)) &&
+		    !(sl->flags & ~SLOT_FLAGS) &&
 		    memchr(sl->key, '\0', INTAKE_CACHE_KEY_MAX) != NULL &&
 		    sl->voff == value_off(sl->key) && sl->len <= h->value_max;
 		if (keep) {
@@ -589,21 +709,8 @@ rebuild(struct shm_state *s)
 			continue;
 		}
 		sl->hash = hash;
-		b = bucket_of(s, hash);
-		sl->next = *b;
-		*b = l;
+		index_add(s, sl, l);
 		h->used++;
-		if (rank != NULL) {
-			rank[n].used_ms = sl->used_ms;
-			rank[n++].link = l;
-		} else
-			lru_push(s, sl, l);
-	}
-	if (rank != NULL) {
-		qsort(rank, n, sizeof(*rank), lru_rank_cmp);
-		for (i = 0; i < n; i++)
-			lru_push(s, slot_at(s, rank[i].link), rank[i].link);
-		free(rank);
 	}
 }
 
@@ -662,15 +769,36 @@ wake_all(struct shm_state *s)
 }
 
 /*
+ * Read the clock into *now (when asked), hash key and start loading its
+ * slot, so that the slot's miss overlaps the locking.  The clock comes
+ * first: its read waits for every instruction before it (lfence), so
+ * after the hash it cost a get 10 to 20 ns at 256 entries.  The hash.
+ */
+static uint32_t
+lock_prepare(struct shm_state *s, const char *key, int64_t *now)
+{
+	uint32_t	hash;
+
+	if (now != NULL)
+		*now = intake_now_ms();
+	hash = key_hash(s, key);
+	prefetch_slot(s, hash);
+	return hash;
+}
+
+/*
  * Lock, then find or take the slot of key (the one path of set, add, incr
- * and lease): INTAKE_OK with the lock held, or an error without it.
+ * and lease), with the time read in *now: INTAKE_OK with the lock held,
+ * or an error without it.
  */
 static enum intake_err
-lock_take(struct shm_state *s, const char *key, int64_t now, struct shm_slot **slp)
+lock_take(struct shm_state *s, const char *key, int64_t *now, struct shm_slot **slp)
 {
+	uint32_t	hash = lock_prepare(s, key, now);
+
 	if (shm_lock(s) != 0)
 		return INTAKE_ECACHE;
-	*slp = find_or_take(s, key, now);
+	*slp = find_or_take(s, key, hash, *now);
 	if (*slp == NULL) {
 		shm_unlock(s);
 		return INTAKE_ECACHE;
@@ -678,13 +806,18 @@ lock_take(struct shm_state *s, const char *key, int64_t now, struct shm_slot **s
 	return INTAKE_OK;
 }
 
-/* Lock, then find the slot of key (NULL: none): 0 with the lock held, or -1. */
+/*
+ * Lock, then find the slot of key (NULL: none), with the time read in
+ * *now unless now is NULL: 0 with the lock held, or -1.
+ */
 static int
-lock_find(struct shm_state *s, const char *key, struct shm_slot **slp)
+lock_find(struct shm_state *s, const char *key, int64_t *now, struct shm_slot **slp)
 {
+	uint32_t	hash = lock_prepare(s, key, now);
+
 	if (shm_lock(s) != 0)
 		return -1;
-	*slp = find(s, key, key_hash(s, key));
+	*slp = find(s, key, hash);
 	return 0;
 }
 
@@ -760,7 +893,7 @@ format(struct shm_state *s, const struct shm_geom *g)
 
 /*
  * Sizes from the config, checked for overflow: the header, the buckets
- * (a power of two, at least twice the slots), then the slots.
+ * (a power of two, at least one per SHM_PER_BUCKET slots), then the slots.
  */
 static enum intake_err
 layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
@@ -771,11 +904,15 @@ layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 		intake_log_err("cache: %s: bad entry count or size", cfg->path);
 		return INTAKE_ECONFIG;
 	}
-	/* Twice the slots, so a hit walks 1.25 entries on average, not 1.5. */
-	while (nb < 2 * (uint64_t)cfg->entries)
+	/*
+	 * At most 4 keys per bucket of 7 ways on average: about 2 keys in 100
+	 * overflow into a chain when the store is full (Poisson), and a line
+	 * per 4 slots is 16 bytes of index per slot.
+	 */
+	while (nb * SHM_PER_BUCKET < (uint64_t)cfg->entries)
 		nb <<= 1;
 	ss = align_up(sizeof(struct shm_slot) + INTAKE_CACHE_KEY_MAX + (uint64_t)cfg->entry_max);
-	off = align_up(SHM_BUCKETS_OFF + nb * sizeof(uint32_t));
+	off = align_up(SHM_BUCKETS_OFF + nb * sizeof(struct shm_bucket));
 	t = off + ss * (uint64_t)cfg->entries;
 	if (ss > UINT32_MAX || t > ((uint64_t)1 << 34)) {
 		intake_log_err("cache: %s: entries x entry size is too large", cfg->path);
@@ -935,11 +1072,11 @@ shm_get(void *state, const char *key, void *val, size_t cap, size_t *len, bool *
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
 	enum intake_err		 err = INTAKE_OK;
-	int64_t			 now = intake_now_ms();
+	int64_t			 now;
 	bool			 found = false;
 	size_t			 n = 0;
 
-	if (lock_find(s, key, &sl) != 0)
+	if (lock_find(s, key, &now, &sl) != 0)
 		return INTAKE_ECACHE;
 	if (sl != NULL && (sl->flags & SLOT_VALUE) && sl->expires_ms > now) {
 		if (sl->len > cap) {
@@ -948,7 +1085,7 @@ shm_get(void *state, const char *key, void *val, size_t cap, size_t *len, bool *
 		}
 		memcpy(val, slot_value(sl), sl->len);
 		n = sl->len;
-		touch(s, sl, now);
+		touch(sl, now);
 		found = true;
 	}
 out:
@@ -966,13 +1103,13 @@ shm_set(void *state, const char *key, const void *val, size_t len, int64_t expir
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
 	enum intake_err		 err;
-	int64_t			 now = intake_now_ms();
+	int64_t			 now;
 
 	if (len > s->hdr->value_max) {
 		intake_log_warn("cache: value of %zu bytes over cache_entry_max", len);
 		return INTAKE_ETOOBIG;
 	}
-	err = lock_take(s, key, now, &sl);
+	err = lock_take(s, key, &now, &sl);
 	if (err != INTAKE_OK) {
 		intake_log_warn("cache: every entry is being filled; value not stored");
 		return err;
@@ -989,12 +1126,12 @@ shm_add(void *state, const char *key, const void *val, size_t len, int64_t expir
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
 	enum intake_err		 err;
-	int64_t			 now = intake_now_ms();
+	int64_t			 now;
 	bool			 done = false;
 
 	if (len > s->hdr->value_max)
 		return INTAKE_ETOOBIG;
-	err = lock_take(s, key, now, &sl);
+	err = lock_take(s, key, &now, &sl);
 	if (err != INTAKE_OK)
 		return err;
 	if (!(sl->flags & SLOT_VALUE) || sl->expires_ms <= now) {
@@ -1012,10 +1149,10 @@ shm_incr(void *state, const char *key, int64_t expires_ms, long long *count)
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
 	enum intake_err		 err;
-	int64_t			 now = intake_now_ms();
+	int64_t			 now;
 	long long		 v = 0;
 
-	err = lock_take(s, key, now, &sl);
+	err = lock_take(s, key, &now, &sl);
 	if (err != INTAKE_OK)
 		return err;
 	/* The counter is the slot's value, a native long long. */
@@ -1036,7 +1173,7 @@ shm_del(void *state, const char *key, const void *if_val, size_t if_len)
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
 
-	if (lock_find(s, key, &sl) != 0)
+	if (lock_find(s, key, NULL, &sl) != 0)
 		return INTAKE_ECACHE;
 	if (sl != NULL && (sl->flags & SLOT_VALUE) &&
 	    (if_val == NULL || (sl->len == if_len && memcmp(slot_value(sl), if_val, if_len) == 0)))
@@ -1050,11 +1187,11 @@ shm_lease(void *state, const char *key, int64_t lease_ms, bool *leader)
 {
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
-	int64_t			 now = intake_now_ms();
+	int64_t			 now;
 	enum intake_err		 err;
 	bool			 got = false;
 
-	err = lock_take(s, key, now, &sl);
+	err = lock_take(s, key, &now, &sl);
 	if (err != INTAKE_OK)
 		return err;
 	/* A held lease blocks us: only now is its holder asked whether it lives. */
@@ -1077,7 +1214,7 @@ shm_release(void *state, const char *key)
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
 
-	if (lock_find(s, key, &sl) != 0)
+	if (lock_find(s, key, NULL, &sl) != 0)
 		return INTAKE_ECACHE;
 	if (sl != NULL && (sl->flags & SLOT_LEASE) && sl->lease_pid == (int32_t)getpid())
 		slot_drop(s, sl, SLOT_LEASE);
@@ -1098,7 +1235,7 @@ shm_wait(void *state, const char *key, int64_t timeout_ms)
 
 	deadline = intake_now_ms() + timeout_ms;
 	for (;;) {
-		if (lock_find(s, key, &sl) != 0)
+		if (lock_find(s, key, NULL, &sl) != 0)
 			return INTAKE_ECACHE;
 		now = intake_now_ms();
 		held = sl != NULL && (sl->flags & SLOT_LEASE);
@@ -1127,26 +1264,24 @@ shm_wait(void *state, const char *key, int64_t timeout_ms)
 	}
 }
 
-/* O(slots in use), but only when the supervisor reaps a worker. */
+/* O(slots ever used), in address order, but only when the supervisor reaps a worker. */
 static void
 shm_reap(void *state, pid_t pid)
 {
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
-	uint32_t		 l, next, steps;
+	uint32_t		 l;
 	int			 woke = 0;
 
 	if (shm_lock(s) != 0)
 		return;
-	l = s->hdr->oldest;
-	for (steps = 0; l != NIL && steps < s->hdr->nslots; steps++) {
+	for (l = 1; l <= s->hdr->untouched; l++) {
 		sl = slot_at(s, l);
-		next = sl->newer;
-		if ((sl->flags & SLOT_LEASE) && sl->lease_pid == (int32_t)pid) {
+		if ((sl->flags & SLOT_USED) && (sl->flags & SLOT_LEASE) &&
+		    sl->lease_pid == (int32_t)pid) {
 			slot_drop(s, sl, SLOT_LEASE);
 			woke = 1;
 		}
-		l = next;
 	}
 	shm_unlock(s);
 	if (woke) {
@@ -1172,15 +1307,18 @@ static enum intake_err
 validate_locked(struct shm_state *s, char *why, size_t whysz)
 {
 	struct shm_hdr	*h = s->hdr;
+	struct shm_bucket *bk;
 	struct shm_slot	*sl;
-	uint32_t	 l, prev, b, n, nfree, nused = 0;
+	uint32_t	 l, b, i, n, nfree, nused = 0;
 
 	if (h->dirty != NIL || h->relink != 0)
 		return invalid(why, whysz, "a change is marked in progress");
-	if (h->untouched > h->nslots || h->used > h->untouched)
+	if (h->untouched > h->nslots || h->used > h->untouched || h->hand > h->untouched)
 		return invalid(why, whysz, "counts out of range");
 	for (l = 1; l <= h->untouched; l++) {
 		sl = slot_at(s, l);
+		if (sl->flags & ~SLOT_FLAGS)
+			return invalid(why, whysz, "slot %u has unknown flags", l);
 		if (!(sl->flags & SLOT_USED))
 			continue;
 		nused++;
@@ -1198,28 +1336,35 @@ validate_locked(struct shm_state *s, char *why, size_t whysz)
 	if (nused != h->used)
 		return invalid(why, whysz, "%u slots in use, header says %u", nused, h->used);
 	n = 0;
-	for (b = 0; b < h->nbuckets; b++)
-		for (l = *bucket_of(s, b); l != NIL; l = slot_at(s, l)->next) {
+	for (b = 0; b < h->nbuckets; b++) {
+		bk = bucket_of(s, b);
+		for (i = 0; i < SHM_WAYS; i++) {
+			l = bk->link[i];
+			if (l == NIL) {
+				for (; i < SHM_WAYS; i++)
+					if (bk->link[i] != NIL)
+						return invalid(why, whysz, "bucket %u has a gap", b);
+				if (bk->over != NIL)
+					return invalid(why, whysz, "bucket %u chains with a free way", b);
+				break;
+			}
+			if (l > h->untouched || ++n > nused)
+				return invalid(why, whysz, "bucket %u names too many slots", b);
+			sl = slot_at(s, l);
+			if (!(sl->flags & SLOT_USED) || sl->hash != bk->hash[i] ||
+			    (sl->hash & (h->nbuckets - 1)) != b)
+				return invalid(why, whysz, "slot %u in the wrong bucket", l);
+		}
+		for (l = bk->over; l != NIL; l = sl->next) {
 			if (l > h->untouched || ++n > nused)
 				return invalid(why, whysz, "bucket %u chain runs wild", b);
 			sl = slot_at(s, l);
 			if (!(sl->flags & SLOT_USED) || (sl->hash & (h->nbuckets - 1)) != b)
 				return invalid(why, whysz, "slot %u in the wrong chain", l);
 		}
-	if (n != nused)
-		return invalid(why, whysz, "%u slots in chains, %u in use", n, nused);
-	n = 0;
-	prev = NIL;
-	for (l = h->newest; l != NIL; l = sl->older) {
-		if (l > h->untouched || ++n > nused)
-			return invalid(why, whysz, "LRU list runs wild");
-		sl = slot_at(s, l);
-		if (!(sl->flags & SLOT_USED) || sl->newer != prev)
-			return invalid(why, whysz, "LRU link of slot %u broken", l);
-		prev = l;
 	}
-	if (n != nused || h->oldest != prev)
-		return invalid(why, whysz, "LRU list holds %u of %u", n, nused);
+	if (n != nused)
+		return invalid(why, whysz, "%u slots indexed, %u in use", n, nused);
 	nfree = 0;
 	for (l = h->free; l != NIL; l = slot_at(s, l)->next) {
 		if (l > h->untouched || ++nfree > h->untouched - nused)

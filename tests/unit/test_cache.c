@@ -2,8 +2,9 @@
  * test_cache.c - lib/cache.c and lib/cache/shm.c through cache.h: values,
  * expiry, compare-and-delete, limits, eviction, key hashing, leases across
  * processes, and a multi-process stress run; and shm's index through the
- * backend (cache/backend.h): many keys, LRU order, and processes killed
- * while they relink it, checked by intake_cache_shm_validate().
+ * backend (cache/backend.h): many keys, CLOCK eviction order, and
+ * processes killed while they relink it, checked by
+ * intake_cache_shm_validate().
  */
 #include <sys/mman.h>
 
@@ -386,7 +387,7 @@ test_cache_eviction_prefers_expired_entries(void)
 		(void)snprintf(name, sizeof(name), "dead%d", i);
 		T_EQ_INT(intake_cache_set(f.c, "s", name, "x", 1, intake_now_ms() - 1), INTAKE_OK);
 	}
-	/* Full; "live" is the least recently used but not expired. */
+	/* Full; "live" is next under the clock's hand but not expired. */
 	for (i = 0; i < 7; i++) {
 		(void)snprintf(name, sizeof(name), "new%d", i);
 		T_EQ_INT(set_str(f.c, "s", name, "n", 60000), INTAKE_OK);
@@ -1295,8 +1296,9 @@ shm_set_str(void *st, const char *key, const char *v)
 }
 
 /*
- * 20,000 keys in 20,000 entries all found; 20,000 more evict exactly the
- * first ones, oldest first; deleting every other one frees its entry.
+ * 20,000 keys in 20,000 entries all found (and so all marked read);
+ * 20,000 more evict exactly the first ones, in order; deleting every
+ * other one frees its entry.
  */
 static void
 test_cache_index_finds_every_key_of_a_full_store(void)
@@ -1374,6 +1376,81 @@ test_cache_eviction_spares_a_recently_read_entry(void)
 	shm_teardown(&f);
 }
 
+/*
+ * Every entry read since the hand last passed: a new key costs one whole
+ * turn (each bit cleared once), then evicts the entry the hand started
+ * on; the next new keys take the ones after it, in order, not each other.
+ */
+static void
+test_cache_eviction_when_every_entry_was_read_takes_them_in_order(void)
+{
+	struct shm_fixture	f;
+	char			key[32], got[64];
+	int			i;
+
+	shm_setup(&f, 8, 64);
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(key, sizeof(key), "k%d", i);
+		T_EQ_INT(shm_set_str(f.st, key, "v"), INTAKE_OK);
+	}
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(key, sizeof(key), "k%d", i);
+		T_ASSERT(shm_get_str(f.st, key, got, sizeof(got)));
+	}
+	for (i = 0; i < 4; i++) {
+		(void)snprintf(key, sizeof(key), "new%d", i);
+		T_EQ_INT(shm_set_str(f.st, key, "n"), INTAKE_OK);
+	}
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(key, sizeof(key), "k%d", i);
+		T_EQ_INT(shm_get_str(f.st, key, got, sizeof(got)), i >= 4);
+	}
+	for (i = 0; i < 4; i++) {
+		(void)snprintf(key, sizeof(key), "new%d", i);
+		T_ASSERT(shm_get_str(f.st, key, got, sizeof(got)));
+	}
+	T_ASSERT(shm_valid(f.st));
+	shm_teardown(&f);
+}
+
+#define FLOOD_KEPT	16	/* entries a worker keeps reading */
+#define FLOOD_KEYS	5000	/* client-chosen keys, each stored once, never read */
+
+/*
+ * A flood of new keys, each stored once and never read, in a store of 256
+ * entries: the 16 entries read every 64 new keys all survive it (a new
+ * entry starts unread, so the flood evicts its own kind), and the index
+ * stays valid.
+ */
+static void
+test_cache_flood_of_new_keys_spares_entries_read_meanwhile(void)
+{
+	struct shm_fixture	f;
+	char			key[32], got[64];
+	int			i, k;
+
+	shm_setup(&f, 256, 64);
+	for (k = 0; k < FLOOD_KEPT; k++) {
+		(void)snprintf(key, sizeof(key), "kept:%d", k);
+		T_EQ_INT(shm_set_str(f.st, key, key), INTAKE_OK);
+	}
+	for (i = 0; i < FLOOD_KEYS; i++) {
+		(void)snprintf(key, sizeof(key), "flood:%d", i);
+		T_EQ_INT(shm_set_str(f.st, key, "x"), INTAKE_OK);
+		if (i % 64 != 63)
+			continue;
+		for (k = 0; k < FLOOD_KEPT; k++) {
+			(void)snprintf(key, sizeof(key), "kept:%d", k);
+			T_ASSERT(shm_get_str(f.st, key, got, sizeof(got)));
+			T_EQ_STR(got, key);
+		}
+	}
+	/* The newest flood keys are there: the store was full, not refusing. */
+	T_ASSERT(shm_get_str(f.st, "flood:4999", got, sizeof(got)));
+	T_ASSERT(shm_valid(f.st));
+	shm_teardown(&f);
+}
+
 #define CHURN_KEPT	16	/* the parent's keys, leased so never evicted */
 #define CHURN_KEYS	4096	/* the child's keys, 8 per entry: constant eviction */
 
@@ -1418,7 +1495,7 @@ churn(void *st)
 
 /*
  * A process SIGKILLed while it changes the index (inserts, evictions,
- * deletions, LRU moves, free-list pops), until 10 kills have landed
+ * deletions, clock sweeps, free-list pops), until 10 kills have landed
  * mid-relink (the log says "index rebuilt"; at most 2,000 kills).  After
  * each kill the next locker repairs it: the index validates, every key
  * the parent keeps is found with its value, and every key the child left
@@ -1530,6 +1607,8 @@ main(void)
 	T_RUN(test_cache_full_of_leases_evicts_a_dead_holders_entry);
 	T_RUN(test_cache_index_finds_every_key_of_a_full_store);
 	T_RUN(test_cache_eviction_spares_a_recently_read_entry);
+	T_RUN(test_cache_eviction_when_every_entry_was_read_takes_them_in_order);
+	T_RUN(test_cache_flood_of_new_keys_spares_entries_read_meanwhile);
 	T_RUN(test_cache_process_killed_mid_index_update_leaves_a_valid_index);
 	return T_DONE();
 }
