@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <hiredis.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,7 @@ struct redis_state {
 	redisContext			*c;
 	pid_t				 pid;		/* the process that made c */
 	bool				 down;		/* the last attempt failed */
+	bool				 guard_sigpipe;	/* SIGPIPE not ignored (plain CGI) */
 	int64_t				 retry_at_ms;	/* no attempt before then */
 	int64_t				 backoff_ms;	/* the next wait after a failure */
 	char				 host[HOST_NAME_MAX + 1];
@@ -180,6 +182,7 @@ conn(struct redis_state *s)
 {
 	const struct intake_config	*cfg = s->cfg;
 	struct timeval			 tv = timeout_tv(s);
+	struct sigaction		 old;
 	pid_t				 me = getpid();
 
 	if (s->pid != me) {
@@ -194,6 +197,7 @@ conn(struct redis_state *s)
 		return s->c;
 	if (s->down && intake_now_ms() < s->retry_at_ms)
 		return NULL;
+	s->guard_sigpipe = sigaction(SIGPIPE, NULL, &old) != 0 || old.sa_handler != SIG_IGN;
 	if (cfg->redis_socket[0] != '\0')
 		s->c = redisConnectUnixWithTimeout(cfg->redis_socket, tv);
 	else
@@ -210,7 +214,11 @@ conn(struct redis_state *s)
 		fail(s, "cannot set the timeout");
 		return NULL;
 	}
-	(void)redisEnableKeepAlive(s->c);
+	/* TCP only: on a unix socket it fails and leaves the context in error. */
+	if (cfg->redis_socket[0] == '\0' && redisEnableKeepAlive(s->c) != REDIS_OK) {
+		fail(s, s->c->errstr);
+		return NULL;
+	}
 	if (authenticate(s) != 0) {
 		fail(s, s->c != NULL && s->c->err != 0 ? s->c->errstr : "AUTH refused");
 		return NULL;
@@ -233,10 +241,19 @@ command(struct redis_state *s, int argc, const char **argv, const size_t *lens,
 {
 	redisContext	*c = conn(s);
 	redisReply	*r;
+	struct sigaction ign, old;
 
 	if (c == NULL)
 		return INTAKE_ECACHE;
+	if (s->guard_sigpipe) {
+		/* A Redis gone away must not kill a process that lets SIGPIPE kill it. */
+		memset(&ign, 0, sizeof(ign));
+		ign.sa_handler = SIG_IGN;
+		(void)sigaction(SIGPIPE, &ign, &old);
+	}
 	r = redisCommandArgv(c, argc, argv, lens);
+	if (s->guard_sigpipe)
+		(void)sigaction(SIGPIPE, &old, NULL);
 	if (r == NULL) {
 		fail(s, c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK) ?
 		    "no answer within redis_timeout_ms" : c->errstr);
