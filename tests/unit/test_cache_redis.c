@@ -575,6 +575,43 @@ test_redis_acl_user_password(void)
 	server_stop(&sv);
 }
 
+/*
+ * A Redis that stops answering (SIGSTOP) costs a call at most
+ * redis_timeout_ms: the call is answered from shm, never hangs.
+ */
+static void
+test_redis_frozen_server_bounded_by_timeout(void)
+{
+	struct fixture	f;
+	char		v[128];
+	bool		hit = true;
+	int		i;
+
+	setup(&f);
+	t_quiet_stderr();
+	intake_cache_close(f.a);
+	f.a_cfg.redis_timeout_ms = 100;
+	T_EQ_INT(intake_cache_open(&f.a_cfg, true, &f.a), INTAKE_OK);
+	T_EQ_INT(intake_cache_set(f.a, "s", "k", "shared", 6, intake_now_ms() + 60000),
+	    INTAKE_OK);
+	T_EQ_INT(kill(f.sv.pid, SIGSTOP), 0);
+	T_EQ_INT(get_str(f.a, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	T_EQ_INT(intake_cache_set(f.a, "s", "k", "local", 5, intake_now_ms() + 60000),
+	    INTAKE_OK);
+	T_EQ_INT(get_str(f.a, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_EQ_STR(v, "local");
+	T_EQ_INT(kill(f.sv.pid, SIGCONT), 0);
+	for (i = 0; i < 500; i++) {
+		if (get_str(f.a, "s", "k", v, sizeof(v), &hit) == INTAKE_OK && hit &&
+		    strcmp(v, "shared") == 0)
+			break;
+		t_sleep_ms(20);
+	}
+	T_EQ_STR(v, "shared");
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -591,6 +628,7 @@ main(void)
 	T_RUN(test_redis_dead_holder_reaped);
 	T_RUN(test_redis_unreachable_falls_back_to_shm);
 	T_RUN(test_redis_killed_and_restarted);
+	T_RUN(test_redis_frozen_server_bounded_by_timeout);
 	T_RUN(test_redis_upstream_slots_stay_per_host);
 	T_RUN(test_redis_acl_user_password);
 	return T_DONE();
