@@ -28,6 +28,7 @@ struct intake_cache {
 	char					 ns[96];	/* redis_prefix + namespace */
 	size_t					 value_max;	/* bytes of a value */
 	bool					 down_seen;	/* this process saw Redis down */
+	bool					 announce;	/* logs the host's transitions */
 };
 
 /*
@@ -101,8 +102,12 @@ intake_cache_open(const struct intake_config *cfg, bool fresh, struct intake_cac
 {
 	struct intake_cache_geometry	g = { cfg->cache_file, cfg->cache_entries,
 					    cfg->cache_entry_max };
+	enum intake_err			err;
 
-	return cache_open(cfg, "c:", &g, fresh, out);
+	err = cache_open(cfg, "c:", &g, fresh, out);
+	if (err == INTAKE_OK)
+		(*out)->announce = true;
+	return err;
 }
 
 #define MARK_VALUE_MAX	512	/* a nonce's receipt or a counter */
@@ -184,6 +189,8 @@ note_state(struct intake_cache *c, bool down)
 	if (down == c->down_seen)
 		return;
 	c->down_seen = down;
+	if (!c->announce)
+		return;	/* the main cache speaks for the host */
 	if (down) {
 		if (c->local->add(c->local_state, DOWN_MARK, "1", 1,
 		    intake_now_ms() + DOWN_MARK_MS, &added) == INTAKE_OK && added)

@@ -121,7 +121,7 @@ fail(struct redis_state *s, const char *why)
 	why = text;
 	drop(s);
 	if (!s->down)
-		intake_log_warn("cache: redis (%s) unreachable: %s; this process uses the "
+		intake_log_info("cache: redis (%s) unreachable: %s; this process uses the "
 		    "host's shared memory, and tries again in %lld ms", s->prefix, why,
 		    (long long)s->backoff_ms);
 	s->down = true;
