@@ -300,7 +300,8 @@ remote_get(struct intake_cache *c, const char *key, void *val, size_t cap, size_
 		n = 0;
 	}
 out:
-	OPENSSL_cleanse(raw, rawcap);
+	/* Only what the backend wrote: a list's buffer may be a megabyte. */
+	OPENSSL_cleanse(raw, rawlen);
 	free(raw);
 	if (err == INTAKE_OK) {
 		*hit = h;
@@ -420,7 +421,7 @@ intake_cache_del(struct intake_cache *c, const char *section, const char *name,
 			err = c->be->del(c->state, key, raw, rawlen);
 	} else if (err == INTAKE_ETOOBIG)
 		err = INTAKE_OK;	/* larger than any value of ours: not if_val */
-	OPENSSL_cleanse(cur, c->value_max + INTAKE_SEAL_OVERHEAD);
+	OPENSSL_cleanse(cur, len);
 	free(cur);
 	free(raw);
 out:
