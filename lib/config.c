@@ -580,6 +580,15 @@ check_cache(struct load *l)
 		load_fail(l, "cache", "redis_user", "needs redis_password_file");
 		return -1;
 	}
+	/*
+	 * v7's search for a request left empty claims it in this host's spool
+	 * only: another host could fill the same request.  Fail closed.
+	 */
+	if (c->dialect == INTAKE_DIALECT_V7 && c->spool_dedupe) {
+		load_fail(l, "spool", "dedupe", "v7 claims are per host: with [cache] backend = "
+		    "redis (several hosts) set dedupe = no");
+		return -1;
+	}
 	return 0;
 }
 

@@ -1039,7 +1039,8 @@ test_config_redis_keys_load(void)
 	t_write_file(f.dir, "seal.hex",
 	    "  000102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F\n", 67, NULL, 0);
 	t_write_file(f.dir, "pw", "redis-" SECRET "\n", sizeof("redis-" SECRET), NULL, 0);
-	T_EQ_INT(load(&f, MINIMAL "[cache]\nbackend = redis\nredis_socket = /run/redis.sock\n"
+	T_EQ_INT(load(&f, MINIMAL "[spool]\ndedupe = no\n"
+	    "[cache]\nbackend = redis\nredis_socket = /run/redis.sock\n"
 	    "redis_user = intake\nredis_password_file = @DIR@/pw\n"
 	    "redis_timeout_ms = 100\nredis_retry_ms = 50\nredis_prefix = site1:\n"
 	    "redis_seal_key_file = @DIR@/seal.hex\n", &c), INTAKE_OK);
@@ -1057,7 +1058,7 @@ test_config_redis_keys_load(void)
 	for (i = 0; i < 32; i++)
 		raw[i] = (unsigned char)(i == 3 ? '\n' : i == 9 ? 0 : 200 + i);
 	t_write_file(f.dir, "seal.raw", raw, sizeof(raw), NULL, 0);
-	T_EQ_INT(load(&f, MINIMAL "[cache]\nbackend = redis\n"
+	T_EQ_INT(load(&f, MINIMAL "[spool]\ndedupe = no\n[cache]\nbackend = redis\n"
 	    "redis_seal_key_file = @DIR@/seal.raw\n", &c), INTAKE_OK);
 	T_EQ_MEM(c->redis_seal_key, raw, 32);
 	T_EQ_STR(c->redis_host, "127.0.0.1");
@@ -1106,6 +1107,9 @@ test_config_rejects_bad_redis_settings(void)
 	    NULL));
 	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nredis_timeout_ms = 5\n",
 	    "[cache] redis_timeout_ms", NULL));
+	/* v7's orphan claims are per host: several hosts could fill one request. */
+	T_ASSERT(fails_with(&f, MINIMAL "[spool]\ndedupe = yes\n[cache]\nbackend = redis\n"
+	    "redis_seal_key_file = @DIR@/seal\n", "[spool] dedupe", "per host"));
 }
 
 int
