@@ -49,6 +49,13 @@ static const char *const fetch_names[] = {
 _Static_assert(sizeof(fetch_names) / sizeof(fetch_names[0]) == INTAKE_FETCH__MAX,
     "fetch_names[] needs one row per fetch");
 
+static const char *const cache_kind_names[] = {
+	"shm",		/* INTAKE_CACHE_SHM */
+	"redis",	/* INTAKE_CACHE_REDIS */
+};
+_Static_assert(sizeof(cache_kind_names) / sizeof(cache_kind_names[0]) == INTAKE_CACHE__MAX,
+    "cache_kind_names[] needs one row per cache backend");
+
 /* Rows of struct intake_config (C_*) and of struct intake_source (S_*). */
 #define C_STR(sec, k, m, def, req)	INTAKE_KEY_STR(struct intake_config, sec, k, m, def, req)
 #define C_INT(sec, k, m, lo, hi, def)	INTAKE_KEY_INT(struct intake_config, sec, k, m, lo, hi, def)
@@ -99,6 +106,16 @@ static const struct intake_keyrow opts[] = {
 	C_INT("spool", "breaker_failures", breaker_failures, 1, 1000, "5"),
 	C_INT("spool", "breaker_cooldown", breaker_cooldown, 1, 3600, "10"),
 	C_INT("spool", "inline_budget_ms", spool_inline_budget_ms, 100, 300000, "3000"),
+	C_ENUM("cache", "backend", cache_backend, cache_kind_names, "shm", false),
+	C_STR("cache", "redis_host", redis_host, "127.0.0.1", false),
+	C_INT("cache", "redis_port", redis_port, 1, 65535, "6379"),
+	C_STR("cache", "redis_socket", redis_socket, "", false),
+	C_STR("cache", "redis_user", redis_user, "", false),
+	C_STR("cache", "redis_password_file", redis_password_file, "", false),
+	C_INT("cache", "redis_timeout_ms", redis_timeout_ms, 10, 60000, "250"),
+	C_INT("cache", "redis_retry_ms", redis_retry_ms, 10, 60000, "500"),
+	C_STR("cache", "redis_prefix", redis_prefix, "intake:", false),
+	C_STR("cache", "redis_seal_key_file", redis_seal_key_file, "", false),
 	C_ENUM("integrify", "dialect", dialect, dialect_names, NULL, true),
 	C_ENUM("integrify", "flow", flow, flow_names, NULL, true),
 	C_STR("integrify", "base_url", base_url, NULL, true),
@@ -165,6 +182,12 @@ const char *
 intake_flow_name(enum intake_flow f)
 {
 	return (unsigned)f < INTAKE_FLOW__MAX ? flow_names[f] : "?";
+}
+
+const char *
+intake_cache_kind_name(enum intake_cache_kind k)
+{
+	return (unsigned)k < INTAKE_CACHE__MAX ? cache_kind_names[k] : "?";
 }
 
 static void
@@ -455,6 +478,121 @@ read_secret(const char *path, char *out, size_t outsz)
 	return NULL;
 }
 
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Read an AES-256 key file: exactly 32 raw bytes, or 64 hex digits with
+ * optional surrounding whitespace.  Returns a problem or NULL.
+ */
+static const char *
+read_key32(const char *path, unsigned char out[32])
+{
+	unsigned char	 buf[130];
+	ssize_t		 n;
+	size_t		 len, start, i;
+	int		 fd, hi, lo;
+	const char	*problem = NULL;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1)
+		return errno == ENOENT ? "file not found" : "file cannot be read";
+	n = read(fd, buf, sizeof(buf));
+	(void)close(fd);
+	if (n < 0)
+		return "file cannot be read";
+	len = (size_t)n;
+	if (len == 32) {
+		memcpy(out, buf, 32);
+		goto out;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+	    buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	for (start = 0; start < len && (buf[start] == ' ' || buf[start] == '\t'); start++)
+		;
+	if (len - start != 64) {
+		problem = "must hold 32 raw bytes or 64 hex digits";
+		goto out;
+	}
+	for (i = 0; i < 32; i++) {
+		hi = hex_digit((char)buf[start + 2 * i]);
+		lo = hex_digit((char)buf[start + 2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			problem = "must hold 32 raw bytes or 64 hex digits";
+			break;
+		}
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return problem;
+}
+
+/* The [cache] keys that span each other, and the Redis secrets.  0 or fails l. */
+static int
+check_cache(struct load *l)
+{
+	struct intake_config	*c = l->cfg;
+	const char		*p;
+	struct sockaddr_un	 sun;
+
+	if (c->cache_backend != INTAKE_CACHE_REDIS)
+		return 0;
+	if (c->redis_socket[0] != '\0' && (c->redis_socket[0] != '/' ||
+	    strlen(c->redis_socket) >= sizeof(sun.sun_path))) {
+		load_fail(l, "cache", "redis_socket", "must be an absolute path that fits a "
+		    "unix socket address");
+		return -1;
+	}
+	if (c->redis_socket[0] == '\0' && c->redis_host[0] == '\0') {
+		load_fail(l, "cache", "redis_host", "required with backend = redis and no "
+		    "redis_socket");
+		return -1;
+	}
+	if (c->redis_prefix[0] == '\0' || strpbrk(c->redis_prefix, " \t\r\n") != NULL) {
+		load_fail(l, "cache", "redis_prefix", "must be non-empty, without blanks");
+		return -1;
+	}
+	/* Values leave the process: nothing goes to Redis unsealed. */
+	if (c->redis_seal_key_file[0] == '\0') {
+		load_fail(l, "cache", "redis_seal_key_file", "required with backend = redis");
+		return -1;
+	}
+	if ((p = read_key32(c->redis_seal_key_file, c->redis_seal_key)) != NULL) {
+		load_fail(l, "cache", "redis_seal_key_file", p);
+		return -1;
+	}
+	if (c->redis_password_file[0] != '\0' && (p = read_secret(c->redis_password_file,
+	    c->redis_password, sizeof(c->redis_password))) != NULL) {
+		load_fail(l, "cache", "redis_password_file", p);
+		return -1;
+	}
+	if (c->redis_user[0] != '\0' && c->redis_password_file[0] == '\0') {
+		load_fail(l, "cache", "redis_user", "needs redis_password_file");
+		return -1;
+	}
+	/*
+	 * v7's search for a request left empty claims it in this host's spool
+	 * only: another host could fill the same request.  Fail closed.
+	 */
+	if (c->dialect == INTAKE_DIALECT_V7 && c->spool_dedupe) {
+		load_fail(l, "spool", "dedupe", "v7 claims are per host: with [cache] backend = "
+		    "redis (several hosts) set dedupe = no");
+		return -1;
+	}
+	return 0;
+}
+
 /* A base URL is scheme://host[:port] with no path, query or credentials. */
 static const char *
 check_base_url(const struct intake_config *cfg)
@@ -700,6 +838,8 @@ check_all(struct load *l)
 		load_fail(l, "server", "form_key_file", "no random key could be made");
 		return -1;
 	}
+	if (check_cache(l) != 0)
+		return -1;
 	if (c->forms_dir[0] != '\0' && intake_forms_load(c->forms_dir, c, &c->forms,
 	    &c->nforms, l->err, l->errsz) != INTAKE_OK) {
 		l->failed = 1;
@@ -808,6 +948,8 @@ intake_config_free(struct intake_config *cfg)
 	OPENSSL_cleanse(cfg->key, sizeof(cfg->key));
 	OPENSSL_cleanse(cfg->secret, sizeof(cfg->secret));
 	OPENSSL_cleanse(cfg->form_key, sizeof(cfg->form_key));
+	OPENSSL_cleanse(cfg->redis_password, sizeof(cfg->redis_password));
+	OPENSSL_cleanse(cfg->redis_seal_key, sizeof(cfg->redis_seal_key));
 	free(cfg);
 }
 

@@ -10,6 +10,8 @@
 #   INTAKE_DEMO_PORT          nginx port on 127.0.0.1 (default 8080)
 #   INTAKE_DEMO_STANDIN_PORT  stand-in port on 127.0.0.1 (default 8299)
 #   INTAKE_BUILD_DIR          build directory (default build/)
+#   INTAKE_DEMO_REDIS=1       keep the shared state in a private redis-server
+#                             ([cache] backend = redis; README "Several hosts")
 #
 # Logs: build/demo/{standin,intake,nginx-error,nginx-access,build}.log
 set -euo pipefail
@@ -38,13 +40,16 @@ done
 NGINX_PID=$RUN/nginx.pid      NGINX_PAT=$RUN/nginx.conf
 INTAKE_PID=$RUN/intake.pid    INTAKE_PAT=$BIN
 STANDIN_PID=$RUN/standin.pid  STANDIN_PAT=integrify_standin.py
+REDIS_PID=$RUN/redis.pid      REDIS_PAT=redis-server
+REDIS=${INTAKE_DEMO_REDIS:-0}
 
 stop_all() {
 	# Front to back: stop taking requests first.
 	intake_stop "$NGINX_PID" "$NGINX_PAT" QUIT 10
 	intake_stop "$INTAKE_PID" "$INTAKE_PAT" TERM 15
 	intake_stop "$STANDIN_PID" "$STANDIN_PAT" TERM 5
-	rm -f "$RUN/intake.sock"
+	intake_stop "$REDIS_PID" "$REDIS_PAT" TERM 5
+	rm -f "$RUN/intake.sock" "$RUN/redis.sock"
 }
 
 status_all() {
@@ -99,6 +104,12 @@ generate_configs() {
 		--at KEY_FILE "$RUN/DEMO-ONLY-api-key" \
 		--at PUBLIC_ORIGINS "http://localhost:$PORT http://127.0.0.1:$PORT" \
 		--mode 0600
+	if [[ $REDIS == 1 ]]; then
+		# One switch: the same demo with its shared state in Redis, sealed.
+		[[ -s $RUN/redis-seal.key ]] || (umask 077 && head -c 32 /dev/urandom >"$RUN/redis-seal.key")
+		printf '\n[cache]\nbackend = redis\nredis_socket = %s\nredis_seal_key_file = %s\n' \
+			"$RUN/redis.sock" "$RUN/redis-seal.key" >>"$RUN/intake.conf"
+	fi
 
 	# The site includes the system's fastcgi_params; intake routes on what it passes.
 	for p in REQUEST_URI DOCUMENT_URI; do
@@ -154,6 +165,16 @@ start_all() {
 	intake_wait_for "the stand-in" 15 "$STANDIN_PID" "$STANDIN_PAT" \
 		grep -q 'standin listening on' "$RUN/standin.log" ||
 		fail "the stand-in did not start" "$RUN/standin.log"
+
+	# 1b. Redis, when asked for: a private one on a unix socket, no persistence.
+	if [[ $REDIS == 1 ]]; then
+		: >"$RUN/redis.log"
+		intake_start "$REDIS_PID" "$RUN/redis.log" redis-server --port 0 \
+			--unixsocket "$RUN/redis.sock" --dir "$RUN" --save "" --appendonly no
+		intake_wait_for "redis" 15 "$REDIS_PID" "$REDIS_PAT" \
+			test -S "$RUN/redis.sock" ||
+			fail "redis-server did not start" "$RUN/redis.log"
+	fi
 
 	# 2. The intake pool.
 	# -R: the demo runs as whoever started it, root included (production sets

@@ -18,6 +18,7 @@ PACKAGES=(
 	build-essential cmake pkg-config      # toolchain
 	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libinih-dev libunistring-dev  # libraries intake links
 	libsystemd-dev                        # socket activation and sd_notify
+	libhiredis-dev                        # the Redis cache backend ([cache] backend = redis)
 	scdoc                                 # the man pages
 	nginx                                 # front end for the demo, bench and tests; Debian 12's
 	                                      # nginx has the ssl, http_v2, gzip_static and realip modules
@@ -26,6 +27,7 @@ PACKAGES=(
 	wrk                                   # bench/
 	valgrind clang libclang-rt-14-dev     # memory checks, fuzzers, sanitizers
 	python3                               # the Integrify stand-in and script helpers
+	redis-server                          # a throwaway Redis for the redis tests and the demo switch
 	curl ca-certificates                  # health checks in scripts
 )
 

@@ -3,8 +3,8 @@
  *
  * cache.c composes keys and picks the backend; a backend only stores
  * opaque values under opaque keys of at most INTAKE_CACHE_KEY_MAX bytes.
- * A network backend (Redis) will set leaves_process and have its values
- * encrypted by cache.c.
+ * A network backend (Redis) sets leaves_process and has its values
+ * sealed by cache.c (cache/seal.h).
  */
 #ifndef INTAKE_CACHE_BACKEND_H
 #define INTAKE_CACHE_BACKEND_H
@@ -17,6 +17,11 @@ struct intake_cache_backend {
 	enum intake_err	(*open)(const struct intake_cache_geometry *, bool fresh, void **state);
 	enum intake_err	(*child_init)(void *state);
 	void		(*close)(void *state);
+	/*
+	 * Can this process use the store now?  NULL: always.  A network
+	 * backend says false while it is down (and in its reconnect backoff).
+	 */
+	bool		(*available)(void *state);
 	enum intake_err	(*get)(void *state, const char *key, void *val, size_t cap,
 			    size_t *len, bool *hit);
 	enum intake_err	(*set)(void *state, const char *key, const void *val, size_t len,
@@ -35,6 +40,16 @@ struct intake_cache_backend {
 };
 
 extern const struct intake_cache_backend intake_cache_shm;
+extern const struct intake_cache_backend intake_cache_redis;
+
+/*
+ * Open the Redis store of cfg ([cache] redis_*) under the key namespace
+ * ns (redis_prefix + ns + key).  Connects nothing: each process connects
+ * on first use.  INTAKE_ECONFIG when the prefix is too long.  Its open
+ * member refuses: a geometry does not say where Redis is.
+ */
+enum intake_err	intake_cache_redis_open(const struct intake_config *cfg, const char *ns,
+		    void **state);
 
 /*
  * Check the shm store's index against its slots (for tests): every entry

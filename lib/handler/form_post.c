@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -329,6 +330,54 @@ unavailable(struct post *p)
 }
 
 /*
+ * Several hosts (backend = redis): this host's name for the shared marks,
+ * its host name and spool, hashed (two pools on one machine differ).
+ */
+static void
+host_id(const struct intake_config *cfg, char out[65])
+{
+	char	buf[INTAKE_PATH_MAX + 300];
+	char	host[256];
+	int	n;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	n = snprintf(buf, sizeof(buf), "%s\n%s", host, cfg->spool_dir);
+	intake_sha256_hex(buf, n > 0 ? (size_t)n : 0, out);
+}
+
+/*
+ * With several hosts each has its own spool, so a form posted to host B
+ * and replayed on host A would be accepted twice.  The first host to see
+ * a reference marks it in the shared marks (set-if-absent) before its
+ * spool takes it; true when another host holds the mark.  A mark of our
+ * own (an earlier try here that could not be spooled) is no obstacle.
+ * While Redis is down the mark is this host's only: a replay on another
+ * host is then possible (README "Several hosts").
+ */
+static bool
+taken_elsewhere(struct post *p, const char *ref, const char id[65])
+{
+	const struct intake_config	*cfg = p->req->ctx->cfg;
+	struct intake_spool_meta	 m;
+	char				 v[72];
+	size_t				 len = 0;
+	bool				 added = false, hit = false;
+
+	if (cfg->cache_backend != INTAKE_CACHE_REDIS || p->req->ctx->marks == NULL ||
+	    intake_spool_lookup(p->req->ctx->spool, ref, &m) != INTAKE_SPOOL_UNKNOWN)
+		return false;
+	if (intake_cache_add(p->req->ctx->marks, "ref", ref, id, 64,
+	    intake_now_ms() + cfg->form_token_ttl * 1000, &added) != INTAKE_OK || added)
+		return false;
+	if (intake_cache_get(p->req->ctx->marks, "ref", ref, v, sizeof(v), &len, &hit) !=
+	    INTAKE_OK || !hit)
+		return false;	/* it lapsed just now: the spool decides */
+	return len != 64 || memcmp(v, id, 64) != 0;
+}
+
+/*
  * The answer once a submission is accepted (or found accepted by an
  * earlier post of the same form): where it stands.  Browsers go to the
  * receipt page (POST/Redirect/GET: a reload posts nothing again).
@@ -418,13 +467,21 @@ start(struct post *p, const struct intake_formtoken *tok)
 	enum intake_spool_status	 st;
 	enum intake_deliver_outcome	 outcome;
 	struct intake_buf		 bytes;
-	char				 ref[INTAKE_FORMTOKEN_REF_MAX], name[512];
+	char				 ref[INTAKE_FORMTOKEN_REF_MAX], name[512], id[65];
 	enum intake_err			 err;
 
 	memset(&m, 0, sizeof(m));
 	if (p->req->ctx->spool == NULL ||
 	    intake_formtoken_reference(cfg->form_key, tok, ref) != INTAKE_OK) {
 		unavailable(p);
+		return;
+	}
+	host_id(cfg, id);
+	if (taken_elsewhere(p, ref, id)) {
+		/* Accepted by another host: where it stands is known there. */
+		intake_log_info("form %s: %s was sent again; another host accepted it",
+		    p->form->id, ref);
+		answer(p, ref, INTAKE_SPOOL_QUEUED, &m, false);
 		return;
 	}
 	rec = intake_xcalloc(1, sizeof(*rec));
@@ -437,6 +494,9 @@ start(struct post *p, const struct intake_formtoken *tok)
 	if (err != INTAKE_OK) {
 		intake_log_event(INTAKE_LOG_ERR, "submission_not_spooled", "form", p->form->id,
 		    "error", intake_strerror(err), NULL);
+		/* Not accepted here: another host may take it after all. */
+		if (cfg->cache_backend == INTAKE_CACHE_REDIS && p->req->ctx->marks != NULL)
+			(void)intake_cache_del(p->req->ctx->marks, "ref", ref, id, 64);
 		unavailable(p);
 		goto out;
 	}

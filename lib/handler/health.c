@@ -18,6 +18,14 @@ intake_handle_healthz(struct intake_req *req)
 	    "Cache-Control: no-store\r\n", alive, sizeof(alive) - 1);
 }
 
+static const char *const cache_status_names[] = {
+	"shm",		/* INTAKE_CACHE_STATUS_LOCAL */
+	"redis",	/* INTAKE_CACHE_STATUS_SHARED */
+	"fallback",	/* INTAKE_CACHE_STATUS_FALLBACK: Redis unreachable, this host's shm */
+};
+_Static_assert(sizeof(cache_status_names) / sizeof(cache_status_names[0]) ==
+    INTAKE_CACHE_STATUS__MAX, "cache_status_names[] needs one row per status");
+
 static bool
 count_one(void *arg, const char *ref)
 {
@@ -29,7 +37,9 @@ count_one(void *arg, const char *ref)
 /*
  * Ready when a token can be had now (from the cache or a fetch).  The
  * answer also shows the breaker and how many submissions wait in the
- * spool, so an admin sees at once why requests are queueing.
+ * spool, so an admin sees at once why requests are queueing, and where
+ * the shared state lives now ("cache": "shm", "redis", or "fallback" while
+ * Redis is unreachable and this host serves from its own memory).
  */
 void
 intake_handle_readyz(struct intake_req *req)
@@ -55,8 +65,9 @@ intake_handle_readyz(struct intake_req *req)
 	}
 	intake_buf_init(&b, 1024);
 	if (intake_buf_printf(&b, "{\"status\":\"ready\",\"breaker\":\"%s\","
-	    "\"spool\":{\"queued\":%lld,\"held\":%lld}}\n", intake_breaker_state_name(st),
-	    queued, held) == INTAKE_OK)
+	    "\"spool\":{\"queued\":%lld,\"held\":%lld},\"cache\":\"%s\"}\n",
+	    intake_breaker_state_name(st), queued, held,
+	    cache_status_names[intake_cache_status(req->ctx->cache)]) == INTAKE_OK)
 		(void)intake_resp_send(req, 200, "application/json; charset=utf-8",
 		    "Cache-Control: no-store\r\n", b.ptr, b.len);
 	else

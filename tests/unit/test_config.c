@@ -1026,6 +1026,92 @@ test_config_free_null(void)
 	intake_config_free(NULL);
 }
 
+/* backend = redis loads its keys, the seal key (hex or raw) and the password. */
+static void
+test_config_redis_keys_load(void)
+{
+	struct fixture		 f;
+	struct intake_config	*c;
+	unsigned char		 raw[32];
+	size_t			 i;
+
+	setup(&f);
+	t_write_file(f.dir, "seal.hex",
+	    "  000102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F\n", 67, NULL, 0);
+	t_write_file(f.dir, "pw", "redis-" SECRET "\n", sizeof("redis-" SECRET), NULL, 0);
+	T_EQ_INT(load(&f, MINIMAL "[spool]\ndedupe = no\n"
+	    "[cache]\nbackend = redis\nredis_socket = /run/redis.sock\n"
+	    "redis_user = intake\nredis_password_file = @DIR@/pw\n"
+	    "redis_timeout_ms = 100\nredis_retry_ms = 50\nredis_prefix = site1:\n"
+	    "redis_seal_key_file = @DIR@/seal.hex\n", &c), INTAKE_OK);
+	T_EQ_INT(c->cache_backend, INTAKE_CACHE_REDIS);
+	T_EQ_STR(intake_cache_kind_name(c->cache_backend), "redis");
+	T_EQ_STR(c->redis_socket, "/run/redis.sock");
+	T_EQ_STR(c->redis_user, "intake");
+	T_EQ_STR(c->redis_password, "redis-" SECRET);
+	T_EQ_INT(c->redis_timeout_ms, 100);
+	T_EQ_STR(c->redis_prefix, "site1:");
+	for (i = 0; i < 32; i++)
+		T_EQ_INT(c->redis_seal_key[i], i);
+	intake_config_free(c);
+	/* 32 raw bytes, newlines and NULs included, are a key as they are. */
+	for (i = 0; i < 32; i++)
+		raw[i] = (unsigned char)(i == 3 ? '\n' : i == 9 ? 0 : 200 + i);
+	t_write_file(f.dir, "seal.raw", raw, sizeof(raw), NULL, 0);
+	T_EQ_INT(load(&f, MINIMAL "[spool]\ndedupe = no\n[cache]\nbackend = redis\n"
+	    "redis_seal_key_file = @DIR@/seal.raw\n", &c), INTAKE_OK);
+	T_EQ_MEM(c->redis_seal_key, raw, 32);
+	T_EQ_STR(c->redis_host, "127.0.0.1");
+	T_EQ_INT(c->redis_port, 6379);
+	intake_config_free(c);
+	/* The default stays one host's shared memory. */
+	T_EQ_INT(load(&f, MINIMAL, &c), INTAKE_OK);
+	T_EQ_INT(c->cache_backend, INTAKE_CACHE_SHM);
+	intake_config_free(c);
+}
+
+/* Nothing goes to Redis unsealed: no key file, no start. */
+static void
+test_config_rejects_redis_without_seal_key(void)
+{
+	struct fixture	f;
+
+	setup(&f);
+	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nbackend = redis\n",
+	    "[cache] redis_seal_key_file", "required"));
+	t_write_file(f.dir, "short", "00112233\n", 9, NULL, 0);
+	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nbackend = redis\n"
+	    "redis_seal_key_file = @DIR@/short\n", "[cache] redis_seal_key_file", "64 hex"));
+	t_write_file(f.dir, "nothex",
+	    "zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 64, NULL, 0);
+	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nbackend = redis\n"
+	    "redis_seal_key_file = @DIR@/nothex\n", "[cache] redis_seal_key_file", "64 hex"));
+	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nbackend = redis\n"
+	    "redis_seal_key_file = @DIR@/missing\n", "[cache] redis_seal_key_file", "not found"));
+}
+
+static void
+test_config_rejects_bad_redis_settings(void)
+{
+	struct fixture	f;
+
+	setup(&f);
+	t_write_file(f.dir, "seal", "0123456789abcdef0123456789abcdef", 32, NULL, 0);
+	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nbackend = redis\nredis_socket = rel.sock\n"
+	    "redis_seal_key_file = @DIR@/seal\n", "[cache] redis_socket", "absolute"));
+	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nbackend = redis\nredis_user = u\n"
+	    "redis_seal_key_file = @DIR@/seal\n", "[cache] redis_user", "password"));
+	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nbackend = redis\nredis_prefix =\n"
+	    "redis_seal_key_file = @DIR@/seal\n", "[cache] redis_prefix", "non-empty"));
+	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nbackend = memcache\n", "[cache] backend",
+	    NULL));
+	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nredis_timeout_ms = 5\n",
+	    "[cache] redis_timeout_ms", NULL));
+	/* v7's orphan claims are per host: several hosts could fill one request. */
+	T_ASSERT(fails_with(&f, MINIMAL "[spool]\ndedupe = yes\n[cache]\nbackend = redis\n"
+	    "redis_seal_key_file = @DIR@/seal\n", "[spool] dedupe", "per host"));
+}
+
 int
 main(void)
 {
@@ -1072,5 +1158,8 @@ main(void)
 	T_RUN(test_config_rejects_bad_filter_checks);
 	T_RUN(test_config_rejects_cache_too_small_for_every_list);
 	T_RUN(test_config_free_null);
+	T_RUN(test_config_redis_keys_load);
+	T_RUN(test_config_rejects_redis_without_seal_key);
+	T_RUN(test_config_rejects_bad_redis_settings);
 	return T_DONE();
 }

@@ -113,6 +113,20 @@ enum intake_err	intake_cache_wait(struct intake_cache *c, const char *section,
 /* The supervisor tells the cache that pid died: its leases are released. */
 void		intake_cache_reap(struct intake_cache *c, pid_t pid);
 
+/* Where the shared state of c is served from now. */
+enum intake_cache_status {
+	INTAKE_CACHE_STATUS_LOCAL,	/* backend = shm: this host's memory, by design */
+	INTAKE_CACHE_STATUS_SHARED,	/* backend = redis, and Redis answers */
+	INTAKE_CACHE_STATUS_FALLBACK,	/* backend = redis, unreachable: this host's memory */
+	INTAKE_CACHE_STATUS__MAX
+};
+
+/*
+ * How c stands for this process.  With Redis, this may try to reconnect
+ * (at most once per backoff interval).
+ */
+enum intake_cache_status intake_cache_status(struct intake_cache *c);
+
 /* Backend name, e.g. "shm". */
 const char	*intake_cache_backend_name(const struct intake_cache *c);
 

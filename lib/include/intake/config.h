@@ -41,6 +41,13 @@ enum intake_flow {
 
 struct intake_form;
 
+/* Where the shared state lives ([cache] backend). */
+enum intake_cache_kind {
+	INTAKE_CACHE_SHM,	/* this host's shared memory (cache_file) */
+	INTAKE_CACHE_REDIS,	/* Redis, shared by every host; shm is the fallback */
+	INTAKE_CACHE__MAX
+};
+
 enum intake_fetch {
 	INTAKE_FETCH_CSV,	/* the report's CSV export */
 	INTAKE_FETCH_JSON,	/* the report's JSON run */
@@ -142,6 +149,18 @@ struct intake_config {
 	long long breaker_cooldown;		/* seconds it stays open */
 	long long spool_inline_budget_ms;	/* a worker's own start attempt; then queued */
 
+	/* [cache] */
+	enum intake_cache_kind cache_backend;
+	char	redis_host[256];		/* host name or address */
+	long long redis_port;
+	char	redis_socket[INTAKE_PATH_MAX];	/* unix socket; "": host and port */
+	char	redis_user[INTAKE_NAME_MAX];	/* ACL user; "": the default user */
+	char	redis_password_file[INTAKE_PATH_MAX];	/* "": no AUTH */
+	long long redis_timeout_ms;		/* connect and every command */
+	long long redis_retry_ms;		/* first wait before reconnecting */
+	char	redis_prefix[64];		/* every key starts with it */
+	char	redis_seal_key_file[INTAKE_PATH_MAX];	/* AES-256-GCM key of values */
+
 	/* [integrify] */
 	enum intake_dialect dialect;
 	enum intake_flow flow;
@@ -172,6 +191,8 @@ struct intake_config {
 	char	key[INTAKE_SECRET_MAX];
 	char	secret[INTAKE_SECRET_MAX];
 	unsigned char form_key[32];		/* HMAC key of form tokens */
+	char	redis_password[INTAKE_SECRET_MAX];	/* from redis_password_file */
+	unsigned char redis_seal_key[32];	/* from redis_seal_key_file */
 };
 
 /*
@@ -191,6 +212,8 @@ const char *const *intake_config_keys(void);
 
 const char	*intake_dialect_name(enum intake_dialect d);
 const char	*intake_flow_name(enum intake_flow f);
+/* "shm" or "redis". */
+const char	*intake_cache_kind_name(enum intake_cache_kind k);
 
 /* The source of kind called name, or NULL. */
 const struct intake_source *intake_config_source(const struct intake_config *cfg,

@@ -1,0 +1,456 @@
+"""Several hosts on one Redis ([cache] backend = redis): two intake pools,
+each with its own shared-memory files, spool and socket, behind one nginx
+upstream that spreads requests over both, and one real redis-server on a
+unix socket in the test's directory.  One nginx per pool as well, so a test
+can aim at host A or host B.
+
+Checks: one token per lifetime across both hosts (the stand-in's short
+lifetimes), a form rendered on A, posted to B and replayed on A starts one
+request, the rate limit counts across hosts, no token in Redis's raw
+entries, and Redis killed mid-run: 0 5xx on cached GETs while it is down,
+then exactly one request per accepted submission.
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import sys
+import urllib.parse
+
+from harness import (REPORT_SIDS, SRC, Nginx, Pool, Standin, _port_open, free_port, http,
+                     public_origins, token_fetches, wait_for, _failed)
+from test_form_post import DESCRIPTION, NAME, V8_EXTRA, V8_FORM
+from test_forms import SECTIONS as FORM_SECTIONS
+from test_valgrind import VALGRIND
+
+sys.path.insert(0, os.path.join(SRC, "bench"))
+import nocache_site  # noqa: E402  (bench/nocache_site.py)
+
+SECTIONS = FORM_SECTIONS.replace("[source:departments]\n",
+                                 "[source:departments]\nttl = %d\n" % 3, 1)
+TOKEN_LIFETIME = 4      # seconds asked of the stand-in
+REFRESH_AHEAD = 1
+LIST_TTL = 3            # [source:departments] ttl
+
+
+def resp(sock_path, *args):
+    """One command to Redis over its unix socket, in RESP: the reply's bytes
+    (bulk string), int, list or None.  Raw, so the test sees what Redis holds."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect(sock_path)
+        s.sendall(out)
+        f = s.makefile("rb")
+        return _read_reply(f)
+
+
+def _read_reply(f):
+    line = f.readline().rstrip(b"\r\n")
+    kind, rest = line[:1], line[1:]
+    if kind == b"+":
+        return rest.decode()
+    if kind == b"-":
+        raise AssertionError("redis error: %r" % rest)
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)
+        return data[:n]
+    if kind == b"*":
+        n = int(rest)
+        return None if n < 0 else [_read_reply(f) for _ in range(n)]
+    raise AssertionError("bad RESP line %r" % line)
+
+
+GOOD = [("requester_name", NAME), ("requester_email", "zoe@example.com"),
+        ("department", "IT-010"), ("location", "ZRH-01"), ("category", "CAT-0645"),
+        ("priority", "P2"), ("description", DESCRIPTION), ("needed_by", "2027-02-28"),
+        ("asset_tag", "104233"), ("accessories", "Headset"),
+        ("affected_locations", "ZRH-01")]
+
+
+class Redis:
+    """A throwaway redis-server on a unix socket, no persistence."""
+
+    def __init__(self, workdir):
+        self.dir = os.path.join(workdir, "redis")
+        os.makedirs(self.dir, exist_ok=True)
+        self.sock = os.path.join(self.dir, "redis.sock")
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "redis.log"), "a")
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", "0", "--unixsocket", self.sock, "--dir", self.dir,
+             "--save", "", "--appendonly", "no"], stdout=self.log, stderr=self.log)
+        wait_for(lambda: self.ping(), what="redis-server to answer")
+        return self
+
+    def ping(self):
+        try:
+            return resp(self.sock, "PING") == "PONG"
+        except OSError:
+            return False
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None:
+            self.log.close()
+        self.proc = None
+        try:
+            os.unlink(self.sock)
+        except OSError:
+            pass
+
+    def keys(self):
+        return resp(self.sock, "KEYS", "*")
+
+
+class TwoHosts(unittest.TestCase):
+    """Stand-in, Redis, pools A and B, nginx in front of both and of each."""
+
+    rate_per_client = "1000"
+    integrify = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.formsdir = tempfile.mkdtemp(prefix="intake-redis-forms-")
+        with open(V8_FORM) as src, open(os.path.join(cls.formsdir, "it-request.conf"),
+                                        "w") as f:
+            f.write(src.read() + V8_EXTRA)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.formsdir, ignore_errors=True)
+
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="intake-redis-")
+        self.addCleanup(self._remove_workdir)
+        self.standin = Standin(self.workdir)
+        self.addCleanup(self.standin.close)
+        self.redis = Redis(self.workdir).start()
+        self.addCleanup(self.redis.kill)
+        seal = os.path.join(self.workdir, "seal.key")
+        with open(seal, "wb") as f:
+            f.write(os.urandom(32))
+        os.chmod(seal, 0o600)
+        # Every host signs and checks form tokens with the same key.
+        formkey = os.path.join(self.workdir, "form.key")
+        with open(formkey, "w") as f:
+            f.write(os.urandom(24).hex() + "\n")
+        self.ports = {"lb": free_port(), "a": free_port(), "b": free_port()}
+        origins = " ".join(public_origins(p) for p in self.ports.values())
+        cache = ("[cache]\nbackend = redis\nredis_socket = %s\nredis_seal_key_file = %s\n"
+                 "redis_timeout_ms = 500\nredis_retry_ms = 100\n" % (self.redis.sock, seal))
+        self.pools = {}
+        for name in ("a", "b"):
+            d = os.path.join(self.workdir, name)
+            os.makedirs(d)
+            server = {"workers": "3", "cache_entry_max": "1048576",
+                      "forms_dir": self.formsdir, "public_origins": origins,
+                      "form_key_file": formkey,
+                      "rate_per_client": self.rate_per_client, "rate_window": "3600"}
+            integ = {"token_lifetime": str(TOKEN_LIFETIME),
+                     "refresh_ahead": str(REFRESH_AHEAD)}
+            integ.update(self.integrify or {})
+            pool = Pool(d, self.standin, "v8-apikey", server=server, integrify=integ,
+                        sections=SECTIONS + cache, web_port=self.ports[name])
+            self.addCleanup(pool.stop)
+            pool.start()
+            self.pools[name] = pool
+        socks = [self.pools["a"].sock, self.pools["b"].sock]
+
+        def both(site):
+            one = "server unix:%s;" % socks[0]
+            return site.replace(one, one + "\n    server unix:%s;" % socks[1])
+
+        self.nginx = {}
+        for name, sock, edit in (("lb", socks[0], both), ("a", socks[0], None),
+                                 ("b", socks[1], None)):
+            d = os.path.join(self.workdir, "nginx-" + name)
+            os.makedirs(d)
+            ngx = Nginx(d, sock, port=self.ports[name], site_edit=edit)
+            if name == "lb":
+                # A copy of the balancer without nginx's one-second micro-cache,
+                # so list requests reach the hosts every time.
+                self.lb_nocache_port = free_port()
+                nocache_site.add_nocache_server(ngx.site_path,
+                                                "127.0.0.1:%d" % self.lb_nocache_port)
+            self.addCleanup(ngx.stop)
+            ngx.start()
+            self.nginx[name] = ngx
+        with open(self.nginx["lb"].site_path) as f:
+            self.assertEqual(f.read().count("server unix:"), 2)
+        wait_for(lambda: _port_open(self.lb_nocache_port), what="the cache-free balancer")
+
+    def _remove_workdir(self):
+        if _failed(self):
+            print("kept", self.workdir)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def get(self, host, path, **kw):
+        return http(self.nginx[host].url + path, **kw)
+
+    def readyz(self, host):
+        status, _, body = self.get(host, "/readyz")
+        self.assertEqual(status, 200, body)
+        return json.loads(body)
+
+    def form_token(self, host):
+        status, _, body = self.get(host, "/forms/it-request")
+        self.assertEqual(status, 200, body)
+        return re.search(r'name="_token" value="([^"]+)"', body).group(1)
+
+    def good(self):
+        return list(GOOD)
+
+    @staticmethod
+    def formsdir_for_valgrind(workdir):
+        d = os.path.join(workdir, "forms")
+        os.makedirs(d, exist_ok=True)
+        with open(V8_FORM) as src, open(os.path.join(d, "it-request.conf"), "w") as f:
+            f.write(src.read() + V8_EXTRA)
+        return d
+
+    def post(self, host, token, fields=None):
+        body = urllib.parse.urlencode([("_token", token)] + (fields or self.good())).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "Origin": self.nginx[host].url, "Accept": "application/json"}
+        return http(self.nginx[host].url + "/forms/it-request", method="POST",
+                    headers=headers, body=body)
+
+    def instances(self):
+        return self.standin.state()["instances"]
+
+    def report_calls(self, sid):
+        return [c for c in self.standin.state()["calls"]
+                if sid in c["path"] and not c["path"].endswith("/filters")]
+
+
+class SharedState(TwoHosts):
+
+    def test_both_hosts_say_redis_in_readyz(self):
+        for host in ("a", "b"):
+            self.assertEqual(self.readyz(host)["cache"], "redis")
+
+    def test_token_fetched_once_per_lifetime_across_hosts(self):
+        """Both hosts ask for a token on every /readyz, under wrk through
+        the balancer, for several lifetimes: the tokens follow each other,
+        one at a time, never two fetched together (as two hosts' own
+        caches would)."""
+        self.readyz("a")
+        for host in ("a", "b"):     # warm: a list never fetched is a cold start (503s)
+            status, _, body = self.get(host, "/api/choices/departments")
+            self.assertEqual(status, 200, body)
+        sid = REPORT_SIDS["departments"]
+        before = len(self.report_calls(sid))
+        start = time.monotonic()
+        nocache = "http://127.0.0.1:%d" % self.lb_nocache_port
+        runs = [subprocess.Popen(["wrk", "-t1", "-c4", "-d%ds" % (3 * TOKEN_LIFETIME), url],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for url in (self.nginx["lb"].url + "/readyz",
+                            nocache + "/api/choices/departments")]
+        outs = [r.communicate(timeout=120) for r in runs]
+        elapsed = time.monotonic() - start
+        for r, (out, err) in zip(runs, outs):
+            self.assertEqual(r.returncode, 0, err)
+            self.assertNotIn("Non-2xx", out, out)
+        # Report fetches: one per ttl for the key, across both hosts.
+        fetched = len(self.report_calls(sid)) - before
+        self.assertLessEqual(fetched, int(elapsed / LIST_TTL) + 2, fetched)
+        fetches = token_fetches(self.standin.state())
+        issued = sorted(t["issued_at"] for t in self.standin.tokens())
+        self.assertEqual(len(fetches), len(issued))
+        # One token per (lifetime - refresh_ahead), plus the first.
+        self.assertLessEqual(len(issued),
+                             int(elapsed / (TOKEN_LIFETIME - REFRESH_AHEAD)) + 2, issued)
+        self.assertGreaterEqual(len(issued), 2, "the run outlived one token: %r" % issued)
+        gaps = [b - a for a, b in zip(issued, issued[1:])]
+        # Two hosts with their own caches would fetch at the same moment.
+        self.assertTrue(all(g >= 1.0 for g in gaps), gaps)
+
+    def test_form_rendered_on_a_posted_to_b_replayed_on_a_is_one_request(self):
+        tok = self.form_token("a")
+        time.sleep(1.1)     # forms filled faster than a second are refused as bots
+        status, _, body = self.post("b", tok)
+        self.assertEqual(status, 201, body)
+        first = json.loads(body)
+        self.assertEqual(first["status"], "started")
+        status, _, body = self.post("a", tok)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["reference"], first["reference"])
+        status, _, body = self.post("b", tok)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(len(self.instances()), 1)
+        self.assertIn("another host accepted it", self.pools["a"].log_text())
+
+    def test_raw_redis_entries_hold_no_token(self):
+        self.readyz("a")
+        self.readyz("b")
+        status, _, body = self.get("lb", "/api/choices/departments")
+        self.assertEqual(status, 200, body)
+        tokens = [t["token"].encode() for t in self.standin.tokens()]
+        self.assertEqual(len(tokens), 1)
+        keys = self.redis.keys()
+        self.assertTrue(any(k.startswith(b"intake:c:token:") for k in keys), keys)
+        for k in keys:
+            if resp(self.redis.sock, "TYPE", k) != "string":
+                continue
+            raw = resp(self.redis.sock, "GET", k)
+            for t in tokens:
+                self.assertNotIn(t, raw, k)
+                self.assertNotIn(t[:16], raw, k)
+        # Nor a list's labels: every value is sealed.
+        raw = b"".join(resp(self.redis.sock, "GET", k) or b"" for k in keys
+                       if resp(self.redis.sock, "TYPE", k) == "string")
+        self.assertNotIn(b"Department", raw)
+
+    def test_redis_killed_and_restarted(self):
+        """Cached GETs never 5xx while Redis is down; submissions accepted
+        then and after it returns each start exactly one request."""
+        paths = ["/api/choices/departments", "/api/choices/locations"]
+        for host in ("a", "b"):
+            for p in paths:
+                status, _, body = self.get(host, p)
+                self.assertEqual(status, 200, body)
+        accepted = []
+
+        def submit(host):
+            tok = self.form_token(host)
+            time.sleep(1.1)
+            status, _, body = self.post(host, tok)
+            self.assertIn(status, (201, 202), body)
+            accepted.append(json.loads(body)["reference"])
+
+        submit("a")
+        self.redis.kill()
+        statuses = []
+        for _ in range(20):
+            for p in paths:
+                statuses.append(self.get("lb", p)[0])
+        self.assertEqual([s for s in statuses if s >= 500], [], statuses)
+        self.assertEqual(set(statuses), {200})
+        self.assertEqual({self.readyz("a")["cache"], self.readyz("b")["cache"]}, {"fallback"})
+        submit("a")
+        submit("b")
+        self.redis.start()
+        wait_for(lambda: self.readyz("a")["cache"] == "redis" and
+                 self.readyz("b")["cache"] == "redis", timeout=60, what="redis back")
+        submit("b")
+        submit("a")
+        wait_for(lambda: all(self.readyz(h)["spool"]["queued"] == 0 for h in ("a", "b")),
+                 timeout=60, what="both spools to drain")
+        names = [i["name"] for i in self.instances()]
+        self.assertEqual(len(names), len(accepted), names)
+        for ref in accepted:
+            self.assertEqual(sum(ref in n for n in names), 1, (ref, names))
+        for pool in self.pools.values():
+            log = pool.log_text()
+            self.assertIn("is unreachable: this host uses its own shared memory", log)
+            self.assertIn("is back: this host shares its state again", log)
+
+
+class SharedRateLimit(TwoHosts):
+    rate_per_client = "3"
+
+    def test_rate_limit_counted_across_hosts(self):
+        fields = [("requester_name", "x")]     # invalid on purpose: nothing may start
+        tok = self.form_token("a")
+        time.sleep(1.1)
+        for host in ("a", "b", "a"):
+            status, _, body = self.post(host, tok, fields)
+            self.assertEqual(status, 422, body)
+        status, headers, body = self.post("b", tok, fields)
+        self.assertEqual(status, 429, body)
+        self.assertEqual(json.loads(body)["error"]["code"], "rate_limited")
+        self.assertEqual(self.instances(), [])
+
+
+class ValgrindRedisWorkers(unittest.TestCase):
+    """The workers with backend = redis under valgrind: shared, sealed,
+    a reference mark, Redis killed (fallback) and back.  Any memory error
+    or definite leak in any process fails."""
+
+    def test_redis_paths_clean_under_valgrind(self):
+        d = tempfile.mkdtemp(prefix="intake-vg-redis-")
+        standin = Standin(d)
+        self.addCleanup(standin.close)
+        redis = Redis(d).start()
+        self.addCleanup(redis.kill)
+        seal = os.path.join(d, "seal.key")
+        with open(seal, "wb") as f:
+            f.write(os.urandom(32))
+        logs = os.path.join(d, "vg.%p.log")
+        pool = Pool(d, standin, "v8-apikey",
+                    server={"workers": "2", "max_requests": "12", "rate_per_client": "0",
+                            "forms_dir": TwoHosts.formsdir_for_valgrind(d)},
+                    integrify={"token_lifetime": "30", "refresh_ahead": "5"},
+                    sections=SECTIONS + "[cache]\nbackend = redis\nredis_socket = %s\n"
+                    "redis_seal_key_file = %s\nredis_retry_ms = 50\n" % (redis.sock, seal),
+                    valgrind=VALGRIND + ["--trace-children=yes", "--child-silent-after-fork=no",
+                                         "--log-file=" + logs])
+        pool.start()
+        nginx = Nginx(d, pool.sock, port=pool.web_port).start()
+        try:
+            wait_for(lambda: http(nginx.url + "/healthz")[0] == 200, timeout=60,
+                     what="workers under valgrind")
+            for path in ["/readyz", "/api/choices/departments"] * 3:
+                self.assertEqual(http(nginx.url + path, timeout=120)[0], 200)
+            toks = []
+            for _ in range(2):
+                status, _, body = http(nginx.url + "/forms/it-request", timeout=120)
+                self.assertEqual(status, 200, body[:300])
+                toks.append(re.search(r'name="_token" value="([^"]+)"', body).group(1))
+            time.sleep(1.1)
+
+            def post(tok):
+                body = urllib.parse.urlencode([("_token", tok)] + GOOD).encode()
+                return http(nginx.url + "/forms/it-request", method="POST", body=body,
+                            timeout=120, headers={
+                                "Content-Type": "application/x-www-form-urlencoded",
+                                "Origin": nginx.url, "Accept": "application/json"})[0]
+
+            self.assertIn(post(toks[0]), (201, 202))
+            self.assertEqual(post(toks[0]), 200)
+            redis.kill()
+            for path in ["/readyz", "/api/choices/departments"] * 3:
+                self.assertEqual(http(nginx.url + path, timeout=120)[0], 200)
+            self.assertIn(post(toks[1]), (201, 202))
+            redis.start()
+            wait_for(lambda: json.loads(http(nginx.url + "/readyz", timeout=120)[2])
+                     .get("cache") == "redis", timeout=120, what="redis back")
+        finally:
+            nginx.stop()
+            rc = pool.stop(timeout=60)
+        self.assertEqual(rc, 0)
+        reports = glob.glob(os.path.join(d, "vg.*.log"))
+        self.assertGreaterEqual(len(reports), 3)
+        for path in reports:
+            with open(path) as f:
+                text = f.read()
+            m = re.search(r"ERROR SUMMARY: (\d+) errors", text)
+            self.assertIsNotNone(m, path)
+            self.assertEqual(m.group(1), "0", text[-3000:])
+        print("\nvalgrind (redis): %d process reports, 0 errors" % len(reports))
+        shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
