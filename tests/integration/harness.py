@@ -412,14 +412,24 @@ def _port_open(port):
         return False
 
 
+def header_dict(msg):
+    """An answer's headers as a dict; a repeated header's values joined with
+    ", " as RFC 9110 combines them (nginx adds its own Vary: Accept-Encoding
+    beside intake's Vary)."""
+    out = {}
+    for k, v in msg.items():
+        out[k] = out[k] + ", " + v if k in out else v
+    return out
+
+
 def http(url, method="GET", headers=None, body=None, timeout=60):
     """(status, headers, body text) without raising on HTTP errors."""
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, dict(r.headers), r.read().decode("utf-8", "replace")
+            return r.status, header_dict(r.headers), r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read().decode("utf-8", "replace")
+        return e.code, header_dict(e.headers), e.read().decode("utf-8", "replace")
 
 
 def token_fetches(state):
