@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/pool.h"
 #include "intake/priv.h"
 #include "intake/spool.h"
@@ -48,6 +49,7 @@ struct pool {
 	struct intake_cache	*marks;
 	struct intake_cache	*lists;		/* made here; workers attach */
 	int			 fd;
+	int			 admin_fd;	/* [server] admin_listen, -1: none */
 	int			 activated;	/* fd came from the service manager */
 	unsigned		 generation;
 	struct worker		 workers[POOL_MAX];
@@ -111,9 +113,9 @@ own_socket(const struct intake_config *cfg, const char *path)
 	return true;
 }
 
-/* Bind the listening socket: unix:/path or host:port. -1 on failure. */
+/* Bind a listening socket at addr: unix:/path or host:port. -1 on failure. */
 static int
-listen_on(const struct intake_config *cfg)
+listen_on(const struct intake_config *cfg, const char *addr)
 {
 	struct sockaddr_un	 sun;
 	struct addrinfo		 hints, *res = NULL, *ai;
@@ -122,10 +124,10 @@ listen_on(const struct intake_config *cfg)
 	const char		*colon;
 	int			 fd = -1, one = 1, rc;
 
-	if (strncmp(cfg->listen, "unix:", 5) == 0) {
+	if (strncmp(addr, "unix:", 5) == 0) {
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
-		(void)intake_strlcpy(sun.sun_path, cfg->listen + 5, sizeof(sun.sun_path));
+		(void)intake_strlcpy(sun.sun_path, addr + 5, sizeof(sun.sun_path));
 		if (lstat(sun.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
 			(void)unlink(sun.sun_path);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -133,16 +135,16 @@ listen_on(const struct intake_config *cfg)
 		    chmod(sun.sun_path, (mode_t)cfg->socket_mode) == -1)
 			goto fail;
 	} else {
-		colon = strrchr(cfg->listen, ':');
-		(void)snprintf(host, sizeof(host), "%.*s", (int)(colon - cfg->listen),
-		    cfg->listen);
+		colon = strrchr(addr, ':');
+		(void)snprintf(host, sizeof(host), "%.*s", (int)(colon - addr),
+		    addr);
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
 		hints.ai_socktype = SOCK_STREAM;
 		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 		rc = getaddrinfo(host[0] == '\0' ? NULL : host, colon + 1, &hints, &res);
 		if (rc != 0) {
-			intake_log_err("pool: listen %s: %s", cfg->listen, gai_strerror(rc));
+			intake_log_err("pool: listen %s: %s", addr, gai_strerror(rc));
 			return -1;
 		}
 		for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -162,13 +164,13 @@ listen_on(const struct intake_config *cfg)
 	}
 	if (listen(fd, (int)cfg->backlog) == -1)
 		goto fail;
-	if (strncmp(cfg->listen, "unix:", 5) == 0 && !own_socket(cfg, cfg->listen + 5)) {
+	if (strncmp(addr, "unix:", 5) == 0 && !own_socket(cfg, addr + 5)) {
 		(void)close(fd);
 		return -1;
 	}
 	return fd;
 fail:
-	intake_log_err("pool: cannot listen on %s: %s", cfg->listen, strerror(errno));
+	intake_log_err("pool: cannot listen on %s: %s", addr, strerror(errno));
 	if (fd != -1)
 		(void)close(fd);
 	return -1;
@@ -211,7 +213,8 @@ spawn(struct pool *p)
 	if (pid == 0) {
 		(void)sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(intake_worker_run(p->cfg, p->cache, p->marks, p->fd));
+		intake_metrics_self(i);
+		_exit(intake_worker_run(p->cfg, p->cache, p->marks, p->fd, p->admin_fd));
 	}
 	p->workers[i].pid = pid;
 	p->workers[i].generation = p->generation;
@@ -231,6 +234,9 @@ spawn_dispatcher(struct pool *p)
 	}
 	if (pid == 0) {
 		(void)close(p->fd);
+		if (p->admin_fd != -1)
+			(void)close(p->admin_fd);
+		intake_metrics_self(INTAKE_METRICS_DISPATCHER_ROW);
 		_exit(intake_dispatcher_run(p->cfg, p->cache, p->marks));
 	}
 	p->dispatcher.pid = pid;
@@ -269,6 +275,9 @@ reap(struct pool *p)
 		intake_cache_reap(p->lists, pid);
 		if (pid == p->dispatcher.pid) {
 			p->dispatcher.pid = 0;
+			intake_metrics_row(INTAKE_METRICS_DISPATCHER_ROW, 0);
+			if (!p->stopping)
+				intake_metrics_count(INTAKE_METRIC_DISPATCHER_RESTART);
 			if (WIFSIGNALED(status))
 				intake_log_warn("pool: dispatcher %ld killed by signal %d; restarting "
 				    "it", (long)pid, WTERMSIG(status));
@@ -281,6 +290,11 @@ reap(struct pool *p)
 		if (i == POOL_MAX)
 			continue;
 		p->workers[i].pid = 0;
+		intake_metrics_row(i, 0);
+		if (!p->stopping)
+			intake_metrics_count(INTAKE_METRIC_WORKER_RESTART);
+		if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
+			intake_metrics_count(INTAKE_METRIC_WORKER_CRASH);
 		if (WIFSIGNALED(status))
 			intake_log_warn("pool: worker %ld killed by signal %d", (long)pid,
 			    WTERMSIG(status));
@@ -327,13 +341,15 @@ reload(struct pool *p)
 		intake_log_warn("pool: user and group changes need a restart; the pool keeps "
 		    "running as it is");
 	if (strcmp(ncfg->listen, old->listen) != 0 || ncfg->socket_mode != old->socket_mode ||
+	    strcmp(ncfg->admin_listen, old->admin_listen) != 0 ||
 	    ncfg->backlog != old->backlog || strcmp(ncfg->cache_file, old->cache_file) != 0 ||
 	    ncfg->cache_entries != old->cache_entries ||
 	    ncfg->cache_entry_max != old->cache_entry_max ||
 	    ncfg->filtered_entries != old->filtered_entries)
-		intake_log_warn("pool: listen, socket_mode, backlog and cache_* changes need a "
-		    "restart; kept the running values");
+		intake_log_warn("pool: listen, admin_listen, socket_mode, backlog and cache_* "
+		    "changes need a restart; kept the running values");
 	memcpy(ncfg->listen, old->listen, sizeof(ncfg->listen));
+	memcpy(ncfg->admin_listen, old->admin_listen, sizeof(ncfg->admin_listen));
 	ncfg->socket_mode = old->socket_mode;
 	ncfg->backlog = old->backlog;
 	memcpy(ncfg->cache_file, old->cache_file, sizeof(ncfg->cache_file));
@@ -347,6 +363,7 @@ reload(struct pool *p)
 
 	p->cfg = ncfg;
 	p->generation++;
+	intake_metrics_configured(ncfg->workers);
 	intake_log_set_level(ncfg->log_level);
 	p->respawn_after_ms = 0;
 	fill(p);
@@ -436,6 +453,7 @@ intake_pool_run(const char *path, bool allow_root)
 
 	p = intake_xcalloc(1, sizeof(*p));
 	p->fd = -1;
+	p->admin_fd = -1;
 	if (intake_config_load(path, &p->cfg, msg, sizeof(msg)) != INTAKE_OK) {
 		config_error(msg);
 		free(p);
@@ -461,8 +479,12 @@ intake_pool_run(const char *path, bool allow_root)
 			goto out;
 		}
 	} else
-		p->fd = listen_on(p->cfg);
+		p->fd = listen_on(p->cfg, p->cfg->listen);
 	if (p->fd == -1)
+		goto out;
+	/* The admin socket (/metrics, /status): bound like the public one, before the drop. */
+	if (p->cfg->admin_listen[0] != '\0' &&
+	    (p->admin_fd = listen_on(p->cfg, p->cfg->admin_listen)) == -1)
 		goto out;
 	/* The socket is bound: from here on, never root (files are made as the user). */
 	if (intake_priv_settle(p->cfg->run_user, p->cfg->run_group, allow_root, msg,
@@ -472,8 +494,10 @@ intake_pool_run(const char *path, bool allow_root)
 	}
 	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
 	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK ||
-	    intake_cache_open_lists(p->cfg, true, &p->lists) != INTAKE_OK)
+	    intake_cache_open_lists(p->cfg, true, &p->lists) != INTAKE_OK ||
+	    intake_metrics_open(p->cfg, true) != INTAKE_OK)
 		goto out;
+	intake_metrics_configured(p->cfg->workers);
 	/* Create the spool now: a worker that cannot write it must not start. */
 	if (intake_spool_open(p->cfg->spool_dir, &spool) != INTAKE_OK)
 		goto out;
@@ -482,6 +506,8 @@ intake_pool_run(const char *path, bool allow_root)
 	    p->activated ? "the socket the service manager passed" : p->cfg->listen,
 	    p->cfg->workers, intake_dialect_name(p->cfg->dialect),
 	    intake_flow_name(p->cfg->flow), intake_cache_backend_name(p->cache));
+	if (p->admin_fd != -1)
+		intake_log_info("pool: admin pages (/metrics, /status) on %s", p->cfg->admin_listen);
 	fill(p);
 	(void)snprintf(msg, sizeof(msg), "serving with %lld workers", p->cfg->workers);
 	(void)intake_service_notify(INTAKE_SERVICE_READY, msg);
@@ -494,6 +520,12 @@ out:
 		if (!p->activated && strncmp(p->cfg->listen, "unix:", 5) == 0)
 			(void)unlink(p->cfg->listen + 5);
 	}
+	if (p->admin_fd != -1) {
+		(void)close(p->admin_fd);
+		if (strncmp(p->cfg->admin_listen, "unix:", 5) == 0)
+			(void)unlink(p->cfg->admin_listen + 5);
+	}
+	intake_metrics_close();
 	intake_cache_close(p->cache);
 	intake_cache_close(p->marks);
 	intake_cache_close(p->lists);
@@ -522,12 +554,15 @@ intake_dispatch_run(const char *path, bool allow_root)
 		intake_config_free(cfg);
 		return 1;
 	}
+	/* Counted when the counters can be had; delivering matters more. */
+	(void)intake_metrics_open(cfg, false);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
 	    intake_cache_open(cfg, false, &cache) == INTAKE_OK &&
 	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK)
 		rc = intake_dispatcher_run(cfg, cache, marks);
 	intake_cache_close(cache);
 	intake_cache_close(marks);
+	intake_metrics_close();
 	intake_config_free(cfg);
 	curl_global_cleanup();
 	return rc;
@@ -541,7 +576,9 @@ intake_cgi_run(const char *path)
 	struct intake_ctx	  ctx;
 	struct intake_req	  req;
 	char			  msg[1024];
+	int64_t			  t0 = intake_metrics_now_us();
 	int			  rc = 1;
+	enum intake_route	  route = INTAKE_ROUTE__MAX;
 
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&req, 0, sizeof(req));
@@ -554,6 +591,7 @@ intake_cgi_run(const char *path)
 		goto out;
 	}
 	intake_log_set_level(cfg->log_level);
+	(void)intake_metrics_open(cfg, false);
 	ctx.cfg = cfg;
 	ctx.reports = intake_report_cache_new();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
@@ -571,13 +609,15 @@ intake_cgi_run(const char *path)
 		(void)intake_resp_error(&req, 431, "headers_too_large",
 		    "The request headers are too large.");
 	else
-		intake_route_dispatch(&req);
+		route = intake_route_dispatch(&req, false);
+	intake_metrics_request((int)route, req.status, intake_metrics_now_us() - t0);
 	rc = 0;
 out:
 	intake_arena_free(&req.arena);
 	intake_ctx_free(&ctx);
 	intake_cache_close(ctx.cache);
 	intake_cache_close(ctx.marks);
+	intake_metrics_close();
 	intake_config_free(cfg);
 	curl_global_cleanup();
 	return rc;
