@@ -246,7 +246,9 @@ intake_metrics_open(const struct intake_config *cfg, bool fresh)
 out:
 	if (err != INTAKE_OK)
 		intake_log_err("metrics: cannot map %s: %s", path, strerror(errno));
-	(void)close(fd);	/* closing drops the flock; the mapping stays */
+	/* Unlock by hand: the mapping keeps the open file, and with it a flock, alive. */
+	(void)flock(fd, LOCK_UN);
+	(void)close(fd);
 	return err;
 }
 

@@ -51,6 +51,7 @@ struct pool {
 	int			 fd;
 	int			 admin_fd;	/* [server] admin_listen, -1: none */
 	int			 activated;	/* fd came from the service manager */
+	int			 admin_activated;	/* admin_fd did too */
 	unsigned		 generation;
 	struct worker		 workers[POOL_MAX];
 	struct worker		 dispatcher;		/* delivers the spool */
@@ -174,6 +175,18 @@ fail:
 	if (fd != -1)
 		(void)close(fd);
 	return -1;
+}
+
+/* Make a socket the service manager passed fit the workers' loop: close-on-exec, non-blocking. */
+static bool
+passed_socket(int fd)
+{
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+		intake_log_err("pool: a passed socket: %s", strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 /* Workers alive in generation, or in any generation when all is set. */
@@ -468,22 +481,20 @@ intake_pool_run(const char *path, bool allow_root)
 		intake_log_err("pool: curl_global_init failed");
 		goto out;
 	}
-	/* A socket passed by the service manager (socket activation) wins over listen. */
-	if (intake_service_listen_fd(&p->fd) != INTAKE_OK)
+	/* Sockets passed by the service manager (socket activation) win over listen. */
+	if (intake_service_listen_fds(&p->fd, &p->admin_fd) != INTAKE_OK)
 		goto out;
-	if (p->fd != -1) {
-		p->activated = 1;
-		if (fcntl(p->fd, F_SETFD, FD_CLOEXEC) == -1 ||
-		    fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK) == -1) {
-			intake_log_err("pool: the passed socket: %s", strerror(errno));
-			goto out;
-		}
-	} else
+	p->activated = p->fd != -1;
+	p->admin_activated = p->admin_fd != -1;
+	if ((p->activated && !passed_socket(p->fd)) ||
+	    (p->admin_activated && !passed_socket(p->admin_fd)))
+		goto out;
+	if (!p->activated)
 		p->fd = listen_on(p->cfg, p->cfg->listen);
 	if (p->fd == -1)
 		goto out;
 	/* The admin socket (/metrics, /status): bound like the public one, before the drop. */
-	if (p->cfg->admin_listen[0] != '\0' &&
+	if (!p->admin_activated && p->cfg->admin_listen[0] != '\0' &&
 	    (p->admin_fd = listen_on(p->cfg, p->cfg->admin_listen)) == -1)
 		goto out;
 	/* The socket is bound: from here on, never root (files are made as the user). */
@@ -507,7 +518,8 @@ intake_pool_run(const char *path, bool allow_root)
 	    p->cfg->workers, intake_dialect_name(p->cfg->dialect),
 	    intake_flow_name(p->cfg->flow), intake_cache_backend_name(p->cache));
 	if (p->admin_fd != -1)
-		intake_log_info("pool: admin pages (/metrics, /status) on %s", p->cfg->admin_listen);
+		intake_log_info("pool: admin pages (/metrics, /status) on %s", p->admin_activated ?
+		    "the admin socket the service manager passed" : p->cfg->admin_listen);
 	fill(p);
 	(void)snprintf(msg, sizeof(msg), "serving with %lld workers", p->cfg->workers);
 	(void)intake_service_notify(INTAKE_SERVICE_READY, msg);
@@ -522,7 +534,7 @@ out:
 	}
 	if (p->admin_fd != -1) {
 		(void)close(p->admin_fd);
-		if (strncmp(p->cfg->admin_listen, "unix:", 5) == 0)
+		if (!p->admin_activated && strncmp(p->cfg->admin_listen, "unix:", 5) == 0)
 			(void)unlink(p->cfg->admin_listen + 5);
 	}
 	intake_metrics_close();

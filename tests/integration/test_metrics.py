@@ -11,7 +11,7 @@ import subprocess
 import unittest
 
 import fcgi
-from harness import REPORT_SIDS, Stack, wait_for
+from harness import BIN, Pool, REPORT_SIDS, Stack, wait_for
 
 SECTIONS = """
 [source:departments]
@@ -192,6 +192,42 @@ class Metrics(Stack):
         s = samples(self.scrape())
         self.assertEqual(value(s, "intake_worker_restarts_total"), 1)
         self.assertEqual(value(s, "intake_worker_crashes_total"), 1)
+
+
+class ActivatedAdminPool(Pool):
+    """Both sockets made by systemd-socket-activate, the admin one passed by
+    the name "admin", as intake.socket and intake-admin.socket pass them."""
+
+    def start(self):
+        self.log = open(self.logpath, "a")
+        self.proc = subprocess.Popen(["systemd-socket-activate", "-l", self.sock,
+                                      "-l", self.admin_sock, "--fdname=intake.socket:admin",
+                                      BIN, "-c", self.conf] + self.root_flag(),
+                                     stdout=self.log, stderr=self.log)
+        wait_for(lambda: os.path.exists(self.admin_sock), timeout=15, what="the passed sockets")
+        # The first connection starts intake; this one asks for the metrics.
+        self.first = fcgi.request(self.admin_sock, "/metrics", timeout=30)
+        wait_for(lambda: len(self.workers()) >= 1, timeout=15, what="intake's workers")
+        return self
+
+
+@unittest.skipUnless(shutil.which("systemd-socket-activate"), "systemd-socket-activate missing")
+class MetricsSocketActivated(Stack):
+    pool_class = ActivatedAdminPool
+    # The config names other sockets: the passed ones must win.
+    server = {"listen": "unix:/nonexistent/not-this-one.sock",
+              "admin_listen": "unix:/nonexistent/nor-this-one.sock"}
+
+    def test_the_admin_socket_passed_by_name_serves_the_admin_pages(self):
+        self.assertEqual(self.pool.first[0], 200, self.pool.first[2])
+        self.assertIn("intake_workers_alive", self.pool.first[2])
+        self.assertEqual(fcgi.request(self.pool.admin_sock, "/status")[0], 200)
+        self.assertEqual(fcgi.request(self.pool.sock, "/status")[0], 404)
+        self.assertEqual(self.get("/healthz")[0], 200)
+        self.assertIn("the admin socket the service manager passed", self.pool.log_text())
+        self.pool.stop()
+        # The service manager made both; intake unlinks neither.
+        self.assertTrue(os.path.exists(self.pool.admin_sock))
 
 
 class MetricsPublicProcesses(Stack):

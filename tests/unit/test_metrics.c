@@ -105,6 +105,22 @@ test_attach_keeps_counts_and_fresh_starts_from_zero(void)
 	intake_metrics_close();
 }
 
+/* A CGI process attaching while the pool runs must not wait on the pool's mapping. */
+static void
+test_attach_while_another_process_maps_it_does_not_block(void)
+{
+	pid_t	pid;
+
+	open_fresh();
+	pid = fork();
+	if (pid == 0) {
+		alarm(10);
+		_exit(intake_metrics_open(&cfg, false) == INTAKE_OK ? 0 : 1);
+	}
+	T_EQ_INT(t_wait_child(pid, 15000), 0);
+	intake_metrics_close();
+}
+
 static void
 test_histogram_buckets_are_cumulative(void)
 {
@@ -363,6 +379,7 @@ main(void)
 {
 	T_RUN(test_counts_from_a_forked_child_are_seen_by_the_parent);
 	T_RUN(test_attach_keeps_counts_and_fresh_starts_from_zero);
+	T_RUN(test_attach_while_another_process_maps_it_does_not_block);
 	T_RUN(test_histogram_buckets_are_cumulative);
 	T_RUN(test_upstream_kind_comes_from_the_path_table);
 	T_RUN(test_upstream_outcome_is_a_status_class_or_a_reason);
