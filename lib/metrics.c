@@ -171,6 +171,9 @@ struct metrics_shm {
 	struct metrics_row	rows[INTAKE_METRICS_ROWS];
 };
 _Static_assert(sizeof(struct metrics_shm) < UINT32_MAX, "the size fits the header");
+/* Atomics in a shared mapping must be lock-free: a lock would be per process. */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
+    "64- and 32-bit atomics are lock-free");
 
 /*
  * The mapping and this process's row: process-wide so that a hook is one
