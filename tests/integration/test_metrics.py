@@ -11,6 +11,7 @@ import subprocess
 import unittest
 
 import fcgi
+import test_form_post as form_post
 from harness import BIN, Pool, REPORT_SIDS, Stack, wait_for
 
 SECTIONS = """
@@ -192,6 +193,45 @@ class Metrics(Stack):
         s = samples(self.scrape())
         self.assertEqual(value(s, "intake_worker_restarts_total"), 1)
         self.assertEqual(value(s, "intake_worker_crashes_total"), 1)
+
+
+class MetricsPosts(form_post.PostMixin, Stack):
+    """Form posts: the spool's and the rate limit's counters."""
+    variant = "v8-apikey"
+    sections = form_post.SECTIONS
+    nginx_admin = True
+    good = form_post.PostV8.good
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # One post per client a day: of three posts a few seconds apart, at
+        # most one window boundary falls between them, so one at least is 429.
+        cls.server = dict(cls.server, rate_per_client="1", rate_window="86400")
+
+    def test_a_started_post_and_rate_limited_ones_are_counted(self):
+        codes = [self.post(self.good(), accept="application/json")[0] for _ in range(3)]
+        self.assertEqual(codes[0], 201)
+        self.assertIn(429, codes[1:])
+        self.assertEqual(set(codes[1:]) - {201, 429}, set())
+        started = codes.count(201)
+        wait_for(lambda: value(samples(self.scrape()), "intake_spool_events_total",
+                               event="delivered") == started, what="the deliveries counted")
+        s = samples(self.scrape())
+        self.assertEqual(value(s, "intake_spool_events_total", event="accepted"), started)
+        self.assertEqual(value(s, "intake_rate_limited_total", scope="client"), codes.count(429))
+        self.assertEqual(value(s, "intake_http_requests_total", route="forms", status="429"),
+                         codes.count(429))
+        self.assertEqual(value(s, "intake_http_requests_total", route="forms", status="201"),
+                         started)
+        self.assertGreaterEqual(value(s, "intake_upstream_requests_total", kind="start",
+                                      status="2xx"), started)
+        self.assertEqual(value(s, "intake_spool_records", state="delivered"), started)
+
+    def scrape(self):
+        status, _, body = self.admin_get("/metrics")
+        self.assertEqual(status, 200, body)
+        return body
 
 
 class ActivatedAdminPool(Pool):
