@@ -137,8 +137,7 @@ listen_on(const struct intake_config *cfg, const char *addr)
 			goto fail;
 	} else {
 		colon = strrchr(addr, ':');
-		(void)snprintf(host, sizeof(host), "%.*s", (int)(colon - addr),
-		    addr);
+		(void)snprintf(host, sizeof(host), "%.*s", (int)(colon - addr), addr);
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
 		hints.ai_socktype = SOCK_STREAM;
