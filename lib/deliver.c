@@ -191,7 +191,6 @@ finish_held(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
 		return INTAKE_DELIVER_RETRY;
 	}
-	intake_metrics_count(INTAKE_METRIC_SPOOL_DEAD);
 	if (meta->item[0] != '\0')
 		intake_log_warn("deliver %s: set aside for a person: %s; Integrify's item: %s",
 		    h->ref, why, meta->item);

@@ -23,7 +23,6 @@
 #include "intake/breaker.h"
 #include "intake/deliver.h"
 #include "intake/log.h"
-#include "intake/metrics.h"
 #include "intake/pool.h"
 #include "intake/spool.h"
 #include "intake/str.h"
@@ -103,7 +102,6 @@ one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
 		intake_log_err("dispatch %s: the record is unreadable (%s); quarantined", ref,
 		    err != INTAKE_OK ? intake_strerror(err) : "its reference does not match");
 		(void)intake_spool_quarantine(ctx->spool, &h);
-		intake_metrics_count(INTAKE_METRIC_SPOOL_QUARANTINED);
 		goto out;
 	}
 	form = intake_form_find(cfg->forms, cfg->nforms, rec->form, strlen(rec->form));
@@ -112,7 +110,6 @@ one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
 		m.at_ms = intake_now_ms();
 		(void)intake_strlcpy(m.error, why, sizeof(m.error));
 		(void)intake_spool_bury(ctx->spool, &h, &m);
-		intake_metrics_count(INTAKE_METRIC_SPOOL_DEAD);
 		intake_log_warn("dispatch %s: set aside: %s", ref, why);
 		goto out;
 	}

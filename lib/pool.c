@@ -565,12 +565,13 @@ intake_dispatch_run(const char *path, bool allow_root)
 		intake_config_free(cfg);
 		return 1;
 	}
-	/* Counted when the counters can be had; delivering matters more. */
-	(void)intake_metrics_open(cfg, false);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
 	    intake_cache_open(cfg, false, &cache) == INTAKE_OK &&
-	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK)
+	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK) {
+		/* Counted when the counters can be had; delivering matters more. */
+		(void)intake_metrics_open(cfg, false);
 		rc = intake_dispatcher_run(cfg, cache, marks);
+	}
 	intake_cache_close(cache);
 	intake_cache_close(marks);
 	intake_metrics_close();
@@ -602,9 +603,9 @@ intake_cgi_run(const char *path)
 		goto out;
 	}
 	intake_log_set_level(cfg->log_level);
-	(void)intake_metrics_open(cfg, false);
 	ctx.cfg = cfg;
 	ctx.reports = intake_report_cache_new();
+	(void)intake_metrics_open(cfg, false);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    intake_cache_open(cfg, false, &ctx.cache) != INTAKE_OK ||
 	    intake_cache_open_marks(cfg, false, &ctx.marks) != INTAKE_OK ||

@@ -163,8 +163,6 @@ renew(struct intake_ctx *ctx, const char *name, struct intake_token *out)
 
 	memset(&e, 0, sizeof(e));
 	ferr = intake_auth_fetch(ctx->http, cfg, &e.tok);
-	intake_metrics_count(ferr == INTAKE_OK ? INTAKE_METRIC_TOKEN_FETCH_OK :
-	    INTAKE_METRIC_TOKEN_FETCH_FAILED);
 	now = intake_now_ms();
 	if (ferr == INTAKE_OK) {
 		e.renew_ms = renew_at(cfg, &e.tok);
@@ -172,11 +170,13 @@ renew(struct intake_ctx *ctx, const char *name, struct intake_token *out)
 		if (err != INTAKE_OK)
 			intake_log_warn("token: could not share the new token: %s",
 			    intake_strerror(err));
+		intake_metrics_count(INTAKE_METRIC_TOKEN_FETCH_OK);
 		*out = e.tok;
 		err = INTAKE_OK;
 		goto out;
 	}
 	err = ferr;
+	intake_metrics_count(INTAKE_METRIC_TOKEN_FETCH_FAILED);
 	/*
 	 * Cut short by this caller's own deadline (an inline start's budget):
 	 * Integrify did not fail, so nothing is remembered against it.
