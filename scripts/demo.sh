@@ -116,13 +116,15 @@ generate_configs() {
 		--literal 'server unix:/run/intake/intake.sock;' "server unix:$RUN/intake.sock;" \
 		--literal 'root /usr/share/intake/www;' "root $ROOT/www;" \
 		--literal '/var/cache/nginx/intake' "$RUN/nginx-cache"
-	intake_render "$ROOT/conf/nginx/intake-admin.conf" "$RUN/intake-admin-site.conf" \
-		--literal 'listen 127.0.0.1:9180;' "listen 127.0.0.1:$ADMIN_PORT;" \
-		--literal 'server unix:/run/intake/admin.sock;' "server unix:$RUN/admin.sock;"
 
 	if ((EUID == 0)); then
 		user_line='user root;'
 	fi
+
+	# The admin site (/metrics, /status) on its own loopback port.
+	intake_render "$ROOT/conf/nginx/intake-admin.conf" "$RUN/intake-admin-site.conf" \
+		--literal 'listen 127.0.0.1:9180;' "listen 127.0.0.1:$ADMIN_PORT;" \
+		--literal 'server unix:/run/intake/admin.sock;' "server unix:$RUN/admin.sock;"
 	intake_render "$ROOT/conf/demo/nginx.conf.in" "$RUN/nginx.conf" \
 		--at USER_LINE "$user_line" \
 		--at RUNDIR "$RUN"

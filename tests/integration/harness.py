@@ -298,7 +298,7 @@ class Nginx:
     rendered site text returning the text to run instead."""
 
     def __init__(self, workdir, sock, worker_connections=4096, port=None, limit_req=False,
-                 site_edit=None, site=None, www=None, admin_sock=None):
+                 site_edit=None, site=None, www=None):
         self.dir = os.path.join(workdir, "nginx")
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
         self.port = port or free_port()
@@ -321,22 +321,6 @@ class Nginx:
         self.site_path = os.path.join(self.dir, "site.conf")
         with open(self.site_path, "w") as f:
             f.write(site)
-        # admin_sock: also run the shipped admin site (conf/nginx/intake-admin.conf).
-        self.admin_url = None
-        includes = "include %s;" % self.site_path
-        if admin_sock is not None:
-            self.admin_port = free_port()
-            what = "conf/nginx/intake-admin.conf"
-            with open(os.path.join(SRC, what), encoding="utf-8") as f:
-                admin = f.read()
-            admin = replace_all(admin, "unix:/run/intake/admin.sock", "unix:" + admin_sock, what)
-            admin = replace_all(admin, "listen 127.0.0.1:9180;",
-                                "listen 127.0.0.1:%d;" % self.admin_port, what)
-            admin_path = os.path.join(self.dir, "admin.conf")
-            with open(admin_path, "w") as f:
-                f.write(admin)
-            includes += "\n    include %s;" % admin_path
-            self.admin_url = "http://127.0.0.1:%d" % self.admin_port
         conf = """
 {user}
 worker_processes 2;
@@ -351,10 +335,10 @@ http {{
     proxy_temp_path {d}/tmp/proxy;
     scgi_temp_path {d}/tmp/scgi;
     uwsgi_temp_path {d}/tmp/uwsgi;
-    {includes}
+    include {site};
 }}
 """.format(user="user root;" if os.geteuid() == 0 else "", d=self.dir, wc=worker_connections,
-           includes=includes)
+           site=self.site_path)
         self.conf = os.path.join(self.dir, "nginx.conf")
         with open(self.conf, "w") as f:
             f.write(conf)
@@ -364,8 +348,6 @@ http {{
         subprocess.run(["nginx", "-p", self.dir, "-c", self.conf, "-e", os.path.join(self.dir, "error.log")],
                        check=True)
         wait_for(lambda: _port_open(self.port), what="nginx to listen")
-        if self.admin_url is not None:
-            wait_for(lambda: _port_open(self.admin_port), what="nginx's admin site to listen")
         return self
 
     def stop(self):
@@ -426,7 +408,6 @@ class Stack(unittest.TestCase):
     nginx_limit_req = False     # keep the shipped limit_req on /api/
     nginx_worker_connections = 4096
     nginx_site_edit = None      # Nginx(site_edit=...): a change to the rendered site
-    nginx_admin = False         # also run the shipped admin site (self.admin_get)
     standin_keeps_state = False  # the stand-in saves its state, to be restarted
 
     def setUp(self):
@@ -446,8 +427,7 @@ class Stack(unittest.TestCase):
         self.nginx = Nginx(self.workdir, self.pool.sock, port=self.pool.web_port,
                            limit_req=self.nginx_limit_req,
                            worker_connections=self.nginx_worker_connections,
-                           site_edit=self.nginx_site_edit,
-                           admin_sock=self.pool.admin_sock if self.nginx_admin else None)
+                           site_edit=self.nginx_site_edit)
         self.addCleanup(self.nginx.stop)
         self.nginx.start()
         self.secrets = [s for s in (self.pool.key, self.pool.secret) if s]
@@ -460,10 +440,6 @@ class Stack(unittest.TestCase):
 
     def get(self, path, **kw):
         return http(self.nginx.url + path, **kw)
-
-    def admin_get(self, path, **kw):
-        """A request to the admin site (needs nginx_admin = True)."""
-        return http(self.nginx.admin_url + path, **kw)
 
     def assert_no_secrets(self, *texts):
         """No key, secret or issued token appears in any of texts."""

@@ -12,7 +12,8 @@ import unittest
 
 import fcgi
 import test_form_post as form_post
-from harness import BIN, Pool, REPORT_SIDS, Stack, wait_for
+from harness import (BIN, SRC, Pool, REPORT_SIDS, Stack, _port_open, free_port, http,
+                     replace_all, wait_for)
 
 SECTIONS = """
 [source:departments]
@@ -54,8 +55,71 @@ def value(s, name, **labels):
     return s.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-class Metrics(Stack):
-    nginx_admin = True
+class AdminNginx:
+    """A private nginx running the shipped admin site (conf/nginx/intake-admin.conf)
+    on a free loopback port, passing to the pool's admin socket."""
+
+    def __init__(self, workdir, admin_sock):
+        self.dir = os.path.join(workdir, "nginx-admin")
+        os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
+        self.port = free_port()
+        what = "conf/nginx/intake-admin.conf"
+        with open(os.path.join(SRC, what), encoding="utf-8") as f:
+            site = f.read()
+        site = replace_all(site, "unix:/run/intake/admin.sock", "unix:" + admin_sock, what)
+        site = replace_all(site, "listen 127.0.0.1:9180;", "listen 127.0.0.1:%d;" % self.port,
+                           what)
+        with open(os.path.join(self.dir, "site.conf"), "w") as f:
+            f.write(site)
+        self.conf = os.path.join(self.dir, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write("""
+{user}
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    client_body_temp_path {d}/tmp/body;
+    fastcgi_temp_path {d}/tmp/fastcgi;
+    proxy_temp_path {d}/tmp/proxy;
+    scgi_temp_path {d}/tmp/scgi;
+    uwsgi_temp_path {d}/tmp/uwsgi;
+    include {d}/site.conf;
+}}
+""".format(user="user root;" if os.geteuid() == 0 else "", d=self.dir))
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def start(self):
+        subprocess.run(["nginx", "-p", self.dir, "-c", self.conf, "-e",
+                        os.path.join(self.dir, "error.log")], check=True)
+        wait_for(lambda: _port_open(self.port), what="the admin site to listen")
+        return self
+
+    def stop(self):
+        try:
+            with open(os.path.join(self.dir, "nginx.pid")) as f:
+                os.kill(int(f.read().strip()), signal.SIGQUIT)
+            wait_for(lambda: not os.path.exists(os.path.join(self.dir, "nginx.pid")),
+                     timeout=10, what="the admin site to stop")
+        except (OSError, ValueError, AssertionError):
+            pass
+
+
+class AdminStack(Stack):
+    """The stack, and the shipped admin site in front of the pool's admin socket."""
+
+    def setUp(self):
+        super().setUp()
+        self.admin = AdminNginx(self.workdir, self.pool.admin_sock)
+        self.addCleanup(self.admin.stop)
+        self.admin.start()
+
+    def admin_get(self, path, **kw):
+        return http(self.admin.url + path, **kw)
+
+
+class Metrics(AdminStack):
     # The default: /api/processes on the admin socket only.
     server = {"workers": "2", "public_processes": "no"}
     sections = SECTIONS
@@ -195,11 +259,10 @@ class Metrics(Stack):
         self.assertEqual(value(s, "intake_worker_crashes_total"), 1)
 
 
-class MetricsPosts(form_post.PostMixin, Stack):
+class MetricsPosts(form_post.PostMixin, AdminStack):
     """Form posts: the spool's and the rate limit's counters."""
     variant = "v8-apikey"
     sections = form_post.SECTIONS
-    nginx_admin = True
     good = form_post.PostV8.good
 
     @classmethod
