@@ -29,6 +29,7 @@ bench_start_intake() {
 	intake_render "$ROOT/conf/demo/intake.conf.in" "$dir/intake.conf" \
 		--at FORMS_DIR "$ROOT/conf/forms" \
 		--at SOCKET "$dir/intake.sock" \
+		--at ADMIN_SOCKET "$dir/admin.sock" \
 		--at WORKERS "$workers" \
 		--at LOG_LEVEL warn \
 		--at CACHE_FILE "$dir/cache.shm" \

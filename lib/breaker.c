@@ -15,6 +15,7 @@
 
 #include "intake/breaker.h"
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/str.h"
 
 #define SECTION		"breaker"
@@ -141,6 +142,7 @@ intake_breaker_failure(struct intake_ctx *ctx, long retry_after_s)
 	until = now + cool;
 	set_ms(ctx, "open", until, until);
 	set_ms(ctx, "tripped", now, now + KEEP_MS);
+	intake_metrics_count(INTAKE_METRIC_BREAKER_OPENED);
 	(void)intake_cache_del(ctx->marks, SECTION, "probe", NULL, 0);
 	intake_log_begin(&l, INTAKE_LOG_WARN, "breaker_open");
 	intake_log_int(&l, "cooldown_s", (long long)(cool / 1000));

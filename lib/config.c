@@ -69,6 +69,8 @@ _Static_assert(sizeof(cache_kind_names) / sizeof(cache_kind_names[0]) == INTAKE_
 static const struct intake_keyrow opts[] = {
 	C_STR("server", "listen", listen, "unix:/run/intake/intake.sock", false),
 	C_MODE("server", "socket_mode", socket_mode, 0777, "0660"),
+	C_STR("server", "admin_listen", admin_listen, "", false),
+	C_BOOL("server", "public_processes", public_processes, "no"),
 	C_STR("server", "socket_owner", socket_owner, "", false),
 	C_STR("server", "socket_group", socket_group, "", false),
 	C_STR("server", "user", run_user, "", false),
@@ -733,6 +735,14 @@ check_all(struct load *l)
 	}
 	if ((p = check_listen(c->listen)) != NULL) {
 		load_fail(l, "server", "listen", p);
+		return -1;
+	}
+	if (c->admin_listen[0] != '\0' && (p = check_listen(c->admin_listen)) != NULL) {
+		load_fail(l, "server", "admin_listen", p);
+		return -1;
+	}
+	if (c->admin_listen[0] != '\0' && strcmp(c->admin_listen, c->listen) == 0) {
+		load_fail(l, "server", "admin_listen", "must differ from listen");
 		return -1;
 	}
 	if (c->cache_file[0] != '/') {

@@ -9,6 +9,7 @@
 #include "intake/breaker.h"
 #include "intake/deliver.h"
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/reqstart.h"
 #include "intake/str.h"
 #include "intake/upstream.h"
@@ -169,6 +170,7 @@ finish_done(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	meta->at_ms = intake_now_ms();
 	meta->unsure = false;
 	meta->error[0] = '\0';
+	intake_metrics_count(INTAKE_METRIC_SPOOL_DELIVERED);
 	if (intake_spool_done(ctx->spool, h, meta) != INTAKE_OK)
 		/* Still in queue/: the next look finds the request by its SID or reference. */
 		intake_log_err("deliver %s: request %s %s, but its receipt was not written",
@@ -249,6 +251,7 @@ finish_retry(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		meta->next_ms = not_before;
 	if (intake_spool_set_meta(ctx->spool, h->ref, meta) != INTAKE_OK)
 		intake_log_err("deliver %s: its state was not saved", h->ref);
+	intake_metrics_count(INTAKE_METRIC_SPOOL_HELD);
 	return INTAKE_DELIVER_RETRY;
 }
 

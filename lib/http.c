@@ -13,6 +13,7 @@
 
 #include "intake/http.h"
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/str.h"
 
 struct intake_http {
@@ -250,7 +251,7 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 	enum intake_err		 err = INTAKE_OK;
 	CURLcode		 rc;
 	long			 status;
-	int64_t			 left = INT64_MAX;
+	int64_t			 left = INT64_MAX, t0 = intake_metrics_now_us();
 
 	intake_buf_init(&line, INTAKE_SECRET_MAX * 8);
 	curl_easy_reset(h->curl);
@@ -346,6 +347,7 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 	(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
 out:
+	intake_metrics_upstream(call->url, resp->status, err, intake_metrics_now_us() - t0);
 	/* Leave no pointer to freed lists inside the handle. */
 	(void)curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	(void)curl_easy_setopt(h->curl, CURLOPT_CONNECT_TO, NULL);

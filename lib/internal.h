@@ -50,6 +50,12 @@ struct intake_listing_problem {
 	char		 message[160];	/* may quote a parameter name, cut on a character */
 };
 
+/* handler/admin.c */
+/* GET /metrics: the shared counters in Prometheus's text format. */
+void	intake_handle_metrics(struct intake_req *req);
+/* GET /status: the pool's status as one JSON object (php-fpm's status page). */
+void	intake_handle_status(struct intake_req *req);
+
 /* handler/health.c */
 void	intake_handle_healthz(struct intake_req *req);
 void	intake_handle_readyz(struct intake_req *req);

@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/pool.h"
 #include "intake/priv.h"
 #include "intake/spool.h"
@@ -48,7 +49,9 @@ struct pool {
 	struct intake_cache	*marks;
 	struct intake_cache	*lists;		/* made here; workers attach */
 	int			 fd;
+	int			 admin_fd;	/* [server] admin_listen, -1: none */
 	int			 activated;	/* fd came from the service manager */
+	int			 admin_activated;	/* admin_fd did too */
 	unsigned		 generation;
 	struct worker		 workers[POOL_MAX];
 	struct worker		 dispatcher;		/* delivers the spool */
@@ -111,9 +114,9 @@ own_socket(const struct intake_config *cfg, const char *path)
 	return true;
 }
 
-/* Bind the listening socket: unix:/path or host:port. -1 on failure. */
+/* Bind a listening socket at addr: unix:/path or host:port. -1 on failure. */
 static int
-listen_on(const struct intake_config *cfg)
+listen_on(const struct intake_config *cfg, const char *addr)
 {
 	struct sockaddr_un	 sun;
 	struct addrinfo		 hints, *res = NULL, *ai;
@@ -122,10 +125,10 @@ listen_on(const struct intake_config *cfg)
 	const char		*colon;
 	int			 fd = -1, one = 1, rc;
 
-	if (strncmp(cfg->listen, "unix:", 5) == 0) {
+	if (strncmp(addr, "unix:", 5) == 0) {
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
-		(void)intake_strlcpy(sun.sun_path, cfg->listen + 5, sizeof(sun.sun_path));
+		(void)intake_strlcpy(sun.sun_path, addr + 5, sizeof(sun.sun_path));
 		if (lstat(sun.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
 			(void)unlink(sun.sun_path);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -133,16 +136,15 @@ listen_on(const struct intake_config *cfg)
 		    chmod(sun.sun_path, (mode_t)cfg->socket_mode) == -1)
 			goto fail;
 	} else {
-		colon = strrchr(cfg->listen, ':');
-		(void)snprintf(host, sizeof(host), "%.*s", (int)(colon - cfg->listen),
-		    cfg->listen);
+		colon = strrchr(addr, ':');
+		(void)snprintf(host, sizeof(host), "%.*s", (int)(colon - addr), addr);
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
 		hints.ai_socktype = SOCK_STREAM;
 		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 		rc = getaddrinfo(host[0] == '\0' ? NULL : host, colon + 1, &hints, &res);
 		if (rc != 0) {
-			intake_log_err("pool: listen %s: %s", cfg->listen, gai_strerror(rc));
+			intake_log_err("pool: listen %s: %s", addr, gai_strerror(rc));
 			return -1;
 		}
 		for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -162,16 +164,28 @@ listen_on(const struct intake_config *cfg)
 	}
 	if (listen(fd, (int)cfg->backlog) == -1)
 		goto fail;
-	if (strncmp(cfg->listen, "unix:", 5) == 0 && !own_socket(cfg, cfg->listen + 5)) {
+	if (strncmp(addr, "unix:", 5) == 0 && !own_socket(cfg, addr + 5)) {
 		(void)close(fd);
 		return -1;
 	}
 	return fd;
 fail:
-	intake_log_err("pool: cannot listen on %s: %s", cfg->listen, strerror(errno));
+	intake_log_err("pool: cannot listen on %s: %s", addr, strerror(errno));
 	if (fd != -1)
 		(void)close(fd);
 	return -1;
+}
+
+/* Make a socket the service manager passed fit the workers' loop: close-on-exec, non-blocking. */
+static bool
+passed_socket(int fd)
+{
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+		intake_log_err("pool: a passed socket: %s", strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 /* Workers alive in generation, or in any generation when all is set. */
@@ -226,7 +240,8 @@ spawn(struct pool *p)
 	if (pid == 0) {
 		(void)sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(intake_worker_run(p->cfg, p->cache, p->marks, p->fd));
+		intake_metrics_self(i);
+		_exit(intake_worker_run(p->cfg, p->cache, p->marks, p->fd, p->admin_fd));
 	}
 	p->workers[i].pid = pid;
 	p->workers[i].generation = p->generation;
@@ -246,6 +261,9 @@ spawn_dispatcher(struct pool *p)
 	}
 	if (pid == 0) {
 		(void)close(p->fd);
+		if (p->admin_fd != -1)
+			(void)close(p->admin_fd);
+		intake_metrics_self(INTAKE_METRICS_DISPATCHER_ROW);
 		_exit(intake_dispatcher_run(p->cfg, p->cache, p->marks));
 	}
 	p->dispatcher.pid = pid;
@@ -284,6 +302,9 @@ reap(struct pool *p)
 		intake_cache_reap(p->lists, pid);
 		if (pid == p->dispatcher.pid) {
 			p->dispatcher.pid = 0;
+			intake_metrics_row(INTAKE_METRICS_DISPATCHER_ROW, 0);
+			if (!p->stopping)
+				intake_metrics_count(INTAKE_METRIC_DISPATCHER_RESTART);
 			if (WIFSIGNALED(status))
 				child_event(INTAKE_LOG_WARN, "dispatcher_exited", pid,
 				    WTERMSIG(status), -1);
@@ -297,6 +318,11 @@ reap(struct pool *p)
 		if (i == POOL_MAX)
 			continue;
 		p->workers[i].pid = 0;
+		intake_metrics_row(i, 0);
+		if (!p->stopping)
+			intake_metrics_count(INTAKE_METRIC_WORKER_RESTART);
+		if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
+			intake_metrics_count(INTAKE_METRIC_WORKER_CRASH);
 		if (WIFSIGNALED(status))
 			child_event(INTAKE_LOG_WARN, "worker_exited", pid, WTERMSIG(status), -1);
 		else if (WEXITSTATUS(status) != 0)
@@ -344,13 +370,15 @@ reload(struct pool *p)
 		intake_log_warn("pool: log_file changes need a restart; the log stays where it is");
 	memcpy(ncfg->log_file, old->log_file, sizeof(ncfg->log_file));
 	if (strcmp(ncfg->listen, old->listen) != 0 || ncfg->socket_mode != old->socket_mode ||
+	    strcmp(ncfg->admin_listen, old->admin_listen) != 0 ||
 	    ncfg->backlog != old->backlog || strcmp(ncfg->cache_file, old->cache_file) != 0 ||
 	    ncfg->cache_entries != old->cache_entries ||
 	    ncfg->cache_entry_max != old->cache_entry_max ||
 	    ncfg->filtered_entries != old->filtered_entries)
-		intake_log_warn("pool: listen, socket_mode, backlog and cache_* changes need a "
-		    "restart; kept the running values");
+		intake_log_warn("pool: listen, admin_listen, socket_mode, backlog and cache_* "
+		    "changes need a restart; kept the running values");
 	memcpy(ncfg->listen, old->listen, sizeof(ncfg->listen));
+	memcpy(ncfg->admin_listen, old->admin_listen, sizeof(ncfg->admin_listen));
 	ncfg->socket_mode = old->socket_mode;
 	ncfg->backlog = old->backlog;
 	memcpy(ncfg->cache_file, old->cache_file, sizeof(ncfg->cache_file));
@@ -364,6 +392,7 @@ reload(struct pool *p)
 
 	p->cfg = ncfg;
 	p->generation++;
+	intake_metrics_configured(ncfg->workers);
 	intake_log_set_level(ncfg->log_level);
 	p->respawn_after_ms = 0;
 	fill(p);
@@ -469,6 +498,7 @@ intake_pool_run(const char *path, bool allow_root)
 
 	p = intake_xcalloc(1, sizeof(*p));
 	p->fd = -1;
+	p->admin_fd = -1;
 	if (intake_config_load(path, &p->cfg, msg, sizeof(msg)) != INTAKE_OK) {
 		config_error(msg);
 		free(p);
@@ -483,19 +513,21 @@ intake_pool_run(const char *path, bool allow_root)
 		intake_log_err("pool: curl_global_init failed");
 		goto out;
 	}
-	/* A socket passed by the service manager (socket activation) wins over listen. */
-	if (intake_service_listen_fd(&p->fd) != INTAKE_OK)
+	/* Sockets passed by the service manager (socket activation) win over listen. */
+	if (intake_service_listen_fds(&p->fd, &p->admin_fd) != INTAKE_OK)
 		goto out;
-	if (p->fd != -1) {
-		p->activated = 1;
-		if (fcntl(p->fd, F_SETFD, FD_CLOEXEC) == -1 ||
-		    fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK) == -1) {
-			intake_log_err("pool: the passed socket: %s", strerror(errno));
-			goto out;
-		}
-	} else
-		p->fd = listen_on(p->cfg);
+	p->activated = p->fd != -1;
+	p->admin_activated = p->admin_fd != -1;
+	if ((p->activated && !passed_socket(p->fd)) ||
+	    (p->admin_activated && !passed_socket(p->admin_fd)))
+		goto out;
+	if (!p->activated)
+		p->fd = listen_on(p->cfg, p->cfg->listen);
 	if (p->fd == -1)
+		goto out;
+	/* The admin socket (/metrics, /status): bound like the public one, before the drop. */
+	if (!p->admin_activated && p->cfg->admin_listen[0] != '\0' &&
+	    (p->admin_fd = listen_on(p->cfg, p->cfg->admin_listen)) == -1)
 		goto out;
 	/* The socket is bound: from here on, never root (files are made as the user). */
 	if (intake_priv_settle(p->cfg->run_user, p->cfg->run_group, allow_root, msg,
@@ -510,8 +542,10 @@ intake_pool_run(const char *path, bool allow_root)
 	}
 	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
 	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK ||
-	    intake_cache_open_lists(p->cfg, true, &p->lists) != INTAKE_OK)
+	    intake_cache_open_lists(p->cfg, true, &p->lists) != INTAKE_OK ||
+	    intake_metrics_open(p->cfg, true) != INTAKE_OK)
 		goto out;
+	intake_metrics_configured(p->cfg->workers);
 	/* Create the spool now: a worker that cannot write it must not start. */
 	if (intake_spool_open(p->cfg->spool_dir, &spool) != INTAKE_OK)
 		goto out;
@@ -520,6 +554,9 @@ intake_pool_run(const char *path, bool allow_root)
 	    p->activated ? "the socket the service manager passed" : p->cfg->listen,
 	    p->cfg->workers, intake_dialect_name(p->cfg->dialect),
 	    intake_flow_name(p->cfg->flow), intake_cache_backend_name(p->cache));
+	if (p->admin_fd != -1)
+		intake_log_info("pool: admin pages (/metrics, /status) on %s", p->admin_activated ?
+		    "the admin socket the service manager passed" : p->cfg->admin_listen);
 	fill(p);
 	(void)snprintf(msg, sizeof(msg), "serving with %lld workers", p->cfg->workers);
 	(void)intake_service_notify(INTAKE_SERVICE_READY, msg);
@@ -532,6 +569,12 @@ out:
 		if (!p->activated && strncmp(p->cfg->listen, "unix:", 5) == 0)
 			(void)unlink(p->cfg->listen + 5);
 	}
+	if (p->admin_fd != -1) {
+		(void)close(p->admin_fd);
+		if (!p->admin_activated && strncmp(p->cfg->admin_listen, "unix:", 5) == 0)
+			(void)unlink(p->cfg->admin_listen + 5);
+	}
+	intake_metrics_close();
 	intake_cache_close(p->cache);
 	intake_cache_close(p->marks);
 	intake_cache_close(p->lists);
@@ -567,10 +610,14 @@ intake_dispatch_run(const char *path, bool allow_root)
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
 	    intake_cache_open(cfg, false, &cache) == INTAKE_OK &&
-	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK)
+	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK) {
+		/* Counted when the counters can be had; delivering matters more. */
+		(void)intake_metrics_open(cfg, false);
 		rc = intake_dispatcher_run(cfg, cache, marks);
+	}
 	intake_cache_close(cache);
 	intake_cache_close(marks);
+	intake_metrics_close();
 	intake_config_free(cfg);
 	curl_global_cleanup();
 	return rc;
@@ -584,7 +631,9 @@ intake_cgi_run(const char *path)
 	struct intake_ctx	  ctx;
 	struct intake_req	  req;
 	char			  msg[1024];
+	int64_t			  t0 = intake_metrics_now_us();
 	int			  rc = 1;
+	enum intake_route	  route = INTAKE_ROUTE__MAX;
 
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&req, 0, sizeof(req));
@@ -601,6 +650,7 @@ intake_cgi_run(const char *path)
 		intake_log_err("cgi: %s; logging to standard error", msg);
 	ctx.cfg = cfg;
 	ctx.reports = intake_report_cache_new();
+	(void)intake_metrics_open(cfg, false);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    intake_cache_open(cfg, false, &ctx.cache) != INTAKE_OK ||
 	    intake_cache_open_marks(cfg, false, &ctx.marks) != INTAKE_OK ||
@@ -616,13 +666,15 @@ intake_cgi_run(const char *path)
 		(void)intake_resp_error(&req, 431, "headers_too_large",
 		    "The request headers are too large.");
 	else
-		intake_route_dispatch(&req);
+		route = intake_route_dispatch(&req, false);
+	intake_metrics_request((int)route, req.status, intake_metrics_now_us() - t0);
 	rc = 0;
 out:
 	intake_arena_free(&req.arena);
 	intake_ctx_free(&ctx);
 	intake_cache_close(ctx.cache);
 	intake_cache_close(ctx.marks);
+	intake_metrics_close();
 	intake_config_free(cfg);
 	curl_global_cleanup();
 	return rc;

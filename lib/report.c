@@ -24,6 +24,7 @@
 #include "intake/integrify.h"
 #include "intake/json.h"
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/reply.h"
 #include "intake/report.h"
 #include "intake/str.h"
@@ -851,6 +852,7 @@ out:
 		/* Per worker, so a test can see that every worker served the old list. */
 		if (state == INTAKE_REPORT_STALE_ERROR)
 			intake_log_debug("report %s: served the last good list", src->name);
+		intake_metrics_list((int)state);
 		e->used_ms = intake_now_ms();
 		out->table = e->table;
 		out->version = e->version;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <systemd/sd-daemon.h>
@@ -21,30 +22,49 @@ static const char *const state_lines[] = {
 _Static_assert(sizeof(state_lines) / sizeof(state_lines[0]) == INTAKE_SERVICE__MAX,
     "state_lines[] needs one row per service state");
 
+#define ADMIN_FD_NAME	"admin"	/* FileDescriptorName= of intake-admin.socket */
+
 enum intake_err
-intake_service_listen_fd(int *fd)
+intake_service_listen_fds(int *fd, int *admin_fd)
 {
-	int	n;
+	enum intake_err	  err = INTAKE_OK;
+	char		**names = NULL;
+	int		  n, i, f, *slot;
 
 	*fd = -1;
-	/* unset_environment = 1: workers and the dispatcher must not take it again. */
-	n = sd_listen_fds(1);
+	*admin_fd = -1;
+	/* unset_environment = 1: workers and the dispatcher must not take them again. */
+	n = sd_listen_fds_with_names(1, &names);
 	if (n < 0) {
 		intake_log_err("service: the passed sockets cannot be read: %s", strerror(-n));
 		return INTAKE_EINVAL;
 	}
-	if (n == 0)
-		return INTAKE_OK;
-	if (n > 1) {
-		intake_log_err("service: %d sockets were passed; intake takes exactly one", n);
-		return INTAKE_EINVAL;
+	for (i = 0; i < n && err == INTAKE_OK; i++) {
+		f = SD_LISTEN_FDS_START + i;
+		slot = names != NULL && strcmp(names[i], ADMIN_FD_NAME) == 0 ? admin_fd : fd;
+		if (sd_is_socket(f, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+			intake_log_err("service: passed socket %d is not a listening stream socket",
+			    i + 1);
+			err = INTAKE_EINVAL;
+		} else if (*slot != -1) {
+			intake_log_err("service: %d sockets were passed; intake takes one, and one "
+			    "named \"" ADMIN_FD_NAME "\"", n);
+			err = INTAKE_EINVAL;
+		} else
+			*slot = f;
 	}
-	if (sd_is_socket(SD_LISTEN_FDS_START, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
-		intake_log_err("service: the passed socket is not a listening stream socket");
-		return INTAKE_EINVAL;
+	if (err == INTAKE_OK && n > 0 && *fd == -1) {
+		intake_log_err("service: only the admin socket was passed");
+		err = INTAKE_EINVAL;
 	}
-	*fd = SD_LISTEN_FDS_START;
-	return INTAKE_OK;
+	for (i = 0; names != NULL && names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+	if (err != INTAKE_OK) {
+		*fd = -1;
+		*admin_fd = -1;
+	}
+	return err;
 }
 
 bool

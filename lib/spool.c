@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/spool.h"
 #include "intake/str.h"
 
@@ -427,6 +428,7 @@ intake_spool_bury(struct intake_spool *s, struct intake_spool_hold *h,
 	if (fsync(s->dir[P_DEAD]) == -1 || fsync(s->dir[P_QUEUE]) == -1)
 		return sys_fail("cannot sync after burying", h->ref);
 	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
+	intake_metrics_count(INTAKE_METRIC_SPOOL_DEAD);
 	return INTAKE_OK;
 }
 
@@ -441,6 +443,7 @@ intake_spool_quarantine(struct intake_spool *s, struct intake_spool_hold *h)
 	meta_name(h->ref, meta);
 	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
 	(void)fsync(s->dir[P_QUARANTINE]);
+	intake_metrics_count(INTAKE_METRIC_SPOOL_QUARANTINED);
 	return INTAKE_OK;
 }
 

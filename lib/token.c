@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/str.h"
 #include "intake/token.h"
 
@@ -179,11 +180,13 @@ renew(struct intake_ctx *ctx, const char *name, struct intake_token *out)
 		if (err != INTAKE_OK)
 			intake_log_warn("token: could not share the new token: %s",
 			    intake_strerror(err));
+		intake_metrics_count(INTAKE_METRIC_TOKEN_FETCH_OK);
 		*out = e.tok;
 		err = INTAKE_OK;
 		goto out;
 	}
 	err = ferr;
+	intake_metrics_count(INTAKE_METRIC_TOKEN_FETCH_FAILED);
 	/*
 	 * Cut short by this caller's own deadline (an inline start's budget):
 	 * Integrify did not fail, so nothing is remembered against it.
@@ -271,6 +274,28 @@ intake_token_get(struct intake_ctx *ctx, struct intake_token *out)
 			goto out;
 	}
 out:
+	OPENSSL_cleanse(&e, sizeof(e));
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return err;
+}
+
+enum intake_err
+intake_token_left(struct intake_ctx *ctx, int64_t *left_ms)
+{
+	struct entry	e;
+	char		name[65], raw[ENTRY_MAX];
+	size_t		rawlen;
+	int64_t		now;
+	enum intake_err	err;
+	bool		hit;
+
+	memset(&e, 0, sizeof(e));
+	intake_token_cache_name(ctx->cfg, name);
+	err = entry_read(ctx, name, &e, raw, &rawlen, &hit);
+	now = intake_now_ms();
+	if (err == INTAKE_OK)
+		*left_ms = hit && e.tok.value[0] != '\0' && now < e.tok.expires_ms - SAFETY_MS ?
+		    e.tok.expires_ms - now : -1;
 	OPENSSL_cleanse(&e, sizeof(e));
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return err;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/str.h"
 #include "intake/upstream.h"
 
@@ -215,6 +216,7 @@ intake_upstream_take(struct intake_ctx *ctx, struct intake_upstream_slot *s)
 			return share(s);
 		}
 		if (leader) {
+			intake_metrics_slot(1);
 			held++;
 			s->index = (int)i;
 			s->taken = true;
@@ -235,6 +237,7 @@ intake_upstream_give(struct intake_ctx *ctx, struct intake_upstream_slot *s)
 	if (held > 0)
 		held--;
 	if (s->index >= 0) {
+		intake_metrics_slot(-1);
 		(void)snprintf(name, sizeof(name), "slot:%d", s->index);
 		(void)intake_cache_release(ctx->marks, SECTION, name);
 	}

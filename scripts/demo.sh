@@ -9,6 +9,7 @@
 # Environment:
 #   INTAKE_DEMO_PORT          nginx port on 127.0.0.1 (default 8080)
 #   INTAKE_DEMO_STANDIN_PORT  stand-in port on 127.0.0.1 (default 8299)
+#   INTAKE_DEMO_ADMIN_PORT    the admin site (/metrics, /status) on 127.0.0.1 (default 9180)
 #   INTAKE_BUILD_DIR          build directory (default build/)
 #   INTAKE_DEMO_REDIS=1       keep the shared state in a private redis-server
 #                             ([cache] backend = redis; README "Several hosts")
@@ -24,12 +25,13 @@ INTAKE_PROG=demo.sh
 ROOT=$INTAKE_ROOT
 PORT=${INTAKE_DEMO_PORT:-8080}
 STANDIN_PORT=${INTAKE_DEMO_STANDIN_PORT:-8299}
+ADMIN_PORT=${INTAKE_DEMO_ADMIN_PORT:-9180}
 BUILD=${INTAKE_BUILD_DIR:-$ROOT/build}
 [[ $BUILD == /* ]] || BUILD=$PWD/$BUILD
 RUN=$BUILD/demo
 BIN=$BUILD/cgi-bin/intake
 
-for p in "$PORT" "$STANDIN_PORT"; do
+for p in "$PORT" "$STANDIN_PORT" "$ADMIN_PORT"; do
 	if ! [[ $p =~ ^[0-9]+$ ]] || ((p < 1 || p > 65535)); then
 		intake_die "not a TCP port: '$p'"
 	fi
@@ -96,6 +98,7 @@ generate_configs() {
 	intake_render "$ROOT/conf/demo/intake.conf.in" "$RUN/intake.conf" \
 		--at FORMS_DIR "$ROOT/conf/forms" \
 		--at SOCKET "$RUN/intake.sock" \
+		--at ADMIN_SOCKET "$RUN/admin.sock" \
 		--at WORKERS 4 \
 		--at LOG_LEVEL info \
 		--at CACHE_FILE "$RUN/cache.shm" \
@@ -127,6 +130,11 @@ generate_configs() {
 	if ((EUID == 0)); then
 		user_line='user root;'
 	fi
+
+	# The admin site (/metrics, /status) on its own loopback port.
+	intake_render "$ROOT/conf/nginx/intake-admin.conf" "$RUN/intake-admin-site.conf" \
+		--literal 'listen 127.0.0.1:9180;' "listen 127.0.0.1:$ADMIN_PORT;" \
+		--literal 'server unix:/run/intake/admin.sock;' "server unix:$RUN/admin.sock;"
 	intake_render "$ROOT/conf/demo/nginx.conf.in" "$RUN/nginx.conf" \
 		--at USER_LINE "$user_line" \
 		--at RUNDIR "$RUN"
@@ -143,7 +151,7 @@ start_all() {
 	[[ -x $BIN ]] || intake_die "the build did not produce $BIN"
 
 	stop_all
-	for p in "$PORT" "$STANDIN_PORT"; do
+	for p in "$PORT" "$STANDIN_PORT" "$ADMIN_PORT"; do
 		! intake_port_busy "$p" ||
 			intake_die "127.0.0.1:$p is already in use by another program (choose another with INTAKE_DEMO_PORT / INTAKE_DEMO_STANDIN_PORT)"
 	done
@@ -197,6 +205,7 @@ start_all() {
 			"$RUN/intake.log" "$RUN/standin.log"
 
 	echo "intake demo: http://localhost:$PORT/"
+	echo "metrics and status: http://127.0.0.1:$ADMIN_PORT/metrics, http://127.0.0.1:$ADMIN_PORT/status"
 	intake_say "logs: $RUN/*.log; stop with: scripts/demo.sh stop"
 }
 

@@ -140,12 +140,17 @@ install_browser_npm() {
 # service and package tests (no running systemd is needed).
 PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian adduser systemd)
 
+# The metrics test (tests/integration/test_metrics.py) checks a real scrape
+# with promtool, which Debian ships in the prometheus package.
+TEST_PACKAGES=(prometheus)
+
 # The demo needs the build packages only; the tests (scripts/test.sh passes
 # --tests) also need the browser-test packages and the packaging tools (the
 # package test builds, installs and purges the package).
 if [[ ${1:-} == --tests ]]; then
 	mapfile -t BROWSER_PACKAGES < <(browser_packages)
-	install_packages "${PACKAGES[@]}" "${BROWSER_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
+	install_packages "${PACKAGES[@]}" "${BROWSER_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}" \
+		"${TEST_PACKAGES[@]}"
 	install_browser_npm
 elif [[ ${1:-} == --package ]]; then
 	install_packages "${PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"

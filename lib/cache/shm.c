@@ -81,6 +81,7 @@
 
 #include "backend.h"
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/str.h"
 
 #define SHM_MAGIC	0x494e544bu	/* "INTK" */
@@ -573,6 +574,7 @@ evicted_live(struct shm_state *s, int64_t now)
 	struct shm_hdr	*h = s->hdr;
 
 	h->evicted++;
+	intake_metrics_count(INTAKE_METRIC_CACHE_EVICTION);
 	if (h->evict_logged_ms != 0 && now - h->evict_logged_ms < SHM_EVICT_LOG_MS)
 		return;
 	intake_log_warn("cache: evicted a live entry (%u since the last such line); "

@@ -20,6 +20,7 @@
 #include "intake/deliver.h"
 #include "intake/formtoken.h"
 #include "intake/log.h"
+#include "intake/metrics.h"
 #include "intake/multipart.h"
 #include "intake/query.h"
 #include "intake/reqstart.h"
@@ -160,13 +161,17 @@ rate_limited(struct post *p, bool charge)
 	if (cfg->rate_per_client > 0) {
 		(void)snprintf(name, sizeof(name), "c|%s|%s|%lld", p->form->id,
 		    addr != NULL ? addr : "-", window);
-		if (rate_count(p, name, until, charge, &n) && n > cfg->rate_per_client)
+		if (rate_count(p, name, until, charge, &n) && n > cfg->rate_per_client) {
+			intake_metrics_count(INTAKE_METRIC_RATE_LIMITED_CLIENT);
 			return left;
+		}
 	}
 	if (cfg->rate_per_form > 0) {
 		(void)snprintf(name, sizeof(name), "f|%s|%lld", p->form->id, window);
-		if (rate_count(p, name, until, charge, &n) && n > cfg->rate_per_form)
+		if (rate_count(p, name, until, charge, &n) && n > cfg->rate_per_form) {
+			intake_metrics_count(INTAKE_METRIC_RATE_LIMITED_FORM);
 			return left;
+		}
 	}
 	return 0;
 }
@@ -500,6 +505,8 @@ start(struct post *p, const struct intake_formtoken *tok)
 		unavailable(p);
 		goto out;
 	}
+	if (st == INTAKE_SPOOL_UNKNOWN)
+		intake_metrics_count(INTAKE_METRIC_SPOOL_ACCEPTED);
 	if (st != INTAKE_SPOOL_UNKNOWN) {
 		/* The same form sent again: a double click or a browser retry. */
 		st = intake_spool_lookup(p->req->ctx->spool, ref, &m);

@@ -178,12 +178,20 @@ class Pool:
         self.standin = standin
         self.variant = variant
         self.sock = os.path.join(workdir, "intake.sock")
+        # The admin socket (/metrics, /status, /api/processes): every test
+        # pool has one, so every worker polls two sockets.
+        self.admin_sock = os.path.join(workdir, "admin.sock")
         self.conf = os.path.join(workdir, "intake.conf")
         self.logpath = os.path.join(workdir, "intake.log")
         # The port nginx is to serve the site on (Nginx(..., port=pool.web_port)):
         # the forms' public origins are written from it.
         self.web_port = web_port or free_port()
+        # public_processes: many tests use /api/processes on the public site
+        # as their probe of an Integrify call; test_metrics checks the
+        # default (admin socket only).
         self.server = {"listen": "unix:" + self.sock, "workers": "4",
+                       "admin_listen": "unix:" + self.admin_sock,
+                       "public_processes": "yes",
                        "cache_file": os.path.join(workdir, "cache.shm"),
                        "shutdown_timeout": "10", "log_level": "info",
                        "public_origins": public_origins(self.web_port)}

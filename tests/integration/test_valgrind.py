@@ -10,6 +10,7 @@ import time
 import unittest
 import urllib.parse
 
+import fcgi
 from harness import BIN, SRC, Pool, Stack, Nginx, Standin, http, wait_for
 from test_forms import SECTIONS
 from test_spool import good
@@ -103,6 +104,11 @@ class ValgrindWorkers(unittest.TestCase):
                      what="workers under valgrind")
             for path in ["/readyz", "/api/processes", "/nope", "/healthz"] * 8:
                 self.assertIn(http(nginx.url + path)[0], (200, 404))
+            # The admin socket's pages, and their 404 on the public socket.
+            for path in ["/metrics", "/status", "/api/processes"] * 3:
+                self.assertEqual(fcgi.request(pool.admin_sock, path, timeout=120)[0], 200)
+                self.assertEqual(fcgi.request(pool.sock, path, timeout=120)[0], 404
+                                 if path != "/api/processes" else 200)
             standin.control("/__sim/revoke")
             self.assertEqual(http(nginx.url + "/api/processes")[0], 200)
             self.forms(nginx, standin)

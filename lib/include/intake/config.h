@@ -108,6 +108,8 @@ struct intake_config {
 
 	/* [server] */
 	char	listen[INTAKE_PATH_MAX];	/* "unix:/path" or "host:port" */
+	char	admin_listen[INTAKE_PATH_MAX];	/* /metrics, /status: like listen; "": off */
+	bool	public_processes;		/* /api/processes on the public socket too */
 	long long socket_mode;			/* unix socket permissions */
 	char	socket_owner[64];		/* its owner, "": whoever binds it */
 	char	socket_group[64];		/* its group, "": the binder's */

@@ -31,9 +31,12 @@ int	intake_cgi_run(const char *config_path);
 /* -t: load and check; print the problem on stderr.  Exit status. */
 int	intake_config_check(const char *config_path);
 
-/* One worker: serve listen_fd until told to stop or recycled. Exit status. */
+/*
+ * One worker: serve listen_fd, and admin_fd (-1: none) with the admin
+ * routes, until told to stop or recycled.  Exit status.
+ */
 int	intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
-	    struct intake_cache *marks, int listen_fd);
+	    struct intake_cache *marks, int listen_fd, int admin_fd);
 
 /*
  * The dispatcher: deliver spooled submissions until SIGTERM.  The pool

@@ -13,12 +13,14 @@
 #include "intake/err.h"
 
 /*
- * The listening socket the service manager passed (LISTEN_FDS), into
- * *fd.  INTAKE_OK with *fd -1 when none was passed; INTAKE_EINVAL when
- * more than one was, or it is not a listening stream socket.  The
- * LISTEN_* variables are removed, so children do not see them.
+ * The listening sockets the service manager passed (LISTEN_FDS): the one
+ * named "admin" (FileDescriptorName=admin, intake-admin.socket) into
+ * *admin_fd, the other into *fd.  INTAKE_OK with -1 for each not passed;
+ * INTAKE_EINVAL when two of a kind were, only an admin socket was, or
+ * one is not a listening stream socket.  The LISTEN_* variables are
+ * removed, so children do not see them.
  */
-enum intake_err	intake_service_listen_fd(int *fd);
+enum intake_err	intake_service_listen_fds(int *fd, int *admin_fd);
 
 /* The service states the pool reports (sd_notify): one line of text each. */
 enum intake_service_state {

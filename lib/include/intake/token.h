@@ -28,6 +28,13 @@ enum intake_err	intake_token_get(struct intake_ctx *ctx, struct intake_token *ou
  */
 enum intake_err	intake_token_reject(struct intake_ctx *ctx, const struct intake_token *tok);
 
+/*
+ * How long the cached token has left, without fetching one: *left_ms is
+ * its milliseconds left, or -1 when none usable is cached.  The token
+ * itself is never handed out.  INTAKE_OK unless the cache failed.
+ */
+enum intake_err	intake_token_left(struct intake_ctx *ctx, int64_t *left_ms);
+
 /* The cache name of the token for ctx->cfg's site, flow, user and key. */
 void		intake_token_cache_name(const struct intake_config *cfg, char out[65]);
 
