@@ -13,7 +13,11 @@ import unittest
 import fcgi
 import test_form_post as form_post
 from harness import (BIN, SRC, Pool, REPORT_SIDS, Stack, _port_open, free_port, http,
-                     replace_all, wait_for)
+                     wait_for)
+import nginx_site  # noqa: E402  (scripts/lib, put on sys.path by harness)
+
+# Every text replaced must be found, so that a changed admin site is noticed.
+replace_all = nginx_site.replace
 
 SECTIONS = """
 [source:departments]

@@ -35,6 +35,7 @@ from test_spool import good  # noqa: E402
 
 UNITS = "/lib/systemd/system"
 SOCK = "/run/intake/intake.sock"
+ADMIN_SOCK = "/run/intake/admin.sock"   # as the shipped intake.conf and intake-admin.socket
 
 
 def run(*args, **kw):
@@ -104,7 +105,8 @@ class Package(unittest.TestCase):
     def configure(self, standin, port):
         """/etc/intake as an admin sets it up: the tenant, the key, a form."""
         pool = Pool(self.workdir, standin, "v8-apikey", sections=SECTIONS, web_port=port,
-                    server={"listen": "unix:" + SOCK, "cache_file": "/run/intake/cache.shm",
+                    server={"listen": "unix:" + SOCK, "admin_listen": "unix:" + ADMIN_SOCK,
+                            "cache_file": "/run/intake/cache.shm",
                             "forms_dir": "/etc/intake/forms", "rate_per_client": "0",
                             "rate_per_form": "0"},
                     spool={"dir": "/var/spool/intake"})
