@@ -148,21 +148,16 @@ authenticate(struct redis_state *s)
 {
 	const struct intake_config	*cfg = s->cfg;
 	const char			*argv[3];
-	size_t				 lens[3];
 	redisReply			*r;
 	int				 argc = 0, ok;
 
 	if (cfg->redis_password[0] == '\0')
 		return 0;
-	argv[argc] = "AUTH";
-	lens[argc++] = 4;
-	if (cfg->redis_user[0] != '\0') {
-		argv[argc] = cfg->redis_user;
-		lens[argc++] = strlen(cfg->redis_user);
-	}
-	argv[argc] = cfg->redis_password;
-	lens[argc++] = strlen(cfg->redis_password);
-	r = redisCommandArgv(s->c, argc, argv, lens);
+	argv[argc++] = "AUTH";
+	if (cfg->redis_user[0] != '\0')
+		argv[argc++] = cfg->redis_user;
+	argv[argc++] = cfg->redis_password;
+	r = redisCommandArgv(s->c, argc, argv, NULL);
 	if (r == NULL)
 		return -1;
 	ok = r->type == REDIS_REPLY_STATUS;
@@ -231,8 +226,9 @@ conn(struct redis_state *s)
 }
 
 /*
- * Send one command; *out is the reply (the caller frees it), never an
- * error reply.  INTAKE_ECACHE when Redis is down, the link broke or timed
+ * Send one command; lens gives each argument's length, or is NULL when
+ * every argument is a string (hiredis then takes strlen).  *out is the
+ * reply (the caller frees it), never an error reply.  INTAKE_ECACHE when Redis is down, the link broke or timed
  * out (then it is down), or Redis answered with an error.
  */
 static enum intake_err
@@ -290,12 +286,13 @@ command_ok(struct redis_state *s, int argc, const char **argv, const size_t *len
 #define SCRIPT_ARGS_MAX	8
 
 /*
- * Run script id on nkeys keys then nargs arguments (NUL-terminated
- * strings): EVALSHA first, EVAL when Redis does not know the script.
+ * Run script id on nkeys keys then nargs arguments: strings, or of the
+ * lengths in kvlens when it is not NULL (binary values).  EVALSHA first,
+ * EVAL when Redis does not know the script.
  */
 static enum intake_err
 script(struct redis_state *s, enum redis_script id, int nkeys, int nargs,
-    const char *const *kv, redisReply **out)
+    const char *const *kv, const size_t *kvlens, redisReply **out)
 {
 	const char	*argv[SCRIPT_ARGS_MAX + 3];
 	size_t		 lens[SCRIPT_ARGS_MAX + 3];
@@ -314,7 +311,7 @@ script(struct redis_state *s, enum redis_script id, int nkeys, int nargs,
 		argv[3 + i] = kv[i];
 	argc = 3 + nkeys + nargs;
 	for (i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
+		lens[i] = i >= 3 && kvlens != NULL ? kvlens[i - 3] : strlen(argv[i]);
 	err = command(s, argc, argv, lens, &r);
 	if (err == INTAKE_EPROTO && strncmp(r->str, "NOSCRIPT", 8) == 0) {
 		freeReplyObject(r);
@@ -446,16 +443,13 @@ redis_get(void *state, const char *key, void *val, size_t cap, size_t *len, bool
 	struct redis_state	*s = state;
 	char			 k[REDIS_KEY_MAX];
 	const char		*argv[2] = { "GET", k };
-	size_t			 lens[2];
 	redisReply		*r = NULL;
 	enum intake_err		 err;
 
 	err = full_key(s, key, "", k);
 	if (err != INTAKE_OK)
 		return err;
-	lens[0] = 3;
-	lens[1] = strlen(k);
-	err = command_ok(s, 2, argv, lens, &r);
+	err = command_ok(s, 2, argv, NULL, &r);
 	if (err != INTAKE_OK)
 		return err;
 	if (r->type == REDIS_REPLY_NIL) {
@@ -476,26 +470,39 @@ out:
 	return err;
 }
 
+/* SET key value [NX] PX ttl: the value binary, the rest strings. */
 static enum intake_err
-redis_set(void *state, const char *key, const void *val, size_t len, int64_t expires_ms)
+store(struct redis_state *s, const char *key, const void *val, size_t len,
+    int64_t expires_ms, bool nx, redisReply **out)
 {
-	struct redis_state	*s = state;
-	char			 k[REDIS_KEY_MAX], ttl[24];
-	const char		*argv[5] = { "SET", k, val, "PX", ttl };
-	size_t			 lens[5];
-	redisReply		*r = NULL;
-	enum intake_err		 err;
+	char		 k[REDIS_KEY_MAX], ttl[24];
+	const char	*argv[6] = { "SET", k, val, "PX", ttl, NULL };
+	size_t		 lens[6];
+	enum intake_err	 err;
+	int		 argc = 5, i;
 
 	err = full_key(s, key, "", k);
 	if (err != INTAKE_OK)
 		return err;
 	ttl_text(expires_ms, ttl);
-	lens[0] = 3;
-	lens[1] = strlen(k);
-	lens[2] = len;
-	lens[3] = 2;
-	lens[4] = strlen(ttl);
-	err = command_ok(s, 5, argv, lens, &r);
+	if (nx) {
+		argv[3] = "NX";
+		argv[4] = "PX";
+		argv[5] = ttl;
+		argc = 6;
+	}
+	for (i = 0; i < argc; i++)
+		lens[i] = i == 2 ? len : strlen(argv[i]);
+	return command_ok(s, argc, argv, lens, out);
+}
+
+static enum intake_err
+redis_set(void *state, const char *key, const void *val, size_t len, int64_t expires_ms)
+{
+	redisReply	*r = NULL;
+	enum intake_err	 err;
+
+	err = store(state, key, val, len, expires_ms, false, &r);
 	if (err == INTAKE_OK)
 		freeReplyObject(r);
 	return err;
@@ -505,24 +512,10 @@ static enum intake_err
 redis_add(void *state, const char *key, const void *val, size_t len, int64_t expires_ms,
     bool *added)
 {
-	struct redis_state	*s = state;
-	char			 k[REDIS_KEY_MAX], ttl[24];
-	const char		*argv[6] = { "SET", k, val, "NX", "PX", ttl };
-	size_t			 lens[6];
-	redisReply		*r = NULL;
-	enum intake_err		 err;
+	redisReply	*r = NULL;
+	enum intake_err	 err;
 
-	err = full_key(s, key, "", k);
-	if (err != INTAKE_OK)
-		return err;
-	ttl_text(expires_ms, ttl);
-	lens[0] = 3;
-	lens[1] = strlen(k);
-	lens[2] = len;
-	lens[3] = 2;
-	lens[4] = 2;
-	lens[5] = strlen(ttl);
-	err = command_ok(s, 6, argv, lens, &r);
+	err = store(state, key, val, len, expires_ms, true, &r);
 	if (err != INTAKE_OK)
 		return err;
 	/* "OK" when stored, nil when the key held a value. */
@@ -544,7 +537,7 @@ redis_incr(void *state, const char *key, int64_t expires_ms, long long *count)
 	if (err != INTAKE_OK)
 		return err;
 	ttl_text(expires_ms, ttl);
-	err = script(s, SCRIPT_INCR, 1, 1, kv, &r);
+	err = script(s, SCRIPT_INCR, 1, 1, kv, NULL, &r);
 	if (err != INTAKE_OK)
 		return err;
 	if (r->type == REDIS_REPLY_INTEGER)
@@ -560,45 +553,22 @@ redis_del(void *state, const char *key, const void *if_val, size_t if_len)
 {
 	struct redis_state	*s = state;
 	char			 k[REDIS_KEY_MAX];
-	const char		*argv[5];
-	size_t			 lens[5];
+	const char		*argv[2] = { "DEL", k };
+	const char		*kv[2] = { k, if_val };
+	size_t			 kvlens[2];
 	redisReply		*r = NULL;
 	enum intake_err		 err;
 
 	err = full_key(s, key, "", k);
 	if (err != INTAKE_OK)
 		return err;
-	if (if_val == NULL) {
-		argv[0] = "DEL";
-		argv[1] = k;
-		lens[0] = 3;
-		lens[1] = strlen(k);
-		err = command_ok(s, 2, argv, lens, &r);
-	} else {
-		/* The value is binary: a script with a length-counted argument. */
-		argv[0] = "EVALSHA";
-		argv[1] = s->sha[SCRIPT_DEL_IF];
-		argv[2] = "1";
-		argv[3] = k;
-		argv[4] = if_val;
-		lens[0] = 7;
-		lens[1] = strlen(argv[1]);
-		lens[2] = 1;
-		lens[3] = strlen(k);
-		lens[4] = if_len;
-		err = command(s, 5, argv, lens, &r);
-		if (err == INTAKE_EPROTO && strncmp(r->str, "NOSCRIPT", 8) == 0) {
-			freeReplyObject(r);
-			argv[0] = "EVAL";
-			argv[1] = scripts[SCRIPT_DEL_IF];
-			lens[0] = 4;
-			lens[1] = strlen(argv[1]);
-			err = command(s, 5, argv, lens, &r);
-		}
-		if (err == INTAKE_EPROTO) {
-			freeReplyObject(r);
-			err = INTAKE_ECACHE;
-		}
+	if (if_val == NULL)
+		err = command_ok(s, 2, argv, NULL, &r);
+	else {
+		/* The value is binary: a length-counted argument. */
+		kvlens[0] = strlen(k);
+		kvlens[1] = if_len;
+		err = script(s, SCRIPT_DEL_IF, 1, 1, kv, kvlens, &r);
 	}
 	if (err == INTAKE_OK)
 		freeReplyObject(r);
@@ -623,7 +593,7 @@ redis_lease(void *state, const char *key, int64_t lease_ms, bool *leader)
 	(void)snprintf(ms, sizeof(ms), "%lld", (long long)(lease_ms > 0 ? lease_ms : 1));
 	(void)snprintf(keep, sizeof(keep), "%lld",
 	    (long long)(lease_ms > REDIS_HOLDER_TTL_MS ? lease_ms : REDIS_HOLDER_TTL_MS));
-	err = script(s, SCRIPT_LEASE, 2, 3, kv, &r);
+	err = script(s, SCRIPT_LEASE, 2, 3, kv, NULL, &r);
 	if (err != INTAKE_OK)
 		return err;
 	*leader = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
@@ -645,7 +615,7 @@ redis_release(void *state, const char *key)
 		return err;
 	holder_key(s, getpid(), h);
 	owner_of(s, getpid(), who);
-	err = script(s, SCRIPT_RELEASE, 2, 1, kv, &r);
+	err = script(s, SCRIPT_RELEASE, 2, 1, kv, NULL, &r);
 	if (err == INTAKE_OK)
 		freeReplyObject(r);
 	return err;
@@ -657,7 +627,6 @@ redis_wait(void *state, const char *key, int64_t timeout_ms)
 	struct redis_state	*s = state;
 	char			 k[REDIS_KEY_MAX];
 	const char		*argv[2] = { "EXISTS", k };
-	size_t			 lens[2];
 	redisReply		*r = NULL;
 	struct timespec		 ts;
 	enum intake_err		 err;
@@ -667,11 +636,9 @@ redis_wait(void *state, const char *key, int64_t timeout_ms)
 	err = full_key(s, key, "@lease", k);
 	if (err != INTAKE_OK)
 		return err;
-	lens[0] = 6;
-	lens[1] = strlen(k);
 	deadline = intake_now_ms() + timeout_ms;
 	for (;;) {
-		err = command_ok(s, 2, argv, lens, &r);
+		err = command_ok(s, 2, argv, NULL, &r);
 		if (err != INTAKE_OK)
 			return err;
 		held = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
@@ -700,7 +667,7 @@ redis_reap(void *state, pid_t pid)
 
 	holder_key(s, pid, h);
 	owner_of(s, pid, who);
-	if (script(s, SCRIPT_REAP, 1, 1, kv, &r) != INTAKE_OK)
+	if (script(s, SCRIPT_REAP, 1, 1, kv, NULL, &r) != INTAKE_OK)
 		return;	/* its leases lapse by themselves */
 	if (r->type == REDIS_REPLY_INTEGER && r->integer > 0)
 		intake_log_warn("cache: released %lld redis lease(s) of dead worker %ld",
