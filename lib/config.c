@@ -480,18 +480,6 @@ read_secret(const char *path, char *out, size_t outsz)
 	return NULL;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Read an AES-256 key file: exactly 32 raw bytes, or 64 hex digits with
  * optional surrounding whitespace.  Returns a problem or NULL.
@@ -527,8 +515,8 @@ read_key32(const char *path, unsigned char out[32])
 		goto out;
 	}
 	for (i = 0; i < 32; i++) {
-		hi = hex_digit((char)buf[start + 2 * i]);
-		lo = hex_digit((char)buf[start + 2 * i + 1]);
+		hi = intake_hex_digit((char)buf[start + 2 * i]);
+		lo = intake_hex_digit((char)buf[start + 2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			problem = "must hold 32 raw bytes or 64 hex digits";
 			break;

@@ -8,19 +8,7 @@
 #include <string.h>
 
 #include "intake/query.h"
-
-/* The value of a hex digit, or -1. */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "intake/str.h"
 
 /*
  * Decode n bytes of s into dst ('+' is a space, %XX a byte) and
@@ -38,8 +26,8 @@ query_decode(const char *s, size_t n, char *dst, size_t *outlen)
 		else if (s[i] == '%') {
 			if (n - i < 3)
 				return INTAKE_EINVAL;	/* truncated escape */
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = intake_hex_digit(s[i + 1]);
+			lo = intake_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return INTAKE_EINVAL;
 			dst[o] = (char)(hi << 4 | lo);

@@ -143,6 +143,18 @@ intake_str_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 	return d == 0;
 }
 
+int
+intake_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void
 intake_hex(const unsigned char *in, size_t n, char *out)
 {

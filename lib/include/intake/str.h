@@ -52,6 +52,9 @@ bool	intake_str_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void	intake_hex(const unsigned char *in, size_t n, char *out);
 
+/* The value of the hex digit c (either case), or -1 when c is none. */
+int	intake_hex_digit(char c);
+
 /* SHA-256 of data as 64 lower-case hex characters plus NUL. */
 void	intake_sha256_hex(const void *data, size_t len, char out[65]);
 
