@@ -770,7 +770,7 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 	bool				 leader, filtered;
 
 	/* A hint left by an earlier refusal whose answer was never sent is not ours. */
-	intake_upstream_busy_until(0);
+	intake_upstream_busy_until(ctx, 0);
 	filtered = is_filtered(filters, nfilters);
 	spent = filtered ? spent_slot(ctx, src) : NULL;
 	l2 = l2_of(ctx, filtered);
@@ -826,7 +826,7 @@ intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
 		    ctx->cfg->upstream_wait_ms, &end)) {
 			intake_log_debug("report %s: not waiting for a fetch expected to end in "
 			    "%lld ms", src->name, (long long)(end - now));
-			intake_upstream_busy_until(end);
+			intake_upstream_busy_until(ctx, end);
 			err = INTAKE_EBUSY;
 			goto out;
 		}

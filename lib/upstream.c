@@ -30,8 +30,6 @@
  */
 static int	held;
 
-/* Until when the INTAKE_EBUSY being answered holds (intake_upstream_busy_until()); 0: unknown. */
-static int64_t	busy_until_ms;
 
 long long
 intake_upstream_count(const struct intake_config *cfg)
@@ -48,21 +46,21 @@ intake_upstream_lease_ms(const struct intake_config *cfg)
 }
 
 long long
-intake_upstream_retry_after(const struct intake_config *cfg)
+intake_upstream_retry_after(struct intake_ctx *ctx)
 {
-	int64_t	now = intake_now_ms(), at = busy_until_ms;
+	int64_t	now = intake_now_ms(), at = ctx->upstream_busy_until_ms;
 
 	/* Used once: a later refusal of another kind must not inherit it. */
-	busy_until_ms = 0;
+	ctx->upstream_busy_until_ms = 0;
 	if (at > now)
 		return (long long)((at - now + 999) / 1000);
-	return 1 + cfg->upstream_wait_ms / 1000;
+	return 1 + ctx->cfg->upstream_wait_ms / 1000;
 }
 
 void
-intake_upstream_busy_until(int64_t at_ms)
+intake_upstream_busy_until(struct intake_ctx *ctx, int64_t at_ms)
 {
-	busy_until_ms = at_ms;
+	ctx->upstream_busy_until_ms = at_ms;
 }
 
 /* A decimal ms value under section:name in the marks cache; 0 when missing or unreadable. */

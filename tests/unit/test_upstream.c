@@ -394,16 +394,19 @@ static void
 test_upstream_retry_after_names_the_expected_end_once(void)
 {
 	struct intake_config	cfg;
+	struct intake_ctx	ctx;
 
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = &cfg;
 	cfg.upstream_wait_ms = 0;
-	T_EQ_INT(intake_upstream_retry_after(&cfg), 1);
-	intake_upstream_busy_until(intake_now_ms() + 4500);
-	T_EQ_INT(intake_upstream_retry_after(&cfg), 5);
-	T_EQ_INT(intake_upstream_retry_after(&cfg), 1);
-	intake_upstream_busy_until(intake_now_ms() - 1);	/* already past: the default */
+	T_EQ_INT(intake_upstream_retry_after(&ctx), 1);
+	intake_upstream_busy_until(&ctx, intake_now_ms() + 4500);
+	T_EQ_INT(intake_upstream_retry_after(&ctx), 5);
+	T_EQ_INT(intake_upstream_retry_after(&ctx), 1);
+	intake_upstream_busy_until(&ctx, intake_now_ms() - 1);	/* already past: the default */
 	cfg.upstream_wait_ms = 2000;
-	T_EQ_INT(intake_upstream_retry_after(&cfg), 3);
+	T_EQ_INT(intake_upstream_retry_after(&ctx), 3);
 }
 
 int

@@ -21,6 +21,7 @@ struct intake_ctx {
 	struct intake_cache		*marks;	/* nonces, counters; owned by the caller */
 	struct intake_cache		*lists;	/* filtered lists (cache_file.lists); owned */
 	int64_t				 lists_busy_until_ms;	/* filtered_fetch_rate spent until */
+	int64_t				 upstream_busy_until_ms; /* the INTAKE_EBUSY answered holds until; 0: unknown */
 	struct intake_http		*http;	/* owned by the ctx */
 	struct intake_report_cache	*reports;	/* this worker's level 1; owned */
 	struct intake_spool		*spool;		/* accepted submissions; owned */
