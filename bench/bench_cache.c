@@ -44,9 +44,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "intake/cache.h"
-#include "intake/log.h"
-#include "intake/str.h"
+#include "cache/cache.h"
+#include "core/log.h"
+#include "util/str.h"
 
 #define BENCH_ROUNDS	5
 #define BENCH_VALUE	100		/* bytes of each filled value */

@@ -93,7 +93,7 @@ stale_ttl = 0
 """ % COLD_SID
 COLD_PATH = "/api/choices/cold?per_page=5"
 START_PATH = "/api/instance/start"
-# lib/report.c: a v8 CSV export is GET /core-service/reports/<sid>/export/csv_utf8
+# lib/integrify/report.c: a v8 CSV export is GET /core-service/reports/<sid>/export/csv_utf8
 COLD_FETCH_PATH = "/core-service/reports/" + COLD_SID
 
 

@@ -17,7 +17,7 @@ CLIENTS threads, each with its own keep-alive http.client connections, run
 for DURATION seconds. Each keeps a small pool of form tokens: it GETs
 /forms/it-request and takes the `_token` (v1.<form>.<issued_s>.<nonce>.<mac>);
 a token is "ripe" once the gateway's clock says it is at least 1 s old
-(time >= issued_s + 1, whole seconds, as lib/formtoken.c counts). While its
+(time >= issued_s + 1, whole seconds, as lib/form/formtoken.c counts). While its
 oldest token is not ripe the thread fetches another one (up to POOL_MAX);
 once it is, the thread POSTs a valid urlencoded submission with
 `Origin: <nginx url>` and `Accept: application/json` and expects 201.
@@ -87,7 +87,7 @@ GOOD = [("requester_name", "Zoë O'Brien"), ("requester_email", "zoe@example.com
         ("needed_by", "2027-02-28"), ("asset_tag", "104233"), ("accessories", "Headset"),
         ("accessories", "Keyboard & mouse")]
 
-# lib/reqstart.c qtypes[]: form field type -> (type, QuestionType)
+# lib/integrify/reqstart.c qtypes[]: form field type -> (type, QuestionType)
 QTYPES = {"text": ("string", "ShortText"), "textarea": ("string", "LongText"),
           "email": ("string", "Email"), "number": ("Numeric", "Numeric"),
           "date": ("DateTime", "Date"), "select": ("string", "DropDown"),
@@ -121,7 +121,7 @@ def form_meta():
 
 
 def start_body(fields, request_name):
-    """The v8 start body the gateway builds (lib/reqstart.c build_questions)."""
+    """The v8 start body the gateway builds (lib/integrify/reqstart.c build_questions)."""
     joined = collections.OrderedDict()
     for k, v in GOOD:
         joined[k] = joined[k] + "|" + v if k in joined else v

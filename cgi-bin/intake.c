@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "intake/config.h"
-#include "intake/form.h"
-#include "intake/pool.h"
+#include "core/config.h"
+#include "form/form.h"
+#include "process/pool.h"
 
 #define DEFAULT_CONFIG	"/etc/intake/intake.conf"
 

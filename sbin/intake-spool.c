@@ -1,7 +1,7 @@
 /*
  * intake-spool - look after the submission spool (spoolctl.h).
  */
-#include "intake/spoolctl.h"
+#include "spool/spoolctl.h"
 
 int
 main(int argc, char *argv[])

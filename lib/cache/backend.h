@@ -9,7 +9,7 @@
 #ifndef INTAKE_CACHE_BACKEND_H
 #define INTAKE_CACHE_BACKEND_H
 
-#include "intake/cache.h"
+#include "cache/cache.h"
 
 struct intake_cache_backend {
 	const char	*name;

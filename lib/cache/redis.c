@@ -41,8 +41,8 @@
 #include <openssl/sha.h>
 
 #include "backend.h"
-#include "intake/log.h"
-#include "intake/str.h"
+#include "core/log.h"
+#include "util/str.h"
 
 #define REDIS_BACKOFF_MAX_MS	30000	/* longest wait between reconnects */
 #define REDIS_POLL_FIRST_MS	20	/* a waiter's first look again */

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "intake/err.h"
+#include "util/err.h"
 
 #define INTAKE_SEAL_KEY		32	/* bytes of an AES-256 key */
 #define INTAKE_SEAL_NONCE	12

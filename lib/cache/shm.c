@@ -80,9 +80,9 @@
 #endif
 
 #include "backend.h"
-#include "intake/log.h"
-#include "intake/metrics.h"
-#include "intake/str.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "util/str.h"
 
 #define SHM_MAGIC	0x494e544bu	/* "INTK" */
 #define SHM_VERSION	4u		/* 4: hash index, CLOCK, free list */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/auth.h"
+#include "integrify/auth.h"
 
 #include "fuzz.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "intake/config.h"
+#include "core/config.h"
 
 #include "fuzz.h"
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/buf.h"
-#include "intake/csv.h"
-#include "intake/table.h"
+#include "util/buf.h"
+#include "integrify/csv.h"
+#include "util/table.h"
 
 #include "fuzz.h"
 

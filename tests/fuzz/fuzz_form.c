@@ -1,5 +1,5 @@
 /*
- * fuzz_form.c - a form definition (lib/form.c) parsed from any text.
+ * fuzz_form.c - a form definition (lib/form/form.c) parsed from any text.
  *
  * The input, cut at its first NUL, is one form file checked against a
  * config with one choice source.  Either the load fails with a
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/config.h"
-#include "intake/form.h"
+#include "core/config.h"
+#include "form/form.h"
 
 #include "fuzz.h"
 

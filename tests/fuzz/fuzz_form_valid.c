@@ -18,12 +18,12 @@
 #include <unictype.h>
 #include <unistr.h>
 
-#include "intake/arena.h"
-#include "intake/buf.h"
-#include "intake/form_valid.h"
-#include "intake/log.h"
-#include "intake/query.h"
-#include "intake/str.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "form/form_valid.h"
+#include "core/log.h"
+#include "web/query.h"
+#include "util/str.h"
 
 #include "fuzz.h"
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/formtoken.h"
+#include "form/formtoken.h"
 
 #include "fuzz.h"
 

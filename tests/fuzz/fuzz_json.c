@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/json.h"
-#include "intake/reply.h"
+#include "util/json.h"
+#include "integrify/reply.h"
 
 #include "fuzz.h"
 

@@ -16,10 +16,10 @@
 #include <json-c/json.h>
 #include <unistr.h>
 
-#include "intake/buf.h"
-#include "intake/form_valid.h"
-#include "intake/json.h"
-#include "intake/str.h"
+#include "util/buf.h"
+#include "form/form_valid.h"
+#include "util/json.h"
+#include "util/str.h"
 
 #include "fuzz.h"
 

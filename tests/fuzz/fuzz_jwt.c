@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/jwt.h"
+#include "integrify/jwt.h"
 
 #include "fuzz.h"
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_listing.c - the listing parameters (intake_listing_parse() of
- * lib/handler/listing.c) on any query string.
+ * lib/web/handler/listing.c) on any query string.
  *
  * The first byte picks the allowed formats and parameters, as
  * /api/choices and /api/reports set them; the rest, cut at its first NUL,
@@ -16,10 +16,10 @@
 #include <json-c/json.h>
 #include <unistr.h>
 
-#include "internal.h"
-#include "intake/arena.h"
-#include "intake/buf.h"
-#include "intake/json.h"
+#include "web/handler/handler.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/json.h"
 
 #include "fuzz.h"
 

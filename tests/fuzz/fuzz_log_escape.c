@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/log.h"
+#include "core/log.h"
 
 #include "fuzz.h"
 

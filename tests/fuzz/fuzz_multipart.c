@@ -16,8 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "intake/buf.h"
-#include "intake/multipart.h"
+#include "util/buf.h"
+#include "web/multipart.h"
 
 #include "fuzz.h"
 

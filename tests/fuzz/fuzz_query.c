@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/arena.h"
-#include "intake/buf.h"
-#include "intake/query.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "web/query.h"
 
 #include "fuzz.h"
 

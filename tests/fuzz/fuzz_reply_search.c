@@ -13,8 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "intake/json.h"
-#include "intake/reply.h"
+#include "util/json.h"
+#include "integrify/reply.h"
 
 #include "fuzz.h"
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/spoolrec.h"
-#include "intake/str.h"
+#include "spool/spoolrec.h"
+#include "util/str.h"
 
 #include "fuzz.h"
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/buf.h"
-#include "intake/table.h"
+#include "util/buf.h"
+#include "util/table.h"
 
 #include "fuzz.h"
 

@@ -15,7 +15,7 @@ from harness import Pool, Stack, log_events, logfmt, wait_for
 from test_form_post import PostMixin
 from test_forms import SECTIONS
 
-# lib/include/intake/log.h: INTAKE_LOG_CLIENT_BURST, INTAKE_LOG_CLIENT_RATE.
+# lib/core/log.h: INTAKE_LOG_CLIENT_BURST, INTAKE_LOG_CLIENT_RATE.
 CLIENT_BURST, CLIENT_RATE = 20, 5
 
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every public header compiles on its own (STYLE rule 23).
+# Every header compiles on its own (STYLE rule 23).
 set -eu
 cc=$1
 src=$2
@@ -7,12 +7,11 @@ fcgi_inc=$3
 status=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for h in "$src"/lib/include/intake/*.h; do
-	name=$(basename "$h")
-	printf '#include "intake/%s"\n' "$name" > "$tmp/t.c"
+for h in $(cd "$src/lib" && find . -name '*.h' | sed 's|^\./||' | sort); do
+	printf '#include "%s"\n' "$h" > "$tmp/t.c"
 	if ! "$cc" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsyntax-only \
-	    -I"$src/lib/include" -I/usr/include/json-c -I"$fcgi_inc" "$tmp/t.c"; then
-		echo "header does not compile alone: $name"
+	    -I"$src/lib" -I/usr/include/json-c -I"$fcgi_inc" "$tmp/t.c"; then
+		echo "header does not compile alone: $h"
 		status=1
 	fi
 done

@@ -1,0 +1,414 @@
+/*
+ * form.c - loading and checking form definitions (see form.h).
+ *
+ * Each file is INI: one [form] section and one [field:NAME] section per
+ * field, in the order the form shows them.  Keys are rows of two tables,
+ * like the main config's; unknown or repeated keys are errors.
+ */
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "form/form.h"
+#include "util/keytab.h"
+#include "util/str.h"
+
+static const char *const type_names[] = {
+	"text",		/* INTAKE_FIELD_TEXT */
+	"textarea",	/* INTAKE_FIELD_TEXTAREA */
+	"email",	/* INTAKE_FIELD_EMAIL */
+	"number",	/* INTAKE_FIELD_NUMBER */
+	"date",		/* INTAKE_FIELD_DATE */
+	"select",	/* INTAKE_FIELD_SELECT */
+	"multiselect",	/* INTAKE_FIELD_MULTISELECT */
+	"checkboxes",	/* INTAKE_FIELD_CHECKBOXES */
+	"file",		/* INTAKE_FIELD_FILE */
+};
+_Static_assert(sizeof(type_names) / sizeof(type_names[0]) == INTAKE_FIELD__MAX,
+    "type_names[] needs one row per field type");
+
+/* Rows of struct intake_form (F_*) and of struct intake_field (D_*). */
+#define F_STR(k, m, def, req)	INTAKE_KEY_STR(struct intake_form, NULL, k, m, def, req)
+#define D_STR(k, m, req)	INTAKE_KEY_STR(struct intake_field, NULL, k, m, NULL, req)
+#define D_INT(k, m)		INTAKE_KEY_INT(struct intake_field, NULL, k, m, 0, 1000000, NULL)
+
+static const struct intake_keyrow form_opts[] = {
+	F_STR("title", title, NULL, true),
+	F_STR("description", description, NULL, false),
+	F_STR("submit_label", submit_label, "Submit request", false),
+	F_STR("process", process, NULL, true),
+	F_STR("task", task, NULL, false),
+	F_STR("reference_key", reference_key, NULL, false),
+};
+#define NFORM_OPTS	(sizeof(form_opts) / sizeof(form_opts[0]))
+
+static const struct intake_keyrow field_opts[] = {
+	D_STR("label", label, true),
+	D_STR("help", help, false),
+	INTAKE_KEY_ENUM(struct intake_field, NULL, "type", type, type_names, NULL, true),
+	INTAKE_KEY_BOOL(struct intake_field, NULL, "required", required, NULL),
+	D_INT("min_length", min_length),
+	D_INT("max_length", max_length),
+	D_STR("pattern", pattern, false),
+	D_STR("min", min, false),
+	D_STR("max", max, false),
+	D_STR("default", def, false),
+	D_STR("source", source, false),
+	D_STR("key", key, false),
+};
+#define NFIELD_OPTS	(sizeof(field_opts) / sizeof(field_opts[0]))
+
+/* Field names the form itself uses. */
+static const char *const reserved_names[] = { "_token", "website", NULL };
+
+struct fload {
+	struct intake_form	*form;
+	unsigned char		 form_seen[NFORM_OPTS];
+	unsigned char		 field_seen[INTAKE_FIELDS_MAX][NFIELD_OPTS];
+	char			*err;
+	size_t			 errsz;
+	int			 failed;
+};
+
+const char *
+intake_field_type_name(enum intake_field_type t)
+{
+	return (unsigned)t < INTAKE_FIELD__MAX ? type_names[t] : "?";
+}
+
+bool
+intake_field_has_source(enum intake_field_type t)
+{
+	return t == INTAKE_FIELD_SELECT || t == INTAKE_FIELD_MULTISELECT ||
+	    t == INTAKE_FIELD_CHECKBOXES;
+}
+
+static void
+fail(struct fload *l, const char *where, const char *key, const char *problem)
+{
+	if (l->failed)
+		return;
+	l->failed = 1;
+	(void)snprintf(l->err, l->errsz, "%s: [%s] %s: %s", l->form->path, where, key, problem);
+}
+
+static int
+name_ok(const char *s, size_t max)
+{
+	size_t	n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') ||
+		    s[n] == '_'))
+			return 0;
+	return n > 0 && n < max;
+}
+
+static int
+on_form_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct fload		*l = user;
+	struct intake_form	*f = l->form;
+	struct intake_field		*fd = NULL;
+	const struct intake_keyrow	*opts;
+	unsigned char			*seen;
+	const char			*name;
+	char				 why[160];
+	size_t				 i, n, idx = 0;
+
+	if (strcmp(section, "form") == 0) {
+		opts = form_opts;
+		n = NFORM_OPTS;
+		seen = l->form_seen;
+	} else if (strncmp(section, "field:", 6) == 0) {
+		name = section + 6;
+		if (!name_ok(name, sizeof(fd->name))) {
+			fail(l, section, key, "field name must be 1-63 of a-z 0-9 _");
+			return 0;
+		}
+		for (i = 0; reserved_names[i] != NULL; i++)
+			if (strcmp(name, reserved_names[i]) == 0) {
+				fail(l, section, key, "field name is reserved");
+				return 0;
+			}
+		for (idx = 0; idx < f->nfields; idx++)
+			if (strcmp(f->fields[idx].name, name) == 0)
+				break;
+		if (idx == f->nfields) {
+			if (f->nfields == INTAKE_FIELDS_MAX) {
+				fail(l, section, key, "too many fields");
+				return 0;
+			}
+			fd = &f->fields[f->nfields++];
+			(void)intake_strlcpy(fd->name, name, sizeof(fd->name));
+			fd->min_length = fd->max_length = -1;
+		}
+		fd = &f->fields[idx];
+		opts = field_opts;
+		n = NFIELD_OPTS;
+		seen = l->field_seen[idx];
+	} else {
+		fail(l, section, key, "unknown section (use [form] and [field:NAME])");
+		return 0;
+	}
+	switch (intake_keytab_set(fd != NULL ? (void *)fd : (void *)f, opts, n, seen, section,
+	    key, value, why, sizeof(why))) {
+	case INTAKE_OK:
+		return 1;
+	case INTAKE_ENOTFOUND:
+		fail(l, section, key, "unknown key (see conf/forms/it-request.conf)");
+		return 0;
+	default:
+		fail(l, section, key, why);
+		return 0;
+	}
+}
+
+/* Checks across one field's keys. Returns a problem or NULL. */
+static const char *
+check_field(struct intake_field *fd, const struct intake_config *cfg, const char **key)
+{
+	char		anchored[300];
+	long long	v;
+
+	*key = "type";
+	if (intake_field_has_source(fd->type)) {
+		*key = "source";
+		if (fd->source[0] == '\0')
+			return "required for a choice field";
+		if (intake_config_source(cfg, INTAKE_SOURCE_CHOICES, fd->source,
+		    strlen(fd->source)) == NULL)
+			return "no [source:NAME] of that name in the config";
+	} else if (fd->source[0] != '\0') {
+		*key = "source";
+		return "only choice fields take a source";
+	}
+	*key = "min_length";
+	if (fd->min_length >= 0 && fd->max_length >= 0 && fd->min_length > fd->max_length)
+		return "greater than max_length";
+	*key = "min";
+	if (fd->type == INTAKE_FIELD_NUMBER) {
+		if (fd->min[0] != '\0' && intake_parse_int(fd->min, -1000000000000LL,
+		    1000000000000LL, &v) != INTAKE_OK)
+			return "not a whole number";
+		*key = "max";
+		if (fd->max[0] != '\0' && intake_parse_int(fd->max, -1000000000000LL,
+		    1000000000000LL, &v) != INTAKE_OK)
+			return "not a whole number";
+	} else if (fd->type == INTAKE_FIELD_DATE) {
+		if (fd->min[0] != '\0' && !intake_date_valid(fd->min, strlen(fd->min)))
+			return "not a date YYYY-MM-DD";
+		*key = "max";
+		if (fd->max[0] != '\0' && !intake_date_valid(fd->max, strlen(fd->max)))
+			return "not a date YYYY-MM-DD";
+	} else if (fd->min[0] != '\0' || fd->max[0] != '\0')
+		return "only number and date fields take min and max";
+	*key = "pattern";
+	if (fd->pattern[0] != '\0') {
+		/* The whole value must match, as HTML's pattern attribute does. */
+		(void)snprintf(anchored, sizeof(anchored), "^(%s)$", fd->pattern);
+		if (regcomp(&fd->re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
+			return "not a POSIX extended regular expression";
+		fd->has_re = true;
+	}
+	*key = "key";
+	if (fd->key[0] == '\0')
+		(void)intake_strlcpy(fd->key, fd->name, sizeof(fd->key));
+	return NULL;
+}
+
+/* Load one form into f (f->id and f->path set): from text, or when NULL from f->path. */
+static enum intake_err
+load_one(struct intake_form *f, const struct intake_config *cfg, const char *text,
+    char *errbuf, size_t errsz)
+{
+	struct fload			*l;
+	const struct intake_keyrow	*missing;
+	const char			*problem, *key;
+	char				 where[80];
+	size_t				 i;
+	int				 rc, failed;
+
+	l = intake_xcalloc(1, sizeof(*l));
+	l->form = f;
+	l->err = errbuf;
+	l->errsz = errsz;
+	(void)intake_keytab_defaults(f, form_opts, NFORM_OPTS);	/* a string always fits */
+	rc = text != NULL ? ini_parse_string(text, on_form_key, l) :
+	    ini_parse(f->path, on_form_key, l);
+	if (rc != 0 && !l->failed)
+		(void)snprintf(errbuf, errsz, "%s: line %d: cannot be read", f->path, rc);
+	failed = rc != 0 || l->failed;
+	if (!failed && (missing = intake_keytab_missing(form_opts, NFORM_OPTS,
+	    l->form_seen)) != NULL) {
+		fail(l, "form", missing->key, "required but missing");
+		failed = 1;
+	}
+	/* Present is not enough: an empty title, process or label is a mistake too. */
+	if (!failed && (f->title[0] == '\0' || f->process[0] == '\0')) {
+		fail(l, "form", f->title[0] == '\0' ? "title" : "process", "must not be empty");
+		failed = 1;
+	}
+	if (!failed && f->nfields == 0) {
+		fail(l, "form", "fields", "a form needs at least one [field:NAME]");
+		failed = 1;
+	}
+	for (i = 0; !failed && i < f->nfields; i++) {
+		(void)snprintf(where, sizeof(where), "field:%s", f->fields[i].name);
+		if ((missing = intake_keytab_missing(field_opts, NFIELD_OPTS,
+		    l->field_seen[i])) != NULL) {
+			fail(l, where, missing->key, "required but missing");
+			failed = 1;
+		}
+		if (!failed && f->fields[i].label[0] == '\0') {
+			fail(l, where, "label", "must not be empty");
+			failed = 1;
+		}
+		if (!failed && (problem = check_field(&f->fields[i], cfg, &key)) != NULL) {
+			fail(l, where, key, problem);
+			failed = 1;
+		}
+	}
+	free(l);
+	return failed ? INTAKE_ECONFIG : INTAKE_OK;
+}
+
+static int
+by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+enum intake_err
+intake_forms_load(const char *dir, const struct intake_config *cfg,
+    struct intake_form **out, size_t *nout, char *errbuf, size_t errsz)
+{
+	struct intake_form	*forms;
+	struct dirent		**ents = NULL;
+	enum intake_err		 err = INTAKE_OK;
+	size_t			 n = 0, len;
+	int			 nents, i;
+
+	nents = scandir(dir, &ents, NULL, by_name);
+	if (nents < 0) {
+		(void)snprintf(errbuf, errsz, "%s: cannot read the forms directory", dir);
+		return INTAKE_ECONFIG;
+	}
+	forms = intake_xcalloc(INTAKE_FORMS_MAX, sizeof(*forms));
+	for (i = 0; i < nents && err == INTAKE_OK; i++) {
+		const char *name = ents[i]->d_name;
+
+		len = strlen(name);
+		if (len <= 5 || strcmp(name + len - 5, ".conf") != 0)
+			continue;
+		if (n == INTAKE_FORMS_MAX) {
+			(void)snprintf(errbuf, errsz, "%s: more than %d forms", dir, INTAKE_FORMS_MAX);
+			err = INTAKE_ECONFIG;
+			break;
+		}
+		(void)snprintf(forms[n].path, sizeof(forms[n].path), "%s/%s", dir, name);
+		if (len - 5 >= sizeof(forms[n].id) || len - 5 == 0) {
+			(void)snprintf(errbuf, errsz, "%s: form file name too long", forms[n].path);
+			err = INTAKE_ECONFIG;
+			break;
+		}
+		memcpy(forms[n].id, name, len - 5);
+		forms[n].id[len - 5] = '\0';
+		if (strspn(forms[n].id, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len - 5) {
+			(void)snprintf(errbuf, errsz, "%s: a form file name must be a-z 0-9 _ - "
+			    "and .conf", forms[n].path);
+			err = INTAKE_ECONFIG;
+			break;
+		}
+		err = load_one(&forms[n], cfg, NULL, errbuf, errsz);
+		n++;
+	}
+	for (i = 0; i < nents; i++)
+		free(ents[i]);
+	free(ents);
+	if (err != INTAKE_OK) {
+		intake_forms_free(forms, n);
+		return err;
+	}
+	*out = forms;
+	*nout = n;
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_form_parse_string(const char *text, const char *id, const struct intake_config *cfg,
+    struct intake_form *out, char *errbuf, size_t errsz)
+{
+	enum intake_err	err;
+
+	memset(out, 0, sizeof(*out));
+	if (intake_strlcpy(out->id, id, sizeof(out->id)) != INTAKE_OK) {
+		(void)snprintf(errbuf, errsz, "%s: form id too long", id);
+		return INTAKE_ECONFIG;
+	}
+	(void)snprintf(out->path, sizeof(out->path), "%s.conf", id);
+	err = load_one(out, cfg, text, errbuf, errsz);
+	if (err != INTAKE_OK)
+		intake_forms_free_one(out);
+	return err;
+}
+
+void
+intake_forms_free_one(struct intake_form *f)
+{
+	size_t	j;
+
+	for (j = 0; j < f->nfields; j++)
+		if (f->fields[j].has_re) {
+			regfree(&f->fields[j].re);
+			f->fields[j].has_re = false;
+		}
+}
+
+void
+intake_forms_free(struct intake_form *forms, size_t n)
+{
+	size_t	i, j;
+
+	if (forms == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < forms[i].nfields; j++)
+			if (forms[i].fields[j].has_re)
+				regfree(&forms[i].fields[j].re);
+	free(forms);
+}
+
+const struct intake_form *
+intake_form_find(const struct intake_form *forms, size_t n, const char *id, size_t idlen)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(forms[i].id) == idlen && memcmp(forms[i].id, id, idlen) == 0)
+			return &forms[i];
+	return NULL;
+}
+
+const char *const *
+intake_form_keys(void)
+{
+	static char		 names[NFORM_OPTS + NFIELD_OPTS][48];
+	static const char	*list[NFORM_OPTS + NFIELD_OPTS + 1];
+	size_t			 i, n = 0;
+
+	for (i = 0; i < NFORM_OPTS; i++)
+		(void)snprintf(names[n++], sizeof(names[0]), "form.%s", form_opts[i].key);
+	for (i = 0; i < NFIELD_OPTS; i++)
+		(void)snprintf(names[n++], sizeof(names[0]), "field:NAME.%s", field_opts[i].key);
+	for (i = 0; i < n; i++)
+		list[i] = names[i];
+	list[n] = NULL;
+	return list;
+}

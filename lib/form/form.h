@@ -1,0 +1,102 @@
+/*
+ * form.h - public intake form definitions: one INI file per form in
+ * forms_dir, loaded and checked with the config.
+ *
+ * A definition names the Integrify process the form starts, and lists
+ * its fields: label, help, type, bounds, pattern, default, the source of
+ * a choice field, and the Integrify key the value maps to.
+ */
+#ifndef INTAKE_FORM_H
+#define INTAKE_FORM_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+#define INTAKE_FORMS_MAX	64
+#define INTAKE_FIELDS_MAX	64
+#define INTAKE_FORM_ID_MAX	65
+
+struct intake_config;
+
+enum intake_field_type {
+	INTAKE_FIELD_TEXT,
+	INTAKE_FIELD_TEXTAREA,
+	INTAKE_FIELD_EMAIL,
+	INTAKE_FIELD_NUMBER,
+	INTAKE_FIELD_DATE,
+	INTAKE_FIELD_SELECT,		/* one value from a source */
+	INTAKE_FIELD_MULTISELECT,	/* values from a source, as a <select multiple> */
+	INTAKE_FIELD_CHECKBOXES,	/* values from a source, as a checkbox group */
+	INTAKE_FIELD_FILE,
+	INTAKE_FIELD__MAX
+};
+
+struct intake_field {
+	char			name[64];	/* HTML name: a-z 0-9 _ */
+	char			label[256];
+	char			help[512];
+	enum intake_field_type	type;
+	bool			required;
+	long long		min_length;	/* characters; -1: none */
+	long long		max_length;	/* characters; -1: none */
+	char			pattern[256];	/* POSIX ERE the whole value must match */
+	regex_t			re;		/* compiled pattern, when set */
+	bool			has_re;
+	char			min[32];	/* number or YYYY-MM-DD; "": none */
+	char			max[32];
+	char			def[512];	/* default value */
+	char			source[64];	/* [source:NAME] of a choice field */
+	char			key[128];	/* the Integrify field key */
+};
+
+struct intake_form {
+	char			id[INTAKE_FORM_ID_MAX];	/* from the file name */
+	char			path[512];
+	char			title[256];
+	char			description[1024];
+	char			submit_label[64];
+	char			process[128];	/* the Integrify process SID */
+	char			task[128];	/* v8: the first task's SID */
+	char			reference_key[128];	/* Integrify key for the reference; "": none */
+	struct intake_field	fields[INTAKE_FIELDS_MAX];
+	size_t			nfields;
+};
+
+/*
+ * Load every *.conf in dir as a form (id = file name without .conf), and
+ * check it against cfg (sources named by choice fields must exist).  On
+ * failure returns INTAKE_ECONFIG with a message naming the file, the
+ * field and the problem.  The caller frees *out with intake_forms_free().
+ */
+enum intake_err	intake_forms_load(const char *dir, const struct intake_config *cfg,
+		    struct intake_form **out, size_t *nout, char *errbuf, size_t errsz);
+void		intake_forms_free(struct intake_form *forms, size_t n);
+
+/*
+ * Parse one form definition from text (NUL-terminated INI) as the form
+ * id, checked as intake_forms_load() checks a file.  On failure
+ * INTAKE_ECONFIG and a message in errbuf, and *out holds nothing to free.
+ * On success release it with intake_forms_free_one().  For the fuzzer and
+ * tests.
+ */
+enum intake_err	intake_form_parse_string(const char *text, const char *id,
+		    const struct intake_config *cfg, struct intake_form *out, char *errbuf,
+		    size_t errsz);
+/* Free what one form holds (its compiled patterns), not the form itself. */
+void		intake_forms_free_one(struct intake_form *f);
+
+/* The form called id, or NULL. */
+const struct intake_form *intake_form_find(const struct intake_form *forms, size_t n,
+		    const char *id, size_t idlen);
+
+const char	*intake_field_type_name(enum intake_field_type t);
+/* Does the type take its values from a source? */
+bool		 intake_field_has_source(enum intake_field_type t);
+
+/* "form.KEY" and "field:NAME.KEY" names of every definition key, NULL-terminated. */
+const char *const *intake_form_keys(void);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * form_valid.h - checking a submitted form against its definition.
+ *
+ * Every field is checked, and every problem reported at once, each as
+ * {field, code}; a message for people comes from a table.  Nothing that
+ * is not a field of the form is accepted (no mass assignment).
+ */
+#ifndef INTAKE_FORM_VALID_H
+#define INTAKE_FORM_VALID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "form/form.h"
+#include "web/multipart.h"
+#include "integrify/reqstart.h"
+
+#define INTAKE_FILE_MAX		(5u << 20)	/* bytes of one uploaded file */
+
+enum intake_field_error {
+	INTAKE_FE_REQUIRED,	/* empty but required */
+	INTAKE_FE_TOO_SHORT,	/* fewer characters than min_length */
+	INTAKE_FE_TOO_LONG,	/* more characters than max_length */
+	INTAKE_FE_PATTERN,	/* does not match the pattern */
+	INTAKE_FE_EMAIL,	/* not an email address */
+	INTAKE_FE_NUMBER,	/* not a whole number */
+	INTAKE_FE_DATE,		/* not a date YYYY-MM-DD */
+	INTAKE_FE_RANGE,	/* below min or above max */
+	INTAKE_FE_NOT_OFFERED,	/* a choice that was never offered (tampering) */
+	INTAKE_FE_ENCODING,	/* invalid UTF-8 or control characters */
+	INTAKE_FE_TOO_MANY,	/* several values for a one-value field */
+	INTAKE_FE_UNKNOWN,	/* not a field of this form */
+	INTAKE_FE_FILE_TOO_LARGE,	/* over INTAKE_FILE_MAX */
+	INTAKE_FE__MAX
+};
+
+struct intake_field_problem {
+	const char		*field;	/* the field's name (or the unknown name sent) */
+	enum intake_field_error	 code;
+};
+
+/* One submitted name/value (text) or file part. */
+struct intake_form_input {
+	const char		*name;
+	char			*value;		/* text parts, NUL-terminated; NULL for a file */
+	size_t			 len;
+	const struct intake_part *file;		/* file parts; NULL for text */
+};
+
+/* Was value offered as a choice of fd? (The handler asks the live source.) */
+typedef bool (*intake_offered_fn)(void *arg, const struct intake_field *fd, const char *value);
+
+/*
+ * Check n inputs against form.  values gets one entry per field, in form
+ * order (form->nfields), pointing into the inputs.  Values of fields
+ * without a source are rewritten in place first (value and len): the
+ * white space around them (Unicode White_Space) is removed, so "   " is
+ * empty and lengths count what is kept, and a number gets its canonical
+ * spelling ("+007" is "7", "-0" is "0"); what the checks see is what is
+ * stored.  Choice values are compared with the offered ones as sent.  problems (room for
+ * INTAKE_FIELDS_MAX + INTAKE_FORM_INPUTS_MAX) gets every problem found;
+ * *nproblems is 0 when the submission is valid.  Honeypot and token
+ * fields ("website", "_token") are skipped: the caller handles them.
+ */
+#define INTAKE_FORM_INPUTS_MAX	64
+
+enum intake_err	intake_form_validate(const struct intake_form *form,
+		    struct intake_form_input *in, size_t n, intake_offered_fn offered,
+		    void *arg, struct intake_form_value *values,
+		    struct intake_field_problem *problems, size_t *nproblems);
+
+/*
+ * Append the 422 body {"errors":[{"field","code","message"},...]} for n
+ * problems.  A field name the client made up is cut at
+ * INTAKE_JSON_ECHO_MAX bytes on a character boundary, and invalid UTF-8
+ * in it becomes U+FFFD: the body is always valid UTF-8 JSON.
+ */
+enum intake_err	intake_field_problems_json(struct intake_buf *b,
+		    const struct intake_field_problem *p, size_t n);
+
+/* The stable code ("required", "too_long", ...) and a sentence for people. */
+const char	*intake_field_error_code(enum intake_field_error e);
+const char	*intake_field_error_message(enum intake_field_error e);
+
+#endif

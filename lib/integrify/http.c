@@ -1,0 +1,360 @@
+/*
+ * http.c - libcurl with every option in one place (see http.h).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "integrify/http.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "util/str.h"
+
+struct intake_http {
+	CURL				*curl;
+	const struct intake_config	*cfg;
+	char				 connect_to[INTAKE_URL_MAX * 2];
+	int64_t				 deadline_ms;	/* every call ends by then; 0: none */
+};
+
+/* Set one option; a failure is logged with the option's name. */
+#define SETOPT(h, opt, val)						\
+	do {								\
+		CURLcode rc_ = curl_easy_setopt((h)->curl, opt, val);	\
+		if (rc_ != CURLE_OK) {					\
+			intake_log_err("http: curl_easy_setopt(%s): %s",	\
+			    #opt, curl_easy_strerror(rc_));		\
+			err = INTAKE_ESYS;				\
+			goto out;					\
+		}							\
+	} while (0)
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *user)
+{
+	struct intake_http_resp	*r = user;
+	size_t			 n = size * nmemb;
+
+	if (intake_buf_add(&r->body, ptr, n) != INTAKE_OK)
+		return 0;	/* aborts the transfer: CURLE_WRITE_ERROR */
+	return n;
+}
+
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *user)
+{
+	struct intake_http_resp	*r = user;
+	size_t			 n = size * nmemb, vlen;
+	const char		*v;
+	long long		 secs;
+
+	if (n > 13 && strncasecmp(ptr, "Content-Type:", 13) == 0) {
+		for (v = ptr + 13; v < ptr + n && (*v == ' ' || *v == '\t'); v++)
+			;
+		vlen = (size_t)(ptr + n - v);
+		while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
+			vlen--;
+		if (vlen >= sizeof(r->content_type))
+			vlen = sizeof(r->content_type) - 1;
+		memcpy(r->content_type, v, vlen);
+		r->content_type[vlen] = '\0';
+	} else if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
+		for (v = ptr + 12; v < ptr + n && (*v == ' ' || *v == '\t'); v++)
+			;
+		vlen = (size_t)(ptr + n - v);
+		while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
+			vlen--;
+		/* Only the delta-seconds form; an HTTP date is ignored. */
+		if (intake_parse_intn(v, vlen, 0, 86400, &secs) == INTAKE_OK)
+			r->retry_after = (long)secs;
+	}
+	return n;
+}
+
+void
+intake_http_resp_init(struct intake_http_resp *r, size_t max)
+{
+	r->status = 0;
+	r->retry_after = -1;
+	r->unsent = true;
+	r->content_type[0] = '\0';
+	intake_buf_init(&r->body, max);
+}
+
+void
+intake_http_resp_free(struct intake_http_resp *r)
+{
+	intake_buf_free(&r->body);
+}
+
+/*
+ * For connect_to, curl wants "HOST:PORT:CONNECT-HOST:CONNECT-PORT"; an
+ * empty HOST and PORT applies it to every request of this handle.
+ */
+static enum intake_err
+make_connect_to(struct intake_http *h)
+{
+	const char	*ct = h->cfg->connect_to;
+	int		 n;
+
+	if (ct[0] == '\0') {
+		h->connect_to[0] = '\0';
+		return INTAKE_OK;
+	}
+	if (strchr(ct, ':') != NULL)
+		n = snprintf(h->connect_to, sizeof(h->connect_to), "::%s", ct);
+	else
+		n = snprintf(h->connect_to, sizeof(h->connect_to), "::%s:", ct);
+	if (n < 0 || (size_t)n >= sizeof(h->connect_to))
+		return INTAKE_ECONFIG;
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_http_new(const struct intake_config *cfg, struct intake_http **out)
+{
+	struct intake_http	*h;
+	enum intake_err		 err;
+
+	h = intake_xcalloc(1, sizeof(*h));
+	h->cfg = cfg;
+	h->curl = curl_easy_init();
+	if (h->curl == NULL) {
+		intake_log_err("http: curl_easy_init failed");
+		free(h);
+		return INTAKE_ENOMEM;
+	}
+	err = make_connect_to(h);
+	if (err != INTAKE_OK) {
+		intake_http_free(h);
+		return err;
+	}
+	*out = h;
+	return INTAKE_OK;
+}
+
+void
+intake_http_free(struct intake_http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->curl != NULL)
+		curl_easy_cleanup(h->curl);
+	free(h);
+}
+
+void
+intake_http_deadline(struct intake_http *h, int64_t deadline_ms)
+{
+	h->deadline_ms = deadline_ms;
+}
+
+int64_t
+intake_http_deadline_ms(const struct intake_http *h)
+{
+	return h->deadline_ms;
+}
+
+bool
+intake_http_deadline_passed(const struct intake_http *h)
+{
+	return h->deadline_ms != 0 && intake_now_ms() >= h->deadline_ms;
+}
+
+void
+intake_http_forget(struct intake_http *h)
+{
+	/* The connections belong to the parent; leak the handle on purpose. */
+	(void)h;
+}
+
+/*
+ * Options that are the same for every call.  The timeouts are the
+ * config's, cut to what is left before the handle's deadline (left_ms).
+ */
+static enum intake_err
+set_common(struct intake_http *h, struct intake_http_resp *resp, int64_t left_ms)
+{
+	const struct intake_config	*cfg = h->cfg;
+	enum intake_err			 err = INTAKE_OK;
+	long				 total = (long)cfg->timeout_ms;
+	long				 conn = (long)cfg->connect_timeout_ms;
+
+	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(h, CURLOPT_PROTOCOLS_STR, cfg->allow_http ? "http,https" : "https");
+	SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg->ca_file[0] != '\0')
+		SETOPT(h, CURLOPT_CAINFO, cfg->ca_file);
+	if (left_ms < total)
+		total = (long)left_ms;
+	if (total < conn)
+		conn = total;
+	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, conn);
+	SETOPT(h, CURLOPT_TIMEOUT_MS, total);
+	SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->response_max);
+	SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(h, CURLOPT_WRITEDATA, resp);
+	SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(h, CURLOPT_HEADERDATA, resp);
+	SETOPT(h, CURLOPT_USERAGENT, "intake/1");
+	SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
+out:
+	return err;
+}
+
+/* Headers must not carry CR or LF (header injection). */
+static bool
+header_safe(const char *s)
+{
+	return s == NULL || strpbrk(s, "\r\n") == NULL;
+}
+
+/* Append one formatted header line to *hdrs; line is scratch space. */
+static enum intake_err	add_header(struct curl_slist **, struct intake_buf *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum intake_err
+add_header(struct curl_slist **hdrs, struct intake_buf *line, const char *fmt, ...)
+{
+	struct curl_slist	*tmp;
+	enum intake_err		 err;
+	va_list			 ap;
+
+	intake_buf_reset(line);
+	va_start(ap, fmt);
+	err = intake_buf_vprintf(line, fmt, ap);
+	va_end(ap);
+	if (err != INTAKE_OK)
+		return err;
+	tmp = curl_slist_append(*hdrs, intake_buf_str(line));
+	if (tmp == NULL)
+		return INTAKE_ENOMEM;
+	*hdrs = tmp;
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_http_do(struct intake_http *h, const struct intake_http_call *call,
+    struct intake_http_resp *resp)
+{
+	struct curl_slist	*hdrs = NULL;
+	struct curl_slist	*ct = NULL;
+	struct intake_buf	 line;
+	enum intake_err		 err = INTAKE_OK;
+	CURLcode		 rc;
+	long			 status;
+	int64_t			 left = INT64_MAX, t0 = intake_metrics_now_us();
+
+	intake_buf_init(&line, INTAKE_SECRET_MAX * 8);
+	curl_easy_reset(h->curl);
+	intake_buf_reset(&resp->body);
+	resp->status = 0;
+	resp->retry_after = -1;
+	resp->unsent = true;
+	resp->content_type[0] = '\0';
+
+	if (!header_safe(call->bearer) || !header_safe(call->content_type)) {
+		err = INTAKE_EINVAL;
+		goto out;
+	}
+	if (h->deadline_ms != 0) {
+		left = h->deadline_ms - intake_now_ms();
+		if (left <= 0) {
+			/* Nothing is sent: a retry cannot make a duplicate of this call. */
+			intake_log_info("http: no time left for an Integrify call");
+			err = INTAKE_ETIMEOUT;
+			goto out;
+		}
+	}
+	err = set_common(h, resp, left);
+	if (err != INTAKE_OK)
+		goto out;
+	SETOPT(h, CURLOPT_URL, call->url);
+	if (h->connect_to[0] != '\0') {
+		ct = curl_slist_append(NULL, h->connect_to);
+		if (ct == NULL) {
+			err = INTAKE_ENOMEM;
+			goto out;
+		}
+		SETOPT(h, CURLOPT_CONNECT_TO, ct);
+	}
+	err = add_header(&hdrs, &line, "Accept: application/json, text/csv;q=0.9, */*;q=0.5");
+	if (err == INTAKE_OK && call->bearer != NULL)
+		err = add_header(&hdrs, &line, "Authorization: Bearer %s", call->bearer);
+	if (err == INTAKE_OK && call->content_type != NULL)
+		err = add_header(&hdrs, &line, "Content-Type: %s", call->content_type);
+	/* No "Expect: 100-continue" round trip. */
+	if (err == INTAKE_OK)
+		err = add_header(&hdrs, &line, "Expect:");
+	if (err != INTAKE_OK)
+		goto out;
+	SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
+	if (strcmp(call->method, "POST") == 0) {
+		/*
+		 * On a reused connection that turns out closed, libcurl sends the
+		 * request again by itself.  A start that Integrify processed
+		 * before the connection dropped would then start twice: a POST
+		 * always gets a connection of its own.
+		 */
+		SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
+		SETOPT(h, CURLOPT_POST, 1L);
+		SETOPT(h, CURLOPT_POSTFIELDS, call->body != NULL ? call->body : "");
+		SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->bodylen);
+	} else if (strcmp(call->method, "GET") != 0) {
+		err = INTAKE_EINVAL;
+		goto out;
+	}
+
+	resp->unsent = false;
+	rc = curl_easy_perform(h->curl);
+	switch (rc) {
+	case CURLE_OK:
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "timeout", "msg",
+		    "http: Integrify call timed out", NULL);
+		err = INTAKE_ETIMEOUT;
+		goto out;
+	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
+		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "too_large", "msg",
+		    "http: Integrify reply over response_max", NULL);
+		err = INTAKE_ETOOBIG;
+		goto out;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+		/* Nothing was sent: a retry cannot make a duplicate. */
+		resp->unsent = true;
+		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "connect", "msg",
+		    curl_easy_strerror(rc), NULL);
+		err = INTAKE_EUPSTREAM;
+		goto out;
+	default:
+		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "transfer", "msg",
+		    curl_easy_strerror(rc), NULL);
+		err = INTAKE_EUPSTREAM;
+		goto out;
+	}
+	(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	resp->status = status;
+out:
+	intake_metrics_upstream(call->url, resp->status, err, intake_metrics_now_us() - t0);
+	/* Leave no pointer to freed lists inside the handle. */
+	(void)curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	(void)curl_easy_setopt(h->curl, CURLOPT_CONNECT_TO, NULL);
+	curl_slist_free_all(hdrs);
+	curl_slist_free_all(ct);
+	if (line.ptr != NULL)
+		OPENSSL_cleanse(line.ptr, line.cap);
+	intake_buf_free(&line);
+	return err;
+}

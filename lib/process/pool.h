@@ -1,0 +1,48 @@
+/*
+ * pool.h - the ways the intake binary runs.
+ *
+ * intake_pool_run(): a supervisor that binds the FastCGI socket, creates
+ * the shared cache and forks the workers, all before any worker makes a
+ * curl handle; it replaces workers that die or recycle, reloads on SIGHUP
+ * (new workers start on the new config, old ones finish what they hold)
+ * and drains on SIGTERM.
+ *
+ * intake_cgi_run(): one request as plain CGI (e.g. under fcgiwrap), with
+ * the same handlers and the same shared token cache file.
+ */
+#ifndef INTAKE_POOL_H
+#define INTAKE_POOL_H
+
+#include <stdbool.h>
+
+#include "cache/cache.h"
+#include "core/config.h"
+
+/*
+ * Returns the process exit status.  Started as root, the pool drops to
+ * [server] user after binding its socket; without that key it refuses
+ * to run as root unless allow_root (-R).
+ */
+int	intake_pool_run(const char *config_path, bool allow_root);
+/* The dispatcher alone, on the caches the CGI requests use. */
+int	intake_dispatch_run(const char *config_path, bool allow_root);
+int	intake_cgi_run(const char *config_path);
+
+/* -t: load and check; print the problem on stderr.  Exit status. */
+int	intake_config_check(const char *config_path);
+
+/*
+ * One worker: serve listen_fd, and admin_fd (-1: none) with the admin
+ * routes, until told to stop or recycled.  Exit status.
+ */
+int	intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
+	    struct intake_cache *marks, int listen_fd, int admin_fd);
+
+/*
+ * The dispatcher: deliver spooled submissions until SIGTERM.  The pool
+ * runs one; intake --dispatch runs one alone (for plain CGI).
+ */
+int	intake_dispatcher_run(const struct intake_config *cfg, struct intake_cache *cache,
+	    struct intake_cache *marks);
+
+#endif

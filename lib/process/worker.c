@@ -1,0 +1,136 @@
+/*
+ * worker.c - one worker process: accept, answer, finish, repeat.
+ *
+ * SIGTERM stays blocked except while the worker sleeps in ppoll() on the
+ * listening socket, so a request in hand is always finished, and a
+ * SIGTERM that arrives mid-request ends the worker at its next idle
+ * moment.  The socket is non-blocking: when another worker wins the
+ * connection, accept() says EAGAIN and this one goes back to sleep.
+ *
+ * With [server] admin_listen the worker sleeps on both sockets, with one
+ * FCGX_Request each; a request from the admin socket is routed to the
+ * admin pages, one from the public socket never is.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "process/pool.h"
+#include "web/req.h"
+#include "web/route.h"
+
+static volatile sig_atomic_t	stop_requested;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Serve one accepted request (admin: from the admin socket), and count it. */
+static void
+serve(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr, bool admin)
+{
+	enum intake_route	route = INTAKE_ROUTE__MAX;
+	enum intake_err		err;
+	int64_t			t0 = intake_metrics_now_us();
+
+	intake_metrics_busy(true);
+	err = intake_req_begin(req, ctx, fr, fr->envp);
+	if (err != INTAKE_OK)
+		(void)intake_resp_error(req, 431, "headers_too_large",
+		    "The request headers are too large.");
+	else
+		route = intake_route_dispatch(req, admin);
+	intake_metrics_request((int)route, req->status, intake_metrics_now_us() - t0);
+	intake_metrics_busy(false);
+}
+
+int
+intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
+    struct intake_cache *marks, int listen_fd, int admin_fd)
+{
+	struct intake_ctx	ctx;
+	struct intake_req	req;
+	struct sigaction	sa;
+	struct pollfd		pfd[2];
+	FCGX_Request		fr[2];
+	sigset_t		idle_mask, block;
+	long long		served = 0;
+	enum intake_err		err;
+	nfds_t			nfd = admin_fd != -1 ? 2 : 1, k;
+	int			rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	(void)sigemptyset(&block);
+	(void)sigaddset(&block, SIGTERM);
+	(void)sigprocmask(SIG_SETMASK, &block, &idle_mask);
+	(void)sigdelset(&idle_mask, SIGTERM);
+
+	memset(fr, 0, sizeof(fr));
+	err = intake_ctx_child_init(&ctx, cfg, cache, marks);
+	if (err != INTAKE_OK || FCGX_Init() != 0 || FCGX_InitRequest(&fr[0], listen_fd, 0) != 0 ||
+	    (nfd == 2 && FCGX_InitRequest(&fr[1], admin_fd, 0) != 0)) {
+		intake_log_err("worker: cannot start: %s", intake_strerror(err));
+		intake_ctx_free(&ctx);
+		return 1;
+	}
+	memset(&req, 0, sizeof(req));
+	intake_arena_init(&req.arena, INTAKE_REQ_ARENA_MAX);
+	pfd[0].fd = listen_fd;
+	pfd[1].fd = admin_fd;
+
+	while (!stop_requested && (cfg->max_requests == 0 || served < cfg->max_requests)) {
+		for (k = 0; k < nfd; k++) {
+			pfd[k].events = POLLIN;
+			pfd[k].revents = 0;
+		}
+		rc = ppoll(pfd, nfd, NULL, &idle_mask);
+		if (rc == -1) {
+			if (errno == EINTR)
+				continue;
+			intake_log_err("worker: poll: %s", strerror(errno));
+			break;
+		}
+		for (k = 0; k < nfd && !stop_requested; k++) {
+			if (pfd[k].revents == 0)
+				continue;
+			rc = FCGX_Accept_r(&fr[k]);
+			if (rc < 0) {
+				if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
+				    rc == -ECONNABORTED)
+					continue;
+				intake_log_err("worker: accept failed (%d)", rc);
+				stop_requested = 1;
+				break;
+			}
+			serve(&req, &ctx, &fr[k], k == 1);
+			FCGX_Finish_r(&fr[k]);
+			intake_req_end(&req);
+			served++;
+		}
+	}
+	if (!stop_requested && cfg->max_requests != 0 && served >= cfg->max_requests)
+		intake_log_info("worker: recycling after %lld requests", served);
+	for (k = 0; k < nfd; k++)
+		FCGX_Free(&fr[k], 0);
+	intake_arena_free(&req.arena);
+	intake_ctx_free(&ctx);
+	return 0;
+}

@@ -1,0 +1,537 @@
+/*
+ * deliver.c - one delivery attempt of a spooled submission (deliver.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "spool/breaker.h"
+#include "spool/deliver.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "integrify/reqstart.h"
+#include "util/str.h"
+#include "integrify/upstream.h"
+
+_Static_assert(INTAKE_SPOOL_ITEM_MAX == INTAKE_REPLY_QUOTE_MAX,
+    "a held submission keeps a whole quoted item");
+
+#define SETTLE_TIMEOUTS	2	/* an unsure start is looked for after this many timeouts */
+#define ORPHAN_SKEW_MS	(60 * 1000LL)	/* clock difference allowed with Integrify */
+
+int64_t
+intake_deliver_backoff_ms(const struct intake_config *cfg, long long attempts, uint32_t rnd)
+{
+	int64_t	wait = cfg->spool_retry_base * 1000, cap = cfg->spool_retry_max * 1000;
+	long long i;
+
+	for (i = 1; i < attempts && wait < cap; i++)
+		wait *= 2;
+	if (wait > cap)
+		wait = cap;
+	/* Keep the first half, jitter the second. */
+	return wait / 2 + (int64_t)(rnd % (uint32_t)(wait / 2 + 1));
+}
+
+enum intake_err
+intake_deliver_values(const struct intake_spoolrec *rec, const struct intake_form *form,
+    struct intake_form_value *values, char *why, size_t whysz)
+{
+	const struct intake_spoolrec_field	*rf;
+	size_t					 i, j;
+
+	for (j = 0; j < form->nfields; j++) {
+		memset(&values[j], 0, sizeof(values[j]));
+		values[j].field = &form->fields[j];
+	}
+	for (i = 0; i < rec->nfields; i++) {
+		rf = &rec->fields[i];
+		for (j = 0; j < form->nfields && strcmp(form->fields[j].name, rf->name) != 0; j++)
+			;
+		if (j == form->nfields) {
+			(void)snprintf(why, whysz, "form %s has no field %s any more", form->id,
+			    rf->name);
+			return INTAKE_EINVAL;
+		}
+		memcpy(values[j].values, rf->values, rf->nvalues * sizeof(rf->values[0]));
+		values[j].nvalues = rf->nvalues;
+		values[j].file_name = rf->file_name;
+		values[j].file_type = rf->file_type;
+		values[j].file_data = rf->file_data;
+		values[j].file_len = rf->file_len;
+	}
+	return INTAKE_OK;
+}
+
+/* Does this failure mean "never", not "not now"? */
+static bool
+permanent(enum intake_err err, const struct intake_reqstart_result *r)
+{
+	switch (err) {
+	case INTAKE_EINVAL:
+	case INTAKE_ETOOBIG:
+	case INTAKE_ECONFIG:
+	case INTAKE_EDENIED:
+	case INTAKE_ENOTFOUND:
+		return true;
+	case INTAKE_EPROTO:
+		/* A 4xx, or a reply we cannot use; unless the start may have happened. */
+		return !r->unsure;
+	default:
+		/* Integrify said no, other than "not now" or "who are you". */
+		return r->status >= 400 && r->status < 500 && r->status != 401 &&
+		    r->status != 408 && r->status != 429;
+	}
+}
+
+static void
+describe(char *out, size_t outsz, enum intake_err err, const struct intake_reqstart_result *r)
+{
+	if (r->status != 0)
+		(void)snprintf(out, outsz, "%s (HTTP %ld)", intake_strerror(err), r->status);
+	else
+		(void)snprintf(out, outsz, "%s", intake_strerror(err));
+}
+
+/* v7: the request exists; note its SID on disk before its values go. */
+struct journal {
+	struct intake_ctx		*ctx;
+	struct intake_spool_hold	*h;
+	struct intake_spool_meta	*meta;
+	bool				 taken;	/* our new request was adopted by another */
+};
+
+/* Who claims: this process, for this submission. */
+struct claimer {
+	struct intake_ctx	*ctx;
+	const char		*ref;
+	bool			 fresh;		/* the last claim was taken just now */
+};
+
+/*
+ * v7: take a request for this submission, durably and atomically across
+ * processes (a claim in the spool).  True when it is now ours or was ours
+ * already; a request another submission claimed is not ours to fill.
+ */
+static bool
+claim(void *arg, const char *sid)
+{
+	struct claimer		*c = arg;
+	enum intake_spool_claim	 got;
+
+	c->fresh = false;
+	if (intake_spool_claim(c->ctx->spool, sid, c->ref, &got) != INTAKE_OK)
+		return false;
+	c->fresh = got == INTAKE_CLAIM_NEW;
+	return got != INTAKE_CLAIM_OTHERS;
+}
+
+/*
+ * The orphan search claimed a request that turned out filled: let it go,
+ * so that it never seems, to whoever filled it, taken by another.  A claim
+ * held from before is kept.
+ */
+static void
+unclaim(void *arg, const char *sid)
+{
+	struct claimer	*c = arg;
+
+	if (c->fresh)
+		(void)intake_spool_unclaim(c->ctx->spool, sid, c->ref);
+}
+
+static enum intake_err
+journal_started(void *arg, const struct intake_reqstart_result *r)
+{
+	struct journal	*j = arg;
+	struct claimer	 c = { j->ctx, j->h->ref, false };
+
+	/* Claim, then note: a claim that outlives us still names this submission. */
+	if (!claim(&c, r->instance_sid)) {
+		/* Adopted, in the moment since it started, by a submission whose start was lost. */
+		intake_log_warn("deliver %s: request %s was taken by another submission; this one "
+		    "starts again", j->h->ref, r->instance_sid);
+		j->taken = true;
+		return INTAKE_ECACHE;
+	}
+	(void)intake_strlcpy(j->meta->sid, r->instance_sid, sizeof(j->meta->sid));
+	(void)intake_strlcpy(j->meta->id, r->instance_id, sizeof(j->meta->id));
+	j->meta->unsure = false;
+	return intake_spool_set_meta(j->ctx->spool, j->h->ref, j->meta);
+}
+
+static enum intake_deliver_outcome
+finish_done(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, const char *how)
+{
+	struct intake_log_line	l;
+
+	meta->at_ms = intake_now_ms();
+	meta->unsure = false;
+	meta->error[0] = '\0';
+	intake_metrics_count(INTAKE_METRIC_SPOOL_DELIVERED);
+	if (intake_spool_done(ctx->spool, h, meta) != INTAKE_OK)
+		/* Still in queue/: the next look finds the request by its SID or reference. */
+		intake_log_err("deliver %s: request %s %s, but its receipt was not written",
+		    h->ref, meta->sid, how);
+	else {
+		intake_log_begin(&l, INTAKE_LOG_INFO, "submission_delivered");
+		intake_log_str(&l, "form", rec->form);
+		intake_log_str(&l, "ref", h->ref);
+		intake_log_str(&l, "sid", meta->sid);
+		intake_log_str(&l, "how", how);
+		intake_log_int(&l, "attempts", meta->attempts);
+		intake_log_int(&l, "ms", meta->at_ms - rec->created_ms);
+		intake_log_end(&l);
+	}
+	return INTAKE_DELIVER_DONE;
+}
+
+static enum intake_deliver_outcome
+finish_held(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, const char *why)
+{
+	struct intake_log_line	l;
+
+	meta->at_ms = intake_now_ms();
+	(void)intake_strlcpy(meta->error, why, sizeof(meta->error));
+	if (intake_spool_bury(ctx->spool, h, meta) != INTAKE_OK) {
+		intake_log_err("deliver %s: could not be set aside (%s); it stays queued", h->ref,
+		    why);
+		meta->next_ms = intake_now_ms() + ctx->cfg->spool_retry_max * 1000;
+		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
+		return INTAKE_DELIVER_RETRY;
+	}
+	intake_log_begin(&l, INTAKE_LOG_WARN, "submission_held");
+	intake_log_str(&l, "form", rec->form);
+	intake_log_str(&l, "ref", h->ref);
+	if (meta->item[0] != '\0')
+		intake_log_str(&l, "item", meta->item);
+	intake_log_int(&l, "attempts", meta->attempts);
+	intake_log_int(&l, "ms", meta->at_ms - rec->created_ms);
+	intake_log_fmt(&l, "msg", "set aside for a person: %s", why);
+	intake_log_end(&l);
+	return INTAKE_DELIVER_HELD;
+}
+
+/*
+ * Integrify already lists a request naming the reference, but its SID
+ * cannot be read: the submission is held with that item and never
+ * started again (a reference seen in Integrify is never started twice).
+ */
+static enum intake_deliver_outcome
+finish_seen(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, const struct intake_reply_hit *hit)
+{
+	(void)intake_strlcpy(meta->item, hit->item, sizeof(meta->item));
+	return finish_held(ctx, h, rec, meta, "Integrify lists a request that may be this one, but its "
+	    "id could not be read; find it in Integrify: if it is there, purge this submission, "
+	    "else retry it");
+}
+
+static enum intake_deliver_outcome
+finish_retry(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, int64_t not_before)
+{
+	int64_t		now = intake_now_ms(), since;
+	uint32_t	rnd = 0;
+	char		why[200];
+
+	since = meta->revived_ms > rec->created_ms ? meta->revived_ms : rec->created_ms;
+	if (now - since > ctx->cfg->spool_max_age * 1000) {
+		(void)snprintf(why, sizeof(why), "gave up after %lld attempts: %s",
+		    meta->attempts, meta->error);
+		return finish_held(ctx, h, rec, meta, why);
+	}
+	meta->at_ms = now;
+	(void)RAND_bytes((unsigned char *)&rnd, sizeof(rnd));
+	meta->next_ms = now + intake_deliver_backoff_ms(ctx->cfg, meta->attempts, rnd);
+	if (meta->next_ms < not_before)
+		meta->next_ms = not_before;
+	if (intake_spool_set_meta(ctx->spool, h->ref, meta) != INTAKE_OK)
+		intake_log_err("deliver %s: its state was not saved", h->ref);
+	intake_metrics_count(INTAKE_METRIC_SPOOL_HELD);
+	return INTAKE_DELIVER_RETRY;
+}
+
+/* The time a Retry-After asks us to wait until, 0 when none. */
+static int64_t
+retry_after_ms(const struct intake_reqstart_result *r)
+{
+	return r->retry_after > 0 ? intake_now_ms() + r->retry_after * 1000 : 0;
+}
+
+/* The lookup before a start failed because Integrify is failing: an attempt, retried later. */
+static enum intake_deliver_outcome
+lookup_failed(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, enum intake_err err,
+    const struct intake_reqstart_result *r)
+{
+	intake_breaker_failure(ctx, r->retry_after);
+	meta->attempts++;
+	describe(meta->error, sizeof(meta->error), err, r);
+	return finish_retry(ctx, h, rec, meta, retry_after_ms(r));
+}
+
+/* v8: can an earlier attempt be found in Integrify, by its reference? */
+static bool
+searchable(const struct intake_config *cfg)
+{
+	return cfg->spool_dedupe && cfg->dialect == INTAKE_DIALECT_V8;
+}
+
+/* v7: can a request a lost start left empty be found and filled? */
+static bool
+adoptable(const struct intake_config *cfg)
+{
+	return cfg->spool_dedupe && cfg->dialect == INTAKE_DIALECT_V7;
+}
+
+/*
+ * v7, after a start whose answer was lost: fill the request it left
+ * empty, if there is one, instead of starting another.  Returns true
+ * with *outcome when this attempt ends here (retry, or held when
+ * Integrify cannot list requests); false to go on, with meta->sid set
+ * when a request was adopted.
+ */
+static bool
+adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, const struct intake_form *form,
+    struct intake_spool_meta *meta, enum intake_deliver_outcome *outcome)
+{
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	struct claimer			c = { ctx, h->ref, false };
+	struct intake_reqstart_claims	cl = { claim, unclaim, &c };
+	enum intake_err			err;
+
+	err = intake_reqstart_orphan(ctx, form, rec->created_ms - ORPHAN_SKEW_MS, &cl, &r,
+	    &hit);
+	if (err != INTAKE_OK && intake_breaker_counts(err)) {
+		*outcome = lookup_failed(ctx, h, rec, meta, err, &r);
+		return true;
+	}
+	if (err != INTAKE_OK) {
+		intake_log_warn("deliver %s: Integrify's request list is unavailable (%s): every "
+		    "start whose answer was lost is held for a person until the service account "
+		    "can list its requests (GET /instances/mine)", h->ref, intake_strerror(err));
+		*outcome = finish_held(ctx, h, rec, meta, "an earlier attempt may have started the "
+		    "request and Integrify cannot list them; check it, then retry or purge it");
+		return true;
+	}
+	if (hit.match == INTAKE_REPLY_UNREADABLE) {
+		*outcome = finish_seen(ctx, h, rec, meta, &hit);
+		return true;
+	}
+	meta->unsure = false;
+	if (hit.match == INTAKE_REPLY_FOUND) {
+		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
+		(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
+		intake_log_info("deliver %s: request %s, left without values by a lost answer, "
+		    "gets them", h->ref, meta->sid);
+	}
+	/* Noted before the values go, like any start. */
+	if (intake_spool_set_meta(ctx->spool, h->ref, meta) != INTAKE_OK) {
+		*outcome = finish_retry(ctx, h, rec, meta, 0);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Before a retry (v8): did an earlier attempt start the request?  Returns
+ * true with *outcome when this attempt ends here: the request was found
+ * (done), the search failed for now (retry), or it cannot be searched
+ * and the earlier attempt may have got through (held).  False: go on
+ * and start it.
+ */
+static bool
+earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta,
+    enum intake_deliver_outcome *outcome)
+{
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	enum intake_err			err;
+
+	err = intake_reqstart_find(ctx, rec->ref, &r, &hit);
+	if (err == INTAKE_OK && hit.match == INTAKE_REPLY_UNREADABLE) {
+		intake_breaker_success(ctx);
+		*outcome = finish_seen(ctx, h, rec, meta, &hit);
+		return true;
+	}
+	if (err == INTAKE_OK && hit.match == INTAKE_REPLY_FOUND) {
+		/* The search answered: Integrify is up. */
+		intake_breaker_success(ctx);
+		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
+		(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
+		*outcome = finish_done(ctx, h, rec, meta, "was found started by an earlier attempt");
+		return true;
+	}
+	if (err == INTAKE_OK)
+		return false;
+	if (intake_breaker_counts(err)) {
+		/* Integrify is failing: the search is retried with the start. */
+		*outcome = lookup_failed(ctx, h, rec, meta, err, &r);
+		return true;
+	}
+	/*
+	 * The tenant refuses the search itself (404, 403, a reply we cannot
+	 * read): no check is possible, so do as without one.
+	 */
+	intake_log_warn("deliver %s: Integrify's request search is unavailable (%s): a start "
+	    "whose answer was lost cannot be checked and is held for a person until the "
+	    "service account can search (GET /api/instance/list/all)", h->ref,
+	    intake_strerror(err));
+	if (!meta->unsure)
+		return false;
+	*outcome = finish_held(ctx, h, rec, meta, "an earlier attempt may have started the request "
+	    "and Integrify cannot be searched; check it for the reference, then retry or "
+	    "purge it");
+	return true;
+}
+
+enum intake_deliver_outcome
+intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, const struct intake_form *form, bool check,
+    struct intake_spool_meta *meta)
+{
+	const struct intake_config	*cfg = ctx->cfg;
+	struct intake_reqstart_opts	 o;
+	struct intake_reqstart_result	 r;
+	struct intake_form_value	*values;
+	struct journal			 j;
+	enum intake_deliver_outcome	 outcome;
+	enum intake_err			 err;
+	struct intake_log_line		 l;
+	int64_t				 until, not_before;
+	char				 why[200];
+	bool				 probe;
+
+	/* v8 needs one call; a SID noted means it got through (its receipt was lost). */
+	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V8)
+		return finish_done(ctx, h, rec, meta, "was started earlier");
+	if (!intake_breaker_allow(ctx, &probe)) {
+		(void)intake_breaker_state(ctx, &until);
+		meta->next_ms = until > 0 ? until : intake_now_ms() + cfg->breaker_cooldown * 1000;
+		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
+		return INTAKE_DELIVER_RETRY;
+	}
+	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V7 &&
+	    !claim(&(struct claimer){ ctx, h->ref, false }, meta->sid)) {
+		/* The noted request is another submission's now: ours starts again. */
+		intake_log_warn("deliver %s: request %s belongs to another submission", h->ref,
+		    meta->sid);
+		meta->sid[0] = '\0';
+		meta->id[0] = '\0';
+	}
+	if (check && searchable(cfg) && meta->sid[0] == '\0') {
+		if (earlier_start(ctx, h, rec, meta, &outcome))
+			return outcome;
+	} else if (meta->unsure && meta->sid[0] == '\0' && adoptable(cfg)) {
+		if (adopt_orphan(ctx, h, rec, form, meta, &outcome))
+			return outcome;
+	} else if (meta->unsure && meta->sid[0] == '\0') {
+		return finish_held(ctx, h, rec, meta, "an earlier attempt may have started the request; "
+		    "check Integrify for the reference, then retry or purge it");
+	}
+	values = intake_xcalloc(INTAKE_FIELDS_MAX, sizeof(*values));
+	if (intake_deliver_values(rec, form, values, why, sizeof(why)) != INTAKE_OK) {
+		outcome = finish_held(ctx, h, rec, meta, why);
+		goto out;
+	}
+	if (!searchable(cfg) && meta->sid[0] == '\0') {
+		/* Nothing could tell a retry that this attempt got through: say so first. */
+		meta->unsure = true;
+		if (intake_spool_set_meta(ctx->spool, h->ref, meta) != INTAKE_OK) {
+			meta->unsure = false;
+			outcome = finish_retry(ctx, h, rec, meta, 0);
+			goto out;
+		}
+	}
+	memset(&o, 0, sizeof(o));
+	o.request_name = rec->name;
+	o.reference = rec->ref;
+	o.resume_sid = meta->sid[0] != '\0' ? meta->sid : NULL;
+	j.ctx = ctx;
+	j.h = h;
+	j.meta = meta;
+	j.taken = false;
+	o.started = journal_started;
+	o.arg = &j;
+	err = intake_reqstart(ctx, form, values, form->nfields, &o, &r);
+	meta->attempts++;
+	if (err == INTAKE_OK) {
+		intake_breaker_success(ctx);
+		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
+		if (r.instance_id[0] != '\0')
+			(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
+		outcome = finish_done(ctx, h, rec, meta, "started");
+		goto out;
+	}
+	describe(meta->error, sizeof(meta->error), err, &r);
+	/*
+	 * v7 with its SID noted: the start is safe, only the values are left
+	 * to send.  A request of ours that another submission adopted means
+	 * that one's lost start left a request empty: the retry looks for it
+	 * (as after an unsure start) rather than start one more.
+	 */
+	meta->unsure = (r.unsure || j.taken) && meta->sid[0] == '\0';
+	if (permanent(err, &r)) {
+		outcome = finish_held(ctx, h, rec, meta, meta->error);
+		goto out;
+	}
+	/*
+	 * A call cut by the inline budget says Integrify is slower than a
+	 * user should wait, not that it fails: the breaker is not told.
+	 */
+	if (intake_breaker_counts(err) &&
+	    !(err == INTAKE_ETIMEOUT && intake_http_deadline_passed(ctx->http)))
+		intake_breaker_failure(ctx, r.retry_after);
+	intake_log_begin(&l, INTAKE_LOG_WARN, "delivery_failed");
+	intake_log_str(&l, "form", rec->form);
+	intake_log_str(&l, "ref", h->ref);
+	intake_log_int(&l, "attempt", meta->attempts);
+	intake_log_str(&l, "unsure", r.unsure ? "true" : "false");
+	intake_log_str(&l, "error", meta->error);
+	intake_log_end(&l);
+	not_before = retry_after_ms(&r);
+	/*
+	 * A start that timed out may still be running in Integrify: give it
+	 * time to finish before the retry looks for it.
+	 */
+	if (r.unsure && not_before < intake_now_ms() + SETTLE_TIMEOUTS * cfg->timeout_ms)
+		not_before = intake_now_ms() + SETTLE_TIMEOUTS * cfg->timeout_ms;
+	outcome = finish_retry(ctx, h, rec, meta, not_before);
+out:
+	free(values);
+	return outcome;
+}
+
+enum intake_deliver_outcome
+intake_deliver_now(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, const struct intake_form *form,
+    struct intake_spool_meta *meta)
+{
+	const struct intake_config	*cfg = ctx->cfg;
+	enum intake_deliver_outcome	 outcome;
+	int64_t				 budget = cfg->spool_inline_budget_ms;
+
+	if (budget > cfg->timeout_ms)
+		budget = cfg->timeout_ms;
+	/*
+	 * Every call of this attempt (token, uploads, the start, v7's values)
+	 * ends by the deadline.  A start cut short is "unsure" like any timed
+	 * out start, so the dispatcher looks for it before it starts another.
+	 */
+	intake_http_deadline(ctx->http, intake_now_ms() + budget);
+	outcome = intake_deliver(ctx, h, rec, form, false, meta);
+	if (outcome == INTAKE_DELIVER_RETRY && intake_http_deadline_passed(ctx->http)) {
+		intake_log_info("deliver %s: not started within inline_budget_ms; the dispatcher "
+		    "finishes it", h->ref);
+		intake_upstream_pause_inline(ctx);
+	}
+	intake_http_deadline(ctx->http, 0);
+	return outcome;
+}

@@ -1,0 +1,75 @@
+/*
+ * deliver.h - one attempt to turn a spooled submission into an Integrify
+ * request, the same for the worker that accepted it and the dispatcher
+ * that retries it.
+ *
+ * The attempt ends in one of three ways, and the spool is updated before
+ * it returns: the request exists (done/), try again later (queue/ with
+ * the next time in its meta), or a person must look (dead/, with why).
+ *
+ * Duplicates: before a retry the deliverer asks Integrify whether an
+ * earlier attempt got through (v8: a request whose name holds the
+ * reference).  v7 cannot be asked, so a start is noted "unsure" on disk
+ * before it goes out; a record found unsure fills, instead of starting
+ * another, an open request of its process still waiting for values that
+ * it can claim (a claim in the spool's claims/ names the submission).  With
+ * spool.dedupe off, or a tenant that refuses both, an unsure record is
+ * set aside for a person rather than sent twice.
+ */
+#ifndef INTAKE_DELIVER_H
+#define INTAKE_DELIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "form/form.h"
+#include "spool/spool.h"
+#include "spool/spoolrec.h"
+
+enum intake_deliver_outcome {
+	INTAKE_DELIVER_DONE,		/* the request exists: meta->sid, meta->id */
+	INTAKE_DELIVER_RETRY,		/* still queued: meta->next_ms */
+	INTAKE_DELIVER_HELD,		/* in dead/: meta->error */
+	INTAKE_DELIVER__MAX
+};
+
+/*
+ * Attempt the held record rec of form.  meta comes in as the record's
+ * state and goes out as its new one.  With check, ask Integrify first
+ * whether an earlier attempt started it (the dispatcher always does;
+ * the worker that just accepted it need not).
+ */
+enum intake_deliver_outcome intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
+		    const struct intake_spoolrec *rec, const struct intake_form *form, bool check,
+		    struct intake_spool_meta *meta);
+
+/*
+ * The attempt of the worker that just accepted rec, for a user who waits
+ * for it: intake_deliver() without the check, whose Integrify calls must
+ * all end within spool.inline_budget_ms (at most timeout_ms).  Past it the
+ * record stays queued (a start cut short marked unsure, so the dispatcher
+ * looks for it before starting another) and the breaker is not told.
+ */
+enum intake_deliver_outcome intake_deliver_now(struct intake_ctx *ctx,
+		    struct intake_spool_hold *h, const struct intake_spoolrec *rec,
+		    const struct intake_form *form, struct intake_spool_meta *meta);
+
+/*
+ * The values of rec as form's fields, in form order, into values (one
+ * per field).  INTAKE_EINVAL when rec names a field the form no longer
+ * has (why says which).
+ */
+enum intake_err	intake_deliver_values(const struct intake_spoolrec *rec,
+		    const struct intake_form *form, struct intake_form_value *values,
+		    char *why, size_t whysz);
+
+/*
+ * Milliseconds to wait after failed attempt number attempts (1, 2, ...):
+ * retry_base doubled each time up to retry_max, then a random part of
+ * the second half taken off (rnd), so retries of many spread out.
+ */
+int64_t		intake_deliver_backoff_ms(const struct intake_config *cfg, long long attempts,
+		    uint32_t rnd);
+
+#endif

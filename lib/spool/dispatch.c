@@ -1,0 +1,201 @@
+/*
+ * dispatch.c - the dispatcher: one process, supervised by the pool like
+ * a worker, that delivers what the workers could not.
+ *
+ * Every scan_interval_ms it lists queue/, takes each record whose time
+ * has come (its lock says no one else is delivering it), and attempts
+ * it with a check for an earlier start first.  A record that cannot be
+ * read is quarantined and the scan goes on.  When the breaker closes
+ * after an outage, records waiting out a backoff are tried at once.
+ * SIGTERM is honoured between records; SIGKILL at any moment loses
+ * nothing, because a record leaves queue/ only after done/ or dead/
+ * holds it.
+ */
+#include <sys/prctl.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "spool/breaker.h"
+#include "spool/deliver.h"
+#include "core/log.h"
+#include "process/pool.h"
+#include "spool/spool.h"
+#include "util/str.h"
+
+#define SCAN_MAX	4096		/* records looked at per pass */
+#define SWEEP_EVERY_MS	(60 * 1000)
+#define RECORD_SLACK	(1u << 20)	/* framing around a body's bytes */
+
+static volatile sig_atomic_t	stop_requested;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct scan {
+	char	refs[SCAN_MAX][INTAKE_SPOOL_REF_MAX];
+	size_t	n;
+};
+
+static bool
+collect(void *arg, const char *ref)
+{
+	struct scan	*s = arg;
+
+	if (s->n == SCAN_MAX)
+		return false;
+	(void)intake_strlcpy(s->refs[s->n++], ref, INTAKE_SPOOL_REF_MAX);
+	return true;
+}
+
+/* Attempt one queued record if it is due and free.  Returns whether it was attempted. */
+static bool
+one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
+{
+	const struct intake_config	*cfg = ctx->cfg;
+	const struct intake_form	*form;
+	struct intake_spool_hold	 h;
+	struct intake_spool_meta	 m;
+	struct intake_spoolrec		*rec;
+	enum intake_spool_status	 st;
+	enum intake_err			 err;
+	bool				 got;
+	char				 why[200];
+
+	st = intake_spool_lookup(ctx->spool, ref, &m);
+	/*
+	 * DONE for a name listed in queue/: a worker died between writing the
+	 * receipt and removing the record.  Take it, so the copy is cleared
+	 * below; skipping it would leave it in queue/ for ever.
+	 */
+	if (st != INTAKE_SPOOL_QUEUED && st != INTAKE_SPOOL_DONE)
+		return false;
+	/*
+	 * Waiting out a backoff, unless Integrify came back since it failed
+	 * (but a start that may still be running there waits its time out).
+	 */
+	if (st == INTAKE_SPOOL_QUEUED && m.next_ms > intake_now_ms() &&
+	    (m.unsure || !(closed_at > m.at_ms && m.at_ms != 0)))
+		return false;
+	if (intake_spool_take(ctx->spool, ref, &h, &got) != INTAKE_OK || !got)
+		return false;
+	rec = intake_xcalloc(1, sizeof(*rec));
+	/* Read the meta again under the lock: the last holder may have changed it. */
+	st = intake_spool_lookup(ctx->spool, ref, &m);
+	if (st == INTAKE_SPOOL_DONE) {
+		/* Delivered, but a crash left the record behind. */
+		(void)intake_spool_done(ctx->spool, &h, &m);
+		goto out;
+	}
+	err = intake_spool_read(ctx->spool, &h, (size_t)cfg->body_max + RECORD_SLACK);
+	if (err == INTAKE_OK)
+		err = intake_spoolrec_decode(h.bytes.ptr, h.bytes.len, rec);
+	if (err != INTAKE_OK || strcmp(rec->ref, ref) != 0) {
+		intake_log_event(INTAKE_LOG_ERR, "submission_dead", "ref", ref, "error",
+		    err != INTAKE_OK ? intake_strerror(err) : "its reference does not match",
+		    "msg", "the record is unreadable; quarantined", NULL);
+		(void)intake_spool_quarantine(ctx->spool, &h);
+		goto out;
+	}
+	form = intake_form_find(cfg->forms, cfg->nforms, rec->form, strlen(rec->form));
+	if (form == NULL) {
+		(void)snprintf(why, sizeof(why), "form %s no longer exists", rec->form);
+		m.at_ms = intake_now_ms();
+		(void)intake_strlcpy(m.error, why, sizeof(m.error));
+		(void)intake_spool_bury(ctx->spool, &h, &m);
+		intake_log_event(INTAKE_LOG_WARN, "submission_held", "form", rec->form, "ref", ref,
+		    "msg", why, NULL);
+		goto out;
+	}
+	(void)intake_deliver(ctx, &h, rec, form, true, &m);
+out:
+	intake_spool_release(&h);
+	free(rec);
+	return true;
+}
+
+/* One pass over queue/. */
+static void
+pass(struct intake_ctx *ctx, struct scan *s)
+{
+	int64_t	closed_at, until;
+	size_t	i;
+
+	if (intake_breaker_state(ctx, &until) == INTAKE_BREAKER_OPEN)
+		return;
+	s->n = 0;
+	if (intake_spool_each(ctx->spool, INTAKE_SPOOL_QUEUED, collect, s) != INTAKE_OK)
+		return;
+	closed_at = intake_breaker_closed_at(ctx);
+	for (i = 0; i < s->n && !stop_requested; i++) {
+		(void)one(ctx, s->refs[i], closed_at);
+		if (intake_breaker_state(ctx, &until) == INTAKE_BREAKER_OPEN)
+			break;
+	}
+}
+
+int
+intake_dispatcher_run(const struct intake_config *cfg, struct intake_cache *cache,
+    struct intake_cache *marks)
+{
+	struct intake_ctx	 ctx;
+	struct sigaction	 sa;
+	struct timespec		 ts;
+	struct scan		*s;
+	sigset_t		 none;
+	int64_t			 next_sweep = 0;
+	long long		 swept;
+	enum intake_err		 err;
+
+	/* First: ps, top and the tests tell the dispatcher from the workers by it. */
+	(void)prctl(PR_SET_NAME, "intake-dispatch", 0, 0, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+
+	err = intake_ctx_child_init(&ctx, cfg, cache, marks);
+	if (err != INTAKE_OK) {
+		intake_log_err("dispatch: cannot start: %s", intake_strerror(err));
+		intake_ctx_free(&ctx);
+		return 1;
+	}
+	s = intake_xcalloc(1, sizeof(*s));
+	intake_log_info("dispatch: delivering from %s", cfg->spool_dir);
+	while (!stop_requested) {
+		pass(&ctx, s);
+		if (intake_now_ms() >= next_sweep) {
+			/*
+			 * A claim matters while a submission may still look for
+			 * its request: up to max_age queued, and keep_done more.
+			 */
+			swept = intake_spool_sweep(ctx.spool, cfg->spool_keep_done * 1000,
+			    (cfg->spool_max_age + cfg->spool_keep_done) * 1000);
+			if (swept > 0)
+				intake_log_info("dispatch: removed %lld old receipts and claims",
+				    swept);
+			next_sweep = intake_now_ms() + SWEEP_EVERY_MS;
+		}
+		ts.tv_sec = (time_t)(cfg->spool_scan_ms / 1000);
+		ts.tv_nsec = (long)(cfg->spool_scan_ms % 1000) * 1000000L;
+		while (!stop_requested && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+	free(s);
+	intake_ctx_free(&ctx);
+	return 0;
+}

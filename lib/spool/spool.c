@@ -1,0 +1,673 @@
+/*
+ * spool.c - the durable spool on local disk (spool.h).
+ *
+ * Every path is opened relative to a directory descriptor (openat and
+ * friends), so no path is ever built from a reference and no rename can
+ * leave the spool.  A write is durable when the file and then its
+ * directory have been fsynced.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "spool/spool.h"
+#include "util/str.h"
+
+#define META_SUFFIX	".meta"
+#define META_MAX	4096		/* bytes of a meta file */
+#define TMP_MAX_AGE_MS	(3600 * 1000LL)	/* a tmp file this old is a crash's leftover */
+#define CLAIM_NAME_LEN	32		/* hex digits of SHA-256(sid) naming a claim */
+#define CLAIM_MAX	512		/* bytes of a claim file */
+
+enum place { P_TMP, P_QUEUE, P_DONE, P_DEAD, P_QUARANTINE, P_CLAIMS, P__MAX };
+
+static const char *const place_dirs[P__MAX] = {
+	"tmp", "queue", "done", "dead", "quarantine", "claims",
+};
+
+static const char *const status_names[INTAKE_SPOOL__MAX] = {
+	"unknown", "queued", "started", "held",
+};
+
+struct intake_spool {
+	int		root;
+	int		dir[P__MAX];
+	unsigned long	seq;		/* makes tmp names unique within a process */
+};
+
+const char *
+intake_spool_status_name(enum intake_spool_status st)
+{
+	return (unsigned)st < INTAKE_SPOOL__MAX ? status_names[st] : "unknown";
+}
+
+/* The directory of a status that is a place. */
+static int
+status_dir(const struct intake_spool *s, enum intake_spool_status st)
+{
+	switch (st) {
+	case INTAKE_SPOOL_QUEUED:
+		return s->dir[P_QUEUE];
+	case INTAKE_SPOOL_DONE:
+		return s->dir[P_DONE];
+	case INTAKE_SPOOL_DEAD:
+		return s->dir[P_DEAD];
+	default:
+		return -1;
+	}
+}
+
+static enum intake_err
+sys_fail(const char *what, const char *name)
+{
+	intake_log_err("spool: %s %s: %s", what, name, strerror(errno));
+	return INTAKE_ESYS;
+}
+
+static int
+open_dir(int at, const char *name)
+{
+	if (mkdirat(at, name, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+enum intake_err
+intake_spool_open(const char *dir, struct intake_spool **out)
+{
+	struct intake_spool	*s;
+	int			 i;
+
+	s = intake_xcalloc(1, sizeof(*s));
+	for (i = 0; i < P__MAX; i++)
+		s->dir[i] = -1;
+	s->root = open_dir(AT_FDCWD, dir);
+	if (s->root == -1) {
+		(void)sys_fail("cannot open", dir);
+		intake_spool_close(s);
+		return INTAKE_ESYS;
+	}
+	for (i = 0; i < P__MAX; i++) {
+		s->dir[i] = open_dir(s->root, place_dirs[i]);
+		if (s->dir[i] == -1) {
+			(void)sys_fail("cannot open", place_dirs[i]);
+			intake_spool_close(s);
+			return INTAKE_ESYS;
+		}
+	}
+	*out = s;
+	return INTAKE_OK;
+}
+
+void
+intake_spool_close(struct intake_spool *s)
+{
+	int	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < P__MAX; i++)
+		if (s->dir[i] != -1)
+			(void)close(s->dir[i]);
+	if (s->root != -1)
+		(void)close(s->root);
+	free(s);
+}
+
+static bool
+exists(int dfd, const char *name)
+{
+	return faccessat(dfd, name, F_OK, 0) == 0;
+}
+
+static enum intake_err
+write_all(int fd, const void *p, size_t n)
+{
+	const char	*c = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return INTAKE_ESYS;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return INTAKE_OK;
+}
+
+/*
+ * Write n bytes to a new file in tmp/, and fsync it when sync is set.
+ * Its name goes into tmpname; the open descriptor into *fdp (the caller
+ * closes it).
+ */
+static enum intake_err
+write_tmp(struct intake_spool *s, const char *ref, const void *p, size_t n, bool sync,
+    char tmpname[64], int *fdp)
+{
+	int	fd;
+
+	(void)snprintf(tmpname, 64, "%s.%ld.%lu", ref, (long)getpid(), s->seq++);
+	fd = openat(s->dir[P_TMP], tmpname, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return sys_fail("cannot create", tmpname);
+	if (write_all(fd, p, n) != INTAKE_OK || (sync && fsync(fd) == -1)) {
+		(void)sys_fail("cannot write", tmpname);
+		(void)close(fd);
+		(void)unlinkat(s->dir[P_TMP], tmpname, 0);
+		return INTAKE_ESYS;
+	}
+	*fdp = fd;
+	return INTAKE_OK;
+}
+
+/*
+ * Replace dir/name with n bytes: a tmp file renamed over it.  How much
+ * survives a power cut is the caller's choice: the bytes (sync_file), the
+ * name (sync_dir), both, or neither (a process crash loses nothing either
+ * way: the page cache outlives the process).
+ */
+static enum intake_err
+put_file(struct intake_spool *s, int dfd, const char *name, const void *p, size_t n,
+    bool sync_file, bool sync_dir)
+{
+	char	tmpname[64];
+	int	fd;
+
+	if (write_tmp(s, name, p, n, sync_file, tmpname, &fd) != INTAKE_OK)
+		return INTAKE_ESYS;
+	(void)close(fd);
+	if (renameat(s->dir[P_TMP], tmpname, dfd, name) == -1) {
+		(void)sys_fail("cannot rename", tmpname);
+		(void)unlinkat(s->dir[P_TMP], tmpname, 0);
+		return INTAKE_ESYS;
+	}
+	if (sync_dir && fsync(dfd) == -1)
+		return sys_fail("cannot sync the directory of", name);
+	return INTAKE_OK;
+}
+
+static void
+meta_name(const char *ref, char out[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)])
+{
+	(void)snprintf(out, INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX), "%s%s", ref, META_SUFFIX);
+}
+
+static enum intake_err
+put_meta(struct intake_spool *s, int dfd, const char *name, const struct intake_spool_meta *m,
+    bool sync_file, bool sync_dir)
+{
+	struct intake_buf	b;
+	enum intake_err		err;
+
+	intake_buf_init(&b, META_MAX);
+	err = intake_spoolrec_meta_encode(m, &b);
+	if (err == INTAKE_OK)
+		err = put_file(s, dfd, name, b.ptr, b.len, sync_file, sync_dir);
+	intake_buf_free(&b);
+	return err;
+}
+
+/* Read dir/name as meta; zeroed when missing or unreadable. */
+static void
+get_meta(int dfd, const char *name, struct intake_spool_meta *m)
+{
+	char	buf[META_MAX];
+	ssize_t	n = -1;
+	int	fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd != -1) {
+		do
+			n = read(fd, buf, sizeof(buf));
+		while (n == -1 && errno == EINTR);
+		(void)close(fd);
+	}
+	intake_spoolrec_meta_decode(buf, n > 0 ? (size_t)n : 0, m);
+}
+
+enum intake_spool_status
+intake_spool_lookup(struct intake_spool *s, const char *ref, struct intake_spool_meta *m)
+{
+	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
+
+	memset(m, 0, sizeof(*m));
+	if (!intake_spoolrec_ref_ok(ref))
+		return INTAKE_SPOOL_UNKNOWN;
+	meta_name(ref, meta);
+	/*
+	 * done/ before queue/ (a delivered record may linger in queue/ after
+	 * a crash), and again after it (it may have been delivered between
+	 * the two looks: done/ is written before queue/ is emptied).
+	 */
+	if (exists(s->dir[P_DONE], ref)) {
+		get_meta(s->dir[P_DONE], ref, m);
+		return INTAKE_SPOOL_DONE;
+	}
+	if (exists(s->dir[P_QUEUE], ref)) {
+		get_meta(s->dir[P_QUEUE], meta, m);
+		return INTAKE_SPOOL_QUEUED;
+	}
+	if (exists(s->dir[P_DONE], ref)) {
+		get_meta(s->dir[P_DONE], ref, m);
+		return INTAKE_SPOOL_DONE;
+	}
+	if (exists(s->dir[P_DEAD], ref)) {
+		get_meta(s->dir[P_DEAD], meta, m);
+		return INTAKE_SPOOL_DEAD;
+	}
+	return INTAKE_SPOOL_UNKNOWN;
+}
+
+static void
+hold_init(struct intake_spool_hold *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+	intake_buf_init(&h->bytes, 0);
+}
+
+enum intake_err
+intake_spool_accept(struct intake_spool *s, const char *ref, const struct intake_buf *record,
+    struct intake_spool_hold *h, enum intake_spool_status *existing)
+{
+	struct intake_spool_meta	m;
+	char				tmpname[64];
+	int				fd;
+
+	hold_init(h);
+	*existing = INTAKE_SPOOL_UNKNOWN;
+	if (!intake_spoolrec_ref_ok(ref))
+		return INTAKE_EINVAL;
+	*existing = intake_spool_lookup(s, ref, &m);
+	if (*existing != INTAKE_SPOOL_UNKNOWN)
+		return INTAKE_OK;
+	if (write_tmp(s, ref, record->ptr, record->len, true, tmpname, &fd) != INTAKE_OK)
+		return INTAKE_ESYS;
+	/* Born locked: the dispatcher cannot take it from under us. */
+	if (flock(fd, LOCK_EX) == -1 ||
+	    linkat(s->dir[P_TMP], tmpname, s->dir[P_QUEUE], ref, 0) == -1) {
+		int saved = errno;
+
+		(void)close(fd);
+		(void)unlinkat(s->dir[P_TMP], tmpname, 0);
+		if (saved == EEXIST) {
+			/* Another post of the same form won the race. */
+			*existing = INTAKE_SPOOL_QUEUED;
+			return INTAKE_OK;
+		}
+		errno = saved;
+		return sys_fail("cannot queue", ref);
+	}
+	(void)unlinkat(s->dir[P_TMP], tmpname, 0);
+	if (fsync(s->dir[P_QUEUE]) == -1) {
+		(void)sys_fail("cannot sync queue/ after", ref);
+		(void)unlinkat(s->dir[P_QUEUE], ref, 0);
+		(void)close(fd);
+		return INTAKE_ESYS;
+	}
+	/* Delivered or set aside between our first look and the link: undo ours. */
+	if (exists(s->dir[P_DONE], ref) || exists(s->dir[P_DEAD], ref)) {
+		(void)unlinkat(s->dir[P_QUEUE], ref, 0);
+		(void)close(fd);
+		*existing = exists(s->dir[P_DONE], ref) ? INTAKE_SPOOL_DONE : INTAKE_SPOOL_DEAD;
+		return INTAKE_OK;
+	}
+	h->fd = fd;
+	(void)intake_strlcpy(h->ref, ref, sizeof(h->ref));
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_spool_take(struct intake_spool *s, const char *ref, struct intake_spool_hold *h,
+    bool *got)
+{
+	struct stat	st;
+	int		fd;
+
+	hold_init(h);
+	*got = false;
+	if (!intake_spoolrec_ref_ok(ref))
+		return INTAKE_EINVAL;
+	fd = openat(s->dir[P_QUEUE], ref, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? INTAKE_OK : sys_fail("cannot open", ref);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		(void)close(fd);
+		return errno == EWOULDBLOCK ? INTAKE_OK : sys_fail("cannot lock", ref);
+	}
+	/* Delivered and unlinked between our open and our lock? */
+	if (fstat(fd, &st) == -1 || st.st_nlink == 0) {
+		(void)close(fd);
+		return INTAKE_OK;
+	}
+	h->fd = fd;
+	(void)intake_strlcpy(h->ref, ref, sizeof(h->ref));
+	*got = true;
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_spool_read(struct intake_spool *s, struct intake_spool_hold *h, size_t max)
+{
+	char		chunk[65536];
+	ssize_t		n;
+	off_t		off = 0;
+
+	(void)s;
+	if (h->fd == -1)
+		return INTAKE_EINVAL;
+	intake_buf_free(&h->bytes);
+	intake_buf_init(&h->bytes, max);
+	for (;;) {
+		n = pread(h->fd, chunk, sizeof(chunk), off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return sys_fail("cannot read", h->ref);
+		if (n == 0)
+			return INTAKE_OK;
+		if (intake_buf_add(&h->bytes, chunk, (size_t)n) != INTAKE_OK)
+			return INTAKE_ETOOBIG;
+		off += n;
+	}
+}
+
+void
+intake_spool_release(struct intake_spool_hold *h)
+{
+	if (h->fd != -1)
+		(void)close(h->fd);	/* drops the flock */
+	h->fd = -1;
+	intake_buf_free(&h->bytes);
+}
+
+enum intake_err
+intake_spool_done(struct intake_spool *s, struct intake_spool_hold *h,
+    const struct intake_spool_meta *m)
+{
+	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
+
+	/*
+	 * The receipt's name must be on disk before the record leaves queue/:
+	 * it is what says "delivered" after a power cut.  Its bytes (the
+	 * request's number) are a courtesy; an empty receipt still says so.
+	 */
+	if (put_meta(s, s->dir[P_DONE], h->ref, m, false, true) != INTAKE_OK)
+		return INTAKE_ESYS;
+	meta_name(h->ref, meta);
+	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
+	if (unlinkat(s->dir[P_QUEUE], h->ref, 0) == -1 && errno != ENOENT)
+		return sys_fail("cannot remove", h->ref);
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_spool_bury(struct intake_spool *s, struct intake_spool_hold *h,
+    const struct intake_spool_meta *m)
+{
+	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
+
+	meta_name(h->ref, meta);
+	if (put_meta(s, s->dir[P_DEAD], meta, m, true, false) != INTAKE_OK)
+		return INTAKE_ESYS;
+	if (renameat(s->dir[P_QUEUE], h->ref, s->dir[P_DEAD], h->ref) == -1)
+		return sys_fail("cannot move to dead/", h->ref);
+	if (fsync(s->dir[P_DEAD]) == -1 || fsync(s->dir[P_QUEUE]) == -1)
+		return sys_fail("cannot sync after burying", h->ref);
+	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
+	intake_metrics_count(INTAKE_METRIC_SPOOL_DEAD);
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_spool_quarantine(struct intake_spool *s, struct intake_spool_hold *h)
+{
+	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)], name[64];
+
+	(void)snprintf(name, sizeof(name), "%s.%lld", h->ref, (long long)intake_now_ms());
+	if (renameat(s->dir[P_QUEUE], h->ref, s->dir[P_QUARANTINE], name) == -1)
+		return sys_fail("cannot quarantine", h->ref);
+	meta_name(h->ref, meta);
+	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
+	(void)fsync(s->dir[P_QUARANTINE]);
+	intake_metrics_count(INTAKE_METRIC_SPOOL_QUARANTINED);
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_spool_set_meta(struct intake_spool *s, const char *ref, const struct intake_spool_meta *m)
+{
+	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
+
+	if (!intake_spoolrec_ref_ok(ref))
+		return INTAKE_EINVAL;
+	meta_name(ref, meta);
+	/* Durable: "unsure", noted before a start goes out, must survive anything. */
+	return put_meta(s, s->dir[P_QUEUE], meta, m, true, true);
+}
+
+enum intake_err
+intake_spool_each(struct intake_spool *s, enum intake_spool_status place,
+    bool (*fn)(void *arg, const char *ref), void *arg)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, dfd = status_dir(s, place);
+
+	if (dfd == -1)
+		return INTAKE_EINVAL;
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			(void)close(fd);
+		return sys_fail("cannot list", intake_spool_status_name(place));
+	}
+	while ((de = readdir(d)) != NULL)
+		if (intake_spoolrec_ref_ok(de->d_name) && !fn(arg, de->d_name))
+			break;
+	(void)closedir(d);
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_spool_revive(struct intake_spool *s, const char *ref)
+{
+	struct intake_spool_meta	m;
+	enum intake_err			err = INTAKE_OK;
+	char				meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
+	int				fd;
+
+	if (!intake_spoolrec_ref_ok(ref))
+		return INTAKE_EINVAL;
+	meta_name(ref, meta);
+	fd = openat(s->dir[P_DEAD], ref, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? INTAKE_ENOTFOUND : sys_fail("cannot open", ref);
+	/* Locked before it is in queue/: no deliverer sees it without its new state. */
+	if (flock(fd, LOCK_EX) == -1) {
+		(void)close(fd);
+		return sys_fail("cannot lock", ref);
+	}
+	/*
+	 * What is known stays (the request it started); what was decided
+	 * goes: the person has looked, so "unsure" is answered, and the count
+	 * and max_age start again.
+	 */
+	get_meta(s->dir[P_DEAD], meta, &m);
+	m.attempts = 0;
+	m.next_ms = 0;
+	m.at_ms = 0;
+	m.unsure = false;
+	m.error[0] = '\0';
+	m.item[0] = '\0';
+	m.revived_ms = intake_now_ms();
+	/* link, not rename: never replace a queued record of the same name. */
+	if (linkat(s->dir[P_DEAD], ref, s->dir[P_QUEUE], ref, 0) == -1)
+		err = errno == ENOENT ? INTAKE_ENOTFOUND : sys_fail("cannot requeue", ref);
+	else if (put_meta(s, s->dir[P_QUEUE], meta, &m, true, true) != INTAKE_OK) {
+		(void)unlinkat(s->dir[P_QUEUE], ref, 0);
+		err = INTAKE_ESYS;
+	} else {
+		(void)unlinkat(s->dir[P_DEAD], ref, 0);
+		(void)unlinkat(s->dir[P_DEAD], meta, 0);
+	}
+	(void)close(fd);
+	return err;
+}
+
+enum intake_err
+intake_spool_purge(struct intake_spool *s, enum intake_spool_status place, const char *ref)
+{
+	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
+	int	dfd = status_dir(s, place);
+
+	if (!intake_spoolrec_ref_ok(ref) || dfd == -1)
+		return INTAKE_EINVAL;
+	if (unlinkat(dfd, ref, 0) == -1)
+		return errno == ENOENT ? INTAKE_ENOTFOUND : sys_fail("cannot purge", ref);
+	meta_name(ref, meta);
+	(void)unlinkat(dfd, meta, 0);
+	return INTAKE_OK;
+}
+
+/* claims/ names a request by a hash of its SID: any SID, a fixed short name. */
+static void
+claim_name(const char *sid, char out[CLAIM_NAME_LEN + 1])
+{
+	char	hex[65];
+
+	intake_sha256_hex(sid, strlen(sid), hex);
+	memcpy(out, hex, CLAIM_NAME_LEN);
+	out[CLAIM_NAME_LEN] = '\0';
+}
+
+/* The reference claims/name holds ("REF SID\n"), into ref; false when unreadable. */
+static bool
+claim_holder(struct intake_spool *s, const char *name, char ref[INTAKE_SPOOL_REF_MAX])
+{
+	char	buf[CLAIM_MAX];
+	ssize_t	n = -1;
+	int	fd;
+
+	fd = openat(s->dir[P_CLAIMS], name, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return false;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n == -1 && errno == EINTR);
+	(void)close(fd);
+	if (n < INTAKE_SPOOL_REF_LEN + 1 || buf[INTAKE_SPOOL_REF_LEN] != ' ')
+		return false;
+	memcpy(ref, buf, INTAKE_SPOOL_REF_LEN);
+	ref[INTAKE_SPOOL_REF_LEN] = '\0';
+	return intake_spoolrec_ref_ok(ref);
+}
+
+enum intake_err
+intake_spool_claim(struct intake_spool *s, const char *sid, const char *ref,
+    enum intake_spool_claim *out)
+{
+	char	name[CLAIM_NAME_LEN + 1], tmpname[64], line[CLAIM_MAX], holder[INTAKE_SPOOL_REF_MAX];
+	int	fd, n, saved;
+
+	*out = INTAKE_CLAIM_OTHERS;
+	if (!intake_spoolrec_ref_ok(ref) || sid == NULL || sid[0] == '\0')
+		return INTAKE_EINVAL;
+	n = snprintf(line, sizeof(line), "%s %s\n", ref, sid);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return INTAKE_EINVAL;
+	claim_name(sid, name);
+	if (write_tmp(s, name, line, (size_t)n, true, tmpname, &fd) != INTAKE_OK)
+		return INTAKE_ESYS;
+	(void)close(fd);
+	/* link() never replaces: of all who race for one request, one wins. */
+	saved = linkat(s->dir[P_TMP], tmpname, s->dir[P_CLAIMS], name, 0) == -1 ? errno : 0;
+	(void)unlinkat(s->dir[P_TMP], tmpname, 0);
+	if (saved == 0) {
+		if (fsync(s->dir[P_CLAIMS]) == -1) {
+			(void)sys_fail("cannot sync claims/ after", name);
+			(void)unlinkat(s->dir[P_CLAIMS], name, 0);
+			return INTAKE_ESYS;
+		}
+		*out = INTAKE_CLAIM_NEW;
+		return INTAKE_OK;
+	}
+	if (saved != EEXIST) {
+		errno = saved;
+		return sys_fail("cannot claim", name);
+	}
+	/* A claim being written is linked whole: a short read is a damaged file. */
+	if (!claim_holder(s, name, holder)) {
+		intake_log_err("spool: claim %s for request %s is unreadable", name, sid);
+		return INTAKE_ESYS;
+	}
+	*out = strcmp(holder, ref) == 0 ? INTAKE_CLAIM_OURS : INTAKE_CLAIM_OTHERS;
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_spool_unclaim(struct intake_spool *s, const char *sid, const char *ref)
+{
+	char	name[CLAIM_NAME_LEN + 1], holder[INTAKE_SPOOL_REF_MAX];
+
+	if (!intake_spoolrec_ref_ok(ref) || sid == NULL || sid[0] == '\0')
+		return INTAKE_EINVAL;
+	claim_name(sid, name);
+	if (!claim_holder(s, name, holder) || strcmp(holder, ref) != 0)
+		return INTAKE_ENOTFOUND;
+	if (unlinkat(s->dir[P_CLAIMS], name, 0) == -1)
+		return errno == ENOENT ? INTAKE_ENOTFOUND : sys_fail("cannot unclaim", name);
+	return INTAKE_OK;
+}
+
+/* Delete files in dfd last changed before cutoff_ms; how many. */
+static long long
+sweep_dir(int dfd, int64_t cutoff_ms)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	long long	 n = 0;
+	int		 fd;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			(void)close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if ((int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 < cutoff_ms &&
+		    unlinkat(dfd, de->d_name, 0) == 0)
+			n++;
+	}
+	(void)closedir(d);
+	return n;
+}
+
+long long
+intake_spool_sweep(struct intake_spool *s, int64_t keep_done_ms, int64_t keep_claims_ms)
+{
+	int64_t	now = intake_now_ms();
+
+	return sweep_dir(s->dir[P_DONE], now - keep_done_ms) +
+	    sweep_dir(s->dir[P_CLAIMS], now - keep_claims_ms) +
+	    sweep_dir(s->dir[P_TMP], now - TMP_MAX_AGE_MS);
+}

@@ -1,0 +1,96 @@
+/*
+ * spoolrec.h - the bytes of a spooled submission and of its small
+ * companion files (delivery state, receipt of a delivered one, reason a
+ * dead one was set aside).
+ *
+ * A record is a list of entries, each "NAME LEN\n" then LEN bytes and
+ * "\n", closed by "end <sha256 of everything before it>\n":
+ *
+ *	intake-spool 1\n
+ *	ref 14\nABCD-EFGH-JKMN\n
+ *	form 10\nit-request\n
+ *	created 13\n1732838400123\n
+ *	name 25\nIT request ABCD-EFGH-JKMN\n
+ *	field 7\nsummary\n  value 5\nHello\n
+ *	field 6\nscreen\n   fname 8\nshot.png\n  ftype 9\nimage/png\n  fdata N\n...\n
+ *	end 64-hex\n
+ *
+ * Values and file bytes may hold any byte, since every length is given.
+ * A record whose checksum, framing or limits are wrong is refused as a
+ * whole (INTAKE_EINVAL); the spool quarantines it.
+ *
+ * The companion files are "key value" lines (spoolrec_meta); unknown
+ * keys are skipped so newer versions can add some.
+ */
+#ifndef INTAKE_SPOOLREC_H
+#define INTAKE_SPOOLREC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "form/form.h"
+#include "integrify/reqstart.h"
+
+#define INTAKE_SPOOL_REF_LEN	14	/* "XXXX-XXXX-XXXX" */
+#define INTAKE_SPOOL_REF_MAX	(INTAKE_SPOOL_REF_LEN + 1)
+
+/* One field of a submission, by name: its values, or its file. */
+struct intake_spoolrec_field {
+	const char	*name;
+	const char	*values[INTAKE_REQSTART_VALUES_MAX];
+	size_t		 nvalues;
+	const char	*file_name;	/* NULL: no file */
+	const char	*file_type;
+	const void	*file_data;
+	size_t		 file_len;
+};
+
+/* A submission.  Its strings point into the buffer it was decoded from. */
+struct intake_spoolrec {
+	const char			*ref;
+	const char			*form;
+	const char			*name;		/* the Integrify request name */
+	int64_t				 created_ms;
+	struct intake_spoolrec_field	 fields[INTAKE_FIELDS_MAX];
+	size_t				 nfields;
+};
+
+/* Append r as a record to out. */
+enum intake_err	intake_spoolrec_encode(const struct intake_spoolrec *r, struct intake_buf *out);
+
+/*
+ * Decode the len bytes at buf (changed in place: strings are terminated
+ * there, so they live as long as buf) into *r.  INTAKE_EINVAL when the
+ * bytes are not a whole, intact record within the limits.
+ */
+enum intake_err	intake_spoolrec_decode(char *buf, size_t len, struct intake_spoolrec *r);
+
+/* Is s a reference as intake makes them (XXXX-XXXX-XXXX, Crockford base32)? */
+bool		intake_spoolrec_ref_ok(const char *s);
+
+/* Bytes of a quoted Integrify item kept with a held submission, NUL included. */
+#define INTAKE_SPOOL_ITEM_MAX	320
+
+/* Where a submission stands, as the companion files tell it. */
+struct intake_spool_meta {
+	long long	attempts;	/* delivery attempts so far */
+	int64_t		next_ms;	/* not before: epoch ms */
+	int64_t		at_ms;		/* of the last attempt, delivery or burial */
+	int64_t		revived_ms;	/* when a person last sent it back to queue/ */
+	bool		unsure;		/* the last attempt may have reached Integrify */
+	char		error[160];	/* why the last attempt failed; no secrets */
+	char		sid[128];	/* the request started (v7: possibly without values) */
+	char		id[64];		/* its number */
+	char		item[INTAKE_SPOOL_ITEM_MAX];	/* held: Integrify's item naming the ref */
+};
+
+enum intake_err	intake_spoolrec_meta_encode(const struct intake_spool_meta *m,
+		    struct intake_buf *out);
+/* Tolerant: bad lines are skipped, missing keys stay zero. */
+void		intake_spoolrec_meta_decode(const char *buf, size_t len,
+		    struct intake_spool_meta *m);
+
+#endif

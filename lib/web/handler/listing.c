@@ -1,0 +1,457 @@
+/*
+ * listing.c - what /api/choices and /api/reports share: the parameter
+ * allow-list, the filter value checks (check.NAME, before any fetch),
+ * CORS, and conditional, cacheable answers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <unistr.h>
+
+#include "web/handler/handler.h"
+#include "core/log.h"
+#include "web/query.h"
+#include "util/str.h"
+
+/* The parameters listings take, besides the source's filter.NAMEs; rows
+ * are the INTAKE_PARAM_* bits. */
+static const char *const common_params[] = {
+	"q",		/* INTAKE_PARAM_Q */
+	"term",		/* INTAKE_PARAM_TERM */
+	"page",		/* INTAKE_PARAM_PAGE */
+	"per_page",	/* INTAKE_PARAM_PER_PAGE */
+	"format",	/* INTAKE_PARAM_FORMAT */
+	"selected",	/* INTAKE_PARAM_SELECTED */
+	"_type",	/* INTAKE_PARAM_TYPE */
+	NULL
+};
+_Static_assert(sizeof(common_params) / sizeof(common_params[0]) == INTAKE_PARAM__MAX + 1,
+    "common_params[] needs one row per INTAKE_PARAM_*");
+
+static const char *const format_names[] = {
+	"json",		/* INTAKE_FORMAT_JSON */
+	"select2",	/* INTAKE_FORMAT_SELECT2 */
+	"html",		/* INTAKE_FORMAT_HTML */
+	"csv",		/* INTAKE_FORMAT_CSV */
+};
+_Static_assert(sizeof(format_names) / sizeof(format_names[0]) == INTAKE_FORMAT__MAX,
+    "format_names[] needs one row per format");
+
+const char *
+intake_format_name(enum intake_format f)
+{
+	return (unsigned)f < INTAKE_FORMAT__MAX ? format_names[f] : "?";
+}
+
+static int
+listing_bad(struct intake_listing_problem *why, const char *code, const char *message)
+{
+	why->code = code;
+	(void)intake_strlcpy(why->message, message, sizeof(why->message));
+	return -1;
+}
+
+int
+intake_listing_parse(const char *query, const char *accept, struct intake_arena *arena,
+    const struct intake_source *src, unsigned formats, unsigned params,
+    struct intake_listing *out, struct intake_listing_problem *why)
+{
+	struct intake_query	 q;
+	const char		*v;
+	long long		 n;
+	size_t			 i, j;
+	int			 fmt;
+
+	memset(out, 0, sizeof(*out));
+	out->page = 1;
+	out->per_page = src->page_size;
+	out->search = "";
+	out->selected = NULL;
+	if (intake_query_parse(query, strlen(query), arena, &q) != INTAKE_OK)
+		return listing_bad(why, "bad_parameter", "The query string is malformed.");
+	for (i = 0; i < q.npairs; i++) {
+		for (j = 0; common_params[j] != NULL; j++)
+			if ((params & (1u << j)) && strcmp(q.pairs[i].name, common_params[j]) == 0)
+				break;
+		if (common_params[j] != NULL)
+			continue;
+		for (j = 0; j < src->nfilters; j++)
+			if (strcmp(q.pairs[i].name, src->filters[j].param) == 0)
+				break;
+		if (j < src->nfilters)
+			continue;
+		/* Cut on a character boundary; the JSON writer replaces invalid bytes. */
+		why->code = "unknown_parameter";
+		(void)snprintf(why->message, sizeof(why->message), "Unknown parameter '%.*s'.",
+		    (int)intake_utf8_cut(q.pairs[i].name, strlen(q.pairs[i].name), 40),
+		    q.pairs[i].name);
+		return -1;
+	}
+	for (i = 0; i < q.npairs; i++) {
+		if (strlen(q.pairs[i].value) != q.pairs[i].valuelen ||
+		    q.pairs[i].valuelen > INTAKE_LISTING_VALUE_MAX)
+			return listing_bad(why, "bad_parameter",
+			    "A parameter is too long or holds a NUL byte.");
+		if (u8_check((const uint8_t *)q.pairs[i].value, q.pairs[i].valuelen) != NULL)
+			return listing_bad(why, "bad_parameter", "A parameter is not valid UTF-8.");
+	}
+
+	if (intake_query_get(&q, "q", &v) != INTAKE_OK)
+		return listing_bad(why, "bad_parameter", "'q' is given twice.");
+	if (v == NULL && intake_query_get(&q, "term", &v) != INTAKE_OK)
+		return listing_bad(why, "bad_parameter", "'term' is given twice.");
+	if (v != NULL)
+		out->search = v;
+	if (intake_query_get(&q, "page", &v) != INTAKE_OK ||
+	    (v != NULL && intake_parse_int(v, 1, 100000, &n) != INTAKE_OK))
+		return listing_bad(why, "bad_parameter", "'page' must be a whole number from 1.");
+	if (v != NULL)
+		out->page = n;
+	if (intake_query_get(&q, "per_page", &v) != INTAKE_OK ||
+	    (v != NULL && intake_parse_int(v, 1, 1000, &n) != INTAKE_OK))
+		return listing_bad(why, "bad_parameter", "'per_page' must be from 1 to 1000.");
+	if (v != NULL)
+		out->per_page = n;
+	if (intake_query_get(&q, "selected", &v) != INTAKE_OK)
+		return listing_bad(why, "bad_parameter", "'selected' is given twice.");
+	out->selected = v;
+
+	if (intake_query_get(&q, "format", &v) != INTAKE_OK)
+		return listing_bad(why, "bad_parameter", "'format' is given twice.");
+	fmt = -1;
+	if (v != NULL) {
+		for (i = 0; i < INTAKE_FORMAT__MAX; i++)
+			if ((formats & (1u << i)) && strcmp(v, format_names[i]) == 0)
+				fmt = (int)i;
+		if (fmt < 0)
+			return listing_bad(why, "bad_parameter", "Unknown 'format'.");
+	} else {
+		fmt = accept != NULL && strstr(accept, "text/html") != NULL &&
+		    (formats & (1u << INTAKE_FORMAT_HTML)) ? INTAKE_FORMAT_HTML : INTAKE_FORMAT_JSON;
+	}
+	out->format = (enum intake_format)fmt;
+
+	for (i = 0; i < src->nfilters; i++) {
+		out->filters[i].param = &src->filters[i];
+		if (intake_query_get(&q, src->filters[i].param, &v) != INTAKE_OK)
+			return listing_bad(why, "bad_parameter", "A filter is given twice.");
+		out->filters[i].value = v;
+	}
+	out->nfilters = src->nfilters;
+	return 0;
+}
+
+/* intake_listing_parse() for req; on failure a 400 has been sent and -1 is returned. */
+static int
+listing_parse(struct intake_req *req, const struct intake_source *src,
+    unsigned formats, unsigned params, struct intake_listing *out)
+{
+	struct intake_listing_problem	why;
+
+	if (intake_listing_parse(req->query, intake_req_param(req, "HTTP_ACCEPT"), &req->arena,
+	    src, formats, params, out, &why) == 0)
+		return 0;
+	(void)intake_resp_error(req, 400, why.code, why.message);
+	return -1;
+}
+
+const char *
+intake_cors_header(struct intake_req *req)
+{
+	const char	*origin = intake_req_param(req, "HTTP_ORIGIN");
+	const char	 prefix[] = "Access-Control-Allow-Origin: ";
+	char		*h;
+	size_t		 n;
+
+	if (origin == NULL || !intake_config_origin_allowed(req->ctx->cfg, origin))
+		return NULL;
+	/* Allowed origins come from the config, so they hold no CR or LF. */
+	n = sizeof(prefix) - 1 + strlen(origin) + 3;
+	h = intake_arena_alloc(&req->arena, n);
+	if (h == NULL)
+		return NULL;
+	(void)snprintf(h, n, "%s%s\r\n", prefix, origin);
+	return h;
+}
+
+void
+intake_listing_preflight(struct intake_req *req)
+{
+	if (req->cors == NULL) {
+		(void)intake_resp_error(req, 403, "origin_not_allowed",
+		    "This origin may not call intake from a browser.");
+		return;
+	}
+	(void)intake_resp_send(req, 204, NULL, "Access-Control-Allow-Methods: GET, HEAD\r\n"
+	    "Access-Control-Allow-Headers: Accept\r\nAccess-Control-Max-Age: 600\r\n"
+	    "Vary: Origin\r\n", NULL, 0);
+}
+
+/* Does If-None-Match list etag (or "*")? */
+static bool
+etag_matches(const char *inm, const char *etag)
+{
+	size_t	n = strlen(etag);
+	const char *p;
+
+	if (inm == NULL)
+		return false;
+	for (p = inm; *p != '\0'; p++) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+		p += strcspn(p, ",");
+		if (*p == '\0')
+			break;
+	}
+	return false;
+}
+
+static void
+listing_send(struct intake_req *req, const struct intake_source *src,
+    const struct intake_report_view *view, const char *ctype, const struct intake_buf *body,
+    const char *etag)
+{
+	struct intake_buf	h;
+	int64_t			left;
+	enum intake_err		err;
+
+	left = (view->fresh_until_ms - intake_now_ms()) / 1000;
+	if (left < 0 || view->state == INTAKE_REPORT_STALE_ERROR)
+		left = 0;
+	intake_buf_init(&h, 4096);
+	/* Appends, not printf: this runs for every cached answer. */
+	err = intake_buf_adds(&h, "ETag: ");
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, etag);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, "\r\nCache-Control: public, max-age=");
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(&h, (unsigned long long)left);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, ", stale-while-revalidate=");
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(&h, (unsigned long long)src->ttl);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, ", stale-if-error=");
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(&h, (unsigned long long)src->stale_ttl);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, "\r\nVary: Accept, Origin\r\nX-Intake-Cache: ");
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, intake_report_state_name(view->state));
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&h, "\r\n");
+	if (err != INTAKE_OK) {
+		intake_buf_free(&h);
+		intake_req_cause(req, "the listing's headers did not fit");
+		(void)intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
+		return;
+	}
+	if (etag_matches(intake_req_param(req, "HTTP_IF_NONE_MATCH"), etag))
+		(void)intake_resp_send(req, 304, NULL, h.ptr, NULL, 0);
+	else
+		(void)intake_resp_send(req, 200, ctype, h.ptr, body->ptr, body->len);
+	intake_buf_free(&h);
+}
+
+static void
+listing_etag(const struct intake_report_view *view, const char *variant,
+    char out[INTAKE_ETAG_MAX])
+{
+	struct intake_buf	b;
+	char			hex[65];
+
+	intake_buf_init(&b, 8192);
+	(void)intake_buf_printf(&b, "%s|%s", view->version, variant);
+	intake_sha256_hex(intake_buf_str(&b), b.len, hex);
+	(void)snprintf(out, INTAKE_ETAG_MAX, "\"%.20s\"", hex);
+	intake_buf_free(&b);
+}
+
+/* The memo key: "prefix|format|page|per_page|len:selected|search". */
+static enum intake_err
+variant_key(struct intake_buf *v, const struct intake_listing_kind *kind,
+    const struct intake_listing *l)
+{
+	const char	*sel = l->selected != NULL ? l->selected : "";
+	enum intake_err	 err;
+
+	err = intake_buf_adds(v, kind->prefix);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, '|');
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(v, intake_format_name(l->format));
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, '|');
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(v, (unsigned long long)l->page);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, '|');
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(v, (unsigned long long)l->per_page);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, '|');
+	/* A length prefix keeps "selected" and "search" from running together. */
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(v, strlen(sel));
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, ':');
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(v, sel);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(v, '|');
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(v, l->search);
+	return err;
+}
+
+/*
+ * Check every filter value against what its check.NAME allows, before
+ * anything keyed by it is fetched.  0, or -1 with the answer sent: 400
+ * bad_parameter for a value never offered, or the error of the list a
+ * source: check reads.
+ */
+static int
+filters_check(struct intake_req *req, const struct intake_listing *l)
+{
+	const struct intake_config	*cfg = req->ctx->cfg;
+	const struct intake_filter_param *f;
+	const char			*v;
+	enum intake_err			 err;
+	char				 msg[160];
+	size_t				 i;
+	bool				 ok;
+
+	for (i = 0; i < l->nfilters; i++) {
+		f = l->filters[i].param;
+		v = l->filters[i].value;
+		if (v == NULL || v[0] == '\0')
+			continue;
+		if (f->check == INTAKE_CHECK_SOURCE) {
+			err = intake_report_offers(req->ctx, &cfg->sources[f->check_source], v, &ok);
+			if (err != INTAKE_OK) {
+				(void)intake_resp_upstream_error(req, err);
+				return -1;
+			}
+		} else
+			ok = intake_filter_value_ok(f, v);
+		if (!ok) {
+			(void)snprintf(msg, sizeof(msg), "'%s' is not a value this list takes.",
+			    f->param);
+			(void)intake_resp_error(req, 400, "bad_parameter", msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The answer when the minute's budget of filtered fetches is spent. */
+static void
+listing_busy(struct intake_req *req)
+{
+	int64_t	left = (req->ctx->lists_busy_until_ms - intake_now_ms() + 999) / 1000;
+	char	hdr[80];
+	static const char body[] = "{\"error\":{\"code\":\"lists_busy\",\"message\":"
+	    "\"Too many different filtered lists were asked for. Please try again shortly.\"}}\n";
+
+	(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
+	    (long long)(left > 0 ? left : 1));
+	(void)intake_resp_send(req, 503, "application/json; charset=utf-8", hdr, body,
+	    sizeof(body) - 1);
+}
+
+static const char *const ctypes[] = {
+	"application/json; charset=utf-8",	/* INTAKE_FORMAT_JSON */
+	"application/json; charset=utf-8",	/* INTAKE_FORMAT_SELECT2 */
+	"text/html; charset=utf-8",		/* INTAKE_FORMAT_HTML */
+	"text/csv; charset=utf-8",		/* INTAKE_FORMAT_CSV */
+};
+_Static_assert(sizeof(ctypes) / sizeof(ctypes[0]) == INTAKE_FORMAT__MAX,
+    "ctypes[] needs one row per format");
+
+void
+intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *kind)
+{
+	const struct intake_source	*src;
+	struct intake_report_view	 view;
+	struct intake_listing		 l;
+	struct intake_buf		 body, variant;
+	const struct intake_buf		*memo;
+	const char			*name = req->path + strlen(kind->prefix), *etag;
+	char				 etagbuf[INTAKE_ETAG_MAX];
+	enum intake_err			 err;
+
+	src = intake_config_source(req->ctx->cfg, kind->source_kind, name, strlen(name));
+	if (src == NULL) {
+		(void)intake_resp_error(req, 404, kind->unknown_code, kind->unknown_message);
+		return;
+	}
+	if (strcmp(req->method, "OPTIONS") == 0) {
+		intake_listing_preflight(req);
+		return;
+	}
+	if (listing_parse(req, src, kind->formats, kind->params, &l) != 0 ||
+	    filters_check(req, &l) != 0)
+		return;
+	req->ctx->lists_busy_until_ms = 0;
+	intake_buf_init(&body, (size_t)req->ctx->cfg->response_max);
+	intake_buf_init(&variant, 2048);
+	err = intake_report_get(req->ctx, src, l.filters, l.nfilters, &view);
+	/* Everything the rendering depends on besides the rows themselves. */
+	if (err == INTAKE_OK)
+		err = variant_key(&variant, kind, &l);
+	if (err != INTAKE_OK)
+		goto fail;
+	memo = intake_report_memo_get(&view, variant.ptr, &etag);
+	if (memo == NULL) {
+		err = kind->render(src, &view, &l, &body);
+		if (err != INTAKE_OK)
+			goto fail;
+		listing_etag(&view, variant.ptr, etagbuf);
+		intake_report_memo_put(&view, variant.ptr, &body, etagbuf);
+		memo = intake_report_memo_get(&view, variant.ptr, &etag);
+	}
+	listing_send(req, src, &view, ctypes[l.format], memo, etag);
+	goto out;
+fail:
+	if (err == INTAKE_EBACKOFF && req->ctx->lists_busy_until_ms != 0)
+		listing_busy(req);
+	else
+		(void)intake_resp_upstream_error(req, err);
+out:
+	intake_buf_free(&body);
+	intake_buf_free(&variant);
+}
+
+enum intake_err
+intake_html_escape(struct intake_buf *b, const char *s)
+{
+	enum intake_err	err = INTAKE_OK;
+	const char	*run = s;
+
+	for (; err == INTAKE_OK && *s != '\0'; s++) {
+		const char *rep;
+
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		err = intake_buf_add(b, run, (size_t)(s - run));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(b, rep);
+		run = s + 1;
+	}
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(b, run);
+	return err;
+}

@@ -1,0 +1,366 @@
+/*
+ * req.c - requests in, responses out, for FastCGI and plain CGI alike.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "util/buf.h"
+#include "util/json.h"
+#include "core/log.h"
+#include "web/req.h"
+#include "util/str.h"
+#include "integrify/upstream.h"
+
+static const struct {
+	int		 status;
+	const char	*reason;
+} reasons[] = {
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 202, "Accepted" },
+	{ 204, "No Content" },
+	{ 303, "See Other" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 413, "Content Too Large" },
+	{ 415, "Unsupported Media Type" },
+	{ 422, "Unprocessable Content" },
+	{ 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
+};
+
+/*
+ * Headers on every response, and those every HTML answer gets: form
+ * pages and the /api/choices and /api/reports fragments alike, from this
+ * one place.  The policy allows no inline script or style and no framing.
+ * Cached answers carry every header in nginx's cache, so data answers
+ * stay lean.
+ */
+static const char fixed_headers[] = "X-Content-Type-Options: nosniff\r\n";
+static const char document_headers[] =
+	"Content-Security-Policy: default-src 'none'; style-src 'self'; "
+	"script-src 'self'; img-src 'self'; connect-src 'self'; "
+	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
+	"Referrer-Policy: same-origin\r\n"
+	"X-Frame-Options: DENY\r\n";
+
+const char *
+intake_resp_reason(int status)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	return NULL;
+}
+
+enum intake_err
+intake_req_begin(struct intake_req *req, struct intake_ctx *ctx, struct FCGX_Request *fcgi,
+    char **envp)
+{
+	struct intake_log_line	 l;
+	const char		*v;
+	size_t			 n, i;
+
+	req->start_ms = intake_now_ms();
+	req->ctx = ctx;
+	req->fcgi = fcgi;
+	req->status = 0;
+	req->cors = NULL;
+	req->code = NULL;
+	req->cause = NULL;
+	req->form = NULL;
+	req->fields = NULL;
+	req->nparams = 0;
+	req->method = "";
+	req->path = "/";
+	req->query = "";
+	for (n = 0; envp != NULL && envp[n] != NULL; n++)
+		;
+	if (n > INTAKE_REQ_PARAMS_MAX) {
+		/* Headers are the client's to send: rate limited like its 4xx lines. */
+		intake_log_begin_limited(&l, INTAKE_LOG_WARN, "too_many_params");
+		intake_log_int(&l, "params", (long long)n);
+		intake_log_int(&l, "kept", INTAKE_REQ_PARAMS_MAX);
+		intake_log_end(&l);
+		n = INTAKE_REQ_PARAMS_MAX;
+	}
+	req->params = intake_arena_alloc(&req->arena, (n + 1) * sizeof(char *));
+	if (req->params == NULL)
+		return INTAKE_ETOOBIG;
+	for (i = 0; i < n; i++) {
+		req->params[i] = intake_arena_strdup(&req->arena, envp[i]);
+		if (req->params[i] == NULL)
+			return INTAKE_ETOOBIG;
+	}
+	req->params[n] = NULL;
+	req->nparams = n;
+	/* nginx's $request_id joins its access log and ours; anything else is dropped. */
+	(void)intake_log_set_request(intake_req_param(req, "REQUEST_ID"));
+
+	if ((v = intake_req_param(req, "REQUEST_METHOD")) != NULL)
+		req->method = v;
+	if ((v = intake_req_param(req, "QUERY_STRING")) != NULL)
+		req->query = v;
+	/* nginx: DOCUMENT_URI is decoded and normalised; CGI: PATH_INFO. */
+	if ((v = intake_req_param(req, "DOCUMENT_URI")) != NULL && *v != '\0')
+		req->path = v;
+	else if ((v = intake_req_param(req, "PATH_INFO")) != NULL && *v != '\0')
+		req->path = v;
+	return INTAKE_OK;
+}
+
+void
+intake_req_end(struct intake_req *req)
+{
+	intake_arena_reset(&req->arena);
+	(void)intake_log_set_request(NULL);
+	req->params = NULL;
+	req->nparams = 0;
+}
+
+const char *
+intake_req_param(const struct intake_req *req, const char *name)
+{
+	size_t	i, n = strlen(name);
+
+	for (i = 0; i < req->nparams; i++)
+		if (strncmp(req->params[i], name, n) == 0 && req->params[i][n] == '=')
+			return req->params[i] + n + 1;
+	return NULL;
+}
+
+enum intake_err
+intake_req_body(struct intake_req *req, size_t max, struct intake_buf *body)
+{
+	const char	*cl = intake_req_param(req, "CONTENT_LENGTH");
+	char		 chunk[16384];
+	long long	 want;
+	size_t		 got = 0, n;
+	ssize_t		 r;
+	int		 k;
+	enum intake_err	 err;
+
+	/* Never size anything from the declared length: check it, then grow. */
+	if (cl == NULL || intake_parse_int(cl, 0, INT64_MAX / 2, &want) != INTAKE_OK)
+		return INTAKE_EINVAL;
+	if ((unsigned long long)want > max)
+		return INTAKE_ETOOBIG;
+	intake_buf_init(body, max);
+	while (got < (size_t)want) {
+		n = (size_t)want - got < sizeof(chunk) ? (size_t)want - got : sizeof(chunk);
+		if (req->fcgi != NULL) {
+			k = FCGX_GetStr(chunk, (int)n, req->fcgi->in);
+			r = k;
+		} else
+			r = read(STDIN_FILENO, chunk, n);
+		if (r <= 0)
+			return INTAKE_EINVAL;
+		err = intake_buf_add(body, chunk, (size_t)r);
+		if (err != INTAKE_OK)
+			return err;
+		got += (size_t)r;
+	}
+	return INTAKE_OK;
+}
+
+static enum intake_err
+put(struct intake_req *req, const void *p, size_t n)
+{
+	size_t	off = 0;
+	ssize_t	w;
+
+	if (req->fcgi != NULL) {
+		if (n > 0 && FCGX_PutStr(p, (int)n, req->fcgi->out) != (int)n)
+			return INTAKE_ESYS;
+		return INTAKE_OK;
+	}
+	while (off < n) {
+		w = write(STDOUT_FILENO, (const char *)p + off, n - off);
+		if (w <= 0)
+			return INTAKE_ESYS;
+		off += (size_t)w;
+	}
+	return INTAKE_OK;
+}
+
+/*
+ * The one line for every answer: 5xx always (where, what and why), 4xx
+ * through the client-error rate limit, the rest at debug.
+ */
+static void
+log_outcome(const struct intake_req *req, int status)
+{
+	struct intake_log_line	l;
+
+	if (status >= 500)
+		intake_log_begin(&l, INTAKE_LOG_ERR, "server_error");
+	else if (status >= 400)
+		intake_log_begin_limited(&l, INTAKE_LOG_INFO,
+		    status == 429 ? "rate_limited" : "rejected");
+	else
+		intake_log_begin(&l, INTAKE_LOG_DEBUG, "request");
+	if (!l.on)
+		return;
+	intake_log_str(&l, "method", req->method);
+	intake_log_str(&l, "path", req->path);
+	intake_log_int(&l, "status", status);
+	if (req->form != NULL)
+		intake_log_str(&l, "form", req->form);
+	if (req->code != NULL)
+		intake_log_str(&l, "code", req->code);
+	if (req->fields != NULL)
+		intake_log_str(&l, "fields", req->fields);
+	if (status >= 500)
+		intake_log_str(&l, "cause", req->cause != NULL ? req->cause : "no cause recorded");
+	intake_log_int(&l, "ms", intake_now_ms() - req->start_ms);
+	intake_log_end(&l);
+}
+
+enum intake_err
+intake_resp_send(struct intake_req *req, int status, const char *ctype,
+    const char *extra_headers, const void *body, size_t len)
+{
+	struct intake_buf	 head;
+	const char		*reason;
+	enum intake_err		 err;
+	bool			 head_only;
+
+	if (req->status != 0)
+		return INTAKE_EINVAL;
+	reason = intake_resp_reason(status);
+	if (reason == NULL) {
+		intake_req_cause(req, "a status intake does not send");
+		status = 500;
+		reason = intake_resp_reason(status);
+	}
+	log_outcome(req, status);
+	head_only = strcmp(req->method, "HEAD") == 0 || status == 304 || status == 204;
+	intake_buf_init(&head, 8192);
+	err = intake_buf_adds(&head, "Status: ");
+	if (err == INTAKE_OK)
+		err = intake_buf_addu(&head, (unsigned)status);
+	if (err == INTAKE_OK)
+		err = intake_buf_addc(&head, ' ');
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&head, reason);
+	if (err == INTAKE_OK && ctype != NULL && status != 304 && status != 204) {
+		err = intake_buf_adds(&head, "\r\nContent-Type: ");
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(&head, ctype);
+	}
+	if (err == INTAKE_OK && status != 304 && status != 204) {
+		err = intake_buf_adds(&head, "\r\nContent-Length: ");
+		if (err == INTAKE_OK)
+			err = intake_buf_addu(&head, len);
+	}
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&head, "\r\n");
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&head, fixed_headers);
+	if (err == INTAKE_OK && ctype != NULL && strncasecmp(ctype, "text/html", 9) == 0 &&
+	    (ctype[9] == '\0' || ctype[9] == ';'))
+		err = intake_buf_adds(&head, document_headers);
+	if (err == INTAKE_OK && extra_headers != NULL)
+		err = intake_buf_adds(&head, extra_headers);
+	if (err == INTAKE_OK && req->cors != NULL)
+		err = intake_buf_adds(&head, req->cors);
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(&head, "\r\n");
+	if (err == INTAKE_OK)
+		err = put(req, head.ptr, head.len);
+	if (err == INTAKE_OK && !head_only)
+		err = put(req, body, len);
+	intake_buf_free(&head);
+	req->status = status;
+	return err;
+}
+
+void
+intake_req_cause(struct intake_req *req, const char *cause)
+{
+	if (req->cause == NULL)
+		req->cause = cause;
+}
+
+enum intake_err
+intake_resp_error(struct intake_req *req, int status, const char *code, const char *message)
+{
+	struct intake_buf	b;
+	enum intake_err		err;
+
+	if (req->code == NULL)
+		req->code = code;
+	intake_buf_init(&b, 8192);
+	err = intake_json_error(&b, code, message);
+	if (err == INTAKE_OK)
+		err = intake_resp_send(req, status, "application/json; charset=utf-8",
+		    "Cache-Control: no-store\r\n", b.ptr, b.len);
+	intake_buf_free(&b);
+	return err;
+}
+
+static const char backoff_body[] =
+	"{\"error\":{\"code\":\"integrify_backoff\",\"message\":\"Signing in to "
+	"Integrify failed a moment ago. Please try again shortly.\"}}\n";
+
+static const char busy_body[] =
+	"{\"error\":{\"code\":\"integrify_busy\",\"message\":\"Integrify is slow to "
+	"answer just now. Please try again shortly.\"}}\n";
+
+enum intake_err
+intake_resp_upstream_error(struct intake_req *req, enum intake_err err)
+{
+	char	hdr[64];
+
+	intake_req_cause(req, intake_strerror(err));
+	switch (err) {
+	case INTAKE_EAUTH:
+		return intake_resp_error(req, 502, "integrify_auth",
+		    "Integrify refused intake's service account. An administrator "
+		    "should check the credentials in intake's configuration.");
+	case INTAKE_EDENIED:
+		return intake_resp_error(req, 502, "integrify_denied",
+		    "Integrify denied intake's service account access to this item.");
+	case INTAKE_ENOTFOUND:
+		return intake_resp_error(req, 502, "integrify_not_found",
+		    "Integrify does not know an item intake's configuration names.");
+	case INTAKE_EPROTO:
+	case INTAKE_ETOOBIG:
+		return intake_resp_error(req, 502, "integrify_bad_reply",
+		    "Integrify sent a reply intake could not use.");
+	case INTAKE_EUPSTREAM:
+		return intake_resp_error(req, 502, "integrify_unavailable",
+		    "Integrify is unavailable. Please try again shortly.");
+	case INTAKE_ETIMEOUT:
+		return intake_resp_error(req, 504, "integrify_timeout",
+		    "Integrify did not answer in time. Please try again shortly.");
+	case INTAKE_EBUSY:
+		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
+		    intake_upstream_retry_after(req->ctx));
+		return intake_resp_send(req, 503, "application/json; charset=utf-8", hdr,
+		    busy_body, sizeof(busy_body) - 1);
+	case INTAKE_EBACKOFF:
+	case INTAKE_ECACHE:
+		req->code = "integrify_backoff";
+		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
+		    req->ctx->cfg->fetch_failure_ttl > 0 ? req->ctx->cfg->fetch_failure_ttl : 1);
+		return intake_resp_send(req, 503, "application/json; charset=utf-8", hdr,
+		    backoff_body, sizeof(backoff_body) - 1);
+	default:
+		return intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
+	}
+}

@@ -1,0 +1,635 @@
+/*
+ * test_cache_redis.c - lib/cache/redis.c through cache.h, against a real
+ * redis-server this program starts on a unix socket in its scratch
+ * directory (no network).  Two caches with their own shm files stand for
+ * two hosts.  Values, sealing as Redis holds them, set-if-absent, counters
+ * and leases across hosts, ACL login, and the fallback to shm while Redis
+ * is down.
+ */
+#include <hiredis.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cache/backend.h"
+#include "cache/seal.h"
+#include "cache/cache.h"
+#include "core/log.h"
+#include "util/str.h"
+
+#include "t.h"
+
+#define LONG_LEASE_MS	60000
+
+static const char token[] = "tok-3f1c9a7e-SECRET-service-account";
+
+struct server {
+	char	dir[256];
+	char	sock[300];
+	pid_t	pid;
+};
+
+/* Start redis-server on a unix socket in a fresh directory; extra: more argv. */
+static void
+server_start(struct server *sv, const char *const *extra)
+{
+	const char	*argv[32];
+	redisContext	*c;
+	int		 argc = 0, i;
+
+	if (sv->dir[0] == '\0')
+		t_mkdtemp(sv->dir, sizeof(sv->dir));
+	(void)snprintf(sv->sock, sizeof(sv->sock), "%s/redis.sock", sv->dir);
+	argv[argc++] = "redis-server";
+	argv[argc++] = "--port";
+	argv[argc++] = "0";
+	argv[argc++] = "--unixsocket";
+	argv[argc++] = sv->sock;
+	argv[argc++] = "--dir";
+	argv[argc++] = sv->dir;
+	argv[argc++] = "--save";
+	argv[argc++] = "";
+	argv[argc++] = "--appendonly";
+	argv[argc++] = "no";
+	argv[argc++] = "--loglevel";
+	argv[argc++] = "warning";
+	for (i = 0; extra != NULL && extra[i] != NULL; i++)
+		argv[argc++] = extra[i];
+	argv[argc] = NULL;
+	sv->pid = t_fork_helper();
+	if (sv->pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd != -1) {
+			(void)dup2(fd, STDOUT_FILENO);
+			(void)close(fd);
+		}
+		execvp("redis-server", (char *const *)(uintptr_t)argv);
+		fprintf(stderr, "redis-server: %s (scripts/deps.sh installs it)\n",
+		    strerror(errno));
+		_exit(127);
+	}
+	for (i = 0; i < 1000; i++) {
+		c = redisConnectUnix(sv->sock);
+		if (c != NULL && c->err == 0) {
+			redisFree(c);
+			return;
+		}
+		if (c != NULL)
+			redisFree(c);
+		t_sleep_ms(10);
+	}
+	fprintf(stdout, "# redis-server did not come up on %s\n", sv->sock);
+	abort();
+}
+
+static void
+server_stop(struct server *sv)
+{
+	if (sv->pid > 0) {
+		(void)kill(sv->pid, SIGKILL);
+		(void)t_wait_child(sv->pid, 10000);
+	}
+	sv->pid = 0;
+	(void)unlink(sv->sock);
+}
+
+/* A config of one "host": its own shm files in dir, Redis at sock. */
+static void
+host_cfg(struct intake_config *cfg, const char *dir, const char *host, const char *sock)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	(void)snprintf(cfg->cache_file, sizeof(cfg->cache_file), "%s/%s.shm", dir, host);
+	cfg->cache_entries = 64;
+	cfg->cache_entry_max = 4096;
+	cfg->mark_entries = 64;
+	cfg->filtered_entries = 16;
+	cfg->cache_backend = INTAKE_CACHE_REDIS;
+	(void)snprintf(cfg->redis_socket, sizeof(cfg->redis_socket), "%s", sock);
+	cfg->redis_timeout_ms = 2000;
+	cfg->redis_retry_ms = 20;
+	(void)snprintf(cfg->redis_prefix, sizeof(cfg->redis_prefix), "t:");
+	memcpy(cfg->redis_seal_key, "0123456789abcdef0123456789abcdef", 32);
+}
+
+struct fixture {
+	struct server		sv;
+	struct intake_config	a_cfg, b_cfg;
+	struct intake_cache	*a, *b;		/* two hosts' main caches */
+};
+
+static void
+setup(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	server_start(&f->sv, NULL);
+	host_cfg(&f->a_cfg, f->sv.dir, "a", f->sv.sock);
+	host_cfg(&f->b_cfg, f->sv.dir, "b", f->sv.sock);
+	if (intake_cache_open(&f->a_cfg, true, &f->a) != INTAKE_OK ||
+	    intake_cache_open(&f->b_cfg, true, &f->b) != INTAKE_OK)
+		abort();
+	T_EQ_STR(intake_cache_backend_name(f->a), "redis");
+}
+
+static void
+teardown(struct fixture *f)
+{
+	intake_cache_close(f->a);
+	intake_cache_close(f->b);
+	server_stop(&f->sv);
+}
+
+/* The raw bytes Redis holds under name (a test's own connection). */
+static size_t
+raw_get(const struct server *sv, const char *name, char *out, size_t cap)
+{
+	redisContext	*c = redisConnectUnix(sv->sock);
+	redisReply	*r;
+	size_t		 n = 0;
+
+	if (c == NULL || c->err != 0)
+		abort();
+	r = redisCommand(c, "GET %s", name);
+	if (r != NULL && r->type == REDIS_REPLY_STRING && r->len <= cap) {
+		memcpy(out, r->str, r->len);
+		n = r->len;
+	}
+	freeReplyObject(r);
+	redisFree(c);
+	return n;
+}
+
+static void
+raw_set(const struct server *sv, const char *name, const char *val, size_t len)
+{
+	redisContext	*c = redisConnectUnix(sv->sock);
+	redisReply	*r;
+
+	T_ASSERT(c != NULL && c->err == 0);
+	r = redisCommand(c, "SET %s %b", name, val, len);
+	T_ASSERT(r != NULL && r->type == REDIS_REPLY_STATUS);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+static enum intake_err
+get_str(struct intake_cache *c, const char *section, const char *name, char *out,
+    size_t outsz, bool *hit)
+{
+	enum intake_err	err;
+	size_t		len = 0;
+
+	*hit = true;
+	err = intake_cache_get(c, section, name, out, outsz - 1, &len, hit);
+	out[err == INTAKE_OK ? len : 0] = '\0';
+	return err;
+}
+
+/* Set on host A, read on host B: one shared store. */
+static void
+test_redis_value_shared_across_hosts(void)
+{
+	struct fixture	f;
+	char		v[128];
+	bool		hit;
+
+	setup(&f);
+	T_EQ_INT(get_str(f.b, "token", "svc", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	T_EQ_INT(intake_cache_set(f.a, "token", "svc", token, sizeof(token) - 1,
+	    intake_now_ms() + 60000), INTAKE_OK);
+	T_EQ_INT(get_str(f.b, "token", "svc", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(hit);
+	T_EQ_STR(v, token);
+	T_EQ_INT(intake_cache_status(f.a), INTAKE_CACHE_STATUS_SHARED);
+	teardown(&f);
+}
+
+/* What Redis holds is sealed: no token in the raw entry. */
+static void
+test_redis_raw_entry_holds_no_token(void)
+{
+	struct fixture	f;
+	char		raw[512];
+	size_t		n;
+
+	setup(&f);
+	T_EQ_INT(intake_cache_set(f.a, "token", "svc", token, sizeof(token) - 1,
+	    intake_now_ms() + 60000), INTAKE_OK);
+	n = raw_get(&f.sv, "t:c:token:svc", raw, sizeof(raw));
+	T_EQ_INT(n, sizeof(token) - 1 + INTAKE_SEAL_OVERHEAD);
+	T_ASSERT(memmem(raw, n, "SECRET", 6) == NULL);
+	T_ASSERT(memmem(raw, n, "tok-", 4) == NULL);
+	teardown(&f);
+}
+
+/* An attacker with Redis access copies the token's entry under a list's name. */
+static void
+test_redis_value_moved_to_other_key_is_a_miss(void)
+{
+	struct fixture	f;
+	char		raw[512], v[128];
+	size_t		n;
+	bool		hit;
+
+	setup(&f);
+	t_quiet_stderr();
+	T_EQ_INT(intake_cache_set(f.a, "token", "svc", token, sizeof(token) - 1,
+	    intake_now_ms() + 60000), INTAKE_OK);
+	n = raw_get(&f.sv, "t:c:token:svc", raw, sizeof(raw));
+	T_ASSERT(n > 0);
+	raw_set(&f.sv, "t:c:report:list", raw, n);
+	T_EQ_INT(get_str(f.b, "report", "list", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	/* Nor does a plaintext value written straight into Redis open. */
+	raw_set(&f.sv, "t:c:token:svc", "forged-token", 12);
+	T_EQ_INT(get_str(f.b, "token", "svc", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	teardown(&f);
+}
+
+/* Host B with another seal key cannot read host A's values. */
+static void
+test_redis_other_seal_key_is_a_miss(void)
+{
+	struct fixture	f;
+	char		v[128];
+	bool		hit;
+
+	setup(&f);
+	t_quiet_stderr();
+	intake_cache_close(f.b);
+	f.b_cfg.redis_seal_key[0] ^= 1;
+	T_EQ_INT(intake_cache_open(&f.b_cfg, true, &f.b), INTAKE_OK);
+	T_EQ_INT(intake_cache_set(f.a, "token", "svc", token, sizeof(token) - 1,
+	    intake_now_ms() + 60000), INTAKE_OK);
+	T_EQ_INT(get_str(f.b, "token", "svc", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	teardown(&f);
+}
+
+static void
+test_redis_expiry_and_delete(void)
+{
+	struct fixture	f;
+	char		v[128];
+	bool		hit;
+
+	setup(&f);
+	T_EQ_INT(intake_cache_set(f.a, "s", "short", "x", 1, intake_now_ms() + 50), INTAKE_OK);
+	t_sleep_ms(120);
+	T_EQ_INT(get_str(f.b, "s", "short", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	T_EQ_INT(intake_cache_set(f.a, "s", "k", "value-1", 7, intake_now_ms() + 60000),
+	    INTAKE_OK);
+	/* Compare-and-delete: another value stays, the same value goes. */
+	T_EQ_INT(intake_cache_del(f.b, "s", "k", "value-2", 7), INTAKE_OK);
+	T_EQ_INT(get_str(f.a, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(hit);
+	T_EQ_INT(intake_cache_del(f.b, "s", "k", "value-1", 7), INTAKE_OK);
+	T_EQ_INT(get_str(f.a, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	T_EQ_INT(intake_cache_set(f.a, "s", "k", "v", 1, intake_now_ms() + 60000), INTAKE_OK);
+	T_EQ_INT(intake_cache_del(f.b, "s", "k", NULL, 0), INTAKE_OK);
+	T_EQ_INT(get_str(f.a, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	teardown(&f);
+}
+
+static void
+test_redis_value_too_big_refused(void)
+{
+	struct fixture	f;
+	static char	big[8192];
+	char		v[16];
+	bool		hit;
+
+	setup(&f);
+	t_quiet_stderr();
+	T_EQ_INT(intake_cache_set(f.a, "s", "big", big, sizeof(big), intake_now_ms() + 60000),
+	    INTAKE_ETOOBIG);
+	T_EQ_INT(intake_cache_set(f.a, "s", "k", "0123456789abcdef", 16,
+	    intake_now_ms() + 60000), INTAKE_OK);
+	T_EQ_INT(get_str(f.a, "s", "k", v, 8, &hit), INTAKE_ETOOBIG);
+	teardown(&f);
+}
+
+/* A form nonce spent on host A cannot be spent again on host B. */
+static void
+test_redis_add_once_across_hosts(void)
+{
+	struct fixture	f;
+	bool		added = false;
+
+	setup(&f);
+	T_EQ_INT(intake_cache_add(f.a, "nonce", "n1", "r", 1, intake_now_ms() + 60000,
+	    &added), INTAKE_OK);
+	T_ASSERT(added);
+	T_EQ_INT(intake_cache_add(f.b, "nonce", "n1", "r", 1, intake_now_ms() + 60000,
+	    &added), INTAKE_OK);
+	T_ASSERT(!added);
+	T_EQ_INT(intake_cache_add(f.a, "nonce", "n1", "r", 1, intake_now_ms() + 60000,
+	    &added), INTAKE_OK);
+	T_ASSERT(!added);
+	teardown(&f);
+}
+
+/* Rate counters count across hosts, read back as shm's native long long. */
+static void
+test_redis_counter_across_hosts(void)
+{
+	struct fixture	f;
+	long long	n = 0, v = 0;
+	size_t		len = 0;
+	bool		hit = false;
+	int64_t		until = intake_now_ms() + 60000;
+
+	setup(&f);
+	T_EQ_INT(intake_cache_incr(f.a, "rate", "c", until, &n), INTAKE_OK);
+	T_EQ_INT(n, 1);
+	T_EQ_INT(intake_cache_incr(f.b, "rate", "c", until, &n), INTAKE_OK);
+	T_EQ_INT(n, 2);
+	T_EQ_INT(intake_cache_incr(f.a, "rate", "c", until, &n), INTAKE_OK);
+	T_EQ_INT(n, 3);
+	T_EQ_INT(intake_cache_get(f.b, "rate", "c", &v, sizeof(v), &len, &hit), INTAKE_OK);
+	T_ASSERT(hit);
+	T_EQ_INT(len, sizeof(v));
+	T_EQ_INT(v, 3);
+	/* The window ends: the counter starts again. */
+	T_EQ_INT(intake_cache_incr(f.a, "rate", "w", intake_now_ms() + 50, &n), INTAKE_OK);
+	T_EQ_INT(intake_cache_incr(f.b, "rate", "w", intake_now_ms() + 50, &n), INTAKE_OK);
+	T_EQ_INT(n, 2);
+	t_sleep_ms(120);
+	T_EQ_INT(intake_cache_incr(f.b, "rate", "w", intake_now_ms() + 50, &n), INTAKE_OK);
+	T_EQ_INT(n, 1);
+	teardown(&f);
+}
+
+/* One token fetch across hosts: A leads, B waits until A releases. */
+static void
+test_redis_lease_single_flight_across_hosts(void)
+{
+	struct fixture	f;
+	bool		leader = false;
+	pid_t		pid;
+
+	setup(&f);
+	T_EQ_INT(intake_cache_lease(f.a, "token", "svc", LONG_LEASE_MS, &leader), INTAKE_OK);
+	T_ASSERT(leader);
+	T_EQ_INT(intake_cache_lease(f.b, "token", "svc", LONG_LEASE_MS, &leader), INTAKE_OK);
+	T_ASSERT(!leader);
+	T_EQ_INT(intake_cache_wait(f.b, "token", "svc", 100), INTAKE_ETIMEOUT);
+	/* Another process's release is not the holder's: the lease stays. */
+	pid = t_fork_helper();
+	if (pid == 0) {
+		int rc;
+
+		(void)intake_cache_child_init(f.b);
+		rc = intake_cache_release(f.b, "token", "svc") == INTAKE_OK ? 0 : 1;
+		intake_cache_close(f.a);
+		intake_cache_close(f.b);
+		_exit(rc);
+	}
+	T_EQ_INT(t_wait_child(pid, 60000), 0);
+	T_EQ_INT(intake_cache_lease(f.b, "token", "svc", LONG_LEASE_MS, &leader), INTAKE_OK);
+	T_ASSERT(!leader);
+	T_EQ_INT(intake_cache_release(f.a, "token", "svc"), INTAKE_OK);
+	T_EQ_INT(intake_cache_wait(f.b, "token", "svc", 5000), INTAKE_OK);
+	T_EQ_INT(intake_cache_lease(f.b, "token", "svc", LONG_LEASE_MS, &leader), INTAKE_OK);
+	T_ASSERT(leader);
+	teardown(&f);
+}
+
+/* A waiter on B is woken when the holder on A releases (poll, bounded). */
+static void
+test_redis_waiter_woken_by_release(void)
+{
+	struct fixture	f;
+	bool		leader = false;
+	pid_t		pid;
+
+	setup(&f);
+	T_EQ_INT(intake_cache_lease(f.a, "token", "svc", LONG_LEASE_MS, &leader), INTAKE_OK);
+	T_ASSERT(leader);
+	pid = t_fork_helper();
+	if (pid == 0) {
+		int rc;
+
+		(void)intake_cache_child_init(f.b);
+		rc = intake_cache_wait(f.b, "token", "svc", 60000) == INTAKE_OK ? 0 : 1;
+		intake_cache_close(f.a);
+		intake_cache_close(f.b);
+		_exit(rc);
+	}
+	t_sleep_ms(100);
+	T_EQ_INT(intake_cache_release(f.a, "token", "svc"), INTAKE_OK);
+	T_EQ_INT(t_wait_child(pid, 60000), 0);
+	teardown(&f);
+}
+
+/* A lease holder killed on this host: the supervisor's reap frees its lease. */
+static void
+test_redis_dead_holder_reaped(void)
+{
+	struct fixture	f;
+	bool		leader = false;
+	pid_t		pid;
+
+	setup(&f);
+	pid = t_fork_helper();
+	if (pid == 0) {
+		bool l = false;
+		int rc;
+
+		(void)intake_cache_child_init(f.a);
+		rc = intake_cache_lease(f.a, "report", "x", LONG_LEASE_MS, &l) == INTAKE_OK && l ?
+		    0 : 1;
+		intake_cache_close(f.a);
+		intake_cache_close(f.b);
+		_exit(rc);
+	}
+	T_EQ_INT(t_wait_child(pid, 60000), 0);
+	T_EQ_INT(intake_cache_lease(f.b, "report", "x", LONG_LEASE_MS, &leader), INTAKE_OK);
+	T_ASSERT(!leader);
+	t_quiet_stderr();
+	intake_cache_reap(f.a, pid);
+	T_EQ_INT(intake_cache_lease(f.b, "report", "x", LONG_LEASE_MS, &leader), INTAKE_OK);
+	T_ASSERT(leader);
+	teardown(&f);
+}
+
+/* Redis is not there at all: every call is answered by this host's shm. */
+static void
+test_redis_unreachable_falls_back_to_shm(void)
+{
+	struct intake_config	cfg;
+	struct intake_cache	*c;
+	char			dir[256], v[128];
+	long long		n = 0;
+	bool			hit = false, added = false, leader = false;
+
+	t_mkdtemp(dir, sizeof(dir));
+	host_cfg(&cfg, dir, "a", "/nonexistent/redis.sock");
+	t_quiet_stderr();
+	T_EQ_INT(intake_cache_open(&cfg, true, &c), INTAKE_OK);
+	T_EQ_INT(intake_cache_status(c), INTAKE_CACHE_STATUS_FALLBACK);
+	T_EQ_INT(intake_cache_set(c, "token", "svc", token, sizeof(token) - 1,
+	    intake_now_ms() + 60000), INTAKE_OK);
+	T_EQ_INT(get_str(c, "token", "svc", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(hit);
+	T_EQ_STR(v, token);
+	T_EQ_INT(intake_cache_add(c, "nonce", "n", "1", 1, intake_now_ms() + 60000, &added),
+	    INTAKE_OK);
+	T_ASSERT(added);
+	T_EQ_INT(intake_cache_incr(c, "rate", "r", intake_now_ms() + 60000, &n), INTAKE_OK);
+	T_EQ_INT(n, 1);
+	T_EQ_INT(intake_cache_lease(c, "token", "svc", LONG_LEASE_MS, &leader), INTAKE_OK);
+	T_ASSERT(leader);
+	T_EQ_INT(intake_cache_release(c, "token", "svc"), INTAKE_OK);
+	T_EQ_INT(intake_cache_wait(c, "token", "svc", 1000), INTAKE_OK);
+	intake_cache_close(c);
+}
+
+/* Redis dies mid-run and comes back: calls go on, then share again. */
+static void
+test_redis_killed_and_restarted(void)
+{
+	struct fixture	f;
+	char		v[128];
+	bool		hit = false;
+	int		i;
+
+	setup(&f);
+	t_quiet_stderr();
+	T_EQ_INT(intake_cache_set(f.a, "s", "k", "shared", 6, intake_now_ms() + 60000),
+	    INTAKE_OK);
+	server_stop(&f.sv);
+	/* The first call notices (an error answered from shm, not a failure). */
+	T_EQ_INT(get_str(f.a, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	T_EQ_INT(intake_cache_status(f.a), INTAKE_CACHE_STATUS_FALLBACK);
+	T_EQ_INT(intake_cache_set(f.a, "s", "k", "local", 5, intake_now_ms() + 60000),
+	    INTAKE_OK);
+	T_EQ_INT(get_str(f.a, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(hit);
+	T_EQ_STR(v, "local");
+	server_start(&f.sv, NULL);
+	/* Back within the backoff (20 ms doubling; bounded here by tries, not time). */
+	for (i = 0; i < 200 && intake_cache_status(f.a) != INTAKE_CACHE_STATUS_SHARED; i++)
+		t_sleep_ms(20);
+	T_EQ_INT(intake_cache_status(f.a), INTAKE_CACHE_STATUS_SHARED);
+	T_EQ_INT(intake_cache_set(f.a, "s", "k", "again", 5, intake_now_ms() + 60000),
+	    INTAKE_OK);
+	T_EQ_INT(get_str(f.b, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(hit);
+	T_EQ_STR(v, "again");
+	teardown(&f);
+}
+
+/* Sections per host by nature (upstream slots) never go to Redis. */
+static void
+test_redis_upstream_slots_stay_per_host(void)
+{
+	struct fixture	f;
+	bool		leader = false;
+
+	setup(&f);
+	T_EQ_INT(intake_cache_lease(f.a, "upstream", "slot:0", LONG_LEASE_MS, &leader),
+	    INTAKE_OK);
+	T_ASSERT(leader);
+	T_EQ_INT(intake_cache_lease(f.b, "upstream", "slot:0", LONG_LEASE_MS, &leader),
+	    INTAKE_OK);
+	T_ASSERT(leader);
+	teardown(&f);
+}
+
+/* ACL login with user and password; a wrong password is a fallback, not a crash. */
+static void
+test_redis_acl_user_password(void)
+{
+	static const char *const acl[] = { "--user", "default", "off", "--user", "intake",
+	    "on", ">s3cret-pw", "~*", "+@all", NULL };
+	struct server		sv;
+	struct intake_config	cfg;
+	struct intake_cache	*c;
+	char			v[16];
+	bool			hit = false;
+
+	memset(&sv, 0, sizeof(sv));
+	server_start(&sv, acl);
+	host_cfg(&cfg, sv.dir, "a", sv.sock);
+	(void)snprintf(cfg.redis_user, sizeof(cfg.redis_user), "intake");
+	(void)snprintf(cfg.redis_password, sizeof(cfg.redis_password), "s3cret-pw");
+	T_EQ_INT(intake_cache_open(&cfg, true, &c), INTAKE_OK);
+	T_EQ_INT(intake_cache_set(c, "s", "k", "v", 1, intake_now_ms() + 60000), INTAKE_OK);
+	T_EQ_INT(intake_cache_status(c), INTAKE_CACHE_STATUS_SHARED);
+	intake_cache_close(c);
+	(void)snprintf(cfg.cache_file, sizeof(cfg.cache_file), "%s/b.shm", sv.dir);
+	(void)snprintf(cfg.redis_password, sizeof(cfg.redis_password), "wrong");
+	t_quiet_stderr();
+	T_EQ_INT(intake_cache_open(&cfg, true, &c), INTAKE_OK);
+	T_EQ_INT(intake_cache_status(c), INTAKE_CACHE_STATUS_FALLBACK);
+	T_EQ_INT(get_str(c, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	intake_cache_close(c);
+	server_stop(&sv);
+}
+
+/*
+ * A Redis that stops answering (SIGSTOP) costs a call at most
+ * redis_timeout_ms: the call is answered from shm, never hangs.
+ */
+static void
+test_redis_frozen_server_bounded_by_timeout(void)
+{
+	struct fixture	f;
+	char		v[128];
+	bool		hit = true;
+	int		i;
+
+	setup(&f);
+	t_quiet_stderr();
+	intake_cache_close(f.a);
+	f.a_cfg.redis_timeout_ms = 100;
+	T_EQ_INT(intake_cache_open(&f.a_cfg, true, &f.a), INTAKE_OK);
+	T_EQ_INT(intake_cache_set(f.a, "s", "k", "shared", 6, intake_now_ms() + 60000),
+	    INTAKE_OK);
+	T_EQ_INT(kill(f.sv.pid, SIGSTOP), 0);
+	T_EQ_INT(get_str(f.a, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	T_EQ_INT(intake_cache_set(f.a, "s", "k", "local", 5, intake_now_ms() + 60000),
+	    INTAKE_OK);
+	T_EQ_INT(get_str(f.a, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_EQ_STR(v, "local");
+	T_EQ_INT(kill(f.sv.pid, SIGCONT), 0);
+	for (i = 0; i < 500; i++) {
+		if (get_str(f.a, "s", "k", v, sizeof(v), &hit) == INTAKE_OK && hit &&
+		    strcmp(v, "shared") == 0)
+			break;
+		t_sleep_ms(20);
+	}
+	T_EQ_STR(v, "shared");
+	teardown(&f);
+}
+
+int
+main(void)
+{
+	T_RUN(test_redis_value_shared_across_hosts);
+	T_RUN(test_redis_raw_entry_holds_no_token);
+	T_RUN(test_redis_value_moved_to_other_key_is_a_miss);
+	T_RUN(test_redis_other_seal_key_is_a_miss);
+	T_RUN(test_redis_expiry_and_delete);
+	T_RUN(test_redis_value_too_big_refused);
+	T_RUN(test_redis_add_once_across_hosts);
+	T_RUN(test_redis_counter_across_hosts);
+	T_RUN(test_redis_lease_single_flight_across_hosts);
+	T_RUN(test_redis_waiter_woken_by_release);
+	T_RUN(test_redis_dead_holder_reaped);
+	T_RUN(test_redis_unreachable_falls_back_to_shm);
+	T_RUN(test_redis_killed_and_restarted);
+	T_RUN(test_redis_frozen_server_bounded_by_timeout);
+	T_RUN(test_redis_upstream_slots_stay_per_host);
+	T_RUN(test_redis_acl_user_password);
+	return T_DONE();
+}

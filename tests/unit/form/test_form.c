@@ -1,0 +1,170 @@
+/*
+ * test_form.c - lib/form/form.c: form definitions load with their fields in
+ * order, and every mistake is named by file, field and problem.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "form/form.h"
+
+#include "t.h"
+
+struct fixture {
+	char	dir[512];
+	char	forms[600];
+	char	path[700];
+	char	err[1024];
+};
+
+#define CONFIG								\
+	"[server]\nforms_dir = %s\n"					\
+	"[integrify]\ndialect = v7\nflow = impersonate\n"		\
+	"base_url = https://x.test\nuser = svc\nkey_file = %s/key\n"	\
+	"[source:departments]\nreport = abc\n"
+
+/* A config whose forms_dir holds one form, NAME.conf with text; load it. */
+static enum intake_err
+load(struct fixture *f, const char *name, const char *text, struct intake_config **out)
+{
+	char	conf[2048], file[128];
+
+	memset(f, 0, sizeof(*f));
+	t_mkdtemp(f->dir, sizeof(f->dir));
+	t_write_file(f->dir, "key", "k\n", 2, NULL, 0);
+	(void)snprintf(f->forms, sizeof(f->forms), "%s/forms", f->dir);
+	if (mkdir(f->forms, 0700) != 0)
+		abort();
+	(void)snprintf(file, sizeof(file), "%s.conf", name);
+	t_write_file(f->forms, file, text, strlen(text), NULL, 0);
+	(void)snprintf(conf, sizeof(conf), CONFIG, f->forms, f->dir);
+	t_write_file(f->dir, "intake.conf", conf, strlen(conf), f->path, sizeof(f->path));
+	*out = NULL;
+	return intake_config_load(f->path, out, f->err, sizeof(f->err));
+}
+
+#define FORM_HEAD	"[form]\ntitle = T\nprocess = p-1\n"
+
+static void
+test_form_loads_fields_in_order_with_defaults(void)
+{
+	struct fixture			 f;
+	struct intake_config		*c;
+	const struct intake_form	*form;
+
+	T_EQ_INT(load(&f, "ask", FORM_HEAD
+	    "[field:name]\nlabel = Name\ntype = text\nrequired = yes\nmax_length = 100\n"
+	    "[field:dept]\nlabel = Department\ntype = select\nsource = departments\n"
+	    "key = q-123\n"
+	    "[field:when]\nlabel = When\ntype = date\nmin = 2024-02-29\n", &c), INTAKE_OK);
+	T_ASSERT(c != NULL);
+	T_EQ_INT((long long)c->nforms, 1);
+	form = intake_form_find(c->forms, c->nforms, "ask", 3);
+	T_ASSERT(form != NULL);
+	T_EQ_STR(form->submit_label, "Submit request");
+	T_EQ_INT((long long)form->nfields, 3);
+	T_EQ_STR(form->fields[0].name, "name");
+	T_EQ_STR(form->fields[0].key, "name");
+	T_ASSERT(form->fields[0].required);
+	T_EQ_INT(form->fields[0].max_length, 100);
+	T_EQ_INT(form->fields[0].min_length, -1);
+	T_EQ_STR(form->fields[1].key, "q-123");
+	T_EQ_INT(form->fields[2].type, INTAKE_FIELD_DATE);
+	T_ASSERT(intake_form_find(c->forms, c->nforms, "as", 2) == NULL);
+	intake_config_free(c);
+}
+
+/* Each bad definition fails, naming the file, the section and the problem. */
+static void
+test_form_errors_name_file_field_and_problem(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*want;
+	} cases[] = {
+		{ "[form]\nprocess = p\n[field:a]\nlabel = A\ntype = text\n", "[form] title: required" },
+		{ FORM_HEAD, "[form] fields: a form needs at least one" },
+		{ FORM_HEAD "[field:a]\ntype = text\n", "[field:a] label: required" },
+		{ FORM_HEAD "[field:a]\nlabel = A\n", "[field:a] type: required" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = colour\n", "[field:a] type: not one of" },
+		{ FORM_HEAD "[field:A]\nlabel = A\ntype = text\n", "[field:A] label: field name must" },
+		{ FORM_HEAD "[field:_token]\nlabel = A\ntype = text\n", "field name is reserved" },
+		{ FORM_HEAD "[field:website]\nlabel = A\ntype = text\n", "field name is reserved" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = select\n", "[field:a] source: required" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = select\nsource = nope\n",
+		    "[field:a] source: no [source:NAME]" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\nsource = departments\n",
+		    "[field:a] source: only choice fields" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\nmin_length = 5\nmax_length = 2\n",
+		    "[field:a] min_length: greater than max_length" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = number\nmin = 1.5\n",
+		    "[field:a] min: not a whole number" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = date\nmax = 2023-02-29\n",
+		    "[field:a] max: not a date" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\nmin = 3\n",
+		    "[field:a] min: only number and date" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\npattern = ([a-z\n",
+		    "[field:a] pattern: not a POSIX" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\nlabel = B\n", "[field:a] label: set twice" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\ncolour = red\n",
+		    "[field:a] colour: unknown key" },
+		{ FORM_HEAD "[other]\nx = 1\n", "[other] x: unknown section" },
+		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\nrequired = maybe\n",
+		    "[field:a] required: not yes or no" },
+		/* Found by fuzz_form: present but empty passed as given. */
+		{ "[form]\ntitle =\nprocess = p\n[field:a]\nlabel = A\ntype = text\n",
+		    "[form] title: must not be empty" },
+		{ "[form]\ntitle = T\nprocess =\n[field:a]\nlabel = A\ntype = text\n",
+		    "[form] process: must not be empty" },
+		{ FORM_HEAD "[field:a]\nlabel =\ntype = text\n", "[field:a] label: must not be empty" },
+	};
+	struct fixture		 f;
+	struct intake_config	*c;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		T_EQ_INT(load(&f, "bad", cases[i].text, &c), INTAKE_ECONFIG);
+		T_ASSERT(c == NULL);
+		T_CONTAINS(f.err, "forms/bad.conf");
+		T_CONTAINS(f.err, cases[i].want);
+	}
+}
+
+static void
+test_form_file_name_is_checked(void)
+{
+	struct fixture		 f;
+	struct intake_config	*c;
+
+	T_EQ_INT(load(&f, "Bad Name", FORM_HEAD "[field:a]\nlabel = A\ntype = text\n", &c),
+	    INTAKE_ECONFIG);
+	T_CONTAINS(f.err, "a form file name must be");
+}
+
+static void
+test_form_pattern_is_anchored(void)
+{
+	struct fixture			 f;
+	struct intake_config		*c;
+	const struct intake_field	*fd;
+
+	T_EQ_INT(load(&f, "p", FORM_HEAD "[field:code]\nlabel = Code\ntype = text\n"
+	    "pattern = [A-Z]{3}-[0-9]+\n", &c), INTAKE_OK);
+	fd = &c->forms[0].fields[0];
+	T_ASSERT(fd->has_re);
+	T_EQ_INT(regexec(&fd->re, "ABC-12", 0, NULL, 0), 0);
+	T_NE_INT(regexec(&fd->re, "xABC-12", 0, NULL, 0), 0);
+	T_NE_INT(regexec(&fd->re, "ABC-12x", 0, NULL, 0), 0);
+	intake_config_free(c);
+}
+
+int
+main(void)
+{
+	T_RUN(test_form_loads_fields_in_order_with_defaults);
+	T_RUN(test_form_errors_name_file_field_and_problem);
+	T_RUN(test_form_file_name_is_checked);
+	T_RUN(test_form_pattern_is_anchored);
+	return T_DONE();
+}

@@ -1,0 +1,430 @@
+/*
+ * test_report.c - lib/integrify/report.c against a tiny v7 Integrify forked by the
+ * test: lists keyed by filter values evict only each other (never the
+ * unfiltered lists, at either level), their fetches stop at
+ * filtered_fetch_rate per source and minute (across processes), and
+ * intake_report_offers() reads the parent list.
+ */
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache/cache.h"
+#include "core/ctx.h"
+#include "integrify/http.h"
+#include "integrify/report.h"
+#include "util/str.h"
+
+#include "t.h"
+
+/* Shared between the test and the server process (MAP_SHARED). */
+struct shared {
+	int	report_calls;	/* calls other than the token's, atomically bumped */
+	int	fail;		/* answer report calls 503 */
+};
+
+struct fixture {
+	char			 dir[256];
+	char			 conf[512];
+	pid_t			 server;
+	int			 port;
+	struct shared		*sh;
+	struct intake_config	*cfg;
+	struct intake_ctx	 ctx;
+};
+
+/* Read a request head; no request here has a body worth reading. */
+static void
+read_head(int fd, char *buf, size_t cap)
+{
+	size_t	n = 0;
+	ssize_t	r;
+
+	while (n < cap - 1) {
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		buf[n] = '\0';
+		if (strstr(buf, "\r\n\r\n") != NULL)
+			break;
+	}
+	buf[n] = '\0';
+}
+
+/* The server: a token, the report's filter definitions, or its CSV. */
+static void
+serve(int lfd, struct shared *sh)
+{
+	static const char	csv[] = "Code,Label\r\nA,Alpha\r\nB,Beta\r\nC,Gamma\r\n";
+	static const char	filters[] =
+	    "[{\"Expose\":\"Division\",\"MappingVal\":\"div\",\"Operator\":\"Is\"}]";
+	static const char	token[] = "{\"token\":\"0123456789abcdef0123456789abcdef\"}";
+	char			 req[8192], resp[1024];
+	const char		*body, *ctype = "application/json";
+	int			 fd, rlen, status;
+
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd == -1)
+			continue;
+		read_head(fd, req, sizeof(req));
+		status = 200;
+		if (strstr(req, "/access/impersonate") != NULL)
+			body = token;
+		else {
+			__atomic_add_fetch(&sh->report_calls, 1, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&sh->fail, __ATOMIC_SEQ_CST)) {
+				status = 503;
+				body = "{}";
+			} else if (strstr(req, "/filters HTTP/") != NULL)
+				body = filters;
+			else {
+				body = csv;
+				ctype = "text/csv";
+			}
+		}
+		rlen = snprintf(resp, sizeof(resp), "HTTP/1.1 %d Whatever\r\n"
+		    "Content-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		    status, ctype, strlen(body), body);
+		(void)!write(fd, resp, (size_t)rlen);
+		(void)shutdown(fd, SHUT_WR);
+		(void)close(fd);
+	}
+}
+
+static int
+listen_any(int *port)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		abort();
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 64) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		abort();
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/*
+ * Start the server, load a config with a parent list and a child list
+ * filtered by it (the smallest caches the config allows), and open every
+ * cache a worker holds.  server_extra goes under [server].
+ */
+static void
+setup(struct fixture *f, const char *server_extra)
+{
+	char	text[4096], err[1024];
+	int	lfd, n;
+
+	memset(f, 0, sizeof(*f));
+	t_mkdtemp(f->dir, sizeof(f->dir));
+	f->sh = mmap(NULL, sizeof(*f->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	if (f->sh == MAP_FAILED)
+		abort();
+	memset(f->sh, 0, sizeof(*f->sh));
+	lfd = listen_any(&f->port);
+	f->server = t_fork_helper();
+	if (f->server == -1)
+		abort();
+	if (f->server == 0) {
+		serve(lfd, f->sh);
+		_exit(0);
+	}
+	(void)close(lfd);
+	t_write_file(f->dir, "key", "k\n", 2, NULL, 0);
+	n = snprintf(text, sizeof(text),
+	    "[server]\n"
+	    "cache_file = %s/cache.shm\n"
+	    "cache_entries = 8\n"
+	    "cache_entry_max = 4096\n"
+	    "filtered_entries = 8\n"
+	    "%s"
+	    "[integrify]\n"
+	    "dialect = v7\nflow = impersonate\n"
+	    "base_url = http://127.0.0.1:%d\n"
+	    "allow_http = yes\nuser = svc\nkey_file = %s/key\n"
+	    "connect_timeout_ms = 2000\ntimeout_ms = 5000\n"
+	    "[source:parents]\nreport = p1\nttl = 300\n"
+	    "[source:kids]\nreport = k1\nttl = 300\n"
+	    "filter.parent = Division\ncheck.parent = source:parents\n",
+	    f->dir, server_extra, f->port, f->dir);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		abort();
+	t_write_file(f->dir, "intake.conf", text, (size_t)n, f->conf, sizeof(f->conf));
+	if (intake_config_load(f->conf, &f->cfg, err, sizeof(err)) != INTAKE_OK) {
+		fprintf(stderr, "config: %s\n", err);
+		abort();
+	}
+	f->ctx.cfg = f->cfg;
+	f->ctx.reports = intake_report_cache_new();
+	if (intake_cache_open(f->cfg, true, &f->ctx.cache) != INTAKE_OK ||
+	    intake_cache_open_marks(f->cfg, true, &f->ctx.marks) != INTAKE_OK ||
+	    intake_cache_open_lists(f->cfg, true, &f->ctx.lists) != INTAKE_OK ||
+	    intake_http_new(f->cfg, &f->ctx.http) != INTAKE_OK)
+		abort();
+}
+
+static void
+teardown(struct fixture *f)
+{
+	(void)kill(f->server, SIGKILL);
+	(void)waitpid(f->server, NULL, 0);
+	intake_report_cache_free(f->ctx.reports);
+	intake_http_free(f->ctx.http);
+	intake_cache_close(f->ctx.cache);
+	intake_cache_close(f->ctx.marks);
+	intake_cache_close(f->ctx.lists);
+	intake_config_free(f->cfg);
+	(void)munmap(f->sh, sizeof(*f->sh));
+}
+
+static int
+calls(const struct fixture *f)
+{
+	return __atomic_load_n(&f->sh->report_calls, __ATOMIC_SEQ_CST);
+}
+
+static const struct intake_source *
+source(const struct fixture *f, const char *name)
+{
+	return intake_config_source(f->cfg, INTAKE_SOURCE_CHOICES, name, strlen(name));
+}
+
+/* The kids list for parent value v (NULL: unfiltered). */
+static enum intake_err
+get_kids(struct fixture *f, const char *v, struct intake_report_view *out)
+{
+	const struct intake_source	*src = source(f, "kids");
+	struct intake_filter_value	 fv = { &src->filters[0], v };
+
+	return intake_report_get(&f->ctx, src, &fv, 1, out);
+}
+
+static void
+test_report_filter_flood_never_evicts_unfiltered_lists(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+	struct intake_report_cache	*other;
+	char				value[32];
+	int				i, before;
+
+	t_quiet_stderr();	/* 200 evictions are logged */
+	setup(&f, "filtered_fetch_rate = 0\n");
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(get_kids(&f, NULL, &v), INTAKE_OK);
+	T_EQ_INT(v.table->nrows, 3);
+	/* 200 distinct values: 25 x the lists cache, 6 x this worker's part. */
+	for (i = 0; i < 200; i++) {
+		(void)snprintf(value, sizeof(value), "flood-%d", i);
+		T_EQ_INT(get_kids(&f, value, &v), INTAKE_OK);
+	}
+	before = calls(&f);
+	T_EQ_INT(before, 2 + 2 * 200);
+	/* Integrify fails; this worker still has both unfiltered lists... */
+	__atomic_store_n(&f.sh->fail, 1, __ATOMIC_SEQ_CST);
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_HIT);
+	T_EQ_INT(get_kids(&f, "", &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_HIT);
+	/* ...and so does a worker with nothing of its own: the shared cache kept them. */
+	other = f.ctx.reports;
+	f.ctx.reports = intake_report_cache_new();
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.table->nrows, 3);
+	T_EQ_INT(get_kids(&f, NULL, &v), INTAKE_OK);
+	T_EQ_INT(v.table->nrows, 3);
+	T_EQ_INT(calls(&f), before);
+	/* The first flood values are gone (evicted by later ones): Integrify is asked. */
+	T_ASSERT(get_kids(&f, "flood-0", &v) != INTAKE_OK);
+	T_ASSERT(calls(&f) > before);
+	intake_report_cache_free(f.ctx.reports);
+	f.ctx.reports = other;
+	teardown(&f);
+}
+
+static void
+test_report_distinct_values_past_the_budget_are_not_fetched(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+	int				before;
+
+	setup(&f, "filtered_fetch_rate = 3\n");
+	/* The budget is per minute: start well inside one, so all four fall in it. */
+	if (intake_now_ms() % 60000 > 50000)
+		t_sleep_ms(60500 - intake_now_ms() % 60000);
+	T_EQ_INT(get_kids(&f, "A", &v), INTAKE_OK);
+	T_EQ_INT(get_kids(&f, "B", &v), INTAKE_OK);
+	T_EQ_INT(get_kids(&f, "C", &v), INTAKE_OK);
+	before = calls(&f);
+	f.ctx.lists_busy_until_ms = 0;
+	T_EQ_INT(get_kids(&f, "D", &v), INTAKE_EBACKOFF);
+	T_EQ_INT(calls(&f), before);
+	/* Until the end of this minute. */
+	T_ASSERT(f.ctx.lists_busy_until_ms > intake_now_ms());
+	T_ASSERT(f.ctx.lists_busy_until_ms <= intake_now_ms() + 60000);
+	T_EQ_INT(f.ctx.lists_busy_until_ms % 60000, 0);
+	/* Cached ones still serve; unfiltered lists are never held back. */
+	T_EQ_INT(get_kids(&f, "A", &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_HIT);
+	T_EQ_INT(get_kids(&f, NULL, &v), INTAKE_OK);
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(calls(&f), before + 2);
+	teardown(&f);
+}
+
+static void
+test_report_refused_flood_leaves_shared_state_alone(void)
+{
+	struct fixture			 f;
+	struct intake_report_view	 v;
+	struct intake_report_cache	*other;
+	char				 value[32], name[64];
+	long long			 count;
+	int				 i, kept = 0, before;
+
+	t_quiet_stderr();
+	/* filtered_entries = 8, and a budget of 8: the lists cache is full, and spent. */
+	setup(&f, "filtered_fetch_rate = 8\n");
+	if (intake_now_ms() % 60000 > 50000)
+		t_sleep_ms(60500 - intake_now_ms() % 60000);
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(value, sizeof(value), "kept-%d", i);
+		T_EQ_INT(get_kids(&f, value, &v), INTAKE_OK);
+	}
+	before = calls(&f);
+	/* 500 more distinct values: refused, and (once a worker knows) not even leased. */
+	for (i = 0; i < 500; i++) {
+		(void)snprintf(value, sizeof(value), "flood-%d", i);
+		T_EQ_INT(get_kids(&f, value, &v), INTAKE_EBACKOFF);
+	}
+	T_EQ_INT(calls(&f), before);
+	/*
+	 * Once refused, this worker takes no lease and counts nothing more: the
+	 * minute's shared counter saw the 8 fetches and 1 refusal (this is the 10th).
+	 */
+	(void)snprintf(name, sizeof(name), "s:kids:%lld", (long long)(intake_now_ms() / 60000));
+	T_EQ_INT(intake_cache_incr(f.ctx.marks, "lists", name, intake_now_ms() + 120000, &count),
+	    INTAKE_OK);
+	T_EQ_INT(count, 10);
+	/* Another worker, Integrify failing: the lists fetched before are still shared. */
+	__atomic_store_n(&f.sh->fail, 1, __ATOMIC_SEQ_CST);
+	other = f.ctx.reports;
+	f.ctx.reports = intake_report_cache_new();
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(value, sizeof(value), "kept-%d", i);
+		if (get_kids(&f, value, &v) == INTAKE_OK)
+			kept++;
+	}
+	/* The first refusal took a lease (a slot) before it knew: at most one lost. */
+	T_ASSERT(kept >= 7);
+	intake_report_cache_free(f.ctx.reports);
+	f.ctx.reports = other;
+	teardown(&f);
+}
+
+static void
+test_report_budget_is_per_source_and_per_minute(void)
+{
+	struct fixture			 f;
+	const struct intake_source	*kids, *parents;
+	int64_t				 until = 0, t = 1800000000000;	/* a minute's start */
+	int				 i;
+
+	setup(&f, "filtered_fetch_rate = 5\n");
+	kids = source(&f, "kids");
+	parents = source(&f, "parents");
+	for (i = 0; i < 5; i++)
+		T_ASSERT(intake_report_budget_take(&f.ctx, kids, t + i, &until));
+	T_ASSERT(!intake_report_budget_take(&f.ctx, kids, t + 59999, &until));
+	T_EQ_INT(until, t + 60000);
+	/* Another source has its own count; the next minute starts again. */
+	T_ASSERT(intake_report_budget_take(&f.ctx, parents, t + 10, &until));
+	T_ASSERT(intake_report_budget_take(&f.ctx, kids, t + 60000, &until));
+	teardown(&f);
+}
+
+static void
+test_report_budget_holds_across_processes(void)
+{
+	struct fixture			 f;
+	const struct intake_source	*kids;
+	int64_t				 t = 1800000060000, until;
+	int				*taken, i, j;
+	pid_t				 pids[4];
+
+	setup(&f, "filtered_fetch_rate = 7\n");
+	kids = source(&f, "kids");
+	taken = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (taken == MAP_FAILED)
+		abort();
+	*taken = 0;
+	for (i = 0; i < 4; i++) {
+		pids[i] = t_fork_helper();
+		if (pids[i] == 0) {
+			for (j = 0; j < 10; j++)
+				if (intake_report_budget_take(&f.ctx, kids, t, &until))
+					__atomic_add_fetch(taken, 1, __ATOMIC_SEQ_CST);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 4; i++)
+		T_EQ_INT(t_wait_child(pids[i], 30000), 0);
+	T_EQ_INT(*taken, 7);
+	(void)munmap(taken, sizeof(int));
+	teardown(&f);
+}
+
+static void
+test_report_offers_reads_the_parent_list(void)
+{
+	struct fixture	f;
+	bool		offered = true;
+	int		before;
+
+	setup(&f, "");
+	T_EQ_INT(intake_report_offers(&f.ctx, source(&f, "parents"), "B", &offered), INTAKE_OK);
+	T_ASSERT(offered);
+	before = calls(&f);
+	/* Exact values only; a near miss or a label is not offered.  No new call. */
+	T_EQ_INT(intake_report_offers(&f.ctx, source(&f, "parents"), "b", &offered), INTAKE_OK);
+	T_ASSERT(!offered);
+	T_EQ_INT(intake_report_offers(&f.ctx, source(&f, "parents"), "Beta", &offered), INTAKE_OK);
+	T_ASSERT(!offered);
+	T_EQ_INT(intake_report_offers(&f.ctx, source(&f, "parents"), "B ", &offered), INTAKE_OK);
+	T_ASSERT(!offered);
+	T_EQ_INT(calls(&f), before);
+	teardown(&f);
+}
+
+int
+main(void)
+{
+	T_RUN(test_report_filter_flood_never_evicts_unfiltered_lists);
+	T_RUN(test_report_distinct_values_past_the_budget_are_not_fetched);
+	T_RUN(test_report_refused_flood_leaves_shared_state_alone);
+	T_RUN(test_report_budget_is_per_source_and_per_minute);
+	T_RUN(test_report_budget_holds_across_processes);
+	T_RUN(test_report_offers_reads_the_parent_list);
+	return T_DONE();
+}

@@ -1,0 +1,340 @@
+/*
+ * test_spool.c - the durable spool: a reference is accepted once, a held
+ * record cannot be taken twice, a killed holder's record passes on, and a
+ * reference is always somewhere.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spool/spool.h"
+#include "util/str.h"
+#include "t.h"
+
+#define REF	"ABCD-EFGH-JKMN"
+#define REF2	"0000-1111-2222"
+
+struct fixture {
+	char			 dir[256];
+	struct intake_spool	*s;
+	struct intake_buf	 rec;
+};
+
+static void
+setup(struct fixture *f)
+{
+	char	path[300];
+
+	memset(f, 0, sizeof(f->dir));
+	t_mkdtemp(f->dir, sizeof(f->dir));
+	(void)snprintf(path, sizeof(path), "%s/spool", f->dir);
+	if (intake_spool_open(path, &f->s) != INTAKE_OK)
+		abort();
+	intake_buf_init(&f->rec, 4096);
+	if (intake_buf_adds(&f->rec, "record bytes") != INTAKE_OK)
+		abort();
+}
+
+static void
+teardown(struct fixture *f)
+{
+	intake_spool_close(f->s);
+	intake_buf_free(&f->rec);
+}
+
+static bool
+exists(const struct fixture *f, const char *rel)
+{
+	char		path[400];
+	struct stat	st;
+
+	(void)snprintf(path, sizeof(path), "%s/spool/%s", f->dir, rel);
+	return stat(path, &st) == 0;
+}
+
+static void
+test_spool_accept_is_durable_locked_and_once(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h, h2;
+	struct intake_spool_meta	m;
+	enum intake_spool_status	st;
+	bool				got;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	T_EQ_INT(st, INTAKE_SPOOL_UNKNOWN);
+	T_ASSERT(h.fd >= 0);
+	T_ASSERT(exists(&f, "queue/" REF));
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_QUEUED);
+	/* The same reference again: nothing written, told where it is. */
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h2, &st), INTAKE_OK);
+	T_EQ_INT(st, INTAKE_SPOOL_QUEUED);
+	T_EQ_INT(h2.fd, -1);
+	/* Born locked: no one else can take it while we hold it (flock is per open file). */
+	T_EQ_INT(intake_spool_take(f.s, REF, &h2, &got), INTAKE_OK);
+	T_ASSERT(!got);
+	intake_spool_release(&h);
+	T_EQ_INT(intake_spool_take(f.s, REF, &h2, &got), INTAKE_OK);
+	T_ASSERT(got);
+	T_EQ_INT(intake_spool_read(f.s, &h2, 1 << 20), INTAKE_OK);
+	T_EQ_STR(h2.bytes.ptr, "record bytes");
+	intake_spool_release(&h2);
+	teardown(&f);
+}
+
+static void
+test_spool_done_then_lookup_and_no_second_accept(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	struct intake_spool_meta	m;
+	enum intake_spool_status	st;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	memset(&m, 0, sizeof(m));
+	(void)strcpy(m.sid, "S-1");
+	(void)strcpy(m.id, "42");
+	m.attempts = 1;
+	T_EQ_INT(intake_spool_done(f.s, &h, &m), INTAKE_OK);
+	intake_spool_release(&h);
+	T_ASSERT(!exists(&f, "queue/" REF));
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_DONE);
+	T_EQ_STR(m.id, "42");
+	/* A late replay of the same form finds the receipt, not a fresh queue slot. */
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	T_EQ_INT(st, INTAKE_SPOOL_DONE);
+	T_ASSERT(!exists(&f, "queue/" REF));
+	teardown(&f);
+}
+
+static void
+test_spool_bury_revive_purge(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	struct intake_spool_meta	m;
+	enum intake_spool_status	st;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	memset(&m, 0, sizeof(m));
+	(void)strcpy(m.error, "HTTP 400");
+	(void)strcpy(m.sid, "S-7");
+	m.attempts = 9;
+	m.unsure = true;
+	T_EQ_INT(intake_spool_bury(f.s, &h, &m), INTAKE_OK);
+	intake_spool_release(&h);
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_DEAD);
+	T_EQ_STR(m.error, "HTTP 400");
+	T_EQ_INT(intake_spool_revive(f.s, REF), INTAKE_OK);
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_QUEUED);
+	/* A person sent it back: a fresh count and max_age, the request it started kept. */
+	T_EQ_INT(m.attempts, 0);
+	T_EQ_STR(m.error, "");
+	T_ASSERT(!m.unsure);
+	T_EQ_STR(m.sid, "S-7");
+	T_ASSERT(m.revived_ms > 0);
+	T_ASSERT(!exists(&f, "dead/" REF) && !exists(&f, "dead/" REF ".meta"));
+	T_EQ_INT(intake_spool_revive(f.s, REF), INTAKE_ENOTFOUND);
+	T_EQ_INT(intake_spool_purge(f.s, INTAKE_SPOOL_QUEUED, REF), INTAKE_OK);
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_UNKNOWN);
+	T_EQ_INT(intake_spool_purge(f.s, INTAKE_SPOOL_QUEUED, REF), INTAKE_ENOTFOUND);
+	teardown(&f);
+}
+
+/* A worker SIGKILLed while holding a record: the kernel drops the lock. */
+static void
+test_spool_killed_holder_releases_its_record(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	enum intake_spool_status	st;
+	int				pfd[2];
+	pid_t				pid;
+	char				c;
+	bool				got;
+
+	setup(&f);
+	T_ASSERT(pipe(pfd) == 0);
+	pid = fork();
+	T_ASSERT(pid != -1);
+	if (pid == 0) {
+		if (intake_spool_accept(f.s, REF, &f.rec, &h, &st) != INTAKE_OK)
+			_exit(1);
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	T_EQ_INT(read(pfd[0], &c, 1), 1);
+	T_EQ_INT(intake_spool_take(f.s, REF, &h, &got), INTAKE_OK);
+	T_ASSERT(!got);
+	(void)kill(pid, SIGKILL);
+	(void)t_wait_child(pid, 10000);
+	T_EQ_INT(intake_spool_take(f.s, REF, &h, &got), INTAKE_OK);
+	T_ASSERT(got);
+	intake_spool_release(&h);
+	teardown(&f);
+}
+
+static void
+test_spool_quarantine_and_each(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	struct intake_spool_meta	m;
+	enum intake_spool_status	st;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	intake_spool_release(&h);
+	T_EQ_INT(intake_spool_accept(f.s, REF2, &f.rec, &h, &st), INTAKE_OK);
+	T_EQ_INT(intake_spool_set_meta(f.s, REF2, &(struct intake_spool_meta){ .attempts = 2 }),
+	    INTAKE_OK);
+	T_EQ_INT(intake_spool_quarantine(f.s, &h), INTAKE_OK);
+	intake_spool_release(&h);
+	T_EQ_INT(intake_spool_lookup(f.s, REF2, &m), INTAKE_SPOOL_UNKNOWN);
+	T_ASSERT(!exists(&f, "queue/" REF2 ".meta"));
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_QUEUED);
+	teardown(&f);
+}
+
+static void
+test_spool_refuses_references_that_are_paths(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	struct intake_spool_meta	m;
+	enum intake_spool_status	st;
+	bool				got;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_accept(f.s, "../../x", &f.rec, &h, &st), INTAKE_EINVAL);
+	T_EQ_INT(intake_spool_take(f.s, "../queue/x", &h, &got), INTAKE_EINVAL);
+	T_EQ_INT(intake_spool_lookup(f.s, "/etc/passwd", &m), INTAKE_SPOOL_UNKNOWN);
+	T_EQ_INT(intake_spool_purge(f.s, INTAKE_SPOOL_DEAD, ".."), INTAKE_EINVAL);
+	teardown(&f);
+}
+
+static void
+test_spool_claim_new_ours_others_and_unclaim(void)
+{
+	struct fixture		f;
+	enum intake_spool_claim	c;
+	struct intake_spool	*again;
+	char			 path[300];
+
+	setup(&f);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_NEW);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_OURS);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF2, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_OTHERS);
+	/* Only the holder lets go. */
+	T_EQ_INT(intake_spool_unclaim(f.s, "sid-1", REF2), INTAKE_ENOTFOUND);
+	/* A claim is on disk: a fresh open (a restart) still sees it. */
+	(void)snprintf(path, sizeof(path), "%s/spool", f.dir);
+	T_EQ_INT(intake_spool_open(path, &again), INTAKE_OK);
+	T_EQ_INT(intake_spool_claim(again, "sid-1", REF2, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_OTHERS);
+	intake_spool_close(again);
+	T_EQ_INT(intake_spool_unclaim(f.s, "sid-1", REF), INTAKE_OK);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF2, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_NEW);
+	teardown(&f);
+}
+
+/* Integrify's SIDs are opaque: one with slashes or dots names no path. */
+static void
+test_spool_claim_sid_traversal_stays_in_claims(void)
+{
+	struct fixture		f;
+	enum intake_spool_claim	c;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_claim(f.s, "../queue/" REF, REF, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_NEW);
+	T_ASSERT(!exists(&f, "queue/" REF));
+	T_EQ_INT(intake_spool_claim(f.s, "", REF, &c), INTAKE_EINVAL);
+	T_EQ_INT(intake_spool_claim(f.s, "sid", "../x", &c), INTAKE_EINVAL);
+	teardown(&f);
+}
+
+/* Many processes race for one request: exactly one wins it. */
+static void
+test_spool_claim_race_has_one_winner(void)
+{
+	static const char *const refs[] = {
+		"AAAA-0000-0001", "AAAA-0000-0002", "AAAA-0000-0003", "AAAA-0000-0004",
+		"AAAA-0000-0005", "AAAA-0000-0006", "AAAA-0000-0007", "AAAA-0000-0008",
+	};
+	struct fixture		f;
+	enum intake_spool_claim	c;
+	pid_t			pids[8];
+	int			i, st, winners = 0, round;
+
+	setup(&f);
+	for (round = 0; round < 20; round++) {
+		char sid[32];
+
+		(void)snprintf(sid, sizeof(sid), "race-%d", round);
+		for (i = 0; i < 8; i++) {
+			pids[i] = fork();
+			T_ASSERT(pids[i] != -1);
+			if (pids[i] == 0)
+				_exit(intake_spool_claim(f.s, sid, refs[i], &c) != INTAKE_OK ? 2 :
+				    c == INTAKE_CLAIM_NEW ? 1 : 0);
+		}
+		winners = 0;
+		for (i = 0; i < 8; i++) {
+			T_ASSERT(waitpid(pids[i], &st, 0) == pids[i]);
+			T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) != 2);
+			winners += WEXITSTATUS(st);
+		}
+		T_EQ_INT(winners, 1);
+	}
+	teardown(&f);
+}
+
+static void
+test_spool_sweep_drops_old_claims_only(void)
+{
+	struct fixture		f;
+	enum intake_spool_claim	c;
+
+	setup(&f);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-old", REF, &c), INTAKE_OK);
+	/* Keep for an hour: nothing goes; keep for no time: the claim goes. */
+	T_EQ_INT(intake_spool_sweep(f.s, 3600 * 1000, 3600 * 1000), 0);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-old", REF2, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_OTHERS);
+	usleep(20 * 1000);
+	T_EQ_INT(intake_spool_sweep(f.s, 3600 * 1000, 1), 1);
+	T_EQ_INT(intake_spool_claim(f.s, "sid-old", REF2, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_NEW);
+	teardown(&f);
+}
+
+int
+main(void)
+{
+	T_RUN(test_spool_accept_is_durable_locked_and_once);
+	T_RUN(test_spool_done_then_lookup_and_no_second_accept);
+	T_RUN(test_spool_bury_revive_purge);
+	T_RUN(test_spool_killed_holder_releases_its_record);
+	T_RUN(test_spool_quarantine_and_each);
+	T_RUN(test_spool_refuses_references_that_are_paths);
+	T_RUN(test_spool_claim_new_ours_others_and_unclaim);
+	T_RUN(test_spool_claim_sid_traversal_stays_in_claims);
+	T_RUN(test_spool_claim_race_has_one_winner);
+	T_RUN(test_spool_sweep_drops_old_claims_only);
+	return T_DONE();
+}
