@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/buf.h"
+#include "util/buf.h"
 
 void
 intake_buf_init(struct intake_buf *b, size_t max)
@@ -15,6 +15,7 @@ intake_buf_init(struct intake_buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->err = INTAKE_OK;
 }
 
 void
@@ -24,14 +25,25 @@ intake_buf_free(struct intake_buf *b)
 	b->ptr = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->err = INTAKE_OK;
 }
 
 void
 intake_buf_reset(struct intake_buf *b)
 {
 	b->len = 0;
+	b->err = INTAKE_OK;
 	if (b->ptr != NULL)
 		b->ptr[0] = '\0';
+}
+
+/* Remember the first error (buf.h); return this one. */
+static enum intake_err
+buf_fail(struct intake_buf *b, enum intake_err err)
+{
+	if (b->err == INTAKE_OK)
+		b->err = err;
+	return err;
 }
 
 /* Make room for n more bytes plus the terminator. */
@@ -42,7 +54,7 @@ buf_grow(struct intake_buf *b, size_t n)
 	char	*p;
 
 	if (n > b->max || b->len > b->max - n)
-		return INTAKE_ETOOBIG;
+		return buf_fail(b, INTAKE_ETOOBIG);
 	need = b->len + n + 1;
 	if (need <= b->cap)
 		return INTAKE_OK;
@@ -53,7 +65,7 @@ buf_grow(struct intake_buf *b, size_t n)
 		ncap = b->max + 1;
 	p = realloc(b->ptr, ncap);
 	if (p == NULL)
-		return INTAKE_ENOMEM;
+		return buf_fail(b, INTAKE_ENOMEM);
 	b->ptr = p;
 	b->cap = ncap;
 	return INTAKE_OK;
@@ -104,7 +116,7 @@ intake_buf_vprintf(struct intake_buf *b, const char *fmt, va_list ap)
 	va_end(cp);
 	if (n < 0) {
 		b->ptr[b->len] = '\0';
-		return INTAKE_EINVAL;
+		return buf_fail(b, INTAKE_EINVAL);
 	}
 	if ((size_t)n < room) {
 		b->len += (size_t)n;
@@ -142,6 +154,12 @@ intake_buf_addu(struct intake_buf *b, unsigned long long v)
 		v /= 10;
 	} while (v != 0);
 	return intake_buf_add(b, digits + i, sizeof(digits) - i);
+}
+
+enum intake_err
+intake_buf_err(const struct intake_buf *b)
+{
+	return b->err;
 }
 
 const char *

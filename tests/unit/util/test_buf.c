@@ -1,5 +1,5 @@
 /*
- * test_buf.c - lib/buf.c: bounded, always-terminated growable buffers.
+ * test_buf.c - lib/util/buf.c: bounded, always-terminated growable buffers.
  */
 #include <stdint.h>
 #include <string.h>
@@ -83,6 +83,10 @@ test_buf_failed_add_leaves_buffer_unchanged(void)
 	T_EQ_STR(intake_buf_str(&b), "hello");
 	T_EQ_INT(intake_buf_add(&b, big, 5), INTAKE_OK);
 	T_EQ_STR(intake_buf_str(&b), "hellozzzzz");
+	/* The first failure is remembered for a writer that checks once. */
+	T_EQ_INT(intake_buf_err(&b), INTAKE_ETOOBIG);
+	intake_buf_reset(&b);
+	T_EQ_INT(intake_buf_err(&b), INTAKE_OK);
 	intake_buf_free(&b);
 }
 
