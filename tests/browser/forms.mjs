@@ -128,6 +128,20 @@ async function checkInvalidPage(page, resp, typed) {
   same(links, ['#f-requester_name', '#f-requester_email'], 'summary links');
   const errs = await fieldErrors(page);
   same(Object.keys(errs), ['requester_name', 'requester_email'], 'fields with an error');
+  // Every invalid control shows the error state, whatever its type (a text or
+  // email input once lost to a more specific rule): a 2px border in --error.
+  const looks = await page.locator('.intake-form [aria-invalid="true"]').evaluateAll(ns => ns.map(n => {
+    const cs = getComputedStyle(n);
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--error)';
+    n.parentNode.appendChild(probe);
+    const want = getComputedStyle(probe).color;
+    probe.remove();
+    return { id: n.id, width: cs.borderTopWidth, color: cs.borderTopColor, want };
+  }));
+  check(looks.length >= 2, 'invalid controls: ' + JSON.stringify(looks));
+  for (const l of looks)
+    check(l.width === '2px' && l.color === l.want, `${l.id} does not look invalid: ${JSON.stringify(l)}`);
   for (const [k, e] of Object.entries(errs)) {
     check(e.text && e.text.trim().length > 0, k + ': empty error');
     same(e.invalid, 'true', k + ' aria-invalid');
