@@ -97,9 +97,12 @@ export function clean(page) {
 // ---- the loop --------------------------------------------------------------
 
 // Run each test with args, closing the pages it left; one line each. {passed, failed}.
+// INTAKE_BROWSER_ONLY=REGEX runs only the tests whose names match (by hand).
 export async function runTests(ctx, tests, args) {
   let passed = 0, failed = 0;
+  const only = process.env.INTAKE_BROWSER_ONLY ? new RegExp(process.env.INTAKE_BROWSER_ONLY) : null;
   for (const t of tests) {
+    if (only && !only.test(t.name)) continue;
     const pagesBefore = new Set(ctx.pages());
     try {
       await t.fn(args);

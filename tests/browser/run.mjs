@@ -38,6 +38,7 @@ function expected(info) {
     allDepartments: list('Departments', 0, 1),
     regions: list('Regions', 0, 1),
     locations: g => list('Locations', 0, 1, r => r[3] === g),
+    allLocations: list('Locations', 0, 1),
     categories: list('Request Categories', 0, 1),
     priorities: list('Priorities', 0, 1),
     assets: rep('Asset Notes'),
@@ -382,6 +383,85 @@ test('SSI: conf/nginx/ssi-example.conf works on another nginx', async ({ ctx, in
       [['', '(list unavailable)']], sel + ' fallback');
   same(await page.$$eval('select *:not(option)', n => n.length), 0, 'elements made from labels');
   clean(page);
+});
+
+// ---- the README's Select2 and Tom Select examples, against real intake ------
+
+// The first difference of two lists of labels, for a message.
+function listDiff(got, want) {
+  let i = 0;
+  while (i < got.length && i < want.length && got[i] === want[i]) i++;
+  return `${got.length} shown, ${want.length} wanted; first difference at ${i}: ${JSON.stringify(got[i])} vs ${JSON.stringify(want[i])}`;
+}
+const sameList = (got, want, what) => check(JSON.stringify(got) === JSON.stringify(want), what + ': ' + listDiff(got, want));
+
+// What intake's search finds: labels containing the term, case folded.
+const finds = (list, term) => list.filter(o => o.label.toLowerCase().includes(term.toLowerCase()));
+
+// A term that finds some but not all of a list: the longest word of one label.
+function termFrom(list, i) {
+  return list[i].label.split(/\s+/).sort((a, b) => b.length - a.length)[0].slice(0, 5);
+}
+
+test('README Select2 example: pages on scroll, searches on the server, picks a value', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.allowed + '/widgets/select2.html');
+  const shown = () => page.$$eval('.select2-results__option', ns => ns
+    .filter(n => !/load|message/.test(n.className)).map(n => n.textContent));
+  await page.click('.select2-selection');
+  await until('the first page of categories', async () => {
+    const got = await shown();
+    check(got.length >= 50, 'shown ' + got.length);
+    sameList(got.slice(0, 50), X.categories.slice(0, 50).map(o => o.label), 'first page'); return true;
+  });
+  await page.$eval('.select2-results__options', ul => { ul.scrollTop = ul.scrollHeight; ul.dispatchEvent(new Event('scroll')); });
+  await until('the second page of categories', async () => {
+    sameList(await shown(), X.categories.slice(0, 100).map(o => o.label), 'two pages'); return true;
+  });
+  const term = termFrom(X.categories, 137);
+  const want = finds(X.categories, term);
+  check(want.length > 0 && want.length < X.categories.length, `term ${term} finds ${want.length}`);
+  await page.fill('.select2-search__field', term);
+  await until('search results for ' + term, async () => {
+    sameList(await shown(), want.slice(0, 50).map(o => o.label), 'results for ' + term); return true;
+  });
+  await page.click('.select2-results__option--selectable >> nth=0');
+  same(await page.$eval('#category', s => s.value), want[0].value, 'the picked value');
+  const asked = page.requests.map(u => new URL(u));
+  check(asked.every(u => u.pathname === '/api/choices/categories' && u.searchParams.get('format') === 'select2'),
+    'requests: ' + page.requests.join(' '));
+  check(asked.some(u => u.searchParams.get('page') === '2'), 'no second page was asked for');
+  check(asked.some(u => u.searchParams.get('term') === term), 'the search was not sent: ' + page.requests.join(' '));
+  clean(page);
+  await page.close();
+});
+
+test('README Tom Select example: pages on scroll, searches on the server, picks a value', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.allowed + '/widgets/tom-select.html');
+  const all = X.allLocations;
+  const shown = () => page.$$eval('.ts-dropdown .option[data-value]', ns => ns.map(n => n.textContent));
+  await page.click('.ts-control');
+  await until('the first page of locations', async () => {
+    sameList(await shown(), all.slice(0, 50).map(o => o.label), 'first page'); return true;
+  });
+  await page.$eval('.ts-dropdown-content', d => { d.scrollTop = d.scrollHeight; d.dispatchEvent(new Event('scroll')); });
+  await until('the second page of locations', async () => {
+    sameList(await shown(), all.slice(0, 100).map(o => o.label), 'two pages'); return true;
+  });
+  const term = termFrom(all, 211);
+  const want = finds(all, term);
+  check(want.length > 0 && want.length < all.length, `term ${term} finds ${want.length}`);
+  await page.fill('#location-ts-control', term);
+  await until('search results for ' + term, async () => {
+    sameList(await shown(), want.slice(0, 50).map(o => o.label), 'results for ' + term); return true;
+  });
+  await page.click('.ts-dropdown .option[data-value] >> nth=0');
+  same(await page.$eval('#location', s => s.value), want[0].value, 'the picked value');
+  const asked = page.requests.map(u => new URL(u));
+  check(asked.every(u => u.pathname === '/api/choices/locations'), 'requests: ' + page.requests.join(' '));
+  check(asked.some(u => u.searchParams.get('page') === '2'), 'no second page was asked for');
+  check(asked.some(u => u.searchParams.get('q') === term), 'the search was not sent: ' + page.requests.join(' '));
+  clean(page);
+  await page.close();
 });
 
 test('intake-embed.js stays small and free of eval, inline styles and HTML parsing', async ({ info }) => {

@@ -28,6 +28,7 @@ the site maps can be fetched through nginx.
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -100,6 +101,15 @@ server {{
         add_header Content-Security-Policy "default-src 'none'; script-src {intake}; connect-src {intake}; style-src {intake}; img-src 'self'; base-uri 'none'; form-action 'self'" always;
         add_header Cache-Control "no-store" always;
     }}
+    # The README's Select2 and Tom Select examples: inline code as written
+    # there, the libraries from the browser tests' npm packages.
+    location /widgets/ {{
+        add_header Content-Security-Policy "default-src 'none'; script-src 'self' 'unsafe-inline'; connect-src {intake}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'" always;
+        add_header Cache-Control "no-store" always;
+    }}
+    location /vendor/ {{
+        alias {vendor}/;
+    }}
 }}
 """
 
@@ -125,7 +135,8 @@ class Nginx(harness.Nginx):
             for what, port in (("listed in cors_origins", self.allowed_port),
                                ("not listed", self.other_port)):
                 f.write(ORIGIN_SERVER.format(what=what, port=port, root=pages, intake=self.url,
-                                             ssi=ssi_path))
+                                             ssi=ssi_path,
+                                             vendor=os.path.join(HERE, "node_modules")))
 
 
 # Statuses the site maps to www/errors/ that the stack cannot otherwise
@@ -139,14 +150,33 @@ def status_locations(text):
         "location = /__status/%d { return %d; }\n" % (c, c) for c in DOWN_STATUSES)
 
 
+EXAMPLE_HOST = "https://intake.example.internal"
+
+
+def readme_examples():
+    """The README's code blocks marked <!-- example: NAME -->, by NAME."""
+    with open(os.path.join(harness.SRC, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    found = {}
+    for m in re.finditer(r"<!-- example: ([a-z0-9-]+) -->\n```html\n(.*?)```\n", text, re.S):
+        found[m.group(1)] = m.group(2)
+    return found
+
+
 def render_pages(dest, intake_url):
     src = os.path.join(HERE, "pages")
+    examples = readme_examples()
     for top, _, files in os.walk(src):
         out = os.path.join(dest, os.path.relpath(top, src))
         os.makedirs(out, exist_ok=True)
         for name in files:
             with open(os.path.join(top, name), encoding="utf-8") as f:
                 text = f.read()
+            for m in re.finditer(r"@EXAMPLE:([a-z0-9-]+)@", text):
+                if m.group(1) not in examples:
+                    raise SystemExit("README.md has no example %r" % m.group(1))
+            text = re.sub(r"@EXAMPLE:([a-z0-9-]+)@",
+                          lambda m: examples[m.group(1)].replace(EXAMPLE_HOST, intake_url), text)
             with open(os.path.join(out, name), "w", encoding="utf-8") as f:
                 f.write(text.replace("@INTAKE@", intake_url))
 
