@@ -516,6 +516,42 @@ test('fetch-submit: a refusal, a rate limit and a network failure in the summary
   }
 });
 
+// Screenshots people can look at in review: the form, its error state and the
+// receipt, at a desktop and a phone width, saved under the build directory
+// (INTAKE_ARTIFACTS, else build/screenshots) as CI artifacts.
+test('screenshots: the form, the error state and the receipt at 1280 and 390 pixels wide', async ({ ctx, info }) => {
+  const dir = process.env.INTAKE_ARTIFACTS || path.join(SRC, 'build', 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const width of [1280, 390]) {
+    const { page } = await openForm(ctx);
+    await page.setViewportSize({ width, height: 900 });
+    const shot = async (what) => {
+      const file = path.join(dir, `form-${what}-${width}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      const png = fs.readFileSync(file);
+      check(png.length > 1000 && png.readUInt32BE(16) === width, `${file}: not a ${width}px wide PNG`);
+      console.log('# screenshot ' + file);
+    };
+    await shot('empty');
+    await noBrowserValidation(page);
+    await fill(page, { requester_name: 'A', requester_email: 'not-an-email' });
+    const bad = await submit(page);
+    same(bad.status(), 422, 'status of the post with errors');
+    await shot('errors');
+    // Nothing wider than the viewport: the phone width needs no sideways scrolling.
+    same(await page.evaluate(() => document.documentElement.scrollWidth), width, 'page width');
+    await page.locator('#f-requester_name').fill('Al');
+    await page.locator('#f-requester_email').fill('al@example.com');
+    await page.locator('#f-attachment').setInputFiles(FILE);
+    page.loadedAt = 0;
+    const ok = await submit(page);
+    check(ok.status() === 200 || ok.status() === 201, 'receipt status ' + ok.status());
+    await shot('receipt');
+    clean(page);
+    await page.close();
+  }
+});
+
 test('axe-core: no violations on the form, the 422 page and the receipt', async ({ ctx }) => {
   const { page } = await openForm(ctx);
   await axe(page, 'the form');
