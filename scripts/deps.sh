@@ -2,8 +2,8 @@
 # Install what intake needs to build, test, demo and benchmark on Debian 12.
 #
 #   scripts/deps.sh            what the build and the demo need
-#   scripts/deps.sh --tests    that, plus Chromium and the npm packages of the browser tests
-#                              and the packaging tools
+#   scripts/deps.sh --tests    that, plus Chromium and the npm packages of the browser tests,
+#                              the OpenAPI linter and the packaging tools
 #   scripts/deps.sh --package  the build's packages and the packaging tools
 #
 # Idempotent: when every package below is already installed it asks dpkg only
@@ -135,14 +135,42 @@ install_browser_npm() {
 	echo "$want" >"$stamp"
 }
 
+# ---- the OpenAPI linter (ctest tools.openapi_lint) ---------------------------
+# Stoplight Spectral, pinned in tests/openapi/package-lock.json: npm ci into
+# tests/openapi/node_modules, skipped when that was installed from this very
+# lock file (its hash is kept in node_modules), like the browser tests'.
+OPENAPI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/tests/openapi
+
+install_openapi_npm() {
+	local stamp want log
+	stamp=$OPENAPI_DIR/node_modules/.intake-lock.sha256
+	want=$(sha256sum "$OPENAPI_DIR/package-lock.json" | cut -d' ' -f1)
+	if [[ -f $stamp && $(<"$stamp") == "$want" &&
+		-x $OPENAPI_DIR/node_modules/.bin/spectral ]]; then
+		return 0
+	fi
+	echo "$PROG: installing the OpenAPI linter into $OPENAPI_DIR/node_modules" >&2
+	log=$(mktemp)
+	if ! (cd "$OPENAPI_DIR" && npm ci --no-audit --no-fund --ignore-scripts) >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		rm -f "$log"
+		echo "$PROG: error: npm ci in $OPENAPI_DIR failed" >&2
+		exit 1
+	fi
+	rm -f "$log"
+	echo "$want" >"$stamp"
+}
+
 # Building the Debian package (scripts/package.sh) and checking it.
 # systemd: systemd-analyze, systemd-socket-activate and systemd-tmpfiles for the
 # service and package tests (no running systemd is needed).
 PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian adduser systemd)
 
 # The metrics test (tests/integration/test_metrics.py) checks a real scrape
-# with promtool, which Debian ships in the prometheus package.
-TEST_PACKAGES=(prometheus)
+# with promtool, which Debian ships in the prometheus package; the OpenAPI
+# test (tests/integration/test_openapi.py) reads docs/openapi.yaml and
+# validates answers against it with python3-yaml and python3-jsonschema.
+TEST_PACKAGES=(prometheus python3-yaml python3-jsonschema)
 
 # The demo needs the build packages only; the tests (scripts/test.sh passes
 # --tests) also need the browser-test packages and the packaging tools (the
@@ -152,6 +180,7 @@ if [[ ${1:-} == --tests ]]; then
 	install_packages "${PACKAGES[@]}" "${BROWSER_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}" \
 		"${TEST_PACKAGES[@]}"
 	install_browser_npm
+	install_openapi_npm
 elif [[ ${1:-} == --package ]]; then
 	install_packages "${PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
 else
