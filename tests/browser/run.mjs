@@ -464,6 +464,72 @@ test('README Tom Select example: pages on scroll, searches on the server, picks 
   await page.close();
 });
 
+// ---- intake-combobox.js: a long list as an APG combobox, keyboard only ------
+
+test('combobox: keyboard only, it searches and pages on the server and picks a value; axe clean', async ({ ctx, info, X }) => {
+  const page = await open(ctx, info.allowed + '/combobox.html');
+  const all = X.allLocations;
+  const input = page.locator('#location-combobox');
+  const shown = () => page.$$eval('#location-listbox [role=option]', ns => ns.map(n => n.textContent));
+  const attr = (a) => input.getAttribute(a);
+  // The label now names the combobox; the select is hidden but still in the form.
+  same(await page.$eval('label[for="location-combobox"]', l => l.textContent), 'Location', 'label');
+  same(await page.$eval('#location', s => s.hidden && s.form !== null), true, 'the select is hidden, in the form');
+  await page.keyboard.press('Tab');
+  same(await page.evaluate(() => document.activeElement.id), 'location-combobox', 'Tab reaches the combobox');
+  same(await attr('aria-expanded'), 'false', 'closed at first');
+  // Down arrow opens the first page of everything.
+  await page.keyboard.press('ArrowDown');
+  await until('the first page', async () => {
+    sameList(await shown(), all.slice(0, 20).map(o => o.label), 'first page'); return true;
+  });
+  same(await attr('aria-expanded'), 'true', 'expanded');
+  // Walking down past the end of a page asks for the next one.
+  for (let i = 0; i < 19; i++) await page.keyboard.press('ArrowDown');
+  await until('the second page', async () => {
+    const got = await shown();
+    check(got.length >= 40, got.length + ' options');
+    sameList(got.slice(0, 40), all.slice(0, 40).map(o => o.label), 'two pages'); return true;
+  });
+  const active = await attr('aria-activedescendant');
+  same(await page.$eval('#' + active, n => n.textContent), all[18].label, 'the active option');
+  // Typing searches on the server.
+  const term = termFrom(all, 211);
+  const want = finds(all, term);
+  await input.fill('');
+  await page.keyboard.type(term);
+  await until('matches for ' + term, async () => {
+    sameList(await shown(), want.slice(0, 20).map(o => o.label), 'matches'); return true;
+  });
+  check(await page.$eval('#location-listbox + [role=status]', n => /results/.test(n.textContent)), 'no result count is announced');
+  await axe(page, 'the open combobox');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  same(await page.$eval('#location', s => s.value), want[1].value, 'the picked value');
+  same(await input.inputValue(), want[1].label, 'the combobox shows the label');
+  same(await attr('aria-expanded'), 'false', 'closed after the pick');
+  // Escape on a closed combobox clears it; Tab moves on.
+  await page.keyboard.press('Escape');
+  same(await page.$eval('#location', s => s.value), '', 'cleared by Escape');
+  await page.keyboard.press('Tab');
+  same(await page.evaluate(() => document.activeElement.id), 'note', 'Tab leaves the combobox');
+  const asked = page.requests.map(u => new URL(u));
+  check(asked.some(u => u.searchParams.get('q') === term), 'the search was not sent: ' + page.requests.join(' '));
+  check(asked.some(u => u.searchParams.get('page') === '2'), 'no second page was asked for');
+  clean(page);
+  await page.close();
+});
+
+test('intake-combobox.js stays small and free of eval, inline styles and HTML parsing', async ({ info }) => {
+  const src = fs.readFileSync(path.join(info.src || path.join(HERE, '../..'), 'www/intake-combobox.js'), 'utf8');
+  const gz = zlib.gzipSync(Buffer.from(src)).length;
+  console.log('# intake-combobox.js: ' + Buffer.byteLength(src) + ' bytes, ' + gz + ' gzipped');
+  check(gz <= 5120, 'intake-combobox.js is ' + gz + ' bytes gzipped, over 5 KB');
+  for (const bad of [/\beval\s*\(/, /new\s+Function/, /innerHTML/, /outerHTML/, /insertAdjacentHTML/, /\.style\b/, /document\.write/, /setAttribute\(\s*['"]style/])
+    check(!bad.test(src), 'intake-combobox.js matches ' + bad);
+});
+
 test('intake-embed.js stays small and free of eval, inline styles and HTML parsing', async ({ info }) => {
   const src = fs.readFileSync(path.join(info.src || path.join(HERE, '../..'), 'www/intake-embed.js'), 'utf8');
   // What a page pays for it over a gzipping server is its gzipped size: at most 5 KB,
