@@ -24,7 +24,6 @@
 
 #include "util/buf.h"
 #include "form/formtoken.h"
-#include "integrify/jwt.h"
 #include "util/str.h"
 
 #define FT_VERSION	"v1"

@@ -100,8 +100,6 @@ int	intake_listing_parse(const char *query, const char *accept, struct intake_ar
 	    const struct intake_source *src, unsigned formats, unsigned params,
 	    struct intake_listing *out, struct intake_listing_problem *why);
 const char *intake_format_name(enum intake_format f);
-/* Append s with & < > " ' escaped for HTML text and attributes. */
-enum intake_err	intake_html_escape(struct intake_buf *b, const char *s);
 
 /* The security headers of every HTML answer (CSP, framing) are added by req.c. */
 
