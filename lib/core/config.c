@@ -166,12 +166,10 @@ static const char *const reserved_params[] = {
 
 /* Parsing state handed through libinih. */
 struct load {
+	struct intake_keyload	 kl;	/* the file, its first problem */
 	struct intake_config	*cfg;
 	unsigned char		 seen[NOPTS];
 	unsigned char		 source_seen[INTAKE_SOURCES_MAX][NSOURCE_OPTS];
-	char			*err;
-	size_t			 errsz;
-	int			 failed;
 };
 
 const char *
@@ -195,11 +193,7 @@ intake_cache_kind_name(enum intake_cache_kind k)
 static void
 load_fail(struct load *l, const char *section, const char *key, const char *problem)
 {
-	if (l->failed)
-		return;
-	l->failed = 1;
-	(void)snprintf(l->err, l->errsz, "%s: [%s] %s: %s", l->cfg->path,
-	    section, key, problem);
+	intake_keyload_fail(&l->kl, section, key, problem);
 }
 
 /* One key of a table into base; 0 (with the error noted) to stop. */
@@ -207,18 +201,7 @@ static int
 set_key(struct load *l, void *base, const struct intake_keyrow *rows, size_t n,
     unsigned char *seen, const char *section, const char *key, const char *value)
 {
-	char	why[160];
-
-	switch (intake_keytab_set(base, rows, n, seen, section, key, value, why, sizeof(why))) {
-	case INTAKE_OK:
-		return 1;
-	case INTAKE_ENOTFOUND:
-		load_fail(l, section, key, "unknown key (see intake.conf.example)");
-		return 0;
-	default:
-		load_fail(l, section, key, why);
-		return 0;
-	}
+	return intake_keyload_set(&l->kl, base, rows, n, seen, section, key, value);
 }
 
 /* A source or filter name: [a-z0-9_-], 1 to max-1 bytes. */
@@ -839,8 +822,8 @@ check_all(struct load *l)
 	if (check_cache(l) != 0)
 		return -1;
 	if (c->forms_dir[0] != '\0' && intake_forms_load(c->forms_dir, c, &c->forms,
-	    &c->nforms, l->err, l->errsz) != INTAKE_OK) {
-		l->failed = 1;
+	    &c->nforms, l->kl.err, l->kl.errsz) != INTAKE_OK) {
+		l->kl.failed = true;
 		return -1;
 	}
 	/* Fail closed, loudly: without its origins no form post can be told genuine. */
@@ -888,13 +871,12 @@ intake_config_load(const char *path, struct intake_config **out, char *errbuf,
 	struct load		 l;
 	const char		*bad_default;
 	long			 bad;
-	int			 rc;
 
 	cfg = intake_xcalloc(1, sizeof(*cfg));
 	memset(&l, 0, sizeof(l));
 	l.cfg = cfg;
-	l.err = errbuf;
-	l.errsz = errsz;
+	intake_keyload_init(&l.kl, cfg->path, "unknown key (see intake.conf.example)", errbuf,
+	    errsz);
 	if (intake_strlcpy(cfg->path, path, sizeof(cfg->path)) != INTAKE_OK) {
 		(void)snprintf(errbuf, errsz, "config path too long");
 		free(cfg);
@@ -915,14 +897,7 @@ intake_config_load(const char *path, struct intake_config **out, char *errbuf,
 		intake_config_free(cfg);
 		return INTAKE_ECONFIG;
 	}
-	rc = ini_parse(path, on_key, &l);
-	if (rc == -1 && !l.failed)
-		(void)snprintf(errbuf, errsz, "%s: cannot open: %s", path, strerror(errno));
-	else if (rc > 0 && !l.failed)
-		(void)snprintf(errbuf, errsz, "%s: line %d: syntax error", path, rc);
-	else if (rc != 0 && !l.failed)
-		(void)snprintf(errbuf, errsz, "%s: cannot be read", path);
-	if (rc != 0 || l.failed || check_all(&l) != 0) {
+	if (intake_keyload_parse(&l.kl, NULL, on_key, &l) != INTAKE_OK || check_all(&l) != 0) {
 		intake_config_free(cfg);
 		return INTAKE_ECONFIG;
 	}

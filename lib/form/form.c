@@ -8,7 +8,6 @@
 #include <sys/types.h>
 
 #include <dirent.h>
-#include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,13 +66,12 @@ static const struct intake_keyrow field_opts[] = {
 /* Field names the form itself uses. */
 static const char *const reserved_names[] = { "_token", "website", NULL };
 
+/* Parsing state handed through libinih. */
 struct fload {
+	struct intake_keyload	 kl;	/* the file, its first problem */
 	struct intake_form	*form;
 	unsigned char		 form_seen[NFORM_OPTS];
 	unsigned char		 field_seen[INTAKE_FIELDS_MAX][NFIELD_OPTS];
-	char			*err;
-	size_t			 errsz;
-	int			 failed;
 };
 
 const char *
@@ -92,10 +90,7 @@ intake_field_has_source(enum intake_field_type t)
 static void
 fail(struct fload *l, const char *where, const char *key, const char *problem)
 {
-	if (l->failed)
-		return;
-	l->failed = 1;
-	(void)snprintf(l->err, l->errsz, "%s: [%s] %s: %s", l->form->path, where, key, problem);
+	intake_keyload_fail(&l->kl, where, key, problem);
 }
 
 static int
@@ -119,7 +114,6 @@ on_form_key(void *user, const char *section, const char *key, const char *value)
 	const struct intake_keyrow	*opts;
 	unsigned char			*seen;
 	const char			*name;
-	char				 why[160];
 	size_t				 i, n, idx = 0;
 
 	if (strcmp(section, "form") == 0) {
@@ -157,17 +151,8 @@ on_form_key(void *user, const char *section, const char *key, const char *value)
 		fail(l, section, key, "unknown section (use [form] and [field:NAME])");
 		return 0;
 	}
-	switch (intake_keytab_set(fd != NULL ? (void *)fd : (void *)f, opts, n, seen, section,
-	    key, value, why, sizeof(why))) {
-	case INTAKE_OK:
-		return 1;
-	case INTAKE_ENOTFOUND:
-		fail(l, section, key, "unknown key (see conf/forms/it-request.conf)");
-		return 0;
-	default:
-		fail(l, section, key, why);
-		return 0;
-	}
+	return intake_keyload_set(&l->kl, fd != NULL ? (void *)fd : (void *)f, opts, n, seen,
+	    section, key, value);
 }
 
 /* Checks across one field's keys. Returns a problem or NULL. */
@@ -233,18 +218,14 @@ load_one(struct intake_form *f, const struct intake_config *cfg, const char *tex
 	const char			*problem, *key;
 	char				 where[80];
 	size_t				 i;
-	int				 rc, failed;
+	int				 failed;
 
 	l = intake_xcalloc(1, sizeof(*l));
 	l->form = f;
-	l->err = errbuf;
-	l->errsz = errsz;
+	intake_keyload_init(&l->kl, f->path, "unknown key (see conf/forms/it-request.conf)",
+	    errbuf, errsz);
 	(void)intake_keytab_defaults(f, form_opts, NFORM_OPTS);	/* a string always fits */
-	rc = text != NULL ? ini_parse_string(text, on_form_key, l) :
-	    ini_parse(f->path, on_form_key, l);
-	if (rc != 0 && !l->failed)
-		(void)snprintf(errbuf, errsz, "%s: line %d: cannot be read", f->path, rc);
-	failed = rc != 0 || l->failed;
+	failed = intake_keyload_parse(&l->kl, text, on_form_key, l) != INTAKE_OK;
 	if (!failed && (missing = intake_keytab_missing(form_opts, NFORM_OPTS,
 	    l->form_seen)) != NULL) {
 		fail(l, "form", missing->key, "required but missing");
