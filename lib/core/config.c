@@ -22,7 +22,6 @@
 #include <openssl/sha.h>
 
 #include "core/config.h"
-#include "form/form.h"
 #include "util/keytab.h"
 #include "core/log.h"
 #include "util/str.h"
@@ -821,11 +820,6 @@ check_all(struct load *l)
 	}
 	if (check_cache(l) != 0)
 		return -1;
-	if (c->forms_dir[0] != '\0' && intake_forms_load(c->forms_dir, c, &c->forms,
-	    &c->nforms, l->kl.err, l->kl.errsz) != INTAKE_OK) {
-		l->kl.failed = true;
-		return -1;
-	}
 	/* Fail closed, loudly: without its origins no form post can be told genuine. */
 	if (c->forms_dir[0] != '\0' && c->public_origins[0] == '\0')
 		intake_log_warn("%s: [server] public_origins is empty: every form post will be "
@@ -912,7 +906,6 @@ intake_config_free(struct intake_config *cfg)
 
 	if (cfg == NULL)
 		return;
-	intake_forms_free(cfg->forms, cfg->nforms);
 	for (i = 0; i < cfg->nsources; i++)
 		for (j = 0; j < cfg->sources[i].nfilters; j++)
 			if (cfg->sources[i].filters[j].has_re)

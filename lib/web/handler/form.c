@@ -587,14 +587,13 @@ not_found(struct intake_req *req)
 void
 intake_handle_form(struct intake_req *req)
 {
-	const struct intake_config	*cfg = req->ctx->cfg;
 	const struct intake_form	*f;
 	const char			*id = req->path + strlen(FORMS_PREFIX), *rest;
 	size_t				 idlen;
 
 	rest = strchr(id, '/');
 	idlen = rest != NULL ? (size_t)(rest - id) : strlen(id);
-	f = intake_form_find(cfg->forms, cfg->nforms, id, idlen);
+	f = intake_form_find(req->ctx->forms, id, idlen);
 	if (f == NULL || (rest != NULL && strcmp(rest, "/receipt") != 0)) {
 		not_found(req);
 		return;
