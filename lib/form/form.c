@@ -32,6 +32,24 @@ static const char *const type_names[] = {
 _Static_assert(sizeof(type_names) / sizeof(type_names[0]) == INTAKE_FIELD__MAX,
     "type_names[] needs one row per field type");
 
+/* Where each field type's values come from, and how many it takes. */
+static const struct {
+	bool	source;		/* from a [source:NAME] list */
+	bool	many;		/* several at once */
+} type_values[] = {
+	{ false, false },	/* INTAKE_FIELD_TEXT */
+	{ false, false },	/* INTAKE_FIELD_TEXTAREA */
+	{ false, false },	/* INTAKE_FIELD_EMAIL */
+	{ false, false },	/* INTAKE_FIELD_NUMBER */
+	{ false, false },	/* INTAKE_FIELD_DATE */
+	{ true, false },	/* INTAKE_FIELD_SELECT */
+	{ true, true },		/* INTAKE_FIELD_MULTISELECT */
+	{ true, true },		/* INTAKE_FIELD_CHECKBOXES */
+	{ false, false },	/* INTAKE_FIELD_FILE: one file */
+};
+_Static_assert(sizeof(type_values) / sizeof(type_values[0]) == INTAKE_FIELD__MAX,
+    "type_values[] needs one row per field type");
+
 /* Rows of struct intake_form (F_*) and of struct intake_field (D_*). */
 #define F_STR(k, m, def, req)	INTAKE_KEY_STR(struct intake_form, NULL, k, m, def, req)
 #define D_STR(k, m, req)	INTAKE_KEY_STR(struct intake_field, NULL, k, m, NULL, req)
@@ -83,8 +101,13 @@ intake_field_type_name(enum intake_field_type t)
 bool
 intake_field_has_source(enum intake_field_type t)
 {
-	return t == INTAKE_FIELD_SELECT || t == INTAKE_FIELD_MULTISELECT ||
-	    t == INTAKE_FIELD_CHECKBOXES;
+	return (unsigned)t < INTAKE_FIELD__MAX && type_values[t].source;
+}
+
+bool
+intake_field_takes_many(enum intake_field_type t)
+{
+	return (unsigned)t < INTAKE_FIELD__MAX && type_values[t].many;
 }
 
 static void

@@ -108,6 +108,8 @@ const struct intake_form *intake_form_find(const struct intake_forms *forms, con
 const char	*intake_field_type_name(enum intake_field_type t);
 /* Does the type take its values from a source? */
 bool		 intake_field_has_source(enum intake_field_type t);
+/* Does the type take several values at once (multiselect, checkboxes)? */
+bool		 intake_field_takes_many(enum intake_field_type t);
 
 /* "form.KEY" and "field:NAME.KEY" names of every definition key, NULL-terminated. */
 const char *const *intake_form_keys(void);

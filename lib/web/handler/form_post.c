@@ -216,18 +216,16 @@ decode(struct post *p, const struct intake_buf *body, struct intake_multipart *m
 	struct intake_query	 q;
 	const char		*ctype = intake_req_param(req, "CONTENT_TYPE");
 	char			 boundary[INTAKE_MULTIPART_BOUNDARY_MAX + 1];
+	enum intake_err		 err;
 	size_t			 i;
 
 	/* The media type is parsed and compared whole: "...urlencodedXYZ" is not it. */
 	if (ctype != NULL && intake_media_type_is(ctype, "application/x-www-form-urlencoded")) {
-		switch (intake_query_parse(intake_buf_str(body), body->len, &req->arena, &q)) {
-		case INTAKE_OK:
-			break;
-		case INTAKE_ETOOBIG:
+		err = intake_query_parse(intake_buf_str(body), body->len, &req->arena, &q);
+		if (err == INTAKE_ETOOBIG)
 			return 413;	/* past the pairs or the request's memory, under body_max */
-		default:
-			return 400;
-		}
+		if (err != INTAKE_OK)
+			return 400;	/* not urlencoded as it says */
 		for (i = 0; i < q.npairs; i++) {
 			p->sub.in[i].name = q.pairs[i].name;
 			p->sub.in[i].value = q.pairs[i].value;
@@ -448,6 +446,37 @@ to_record(struct post *p, const char *ref, char *name, size_t namesz, struct int
 }
 
 /*
+ * Try to start an accepted submission now, within the inline budget and
+ * only in a free upstream slot; the dispatcher sends what is left.
+ * Where it stands afterwards.
+ */
+static enum intake_spool_status
+try_now(struct post *p, const char *ref, struct intake_spool_hold *h,
+    struct intake_spoolrec *rec, struct intake_spool_meta *m)
+{
+	struct intake_upstream_slot	slot;
+	enum intake_deliver_outcome	outcome;
+
+	if (intake_upstream_inline_paused(p->req->ctx)) {
+		/* Starts take longer than a user should wait just now. */
+		intake_log_event(INTAKE_LOG_INFO, "submission_queued", "form", p->form->id, "ref",
+		    ref, "why", "inline starts paused", NULL);
+		return INTAKE_SPOOL_QUEUED;
+	}
+	if (intake_upstream_take(p->req->ctx, &slot) != INTAKE_OK) {
+		/* Integrify holds its share of the workers: no waiting here. */
+		intake_log_event(INTAKE_LOG_INFO, "submission_queued", "form", p->form->id, "ref",
+		    ref, "why", "no upstream slot free", NULL);
+		return INTAKE_SPOOL_QUEUED;
+	}
+	/* While the breaker is open this returns at once: the dispatcher sends it later. */
+	outcome = intake_deliver_now(p->req->ctx, h, rec, p->form, m);
+	intake_upstream_give(p->req->ctx, &slot);
+	return outcome == INTAKE_DELIVER_DONE ? INTAKE_SPOOL_DONE :
+	    outcome == INTAKE_DELIVER_HELD ? INTAKE_SPOOL_DEAD : INTAKE_SPOOL_QUEUED;
+}
+
+/*
  * Write the submission to the spool before anything else: from then on
  * it cannot be lost, whatever happens to this worker.  Then try to start
  * it at once, within the inline budget and only in a free upstream slot,
@@ -458,12 +487,10 @@ static void
 start(struct post *p, const struct intake_formtoken *tok)
 {
 	const struct intake_config	*cfg = p->req->ctx->cfg;
-	struct intake_upstream_slot	 slot;
 	struct intake_spool_hold	 h;
 	struct intake_spool_meta	 m;
 	struct intake_spoolrec		*rec;
 	enum intake_spool_status	 st;
-	enum intake_deliver_outcome	 outcome;
 	struct intake_buf		 bytes;
 	char				 ref[INTAKE_FORMTOKEN_REF_MAX], name[512], id[65];
 	enum intake_err			 err;
@@ -510,23 +537,7 @@ start(struct post *p, const struct intake_formtoken *tok)
 	}
 	intake_log_event(INTAKE_LOG_INFO, "submission_accepted", "form", p->form->id, "ref", ref,
 	    NULL);
-	if (intake_upstream_inline_paused(p->req->ctx)) {
-		/* Starts take longer than a user should wait just now. */
-		intake_log_event(INTAKE_LOG_INFO, "submission_queued", "form", p->form->id, "ref",
-		    ref, "why", "inline starts paused", NULL);
-		st = INTAKE_SPOOL_QUEUED;
-	} else if (intake_upstream_take(p->req->ctx, &slot) != INTAKE_OK) {
-		/* Integrify holds its share of the workers: no waiting here. */
-		intake_log_event(INTAKE_LOG_INFO, "submission_queued", "form", p->form->id, "ref",
-		    ref, "why", "no upstream slot free", NULL);
-		st = INTAKE_SPOOL_QUEUED;
-	} else {
-		/* While the breaker is open this returns at once: the dispatcher sends it later. */
-		outcome = intake_deliver_now(p->req->ctx, &h, rec, p->form, &m);
-		intake_upstream_give(p->req->ctx, &slot);
-		st = outcome == INTAKE_DELIVER_DONE ? INTAKE_SPOOL_DONE :
-		    outcome == INTAKE_DELIVER_HELD ? INTAKE_SPOOL_DEAD : INTAKE_SPOOL_QUEUED;
-	}
+	st = try_now(p, ref, &h, rec, &m);
 	intake_spool_release(&h);
 	answer(p, ref, st, &m, true);
 out:
