@@ -35,7 +35,8 @@ int	intake_config_check(const char *config_path);
 
 /*
  * One worker: serve listen_fd, and admin_fd (-1: none) with the admin
- * routes, until told to stop or recycled.  Exit status.
+ * routes, until told to stop or recycled.  forms (the caller's, loaded
+ * with cfg) reach the handlers through the ctx.  Exit status.
  */
 int	intake_worker_run(const struct intake_config *cfg, const struct intake_forms *forms,
 	    struct intake_cache *cache, struct intake_cache *marks, int listen_fd, int admin_fd);
