@@ -22,7 +22,6 @@
 #include <openssl/sha.h>
 
 #include "core/config.h"
-#include "form/form.h"
 #include "util/keytab.h"
 #include "core/log.h"
 #include "util/str.h"
@@ -166,12 +165,10 @@ static const char *const reserved_params[] = {
 
 /* Parsing state handed through libinih. */
 struct load {
+	struct intake_keyload	 kl;	/* the file, its first problem */
 	struct intake_config	*cfg;
 	unsigned char		 seen[NOPTS];
 	unsigned char		 source_seen[INTAKE_SOURCES_MAX][NSOURCE_OPTS];
-	char			*err;
-	size_t			 errsz;
-	int			 failed;
 };
 
 const char *
@@ -195,11 +192,7 @@ intake_cache_kind_name(enum intake_cache_kind k)
 static void
 load_fail(struct load *l, const char *section, const char *key, const char *problem)
 {
-	if (l->failed)
-		return;
-	l->failed = 1;
-	(void)snprintf(l->err, l->errsz, "%s: [%s] %s: %s", l->cfg->path,
-	    section, key, problem);
+	intake_keyload_fail(&l->kl, section, key, problem);
 }
 
 /* One key of a table into base; 0 (with the error noted) to stop. */
@@ -207,18 +200,7 @@ static int
 set_key(struct load *l, void *base, const struct intake_keyrow *rows, size_t n,
     unsigned char *seen, const char *section, const char *key, const char *value)
 {
-	char	why[160];
-
-	switch (intake_keytab_set(base, rows, n, seen, section, key, value, why, sizeof(why))) {
-	case INTAKE_OK:
-		return 1;
-	case INTAKE_ENOTFOUND:
-		load_fail(l, section, key, "unknown key (see intake.conf.example)");
-		return 0;
-	default:
-		load_fail(l, section, key, why);
-		return 0;
-	}
+	return intake_keyload_set(&l->kl, base, rows, n, seen, section, key, value);
 }
 
 /* A source or filter name: [a-z0-9_-], 1 to max-1 bytes. */
@@ -708,19 +690,13 @@ check_listen(const char *listen)
 	return NULL;
 }
 
-/* Checks that span keys. Returns 0 or fails l. */
+/* The [server] keys that must hold together.  0 or fails l. */
 static int
-check_all(struct load *l)
+check_server(struct load *l)
 {
-	struct intake_config		*c = l->cfg;
-	const struct intake_keyrow	*missing;
-	const char			*p;
-	size_t				 i;
+	struct intake_config	*c = l->cfg;
+	const char		*p;
 
-	if ((missing = intake_keytab_missing(opts, NOPTS, l->seen)) != NULL) {
-		load_fail(l, missing->section, missing->key, "required but missing");
-		return -1;
-	}
 	if ((p = check_listen(c->listen)) != NULL) {
 		load_fail(l, "server", "listen", p);
 		return -1;
@@ -741,6 +717,16 @@ check_all(struct load *l)
 		load_fail(l, "server", "log_file", "must be an absolute path");
 		return -1;
 	}
+	return 0;
+}
+
+/* The [spool] keys, and what they promise the forms.  0 or fails l. */
+static int
+check_spool(struct load *l)
+{
+	struct intake_config	*c = l->cfg;
+	const char		*p;
+
 	if (c->spool_dir[0] != '/') {
 		load_fail(l, "spool", "dir", "must be an absolute path");
 		return -1;
@@ -758,13 +744,24 @@ check_all(struct load *l)
 		load_fail(l, "server", "public_origins", p);
 		return -1;
 	}
+	return 0;
+}
+
+/* The [integrify] keys: the URL, and flow, dialect and times that fit.  0 or fails l. */
+static int
+check_integrify(struct load *l)
+{
+	struct intake_config	*c = l->cfg;
+	const char		*p;
+	size_t			 n;
+
 	if ((p = check_base_url(c)) != NULL) {
 		load_fail(l, "integrify", "base_url", p);
 		return -1;
 	}
-	i = strlen(c->base_url);
-	if (i > 0 && c->base_url[i - 1] == '/')
-		c->base_url[i - 1] = '\0';
+	n = strlen(c->base_url);
+	if (n > 0 && c->base_url[n - 1] == '/')
+		c->base_url[n - 1] = '\0';
 	if (c->flow == INTAKE_FLOW_APIKEY && c->dialect != INTAKE_DIALECT_V8) {
 		load_fail(l, "integrify", "flow", "apikey needs dialect = v8");
 		return -1;
@@ -785,6 +782,18 @@ check_all(struct load *l)
 		load_fail(l, "integrify", "timeout_ms", "must not be less than connect_timeout_ms");
 		return -1;
 	}
+	return 0;
+}
+
+/* Every [source:] and [report:] section, and room for them all.  0 or fails l. */
+static int
+check_sources(struct load *l)
+{
+	struct intake_config		*c = l->cfg;
+	const struct intake_keyrow	*missing;
+	char				 section[INTAKE_SOURCE_NAME_MAX + 8];
+	size_t				 i;
+
 	/* The token, every unfiltered list and their leases never evict each other. */
 	if (c->cache_entries < 2 * (long long)c->nsources + 4) {
 		load_fail(l, "server", "cache_entries", "must hold the token and every list with "
@@ -792,8 +801,6 @@ check_all(struct load *l)
 		return -1;
 	}
 	for (i = 0; i < c->nsources; i++) {
-		char section[INTAKE_SOURCE_NAME_MAX + 8];
-
 		(void)snprintf(section, sizeof(section), "%s%s", kind_prefixes[c->sources[i].kind],
 		    c->sources[i].name);
 		if ((missing = intake_keytab_missing(source_opts, NSOURCE_OPTS,
@@ -809,6 +816,47 @@ check_all(struct load *l)
 		if (check_filters(l, &c->sources[i], section) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+/*
+ * The form token key: SHA-256 of form_key_file's text (32 characters at
+ * least), or random for this start.  0 or fails l.
+ */
+static int
+read_form_key(struct load *l)
+{
+	struct intake_config	*c = l->cfg;
+	const char		*p;
+	char			 keytext[INTAKE_SECRET_MAX];
+
+	if (c->form_key_file[0] == '\0') {
+		if (RAND_bytes(c->form_key, sizeof(c->form_key)) == 1)
+			return 0;
+		load_fail(l, "server", "form_key_file", "no random key could be made");
+		return -1;
+	}
+	if ((p = read_secret(c->form_key_file, keytext, sizeof(keytext))) != NULL) {
+		load_fail(l, "server", "form_key_file", p);
+		return -1;
+	}
+	if (strlen(keytext) < 32) {
+		OPENSSL_cleanse(keytext, sizeof(keytext));
+		load_fail(l, "server", "form_key_file", "needs at least 32 characters");
+		return -1;
+	}
+	SHA256((const unsigned char *)keytext, strlen(keytext), c->form_key);
+	OPENSSL_cleanse(keytext, sizeof(keytext));
+	return 0;
+}
+
+/* The Integrify secrets and the form key, read last.  0 or fails l. */
+static int
+read_secrets(struct load *l)
+{
+	struct intake_config	*c = l->cfg;
+	const char		*p;
+
 	if ((p = read_secret(c->key_file, c->key, sizeof(c->key))) != NULL) {
 		load_fail(l, "integrify", "key_file", p);
 		return -1;
@@ -818,31 +866,29 @@ check_all(struct load *l)
 		load_fail(l, "integrify", "secret_file", p);
 		return -1;
 	}
-	if (c->form_key_file[0] != '\0') {
-		char keytext[INTAKE_SECRET_MAX];
+	return read_form_key(l);
+}
 
-		if ((p = read_secret(c->form_key_file, keytext, sizeof(keytext))) != NULL) {
-			load_fail(l, "server", "form_key_file", p);
-			return -1;
-		}
-		if (strlen(keytext) < 32) {
-			OPENSSL_cleanse(keytext, sizeof(keytext));
-			load_fail(l, "server", "form_key_file", "needs at least 32 characters");
-			return -1;
-		}
-		SHA256((const unsigned char *)keytext, strlen(keytext), c->form_key);
-		OPENSSL_cleanse(keytext, sizeof(keytext));
-	} else if (RAND_bytes(c->form_key, sizeof(c->form_key)) != 1) {
-		load_fail(l, "server", "form_key_file", "no random key could be made");
+/* Checks that span keys, in this order; the first problem is the one told. */
+static int (*const checks[])(struct load *) = {
+	check_server, check_spool, check_integrify, check_sources, read_secrets, check_cache,
+};
+
+/* Checks that span keys. Returns 0 or fails l. */
+static int
+check_all(struct load *l)
+{
+	struct intake_config		*c = l->cfg;
+	const struct intake_keyrow	*missing;
+	size_t				 i;
+
+	if ((missing = intake_keytab_missing(opts, NOPTS, l->seen)) != NULL) {
+		load_fail(l, missing->section, missing->key, "required but missing");
 		return -1;
 	}
-	if (check_cache(l) != 0)
-		return -1;
-	if (c->forms_dir[0] != '\0' && intake_forms_load(c->forms_dir, c, &c->forms,
-	    &c->nforms, l->err, l->errsz) != INTAKE_OK) {
-		l->failed = 1;
-		return -1;
-	}
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		if (checks[i](l) != 0)
+			return -1;
 	/* Fail closed, loudly: without its origins no form post can be told genuine. */
 	if (c->forms_dir[0] != '\0' && c->public_origins[0] == '\0')
 		intake_log_warn("%s: [server] public_origins is empty: every form post will be "
@@ -888,13 +934,12 @@ intake_config_load(const char *path, struct intake_config **out, char *errbuf,
 	struct load		 l;
 	const char		*bad_default;
 	long			 bad;
-	int			 rc;
 
 	cfg = intake_xcalloc(1, sizeof(*cfg));
 	memset(&l, 0, sizeof(l));
 	l.cfg = cfg;
-	l.err = errbuf;
-	l.errsz = errsz;
+	intake_keyload_init(&l.kl, cfg->path, "unknown key (see intake.conf.example)", errbuf,
+	    errsz);
 	if (intake_strlcpy(cfg->path, path, sizeof(cfg->path)) != INTAKE_OK) {
 		(void)snprintf(errbuf, errsz, "config path too long");
 		free(cfg);
@@ -915,14 +960,7 @@ intake_config_load(const char *path, struct intake_config **out, char *errbuf,
 		intake_config_free(cfg);
 		return INTAKE_ECONFIG;
 	}
-	rc = ini_parse(path, on_key, &l);
-	if (rc == -1 && !l.failed)
-		(void)snprintf(errbuf, errsz, "%s: cannot open: %s", path, strerror(errno));
-	else if (rc > 0 && !l.failed)
-		(void)snprintf(errbuf, errsz, "%s: line %d: syntax error", path, rc);
-	else if (rc != 0 && !l.failed)
-		(void)snprintf(errbuf, errsz, "%s: cannot be read", path);
-	if (rc != 0 || l.failed || check_all(&l) != 0) {
+	if (intake_keyload_parse(&l.kl, NULL, on_key, &l) != INTAKE_OK || check_all(&l) != 0) {
 		intake_config_free(cfg);
 		return INTAKE_ECONFIG;
 	}
@@ -937,7 +975,6 @@ intake_config_free(struct intake_config *cfg)
 
 	if (cfg == NULL)
 		return;
-	intake_forms_free(cfg->forms, cfg->nforms);
 	for (i = 0; i < cfg->nsources; i++)
 		for (j = 0; j < cfg->sources[i].nfilters; j++)
 			if (cfg->sources[i].filters[j].has_re)
@@ -1007,9 +1044,11 @@ intake_filter_value_ok(const struct intake_filter_param *f, const char *value)
 				return false;
 			p = end + 1;
 		}
-	default:
+	case INTAKE_CHECK_NONE:		/* refused at load: never reached */
+	case INTAKE_CHECK__MAX:
 		return false;
 	}
+	return false;
 }
 
 /* Is origin exactly one of the list's (space-separated) origins? */

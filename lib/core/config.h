@@ -39,8 +39,6 @@ enum intake_flow {
 #define INTAKE_FILTERS_MAX	8	/* filter.NAME keys per source */
 #define INTAKE_SOURCE_NAME_MAX	64
 
-struct intake_form;
-
 /* Where the shared state lives ([cache] backend). */
 enum intake_cache_kind {
 	INTAKE_CACHE_SHM,	/* this host's shared memory (cache_file) */
@@ -129,7 +127,7 @@ struct intake_config {
 	long long filtered_fetch_rate;		/* their fetches per source a minute; 0: off */
 	char	cors_origins[1024];		/* space-separated allowed origins */
 	char	public_origins[1024];		/* space-separated origins of the form pages */
-	char	forms_dir[INTAKE_PATH_MAX];	/* form definitions; "": no forms */
+	char	forms_dir[INTAKE_PATH_MAX];	/* form definitions (pool.c loads them); "": none */
 	char	form_key_file[INTAKE_PATH_MAX];	/* form token key; "": random per start */
 	long long form_token_ttl;		/* seconds a rendered form stays valid */
 	long long rate_per_client;		/* form posts per client per rate_window; 0: off */
@@ -184,10 +182,6 @@ struct intake_config {
 	/* [source:NAME] and [report:NAME], in file order */
 	struct intake_source sources[INTAKE_SOURCES_MAX];
 	size_t	nsources;
-
-	/* Loaded from forms_dir; owned. */
-	struct intake_form *forms;
-	size_t	nforms;
 
 	/* Loaded from key_file / secret_file / form_key_file; never logged. */
 	char	key[INTAKE_SECRET_MAX];

@@ -12,11 +12,13 @@
 #include "util/err.h"
 #include "integrify/http.h"
 
+struct intake_forms;
 struct intake_report_cache;
 struct intake_spool;
 
 struct intake_ctx {
 	const struct intake_config	*cfg;	/* owned by the caller */
+	const struct intake_forms	*forms;	/* loaded with cfg; owned by the caller */
 	struct intake_cache		*cache;	/* owned by the caller */
 	struct intake_cache		*marks;	/* nonces, counters; owned by the caller */
 	struct intake_cache		*lists;	/* filtered lists (cache_file.lists); owned */

@@ -8,13 +8,12 @@
 #include <sys/types.h>
 
 #include <dirent.h>
-#include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "core/config.h"	/* struct intake_source only: config.c is not called */
 #include "form/form.h"
 #include "util/keytab.h"
 #include "util/str.h"
@@ -32,6 +31,24 @@ static const char *const type_names[] = {
 };
 _Static_assert(sizeof(type_names) / sizeof(type_names[0]) == INTAKE_FIELD__MAX,
     "type_names[] needs one row per field type");
+
+/* Where each field type's values come from, and how many it takes. */
+static const struct {
+	bool	source;		/* from a [source:NAME] list */
+	bool	many;		/* several at once */
+} type_values[] = {
+	{ false, false },	/* INTAKE_FIELD_TEXT */
+	{ false, false },	/* INTAKE_FIELD_TEXTAREA */
+	{ false, false },	/* INTAKE_FIELD_EMAIL */
+	{ false, false },	/* INTAKE_FIELD_NUMBER */
+	{ false, false },	/* INTAKE_FIELD_DATE */
+	{ true, false },	/* INTAKE_FIELD_SELECT */
+	{ true, true },		/* INTAKE_FIELD_MULTISELECT */
+	{ true, true },		/* INTAKE_FIELD_CHECKBOXES */
+	{ false, false },	/* INTAKE_FIELD_FILE: one file */
+};
+_Static_assert(sizeof(type_values) / sizeof(type_values[0]) == INTAKE_FIELD__MAX,
+    "type_values[] needs one row per field type");
 
 /* Rows of struct intake_form (F_*) and of struct intake_field (D_*). */
 #define F_STR(k, m, def, req)	INTAKE_KEY_STR(struct intake_form, NULL, k, m, def, req)
@@ -67,13 +84,12 @@ static const struct intake_keyrow field_opts[] = {
 /* Field names the form itself uses. */
 static const char *const reserved_names[] = { "_token", "website", NULL };
 
+/* Parsing state handed through libinih. */
 struct fload {
+	struct intake_keyload	 kl;	/* the file, its first problem */
 	struct intake_form	*form;
 	unsigned char		 form_seen[NFORM_OPTS];
 	unsigned char		 field_seen[INTAKE_FIELDS_MAX][NFIELD_OPTS];
-	char			*err;
-	size_t			 errsz;
-	int			 failed;
 };
 
 const char *
@@ -85,17 +101,19 @@ intake_field_type_name(enum intake_field_type t)
 bool
 intake_field_has_source(enum intake_field_type t)
 {
-	return t == INTAKE_FIELD_SELECT || t == INTAKE_FIELD_MULTISELECT ||
-	    t == INTAKE_FIELD_CHECKBOXES;
+	return (unsigned)t < INTAKE_FIELD__MAX && type_values[t].source;
+}
+
+bool
+intake_field_takes_many(enum intake_field_type t)
+{
+	return (unsigned)t < INTAKE_FIELD__MAX && type_values[t].many;
 }
 
 static void
 fail(struct fload *l, const char *where, const char *key, const char *problem)
 {
-	if (l->failed)
-		return;
-	l->failed = 1;
-	(void)snprintf(l->err, l->errsz, "%s: [%s] %s: %s", l->form->path, where, key, problem);
+	intake_keyload_fail(&l->kl, where, key, problem);
 }
 
 static int
@@ -119,7 +137,6 @@ on_form_key(void *user, const char *section, const char *key, const char *value)
 	const struct intake_keyrow	*opts;
 	unsigned char			*seen;
 	const char			*name;
-	char				 why[160];
 	size_t				 i, n, idx = 0;
 
 	if (strcmp(section, "form") == 0) {
@@ -157,22 +174,31 @@ on_form_key(void *user, const char *section, const char *key, const char *value)
 		fail(l, section, key, "unknown section (use [form] and [field:NAME])");
 		return 0;
 	}
-	switch (intake_keytab_set(fd != NULL ? (void *)fd : (void *)f, opts, n, seen, section,
-	    key, value, why, sizeof(why))) {
-	case INTAKE_OK:
-		return 1;
-	case INTAKE_ENOTFOUND:
-		fail(l, section, key, "unknown key (see conf/forms/it-request.conf)");
-		return 0;
-	default:
-		fail(l, section, key, why);
-		return 0;
-	}
+	return intake_keyload_set(&l->kl, fd != NULL ? (void *)fd : (void *)f, opts, n, seen,
+	    section, key, value);
+}
+
+/* The [source:NAME] sections of the config a choice field may name. */
+struct sources {
+	const struct intake_source	*src;
+	size_t				 n;
+};
+
+/* Does the config have a choice list ([source:NAME]) called name? */
+static bool
+choice_source(const struct sources *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->src[i].kind == INTAKE_SOURCE_CHOICES && strcmp(s->src[i].name, name) == 0)
+			return true;
+	return false;
 }
 
 /* Checks across one field's keys. Returns a problem or NULL. */
 static const char *
-check_field(struct intake_field *fd, const struct intake_config *cfg, const char **key)
+check_field(struct intake_field *fd, const struct sources *sources, const char **key)
 {
 	char		anchored[300];
 	long long	v;
@@ -182,8 +208,7 @@ check_field(struct intake_field *fd, const struct intake_config *cfg, const char
 		*key = "source";
 		if (fd->source[0] == '\0')
 			return "required for a choice field";
-		if (intake_config_source(cfg, INTAKE_SOURCE_CHOICES, fd->source,
-		    strlen(fd->source)) == NULL)
+		if (!choice_source(sources, fd->source))
 			return "no [source:NAME] of that name in the config";
 	} else if (fd->source[0] != '\0') {
 		*key = "source";
@@ -225,7 +250,7 @@ check_field(struct intake_field *fd, const struct intake_config *cfg, const char
 
 /* Load one form into f (f->id and f->path set): from text, or when NULL from f->path. */
 static enum intake_err
-load_one(struct intake_form *f, const struct intake_config *cfg, const char *text,
+load_one(struct intake_form *f, const struct sources *sources, const char *text,
     char *errbuf, size_t errsz)
 {
 	struct fload			*l;
@@ -233,18 +258,14 @@ load_one(struct intake_form *f, const struct intake_config *cfg, const char *tex
 	const char			*problem, *key;
 	char				 where[80];
 	size_t				 i;
-	int				 rc, failed;
+	int				 failed;
 
 	l = intake_xcalloc(1, sizeof(*l));
 	l->form = f;
-	l->err = errbuf;
-	l->errsz = errsz;
+	intake_keyload_init(&l->kl, f->path, "unknown key (see conf/forms/it-request.conf)",
+	    errbuf, errsz);
 	(void)intake_keytab_defaults(f, form_opts, NFORM_OPTS);	/* a string always fits */
-	rc = text != NULL ? ini_parse_string(text, on_form_key, l) :
-	    ini_parse(f->path, on_form_key, l);
-	if (rc != 0 && !l->failed)
-		(void)snprintf(errbuf, errsz, "%s: line %d: cannot be read", f->path, rc);
-	failed = rc != 0 || l->failed;
+	failed = intake_keyload_parse(&l->kl, text, on_form_key, l) != INTAKE_OK;
 	if (!failed && (missing = intake_keytab_missing(form_opts, NFORM_OPTS,
 	    l->form_seen)) != NULL) {
 		fail(l, "form", missing->key, "required but missing");
@@ -270,7 +291,7 @@ load_one(struct intake_form *f, const struct intake_config *cfg, const char *tex
 			fail(l, where, "label", "must not be empty");
 			failed = 1;
 		}
-		if (!failed && (problem = check_field(&f->fields[i], cfg, &key)) != NULL) {
+		if (!failed && (problem = check_field(&f->fields[i], sources, &key)) != NULL) {
 			fail(l, where, key, problem);
 			failed = 1;
 		}
@@ -285,67 +306,83 @@ by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-enum intake_err
-intake_forms_load(const char *dir, const struct intake_config *cfg,
-    struct intake_form **out, size_t *nout, char *errbuf, size_t errsz)
+/*
+ * The form of the file name (the id: name without .conf, a-z 0-9 _ -)
+ * into f->id and f->path.  0 when name is no form file (skipped), 1 when
+ * set, -1 with the problem in errbuf.
+ */
+static int
+form_file(struct intake_form *f, const char *dir, const char *name, char *errbuf,
+    size_t errsz)
 {
-	struct intake_form	*forms;
+	size_t	len = strlen(name);
+
+	if (len <= 5 || strcmp(name + len - 5, ".conf") != 0)
+		return 0;
+	(void)snprintf(f->path, sizeof(f->path), "%s/%s", dir, name);
+	if (len - 5 >= sizeof(f->id)) {
+		(void)snprintf(errbuf, errsz, "%s: form file name too long", f->path);
+		return -1;
+	}
+	memcpy(f->id, name, len - 5);
+	f->id[len - 5] = '\0';
+	if (strspn(f->id, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len - 5) {
+		(void)snprintf(errbuf, errsz, "%s: a form file name must be a-z 0-9 _ - "
+		    "and .conf", f->path);
+		return -1;
+	}
+	return 1;
+}
+
+enum intake_err
+intake_forms_load(const char *dir, const struct intake_source *src, size_t nsrc,
+    struct intake_forms **out, char *errbuf, size_t errsz)
+{
+	const struct sources	 sources = { src, nsrc };
+	struct intake_forms	*forms;
 	struct dirent		**ents = NULL;
 	enum intake_err		 err = INTAKE_OK;
-	size_t			 n = 0, len;
-	int			 nents, i;
+	int			 nents = 0, i, got;
 
-	nents = scandir(dir, &ents, NULL, by_name);
-	if (nents < 0) {
+	forms = intake_xcalloc(1, sizeof(*forms));
+	forms->form = intake_xcalloc(INTAKE_FORMS_MAX, sizeof(*forms->form));
+	if (dir[0] != '\0' && (nents = scandir(dir, &ents, NULL, by_name)) < 0) {
 		(void)snprintf(errbuf, errsz, "%s: cannot read the forms directory", dir);
+		intake_forms_free(forms);
 		return INTAKE_ECONFIG;
 	}
-	forms = intake_xcalloc(INTAKE_FORMS_MAX, sizeof(*forms));
 	for (i = 0; i < nents && err == INTAKE_OK; i++) {
-		const char *name = ents[i]->d_name;
-
-		len = strlen(name);
-		if (len <= 5 || strcmp(name + len - 5, ".conf") != 0)
+		if (forms->n == INTAKE_FORMS_MAX) {
+			(void)snprintf(errbuf, errsz, "%s: more than %d forms", dir,
+			    INTAKE_FORMS_MAX);
+			err = INTAKE_ECONFIG;
+			break;
+		}
+		got = form_file(&forms->form[forms->n], dir, ents[i]->d_name, errbuf, errsz);
+		if (got < 0)
+			err = INTAKE_ECONFIG;
+		if (got <= 0)
 			continue;
-		if (n == INTAKE_FORMS_MAX) {
-			(void)snprintf(errbuf, errsz, "%s: more than %d forms", dir, INTAKE_FORMS_MAX);
-			err = INTAKE_ECONFIG;
-			break;
-		}
-		(void)snprintf(forms[n].path, sizeof(forms[n].path), "%s/%s", dir, name);
-		if (len - 5 >= sizeof(forms[n].id) || len - 5 == 0) {
-			(void)snprintf(errbuf, errsz, "%s: form file name too long", forms[n].path);
-			err = INTAKE_ECONFIG;
-			break;
-		}
-		memcpy(forms[n].id, name, len - 5);
-		forms[n].id[len - 5] = '\0';
-		if (strspn(forms[n].id, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len - 5) {
-			(void)snprintf(errbuf, errsz, "%s: a form file name must be a-z 0-9 _ - "
-			    "and .conf", forms[n].path);
-			err = INTAKE_ECONFIG;
-			break;
-		}
-		err = load_one(&forms[n], cfg, NULL, errbuf, errsz);
-		n++;
+		err = load_one(&forms->form[forms->n], &sources, NULL, errbuf, errsz);
+		forms->n++;
 	}
 	for (i = 0; i < nents; i++)
 		free(ents[i]);
 	free(ents);
 	if (err != INTAKE_OK) {
-		intake_forms_free(forms, n);
+		intake_forms_free(forms);
 		return err;
 	}
 	*out = forms;
-	*nout = n;
 	return INTAKE_OK;
 }
 
 enum intake_err
-intake_form_parse_string(const char *text, const char *id, const struct intake_config *cfg,
-    struct intake_form *out, char *errbuf, size_t errsz)
+intake_form_parse_string(const char *text, const char *id, const struct intake_source *src,
+    size_t nsrc, struct intake_form *out, char *errbuf, size_t errsz)
 {
-	enum intake_err	err;
+	const struct sources	sources = { src, nsrc };
+	enum intake_err		err;
 
 	memset(out, 0, sizeof(*out));
 	if (intake_strlcpy(out->id, id, sizeof(out->id)) != INTAKE_OK) {
@@ -353,7 +390,7 @@ intake_form_parse_string(const char *text, const char *id, const struct intake_c
 		return INTAKE_ECONFIG;
 	}
 	(void)snprintf(out->path, sizeof(out->path), "%s.conf", id);
-	err = load_one(out, cfg, text, errbuf, errsz);
+	err = load_one(out, &sources, text, errbuf, errsz);
 	if (err != INTAKE_OK)
 		intake_forms_free_one(out);
 	return err;
@@ -372,27 +409,28 @@ intake_forms_free_one(struct intake_form *f)
 }
 
 void
-intake_forms_free(struct intake_form *forms, size_t n)
+intake_forms_free(struct intake_forms *forms)
 {
-	size_t	i, j;
+	size_t	i;
 
 	if (forms == NULL)
 		return;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < forms[i].nfields; j++)
-			if (forms[i].fields[j].has_re)
-				regfree(&forms[i].fields[j].re);
+	/* A form that failed half-way is counted too: it may hold patterns. */
+	for (i = 0; i < forms->n; i++)
+		intake_forms_free_one(&forms->form[i]);
+	free(forms->form);
 	free(forms);
 }
 
 const struct intake_form *
-intake_form_find(const struct intake_form *forms, size_t n, const char *id, size_t idlen)
+intake_form_find(const struct intake_forms *forms, const char *id, size_t idlen)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++)
-		if (strlen(forms[i].id) == idlen && memcmp(forms[i].id, id, idlen) == 0)
-			return &forms[i];
+	for (i = 0; forms != NULL && i < forms->n; i++)
+		if (strlen(forms->form[i].id) == idlen &&
+		    memcmp(forms->form[i].id, id, idlen) == 0)
+			return &forms->form[i];
 	return NULL;
 }
 

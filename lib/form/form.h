@@ -1,6 +1,6 @@
 /*
  * form.h - public intake form definitions: one INI file per form in
- * forms_dir, loaded and checked with the config.
+ * forms_dir, loaded and checked after the config, by the process model.
  *
  * A definition names the Integrify process the form starts, and lists
  * its fields: label, help, type, bounds, pattern, default, the source of
@@ -19,7 +19,7 @@
 #define INTAKE_FIELDS_MAX	64
 #define INTAKE_FORM_ID_MAX	65
 
-struct intake_config;
+struct intake_source;
 
 enum intake_field_type {
 	INTAKE_FIELD_TEXT,
@@ -66,14 +66,27 @@ struct intake_form {
 };
 
 /*
- * Load every *.conf in dir as a form (id = file name without .conf), and
- * check it against cfg (sources named by choice fields must exist).  On
- * failure returns INTAKE_ECONFIG with a message naming the file, the
- * field and the problem.  The caller frees *out with intake_forms_free().
+ * The loaded form definitions.  The process model loads them beside the
+ * config (at start, for -t and on SIGHUP) and hands them to the workers
+ * through their ctx; it owns them.
  */
-enum intake_err	intake_forms_load(const char *dir, const struct intake_config *cfg,
-		    struct intake_form **out, size_t *nout, char *errbuf, size_t errsz);
-void		intake_forms_free(struct intake_form *forms, size_t n);
+struct intake_forms {
+	struct intake_form	*form;	/* n of them, in file name order; owned */
+	size_t			 n;
+};
+
+/*
+ * Load every *.conf in dir as a form (id = file name without .conf), and
+ * check it against the config's sources (nsources of them): a choice
+ * field must name a [source:NAME] there.  dir "" means no forms: an
+ * empty set.  On failure returns INTAKE_ECONFIG with a message naming the
+ * file, the field and the problem, and *out untouched.  The caller frees
+ * *out with intake_forms_free().
+ */
+enum intake_err	intake_forms_load(const char *dir, const struct intake_source *sources,
+		    size_t nsources, struct intake_forms **out, char *errbuf, size_t errsz);
+/* Free the set and every form in it; NULL is fine. */
+void		intake_forms_free(struct intake_forms *forms);
 
 /*
  * Parse one form definition from text (NUL-terminated INI) as the form
@@ -83,18 +96,20 @@ void		intake_forms_free(struct intake_form *forms, size_t n);
  * tests.
  */
 enum intake_err	intake_form_parse_string(const char *text, const char *id,
-		    const struct intake_config *cfg, struct intake_form *out, char *errbuf,
-		    size_t errsz);
+		    const struct intake_source *sources, size_t nsources,
+		    struct intake_form *out, char *errbuf, size_t errsz);
 /* Free what one form holds (its compiled patterns), not the form itself. */
 void		intake_forms_free_one(struct intake_form *f);
 
-/* The form called id, or NULL. */
-const struct intake_form *intake_form_find(const struct intake_form *forms, size_t n,
-		    const char *id, size_t idlen);
+/* The form of forms called id (idlen bytes), or NULL; forms may be NULL. */
+const struct intake_form *intake_form_find(const struct intake_forms *forms, const char *id,
+		    size_t idlen);
 
 const char	*intake_field_type_name(enum intake_field_type t);
 /* Does the type take its values from a source? */
 bool		 intake_field_has_source(enum intake_field_type t);
+/* Does the type take several values at once (multiselect, checkboxes)? */
+bool		 intake_field_takes_many(enum intake_field_type t);
 
 /* "form.KEY" and "field:NAME.KEY" names of every definition key, NULL-terminated. */
 const char *const *intake_form_keys(void);

@@ -192,7 +192,14 @@ check_text(const struct intake_field *fd, const char *v, size_t len)
 		    (fd->max[0] != '\0' && strcmp(v, fd->max) > 0))
 			return INTAKE_FE_RANGE;
 		break;
-	default:
+	case INTAKE_FIELD_TEXT:
+	case INTAKE_FIELD_TEXTAREA:
+		break;			/* lengths and pattern only */
+	case INTAKE_FIELD_SELECT:	/* choices and files are not text: */
+	case INTAKE_FIELD_MULTISELECT:	/* check_field() never asks */
+	case INTAKE_FIELD_CHECKBOXES:
+	case INTAKE_FIELD_FILE:
+	case INTAKE_FIELD__MAX:
 		break;
 	}
 	if (fd->has_re && regexec(&fd->re, v, 0, NULL, 0) != 0)
@@ -209,39 +216,67 @@ problem(struct intake_field_problem *p, size_t *n, const char *field,
 	(*n)++;
 }
 
+/*
+ * Take the file part in as fd's value.  INTAKE_FE__MAX when taken (or an
+ * empty file input, skipped), else the problem.
+ */
+static enum intake_field_error
+take_file(const struct intake_form_input *in, struct intake_form_value *val)
+{
+	/* An empty file input sends a part with no name and no bytes. */
+	if (in->file == NULL || (in->file->filename[0] == '\0' && in->file->len == 0))
+		return INTAKE_FE__MAX;
+	if (val->file_name != NULL)
+		return INTAKE_FE_TOO_MANY;
+	if (in->file->len > INTAKE_FILE_MAX)
+		return INTAKE_FE_FILE_TOO_LARGE;
+	val->file_name = in->file->filename;
+	val->file_type = in->file->content_type;
+	val->file_data = in->file->data;
+	val->file_len = in->file->len;
+	return INTAKE_FE__MAX;
+}
+
+/*
+ * Check one non-empty text value of fd (rewritten in place first, unless
+ * a choice).  INTAKE_FE__MAX when fine, else the problem.
+ */
+static enum intake_field_error
+check_value(const struct intake_field *fd, struct intake_form_input *in,
+    intake_offered_fn offered, void *arg)
+{
+	if (intake_field_has_source(fd->type)) {
+		if (!text_ok(in->value, in->len, false))
+			return INTAKE_FE_ENCODING;
+		/* Logged by the 422's line (fields=NAME:not_offered), rate limited. */
+		if (!offered(arg, fd, in->value))
+			return INTAKE_FE_NOT_OFFERED;
+		return INTAKE_FE__MAX;
+	}
+	if (fd->type == INTAKE_FIELD_NUMBER && text_ok(in->value, in->len, false) &&
+	    !canonical_number(in))
+		return INTAKE_FE_NUMBER;
+	return check_text(fd, in->value, in->len);
+}
+
 /* Check one field against the inputs naming it. */
 static void
 check_field(const struct intake_field *fd, struct intake_form_input *in, size_t n,
     intake_offered_fn offered, void *arg, struct intake_form_value *val,
     struct intake_field_problem *p, size_t *np)
 {
-	enum intake_field_error	e;
+	enum intake_field_error	e = INTAKE_FE__MAX;
 	size_t			i;
-	bool			multi = fd->type == INTAKE_FIELD_MULTISELECT ||
-	    fd->type == INTAKE_FIELD_CHECKBOXES;
+	size_t			max = intake_field_takes_many(fd->type) ?
+	    INTAKE_REQSTART_VALUES_MAX : 1;
 
 	memset(val, 0, sizeof(*val));
 	val->field = fd;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && e == INTAKE_FE__MAX; i++) {
 		if (strcmp(in[i].name, fd->name) != 0)
 			continue;
 		if (fd->type == INTAKE_FIELD_FILE) {
-			/* An empty file input sends a part with no name and no bytes. */
-			if (in[i].file == NULL || (in[i].file->filename[0] == '\0' &&
-			    in[i].file->len == 0))
-				continue;
-			if (val->file_name != NULL) {
-				problem(p, np, fd->name, INTAKE_FE_TOO_MANY);
-				return;
-			}
-			if (in[i].file->len > INTAKE_FILE_MAX) {
-				problem(p, np, fd->name, INTAKE_FE_FILE_TOO_LARGE);
-				return;
-			}
-			val->file_name = in[i].file->filename;
-			val->file_type = in[i].file->content_type;
-			val->file_data = in[i].file->data;
-			val->file_len = in[i].file->len;
+			e = take_file(&in[i], val);
 			continue;
 		}
 		if (in[i].value == NULL)
@@ -254,35 +289,16 @@ check_field(const struct intake_field *fd, struct intake_form_input *in, size_t 
 			trim(&in[i]);
 		if (in[i].len == 0)
 			continue;	/* an empty value is no value */
-		if (val->nvalues == (multi ? INTAKE_REQSTART_VALUES_MAX : 1)) {
-			problem(p, np, fd->name, INTAKE_FE_TOO_MANY);
-			return;
-		}
-		if (intake_field_has_source(fd->type)) {
-			if (!text_ok(in[i].value, in[i].len, false)) {
-				problem(p, np, fd->name, INTAKE_FE_ENCODING);
-				return;
-			}
-			if (!offered(arg, fd, in[i].value)) {
-				/* Logged by the 422's line (fields=NAME:not_offered), rate limited. */
-				problem(p, np, fd->name, INTAKE_FE_NOT_OFFERED);
-				return;
-			}
-		} else {
-			if (fd->type == INTAKE_FIELD_NUMBER && text_ok(in[i].value, in[i].len, false) &&
-			    !canonical_number(&in[i])) {
-				problem(p, np, fd->name, INTAKE_FE_NUMBER);
-				return;
-			}
-			e = check_text(fd, in[i].value, in[i].len);
-			if (e != INTAKE_FE__MAX) {
-				problem(p, np, fd->name, e);
-				return;
-			}
-		}
-		val->values[val->nvalues++] = in[i].value;
+		if (val->nvalues == max)
+			e = INTAKE_FE_TOO_MANY;
+		else
+			e = check_value(fd, &in[i], offered, arg);
+		if (e == INTAKE_FE__MAX)
+			val->values[val->nvalues++] = in[i].value;
 	}
-	if (fd->required && val->nvalues == 0 && val->file_name == NULL)
+	if (e != INTAKE_FE__MAX)
+		problem(p, np, fd->name, e);
+	else if (fd->required && val->nvalues == 0 && val->file_name == NULL)
 		problem(p, np, fd->name, INTAKE_FE_REQUIRED);
 }
 
@@ -319,27 +335,21 @@ intake_field_problems_json(struct intake_buf *b, const struct intake_field_probl
 	enum intake_err	 err;
 	size_t		 i;
 
-	err = intake_buf_adds(b, "{\"errors\":[");
-	for (i = 0; err == INTAKE_OK && i < n; i++) {
+	intake_buf_adds(b, "{\"errors\":[");
+	for (i = 0; i < n; i++) {
 		code = intake_field_error_code(p[i].code);
 		msg = intake_field_error_message(p[i].code);
-		err = intake_buf_adds(b, i > 0 ? ",{\"field\":" : "{\"field\":");
+		intake_buf_adds(b, i > 0 ? ",{\"field\":" : "{\"field\":");
 		/* An unknown name is the client's: cut and made valid UTF-8. */
-		if (err == INTAKE_OK)
-			err = intake_json_echo(b, p[i].field, strlen(p[i].field),
-			    INTAKE_JSON_ECHO_MAX);
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(b, ",\"code\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(b, code, strlen(code));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(b, ",\"message\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(b, msg, strlen(msg));
-		if (err == INTAKE_OK)
-			err = intake_buf_addc(b, '}');
+		err = intake_json_echo(b, p[i].field, strlen(p[i].field), INTAKE_JSON_ECHO_MAX);
+		if (err != INTAKE_OK)
+			return err;	/* a failure in its scratch buffer is not b's */
+		intake_buf_adds(b, ",\"code\":");
+		intake_json_quote(b, code, strlen(code));
+		intake_buf_adds(b, ",\"message\":");
+		intake_json_quote(b, msg, strlen(msg));
+		intake_buf_addc(b, '}');
 	}
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, "]}\n");
-	return err;
+	intake_buf_adds(b, "]}\n");
+	return intake_buf_err(b);
 }

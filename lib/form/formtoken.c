@@ -24,7 +24,6 @@
 
 #include "util/buf.h"
 #include "form/formtoken.h"
-#include "integrify/jwt.h"
 #include "util/str.h"
 
 #define FT_VERSION	"v1"
@@ -148,6 +147,36 @@ out:
 	return err;
 }
 
+/*
+ * The five fields of token (len bytes), between dots, into f: version,
+ * form id, issued, nonce, mac, each of its shape.  INTAKE_EINVAL when
+ * the token is not one (a NUL anywhere, a field too many or too few).
+ */
+static enum intake_err
+ft_split(const char *token, size_t len, struct intake_str f[5])
+{
+	const char	*dot;
+	size_t		 pos = 0, i;
+
+	/* A NUL anywhere is refused here, whatever the fields' shapes say. */
+	if (len == 0 || len >= INTAKE_FORMTOKEN_MAX || memchr(token, '\0', len) != NULL)
+		return INTAKE_EINVAL;
+	/* Five fields between dots; a sixth (another dot) is malformed. */
+	for (i = 0; i < 5; i++) {
+		dot = memchr(token + pos, '.', len - pos);
+		if ((dot == NULL) != (i == 4))
+			return INTAKE_EINVAL;
+		f[i].ptr = token + pos;
+		f[i].len = dot == NULL ? len - pos : (size_t)(dot - (token + pos));
+		pos += f[i].len + 1;
+	}
+	if (f[0].len != sizeof(FT_VERSION) - 1 || memcmp(f[0].ptr, FT_VERSION, f[0].len) != 0 ||
+	    !ft_form_id_ok(f[1].ptr, f[1].len) || !ft_issued_ok(f[2].ptr, f[2].len) ||
+	    !ft_nonce_ok(f[3].ptr, f[3].len) || !ft_mac_ok(f[4].ptr, f[4].len))
+		return INTAKE_EINVAL;
+	return INTAKE_OK;
+}
+
 enum intake_err
 intake_formtoken_check(const unsigned char key[INTAKE_FORMTOKEN_KEY], const char *token,
     size_t len, const char *form_id, int64_t now_s, int64_t min_age_s, int64_t max_age_s,
@@ -155,37 +184,15 @@ intake_formtoken_check(const unsigned char key[INTAKE_FORMTOKEN_KEY], const char
 {
 	struct intake_buf	 want;
 	struct intake_str	 f[5];	/* version, form id, issued, nonce, mac */
-	const char		*dot;
-	size_t			 pos, i, signedlen;
+	size_t			 signedlen;
 	long long		 issued;
 	int64_t			 age;
 	enum intake_err		 err;
 
 	intake_buf_init(&want, FT_MAC_B64);
-	/* A NUL anywhere is refused here, whatever the fields' shapes say. */
-	if (len == 0 || len >= INTAKE_FORMTOKEN_MAX || memchr(token, '\0', len) != NULL) {
-		err = INTAKE_EINVAL;
+	err = ft_split(token, len, f);
+	if (err != INTAKE_OK)
 		goto out;
-	}
-	/* Five fields between dots; a sixth (another dot) is malformed. */
-	pos = 0;
-	for (i = 0; i < 5; i++) {
-		dot = memchr(token + pos, '.', len - pos);
-		if ((dot == NULL) != (i == 4)) {
-			err = INTAKE_EINVAL;
-			goto out;
-		}
-		f[i].ptr = token + pos;
-		f[i].len = dot == NULL ? len - pos : (size_t)(dot - (token + pos));
-		pos += f[i].len + 1;
-	}
-	if (f[0].len != sizeof(FT_VERSION) - 1 || memcmp(f[0].ptr, FT_VERSION, f[0].len) != 0 ||
-	    !ft_form_id_ok(f[1].ptr, f[1].len) || !ft_issued_ok(f[2].ptr, f[2].len) ||
-	    !ft_nonce_ok(f[3].ptr, f[3].len) || !ft_mac_ok(f[4].ptr, f[4].len)) {
-		err = INTAKE_EINVAL;
-		goto out;
-	}
-
 	signedlen = (size_t)(f[4].ptr - token) - 1;
 	err = ft_mac(key, token, signedlen, &want);
 	if (err != INTAKE_OK)

@@ -8,67 +8,10 @@
 #include <openssl/hmac.h>
 
 #include "util/json.h"
+#include "util/str.h"
 #include "integrify/jwt.h"
 
-#define JWT_PART_MAX	8192
-
-enum intake_err
-intake_b64url_encode(struct intake_buf *out, const void *in, size_t n)
-{
-	unsigned char	 tmp[((JWT_PART_MAX + 2) / 3) * 4 + 1];
-	int		 len, i;
-
-	if (n > JWT_PART_MAX)
-		return INTAKE_ETOOBIG;
-	len = EVP_EncodeBlock(tmp, in, (int)n);
-	while (len > 0 && tmp[len - 1] == '=')
-		len--;
-	for (i = 0; i < len; i++) {
-		if (tmp[i] == '+')
-			tmp[i] = '-';
-		else if (tmp[i] == '/')
-			tmp[i] = '_';
-	}
-	return intake_buf_add(out, tmp, (size_t)len);
-}
-
-enum intake_err
-intake_b64url_decode(struct intake_buf *out, const char *in, size_t n)
-{
-	unsigned char	 std[((JWT_PART_MAX + 2) / 3) * 4 + 4];
-	unsigned char	 raw[JWT_PART_MAX + 4];
-	size_t		 i, padded;
-	int		 len, pad;
-
-	if (n > ((JWT_PART_MAX + 2) / 3) * 4)
-		return INTAKE_ETOOBIG;
-	while (n > 0 && in[n - 1] == '=')
-		n--;
-	if (n % 4 == 1)
-		return INTAKE_EINVAL;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c == '-')
-			c = '+';
-		else if (c == '_')
-			c = '/';
-		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9')))
-			return INTAKE_EINVAL;
-		std[i] = c;
-	}
-	pad = (int)((4 - n % 4) % 4);
-	padded = n + (size_t)pad;
-	for (i = n; i < padded; i++)
-		std[i] = '=';
-	if (padded == 0)
-		return INTAKE_OK;
-	len = EVP_DecodeBlock(raw, std, (int)padded);
-	if (len < 0 || len < pad)
-		return INTAKE_EINVAL;
-	return intake_buf_add(out, raw, (size_t)(len - pad));
-}
+#define JWT_PART_MAX	INTAKE_B64URL_MAX	/* a decoded payload */
 
 enum intake_err
 intake_jwt_sign_hs256(struct intake_buf *out, const char *secret, const char *payload_json)

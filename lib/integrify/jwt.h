@@ -13,12 +13,6 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-/* Append base64url (no padding) of n bytes to out. */
-enum intake_err	intake_b64url_encode(struct intake_buf *out, const void *in, size_t n);
-
-/* Decode base64url (padding optional) of n bytes into out. INTAKE_EINVAL on bad input. */
-enum intake_err	intake_b64url_decode(struct intake_buf *out, const char *in, size_t n);
-
 /* Append "header.payload.signature" for payload_json signed with secret. */
 enum intake_err	intake_jwt_sign_hs256(struct intake_buf *out, const char *secret,
 		    const char *payload_json);

@@ -25,6 +25,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "form/form.h"
 #include "process/pool.h"
 #include "process/priv.h"
 #include "spool/spool.h"
@@ -45,6 +46,7 @@ struct worker {
 
 struct pool {
 	struct intake_config	*cfg;
+	struct intake_forms	*forms;		/* loaded with cfg */
 	struct intake_cache	*cache;
 	struct intake_cache	*marks;
 	struct intake_cache	*lists;		/* made here; workers attach */
@@ -66,18 +68,41 @@ config_error(const char *msg)
 	fprintf(stderr, "intake: %s\n", msg);
 }
 
+/*
+ * The config at path and the forms it names (forms_dir), each checked:
+ * what a start, -t, a reload, plain CGI and the dispatcher run on.  The
+ * forms are loaded here, not by the config, which knows no forms.  On
+ * failure the problem is in msg and nothing is kept.
+ */
+static enum intake_err
+load_config(const char *path, struct intake_config **cfg, struct intake_forms **forms,
+    char *msg, size_t msgsz)
+{
+	if (intake_config_load(path, cfg, msg, msgsz) != INTAKE_OK)
+		return INTAKE_ECONFIG;
+	if (intake_forms_load((*cfg)->forms_dir, (*cfg)->sources, (*cfg)->nsources, forms, msg,
+	    msgsz) != INTAKE_OK) {
+		intake_config_free(*cfg);
+		*cfg = NULL;
+		return INTAKE_ECONFIG;
+	}
+	return INTAKE_OK;
+}
+
 int
 intake_config_check(const char *path)
 {
 	struct intake_config	*cfg;
+	struct intake_forms	*forms;
 	char			 msg[1024];
 
-	if (intake_config_load(path, &cfg, msg, sizeof(msg)) != INTAKE_OK) {
+	if (load_config(path, &cfg, &forms, msg, sizeof(msg)) != INTAKE_OK) {
 		config_error(msg);
 		return 1;
 	}
 	printf("intake: %s: configuration OK (%s, flow %s, %lld workers)\n", path,
 	    intake_dialect_name(cfg->dialect), intake_flow_name(cfg->flow), cfg->workers);
+	intake_forms_free(forms);
 	intake_config_free(cfg);
 	return 0;
 }
@@ -241,7 +266,8 @@ spawn(struct pool *p)
 		(void)sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		intake_metrics_self(i);
-		_exit(intake_worker_run(p->cfg, p->cache, p->marks, p->fd, p->admin_fd));
+		_exit(intake_worker_run(p->cfg, p->forms, p->cache, p->marks, p->fd,
+		    p->admin_fd));
 	}
 	p->workers[i].pid = pid;
 	p->workers[i].generation = p->generation;
@@ -264,7 +290,7 @@ spawn_dispatcher(struct pool *p)
 		if (p->admin_fd != -1)
 			(void)close(p->admin_fd);
 		intake_metrics_self(INTAKE_METRICS_DISPATCHER_ROW);
-		_exit(intake_dispatcher_run(p->cfg, p->cache, p->marks));
+		_exit(intake_dispatcher_run(p->cfg, p->forms, p->cache, p->marks));
 	}
 	p->dispatcher.pid = pid;
 	p->dispatcher.generation = p->generation;
@@ -352,11 +378,12 @@ static void
 reload(struct pool *p)
 {
 	struct intake_config	*ncfg, *old = p->cfg;
+	struct intake_forms	*nforms, *old_forms = p->forms;
 	char			 msg[1024];
 	unsigned		 oldgen = p->generation;
 
 	(void)intake_service_notify(INTAKE_SERVICE_RELOADING, "reloading the configuration");
-	if (intake_config_load(old->path, &ncfg, msg, sizeof(msg)) != INTAKE_OK) {
+	if (load_config(old->path, &ncfg, &nforms, msg, sizeof(msg)) != INTAKE_OK) {
 		intake_log_err("pool: reload refused, keeping the running config: %s", msg);
 		(void)intake_service_notify(INTAKE_SERVICE_READY, "reload refused; see the log");
 		return;
@@ -391,6 +418,7 @@ reload(struct pool *p)
 		memcpy(ncfg->form_key, old->form_key, sizeof(ncfg->form_key));
 
 	p->cfg = ncfg;
+	p->forms = nforms;
 	p->generation++;
 	intake_metrics_configured(ncfg->workers);
 	intake_log_set_level(ncfg->log_level);
@@ -400,6 +428,7 @@ reload(struct pool *p)
 	/* The dispatcher restarts on the new config once it has finished its record. */
 	if (p->dispatcher.pid != 0)
 		(void)kill(p->dispatcher.pid, SIGTERM);
+	intake_forms_free(old_forms);
 	intake_config_free(old);
 	intake_log_info("pool: configuration reloaded");
 	(void)intake_service_notify(INTAKE_SERVICE_READY, "configuration reloaded");
@@ -499,7 +528,7 @@ intake_pool_run(const char *path, bool allow_root)
 	p = intake_xcalloc(1, sizeof(*p));
 	p->fd = -1;
 	p->admin_fd = -1;
-	if (intake_config_load(path, &p->cfg, msg, sizeof(msg)) != INTAKE_OK) {
+	if (load_config(path, &p->cfg, &p->forms, msg, sizeof(msg)) != INTAKE_OK) {
 		config_error(msg);
 		free(p);
 		return 1;
@@ -578,6 +607,7 @@ out:
 	intake_cache_close(p->cache);
 	intake_cache_close(p->marks);
 	intake_cache_close(p->lists);
+	intake_forms_free(p->forms);
 	intake_config_free(p->cfg);
 	curl_global_cleanup();
 	free(p);
@@ -588,11 +618,12 @@ int
 intake_dispatch_run(const char *path, bool allow_root)
 {
 	struct intake_config	*cfg = NULL;
+	struct intake_forms	*forms = NULL;
 	struct intake_cache	*cache = NULL, *marks = NULL;
 	char			 msg[1024];
 	int			 rc = 1;
 
-	if (intake_config_load(path, &cfg, msg, sizeof(msg)) != INTAKE_OK) {
+	if (load_config(path, &cfg, &forms, msg, sizeof(msg)) != INTAKE_OK) {
 		config_error(msg);
 		return 1;
 	}
@@ -600,11 +631,13 @@ intake_dispatch_run(const char *path, bool allow_root)
 	if (intake_priv_settle(cfg->run_user, cfg->run_group, allow_root, msg, sizeof(msg)) !=
 	    INTAKE_OK) {
 		intake_log_err("dispatch: %s", msg);
+		intake_forms_free(forms);
 		intake_config_free(cfg);
 		return 1;
 	}
 	if (intake_log_open(cfg->log_file, msg, sizeof(msg)) != INTAKE_OK) {
 		intake_log_err("dispatch: %s", msg);
+		intake_forms_free(forms);
 		intake_config_free(cfg);
 		return 1;
 	}
@@ -613,11 +646,12 @@ intake_dispatch_run(const char *path, bool allow_root)
 	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK) {
 		/* Counted when the counters can be had; delivering matters more. */
 		(void)intake_metrics_open(cfg, false);
-		rc = intake_dispatcher_run(cfg, cache, marks);
+		rc = intake_dispatcher_run(cfg, forms, cache, marks);
 	}
 	intake_cache_close(cache);
 	intake_cache_close(marks);
 	intake_metrics_close();
+	intake_forms_free(forms);
 	intake_config_free(cfg);
 	curl_global_cleanup();
 	return rc;
@@ -628,6 +662,7 @@ intake_cgi_run(const char *path)
 {
 	extern char		**environ;
 	struct intake_config	 *cfg = NULL;
+	struct intake_forms	 *forms = NULL;
 	struct intake_ctx	  ctx;
 	struct intake_req	  req;
 	char			  msg[1024];
@@ -638,7 +673,7 @@ intake_cgi_run(const char *path)
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&req, 0, sizeof(req));
 	intake_arena_init(&req.arena, INTAKE_REQ_ARENA_MAX);
-	if (intake_config_load(path, &cfg, msg, sizeof(msg)) != INTAKE_OK) {
+	if (load_config(path, &cfg, &forms, msg, sizeof(msg)) != INTAKE_OK) {
 		config_error(msg);
 		fputs("Status: 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n"
 		    "{\"error\":{\"code\":\"internal\",\"message\":\"intake is not configured.\"}}\n",
@@ -649,6 +684,7 @@ intake_cgi_run(const char *path)
 	if (intake_log_open(cfg->log_file, msg, sizeof(msg)) != INTAKE_OK)
 		intake_log_err("cgi: %s; logging to standard error", msg);
 	ctx.cfg = cfg;
+	ctx.forms = forms;
 	ctx.reports = intake_report_cache_new();
 	(void)intake_metrics_open(cfg, false);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
@@ -675,6 +711,7 @@ out:
 	intake_cache_close(ctx.cache);
 	intake_cache_close(ctx.marks);
 	intake_metrics_close();
+	intake_forms_free(forms);
 	intake_config_free(cfg);
 	curl_global_cleanup();
 	return rc;

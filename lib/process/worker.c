@@ -54,8 +54,8 @@ serve(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr, bool adm
 }
 
 int
-intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
-    struct intake_cache *marks, int listen_fd, int admin_fd)
+intake_worker_run(const struct intake_config *cfg, const struct intake_forms *forms,
+    struct intake_cache *cache, struct intake_cache *marks, int listen_fd, int admin_fd)
 {
 	struct intake_ctx	ctx;
 	struct intake_req	req;
@@ -85,6 +85,7 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
 
 	memset(fr, 0, sizeof(fr));
 	err = intake_ctx_child_init(&ctx, cfg, cache, marks);
+	ctx.forms = forms;
 	if (err != INTAKE_OK || FCGX_Init() != 0 || FCGX_InitRequest(&fr[0], listen_fd, 0) != 0 ||
 	    (nfd == 2 && FCGX_InitRequest(&fr[1], admin_fd, 0) != 0)) {
 		intake_log_err("worker: cannot start: %s", intake_strerror(err));

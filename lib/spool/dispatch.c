@@ -105,7 +105,7 @@ one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
 		(void)intake_spool_quarantine(ctx->spool, &h);
 		goto out;
 	}
-	form = intake_form_find(cfg->forms, cfg->nforms, rec->form, strlen(rec->form));
+	form = intake_form_find(ctx->forms, rec->form, strlen(rec->form));
 	if (form == NULL) {
 		(void)snprintf(why, sizeof(why), "form %s no longer exists", rec->form);
 		m.at_ms = intake_now_ms();
@@ -143,8 +143,8 @@ pass(struct intake_ctx *ctx, struct scan *s)
 }
 
 int
-intake_dispatcher_run(const struct intake_config *cfg, struct intake_cache *cache,
-    struct intake_cache *marks)
+intake_dispatcher_run(const struct intake_config *cfg, const struct intake_forms *forms,
+    struct intake_cache *cache, struct intake_cache *marks)
 {
 	struct intake_ctx	 ctx;
 	struct sigaction	 sa;
@@ -169,6 +169,7 @@ intake_dispatcher_run(const struct intake_config *cfg, struct intake_cache *cach
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
 	err = intake_ctx_child_init(&ctx, cfg, cache, marks);
+	ctx.forms = forms;
 	if (err != INTAKE_OK) {
 		intake_log_err("dispatch: cannot start: %s", intake_strerror(err));
 		intake_ctx_free(&ctx);

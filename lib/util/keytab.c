@@ -1,6 +1,9 @@
 /*
- * keytab.c - one value parsed by its table row (see keytab.h).
+ * keytab.c - one value parsed by its table row, and the INI loader both
+ * file readers share (see keytab.h).
  */
+#include <errno.h>
+#include <ini.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -147,4 +150,62 @@ intake_keytab_missing(const struct intake_keyrow *rows, size_t n, const unsigned
 		if (rows[i].required && !seen[i])
 			return &rows[i];
 	return NULL;
+}
+
+void
+intake_keyload_init(struct intake_keyload *l, const char *path, const char *unknown,
+    char *err, size_t errsz)
+{
+	l->path = path;
+	l->unknown = unknown;
+	l->err = err;
+	l->errsz = errsz;
+	l->failed = false;
+	if (errsz > 0)
+		err[0] = '\0';
+}
+
+void
+intake_keyload_fail(struct intake_keyload *l, const char *section, const char *key,
+    const char *problem)
+{
+	if (l->failed)
+		return;
+	l->failed = true;
+	(void)snprintf(l->err, l->errsz, "%s: [%s] %s: %s", l->path, section, key, problem);
+}
+
+int
+intake_keyload_set(struct intake_keyload *l, void *base, const struct intake_keyrow *rows,
+    size_t n, unsigned char *seen, const char *section, const char *key, const char *value)
+{
+	char		why[160];
+	enum intake_err	err;
+
+	err = intake_keytab_set(base, rows, n, seen, section, key, value, why, sizeof(why));
+	if (err == INTAKE_OK)
+		return 1;
+	intake_keyload_fail(l, section, key, err == INTAKE_ENOTFOUND ? l->unknown : why);
+	return 0;
+}
+
+enum intake_err
+intake_keyload_parse(struct intake_keyload *l, const char *text, intake_keyload_fn fn,
+    void *user)
+{
+	int	rc;
+
+	rc = text != NULL ? ini_parse_string(text, fn, user) : ini_parse(l->path, fn, user);
+	if (rc == 0 && !l->failed)
+		return INTAKE_OK;
+	if (l->failed)
+		return INTAKE_ECONFIG;
+	l->failed = true;
+	if (rc == -1)
+		(void)snprintf(l->err, l->errsz, "%s: cannot open: %s", l->path, strerror(errno));
+	else if (rc > 0)
+		(void)snprintf(l->err, l->errsz, "%s: line %d: syntax error", l->path, rc);
+	else
+		(void)snprintf(l->err, l->errsz, "%s: cannot be read", l->path);
+	return INTAKE_ECONFIG;
 }

@@ -6,7 +6,9 @@
  * value goes in a struct, its bounds or its allowed names, a default and
  * whether it is required.  This module parses one value by its row, and
  * refuses an unknown or repeated key, so every file reader states what
- * it takes as data and parses nothing by hand.
+ * it takes as data and parses nothing by hand.  The one INI loader both
+ * use (struct intake_keyload) runs libinih and words every problem the
+ * same way: "PATH: [section] key: problem".
  */
 #ifndef INTAKE_KEYTAB_H
 #define INTAKE_KEYTAB_H
@@ -74,5 +76,56 @@ const struct intake_keyrow *intake_keytab_missing(const struct intake_keyrow *ro
 /* The index of value among names[n] (case-insensitive), or -1. */
 int		intake_keytab_name_index(const char *const *names, size_t n,
 		    const char *value);
+
+/*
+ * One INI file (or text) being read against key tables.  A reader embeds
+ * it in its own state, handed to libinih as user; its callback sets keys
+ * with intake_keyload_set() and notes other problems with
+ * intake_keyload_fail(), returning 0 to stop at the first.
+ */
+struct intake_keyload {
+	const char	*path;		/* named in every message */
+	const char	*unknown;	/* the problem told of an unknown key */
+	char		*err;		/* the first problem, NUL-terminated */
+	size_t		 errsz;
+	bool		 failed;	/* a problem was noted */
+};
+
+/* A libinih callback: 1 to go on, 0 to stop. */
+typedef int	(*intake_keyload_fn)(void *user, const char *section, const char *key,
+		    const char *value);
+
+/*
+ * Start reading path (kept, not copied): problems go to err (errsz
+ * bytes, caller-owned); unknown is what an unknown key is told.
+ */
+void		intake_keyload_init(struct intake_keyload *l, const char *path,
+		    const char *unknown, char *err, size_t errsz);
+
+/*
+ * Note problem with key of section as "PATH: [section] key: problem",
+ * unless a problem was noted before (the first one is the one told).
+ */
+void		intake_keyload_fail(struct intake_keyload *l, const char *section,
+		    const char *key, const char *problem);
+
+/*
+ * Set key from value into base by its row of rows[n] (intake_keytab_set).
+ * 1 when set; 0 with the problem noted (an unknown key is told
+ * l->unknown), for the callback to return.
+ */
+int		intake_keyload_set(struct intake_keyload *l, void *base,
+		    const struct intake_keyrow *rows, size_t n, unsigned char *seen,
+		    const char *section, const char *key, const char *value);
+
+/*
+ * Run libinih over text (NUL-terminated), or over the file l->path when
+ * text is NULL, calling fn(user, ...) for each key.  INTAKE_OK when the
+ * whole input was read with no problem noted; else INTAKE_ECONFIG with
+ * the problem in l->err: the callback's, or the reader's own ("PATH:
+ * line N: syntax error", "PATH: cannot open: REASON").
+ */
+enum intake_err	intake_keyload_parse(struct intake_keyload *l, const char *text,
+		    intake_keyload_fn fn, void *user);
 
 #endif

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "util/str.h"
@@ -329,4 +330,89 @@ intake_now_ms(void)
 
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum intake_err
+intake_html_escape(struct intake_buf *b, const char *s)
+{
+	enum intake_err	err = INTAKE_OK;
+	const char	*run = s;
+
+	for (; err == INTAKE_OK && *s != '\0'; s++) {
+		const char *rep;
+
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		err = intake_buf_add(b, run, (size_t)(s - run));
+		if (err == INTAKE_OK)
+			err = intake_buf_adds(b, rep);
+		run = s + 1;
+	}
+	if (err == INTAKE_OK)
+		err = intake_buf_adds(b, run);
+	return err;
+}
+
+enum intake_err
+intake_b64url_encode(struct intake_buf *out, const void *in, size_t n)
+{
+	unsigned char	 tmp[((INTAKE_B64URL_MAX + 2) / 3) * 4 + 1];
+	int		 len, i;
+
+	if (n > INTAKE_B64URL_MAX)
+		return INTAKE_ETOOBIG;
+	len = EVP_EncodeBlock(tmp, in, (int)n);
+	while (len > 0 && tmp[len - 1] == '=')
+		len--;
+	for (i = 0; i < len; i++) {
+		if (tmp[i] == '+')
+			tmp[i] = '-';
+		else if (tmp[i] == '/')
+			tmp[i] = '_';
+	}
+	return intake_buf_add(out, tmp, (size_t)len);
+}
+
+enum intake_err
+intake_b64url_decode(struct intake_buf *out, const char *in, size_t n)
+{
+	unsigned char	 std[((INTAKE_B64URL_MAX + 2) / 3) * 4 + 4];
+	unsigned char	 raw[INTAKE_B64URL_MAX + 4];
+	size_t		 i, padded;
+	int		 len, pad;
+
+	if (n > ((INTAKE_B64URL_MAX + 2) / 3) * 4)
+		return INTAKE_ETOOBIG;
+	while (n > 0 && in[n - 1] == '=')
+		n--;
+	if (n % 4 == 1)
+		return INTAKE_EINVAL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9')))
+			return INTAKE_EINVAL;
+		std[i] = c;
+	}
+	pad = (int)((4 - n % 4) % 4);
+	padded = n + (size_t)pad;
+	for (i = n; i < padded; i++)
+		std[i] = '=';
+	if (padded == 0)
+		return INTAKE_OK;
+	len = EVP_DecodeBlock(raw, std, (int)padded);
+	if (len < 0 || len < pad)
+		return INTAKE_EINVAL;
+	return intake_buf_add(out, raw, (size_t)(len - pad));
 }

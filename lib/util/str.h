@@ -1,6 +1,6 @@
 /*
- * str.h - string helpers: bounded copies, number parsing, escaping,
- * constant-time comparison.  Only str.c calls strtoll.
+ * str.h - string helpers: bounded copies, number parsing, escaping (JSON,
+ * URL, HTML), base64url, constant-time comparison.  Only str.c calls strtoll.
  */
 #ifndef INTAKE_STR_H
 #define INTAKE_STR_H
@@ -80,6 +80,28 @@ enum intake_err	intake_url_escape(struct intake_buf *b, const char *s);
 
 /* Case-insensitive search for needle in the first len bytes of hay. */
 bool	intake_memcasemem(const char *hay, size_t len, const char *needle);
+
+/*
+ * Append s with & < > " ' escaped for HTML text and attributes (quoted
+ * with either quote).  The buffer's error on failure (buf.h).
+ */
+enum intake_err	intake_html_escape(struct intake_buf *b, const char *s);
+
+#define INTAKE_B64URL_MAX	8192	/* most bytes encoded or decoded at once */
+
+/*
+ * Append base64url (RFC 4648 section 5, no padding) of the n bytes at in
+ * to out.  INTAKE_ETOOBIG when n is over INTAKE_B64URL_MAX or out is full.
+ */
+enum intake_err	intake_b64url_encode(struct intake_buf *out, const void *in, size_t n);
+
+/*
+ * Decode the n characters of base64url at in (padding optional) and
+ * append the bytes to out.  INTAKE_EINVAL on a character outside the
+ * alphabet (a NUL too) or an impossible length; INTAKE_ETOOBIG past
+ * INTAKE_B64URL_MAX bytes or when out is full.
+ */
+enum intake_err	intake_b64url_decode(struct intake_buf *out, const char *in, size_t n);
 
 /* Milliseconds since the epoch (CLOCK_REALTIME). */
 int64_t	intake_now_ms(void);

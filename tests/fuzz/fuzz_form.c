@@ -58,7 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	memset(err, 'x', sizeof(err));
-	if (intake_form_parse_string(text, "fuzz", cfg, &f, err, sizeof(err)) != INTAKE_OK) {
+	if (intake_form_parse_string(text, "fuzz", cfg->sources, cfg->nsources, &f, err,
+	    sizeof(err)) != INTAKE_OK) {
 		if (memchr(err, '\0', sizeof(err)) == NULL || strncmp(err, "fuzz", 4) != 0)
 			abort();
 		free(text);

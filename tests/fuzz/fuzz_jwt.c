@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "integrify/jwt.h"
+#include "util/str.h"
 
 #include "fuzz.h"
 

@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include "web/handler/handler.h"
+#include "web/handler/formpage.h"
 #include "form/form.h"
 #include "form/form_valid.h"
 #include "spool/deliver.h"
@@ -23,9 +24,11 @@
 #include "core/metrics.h"
 #include "web/multipart.h"
 #include "web/query.h"
+#include "integrify/offered.h"
 #include "integrify/reqstart.h"
 #include "spool/spool.h"
 #include "spool/spoolrec.h"
+#include "util/json.h"
 #include "util/str.h"
 #include "integrify/upstream.h"
 
@@ -176,20 +179,23 @@ rate_limited(struct post *p, bool charge)
 	return 0;
 }
 
-static const char too_many[] = "{\"error\":{\"code\":\"rate_limited\",\"message\":"
-    "\"Too many requests were sent from here. Please wait and try again.\"}}\n";
-
 /* 429 with Retry-After: wait seconds. */
 static void
 refuse_rate(struct post *p, long long wait)
 {
-	char	hdr[64];
+	struct intake_buf	b;
+	char			hdr[64];
 
 	(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n", wait);
-	if (p->json)
-		(void)intake_resp_send(p->req, 429, "application/json; charset=utf-8", hdr,
-		    too_many, sizeof(too_many) - 1);
-	else
+	if (p->json) {
+		/* The one JSON error body (util/json.c), sent with its Retry-After. */
+		intake_buf_init(&b, 1024);
+		if (intake_json_error(&b, "rate_limited", "Too many requests were sent from here. "
+		    "Please wait and try again.") == INTAKE_OK)
+			(void)intake_resp_send(p->req, 429, "application/json; charset=utf-8", hdr,
+			    b.ptr, b.len);
+		intake_buf_free(&b);
+	} else
 		intake_form_message(p->req, p->form, 429, "Too many requests",
 		    "Too many requests were sent from here. Please wait a minute and "
 		    "try again.", "Back to the form", hdr);
@@ -210,18 +216,16 @@ decode(struct post *p, const struct intake_buf *body, struct intake_multipart *m
 	struct intake_query	 q;
 	const char		*ctype = intake_req_param(req, "CONTENT_TYPE");
 	char			 boundary[INTAKE_MULTIPART_BOUNDARY_MAX + 1];
+	enum intake_err		 err;
 	size_t			 i;
 
 	/* The media type is parsed and compared whole: "...urlencodedXYZ" is not it. */
 	if (ctype != NULL && intake_media_type_is(ctype, "application/x-www-form-urlencoded")) {
-		switch (intake_query_parse(intake_buf_str(body), body->len, &req->arena, &q)) {
-		case INTAKE_OK:
-			break;
-		case INTAKE_ETOOBIG:
+		err = intake_query_parse(intake_buf_str(body), body->len, &req->arena, &q);
+		if (err == INTAKE_ETOOBIG)
 			return 413;	/* past the pairs or the request's memory, under body_max */
-		default:
-			return 400;
-		}
+		if (err != INTAKE_OK)
+			return 400;	/* not urlencoded as it says */
 		for (i = 0; i < q.npairs; i++) {
 			p->sub.in[i].name = q.pairs[i].name;
 			p->sub.in[i].value = q.pairs[i].value;
@@ -265,12 +269,6 @@ field_value(const struct post *p, const char *name, size_t *len)
 	return NULL;
 }
 
-static bool
-offered(void *arg, const struct intake_field *fd, const char *value)
-{
-	return intake_form_offered(arg, fd, value);
-}
-
 /*
  * "name:code,..." of the problems, for the log: field names from the
  * form's definition only (a name the client made up is "_unknown"), and
@@ -282,16 +280,15 @@ problem_codes(struct post *p)
 	struct intake_buf	 b;
 	const char		*name, *out = NULL;
 	size_t			 i;
-	enum intake_err		 err = INTAKE_OK;
 
 	intake_buf_init(&b, 1024);
-	for (i = 0; i < p->sub.np && err == INTAKE_OK; i++) {
+	for (i = 0; i < p->sub.np; i++) {
 		name = p->sub.problems[i].code == INTAKE_FE_UNKNOWN ? "_unknown" :
 		    p->sub.problems[i].field;
-		err = intake_buf_printf(&b, "%s%s:%s", i > 0 ? "," : "", name,
+		intake_buf_printf(&b, "%s%s:%s", i > 0 ? "," : "", name,
 		    intake_field_error_code(p->sub.problems[i].code));
 	}
-	if (err == INTAKE_OK && b.len > 0)
+	if (intake_buf_err(&b) == INTAKE_OK && b.len > 0)
 		out = intake_arena_strndup(&p->req->arena, b.ptr, b.len);
 	intake_buf_free(&b);
 	return out;
@@ -392,35 +389,29 @@ answer(struct post *p, const char *ref, enum intake_spool_status st,
     const struct intake_spool_meta *m, bool first)
 {
 	struct intake_buf	b;
-	enum intake_err		err;
-	int			status;
+	int			status = !first ? 200 : st == INTAKE_SPOOL_DONE ? 201 : 202;
 
 	intake_buf_init(&b, 4096);
 	if (p->json) {
-		err = intake_buf_printf(&b, "{\"status\":\"%s\",\"reference\":\"%s\"",
+		intake_buf_printf(&b, "{\"status\":\"%s\",\"reference\":\"%s\"",
 		    intake_spool_status_name(st), ref);
-		if (err == INTAKE_OK && st == INTAKE_SPOOL_DONE) {
-			err = intake_buf_adds(&b, ",\"request_id\":");
-			if (err == INTAKE_OK)
-				err = intake_json_quote(&b, m->id, strlen(m->id));
-			if (err == INTAKE_OK)
-				err = intake_buf_adds(&b, ",\"instance_sid\":");
-			if (err == INTAKE_OK)
-				err = intake_json_quote(&b, m->sid, strlen(m->sid));
+		if (st == INTAKE_SPOOL_DONE) {
+			intake_buf_adds(&b, ",\"request_id\":");
+			intake_json_quote(&b, m->id, strlen(m->id));
+			intake_buf_adds(&b, ",\"instance_sid\":");
+			intake_json_quote(&b, m->sid, strlen(m->sid));
 		}
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(&b, "}\n");
-		status = !first ? 200 : st == INTAKE_SPOOL_DONE ? 201 : 202;
-		if (err == INTAKE_OK)
+		intake_buf_adds(&b, "}\n");
+		if (intake_buf_err(&b) == INTAKE_OK)
 			(void)intake_resp_send(p->req, status, "application/json; charset=utf-8",
 			    "Cache-Control: no-store\r\n", b.ptr, b.len);
 	} else {
-		err = intake_buf_printf(&b, "Location: /forms/%s/receipt?ref=%s\r\n"
+		intake_buf_printf(&b, "Location: /forms/%s/receipt?ref=%s\r\n"
 		    "Cache-Control: no-store\r\n", p->form->id, ref);
-		if (err == INTAKE_OK)
+		if (intake_buf_err(&b) == INTAKE_OK)
 			(void)intake_resp_send(p->req, 303, NULL, b.ptr, NULL, 0);
 	}
-	if (err != INTAKE_OK)
+	if (intake_buf_err(&b) != INTAKE_OK)
 		(void)intake_resp_error(p->req, 500, "internal", "intake failed to handle the request.");
 	intake_buf_free(&b);
 }
@@ -455,6 +446,37 @@ to_record(struct post *p, const char *ref, char *name, size_t namesz, struct int
 }
 
 /*
+ * Try to start an accepted submission now, within the inline budget and
+ * only in a free upstream slot; the dispatcher sends what is left.
+ * Where it stands afterwards.
+ */
+static enum intake_spool_status
+try_now(struct post *p, const char *ref, struct intake_spool_hold *h,
+    struct intake_spoolrec *rec, struct intake_spool_meta *m)
+{
+	struct intake_upstream_slot	slot;
+	enum intake_deliver_outcome	outcome;
+
+	if (intake_upstream_inline_paused(p->req->ctx)) {
+		/* Starts take longer than a user should wait just now. */
+		intake_log_event(INTAKE_LOG_INFO, "submission_queued", "form", p->form->id, "ref",
+		    ref, "why", "inline starts paused", NULL);
+		return INTAKE_SPOOL_QUEUED;
+	}
+	if (intake_upstream_take(p->req->ctx, &slot) != INTAKE_OK) {
+		/* Integrify holds its share of the workers: no waiting here. */
+		intake_log_event(INTAKE_LOG_INFO, "submission_queued", "form", p->form->id, "ref",
+		    ref, "why", "no upstream slot free", NULL);
+		return INTAKE_SPOOL_QUEUED;
+	}
+	/* While the breaker is open this returns at once: the dispatcher sends it later. */
+	outcome = intake_deliver_now(p->req->ctx, h, rec, p->form, m);
+	intake_upstream_give(p->req->ctx, &slot);
+	return outcome == INTAKE_DELIVER_DONE ? INTAKE_SPOOL_DONE :
+	    outcome == INTAKE_DELIVER_HELD ? INTAKE_SPOOL_DEAD : INTAKE_SPOOL_QUEUED;
+}
+
+/*
  * Write the submission to the spool before anything else: from then on
  * it cannot be lost, whatever happens to this worker.  Then try to start
  * it at once, within the inline budget and only in a free upstream slot,
@@ -465,12 +487,10 @@ static void
 start(struct post *p, const struct intake_formtoken *tok)
 {
 	const struct intake_config	*cfg = p->req->ctx->cfg;
-	struct intake_upstream_slot	 slot;
 	struct intake_spool_hold	 h;
 	struct intake_spool_meta	 m;
 	struct intake_spoolrec		*rec;
 	enum intake_spool_status	 st;
-	enum intake_deliver_outcome	 outcome;
 	struct intake_buf		 bytes;
 	char				 ref[INTAKE_FORMTOKEN_REF_MAX], name[512], id[65];
 	enum intake_err			 err;
@@ -517,46 +537,115 @@ start(struct post *p, const struct intake_formtoken *tok)
 	}
 	intake_log_event(INTAKE_LOG_INFO, "submission_accepted", "form", p->form->id, "ref", ref,
 	    NULL);
-	if (intake_upstream_inline_paused(p->req->ctx)) {
-		/* Starts take longer than a user should wait just now. */
-		intake_log_event(INTAKE_LOG_INFO, "submission_queued", "form", p->form->id, "ref",
-		    ref, "why", "inline starts paused", NULL);
-		st = INTAKE_SPOOL_QUEUED;
-	} else if (intake_upstream_take(p->req->ctx, &slot) != INTAKE_OK) {
-		/* Integrify holds its share of the workers: no waiting here. */
-		intake_log_event(INTAKE_LOG_INFO, "submission_queued", "form", p->form->id, "ref",
-		    ref, "why", "no upstream slot free", NULL);
-		st = INTAKE_SPOOL_QUEUED;
-	} else {
-		/* While the breaker is open this returns at once: the dispatcher sends it later. */
-		outcome = intake_deliver_now(p->req->ctx, &h, rec, p->form, &m);
-		intake_upstream_give(p->req->ctx, &slot);
-		st = outcome == INTAKE_DELIVER_DONE ? INTAKE_SPOOL_DONE :
-		    outcome == INTAKE_DELIVER_HELD ? INTAKE_SPOOL_DEAD : INTAKE_SPOOL_QUEUED;
-	}
+	st = try_now(p, ref, &h, rec, &m);
 	intake_spool_release(&h);
 	answer(p, ref, st, &m, true);
 out:
 	free(rec);
 }
 
+/* Read and decode the body into p->sub.  false when refused (answered). */
+static bool
+read_body(struct post *p, struct intake_buf *body, struct intake_multipart *mp)
+{
+	enum intake_err	err;
+	int		status;
+
+	err = intake_req_body(p->req, (size_t)p->req->ctx->cfg->body_max, body);
+	if (err == INTAKE_ETOOBIG) {
+		refuse(p, 413, "too_large", "Too large", "What you sent is too large.");
+		return false;
+	}
+	if (err != INTAKE_OK) {
+		refuse(p, 400, "bad_request", "Not understood", "What you sent could not be read.");
+		return false;
+	}
+	status = decode(p, body, mp);
+	if (status == 413) {
+		refuse(p, 413, "too_large", "Too large", "What you sent is too large.");
+		return false;
+	}
+	if (status != 0) {
+		refuse(p, status, status == 415 ? "unsupported_media_type" : "bad_request",
+		    "Not understood", "What you sent could not be read.");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A bot filled the hidden field: pretend all went well, start nothing.
+ * true when it did (and was answered).
+ */
+static bool
+honeypot(struct post *p)
+{
+	struct intake_spool_meta	 none;
+	struct intake_formtoken		 fake;
+	struct intake_log_line		 l;
+	const char			*hp;
+	char				 ref[INTAKE_FORMTOKEN_REF_MAX];
+	unsigned char			 raw[16];
+	size_t				 len;
+
+	hp = field_value(p, "website", &len);
+	if (hp == NULL || hp[0] == '\0')
+		return false;
+	intake_log_begin_limited(&l, INTAKE_LOG_INFO, "honeypot");
+	intake_log_str(&l, "form", p->form->id);
+	intake_log_end(&l);
+	/* A reference like any other, so the answer looks like a real one. */
+	memset(&none, 0, sizeof(none));
+	memset(&fake, 0, sizeof(fake));
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		memset(raw, 0, sizeof(raw));
+	intake_hex(raw, sizeof(raw), fake.nonce);
+	if (intake_formtoken_reference(p->req->ctx->cfg->form_key, &fake, ref) != INTAKE_OK)
+		(void)intake_strlcpy(ref, "0000-0000-0000", sizeof(ref));
+	answer(p, ref, INTAKE_SPOOL_QUEUED, &none, true);
+	return true;
+}
+
+/*
+ * The form token into p->token and *tok: present, signed, this form's,
+ * neither too young nor too old.  false when refused (answered).
+ */
+static bool
+token_ok(struct post *p, struct intake_formtoken *tok)
+{
+	const struct intake_config	*cfg = p->req->ctx->cfg;
+	enum intake_err			 err;
+	size_t				 toklen;
+
+	p->token = field_value(p, "_token", &toklen);
+	if (p->token == NULL) {
+		refuse(p, 403, "token_missing", "Expired", "This form has no token. Please "
+		    "reload the form and send it again.");
+		return false;
+	}
+	/* The decoded length, not strlen(): "token%00junk" must not pass as "token". */
+	err = intake_formtoken_check(cfg->form_key, p->token, toklen, p->form->id,
+	    intake_now_ms() / 1000, TOKEN_MIN_AGE_S, cfg->form_token_ttl, tok);
+	if (err != INTAKE_OK) {
+		refuse(p, 403, err == INTAKE_ETIMEOUT ? "token_expired" : "token_invalid",
+		    "Expired", "This form has expired. Please reload it and send it again.");
+		return false;
+	}
+	return true;
+}
+
 void
 intake_form_post(struct intake_req *req, const struct intake_form *f)
 {
-	const struct intake_config	*cfg = req->ctx->cfg;
 	struct intake_formtoken		 tok;
 	struct intake_multipart		*mp;
 	struct intake_buf		 body;
 	struct post			*p;
-	const char			*hp;
-	enum intake_err			 err;
 	long long			 wait;
-	size_t				 toklen;
-	int				 status;
 
 	p = intake_xcalloc(1, sizeof(*p));
 	mp = intake_xcalloc(1, sizeof(*mp));
-	intake_buf_init(&body, (size_t)cfg->body_max);
+	intake_buf_init(&body, (size_t)req->ctx->cfg->body_max);
 	p->req = req;
 	p->form = f;
 	p->json = wants_json(req);
@@ -573,70 +662,15 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 		refuse_rate(p, wait);
 		goto out;
 	}
-	err = intake_req_body(req, (size_t)cfg->body_max, &body);
-	if (err == INTAKE_ETOOBIG) {
-		refuse(p, 413, "too_large", "Too large", "What you sent is too large.");
+	if (!read_body(p, &body, mp) || honeypot(p) || !token_ok(p, &tok))
 		goto out;
-	}
-	if (err != INTAKE_OK) {
-		refuse(p, 400, "bad_request", "Not understood", "What you sent could not be read.");
-		goto out;
-	}
-	status = decode(p, &body, mp);
-	if (status == 413) {
-		refuse(p, 413, "too_large", "Too large", "What you sent is too large.");
-		goto out;
-	}
-	if (status != 0) {
-		refuse(p, status, status == 415 ? "unsupported_media_type" : "bad_request",
-		    "Not understood", "What you sent could not be read.");
-		goto out;
-	}
-	/* A bot filled the hidden field: pretend all went well, start nothing. */
-	hp = field_value(p, "website", &toklen);
-	if (hp != NULL && hp[0] != '\0') {
-		struct intake_spool_meta	none;
-		struct intake_formtoken		fake;
-		char				ref[INTAKE_FORMTOKEN_REF_MAX];
-		unsigned char			raw[16];
-		struct intake_log_line		l;
-
-		intake_log_begin_limited(&l, INTAKE_LOG_INFO, "honeypot");
-		intake_log_str(&l, "form", f->id);
-		intake_log_end(&l);
-		/* A reference like any other, so the answer looks like a real one. */
-		memset(&none, 0, sizeof(none));
-		memset(&fake, 0, sizeof(fake));
-		if (RAND_bytes(raw, sizeof(raw)) != 1)
-			memset(raw, 0, sizeof(raw));
-		intake_hex(raw, sizeof(raw), fake.nonce);
-		if (intake_formtoken_reference(cfg->form_key, &fake, ref) != INTAKE_OK)
-			(void)intake_strlcpy(ref, "0000-0000-0000", sizeof(ref));
-		answer(p, ref, INTAKE_SPOOL_QUEUED, &none, true);
-		goto out;
-	}
-	p->token = field_value(p, "_token", &toklen);
-	if (p->token == NULL) {
-		refuse(p, 403, "token_missing", "Expired", "This form has no token. Please "
-		    "reload the form and send it again.");
-		goto out;
-	}
-	/* The decoded length, not strlen(): "token%00junk" must not pass as "token". */
-	err = intake_formtoken_check(cfg->form_key, p->token, toklen, f->id,
-	    intake_now_ms() / 1000, TOKEN_MIN_AGE_S, cfg->form_token_ttl, &tok);
-	if (err != INTAKE_OK) {
-		refuse(p, 403, err == INTAKE_ETIMEOUT ? "token_expired" : "token_invalid",
-		    "Expired", "This form has expired. Please reload it and send it again.");
-		goto out;
-	}
 	/* Only now, with origin, body and token good, does the post count. */
 	if ((wait = rate_limited(p, true)) > 0) {
 		refuse_rate(p, wait);
 		goto out;
 	}
-	err = intake_form_validate(f, p->sub.in, p->sub.n, offered, req, p->values,
-	    p->sub.problems, &p->sub.np);
-	if (err != INTAKE_OK) {
+	if (intake_form_validate(f, p->sub.in, p->sub.n, intake_field_offered, req->ctx,
+	    p->values, p->sub.problems, &p->sub.np) != INTAKE_OK) {
 		refuse(p, 413, "too_many_fields", "Too large", "What you sent has too many fields.");
 		goto out;
 	}

@@ -100,39 +100,11 @@ int	intake_listing_parse(const char *query, const char *accept, struct intake_ar
 	    const struct intake_source *src, unsigned formats, unsigned params,
 	    struct intake_listing *out, struct intake_listing_problem *why);
 const char *intake_format_name(enum intake_format f);
-/* Append s with & < > " ' escaped for HTML text and attributes. */
-enum intake_err	intake_html_escape(struct intake_buf *b, const char *s);
 
 /* The security headers of every HTML answer (CSP, framing) are added by req.c. */
 
-/* A form submission as received, and its problems (handler/form_post.c). */
-struct intake_submission {
-	struct intake_form_input	in[INTAKE_FORM_INPUTS_MAX];
-	size_t				n;
-	struct intake_field_problem	problems[INTAKE_FIELDS_MAX + INTAKE_FORM_INPUTS_MAX];
-	size_t				np;
-};
-
-/* handler/form.c */
+/* handler/form.c (the pages themselves: formpage.h) */
 void	intake_handle_form(struct intake_req *req);
-/*
- * Send the form page with status: fresh when sub is NULL, else with the
- * values sent kept and every problem shown; alert is an extra sentence at
- * the top.  token NULL: issue a new one.
- */
-void	intake_form_page(struct intake_req *req, const struct intake_form *f,
-	    const char *token, const struct intake_submission *sub, int status,
-	    const char *alert);
-/*
- * Send a short page with a heading, a sentence and a link back to the form;
- * extra_headers NULL means "Cache-Control: no-store".
- */
-void	intake_form_message(struct intake_req *req, const struct intake_form *f, int status,
-	    const char *heading, const char *text, const char *link_text,
-	    const char *extra_headers);
-/* Is value one of the live choices of fd's source? */
-bool	intake_form_offered(struct intake_req *req, const struct intake_field *fd,
-	    const char *value);
 
 /* handler/form_post.c */
 void	intake_form_post(struct intake_req *req, const struct intake_form *f);

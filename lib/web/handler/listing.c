@@ -428,30 +428,3 @@ out:
 	intake_buf_free(&body);
 	intake_buf_free(&variant);
 }
-
-enum intake_err
-intake_html_escape(struct intake_buf *b, const char *s)
-{
-	enum intake_err	err = INTAKE_OK;
-	const char	*run = s;
-
-	for (; err == INTAKE_OK && *s != '\0'; s++) {
-		const char *rep;
-
-		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
-		err = intake_buf_add(b, run, (size_t)(s - run));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(b, rep);
-		run = s + 1;
-	}
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, run);
-	return err;
-}

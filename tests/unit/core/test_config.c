@@ -1112,6 +1112,26 @@ test_config_rejects_bad_redis_settings(void)
 	    "redis_seal_key_file = @DIR@/seal\n", "[spool] dedupe", "per host"));
 }
 
+/*
+ * The config names forms_dir but never reads it: forms are the process
+ * model's to load (pool.c), so a broken form does not fail the config.
+ */
+static void
+test_config_does_not_read_forms(void)
+{
+	struct fixture		 f;
+	struct intake_config	*cfg;
+	char			 forms[700];
+
+	setup(&f);
+	(void)snprintf(forms, sizeof(forms), "%s/forms", f.dir);
+	T_EQ_INT(mkdir(forms, 0700), 0);
+	t_write_file(forms, "broken.conf", "[form]\nnot a form\n", 19, NULL, 0);
+	T_EQ_INT(load(&f, "[server]\nforms_dir = @DIR@/forms\n" MINIMAL, &cfg), INTAKE_OK);
+	T_ASSERT(strstr(cfg->forms_dir, "/forms") != NULL);
+	intake_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -1161,5 +1181,6 @@ main(void)
 	T_RUN(test_config_redis_keys_load);
 	T_RUN(test_config_rejects_redis_without_seal_key);
 	T_RUN(test_config_rejects_bad_redis_settings);
+	T_RUN(test_config_does_not_read_forms);
 	return T_DONE();
 }

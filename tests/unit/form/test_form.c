@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "form/form.h"
+#include "util/str.h"
 
 #include "t.h"
 
@@ -24,11 +25,16 @@ struct fixture {
 	"base_url = https://x.test\nuser = svc\nkey_file = %s/key\n"	\
 	"[source:departments]\nreport = abc\n"
 
-/* A config whose forms_dir holds one form, NAME.conf with text; load it. */
+/*
+ * A config whose forms_dir holds one form, NAME.conf with text: load the
+ * config, then the forms against its sources, as the process model does.
+ */
 static enum intake_err
-load(struct fixture *f, const char *name, const char *text, struct intake_config **out)
+load(struct fixture *f, const char *name, const char *text, struct intake_forms **out)
 {
-	char	conf[2048], file[128];
+	struct intake_config	*cfg;
+	char			 conf[2048], file[128];
+	enum intake_err		 err;
 
 	memset(f, 0, sizeof(*f));
 	t_mkdtemp(f->dir, sizeof(f->dir));
@@ -41,7 +47,13 @@ load(struct fixture *f, const char *name, const char *text, struct intake_config
 	(void)snprintf(conf, sizeof(conf), CONFIG, f->forms, f->dir);
 	t_write_file(f->dir, "intake.conf", conf, strlen(conf), f->path, sizeof(f->path));
 	*out = NULL;
-	return intake_config_load(f->path, out, f->err, sizeof(f->err));
+	/* The config alone never looks at the forms: a bad form does not fail it. */
+	if (intake_config_load(f->path, &cfg, f->err, sizeof(f->err)) != INTAKE_OK)
+		abort();
+	err = intake_forms_load(cfg->forms_dir, cfg->sources, cfg->nsources, out, f->err,
+	    sizeof(f->err));
+	intake_config_free(cfg);
+	return err;
 }
 
 #define FORM_HEAD	"[form]\ntitle = T\nprocess = p-1\n"
@@ -50,7 +62,7 @@ static void
 test_form_loads_fields_in_order_with_defaults(void)
 {
 	struct fixture			 f;
-	struct intake_config		*c;
+	struct intake_forms		*c;
 	const struct intake_form	*form;
 
 	T_EQ_INT(load(&f, "ask", FORM_HEAD
@@ -59,8 +71,8 @@ test_form_loads_fields_in_order_with_defaults(void)
 	    "key = q-123\n"
 	    "[field:when]\nlabel = When\ntype = date\nmin = 2024-02-29\n", &c), INTAKE_OK);
 	T_ASSERT(c != NULL);
-	T_EQ_INT((long long)c->nforms, 1);
-	form = intake_form_find(c->forms, c->nforms, "ask", 3);
+	T_EQ_INT((long long)c->n, 1);
+	form = intake_form_find(c, "ask", 3);
 	T_ASSERT(form != NULL);
 	T_EQ_STR(form->submit_label, "Submit request");
 	T_EQ_INT((long long)form->nfields, 3);
@@ -71,8 +83,9 @@ test_form_loads_fields_in_order_with_defaults(void)
 	T_EQ_INT(form->fields[0].min_length, -1);
 	T_EQ_STR(form->fields[1].key, "q-123");
 	T_EQ_INT(form->fields[2].type, INTAKE_FIELD_DATE);
-	T_ASSERT(intake_form_find(c->forms, c->nforms, "as", 2) == NULL);
-	intake_config_free(c);
+	T_ASSERT(intake_form_find(c, "as", 2) == NULL);
+	T_ASSERT(intake_form_find(NULL, "ask", 3) == NULL);
+	intake_forms_free(c);
 }
 
 /* Each bad definition fails, naming the file, the section and the problem. */
@@ -120,7 +133,7 @@ test_form_errors_name_file_field_and_problem(void)
 		{ FORM_HEAD "[field:a]\nlabel =\ntype = text\n", "[field:a] label: must not be empty" },
 	};
 	struct fixture		 f;
-	struct intake_config	*c;
+	struct intake_forms	*c;
 	size_t			 i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -135,7 +148,7 @@ static void
 test_form_file_name_is_checked(void)
 {
 	struct fixture		 f;
-	struct intake_config	*c;
+	struct intake_forms	*c;
 
 	T_EQ_INT(load(&f, "Bad Name", FORM_HEAD "[field:a]\nlabel = A\ntype = text\n", &c),
 	    INTAKE_ECONFIG);
@@ -146,17 +159,58 @@ static void
 test_form_pattern_is_anchored(void)
 {
 	struct fixture			 f;
-	struct intake_config		*c;
+	struct intake_forms		*c;
 	const struct intake_field	*fd;
 
 	T_EQ_INT(load(&f, "p", FORM_HEAD "[field:code]\nlabel = Code\ntype = text\n"
 	    "pattern = [A-Z]{3}-[0-9]+\n", &c), INTAKE_OK);
-	fd = &c->forms[0].fields[0];
+	fd = &c->form[0].fields[0];
 	T_ASSERT(fd->has_re);
 	T_EQ_INT(regexec(&fd->re, "ABC-12", 0, NULL, 0), 0);
 	T_NE_INT(regexec(&fd->re, "xABC-12", 0, NULL, 0), 0);
 	T_NE_INT(regexec(&fd->re, "ABC-12x", 0, NULL, 0), 0);
-	intake_config_free(c);
+	intake_forms_free(c);
+}
+
+/* No forms_dir: an empty set, not a failure. */
+static void
+test_forms_without_dir_are_an_empty_set(void)
+{
+	struct intake_forms	*c = NULL;
+	char			 err[256];
+
+	T_EQ_INT(intake_forms_load("", NULL, 0, &c, err, sizeof(err)), INTAKE_OK);
+	T_ASSERT(c != NULL);
+	T_EQ_INT((long long)c->n, 0);
+	T_ASSERT(intake_form_find(c, "ask", 3) == NULL);
+	intake_forms_free(c);
+	T_EQ_INT(intake_forms_load("/nonexistent/forms", NULL, 0, &c, err, sizeof(err)),
+	    INTAKE_ECONFIG);
+	T_CONTAINS(err, "/nonexistent/forms: cannot read the forms directory");
+}
+
+/* Only a [source:NAME] list may feed a choice field, not a [report:NAME] table. */
+static void
+test_form_source_must_be_a_choice_list(void)
+{
+	struct intake_source	src[2];
+	struct intake_form	form;
+	char			err[256];
+	const char		*text = FORM_HEAD "[field:a]\nlabel = A\ntype = select\n"
+	    "source = people\n";
+
+	memset(src, 0, sizeof(src));
+	src[0].kind = INTAKE_SOURCE_REPORT;
+	(void)intake_strlcpy(src[0].name, "people", sizeof(src[0].name));
+	T_EQ_INT(intake_form_parse_string(text, "pick", src, 1, &form, err, sizeof(err)),
+	    INTAKE_ECONFIG);
+	T_CONTAINS(err, "pick.conf: [field:a] source: no [source:NAME]");
+	src[1].kind = INTAKE_SOURCE_CHOICES;
+	(void)intake_strlcpy(src[1].name, "people", sizeof(src[1].name));
+	T_EQ_INT(intake_form_parse_string(text, "pick", src, 2, &form, err, sizeof(err)),
+	    INTAKE_OK);
+	T_EQ_STR(form.fields[0].source, "people");
+	intake_forms_free_one(&form);
 }
 
 int
@@ -166,5 +220,7 @@ main(void)
 	T_RUN(test_form_errors_name_file_field_and_problem);
 	T_RUN(test_form_file_name_is_checked);
 	T_RUN(test_form_pattern_is_anchored);
+	T_RUN(test_forms_without_dir_are_an_empty_set);
+	T_RUN(test_form_source_must_be_a_choice_list);
 	return T_DONE();
 }

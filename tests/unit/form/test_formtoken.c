@@ -16,7 +16,7 @@
 
 #include "util/buf.h"
 #include "form/formtoken.h"
-#include "integrify/jwt.h"
+#include "util/str.h"
 
 #include "t.h"
 

@@ -7,6 +7,7 @@
 
 #include "integrify/auth.h"
 #include "integrify/jwt.h"
+#include "util/str.h"
 
 #include "t.h"
 

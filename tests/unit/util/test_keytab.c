@@ -1,7 +1,8 @@
 /*
  * test_keytab.c - lib/util/keytab.c: every key type parsed by its row, the
  * problems named, repeated and unknown keys refused, defaults and
- * required keys, and a row that does not fit its member refused.
+ * required keys, and a row that does not fit its member refused; the
+ * shared INI loader and how it words problems.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -147,6 +148,89 @@ test_keytab_row_that_does_not_fit_is_refused(void)
 	T_EQ_STR(intake_keytab_defaults(&t, bad_default, 1), "count");
 }
 
+/* A reader of section [a] of struct thing through the shared INI loader. */
+struct reader {
+	struct intake_keyload	kl;
+	struct thing		t;
+	unsigned char		seen[NROWS];
+};
+
+static int
+on_thing_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct reader	*r = user;
+
+	if (strcmp(key, "stop") == 0) {
+		intake_keyload_fail(&r->kl, section, key, "told to stop");
+		return 0;
+	}
+	return intake_keyload_set(&r->kl, &r->t, rows, NROWS, r->seen, section, key, value);
+}
+
+/* Read text (or the file path when text is NULL); the problem into err. */
+static enum intake_err
+read_thing(struct reader *r, const char *path, const char *text, char *err, size_t errsz)
+{
+	memset(r, 0, sizeof(*r));
+	intake_keyload_init(&r->kl, path, "unknown key (see the manual)", err, errsz);
+	return intake_keyload_parse(&r->kl, text, on_thing_key, r);
+}
+
+static void
+test_keyload_sets_keys_from_text_and_file(void)
+{
+	struct reader	r;
+	char		err[256], dir[512], path[1024];
+	const char	*text = "[a]\nname = box\ncount = 3\n[b]\ncolor = blue\n";
+
+	T_EQ_INT(read_thing(&r, "thing.conf", text, err, sizeof(err)), INTAKE_OK);
+	T_EQ_STR(r.t.name, "box");
+	T_EQ_INT(r.t.count, 3);
+	T_EQ_INT(r.t.color, COLOR_BLUE);
+	T_EQ_STR(err, "");
+	t_mkdtemp(dir, sizeof(dir));
+	t_write_file(dir, "thing.conf", text, strlen(text), path, sizeof(path));
+	T_EQ_INT(read_thing(&r, path, NULL, err, sizeof(err)), INTAKE_OK);
+	T_EQ_STR(r.t.name, "box");
+}
+
+/* Each problem reads "PATH: [section] key: problem"; only the first is told. */
+static void
+test_keyload_names_file_section_key_and_first_problem(void)
+{
+	struct reader	r;
+	char		err[256];
+
+	T_EQ_INT(read_thing(&r, "thing.conf", "[a]\ncount = 1000\nname = x\n", err,
+	    sizeof(err)), INTAKE_ECONFIG);
+	T_ASSERT(strncmp(err, "thing.conf: [a] count: not a whole number", 41) == 0);
+	T_EQ_INT(read_thing(&r, "thing.conf", "[a]\nshape = round\n", err, sizeof(err)),
+	    INTAKE_ECONFIG);
+	T_EQ_STR(err, "thing.conf: [a] shape: unknown key (see the manual)");
+	T_EQ_INT(read_thing(&r, "thing.conf", "[a]\nname = x\nname = y\n", err, sizeof(err)),
+	    INTAKE_ECONFIG);
+	T_EQ_STR(err, "thing.conf: [a] name: set twice");
+	T_EQ_INT(read_thing(&r, "thing.conf", "[a]\nstop = 1\ncount = 1000\n", err,
+	    sizeof(err)), INTAKE_ECONFIG);
+	T_EQ_STR(err, "thing.conf: [a] stop: told to stop");
+}
+
+/* What libinih itself refuses is told with the file and the line. */
+static void
+test_keyload_syntax_error_and_missing_file(void)
+{
+	struct reader	r;
+	char		err[256], dir[512], path[1100];
+
+	T_EQ_INT(read_thing(&r, "thing.conf", "[a]\nname = x\n[b\n", err, sizeof(err)),
+	    INTAKE_ECONFIG);
+	T_EQ_STR(err, "thing.conf: line 3: syntax error");
+	t_mkdtemp(dir, sizeof(dir));
+	(void)snprintf(path, sizeof(path), "%s/none.conf", dir);
+	T_EQ_INT(read_thing(&r, path, NULL, err, sizeof(err)), INTAKE_ECONFIG);
+	T_ASSERT(strstr(err, "none.conf: cannot open: ") != NULL);
+}
+
 int
 main(void)
 {
@@ -155,5 +239,8 @@ main(void)
 	T_RUN(test_keytab_repeated_unknown_and_other_section);
 	T_RUN(test_keytab_missing_names_the_first_required_row);
 	T_RUN(test_keytab_row_that_does_not_fit_is_refused);
+	T_RUN(test_keyload_sets_keys_from_text_and_file);
+	T_RUN(test_keyload_names_file_section_key_and_first_problem);
+	T_RUN(test_keyload_syntax_error_and_missing_file);
 	return T_DONE();
 }

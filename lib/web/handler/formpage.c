@@ -1,0 +1,463 @@
+/*
+ * formpage.c - the form page and the message pages (see formpage.h): a
+ * complete, server-rendered, accessible HTML form with live choices,
+ * that works without JavaScript and carries a signed, expiring form
+ * token.  After a failed submission the same page comes back with the
+ * values kept, an error summary at the top and each error next to its
+ * field.
+ *
+ * Pages are written in a straight line into a bounded buffer, which
+ * remembers its first failed append (buf.h); a page is sent only when
+ * the buffer says every append went in.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/ctx.h"
+#include "form/formtoken.h"
+#include "integrify/report.h"
+#include "integrify/upstream.h"
+#include "util/str.h"
+#include "web/handler/formpage.h"
+
+/* Where the pages' script and style sheet are: nginx strips the version
+ * (conf/nginx/intake-locations.conf), browsers keep the files a year. */
+#define ASSETS		"/static/" INTAKE_VERSION "/"
+
+/*
+ * The <input type> of each field type; NULL for the types drawn as
+ * something else (render_field() says what).
+ */
+static const char *const input_types[] = {
+	"text",		/* INTAKE_FIELD_TEXT */
+	NULL,		/* INTAKE_FIELD_TEXTAREA: <textarea> */
+	"email",	/* INTAKE_FIELD_EMAIL */
+	"number",	/* INTAKE_FIELD_NUMBER */
+	"date",		/* INTAKE_FIELD_DATE */
+	NULL,		/* INTAKE_FIELD_SELECT: <select> */
+	NULL,		/* INTAKE_FIELD_MULTISELECT: <select multiple> */
+	NULL,		/* INTAKE_FIELD_CHECKBOXES: a <fieldset> of boxes */
+	"file",		/* INTAKE_FIELD_FILE */
+};
+_Static_assert(sizeof(input_types) / sizeof(input_types[0]) == INTAKE_FIELD__MAX,
+    "input_types[] needs one row per field type");
+
+/* Append fmt with every %s argument HTML-escaped. Only %s is supported. */
+static void
+html(struct intake_buf *b, const char *fmt, ...)
+{
+	const char	*p, *run = fmt;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	for (p = fmt; *p != '\0'; p++) {
+		if (p[0] != '%' || p[1] != 's')
+			continue;
+		intake_buf_add(b, run, (size_t)(p - run));
+		intake_html_escape(b, va_arg(ap, const char *));
+		run = p + 2;
+		p++;
+	}
+	va_end(ap);
+	intake_buf_adds(b, run);
+}
+
+/* The first problem of field name in sub, or NULL. */
+static const struct intake_field_problem *
+problem_of(const struct intake_submission *sub, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; sub != NULL && i < sub->np; i++)
+		if (strcmp(sub->problems[i].field, name) == 0)
+			return &sub->problems[i];
+	return NULL;
+}
+
+/* The first text value sent for name, or NULL. */
+static const char *
+sent_value(const struct intake_submission *sub, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; sub != NULL && i < sub->n; i++)
+		if (sub->in[i].value != NULL && strcmp(sub->in[i].name, name) == 0)
+			return sub->in[i].value;
+	return NULL;
+}
+
+/* Is value among the values sent for name (or, before any post, the default)? */
+static bool
+chosen(const struct intake_submission *sub, const struct intake_field *fd, const char *value)
+{
+	size_t	i;
+
+	if (sub == NULL)
+		return strcmp(value, fd->def) == 0;
+	for (i = 0; i < sub->n; i++)
+		if (sub->in[i].value != NULL && strcmp(sub->in[i].name, fd->name) == 0 &&
+		    strcmp(sub->in[i].value, value) == 0)
+			return true;
+	return false;
+}
+
+/* aria-describedby for a field's error (when bad) and help text, if any. */
+static void
+describedby(struct intake_buf *b, const struct intake_field *fd, bool bad)
+{
+	if (!bad && fd->help[0] == '\0')
+		return;
+	/* Field names are a-z 0-9 _ (form.c): ids need no escaping. */
+	intake_buf_adds(b, " aria-describedby=\"");
+	if (bad)
+		intake_buf_printf(b, "f-%s-error%s", fd->name, fd->help[0] != '\0' ? " " : "");
+	if (fd->help[0] != '\0')
+		intake_buf_printf(b, "f-%s-help", fd->name);
+	intake_buf_addc(b, '"');
+}
+
+/* The attributes that carry a field's constraints to the browser. */
+static void
+constraints(struct intake_buf *b, const struct intake_field *fd,
+    const struct intake_submission *sub)
+{
+	bool	bad = problem_of(sub, fd->name) != NULL;
+
+	/* Only the attributes HTML allows on each control's type. */
+	bool	text = fd->type == INTAKE_FIELD_TEXT || fd->type == INTAKE_FIELD_EMAIL;
+	bool	lengths = text || fd->type == INTAKE_FIELD_TEXTAREA;
+	bool	bounds = fd->type == INTAKE_FIELD_NUMBER || fd->type == INTAKE_FIELD_DATE;
+
+	if (fd->required)
+		intake_buf_adds(b, " required");
+	if (lengths && fd->min_length >= 0)
+		intake_buf_printf(b, " minlength=\"%lld\"", fd->min_length);
+	if (lengths && fd->max_length >= 0)
+		intake_buf_printf(b, " maxlength=\"%lld\"", fd->max_length);
+	if (bounds && fd->min[0] != '\0')
+		html(b, " min=\"%s\"", fd->min);
+	if (bounds && fd->max[0] != '\0')
+		html(b, " max=\"%s\"", fd->max);
+	if (text && fd->pattern[0] != '\0')
+		html(b, " pattern=\"%s\"", fd->pattern);
+	if (bad)
+		intake_buf_adds(b, " aria-invalid=\"true\"");
+	describedby(b, fd, bad);
+}
+
+/* One checkbox of a group; ids count rows, since values may hold spaces. */
+static void
+checkbox(struct intake_buf *b, const struct intake_field *fd, size_t n, const char *value,
+    const char *label, bool on)
+{
+	intake_buf_printf(b, "<div class=\"intake-check\"><input type=\"checkbox\" "
+	    "id=\"f-%s-%zu\" name=\"%s\"", fd->name, n, fd->name);
+	html(b, " value=\"%s\"", value);
+	if (on)
+		intake_buf_adds(b, " checked");
+	intake_buf_printf(b, "><label for=\"f-%s-%zu\">", fd->name, n);
+	html(b, "%s</label></div>\n", label);
+}
+
+static void
+option(struct intake_buf *b, const char *value, const char *label, bool on)
+{
+	html(b, "<option value=\"%s\"", value);
+	if (on)
+		intake_buf_adds(b, " selected");
+	html(b, ">%s</option>\n", label);
+}
+
+/*
+ * The options (or boxes) of a choice field, from its source's live list.
+ * The list's error when it cannot be had (INTAKE_EBUSY: a cold list and
+ * no upstream slot), else INTAKE_OK.
+ */
+static enum intake_err
+choices(struct intake_req *req, const struct intake_field *fd,
+    const struct intake_submission *sub, struct intake_buf *b)
+{
+	const struct intake_source	*src;
+	struct intake_report_view	 v;
+	const char			*value, *label;
+	enum intake_err			 err;
+	size_t				 r;
+	bool				 on;
+
+	src = intake_config_source(req->ctx->cfg, INTAKE_SOURCE_CHOICES, fd->source,
+	    strlen(fd->source));
+	if (src == NULL)
+		return INTAKE_ECONFIG;
+	err = intake_report_get(req->ctx, src, NULL, 0, &v);
+	if (err != INTAKE_OK)
+		return err;
+	for (r = 0; r < v.table->nrows; r++) {
+		value = intake_table_cell(v.table, r, (size_t)v.value_col);
+		label = intake_table_cell(v.table, r, (size_t)v.label_col);
+		on = chosen(sub, fd, value);
+		if (fd->type == INTAKE_FIELD_CHECKBOXES)
+			checkbox(b, fd, r + 1, value, label, on);
+		else
+			option(b, value, label, on);
+	}
+	return INTAKE_OK;
+}
+
+/* The label (or legend), the required marker, the help and any error of a field. */
+static void
+caption(struct intake_buf *b, const struct intake_field *fd,
+    const struct intake_submission *sub, bool group)
+{
+	const struct intake_field_problem	*p = problem_of(sub, fd->name);
+
+	if (group) {
+		intake_buf_adds(b, "<fieldset");
+		describedby(b, fd, p != NULL);
+		html(b, "><legend>%s", fd->label);
+	} else
+		html(b, "<label for=\"f-%s\">%s", fd->name, fd->label);
+	if (fd->required)
+		intake_buf_adds(b, " <span class=\"intake-required\" "
+		    "aria-hidden=\"true\">*</span>");
+	intake_buf_adds(b, group ? "</legend>\n" : "</label>\n");
+	if (fd->help[0] != '\0')
+		html(b, "<p class=\"intake-help\" id=\"f-%s-help\">%s</p>\n", fd->name, fd->help);
+	if (p != NULL)
+		html(b, "<p class=\"intake-error\" id=\"f-%s-error\">%s</p>\n", fd->name,
+		    intake_field_error_message(p->code));
+}
+
+/* A select (one value) or a select multiple, with its live options. */
+static enum intake_err
+select_field(struct intake_req *req, const struct intake_field *fd,
+    const struct intake_submission *sub, struct intake_buf *b)
+{
+	enum intake_err	err;
+
+	html(b, "<select id=\"f-%s\" name=\"%s\"", fd->name, fd->name);
+	if (fd->type == INTAKE_FIELD_MULTISELECT)
+		intake_buf_adds(b, " multiple size=\"6\"");
+	constraints(b, fd, sub);
+	intake_buf_adds(b, fd->type == INTAKE_FIELD_SELECT ?
+	    ">\n<option value=\"\">Choose…</option>\n" : ">\n");
+	err = choices(req, fd, sub, b);
+	intake_buf_adds(b, "</select>\n");
+	return err;
+}
+
+/* An <input> of the field's type, showing shown (not for a file). */
+static void
+input_field(struct intake_buf *b, const struct intake_field *fd,
+    const struct intake_submission *sub, const char *shown)
+{
+	html(b, "<input type=\"%s\" id=\"f-%s\" name=\"%s\"", input_types[fd->type], fd->name,
+	    fd->name);
+	if (shown[0] != '\0' && fd->type != INTAKE_FIELD_FILE)
+		html(b, " value=\"%s\"", shown);
+	if (fd->type == INTAKE_FIELD_EMAIL)
+		intake_buf_adds(b, " autocomplete=\"email\"");
+	constraints(b, fd, sub);
+	intake_buf_adds(b, ">\n");
+}
+
+/* One field with its caption; a choice list's error, else INTAKE_OK. */
+static enum intake_err
+render_field(struct intake_req *req, const struct intake_field *fd,
+    const struct intake_submission *sub, struct intake_buf *b)
+{
+	const char	*sent = sent_value(sub, fd->name);
+	const char	*shown = sub != NULL ? (sent != NULL ? sent : "") : fd->def;
+	enum intake_err	 err = INTAKE_OK;
+
+	html(b, "<div class=\"intake-field\" id=\"field-%s\">\n", fd->name);
+	caption(b, fd, sub, fd->type == INTAKE_FIELD_CHECKBOXES);
+	switch (fd->type) {
+	case INTAKE_FIELD_CHECKBOXES:
+		err = choices(req, fd, sub, b);
+		intake_buf_adds(b, "</fieldset>\n");
+		break;
+	case INTAKE_FIELD_TEXTAREA:
+		html(b, "<textarea id=\"f-%s\" name=\"%s\" rows=\"6\"", fd->name, fd->name);
+		constraints(b, fd, sub);
+		html(b, ">%s</textarea>\n", shown);
+		break;
+	case INTAKE_FIELD_SELECT:
+	case INTAKE_FIELD_MULTISELECT:
+		err = select_field(req, fd, sub, b);
+		break;
+	case INTAKE_FIELD_TEXT:
+	case INTAKE_FIELD_EMAIL:
+	case INTAKE_FIELD_NUMBER:
+	case INTAKE_FIELD_DATE:
+	case INTAKE_FIELD_FILE:
+		input_field(b, fd, sub, shown);
+		break;
+	case INTAKE_FIELD__MAX:
+		return INTAKE_EINVAL;	/* not a type: form.c loads none such */
+	}
+	intake_buf_adds(b, "</div>\n");
+	return err;
+}
+
+/* Is any field a file? Then the form posts multipart. */
+static bool
+has_file(const struct intake_form *f)
+{
+	size_t	i;
+
+	for (i = 0; i < f->nfields; i++)
+		if (f->fields[i].type == INTAKE_FIELD_FILE)
+			return true;
+	return false;
+}
+
+/* The label of field name, or NULL when the form has no such field. */
+static const char *
+label_of(const struct intake_form *f, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < f->nfields; i++)
+		if (strcmp(f->fields[i].name, name) == 0)
+			return f->fields[i].label;
+	return NULL;
+}
+
+/* The list of problems at the top, each linking to its field. */
+static void
+summary(struct intake_buf *b, const struct intake_form *f, const struct intake_submission *sub,
+    const char *alert)
+{
+	const char	*label, *msg;
+	size_t		 i, np = sub != NULL ? sub->np : 0;
+
+	if (np == 0 && alert == NULL)
+		return;
+	intake_buf_adds(b, "<div class=\"intake-error-summary\" role=\"alert\">\n");
+	if (alert != NULL)
+		html(b, "<p>%s</p>\n", alert);
+	if (np > 0)
+		intake_buf_adds(b, "<h2>Please correct the following</h2>\n<ul>\n");
+	for (i = 0; i < np; i++) {
+		label = label_of(f, sub->problems[i].field);
+		msg = intake_field_error_message(sub->problems[i].code);
+		if (label == NULL)
+			html(b, "<li>%s</li>\n", msg);
+		else
+			html(b, "<li><a href=\"#f-%s\">%s: %s</a></li>\n", sub->problems[i].field,
+			    label, msg);
+	}
+	if (np > 0)
+		intake_buf_adds(b, "</ul>\n");
+	intake_buf_adds(b, "</div>\n");
+}
+
+/* The whole page into b: a choice list's error, else the buffer's. */
+static enum intake_err
+render_page(struct intake_req *req, const struct intake_form *f, const char *token,
+    const struct intake_submission *sub, const char *alert, struct intake_buf *b)
+{
+	enum intake_err	err = INTAKE_OK;
+	size_t		i;
+
+	html(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	    "<title>%s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n"
+	    "<script src=\"" ASSETS "intake-form.js\" defer></script>\n</head>\n"
+	    "<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n", f->title, f->title);
+	summary(b, f, sub, alert);
+	if (f->description[0] != '\0')
+		html(b, "<p class=\"intake-description\">%s</p>\n", f->description);
+	intake_buf_adds(b, "<p class=\"intake-legend\">Fields marked "
+	    "<span class=\"intake-required\" aria-hidden=\"true\">*</span>"
+	    "<span class=\"intake-visually-hidden\">with an asterisk</span> are required.</p>\n");
+	/* data-intake-submit: intake-form.js, when it runs, sends with fetch. */
+	html(b, "<form class=\"intake-form\" data-intake-submit method=\"post\" "
+	    "action=\"/forms/%s\"", f->id);
+	if (has_file(f))
+		intake_buf_adds(b, " enctype=\"multipart/form-data\"");
+	html(b, ">\n<input type=\"hidden\" name=\"_token\" value=\"%s\">\n", token);
+	/* The honeypot: hidden from people and assistive technology, not from bots. */
+	intake_buf_adds(b, "<div class=\"intake-hp\" aria-hidden=\"true\">"
+	    "<label for=\"f-website\">Website</label><input type=\"text\" id=\"f-website\" "
+	    "name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n");
+	for (i = 0; err == INTAKE_OK && i < f->nfields; i++)
+		err = render_field(req, &f->fields[i], sub, b);
+	if (err != INTAKE_OK)
+		return err;
+	html(b, "<div class=\"intake-actions\"><button type=\"submit\">%s</button></div>\n"
+	    "</form>\n</main>\n</body>\n</html>\n", f->submit_label);
+	return intake_buf_err(b);
+}
+
+void
+intake_form_message(struct intake_req *req, const struct intake_form *f, int status,
+    const char *heading, const char *text, const char *link_text, const char *extra_headers)
+{
+	struct intake_buf	b;
+
+	intake_buf_init(&b, 16384);
+	html(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	    "<title>%s: %s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n"
+	    "</head>\n<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n"
+	    "<p role=\"status\">%s</p>\n", f->title, heading, heading, text);
+	if (link_text != NULL)
+		html(&b, "<p><a href=\"/forms/%s\">%s</a></p>\n", f->id, link_text);
+	intake_buf_adds(&b, "</main>\n</body>\n</html>\n");
+	/* Unsent, the request gets route.c's 500 ("the handler sent no answer"). */
+	if (intake_buf_err(&b) == INTAKE_OK)
+		(void)intake_resp_send(req, status, "text/html; charset=utf-8",
+		    extra_headers != NULL ? extra_headers : "Cache-Control: no-store\r\n",
+		    b.ptr, b.len);
+	intake_buf_free(&b);
+}
+
+/* The 503 page when the form cannot be drawn (err: why). */
+static void
+page_unavailable(struct intake_req *req, const struct intake_form *f, enum intake_err err)
+{
+	char	hdr[96];
+
+	if (err == INTAKE_EBUSY) {
+		/* A list is cold and Integrify holds its share of the workers: soon. */
+		intake_req_cause(req, "a list is cold and no upstream slot is free");
+		(void)snprintf(hdr, sizeof(hdr), "Cache-Control: no-store\r\nRetry-After: %lld\r\n",
+		    intake_upstream_retry_after(req->ctx));
+		intake_form_message(req, f, 503, "Busy", "This form cannot be shown just now. "
+		    "Please try again in a moment.", NULL, hdr);
+		return;
+	}
+	/* The 503's log line (req.c) names the cause. */
+	intake_req_cause(req, intake_strerror(err));
+	intake_form_message(req, f, 503, "Unavailable", "This form is unavailable right "
+	    "now. Please try again in a few minutes.", NULL,
+	    "Cache-Control: no-store\r\nRetry-After: 60\r\n");
+}
+
+void
+intake_form_page(struct intake_req *req, const struct intake_form *f, const char *token,
+    const struct intake_submission *sub, int status, const char *alert)
+{
+	struct intake_buf	b;
+	char			fresh[INTAKE_FORMTOKEN_MAX];
+	enum intake_err		err = INTAKE_OK;
+
+	intake_buf_init(&b, (size_t)req->ctx->cfg->response_max);
+	if (token == NULL) {
+		err = intake_formtoken_issue(req->ctx->cfg->form_key, f->id,
+		    intake_now_ms() / 1000, fresh);
+		token = fresh;
+	}
+	if (err == INTAKE_OK)
+		err = render_page(req, f, token, sub, alert, &b);
+	if (err == INTAKE_OK)
+		(void)intake_resp_send(req, status, "text/html; charset=utf-8",
+		    "Cache-Control: no-store\r\n", b.ptr, b.len);
+	else
+		page_unavailable(req, f, err);
+	intake_buf_free(&b);
+}
