@@ -57,10 +57,11 @@ fail_reports(struct fixture *f)
 /*
  * Start the server, load a config with a parent list and a child list
  * filtered by it (the smallest caches the config allows), and open every
- * cache a worker holds.  server_extra goes under [server].
+ * cache a worker holds.  server_extra goes under [server]; the parent
+ * list is fresh for parents_ttl seconds, then may serve 600 more.
  */
 static void
-setup(struct fixture *f, const char *server_extra)
+setup_ttl(struct fixture *f, const char *server_extra, int parents_ttl)
 {
 	char	text[4096], err[1024];
 	int	n;
@@ -82,10 +83,10 @@ setup(struct fixture *f, const char *server_extra)
 	    "base_url = http://127.0.0.1:%d\n"
 	    "allow_http = yes\nuser = svc\nkey_file = %s/key\n"
 	    "connect_timeout_ms = 2000\ntimeout_ms = 5000\n"
-	    "[source:parents]\nreport = p1\nttl = 300\n"
+	    "[source:parents]\nreport = p1\nttl = %d\nstale_ttl = 600\n"
 	    "[source:kids]\nreport = k1\nttl = 300\n"
 	    "filter.parent = Division\ncheck.parent = source:parents\n",
-	    f->dir, server_extra, f->srv->port, f->dir);
+	    f->dir, server_extra, f->srv->port, f->dir, parents_ttl);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		abort();
 	t_write_file(f->dir, "intake.conf", text, (size_t)n, f->conf, sizeof(f->conf));
@@ -100,6 +101,12 @@ setup(struct fixture *f, const char *server_extra)
 	    intake_cache_open_lists(f->cfg, true, &f->ctx.lists) != INTAKE_OK ||
 	    intake_http_new(f->cfg, &f->ctx.http) != INTAKE_OK)
 		abort();
+}
+
+static void
+setup(struct fixture *f, const char *server_extra)
+{
+	setup_ttl(f, server_extra, 300);
 }
 
 static void
@@ -335,9 +342,92 @@ test_report_offers_reads_the_parent_list(void)
 	teardown(&f);
 }
 
+/* The first get fetches (a miss); the next is served from the cache (a hit). */
+static void
+test_report_first_get_fetches_then_the_cache_answers(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+	char				version[128];
+
+	setup(&f, "");
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_MISS);
+	T_EQ_INT(v.table->nrows, 3);
+	T_ASSERT(v.version != NULL && v.version[0] != '\0');
+	T_ASSERT(v.fresh_until_ms > intake_now_ms());
+	T_ASSERT(v.stale_until_ms >= v.fresh_until_ms);
+	(void)intake_strlcpy(version, v.version, sizeof(version));
+	T_EQ_INT(calls(&f), 1);
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_HIT);
+	T_EQ_STR(v.version, version);
+	T_EQ_INT(calls(&f), 1);
+	T_EQ_STR(intake_report_state_name(INTAKE_REPORT_HIT), "hit");
+	T_EQ_STR(intake_report_state_name(INTAKE_REPORT_MISS), "miss");
+	teardown(&f);
+}
+
+/* Nothing cached and Integrify failing: its error, no list. */
+static void
+test_report_failure_with_nothing_cached_is_the_error(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+
+	t_quiet_stderr();
+	setup(&f, "");
+	fail_reports(&f);
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v),
+	    INTAKE_EUPSTREAM);
+	teardown(&f);
+}
+
+/* A list past its ttl but within stale_ttl serves when Integrify fails. */
+static void
+test_report_expired_list_serves_while_integrify_fails(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+	int				before;
+
+	t_quiet_stderr();
+	setup_ttl(&f, "", 1);
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_MISS);
+	t_sleep_ms(1200);	/* ttl = 1 */
+	fail_reports(&f);
+	before = calls(&f);
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_STALE_ERROR);
+	T_EQ_INT(v.table->nrows, 3);
+	T_ASSERT(calls(&f) > before);	/* Integrify was asked first */
+	teardown(&f);
+}
+
+/* A token refused on a report call is fetched again once; refused twice: EAUTH. */
+static void
+test_report_refused_token_is_renewed_once(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+
+	t_quiet_stderr();
+	setup(&f, "");
+	(void)fake_http_fallback(f.srv, 401, "{}");
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_EAUTH);
+	T_EQ_INT(calls(&f), 2);
+	T_EQ_INT(fake_http_hits(f.srv, TOKEN_PATH), 2);
+	teardown(&f);
+}
+
 int
 main(void)
 {
+	T_RUN(test_report_first_get_fetches_then_the_cache_answers);
+	T_RUN(test_report_failure_with_nothing_cached_is_the_error);
+	T_RUN(test_report_expired_list_serves_while_integrify_fails);
+	T_RUN(test_report_refused_token_is_renewed_once);
 	T_RUN(test_report_filter_flood_never_evicts_unfiltered_lists);
 	T_RUN(test_report_distinct_values_past_the_budget_are_not_fetched);
 	T_RUN(test_report_refused_flood_leaves_shared_state_alone);
