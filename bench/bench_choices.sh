@@ -118,16 +118,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-fail() {
-	local msg=$1 log
-	shift
-	for log in "$@"; do
-		[[ -s $log ]] || continue
-		echo "---- last lines of $log ----" >&2
-		tail -n 20 "$log" >&2
-	done
-	intake_die "$msg"
-}
+# fail MESSAGE [LOG...]: show the tail of each log and exit (cleanup runs).
+fail() { bench_fail "$@"; }
 
 cc -O2 -Wall -Wextra -Werror "$ROOT/bench/bare_fcgi.c" -lfcgi -o "$TMP/bare_fcgi" ||
 	intake_die "cannot compile bench/bare_fcgi.c"

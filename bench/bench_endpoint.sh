@@ -107,16 +107,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # fail MESSAGE [LOG...]: show the tail of each log and exit (cleanup runs).
-fail() {
-	local msg=$1 log
-	shift
-	for log in "$@"; do
-		[[ -s $log ]] || continue
-		echo "---- last lines of $log ----" >&2
-		tail -n 20 "$log" >&2
-	done
-	intake_die "$msg"
-}
+fail() { bench_fail "$@"; }
 
 # -- the bare libfcgi responder (compiled here; started once the body is known)
 cc -O2 -Wall -Wextra -Werror "$ROOT/bench/bare_fcgi.c" -lfcgi -o "$TMP/bare_fcgi" ||

@@ -118,15 +118,20 @@ http {
 CONF
 }
 
-# bench_start_nginx NAME: write the config, check it and start nginx.
+# bench_fail MESSAGE [LOG...]: show the tail of each log and exit (the caller's
+# EXIT trap cleans up). The benches' fail.
+bench_fail() {
+	local msg=$1
+	shift
+	intake_tail_logs "$@"
+	intake_die "$msg"
+}
+
+# bench_start_nginx NAME: write the config and start nginx (scripts/lib/common.sh).
 bench_start_nginx() {
 	bench_nginx_conf "$1"
-	nginx -t -q -p "$TMP/" -c "$TMP/nginx.conf" >"$TMP/nginx-error.log" 2>&1 ||
-		fail "nginx rejected its config ($TMP/nginx.conf)" "$TMP/nginx-error.log"
-	intake_start "$TMP/nginx.pid" "$TMP/nginx-error.log" \
-		nginx -p "$TMP/" -c "$TMP/nginx.conf" -g 'daemon off;'
-	intake_wait_for "nginx" 10 "$TMP/nginx.pid" "$TMP/nginx.conf" \
-		intake_port_busy "$PORT_STATIC" || fail "nginx did not start" "$TMP/nginx-error.log"
+	intake_nginx_start "$TMP" "$TMP/nginx-error.log" "nginx" intake_port_busy "$PORT_STATIC" ||
+		fail "nginx did not start ($TMP/nginx.conf)" "$TMP/nginx-error.log"
 }
 
 # bench_serve_as NAME CTYPE: serve the static body as CTYPE from now on (reload).

@@ -74,13 +74,9 @@ status_all() {
 
 # fail MESSAGE [LOG...]: show the tail of each log, stop what was started, exit 1.
 fail() {
-	local msg=$1 log
+	local msg=$1
 	shift
-	for log in "$@"; do
-		[[ -s $log ]] || continue
-		echo "---- last lines of $log ----" >&2
-		tail -n 20 "$log" >&2
-	done
+	intake_tail_logs "$@"
 	stop_all
 	intake_die "$msg"
 }
@@ -163,8 +159,6 @@ start_all() {
 
 	"$BIN" -c "$RUN/intake.conf" -t >"$RUN/intake.log" 2>&1 ||
 		fail "intake rejected $RUN/intake.conf" "$RUN/intake.log"
-	nginx -t -q -p "$RUN/" -c "$RUN/nginx.conf" >>"$RUN/nginx-error.log" 2>&1 ||
-		fail "nginx rejected $RUN/nginx.conf" "$RUN/nginx-error.log"
 
 	# 1. The Integrify stand-in.
 	intake_start "$STANDIN_PID" "$RUN/standin.log" \
@@ -193,12 +187,11 @@ start_all() {
 		test -S "$RUN/intake.sock" ||
 		fail "the intake pool did not start" "$RUN/intake.log"
 
-	# 3. nginx, in the foreground of its own session (its pid is the master's).
-	intake_start "$NGINX_PID" "$RUN/nginx-error.log" \
-		nginx -p "$RUN/" -c "$RUN/nginx.conf" -g 'daemon off;'
-	intake_wait_for "$url/healthz" 15 "$NGINX_PID" "$NGINX_PAT" \
+	# 3. nginx (scripts/lib/common.sh: $NGINX_PID and $NGINX_PAT are its files).
+	intake_nginx_start "$RUN" "$RUN/nginx-error.log" "$url/healthz" \
 		intake_http_is "$url/healthz" 200 ||
-		fail "/healthz did not answer 200 through nginx" "$RUN/nginx-error.log" "$RUN/intake.log"
+		fail "nginx did not start, or /healthz did not answer 200 through it" \
+			"$RUN/nginx-error.log" "$RUN/intake.log"
 	intake_wait_for "$url/readyz" 20 "$INTAKE_PID" "$INTAKE_PAT" \
 		intake_http_is "$url/readyz" 200 ||
 		fail "/readyz did not become 200 (can intake get a token from the stand-in?)" \

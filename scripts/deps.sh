@@ -25,7 +25,8 @@ PACKAGES=(
 	                                      # the shipped site uses (nginx-light is only a transitional name)
 	openssl                               # throwaway certificates for the TLS tests of the site
 	wrk                                   # bench/
-	valgrind clang libclang-rt-14-dev     # memory checks, fuzzers, sanitizers
+	valgrind clang libclang-rt-14-dev     # memory checks, fuzzers, sanitizers, and CI's second
+	                                      # build of the unit tests with clang (.ci/run)
 	python3                               # the Integrify stand-in and script helpers
 	redis-server                          # a throwaway Redis for the redis tests and the demo switch
 	curl ca-certificates                  # health checks in scripts

@@ -1293,6 +1293,9 @@ shm_reap(void *state, pid_t pid)
 }
 
 /* Format a validation failure into why; INTAKE_ECACHE. */
+static enum intake_err	invalid(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static enum intake_err
 invalid(char *why, size_t whysz, const char *fmt, ...)
 {

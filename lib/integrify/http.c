@@ -241,94 +241,127 @@ add_header(struct curl_slist **hdrs, struct intake_buf *line, const char *fmt, .
 	return INTAKE_OK;
 }
 
-enum intake_err
-intake_http_do(struct intake_http *h, const struct intake_http_call *call,
-    struct intake_http_resp *resp)
+/* Forget what an earlier call left in resp. */
+static void
+resp_reset(struct intake_http_resp *resp)
 {
-	struct curl_slist	*hdrs = NULL;
-	struct curl_slist	*ct = NULL;
-	struct intake_buf	 line;
-	enum intake_err		 err = INTAKE_OK;
-	CURLcode		 rc;
-	long			 status;
-	int64_t			 left = INT64_MAX, t0 = intake_metrics_now_us();
-
-	intake_buf_init(&line, INTAKE_SECRET_MAX * 8);
-	curl_easy_reset(h->curl);
 	intake_buf_reset(&resp->body);
 	resp->status = 0;
 	resp->retry_after = -1;
 	resp->unsent = true;
 	resp->content_type[0] = '\0';
+}
 
-	if (!header_safe(call->bearer) || !header_safe(call->content_type)) {
-		err = INTAKE_EINVAL;
-		goto out;
+/*
+ * Whether call may be sent: its header values hold no CR or LF, and time
+ * is left before h's deadline (*left: the milliseconds left, INT64_MAX
+ * without a deadline).
+ */
+static enum intake_err
+check_call(const struct intake_http *h, const struct intake_http_call *call, int64_t *left)
+{
+	*left = INT64_MAX;
+	if (!header_safe(call->bearer) || !header_safe(call->content_type))
+		return INTAKE_EINVAL;
+	if (h->deadline_ms == 0)
+		return INTAKE_OK;
+	*left = h->deadline_ms - intake_now_ms();
+	if (*left <= 0) {
+		/* Nothing is sent: a retry cannot make a duplicate of this call. */
+		intake_log_info("http: no time left for an Integrify call");
+		return INTAKE_ETIMEOUT;
 	}
-	if (h->deadline_ms != 0) {
-		left = h->deadline_ms - intake_now_ms();
-		if (left <= 0) {
-			/* Nothing is sent: a retry cannot make a duplicate of this call. */
-			intake_log_info("http: no time left for an Integrify call");
-			err = INTAKE_ETIMEOUT;
-			goto out;
-		}
-	}
-	err = set_common(h, resp, left);
+	return INTAKE_OK;
+}
+
+/* The request headers of call, appended to *hdrs; line is scratch space. */
+static enum intake_err
+make_headers(const struct intake_http_call *call, struct curl_slist **hdrs,
+    struct intake_buf *line)
+{
+	enum intake_err	err;
+
+	err = add_header(hdrs, line, "Accept: application/json, text/csv;q=0.9, */*;q=0.5");
 	if (err != INTAKE_OK)
-		goto out;
+		return err;
+	if (call->bearer != NULL) {
+		err = add_header(hdrs, line, "Authorization: Bearer %s", call->bearer);
+		if (err != INTAKE_OK)
+			return err;
+	}
+	if (call->content_type != NULL) {
+		err = add_header(hdrs, line, "Content-Type: %s", call->content_type);
+		if (err != INTAKE_OK)
+			return err;
+	}
+	/* No "Expect: 100-continue" round trip. */
+	return add_header(hdrs, line, "Expect:");
+}
+
+/* The method of call: GET, or POST with its body; anything else is refused. */
+static enum intake_err
+set_method(struct intake_http *h, const struct intake_http_call *call)
+{
+	enum intake_err	err = INTAKE_OK;
+
+	if (strcmp(call->method, "GET") == 0)
+		return INTAKE_OK;
+	if (strcmp(call->method, "POST") != 0)
+		return INTAKE_EINVAL;
+	/*
+	 * On a reused connection that turns out closed, libcurl sends the
+	 * request again by itself.  A start that Integrify processed before
+	 * the connection dropped would then start twice: a POST always gets
+	 * a connection of its own.
+	 */
+	SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
+	SETOPT(h, CURLOPT_POST, 1L);
+	SETOPT(h, CURLOPT_POSTFIELDS, call->body != NULL ? call->body : "");
+	SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->bodylen);
+out:
+	return err;
+}
+
+/*
+ * The URL, connect_to, headers and method of call.  The lists made go to
+ * *hdrs and *ct, which the caller frees after the transfer.
+ */
+static enum intake_err
+set_request(struct intake_http *h, const struct intake_http_call *call,
+    struct curl_slist **hdrs, struct curl_slist **ct, struct intake_buf *line)
+{
+	enum intake_err	err = INTAKE_OK;
+
 	SETOPT(h, CURLOPT_URL, call->url);
 	if (h->connect_to[0] != '\0') {
-		ct = curl_slist_append(NULL, h->connect_to);
-		if (ct == NULL) {
-			err = INTAKE_ENOMEM;
-			goto out;
-		}
-		SETOPT(h, CURLOPT_CONNECT_TO, ct);
+		*ct = curl_slist_append(NULL, h->connect_to);
+		if (*ct == NULL)
+			return INTAKE_ENOMEM;
+		SETOPT(h, CURLOPT_CONNECT_TO, *ct);
 	}
-	err = add_header(&hdrs, &line, "Accept: application/json, text/csv;q=0.9, */*;q=0.5");
-	if (err == INTAKE_OK && call->bearer != NULL)
-		err = add_header(&hdrs, &line, "Authorization: Bearer %s", call->bearer);
-	if (err == INTAKE_OK && call->content_type != NULL)
-		err = add_header(&hdrs, &line, "Content-Type: %s", call->content_type);
-	/* No "Expect: 100-continue" round trip. */
-	if (err == INTAKE_OK)
-		err = add_header(&hdrs, &line, "Expect:");
+	err = make_headers(call, hdrs, line);
 	if (err != INTAKE_OK)
 		goto out;
-	SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
-	if (strcmp(call->method, "POST") == 0) {
-		/*
-		 * On a reused connection that turns out closed, libcurl sends the
-		 * request again by itself.  A start that Integrify processed
-		 * before the connection dropped would then start twice: a POST
-		 * always gets a connection of its own.
-		 */
-		SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
-		SETOPT(h, CURLOPT_POST, 1L);
-		SETOPT(h, CURLOPT_POSTFIELDS, call->body != NULL ? call->body : "");
-		SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->bodylen);
-	} else if (strcmp(call->method, "GET") != 0) {
-		err = INTAKE_EINVAL;
-		goto out;
-	}
+	SETOPT(h, CURLOPT_HTTPHEADER, *hdrs);
+	err = set_method(h, call);
+out:
+	return err;
+}
 
-	resp->unsent = false;
-	rc = curl_easy_perform(h->curl);
+/* What a failed transfer (rc) means for the caller, logged once. */
+static enum intake_err
+transfer_failed(CURLcode rc, struct intake_http_resp *resp)
+{
 	switch (rc) {
-	case CURLE_OK:
-		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "timeout", "msg",
 		    "http: Integrify call timed out", NULL);
-		err = INTAKE_ETIMEOUT;
-		goto out;
+		return INTAKE_ETIMEOUT;
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
 		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "too_large", "msg",
 		    "http: Integrify reply over response_max", NULL);
-		err = INTAKE_ETOOBIG;
-		goto out;
+		return INTAKE_ETOOBIG;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
@@ -336,12 +369,43 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 		resp->unsent = true;
 		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "connect", "msg",
 		    curl_easy_strerror(rc), NULL);
-		err = INTAKE_EUPSTREAM;
-		goto out;
+		return INTAKE_EUPSTREAM;
 	default:
+		/* libcurl's own codes (about a hundred): all a broken transfer. */
 		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "transfer", "msg",
 		    curl_easy_strerror(rc), NULL);
-		err = INTAKE_EUPSTREAM;
+		return INTAKE_EUPSTREAM;
+	}
+}
+
+enum intake_err
+intake_http_do(struct intake_http *h, const struct intake_http_call *call,
+    struct intake_http_resp *resp)
+{
+	struct curl_slist	*hdrs = NULL;
+	struct curl_slist	*ct = NULL;
+	struct intake_buf	 line;
+	enum intake_err		 err;
+	CURLcode		 rc;
+	long			 status;
+	int64_t			 left, t0 = intake_metrics_now_us();
+
+	intake_buf_init(&line, INTAKE_SECRET_MAX * 8);
+	curl_easy_reset(h->curl);
+	resp_reset(resp);
+	err = check_call(h, call, &left);
+	if (err != INTAKE_OK)
+		goto out;
+	err = set_common(h, resp, left);
+	if (err != INTAKE_OK)
+		goto out;
+	err = set_request(h, call, &hdrs, &ct, &line);
+	if (err != INTAKE_OK)
+		goto out;
+	resp->unsent = false;
+	rc = curl_easy_perform(h->curl);
+	if (rc != CURLE_OK) {
+		err = transfer_failed(rc, resp);
 		goto out;
 	}
 	(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers shared by scripts/demo.sh, scripts/test.sh and bench/bench_endpoint.sh.
+# Helpers shared by scripts/demo.sh, scripts/test.sh and the bench/*.sh scripts.
 # Source it; it defines functions and INTAKE_ROOT, and runs nothing else.
 
 INTAKE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -162,4 +162,32 @@ intake_wait_for() {
 	done
 	intake_say "timed out after ${secs}s waiting for $what"
 	return 1
+}
+
+# intake_tail_logs LOG...: show the last lines of each non-empty LOG on stderr
+# (what a failed start prints before giving up).
+intake_tail_logs() {
+	local log
+	for log in "$@"; do
+		[[ -s $log ]] || continue
+		echo "---- last lines of $log ----" >&2
+		tail -n 20 "$log" >&2
+	done
+}
+
+# intake_nginx_start DIR LOG WHAT CMD...: the one way a private nginx is started
+# (the demo, the benches). Check DIR/nginx.conf, start nginx on it (prefix DIR/,
+# in the foreground of its own session, so its pid in DIR/nginx.pid is the
+# master's and intake_stop DIR/nginx.pid DIR/nginx.conf stops it), errors to LOG,
+# then wait up to 15 s until CMD succeeds (WHAT names it). Returns 1, saying
+# why, when nginx rejects the config, dies, or CMD never succeeds.
+intake_nginx_start() {
+	local dir=$1 log=$2 what=$3
+	shift 3
+	if ! nginx -t -q -p "$dir/" -c "$dir/nginx.conf" >>"$log" 2>&1; then
+		intake_say "nginx rejected $dir/nginx.conf"
+		return 1
+	fi
+	intake_start "$dir/nginx.pid" "$log" nginx -p "$dir/" -c "$dir/nginx.conf" -g 'daemon off;'
+	intake_wait_for "$what" 15 "$dir/nginx.pid" "$dir/nginx.conf" "$@"
 }

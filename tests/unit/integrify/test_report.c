@@ -1,16 +1,12 @@
 /*
- * test_report.c - lib/integrify/report.c against a tiny v7 Integrify forked by the
- * test: lists keyed by filter values evict only each other (never the
- * unfiltered lists, at either level), their fetches stop at
+ * test_report.c - lib/integrify/report.c against a tiny v7 Integrify (the
+ * fake HTTP server, fake_http.h): lists keyed by filter values evict only
+ * each other (never the unfiltered lists, at either level), their fetches stop at
  * filtered_fetch_rate per source and minute (across processes), and
  * intake_report_offers() reads the parent list.
  */
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,133 +19,57 @@
 #include "integrify/report.h"
 #include "util/str.h"
 
+#include "fake_http.h"
 #include "t.h"
 
-/* Shared between the test and the server process (MAP_SHARED). */
-struct shared {
-	int	report_calls;	/* calls other than the token's, atomically bumped */
-	int	fail;		/* answer report calls 503 */
-};
+#define TOKEN_PATH	"GET /access/impersonate"
 
 struct fixture {
 	char			 dir[256];
 	char			 conf[512];
-	pid_t			 server;
-	int			 port;
-	struct shared		*sh;
+	struct fake_http	*srv;
 	struct intake_config	*cfg;
 	struct intake_ctx	 ctx;
 };
 
-/* Read a request head; no request here has a body worth reading. */
+/* Integrify: a token, the report's filter definitions, or its CSV. */
 static void
-read_head(int fd, char *buf, size_t cap)
+serve_reports(struct fake_http *srv)
 {
-	size_t	n = 0;
-	ssize_t	r;
+	struct fake_http_reply	*csv;
 
-	while (n < cap - 1) {
-		r = read(fd, buf + n, cap - 1 - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		buf[n] = '\0';
-		if (strstr(buf, "\r\n\r\n") != NULL)
-			break;
-	}
-	buf[n] = '\0';
+	(void)fake_http_route(srv, TOKEN_PATH, 200,
+	    "{\"token\":\"0123456789abcdef0123456789abcdef\"}");
+	(void)fake_http_route(srv, "/filters HTTP/", 200,
+	    "[{\"Expose\":\"Division\",\"MappingVal\":\"div\",\"Operator\":\"Is\"}]");
+	csv = fake_http_fallback(srv, 200, "Code,Label\r\nA,Alpha\r\nB,Beta\r\nC,Gamma\r\n");
+	memcpy(csv->ctype, "text/csv", sizeof("text/csv"));
 }
 
-/* The server: a token, the report's filter definitions, or its CSV. */
+/* From now on Integrify answers every report call 503 (tokens still come). */
 static void
-serve(int lfd, struct shared *sh)
+fail_reports(struct fixture *f)
 {
-	static const char	csv[] = "Code,Label\r\nA,Alpha\r\nB,Beta\r\nC,Gamma\r\n";
-	static const char	filters[] =
-	    "[{\"Expose\":\"Division\",\"MappingVal\":\"div\",\"Operator\":\"Is\"}]";
-	static const char	token[] = "{\"token\":\"0123456789abcdef0123456789abcdef\"}";
-	char			 req[8192], resp[1024];
-	const char		*body, *ctype = "application/json";
-	int			 fd, rlen, status;
-
-	for (;;) {
-		fd = accept(lfd, NULL, NULL);
-		if (fd == -1)
-			continue;
-		read_head(fd, req, sizeof(req));
-		status = 200;
-		if (strstr(req, "/access/impersonate") != NULL)
-			body = token;
-		else {
-			__atomic_add_fetch(&sh->report_calls, 1, __ATOMIC_SEQ_CST);
-			if (__atomic_load_n(&sh->fail, __ATOMIC_SEQ_CST)) {
-				status = 503;
-				body = "{}";
-			} else if (strstr(req, "/filters HTTP/") != NULL)
-				body = filters;
-			else {
-				body = csv;
-				ctype = "text/csv";
-			}
-		}
-		rlen = snprintf(resp, sizeof(resp), "HTTP/1.1 %d Whatever\r\n"
-		    "Content-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		    status, ctype, strlen(body), body);
-		(void)!write(fd, resp, (size_t)rlen);
-		(void)shutdown(fd, SHUT_WR);
-		(void)close(fd);
-	}
-}
-
-static int
-listen_any(int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		abort();
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, 64) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		abort();
-	*port = ntohs(sin.sin_port);
-	return fd;
+	(void)fake_http_route(f->srv, "/filters HTTP/", 503, "{}");
+	(void)fake_http_fallback(f->srv, 503, "{}");
 }
 
 /*
  * Start the server, load a config with a parent list and a child list
  * filtered by it (the smallest caches the config allows), and open every
- * cache a worker holds.  server_extra goes under [server].
+ * cache a worker holds.  server_extra goes under [server]; the parent
+ * list is fresh for parents_ttl seconds, then may serve 600 more.
  */
 static void
-setup(struct fixture *f, const char *server_extra)
+setup_ttl(struct fixture *f, const char *server_extra, int parents_ttl)
 {
 	char	text[4096], err[1024];
-	int	lfd, n;
+	int	n;
 
 	memset(f, 0, sizeof(*f));
 	t_mkdtemp(f->dir, sizeof(f->dir));
-	f->sh = mmap(NULL, sizeof(*f->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (f->sh == MAP_FAILED)
-		abort();
-	memset(f->sh, 0, sizeof(*f->sh));
-	lfd = listen_any(&f->port);
-	f->server = t_fork_helper();
-	if (f->server == -1)
-		abort();
-	if (f->server == 0) {
-		serve(lfd, f->sh);
-		_exit(0);
-	}
-	(void)close(lfd);
+	f->srv = fake_http_start();
+	serve_reports(f->srv);
 	t_write_file(f->dir, "key", "k\n", 2, NULL, 0);
 	n = snprintf(text, sizeof(text),
 	    "[server]\n"
@@ -163,10 +83,10 @@ setup(struct fixture *f, const char *server_extra)
 	    "base_url = http://127.0.0.1:%d\n"
 	    "allow_http = yes\nuser = svc\nkey_file = %s/key\n"
 	    "connect_timeout_ms = 2000\ntimeout_ms = 5000\n"
-	    "[source:parents]\nreport = p1\nttl = 300\n"
+	    "[source:parents]\nreport = p1\nttl = %d\nstale_ttl = 600\n"
 	    "[source:kids]\nreport = k1\nttl = 300\n"
 	    "filter.parent = Division\ncheck.parent = source:parents\n",
-	    f->dir, server_extra, f->port, f->dir);
+	    f->dir, server_extra, f->srv->port, f->dir, parents_ttl);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		abort();
 	t_write_file(f->dir, "intake.conf", text, (size_t)n, f->conf, sizeof(f->conf));
@@ -184,23 +104,28 @@ setup(struct fixture *f, const char *server_extra)
 }
 
 static void
+setup(struct fixture *f, const char *server_extra)
+{
+	setup_ttl(f, server_extra, 300);
+}
+
+static void
 teardown(struct fixture *f)
 {
-	(void)kill(f->server, SIGKILL);
-	(void)waitpid(f->server, NULL, 0);
+	fake_http_stop(f->srv);
 	intake_report_cache_free(f->ctx.reports);
 	intake_http_free(f->ctx.http);
 	intake_cache_close(f->ctx.cache);
 	intake_cache_close(f->ctx.marks);
 	intake_cache_close(f->ctx.lists);
 	intake_config_free(f->cfg);
-	(void)munmap(f->sh, sizeof(*f->sh));
 }
 
 static int
 calls(const struct fixture *f)
 {
-	return __atomic_load_n(&f->sh->report_calls, __ATOMIC_SEQ_CST);
+	/* Calls other than the token's. */
+	return fake_http_requests(f->srv) - fake_http_hits(f->srv, TOKEN_PATH);
 }
 
 static const struct intake_source *
@@ -241,7 +166,7 @@ test_report_filter_flood_never_evicts_unfiltered_lists(void)
 	before = calls(&f);
 	T_EQ_INT(before, 2 + 2 * 200);
 	/* Integrify fails; this worker still has both unfiltered lists... */
-	__atomic_store_n(&f.sh->fail, 1, __ATOMIC_SEQ_CST);
+	fail_reports(&f);
 	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
 	T_EQ_INT(v.state, INTAKE_REPORT_HIT);
 	T_EQ_INT(get_kids(&f, "", &v), INTAKE_OK);
@@ -328,7 +253,7 @@ test_report_refused_flood_leaves_shared_state_alone(void)
 	    INTAKE_OK);
 	T_EQ_INT(count, 10);
 	/* Another worker, Integrify failing: the lists fetched before are still shared. */
-	__atomic_store_n(&f.sh->fail, 1, __ATOMIC_SEQ_CST);
+	fail_reports(&f);
 	other = f.ctx.reports;
 	f.ctx.reports = intake_report_cache_new();
 	for (i = 0; i < 8; i++) {
@@ -417,9 +342,92 @@ test_report_offers_reads_the_parent_list(void)
 	teardown(&f);
 }
 
+/* The first get fetches (a miss); the next is served from the cache (a hit). */
+static void
+test_report_first_get_fetches_then_the_cache_answers(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+	char				version[128];
+
+	setup(&f, "");
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_MISS);
+	T_EQ_INT(v.table->nrows, 3);
+	T_ASSERT(v.version != NULL && v.version[0] != '\0');
+	T_ASSERT(v.fresh_until_ms > intake_now_ms());
+	T_ASSERT(v.stale_until_ms >= v.fresh_until_ms);
+	(void)intake_strlcpy(version, v.version, sizeof(version));
+	T_EQ_INT(calls(&f), 1);
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_HIT);
+	T_EQ_STR(v.version, version);
+	T_EQ_INT(calls(&f), 1);
+	T_EQ_STR(intake_report_state_name(INTAKE_REPORT_HIT), "hit");
+	T_EQ_STR(intake_report_state_name(INTAKE_REPORT_MISS), "miss");
+	teardown(&f);
+}
+
+/* Nothing cached and Integrify failing: its error, no list. */
+static void
+test_report_failure_with_nothing_cached_is_the_error(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+
+	t_quiet_stderr();
+	setup(&f, "");
+	fail_reports(&f);
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v),
+	    INTAKE_EUPSTREAM);
+	teardown(&f);
+}
+
+/* A list past its ttl but within stale_ttl serves when Integrify fails. */
+static void
+test_report_expired_list_serves_while_integrify_fails(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+	int				before;
+
+	t_quiet_stderr();
+	setup_ttl(&f, "", 1);
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_MISS);
+	t_sleep_ms(1200);	/* ttl = 1 */
+	fail_reports(&f);
+	before = calls(&f);
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.state, INTAKE_REPORT_STALE_ERROR);
+	T_EQ_INT(v.table->nrows, 3);
+	T_ASSERT(calls(&f) > before);	/* Integrify was asked first */
+	teardown(&f);
+}
+
+/* A token refused on a report call is fetched again once; refused twice: EAUTH. */
+static void
+test_report_refused_token_is_renewed_once(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+
+	t_quiet_stderr();
+	setup(&f, "");
+	(void)fake_http_fallback(f.srv, 401, "{}");
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "parents"), NULL, 0, &v), INTAKE_EAUTH);
+	T_EQ_INT(calls(&f), 2);
+	T_EQ_INT(fake_http_hits(f.srv, TOKEN_PATH), 2);
+	teardown(&f);
+}
+
 int
 main(void)
 {
+	T_RUN(test_report_first_get_fetches_then_the_cache_answers);
+	T_RUN(test_report_failure_with_nothing_cached_is_the_error);
+	T_RUN(test_report_expired_list_serves_while_integrify_fails);
+	T_RUN(test_report_refused_token_is_renewed_once);
 	T_RUN(test_report_filter_flood_never_evicts_unfiltered_lists);
 	T_RUN(test_report_distinct_values_past_the_budget_are_not_fetched);
 	T_RUN(test_report_refused_flood_leaves_shared_state_alone);

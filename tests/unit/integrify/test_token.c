@@ -1,15 +1,9 @@
 /*
- * test_token.c - lib/integrify/token.c (and the fetch in lib/integrify/auth.c) against a tiny
- * HTTP server forked by the test: fetch once, share through the cache,
+ * test_token.c - lib/integrify/token.c (and the fetch in lib/integrify/auth.c) against the
+ * fake HTTP server (fake_http.h): fetch once, share through the cache,
  * forget a refused token, back off after a failure, renew near the end,
  * and single flight across processes.
  */
-#include <sys/mman.h>
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -26,137 +20,23 @@
 #include "util/str.h"
 #include "integrify/token.h"
 
+#include "fake_http.h"
 #include "t.h"
 
 #define KEY	"k&admin=1/x+y"		/* the consumer key, in need of escaping */
 #define KEY_ESC	"k%26admin%3D1%2Fx%2By"
 #define SECRET	"hmac-s3cret"
 
-/* What the server answers; set by the test, read by the server. */
-enum reply {
-	REPLY_TOKEN,		/* {"token":"<32 hex of the request number>"} */
-	REPLY_TOKEN_EXPIRES,	/* the same with "expires_in": expires_in */
-	REPLY_HTML,		/* an HTML page: no token in it */
-};
-
-/* Shared between the test and the server process (MAP_SHARED). */
-struct shared {
-	int		requests;	/* requests answered, atomically bumped */
-	int		status;		/* HTTP status to answer */
-	int		reply;		/* enum reply */
-	int		expires_in;
-	int		delay_ms;	/* before answering */
-	char		last[8192];	/* the last request, head and body */
-};
+/* The server's answer: a distinct token per request ("{seq}": its number). */
+#define TOKEN_BODY	"{\"token\":\"{seq}\"}"
 
 struct fixture {
 	char			 dir[256];
 	char			 conf[512];
-	pid_t			 server;
-	int			 port;
-	struct shared		*sh;
+	struct fake_http	*srv;
 	struct intake_config	*cfg;
 	struct intake_ctx	 ctx;
 };
-
-/* Read one request (head, and a body by Content-Length) into sh->last. */
-static void
-serve_read(int fd, struct shared *sh)
-{
-	char		 buf[sizeof(sh->last)];
-	size_t		 n = 0, want = 0;
-	ssize_t		 r;
-	const char	*end, *cl;
-
-	while (n < sizeof(buf) - 1) {
-		r = read(fd, buf + n, sizeof(buf) - 1 - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		buf[n] = '\0';
-		end = strstr(buf, "\r\n\r\n");
-		if (end == NULL)
-			continue;
-		if (want == 0) {
-			cl = strcasestr(buf, "\r\nContent-Length:");
-			want = (size_t)(end + 4 - buf);
-			if (cl != NULL && cl < end) {
-				long long	v = 0;
-				const char	*p = cl + 17, *q;
-
-				while (*p == ' ')
-					p++;
-				for (q = p; *q >= '0' && *q <= '9'; q++)
-					;
-				if (intake_parse_intn(p, (size_t)(q - p), 0, 4096, &v) == INTAKE_OK)
-					want += (size_t)v;
-			}
-		}
-		if (n >= want)
-			break;
-	}
-	buf[n] = '\0';
-	memcpy(sh->last, buf, n + 1);
-}
-
-/* The server: one request per connection, answered by sh. */
-static void
-serve(int lfd, struct shared *sh)
-{
-	char	body[256], resp[512];
-	int	fd, nreq, blen, rlen;
-
-	for (;;) {
-		fd = accept(lfd, NULL, NULL);
-		if (fd == -1)
-			continue;
-		serve_read(fd, sh);
-		nreq = __atomic_add_fetch(&sh->requests, 1, __ATOMIC_SEQ_CST);
-		if (sh->delay_ms > 0)
-			t_sleep_ms(sh->delay_ms);
-		switch (sh->reply) {
-		case REPLY_TOKEN_EXPIRES:
-			blen = snprintf(body, sizeof(body), "{\"token\":\"%032x\",\"expires_in\":%d}",
-			    (unsigned)nreq, sh->expires_in);
-			break;
-		case REPLY_HTML:
-			blen = snprintf(body, sizeof(body), "<html><body>Sign in</body></html>");
-			break;
-		default:
-			blen = snprintf(body, sizeof(body), "{\"token\":\"%032x\"}", (unsigned)nreq);
-			break;
-		}
-		rlen = snprintf(resp, sizeof(resp), "HTTP/1.1 %d Whatever\r\n"
-		    "Content-Type: application/json\r\nContent-Length: %d\r\n"
-		    "Connection: close\r\n\r\n%s", sh->status, blen, body);
-		(void)!write(fd, resp, (size_t)rlen);
-		(void)shutdown(fd, SHUT_WR);
-		(void)close(fd);
-	}
-}
-
-/* A listening socket on 127.0.0.1 and its port. */
-static int
-listen_any(int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		abort();
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, 64) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		abort();
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
 
 /*
  * Start the server, write a config pointing at it (extra lines appended
@@ -166,26 +46,12 @@ static void
 setup_with(struct fixture *f, const char *flow_lines, const char *extra)
 {
 	char	text[4096], err[1024];
-	int	lfd, n;
+	int	n;
 
 	memset(f, 0, sizeof(*f));
 	t_mkdtemp(f->dir, sizeof(f->dir));
-	f->sh = mmap(NULL, sizeof(*f->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (f->sh == MAP_FAILED)
-		abort();
-	memset(f->sh, 0, sizeof(*f->sh));
-	f->sh->status = 200;
-	f->sh->reply = REPLY_TOKEN;
-	lfd = listen_any(&f->port);
-	f->server = t_fork_helper();
-	if (f->server == -1)
-		abort();
-	if (f->server == 0) {
-		serve(lfd, f->sh);
-		_exit(0);
-	}
-	(void)close(lfd);
+	f->srv = fake_http_start();
+	(void)fake_http_fallback(f->srv, 200, TOKEN_BODY);
 
 	t_write_file(f->dir, "key", KEY "\n", strlen(KEY) + 1, NULL, 0);
 	t_write_file(f->dir, "secret", SECRET "\n", strlen(SECRET) + 1, NULL, 0);
@@ -201,7 +67,7 @@ setup_with(struct fixture *f, const char *flow_lines, const char *extra)
 	    "key_file = %s/key\n"
 	    "secret_file = %s/secret\n"
 	    "%s%s",
-	    f->dir, flow_lines, f->port, f->dir, f->dir,
+	    f->dir, flow_lines, f->srv->port, f->dir, f->dir,
 	    strstr(extra, "timeout_ms") != NULL ? "" :
 	    "connect_timeout_ms = 2000\ntimeout_ms = 5000\n", extra);
 	if (n < 0 || (size_t)n >= sizeof(text))
@@ -226,18 +92,16 @@ setup(struct fixture *f, const char *extra)
 static void
 teardown(struct fixture *f)
 {
-	(void)kill(f->server, SIGKILL);
-	(void)waitpid(f->server, NULL, 0);
+	fake_http_stop(f->srv);
 	intake_http_free(f->ctx.http);
 	intake_cache_close(f->ctx.cache);
 	intake_config_free(f->cfg);
-	(void)munmap(f->sh, sizeof(*f->sh));
 }
 
 static int
 requests(const struct fixture *f)
 {
-	return __atomic_load_n(&f->sh->requests, __ATOMIC_SEQ_CST);
+	return fake_http_requests(f->srv);
 }
 
 /* The token the server gives for request number n. */
@@ -280,8 +144,8 @@ test_token_request_escapes_key_and_user(void)
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_OK);
 	(void)snprintf(want, sizeof(want), "GET /access/impersonate?key=%s&user=svc&expires=",
 	    KEY_ESC);
-	T_EQ_INT(strncmp(f.sh->last, want, strlen(want)), 0);
-	T_NOT_CONTAINS(f.sh->last, "Authorization:");
+	T_EQ_INT(strncmp(f.srv->last.raw, want, strlen(want)), 0);
+	T_NOT_CONTAINS(f.srv->last.raw, "Authorization:");
 	teardown(&f);
 }
 
@@ -382,11 +246,11 @@ test_token_refused_credentials_back_off(void)
 	struct intake_token	t;
 
 	setup(&f, "fetch_failure_ttl = 60\n");
-	f.sh->status = 401;
+	f.srv->fallback.status = 401;
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EAUTH);
 	T_EQ_INT(requests(&f), 1);
 	/* Within fetch_failure_ttl: no new fetch, even once Integrify recovers. */
-	f.sh->status = 200;
+	f.srv->fallback.status = 200;
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EBACKOFF);
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EBACKOFF);
 	T_EQ_INT(requests(&f), 1);
@@ -403,7 +267,7 @@ test_token_upstream_error_backs_off(void)
 
 	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
 		setup(&f, "fetch_failure_ttl = 60\n");
-		f.sh->status = statuses[i];
+		f.srv->fallback.status = statuses[i];
 		T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EUPSTREAM);
 		T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EBACKOFF);
 		T_EQ_INT(requests(&f), 1);
@@ -418,7 +282,7 @@ test_token_reply_without_token_is_eproto(void)
 	struct intake_token	t;
 
 	setup(&f, "fetch_failure_ttl = 60\n");
-	f.sh->reply = REPLY_HTML;
+	(void)fake_http_fallback(f.srv, 200, "<html><body>Sign in</body></html>");
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EPROTO);
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EBACKOFF);
 	T_EQ_INT(requests(&f), 1);
@@ -432,10 +296,10 @@ test_token_unexpected_success_status_is_eproto(void)
 	struct intake_token	t;
 
 	setup(&f, "fetch_failure_ttl = 0\n");
-	f.sh->status = 204;
+	f.srv->fallback.status = 204;
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EPROTO);
 	/* With fetch_failure_ttl = 0 nothing is remembered: the next get fetches. */
-	f.sh->status = 200;
+	f.srv->fallback.status = 200;
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_OK);
 	T_EQ_INT(requests(&f), 2);
 	teardown(&f);
@@ -448,9 +312,9 @@ test_token_backoff_ends_after_fetch_failure_ttl(void)
 	struct intake_token	t;
 
 	setup(&f, "fetch_failure_ttl = 1\n");
-	f.sh->status = 403;
+	f.srv->fallback.status = 403;
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EAUTH);
-	f.sh->status = 200;
+	f.srv->fallback.status = 200;
 	t_sleep_ms(1300);
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_OK);
 	T_EQ_INT(requests(&f), 2);
@@ -465,8 +329,7 @@ test_token_unreachable_upstream(void)
 
 	setup(&f, "fetch_failure_ttl = 60\n");
 	/* Nothing listens any more: connection refused. */
-	(void)kill(f.server, SIGKILL);
-	(void)waitpid(f.server, NULL, 0);
+	fake_http_kill(f.srv);
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EUPSTREAM);
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EBACKOFF);
 	teardown(&f);
@@ -479,7 +342,7 @@ test_token_upstream_timeout(void)
 	struct intake_token	t;
 
 	setup(&f, "timeout_ms = 300\nconnect_timeout_ms = 200\nfetch_failure_ttl = 60\n");
-	f.sh->delay_ms = 3000;
+	f.srv->fallback.delay_ms = 3000;
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_ETIMEOUT);
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_EBACKOFF);
 	teardown(&f);
@@ -497,12 +360,12 @@ test_token_fetch_cut_by_the_callers_deadline_is_not_remembered(void)
 	struct intake_token	t;
 
 	setup(&f, "timeout_ms = 5000\nconnect_timeout_ms = 200\nfetch_failure_ttl = 60\n");
-	f.sh->delay_ms = 1500;
+	f.srv->fallback.delay_ms = 1500;
 	intake_http_deadline(f.ctx.http, intake_now_ms() + 200);
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_ETIMEOUT);
 	T_ASSERT(intake_http_deadline_passed(f.ctx.http));
 	intake_http_deadline(f.ctx.http, 0);
-	f.sh->delay_ms = 0;
+	f.srv->fallback.delay_ms = 0;
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_OK);
 	teardown(&f);
 }
@@ -533,8 +396,7 @@ test_token_expires_in_is_used(void)
 
 	/* Asked for an hour, told 30 minutes: the shorter one counts. */
 	setup(&f, "token_lifetime = 3600\n");
-	f.sh->reply = REPLY_TOKEN_EXPIRES;
-	f.sh->expires_in = 1800;
+	(void)fake_http_fallback(f.srv, 200, "{\"token\":\"{seq}\",\"expires_in\":1800}");
 	before = intake_now_ms();
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_OK);
 	T_ASSERT(t.expires_ms >= before + 1800 * 1000LL);
@@ -593,7 +455,7 @@ test_token_failed_renewal_keeps_current_token(void)
 	now = intake_now_ms();
 	if (renew + 100 > now)
 		t_sleep_ms((long)(renew + 100 - now));
-	f.sh->status = 503;
+	f.srv->fallback.status = 503;
 	T_EQ_INT(intake_token_get(&f.ctx, &t2), INTAKE_OK);
 	T_EQ_STR(t2.value, t.value);
 	T_EQ_INT(requests(&f), 2);
@@ -614,7 +476,7 @@ test_token_single_flight_across_processes(void)
 	char			go[4];
 
 	setup(&f, "");
-	f.sh->delay_ms = 500;
+	f.srv->fallback.delay_ms = 500;
 	T_ASSERT(pipe(p) == 0);
 	for (i = 0; i < 4; i++) {
 		pids[i] = fork();
@@ -711,7 +573,7 @@ test_token_v8_apikey_request(void)
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_OK);
 	(void)snprintf(want, sizeof(want),
 	    "GET /api/auth/apikey/acme%%20corp/%s/impersonate/svc?jwtExpiresIn=900 ", KEY_ESC);
-	T_EQ_INT(strncmp(f.sh->last, want, strlen(want)), 0);
+	T_EQ_INT(strncmp(f.srv->last.raw, want, strlen(want)), 0);
 	teardown(&f);
 }
 
@@ -730,11 +592,11 @@ test_token_jwt_flow_posts_signed_assertion(void)
 
 	setup_with(&f, "dialect = v7\nflow = jwt\n", "");
 	T_EQ_INT(intake_token_get(&f.ctx, &t), INTAKE_OK);
-	T_EQ_INT(strncmp(f.sh->last, "POST /oauth2/token ", 19), 0);
-	T_CONTAINS(f.sh->last, "Content-Type: application/x-www-form-urlencoded");
-	T_CONTAINS(f.sh->last, "\r\n\r\ngrant_type=urn%3Aietf%3Aparams%3Aoauth%3A"
+	T_EQ_INT(strncmp(f.srv->last.raw, "POST /oauth2/token ", 19), 0);
+	T_CONTAINS(f.srv->last.raw, "Content-Type: application/x-www-form-urlencoded");
+	T_CONTAINS(f.srv->last.raw, "\r\n\r\ngrant_type=urn%3Aietf%3Aparams%3Aoauth%3A"
 	    "grant-type%3Ajwt-bearer&assertion=");
-	a = strstr(f.sh->last, "&assertion=") + 11;
+	a = strstr(f.srv->last.raw, "&assertion=") + 11;
 	n = strlen(a);
 	T_ASSERT(n < sizeof(assertion));
 	memcpy(assertion, a, n + 1);
@@ -754,15 +616,15 @@ test_token_jwt_flow_posts_signed_assertion(void)
 	T_CONTAINS(intake_buf_str(&payload), "\"iss\":\"k\\u0026admin=1/x+y\"");
 	T_CONTAINS(intake_buf_str(&payload), "\"sub\":\"svc\"");
 	(void)snprintf(aud, sizeof(aud), "\"aud\":\"http:\\/\\/127.0.0.1:%d\\/oauth2\\/token\"",
-	    f.port);
+	    f.srv->port);
 	if (strstr(intake_buf_str(&payload), aud) == NULL) {
 		(void)snprintf(aud, sizeof(aud), "\"aud\":\"http://127.0.0.1:%d/oauth2/token\"",
-		    f.port);
+		    f.srv->port);
 		T_CONTAINS(intake_buf_str(&payload), aud);
 	}
 	T_CONTAINS(intake_buf_str(&payload), "\"exp\":");
 	/* The secret itself never goes over the wire. */
-	T_NOT_CONTAINS(f.sh->last, SECRET);
+	T_NOT_CONTAINS(f.srv->last.raw, SECRET);
 	intake_buf_free(&sig);
 	intake_buf_free(&payload);
 	teardown(&f);
