@@ -21,6 +21,18 @@
  * the slot it names prefetched before the lock is taken, so that the
  * slot's miss overlaps the locking.
  *
+ * So a uniform lookup in a large store pays two dependent misses: the
+ * bucket (a 1 MB index at 65,536 entries does not stay cached while the
+ * slots stream through) and then its slot (bench_cache's memory-2 line).
+ * Tried and dropped: a table of slot hints (4 bytes a slot, indexed by the
+ * hash, read beside the bucket to prefetch the slot at once): right 3
+ * times in 4, but under load it missed the cache as the bucket did, and
+ * a get at 65,536 entries grew by about 100 ns.  Only a slot whose place
+ * follows from the hash alone (set-associative slots, with eviction per
+ * set instead of one clock) would pay one miss.  Huge pages would shrink
+ * the TLB part of each miss, but shared memory gets them only where
+ * /sys/kernel/mm/transparent_hugepage/shmem_enabled allows it.
+ *
  * Eviction is CLOCK (second chance): a hit sets a referenced bit in the
  * slot it has just read, and writes nothing else (no list to relink, no
  * neighbour to touch: at 65,536 entries each such touch was a cache miss).
