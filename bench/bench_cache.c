@@ -17,6 +17,10 @@
  *             private array as large as the store, each read depending on
  *             the one before: the latency of one cache and TLB miss, which
  *             any structure of that size pays
+ *   memory-2  no cache call: a read of a random line of an array as large
+ *             as the store's index (16 bytes an entry), then, depending on
+ *             it, the memory read: the floor of any lookup that reads an
+ *             index line to learn where its entry lies
  * get and incr run twice: on keys drawn from all live entries (every
  * access a likely cache miss at 65,536), and on a hot set of 256 keys
  * spread over the store, as a worker touches the same token, lists and
@@ -28,8 +32,9 @@
  * L2).  The store prefetches the slot before it takes the lock, so part
  * of that overlaps the locking.  So where the memory figure at 65,536 is
  * about as large as the whole get at 256, the slot's miss alone about
- * doubles a uniform get or incr: compare them with the memory line, and
- * the hot-set lines for what the index itself costs as it grows.
+ * doubles a uniform get or incr: compare them with the memory and
+ * memory-2 lines, and the hot-set lines for what the index itself costs
+ * as it grows.
  *
  * Each figure is the median of 5 rounds, in nanoseconds of this thread's
  * CPU time per operation, with its ratio to the same figure at 256
@@ -53,6 +58,8 @@
 #define BENCH_NAME	24
 #define BENCH_HOT	256		/* keys in the hot set */
 #define BENCH_SLOT	704		/* bytes per entry in the store (512-byte values) */
+#define BENCH_INDEX	16		/* bytes of the store's index per entry */
+#define BENCH_LINE	64
 
 enum bench_op {
 	BENCH_GET,
@@ -61,6 +68,7 @@ enum bench_op {
 	BENCH_INCR_HOT,
 	BENCH_INCR_NEW,
 	BENCH_MEMORY,
+	BENCH_MEMORY_INDEX,
 	BENCH_OP__MAX
 };
 
@@ -71,6 +79,7 @@ static const char *const bench_op_names[] = {
 	"incr-hot",	/* BENCH_INCR_HOT */
 	"incr-new",	/* BENCH_INCR_NEW: last, its evictions spoil no other figure */
 	"memory",	/* BENCH_MEMORY */
+	"memory-2",	/* BENCH_MEMORY_INDEX */
 };
 _Static_assert(sizeof(bench_op_names) / sizeof(bench_op_names[0]) == BENCH_OP__MAX,
     "one name per operation");
@@ -84,6 +93,7 @@ struct bench_run {
 	long long		 n;		/* live entries */
 	long long		 fresh;		/* next never-seen key */
 	unsigned char		*floor;		/* n * BENCH_SLOT bytes */
+	unsigned char		*index;		/* n * BENCH_INDEX bytes */
 	long			 ops;
 };
 
@@ -189,6 +199,12 @@ run_round(struct bench_run *b, enum bench_op op, uint32_t seed)
 			(void)snprintf(name, sizeof(name), "n%lld", b->fresh++);
 			err = intake_cache_incr(b->c, "b", name, exp, &count);
 			break;
+		case BENCH_MEMORY_INDEX:
+			/* The index line's byte (1) feeds the slot's position. */
+			sink = b->index[(size_t)(next_rand(&seed) % (uint32_t)(b->n * BENCH_INDEX /
+			    BENCH_LINE)) * BENCH_LINE];
+			seed += sink - 1;
+			/* FALLTHROUGH */
 		case BENCH_MEMORY:
 		case BENCH_OP__MAX:
 			/* Each read feeds the next index (the bytes are 1): latency, not bandwidth. */
@@ -225,6 +241,8 @@ fill(struct bench_run *b, struct intake_config *cfg, const char *dir, long long 
 	b->ops = ops;
 	b->floor = intake_xmalloc((size_t)n * BENCH_SLOT);
 	memset(b->floor, 1, (size_t)n * BENCH_SLOT);
+	b->index = intake_xmalloc((size_t)n * BENCH_INDEX);
+	memset(b->index, 1, (size_t)n * BENCH_INDEX);
 	memset(value, 'v', sizeof(value));
 	for (i = 0; i < n; i++) {
 		key_name(name, (uint32_t)i);
@@ -267,6 +285,7 @@ main(int argc, char **argv)
 	}
 	for (z = 0; z < BENCH_NSIZES; z++) {
 		free(b[z].floor);
+		free(b[z].index);
 		intake_cache_close(b[z].c);
 		(void)unlink(cfg[z].cache_file);
 	}

@@ -340,9 +340,90 @@ seal_for(const struct intake_cache *c, const char *key, const void *val, size_t 
 #define LOCAL_BE(c)	((c)->local != NULL ? (c)->local : (c)->be)
 #define LOCAL_ST(c)	((c)->local != NULL ? (c)->local_state : (c)->state)
 
-enum intake_err
-intake_cache_get(struct intake_cache *c, const char *section, const char *name,
-    void *val, size_t cap, size_t *len, bool *hit)
+/* The operations that route() sends to a store: each to one, or to Redis then here. */
+enum cache_op {
+	CACHE_GET,
+	CACHE_SET,
+	CACHE_ADD,
+	CACHE_INCR,
+	CACHE_LEASE,
+	CACHE_WAIT
+};
+
+/* One operation's arguments, so that one function routes every operation. */
+struct cache_call {
+	enum cache_op	 op;
+	const void	*in;		/* set, add: the value */
+	size_t		 in_len;
+	void		*out;		/* get: the buffer */
+	size_t		 cap;
+	size_t		*out_len;
+	bool		*flag;		/* get: hit; add: added; lease: leader */
+	int64_t		 ms;		/* set, add, incr: expiry; lease: length; wait: time-out */
+	long long	*count;		/* incr */
+};
+
+/* Run a on the store be (state st) under key, as it stands. */
+static enum intake_err
+call_store(const struct intake_cache_backend *be, void *st, const char *key,
+    const struct cache_call *a)
+{
+	switch (a->op) {
+	case CACHE_GET:
+		return be->get(st, key, a->out, a->cap, a->out_len, a->flag);
+	case CACHE_SET:
+		return be->set(st, key, a->in, a->in_len, a->ms);
+	case CACHE_ADD:
+		return be->add(st, key, a->in, a->in_len, a->ms, a->flag);
+	case CACHE_INCR:
+		return be->incr(st, key, a->ms, a->count);
+	case CACHE_LEASE:
+		return be->lease(st, key, a->ms, a->flag);
+	case CACHE_WAIT:
+		return be->wait(st, key, a->ms);
+	}
+	return INTAKE_EINVAL;
+}
+
+/*
+ * Run a on Redis: a value goes in sealed and comes out opened; a counter,
+ * a lease and a wait carry no value.
+ */
+static enum intake_err
+call_remote(struct intake_cache *c, const char *key, const struct cache_call *a)
+{
+	struct cache_call	 sealed_call = *a;
+	unsigned char		*sealed = NULL;
+	enum intake_err		 err;
+
+	switch (a->op) {
+	case CACHE_GET:
+		return remote_get(c, key, a->out, a->cap, a->out_len, a->flag);
+	case CACHE_SET:
+	case CACHE_ADD:
+		err = seal_for(c, key, a->in, a->in_len, &sealed, &sealed_call.in_len);
+		if (err != INTAKE_OK)
+			return err;
+		sealed_call.in = sealed;
+		err = call_store(c->be, c->state, key, &sealed_call);
+		free(sealed);
+		return err;
+	case CACHE_INCR:
+	case CACHE_LEASE:
+	case CACHE_WAIT:
+		return call_store(c->be, c->state, key, a);
+	}
+	return INTAKE_EINVAL;
+}
+
+/*
+ * Run a under the key of section and name: on this host's store when
+ * Redis does not serve the key, else on Redis, and here after all when
+ * that call finds Redis gone.
+ */
+static enum intake_err
+route(struct intake_cache *c, const char *section, const char *name,
+    const struct cache_call *a)
 {
 	char		key[INTAKE_CACHE_KEY_MAX];
 	enum intake_err	err;
@@ -351,35 +432,30 @@ intake_cache_get(struct intake_cache *c, const char *section, const char *name,
 	if (err != INTAKE_OK)
 		return err;
 	if (!remote(c, key))
-		return LOCAL_BE(c)->get(LOCAL_ST(c), key, val, cap, len, hit);
-	err = remote_get(c, key, val, cap, len, hit);
+		return call_store(LOCAL_BE(c), LOCAL_ST(c), key, a);
+	err = call_remote(c, key, a);
 	if (went_down(c, err))
-		err = c->local->get(c->local_state, key, val, cap, len, hit);
+		err = call_store(c->local, c->local_state, key, a);
 	return err;
+}
+
+enum intake_err
+intake_cache_get(struct intake_cache *c, const char *section, const char *name,
+    void *val, size_t cap, size_t *len, bool *hit)
+{
+	struct cache_call	a = { .op = CACHE_GET, .out = val, .cap = cap, .out_len = len,
+				    .flag = hit };
+
+	return route(c, section, name, &a);
 }
 
 enum intake_err
 intake_cache_set(struct intake_cache *c, const char *section, const char *name,
     const void *val, size_t len, int64_t expires_ms)
 {
-	char		 key[INTAKE_CACHE_KEY_MAX];
-	unsigned char	*sealed = NULL;
-	size_t		 slen = 0;
-	enum intake_err	 err;
+	struct cache_call	a = { .op = CACHE_SET, .in = val, .in_len = len, .ms = expires_ms };
 
-	err = make_key(section, name, key);
-	if (err != INTAKE_OK)
-		return err;
-	if (!remote(c, key))
-		return LOCAL_BE(c)->set(LOCAL_ST(c), key, val, len, expires_ms);
-	err = seal_for(c, key, val, len, &sealed, &slen);
-	if (err != INTAKE_OK)
-		return err;
-	err = c->be->set(c->state, key, sealed, slen, expires_ms);
-	free(sealed);
-	if (went_down(c, err))
-		err = c->local->set(c->local_state, key, val, len, expires_ms);
-	return err;
+	return route(c, section, name, &a);
 }
 
 enum intake_err
@@ -434,60 +510,28 @@ enum intake_err
 intake_cache_add(struct intake_cache *c, const char *section, const char *name,
     const void *val, size_t len, int64_t expires_ms, bool *added)
 {
-	char		 key[INTAKE_CACHE_KEY_MAX];
-	unsigned char	*sealed = NULL;
-	size_t		 slen = 0;
-	enum intake_err	 err;
+	struct cache_call	a = { .op = CACHE_ADD, .in = val, .in_len = len, .ms = expires_ms,
+				    .flag = added };
 
-	err = make_key(section, name, key);
-	if (err != INTAKE_OK)
-		return err;
-	if (!remote(c, key))
-		return LOCAL_BE(c)->add(LOCAL_ST(c), key, val, len, expires_ms, added);
-	err = seal_for(c, key, val, len, &sealed, &slen);
-	if (err != INTAKE_OK)
-		return err;
-	err = c->be->add(c->state, key, sealed, slen, expires_ms, added);
-	free(sealed);
-	if (went_down(c, err))
-		err = c->local->add(c->local_state, key, val, len, expires_ms, added);
-	return err;
+	return route(c, section, name, &a);
 }
 
 enum intake_err
 intake_cache_incr(struct intake_cache *c, const char *section, const char *name,
     int64_t expires_ms, long long *count)
 {
-	char		key[INTAKE_CACHE_KEY_MAX];
-	enum intake_err	err;
+	struct cache_call	a = { .op = CACHE_INCR, .ms = expires_ms, .count = count };
 
-	err = make_key(section, name, key);
-	if (err != INTAKE_OK)
-		return err;
-	if (!remote(c, key))
-		return LOCAL_BE(c)->incr(LOCAL_ST(c), key, expires_ms, count);
-	err = c->be->incr(c->state, key, expires_ms, count);
-	if (went_down(c, err))
-		err = c->local->incr(c->local_state, key, expires_ms, count);
-	return err;
+	return route(c, section, name, &a);
 }
 
 enum intake_err
 intake_cache_lease(struct intake_cache *c, const char *section, const char *name,
     int64_t lease_ms, bool *leader)
 {
-	char		key[INTAKE_CACHE_KEY_MAX];
-	enum intake_err	err;
+	struct cache_call	a = { .op = CACHE_LEASE, .ms = lease_ms, .flag = leader };
 
-	err = make_key(section, name, key);
-	if (err != INTAKE_OK)
-		return err;
-	if (!remote(c, key))
-		return LOCAL_BE(c)->lease(LOCAL_ST(c), key, lease_ms, leader);
-	err = c->be->lease(c->state, key, lease_ms, leader);
-	if (went_down(c, err))
-		err = c->local->lease(c->local_state, key, lease_ms, leader);
-	return err;
+	return route(c, section, name, &a);
 }
 
 enum intake_err
@@ -512,18 +556,9 @@ enum intake_err
 intake_cache_wait(struct intake_cache *c, const char *section, const char *name,
     int64_t timeout_ms)
 {
-	char		key[INTAKE_CACHE_KEY_MAX];
-	enum intake_err	err;
+	struct cache_call	a = { .op = CACHE_WAIT, .ms = timeout_ms };
 
-	err = make_key(section, name, key);
-	if (err != INTAKE_OK)
-		return err;
-	if (!remote(c, key))
-		return LOCAL_BE(c)->wait(LOCAL_ST(c), key, timeout_ms);
-	err = c->be->wait(c->state, key, timeout_ms);
-	if (went_down(c, err))
-		err = c->local->wait(c->local_state, key, timeout_ms);
-	return err;
+	return route(c, section, name, &a);
 }
 
 void

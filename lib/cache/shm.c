@@ -21,6 +21,18 @@
  * the slot it names prefetched before the lock is taken, so that the
  * slot's miss overlaps the locking.
  *
+ * So a uniform lookup in a large store pays two dependent misses: the
+ * bucket (a 1 MB index at 65,536 entries does not stay cached while the
+ * slots stream through) and then its slot (bench_cache's memory-2 line).
+ * Tried and dropped: a table of slot hints (4 bytes a slot, indexed by the
+ * hash, read beside the bucket to prefetch the slot at once): right 3
+ * times in 4, but under load it missed the cache as the bucket did, and
+ * a get at 65,536 entries grew by about 100 ns.  Only a slot whose place
+ * follows from the hash alone (set-associative slots, with eviction per
+ * set instead of one clock) would pay one miss.  Huge pages would shrink
+ * the TLB part of each miss, but shared memory gets them only where
+ * /sys/kernel/mm/transparent_hugepage/shmem_enabled allows it.
+ *
  * Eviction is CLOCK (second chance): a hit sets a referenced bit in the
  * slot it has just read, and writes nothing else (no list to relink, no
  * neighbour to touch: at 65,536 entries each such touch was a cache miss).
@@ -763,11 +775,42 @@ shm_unlock(struct shm_state *s)
 	(void)pthread_mutex_unlock(&s->hdr->lock);
 }
 
+/* Wake every waiter (after the lock is let go: they take it at once). */
 static void
 wake_all(struct shm_state *s)
 {
 	__atomic_add_fetch(&s->hdr->gen, 1, __ATOMIC_SEQ_CST);
 	(void)syscall(SYS_futex, &s->hdr->gen, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Let go of the lock, then wake the waiters when a lease was dropped. */
+static void
+unlock_wake(struct shm_state *s, bool wake)
+{
+	shm_unlock(s);
+	if (wake)
+		wake_all(s);
+}
+
+/* Give sl's lease to this process until now + lease_ms. */
+static void
+lease_take(struct shm_state *s, struct shm_slot *sl, int64_t now, int64_t lease_ms)
+{
+	change_begin(s, sl);
+	sl->flags |= SLOT_LEASE;
+	sl->lease_pid = (int32_t)getpid();
+	sl->lease_until_ms = now + lease_ms;
+	change_end(s);
+}
+
+/*
+ * Drop sl's lease (the release, a dead holder's, a reaped worker's); the
+ * caller wakes the waiters once it has let go of the lock (unlock_wake).
+ */
+static void
+lease_drop(struct shm_state *s, struct shm_slot *sl)
+{
+	slot_drop(s, sl, SLOT_LEASE);
 }
 
 /*
@@ -809,18 +852,32 @@ lock_take(struct shm_state *s, const char *key, int64_t *now, struct shm_slot **
 }
 
 /*
- * Lock, then find the slot of key (NULL: none), with the time read in
- * *now unless now is NULL: 0 with the lock held, or -1.
+ * Lock, then take the slot of key for a value of len bytes (the one path
+ * of set and add): INTAKE_ETOOBIG over cache_entry_max, INTAKE_ECACHE when
+ * every slot holds a live lease, else INTAKE_OK with the lock held.
  */
-static int
+static enum intake_err
+lock_take_value(struct shm_state *s, const char *key, size_t len, int64_t *now,
+    struct shm_slot **slp)
+{
+	if (len > s->hdr->value_max)
+		return INTAKE_ETOOBIG;
+	return lock_take(s, key, now, slp);
+}
+
+/*
+ * Lock, then find the slot of key (NULL: none), with the time read in
+ * *now unless now is NULL: INTAKE_OK with the lock held, or INTAKE_ECACHE.
+ */
+static enum intake_err
 lock_find(struct shm_state *s, const char *key, int64_t *now, struct shm_slot **slp)
 {
 	uint32_t	hash = lock_prepare(s, key, now);
 
 	if (shm_lock(s) != 0)
-		return -1;
+		return INTAKE_ECACHE;
 	*slp = find(s, key, hash);
-	return 0;
+	return INTAKE_OK;
 }
 
 static enum intake_err
@@ -1078,7 +1135,7 @@ shm_get(void *state, const char *key, void *val, size_t cap, size_t *len, bool *
 	bool			 found = false;
 	size_t			 n = 0;
 
-	if (lock_find(s, key, &now, &sl) != 0)
+	if (lock_find(s, key, &now, &sl) != INTAKE_OK)
 		return INTAKE_ECACHE;
 	if (sl != NULL && (sl->flags & SLOT_VALUE) && sl->expires_ms > now) {
 		if (sl->len > cap) {
@@ -1107,15 +1164,13 @@ shm_set(void *state, const char *key, const void *val, size_t len, int64_t expir
 	enum intake_err		 err;
 	int64_t			 now;
 
-	if (len > s->hdr->value_max) {
+	err = lock_take_value(s, key, len, &now, &sl);
+	if (err == INTAKE_ETOOBIG)
 		intake_log_warn("cache: value of %zu bytes over cache_entry_max", len);
-		return INTAKE_ETOOBIG;
-	}
-	err = lock_take(s, key, &now, &sl);
-	if (err != INTAKE_OK) {
+	else if (err != INTAKE_OK)
 		intake_log_warn("cache: every entry is being filled; value not stored");
+	if (err != INTAKE_OK)
 		return err;
-	}
 	slot_store(s, sl, val, len, expires_ms, now);
 	shm_unlock(s);
 	return INTAKE_OK;
@@ -1131,9 +1186,7 @@ shm_add(void *state, const char *key, const void *val, size_t len, int64_t expir
 	int64_t			 now;
 	bool			 done = false;
 
-	if (len > s->hdr->value_max)
-		return INTAKE_ETOOBIG;
-	err = lock_take(s, key, &now, &sl);
+	err = lock_take_value(s, key, len, &now, &sl);
 	if (err != INTAKE_OK)
 		return err;
 	if (!(sl->flags & SLOT_VALUE) || sl->expires_ms <= now) {
@@ -1175,7 +1228,7 @@ shm_del(void *state, const char *key, const void *if_val, size_t if_len)
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
 
-	if (lock_find(s, key, NULL, &sl) != 0)
+	if (lock_find(s, key, NULL, &sl) != INTAKE_OK)
 		return INTAKE_ECACHE;
 	if (sl != NULL && (sl->flags & SLOT_VALUE) &&
 	    (if_val == NULL || (sl->len == if_len && memcmp(slot_value(sl), if_val, if_len) == 0)))
@@ -1198,11 +1251,7 @@ shm_lease(void *state, const char *key, int64_t lease_ms, bool *leader)
 		return err;
 	/* A held lease blocks us: only now is its holder asked whether it lives. */
 	if (!lease_live(sl, now)) {
-		change_begin(s, sl);
-		sl->flags |= SLOT_LEASE;
-		sl->lease_pid = (int32_t)getpid();
-		sl->lease_until_ms = now + lease_ms;
-		change_end(s);
+		lease_take(s, sl, now, lease_ms);
 		got = true;
 	}
 	shm_unlock(s);
@@ -1216,12 +1265,11 @@ shm_release(void *state, const char *key)
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
 
-	if (lock_find(s, key, NULL, &sl) != 0)
+	if (lock_find(s, key, NULL, &sl) != INTAKE_OK)
 		return INTAKE_ECACHE;
 	if (sl != NULL && (sl->flags & SLOT_LEASE) && sl->lease_pid == (int32_t)getpid())
-		slot_drop(s, sl, SLOT_LEASE);
-	shm_unlock(s);
-	wake_all(s);
+		lease_drop(s, sl);
+	unlock_wake(s, true);
 	return INTAKE_OK;
 }
 
@@ -1237,7 +1285,7 @@ shm_wait(void *state, const char *key, int64_t timeout_ms)
 
 	deadline = intake_now_ms() + timeout_ms;
 	for (;;) {
-		if (lock_find(s, key, NULL, &sl) != 0)
+		if (lock_find(s, key, NULL, &sl) != INTAKE_OK)
 			return INTAKE_ECACHE;
 		now = intake_now_ms();
 		held = sl != NULL && (sl->flags & SLOT_LEASE);
@@ -1246,12 +1294,10 @@ shm_wait(void *state, const char *key, int64_t timeout_ms)
 		if (dead) {
 			intake_log_warn("cache: lease holder %ld is gone; lease released",
 			    (long)sl->lease_pid);
-			slot_drop(s, sl, SLOT_LEASE);
+			lease_drop(s, sl);
 		}
 		gen = __atomic_load_n(&s->hdr->gen, __ATOMIC_SEQ_CST);
-		shm_unlock(s);
-		if (dead)
-			wake_all(s);
+		unlock_wake(s, dead);
 		if (!held || dead)
 			return INTAKE_OK;
 		if (now >= deadline)
@@ -1273,7 +1319,7 @@ shm_reap(void *state, pid_t pid)
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
 	uint32_t		 l;
-	int			 woke = 0;
+	bool			 woke = false;
 
 	if (shm_lock(s) != 0)
 		return;
@@ -1281,15 +1327,13 @@ shm_reap(void *state, pid_t pid)
 		sl = slot_at(s, l);
 		if ((sl->flags & SLOT_USED) && (sl->flags & SLOT_LEASE) &&
 		    sl->lease_pid == (int32_t)pid) {
-			slot_drop(s, sl, SLOT_LEASE);
-			woke = 1;
+			lease_drop(s, sl);
+			woke = true;
 		}
 	}
-	shm_unlock(s);
-	if (woke) {
+	unlock_wake(s, woke);
+	if (woke)
 		intake_log_warn("cache: released the leases of dead worker %ld", (long)pid);
-		wake_all(s);
-	}
 }
 
 /* Format a validation failure into why; INTAKE_ECACHE. */
@@ -1307,26 +1351,22 @@ invalid(char *why, size_t whysz, const char *fmt, ...)
 	return INTAKE_ECACHE;
 }
 
-/* Check every link against the slots (under the lock, the caller's). */
+/* Check each slot ever used, and count those in use into *nused. */
 static enum intake_err
-validate_locked(struct shm_state *s, char *why, size_t whysz)
+validate_slots(struct shm_state *s, uint32_t *nused, char *why, size_t whysz)
 {
 	struct shm_hdr	*h = s->hdr;
-	struct shm_bucket *bk;
 	struct shm_slot	*sl;
-	uint32_t	 l, b, i, n, nfree, nused = 0;
+	uint32_t	 l;
 
-	if (h->dirty != NIL || h->relink != 0)
-		return invalid(why, whysz, "a change is marked in progress");
-	if (h->untouched > h->nslots || h->used > h->untouched || h->hand > h->untouched)
-		return invalid(why, whysz, "counts out of range");
+	*nused = 0;
 	for (l = 1; l <= h->untouched; l++) {
 		sl = slot_at(s, l);
 		if (sl->flags & ~SLOT_FLAGS)
 			return invalid(why, whysz, "slot %u has unknown flags", l);
 		if (!(sl->flags & SLOT_USED))
 			continue;
-		nused++;
+		(*nused)++;
 		if (!(sl->flags & (SLOT_VALUE | SLOT_LEASE)))
 			return invalid(why, whysz, "slot %u in use holds nothing", l);
 		if (memchr(sl->key, '\0', INTAKE_CACHE_KEY_MAX) == NULL)
@@ -1338,35 +1378,71 @@ validate_locked(struct shm_state *s, char *why, size_t whysz)
 		if (find(s, sl->key, sl->hash) != sl)
 			return invalid(why, whysz, "slot %u not found by its key", l);
 	}
-	if (nused != h->used)
-		return invalid(why, whysz, "%u slots in use, header says %u", nused, h->used);
+	if (*nused != h->used)
+		return invalid(why, whysz, "%u slots in use, header says %u", *nused, h->used);
+	return INTAKE_OK;
+}
+
+/*
+ * Check bucket b: ways filled from the first, each naming a slot in use
+ * of this bucket, a chain only behind full ways; *n counts the slots
+ * named (never past nused, so a loop cannot run wild).
+ */
+static enum intake_err
+validate_bucket(struct shm_state *s, uint32_t b, uint32_t nused, uint32_t *n, char *why,
+    size_t whysz)
+{
+	struct shm_hdr		*h = s->hdr;
+	struct shm_bucket	*bk = bucket_of(s, b);
+	struct shm_slot		*sl;
+	uint32_t		 l, i;
+
+	for (i = 0; i < SHM_WAYS && bk->link[i] != NIL; i++) {
+		l = bk->link[i];
+		if (l > h->untouched || ++*n > nused)
+			return invalid(why, whysz, "bucket %u names too many slots", b);
+		sl = slot_at(s, l);
+		if (!(sl->flags & SLOT_USED) || sl->hash != bk->hash[i] ||
+		    (sl->hash & (h->nbuckets - 1)) != b)
+			return invalid(why, whysz, "slot %u in the wrong bucket", l);
+	}
+	if (i < SHM_WAYS) {
+		for (; i < SHM_WAYS; i++)
+			if (bk->link[i] != NIL)
+				return invalid(why, whysz, "bucket %u has a gap", b);
+		if (bk->over != NIL)
+			return invalid(why, whysz, "bucket %u chains with a free way", b);
+	}
+	for (l = bk->over; l != NIL; l = sl->next) {
+		if (l > h->untouched || ++*n > nused)
+			return invalid(why, whysz, "bucket %u chain runs wild", b);
+		sl = slot_at(s, l);
+		if (!(sl->flags & SLOT_USED) || (sl->hash & (h->nbuckets - 1)) != b)
+			return invalid(why, whysz, "slot %u in the wrong chain", l);
+	}
+	return INTAKE_OK;
+}
+
+/* Check every link against the slots (under the lock, the caller's). */
+static enum intake_err
+validate_locked(struct shm_state *s, char *why, size_t whysz)
+{
+	struct shm_hdr	*h = s->hdr;
+	enum intake_err	 err;
+	uint32_t	 l, b, n, nfree, nused;
+
+	if (h->dirty != NIL || h->relink != 0)
+		return invalid(why, whysz, "a change is marked in progress");
+	if (h->untouched > h->nslots || h->used > h->untouched || h->hand > h->untouched)
+		return invalid(why, whysz, "counts out of range");
+	err = validate_slots(s, &nused, why, whysz);
+	if (err != INTAKE_OK)
+		return err;
 	n = 0;
 	for (b = 0; b < h->nbuckets; b++) {
-		bk = bucket_of(s, b);
-		for (i = 0; i < SHM_WAYS; i++) {
-			l = bk->link[i];
-			if (l == NIL) {
-				for (; i < SHM_WAYS; i++)
-					if (bk->link[i] != NIL)
-						return invalid(why, whysz, "bucket %u has a gap", b);
-				if (bk->over != NIL)
-					return invalid(why, whysz, "bucket %u chains with a free way", b);
-				break;
-			}
-			if (l > h->untouched || ++n > nused)
-				return invalid(why, whysz, "bucket %u names too many slots", b);
-			sl = slot_at(s, l);
-			if (!(sl->flags & SLOT_USED) || sl->hash != bk->hash[i] ||
-			    (sl->hash & (h->nbuckets - 1)) != b)
-				return invalid(why, whysz, "slot %u in the wrong bucket", l);
-		}
-		for (l = bk->over; l != NIL; l = sl->next) {
-			if (l > h->untouched || ++n > nused)
-				return invalid(why, whysz, "bucket %u chain runs wild", b);
-			sl = slot_at(s, l);
-			if (!(sl->flags & SLOT_USED) || (sl->hash & (h->nbuckets - 1)) != b)
-				return invalid(why, whysz, "slot %u in the wrong chain", l);
-		}
+		err = validate_bucket(s, b, nused, &n, why, whysz);
+		if (err != INTAKE_OK)
+			return err;
 	}
 	if (n != nused)
 		return invalid(why, whysz, "%u slots indexed, %u in use", n, nused);
