@@ -23,10 +23,14 @@
 
 #include <curl/curl.h>
 
+#include "cache/cache.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "integrify/http.h"
 #include "process/pool.h"
 #include "process/priv.h"
+#include "process/proc.h"
+#include "process/worker.h"
 #include "spool/spool.h"
 #include "integrify/report.h"
 #include "web/req.h"
@@ -264,7 +268,7 @@ spawn_dispatcher(struct pool *p)
 		if (p->admin_fd != -1)
 			(void)close(p->admin_fd);
 		intake_metrics_self(INTAKE_METRICS_DISPATCHER_ROW);
-		_exit(intake_dispatcher_run(p->cfg, p->cache, p->marks));
+		_exit(intake_proc_dispatcher(p->cfg, p->cache, p->marks));
 	}
 	p->dispatcher.pid = pid;
 	p->dispatcher.generation = p->generation;
@@ -613,7 +617,7 @@ intake_dispatch_run(const char *path, bool allow_root)
 	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK) {
 		/* Counted when the counters can be had; delivering matters more. */
 		(void)intake_metrics_open(cfg, false);
-		rc = intake_dispatcher_run(cfg, cache, marks);
+		rc = intake_proc_dispatcher(cfg, cache, marks);
 	}
 	intake_cache_close(cache);
 	intake_cache_close(marks);
@@ -671,7 +675,7 @@ intake_cgi_run(const char *path)
 	rc = 0;
 out:
 	intake_arena_free(&req.arena);
-	intake_ctx_free(&ctx);
+	intake_proc_ctx_free(&ctx);
 	intake_cache_close(ctx.cache);
 	intake_cache_close(ctx.marks);
 	intake_metrics_close();

@@ -21,7 +21,8 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
-#include "process/pool.h"
+#include "process/proc.h"
+#include "process/worker.h"
 #include "web/req.h"
 #include "web/route.h"
 
@@ -84,11 +85,11 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
 	(void)sigdelset(&idle_mask, SIGTERM);
 
 	memset(fr, 0, sizeof(fr));
-	err = intake_ctx_child_init(&ctx, cfg, cache, marks);
+	err = intake_proc_ctx_child(&ctx, cfg, cache, marks);
 	if (err != INTAKE_OK || FCGX_Init() != 0 || FCGX_InitRequest(&fr[0], listen_fd, 0) != 0 ||
 	    (nfd == 2 && FCGX_InitRequest(&fr[1], admin_fd, 0) != 0)) {
 		intake_log_err("worker: cannot start: %s", intake_strerror(err));
-		intake_ctx_free(&ctx);
+		intake_proc_ctx_free(&ctx);
 		return 1;
 	}
 	memset(&req, 0, sizeof(req));
@@ -131,6 +132,6 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
 	for (k = 0; k < nfd; k++)
 		FCGX_Free(&fr[k], 0);
 	intake_arena_free(&req.arena);
-	intake_ctx_free(&ctx);
+	intake_proc_ctx_free(&ctx);
 	return 0;
 }

@@ -432,6 +432,37 @@ intake_spool_bury(struct intake_spool *s, struct intake_spool_hold *h,
 	return INTAKE_OK;
 }
 
+/* Bury with why; when dead/ refuses, keep the record queued until retry_ms from now. */
+enum intake_err
+intake_spool_set_aside(struct intake_spool *s, struct intake_spool_hold *h,
+    struct intake_spool_meta *m, const char *form, int64_t created_ms, const char *why,
+    int64_t retry_ms)
+{
+	struct intake_log_line	l;
+	enum intake_err		err;
+
+	m->at_ms = intake_now_ms();
+	(void)intake_strlcpy(m->error, why, sizeof(m->error));
+	err = intake_spool_bury(s, h, m);
+	if (err != INTAKE_OK) {
+		intake_log_err("spool %s: could not be set aside (%s); it stays queued", h->ref,
+		    why);
+		m->next_ms = intake_now_ms() + retry_ms;
+		(void)intake_spool_set_meta(s, h->ref, m);
+		return err;
+	}
+	intake_log_begin(&l, INTAKE_LOG_WARN, "submission_held");
+	intake_log_str(&l, "form", form);
+	intake_log_str(&l, "ref", h->ref);
+	if (m->item[0] != '\0')
+		intake_log_str(&l, "item", m->item);
+	intake_log_int(&l, "attempts", m->attempts);
+	intake_log_int(&l, "ms", m->at_ms - created_ms);
+	intake_log_fmt(&l, "msg", "set aside for a person: %s", why);
+	intake_log_end(&l);
+	return INTAKE_OK;
+}
+
 enum intake_err
 intake_spool_quarantine(struct intake_spool *s, struct intake_spool_hold *h)
 {
