@@ -544,6 +544,7 @@ intake_pool_run(const char *path, bool allow_root)
 		intake_log_err("pool: %s", msg);
 		goto out;
 	}
+	intake_proc_labels();
 	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
 	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK ||
 	    intake_cache_open_lists(p->cfg, true, &p->lists) != INTAKE_OK ||
@@ -616,6 +617,7 @@ intake_dispatch_run(const char *path, bool allow_root)
 	    intake_cache_open(cfg, false, &cache) == INTAKE_OK &&
 	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK) {
 		/* Counted when the counters can be had; delivering matters more. */
+		intake_proc_labels();
 		(void)intake_metrics_open(cfg, false);
 		rc = intake_proc_dispatcher(cfg, cache, marks);
 	}
@@ -654,6 +656,7 @@ intake_cgi_run(const char *path)
 		intake_log_err("cgi: %s; logging to standard error", msg);
 	ctx.cfg = cfg;
 	ctx.reports = intake_report_cache_new();
+	intake_proc_labels();
 	(void)intake_metrics_open(cfg, false);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    intake_cache_open(cfg, false, &ctx.cache) != INTAKE_OK ||

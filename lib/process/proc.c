@@ -1,16 +1,58 @@
 /*
- * proc.c - building and freeing what one process holds (proc.h), and
- * the dispatcher's process around its loop (spool/dispatch.c).
+ * proc.c - building and freeing what one process holds (proc.h), the
+ * shared counters' labels, and the dispatcher's process around its loop
+ * (spool/dispatch.c).
  */
 #include <string.h>
 
 #include "cache/cache.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "integrify/http.h"
 #include "integrify/report.h"
 #include "process/proc.h"
+#include "spool/breaker.h"
 #include "spool/dispatch.h"
 #include "spool/spool.h"
+#include "web/route.h"
+
+_Static_assert(INTAKE_ROUTE__MAX <= INTAKE_METRICS_ROUTES_MAX,
+    "the metrics file needs a row per enum intake_route: raise INTAKE_METRICS_ROUTES_MAX");
+
+/* enum intake_report_state to the counter a list answer in that state adds to. */
+static const enum intake_metric list_counter[] = {
+	INTAKE_METRIC_LIST_HIT,		/* INTAKE_REPORT_HIT */
+	INTAKE_METRIC_LIST_MISS,	/* INTAKE_REPORT_MISS */
+	INTAKE_METRIC_LIST_STALE,	/* INTAKE_REPORT_STALE */
+	INTAKE_METRIC_LIST_STALE_ERROR,	/* INTAKE_REPORT_STALE_ERROR */
+};
+_Static_assert(sizeof(list_counter) / sizeof(list_counter[0]) == INTAKE_REPORT_STATE__MAX,
+    "list_counter[] needs one row per enum intake_report_state");
+
+/* The names, read once from their modules; static: the counters keep pointers to them. */
+static const char	*route_labels[INTAKE_ROUTE__MAX];
+static const char	*breaker_labels[INTAKE_BREAKER__MAX];
+
+void
+intake_proc_labels(void)
+{
+	struct intake_metrics_labels	l;
+	size_t				i;
+
+	for (i = 0; i < INTAKE_ROUTE__MAX; i++)
+		route_labels[i] = intake_route_name((int)i);
+	for (i = 0; i < INTAKE_BREAKER__MAX; i++)
+		breaker_labels[i] = intake_breaker_state_name((enum intake_breaker_state)i);
+	memset(&l, 0, sizeof(l));
+	l.routes = route_labels;
+	l.nroutes = INTAKE_ROUTE__MAX;
+	l.no_route = intake_route_name(INTAKE_ROUTE__MAX);
+	l.breaker = breaker_labels;
+	l.nbreaker = INTAKE_BREAKER__MAX;
+	l.lists = list_counter;
+	l.nlists = INTAKE_REPORT_STATE__MAX;
+	intake_metrics_labels(&l);
+}
 
 enum intake_err
 intake_proc_ctx_child(struct intake_ctx *ctx, const struct intake_config *cfg,

@@ -1,7 +1,7 @@
 /*
  * proc.h - one process of intake, made ready to work: the ctx it holds
- * (built after fork, freed when it ends), and the dispatcher run as a
- * process.
+ * (built after fork, freed when it ends), the labels its counters wear,
+ * and the dispatcher run as a process.
  *
  * The ctx (core/ctx.h) only points to the caches, the curl handle, the
  * report cache and the spool handle; this module is where they are made,
@@ -30,6 +30,14 @@ enum intake_err	intake_proc_ctx_child(struct intake_ctx *ctx, const struct intak
 
 /* Free what the ctx owns (not cfg, cache, marks); a zeroed ctx is fine. */
 void		intake_proc_ctx_free(struct intake_ctx *ctx);
+
+/*
+ * Hand the shared counters (core/metrics.h) their label tables: the
+ * routes, the breaker states and which counter each report state adds
+ * to, which the counters' module, below all three, does not know.  Call
+ * before intake_metrics_open(); forked children inherit them.
+ */
+void		intake_proc_labels(void);
 
 /*
  * This process becomes the dispatcher: named and taking SIGTERM first,
