@@ -70,16 +70,30 @@ config_error(const char *msg)
 	fprintf(stderr, "intake: %s\n", msg);
 }
 
+/*
+ * Load the config at path into *out for every way intake runs (pool,
+ * dispatcher, CGI, -t); the problem goes to stderr.  The one place a run
+ * gets its config, so whatever comes with it is loaded here too.
+ */
+static bool
+load_config(const char *path, struct intake_config **out)
+{
+	char	msg[1024];
+
+	if (intake_config_load(path, out, msg, sizeof(msg)) != INTAKE_OK) {
+		config_error(msg);
+		return false;
+	}
+	return true;
+}
+
 int
 intake_config_check(const char *path)
 {
 	struct intake_config	*cfg;
-	char			 msg[1024];
 
-	if (intake_config_load(path, &cfg, msg, sizeof(msg)) != INTAKE_OK) {
-		config_error(msg);
+	if (!load_config(path, &cfg))
 		return 1;
-	}
 	printf("intake: %s: configuration OK (%s, flow %s, %lld workers)\n", path,
 	    intake_dialect_name(cfg->dialect), intake_flow_name(cfg->flow), cfg->workers);
 	intake_config_free(cfg);
@@ -491,70 +505,66 @@ run_loop(struct pool *p)
 	}
 }
 
-int
-intake_pool_run(const char *path, bool allow_root)
+/* Bind the sockets: those the service manager passed, else listen and admin_listen. */
+static bool
+pool_sockets(struct pool *p)
 {
-	struct intake_spool	*spool;
-	struct pool	*p;
-	sigset_t	 set;
-	char		 msg[1024];
-	int		 rc = 1;
-
-	p = intake_xcalloc(1, sizeof(*p));
-	p->fd = -1;
-	p->admin_fd = -1;
-	if (intake_config_load(path, &p->cfg, msg, sizeof(msg)) != INTAKE_OK) {
-		config_error(msg);
-		free(p);
-		return 1;
-	}
-	intake_log_set_level(p->cfg->log_level);
-	supervisor_signals(&set);
-	(void)sigprocmask(SIG_BLOCK, &set, NULL);
-	(void)signal(SIGPIPE, SIG_IGN);
-
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		intake_log_err("pool: curl_global_init failed");
-		goto out;
-	}
 	/* Sockets passed by the service manager (socket activation) win over listen. */
 	if (intake_service_listen_fds(&p->fd, &p->admin_fd) != INTAKE_OK)
-		goto out;
+		return false;
 	p->activated = p->fd != -1;
 	p->admin_activated = p->admin_fd != -1;
 	if ((p->activated && !passed_socket(p->fd)) ||
 	    (p->admin_activated && !passed_socket(p->admin_fd)))
-		goto out;
+		return false;
 	if (!p->activated)
 		p->fd = listen_on(p->cfg, p->cfg->listen);
 	if (p->fd == -1)
-		goto out;
+		return false;
 	/* The admin socket (/metrics, /status): bound like the public one, before the drop. */
-	if (!p->admin_activated && p->cfg->admin_listen[0] != '\0' &&
-	    (p->admin_fd = listen_on(p->cfg, p->cfg->admin_listen)) == -1)
-		goto out;
-	/* The socket is bound: from here on, never root (files are made as the user). */
-	if (intake_priv_settle(p->cfg->run_user, p->cfg->run_group, allow_root, msg,
-	    sizeof(msg)) != INTAKE_OK) {
-		intake_log_err("pool: %s", msg);
-		goto out;
+	if (!p->admin_activated && p->cfg->admin_listen[0] != '\0') {
+		p->admin_fd = listen_on(p->cfg, p->cfg->admin_listen);
+		if (p->admin_fd == -1)
+			return false;
 	}
-	/* As the user, so that a reopen after rotation can create the file again. */
+	return true;
+}
+
+/*
+ * As the user now: the log file (so that a reopen after rotation can
+ * create it again), the shared caches, the counters and the spool, all
+ * before fork.
+ */
+static bool
+pool_shared(struct pool *p)
+{
+	struct intake_spool	*spool;
+	char			 msg[1024];
+
 	if (intake_log_open(p->cfg->log_file, msg, sizeof(msg)) != INTAKE_OK) {
 		intake_log_err("pool: %s", msg);
-		goto out;
+		return false;
 	}
 	intake_proc_labels();
 	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
 	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK ||
 	    intake_cache_open_lists(p->cfg, true, &p->lists) != INTAKE_OK ||
 	    intake_metrics_open(p->cfg, true) != INTAKE_OK)
-		goto out;
+		return false;
 	intake_metrics_configured(p->cfg->workers);
 	/* Create the spool now: a worker that cannot write it must not start. */
 	if (intake_spool_open(p->cfg->spool_dir, &spool) != INTAKE_OK)
-		goto out;
+		return false;
 	intake_spool_close(spool);
+	return true;
+}
+
+/* Say what the pool serves, start its children and tell the service manager it is ready. */
+static void
+pool_start(struct pool *p)
+{
+	char	msg[128];
+
 	intake_log_info("pool: listening on %s with %lld workers (%s, flow %s, cache %s)",
 	    p->activated ? "the socket the service manager passed" : p->cfg->listen,
 	    p->cfg->workers, intake_dialect_name(p->cfg->dialect),
@@ -565,10 +575,12 @@ intake_pool_run(const char *path, bool allow_root)
 	fill(p);
 	(void)snprintf(msg, sizeof(msg), "serving with %lld workers", p->cfg->workers);
 	(void)intake_service_notify(INTAKE_SERVICE_READY, msg);
-	run_loop(p);
-	intake_log_info("pool: stopped");
-	rc = 0;
-out:
+}
+
+/* Close and remove the sockets the pool bound, unmap what it shared, free it. */
+static void
+pool_free(struct pool *p)
+{
 	if (p->fd != -1) {
 		(void)close(p->fd);
 		if (!p->activated && strncmp(p->cfg->listen, "unix:", 5) == 0)
@@ -586,6 +598,48 @@ out:
 	intake_config_free(p->cfg);
 	curl_global_cleanup();
 	free(p);
+}
+
+int
+intake_pool_run(const char *path, bool allow_root)
+{
+	struct pool	*p;
+	sigset_t	 set;
+	char		 msg[1024];
+	int		 rc = 1;
+
+	p = intake_xcalloc(1, sizeof(*p));
+	p->fd = -1;
+	p->admin_fd = -1;
+	if (!load_config(path, &p->cfg)) {
+		free(p);
+		return 1;
+	}
+	intake_log_set_level(p->cfg->log_level);
+	supervisor_signals(&set);
+	(void)sigprocmask(SIG_BLOCK, &set, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		intake_log_err("pool: curl_global_init failed");
+		goto out;
+	}
+	if (!pool_sockets(p))
+		goto out;
+	/* The socket is bound: from here on, never root (files are made as the user). */
+	if (intake_priv_settle(p->cfg->run_user, p->cfg->run_group, allow_root, msg,
+	    sizeof(msg)) != INTAKE_OK) {
+		intake_log_err("pool: %s", msg);
+		goto out;
+	}
+	if (!pool_shared(p))
+		goto out;
+	pool_start(p);
+	run_loop(p);
+	intake_log_info("pool: stopped");
+	rc = 0;
+out:
+	pool_free(p);
 	return rc;
 }
 
@@ -597,10 +651,8 @@ intake_dispatch_run(const char *path, bool allow_root)
 	char			 msg[1024];
 	int			 rc = 1;
 
-	if (intake_config_load(path, &cfg, msg, sizeof(msg)) != INTAKE_OK) {
-		config_error(msg);
+	if (!load_config(path, &cfg))
 		return 1;
-	}
 	intake_log_set_level(cfg->log_level);
 	if (intake_priv_settle(cfg->run_user, cfg->run_group, allow_root, msg, sizeof(msg)) !=
 	    INTAKE_OK) {
@@ -644,8 +696,7 @@ intake_cgi_run(const char *path)
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&req, 0, sizeof(req));
 	intake_arena_init(&req.arena, INTAKE_REQ_ARENA_MAX);
-	if (intake_config_load(path, &cfg, msg, sizeof(msg)) != INTAKE_OK) {
-		config_error(msg);
+	if (!load_config(path, &cfg)) {
 		fputs("Status: 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n"
 		    "{\"error\":{\"code\":\"internal\",\"message\":\"intake is not configured.\"}}\n",
 		    stdout);

@@ -35,6 +35,32 @@ on_term(int sig)
 	stop_requested = 1;
 }
 
+/*
+ * SIGTERM asks the worker to stop and stays blocked but while it sleeps
+ * (*idle_mask, for ppoll()); SIGHUP, SIGINT and SIGPIPE are ignored.
+ */
+static void
+worker_signals(sigset_t *idle_mask)
+{
+	struct sigaction	sa;
+	sigset_t		block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	(void)sigemptyset(&block);
+	(void)sigaddset(&block, SIGTERM);
+	(void)sigprocmask(SIG_SETMASK, &block, idle_mask);
+	(void)sigdelset(idle_mask, SIGTERM);
+}
+
 /* Serve one accepted request (admin: from the admin socket), and count it. */
 static void
 serve(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr, bool admin)
@@ -60,30 +86,15 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
 {
 	struct intake_ctx	ctx;
 	struct intake_req	req;
-	struct sigaction	sa;
 	struct pollfd		pfd[2];
 	FCGX_Request		fr[2];
-	sigset_t		idle_mask, block;
+	sigset_t		idle_mask;
 	long long		served = 0;
 	enum intake_err		err;
 	nfds_t			nfd = admin_fd != -1 ? 2 : 1, k;
 	int			rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	(void)sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	(void)sigaction(SIGHUP, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	(void)sigaction(SIGCHLD, &sa, NULL);
-	(void)sigemptyset(&block);
-	(void)sigaddset(&block, SIGTERM);
-	(void)sigprocmask(SIG_SETMASK, &block, &idle_mask);
-	(void)sigdelset(&idle_mask, SIGTERM);
-
+	worker_signals(&idle_mask);
 	memset(fr, 0, sizeof(fr));
 	err = intake_proc_ctx_child(&ctx, cfg, cache, marks);
 	if (err != INTAKE_OK || FCGX_Init() != 0 || FCGX_InitRequest(&fr[0], listen_fd, 0) != 0 ||

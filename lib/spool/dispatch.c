@@ -56,6 +56,30 @@ collect(void *arg, const char *ref)
 	return true;
 }
 
+/* Read and decode the held record h of ref into rec; false with *bad saying why it cannot be. */
+static bool
+readable(struct intake_ctx *ctx, struct intake_spool_hold *h, const char *ref,
+    struct intake_spoolrec *rec, const char **bad)
+{
+	enum intake_err	err;
+
+	err = intake_spool_read(ctx->spool, h, (size_t)ctx->cfg->body_max + RECORD_SLACK);
+	if (err != INTAKE_OK) {
+		*bad = intake_strerror(err);
+		return false;
+	}
+	err = intake_spoolrec_decode(h->bytes.ptr, h->bytes.len, rec);
+	if (err != INTAKE_OK) {
+		*bad = intake_strerror(err);
+		return false;
+	}
+	if (strcmp(rec->ref, ref) != 0) {
+		*bad = "its reference does not match";
+		return false;
+	}
+	return true;
+}
+
 /* Attempt one queued record if it is due and free.  Returns whether it was attempted. */
 bool
 intake_dispatcher_one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
@@ -66,7 +90,7 @@ intake_dispatcher_one(struct intake_ctx *ctx, const char *ref, int64_t closed_at
 	struct intake_spool_meta	 m;
 	struct intake_spoolrec		*rec;
 	enum intake_spool_status	 st;
-	enum intake_err			 err;
+	const char			*bad;
 	bool				 got;
 	char				 why[200];
 
@@ -95,12 +119,8 @@ intake_dispatcher_one(struct intake_ctx *ctx, const char *ref, int64_t closed_at
 		(void)intake_spool_done(ctx->spool, &h, &m);
 		goto out;
 	}
-	err = intake_spool_read(ctx->spool, &h, (size_t)cfg->body_max + RECORD_SLACK);
-	if (err == INTAKE_OK)
-		err = intake_spoolrec_decode(h.bytes.ptr, h.bytes.len, rec);
-	if (err != INTAKE_OK || strcmp(rec->ref, ref) != 0) {
-		intake_log_event(INTAKE_LOG_ERR, "submission_dead", "ref", ref, "error",
-		    err != INTAKE_OK ? intake_strerror(err) : "its reference does not match",
+	if (!readable(ctx, &h, ref, rec, &bad)) {
+		intake_log_event(INTAKE_LOG_ERR, "submission_dead", "ref", ref, "error", bad,
 		    "msg", "the record is unreadable; quarantined", NULL);
 		(void)intake_spool_quarantine(ctx->spool, &h);
 		goto out;

@@ -30,13 +30,25 @@
 
 enum place { P_TMP, P_QUEUE, P_DONE, P_DEAD, P_QUARANTINE, P_CLAIMS, P__MAX };
 
-static const char *const place_dirs[P__MAX] = {
-	"tmp", "queue", "done", "dead", "quarantine", "claims",
+static const char *const place_dirs[] = {
+	"tmp",		/* P_TMP */
+	"queue",	/* P_QUEUE */
+	"done",		/* P_DONE */
+	"dead",		/* P_DEAD */
+	"quarantine",	/* P_QUARANTINE */
+	"claims",	/* P_CLAIMS */
 };
+_Static_assert(sizeof(place_dirs) / sizeof(place_dirs[0]) == P__MAX,
+    "place_dirs[] needs one row per enum place");
 
-static const char *const status_names[INTAKE_SPOOL__MAX] = {
-	"unknown", "queued", "started", "held",
+static const char *const status_names[] = {
+	"unknown",	/* INTAKE_SPOOL_UNKNOWN */
+	"queued",	/* INTAKE_SPOOL_QUEUED */
+	"started",	/* INTAKE_SPOOL_DONE */
+	"held",		/* INTAKE_SPOOL_DEAD */
 };
+_Static_assert(sizeof(status_names) / sizeof(status_names[0]) == INTAKE_SPOOL__MAX,
+    "status_names[] needs one row per enum intake_spool_status");
 
 struct intake_spool {
 	int		root;
@@ -61,9 +73,11 @@ status_dir(const struct intake_spool *s, enum intake_spool_status st)
 		return s->dir[P_DONE];
 	case INTAKE_SPOOL_DEAD:
 		return s->dir[P_DEAD];
-	default:
-		return -1;
+	case INTAKE_SPOOL_UNKNOWN:	/* not a place */
+	case INTAKE_SPOOL__MAX:
+		break;
 	}
+	return -1;
 }
 
 static enum intake_err
@@ -214,8 +228,10 @@ put_meta(struct intake_spool *s, int dfd, const char *name, const struct intake_
 
 	intake_buf_init(&b, META_MAX);
 	err = intake_spoolrec_meta_encode(m, &b);
-	if (err == INTAKE_OK)
-		err = put_file(s, dfd, name, b.ptr, b.len, sync_file, sync_dir);
+	if (err != INTAKE_OK)
+		goto out;
+	err = put_file(s, dfd, name, b.ptr, b.len, sync_file, sync_dir);
+out:
 	intake_buf_free(&b);
 	return err;
 }

@@ -4,6 +4,7 @@
  * it, it stays queued and waits its retry instead of being taken again
  * on every pass (and logged as held although it is not).
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,22 @@ setup(struct fixture *f)
 	free(rec);
 }
 
+/* Files in dir, dot files aside. */
+static int
+count_files(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d = opendir(dir);
+	int		 n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	(void)closedir(d);
+	return n;
+}
+
 static void
 teardown(struct fixture *f)
 {
@@ -93,10 +110,36 @@ test_dispatch_refused_bury_keeps_the_record_queued_for_a_retry(void)
 	teardown(&f);
 }
 
+/* Bytes that are no record (a disk fault, a hand edit): quarantined, and the scan goes on. */
+static void
+test_dispatch_unreadable_record_is_quarantined(void)
+{
+	enum intake_spool_status	 existing;
+	struct intake_spool_hold	 h;
+	struct intake_spool_meta	 m;
+	struct intake_buf		 b;
+	struct fixture			 f;
+	char				 path[320];
+
+	setup(&f);
+	intake_buf_init(&b, 64);
+	T_EQ_INT(intake_buf_adds(&b, "intake-spool 2\nnot a record"), INTAKE_OK);
+	T_EQ_INT(intake_spool_accept(f.ctx.spool, "0000-1111-2222", &b, &h, &existing),
+	    INTAKE_OK);
+	intake_spool_release(&h);
+	intake_buf_free(&b);
+	T_ASSERT(intake_dispatcher_one(&f.ctx, "0000-1111-2222", 0));
+	T_EQ_INT(intake_spool_lookup(f.ctx.spool, "0000-1111-2222", &m), INTAKE_SPOOL_UNKNOWN);
+	(void)snprintf(path, sizeof(path), "%s/spool/quarantine", f.dir);
+	T_EQ_INT(count_files(path), 1);
+	teardown(&f);
+}
+
 int
 main(void)
 {
 	T_RUN(test_dispatch_record_of_a_removed_form_is_set_aside);
 	T_RUN(test_dispatch_refused_bury_keeps_the_record_queued_for_a_retry);
+	T_RUN(test_dispatch_unreadable_record_is_quarantined);
 	return T_DONE();
 }
