@@ -80,6 +80,39 @@ serve(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr, bool adm
 	intake_metrics_busy(false);
 }
 
+/*
+ * Accept and answer one request on each socket ppoll() found ready (the
+ * second one is the admin socket).  Another worker may have won the
+ * connection: that is no error.  Returns how many were answered.
+ */
+static long long
+serve_ready(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr,
+    const struct pollfd *pfd, nfds_t nfd)
+{
+	long long	served = 0;
+	nfds_t		k;
+	int		rc;
+
+	for (k = 0; k < nfd && !stop_requested; k++) {
+		if (pfd[k].revents == 0)
+			continue;
+		rc = FCGX_Accept_r(&fr[k]);
+		if (rc < 0) {
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
+			    rc == -ECONNABORTED)
+				continue;
+			intake_log_err("worker: accept failed (%d)", rc);
+			stop_requested = 1;
+			break;
+		}
+		serve(req, ctx, &fr[k], k == 1);
+		FCGX_Finish_r(&fr[k]);
+		intake_req_end(req);
+		served++;
+	}
+	return served;
+}
+
 int
 intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
     struct intake_cache *marks, int listen_fd, int admin_fd)
@@ -120,23 +153,7 @@ intake_worker_run(const struct intake_config *cfg, struct intake_cache *cache,
 			intake_log_err("worker: poll: %s", strerror(errno));
 			break;
 		}
-		for (k = 0; k < nfd && !stop_requested; k++) {
-			if (pfd[k].revents == 0)
-				continue;
-			rc = FCGX_Accept_r(&fr[k]);
-			if (rc < 0) {
-				if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
-				    rc == -ECONNABORTED)
-					continue;
-				intake_log_err("worker: accept failed (%d)", rc);
-				stop_requested = 1;
-				break;
-			}
-			serve(&req, &ctx, &fr[k], k == 1);
-			FCGX_Finish_r(&fr[k]);
-			intake_req_end(&req);
-			served++;
-		}
+		served += serve_ready(&req, &ctx, fr, pfd, nfd);
 	}
 	if (!stop_requested && cfg->max_requests != 0 && served >= cfg->max_requests)
 		intake_log_info("worker: recycling after %lld requests", served);
