@@ -24,7 +24,7 @@
 #include "util/str.h"
 
 #define METRICS_MAGIC	0x696e74616b656d31ULL	/* "intakem1" */
-#define METRICS_VERSION	2u	/* 2: rows for INTAKE_METRICS_ROUTES_MAX routes */
+#define METRICS_VERSION	1u	/* with the layout (INTAKE_METRICS_ROUTES_MAX among it) */
 
 /* The statuses intake sends (req.c's reasons[]), and one row for any other. */
 static const int status_codes[] = {

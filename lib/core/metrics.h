@@ -29,7 +29,12 @@
 #include "util/err.h"
 
 #define INTAKE_METRICS_ROWS	257	/* one per worker row (pool.c's 256) and the dispatcher */
-#define INTAKE_METRICS_ROUTES_MAX	16	/* routes the file has rows for, "none" aside */
+/*
+ * Routes the file has rows for, "none" aside: today's route count, so the
+ * layout is the one every running process maps.  Raising it changes the
+ * layout: bump METRICS_VERSION in metrics.c with it.
+ */
+#define INTAKE_METRICS_ROUTES_MAX	8
 #define INTAKE_METRICS_DISPATCHER_ROW	(INTAKE_METRICS_ROWS - 1)
 
 /* Plain counters; rows of one family are adjacent in metrics.c's table. */

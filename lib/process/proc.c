@@ -17,7 +17,7 @@
 #include "web/route.h"
 
 _Static_assert(INTAKE_ROUTE__MAX <= INTAKE_METRICS_ROUTES_MAX,
-    "the metrics file needs a row per enum intake_route: raise INTAKE_METRICS_ROUTES_MAX");
+    "the metrics file needs a row per enum intake_route: raise INTAKE_METRICS_ROUTES_MAX and METRICS_VERSION");
 
 /* enum intake_report_state to the counter a list answer in that state adds to. */
 static const enum intake_metric list_counter[] = {
