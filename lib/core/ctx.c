@@ -1,45 +1,19 @@
 /*
- * ctx.c - setting up and tearing down what one process holds (ctx.h).
+ * ctx.c - what one process holds (ctx.h): the one answer the ctx gives
+ * from its own fields.  Building and freeing a ctx is the process
+ * model's (lib/process/proc.c), which knows every module it points to.
  */
-#include <string.h>
-
 #include "core/ctx.h"
-#include "integrify/report.h"
-#include "spool/spool.h"
+#include "util/str.h"
 
-enum intake_err
-intake_ctx_child_init(struct intake_ctx *ctx, const struct intake_config *cfg,
-    struct intake_cache *cache, struct intake_cache *marks)
+long long
+intake_ctx_retry_after(struct intake_ctx *ctx)
 {
-	enum intake_err	err;
+	int64_t	now = intake_now_ms(), at = ctx->upstream_busy_until_ms;
 
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->cfg = cfg;
-	ctx->cache = cache;
-	ctx->marks = marks;
-	ctx->reports = intake_report_cache_new();
-	err = intake_cache_child_init(cache);
-	if (err == INTAKE_OK)
-		err = intake_cache_child_init(marks);
-	/* The supervisor made it before fork: this attaches, never reformats. */
-	if (err == INTAKE_OK)
-		err = intake_cache_open_lists(cfg, false, &ctx->lists);
-	if (err == INTAKE_OK)
-		err = intake_http_new(cfg, &ctx->http);
-	if (err == INTAKE_OK)
-		err = intake_spool_open(cfg->spool_dir, &ctx->spool);
-	return err;
-}
-
-void
-intake_ctx_free(struct intake_ctx *ctx)
-{
-	intake_report_cache_free(ctx->reports);
-	intake_spool_close(ctx->spool);
-	intake_http_free(ctx->http);
-	intake_cache_close(ctx->lists);
-	ctx->lists = NULL;
-	ctx->reports = NULL;
-	ctx->spool = NULL;
-	ctx->http = NULL;
+	/* Used once: a later refusal of another kind must not inherit it. */
+	ctx->upstream_busy_until_ms = 0;
+	if (at > now)
+		return (long long)((at - now + 999) / 1000);
+	return 1 + ctx->cfg->upstream_wait_ms / 1000;
 }

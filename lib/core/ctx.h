@@ -1,18 +1,23 @@
 /*
- * ctx.h - what one worker process holds: its config, the shared cache,
- * its own curl handle.  Built after fork; freed when the worker exits.
+ * ctx.h - what one process holds: its config, the shared caches, its own
+ * curl handle, its report cache and its spool handle.
+ *
+ * The ctx is a plain struct that every floor above core passes around;
+ * it only points to the objects, so this header names them without
+ * knowing them.  Whoever runs a process (the process model, lib/process/)
+ * builds the ctx after fork and frees it when the process ends.
  */
 #ifndef INTAKE_CTX_H
 #define INTAKE_CTX_H
 
 #include <stdint.h>
 
-#include "cache/cache.h"
 #include "core/config.h"
 #include "util/err.h"
-#include "integrify/http.h"
 
 struct intake_forms;
+struct intake_cache;
+struct intake_http;
 struct intake_report_cache;
 struct intake_spool;
 
@@ -30,16 +35,13 @@ struct intake_ctx {
 };
 
 /*
- * Fill ctx for a process forked from the supervisor: attach the shared
- * caches (owned by the caller), attach the lists cache the supervisor
- * made before fork, and make this process's curl handle, spool handle
- * and report cache (owned by the ctx).  On failure the ctx
- * may be partly made: free it all the same.
+ * Seconds a client should wait before it asks again after an
+ * INTAKE_EBUSY answer (>= 1): until ctx->upstream_busy_until_ms, when
+ * that is still ahead (and then it is forgotten: it is used once), else
+ * 1 + upstream_wait_ms in seconds.  Whoever refuses work as busy sets
+ * upstream_busy_until_ms (intake_upstream_busy_until()); the response
+ * reads it here, without knowing who set it.
  */
-enum intake_err	intake_ctx_child_init(struct intake_ctx *ctx, const struct intake_config *cfg,
-		    struct intake_cache *cache, struct intake_cache *marks);
-
-/* Free what the ctx owns. */
-void		intake_ctx_free(struct intake_ctx *ctx);
+long long	intake_ctx_retry_after(struct intake_ctx *ctx);
 
 #endif

@@ -19,15 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spool/breaker.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "integrify/report.h"
-#include "web/route.h"
 #include "util/str.h"
 
 #define METRICS_MAGIC	0x696e74616b656d31ULL	/* "intakem1" */
-#define METRICS_VERSION	1u
+#define METRICS_VERSION	1u	/* with the layout (INTAKE_METRICS_ROUTES_MAX among it) */
 
 /* The statuses intake sends (req.c's reasons[]), and one row for any other. */
 static const int status_codes[] = {
@@ -35,7 +32,8 @@ static const int status_codes[] = {
 	500, 502, 503, 504,
 };
 #define NSTATUS		(sizeof(status_codes) / sizeof(status_codes[0]) + 1)	/* + "other" */
-#define NROUTES		(INTAKE_ROUTE__MAX + 1)					/* + "none" */
+#define NROUTES		(INTAKE_METRICS_ROUTES_MAX + 1)				/* + "none" */
+#define NO_ROUTE	INTAKE_METRICS_ROUTES_MAX	/* the row of requests no route took */
 
 /* An upstream call's outcome: a status class, or why there was no reply. */
 enum up_status {
@@ -136,16 +134,6 @@ static const struct {
 _Static_assert(sizeof(counters) / sizeof(counters[0]) == INTAKE_METRIC__MAX,
     "counters[] needs one row per enum intake_metric");
 
-/* enum intake_report_state to its counter. */
-static const enum intake_metric list_metric[] = {
-	INTAKE_METRIC_LIST_HIT,		/* INTAKE_REPORT_HIT */
-	INTAKE_METRIC_LIST_MISS,	/* INTAKE_REPORT_MISS */
-	INTAKE_METRIC_LIST_STALE,	/* INTAKE_REPORT_STALE */
-	INTAKE_METRIC_LIST_STALE_ERROR,	/* INTAKE_REPORT_STALE_ERROR */
-};
-_Static_assert(sizeof(list_metric) / sizeof(list_metric[0]) == INTAKE_REPORT_STATE__MAX,
-    "list_metric[] needs one row per enum intake_report_state");
-
 /* One process of the pool: a worker row or the dispatcher's. */
 struct metrics_row {
 	_Atomic int32_t		pid;		/* 0: free */
@@ -179,8 +167,9 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
  * The mapping and this process's row: process-wide so that a hook is one
  * line anywhere (see metrics.h).  Inherited over fork with the mapping.
  */
-static struct metrics_shm	*shm;
-static int			 self_row = -1;
+static struct metrics_shm		*shm;
+static int				 self_row = -1;
+static struct intake_metrics_labels	 labels = { .no_route = "none" };
 
 static void
 add(_Atomic uint64_t *c, uint64_t n)
@@ -272,10 +261,37 @@ intake_metrics_count(enum intake_metric m)
 }
 
 void
+intake_metrics_labels(const struct intake_metrics_labels *l)
+{
+	if (l->nroutes > INTAKE_METRICS_ROUTES_MAX) {
+		intake_log_err("metrics: %zu routes, but rows for %d only; labels not taken",
+		    l->nroutes, INTAKE_METRICS_ROUTES_MAX);
+		return;
+	}
+	labels = *l;
+	if (labels.no_route == NULL)
+		labels.no_route = "none";
+}
+
+/* The label of row r of the request counters. */
+static const char *
+route_label(size_t r)
+{
+	return r < labels.nroutes ? labels.routes[r] : labels.no_route;
+}
+
+/* The label of breaker state st; "unknown" out of the table. */
+static const char *
+breaker_label(int st)
+{
+	return st >= 0 && (size_t)st < labels.nbreaker ? labels.breaker[st] : "unknown";
+}
+
+void
 intake_metrics_list(int report_state)
 {
-	if (report_state >= 0 && report_state < INTAKE_REPORT_STATE__MAX)
-		intake_metrics_count(list_metric[report_state]);
+	if (report_state >= 0 && (size_t)report_state < labels.nlists)
+		intake_metrics_count(labels.lists[report_state]);
 }
 
 /* The bucket a duration falls in (the last one is +Inf). */
@@ -308,7 +324,7 @@ intake_metrics_request(int route, int status, int64_t us)
 
 	if (shm == NULL)
 		return;
-	r = route >= 0 && route < INTAKE_ROUTE__MAX ? (size_t)route : INTAKE_ROUTE__MAX;
+	r = route >= 0 && (size_t)route < labels.nroutes ? (size_t)route : NO_ROUTE;
 	if (us < 0)
 		us = 0;
 	add(&shm->requests[r][status_index(status)], 1);
@@ -447,46 +463,54 @@ tally(struct tally *t)
 			t->accepted += (long long)get(&shm->requests[i][j]);
 }
 
-static enum intake_err
+/*
+ * The writers below append in a straight line: the buffer remembers its
+ * first failed append, and the two pages ask it once at the end.
+ */
+static void
 family(struct intake_buf *out, const char *name, const char *type, const char *help)
 {
-	return intake_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	(void)intake_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* One histogram's series for one label pair ("route=\"forms\""). */
-static enum intake_err
+static void
 histogram(struct intake_buf *out, const char *name, const char *label,
     _Atomic uint64_t *buckets, _Atomic uint64_t *sum_us)
 {
-	enum intake_err	err = INTAKE_OK;
 	uint64_t	cum = 0, sum;
 	size_t		i;
 
-	for (i = 0; err == INTAKE_OK && i < NBUCKETS; i++) {
+	for (i = 0; i < NBUCKETS; i++) {
 		cum += get(&buckets[i]);
-		err = intake_buf_printf(out, "%s_bucket{%s,le=\"%s\"} %llu\n", name, label,
+		(void)intake_buf_printf(out, "%s_bucket{%s,le=\"%s\"} %llu\n", name, label,
 		    i < NBUCKETS - 1 ? bucket_le[i] : "+Inf", (unsigned long long)cum);
 	}
 	sum = get(sum_us);
-	if (err == INTAKE_OK)
-		err = intake_buf_printf(out, "%s_sum{%s} %llu.%06llu\n%s_count{%s} %llu\n", name,
-		    label, (unsigned long long)(sum / 1000000), (unsigned long long)(sum % 1000000),
-		    name, label, (unsigned long long)cum);
-	return err;
+	(void)intake_buf_printf(out, "%s_sum{%s} %llu.%06llu\n%s_count{%s} %llu\n", name,
+	    label, (unsigned long long)(sum / 1000000), (unsigned long long)(sum % 1000000),
+	    name, label, (unsigned long long)cum);
 }
 
-static enum intake_err
+/* The request counter rows in page order: the routes, then "none". */
+static size_t
+route_row(size_t k)
+{
+	return k < labels.nroutes ? k : NO_ROUTE;
+}
+
+static void
 render_requests(struct intake_buf *out)
 {
-	enum intake_err	err;
 	uint64_t	n;
-	size_t		r, s;
+	size_t		k, r, s;
 	char		label[64], code[8];
 
-	err = family(out, "intake_http_requests_total", "counter",
+	family(out, "intake_http_requests_total", "counter",
 	    "Requests answered, by route (from the route table) and status.");
-	for (r = 0; err == INTAKE_OK && r < NROUTES; r++)
-		for (s = 0; err == INTAKE_OK && s < NSTATUS; s++) {
+	for (k = 0; k <= labels.nroutes; k++)
+		for (s = 0; s < NSTATUS; s++) {
+			r = route_row(k);
 			n = get(&shm->requests[r][s]);
 			if (n == 0)
 				continue;
@@ -494,171 +518,144 @@ render_requests(struct intake_buf *out)
 				(void)snprintf(code, sizeof(code), "%d", status_codes[s]);
 			else
 				(void)snprintf(code, sizeof(code), "other");
-			err = intake_buf_printf(out, "intake_http_requests_total{route=\"%s\","
-			    "status=\"%s\"} %llu\n", intake_route_name((int)r), code,
-			    (unsigned long long)n);
+			(void)intake_buf_printf(out, "intake_http_requests_total{route=\"%s\","
+			    "status=\"%s\"} %llu\n", route_label(r), code, (unsigned long long)n);
 		}
-	if (err == INTAKE_OK)
-		err = family(out, "intake_http_request_duration_seconds", "histogram",
-		    "Time from accepting a request to its answer, by route.");
-	for (r = 0; err == INTAKE_OK && r < NROUTES; r++) {
-		(void)snprintf(label, sizeof(label), "route=\"%s\"", intake_route_name((int)r));
-		err = histogram(out, "intake_http_request_duration_seconds", label,
+	family(out, "intake_http_request_duration_seconds", "histogram",
+	    "Time from accepting a request to its answer, by route.");
+	for (k = 0; k <= labels.nroutes; k++) {
+		r = route_row(k);
+		(void)snprintf(label, sizeof(label), "route=\"%s\"", route_label(r));
+		histogram(out, "intake_http_request_duration_seconds", label,
 		    shm->req_buckets[r], &shm->req_sum_us[r]);
 	}
-	return err;
 }
 
-static enum intake_err
+static void
 render_upstream(struct intake_buf *out)
 {
-	enum intake_err	err;
-	size_t		k, s;
-	char		label[64];
+	size_t	k, s;
+	char	label[64];
 
-	err = family(out, "intake_upstream_requests_total", "counter",
+	family(out, "intake_upstream_requests_total", "counter",
 	    "Calls to Integrify, by kind and outcome (a status class, or timeout, "
 	    "too_big, error when there was no reply).");
-	for (k = 0; err == INTAKE_OK && k < INTAKE_UPSTREAM_KIND__MAX; k++)
-		for (s = 0; err == INTAKE_OK && s < UP__MAX; s++)
-			err = intake_buf_printf(out, "intake_upstream_requests_total{kind=\"%s\","
+	for (k = 0; k < INTAKE_UPSTREAM_KIND__MAX; k++)
+		for (s = 0; s < UP__MAX; s++)
+			(void)intake_buf_printf(out, "intake_upstream_requests_total{kind=\"%s\","
 			    "status=\"%s\"} %llu\n", kind_names[k], up_status_names[s],
 			    (unsigned long long)get(&shm->upstream[k][s]));
-	if (err == INTAKE_OK)
-		err = family(out, "intake_upstream_request_duration_seconds", "histogram",
-		    "Time an Integrify call took, by kind.");
-	for (k = 0; err == INTAKE_OK && k < INTAKE_UPSTREAM_KIND__MAX; k++) {
+	family(out, "intake_upstream_request_duration_seconds", "histogram",
+	    "Time an Integrify call took, by kind.");
+	for (k = 0; k < INTAKE_UPSTREAM_KIND__MAX; k++) {
 		(void)snprintf(label, sizeof(label), "kind=\"%s\"", kind_names[k]);
-		err = histogram(out, "intake_upstream_request_duration_seconds", label,
+		histogram(out, "intake_upstream_request_duration_seconds", label,
 		    shm->up_buckets[k], &shm->up_sum_us[k]);
 	}
-	return err;
 }
 
-static enum intake_err
+static void
 render_counters(struct intake_buf *out)
 {
-	enum intake_err	err = INTAKE_OK;
-	size_t		i;
+	size_t	i;
 
-	for (i = 0; err == INTAKE_OK && i < INTAKE_METRIC__MAX; i++) {
+	for (i = 0; i < INTAKE_METRIC__MAX; i++) {
 		if (counters[i].help != NULL)
-			err = family(out, counters[i].name, "counter", counters[i].help);
-		if (err != INTAKE_OK)
-			break;
+			family(out, counters[i].name, "counter", counters[i].help);
 		if (counters[i].label != NULL)
-			err = intake_buf_printf(out, "%s{%s} %llu\n", counters[i].name,
+			(void)intake_buf_printf(out, "%s{%s} %llu\n", counters[i].name,
 			    counters[i].label, (unsigned long long)get(&shm->counters[i]));
 		else
-			err = intake_buf_printf(out, "%s %llu\n", counters[i].name,
+			(void)intake_buf_printf(out, "%s %llu\n", counters[i].name,
 			    (unsigned long long)get(&shm->counters[i]));
 	}
-	return err;
 }
 
 /* A gauge family of one unlabelled series. */
-static enum intake_err
+static void
 gauge(struct intake_buf *out, const char *name, const char *help, long long v)
 {
-	enum intake_err	err;
-
-	err = family(out, name, "gauge", help);
-	if (err == INTAKE_OK)
-		err = intake_buf_printf(out, "%s %lld\n", name, v);
-	return err;
+	family(out, name, "gauge", help);
+	(void)intake_buf_printf(out, "%s %lld\n", name, v);
 }
 
-static enum intake_err
+/* What the spool holds now, and the breaker's state, one series each. */
+static void
+render_spool(const struct intake_metrics_gauges *g, struct intake_buf *out)
+{
+	size_t	i;
+
+	family(out, "intake_spool_records", "gauge",
+	    "Submissions in the spool now: queued (queue/), dead (dead/, held for a person), "
+	    "delivered (receipts in done/).");
+	if (g->spool_queued >= 0)
+		(void)intake_buf_printf(out, "intake_spool_records{state=\"queued\"} %lld\n",
+		    g->spool_queued);
+	if (g->spool_dead >= 0)
+		(void)intake_buf_printf(out, "intake_spool_records{state=\"dead\"} %lld\n",
+		    g->spool_dead);
+	if (g->spool_done >= 0)
+		(void)intake_buf_printf(out, "intake_spool_records{state=\"delivered\"} %lld\n",
+		    g->spool_done);
+	family(out, "intake_breaker_state", "gauge",
+	    "The circuit breaker in front of starts: 1 for the state it is in.");
+	for (i = 0; i < labels.nbreaker; i++)
+		(void)intake_buf_printf(out, "intake_breaker_state{state=\"%s\"} %d\n",
+		    labels.breaker[i], g->breaker >= 0 && (size_t)g->breaker == i);
+}
+
+static void
 render_gauges(const struct intake_metrics_gauges *g, const struct tally *t,
     struct intake_buf *out)
 {
-	enum intake_err	err;
-	int		i;
-
-	err = family(out, "intake_spool_records", "gauge",
-	    "Submissions in the spool now: queued (queue/), dead (dead/, held for a person), "
-	    "delivered (receipts in done/).");
-	if (err == INTAKE_OK && g->spool_queued >= 0)
-		err = intake_buf_printf(out, "intake_spool_records{state=\"queued\"} %lld\n",
-		    g->spool_queued);
-	if (err == INTAKE_OK && g->spool_dead >= 0)
-		err = intake_buf_printf(out, "intake_spool_records{state=\"dead\"} %lld\n",
-		    g->spool_dead);
-	if (err == INTAKE_OK && g->spool_done >= 0)
-		err = intake_buf_printf(out, "intake_spool_records{state=\"delivered\"} %lld\n",
-		    g->spool_done);
-	if (err == INTAKE_OK)
-		err = family(out, "intake_breaker_state", "gauge",
-		    "The circuit breaker in front of starts: 1 for the state it is in.");
-	for (i = 0; err == INTAKE_OK && i < INTAKE_BREAKER__MAX; i++)
-		err = intake_buf_printf(out, "intake_breaker_state{state=\"%s\"} %d\n",
-		    intake_breaker_state_name((enum intake_breaker_state)i), g->breaker == i);
-	if (err == INTAKE_OK)
-		err = gauge(out, "intake_token_cached", "1 when a usable token is cached.",
-		    g->token_cached ? 1 : 0);
-	if (err == INTAKE_OK)
-		err = gauge(out, "intake_token_ttl_seconds",
-		    "Seconds the cached token has left (0: none).",
-		    g->token_left_s > 0 ? g->token_left_s : 0);
-	if (err == INTAKE_OK)
-		err = gauge(out, "intake_upstream_slots", "Upstream slots configured.",
-		    g->upstream_slots);
-	if (err == INTAKE_OK)
-		err = gauge(out, "intake_upstream_slots_in_use",
-		    "Upstream slots the pool's processes hold now.", t->slots);
-	if (err == INTAKE_OK)
-		err = gauge(out, "intake_workers_configured", "Workers the configuration asks for.",
-		    (long long)atomic_load(&shm->configured));
-	if (err == INTAKE_OK)
-		err = gauge(out, "intake_workers_alive", "Worker processes running.", t->alive);
-	if (err == INTAKE_OK)
-		err = gauge(out, "intake_workers_busy", "Workers serving a request now.", t->busy);
-	if (err == INTAKE_OK)
-		err = gauge(out, "intake_dispatcher_up", "1 when the dispatcher runs.",
-		    t->dispatcher ? 1 : 0);
-	if (err == INTAKE_OK)
-		err = gauge(out, "intake_start_time_seconds",
-		    "When the pool started, seconds since the epoch.",
-		    (long long)(atomic_load(&shm->started_ms) / 1000));
-	return err;
+	render_spool(g, out);
+	gauge(out, "intake_token_cached", "1 when a usable token is cached.",
+	    g->token_cached ? 1 : 0);
+	gauge(out, "intake_token_ttl_seconds", "Seconds the cached token has left (0: none).",
+	    g->token_left_s > 0 ? g->token_left_s : 0);
+	gauge(out, "intake_upstream_slots", "Upstream slots configured.", g->upstream_slots);
+	gauge(out, "intake_upstream_slots_in_use",
+	    "Upstream slots the pool's processes hold now.", t->slots);
+	gauge(out, "intake_workers_configured", "Workers the configuration asks for.",
+	    (long long)atomic_load(&shm->configured));
+	gauge(out, "intake_workers_alive", "Worker processes running.", t->alive);
+	gauge(out, "intake_workers_busy", "Workers serving a request now.", t->busy);
+	gauge(out, "intake_dispatcher_up", "1 when the dispatcher runs.", t->dispatcher ? 1 : 0);
+	gauge(out, "intake_start_time_seconds", "When the pool started, seconds since the epoch.",
+	    (long long)(atomic_load(&shm->started_ms) / 1000));
 }
 
 enum intake_err
 intake_metrics_render(const struct intake_metrics_gauges *g, struct intake_buf *out)
 {
 	struct tally	t;
-	enum intake_err	err;
 
 	if (shm == NULL)
 		return INTAKE_EINVAL;
 	tally(&t);
-	err = render_requests(out);
-	if (err == INTAKE_OK)
-		err = render_upstream(out);
-	if (err == INTAKE_OK)
-		err = render_counters(out);
-	if (err == INTAKE_OK)
-		err = render_gauges(g, &t, out);
-	return err;
+	render_requests(out);
+	render_upstream(out);
+	render_counters(out);
+	render_gauges(g, &t, out);
+	return intake_buf_err(out);
 }
 
 /* The processes, one JSON object each, like php-fpm's full status. */
-static enum intake_err
+static void
 status_rows(struct intake_buf *out, int64_t now)
 {
 	struct metrics_row	*r;
-	enum intake_err		 err = INTAKE_OK;
 	int32_t			 pid;
 	size_t			 i, n = 0;
 	int64_t			 started;
 
-	for (i = 0; err == INTAKE_OK && i < INTAKE_METRICS_ROWS; i++) {
+	for (i = 0; i < INTAKE_METRICS_ROWS; i++) {
 		r = &shm->rows[i];
 		pid = atomic_load(&r->pid);
 		if (pid == 0)
 			continue;
 		started = atomic_load(&r->started_ms);
-		err = intake_buf_printf(out, "%s{\"pid\":%ld,\"role\":\"%s\",\"state\":\"%s\","
+		(void)intake_buf_printf(out, "%s{\"pid\":%ld,\"role\":\"%s\",\"state\":\"%s\","
 		    "\"requests\":%llu,\"start_time\":%lld,\"uptime_seconds\":%lld}",
 		    n++ > 0 ? "," : "", (long)pid,
 		    i == INTAKE_METRICS_DISPATCHER_ROW ? "dispatcher" : "worker",
@@ -666,21 +663,19 @@ status_rows(struct intake_buf *out, int64_t now)
 		    (unsigned long long)atomic_load(&r->served), (long long)(started / 1000),
 		    (long long)((now - started) / 1000));
 	}
-	return err;
 }
 
 enum intake_err
 intake_metrics_status(const struct intake_metrics_gauges *g, struct intake_buf *out)
 {
 	struct tally	t;
-	enum intake_err	err;
 	int64_t		now = intake_now_ms(), started;
 
 	if (shm == NULL)
 		return INTAKE_EINVAL;
 	tally(&t);
 	started = atomic_load(&shm->started_ms);
-	err = intake_buf_printf(out, "{\"pool\":{\"start_time\":%lld,\"uptime_seconds\":%lld},"
+	(void)intake_buf_printf(out, "{\"pool\":{\"start_time\":%lld,\"uptime_seconds\":%lld},"
 	    "\"workers\":{\"configured\":%lld,\"alive\":%lld,\"busy\":%lld,\"idle\":%lld},"
 	    "\"dispatcher\":{\"alive\":%s},"
 	    "\"requests\":{\"accepted\":%lld},"
@@ -691,18 +686,14 @@ intake_metrics_status(const struct intake_metrics_gauges *g, struct intake_buf *
 	    (unsigned long long)get(&shm->counters[INTAKE_METRIC_WORKER_RESTART]),
 	    (unsigned long long)get(&shm->counters[INTAKE_METRIC_WORKER_CRASH]),
 	    (unsigned long long)get(&shm->counters[INTAKE_METRIC_DISPATCHER_RESTART]));
-	if (err == INTAKE_OK)
-		err = intake_buf_printf(out, "\"spool\":{\"queued\":%lld,\"dead\":%lld,"
-		    "\"delivered\":%lld},\"breaker\":\"%s\","
-		    "\"token\":{\"cached\":%s,\"seconds_left\":%lld},"
-		    "\"upstream_slots\":{\"configured\":%lld,\"in_use\":%lld},\"processes\":[",
-		    g->spool_queued, g->spool_dead, g->spool_done,
-		    intake_breaker_state_name((enum intake_breaker_state)g->breaker),
-		    g->token_cached ? "true" : "false", g->token_left_s > 0 ? g->token_left_s : 0,
-		    g->upstream_slots, t.slots);
-	if (err == INTAKE_OK)
-		err = status_rows(out, now);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(out, "]}\n");
-	return err;
+	(void)intake_buf_printf(out, "\"spool\":{\"queued\":%lld,\"dead\":%lld,"
+	    "\"delivered\":%lld},\"breaker\":\"%s\","
+	    "\"token\":{\"cached\":%s,\"seconds_left\":%lld},"
+	    "\"upstream_slots\":{\"configured\":%lld,\"in_use\":%lld},\"processes\":[",
+	    g->spool_queued, g->spool_dead, g->spool_done, breaker_label(g->breaker),
+	    g->token_cached ? "true" : "false", g->token_left_s > 0 ? g->token_left_s : 0,
+	    g->upstream_slots, t.slots);
+	status_rows(out, now);
+	(void)intake_buf_adds(out, "]}\n");
+	return intake_buf_err(out);
 }

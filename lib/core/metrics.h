@@ -4,9 +4,11 @@
  * One small file of fixed layout (cache_file with ".metrics" appended),
  * mapped MAP_SHARED by the pool before fork and by plain CGI processes
  * alike, holds atomic 64-bit counters.  Every label value comes from a
- * table (the route table, a status code table, the upstream kinds, the
- * report states): nothing a client sends ever becomes a label, so a
- * flood of odd paths cannot grow the scrape.
+ * table (a status code table and the upstream kinds here; the routes,
+ * the breaker states and the report states handed in by the process
+ * model, intake_metrics_labels(), since those modules sit above this
+ * one): nothing a client sends ever becomes a label, so a flood of odd
+ * paths cannot grow the scrape.
  *
  * The hooks (intake_metrics_request() and friends) are one line at the
  * place an event ends and cost one relaxed atomic add.  Before
@@ -27,6 +29,12 @@
 #include "util/err.h"
 
 #define INTAKE_METRICS_ROWS	257	/* one per worker row (pool.c's 256) and the dispatcher */
+/*
+ * Routes the file has rows for, "none" aside: today's route count, so the
+ * layout is the one every running process maps.  Raising it changes the
+ * layout: bump METRICS_VERSION in metrics.c with it.
+ */
+#define INTAKE_METRICS_ROUTES_MAX	8
 #define INTAKE_METRICS_DISPATCHER_ROW	(INTAKE_METRICS_ROWS - 1)
 
 /* Plain counters; rows of one family are adjacent in metrics.c's table. */
@@ -73,11 +81,34 @@ struct intake_metrics_gauges {
 	long long	spool_queued;		/* records in queue/ */
 	long long	spool_dead;		/* records in dead/ (held for a person) */
 	long long	spool_done;		/* receipts in done/ */
-	int		breaker;		/* enum intake_breaker_state */
+	int		breaker;		/* enum intake_breaker_state (the labels' breaker) */
 	bool		token_cached;		/* a usable token is in the cache */
 	long long	token_left_s;		/* its seconds left, -1: none */
 	long long	upstream_slots;		/* upstream slots configured */
 };
+
+/*
+ * The label tables of the modules above this one.  Every pointer must
+ * stay valid while the process runs (static tables and names).
+ */
+struct intake_metrics_labels {
+	const char *const	*routes;	/* a route's label, by enum intake_route */
+	size_t			 nroutes;	/* <= INTAKE_METRICS_ROUTES_MAX */
+	const char		*no_route;	/* the label of a request no route took */
+	const char *const	*breaker;	/* a breaker state's label, by its enum */
+	size_t			 nbreaker;
+	const enum intake_metric *lists;	/* a report state's counter, by its enum */
+	size_t			 nlists;
+};
+
+/*
+ * Use l's tables (copied: the pointers, not what they point to) from now
+ * on, in this process and the ones it forks.  Without them every request
+ * is counted under no route, list answers are not counted and the
+ * breaker has no series.  A table with more routes than the file has
+ * rows for is ignored (and logged).
+ */
+void		intake_metrics_labels(const struct intake_metrics_labels *l);
 
 /*
  * Map the shared counters for cfg.  With fresh (the supervisor, before
@@ -91,11 +122,11 @@ void		intake_metrics_close(void);
 
 /* Add one to m. */
 void	intake_metrics_count(enum intake_metric m);
-/* A list answer in state (enum intake_report_state), counted as hit, miss or stale. */
+/* A list answer in report_state, counted as the labels' lists table says (hit, miss, stale). */
 void	intake_metrics_list(int report_state);
 /*
- * A request answered: route (enum intake_route, INTAKE_ROUTE__MAX for
- * none), the status sent (0: none) and how long it took.
+ * A request answered: route (enum intake_route; out of the labels'
+ * routes: none), the status sent (0: none) and how long it took.
  */
 void	intake_metrics_request(int route, int status, int64_t us);
 /*

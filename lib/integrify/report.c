@@ -20,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "cache/cache.h"
 #include "integrify/csv.h"
 #include "integrify/call.h"
 #include "util/json.h"

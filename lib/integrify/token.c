@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cache/cache.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "util/str.h"

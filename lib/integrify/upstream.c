@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache/cache.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "util/str.h"
@@ -43,18 +44,6 @@ long long
 intake_upstream_lease_ms(const struct intake_config *cfg)
 {
 	return CALLS_MAX * cfg->timeout_ms + cfg->upstream_wait_ms + 1000;
-}
-
-long long
-intake_upstream_retry_after(struct intake_ctx *ctx)
-{
-	int64_t	now = intake_now_ms(), at = ctx->upstream_busy_until_ms;
-
-	/* Used once: a later refusal of another kind must not inherit it. */
-	ctx->upstream_busy_until_ms = 0;
-	if (at > now)
-		return (long long)((at - now + 999) / 1000);
-	return 1 + ctx->cfg->upstream_wait_ms / 1000;
 }
 
 void

@@ -74,17 +74,9 @@ void		intake_upstream_pause_inline(struct intake_ctx *ctx);
 bool		intake_upstream_inline_paused(struct intake_ctx *ctx);
 
 /*
- * Seconds a client should wait before it asks again after INTAKE_EBUSY
- * (>= 1): until the time intake_upstream_busy_until() last named in this
- * ctx, if that is still ahead (and then it is forgotten), else
- * 1 + upstream_wait_ms in seconds.
- */
-long long	intake_upstream_retry_after(struct intake_ctx *ctx);
-
-/*
  * Say that the INTAKE_EBUSY about to be answered by this process will
  * not change before at_ms (epoch ms): the next
- * intake_upstream_retry_after() of ctx asks the client back then.
+ * intake_ctx_retry_after() of ctx asks the client back then.
  */
 void		intake_upstream_busy_until(struct intake_ctx *ctx, int64_t at_ms);
 

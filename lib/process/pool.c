@@ -23,11 +23,15 @@
 
 #include <curl/curl.h>
 
+#include "cache/cache.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "form/form.h"
+#include "integrify/http.h"
 #include "process/pool.h"
 #include "process/priv.h"
+#include "process/proc.h"
+#include "process/worker.h"
 #include "spool/spool.h"
 #include "integrify/report.h"
 #include "web/req.h"
@@ -69,13 +73,12 @@ config_error(const char *msg)
 }
 
 /*
- * The config at path and the forms it names (forms_dir), each checked:
- * what a start, -t, a reload, plain CGI and the dispatcher run on.  The
- * forms are loaded here, not by the config, which knows no forms.  On
+ * The config at path and the forms it names (forms_dir), each checked.
+ * The forms are loaded here, not by the config, which knows no forms.  On
  * failure the problem is in msg and nothing is kept.
  */
 static enum intake_err
-load_config(const char *path, struct intake_config **cfg, struct intake_forms **forms,
+load_both(const char *path, struct intake_config **cfg, struct intake_forms **forms,
     char *msg, size_t msgsz)
 {
 	if (intake_config_load(path, cfg, msg, msgsz) != INTAKE_OK)
@@ -89,17 +92,31 @@ load_config(const char *path, struct intake_config **cfg, struct intake_forms **
 	return INTAKE_OK;
 }
 
+/*
+ * Load the config at path and its forms for every way intake runs (pool,
+ * dispatcher, CGI, -t); the problem goes to stderr.  The one place a run
+ * gets its config, so whatever comes with it is loaded here too.
+ */
+static bool
+load_config(const char *path, struct intake_config **cfg, struct intake_forms **forms)
+{
+	char	msg[1024];
+
+	if (load_both(path, cfg, forms, msg, sizeof(msg)) != INTAKE_OK) {
+		config_error(msg);
+		return false;
+	}
+	return true;
+}
+
 int
 intake_config_check(const char *path)
 {
 	struct intake_config	*cfg;
 	struct intake_forms	*forms;
-	char			 msg[1024];
 
-	if (load_config(path, &cfg, &forms, msg, sizeof(msg)) != INTAKE_OK) {
-		config_error(msg);
+	if (!load_config(path, &cfg, &forms))
 		return 1;
-	}
 	printf("intake: %s: configuration OK (%s, flow %s, %lld workers)\n", path,
 	    intake_dialect_name(cfg->dialect), intake_flow_name(cfg->flow), cfg->workers);
 	intake_forms_free(forms);
@@ -266,8 +283,7 @@ spawn(struct pool *p)
 		(void)sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		intake_metrics_self(i);
-		_exit(intake_worker_run(p->cfg, p->forms, p->cache, p->marks, p->fd,
-		    p->admin_fd));
+		_exit(intake_worker_run(p->cfg, p->forms, p->cache, p->marks, p->fd, p->admin_fd));
 	}
 	p->workers[i].pid = pid;
 	p->workers[i].generation = p->generation;
@@ -290,7 +306,7 @@ spawn_dispatcher(struct pool *p)
 		if (p->admin_fd != -1)
 			(void)close(p->admin_fd);
 		intake_metrics_self(INTAKE_METRICS_DISPATCHER_ROW);
-		_exit(intake_dispatcher_run(p->cfg, p->forms, p->cache, p->marks));
+		_exit(intake_proc_dispatcher(p->cfg, p->forms, p->cache, p->marks));
 	}
 	p->dispatcher.pid = pid;
 	p->dispatcher.generation = p->generation;
@@ -383,7 +399,7 @@ reload(struct pool *p)
 	unsigned		 oldgen = p->generation;
 
 	(void)intake_service_notify(INTAKE_SERVICE_RELOADING, "reloading the configuration");
-	if (load_config(old->path, &ncfg, &nforms, msg, sizeof(msg)) != INTAKE_OK) {
+	if (load_both(old->path, &ncfg, &nforms, msg, sizeof(msg)) != INTAKE_OK) {
 		intake_log_err("pool: reload refused, keeping the running config: %s", msg);
 		(void)intake_service_notify(INTAKE_SERVICE_READY, "reload refused; see the log");
 		return;
@@ -516,69 +532,66 @@ run_loop(struct pool *p)
 	}
 }
 
-int
-intake_pool_run(const char *path, bool allow_root)
+/* Bind the sockets: those the service manager passed, else listen and admin_listen. */
+static bool
+pool_sockets(struct pool *p)
 {
-	struct intake_spool	*spool;
-	struct pool	*p;
-	sigset_t	 set;
-	char		 msg[1024];
-	int		 rc = 1;
-
-	p = intake_xcalloc(1, sizeof(*p));
-	p->fd = -1;
-	p->admin_fd = -1;
-	if (load_config(path, &p->cfg, &p->forms, msg, sizeof(msg)) != INTAKE_OK) {
-		config_error(msg);
-		free(p);
-		return 1;
-	}
-	intake_log_set_level(p->cfg->log_level);
-	supervisor_signals(&set);
-	(void)sigprocmask(SIG_BLOCK, &set, NULL);
-	(void)signal(SIGPIPE, SIG_IGN);
-
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		intake_log_err("pool: curl_global_init failed");
-		goto out;
-	}
 	/* Sockets passed by the service manager (socket activation) win over listen. */
 	if (intake_service_listen_fds(&p->fd, &p->admin_fd) != INTAKE_OK)
-		goto out;
+		return false;
 	p->activated = p->fd != -1;
 	p->admin_activated = p->admin_fd != -1;
 	if ((p->activated && !passed_socket(p->fd)) ||
 	    (p->admin_activated && !passed_socket(p->admin_fd)))
-		goto out;
+		return false;
 	if (!p->activated)
 		p->fd = listen_on(p->cfg, p->cfg->listen);
 	if (p->fd == -1)
-		goto out;
+		return false;
 	/* The admin socket (/metrics, /status): bound like the public one, before the drop. */
-	if (!p->admin_activated && p->cfg->admin_listen[0] != '\0' &&
-	    (p->admin_fd = listen_on(p->cfg, p->cfg->admin_listen)) == -1)
-		goto out;
-	/* The socket is bound: from here on, never root (files are made as the user). */
-	if (intake_priv_settle(p->cfg->run_user, p->cfg->run_group, allow_root, msg,
-	    sizeof(msg)) != INTAKE_OK) {
-		intake_log_err("pool: %s", msg);
-		goto out;
+	if (!p->admin_activated && p->cfg->admin_listen[0] != '\0') {
+		p->admin_fd = listen_on(p->cfg, p->cfg->admin_listen);
+		if (p->admin_fd == -1)
+			return false;
 	}
-	/* As the user, so that a reopen after rotation can create the file again. */
+	return true;
+}
+
+/*
+ * As the user now: the log file (so that a reopen after rotation can
+ * create it again), the shared caches, the counters and the spool, all
+ * before fork.
+ */
+static bool
+pool_shared(struct pool *p)
+{
+	struct intake_spool	*spool;
+	char			 msg[1024];
+
 	if (intake_log_open(p->cfg->log_file, msg, sizeof(msg)) != INTAKE_OK) {
 		intake_log_err("pool: %s", msg);
-		goto out;
+		return false;
 	}
+	intake_proc_labels();
 	if (intake_cache_open(p->cfg, true, &p->cache) != INTAKE_OK ||
 	    intake_cache_open_marks(p->cfg, true, &p->marks) != INTAKE_OK ||
 	    intake_cache_open_lists(p->cfg, true, &p->lists) != INTAKE_OK ||
 	    intake_metrics_open(p->cfg, true) != INTAKE_OK)
-		goto out;
+		return false;
 	intake_metrics_configured(p->cfg->workers);
 	/* Create the spool now: a worker that cannot write it must not start. */
 	if (intake_spool_open(p->cfg->spool_dir, &spool) != INTAKE_OK)
-		goto out;
+		return false;
 	intake_spool_close(spool);
+	return true;
+}
+
+/* Say what the pool serves, start its children and tell the service manager it is ready. */
+static void
+pool_start(struct pool *p)
+{
+	char	msg[128];
+
 	intake_log_info("pool: listening on %s with %lld workers (%s, flow %s, cache %s)",
 	    p->activated ? "the socket the service manager passed" : p->cfg->listen,
 	    p->cfg->workers, intake_dialect_name(p->cfg->dialect),
@@ -589,10 +602,12 @@ intake_pool_run(const char *path, bool allow_root)
 	fill(p);
 	(void)snprintf(msg, sizeof(msg), "serving with %lld workers", p->cfg->workers);
 	(void)intake_service_notify(INTAKE_SERVICE_READY, msg);
-	run_loop(p);
-	intake_log_info("pool: stopped");
-	rc = 0;
-out:
+}
+
+/* Close and remove the sockets the pool bound, unmap what it shared, free it. */
+static void
+pool_free(struct pool *p)
+{
 	if (p->fd != -1) {
 		(void)close(p->fd);
 		if (!p->activated && strncmp(p->cfg->listen, "unix:", 5) == 0)
@@ -611,6 +626,48 @@ out:
 	intake_config_free(p->cfg);
 	curl_global_cleanup();
 	free(p);
+}
+
+int
+intake_pool_run(const char *path, bool allow_root)
+{
+	struct pool	*p;
+	sigset_t	 set;
+	char		 msg[1024];
+	int		 rc = 1;
+
+	p = intake_xcalloc(1, sizeof(*p));
+	p->fd = -1;
+	p->admin_fd = -1;
+	if (!load_config(path, &p->cfg, &p->forms)) {
+		free(p);
+		return 1;
+	}
+	intake_log_set_level(p->cfg->log_level);
+	supervisor_signals(&set);
+	(void)sigprocmask(SIG_BLOCK, &set, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		intake_log_err("pool: curl_global_init failed");
+		goto out;
+	}
+	if (!pool_sockets(p))
+		goto out;
+	/* The socket is bound: from here on, never root (files are made as the user). */
+	if (intake_priv_settle(p->cfg->run_user, p->cfg->run_group, allow_root, msg,
+	    sizeof(msg)) != INTAKE_OK) {
+		intake_log_err("pool: %s", msg);
+		goto out;
+	}
+	if (!pool_shared(p))
+		goto out;
+	pool_start(p);
+	run_loop(p);
+	intake_log_info("pool: stopped");
+	rc = 0;
+out:
+	pool_free(p);
 	return rc;
 }
 
@@ -623,10 +680,8 @@ intake_dispatch_run(const char *path, bool allow_root)
 	char			 msg[1024];
 	int			 rc = 1;
 
-	if (load_config(path, &cfg, &forms, msg, sizeof(msg)) != INTAKE_OK) {
-		config_error(msg);
+	if (!load_config(path, &cfg, &forms))
 		return 1;
-	}
 	intake_log_set_level(cfg->log_level);
 	if (intake_priv_settle(cfg->run_user, cfg->run_group, allow_root, msg, sizeof(msg)) !=
 	    INTAKE_OK) {
@@ -645,8 +700,9 @@ intake_dispatch_run(const char *path, bool allow_root)
 	    intake_cache_open(cfg, false, &cache) == INTAKE_OK &&
 	    intake_cache_open_marks(cfg, false, &marks) == INTAKE_OK) {
 		/* Counted when the counters can be had; delivering matters more. */
+		intake_proc_labels();
 		(void)intake_metrics_open(cfg, false);
-		rc = intake_dispatcher_run(cfg, forms, cache, marks);
+		rc = intake_proc_dispatcher(cfg, forms, cache, marks);
 	}
 	intake_cache_close(cache);
 	intake_cache_close(marks);
@@ -673,8 +729,7 @@ intake_cgi_run(const char *path)
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&req, 0, sizeof(req));
 	intake_arena_init(&req.arena, INTAKE_REQ_ARENA_MAX);
-	if (load_config(path, &cfg, &forms, msg, sizeof(msg)) != INTAKE_OK) {
-		config_error(msg);
+	if (!load_config(path, &cfg, &forms)) {
 		fputs("Status: 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n"
 		    "{\"error\":{\"code\":\"internal\",\"message\":\"intake is not configured.\"}}\n",
 		    stdout);
@@ -686,6 +741,7 @@ intake_cgi_run(const char *path)
 	ctx.cfg = cfg;
 	ctx.forms = forms;
 	ctx.reports = intake_report_cache_new();
+	intake_proc_labels();
 	(void)intake_metrics_open(cfg, false);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    intake_cache_open(cfg, false, &ctx.cache) != INTAKE_OK ||
@@ -707,7 +763,7 @@ intake_cgi_run(const char *path)
 	rc = 0;
 out:
 	intake_arena_free(&req.arena);
-	intake_ctx_free(&ctx);
+	intake_proc_ctx_free(&ctx);
 	intake_cache_close(ctx.cache);
 	intake_cache_close(ctx.marks);
 	intake_metrics_close();

@@ -15,11 +15,6 @@
 
 #include <stdbool.h>
 
-#include "cache/cache.h"
-#include "core/config.h"
-
-struct intake_forms;
-
 /*
  * Returns the process exit status.  Started as root, the pool drops to
  * [server] user after binding its socket; without that key it refuses
@@ -32,20 +27,5 @@ int	intake_cgi_run(const char *config_path);
 
 /* -t: load and check; print the problem on stderr.  Exit status. */
 int	intake_config_check(const char *config_path);
-
-/*
- * One worker: serve listen_fd, and admin_fd (-1: none) with the admin
- * routes, until told to stop or recycled.  forms (the caller's, loaded
- * with cfg) reach the handlers through the ctx.  Exit status.
- */
-int	intake_worker_run(const struct intake_config *cfg, const struct intake_forms *forms,
-	    struct intake_cache *cache, struct intake_cache *marks, int listen_fd, int admin_fd);
-
-/*
- * The dispatcher: deliver spooled submissions until SIGTERM.  The pool
- * runs one; intake --dispatch runs one alone (for plain CGI).
- */
-int	intake_dispatcher_run(const struct intake_config *cfg, const struct intake_forms *forms,
-	    struct intake_cache *cache, struct intake_cache *marks);
 
 #endif

@@ -21,7 +21,8 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
-#include "process/pool.h"
+#include "process/proc.h"
+#include "process/worker.h"
 #include "web/req.h"
 #include "web/route.h"
 
@@ -32,6 +33,32 @@ on_term(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/*
+ * SIGTERM asks the worker to stop and stays blocked but while it sleeps
+ * (*idle_mask, for ppoll()); SIGHUP, SIGINT and SIGPIPE are ignored.
+ */
+static void
+worker_signals(sigset_t *idle_mask)
+{
+	struct sigaction	sa;
+	sigset_t		block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	(void)sigemptyset(&block);
+	(void)sigaddset(&block, SIGTERM);
+	(void)sigprocmask(SIG_SETMASK, &block, idle_mask);
+	(void)sigdelset(idle_mask, SIGTERM);
 }
 
 /* Serve one accepted request (admin: from the admin socket), and count it. */
@@ -53,43 +80,60 @@ serve(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr, bool adm
 	intake_metrics_busy(false);
 }
 
+/*
+ * Accept and answer one request on each socket ppoll() found ready (the
+ * second one is the admin socket).  Another worker may have won the
+ * connection: that is no error.  Returns how many were answered.
+ */
+static long long
+serve_ready(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr,
+    const struct pollfd *pfd, nfds_t nfd)
+{
+	long long	served = 0;
+	nfds_t		k;
+	int		rc;
+
+	for (k = 0; k < nfd && !stop_requested; k++) {
+		if (pfd[k].revents == 0)
+			continue;
+		rc = FCGX_Accept_r(&fr[k]);
+		if (rc < 0) {
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
+			    rc == -ECONNABORTED)
+				continue;
+			intake_log_err("worker: accept failed (%d)", rc);
+			stop_requested = 1;
+			break;
+		}
+		serve(req, ctx, &fr[k], k == 1);
+		FCGX_Finish_r(&fr[k]);
+		intake_req_end(req);
+		served++;
+	}
+	return served;
+}
+
 int
 intake_worker_run(const struct intake_config *cfg, const struct intake_forms *forms,
     struct intake_cache *cache, struct intake_cache *marks, int listen_fd, int admin_fd)
 {
 	struct intake_ctx	ctx;
 	struct intake_req	req;
-	struct sigaction	sa;
 	struct pollfd		pfd[2];
 	FCGX_Request		fr[2];
-	sigset_t		idle_mask, block;
+	sigset_t		idle_mask;
 	long long		served = 0;
 	enum intake_err		err;
 	nfds_t			nfd = admin_fd != -1 ? 2 : 1, k;
 	int			rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	(void)sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	(void)sigaction(SIGHUP, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	(void)sigaction(SIGCHLD, &sa, NULL);
-	(void)sigemptyset(&block);
-	(void)sigaddset(&block, SIGTERM);
-	(void)sigprocmask(SIG_SETMASK, &block, &idle_mask);
-	(void)sigdelset(&idle_mask, SIGTERM);
-
+	worker_signals(&idle_mask);
 	memset(fr, 0, sizeof(fr));
-	err = intake_ctx_child_init(&ctx, cfg, cache, marks);
-	ctx.forms = forms;
+	err = intake_proc_ctx_child(&ctx, cfg, forms, cache, marks);
 	if (err != INTAKE_OK || FCGX_Init() != 0 || FCGX_InitRequest(&fr[0], listen_fd, 0) != 0 ||
 	    (nfd == 2 && FCGX_InitRequest(&fr[1], admin_fd, 0) != 0)) {
 		intake_log_err("worker: cannot start: %s", intake_strerror(err));
-		intake_ctx_free(&ctx);
+		intake_proc_ctx_free(&ctx);
 		return 1;
 	}
 	memset(&req, 0, sizeof(req));
@@ -109,29 +153,13 @@ intake_worker_run(const struct intake_config *cfg, const struct intake_forms *fo
 			intake_log_err("worker: poll: %s", strerror(errno));
 			break;
 		}
-		for (k = 0; k < nfd && !stop_requested; k++) {
-			if (pfd[k].revents == 0)
-				continue;
-			rc = FCGX_Accept_r(&fr[k]);
-			if (rc < 0) {
-				if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
-				    rc == -ECONNABORTED)
-					continue;
-				intake_log_err("worker: accept failed (%d)", rc);
-				stop_requested = 1;
-				break;
-			}
-			serve(&req, &ctx, &fr[k], k == 1);
-			FCGX_Finish_r(&fr[k]);
-			intake_req_end(&req);
-			served++;
-		}
+		served += serve_ready(&req, &ctx, fr, pfd, nfd);
 	}
 	if (!stop_requested && cfg->max_requests != 0 && served >= cfg->max_requests)
 		intake_log_info("worker: recycling after %lld requests", served);
 	for (k = 0; k < nfd; k++)
 		FCGX_Free(&fr[k], 0);
 	intake_arena_free(&req.arena);
-	intake_ctx_free(&ctx);
+	intake_proc_ctx_free(&ctx);
 	return 0;
 }

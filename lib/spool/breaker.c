@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache/cache.h"
 #include "spool/breaker.h"
 #include "core/log.h"
 #include "core/metrics.h"

@@ -6,6 +6,7 @@
 
 #include <openssl/rand.h>
 
+#include "integrify/http.h"
 #include "spool/breaker.h"
 #include "spool/deliver.h"
 #include "core/log.h"
@@ -188,30 +189,14 @@ finish_done(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	return INTAKE_DELIVER_DONE;
 }
 
+/* Set the record aside for a person (spool.c); kept queued for a retry when dead/ refuses it. */
 static enum intake_deliver_outcome
 finish_held(struct intake_ctx *ctx, struct intake_spool_hold *h,
     const struct intake_spoolrec *rec, struct intake_spool_meta *meta, const char *why)
 {
-	struct intake_log_line	l;
-
-	meta->at_ms = intake_now_ms();
-	(void)intake_strlcpy(meta->error, why, sizeof(meta->error));
-	if (intake_spool_bury(ctx->spool, h, meta) != INTAKE_OK) {
-		intake_log_err("deliver %s: could not be set aside (%s); it stays queued", h->ref,
-		    why);
-		meta->next_ms = intake_now_ms() + ctx->cfg->spool_retry_max * 1000;
-		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
+	if (intake_spool_set_aside(ctx->spool, h, meta, rec->form, rec->created_ms, why,
+	    ctx->cfg->spool_retry_max * 1000) != INTAKE_OK)
 		return INTAKE_DELIVER_RETRY;
-	}
-	intake_log_begin(&l, INTAKE_LOG_WARN, "submission_held");
-	intake_log_str(&l, "form", rec->form);
-	intake_log_str(&l, "ref", h->ref);
-	if (meta->item[0] != '\0')
-		intake_log_str(&l, "item", meta->item);
-	intake_log_int(&l, "attempts", meta->attempts);
-	intake_log_int(&l, "ms", meta->at_ms - rec->created_ms);
-	intake_log_fmt(&l, "msg", "set aside for a person: %s", why);
-	intake_log_end(&l);
 	return INTAKE_DELIVER_HELD;
 }
 

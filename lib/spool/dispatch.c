@@ -22,8 +22,8 @@
 
 #include "spool/breaker.h"
 #include "spool/deliver.h"
+#include "spool/dispatch.h"
 #include "core/log.h"
-#include "process/pool.h"
 #include "spool/spool.h"
 #include "util/str.h"
 
@@ -56,9 +56,33 @@ collect(void *arg, const char *ref)
 	return true;
 }
 
-/* Attempt one queued record if it is due and free.  Returns whether it was attempted. */
+/* Read and decode the held record h of ref into rec; false with *bad saying why it cannot be. */
 static bool
-one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
+readable(struct intake_ctx *ctx, struct intake_spool_hold *h, const char *ref,
+    struct intake_spoolrec *rec, const char **bad)
+{
+	enum intake_err	err;
+
+	err = intake_spool_read(ctx->spool, h, (size_t)ctx->cfg->body_max + RECORD_SLACK);
+	if (err != INTAKE_OK) {
+		*bad = intake_strerror(err);
+		return false;
+	}
+	err = intake_spoolrec_decode(h->bytes.ptr, h->bytes.len, rec);
+	if (err != INTAKE_OK) {
+		*bad = intake_strerror(err);
+		return false;
+	}
+	if (strcmp(rec->ref, ref) != 0) {
+		*bad = "its reference does not match";
+		return false;
+	}
+	return true;
+}
+
+/* Attempt one queued record if it is due and free.  Returns whether it was attempted. */
+bool
+intake_dispatcher_one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
 {
 	const struct intake_config	*cfg = ctx->cfg;
 	const struct intake_form	*form;
@@ -66,7 +90,7 @@ one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
 	struct intake_spool_meta	 m;
 	struct intake_spoolrec		*rec;
 	enum intake_spool_status	 st;
-	enum intake_err			 err;
+	const char			*bad;
 	bool				 got;
 	char				 why[200];
 
@@ -95,12 +119,8 @@ one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
 		(void)intake_spool_done(ctx->spool, &h, &m);
 		goto out;
 	}
-	err = intake_spool_read(ctx->spool, &h, (size_t)cfg->body_max + RECORD_SLACK);
-	if (err == INTAKE_OK)
-		err = intake_spoolrec_decode(h.bytes.ptr, h.bytes.len, rec);
-	if (err != INTAKE_OK || strcmp(rec->ref, ref) != 0) {
-		intake_log_event(INTAKE_LOG_ERR, "submission_dead", "ref", ref, "error",
-		    err != INTAKE_OK ? intake_strerror(err) : "its reference does not match",
+	if (!readable(ctx, &h, ref, rec, &bad)) {
+		intake_log_event(INTAKE_LOG_ERR, "submission_dead", "ref", ref, "error", bad,
 		    "msg", "the record is unreadable; quarantined", NULL);
 		(void)intake_spool_quarantine(ctx->spool, &h);
 		goto out;
@@ -108,11 +128,8 @@ one(struct intake_ctx *ctx, const char *ref, int64_t closed_at)
 	form = intake_form_find(ctx->forms, rec->form, strlen(rec->form));
 	if (form == NULL) {
 		(void)snprintf(why, sizeof(why), "form %s no longer exists", rec->form);
-		m.at_ms = intake_now_ms();
-		(void)intake_strlcpy(m.error, why, sizeof(m.error));
-		(void)intake_spool_bury(ctx->spool, &h, &m);
-		intake_log_event(INTAKE_LOG_WARN, "submission_held", "form", rec->form, "ref", ref,
-		    "msg", why, NULL);
+		(void)intake_spool_set_aside(ctx->spool, &h, &m, rec->form, rec->created_ms, why,
+		    cfg->spool_retry_max * 1000);
 		goto out;
 	}
 	(void)intake_deliver(ctx, &h, rec, form, true, &m);
@@ -136,24 +153,17 @@ pass(struct intake_ctx *ctx, struct scan *s)
 		return;
 	closed_at = intake_breaker_closed_at(ctx);
 	for (i = 0; i < s->n && !stop_requested; i++) {
-		(void)one(ctx, s->refs[i], closed_at);
+		(void)intake_dispatcher_one(ctx, s->refs[i], closed_at);
 		if (intake_breaker_state(ctx, &until) == INTAKE_BREAKER_OPEN)
 			break;
 	}
 }
 
-int
-intake_dispatcher_run(const struct intake_config *cfg, const struct intake_forms *forms,
-    struct intake_cache *cache, struct intake_cache *marks)
+void
+intake_dispatcher_prepare(void)
 {
-	struct intake_ctx	 ctx;
-	struct sigaction	 sa;
-	struct timespec		 ts;
-	struct scan		*s;
-	sigset_t		 none;
-	int64_t			 next_sweep = 0;
-	long long		 swept;
-	enum intake_err		 err;
+	struct sigaction	sa;
+	sigset_t		none;
 
 	/* First: ps, top and the tests tell the dispatcher from the workers by it. */
 	(void)prctl(PR_SET_NAME, "intake-dispatch", 0, 0, 0);
@@ -167,24 +177,27 @@ intake_dispatcher_run(const struct intake_config *cfg, const struct intake_forms
 	(void)sigaction(SIGPIPE, &sa, NULL);
 	(void)sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
-	err = intake_ctx_child_init(&ctx, cfg, cache, marks);
-	ctx.forms = forms;
-	if (err != INTAKE_OK) {
-		intake_log_err("dispatch: cannot start: %s", intake_strerror(err));
-		intake_ctx_free(&ctx);
-		return 1;
-	}
+int
+intake_dispatcher_run(struct intake_ctx *ctx)
+{
+	const struct intake_config	*cfg = ctx->cfg;
+	struct timespec			 ts;
+	struct scan			*s;
+	int64_t				 next_sweep = 0;
+	long long			 swept;
+
 	s = intake_xcalloc(1, sizeof(*s));
 	intake_log_info("dispatch: delivering from %s", cfg->spool_dir);
 	while (!stop_requested) {
-		pass(&ctx, s);
+		pass(ctx, s);
 		if (intake_now_ms() >= next_sweep) {
 			/*
 			 * A claim matters while a submission may still look for
 			 * its request: up to max_age queued, and keep_done more.
 			 */
-			swept = intake_spool_sweep(ctx.spool, cfg->spool_keep_done * 1000,
+			swept = intake_spool_sweep(ctx->spool, cfg->spool_keep_done * 1000,
 			    (cfg->spool_max_age + cfg->spool_keep_done) * 1000);
 			if (swept > 0)
 				intake_log_info("dispatch: removed %lld old receipts and claims",
@@ -197,6 +210,5 @@ intake_dispatcher_run(const struct intake_config *cfg, const struct intake_forms
 			;
 	}
 	free(s);
-	intake_ctx_free(&ctx);
 	return 0;
 }

@@ -30,13 +30,25 @@
 
 enum place { P_TMP, P_QUEUE, P_DONE, P_DEAD, P_QUARANTINE, P_CLAIMS, P__MAX };
 
-static const char *const place_dirs[P__MAX] = {
-	"tmp", "queue", "done", "dead", "quarantine", "claims",
+static const char *const place_dirs[] = {
+	"tmp",		/* P_TMP */
+	"queue",	/* P_QUEUE */
+	"done",		/* P_DONE */
+	"dead",		/* P_DEAD */
+	"quarantine",	/* P_QUARANTINE */
+	"claims",	/* P_CLAIMS */
 };
+_Static_assert(sizeof(place_dirs) / sizeof(place_dirs[0]) == P__MAX,
+    "place_dirs[] needs one row per enum place");
 
-static const char *const status_names[INTAKE_SPOOL__MAX] = {
-	"unknown", "queued", "started", "held",
+static const char *const status_names[] = {
+	"unknown",	/* INTAKE_SPOOL_UNKNOWN */
+	"queued",	/* INTAKE_SPOOL_QUEUED */
+	"started",	/* INTAKE_SPOOL_DONE */
+	"held",		/* INTAKE_SPOOL_DEAD */
 };
+_Static_assert(sizeof(status_names) / sizeof(status_names[0]) == INTAKE_SPOOL__MAX,
+    "status_names[] needs one row per enum intake_spool_status");
 
 struct intake_spool {
 	int		root;
@@ -61,9 +73,11 @@ status_dir(const struct intake_spool *s, enum intake_spool_status st)
 		return s->dir[P_DONE];
 	case INTAKE_SPOOL_DEAD:
 		return s->dir[P_DEAD];
-	default:
-		return -1;
+	case INTAKE_SPOOL_UNKNOWN:	/* not a place */
+	case INTAKE_SPOOL__MAX:
+		break;
 	}
+	return -1;
 }
 
 static enum intake_err
@@ -214,8 +228,10 @@ put_meta(struct intake_spool *s, int dfd, const char *name, const struct intake_
 
 	intake_buf_init(&b, META_MAX);
 	err = intake_spoolrec_meta_encode(m, &b);
-	if (err == INTAKE_OK)
-		err = put_file(s, dfd, name, b.ptr, b.len, sync_file, sync_dir);
+	if (err != INTAKE_OK)
+		goto out;
+	err = put_file(s, dfd, name, b.ptr, b.len, sync_file, sync_dir);
+out:
 	intake_buf_free(&b);
 	return err;
 }
@@ -429,6 +445,37 @@ intake_spool_bury(struct intake_spool *s, struct intake_spool_hold *h,
 		return sys_fail("cannot sync after burying", h->ref);
 	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
 	intake_metrics_count(INTAKE_METRIC_SPOOL_DEAD);
+	return INTAKE_OK;
+}
+
+/* Bury with why; when dead/ refuses, keep the record queued until retry_ms from now. */
+enum intake_err
+intake_spool_set_aside(struct intake_spool *s, struct intake_spool_hold *h,
+    struct intake_spool_meta *m, const char *form, int64_t created_ms, const char *why,
+    int64_t retry_ms)
+{
+	struct intake_log_line	l;
+	enum intake_err		err;
+
+	m->at_ms = intake_now_ms();
+	(void)intake_strlcpy(m->error, why, sizeof(m->error));
+	err = intake_spool_bury(s, h, m);
+	if (err != INTAKE_OK) {
+		intake_log_err("spool %s: could not be set aside (%s); it stays queued", h->ref,
+		    why);
+		m->next_ms = intake_now_ms() + retry_ms;
+		(void)intake_spool_set_meta(s, h->ref, m);
+		return err;
+	}
+	intake_log_begin(&l, INTAKE_LOG_WARN, "submission_held");
+	intake_log_str(&l, "form", form);
+	intake_log_str(&l, "ref", h->ref);
+	if (m->item[0] != '\0')
+		intake_log_str(&l, "item", m->item);
+	intake_log_int(&l, "attempts", m->attempts);
+	intake_log_int(&l, "ms", m->at_ms - created_ms);
+	intake_log_fmt(&l, "msg", "set aside for a person: %s", why);
+	intake_log_end(&l);
 	return INTAKE_OK;
 }
 

@@ -81,6 +81,17 @@ enum intake_err	intake_spool_done(struct intake_spool *s, struct intake_spool_ho
 /* Set the held record aside in dead/ with m (m->error says why). */
 enum intake_err	intake_spool_bury(struct intake_spool *s, struct intake_spool_hold *h,
 		    const struct intake_spool_meta *m);
+/*
+ * Set the held record of form, accepted at created_ms, aside in dead/
+ * for a person because of why (m->at_ms and m->error are set here), and
+ * log "submission_held".  When dead/ cannot take it, it stays queued:
+ * that is logged, m->next_ms is set retry_ms ahead and saved, and the
+ * bury's error is returned.  Delivery and the dispatcher both hold
+ * records this way.
+ */
+enum intake_err	intake_spool_set_aside(struct intake_spool *s, struct intake_spool_hold *h,
+		    struct intake_spool_meta *m, const char *form, int64_t created_ms,
+		    const char *why, int64_t retry_ms);
 /* Move the held, unreadable record to quarantine/. */
 enum intake_err	intake_spool_quarantine(struct intake_spool *s, struct intake_spool_hold *h);
 /* Write the held record's state (queue/REF.meta). */

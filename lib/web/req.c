@@ -14,7 +14,6 @@
 #include "core/log.h"
 #include "web/req.h"
 #include "util/str.h"
-#include "integrify/upstream.h"
 
 static const struct {
 	int		 status;
@@ -350,7 +349,7 @@ intake_resp_upstream_error(struct intake_req *req, enum intake_err err)
 		    "Integrify did not answer in time. Please try again shortly.");
 	case INTAKE_EBUSY:
 		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
-		    intake_upstream_retry_after(req->ctx));
+		    intake_ctx_retry_after(req->ctx));
 		return intake_resp_send(req, 503, "application/json; charset=utf-8", hdr,
 		    busy_body, sizeof(busy_body) - 1);
 	case INTAKE_EBACKOFF:

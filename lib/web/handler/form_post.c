@@ -14,6 +14,7 @@
 
 #include <openssl/rand.h>
 
+#include "cache/cache.h"
 #include "web/handler/handler.h"
 #include "web/handler/formpage.h"
 #include "form/form.h"

@@ -426,7 +426,7 @@ page_unavailable(struct intake_req *req, const struct intake_form *f, enum intak
 		/* A list is cold and Integrify holds its share of the workers: soon. */
 		intake_req_cause(req, "a list is cold and no upstream slot is free");
 		(void)snprintf(hdr, sizeof(hdr), "Cache-Control: no-store\r\nRetry-After: %lld\r\n",
-		    intake_upstream_retry_after(req->ctx));
+		    intake_ctx_retry_after(req->ctx));
 		intake_form_message(req, f, 503, "Busy", "This form cannot be shown just now. "
 		    "Please try again in a moment.", NULL, hdr);
 		return;

@@ -3,6 +3,7 @@
  */
 #include <openssl/crypto.h>
 
+#include "cache/cache.h"
 #include "web/handler/handler.h"
 #include "spool/breaker.h"
 #include "spool/spool.h"

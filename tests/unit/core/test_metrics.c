@@ -14,6 +14,7 @@
 #include "util/json.h"
 #include "core/metrics.h"
 #include "integrify/report.h"
+#include "process/proc.h"
 #include "web/route.h"
 #include "util/str.h"
 #include "t.h"
@@ -374,9 +375,47 @@ test_hooks_before_open_do_nothing(void)
 	intake_buf_free(&b);
 }
 
+/*
+ * The labels come from the process model: without them a request counts
+ * under "none" and no breaker series is drawn; a table with more routes
+ * than the file has rows for is refused, and the labels in use stay.
+ */
+static void
+test_labels_are_handed_in_and_bounded(void)
+{
+	struct intake_metrics_labels	 none, huge;
+	static const char *const	 many[INTAKE_METRICS_ROUTES_MAX + 1] = { "r" };
+	char				*page;
+
+	memset(&none, 0, sizeof(none));
+	intake_metrics_labels(&none);
+	open_fresh();
+	intake_metrics_request(INTAKE_ROUTE_FORM, 200, 1);
+	intake_metrics_list(INTAKE_REPORT_HIT);
+	page = scrape();
+	T_CONTAINS(page, "intake_http_requests_total{route=\"none\",status=\"200\"} 1\n");
+	T_NOT_CONTAINS(page, "route=\"forms\"");
+	T_NOT_CONTAINS(page, "intake_breaker_state{");
+	T_CONTAINS(page, "intake_list_cache_total{result=\"hit\"} 0\n");
+	free(page);
+	intake_proc_labels();
+	memset(&huge, 0, sizeof(huge));
+	huge.routes = many;
+	huge.nroutes = INTAKE_METRICS_ROUTES_MAX + 1;
+	intake_metrics_labels(&huge);
+	intake_metrics_request(INTAKE_ROUTE_FORM, 200, 1);
+	page = scrape();
+	T_CONTAINS(page, "intake_http_requests_total{route=\"forms\",status=\"200\"} 1\n");
+	T_CONTAINS(page, "intake_breaker_state{state=\"closed\"} 1\n");
+	free(page);
+	intake_metrics_close();
+}
+
 int
 main(void)
 {
+	/* The labels the process model hands in, as in the pool, the CGI and the dispatcher. */
+	intake_proc_labels();
 	T_RUN(test_counts_from_a_forked_child_are_seen_by_the_parent);
 	T_RUN(test_attach_keeps_counts_and_fresh_starts_from_zero);
 	T_RUN(test_attach_while_another_process_maps_it_does_not_block);
@@ -387,5 +426,6 @@ main(void)
 	T_RUN(test_every_sample_belongs_to_a_declared_family);
 	T_RUN(test_status_page_is_json_with_the_pool);
 	T_RUN(test_hooks_before_open_do_nothing);
+	T_RUN(test_labels_are_handed_in_and_bounded);
 	return T_DONE();
 }

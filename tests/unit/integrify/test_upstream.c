@@ -400,13 +400,13 @@ test_upstream_retry_after_names_the_expected_end_once(void)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = &cfg;
 	cfg.upstream_wait_ms = 0;
-	T_EQ_INT(intake_upstream_retry_after(&ctx), 1);
+	T_EQ_INT(intake_ctx_retry_after(&ctx), 1);
 	intake_upstream_busy_until(&ctx, intake_now_ms() + 4500);
-	T_EQ_INT(intake_upstream_retry_after(&ctx), 5);
-	T_EQ_INT(intake_upstream_retry_after(&ctx), 1);
+	T_EQ_INT(intake_ctx_retry_after(&ctx), 5);
+	T_EQ_INT(intake_ctx_retry_after(&ctx), 1);
 	intake_upstream_busy_until(&ctx, intake_now_ms() - 1);	/* already past: the default */
 	cfg.upstream_wait_ms = 2000;
-	T_EQ_INT(intake_upstream_retry_after(&ctx), 3);
+	T_EQ_INT(intake_ctx_retry_after(&ctx), 3);
 }
 
 int

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/cache.h"
 #include "spool/breaker.h"
 #include "util/str.h"
 #include "t.h"
