@@ -22,20 +22,8 @@
 #include "core/ctx.h"
 #include "util/err.h"
 #include "form/form.h"
+#include "form/value.h"
 #include "integrify/reply.h"
-
-#define INTAKE_REQSTART_VALUES_MAX	64	/* values of one multi-value field */
-
-/* One field's validated value(s), or its file. */
-struct intake_form_value {
-	const struct intake_field	*field;
-	const char			*values[INTAKE_REQSTART_VALUES_MAX];
-	size_t				 nvalues;	/* 0: left empty */
-	const char			*file_name;	/* file fields: NULL when none */
-	const char			*file_type;	/* its Content-Type, "" if unknown */
-	const void			*file_data;
-	size_t				 file_len;
-};
 
 struct intake_reqstart_result {
 	char	instance_sid[128];	/* the new request's SID */

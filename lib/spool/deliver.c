@@ -34,36 +34,6 @@ intake_deliver_backoff_ms(const struct intake_config *cfg, long long attempts, u
 	return wait / 2 + (int64_t)(rnd % (uint32_t)(wait / 2 + 1));
 }
 
-enum intake_err
-intake_deliver_values(const struct intake_spoolrec *rec, const struct intake_form *form,
-    struct intake_form_value *values, char *why, size_t whysz)
-{
-	const struct intake_spoolrec_field	*rf;
-	size_t					 i, j;
-
-	for (j = 0; j < form->nfields; j++) {
-		memset(&values[j], 0, sizeof(values[j]));
-		values[j].field = &form->fields[j];
-	}
-	for (i = 0; i < rec->nfields; i++) {
-		rf = &rec->fields[i];
-		for (j = 0; j < form->nfields && strcmp(form->fields[j].name, rf->name) != 0; j++)
-			;
-		if (j == form->nfields) {
-			(void)snprintf(why, whysz, "form %s has no field %s any more", form->id,
-			    rf->name);
-			return INTAKE_EINVAL;
-		}
-		memcpy(values[j].values, rf->values, rf->nvalues * sizeof(rf->values[0]));
-		values[j].nvalues = rf->nvalues;
-		values[j].file_name = rf->file_name;
-		values[j].file_type = rf->file_type;
-		values[j].file_data = rf->file_data;
-		values[j].file_len = rf->file_len;
-	}
-	return INTAKE_OK;
-}
-
 /* Does this failure mean "never", not "not now"? */
 static bool
 permanent(enum intake_err err, const struct intake_reqstart_result *r)
@@ -437,7 +407,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		    "check Integrify for the reference, then retry or purge it");
 	}
 	values = intake_xcalloc(INTAKE_FIELDS_MAX, sizeof(*values));
-	if (intake_deliver_values(rec, form, values, why, sizeof(why)) != INTAKE_OK) {
+	if (intake_spoolrec_to_values(rec, form, values, why, sizeof(why)) != INTAKE_OK) {
 		outcome = finish_held(ctx, h, rec, meta, why);
 		goto out;
 	}

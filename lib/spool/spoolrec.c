@@ -87,7 +87,7 @@ intake_spoolrec_encode(const struct intake_spoolrec *r, struct intake_buf *out)
 		err = entry_str(out, E_NAME, r->name);
 	for (i = 0; err == INTAKE_OK && i < r->nfields; i++) {
 		f = &r->fields[i];
-		if (f->name == NULL || f->nvalues > INTAKE_REQSTART_VALUES_MAX ||
+		if (f->name == NULL || f->nvalues > INTAKE_FORM_VALUES_MAX ||
 		    (f->file_name != NULL && f->nvalues > 0))
 			return INTAKE_EINVAL;
 		err = entry_str(out, E_FIELD, f->name);
@@ -187,7 +187,7 @@ apply(struct intake_spoolrec *r, struct intake_spoolrec_field **cur, int which, 
 		*cur = &r->fields[r->nfields++];
 		return once(&(*cur)->name, data, n);
 	case E_VALUE:
-		if (f == NULL || f->file_name != NULL || f->nvalues == INTAKE_REQSTART_VALUES_MAX ||
+		if (f == NULL || f->file_name != NULL || f->nvalues == INTAKE_FORM_VALUES_MAX ||
 		    memchr(data, '\0', n) != NULL)
 			return INTAKE_EINVAL;
 		data[n] = '\0';
@@ -329,4 +329,57 @@ intake_spoolrec_meta_decode(const char *buf, size_t len, struct intake_spool_met
 			meta_str(m->item, sizeof(m->item), sp + 1, vlen);
 #undef KEY
 	}
+}
+
+void
+intake_spoolrec_from_values(struct intake_spoolrec *rec, const struct intake_form_value *values,
+    size_t n)
+{
+	const struct intake_form_value	*v;
+	struct intake_spoolrec_field	*rf;
+	size_t				 i;
+
+	for (i = 0; i < n && rec->nfields < INTAKE_FIELDS_MAX; i++) {
+		v = &values[i];
+		if (v->nvalues == 0 && v->file_name == NULL)
+			continue;
+		rf = &rec->fields[rec->nfields++];
+		rf->name = v->field->name;
+		memcpy(rf->values, v->values, v->nvalues * sizeof(v->values[0]));
+		rf->nvalues = v->nvalues;
+		rf->file_name = v->file_name;
+		rf->file_type = v->file_type != NULL ? v->file_type : "";
+		rf->file_data = v->file_data != NULL ? v->file_data : "";
+		rf->file_len = v->file_len;
+	}
+}
+
+enum intake_err
+intake_spoolrec_to_values(const struct intake_spoolrec *rec, const struct intake_form *form,
+    struct intake_form_value *values, char *why, size_t whysz)
+{
+	const struct intake_spoolrec_field	*rf;
+	size_t					 i, j;
+
+	for (j = 0; j < form->nfields; j++) {
+		memset(&values[j], 0, sizeof(values[j]));
+		values[j].field = &form->fields[j];
+	}
+	for (i = 0; i < rec->nfields; i++) {
+		rf = &rec->fields[i];
+		for (j = 0; j < form->nfields && strcmp(form->fields[j].name, rf->name) != 0; j++)
+			;
+		if (j == form->nfields) {
+			(void)snprintf(why, whysz, "form %s has no field %s any more", form->id,
+			    rf->name);
+			return INTAKE_EINVAL;
+		}
+		memcpy(values[j].values, rf->values, rf->nvalues * sizeof(rf->values[0]));
+		values[j].nvalues = rf->nvalues;
+		values[j].file_name = rf->file_name;
+		values[j].file_type = rf->file_type;
+		values[j].file_data = rf->file_data;
+		values[j].file_len = rf->file_len;
+	}
+	return INTAKE_OK;
 }
