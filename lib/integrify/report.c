@@ -22,6 +22,7 @@
 
 #include "integrify/csv.h"
 #include "integrify/call.h"
+#include "integrify/dialect.h"
 #include "util/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -335,85 +336,6 @@ l2_store(struct intake_ctx *ctx, const struct intake_source *src, const char *ke
 	intake_buf_free(&v);
 }
 
-/* The v7 grid filters for the values given, from the report's exposed filters. */
-static enum intake_err
-grid_filters(struct intake_ctx *ctx, const struct intake_source *src,
-    const struct intake_filter_value *f, size_t n, struct intake_buf *out)
-{
-	struct intake_http_resp	 resp;
-	struct json_object	*root = NULL, *def, *arr;
-	struct intake_buf	 path;
-	const char		*expose, *mapping, *op;
-	enum intake_err		 err = INTAKE_OK;
-	size_t			 i, j, used = 0, ndefs;
-
-	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
-	intake_buf_init(&path, INTAKE_URL_MAX);
-	for (i = 0; i < n; i++)
-		if (f[i].value != NULL && f[i].value[0] != '\0')
-			used++;
-	if (used == 0)
-		goto out;
-	err = intake_buf_adds(&path, "/reports/");
-	if (err == INTAKE_OK)
-		err = intake_url_escape(&path, src->report);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&path, "/filters");
-	if (err == INTAKE_OK)
-		err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
-	if (err == INTAKE_OK &&
-	    intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) != INTAKE_OK)
-		err = INTAKE_EPROTO;
-	if (err != INTAKE_OK)
-		goto out;
-	arr = json_object_is_type(root, json_type_array) ? root : NULL;
-	ndefs = arr != NULL ? json_object_array_length(arr) : 0;
-	err = intake_buf_addc(out, '[');
-	used = 0;
-	for (i = 0; err == INTAKE_OK && i < n; i++) {
-		if (f[i].value == NULL || f[i].value[0] == '\0')
-			continue;
-		mapping = op = NULL;
-		for (j = 0; j < ndefs && mapping == NULL; j++) {
-			def = json_object_array_get_idx(arr, j);
-			expose = intake_reply_str(def, INTAKE_REPLY_EXPOSE);
-			if (expose == NULL || strcmp(expose, f[i].param->expose) != 0)
-				continue;
-			mapping = intake_reply_str(def, INTAKE_REPLY_MAPPING);
-			op = intake_reply_str(def, INTAKE_REPLY_OPERATOR);
-		}
-		if (mapping == NULL) {
-			intake_log_err("report %s: no exposed filter named '%s'", src->name,
-			    f[i].param->expose);
-			err = INTAKE_EPROTO;
-			break;
-		}
-		if (used++ > 0)
-			err = intake_buf_addc(out, ',');
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(out, "{\"field\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(out, mapping, strlen(mapping));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(out, ",\"data\":{\"type\":\"string\",\"value\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(out, f[i].value, strlen(f[i].value));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(out, ",\"comparison\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(out, op != NULL ? op : "Is", strlen(op != NULL ? op : "Is"));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(out, "}}");
-	}
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(out, ']');
-out:
-	json_object_put(root);
-	intake_buf_free(&path);
-	intake_http_resp_free(&resp);
-	return err;
-}
-
 /* A JSON scalar as cell text. */
 static const char *
 cell_text(struct json_object *v)
@@ -495,96 +417,54 @@ out:
 	return err;
 }
 
-/* Ask Integrify for the rows. */
+/* The rows of a reply to src's run: its CSV export or its JSON run. */
 static enum intake_err
-fetch(struct intake_ctx *ctx, const struct intake_source *src,
-    const struct intake_filter_value *f, size_t n, struct intake_table **out)
+parse_rows(const struct intake_source *src, const struct intake_http_resp *resp,
+    struct intake_table **out)
 {
-	const struct intake_config	*cfg = ctx->cfg;
-	struct intake_http_resp		 resp;
-	struct intake_buf		 path, filters, body;
-	const char			*method = "GET", *ctype = NULL;
-	enum intake_err			 err;
-	size_t				 i;
-	bool				 v8 = cfg->dialect == INTAKE_DIALECT_V8;
+	enum intake_err	err = INTAKE_EINVAL;
 
-	intake_http_resp_init(&resp, (size_t)cfg->response_max);
-	intake_buf_init(&path, 16384);
-	intake_buf_init(&filters, 8192);
-	intake_buf_init(&body, 16384);
-
-	if (src->fetch == INTAKE_FETCH_JSON && v8) {
-		/* v8 run: the filter values by their exposed labels. */
-		method = "POST";
-		ctype = "application/json";
-		err = intake_buf_adds(&body, "[");
-		for (i = 0; err == INTAKE_OK && i < n; i++) {
-			if (f[i].value == NULL || f[i].value[0] == '\0')
-				continue;
-			if (body.len > 1)
-				err = intake_buf_addc(&body, ',');
-			if (err == INTAKE_OK)
-				err = intake_buf_adds(&body, "{\"label\":");
-			if (err == INTAKE_OK)
-				err = intake_json_quote(&body, f[i].param->expose,
-				    strlen(f[i].param->expose));
-			if (err == INTAKE_OK)
-				err = intake_buf_adds(&body, ",\"value\":");
-			if (err == INTAKE_OK)
-				err = intake_json_quote(&body, f[i].value, strlen(f[i].value));
-			if (err == INTAKE_OK)
-				err = intake_buf_addc(&body, '}');
-		}
-		if (err == INTAKE_OK)
-			err = intake_buf_addc(&body, ']');
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(&path, "/api/reports/");
-	} else {
-		err = grid_filters(ctx, src, f, n, &filters);
-		if (err == INTAKE_OK && src->fetch == INTAKE_FETCH_JSON) {
-			method = "POST";
-			ctype = "application/json";
-			err = intake_buf_printf(&body, "{\"start\":0,\"limit\":%lld,\"page\":1,"
-			    "\"persist\":false,\"filters\":%s}", src->max_rows,
-			    filters.len > 0 ? filters.ptr : "[]");
-		}
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(&path, src->fetch == INTAKE_FETCH_CSV && v8 ?
-			    "/core-service/reports/" : "/reports/");
-	}
-	if (err == INTAKE_OK)
-		err = intake_url_escape(&path, src->report);
-	if (err == INTAKE_OK && src->fetch == INTAKE_FETCH_JSON)
-		err = intake_buf_adds(&path, v8 ? "/run" : "");
-	else if (err == INTAKE_OK)
-		err = intake_buf_adds(&path, v8 ? "/export/csv_utf8?start=0" : "/tofile/csv");
-	if (err == INTAKE_OK && src->fetch == INTAKE_FETCH_CSV && filters.len > 0) {
-		err = intake_buf_adds(&path, v8 ? "&filters=" : "?filters=");
-		if (err == INTAKE_OK)
-			err = intake_url_escape(&path, filters.ptr);
-	}
-	if (err == INTAKE_OK)
-		err = intake_integrify_call(ctx, method, path.ptr, ctype, body.ptr, body.len, &resp);
-	if (err != INTAKE_OK)
-		goto out;
-	if (src->fetch == INTAKE_FETCH_CSV)
-		err = intake_csv_parse(intake_buf_str(&resp.body), resp.body.len,
+	switch (src->fetch) {
+	case INTAKE_FETCH_CSV:
+		err = intake_csv_parse(intake_buf_str(&resp->body), resp->body.len,
 		    (size_t)src->max_rows, out);
-	else
-		err = table_from_json(intake_buf_str(&resp.body), resp.body.len,
+		break;
+	case INTAKE_FETCH_JSON:
+		err = table_from_json(intake_buf_str(&resp->body), resp->body.len,
 		    (size_t)src->max_rows, out);
+		break;
+	case INTAKE_FETCH__MAX:
+		break;
+	}
 	if (err == INTAKE_ETOOBIG)
 		intake_log_err("report %s: more than max_rows (%lld) rows", src->name,
 		    src->max_rows);
 	else if (err != INTAKE_OK)
 		intake_log_err("report %s: Integrify's %s reply could not be read", src->name,
 		    src->fetch == INTAKE_FETCH_CSV ? "CSV" : "JSON");
-	if (err != INTAKE_OK)
-		err = INTAKE_EPROTO;
-out:
-	intake_buf_free(&path);
-	intake_buf_free(&filters);
-	intake_buf_free(&body);
+	return err != INTAKE_OK ? INTAKE_EPROTO : INTAKE_OK;
+}
+
+/* Ask Integrify for the rows, in the call the dialect makes of it. */
+static enum intake_err
+fetch(struct intake_ctx *ctx, const struct intake_source *src,
+    const struct intake_filter_value *f, size_t n, struct intake_table **out)
+{
+	struct intake_report_call	call = { "GET", NULL, { 0 }, { 0 } };
+	struct intake_http_resp		resp;
+	enum intake_err			err;
+
+	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
+	intake_buf_init(&call.path, 16384);
+	intake_buf_init(&call.body, 16384);
+	err = intake_dialect_ctx(ctx)->report_call(ctx, src, f, n, &call);
+	if (err == INTAKE_OK)
+		err = intake_integrify_call(ctx, call.method, call.path.ptr, call.ctype,
+		    call.body.ptr, call.body.len, &resp);
+	if (err == INTAKE_OK)
+		err = parse_rows(src, &resp, out);
+	intake_buf_free(&call.path);
+	intake_buf_free(&call.body);
 	intake_http_resp_free(&resp);
 	return err;
 }

@@ -244,18 +244,18 @@ lookup_failed(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	return finish_retry(ctx, h, rec, meta, retry_after_ms(r));
 }
 
-/* v8: can an earlier attempt be found in Integrify, by its reference? */
+/* Can an earlier attempt be found in Integrify, by its reference (v8)? */
 static bool
-searchable(const struct intake_config *cfg)
+searchable(const struct intake_ctx *ctx)
 {
-	return cfg->spool_dedupe && cfg->dialect == INTAKE_DIALECT_V8;
+	return ctx->cfg->spool_dedupe && intake_reqstart_can_find(ctx);
 }
 
-/* v7: can a request a lost start left empty be found and filled? */
+/* Can a request a lost start left empty be found and filled (v7)? */
 static bool
-adoptable(const struct intake_config *cfg)
+adoptable(const struct intake_ctx *ctx)
 {
-	return cfg->spool_dedupe && cfg->dialect == INTAKE_DIALECT_V7;
+	return ctx->cfg->spool_dedupe && intake_reqstart_can_orphan(ctx);
 }
 
 /*
@@ -379,8 +379,8 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	char				 why[200];
 	bool				 probe;
 
-	/* v8 needs one call; a SID noted means it got through (its receipt was lost). */
-	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V8)
+	/* A one-call start: a SID noted means it got through (its receipt was lost). */
+	if (meta->sid[0] != '\0' && !intake_reqstart_two_step(ctx))
 		return finish_done(ctx, h, rec, meta, "was started earlier");
 	if (!intake_breaker_allow(ctx, &probe)) {
 		(void)intake_breaker_state(ctx, &until);
@@ -388,7 +388,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
 		return INTAKE_DELIVER_RETRY;
 	}
-	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V7 &&
+	if (meta->sid[0] != '\0' && intake_reqstart_two_step(ctx) &&
 	    !claim(&(struct claimer){ ctx, h->ref, false }, meta->sid)) {
 		/* The noted request is another submission's now: ours starts again. */
 		intake_log_warn("deliver %s: request %s belongs to another submission", h->ref,
@@ -396,10 +396,10 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		meta->sid[0] = '\0';
 		meta->id[0] = '\0';
 	}
-	if (check && searchable(cfg) && meta->sid[0] == '\0') {
+	if (check && searchable(ctx) && meta->sid[0] == '\0') {
 		if (earlier_start(ctx, h, rec, meta, &outcome))
 			return outcome;
-	} else if (meta->unsure && meta->sid[0] == '\0' && adoptable(cfg)) {
+	} else if (meta->unsure && meta->sid[0] == '\0' && adoptable(ctx)) {
 		if (adopt_orphan(ctx, h, rec, form, meta, &outcome))
 			return outcome;
 	} else if (meta->unsure && meta->sid[0] == '\0') {
@@ -411,7 +411,7 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		outcome = finish_held(ctx, h, rec, meta, why);
 		goto out;
 	}
-	if (!searchable(cfg) && meta->sid[0] == '\0') {
+	if (!searchable(ctx) && meta->sid[0] == '\0') {
 		/* Nothing could tell a retry that this attempt got through: say so first. */
 		meta->unsure = true;
 		if (intake_spool_set_meta(ctx->spool, h->ref, meta) != INTAKE_OK) {

@@ -8,6 +8,7 @@
 
 #include "web/handler/handler.h"
 #include "integrify/call.h"
+#include "integrify/dialect.h"
 #include "util/json.h"
 #include "integrify/reply.h"
 #include "util/str.h"
@@ -59,8 +60,7 @@ intake_handle_processes(struct intake_req *req)
 	const char		*path;
 	enum intake_err		 err;
 
-	path = req->ctx->cfg->dialect == INTAKE_DIALECT_V8 ? "/api/processes/search?search=" :
-	    "/processes";
+	path = intake_dialect_ctx(req->ctx)->processes_path;
 	intake_http_resp_init(&resp, (size_t)req->ctx->cfg->response_max);
 	intake_buf_init(&out, (size_t)req->ctx->cfg->response_max);
 	err = intake_integrify_call(req->ctx, "GET", path, NULL, NULL, 0, &resp);
