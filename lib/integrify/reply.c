@@ -327,9 +327,13 @@ names_ref(struct json_object *v, const char *ref, size_t rlen)
 			if (names_ref(json_object_iter_peek_value(&it), ref, rlen))
 				return true;
 		return false;
-	default:
-		return false;
+	case json_type_null:
+	case json_type_boolean:
+	case json_type_double:
+	case json_type_int:
+		break;
 	}
+	return false;
 }
 
 static bool
@@ -405,7 +409,10 @@ search_in(struct json_object *v, const char *ref, size_t rlen, struct intake_rep
 			intake_reply_quote(v, hit->item);
 		}
 		return;
-	default:
+	case json_type_null:
+	case json_type_boolean:
+	case json_type_double:
+	case json_type_int:
 		return;
 	}
 }

@@ -192,24 +192,19 @@ static enum intake_err
 make_key(const struct intake_source *src, const struct intake_filter_value *f, size_t n,
     struct intake_buf *key)
 {
-	enum intake_err	err;
-	size_t		i;
+	size_t	i;
 
-	err = intake_buf_adds(key, src->kind == INTAKE_SOURCE_REPORT ? "r:" : "s:");
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(key, src->name);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(key, '?');
-	for (i = 0; err == INTAKE_OK && i < n; i++) {
+	(void)intake_buf_adds(key, src->kind == INTAKE_SOURCE_REPORT ? "r:" : "s:");
+	(void)intake_buf_adds(key, src->name);
+	(void)intake_buf_addc(key, '?');
+	for (i = 0; i < n; i++) {
 		if (f[i].value == NULL || f[i].value[0] == '\0')
 			continue;
-		err = intake_buf_printf(key, "%s=", f[i].param->param);
-		if (err == INTAKE_OK)
-			err = intake_url_escape(key, f[i].value);
-		if (err == INTAKE_OK)
-			err = intake_buf_addc(key, '&');
+		(void)intake_buf_printf(key, "%s=", f[i].param->param);
+		(void)intake_url_escape(key, f[i].value);
+		(void)intake_buf_addc(key, '&');
 	}
-	return err;
+	return intake_buf_err(key);
 }
 
 static enum intake_err
@@ -323,8 +318,9 @@ l2_store(struct intake_ctx *ctx, const struct intake_source *src, const char *ke
 	enum intake_err		err;
 
 	intake_buf_init(&v, (size_t)ctx->cfg->cache_entry_max);
-	err = intake_buf_printf(&v, "R1 %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
+	(void)intake_buf_printf(&v, "R1 %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
 	    fetched_ms, e->fresh_until_ms, e->stale_until_ms, e->retry_at_ms, e->version);
+	err = intake_buf_err(&v);
 	if (err == INTAKE_OK)
 		err = intake_table_pack(e->table, &v);
 	if (err == INTAKE_OK)
@@ -341,16 +337,17 @@ static const char *
 cell_text(struct json_object *v)
 {
 	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "";
 	case json_type_string:
 	case json_type_int:
 	case json_type_double:
 	case json_type_boolean:
 		return json_object_get_string(v);
-	default:
-		return "";
+	case json_type_null:
+	case json_type_object:
+	case json_type_array:
+		break;
 	}
+	return "";
 }
 
 /*
@@ -634,114 +631,163 @@ lead(struct intake_ctx *ctx, const struct intake_source *src,
 	return refresh_in_slot(ctx, src, f, n, key, filtered, slot, ep, state);
 }
 
+/* One look for a key: what it asks, and what it holds across its turns. */
+struct look {
+	struct intake_ctx			*ctx;
+	const struct intake_source		*src;
+	const struct intake_filter_value	*f;
+	size_t					 n;
+	const char				*key;
+	bool					 filtered;
+	struct intake_cache			*l2;
+	int64_t					*spent;		/* filtered: budget spent until */
+	int64_t					 deadline;	/* of a wait for another's fetch */
+	struct intake_upstream_slot		 slot;
+	struct intake_report_entry		*e;
+	enum intake_report_state		 state;
+};
+
+/*
+ * Nothing to serve and another worker fetches: wait for it, in an
+ * upstream slot of our own, until the deadline.  A fetch that will not
+ * end within the wait, or of a list slower to fetch than any wait, is
+ * not waited for: the answer is INTAKE_EBUSY at once, with a Retry-After
+ * for when it should end, and a slow Integrify holds no worker but the
+ * fetching one.
+ */
+static enum intake_err
+wait_for_fetch(struct look *lk, int64_t now)
+{
+	struct intake_ctx	*ctx = lk->ctx;
+	enum intake_err		 err;
+	int64_t			 end;
+	char			 what[INTAKE_SOURCE_NAME_MAX + 16];
+
+	work_name(lk->src, what, sizeof(what));
+	if (!intake_upstream_worth_waiting(intake_upstream_began(ctx, lk->key),
+	    intake_upstream_estimate(ctx, what), now, lk->deadline,
+	    ctx->cfg->upstream_wait_ms, &end)) {
+		intake_log_debug("report %s: not waiting for a fetch expected to end in "
+		    "%lld ms", lk->src->name, (long long)(end - now));
+		intake_upstream_busy_until(ctx, end);
+		return INTAKE_EBUSY;
+	}
+	/* Waiting for the fetch is upstream work too. */
+	if (!lk->slot.taken) {
+		err = intake_upstream_take(ctx, &lk->slot);
+		if (err != INTAKE_OK)
+			return err;
+	}
+	if (now >= lk->deadline)
+		return INTAKE_EBUSY;
+	err = intake_cache_wait(lk->l2, REPORT_SECTION, lk->key, lk->deadline - now);
+	return err == INTAKE_ETIMEOUT ? INTAKE_EBUSY : err;
+}
+
+/* Leader of the key's lease: fetch unless another worker finished between our read and our lease. */
+static enum intake_err
+lead_lease(struct look *lk)
+{
+	enum intake_err	err = INTAKE_OK;
+
+	lk->e = l1_from_l2(lk->ctx, lk->src, lk->key, lk->filtered, lk->e);
+	if (lk->e == NULL || intake_now_ms() >= lk->e->fresh_until_ms)
+		err = lead(lk->ctx, lk->src, lk->f, lk->n, lk->key, lk->filtered, &lk->slot,
+		    &lk->e, &lk->state);
+	(void)intake_cache_release(lk->l2, REPORT_SECTION, lk->key);
+	return err;
+}
+
+/*
+ * One turn of the look: serve what is fresh (or old, while a refresh
+ * failed or runs elsewhere), lead a fetch, or wait for another worker's.
+ * *done: the look ends here, with the error returned.
+ */
+static enum intake_err
+look_turn(struct look *lk, bool *done)
+{
+	struct intake_report_entry	*e;
+	enum intake_err			 err;
+	int64_t				 now = intake_now_ms();
+	bool				 leader;
+
+	*done = true;
+	if (lk->e != NULL && now < lk->e->fresh_until_ms)
+		return INTAKE_OK;
+	e = lk->e = l1_from_l2(lk->ctx, lk->src, lk->key, lk->filtered, lk->e);
+	now = intake_now_ms();
+	if (e != NULL && now < e->fresh_until_ms)
+		return INTAKE_OK;
+	if (e != NULL && now < e->retry_at_ms && now < e->stale_until_ms) {
+		lk->state = INTAKE_REPORT_STALE_ERROR;
+		return INTAKE_OK;
+	}
+	/* Known to be over budget: not even a lease, which would take a slot. */
+	if (lk->spent != NULL && now < *lk->spent)
+		return held_back(lk->ctx, *lk->spent, e, &lk->state);
+	err = intake_cache_lease(lk->l2, REPORT_SECTION, lk->key, lease_ms(lk->ctx), &leader);
+	if (err != INTAKE_OK)
+		return err;
+	if (leader)
+		return lead_lease(lk);
+	if (e != NULL && now < e->stale_until_ms) {
+		lk->state = INTAKE_REPORT_STALE;
+		return INTAKE_OK;
+	}
+	err = wait_for_fetch(lk, now);
+	*done = err != INTAKE_OK;
+	return err;
+}
+
+/* The entry found as what a handler reads. */
+static void
+view_of(struct intake_report_entry *e, enum intake_report_state state,
+    struct intake_report_view *out)
+{
+	e->used_ms = intake_now_ms();
+	out->table = e->table;
+	out->version = e->version;
+	out->state = state;
+	out->fresh_until_ms = e->fresh_until_ms;
+	out->stale_until_ms = e->stale_until_ms;
+	out->value_col = e->value_col;
+	out->label_col = e->label_col;
+	out->entry = e;
+}
+
 enum intake_err
 intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
     const struct intake_filter_value *filters, size_t nfilters,
     struct intake_report_view *out)
 {
-	struct intake_report_entry	*e;
-	struct intake_cache		*l2;
-	struct intake_upstream_slot	 slot = { -1, false };
-	struct intake_buf		 key;
-	enum intake_report_state	 state = INTAKE_REPORT_HIT;
-	enum intake_err			 err = INTAKE_OK;
-	int64_t				 now, deadline, end, *spent;
-	char				 what[INTAKE_SOURCE_NAME_MAX + 16];
-	bool				 leader, filtered;
+	struct look	lk = { .ctx = ctx, .src = src, .f = filters, .n = nfilters,
+			    .slot = { -1, false }, .state = INTAKE_REPORT_HIT };
+	struct intake_buf key;
+	enum intake_err	err;
+	bool		done = false;
 
 	/* A hint left by an earlier refusal whose answer was never sent is not ours. */
 	intake_upstream_busy_until(ctx, 0);
-	filtered = is_filtered(filters, nfilters);
-	spent = filtered ? spent_slot(ctx, src) : NULL;
-	l2 = l2_of(ctx, filtered);
+	lk.filtered = is_filtered(filters, nfilters);
+	lk.spent = lk.filtered ? spent_slot(ctx, src) : NULL;
+	lk.l2 = l2_of(ctx, lk.filtered);
 	intake_buf_init(&key, KEY_MAX);
 	err = make_key(src, filters, nfilters, &key);
-	if (err != INTAKE_OK)
-		goto out;
-	/* Another worker's fetch is waited for upstream_wait_ms at most. */
-	deadline = intake_now_ms() + ctx->cfg->upstream_wait_ms;
-	e = l1_find(ctx->reports, key.ptr);
-	for (;;) {
-		now = intake_now_ms();
-		if (e != NULL && now < e->fresh_until_ms)
-			break;
-		e = l1_from_l2(ctx, src, key.ptr, filtered, e);
-		now = intake_now_ms();
-		if (e != NULL && now < e->fresh_until_ms)
-			break;
-		if (e != NULL && now < e->retry_at_ms && now < e->stale_until_ms) {
-			state = INTAKE_REPORT_STALE_ERROR;
-			break;
-		}
-		/* Known to be over budget: not even a lease, which would take a slot. */
-		if (spent != NULL && now < *spent) {
-			err = held_back(ctx, *spent, e, &state);
-			goto out;
-		}
-		err = intake_cache_lease(l2, REPORT_SECTION, key.ptr, lease_ms(ctx), &leader);
-		if (err != INTAKE_OK)
-			goto out;
-		if (leader) {
-			/* Another worker may have finished between our read and our lease. */
-			e = l1_from_l2(ctx, src, key.ptr, filtered, e);
-			if (e == NULL || intake_now_ms() >= e->fresh_until_ms)
-				err = lead(ctx, src, filters, nfilters, key.ptr, filtered, &slot, &e,
-				    &state);
-			(void)intake_cache_release(l2, REPORT_SECTION, key.ptr);
-			goto out;
-		}
-		if (e != NULL && now < e->stale_until_ms) {
-			state = INTAKE_REPORT_STALE;
-			break;
-		}
-		/*
-		 * Nothing to serve.  A fetch that will not end within the wait,
-		 * or of a list slower to fetch than any wait, is not waited for:
-		 * the answer is 503 at once, with Retry-After when it should end,
-		 * and a slow Integrify holds no worker but the fetching one.
-		 */
-		work_name(src, what, sizeof(what));
-		if (!intake_upstream_worth_waiting(intake_upstream_began(ctx, key.ptr),
-		    intake_upstream_estimate(ctx, what), now, deadline,
-		    ctx->cfg->upstream_wait_ms, &end)) {
-			intake_log_debug("report %s: not waiting for a fetch expected to end in "
-			    "%lld ms", src->name, (long long)(end - now));
-			intake_upstream_busy_until(ctx, end);
-			err = INTAKE_EBUSY;
-			goto out;
-		}
-		/* Wait for the fetch, which is upstream work too. */
-		if (!slot.taken) {
-			err = intake_upstream_take(ctx, &slot);
-			if (err != INTAKE_OK)
-				goto out;
-		}
-		if (now >= deadline) {
-			err = INTAKE_EBUSY;
-			goto out;
-		}
-		err = intake_cache_wait(l2, REPORT_SECTION, key.ptr, deadline - now);
-		if (err == INTAKE_ETIMEOUT)
-			err = INTAKE_EBUSY;
-		if (err != INTAKE_OK)
-			goto out;
+	if (err == INTAKE_OK) {
+		lk.key = key.ptr;
+		/* Another worker's fetch is waited for upstream_wait_ms at most. */
+		lk.deadline = intake_now_ms() + ctx->cfg->upstream_wait_ms;
+		lk.e = l1_find(ctx->reports, key.ptr);
+		while (!done)
+			err = look_turn(&lk, &done);
 	}
-out:
-	intake_upstream_give(ctx, &slot);
+	intake_upstream_give(ctx, &lk.slot);
 	if (err == INTAKE_OK) {
 		/* Per worker, so a test can see that every worker served the old list. */
-		if (state == INTAKE_REPORT_STALE_ERROR)
+		if (lk.state == INTAKE_REPORT_STALE_ERROR)
 			intake_log_debug("report %s: served the last good list", src->name);
-		intake_metrics_list((int)state);
-		e->used_ms = intake_now_ms();
-		out->table = e->table;
-		out->version = e->version;
-		out->state = state;
-		out->fresh_until_ms = e->fresh_until_ms;
-		out->stale_until_ms = e->stale_until_ms;
-		out->value_col = e->value_col;
-		out->label_col = e->label_col;
-		out->entry = e;
+		intake_metrics_list((int)lk.state);
+		view_of(lk.e, lk.state, out);
 	}
 	intake_buf_free(&key);
 	return err;

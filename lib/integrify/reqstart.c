@@ -88,19 +88,18 @@ check_args(const struct intake_form *form, const struct intake_form_value *value
 static enum intake_err
 add_file_name(struct intake_buf *b, const char *name)
 {
-	enum intake_err	err = INTAKE_OK;
 	size_t		start = b->len;
 	unsigned char	c;
 
-	for (; err == INTAKE_OK && *name != '\0'; name++) {
+	for (; *name != '\0'; name++) {
 		c = (unsigned char)*name;
 		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
 			continue;
-		err = intake_buf_addc(b, (char)c);
+		(void)intake_buf_addc(b, (char)c);
 	}
-	if (err == INTAKE_OK && b->len == start)
-		err = intake_buf_adds(b, "upload");
-	return err;
+	if (b->len == start)
+		(void)intake_buf_adds(b, "upload");
+	return intake_buf_err(b);
 }
 
 /* The part's Content-Type: the given one when it is a plain type/subtype (RFC 6838 names). */
@@ -210,8 +209,10 @@ upload_one(struct intake_ctx *ctx, const struct intake_dialect *d,
 	err = d->upload_path(ctx->cfg, &path);
 	if (err == INTAKE_OK)
 		err = build_multipart(v, boundary, &body);
-	if (err == INTAKE_OK)
-		err = intake_buf_printf(&ctype, "multipart/form-data; boundary=%s", boundary);
+	if (err != INTAKE_OK)
+		goto out;
+	(void)intake_buf_printf(&ctype, "multipart/form-data; boundary=%s", boundary);
+	err = intake_buf_err(&ctype);
 	if (err != INTAKE_OK)
 		goto out;
 	err = intake_integrify_call(ctx, "POST", path.ptr, ctype.ptr, body.ptr, body.len, &resp);

@@ -45,23 +45,39 @@ intake_spoolrec_ref_ok(const char *s)
 	return true;
 }
 
-static enum intake_err
+/* Append one entry; a failure is remembered by b (intake_buf_err()). */
+static void
 entry(struct intake_buf *b, enum entry e, const void *data, size_t len)
 {
-	enum intake_err	err;
-
-	err = intake_buf_printf(b, "%s %zu\n", entry_names[e], len);
-	if (err == INTAKE_OK && len > 0)
-		err = intake_buf_add(b, data, len);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(b, '\n');
-	return err;
+	(void)intake_buf_printf(b, "%s %zu\n", entry_names[e], len);
+	if (len > 0)
+		(void)intake_buf_add(b, data, len);
+	(void)intake_buf_addc(b, '\n');
 }
 
-static enum intake_err
+static void
 entry_str(struct intake_buf *b, enum entry e, const char *s)
 {
-	return entry(b, e, s, strlen(s));
+	entry(b, e, s, strlen(s));
+}
+
+/* Can r be written as a record (its strings there, its fields within bounds)? */
+static bool
+encodable(const struct intake_spoolrec *r)
+{
+	const struct intake_spoolrec_field	*f;
+	size_t					 i;
+
+	if (!intake_spoolrec_ref_ok(r->ref) || r->form == NULL || r->form[0] == '\0' ||
+	    r->name == NULL || r->nfields > INTAKE_FIELDS_MAX)
+		return false;
+	for (i = 0; i < r->nfields; i++) {
+		f = &r->fields[i];
+		if (f->name == NULL || f->nvalues > INTAKE_FORM_VALUES_MAX ||
+		    (f->file_name != NULL && f->nvalues > 0))
+			return false;
+	}
+	return true;
 }
 
 enum intake_err
@@ -72,44 +88,33 @@ intake_spoolrec_encode(const struct intake_spoolrec *r, struct intake_buf *out)
 	size_t					 start = out->len, i, j;
 	enum intake_err				 err;
 
-	if (!intake_spoolrec_ref_ok(r->ref) || r->form == NULL || r->form[0] == '\0' ||
-	    r->name == NULL || r->nfields > INTAKE_FIELDS_MAX)
+	if (!encodable(r))
 		return INTAKE_EINVAL;
 	(void)snprintf(num, sizeof(num), "%lld", (long long)r->created_ms);
-	err = intake_buf_adds(out, MAGIC);
-	if (err == INTAKE_OK)
-		err = entry_str(out, E_REF, r->ref);
-	if (err == INTAKE_OK)
-		err = entry_str(out, E_FORM, r->form);
-	if (err == INTAKE_OK)
-		err = entry_str(out, E_CREATED, num);
-	if (err == INTAKE_OK)
-		err = entry_str(out, E_NAME, r->name);
-	for (i = 0; err == INTAKE_OK && i < r->nfields; i++) {
+	(void)intake_buf_adds(out, MAGIC);
+	entry_str(out, E_REF, r->ref);
+	entry_str(out, E_FORM, r->form);
+	entry_str(out, E_CREATED, num);
+	entry_str(out, E_NAME, r->name);
+	for (i = 0; i < r->nfields; i++) {
 		f = &r->fields[i];
-		if (f->name == NULL || f->nvalues > INTAKE_FORM_VALUES_MAX ||
-		    (f->file_name != NULL && f->nvalues > 0))
-			return INTAKE_EINVAL;
-		err = entry_str(out, E_FIELD, f->name);
-		for (j = 0; err == INTAKE_OK && j < f->nvalues; j++)
-			err = entry_str(out, E_VALUE, f->values[j]);
-		if (err == INTAKE_OK && f->file_name != NULL) {
-			err = entry_str(out, E_FNAME, f->file_name);
-			if (err == INTAKE_OK)
-				err = entry_str(out, E_FTYPE, f->file_type != NULL ? f->file_type : "");
-			if (err == INTAKE_OK)
-				err = entry(out, E_FDATA, f->file_data, f->file_len);
-		}
+		entry_str(out, E_FIELD, f->name);
+		for (j = 0; j < f->nvalues; j++)
+			entry_str(out, E_VALUE, f->values[j]);
+		if (f->file_name == NULL)
+			continue;
+		entry_str(out, E_FNAME, f->file_name);
+		entry_str(out, E_FTYPE, f->file_type != NULL ? f->file_type : "");
+		entry(out, E_FDATA, f->file_data, f->file_len);
 	}
+	err = intake_buf_err(out);
 	if (err != INTAKE_OK)
 		return err;
 	intake_sha256_hex(out->ptr + start, out->len - start, sum);
-	err = intake_buf_adds(out, END_ENTRY);
-	if (err == INTAKE_OK)
-		err = intake_buf_add(out, sum, 64);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(out, '\n');
-	return err;
+	(void)intake_buf_adds(out, END_ENTRY);
+	(void)intake_buf_add(out, sum, 64);
+	(void)intake_buf_addc(out, '\n');
+	return intake_buf_err(out);
 }
 
 /*
@@ -161,8 +166,8 @@ once(const char **slot, char *data, size_t n)
 
 /* Apply one decoded entry to r; cur is the field being read, or NULL. */
 static enum intake_err
-apply(struct intake_spoolrec *r, struct intake_spoolrec_field **cur, int which, char *data,
-    size_t n)
+apply(struct intake_spoolrec *r, struct intake_spoolrec_field **cur, enum entry which,
+    char *data, size_t n)
 {
 	struct intake_spoolrec_field	*f = *cur;
 	const char			*created = NULL;
@@ -208,9 +213,10 @@ apply(struct intake_spoolrec *r, struct intake_spoolrec_field **cur, int which, 
 		f->file_data = data;
 		f->file_len = n;
 		return INTAKE_OK;
-	default:
-		return INTAKE_EINVAL;
+	case E__MAX:
+		break;
 	}
+	return INTAKE_EINVAL;
 }
 
 enum intake_err
@@ -237,7 +243,7 @@ intake_spoolrec_decode(char *buf, size_t len, struct intake_spoolrec *r)
 	for (pos = sizeof(MAGIC) - 1; pos < end;) {
 		if (header(buf, end, &pos, &which, &elen) != INTAKE_OK || which == E__MAX)
 			return INTAKE_EINVAL;
-		if (apply(r, &cur, which, buf + pos, elen) != INTAKE_OK)
+		if (apply(r, &cur, (enum entry)which, buf + pos, elen) != INTAKE_OK)
 			return INTAKE_EINVAL;
 		pos += elen + 1;
 	}
