@@ -19,7 +19,7 @@
 #define SPELLINGS_MAX	10
 #define LIST_DEPTH	3	/* object levels searched for a list */
 
-static const char *const spellings[INTAKE_REPLY__MAX][SPELLINGS_MAX] = {
+static const char *const spellings[][SPELLINGS_MAX] = {
 	/* INTAKE_REPLY_LIST */
 	{ "items", "rows", "data", "results", "result", "records", "value", "list", "instances",
 	    "processes" },

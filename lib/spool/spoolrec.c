@@ -21,9 +21,11 @@ enum entry {
 	E_REF, E_FORM, E_CREATED, E_NAME, E_FIELD, E_VALUE, E_FNAME, E_FTYPE, E_FDATA, E__MAX
 };
 
-static const char *const entry_names[E__MAX] = {
+static const char *const entry_names[] = {
 	"ref", "form", "created", "name", "field", "value", "fname", "ftype", "fdata",
 };
+_Static_assert(sizeof(entry_names) / sizeof(entry_names[0]) == E__MAX,
+    "entry_names[] needs one name per entry");
 
 /* Crockford's base32: no I, L, O or U. */
 static const char ref_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
