@@ -27,16 +27,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <json-c/json.h>
-
 #include "core/config.h"
-#include "core/ctx.h"
 #include "form/form.h"
 #include "form/value.h"
-#include "integrify/http.h"
 #include "integrify/reply.h"
 #include "util/buf.h"
 #include "util/err.h"
+
+struct intake_ctx;
+struct intake_http_resp;
+struct json_object;
 
 #define INTAKE_DIALECT_BODY_MAX		(8u << 20)		/* a start's body */
 #define INTAKE_DIALECT_PATH_MAX		(INTAKE_URL_MAX + 4096)	/* a path and query we build */
