@@ -172,7 +172,7 @@ struct load {
 };
 
 const char *
-intake_dialect_name(enum intake_dialect d)
+intake_dialect_name(enum intake_dialect_id d)
 {
 	return (unsigned)d < INTAKE_DIALECT__MAX ? dialect_names[d] : "?";
 }

@@ -22,7 +22,7 @@
 #define INTAKE_NAME_MAX		128
 #define INTAKE_SECRET_MAX	1024
 
-enum intake_dialect {
+enum intake_dialect_id {
 	INTAKE_DIALECT_V7,	/* legacy API, site root */
 	INTAKE_DIALECT_V8,	/* /api/... on the tenant's HostHeader */
 	INTAKE_DIALECT__MAX
@@ -162,7 +162,7 @@ struct intake_config {
 	char	redis_seal_key_file[INTAKE_PATH_MAX];	/* AES-256-GCM key of values */
 
 	/* [integrify] */
-	enum intake_dialect dialect;
+	enum intake_dialect_id dialect;
 	enum intake_flow flow;
 	char	base_url[INTAKE_URL_MAX];	/* scheme://host[:port], no path */
 	char	connect_to[INTAKE_NAME_MAX];	/* optional host[:port] to dial instead */
@@ -206,7 +206,7 @@ void		intake_config_free(struct intake_config *cfg);
  */
 const char *const *intake_config_keys(void);
 
-const char	*intake_dialect_name(enum intake_dialect d);
+const char	*intake_dialect_name(enum intake_dialect_id d);
 const char	*intake_flow_name(enum intake_flow f);
 /* "shm" or "redis". */
 const char	*intake_cache_kind_name(enum intake_cache_kind k);

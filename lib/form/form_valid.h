@@ -15,7 +15,7 @@
 #include "util/err.h"
 #include "form/form.h"
 #include "web/multipart.h"
-#include "integrify/reqstart.h"
+#include "form/value.h"
 
 #define INTAKE_FILE_MAX		(5u << 20)	/* bytes of one uploaded file */
 

@@ -19,7 +19,7 @@
 #define SPELLINGS_MAX	10
 #define LIST_DEPTH	3	/* object levels searched for a list */
 
-static const char *const spellings[INTAKE_REPLY__MAX][SPELLINGS_MAX] = {
+static const char *const spellings[][SPELLINGS_MAX] = {
 	/* INTAKE_REPLY_LIST */
 	{ "items", "rows", "data", "results", "result", "records", "value", "list", "instances",
 	    "processes" },
@@ -327,9 +327,13 @@ names_ref(struct json_object *v, const char *ref, size_t rlen)
 			if (names_ref(json_object_iter_peek_value(&it), ref, rlen))
 				return true;
 		return false;
-	default:
-		return false;
+	case json_type_null:
+	case json_type_boolean:
+	case json_type_double:
+	case json_type_int:
+		break;
 	}
+	return false;
 }
 
 static bool
@@ -405,7 +409,10 @@ search_in(struct json_object *v, const char *ref, size_t rlen, struct intake_rep
 			intake_reply_quote(v, hit->item);
 		}
 		return;
-	default:
+	case json_type_null:
+	case json_type_boolean:
+	case json_type_double:
+	case json_type_int:
 		return;
 	}
 }

@@ -23,6 +23,7 @@
 #include "cache/cache.h"
 #include "integrify/csv.h"
 #include "integrify/call.h"
+#include "integrify/dialect.h"
 #include "util/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -192,24 +193,19 @@ static enum intake_err
 make_key(const struct intake_source *src, const struct intake_filter_value *f, size_t n,
     struct intake_buf *key)
 {
-	enum intake_err	err;
-	size_t		i;
+	size_t	i;
 
-	err = intake_buf_adds(key, src->kind == INTAKE_SOURCE_REPORT ? "r:" : "s:");
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(key, src->name);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(key, '?');
-	for (i = 0; err == INTAKE_OK && i < n; i++) {
+	(void)intake_buf_adds(key, src->kind == INTAKE_SOURCE_REPORT ? "r:" : "s:");
+	(void)intake_buf_adds(key, src->name);
+	(void)intake_buf_addc(key, '?');
+	for (i = 0; i < n; i++) {
 		if (f[i].value == NULL || f[i].value[0] == '\0')
 			continue;
-		err = intake_buf_printf(key, "%s=", f[i].param->param);
-		if (err == INTAKE_OK)
-			err = intake_url_escape(key, f[i].value);
-		if (err == INTAKE_OK)
-			err = intake_buf_addc(key, '&');
+		(void)intake_buf_printf(key, "%s=", f[i].param->param);
+		(void)intake_url_escape(key, f[i].value);
+		(void)intake_buf_addc(key, '&');
 	}
-	return err;
+	return intake_buf_err(key);
 }
 
 static enum intake_err
@@ -323,8 +319,9 @@ l2_store(struct intake_ctx *ctx, const struct intake_source *src, const char *ke
 	enum intake_err		err;
 
 	intake_buf_init(&v, (size_t)ctx->cfg->cache_entry_max);
-	err = intake_buf_printf(&v, "R1 %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
+	(void)intake_buf_printf(&v, "R1 %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
 	    fetched_ms, e->fresh_until_ms, e->stale_until_ms, e->retry_at_ms, e->version);
+	err = intake_buf_err(&v);
 	if (err == INTAKE_OK)
 		err = intake_table_pack(e->table, &v);
 	if (err == INTAKE_OK)
@@ -336,100 +333,22 @@ l2_store(struct intake_ctx *ctx, const struct intake_source *src, const char *ke
 	intake_buf_free(&v);
 }
 
-/* The v7 grid filters for the values given, from the report's exposed filters. */
-static enum intake_err
-grid_filters(struct intake_ctx *ctx, const struct intake_source *src,
-    const struct intake_filter_value *f, size_t n, struct intake_buf *out)
-{
-	struct intake_http_resp	 resp;
-	struct json_object	*root = NULL, *def, *arr;
-	struct intake_buf	 path;
-	const char		*expose, *mapping, *op;
-	enum intake_err		 err = INTAKE_OK;
-	size_t			 i, j, used = 0, ndefs;
-
-	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
-	intake_buf_init(&path, INTAKE_URL_MAX);
-	for (i = 0; i < n; i++)
-		if (f[i].value != NULL && f[i].value[0] != '\0')
-			used++;
-	if (used == 0)
-		goto out;
-	err = intake_buf_adds(&path, "/reports/");
-	if (err == INTAKE_OK)
-		err = intake_url_escape(&path, src->report);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&path, "/filters");
-	if (err == INTAKE_OK)
-		err = intake_integrify_call(ctx, "GET", path.ptr, NULL, NULL, 0, &resp);
-	if (err == INTAKE_OK &&
-	    intake_json_parse(intake_buf_str(&resp.body), resp.body.len, &root) != INTAKE_OK)
-		err = INTAKE_EPROTO;
-	if (err != INTAKE_OK)
-		goto out;
-	arr = json_object_is_type(root, json_type_array) ? root : NULL;
-	ndefs = arr != NULL ? json_object_array_length(arr) : 0;
-	err = intake_buf_addc(out, '[');
-	used = 0;
-	for (i = 0; err == INTAKE_OK && i < n; i++) {
-		if (f[i].value == NULL || f[i].value[0] == '\0')
-			continue;
-		mapping = op = NULL;
-		for (j = 0; j < ndefs && mapping == NULL; j++) {
-			def = json_object_array_get_idx(arr, j);
-			expose = intake_reply_str(def, INTAKE_REPLY_EXPOSE);
-			if (expose == NULL || strcmp(expose, f[i].param->expose) != 0)
-				continue;
-			mapping = intake_reply_str(def, INTAKE_REPLY_MAPPING);
-			op = intake_reply_str(def, INTAKE_REPLY_OPERATOR);
-		}
-		if (mapping == NULL) {
-			intake_log_err("report %s: no exposed filter named '%s'", src->name,
-			    f[i].param->expose);
-			err = INTAKE_EPROTO;
-			break;
-		}
-		if (used++ > 0)
-			err = intake_buf_addc(out, ',');
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(out, "{\"field\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(out, mapping, strlen(mapping));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(out, ",\"data\":{\"type\":\"string\",\"value\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(out, f[i].value, strlen(f[i].value));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(out, ",\"comparison\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(out, op != NULL ? op : "Is", strlen(op != NULL ? op : "Is"));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(out, "}}");
-	}
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(out, ']');
-out:
-	json_object_put(root);
-	intake_buf_free(&path);
-	intake_http_resp_free(&resp);
-	return err;
-}
-
 /* A JSON scalar as cell text. */
 static const char *
 cell_text(struct json_object *v)
 {
 	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "";
 	case json_type_string:
 	case json_type_int:
 	case json_type_double:
 	case json_type_boolean:
 		return json_object_get_string(v);
-	default:
-		return "";
+	case json_type_null:
+	case json_type_object:
+	case json_type_array:
+		break;
 	}
+	return "";
 }
 
 /*
@@ -496,96 +415,54 @@ out:
 	return err;
 }
 
-/* Ask Integrify for the rows. */
+/* The rows of a reply to src's run: its CSV export or its JSON run. */
 static enum intake_err
-fetch(struct intake_ctx *ctx, const struct intake_source *src,
-    const struct intake_filter_value *f, size_t n, struct intake_table **out)
+parse_rows(const struct intake_source *src, const struct intake_http_resp *resp,
+    struct intake_table **out)
 {
-	const struct intake_config	*cfg = ctx->cfg;
-	struct intake_http_resp		 resp;
-	struct intake_buf		 path, filters, body;
-	const char			*method = "GET", *ctype = NULL;
-	enum intake_err			 err;
-	size_t				 i;
-	bool				 v8 = cfg->dialect == INTAKE_DIALECT_V8;
+	enum intake_err	err = INTAKE_EINVAL;
 
-	intake_http_resp_init(&resp, (size_t)cfg->response_max);
-	intake_buf_init(&path, 16384);
-	intake_buf_init(&filters, 8192);
-	intake_buf_init(&body, 16384);
-
-	if (src->fetch == INTAKE_FETCH_JSON && v8) {
-		/* v8 run: the filter values by their exposed labels. */
-		method = "POST";
-		ctype = "application/json";
-		err = intake_buf_adds(&body, "[");
-		for (i = 0; err == INTAKE_OK && i < n; i++) {
-			if (f[i].value == NULL || f[i].value[0] == '\0')
-				continue;
-			if (body.len > 1)
-				err = intake_buf_addc(&body, ',');
-			if (err == INTAKE_OK)
-				err = intake_buf_adds(&body, "{\"label\":");
-			if (err == INTAKE_OK)
-				err = intake_json_quote(&body, f[i].param->expose,
-				    strlen(f[i].param->expose));
-			if (err == INTAKE_OK)
-				err = intake_buf_adds(&body, ",\"value\":");
-			if (err == INTAKE_OK)
-				err = intake_json_quote(&body, f[i].value, strlen(f[i].value));
-			if (err == INTAKE_OK)
-				err = intake_buf_addc(&body, '}');
-		}
-		if (err == INTAKE_OK)
-			err = intake_buf_addc(&body, ']');
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(&path, "/api/reports/");
-	} else {
-		err = grid_filters(ctx, src, f, n, &filters);
-		if (err == INTAKE_OK && src->fetch == INTAKE_FETCH_JSON) {
-			method = "POST";
-			ctype = "application/json";
-			err = intake_buf_printf(&body, "{\"start\":0,\"limit\":%lld,\"page\":1,"
-			    "\"persist\":false,\"filters\":%s}", src->max_rows,
-			    filters.len > 0 ? filters.ptr : "[]");
-		}
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(&path, src->fetch == INTAKE_FETCH_CSV && v8 ?
-			    "/core-service/reports/" : "/reports/");
-	}
-	if (err == INTAKE_OK)
-		err = intake_url_escape(&path, src->report);
-	if (err == INTAKE_OK && src->fetch == INTAKE_FETCH_JSON)
-		err = intake_buf_adds(&path, v8 ? "/run" : "");
-	else if (err == INTAKE_OK)
-		err = intake_buf_adds(&path, v8 ? "/export/csv_utf8?start=0" : "/tofile/csv");
-	if (err == INTAKE_OK && src->fetch == INTAKE_FETCH_CSV && filters.len > 0) {
-		err = intake_buf_adds(&path, v8 ? "&filters=" : "?filters=");
-		if (err == INTAKE_OK)
-			err = intake_url_escape(&path, filters.ptr);
-	}
-	if (err == INTAKE_OK)
-		err = intake_integrify_call(ctx, method, path.ptr, ctype, body.ptr, body.len, &resp);
-	if (err != INTAKE_OK)
-		goto out;
-	if (src->fetch == INTAKE_FETCH_CSV)
-		err = intake_csv_parse(intake_buf_str(&resp.body), resp.body.len,
+	switch (src->fetch) {
+	case INTAKE_FETCH_CSV:
+		err = intake_csv_parse(intake_buf_str(&resp->body), resp->body.len,
 		    (size_t)src->max_rows, out);
-	else
-		err = table_from_json(intake_buf_str(&resp.body), resp.body.len,
+		break;
+	case INTAKE_FETCH_JSON:
+		err = table_from_json(intake_buf_str(&resp->body), resp->body.len,
 		    (size_t)src->max_rows, out);
+		break;
+	case INTAKE_FETCH__MAX:
+		break;
+	}
 	if (err == INTAKE_ETOOBIG)
 		intake_log_err("report %s: more than max_rows (%lld) rows", src->name,
 		    src->max_rows);
 	else if (err != INTAKE_OK)
 		intake_log_err("report %s: Integrify's %s reply could not be read", src->name,
 		    src->fetch == INTAKE_FETCH_CSV ? "CSV" : "JSON");
-	if (err != INTAKE_OK)
-		err = INTAKE_EPROTO;
-out:
-	intake_buf_free(&path);
-	intake_buf_free(&filters);
-	intake_buf_free(&body);
+	return err != INTAKE_OK ? INTAKE_EPROTO : INTAKE_OK;
+}
+
+/* Ask Integrify for the rows, in the call the dialect makes of it. */
+static enum intake_err
+fetch(struct intake_ctx *ctx, const struct intake_source *src,
+    const struct intake_filter_value *f, size_t n, struct intake_table **out)
+{
+	struct intake_report_call	call = { "GET", NULL, { 0 }, { 0 } };
+	struct intake_http_resp		resp;
+	enum intake_err			err;
+
+	intake_http_resp_init(&resp, (size_t)ctx->cfg->response_max);
+	intake_buf_init(&call.path, 16384);
+	intake_buf_init(&call.body, 16384);
+	err = intake_dialect_ctx(ctx)->report_call(ctx, src, f, n, &call);
+	if (err == INTAKE_OK)
+		err = intake_integrify_call(ctx, call.method, call.path.ptr, call.ctype,
+		    call.body.ptr, call.body.len, &resp);
+	if (err == INTAKE_OK)
+		err = parse_rows(src, &resp, out);
+	intake_buf_free(&call.path);
+	intake_buf_free(&call.body);
 	intake_http_resp_free(&resp);
 	return err;
 }
@@ -755,114 +632,163 @@ lead(struct intake_ctx *ctx, const struct intake_source *src,
 	return refresh_in_slot(ctx, src, f, n, key, filtered, slot, ep, state);
 }
 
+/* One look for a key: what it asks, and what it holds across its turns. */
+struct look {
+	struct intake_ctx			*ctx;
+	const struct intake_source		*src;
+	const struct intake_filter_value	*f;
+	size_t					 n;
+	const char				*key;
+	bool					 filtered;
+	struct intake_cache			*l2;
+	int64_t					*spent;		/* filtered: budget spent until */
+	int64_t					 deadline;	/* of a wait for another's fetch */
+	struct intake_upstream_slot		 slot;
+	struct intake_report_entry		*e;
+	enum intake_report_state		 state;
+};
+
+/*
+ * Nothing to serve and another worker fetches: wait for it, in an
+ * upstream slot of our own, until the deadline.  A fetch that will not
+ * end within the wait, or of a list slower to fetch than any wait, is
+ * not waited for: the answer is INTAKE_EBUSY at once, with a Retry-After
+ * for when it should end, and a slow Integrify holds no worker but the
+ * fetching one.
+ */
+static enum intake_err
+wait_for_fetch(struct look *lk, int64_t now)
+{
+	struct intake_ctx	*ctx = lk->ctx;
+	enum intake_err		 err;
+	int64_t			 end;
+	char			 what[INTAKE_SOURCE_NAME_MAX + 16];
+
+	work_name(lk->src, what, sizeof(what));
+	if (!intake_upstream_worth_waiting(intake_upstream_began(ctx, lk->key),
+	    intake_upstream_estimate(ctx, what), now, lk->deadline,
+	    ctx->cfg->upstream_wait_ms, &end)) {
+		intake_log_debug("report %s: not waiting for a fetch expected to end in "
+		    "%lld ms", lk->src->name, (long long)(end - now));
+		intake_upstream_busy_until(ctx, end);
+		return INTAKE_EBUSY;
+	}
+	/* Waiting for the fetch is upstream work too. */
+	if (!lk->slot.taken) {
+		err = intake_upstream_take(ctx, &lk->slot);
+		if (err != INTAKE_OK)
+			return err;
+	}
+	if (now >= lk->deadline)
+		return INTAKE_EBUSY;
+	err = intake_cache_wait(lk->l2, REPORT_SECTION, lk->key, lk->deadline - now);
+	return err == INTAKE_ETIMEOUT ? INTAKE_EBUSY : err;
+}
+
+/* Leader of the key's lease: fetch unless another worker finished between our read and our lease. */
+static enum intake_err
+lead_lease(struct look *lk)
+{
+	enum intake_err	err = INTAKE_OK;
+
+	lk->e = l1_from_l2(lk->ctx, lk->src, lk->key, lk->filtered, lk->e);
+	if (lk->e == NULL || intake_now_ms() >= lk->e->fresh_until_ms)
+		err = lead(lk->ctx, lk->src, lk->f, lk->n, lk->key, lk->filtered, &lk->slot,
+		    &lk->e, &lk->state);
+	(void)intake_cache_release(lk->l2, REPORT_SECTION, lk->key);
+	return err;
+}
+
+/*
+ * One turn of the look: serve what is fresh (or old, while a refresh
+ * failed or runs elsewhere), lead a fetch, or wait for another worker's.
+ * *done: the look ends here, with the error returned.
+ */
+static enum intake_err
+look_turn(struct look *lk, bool *done)
+{
+	struct intake_report_entry	*e;
+	enum intake_err			 err;
+	int64_t				 now = intake_now_ms();
+	bool				 leader;
+
+	*done = true;
+	if (lk->e != NULL && now < lk->e->fresh_until_ms)
+		return INTAKE_OK;
+	e = lk->e = l1_from_l2(lk->ctx, lk->src, lk->key, lk->filtered, lk->e);
+	now = intake_now_ms();
+	if (e != NULL && now < e->fresh_until_ms)
+		return INTAKE_OK;
+	if (e != NULL && now < e->retry_at_ms && now < e->stale_until_ms) {
+		lk->state = INTAKE_REPORT_STALE_ERROR;
+		return INTAKE_OK;
+	}
+	/* Known to be over budget: not even a lease, which would take a slot. */
+	if (lk->spent != NULL && now < *lk->spent)
+		return held_back(lk->ctx, *lk->spent, e, &lk->state);
+	err = intake_cache_lease(lk->l2, REPORT_SECTION, lk->key, lease_ms(lk->ctx), &leader);
+	if (err != INTAKE_OK)
+		return err;
+	if (leader)
+		return lead_lease(lk);
+	if (e != NULL && now < e->stale_until_ms) {
+		lk->state = INTAKE_REPORT_STALE;
+		return INTAKE_OK;
+	}
+	err = wait_for_fetch(lk, now);
+	*done = err != INTAKE_OK;
+	return err;
+}
+
+/* The entry found as what a handler reads. */
+static void
+view_of(struct intake_report_entry *e, enum intake_report_state state,
+    struct intake_report_view *out)
+{
+	e->used_ms = intake_now_ms();
+	out->table = e->table;
+	out->version = e->version;
+	out->state = state;
+	out->fresh_until_ms = e->fresh_until_ms;
+	out->stale_until_ms = e->stale_until_ms;
+	out->value_col = e->value_col;
+	out->label_col = e->label_col;
+	out->entry = e;
+}
+
 enum intake_err
 intake_report_get(struct intake_ctx *ctx, const struct intake_source *src,
     const struct intake_filter_value *filters, size_t nfilters,
     struct intake_report_view *out)
 {
-	struct intake_report_entry	*e;
-	struct intake_cache		*l2;
-	struct intake_upstream_slot	 slot = { -1, false };
-	struct intake_buf		 key;
-	enum intake_report_state	 state = INTAKE_REPORT_HIT;
-	enum intake_err			 err = INTAKE_OK;
-	int64_t				 now, deadline, end, *spent;
-	char				 what[INTAKE_SOURCE_NAME_MAX + 16];
-	bool				 leader, filtered;
+	struct look	lk = { .ctx = ctx, .src = src, .f = filters, .n = nfilters,
+			    .slot = { -1, false }, .state = INTAKE_REPORT_HIT };
+	struct intake_buf key;
+	enum intake_err	err;
+	bool		done = false;
 
 	/* A hint left by an earlier refusal whose answer was never sent is not ours. */
 	intake_upstream_busy_until(ctx, 0);
-	filtered = is_filtered(filters, nfilters);
-	spent = filtered ? spent_slot(ctx, src) : NULL;
-	l2 = l2_of(ctx, filtered);
+	lk.filtered = is_filtered(filters, nfilters);
+	lk.spent = lk.filtered ? spent_slot(ctx, src) : NULL;
+	lk.l2 = l2_of(ctx, lk.filtered);
 	intake_buf_init(&key, KEY_MAX);
 	err = make_key(src, filters, nfilters, &key);
-	if (err != INTAKE_OK)
-		goto out;
-	/* Another worker's fetch is waited for upstream_wait_ms at most. */
-	deadline = intake_now_ms() + ctx->cfg->upstream_wait_ms;
-	e = l1_find(ctx->reports, key.ptr);
-	for (;;) {
-		now = intake_now_ms();
-		if (e != NULL && now < e->fresh_until_ms)
-			break;
-		e = l1_from_l2(ctx, src, key.ptr, filtered, e);
-		now = intake_now_ms();
-		if (e != NULL && now < e->fresh_until_ms)
-			break;
-		if (e != NULL && now < e->retry_at_ms && now < e->stale_until_ms) {
-			state = INTAKE_REPORT_STALE_ERROR;
-			break;
-		}
-		/* Known to be over budget: not even a lease, which would take a slot. */
-		if (spent != NULL && now < *spent) {
-			err = held_back(ctx, *spent, e, &state);
-			goto out;
-		}
-		err = intake_cache_lease(l2, REPORT_SECTION, key.ptr, lease_ms(ctx), &leader);
-		if (err != INTAKE_OK)
-			goto out;
-		if (leader) {
-			/* Another worker may have finished between our read and our lease. */
-			e = l1_from_l2(ctx, src, key.ptr, filtered, e);
-			if (e == NULL || intake_now_ms() >= e->fresh_until_ms)
-				err = lead(ctx, src, filters, nfilters, key.ptr, filtered, &slot, &e,
-				    &state);
-			(void)intake_cache_release(l2, REPORT_SECTION, key.ptr);
-			goto out;
-		}
-		if (e != NULL && now < e->stale_until_ms) {
-			state = INTAKE_REPORT_STALE;
-			break;
-		}
-		/*
-		 * Nothing to serve.  A fetch that will not end within the wait,
-		 * or of a list slower to fetch than any wait, is not waited for:
-		 * the answer is 503 at once, with Retry-After when it should end,
-		 * and a slow Integrify holds no worker but the fetching one.
-		 */
-		work_name(src, what, sizeof(what));
-		if (!intake_upstream_worth_waiting(intake_upstream_began(ctx, key.ptr),
-		    intake_upstream_estimate(ctx, what), now, deadline,
-		    ctx->cfg->upstream_wait_ms, &end)) {
-			intake_log_debug("report %s: not waiting for a fetch expected to end in "
-			    "%lld ms", src->name, (long long)(end - now));
-			intake_upstream_busy_until(ctx, end);
-			err = INTAKE_EBUSY;
-			goto out;
-		}
-		/* Wait for the fetch, which is upstream work too. */
-		if (!slot.taken) {
-			err = intake_upstream_take(ctx, &slot);
-			if (err != INTAKE_OK)
-				goto out;
-		}
-		if (now >= deadline) {
-			err = INTAKE_EBUSY;
-			goto out;
-		}
-		err = intake_cache_wait(l2, REPORT_SECTION, key.ptr, deadline - now);
-		if (err == INTAKE_ETIMEOUT)
-			err = INTAKE_EBUSY;
-		if (err != INTAKE_OK)
-			goto out;
+	if (err == INTAKE_OK) {
+		lk.key = key.ptr;
+		/* Another worker's fetch is waited for upstream_wait_ms at most. */
+		lk.deadline = intake_now_ms() + ctx->cfg->upstream_wait_ms;
+		lk.e = l1_find(ctx->reports, key.ptr);
+		while (!done)
+			err = look_turn(&lk, &done);
 	}
-out:
-	intake_upstream_give(ctx, &slot);
+	intake_upstream_give(ctx, &lk.slot);
 	if (err == INTAKE_OK) {
 		/* Per worker, so a test can see that every worker served the old list. */
-		if (state == INTAKE_REPORT_STALE_ERROR)
+		if (lk.state == INTAKE_REPORT_STALE_ERROR)
 			intake_log_debug("report %s: served the last good list", src->name);
-		intake_metrics_list((int)state);
-		e->used_ms = intake_now_ms();
-		out->table = e->table;
-		out->version = e->version;
-		out->state = state;
-		out->fresh_until_ms = e->fresh_until_ms;
-		out->stale_until_ms = e->stale_until_ms;
-		out->value_col = e->value_col;
-		out->label_col = e->label_col;
-		out->entry = e;
+		intake_metrics_list((int)lk.state);
+		view_of(lk.e, lk.state, out);
 	}
 	intake_buf_free(&key);
 	return err;

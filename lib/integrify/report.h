@@ -18,6 +18,7 @@
 #include "util/buf.h"
 #include "core/config.h"
 #include "core/ctx.h"
+#include "integrify/dialect.h"
 #include "util/err.h"
 #include "util/table.h"
 
@@ -28,12 +29,6 @@ enum intake_report_state {
 	INTAKE_REPORT_STALE,		/* old; another worker is refreshing it */
 	INTAKE_REPORT_STALE_ERROR,	/* old; Integrify failed */
 	INTAKE_REPORT_STATE__MAX
-};
-
-/* A request's values for the source's filter.PARAM keys, in config order. */
-struct intake_filter_value {
-	const struct intake_filter_param	*param;
-	const char				*value;
 };
 
 struct intake_report_entry;

@@ -1,16 +1,12 @@
 /*
  * reqstart.h - starting an Integrify request with a form's validated
- * values, as the service account, in either dialect.
+ * values, as the service account, in whichever dialect the config names.
  *
- *   v8: POST /api/instance/start/{process}/{task}?requestName=...  with
- *       {"isDraft":false,"request_name":...,"questions":[{"key","label",
- *       "value","type","QuestionType"}]}  (the power-form shape).
- *   v7: POST /instances/{process}/start, then the data-container task:
- *       GET /tasktypes/data-container/endpoints?instance_sid=..., and
- *       POST {endpoint} with {"key": value, ...}.
- *
- * Files are uploaded first (v8 /api/files/temp/{tenant}/upload, v7
- * /files/upload) and their keys sent as the field's value.
+ * One skeleton for every dialect: files are uploaded first, one
+ * multipart POST each, and their keys sent as the fields' values; then
+ * the call that creates the request, with the values or (a two-step
+ * dialect) followed by a second step that sends them.  What each
+ * dialect says, and how, is in dialect.h (v7.c, v8.c).
  */
 #ifndef INTAKE_REQSTART_H
 #define INTAKE_REQSTART_H
@@ -22,83 +18,60 @@
 #include "core/ctx.h"
 #include "util/err.h"
 #include "form/form.h"
+#include "form/value.h"
+#include "integrify/dialect.h"
 #include "integrify/reply.h"
-
-#define INTAKE_REQSTART_VALUES_MAX	64	/* values of one multi-value field */
-
-/* One field's validated value(s), or its file. */
-struct intake_form_value {
-	const struct intake_field	*field;
-	const char			*values[INTAKE_REQSTART_VALUES_MAX];
-	size_t				 nvalues;	/* 0: left empty */
-	const char			*file_name;	/* file fields: NULL when none */
-	const char			*file_type;	/* its Content-Type, "" if unknown */
-	const void			*file_data;
-	size_t				 file_len;
-};
-
-struct intake_reqstart_result {
-	char	instance_sid[128];	/* the new request's SID */
-	char	instance_id[64];	/* its number, "" when the reply has none */
-	long	status;			/* a failed call's HTTP status, 0: no reply */
-	long	retry_after;		/* its Retry-After in seconds, -1: none */
-	bool	unsure;			/* a failed start call may have started it anyway */
-};
-
-/* How to start: the name, the reference, and (v7) where a retry resumes. */
-struct intake_reqstart_opts {
-	const char	*request_name;	/* "" or NULL: none */
-	const char	*reference;	/* sent as the form's reference_key, if it has one */
-	const char	*resume_sid;	/* v7: the request these values already started */
-	/*
-	 * v7: called when the request exists, before its values are sent,
-	 * so the caller can note the SID; an error from it stops there.
-	 */
-	enum intake_err	(*started)(void *arg, const struct intake_reqstart_result *r);
-	void		*arg;
-};
 
 /*
  * Start form's process with values (one per field, in form order).
  * Multi-value fields are sent joined with "|" (Integrify's checkbox
- * encoding).  Errors are the Integrify call's (integrify.h); INTAKE_EPROTO
- * when a reply lacks the instance SID or the v7 data-container task.
+ * encoding).  Errors are the Integrify call's (call.h); INTAKE_EPROTO
+ * when a reply lacks the instance SID or (v7) the data-container task.
  * Unlike most out-parameters, *out is written on failure too: status,
  * retry_after and unsure say how the failing call ended.
  *
- * With resume_sid (v7), no request is started: the values go to that
- * request's data-container task, and when it has none active any more
- * the values are taken to be there already.
+ * With resume_sid (a two-step dialect), no request is started: the
+ * values go to that request (v7: its data-container task), and when it
+ * waits for none any more they are taken to be there already.
  */
 enum intake_err	intake_reqstart(struct intake_ctx *ctx, const struct intake_form *form,
 		    const struct intake_form_value *values, size_t nvalues,
 		    const struct intake_reqstart_opts *opts, struct intake_reqstart_result *out);
 /*
- * v8: look in Integrify for a request whose name holds reference (an
+ * Can the dialect in use look for an earlier start by its reference
+ * (intake_reqstart_find()), or find a request a lost start left without
+ * values (intake_reqstart_orphan())?
+ */
+bool		intake_reqstart_can_find(const struct intake_ctx *ctx);
+bool		intake_reqstart_can_orphan(const struct intake_ctx *ctx);
+
+/*
+ * Does a start of the dialect in use take two steps (create, then fill),
+ * so that a request noted as started may still lack its values (and a
+ * retry resumes it with resume_sid)?  False: a request that exists has
+ * its values.
+ */
+bool		intake_reqstart_two_step(const struct intake_ctx *ctx);
+
+/*
+ * Look in Integrify for a request whose name holds reference (an
  * earlier attempt may have started it without our hearing back).
  * hit->match FOUND (out->instance_sid / instance_id set), UNREADABLE (an
  * item names the reference but its SID cannot be read: never start it
  * again) or NONE.  INTAKE_EPROTO when the reply can be read neither as
- * a list nor for the reference; a failed call as intake_reqstart().
+ * a list nor for the reference; a failed call as intake_reqstart();
+ * INTAKE_EINVAL (logged) when the dialect cannot search.
  */
 enum intake_err	intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
 		    struct intake_reqstart_result *out, struct intake_reply_hit *hit);
 
-/* The caller's claims on v7 requests, for the orphan search. */
-struct intake_reqstart_claims {
-	/* Atomically "this one is mine" (or was already); false: another's. */
-	bool	(*claim)(void *arg, const char *sid);
-	/* The request just claimed has its values already: let it go. */
-	void	(*unclaim)(void *arg, const char *sid);
-	void	 *arg;
-};
-
 /*
- * v7: find and claim a request of form's process that a start whose
+ * Find and claim a request of form's process that a start whose
  * answer was lost left without values (started at since_ms or later,
  * its data-container task still active, and claimed).  hit->match FOUND
  * (out->instance_sid set), UNREADABLE (a request in the window has no
  * readable SID, so it cannot be ruled out: hold, never start) or NONE.
+ * INTAKE_EINVAL (logged) when the dialect's starts leave no such request.
  */
 enum intake_err	intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form,
 		    int64_t since_ms, const struct intake_reqstart_claims *claims,

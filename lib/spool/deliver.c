@@ -35,36 +35,6 @@ intake_deliver_backoff_ms(const struct intake_config *cfg, long long attempts, u
 	return wait / 2 + (int64_t)(rnd % (uint32_t)(wait / 2 + 1));
 }
 
-enum intake_err
-intake_deliver_values(const struct intake_spoolrec *rec, const struct intake_form *form,
-    struct intake_form_value *values, char *why, size_t whysz)
-{
-	const struct intake_spoolrec_field	*rf;
-	size_t					 i, j;
-
-	for (j = 0; j < form->nfields; j++) {
-		memset(&values[j], 0, sizeof(values[j]));
-		values[j].field = &form->fields[j];
-	}
-	for (i = 0; i < rec->nfields; i++) {
-		rf = &rec->fields[i];
-		for (j = 0; j < form->nfields && strcmp(form->fields[j].name, rf->name) != 0; j++)
-			;
-		if (j == form->nfields) {
-			(void)snprintf(why, whysz, "form %s has no field %s any more", form->id,
-			    rf->name);
-			return INTAKE_EINVAL;
-		}
-		memcpy(values[j].values, rf->values, rf->nvalues * sizeof(rf->values[0]));
-		values[j].nvalues = rf->nvalues;
-		values[j].file_name = rf->file_name;
-		values[j].file_type = rf->file_type;
-		values[j].file_data = rf->file_data;
-		values[j].file_len = rf->file_len;
-	}
-	return INTAKE_OK;
-}
-
 /* Does this failure mean "never", not "not now"? */
 static bool
 permanent(enum intake_err err, const struct intake_reqstart_result *r)
@@ -79,11 +49,21 @@ permanent(enum intake_err err, const struct intake_reqstart_result *r)
 	case INTAKE_EPROTO:
 		/* A 4xx, or a reply we cannot use; unless the start may have happened. */
 		return !r->unsure;
-	default:
-		/* Integrify said no, other than "not now" or "who are you". */
-		return r->status >= 400 && r->status < 500 && r->status != 401 &&
-		    r->status != 408 && r->status != 429;
+	case INTAKE_OK:
+	case INTAKE_ENOMEM:
+	case INTAKE_ESYS:
+	case INTAKE_ETIMEOUT:
+	case INTAKE_EUPSTREAM:
+	case INTAKE_EAUTH:
+	case INTAKE_EBACKOFF:
+	case INTAKE_ECACHE:
+	case INTAKE_EBUSY:
+	case INTAKE_ERR__MAX:
+		break;
 	}
+	/* Integrify said no, other than "not now" or "who are you". */
+	return r->status >= 400 && r->status < 500 && r->status != 401 && r->status != 408 &&
+	    r->status != 429;
 }
 
 static void
@@ -259,18 +239,18 @@ lookup_failed(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	return finish_retry(ctx, h, rec, meta, retry_after_ms(r));
 }
 
-/* v8: can an earlier attempt be found in Integrify, by its reference? */
+/* Can an earlier attempt be found in Integrify, by its reference (v8)? */
 static bool
-searchable(const struct intake_config *cfg)
+searchable(const struct intake_ctx *ctx)
 {
-	return cfg->spool_dedupe && cfg->dialect == INTAKE_DIALECT_V8;
+	return ctx->cfg->spool_dedupe && intake_reqstart_can_find(ctx);
 }
 
-/* v7: can a request a lost start left empty be found and filled? */
+/* Can a request a lost start left empty be found and filled (v7)? */
 static bool
-adoptable(const struct intake_config *cfg)
+adoptable(const struct intake_ctx *ctx)
 {
-	return cfg->spool_dedupe && cfg->dialect == INTAKE_DIALECT_V7;
+	return ctx->cfg->spool_dedupe && intake_reqstart_can_orphan(ctx);
 }
 
 /*
@@ -377,33 +357,35 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	return true;
 }
 
-enum intake_deliver_outcome
-intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
+/*
+ * What comes before a start: a one-call start noted as made is done; an
+ * open breaker defers; a noted two-step request another submission took
+ * is forgotten; then the look for an earlier start (search or orphan),
+ * or a hold when an unsure start cannot be looked for.  Returns true
+ * with *outcome when this attempt ends here.
+ */
+static bool
+before_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
     const struct intake_spoolrec *rec, const struct intake_form *form, bool check,
-    struct intake_spool_meta *meta)
+    struct intake_spool_meta *meta, enum intake_deliver_outcome *outcome)
 {
-	const struct intake_config	*cfg = ctx->cfg;
-	struct intake_reqstart_opts	 o;
-	struct intake_reqstart_result	 r;
-	struct intake_form_value	*values;
-	struct journal			 j;
-	enum intake_deliver_outcome	 outcome;
-	enum intake_err			 err;
-	struct intake_log_line		 l;
-	int64_t				 until, not_before;
-	char				 why[200];
-	bool				 probe;
+	int64_t	until;
+	bool	probe;
 
-	/* v8 needs one call; a SID noted means it got through (its receipt was lost). */
-	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V8)
-		return finish_done(ctx, h, rec, meta, "was started earlier");
+	*outcome = INTAKE_DELIVER_RETRY;
+	/* A one-call start: a SID noted means it got through (its receipt was lost). */
+	if (meta->sid[0] != '\0' && !intake_reqstart_two_step(ctx)) {
+		*outcome = finish_done(ctx, h, rec, meta, "was started earlier");
+		return true;
+	}
 	if (!intake_breaker_allow(ctx, &probe)) {
 		(void)intake_breaker_state(ctx, &until);
-		meta->next_ms = until > 0 ? until : intake_now_ms() + cfg->breaker_cooldown * 1000;
+		meta->next_ms = until > 0 ? until :
+		    intake_now_ms() + ctx->cfg->breaker_cooldown * 1000;
 		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
-		return INTAKE_DELIVER_RETRY;
+		return true;
 	}
-	if (meta->sid[0] != '\0' && cfg->dialect == INTAKE_DIALECT_V7 &&
+	if (meta->sid[0] != '\0' && intake_reqstart_two_step(ctx) &&
 	    !claim(&(struct claimer){ ctx, h->ref, false }, meta->sid)) {
 		/* The noted request is another submission's now: ours starts again. */
 		intake_log_warn("deliver %s: request %s belongs to another submission", h->ref,
@@ -411,87 +393,132 @@ intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		meta->sid[0] = '\0';
 		meta->id[0] = '\0';
 	}
-	if (check && searchable(cfg) && meta->sid[0] == '\0') {
-		if (earlier_start(ctx, h, rec, meta, &outcome))
-			return outcome;
-	} else if (meta->unsure && meta->sid[0] == '\0' && adoptable(cfg)) {
-		if (adopt_orphan(ctx, h, rec, form, meta, &outcome))
-			return outcome;
-	} else if (meta->unsure && meta->sid[0] == '\0') {
-		return finish_held(ctx, h, rec, meta, "an earlier attempt may have started the request; "
-		    "check Integrify for the reference, then retry or purge it");
+	if (check && searchable(ctx) && meta->sid[0] == '\0')
+		return earlier_start(ctx, h, rec, meta, outcome);
+	if (meta->unsure && meta->sid[0] == '\0' && adoptable(ctx))
+		return adopt_orphan(ctx, h, rec, form, meta, outcome);
+	if (meta->unsure && meta->sid[0] == '\0') {
+		*outcome = finish_held(ctx, h, rec, meta, "an earlier attempt may have started the "
+		    "request; check Integrify for the reference, then retry or purge it");
+		return true;
 	}
+	return false;
+}
+
+/*
+ * The start itself, with rec's values: marked unsure on disk first when
+ * nothing could tell a retry it got through, and (two-step) its SID
+ * noted by journal_started() before the values go.  *ended: the attempt
+ * ended before the start (held or retry, in *outcome).
+ */
+static enum intake_err
+start(struct intake_ctx *ctx, struct intake_spool_hold *h, const struct intake_spoolrec *rec,
+    const struct intake_form *form, struct intake_spool_meta *meta, struct journal *j,
+    struct intake_reqstart_result *r, bool *ended, enum intake_deliver_outcome *outcome)
+{
+	struct intake_reqstart_opts	 o;
+	struct intake_form_value	*values;
+	enum intake_err			 err = INTAKE_OK;
+	char				 why[200];
+
+	*ended = true;
 	values = intake_xcalloc(INTAKE_FIELDS_MAX, sizeof(*values));
-	if (intake_deliver_values(rec, form, values, why, sizeof(why)) != INTAKE_OK) {
-		outcome = finish_held(ctx, h, rec, meta, why);
+	if (intake_spoolrec_to_values(rec, form, values, why, sizeof(why)) != INTAKE_OK) {
+		*outcome = finish_held(ctx, h, rec, meta, why);
 		goto out;
 	}
-	if (!searchable(cfg) && meta->sid[0] == '\0') {
+	if (!searchable(ctx) && meta->sid[0] == '\0') {
 		/* Nothing could tell a retry that this attempt got through: say so first. */
 		meta->unsure = true;
 		if (intake_spool_set_meta(ctx->spool, h->ref, meta) != INTAKE_OK) {
 			meta->unsure = false;
-			outcome = finish_retry(ctx, h, rec, meta, 0);
+			*outcome = finish_retry(ctx, h, rec, meta, 0);
 			goto out;
 		}
 	}
+	*ended = false;
 	memset(&o, 0, sizeof(o));
 	o.request_name = rec->name;
 	o.reference = rec->ref;
 	o.resume_sid = meta->sid[0] != '\0' ? meta->sid : NULL;
-	j.ctx = ctx;
-	j.h = h;
-	j.meta = meta;
-	j.taken = false;
+	*j = (struct journal){ ctx, h, meta, false };
 	o.started = journal_started;
-	o.arg = &j;
-	err = intake_reqstart(ctx, form, values, form->nfields, &o, &r);
+	o.arg = j;
+	err = intake_reqstart(ctx, form, values, form->nfields, &o, r);
 	meta->attempts++;
-	if (err == INTAKE_OK) {
-		intake_breaker_success(ctx);
-		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
-		if (r.instance_id[0] != '\0')
-			(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
-		outcome = finish_done(ctx, h, rec, meta, "started");
-		goto out;
-	}
-	describe(meta->error, sizeof(meta->error), err, &r);
+out:
+	free(values);
+	return err;
+}
+
+/* A start that failed with err: held when it never will, else retried later. */
+static enum intake_deliver_outcome
+start_failed(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta, enum intake_err err,
+    const struct intake_reqstart_result *r, bool taken)
+{
+	struct intake_log_line	l;
+	int64_t			not_before, settle;
+
+	describe(meta->error, sizeof(meta->error), err, r);
 	/*
-	 * v7 with its SID noted: the start is safe, only the values are left
-	 * to send.  A request of ours that another submission adopted means
-	 * that one's lost start left a request empty: the retry looks for it
-	 * (as after an unsure start) rather than start one more.
+	 * Two-step with its SID noted: the start is safe, only the values
+	 * are left to send.  A request of ours that another submission
+	 * adopted means that one's lost start left a request empty: the
+	 * retry looks for it (as after an unsure start) rather than start
+	 * one more.
 	 */
-	meta->unsure = (r.unsure || j.taken) && meta->sid[0] == '\0';
-	if (permanent(err, &r)) {
-		outcome = finish_held(ctx, h, rec, meta, meta->error);
-		goto out;
-	}
+	meta->unsure = (r->unsure || taken) && meta->sid[0] == '\0';
+	if (permanent(err, r))
+		return finish_held(ctx, h, rec, meta, meta->error);
 	/*
 	 * A call cut by the inline budget says Integrify is slower than a
 	 * user should wait, not that it fails: the breaker is not told.
 	 */
 	if (intake_breaker_counts(err) &&
 	    !(err == INTAKE_ETIMEOUT && intake_http_deadline_passed(ctx->http)))
-		intake_breaker_failure(ctx, r.retry_after);
+		intake_breaker_failure(ctx, r->retry_after);
 	intake_log_begin(&l, INTAKE_LOG_WARN, "delivery_failed");
 	intake_log_str(&l, "form", rec->form);
 	intake_log_str(&l, "ref", h->ref);
 	intake_log_int(&l, "attempt", meta->attempts);
-	intake_log_str(&l, "unsure", r.unsure ? "true" : "false");
+	intake_log_str(&l, "unsure", r->unsure ? "true" : "false");
 	intake_log_str(&l, "error", meta->error);
 	intake_log_end(&l);
-	not_before = retry_after_ms(&r);
+	not_before = retry_after_ms(r);
 	/*
 	 * A start that timed out may still be running in Integrify: give it
 	 * time to finish before the retry looks for it.
 	 */
-	if (r.unsure && not_before < intake_now_ms() + SETTLE_TIMEOUTS * cfg->timeout_ms)
-		not_before = intake_now_ms() + SETTLE_TIMEOUTS * cfg->timeout_ms;
-	outcome = finish_retry(ctx, h, rec, meta, not_before);
-out:
-	free(values);
-	return outcome;
+	settle = intake_now_ms() + SETTLE_TIMEOUTS * ctx->cfg->timeout_ms;
+	if (r->unsure && not_before < settle)
+		not_before = settle;
+	return finish_retry(ctx, h, rec, meta, not_before);
+}
+
+enum intake_deliver_outcome
+intake_deliver(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, const struct intake_form *form, bool check,
+    struct intake_spool_meta *meta)
+{
+	struct intake_reqstart_result	r;
+	struct journal			j;
+	enum intake_deliver_outcome	outcome;
+	enum intake_err			err;
+	bool				ended;
+
+	if (before_start(ctx, h, rec, form, check, meta, &outcome))
+		return outcome;
+	err = start(ctx, h, rec, form, meta, &j, &r, &ended, &outcome);
+	if (ended)
+		return outcome;
+	if (err != INTAKE_OK)
+		return start_failed(ctx, h, rec, meta, err, &r, j.taken);
+	intake_breaker_success(ctx);
+	(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
+	if (r.instance_id[0] != '\0')
+		(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
+	return finish_done(ctx, h, rec, meta, "started");
 }
 
 enum intake_deliver_outcome

@@ -56,15 +56,6 @@ enum intake_deliver_outcome intake_deliver_now(struct intake_ctx *ctx,
 		    const struct intake_form *form, struct intake_spool_meta *meta);
 
 /*
- * The values of rec as form's fields, in form order, into values (one
- * per field).  INTAKE_EINVAL when rec names a field the form no longer
- * has (why says which).
- */
-enum intake_err	intake_deliver_values(const struct intake_spoolrec *rec,
-		    const struct intake_form *form, struct intake_form_value *values,
-		    char *why, size_t whysz);
-
-/*
  * Milliseconds to wait after failed attempt number attempts (1, 2, ...):
  * retry_base doubled each time up to retry_max, then a random part of
  * the second half taken off (rnd), so retries of many spread out.

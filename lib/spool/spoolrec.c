@@ -21,9 +21,11 @@ enum entry {
 	E_REF, E_FORM, E_CREATED, E_NAME, E_FIELD, E_VALUE, E_FNAME, E_FTYPE, E_FDATA, E__MAX
 };
 
-static const char *const entry_names[E__MAX] = {
+static const char *const entry_names[] = {
 	"ref", "form", "created", "name", "field", "value", "fname", "ftype", "fdata",
 };
+_Static_assert(sizeof(entry_names) / sizeof(entry_names[0]) == E__MAX,
+    "entry_names[] needs one name per entry");
 
 /* Crockford's base32: no I, L, O or U. */
 static const char ref_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -45,23 +47,39 @@ intake_spoolrec_ref_ok(const char *s)
 	return true;
 }
 
-static enum intake_err
+/* Append one entry; a failure is remembered by b (intake_buf_err()). */
+static void
 entry(struct intake_buf *b, enum entry e, const void *data, size_t len)
 {
-	enum intake_err	err;
-
-	err = intake_buf_printf(b, "%s %zu\n", entry_names[e], len);
-	if (err == INTAKE_OK && len > 0)
-		err = intake_buf_add(b, data, len);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(b, '\n');
-	return err;
+	(void)intake_buf_printf(b, "%s %zu\n", entry_names[e], len);
+	if (len > 0)
+		(void)intake_buf_add(b, data, len);
+	(void)intake_buf_addc(b, '\n');
 }
 
-static enum intake_err
+static void
 entry_str(struct intake_buf *b, enum entry e, const char *s)
 {
-	return entry(b, e, s, strlen(s));
+	entry(b, e, s, strlen(s));
+}
+
+/* Can r be written as a record (its strings there, its fields within bounds)? */
+static bool
+encodable(const struct intake_spoolrec *r)
+{
+	const struct intake_spoolrec_field	*f;
+	size_t					 i;
+
+	if (!intake_spoolrec_ref_ok(r->ref) || r->form == NULL || r->form[0] == '\0' ||
+	    r->name == NULL || r->nfields > INTAKE_FIELDS_MAX)
+		return false;
+	for (i = 0; i < r->nfields; i++) {
+		f = &r->fields[i];
+		if (f->name == NULL || f->nvalues > INTAKE_FORM_VALUES_MAX ||
+		    (f->file_name != NULL && f->nvalues > 0))
+			return false;
+	}
+	return true;
 }
 
 enum intake_err
@@ -72,44 +90,33 @@ intake_spoolrec_encode(const struct intake_spoolrec *r, struct intake_buf *out)
 	size_t					 start = out->len, i, j;
 	enum intake_err				 err;
 
-	if (!intake_spoolrec_ref_ok(r->ref) || r->form == NULL || r->form[0] == '\0' ||
-	    r->name == NULL || r->nfields > INTAKE_FIELDS_MAX)
+	if (!encodable(r))
 		return INTAKE_EINVAL;
 	(void)snprintf(num, sizeof(num), "%lld", (long long)r->created_ms);
-	err = intake_buf_adds(out, MAGIC);
-	if (err == INTAKE_OK)
-		err = entry_str(out, E_REF, r->ref);
-	if (err == INTAKE_OK)
-		err = entry_str(out, E_FORM, r->form);
-	if (err == INTAKE_OK)
-		err = entry_str(out, E_CREATED, num);
-	if (err == INTAKE_OK)
-		err = entry_str(out, E_NAME, r->name);
-	for (i = 0; err == INTAKE_OK && i < r->nfields; i++) {
+	(void)intake_buf_adds(out, MAGIC);
+	entry_str(out, E_REF, r->ref);
+	entry_str(out, E_FORM, r->form);
+	entry_str(out, E_CREATED, num);
+	entry_str(out, E_NAME, r->name);
+	for (i = 0; i < r->nfields; i++) {
 		f = &r->fields[i];
-		if (f->name == NULL || f->nvalues > INTAKE_REQSTART_VALUES_MAX ||
-		    (f->file_name != NULL && f->nvalues > 0))
-			return INTAKE_EINVAL;
-		err = entry_str(out, E_FIELD, f->name);
-		for (j = 0; err == INTAKE_OK && j < f->nvalues; j++)
-			err = entry_str(out, E_VALUE, f->values[j]);
-		if (err == INTAKE_OK && f->file_name != NULL) {
-			err = entry_str(out, E_FNAME, f->file_name);
-			if (err == INTAKE_OK)
-				err = entry_str(out, E_FTYPE, f->file_type != NULL ? f->file_type : "");
-			if (err == INTAKE_OK)
-				err = entry(out, E_FDATA, f->file_data, f->file_len);
-		}
+		entry_str(out, E_FIELD, f->name);
+		for (j = 0; j < f->nvalues; j++)
+			entry_str(out, E_VALUE, f->values[j]);
+		if (f->file_name == NULL)
+			continue;
+		entry_str(out, E_FNAME, f->file_name);
+		entry_str(out, E_FTYPE, f->file_type != NULL ? f->file_type : "");
+		entry(out, E_FDATA, f->file_data, f->file_len);
 	}
+	err = intake_buf_err(out);
 	if (err != INTAKE_OK)
 		return err;
 	intake_sha256_hex(out->ptr + start, out->len - start, sum);
-	err = intake_buf_adds(out, END_ENTRY);
-	if (err == INTAKE_OK)
-		err = intake_buf_add(out, sum, 64);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(out, '\n');
-	return err;
+	(void)intake_buf_adds(out, END_ENTRY);
+	(void)intake_buf_add(out, sum, 64);
+	(void)intake_buf_addc(out, '\n');
+	return intake_buf_err(out);
 }
 
 /*
@@ -161,8 +168,8 @@ once(const char **slot, char *data, size_t n)
 
 /* Apply one decoded entry to r; cur is the field being read, or NULL. */
 static enum intake_err
-apply(struct intake_spoolrec *r, struct intake_spoolrec_field **cur, int which, char *data,
-    size_t n)
+apply(struct intake_spoolrec *r, struct intake_spoolrec_field **cur, enum entry which,
+    char *data, size_t n)
 {
 	struct intake_spoolrec_field	*f = *cur;
 	const char			*created = NULL;
@@ -187,7 +194,7 @@ apply(struct intake_spoolrec *r, struct intake_spoolrec_field **cur, int which, 
 		*cur = &r->fields[r->nfields++];
 		return once(&(*cur)->name, data, n);
 	case E_VALUE:
-		if (f == NULL || f->file_name != NULL || f->nvalues == INTAKE_REQSTART_VALUES_MAX ||
+		if (f == NULL || f->file_name != NULL || f->nvalues == INTAKE_FORM_VALUES_MAX ||
 		    memchr(data, '\0', n) != NULL)
 			return INTAKE_EINVAL;
 		data[n] = '\0';
@@ -208,9 +215,10 @@ apply(struct intake_spoolrec *r, struct intake_spoolrec_field **cur, int which, 
 		f->file_data = data;
 		f->file_len = n;
 		return INTAKE_OK;
-	default:
-		return INTAKE_EINVAL;
+	case E__MAX:
+		break;
 	}
+	return INTAKE_EINVAL;
 }
 
 enum intake_err
@@ -237,7 +245,7 @@ intake_spoolrec_decode(char *buf, size_t len, struct intake_spoolrec *r)
 	for (pos = sizeof(MAGIC) - 1; pos < end;) {
 		if (header(buf, end, &pos, &which, &elen) != INTAKE_OK || which == E__MAX)
 			return INTAKE_EINVAL;
-		if (apply(r, &cur, which, buf + pos, elen) != INTAKE_OK)
+		if (apply(r, &cur, (enum entry)which, buf + pos, elen) != INTAKE_OK)
 			return INTAKE_EINVAL;
 		pos += elen + 1;
 	}
@@ -329,4 +337,57 @@ intake_spoolrec_meta_decode(const char *buf, size_t len, struct intake_spool_met
 			meta_str(m->item, sizeof(m->item), sp + 1, vlen);
 #undef KEY
 	}
+}
+
+void
+intake_spoolrec_from_values(struct intake_spoolrec *rec, const struct intake_form_value *values,
+    size_t n)
+{
+	const struct intake_form_value	*v;
+	struct intake_spoolrec_field	*rf;
+	size_t				 i;
+
+	for (i = 0; i < n && rec->nfields < INTAKE_FIELDS_MAX; i++) {
+		v = &values[i];
+		if (v->nvalues == 0 && v->file_name == NULL)
+			continue;
+		rf = &rec->fields[rec->nfields++];
+		rf->name = v->field->name;
+		memcpy(rf->values, v->values, v->nvalues * sizeof(v->values[0]));
+		rf->nvalues = v->nvalues;
+		rf->file_name = v->file_name;
+		rf->file_type = v->file_type != NULL ? v->file_type : "";
+		rf->file_data = v->file_data != NULL ? v->file_data : "";
+		rf->file_len = v->file_len;
+	}
+}
+
+enum intake_err
+intake_spoolrec_to_values(const struct intake_spoolrec *rec, const struct intake_form *form,
+    struct intake_form_value *values, char *why, size_t whysz)
+{
+	const struct intake_spoolrec_field	*rf;
+	size_t					 i, j;
+
+	for (j = 0; j < form->nfields; j++) {
+		memset(&values[j], 0, sizeof(values[j]));
+		values[j].field = &form->fields[j];
+	}
+	for (i = 0; i < rec->nfields; i++) {
+		rf = &rec->fields[i];
+		for (j = 0; j < form->nfields && strcmp(form->fields[j].name, rf->name) != 0; j++)
+			;
+		if (j == form->nfields) {
+			(void)snprintf(why, whysz, "form %s has no field %s any more", form->id,
+			    rf->name);
+			return INTAKE_EINVAL;
+		}
+		memcpy(values[j].values, rf->values, rf->nvalues * sizeof(rf->values[0]));
+		values[j].nvalues = rf->nvalues;
+		values[j].file_name = rf->file_name;
+		values[j].file_type = rf->file_type;
+		values[j].file_data = rf->file_data;
+		values[j].file_len = rf->file_len;
+	}
+	return INTAKE_OK;
 }

@@ -32,7 +32,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "form/form.h"
-#include "integrify/reqstart.h"
+#include "form/value.h"
 
 #define INTAKE_SPOOL_REF_LEN	14	/* "XXXX-XXXX-XXXX" */
 #define INTAKE_SPOOL_REF_MAX	(INTAKE_SPOOL_REF_LEN + 1)
@@ -40,7 +40,7 @@
 /* One field of a submission, by name: its values, or its file. */
 struct intake_spoolrec_field {
 	const char	*name;
-	const char	*values[INTAKE_REQSTART_VALUES_MAX];
+	const char	*values[INTAKE_FORM_VALUES_MAX];
 	size_t		 nvalues;
 	const char	*file_name;	/* NULL: no file */
 	const char	*file_type;
@@ -67,6 +67,25 @@ enum intake_err	intake_spoolrec_encode(const struct intake_spoolrec *r, struct i
  * bytes are not a whole, intact record within the limits.
  */
 enum intake_err	intake_spoolrec_decode(char *buf, size_t len, struct intake_spoolrec *r);
+
+/*
+ * The values of a form (n of them, one per field, in form order) as
+ * rec's fields, skipping a field left empty; rec's other members are
+ * left alone.  Every pointer is borrowed from values; a file's missing
+ * type or data becomes "".  n is at most INTAKE_FIELDS_MAX.
+ */
+void		intake_spoolrec_from_values(struct intake_spoolrec *rec,
+		    const struct intake_form_value *values, size_t n);
+
+/*
+ * rec's fields as form's values, in form order, into values (one per
+ * field of form; a field rec lacks is left empty).  Every pointer is
+ * borrowed from rec.  INTAKE_EINVAL when rec names a field the form no
+ * longer has (why, whysz bytes, says which).
+ */
+enum intake_err	intake_spoolrec_to_values(const struct intake_spoolrec *rec,
+		    const struct intake_form *form, struct intake_form_value *values,
+		    char *why, size_t whysz);
 
 /* Is s a reference as intake makes them (XXXX-XXXX-XXXX, Crockford base32)? */
 bool		intake_spoolrec_ref_ok(const char *s);

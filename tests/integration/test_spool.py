@@ -194,8 +194,13 @@ class SpoolStack(Stack):
             if variants.get("instance_list_sid") == "no":
                 held += 1
                 self.assertEqual(self.readyz()["spool"]["held"], held, what)
-                line = [l for l in self.pool.log_text().splitlines()
-                        if ref in l and "set aside for a person" in l]
+                # The held count moves when the record is buried; its log line
+                # follows a moment later, from the process that buried it.
+                def held_lines():
+                    return [l for l in self.pool.log_text().splitlines()
+                            if ref in l and "set aside for a person" in l]
+                line = wait_for(held_lines, timeout=10, step=0.1,
+                                what="the held line (%s)" % what)
                 self.assertEqual(len(line), 1, "%s: %r" % (what, line))
                 self.assertIn("item", logfmt(line[0]))
                 self.assertNotRegex(line[0], r"[Tt]oken|[Bb]earer")

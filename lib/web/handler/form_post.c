@@ -421,29 +421,13 @@ answer(struct post *p, const char *ref, enum intake_spool_status st,
 static void
 to_record(struct post *p, const char *ref, char *name, size_t namesz, struct intake_spoolrec *rec)
 {
-	const struct intake_form_value	*v;
-	struct intake_spoolrec_field	*rf;
-	size_t				 i;
-
 	(void)snprintf(name, namesz, "%s (%s)", p->form->title, ref);
 	memset(rec, 0, sizeof(*rec));
 	rec->ref = ref;
 	rec->form = p->form->id;
 	rec->name = name;
 	rec->created_ms = intake_now_ms();
-	for (i = 0; i < p->form->nfields; i++) {
-		v = &p->values[i];
-		if (v->nvalues == 0 && v->file_name == NULL)
-			continue;
-		rf = &rec->fields[rec->nfields++];
-		rf->name = v->field->name;
-		memcpy(rf->values, v->values, v->nvalues * sizeof(v->values[0]));
-		rf->nvalues = v->nvalues;
-		rf->file_name = v->file_name;
-		rf->file_type = v->file_type != NULL ? v->file_type : "";
-		rf->file_data = v->file_data != NULL ? v->file_data : "";
-		rf->file_len = v->file_len;
-	}
+	intake_spoolrec_from_values(rec, p->values, p->form->nfields);
 }
 
 /*

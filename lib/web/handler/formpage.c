@@ -19,7 +19,6 @@
 #include "core/ctx.h"
 #include "form/formtoken.h"
 #include "integrify/report.h"
-#include "integrify/upstream.h"
 #include "util/str.h"
 #include "web/handler/formpage.h"
 

@@ -1,13 +1,15 @@
 /*
  * processes.c - GET /api/processes: the processes Integrify lists for the
- * service account, as [{"sid","name"}].  The reply's shape is not
- * documented, so both casings of each member and several list wrappers
- * are accepted.
+ * service account, as [{"sid","name"}], from the dialect's process list
+ * (integrify/dialect.h).  The reply's shape is not documented, so every
+ * spelling of each member and several list wrappers are accepted
+ * (integrify/reply.h).
  */
 #include <string.h>
 
 #include "web/handler/handler.h"
 #include "integrify/call.h"
+#include "integrify/dialect.h"
 #include "util/json.h"
 #include "integrify/reply.h"
 #include "util/str.h"
@@ -18,36 +20,29 @@ normalise(struct json_object *root, struct intake_buf *out)
 {
 	struct json_object	*list, *it;
 	const char		*sid, *name;
-	enum intake_err		 err;
 	size_t			 i, n, kept = 0;
 
 	list = intake_reply_list(root);
 	if (list == NULL)
 		return INTAKE_EPROTO;
-	err = intake_buf_adds(out, "{\"processes\":[");
+	(void)intake_buf_adds(out, "{\"processes\":[");
 	n = json_object_array_length(list);
-	for (i = 0; err == INTAKE_OK && i < n; i++) {
+	for (i = 0; i < n; i++) {
 		it = json_object_array_get_idx(list, i);
 		sid = intake_reply_str(it, INTAKE_REPLY_PROCESS_SID);
 		name = intake_reply_str(it, INTAKE_REPLY_PROCESS_NAME);
 		if (sid == NULL || name == NULL)
 			continue;
 		if (kept++ > 0)
-			err = intake_buf_addc(out, ',');
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(out, "{\"sid\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(out, sid, strlen(sid));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(out, ",\"name\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(out, name, strlen(name));
-		if (err == INTAKE_OK)
-			err = intake_buf_addc(out, '}');
+			(void)intake_buf_addc(out, ',');
+		(void)intake_buf_adds(out, "{\"sid\":");
+		(void)intake_json_quote(out, sid, strlen(sid));
+		(void)intake_buf_adds(out, ",\"name\":");
+		(void)intake_json_quote(out, name, strlen(name));
+		(void)intake_buf_addc(out, '}');
 	}
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(out, "]}\n");
-	return err;
+	(void)intake_buf_adds(out, "]}\n");
+	return intake_buf_err(out);
 }
 
 void
@@ -59,8 +54,7 @@ intake_handle_processes(struct intake_req *req)
 	const char		*path;
 	enum intake_err		 err;
 
-	path = req->ctx->cfg->dialect == INTAKE_DIALECT_V8 ? "/api/processes/search?search=" :
-	    "/processes";
+	path = intake_dialect_ctx(req->ctx)->processes_path;
 	intake_http_resp_init(&resp, (size_t)req->ctx->cfg->response_max);
 	intake_buf_init(&out, (size_t)req->ctx->cfg->response_max);
 	err = intake_integrify_call(req->ctx, "GET", path, NULL, NULL, 0, &resp);

@@ -233,6 +233,88 @@ test_spoolrec_meta_round_trip_and_tolerance(void)
 	T_EQ_STR(back.id, "");
 }
 
+static void
+test_spoolrec_to_values_follow_the_form(void)
+{
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_spoolrec		*rec = calloc(1, sizeof(*rec));
+	struct intake_form_value	*v = calloc(INTAKE_FIELDS_MAX, sizeof(*v));
+	char				 why[200];
+
+	(void)strcpy(form->id, "f");
+	(void)strcpy(form->fields[0].name, "a");
+	(void)strcpy(form->fields[1].name, "b");
+	(void)strcpy(form->fields[2].name, "c");
+	form->nfields = 3;
+	rec->fields[0].name = "c";
+	rec->fields[0].values[0] = "x";
+	rec->fields[0].values[1] = "y";
+	rec->fields[0].nvalues = 2;
+	rec->fields[1].name = "a";
+	rec->fields[1].file_name = "n.txt";
+	rec->fields[1].file_type = "text/plain";
+	rec->fields[1].file_data = "hi";
+	rec->fields[1].file_len = 2;
+	rec->nfields = 2;
+	T_EQ_INT(intake_spoolrec_to_values(rec, form, v, why, sizeof(why)), INTAKE_OK);
+	T_ASSERT(v[0].field == &form->fields[0]);
+	T_EQ_STR(v[0].file_name, "n.txt");
+	T_EQ_INT(v[0].file_len, 2);
+	T_EQ_INT(v[1].nvalues, 0);
+	T_EQ_INT(v[2].nvalues, 2);
+	T_EQ_STR(v[2].values[1], "y");
+	/* A field the form no longer has: refused, and named. */
+	rec->fields[1].name = "gone";
+	T_EQ_INT(intake_spoolrec_to_values(rec, form, v, why, sizeof(why)), INTAKE_EINVAL);
+	T_CONTAINS(why, "gone");
+	free(form);
+	free(rec);
+	free(v);
+}
+
+/* Form values to a record and back: empty fields dropped, files and order kept. */
+static void
+test_spoolrec_values_round_trip(void)
+{
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_spoolrec		*rec = calloc(1, sizeof(*rec));
+	struct intake_form_value	*in = calloc(INTAKE_FIELDS_MAX, sizeof(*in));
+	struct intake_form_value	*out = calloc(INTAKE_FIELDS_MAX, sizeof(*out));
+	char				 why[200];
+	size_t				 i;
+
+	(void)intake_strlcpy(form->id, "f", sizeof(form->id));
+	for (i = 0; i < 3; i++) {
+		(void)intake_strlcpy(form->fields[i].name, i == 0 ? "a" : i == 1 ? "b" : "c",
+		    sizeof(form->fields[i].name));
+		in[i].field = &form->fields[i];
+	}
+	form->nfields = 3;
+	in[0].values[0] = "one";
+	in[0].values[1] = "two";
+	in[0].nvalues = 2;
+	/* in[1] left empty: no field in the record */
+	in[2].file_name = "x.bin";
+	in[2].file_len = 0;		/* type and data NULL: "" on the record */
+	intake_spoolrec_from_values(rec, in, form->nfields);
+	T_EQ_INT(rec->nfields, 2);
+	T_EQ_STR(rec->fields[0].name, "a");
+	T_EQ_STR(rec->fields[1].name, "c");
+	T_EQ_STR(rec->fields[1].file_type, "");
+	T_ASSERT(rec->fields[1].file_data != NULL);
+	T_EQ_INT(intake_spoolrec_to_values(rec, form, out, why, sizeof(why)), INTAKE_OK);
+	T_EQ_INT(out[0].nvalues, 2);
+	T_EQ_STR(out[0].values[1], "two");
+	T_EQ_INT(out[1].nvalues, 0);
+	T_ASSERT(out[1].file_name == NULL);
+	T_ASSERT(out[1].field == &form->fields[1]);
+	T_EQ_STR(out[2].file_name, "x.bin");
+	free(form);
+	free(rec);
+	free(in);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -243,5 +325,7 @@ main(void)
 	T_RUN(test_spoolrec_encode_refuses_bad_input);
 	T_RUN(test_spoolrec_ref_shape);
 	T_RUN(test_spoolrec_meta_round_trip_and_tolerance);
+	T_RUN(test_spoolrec_to_values_follow_the_form);
+	T_RUN(test_spoolrec_values_round_trip);
 	return T_DONE();
 }

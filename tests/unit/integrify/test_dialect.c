@@ -1,0 +1,786 @@
+/*
+ * test_dialect.c - lib/integrify/dialect.c, v7.c and v8.c: the table of
+ * dialects, and each dialect's report run, start, upload, search for an
+ * earlier start, orphan search and process list, against a small HTTP
+ * server forked by the test.  (The start skeleton as a whole is
+ * test_reqstart.c's; the fake server is copied from there until the
+ * shared fixture lands.)
+ */
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "cache/cache.h"
+#include "core/config.h"
+#include "core/ctx.h"
+#include "form/form.h"
+#include "integrify/http.h"
+#include "core/log.h"
+#include "web/multipart.h"
+#include "integrify/dialect.h"
+#include "integrify/call.h"
+#include "integrify/reqstart.h"
+#include "util/str.h"
+
+#include "t.h"
+
+#define CALLS_MAX	8		/* API calls one test makes */
+#define REQ_BYTES	(64 * 1024)	/* one recorded request, head and body */
+#define REPLY_BYTES	2048
+
+
+/* One recorded request. */
+struct request {
+	size_t	len;
+	char	raw[REQ_BYTES + 1];	/* NUL-terminated for convenience; may hold NULs */
+};
+
+/* Shared between the test and the server process (MAP_SHARED). */
+struct shared {
+	int		calls;		/* API requests answered (token fetches not counted) */
+	int		tokens;		/* token requests answered */
+	int		status[CALLS_MAX];	/* reply to API call i; 0: 500 */
+	char		body[CALLS_MAX][REPLY_BYTES];
+	struct request	req[CALLS_MAX];
+};
+
+struct fixture {
+	char			 dir[256];
+	pid_t			 server;
+	int			 port;
+	struct shared		*sh;
+	struct intake_config	*cfg;
+	struct intake_ctx	 ctx;
+};
+
+/* Read one request (head, and a body by Content-Length) into r. */
+static void
+serve_read(int fd, struct request *r)
+{
+	size_t		 n = 0, want = 0;
+	ssize_t		 got;
+	const char	*end, *cl;
+	long long	 v;
+
+	while (n < REQ_BYTES) {
+		got = read(fd, r->raw + n, REQ_BYTES - n);
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+		r->raw[n] = '\0';
+		if (want == 0) {
+			end = memmem(r->raw, n, "\r\n\r\n", 4);
+			if (end == NULL)
+				continue;
+			want = (size_t)(end + 4 - r->raw);
+			cl = strcasestr(r->raw, "\r\nContent-Length:");
+			if (cl != NULL && cl < end) {
+				const char	*p = cl + 17, *q;
+
+				while (*p == ' ')
+					p++;
+				for (q = p; *q >= '0' && *q <= '9'; q++)
+					;
+				if (intake_parse_intn(p, (size_t)(q - p), 0, REQ_BYTES, &v) ==
+				    INTAKE_OK)
+					want += (size_t)v;
+			}
+		}
+		if (n >= want)
+			break;
+	}
+	r->raw[n] = '\0';
+	r->len = n;
+}
+
+/* The server: one request per connection; tokens for the token paths, else the script. */
+static void
+serve(int lfd, struct shared *sh)
+{
+	static struct request	 scratch;
+	struct request		*r;
+	char			 head[256];
+	const char		*body;
+	int			 fd, i, status, hlen;
+
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd == -1)
+			continue;
+		serve_read(fd, &scratch);
+		if (strncmp(scratch.raw, "GET /access/impersonate?", 24) == 0 ||
+		    strncmp(scratch.raw, "GET /api/auth/apikey/", 21) == 0) {
+			__atomic_add_fetch(&sh->tokens, 1, __ATOMIC_SEQ_CST);
+			status = 200;
+			body = "{\"token\":\"0123456789abcdef0123456789abcdef\"}";
+		} else {
+			i = __atomic_load_n(&sh->calls, __ATOMIC_SEQ_CST);
+			if (i < CALLS_MAX) {
+				r = &sh->req[i];
+				memcpy(r->raw, scratch.raw, scratch.len + 1);
+				r->len = scratch.len;
+				status = sh->status[i] != 0 ? sh->status[i] : 500;
+				body = sh->body[i];
+			} else {
+				status = 500;
+				body = "{}";
+			}
+			__atomic_add_fetch(&sh->calls, 1, __ATOMIC_SEQ_CST);
+		}
+		hlen = snprintf(head, sizeof(head), "HTTP/1.1 %d Whatever\r\n"
+		    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+		    "Connection: close\r\n\r\n", status, strlen(body));
+		(void)!write(fd, head, (size_t)hlen);
+		(void)!write(fd, body, strlen(body));
+		(void)shutdown(fd, SHUT_WR);
+		(void)close(fd);
+	}
+}
+
+/* A listening socket on 127.0.0.1 and its port. */
+static int
+listen_any(int *port)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		abort();
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 64) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		abort();
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* Start the server and load a config for dialect lines pointing at it. */
+static void
+setup_with(struct fixture *f, const char *dialect_lines)
+{
+	char	text[4096], conf[512], err[1024];
+	int	lfd, n;
+
+	memset(f, 0, sizeof(*f));
+	t_mkdtemp(f->dir, sizeof(f->dir));
+	f->sh = mmap(NULL, sizeof(*f->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	if (f->sh == MAP_FAILED)
+		abort();
+	memset(f->sh, 0, sizeof(*f->sh));
+	lfd = listen_any(&f->port);
+	f->server = t_fork_helper();
+	if (f->server == -1)
+		abort();
+	if (f->server == 0) {
+		serve(lfd, f->sh);
+		_exit(0);
+	}
+	(void)close(lfd);
+
+	t_write_file(f->dir, "key", "k-123\n", 6, NULL, 0);
+	t_write_file(f->dir, "secret", "s3cret\n", 7, NULL, 0);
+	n = snprintf(text, sizeof(text),
+	    "[server]\n"
+	    "cache_file = %s/cache.shm\n"
+	    "cache_entries = 16\n"
+	    "[integrify]\n"
+	    "%s"
+	    "base_url = http://127.0.0.1:%d\n"
+	    "allow_http = yes\n"
+	    "user = svc\n"
+	    "key_file = %s/key\n"
+	    "secret_file = %s/secret\n"
+	    "connect_timeout_ms = 2000\ntimeout_ms = 5000\n",
+	    f->dir, dialect_lines, f->port, f->dir, f->dir);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		abort();
+	t_write_file(f->dir, "intake.conf", text, (size_t)n, conf, sizeof(conf));
+	if (intake_config_load(conf, &f->cfg, err, sizeof(err)) != INTAKE_OK) {
+		fprintf(stderr, "config: %s\n", err);
+		abort();
+	}
+	f->ctx.cfg = f->cfg;
+	if (intake_cache_open(f->cfg, true, &f->ctx.cache) != INTAKE_OK ||
+	    intake_http_new(f->cfg, &f->ctx.http) != INTAKE_OK)
+		abort();
+}
+
+static void
+setup_v7(struct fixture *f)
+{
+	setup_with(f, "dialect = v7\nflow = impersonate\n");
+}
+
+static void
+setup_v8(struct fixture *f)
+{
+	setup_with(f, "dialect = v8\nflow = apikey\ntenant = acme corp\n");
+}
+
+static void
+teardown(struct fixture *f)
+{
+	(void)kill(f->server, SIGKILL);
+	(void)waitpid(f->server, NULL, 0);
+	intake_http_free(f->ctx.http);
+	intake_cache_close(f->ctx.cache);
+	intake_config_free(f->cfg);
+	(void)munmap(f->sh, sizeof(*f->sh));
+}
+
+/* Script the reply to API call i. */
+static void
+reply(struct fixture *f, int i, int status, const char *body)
+{
+	f->sh->status[i] = status;
+	if (strlen(body) >= REPLY_BYTES)
+		abort();
+	memcpy(f->sh->body[i], body, strlen(body) + 1);
+}
+
+static int
+calls(const struct fixture *f)
+{
+	return __atomic_load_n(&f->sh->calls, __ATOMIC_SEQ_CST);
+}
+
+/* Forget the calls so far: the next one is call 0 again. */
+static void
+rewind_calls(struct fixture *f)
+{
+	__atomic_store_n(&f->sh->calls, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Does call i's request line start with "METHOD TARGET "? */
+static bool
+req_is(const struct fixture *f, int i, const char *method, const char *target)
+{
+	const char	*raw = f->sh->req[i].raw;
+	size_t		 m = strlen(method), t = strlen(target);
+
+	if (strncmp(raw, method, m) != 0 || raw[m] != ' ' || strncmp(raw + m + 1, target, t) != 0 ||
+	    raw[m + 1 + t] != ' ') {
+		printf("# call %d: ", i);
+		t_print_escaped(raw, strcspn(raw, "\r\n"));
+		printf("\n");
+		return false;
+	}
+	return true;
+}
+
+/* Call i's body and its length. */
+static const char *
+req_body(const struct fixture *f, int i, size_t *len)
+{
+	const struct request	*r = &f->sh->req[i];
+	const char		*end = memmem(r->raw, r->len, "\r\n\r\n", 4);
+
+	if (end == NULL) {
+		*len = 0;
+		return "";
+	}
+	*len = r->len - (size_t)(end + 4 - r->raw);
+	return end + 4;
+}
+
+/* The value of header name in call i, into out ("" when absent). */
+static void
+req_header(const struct fixture *f, int i, const char *name, char *out, size_t outsz)
+{
+	const char	*raw = f->sh->req[i].raw, *end, *p, *e;
+	size_t		 n = strlen(name);
+
+	out[0] = '\0';
+	end = strstr(raw, "\r\n\r\n");
+	for (p = strstr(raw, "\r\n"); p != NULL && p < end; p = strstr(p + 2, "\r\n")) {
+		if (strncasecmp(p + 2, name, n) != 0 || p[2 + n] != ':')
+			continue;
+		p += 2 + n + 1;
+		while (*p == ' ')
+			p++;
+		e = strstr(p, "\r\n");
+		if ((size_t)(e - p) >= outsz)
+			abort();
+		memcpy(out, p, (size_t)(e - p));
+		out[e - p] = '\0';
+		return;
+	}
+}
+
+/* Call i's body parsed as JSON (the caller puts it), or NULL. */
+static struct json_object *
+req_json(const struct fixture *f, int i)
+{
+	struct json_tokener	*tok;
+	struct json_object	*o;
+	size_t			 len;
+	const char		*b = req_body(f, i, &len);
+
+	/* json-c itself, strict, not the code under test's wrapper. */
+	tok = json_tokener_new();
+	if (tok == NULL)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, b, (int)len);
+	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* Member key of o as a string, or NULL. */
+static const char *
+jstr(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* A report source with one filter param (Expose "Division"). */
+static void
+source_init(struct intake_source *src, enum intake_fetch fetch)
+{
+	memset(src, 0, sizeof(*src));
+	src->kind = INTAKE_SOURCE_REPORT;
+	(void)intake_strlcpy(src->name, "assets", sizeof(src->name));
+	(void)intake_strlcpy(src->report, "R-1", sizeof(src->report));
+	src->fetch = fetch;
+	src->max_rows = 500;
+	(void)intake_strlcpy(src->filters[0].param, "parent", sizeof(src->filters[0].param));
+	(void)intake_strlcpy(src->filters[0].expose, "Division", sizeof(src->filters[0].expose));
+	src->nfilters = 1;
+}
+
+/* Make the dialect's report call and send it; the server records it as call i. */
+static enum intake_err
+run_report(struct fixture *f, const struct intake_dialect *d, const struct intake_source *src,
+    const char *value, struct intake_report_call *call)
+{
+	struct intake_filter_value	fv = { &src->filters[0], value };
+	struct intake_http_resp		resp;
+	enum intake_err			err;
+
+	call->method = "GET";
+	call->ctype = NULL;
+	intake_buf_init(&call->path, 16384);
+	intake_buf_init(&call->body, 16384);
+	err = d->report_call(&f->ctx, src, &fv, 1, call);
+	if (err != INTAKE_OK)
+		return err;
+	intake_http_resp_init(&resp, 65536);
+	err = intake_integrify_call(&f->ctx, call->method, call->path.ptr, call->ctype,
+	    call->body.ptr, call->body.len, &resp);
+	intake_http_resp_free(&resp);
+	return err;
+}
+
+static void
+call_free(struct intake_report_call *call)
+{
+	intake_buf_free(&call->path);
+	intake_buf_free(&call->body);
+}
+
+#define GRID_DEFS	"[{\"Expose\":\"Other\",\"MappingVal\":\"x.y\"}," \
+			"{\"Expose\":\"Division\",\"MappingVal\":\"dept.name\",\"Operator\":\"Contains\"}]"
+/* The value JSON-quoted as intake quotes (& as \u0026); comparison inside data. */
+#define GRID_FILTER	"[{\"field\":\"dept.name\",\"data\":{\"type\":\"string\"," \
+			"\"value\":\"Fin \\u0026 \\\"Co\\\"\",\"comparison\":\"Contains\"}}]"
+
+static void
+test_dialect_table_has_one_row_per_dialect(void)
+{
+	const struct intake_dialect	*v7 = intake_dialect_of(INTAKE_DIALECT_V7);
+	const struct intake_dialect	*v8 = intake_dialect_of(INTAKE_DIALECT_V8);
+	int				 d;
+
+	T_EQ_STR(v7->name, "v7");
+	T_EQ_STR(v8->name, "v8");
+	T_ASSERT(intake_dialect_of(INTAKE_DIALECT__MAX) == v7);
+	for (d = 0; d < INTAKE_DIALECT__MAX; d++) {
+		const struct intake_dialect *x = intake_dialect_of((enum intake_dialect_id)d);
+
+		/* Every dialect can run a report, start, upload and list processes. */
+		T_ASSERT(x->report_call != NULL && x->start_path != NULL &&
+		    x->values_body != NULL && x->upload_path != NULL &&
+		    x->processes_path != NULL);
+		T_EQ_STR(intake_dialect_name((enum intake_dialect_id)d), x->name);
+		/* A start that can be lost is found again one way or the other. */
+		T_ASSERT(x->find != NULL || x->orphan != NULL);
+		/* Only a two-step start leaves an empty request behind. */
+		T_ASSERT((x->orphan != NULL) == (x->fill != NULL));
+	}
+	T_ASSERT(v8->find != NULL && v8->fill == NULL);
+	T_ASSERT(v7->find == NULL && v7->fill != NULL);
+}
+
+static void
+test_dialect_v8_report_run_posts_values_by_label(void)
+{
+	const struct intake_dialect	*d = intake_dialect_of(INTAKE_DIALECT_V8);
+	struct intake_report_call	 call;
+	struct intake_source		 src;
+	struct fixture			 f;
+	struct json_object		*body, *item;
+	char				 ctype[128];
+
+	setup_v8(&f);
+	source_init(&src, INTAKE_FETCH_JSON);
+	reply(&f, 0, 200, "{\"items\":[]}");
+	T_EQ_INT(run_report(&f, d, &src, "Fin & \"Co\"", &call), INTAKE_OK);
+	/* One call: the run itself, no filter definitions asked for. */
+	T_EQ_INT(calls(&f), 1);
+	T_ASSERT(req_is(&f, 0, "POST", "/api/reports/R-1/run"));
+	req_header(&f, 0, "Content-Type", ctype, sizeof(ctype));
+	T_EQ_STR(ctype, "application/json");
+	body = req_json(&f, 0);
+	T_ASSERT(body != NULL && json_object_is_type(body, json_type_array) &&
+	    json_object_array_length(body) == 1);
+	item = json_object_array_get_idx(body, 0);
+	T_EQ_STR(jstr(item, "label"), "Division");
+	T_EQ_STR(jstr(item, "value"), "Fin & \"Co\"");
+	json_object_put(body);
+	call_free(&call);
+	teardown(&f);
+}
+
+static void
+test_dialect_v8_csv_export_sends_grid_filters(void)
+{
+	const struct intake_dialect	*d = intake_dialect_of(INTAKE_DIALECT_V8);
+	struct intake_report_call	 call;
+	struct intake_source		 src;
+	struct intake_buf		 want;
+	struct fixture			 f;
+
+	setup_v8(&f);
+	source_init(&src, INTAKE_FETCH_CSV);
+	reply(&f, 0, 200, GRID_DEFS);
+	reply(&f, 1, 200, "Tag,Name\r\nA-1,One\r\n");
+	T_EQ_INT(run_report(&f, d, &src, "Fin & \"Co\"", &call), INTAKE_OK);
+	T_EQ_INT(calls(&f), 2);
+	T_ASSERT(req_is(&f, 0, "GET", "/reports/R-1/filters"));
+	intake_buf_init(&want, 4096);
+	(void)intake_buf_adds(&want, "/core-service/reports/R-1/export/csv_utf8?start=0&filters=");
+	(void)intake_url_escape(&want, GRID_FILTER);
+	T_EQ_INT(intake_buf_err(&want), INTAKE_OK);
+	T_ASSERT(req_is(&f, 1, "GET", want.ptr));
+	intake_buf_free(&want);
+	call_free(&call);
+	teardown(&f);
+}
+
+static void
+test_dialect_v7_report_run_posts_the_grid(void)
+{
+	const struct intake_dialect	*d = intake_dialect_of(INTAKE_DIALECT_V7);
+	struct intake_report_call	 call;
+	struct intake_source		 src;
+	struct fixture			 f;
+	size_t				 len;
+
+	setup_v7(&f);
+	source_init(&src, INTAKE_FETCH_JSON);
+	reply(&f, 0, 200, GRID_DEFS);
+	reply(&f, 1, 200, "{\"Rows\":[]}");
+	T_EQ_INT(run_report(&f, d, &src, "Fin & \"Co\"", &call), INTAKE_OK);
+	T_EQ_INT(calls(&f), 2);
+	T_ASSERT(req_is(&f, 0, "GET", "/reports/R-1/filters"));
+	T_ASSERT(req_is(&f, 1, "POST", "/reports/R-1"));
+	T_EQ_STR(req_body(&f, 1, &len), "{\"start\":0,\"limit\":500,\"page\":1,\"persist\":false,"
+	    "\"filters\":" GRID_FILTER "}");
+	call_free(&call);
+	/* Without a value: no definitions asked for, and the CSV export as it is. */
+	rewind_calls(&f);
+	source_init(&src, INTAKE_FETCH_CSV);
+	reply(&f, 0, 200, "Tag\r\nA-1\r\n");
+	T_EQ_INT(run_report(&f, d, &src, "", &call), INTAKE_OK);
+	T_EQ_INT(calls(&f), 1);
+	T_ASSERT(req_is(&f, 0, "GET", "/reports/R-1/tofile/csv"));
+	call_free(&call);
+	teardown(&f);
+}
+
+/* A filter the report does not expose is a reply we cannot use, and nothing is run. */
+static void
+test_dialect_grid_without_the_exposed_filter_runs_nothing(void)
+{
+	const struct intake_dialect	*d = intake_dialect_of(INTAKE_DIALECT_V7);
+	struct intake_report_call	 call;
+	struct intake_source		 src;
+	struct fixture			 f;
+
+	setup_v7(&f);
+	source_init(&src, INTAKE_FETCH_CSV);
+	reply(&f, 0, 200, "[{\"Expose\":\"Other\",\"MappingVal\":\"x.y\"}]");
+	T_EQ_INT(run_report(&f, d, &src, "Fin", &call), INTAKE_EPROTO);
+	T_EQ_INT(calls(&f), 1);
+	call_free(&call);
+	teardown(&f);
+}
+
+/* A form with a reference key and a number, a text and an empty field. */
+static void
+form_init(struct intake_form *form, struct intake_form_value *v)
+{
+	memset(form, 0, sizeof(*form));
+	(void)intake_strlcpy(form->id, "it", sizeof(form->id));
+	(void)intake_strlcpy(form->process, "P 1", sizeof(form->process));
+	(void)intake_strlcpy(form->task, "T/1", sizeof(form->task));
+	(void)intake_strlcpy(form->reference_key, "Ref", sizeof(form->reference_key));
+	(void)intake_strlcpy(form->fields[0].key, "Count", sizeof(form->fields[0].key));
+	(void)intake_strlcpy(form->fields[0].label, "Count", sizeof(form->fields[0].label));
+	form->fields[0].type = INTAKE_FIELD_NUMBER;
+	(void)intake_strlcpy(form->fields[1].key, "Pick", sizeof(form->fields[1].key));
+	(void)intake_strlcpy(form->fields[1].label, "Pick", sizeof(form->fields[1].label));
+	form->fields[1].type = INTAKE_FIELD_CHECKBOXES;
+	(void)intake_strlcpy(form->fields[2].key, "Empty", sizeof(form->fields[2].key));
+	form->fields[2].type = INTAKE_FIELD_TEXT;
+	form->nfields = 3;
+	memset(v, 0, 3 * sizeof(*v));
+	v[0].field = &form->fields[0];
+	v[0].values[0] = "12";
+	v[0].nvalues = 1;
+	v[1].field = &form->fields[1];
+	v[1].values[0] = "a";
+	v[1].values[1] = "";
+	v[1].values[2] = "b";
+	v[1].nvalues = 3;
+	v[2].field = &form->fields[2];
+}
+
+static void
+test_dialect_start_paths_and_bodies(void)
+{
+	const struct intake_dialect	*v7 = intake_dialect_of(INTAKE_DIALECT_V7);
+	const struct intake_dialect	*v8 = intake_dialect_of(INTAKE_DIALECT_V8);
+	static struct intake_reqstart_files	files;
+	struct intake_reqstart_opts	 o = { "IT (ABCD)", "ABCD", NULL, NULL, NULL };
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	 v[3];
+	struct intake_buf		 b;
+
+	form_init(form, v);
+	intake_buf_init(&b, 65536);
+	T_EQ_INT(v8->start_path(form, &o, &b), INTAKE_OK);
+	T_EQ_STR(b.ptr, "/api/instance/start/P%201/T%2F1?requestName=IT%20%28ABCD%29");
+	intake_buf_reset(&b);
+	T_EQ_INT(v7->start_path(form, &o, &b), INTAKE_OK);
+	T_EQ_STR(b.ptr, "/instances/P%201/start");
+	intake_buf_reset(&b);
+	/* v8: the reference first, a question per field with a value, checkboxes "|"-joined. */
+	T_EQ_INT(v8->values_body(form, v, 3, &files, &o, &b), INTAKE_OK);
+	T_EQ_STR(b.ptr, "{\"isDraft\":false,\"request_name\":\"IT (ABCD)\",\"questions\":["
+	    "{\"key\":\"Ref\",\"label\":\"Reference\",\"value\":\"ABCD\",\"type\":\"string\","
+	    "\"QuestionType\":\"ShortText\"},"
+	    "{\"key\":\"Count\",\"label\":\"Count\",\"value\":\"12\",\"type\":\"Numeric\","
+	    "\"QuestionType\":\"Numeric\"},"
+	    "{\"key\":\"Pick\",\"label\":\"Pick\",\"value\":\"a|b\",\"type\":\"string\","
+	    "\"QuestionType\":\"CheckBox\"}]}");
+	intake_buf_reset(&b);
+	/* v7: one object; a number's single value unquoted. */
+	T_EQ_INT(v7->values_body(form, v, 3, &files, &o, &b), INTAKE_OK);
+	T_EQ_STR(b.ptr, "{\"Ref\":\"ABCD\",\"Count\":12,\"Pick\":\"a|b\"}");
+	/* A body over its cap is refused whole, not cut. */
+	intake_buf_free(&b);
+	intake_buf_init(&b, 40);
+	T_EQ_INT(v8->values_body(form, v, 3, &files, &o, &b), INTAKE_ETOOBIG);
+	intake_buf_free(&b);
+	free(form);
+}
+
+static void
+test_dialect_upload_paths_and_reply_keys(void)
+{
+	const struct intake_dialect	*v7 = intake_dialect_of(INTAKE_DIALECT_V7);
+	const struct intake_dialect	*v8 = intake_dialect_of(INTAKE_DIALECT_V8);
+	struct json_object		*root;
+	struct intake_buf		 b;
+	struct fixture			 f;
+
+	setup_v8(&f);
+	intake_buf_init(&b, 4096);
+	T_EQ_INT(v8->upload_path(f.cfg, &b), INTAKE_OK);
+	T_EQ_STR(b.ptr, "/api/files/temp/acme%20corp/upload");
+	intake_buf_reset(&b);
+	T_EQ_INT(v7->upload_path(f.cfg, &b), INTAKE_OK);
+	T_EQ_STR(b.ptr, "/files/upload");
+	intake_buf_free(&b);
+	/* A reply naming both: each dialect reads its own spelling first. */
+	root = json_tokener_parse("{\"File\":\"F-1\",\"SID\":\"S-1\"}");
+	T_ASSERT(root != NULL);
+	T_EQ_STR(intake_reply_str(root, v8->file_key), "S-1");
+	T_EQ_STR(intake_reply_str(root, v7->file_key), "F-1");
+	json_object_put(root);
+	teardown(&f);
+}
+
+static void
+test_dialect_v7_fill_posts_to_the_data_container(void)
+{
+	const struct intake_dialect	*d = intake_dialect_of(INTAKE_DIALECT_V7);
+	struct intake_reqstart_result	 r;
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	 v[3];
+	struct intake_buf		 body;
+	struct fixture			 f;
+	size_t				 len;
+
+	form_init(form, v);
+	setup_v7(&f);
+	intake_buf_init(&body, 1024);
+	(void)intake_buf_adds(&body, "{\"Count\":12}");
+	memset(&r, 0, sizeof(r));
+	reply(&f, 0, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-1\"]}");
+	reply(&f, 1, 200, "{}");
+	T_EQ_INT(d->fill(&f.ctx, form, "S 7", false, &body, &r), INTAKE_OK);
+	T_ASSERT(req_is(&f, 0, "GET", "/tasktypes/data-container/endpoints?instance_sid=S%207"));
+	T_ASSERT(req_is(&f, 1, "POST", "/tasktypes/data-container/tasks/RT-1"));
+	T_EQ_STR(req_body(&f, 1, &len), "{\"Count\":12}");
+	/* Resuming a request whose task completed: the values are there; nothing posted. */
+	rewind_calls(&f);
+	reply(&f, 0, 200, "{\"endpoints\":[]}");
+	T_EQ_INT(d->fill(&f.ctx, form, "S-7", true, &body, &r), INTAKE_OK);
+	T_EQ_INT(calls(&f), 1);
+	/* An endpoint naming another host is refused, and nothing is posted there. */
+	rewind_calls(&f);
+	reply(&f, 0, 200, "{\"endpoints\":[\"//evil.example/steal\"]}");
+	T_EQ_INT(d->fill(&f.ctx, form, "S-7", false, &body, &r), INTAKE_EPROTO);
+	T_EQ_INT(calls(&f), 1);
+	intake_buf_free(&body);
+	teardown(&f);
+	free(form);
+}
+
+static void
+test_dialect_v8_find_searches_by_reference(void)
+{
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	struct fixture			f;
+
+	setup_v8(&f);
+	T_ASSERT(intake_reqstart_can_find(&f.ctx));
+	T_ASSERT(!intake_reqstart_can_orphan(&f.ctx));
+	T_ASSERT(!intake_reqstart_two_step(&f.ctx));
+	reply(&f, 0, 200, "{\"Items\":[{\"Name\":\"IT (AB12-CD34-EF56)\",\"InstanceSid\":\"S-9\","
+	    "\"Id\":7}]}");
+	T_EQ_INT(intake_reqstart_find(&f.ctx, "AB12-CD34-EF56", &r, &hit), INTAKE_OK);
+	T_ASSERT(req_is(&f, 0, "GET",
+	    "/api/instance/list/all?start=0&count=25&search=AB12-CD34-EF56"));
+	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
+	T_EQ_STR(r.instance_sid, "S-9");
+	T_EQ_STR(r.instance_id, "7");
+	/* v8 starts leave no empty request: no orphan search, and no call for one. */
+	rewind_calls(&f);
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, NULL, 0, NULL, &r, &hit), INTAKE_EINVAL);
+	T_EQ_INT(hit.match, INTAKE_REPLY_NONE);
+	T_EQ_INT(calls(&f), 0);
+	teardown(&f);
+}
+
+static bool
+claim_any(void *arg, const char *sid)
+{
+	(void)arg;
+	(void)sid;
+	return true;
+}
+
+static void
+unclaim_none(void *arg, const char *sid)
+{
+	(void)arg;
+	(void)sid;
+}
+
+static void
+test_dialect_v7_orphan_found_and_no_search(void)
+{
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL };
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	v[3];
+	struct fixture			f;
+
+	form_init(form, v);
+	setup_v7(&f);
+	T_ASSERT(!intake_reqstart_can_find(&f.ctx));
+	T_ASSERT(intake_reqstart_can_orphan(&f.ctx));
+	T_ASSERT(intake_reqstart_two_step(&f.ctx));
+	reply(&f, 0, 200, "[{\"sid\":\"S-3\",\"id\":3,\"startDate\":\"2099-01-01T00:00:00Z\"}]");
+	reply(&f, 1, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-3\"]}");
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form, 0, &cl, &r, &hit), INTAKE_OK);
+	T_ASSERT(req_is(&f, 0, "GET", "/instances/mine?status=open&sort=CreatedDate&dir=DESC"
+	    "&start=0&count=50&process_sid=P%201"));
+	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
+	T_EQ_STR(r.instance_sid, "S-3");
+	/* v7 cannot search by name: refused without a call. */
+	rewind_calls(&f);
+	T_EQ_INT(intake_reqstart_find(&f.ctx, "AB12-CD34-EF56", &r, &hit), INTAKE_EINVAL);
+	T_EQ_INT(calls(&f), 0);
+	teardown(&f);
+	free(form);
+}
+
+static void
+test_dialect_process_lists(void)
+{
+	struct intake_http_resp	resp;
+	struct fixture		f;
+	int			d;
+
+	for (d = 0; d < INTAKE_DIALECT__MAX; d++) {
+		if (d == INTAKE_DIALECT_V7)
+			setup_v7(&f);
+		else
+			setup_v8(&f);
+		reply(&f, 0, 200, "[]");
+		intake_http_resp_init(&resp, 4096);
+		T_EQ_INT(intake_integrify_call(&f.ctx, "GET", intake_dialect_ctx(&f.ctx)->processes_path,
+		    NULL, NULL, 0, &resp), INTAKE_OK);
+		T_ASSERT(req_is(&f, 0, "GET", d == INTAKE_DIALECT_V7 ? "/processes" :
+		    "/api/processes/search?search="));
+		intake_http_resp_free(&resp);
+		teardown(&f);
+	}
+}
+
+int
+main(void)
+{
+	intake_log_set_level(INTAKE_LOG_ERR);
+	T_RUN(test_dialect_table_has_one_row_per_dialect);
+	T_RUN(test_dialect_v8_report_run_posts_values_by_label);
+	T_RUN(test_dialect_v8_csv_export_sends_grid_filters);
+	T_RUN(test_dialect_v7_report_run_posts_the_grid);
+	T_RUN(test_dialect_grid_without_the_exposed_filter_runs_nothing);
+	T_RUN(test_dialect_start_paths_and_bodies);
+	T_RUN(test_dialect_upload_paths_and_reply_keys);
+	T_RUN(test_dialect_v7_fill_posts_to_the_data_container);
+	T_RUN(test_dialect_v8_find_searches_by_reference);
+	T_RUN(test_dialect_v7_orphan_found_and_no_search);
+	T_RUN(test_dialect_process_lists);
+	return T_DONE();
+}
