@@ -18,63 +18,7 @@
 #include "util/str.h"
 
 #include "t.h"
-
-struct capture {
-	char	dir[256];
-	char	out[512], err[512];	/* files that stdout and stderr go to */
-	char	outbuf[16384], errbuf[16384];
-};
-
-/* Send stdout and stderr to scratch files (T_RUN forks, so this stays in the test). */
-static void
-capture_start(struct capture *c)
-{
-	int	fd;
-
-	memset(c, 0, sizeof(*c));
-	t_mkdtemp(c->dir, sizeof(c->dir));
-	(void)snprintf(c->out, sizeof(c->out), "%s/out", c->dir);
-	(void)snprintf(c->err, sizeof(c->err), "%s/err", c->dir);
-	fflush(stdout);
-	if ((fd = open(c->out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
-	    dup2(fd, STDOUT_FILENO) == -1 || close(fd) == -1)
-		abort();
-	if ((fd = open(c->err, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
-	    dup2(fd, STDERR_FILENO) == -1 || close(fd) == -1)
-		abort();
-}
-
-static void
-slurp(const char *path, char *buf, size_t sz)
-{
-	FILE	*f = fopen(path, "r");
-	size_t	 n;
-
-	if (f == NULL)
-		abort();
-	n = fread(buf, 1, sz - 1, f);
-	buf[n] = '\0';
-	(void)fclose(f);
-}
-
-/* Read back what the response and the log said. */
-static void
-capture_end(struct capture *c)
-{
-	slurp(c->out, c->outbuf, sizeof(c->outbuf));
-	slurp(c->err, c->errbuf, sizeof(c->errbuf));
-}
-
-/* How many times needle occurs in hay. */
-static int
-count(const char *hay, const char *needle)
-{
-	int	n = 0;
-
-	for (; (hay = strstr(hay, needle)) != NULL; hay++)
-		n++;
-	return n;
-}
+#include "cgi_capture.h"
 
 /* Begin a request; rid: its REQUEST_ID parameter, or NULL for none. */
 static void
