@@ -127,7 +127,7 @@ read_paging(const struct intake_query *q, struct intake_listing *out,
 	return 0;
 }
 
-/* The format named (one of formats), else HTML when accept asks for it and it is offered, else JSON. */
+/* The format named (one of formats); unnamed: HTML when accept asks and it is offered, else JSON. */
 static int
 read_format(const struct intake_query *q, const char *accept, unsigned formats,
     struct intake_listing *out, struct intake_listing_problem *why)
@@ -379,6 +379,18 @@ listing_busy(struct intake_req *req)
 	    "Too many different filtered lists were asked for. Please try again shortly.");
 }
 
+/* Does l name a filtered list (a filter value given), as the report cache counts them? */
+static bool
+filtered(const struct intake_listing *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nfilters; i++)
+		if (l->filters[i].value != NULL && l->filters[i].value[0] != '\0')
+			return true;
+	return false;
+}
+
 static const char *const ctypes[] = {
 	"application/json; charset=utf-8",	/* INTAKE_FORMAT_JSON */
 	"application/json; charset=utf-8",	/* INTAKE_FORMAT_SELECT2 */
@@ -421,14 +433,14 @@ intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *k
 		err = variant_key(&variant, kind, &l);
 	if (err != INTAKE_OK)
 		goto fail;
-	memo = intake_memo_get(src, view.version, variant.ptr, &etag);
+	memo = intake_memo_get(src, view.version, filtered(&l), variant.ptr, &etag);
 	if (memo == NULL) {
 		err = kind->render(src, &view, &l, &body);
 		if (err != INTAKE_OK)
 			goto fail;
 		listing_etag(&view, variant.ptr, etagbuf);
-		intake_memo_put(src, view.version, variant.ptr, &body, etagbuf);
-		memo = intake_memo_get(src, view.version, variant.ptr, &etag);
+		intake_memo_put(src, view.version, filtered(&l), variant.ptr, &body, etagbuf);
+		memo = intake_memo_get(src, view.version, filtered(&l), variant.ptr, &etag);
 	}
 	listing_send(req, src, &view, ctypes[l.format], memo, etag);
 	goto out;

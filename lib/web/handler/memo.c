@@ -1,8 +1,11 @@
 /*
  * memo.c - rendered listing answers per list version (memo.h).
  *
- * A list is its source's kind and name and its rows' version; each list
- * holds a ring of variants, and lists are evicted least recently used.
+ * A list is its source (kind and name) and its rows' version; each list
+ * holds a ring of variants.  As in the report cache's level 1, the two
+ * classes of lists are kept apart: an unfiltered list has its source's
+ * own place, which a new version takes over, and filtered lists share
+ * MEMO_FILTERED places, least recently used first out.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,9 +15,12 @@
 #include "web/handler/memo.h"
 #include "util/str.h"
 
-#define MEMO_LISTS	32	/* lists remembered by this worker */
-#define MEMO_VARIANTS	16	/* bodies remembered per list */
-#define LIST_KEY_MAX	(INTAKE_NAME_MAX + 64)
+#define MEMO_UNFILTERED	INTAKE_SOURCES_MAX	/* one per source: never evicted */
+#define MEMO_FILTERED	32			/* filtered lists, per worker */
+#define MEMO_LISTS	(MEMO_UNFILTERED + MEMO_FILTERED)
+#define MEMO_VARIANTS	16			/* bodies remembered per list */
+#define SOURCE_KEY_MAX	(INTAKE_NAME_MAX + 16)
+#define VERSION_MAX	65
 
 struct memo_variant {
 	char			*variant;	/* NULL: free */
@@ -23,21 +29,22 @@ struct memo_variant {
 };
 
 struct memo_list {
-	char			 key[LIST_KEY_MAX];	/* "": free */
-	uint64_t		 used;			/* memo_clock when last used */
+	char			 source[SOURCE_KEY_MAX];	/* "kind|name"; "": free */
+	char			 version[VERSION_MAX];
+	uint64_t		 used;		/* memo_clock when last used */
 	struct memo_variant	 v[MEMO_VARIANTS];
-	size_t			 next;			/* the ring's next slot */
+	size_t			 next;		/* the ring's next slot */
 };
 
 /* One per process (memo.h says why that is enough). */
 static struct memo_list	memo_lists[MEMO_LISTS];
 static uint64_t		memo_clock;
 
-/* "kind|name|version": which list of which source the rows are. */
+/* "kind|name": which source the rows are of. */
 static void
-list_key(const struct intake_source *src, const char *version, char key[LIST_KEY_MAX])
+source_key(const struct intake_source *src, char key[SOURCE_KEY_MAX])
 {
-	(void)snprintf(key, LIST_KEY_MAX, "%d|%s|%s", (int)src->kind, src->name, version);
+	(void)snprintf(key, SOURCE_KEY_MAX, "%d|%s", (int)src->kind, src->name);
 }
 
 static void
@@ -52,27 +59,41 @@ list_clear(struct memo_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static struct memo_list *
-list_find(const char *key)
+/* The places of a class of lists: [*lo, *hi). */
+static void
+region(bool filtered, size_t *lo, size_t *hi)
 {
-	size_t	i;
+	*lo = filtered ? MEMO_UNFILTERED : 0;
+	*hi = filtered ? MEMO_LISTS : MEMO_UNFILTERED;
+}
 
-	for (i = 0; i < MEMO_LISTS; i++)
-		if (memo_lists[i].key[0] != '\0' && strcmp(memo_lists[i].key, key) == 0)
-			return &memo_lists[i];
+/* The list of key in its class; any version when version is NULL. */
+static struct memo_list *
+list_find(const char *key, const char *version, bool filtered)
+{
+	struct memo_list	*l;
+	size_t			 i, lo, hi;
+
+	region(filtered, &lo, &hi);
+	for (i = lo; i < hi; i++) {
+		l = &memo_lists[i];
+		if (l->source[0] != '\0' && strcmp(l->source, key) == 0 &&
+		    (version == NULL || strcmp(l->version, version) == 0))
+			return l;
+	}
 	return NULL;
 }
 
 const struct intake_buf *
-intake_memo_get(const struct intake_source *src, const char *version, const char *variant,
-    const char **etag)
+intake_memo_get(const struct intake_source *src, const char *version, bool filtered,
+    const char *variant, const char **etag)
 {
 	struct memo_list	*l;
-	char			 key[LIST_KEY_MAX];
+	char			 key[SOURCE_KEY_MAX];
 	size_t			 i;
 
-	list_key(src, version, key);
-	l = list_find(key);
+	source_key(src, key);
+	l = list_find(key, version, filtered);
 	if (l == NULL)
 		return NULL;
 	l->used = ++memo_clock;
@@ -84,40 +105,48 @@ intake_memo_get(const struct intake_source *src, const char *version, const char
 	return NULL;
 }
 
-/* The list for key, made (in a free or the least recently used place) when new. */
+/*
+ * The place for key at version, emptied when it held anything else: an
+ * unfiltered list's own place (whatever version it held), else a free
+ * place of the class, else its least recently used one.
+ */
 static struct memo_list *
-list_take(const char *key)
+list_take(const char *key, const char *version, bool filtered)
 {
 	struct memo_list	*l, *lru = NULL;
-	size_t			 i;
+	size_t			 i, lo, hi;
 
-	l = list_find(key);
-	if (l != NULL)
+	l = list_find(key, filtered ? version : NULL, filtered);
+	if (l != NULL && strcmp(l->version, version) == 0)
 		return l;
-	for (i = 0; i < MEMO_LISTS; i++) {
-		l = &memo_lists[i];
-		if (l->key[0] == '\0')
-			break;
-		if (lru == NULL || l->used < lru->used)
-			lru = l;
+	if (l == NULL) {
+		region(filtered, &lo, &hi);
+		for (i = lo; i < hi; i++) {
+			l = &memo_lists[i];
+			if (l->source[0] == '\0')
+				break;
+			if (lru == NULL || l->used < lru->used)
+				lru = l;
+		}
+		if (i == hi)
+			l = lru;
 	}
-	if (i == MEMO_LISTS)
-		l = lru;
 	list_clear(l);
-	(void)intake_strlcpy(l->key, key, sizeof(l->key));
+	(void)intake_strlcpy(l->source, key, sizeof(l->source));
+	(void)intake_strlcpy(l->version, version, sizeof(l->version));
 	return l;
 }
 
 void
-intake_memo_put(const struct intake_source *src, const char *version, const char *variant,
-    struct intake_buf *body, const char *etag)
+intake_memo_put(const struct intake_source *src, const char *version, bool filtered,
+    const char *variant, struct intake_buf *body, const char *etag)
 {
 	struct memo_list	*l;
 	struct memo_variant	*m;
-	char			 key[LIST_KEY_MAX];
+	char			 key[SOURCE_KEY_MAX];
 
-	list_key(src, version, key);
-	l = list_take(key);
+	source_key(src, key);
+	l = list_take(key, version, filtered);
 	l->used = ++memo_clock;
 	m = &l->v[l->next];
 	l->next = (l->next + 1) % MEMO_VARIANTS;
