@@ -1,7 +1,8 @@
 /*
  * listing.c - what /api/choices and /api/reports share: the parameter
  * allow-list, the filter value checks (check.NAME, before any fetch),
- * CORS, and conditional, cacheable answers.
+ * CORS, and conditional, cacheable answers, rendered once per list
+ * version and variant (memo.h).
  */
 #include <stdio.h>
 #include <string.h>
