@@ -35,18 +35,11 @@
 #define L1_UNFILTERED	INTAKE_SOURCES_MAX	/* one per source: never evicted */
 #define L1_FILTERED	32			/* filtered lists, per worker */
 #define L1_ENTRIES	(L1_UNFILTERED + L1_FILTERED)
-#define MEMO_MAX	16
 #define KEY_MAX		4096
 #define RETRY_MAX_S	30	/* longest pause after a failed refresh */
 #define REPORT_SECTION	"report"
 #define BUDGET_SECTION	"lists"
 #define BUDGET_WINDOW_MS	60000	/* filtered_fetch_rate is per minute */
-
-struct memo {
-	char			*variant;	/* NULL: free */
-	struct intake_buf	 body;
-	char			 etag[40];
-};
 
 struct intake_report_entry {
 	char			*key;		/* NULL: free */
@@ -57,8 +50,6 @@ struct intake_report_entry {
 	int64_t			 retry_at_ms;
 	int64_t			 used_ms;
 	long			 value_col, label_col;
-	struct memo		 memo[MEMO_MAX];
-	size_t			 memo_next;
 };
 
 struct intake_report_cache {
@@ -95,22 +86,8 @@ intake_report_cache_new(void)
 }
 
 static void
-memo_clear(struct intake_report_entry *e)
-{
-	size_t	i;
-
-	for (i = 0; i < MEMO_MAX; i++) {
-		free(e->memo[i].variant);
-		e->memo[i].variant = NULL;
-		intake_buf_free(&e->memo[i].body);
-	}
-	e->memo_next = 0;
-}
-
-static void
 entry_clear(struct intake_report_entry *e)
 {
-	memo_clear(e);
 	intake_table_free(e->table);
 	free(e->key);
 	memset(e, 0, sizeof(*e));
@@ -753,7 +730,6 @@ view_of(struct intake_report_entry *e, enum intake_report_state state,
 	out->stale_until_ms = e->stale_until_ms;
 	out->value_col = e->value_col;
 	out->label_col = e->label_col;
-	out->entry = e;
 }
 
 enum intake_err
@@ -809,35 +785,4 @@ intake_report_offers(struct intake_ctx *ctx, const struct intake_source *src,
 	for (r = 0; r < v.table->nrows && !*offered; r++)
 		*offered = strcmp(intake_table_cell(v.table, r, (size_t)v.value_col), value) == 0;
 	return INTAKE_OK;
-}
-
-const struct intake_buf *
-intake_report_memo_get(const struct intake_report_view *v, const char *variant,
-    const char **etag)
-{
-	struct intake_report_entry	*e = v->entry;
-	size_t				 i;
-
-	for (i = 0; i < MEMO_MAX; i++)
-		if (e->memo[i].variant != NULL && strcmp(e->memo[i].variant, variant) == 0) {
-			*etag = e->memo[i].etag;
-			return &e->memo[i].body;
-		}
-	return NULL;
-}
-
-void
-intake_report_memo_put(const struct intake_report_view *v, const char *variant,
-    struct intake_buf *body, const char *etag)
-{
-	struct intake_report_entry	*e = v->entry;
-	struct memo			*m = &e->memo[e->memo_next];
-
-	e->memo_next = (e->memo_next + 1) % MEMO_MAX;
-	free(m->variant);
-	intake_buf_free(&m->body);
-	m->variant = intake_xstrdup(variant);
-	m->body = *body;
-	intake_buf_init(body, body->max);
-	(void)intake_strlcpy(m->etag, etag, sizeof(m->etag));
 }

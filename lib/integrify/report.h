@@ -6,7 +6,7 @@
  * than its ttl is refetched by exactly one worker (a lease) while the
  * others keep serving it; when Integrify fails, the last good list serves
  * for stale_ttl more seconds and Integrify is not asked again for a short
- * while.  Rendered answers are memoised per list version.
+ * while.
  */
 #ifndef INTAKE_REPORT_H
 #define INTAKE_REPORT_H
@@ -31,7 +31,6 @@ enum intake_report_state {
 	INTAKE_REPORT_STATE__MAX
 };
 
-struct intake_report_entry;
 
 /* What a handler reads.  Valid until the next intake_report_get() call. */
 struct intake_report_view {
@@ -42,7 +41,6 @@ struct intake_report_view {
 	int64_t				 stale_until_ms;
 	long				 value_col;	/* choices: column indexes */
 	long				 label_col;
-	struct intake_report_entry	*entry;		/* for the memo */
 };
 
 /* Per-worker level 1; made after fork, freed with the worker. */
@@ -83,15 +81,5 @@ bool		intake_report_budget_take(struct intake_ctx *ctx,
 
 /* Name of a state for X-Intake-Cache. */
 const char	*intake_report_state_name(enum intake_report_state s);
-
-/*
- * The memoised answer for variant (a canonical string of the request's
- * parameters and format) of this version, or NULL.  Owned by the cache.
- */
-const struct intake_buf	*intake_report_memo_get(const struct intake_report_view *v,
-			    const char *variant, const char **etag);
-/* Remember body as the answer for variant; takes the buffer's contents. */
-void			 intake_report_memo_put(const struct intake_report_view *v,
-			    const char *variant, struct intake_buf *body, const char *etag);
 
 #endif

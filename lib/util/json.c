@@ -37,9 +37,13 @@ has_nonfinite(struct json_object *o)
 				return true;
 		return false;
 	}
-	default:
+	case json_type_null:
+	case json_type_boolean:
+	case json_type_int:
+	case json_type_string:
 		return false;
 	}
+	return false;
 }
 
 enum intake_err
@@ -85,37 +89,31 @@ intake_json_parse(const char *s, size_t len, struct json_object **out)
 enum intake_err
 intake_json_echo(struct intake_buf *b, const char *s, size_t len, size_t max)
 {
-	static const char	 ellipsis[] = "\xe2\x80\xa6";	/* U+2026 */
-	struct intake_buf	 t;
-	size_t			 cut = intake_utf8_cut(s, len, max);
-	enum intake_err		 err;
+	static const char	ellipsis[] = "\xe2\x80\xa6\"";	/* U+2026, then the closing quote */
+	size_t			cut = intake_utf8_cut(s, len, max);
+	enum intake_err		err;
 
 	if (cut == len)
 		return intake_json_quote(b, s, len);
-	/* Quote the prefix and the ellipsis as one string. */
-	intake_buf_init(&t, cut + sizeof(ellipsis));
-	err = intake_buf_add(&t, s, cut);
-	if (err == INTAKE_OK)
-		err = intake_buf_add(&t, ellipsis, sizeof(ellipsis) - 1);
-	if (err == INTAKE_OK)
-		err = intake_json_quote(b, t.ptr, t.len);
-	intake_buf_free(&t);
-	return err;
+	/*
+	 * The prefix and the ellipsis as one string: the ellipsis is valid
+	 * UTF-8 that intake_json_quote() would copy as it is, so the quoted
+	 * prefix loses its closing quote and the ellipsis brings it back.
+	 */
+	err = intake_json_quote(b, s, cut);
+	if (err != INTAKE_OK)
+		return err;
+	b->ptr[--b->len] = '\0';
+	return intake_buf_add(b, ellipsis, sizeof(ellipsis) - 1);
 }
 
 enum intake_err
 intake_json_error(struct intake_buf *b, const char *code, const char *message)
 {
-	enum intake_err	err;
-
-	err = intake_buf_adds(b, "{\"error\":{\"code\":");
-	if (err == INTAKE_OK)
-		err = intake_json_quote(b, code, strlen(code));
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, ",\"message\":");
-	if (err == INTAKE_OK)
-		err = intake_json_echo(b, message, strlen(message), INTAKE_JSON_MESSAGE_MAX);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, "}}\n");
-	return err;
+	intake_buf_adds(b, "{\"error\":{\"code\":");
+	intake_json_quote(b, code, strlen(code));
+	intake_buf_adds(b, ",\"message\":");
+	intake_json_echo(b, message, strlen(message), INTAKE_JSON_MESSAGE_MAX);
+	intake_buf_adds(b, "}}\n");
+	return intake_buf_err(b);
 }

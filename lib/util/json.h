@@ -41,6 +41,8 @@ enum intake_err	intake_json_echo(struct intake_buf *b, const char *s, size_t len
 /*
  * Append {"error":{"code":code,"message":message}} and a newline; the
  * message is cut at INTAKE_JSON_MESSAGE_MAX bytes as intake_json_echo() does.
+ * The one writer of error bodies: intake_resp_error_headers() (web/req.h)
+ * sends every JSON error through it.  Returns intake_buf_err(b).
  */
 enum intake_err	intake_json_error(struct intake_buf *b, const char *code, const char *message);
 

@@ -492,79 +492,99 @@ mp_find(const struct mp_parser *p, size_t from, size_t *at)
 	return INTAKE_OK;
 }
 
-enum intake_err
-intake_multipart_parse(const char *body, size_t len, const char *boundary,
-    struct intake_multipart *out)
+/*
+ * Set p up for body with boundary and move it past the first
+ * "--boundary", which starts the body or a line of the preamble.
+ */
+static enum intake_err
+mp_start(struct mp_parser *p, const char *body, size_t len, const char *boundary)
 {
-	struct intake_multipart	*mp = NULL;
-	struct intake_part	*part;
-	struct mp_parser	 p;
-	size_t			 blen, at, start, end;
-	int			 closed;
-	enum intake_err		 err;
+	size_t		blen, at;
+	enum intake_err	err;
 
 	blen = strnlen(boundary, INTAKE_MULTIPART_BOUNDARY_MAX + 1);
 	if (!mp_boundary_ok(boundary, blen))
 		return INTAKE_EINVAL;
 	if (len < 2 + blen + 2)
 		return INTAKE_EINVAL;	/* shorter than "--boundary--" */
-	memset(&p, 0, sizeof(p));
-	p.body = body;
-	p.len = len;
-	memcpy(p.delim, "\n--", 3);
-	memcpy(p.delim + 3, boundary, blen);
-	p.delimlen = 3 + blen;
+	memset(p, 0, sizeof(*p));
+	p->body = body;
+	p->len = len;
+	memcpy(p->delim, "\n--", 3);
+	memcpy(p->delim + 3, boundary, blen);
+	p->delimlen = 3 + blen;
+	if (len >= p->delimlen - 1 && memcmp(body, p->delim + 1, p->delimlen - 1) == 0) {
+		p->pos = p->delimlen - 1;
+		return INTAKE_OK;
+	}
+	err = mp_find(p, 0, &at);
+	if (err != INTAKE_OK)
+		return err;
+	p->pos = at + p->delimlen;
+	return INTAKE_OK;
+}
+
+/*
+ * The part's data, after its headers: it runs to the CRLF (or LF) before
+ * the next "--boundary", and p moves past that delimiter.  The search
+ * starts at the LF of the empty line, so a part that ends with its
+ * headers ("...\r\n\r\n--boundary") has empty data.
+ */
+static enum intake_err
+mp_data(struct mp_parser *p, struct intake_part *part)
+{
+	size_t		start = p->pos, at, end;
+	enum intake_err	err;
+
+	err = mp_find(p, start - 1, &at);
+	if (err != INTAKE_OK)
+		return err;
+	end = at;
+	if (end < start)
+		end = start;
+	else if (end > start && p->body[end - 1] == '\r')
+		end--;
+	part->data = p->body + start;
+	part->len = end - start;
+	p->pos = at + p->delimlen;
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_multipart_parse(const char *body, size_t len, const char *boundary,
+    struct intake_multipart *out)
+{
+	struct intake_multipart	*mp = NULL;
+	struct mp_parser	 p;
+	int			 closed;
+	enum intake_err		 err;
+
+	err = mp_start(&p, body, len, boundary);
+	if (err != INTAKE_OK)
+		return err;
 	/* About 34 KB: too much for a worker's stack, and out stays untouched. */
 	mp = calloc(1, sizeof(*mp));
 	if (mp == NULL)
 		return INTAKE_ENOMEM;
-
-	/* The first "--boundary" starts the body or a line of the preamble. */
-	if (len >= p.delimlen - 1 && memcmp(body, p.delim + 1, p.delimlen - 1) == 0)
-		p.pos = p.delimlen - 1;
-	else {
-		err = mp_find(&p, 0, &at);
-		if (err != INTAKE_OK)
-			goto out;
-		p.pos = at + p.delimlen;
-	}
 	for (;;) {
 		err = mp_delimiter_end(&p, &closed);
-		if (err != INTAKE_OK)
-			goto out;
-		if (closed)
+		if (err != INTAKE_OK || closed)
 			break;
 		if (mp->nparts == INTAKE_MULTIPART_PARTS_MAX) {
 			err = INTAKE_ETOOBIG;
-			goto out;
+			break;
 		}
-		part = &mp->parts[mp->nparts];
-		err = mp_headers(&p, part);
+		err = mp_headers(&p, &mp->parts[mp->nparts]);
+		if (err == INTAKE_OK)
+			err = mp_data(&p, &mp->parts[mp->nparts]);
 		if (err != INTAKE_OK)
-			goto out;
-		/*
-		 * The data runs to the CRLF (or LF) before the next "--boundary".
-		 * The search starts at the LF of the empty line, so a part that
-		 * ends with its headers ("...\r\n\r\n--boundary") has empty data.
-		 */
-		start = p.pos;
-		err = mp_find(&p, start - 1, &at);
-		if (err != INTAKE_OK)
-			goto out;
-		end = at;
-		if (end < start)
-			end = start;
-		else if (end > start && body[end - 1] == '\r')
-			end--;
-		part->data = body + start;
-		part->len = end - start;
+			break;
 		mp->nparts++;
-		p.pos = at + p.delimlen;
 	}
-	memcpy(out->parts, mp->parts, mp->nparts * sizeof(mp->parts[0]));
-	out->nparts = mp->nparts;
-	err = INTAKE_OK;
-out:
+	if (err == INTAKE_OK) {
+		memcpy(out->parts, mp->parts, mp->nparts * sizeof(mp->parts[0]));
+		out->nparts = mp->nparts;
+	}
 	free(mp);
 	return err;
 }

@@ -229,56 +229,63 @@ log_outcome(const struct intake_req *req, int status)
 	intake_log_end(&l);
 }
 
+/* Is ctype an HTML document (text/html, with or without parameters)? */
+static bool
+is_html(const char *ctype)
+{
+	return ctype != NULL && strncasecmp(ctype, "text/html", 9) == 0 &&
+	    (ctype[9] == '\0' || ctype[9] == ';');
+}
+
+/* The CGI response head: status line, entity headers, fixed ones, extras, blank line. */
+static enum intake_err
+head_write(struct intake_buf *h, const struct intake_req *req, int status, const char *ctype,
+    const char *extra_headers, size_t len)
+{
+	bool	bodiless = status == 304 || status == 204;
+
+	intake_buf_adds(h, "Status: ");
+	intake_buf_addu(h, (unsigned)status);
+	intake_buf_addc(h, ' ');
+	intake_buf_adds(h, intake_resp_reason(status));
+	if (ctype != NULL && !bodiless) {
+		intake_buf_adds(h, "\r\nContent-Type: ");
+		intake_buf_adds(h, ctype);
+	}
+	if (!bodiless) {
+		intake_buf_adds(h, "\r\nContent-Length: ");
+		intake_buf_addu(h, len);
+	}
+	intake_buf_adds(h, "\r\n");
+	intake_buf_adds(h, fixed_headers);
+	if (is_html(ctype))
+		intake_buf_adds(h, document_headers);
+	if (extra_headers != NULL)
+		intake_buf_adds(h, extra_headers);
+	if (req->cors != NULL)
+		intake_buf_adds(h, req->cors);
+	intake_buf_adds(h, "\r\n");
+	return intake_buf_err(h);
+}
+
 enum intake_err
 intake_resp_send(struct intake_req *req, int status, const char *ctype,
     const char *extra_headers, const void *body, size_t len)
 {
 	struct intake_buf	 head;
-	const char		*reason;
 	enum intake_err		 err;
 	bool			 head_only;
 
 	if (req->status != 0)
 		return INTAKE_EINVAL;
-	reason = intake_resp_reason(status);
-	if (reason == NULL) {
+	if (intake_resp_reason(status) == NULL) {
 		intake_req_cause(req, "a status intake does not send");
 		status = 500;
-		reason = intake_resp_reason(status);
 	}
 	log_outcome(req, status);
 	head_only = strcmp(req->method, "HEAD") == 0 || status == 304 || status == 204;
 	intake_buf_init(&head, 8192);
-	err = intake_buf_adds(&head, "Status: ");
-	if (err == INTAKE_OK)
-		err = intake_buf_addu(&head, (unsigned)status);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(&head, ' ');
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&head, reason);
-	if (err == INTAKE_OK && ctype != NULL && status != 304 && status != 204) {
-		err = intake_buf_adds(&head, "\r\nContent-Type: ");
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(&head, ctype);
-	}
-	if (err == INTAKE_OK && status != 304 && status != 204) {
-		err = intake_buf_adds(&head, "\r\nContent-Length: ");
-		if (err == INTAKE_OK)
-			err = intake_buf_addu(&head, len);
-	}
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&head, "\r\n");
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&head, fixed_headers);
-	if (err == INTAKE_OK && ctype != NULL && strncasecmp(ctype, "text/html", 9) == 0 &&
-	    (ctype[9] == '\0' || ctype[9] == ';'))
-		err = intake_buf_adds(&head, document_headers);
-	if (err == INTAKE_OK && extra_headers != NULL)
-		err = intake_buf_adds(&head, extra_headers);
-	if (err == INTAKE_OK && req->cors != NULL)
-		err = intake_buf_adds(&head, req->cors);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&head, "\r\n");
+	err = head_write(&head, req, status, ctype, extra_headers, len);
 	if (err == INTAKE_OK)
 		err = put(req, head.ptr, head.len);
 	if (err == INTAKE_OK && !head_only)
@@ -298,33 +305,47 @@ intake_req_cause(struct intake_req *req, const char *cause)
 enum intake_err
 intake_resp_error(struct intake_req *req, int status, const char *code, const char *message)
 {
-	struct intake_buf	b;
+	return intake_resp_error_headers(req, status, NULL, code, message);
+}
+
+enum intake_err
+intake_resp_error_headers(struct intake_req *req, int status, const char *headers,
+    const char *code, const char *message)
+{
+	struct intake_buf	h, b;
 	enum intake_err		err;
 
 	if (req->code == NULL)
 		req->code = code;
+	intake_buf_init(&h, 1024);
+	if (headers != NULL)
+		intake_buf_adds(&h, headers);
+	intake_buf_adds(&h, "Cache-Control: no-store\r\n");
 	intake_buf_init(&b, 8192);
 	err = intake_json_error(&b, code, message);
 	if (err == INTAKE_OK)
-		err = intake_resp_send(req, status, "application/json; charset=utf-8",
-		    "Cache-Control: no-store\r\n", b.ptr, b.len);
+		err = intake_buf_err(&h);
+	if (err == INTAKE_OK)
+		err = intake_resp_send(req, status, "application/json; charset=utf-8", h.ptr,
+		    b.ptr, b.len);
+	intake_buf_free(&h);
 	intake_buf_free(&b);
 	return err;
 }
 
-static const char backoff_body[] =
-	"{\"error\":{\"code\":\"integrify_backoff\",\"message\":\"Signing in to "
-	"Integrify failed a moment ago. Please try again shortly.\"}}\n";
+/* A 503 that says when to try again: Retry-After: seconds. */
+static enum intake_err
+resp_retry(struct intake_req *req, long long seconds, const char *code, const char *message)
+{
+	char	hdr[48];
 
-static const char busy_body[] =
-	"{\"error\":{\"code\":\"integrify_busy\",\"message\":\"Integrify is slow to "
-	"answer just now. Please try again shortly.\"}}\n";
+	(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n", seconds);
+	return intake_resp_error_headers(req, 503, hdr, code, message);
+}
 
 enum intake_err
 intake_resp_upstream_error(struct intake_req *req, enum intake_err err)
 {
-	char	hdr[64];
-
 	intake_req_cause(req, intake_strerror(err));
 	switch (err) {
 	case INTAKE_EAUTH:
@@ -348,18 +369,22 @@ intake_resp_upstream_error(struct intake_req *req, enum intake_err err)
 		return intake_resp_error(req, 504, "integrify_timeout",
 		    "Integrify did not answer in time. Please try again shortly.");
 	case INTAKE_EBUSY:
-		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
-		    intake_ctx_retry_after(req->ctx));
-		return intake_resp_send(req, 503, "application/json; charset=utf-8", hdr,
-		    busy_body, sizeof(busy_body) - 1);
+		return resp_retry(req, intake_ctx_retry_after(req->ctx), "integrify_busy",
+		    "Integrify is slow to answer just now. Please try again shortly.");
 	case INTAKE_EBACKOFF:
 	case INTAKE_ECACHE:
 		req->code = "integrify_backoff";
-		(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
-		    req->ctx->cfg->fetch_failure_ttl > 0 ? req->ctx->cfg->fetch_failure_ttl : 1);
-		return intake_resp_send(req, 503, "application/json; charset=utf-8", hdr,
-		    backoff_body, sizeof(backoff_body) - 1);
-	default:
-		return intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
+		return resp_retry(req, req->ctx->cfg->fetch_failure_ttl > 0 ?
+		    req->ctx->cfg->fetch_failure_ttl : 1, "integrify_backoff",
+		    "Signing in to Integrify failed a moment ago. Please try again shortly.");
+	case INTAKE_OK:
+	case INTAKE_ENOMEM:
+	case INTAKE_ESYS:
+	case INTAKE_ECONFIG:
+	case INTAKE_EINVAL:
+	case INTAKE_ERR__MAX:
+		break;
 	}
+	/* Local failures: nothing of Integrify's to name. */
+	return intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
 }

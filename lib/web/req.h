@@ -84,9 +84,20 @@ enum intake_err	intake_resp_send(struct intake_req *req, int status, const char 
  */
 void		intake_req_cause(struct intake_req *req, const char *cause);
 
-/* {"error":{"code":code,"message":message}} with status. */
+/*
+ * {"error":{"code":code,"message":message}} with status and
+ * "Cache-Control: no-store"; the message is cut and escaped as
+ * intake_json_error() does.  req->code becomes code unless already set.
+ */
 enum intake_err	intake_resp_error(struct intake_req *req, int status, const char *code,
 		    const char *message);
+/*
+ * intake_resp_error() with headers (NULL, or CRLF-terminated lines such as
+ * Retry-After or Allow) sent before the Cache-Control line.  Every JSON
+ * error intake answers is written here, and its body by intake_json_error().
+ */
+enum intake_err	intake_resp_error_headers(struct intake_req *req, int status,
+		    const char *headers, const char *code, const char *message);
 
 /*
  * Answer for a failed Integrify call: 502 (refused, bad reply, error),

@@ -44,10 +44,6 @@ static const struct {
 _Static_assert(sizeof(routes) / sizeof(routes[0]) == INTAKE_ROUTE__MAX,
     "routes[] needs one row per enum intake_route");
 
-static const char not_allowed[] =
-	"{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"This method is not "
-	"allowed here.\"}}\n";
-
 static int
 matches(size_t i, const char *path)
 {
@@ -104,11 +100,11 @@ intake_route_dispatch(struct intake_req *req, bool admin)
 	else if (strcmp(req->method, "POST") == 0)
 		m = M_POST;
 	if ((routes[i].methods & m) == 0) {
-		(void)snprintf(allow, sizeof(allow), "Allow: GET, HEAD%s%s\r\n"
-		    "Cache-Control: no-store\r\n", (routes[i].methods & M_OPTIONS) ?
-		    ", OPTIONS" : "", (routes[i].methods & M_POST) ? ", POST" : "");
-		(void)intake_resp_send(req, 405, "application/json; charset=utf-8", allow,
-		    not_allowed, sizeof(not_allowed) - 1);
+		(void)snprintf(allow, sizeof(allow), "Allow: GET, HEAD%s%s\r\n",
+		    (routes[i].methods & M_OPTIONS) ? ", OPTIONS" : "",
+		    (routes[i].methods & M_POST) ? ", POST" : "");
+		(void)intake_resp_error_headers(req, 405, allow, "method_not_allowed",
+		    "This method is not allowed here.");
 		return (enum intake_route)i;
 	}
 	/* Browser-callable endpoints answer allowed origins, errors included. */

@@ -40,38 +40,74 @@ label_matches(const char *label, const uint8_t *needle, size_t nlen)
 	return m;
 }
 
-static enum intake_err
+/* The keys of an item's value and label in a JSON format. */
+static const struct {
+	const char	*value_key;
+	const char	*label_key;
+} item_keys[] = {
+	{ "{\"value\":", ",\"label\":" },	/* INTAKE_FORMAT_JSON */
+	{ "{\"id\":", ",\"text\":" },		/* INTAKE_FORMAT_SELECT2 */
+	{ NULL, NULL },				/* INTAKE_FORMAT_HTML: <option> */
+	{ NULL, NULL },				/* INTAKE_FORMAT_CSV: not offered */
+};
+_Static_assert(sizeof(item_keys) / sizeof(item_keys[0]) == INTAKE_FORMAT__MAX,
+    "item_keys[] needs one row per format");
+
+/* One item: an <option>, or a JSON object after a comma unless first. */
+static void
 render_item(struct intake_buf *b, enum intake_format fmt, const char *value, const char *label,
     const char *selected, bool first)
 {
-	enum intake_err	err = INTAKE_OK;
-
 	if (fmt == INTAKE_FORMAT_HTML) {
-		err = intake_buf_adds(b, "<option value=\"");
-		if (err == INTAKE_OK)
-			err = intake_html_escape(b, value);
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(b, selected != NULL && strcmp(selected, value) == 0 ?
-			    "\" selected>" : "\">");
-		if (err == INTAKE_OK)
-			err = intake_html_escape(b, label);
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(b, "</option>\n");
-		return err;
+		intake_buf_adds(b, "<option value=\"");
+		intake_html_escape(b, value);
+		intake_buf_adds(b, selected != NULL && strcmp(selected, value) == 0 ?
+		    "\" selected>" : "\">");
+		intake_html_escape(b, label);
+		intake_buf_adds(b, "</option>\n");
+		return;
 	}
 	if (!first)
-		err = intake_buf_addc(b, ',');
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, fmt == INTAKE_FORMAT_SELECT2 ? "{\"id\":" : "{\"value\":");
-	if (err == INTAKE_OK)
-		err = intake_json_quote(b, value, strlen(value));
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, fmt == INTAKE_FORMAT_SELECT2 ? ",\"text\":" : ",\"label\":");
-	if (err == INTAKE_OK)
-		err = intake_json_quote(b, label, strlen(label));
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(b, '}');
-	return err;
+		intake_buf_addc(b, ',');
+	intake_buf_adds(b, item_keys[fmt].value_key);
+	intake_json_quote(b, value, strlen(value));
+	intake_buf_adds(b, item_keys[fmt].label_key);
+	intake_json_quote(b, label, strlen(label));
+	intake_buf_addc(b, '}');
+}
+
+/* What comes before the items. INTAKE_EINVAL for a format choices do not offer. */
+static enum intake_err
+render_head(struct intake_buf *b, const struct intake_source *src, enum intake_format fmt)
+{
+	switch (fmt) {
+	case INTAKE_FORMAT_JSON:
+		intake_buf_adds(b, "{\"source\":");
+		intake_json_quote(b, src->name, strlen(src->name));
+		intake_buf_adds(b, ",\"items\":[");
+		return INTAKE_OK;
+	case INTAKE_FORMAT_SELECT2:
+		intake_buf_adds(b, "{\"results\":[");
+		return INTAKE_OK;
+	case INTAKE_FORMAT_HTML:
+		return INTAKE_OK;
+	case INTAKE_FORMAT_CSV:		/* not in choices.formats */
+	case INTAKE_FORMAT__MAX:
+		break;
+	}
+	return INTAKE_EINVAL;
+}
+
+/* What comes after the items: the paging of the JSON formats. */
+static void
+render_tail(struct intake_buf *b, const struct intake_listing *l, size_t matched, bool more)
+{
+	if (l->format == INTAKE_FORMAT_JSON)
+		intake_buf_printf(b, "],\"page\":%lld,\"per_page\":%lld,\"total\":%zu,"
+		    "\"more\":%s}\n", l->page, l->per_page, matched, more ? "true" : "false");
+	else if (l->format == INTAKE_FORMAT_SELECT2)
+		intake_buf_printf(b, "],\"pagination\":{\"more\":%s}}\n",
+		    more ? "true" : "false");
 }
 
 /* Render the page of rows whose labels match the search. */
@@ -81,46 +117,34 @@ render(const struct intake_source *src, const struct intake_report_view *v,
 {
 	const struct intake_table	*t = v->table;
 	const char			*value, *label;
-	enum intake_err			 err = INTAKE_OK;
+	enum intake_err			 err;
 	uint8_t				 stackbuf[FOLD_STACK], *needle = NULL;
 	size_t				 r, matched = 0, shown = 0, nlen = 0;
 	long long			 first = (l->page - 1) * l->per_page;
-	bool				 more;
 
+	err = render_head(b, src, l->format);
+	if (err != INTAKE_OK)
+		return err;
 	if (l->search[0] != '\0') {
 		/* The parameter was checked to be UTF-8, so folding succeeds. */
 		needle = fold(l->search, stackbuf, sizeof(stackbuf), &nlen);
 		if (needle == NULL)
 			return INTAKE_ENOMEM;
 	}
-	if (l->format == INTAKE_FORMAT_JSON) {
-		err = intake_buf_adds(b, "{\"source\":");
-		if (err == INTAKE_OK)
-			err = intake_json_quote(b, src->name, strlen(src->name));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(b, ",\"items\":[");
-	} else if (l->format == INTAKE_FORMAT_SELECT2)
-		err = intake_buf_adds(b, "{\"results\":[");
-	for (r = 0; err == INTAKE_OK && r < t->nrows; r++) {
+	for (r = 0; intake_buf_err(b) == INTAKE_OK && r < t->nrows; r++) {
 		value = intake_table_cell(t, r, (size_t)v->value_col);
 		label = intake_table_cell(t, r, (size_t)v->label_col);
 		if (nlen > 0 && !label_matches(label, needle, nlen))
 			continue;
 		if ((long long)matched++ < first || (long long)shown >= l->per_page)
 			continue;
-		err = render_item(b, l->format, value, label, l->selected, shown == 0);
+		render_item(b, l->format, value, label, l->selected, shown == 0);
 		shown++;
 	}
-	more = (long long)matched > first + (long long)shown;
-	if (err == INTAKE_OK && l->format == INTAKE_FORMAT_JSON)
-		err = intake_buf_printf(b, "],\"page\":%lld,\"per_page\":%lld,\"total\":%zu,"
-		    "\"more\":%s}\n", l->page, l->per_page, matched, more ? "true" : "false");
-	else if (err == INTAKE_OK && l->format == INTAKE_FORMAT_SELECT2)
-		err = intake_buf_printf(b, "],\"pagination\":{\"more\":%s}}\n",
-		    more ? "true" : "false");
+	render_tail(b, l, matched, (long long)matched > first + (long long)shown);
 	if (needle != NULL && needle != stackbuf)
 		free(needle);
-	return err;
+	return intake_buf_err(b);
 }
 
 static const struct intake_listing_kind choices = {

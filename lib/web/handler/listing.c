@@ -1,7 +1,8 @@
 /*
  * listing.c - what /api/choices and /api/reports share: the parameter
  * allow-list, the filter value checks (check.NAME, before any fetch),
- * CORS, and conditional, cacheable answers.
+ * CORS, and conditional, cacheable answers, rendered once per list
+ * version and variant (memo.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistr.h>
 
 #include "web/handler/handler.h"
+#include "web/handler/memo.h"
 #include "core/log.h"
 #include "web/query.h"
 #include "util/str.h"
@@ -23,9 +25,8 @@ static const char *const common_params[] = {
 	"format",	/* INTAKE_PARAM_FORMAT */
 	"selected",	/* INTAKE_PARAM_SELECTED */
 	"_type",	/* INTAKE_PARAM_TYPE */
-	NULL
 };
-_Static_assert(sizeof(common_params) / sizeof(common_params[0]) == INTAKE_PARAM__MAX + 1,
+_Static_assert(sizeof(common_params) / sizeof(common_params[0]) == INTAKE_PARAM__MAX,
     "common_params[] needs one row per INTAKE_PARAM_*");
 
 static const char *const format_names[] = {
@@ -51,6 +52,105 @@ listing_bad(struct intake_listing_problem *why, const char *code, const char *me
 	return -1;
 }
 
+/* Is every name a common parameter of params or one of src's filters? */
+static int
+names_allowed(const struct intake_query *q, const struct intake_source *src, unsigned params,
+    struct intake_listing_problem *why)
+{
+	const char	*name;
+	size_t		 i, j;
+
+	for (i = 0; i < q->npairs; i++) {
+		name = q->pairs[i].name;
+		for (j = 0; j < INTAKE_PARAM__MAX; j++)
+			if ((params & (1u << j)) && strcmp(name, common_params[j]) == 0)
+				break;
+		if (j < INTAKE_PARAM__MAX)
+			continue;
+		for (j = 0; j < src->nfilters; j++)
+			if (strcmp(name, src->filters[j].param) == 0)
+				break;
+		if (j < src->nfilters)
+			continue;
+		/* Cut on a character boundary; the JSON writer replaces invalid bytes. */
+		why->code = "unknown_parameter";
+		(void)snprintf(why->message, sizeof(why->message), "Unknown parameter '%.*s'.",
+		    (int)intake_utf8_cut(name, strlen(name), 40), name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is every value short UTF-8 text without NUL? */
+static int
+values_text(const struct intake_query *q, struct intake_listing_problem *why)
+{
+	size_t	i;
+
+	for (i = 0; i < q->npairs; i++) {
+		if (strlen(q->pairs[i].value) != q->pairs[i].valuelen ||
+		    q->pairs[i].valuelen > INTAKE_LISTING_VALUE_MAX)
+			return listing_bad(why, "bad_parameter",
+			    "A parameter is too long or holds a NUL byte.");
+		if (u8_check((const uint8_t *)q->pairs[i].value, q->pairs[i].valuelen) != NULL)
+			return listing_bad(why, "bad_parameter", "A parameter is not valid UTF-8.");
+	}
+	return 0;
+}
+
+/* The search (q, else term), page, per_page and selected into out. */
+static int
+read_paging(const struct intake_query *q, struct intake_listing *out,
+    struct intake_listing_problem *why)
+{
+	const char	*v;
+	long long	 n;
+
+	if (intake_query_get(q, "q", &v) != INTAKE_OK)
+		return listing_bad(why, "bad_parameter", "'q' is given twice.");
+	if (v == NULL && intake_query_get(q, "term", &v) != INTAKE_OK)
+		return listing_bad(why, "bad_parameter", "'term' is given twice.");
+	if (v != NULL)
+		out->search = v;
+	if (intake_query_get(q, "page", &v) != INTAKE_OK ||
+	    (v != NULL && intake_parse_int(v, 1, 100000, &n) != INTAKE_OK))
+		return listing_bad(why, "bad_parameter", "'page' must be a whole number from 1.");
+	if (v != NULL)
+		out->page = n;
+	if (intake_query_get(q, "per_page", &v) != INTAKE_OK ||
+	    (v != NULL && intake_parse_int(v, 1, 1000, &n) != INTAKE_OK))
+		return listing_bad(why, "bad_parameter", "'per_page' must be from 1 to 1000.");
+	if (v != NULL)
+		out->per_page = n;
+	if (intake_query_get(q, "selected", &v) != INTAKE_OK)
+		return listing_bad(why, "bad_parameter", "'selected' is given twice.");
+	out->selected = v;
+	return 0;
+}
+
+/* The format named (one of formats); unnamed: HTML when accept asks and it is offered, else JSON. */
+static int
+read_format(const struct intake_query *q, const char *accept, unsigned formats,
+    struct intake_listing *out, struct intake_listing_problem *why)
+{
+	const char	*v;
+	size_t		 i;
+
+	if (intake_query_get(q, "format", &v) != INTAKE_OK)
+		return listing_bad(why, "bad_parameter", "'format' is given twice.");
+	if (v == NULL) {
+		out->format = accept != NULL && strstr(accept, "text/html") != NULL &&
+		    (formats & (1u << INTAKE_FORMAT_HTML)) ? INTAKE_FORMAT_HTML : INTAKE_FORMAT_JSON;
+		return 0;
+	}
+	for (i = 0; i < INTAKE_FORMAT__MAX; i++)
+		if ((formats & (1u << i)) && strcmp(v, format_names[i]) == 0) {
+			out->format = (enum intake_format)i;
+			return 0;
+		}
+	return listing_bad(why, "bad_parameter", "Unknown 'format'.");
+}
+
 int
 intake_listing_parse(const char *query, const char *accept, struct intake_arena *arena,
     const struct intake_source *src, unsigned formats, unsigned params,
@@ -58,9 +158,7 @@ intake_listing_parse(const char *query, const char *accept, struct intake_arena 
 {
 	struct intake_query	 q;
 	const char		*v;
-	long long		 n;
-	size_t			 i, j;
-	int			 fmt;
+	size_t			 i;
 
 	memset(out, 0, sizeof(*out));
 	out->page = 1;
@@ -69,68 +167,9 @@ intake_listing_parse(const char *query, const char *accept, struct intake_arena 
 	out->selected = NULL;
 	if (intake_query_parse(query, strlen(query), arena, &q) != INTAKE_OK)
 		return listing_bad(why, "bad_parameter", "The query string is malformed.");
-	for (i = 0; i < q.npairs; i++) {
-		for (j = 0; common_params[j] != NULL; j++)
-			if ((params & (1u << j)) && strcmp(q.pairs[i].name, common_params[j]) == 0)
-				break;
-		if (common_params[j] != NULL)
-			continue;
-		for (j = 0; j < src->nfilters; j++)
-			if (strcmp(q.pairs[i].name, src->filters[j].param) == 0)
-				break;
-		if (j < src->nfilters)
-			continue;
-		/* Cut on a character boundary; the JSON writer replaces invalid bytes. */
-		why->code = "unknown_parameter";
-		(void)snprintf(why->message, sizeof(why->message), "Unknown parameter '%.*s'.",
-		    (int)intake_utf8_cut(q.pairs[i].name, strlen(q.pairs[i].name), 40),
-		    q.pairs[i].name);
+	if (names_allowed(&q, src, params, why) != 0 || values_text(&q, why) != 0 ||
+	    read_paging(&q, out, why) != 0 || read_format(&q, accept, formats, out, why) != 0)
 		return -1;
-	}
-	for (i = 0; i < q.npairs; i++) {
-		if (strlen(q.pairs[i].value) != q.pairs[i].valuelen ||
-		    q.pairs[i].valuelen > INTAKE_LISTING_VALUE_MAX)
-			return listing_bad(why, "bad_parameter",
-			    "A parameter is too long or holds a NUL byte.");
-		if (u8_check((const uint8_t *)q.pairs[i].value, q.pairs[i].valuelen) != NULL)
-			return listing_bad(why, "bad_parameter", "A parameter is not valid UTF-8.");
-	}
-
-	if (intake_query_get(&q, "q", &v) != INTAKE_OK)
-		return listing_bad(why, "bad_parameter", "'q' is given twice.");
-	if (v == NULL && intake_query_get(&q, "term", &v) != INTAKE_OK)
-		return listing_bad(why, "bad_parameter", "'term' is given twice.");
-	if (v != NULL)
-		out->search = v;
-	if (intake_query_get(&q, "page", &v) != INTAKE_OK ||
-	    (v != NULL && intake_parse_int(v, 1, 100000, &n) != INTAKE_OK))
-		return listing_bad(why, "bad_parameter", "'page' must be a whole number from 1.");
-	if (v != NULL)
-		out->page = n;
-	if (intake_query_get(&q, "per_page", &v) != INTAKE_OK ||
-	    (v != NULL && intake_parse_int(v, 1, 1000, &n) != INTAKE_OK))
-		return listing_bad(why, "bad_parameter", "'per_page' must be from 1 to 1000.");
-	if (v != NULL)
-		out->per_page = n;
-	if (intake_query_get(&q, "selected", &v) != INTAKE_OK)
-		return listing_bad(why, "bad_parameter", "'selected' is given twice.");
-	out->selected = v;
-
-	if (intake_query_get(&q, "format", &v) != INTAKE_OK)
-		return listing_bad(why, "bad_parameter", "'format' is given twice.");
-	fmt = -1;
-	if (v != NULL) {
-		for (i = 0; i < INTAKE_FORMAT__MAX; i++)
-			if ((formats & (1u << i)) && strcmp(v, format_names[i]) == 0)
-				fmt = (int)i;
-		if (fmt < 0)
-			return listing_bad(why, "bad_parameter", "Unknown 'format'.");
-	} else {
-		fmt = accept != NULL && strstr(accept, "text/html") != NULL &&
-		    (formats & (1u << INTAKE_FORMAT_HTML)) ? INTAKE_FORMAT_HTML : INTAKE_FORMAT_JSON;
-	}
-	out->format = (enum intake_format)fmt;
-
 	for (i = 0; i < src->nfilters; i++) {
 		out->filters[i].param = &src->filters[i];
 		if (intake_query_get(&q, src->filters[i].param, &v) != INTAKE_OK)
@@ -219,35 +258,24 @@ listing_send(struct intake_req *req, const struct intake_source *src,
 {
 	struct intake_buf	h;
 	int64_t			left;
-	enum intake_err		err;
 
 	left = (view->fresh_until_ms - intake_now_ms()) / 1000;
 	if (left < 0 || view->state == INTAKE_REPORT_STALE_ERROR)
 		left = 0;
 	intake_buf_init(&h, 4096);
 	/* Appends, not printf: this runs for every cached answer. */
-	err = intake_buf_adds(&h, "ETag: ");
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&h, etag);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&h, "\r\nCache-Control: public, max-age=");
-	if (err == INTAKE_OK)
-		err = intake_buf_addu(&h, (unsigned long long)left);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&h, ", stale-while-revalidate=");
-	if (err == INTAKE_OK)
-		err = intake_buf_addu(&h, (unsigned long long)src->ttl);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&h, ", stale-if-error=");
-	if (err == INTAKE_OK)
-		err = intake_buf_addu(&h, (unsigned long long)src->stale_ttl);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&h, "\r\nVary: Accept, Origin\r\nX-Intake-Cache: ");
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&h, intake_report_state_name(view->state));
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(&h, "\r\n");
-	if (err != INTAKE_OK) {
+	intake_buf_adds(&h, "ETag: ");
+	intake_buf_adds(&h, etag);
+	intake_buf_adds(&h, "\r\nCache-Control: public, max-age=");
+	intake_buf_addu(&h, (unsigned long long)left);
+	intake_buf_adds(&h, ", stale-while-revalidate=");
+	intake_buf_addu(&h, (unsigned long long)src->ttl);
+	intake_buf_adds(&h, ", stale-if-error=");
+	intake_buf_addu(&h, (unsigned long long)src->stale_ttl);
+	intake_buf_adds(&h, "\r\nVary: Accept, Origin\r\nX-Intake-Cache: ");
+	intake_buf_adds(&h, intake_report_state_name(view->state));
+	intake_buf_adds(&h, "\r\n");
+	if (intake_buf_err(&h) != INTAKE_OK) {
 		intake_buf_free(&h);
 		intake_req_cause(req, "the listing's headers did not fit");
 		(void)intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
@@ -259,6 +287,8 @@ listing_send(struct intake_req *req, const struct intake_source *src,
 		(void)intake_resp_send(req, 200, ctype, h.ptr, body->ptr, body->len);
 	intake_buf_free(&h);
 }
+
+_Static_assert(INTAKE_ETAG_MAX <= INTAKE_MEMO_ETAG_MAX, "the memo keeps a whole ETag");
 
 static void
 listing_etag(const struct intake_report_view *view, const char *variant,
@@ -274,41 +304,28 @@ listing_etag(const struct intake_report_view *view, const char *variant,
 	intake_buf_free(&b);
 }
 
-/* The memo key: "prefix|format|page|per_page|len:selected|search". */
+/* The variant of a list's answer: "prefix|format|page|per_page|len:selected|search". */
 static enum intake_err
 variant_key(struct intake_buf *v, const struct intake_listing_kind *kind,
     const struct intake_listing *l)
 {
 	const char	*sel = l->selected != NULL ? l->selected : "";
-	enum intake_err	 err;
 
-	err = intake_buf_adds(v, kind->prefix);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(v, '|');
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(v, intake_format_name(l->format));
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(v, '|');
-	if (err == INTAKE_OK)
-		err = intake_buf_addu(v, (unsigned long long)l->page);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(v, '|');
-	if (err == INTAKE_OK)
-		err = intake_buf_addu(v, (unsigned long long)l->per_page);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(v, '|');
+	intake_buf_adds(v, kind->prefix);
+	intake_buf_addc(v, '|');
+	intake_buf_adds(v, intake_format_name(l->format));
+	intake_buf_addc(v, '|');
+	intake_buf_addu(v, (unsigned long long)l->page);
+	intake_buf_addc(v, '|');
+	intake_buf_addu(v, (unsigned long long)l->per_page);
+	intake_buf_addc(v, '|');
 	/* A length prefix keeps "selected" and "search" from running together. */
-	if (err == INTAKE_OK)
-		err = intake_buf_addu(v, strlen(sel));
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(v, ':');
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(v, sel);
-	if (err == INTAKE_OK)
-		err = intake_buf_addc(v, '|');
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(v, l->search);
-	return err;
+	intake_buf_addu(v, strlen(sel));
+	intake_buf_addc(v, ':');
+	intake_buf_adds(v, sel);
+	intake_buf_addc(v, '|');
+	intake_buf_adds(v, l->search);
+	return intake_buf_err(v);
 }
 
 /*
@@ -356,14 +373,23 @@ static void
 listing_busy(struct intake_req *req)
 {
 	int64_t	left = (req->ctx->lists_busy_until_ms - intake_now_ms() + 999) / 1000;
-	char	hdr[80];
-	static const char body[] = "{\"error\":{\"code\":\"lists_busy\",\"message\":"
-	    "\"Too many different filtered lists were asked for. Please try again shortly.\"}}\n";
+	char	hdr[48];
 
-	(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n",
-	    (long long)(left > 0 ? left : 1));
-	(void)intake_resp_send(req, 503, "application/json; charset=utf-8", hdr, body,
-	    sizeof(body) - 1);
+	(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n", (long long)(left > 0 ? left : 1));
+	(void)intake_resp_error_headers(req, 503, hdr, "lists_busy",
+	    "Too many different filtered lists were asked for. Please try again shortly.");
+}
+
+/* Does l name a filtered list (a filter value given), as the report cache counts them? */
+static bool
+filtered(const struct intake_listing *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nfilters; i++)
+		if (l->filters[i].value != NULL && l->filters[i].value[0] != '\0')
+			return true;
+	return false;
 }
 
 static const char *const ctypes[] = {
@@ -408,14 +434,14 @@ intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *k
 		err = variant_key(&variant, kind, &l);
 	if (err != INTAKE_OK)
 		goto fail;
-	memo = intake_report_memo_get(&view, variant.ptr, &etag);
+	memo = intake_memo_get(src, view.version, filtered(&l), variant.ptr, &etag);
 	if (memo == NULL) {
 		err = kind->render(src, &view, &l, &body);
 		if (err != INTAKE_OK)
 			goto fail;
 		listing_etag(&view, variant.ptr, etagbuf);
-		intake_report_memo_put(&view, variant.ptr, &body, etagbuf);
-		memo = intake_report_memo_get(&view, variant.ptr, &etag);
+		intake_memo_put(src, view.version, filtered(&l), variant.ptr, &body, etagbuf);
+		memo = intake_memo_get(src, view.version, filtered(&l), variant.ptr, &etag);
 	}
 	listing_send(req, src, &view, ctypes[l.format], memo, etag);
 	goto out;

@@ -52,117 +52,94 @@ shown_columns(const struct intake_source *src, const struct intake_table *t, siz
 	return 0;
 }
 
-static enum intake_err
-render_html(const struct intake_source *src, const struct intake_table *t, const size_t *cols,
-    size_t ncols, size_t first, size_t count, struct intake_buf *b)
-{
-	enum intake_err	err;
-	size_t		r, c;
+/* The rows shown: a page of them, in the shown columns. */
+struct page {
+	const struct intake_table	*t;
+	const size_t			*cols;
+	size_t				 ncols;
+	size_t				 first, count;	/* rows */
+};
 
-	err = intake_buf_adds(b, "<table class=\"intake-report\">\n<caption>");
-	if (err == INTAKE_OK)
-		err = intake_html_escape(b, src->title[0] != '\0' ? src->title : src->name);
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, "</caption>\n<thead><tr>");
-	for (c = 0; err == INTAKE_OK && c < ncols; c++) {
-		err = intake_buf_adds(b, "<th scope=\"col\">");
-		if (err == INTAKE_OK)
-			err = intake_html_escape(b, intake_table_header(t, cols[c]));
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(b, "</th>");
+static void
+render_html(const struct intake_source *src, const struct page *p, struct intake_buf *b)
+{
+	size_t	r, c;
+
+	intake_buf_adds(b, "<table class=\"intake-report\">\n<caption>");
+	intake_html_escape(b, src->title[0] != '\0' ? src->title : src->name);
+	intake_buf_adds(b, "</caption>\n<thead><tr>");
+	for (c = 0; c < p->ncols; c++) {
+		intake_buf_adds(b, "<th scope=\"col\">");
+		intake_html_escape(b, intake_table_header(p->t, p->cols[c]));
+		intake_buf_adds(b, "</th>");
 	}
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, "</tr></thead>\n<tbody>\n");
-	for (r = first; err == INTAKE_OK && r < first + count; r++) {
-		err = intake_buf_adds(b, "<tr>");
-		for (c = 0; err == INTAKE_OK && c < ncols; c++) {
-			err = intake_buf_adds(b, "<td>");
-			if (err == INTAKE_OK)
-				err = intake_html_escape(b, intake_table_cell(t, r, cols[c]));
-			if (err == INTAKE_OK)
-				err = intake_buf_adds(b, "</td>");
+	intake_buf_adds(b, "</tr></thead>\n<tbody>\n");
+	for (r = p->first; intake_buf_err(b) == INTAKE_OK && r < p->first + p->count; r++) {
+		intake_buf_adds(b, "<tr>");
+		for (c = 0; c < p->ncols; c++) {
+			intake_buf_adds(b, "<td>");
+			intake_html_escape(b, intake_table_cell(p->t, r, p->cols[c]));
+			intake_buf_adds(b, "</td>");
 		}
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(b, "</tr>\n");
+		intake_buf_adds(b, "</tr>\n");
 	}
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, "</tbody>\n</table>\n");
-	return err;
+	intake_buf_adds(b, "</tbody>\n</table>\n");
 }
 
-static enum intake_err
-render_json(const struct intake_source *src, const struct intake_table *t, const size_t *cols,
-    size_t ncols, const struct intake_listing *l, size_t first, size_t count,
-    struct intake_buf *b)
+/* Append s as a JSON string, after a comma unless first. */
+static void
+json_item(struct intake_buf *b, const char *s, bool first)
 {
-	const char	*s;
-	enum intake_err	 err;
+	if (!first)
+		intake_buf_addc(b, ',');
+	intake_json_quote(b, s, strlen(s));
+}
+
+static void
+render_json(const struct intake_source *src, const struct page *p,
+    const struct intake_listing *l, struct intake_buf *b)
+{
+	const char	*title = src->title[0] != '\0' ? src->title : src->name;
 	size_t		 r, c;
 
-	err = intake_buf_adds(b, "{\"report\":");
-	if (err == INTAKE_OK)
-		err = intake_json_quote(b, src->name, strlen(src->name));
-	s = src->title[0] != '\0' ? src->title : src->name;
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, ",\"title\":");
-	if (err == INTAKE_OK)
-		err = intake_json_quote(b, s, strlen(s));
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, ",\"columns\":[");
-	for (c = 0; err == INTAKE_OK && c < ncols; c++) {
-		s = intake_table_header(t, cols[c]);
-		if (c > 0)
-			err = intake_buf_addc(b, ',');
-		if (err == INTAKE_OK)
-			err = intake_json_quote(b, s, strlen(s));
+	intake_buf_adds(b, "{\"report\":");
+	intake_json_quote(b, src->name, strlen(src->name));
+	intake_buf_adds(b, ",\"title\":");
+	intake_json_quote(b, title, strlen(title));
+	intake_buf_adds(b, ",\"columns\":[");
+	for (c = 0; c < p->ncols; c++)
+		json_item(b, intake_table_header(p->t, p->cols[c]), c == 0);
+	intake_buf_adds(b, "],\"rows\":[");
+	for (r = p->first; intake_buf_err(b) == INTAKE_OK && r < p->first + p->count; r++) {
+		intake_buf_adds(b, r > p->first ? ",[" : "[");
+		for (c = 0; c < p->ncols; c++)
+			json_item(b, intake_table_cell(p->t, r, p->cols[c]), c == 0);
+		intake_buf_addc(b, ']');
 	}
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, "],\"rows\":[");
-	for (r = first; err == INTAKE_OK && r < first + count; r++) {
-		err = intake_buf_adds(b, r > first ? ",[" : "[");
-		for (c = 0; err == INTAKE_OK && c < ncols; c++) {
-			s = intake_table_cell(t, r, cols[c]);
-			if (c > 0)
-				err = intake_buf_addc(b, ',');
-			if (err == INTAKE_OK)
-				err = intake_json_quote(b, s, strlen(s));
-		}
-		if (err == INTAKE_OK)
-			err = intake_buf_addc(b, ']');
-	}
-	if (err == INTAKE_OK)
-		err = intake_buf_printf(b, "],\"page\":%lld,\"per_page\":%lld,\"total\":%zu,"
-		    "\"more\":%s}\n", l->page, l->per_page, t->nrows,
-		    first + count < t->nrows ? "true" : "false");
-	return err;
+	intake_buf_printf(b, "],\"page\":%lld,\"per_page\":%lld,\"total\":%zu,"
+	    "\"more\":%s}\n", l->page, l->per_page, p->t->nrows,
+	    p->first + p->count < p->t->nrows ? "true" : "false");
 }
 
-static enum intake_err
-render_csv(const struct intake_table *t, const size_t *cols, size_t ncols, size_t first,
-    size_t count, struct intake_buf *b)
+static void
+render_csv(const struct page *p, struct intake_buf *b)
 {
-	enum intake_err	err = INTAKE_OK;
-	size_t		r, c;
+	size_t	r, c;
 
-	for (c = 0; err == INTAKE_OK && c < ncols; c++) {
+	for (c = 0; c < p->ncols; c++) {
 		if (c > 0)
-			err = intake_buf_addc(b, ',');
-		if (err == INTAKE_OK)
-			err = intake_csv_field(b, intake_table_header(t, cols[c]));
+			intake_buf_addc(b, ',');
+		intake_csv_field(b, intake_table_header(p->t, p->cols[c]));
 	}
-	if (err == INTAKE_OK)
-		err = intake_buf_adds(b, "\r\n");
-	for (r = first; err == INTAKE_OK && r < first + count; r++) {
-		for (c = 0; err == INTAKE_OK && c < ncols; c++) {
+	intake_buf_adds(b, "\r\n");
+	for (r = p->first; intake_buf_err(b) == INTAKE_OK && r < p->first + p->count; r++) {
+		for (c = 0; c < p->ncols; c++) {
 			if (c > 0)
-				err = intake_buf_addc(b, ',');
-			if (err == INTAKE_OK)
-				err = intake_csv_field(b, intake_table_cell(t, r, cols[c]));
+				intake_buf_addc(b, ',');
+			intake_csv_field(b, intake_table_cell(p->t, r, p->cols[c]));
 		}
-		if (err == INTAKE_OK)
-			err = intake_buf_adds(b, "\r\n");
+		intake_buf_adds(b, "\r\n");
 	}
-	return err;
 }
 
 /* Render the page of rows in the asked format. */
@@ -171,19 +148,31 @@ render(const struct intake_source *src, const struct intake_report_view *v,
     const struct intake_listing *l, struct intake_buf *b)
 {
 	const struct intake_table	*t = v->table;
-	size_t				 cols[INTAKE_TABLE_COLS_MAX], ncols, first, count;
+	size_t				 cols[INTAKE_TABLE_COLS_MAX];
+	struct page			 p = { .t = t, .cols = cols };
 
-	if (shown_columns(src, t, cols, &ncols) != 0)
+	if (shown_columns(src, t, cols, &p.ncols) != 0)
 		return INTAKE_EPROTO;
-	first = (size_t)((l->page - 1) * l->per_page);
-	if (first > t->nrows)
-		first = t->nrows;
-	count = t->nrows - first < (size_t)l->per_page ? t->nrows - first : (size_t)l->per_page;
-	if (l->format == INTAKE_FORMAT_HTML)
-		return render_html(src, t, cols, ncols, first, count, b);
-	if (l->format == INTAKE_FORMAT_CSV)
-		return render_csv(t, cols, ncols, first, count, b);
-	return render_json(src, t, cols, ncols, l, first, count, b);
+	p.first = (size_t)((l->page - 1) * l->per_page);
+	if (p.first > t->nrows)
+		p.first = t->nrows;
+	p.count = t->nrows - p.first < (size_t)l->per_page ? t->nrows - p.first :
+	    (size_t)l->per_page;
+	switch (l->format) {
+	case INTAKE_FORMAT_HTML:
+		render_html(src, &p, b);
+		return intake_buf_err(b);
+	case INTAKE_FORMAT_CSV:
+		render_csv(&p, b);
+		return intake_buf_err(b);
+	case INTAKE_FORMAT_JSON:
+		render_json(src, &p, l, b);
+		return intake_buf_err(b);
+	case INTAKE_FORMAT_SELECT2:	/* not in reports.formats */
+	case INTAKE_FORMAT__MAX:
+		break;
+	}
+	return INTAKE_EINVAL;
 }
 
 static const struct intake_listing_kind reports = {

@@ -255,6 +255,41 @@ test_json_echo_short_name_is_exact_and_long_one_is_marked(void)
 	intake_buf_free(&b);
 }
 
+/* A cut name appended to a nearly full buffer: refused whole, remembered, still terminated. */
+static void
+test_json_echo_that_does_not_fit_is_remembered_by_the_buffer(void)
+{
+	struct intake_buf	b;
+	size_t			max;
+
+	/* Room for the quoted cut prefix ("na"), not for the ellipsis after it. */
+	max = strlen("x\"na\"");
+	intake_buf_init(&b, max);
+	T_EQ_INT(intake_buf_adds(&b, "x"), INTAKE_OK);
+	T_EQ_INT(intake_json_echo(&b, "naïve", 6, 3), INTAKE_ETOOBIG);
+	T_EQ_INT(intake_buf_err(&b), INTAKE_ETOOBIG);
+	/* Whatever was kept, it is a C string no longer than the max. */
+	T_ASSERT(b.len <= max && strlen(intake_buf_str(&b)) == b.len);
+	intake_buf_free(&b);
+}
+
+/* The error writer appends in a straight line and reports the first failure once. */
+static void
+test_json_error_that_does_not_fit_reports_it(void)
+{
+	struct intake_buf	b;
+
+	intake_buf_init(&b, 40);
+	T_EQ_INT(intake_json_error(&b, "not_found", "No such endpoint."), INTAKE_ETOOBIG);
+	T_EQ_INT(intake_buf_err(&b), INTAKE_ETOOBIG);
+	intake_buf_free(&b);
+	intake_buf_init(&b, 4096);
+	T_EQ_INT(intake_json_error(&b, "not_found", "No such <endpoint>."), INTAKE_OK);
+	T_EQ_STR(intake_buf_str(&b), "{\"error\":{\"code\":\"not_found\","
+	    "\"message\":\"No such \\u003cendpoint\\u003e.\"}}\n");
+	intake_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -273,5 +308,7 @@ main(void)
 	T_RUN(test_json_error_message_cut_in_character_is_valid_json);
 	T_RUN(test_json_echo_invalid_utf8_field_name_parses_strictly);
 	T_RUN(test_json_echo_short_name_is_exact_and_long_one_is_marked);
+	T_RUN(test_json_echo_that_does_not_fit_is_remembered_by_the_buffer);
+	T_RUN(test_json_error_that_does_not_fit_reports_it);
 	return T_DONE();
 }

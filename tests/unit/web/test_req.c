@@ -3,7 +3,9 @@
  * with its cause, 4xx at info through the client-error rate limit, the
  * request id tags the lines of its request only, and every HTML answer
  * carries the CSP and framing headers from one place while JSON answers
- * stay lean.
+ * stay lean; parameters are copied, responses written whole and in order,
+ * every JSON error comes from one function, and a body is read to its
+ * checked CONTENT_LENGTH and no further.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,63 +18,7 @@
 #include "util/str.h"
 
 #include "t.h"
-
-struct capture {
-	char	dir[256];
-	char	out[512], err[512];	/* files that stdout and stderr go to */
-	char	outbuf[16384], errbuf[16384];
-};
-
-/* Send stdout and stderr to scratch files (T_RUN forks, so this stays in the test). */
-static void
-capture_start(struct capture *c)
-{
-	int	fd;
-
-	memset(c, 0, sizeof(*c));
-	t_mkdtemp(c->dir, sizeof(c->dir));
-	(void)snprintf(c->out, sizeof(c->out), "%s/out", c->dir);
-	(void)snprintf(c->err, sizeof(c->err), "%s/err", c->dir);
-	fflush(stdout);
-	if ((fd = open(c->out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
-	    dup2(fd, STDOUT_FILENO) == -1 || close(fd) == -1)
-		abort();
-	if ((fd = open(c->err, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
-	    dup2(fd, STDERR_FILENO) == -1 || close(fd) == -1)
-		abort();
-}
-
-static void
-slurp(const char *path, char *buf, size_t sz)
-{
-	FILE	*f = fopen(path, "r");
-	size_t	 n;
-
-	if (f == NULL)
-		abort();
-	n = fread(buf, 1, sz - 1, f);
-	buf[n] = '\0';
-	(void)fclose(f);
-}
-
-/* Read back what the response and the log said. */
-static void
-capture_end(struct capture *c)
-{
-	slurp(c->out, c->outbuf, sizeof(c->outbuf));
-	slurp(c->err, c->errbuf, sizeof(c->errbuf));
-}
-
-/* How many times needle occurs in hay. */
-static int
-count(const char *hay, const char *needle)
-{
-	int	n = 0;
-
-	for (; (hay = strstr(hay, needle)) != NULL; hay++)
-		n++;
-	return n;
-}
+#include "cgi_capture.h"
 
 /* Begin a request; rid: its REQUEST_ID parameter, or NULL for none. */
 static void
@@ -294,6 +240,328 @@ test_json_answers_stay_lean(void)
 	T_EQ_INT(count(c.outbuf, "X-Frame-Options"), 0);
 }
 
+/* Begin a request on envp with a fresh arena, and with ctx. */
+static void
+begin_env(struct intake_req *req, struct intake_ctx *ctx, char **envp)
+{
+	memset(req, 0, sizeof(*req));
+	intake_arena_init(&req->arena, INTAKE_REQ_ARENA_MAX);
+	if (intake_req_begin(req, ctx, NULL, envp) != INTAKE_OK)
+		abort();
+}
+
+static void
+done(struct intake_req *req)
+{
+	intake_req_end(req);
+	intake_arena_free(&req->arena);
+}
+
+/* libfcgi frees its params at the next accept: the request keeps copies. */
+static void
+test_params_are_copied_and_matched_by_whole_name(void)
+{
+	struct intake_req	req;
+	char			m[] = "REQUEST_METHOD=POST", a[] = "HTTP_ACCEPT_LANGUAGE=de";
+	char			b[] = "HTTP_ACCEPT=text/html", u[] = "DOCUMENT_URI=/forms/x";
+	char			e[] = "HTTP_EMPTY=", q[] = "QUERY_STRING=a=1&b=2";
+	char			*envp[] = { m, a, b, u, e, q, NULL };
+
+	begin_env(&req, NULL, envp);
+	memset(b, 'X', sizeof(b) - 1);	/* what libfcgi may do to its own copy */
+	memset(u, 'X', sizeof(u) - 1);
+	T_ASSERT(strcmp(intake_req_param(&req, "HTTP_ACCEPT"), "text/html") == 0);
+	T_ASSERT(strcmp(intake_req_param(&req, "HTTP_ACCEPT_LANGUAGE"), "de") == 0);
+	/* A prefix of a name is not the name. */
+	T_ASSERT(intake_req_param(&req, "HTTP_ACC") == NULL);
+	T_ASSERT(intake_req_param(&req, "HTTP_MISSING") == NULL);
+	T_ASSERT(strcmp(intake_req_param(&req, "HTTP_EMPTY"), "") == 0);
+	T_ASSERT(strcmp(req.method, "POST") == 0);
+	T_ASSERT(strcmp(req.path, "/forms/x") == 0);
+	T_ASSERT(strcmp(req.query, "a=1&b=2") == 0);
+	done(&req);
+}
+
+static void
+test_path_falls_back_to_path_info_then_slash(void)
+{
+	struct intake_req	req;
+	char			u[] = "DOCUMENT_URI=", p[] = "PATH_INFO=/healthz";
+	char			*envp[] = { u, p, NULL }, *none[] = { NULL };
+
+	begin_env(&req, NULL, envp);
+	T_ASSERT(strcmp(req.path, "/healthz") == 0);
+	done(&req);
+	begin_env(&req, NULL, none);
+	T_ASSERT(strcmp(req.path, "/") == 0 && strcmp(req.method, "") == 0 &&
+	    strcmp(req.query, "") == 0);
+	done(&req);
+}
+
+/* A client that sends thousands of headers gets the first 256 kept, and one log line. */
+static void
+test_header_flood_keeps_the_first_params_only(void)
+{
+	struct intake_req	req;
+	struct capture		c;
+	char			**envp;
+	size_t			i, n = INTAKE_REQ_PARAMS_MAX + 100;
+
+	envp = calloc(n + 1, sizeof(*envp));
+	if (envp == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		envp[i] = malloc(32);
+		if (envp[i] == NULL)
+			abort();
+		(void)snprintf(envp[i], 32, "HTTP_X_%zu=%zu", i, i);
+	}
+	capture_start(&c);
+	begin_env(&req, NULL, envp);
+	T_EQ_INT((long long)req.nparams, INTAKE_REQ_PARAMS_MAX);
+	T_ASSERT(intake_req_param(&req, "HTTP_X_255") != NULL);
+	T_ASSERT(intake_req_param(&req, "HTTP_X_256") == NULL);
+	done(&req);
+	capture_end(&c);
+	T_EQ_INT(count(c.errbuf, "event=too_many_params params=356 kept=256"), 1);
+	for (i = 0; i < n; i++)
+		free(envp[i]);
+	free(envp);
+}
+
+/* The whole CGI answer, byte for byte: status, entity, fixed, extra, CORS headers. */
+static void
+test_response_is_written_whole_and_in_order(void)
+{
+	struct intake_req	req = { 0 };
+	struct capture		c;
+
+	capture_start(&c);
+	begin(&req, "GET", "/api/choices/x");
+	req.cors = "Access-Control-Allow-Origin: https://intranet\r\n";
+	T_EQ_INT(intake_resp_send(&req, 200, "application/json; charset=utf-8",
+	    "ETag: \"1\"\r\n", "{}", 2), INTAKE_OK);
+	T_EQ_INT(req.status, 200);
+	/* One answer per request. */
+	T_EQ_INT(intake_resp_send(&req, 200, "text/plain", NULL, "x", 1), INTAKE_EINVAL);
+	intake_req_end(&req);
+	intake_arena_free(&req.arena);
+	capture_end(&c);
+	T_ASSERT(strcmp(c.outbuf, "Status: 200 OK\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Content-Length: 2\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "ETag: \"1\"\r\n"
+	    "Access-Control-Allow-Origin: https://intranet\r\n"
+	    "\r\n{}") == 0);
+}
+
+static void
+test_head_304_and_204_send_no_body(void)
+{
+	struct intake_req	req = { 0 };
+	struct capture		c;
+
+	capture_start(&c);
+	begin(&req, "HEAD", "/healthz");
+	(void)intake_resp_send(&req, 200, "text/plain", NULL, "body", 4);
+	intake_req_end(&req);
+	begin(&req, "GET", "/api/choices/x");
+	(void)intake_resp_send(&req, 304, "text/plain", "ETag: \"1\"\r\n", "body", 4);
+	intake_req_end(&req);
+	begin(&req, "OPTIONS", "/api/choices/x");
+	(void)intake_resp_send(&req, 204, NULL, NULL, NULL, 0);
+	intake_req_end(&req);
+	intake_arena_free(&req.arena);
+	capture_end(&c);
+	/* HEAD: the length of the body it would have had, and no body. */
+	T_ASSERT(strcmp(c.outbuf, "Status: 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 4\r\nX-Content-Type-Options: nosniff\r\n\r\n"
+	    "Status: 304 Not Modified\r\nX-Content-Type-Options: nosniff\r\nETag: \"1\"\r\n\r\n"
+	    "Status: 204 No Content\r\nX-Content-Type-Options: nosniff\r\n\r\n") == 0);
+}
+
+static void
+test_unknown_status_becomes_500_with_a_cause(void)
+{
+	struct intake_req	req = { 0 };
+	struct capture		c;
+
+	capture_start(&c);
+	begin(&req, "GET", "/x");
+	(void)intake_resp_send(&req, 299, "text/plain", NULL, "x", 1);
+	T_EQ_INT(req.status, 500);
+	intake_req_end(&req);
+	intake_arena_free(&req.arena);
+	capture_end(&c);
+	T_ASSERT(strncmp(c.outbuf, "Status: 500 Internal Server Error\r\n", 35) == 0);
+	T_EQ_INT(count(c.errbuf, "cause=\"a status intake does not send\""), 1);
+	T_ASSERT(intake_resp_reason(299) == NULL);
+	T_ASSERT(strcmp(intake_resp_reason(431), "Request Header Fields Too Large") == 0);
+}
+
+static void
+test_html_media_type_is_matched_whole_and_caseless(void)
+{
+	struct intake_req	req = { 0 };
+	struct capture		c;
+
+	capture_start(&c);
+	begin(&req, "GET", "/forms/x");
+	(void)intake_resp_send(&req, 200, "TEXT/HTML", NULL, "x", 1);
+	intake_req_end(&req);
+	begin(&req, "GET", "/forms/x");
+	(void)intake_resp_send(&req, 200, "text/html;charset=utf-8", NULL, "x", 1);
+	intake_req_end(&req);
+	begin(&req, "GET", "/forms/x");
+	(void)intake_resp_send(&req, 200, "text/html-ish", NULL, "x", 1);
+	intake_req_end(&req);
+	intake_arena_free(&req.arena);
+	capture_end(&c);
+	T_EQ_INT(count(c.outbuf, "X-Frame-Options: DENY\r\n"), 2);
+	T_EQ_INT(count(c.outbuf, "Referrer-Policy: same-origin\r\n"), 2);
+}
+
+/* Every JSON error is one shape, escaped, with no-store after the caller's headers. */
+static void
+test_error_function_writes_every_json_error(void)
+{
+	struct intake_req	req = { 0 };
+	struct capture		c;
+
+	capture_start(&c);
+	begin(&req, "DELETE", "/healthz");
+	T_EQ_INT(intake_resp_error_headers(&req, 405, "Allow: GET, HEAD\r\n",
+	    "method_not_allowed", "This method is not allowed here."), INTAKE_OK);
+	T_ASSERT(strcmp(req.code, "method_not_allowed") == 0);
+	intake_req_end(&req);
+	begin(&req, "GET", "/api/x");
+	/* A message that quotes a client: <, > and " escaped, never raw. */
+	(void)intake_resp_error(&req, 400, "bad_parameter", "Unknown parameter '<b>\"'.");
+	intake_req_end(&req);
+	intake_arena_free(&req.arena);
+	capture_end(&c);
+	T_ASSERT(strcmp(c.outbuf, "Status: 405 Method Not Allowed\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Content-Length: 85\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Allow: GET, HEAD\r\n"
+	    "Cache-Control: no-store\r\n\r\n"
+	    "{\"error\":{\"code\":\"method_not_allowed\",\"message\":"
+	    "\"This method is not allowed here.\"}}\n"
+	    "Status: 400 Bad Request\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Content-Length: 84\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Cache-Control: no-store\r\n\r\n"
+	    "{\"error\":{\"code\":\"bad_parameter\",\"message\":"
+	    "\"Unknown parameter '\\u003cb\\u003e\\\"'.\"}}\n") == 0);
+}
+
+/* The 503s that ask the client back: Retry-After, and the bodies they always had. */
+static void
+test_busy_and_backoff_errors_say_when_to_retry(void)
+{
+	struct intake_req	req = { 0 };
+	struct intake_config	cfg;
+	struct intake_ctx	ctx;
+	struct capture		c;
+	char			*envp[] = { NULL };
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&ctx, 0, sizeof(ctx));
+	cfg.fetch_failure_ttl = 7;
+	cfg.upstream_wait_ms = 2500;
+	ctx.cfg = &cfg;
+	capture_start(&c);
+	begin_env(&req, &ctx, envp);
+	(void)intake_resp_upstream_error(&req, INTAKE_EBACKOFF);
+	done(&req);
+	begin_env(&req, &ctx, envp);
+	(void)intake_resp_upstream_error(&req, INTAKE_EBUSY);
+	done(&req);
+	begin_env(&req, &ctx, envp);
+	(void)intake_resp_upstream_error(&req, INTAKE_ESYS);
+	done(&req);
+	capture_end(&c);
+	T_EQ_INT(count(c.outbuf, "Retry-After: 7\r\nCache-Control: no-store\r\n\r\n"
+	    "{\"error\":{\"code\":\"integrify_backoff\",\"message\":\"Signing in to "
+	    "Integrify failed a moment ago. Please try again shortly.\"}}\n"), 1);
+	T_EQ_INT(count(c.outbuf, "Retry-After: 3\r\nCache-Control: no-store\r\n\r\n"
+	    "{\"error\":{\"code\":\"integrify_busy\",\"message\":\"Integrify is slow to "
+	    "answer just now. Please try again shortly.\"}}\n"), 1);
+	/* A local failure names nothing of Integrify's. */
+	T_EQ_INT(count(c.outbuf, "Status: 500 Internal Server Error\r\n"), 1);
+	T_EQ_INT(count(c.outbuf, "{\"error\":{\"code\":\"internal\","), 1);
+	T_EQ_INT(count(c.errbuf, "code=integrify_busy"), 1);
+}
+
+/* Point stdin at a scratch file holding body. */
+static void
+stdin_from(const char *body)
+{
+	char	dir[256], path[1024];
+	int	fd;
+
+	t_mkdtemp(dir, sizeof(dir));
+	t_write_file(dir, "in", body, strlen(body), path, sizeof(path));
+	if ((fd = open(path, O_RDONLY)) == -1 || dup2(fd, STDIN_FILENO) == -1 || close(fd) == -1)
+		abort();
+}
+
+/* Read the CGI body of a request declaring cl (NULL: no CONTENT_LENGTH). */
+static enum intake_err
+read_body(const char *cl, const char *sent, size_t max, struct intake_buf *body)
+{
+	struct intake_req	req;
+	char			m[] = "REQUEST_METHOD=POST", l[64];
+	char			*envp[] = { m, cl != NULL ? l : NULL, NULL };
+	enum intake_err		err;
+
+	(void)snprintf(l, sizeof(l), "CONTENT_LENGTH=%s", cl != NULL ? cl : "");
+	stdin_from(sent);
+	begin_env(&req, NULL, envp);
+	intake_buf_init(body, max);
+	err = intake_req_body(&req, max, body);
+	done(&req);
+	return err;
+}
+
+static void
+test_body_is_read_to_content_length_and_no_further(void)
+{
+	struct intake_buf	b;
+
+	T_EQ_INT(read_body("5", "a=1&bXXXX", 100, &b), INTAKE_OK);
+	T_EQ_INT((long long)b.len, 5);
+	T_ASSERT(strcmp(intake_buf_str(&b), "a=1&b") == 0);
+	intake_buf_free(&b);
+	T_EQ_INT(read_body("0", "", 100, &b), INTAKE_OK);
+	T_EQ_INT((long long)b.len, 0);
+	intake_buf_free(&b);
+}
+
+/* A declared length is checked, never trusted for sizing, and a short body is refused. */
+static void
+test_body_with_lying_or_bad_content_length_is_refused(void)
+{
+	struct intake_buf	b;
+
+	T_EQ_INT(read_body("101", "x", 100, &b), INTAKE_ETOOBIG);
+	intake_buf_free(&b);
+	T_EQ_INT(read_body("99999999999999999999", "x", 100, &b), INTAKE_EINVAL);
+	intake_buf_free(&b);
+	T_EQ_INT(read_body("-1", "x", 100, &b), INTAKE_EINVAL);
+	intake_buf_free(&b);
+	T_EQ_INT(read_body("5x", "xxxxx", 100, &b), INTAKE_EINVAL);
+	intake_buf_free(&b);
+	T_EQ_INT(read_body(NULL, "xxxxx", 100, &b), INTAKE_EINVAL);
+	intake_buf_free(&b);
+	/* Cut short: the client promised 10 bytes and sent 3. */
+	T_EQ_INT(read_body("10", "abc", 100, &b), INTAKE_EINVAL);
+	intake_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -305,5 +573,16 @@ main(void)
 	T_RUN(test_rejected_lines_are_rate_limited);
 	T_RUN(test_html_fragments_carry_csp_and_frame_protection);
 	T_RUN(test_json_answers_stay_lean);
+	T_RUN(test_params_are_copied_and_matched_by_whole_name);
+	T_RUN(test_path_falls_back_to_path_info_then_slash);
+	T_RUN(test_header_flood_keeps_the_first_params_only);
+	T_RUN(test_response_is_written_whole_and_in_order);
+	T_RUN(test_head_304_and_204_send_no_body);
+	T_RUN(test_unknown_status_becomes_500_with_a_cause);
+	T_RUN(test_html_media_type_is_matched_whole_and_caseless);
+	T_RUN(test_error_function_writes_every_json_error);
+	T_RUN(test_busy_and_backoff_errors_say_when_to_retry);
+	T_RUN(test_body_is_read_to_content_length_and_no_further);
+	T_RUN(test_body_with_lying_or_bad_content_length_is_refused);
 	return T_DONE();
 }
