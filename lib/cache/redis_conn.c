@@ -98,8 +98,8 @@ ssl_reason(char *buf, size_t bufsz, const char *fallback)
 	return buf;
 }
 
-/* Load the CA store and the client pair into ctx; 0, or -1 with why. */
-static int
+/* Load the CA store and the client pair into ctx; INTAKE_ECONFIG with why. */
+static enum intake_err
 tls_load(const struct intake_config *cfg, SSL_CTX *ctx, char *why, size_t whysz)
 {
 	char	r[256];
@@ -109,32 +109,25 @@ tls_load(const struct intake_config *cfg, SSL_CTX *ctx, char *why, size_t whysz)
 		ok = SSL_CTX_load_verify_locations(ctx, cfg->redis_tls_ca_file, NULL);
 	else
 		ok = SSL_CTX_set_default_verify_paths(ctx);
-	if (ok != 1) {
-		(void)say(INTAKE_ECONFIG, why, whysz, "redis_tls_ca_file %s: %s",
+	if (ok != 1)
+		return say(INTAKE_ECONFIG, why, whysz, "redis_tls_ca_file %s: %s",
 		    cfg->redis_tls_ca_file[0] != '\0' ? cfg->redis_tls_ca_file : "(system store)",
 		    ssl_reason(r, sizeof(r), "cannot load"));
-		return -1;
-	}
-	if ((cfg->redis_tls_cert_file[0] == '\0') != (cfg->redis_tls_key_file[0] == '\0')) {
-		(void)say(INTAKE_ECONFIG, why, whysz,
+	if ((cfg->redis_tls_cert_file[0] == '\0') != (cfg->redis_tls_key_file[0] == '\0'))
+		return say(INTAKE_ECONFIG, why, whysz,
 		    "redis_tls_cert_file and redis_tls_key_file go together");
-		return -1;
-	}
 	if (cfg->redis_tls_cert_file[0] == '\0')
-		return 0;
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->redis_tls_cert_file) != 1) {
-		(void)say(INTAKE_ECONFIG, why, whysz, "redis_tls_cert_file %s: %s",
+		return INTAKE_OK;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->redis_tls_cert_file) != 1)
+		return say(INTAKE_ECONFIG, why, whysz, "redis_tls_cert_file %s: %s",
 		    cfg->redis_tls_cert_file, ssl_reason(r, sizeof(r), "cannot load"));
-		return -1;
-	}
 	/* The reason names the failing step, never the key's bytes. */
 	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->redis_tls_key_file, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		(void)say(INTAKE_ECONFIG, why, whysz, "redis_tls_key_file %s: %s",
-		    cfg->redis_tls_key_file, ssl_reason(r, sizeof(r), "does not match the certificate"));
-		return -1;
-	}
-	return 0;
+	    SSL_CTX_check_private_key(ctx) != 1)
+		return say(INTAKE_ECONFIG, why, whysz, "redis_tls_key_file %s: %s",
+		    cfg->redis_tls_key_file, ssl_reason(r, sizeof(r),
+		    "does not match the certificate"));
+	return INTAKE_OK;
 }
 
 enum intake_err
@@ -144,6 +137,7 @@ intake_redis_tls_new(const struct intake_config *cfg, struct intake_redis_tls **
 	struct intake_redis_tls	*t;
 	char			 r[256];
 	SSL_CTX			*ctx;
+	enum intake_err		 err;
 
 	*out = NULL;
 	if (!cfg->redis_tls)
@@ -164,10 +158,13 @@ intake_redis_tls_new(const struct intake_config *cfg, struct intake_redis_tls **
 		    ssl_reason(r, sizeof(r), "TLS 1.2 unavailable"));
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	if (tls_load(cfg, ctx, why, whysz) != 0) {
+	err = tls_load(cfg, ctx, why, whysz);
+	if (err != INTAKE_OK) {
 		SSL_CTX_free(ctx);
-		return INTAKE_ECONFIG;
+		return err;
 	}
+	/* Loading the system's store may queue notes on paths it lacks. */
+	ERR_clear_error();
 	t = intake_xcalloc(1, sizeof(*t));
 	t->ctx = ctx;
 	*out = t;
@@ -280,7 +277,7 @@ open_tcp(const char *host, long long port, int64_t deadline, char *why, size_t w
 {
 	struct addrinfo	 hints, *res = NULL, *ai;
 	char		 serv[16];
-	int		 fd = -1, rc, saved = 0;
+	int		 fd = -1, rc, saved = EHOSTUNREACH;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -333,9 +330,9 @@ sigpipe_restore(const struct intake_redis_conn *c, const struct sigaction *old)
 
 /*
  * After an SSL call returned n <= 0: wait for what OpenSSL wants and
- * return 1 to call again, or 0 with why.  step names the call.
+ * return true to call again, or false with why.  step names the call.
  */
-static int
+static bool
 tls_again(struct intake_redis_conn *c, int n, int64_t deadline, const char *step,
     char *why, size_t whysz)
 {
@@ -345,7 +342,7 @@ tls_again(struct intake_redis_conn *c, int n, int64_t deadline, const char *step
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 		w = wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
 		if (w > 0)
-			return 1;
+			return true;
 		(void)say(INTAKE_ECACHE, why, whysz, "%s: %s", step,
 		    w == 0 ? "no answer within redis_timeout_ms" : strerror(errno));
 	} else if (e == SSL_ERROR_ZERO_RETURN)
@@ -357,7 +354,7 @@ tls_again(struct intake_redis_conn *c, int n, int64_t deadline, const char *step
 		(void)say(INTAKE_ECACHE, why, whysz, "%s: %s", step,
 		    ssl_reason(r, sizeof(r), "TLS error"));
 	ERR_clear_error();
-	return 0;
+	return false;
 }
 
 /* Point ssl at name: the host or IP address the certificate must show. */
@@ -372,11 +369,13 @@ tls_name(SSL *ssl, const char *name)
 	/* SNI for a DNS name only (RFC 6066: never an address). */
 	if (SSL_set_tlsext_host_name(ssl, name) != 1 || SSL_set1_host(ssl, name) != 1)
 		return -1;
+	/* A wildcard stands for a whole label, never part of one (as curl). */
+	SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	return 0;
 }
 
-/* The TLS handshake on c->fd, within the deadline; 0, or -1 with why. */
-static int
+/* The TLS handshake on c->fd, within the deadline; INTAKE_ECACHE with why. */
+static enum intake_err
 tls_handshake(struct intake_redis_conn *c, const struct intake_config *cfg,
     const struct intake_redis_tls *tls, int64_t deadline, char *why, size_t whysz)
 {
@@ -385,14 +384,14 @@ tls_handshake(struct intake_redis_conn *c, const struct intake_config *cfg,
 	struct sigaction	 old;
 	char			 step[300];
 	long			 vr = X509_V_OK;
-	int			 n, again;
+	bool			 again;
+	int			 n;
 
 	ERR_clear_error();
 	c->ssl = SSL_new(tls->ctx);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 || tls_name(c->ssl, name) != 0) {
-		(void)say(INTAKE_ECACHE, why, whysz, "TLS setup for %s failed", name);
 		ERR_clear_error();
-		return -1;
+		return say(INTAKE_ECACHE, why, whysz, "TLS setup for %s failed", name);
 	}
 	SSL_set_connect_state(c->ssl);
 	(void)snprintf(step, sizeof(step), "TLS handshake with %s", name);
@@ -401,7 +400,7 @@ tls_handshake(struct intake_redis_conn *c, const struct intake_config *cfg,
 		n = SSL_do_handshake(c->ssl);
 		sigpipe_restore(c, &old);
 		if (n == 1)
-			return 0;
+			return INTAKE_OK;
 		vr = SSL_get_verify_result(c->ssl);
 		again = tls_again(c, n, deadline, step, why, whysz);
 	} while (again);
@@ -409,7 +408,7 @@ tls_handshake(struct intake_redis_conn *c, const struct intake_config *cfg,
 	if (vr != X509_V_OK)
 		(void)say(INTAKE_ECACHE, why, whysz, "%s: certificate refused: %s", step,
 		    X509_verify_cert_error_string(vr));
-	return -1;
+	return INTAKE_ECACHE;
 }
 
 enum intake_err
@@ -419,6 +418,7 @@ intake_redis_conn_open(const struct intake_config *cfg, const struct intake_redi
 	struct intake_redis_conn	*c;
 	struct sigaction		 cur;
 	int64_t				 deadline = mono_ms() + cfg->redis_timeout_ms;
+	enum intake_err			 err;
 	int				 fd;
 
 	if (cfg->redis_socket[0] != '\0')
@@ -436,16 +436,19 @@ intake_redis_conn_open(const struct intake_config *cfg, const struct intake_redi
 		intake_redis_conn_close(c);
 		return say(INTAKE_ENOMEM, why, whysz, "out of memory");
 	}
-	if (tls != NULL && tls_handshake(c, cfg, tls, deadline, why, whysz) != 0) {
-		intake_redis_conn_close(c);
-		return INTAKE_ECACHE;
+	if (tls != NULL) {
+		err = tls_handshake(c, cfg, tls, deadline, why, whysz);
+		if (err != INTAKE_OK) {
+			intake_redis_conn_close(c);
+			return err;
+		}
 	}
 	*out = c;
 	return INTAKE_OK;
 }
 
-/* Write len bytes of buf within the deadline; 0, or -1 with why. */
-static int
+/* Write len bytes of buf within the deadline; INTAKE_ECACHE with why. */
+static enum intake_err
 send_all(struct intake_redis_conn *c, const char *buf, size_t len, int64_t deadline,
     char *why, size_t whysz)
 {
@@ -464,7 +467,7 @@ send_all(struct intake_redis_conn *c, const char *buf, size_t len, int64_t deadl
 			if (n > 0)
 				off += (size_t)n;
 			else if (!tls_again(c, (int)n, deadline, "write", why, whysz))
-				return -1;
+				return INTAKE_ECACHE;
 			continue;
 		}
 		n = send(c->fd, buf + off, len - off, MSG_NOSIGNAL);
@@ -478,17 +481,20 @@ send_all(struct intake_redis_conn *c, const char *buf, size_t len, int64_t deadl
 			w = wait_fd(c->fd, POLLOUT, deadline);
 			if (w > 0)
 				continue;
-			(void)say(INTAKE_ECACHE, why, whysz, "write: %s",
+			return say(INTAKE_ECACHE, why, whysz, "write: %s",
 			    w == 0 ? "no answer within redis_timeout_ms" : strerror(errno));
-			return -1;
 		}
-		(void)say(INTAKE_ECACHE, why, whysz, "write: %s", strerror(errno));
-		return -1;
+		return say(INTAKE_ECACHE, why, whysz, "write: %s", strerror(errno));
 	}
-	return 0;
+	return INTAKE_OK;
 }
 
-/* Read what is there (waiting within the deadline) into buf: bytes, or -1 with why. */
+/*
+ * Read what is there (waiting within the deadline) into buf: bytes, or
+ * -1 with why.  TLS reads first (a record may be buffered already); a
+ * plain socket waits first, as an answer is never there the moment the
+ * command left.
+ */
 static ssize_t
 recv_some(struct intake_redis_conn *c, char *buf, size_t cap, int64_t deadline,
     char *why, size_t whysz)
@@ -509,6 +515,12 @@ recv_some(struct intake_redis_conn *c, char *buf, size_t cap, int64_t deadline,
 				return -1;
 			continue;
 		}
+		w = wait_fd(c->fd, POLLIN, deadline);
+		if (w <= 0) {
+			(void)say(INTAKE_ECACHE, why, whysz, "read: %s",
+			    w == 0 ? "no answer within redis_timeout_ms" : strerror(errno));
+			return -1;
+		}
 		n = recv(c->fd, buf, cap, 0);
 		if (n > 0)
 			return n;
@@ -516,23 +528,15 @@ recv_some(struct intake_redis_conn *c, char *buf, size_t cap, int64_t deadline,
 			(void)say(INTAKE_ECACHE, why, whysz, "read: connection closed by Redis");
 			return -1;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
 			(void)say(INTAKE_ECACHE, why, whysz, "read: %s", strerror(errno));
-			return -1;
-		}
-		w = wait_fd(c->fd, POLLIN, deadline);
-		if (w <= 0) {
-			(void)say(INTAKE_ECACHE, why, whysz, "read: %s",
-			    w == 0 ? "no answer within redis_timeout_ms" : strerror(errno));
 			return -1;
 		}
 	}
 }
 
-/* Read until the reader holds one whole reply; 0 with *out, or -1 with why. */
-static int
+/* Read until the reader holds one whole reply, into *out; INTAKE_ECACHE with why. */
+static enum intake_err
 read_reply(struct intake_redis_conn *c, int64_t deadline, redisReply **out, char *why,
     size_t whysz)
 {
@@ -542,28 +546,22 @@ read_reply(struct intake_redis_conn *c, int64_t deadline, redisReply **out, char
 	ssize_t	n;
 
 	for (;;) {
-		if (redisReaderGetReply(c->reader, &reply) != REDIS_OK) {
-			(void)say(INTAKE_ECACHE, why, whysz, "protocol error: %s",
+		if (redisReaderGetReply(c->reader, &reply) != REDIS_OK)
+			return say(INTAKE_ECACHE, why, whysz, "protocol error: %s",
 			    c->reader->errstr);
-			return -1;
-		}
 		if (reply != NULL) {
 			*out = reply;
-			return 0;
+			return INTAKE_OK;
 		}
-		if (total > INTAKE_REDIS_REPLY_MAX) {
-			(void)say(INTAKE_ECACHE, why, whysz, "a reply over %d bytes",
+		if (total > INTAKE_REDIS_REPLY_MAX)
+			return say(INTAKE_ECACHE, why, whysz, "a reply over %d bytes",
 			    INTAKE_REDIS_REPLY_MAX);
-			return -1;
-		}
 		n = recv_some(c, buf, sizeof(buf), deadline, why, whysz);
 		if (n < 0)
-			return -1;
+			return INTAKE_ECACHE;
 		total += (size_t)n;
-		if (redisReaderFeed(c->reader, buf, (size_t)n) != REDIS_OK) {
-			(void)say(INTAKE_ECACHE, why, whysz, "out of memory");
-			return -1;
-		}
+		if (redisReaderFeed(c->reader, buf, (size_t)n) != REDIS_OK)
+			return say(INTAKE_ECACHE, why, whysz, "out of memory");
 	}
 }
 
@@ -571,21 +569,19 @@ enum intake_err
 intake_redis_conn_command(struct intake_redis_conn *c, int argc, const char **argv,
     const size_t *lens, redisReply **out, char *why, size_t whysz)
 {
-	int64_t	deadline = mono_ms() + c->timeout_ms;
-	char	*cmd = NULL;
-	int	len;
+	int64_t		deadline = mono_ms() + c->timeout_ms;
+	char		*cmd = NULL;
+	enum intake_err	err;
+	int		len;
 
 	len = redisFormatCommandArgv(&cmd, argc, argv, lens);
 	if (len < 0)
 		return say(INTAKE_ENOMEM, why, whysz, "out of memory");
-	if (send_all(c, cmd, (size_t)len, deadline, why, whysz) != 0) {
-		redisFreeCommand(cmd);
-		return INTAKE_ECACHE;
-	}
+	err = send_all(c, cmd, (size_t)len, deadline, why, whysz);
 	redisFreeCommand(cmd);
-	if (read_reply(c, deadline, out, why, whysz) != 0)
-		return INTAKE_ECACHE;
-	return INTAKE_OK;
+	if (err != INTAKE_OK)
+		return err;
+	return read_reply(c, deadline, out, why, whysz);
 }
 
 void
