@@ -7,11 +7,12 @@
  * command, so a slow Redis costs a worker at most that long per call.
  * The connection, plain or TLS, is redis_conn.c's: hiredis only encodes
  * the commands and parses the replies (Debian 12's hiredis 0.14 has no
- * TLS of its own).  Any I/O error or timeout
- * drops the connection and marks Redis down for this process; the next
- * attempt waits redis_retry_ms, doubling up to REDIS_BACKOFF_MAX_MS, so
- * a process tries at most once per interval (no reconnect storm).  While
- * down, available() says so and cache.c serves from this host's shm.
+ * TLS of its own).  Any I/O error or timeout drops the connection and
+ * marks Redis down for this process; the next attempt waits
+ * redis_retry_ms, doubling up to REDIS_BACKOFF_MAX_MS, so a process tries
+ * at most once per interval (no reconnect storm).  While down,
+ * available() says so and cache.c serves from this host's shm.  A TLS
+ * certificate that does not verify counts as down, with the reason.
  *
  * Keys are redis_prefix + the namespace cache.c chose + "section:name".
  * Values are opaque here (cache.c seals them); counters are Redis
@@ -132,23 +133,29 @@ fail(struct redis_state *s, const char *why)
 		s->backoff_ms = REDIS_BACKOFF_MAX_MS;
 }
 
-/* AUTH [user] password; 0 on success, or -1 with why.  The password never reaches a log. */
-static int
+/*
+ * AUTH [user] password on the new connection; INTAKE_ECACHE with why when
+ * it fails or is refused.  The password never reaches a log.
+ */
+static enum intake_err
 authenticate(struct redis_state *s, char *why, size_t whysz)
 {
 	const struct intake_config	*cfg = s->cfg;
 	const char			*argv[3];
 	redisReply			*r = NULL;
-	int				 argc = 0, ok;
+	enum intake_err			 err;
+	int				 argc = 0;
+	bool				 ok;
 
 	if (cfg->redis_password[0] == '\0')
-		return 0;
+		return INTAKE_OK;
 	argv[argc++] = "AUTH";
 	if (cfg->redis_user[0] != '\0')
 		argv[argc++] = cfg->redis_user;
 	argv[argc++] = cfg->redis_password;
-	if (intake_redis_conn_command(s->c, argc, argv, NULL, &r, why, whysz) != INTAKE_OK)
-		return -1;
+	err = intake_redis_conn_command(s->c, argc, argv, NULL, &r, why, whysz);
+	if (err != INTAKE_OK)
+		return err;
 	ok = r->type == REDIS_REPLY_STATUS;
 	freeReplyObject(r);
 	if (!ok) {
@@ -156,9 +163,9 @@ authenticate(struct redis_state *s, char *why, size_t whysz)
 		intake_log_err("cache: redis refused AUTH for user \"%s\"",
 		    cfg->redis_user[0] != '\0' ? cfg->redis_user : "default");
 		(void)snprintf(why, whysz, "AUTH refused");
-		return -1;
+		return INTAKE_ECACHE;
 	}
-	return 0;
+	return INTAKE_OK;
 }
 
 /* This process's connection, made now if need be; NULL while Redis is down. */
@@ -186,7 +193,7 @@ conn(struct redis_state *s)
 		fail(s, why);
 		return NULL;
 	}
-	if (authenticate(s, why, sizeof(why)) != 0) {
+	if (authenticate(s, why, sizeof(why)) != INTAKE_OK) {
 		fail(s, why);
 		return NULL;
 	}
