@@ -442,14 +442,20 @@ class SharedRateLimit(TwoHosts):
 
 class ValgrindRedisWorkers(unittest.TestCase):
     """The workers with backend = redis under valgrind: shared, sealed,
-    a reference mark, Redis killed (fallback) and back.  Any memory error
-    or definite leak in any process fails."""
+    a reference mark, Redis killed (fallback) and back, on the unix socket
+    and over TLS.  Any memory error or definite leak in any process fails."""
 
     def test_redis_paths_clean_under_valgrind(self):
+        self.run_under_valgrind(tls=False)
+
+    def test_redis_tls_paths_clean_under_valgrind(self):
+        self.run_under_valgrind(tls=True)
+
+    def run_under_valgrind(self, tls):
         d = tempfile.mkdtemp(prefix="intake-vg-redis-")
         standin = Standin(d)
         self.addCleanup(standin.close)
-        redis = Redis(d).start()
+        redis = Redis(d, tls=tls).start()
         self.addCleanup(redis.kill)
         seal = os.path.join(d, "seal.key")
         with open(seal, "wb") as f:
@@ -459,8 +465,11 @@ class ValgrindRedisWorkers(unittest.TestCase):
                     server={"workers": "2", "max_requests": "12", "rate_per_client": "0",
                             "forms_dir": TwoHosts.formsdir_for_valgrind(d)},
                     integrify={"token_lifetime": "30", "refresh_ahead": "5"},
-                    sections=SECTIONS + "[cache]\nbackend = redis\nredis_socket = %s\n"
-                    "redis_seal_key_file = %s\nredis_retry_ms = 50\n" % (redis.sock, seal),
+                    sections=SECTIONS + "[cache]\nbackend = redis\n%s"
+                    "redis_seal_key_file = %s\nredis_retry_ms = 50\n%s"
+                    % (redis.cache_conf(), seal,
+                       # a handshake under valgrind is slow; not a timeout test
+                       "redis_timeout_ms = 2000\n" if tls else ""),
                     valgrind=VALGRIND + ["--trace-children=yes", "--child-silent-after-fork=no",
                                          "--log-file=" + logs])
         pool.start()
@@ -505,7 +514,8 @@ class ValgrindRedisWorkers(unittest.TestCase):
             m = re.search(r"ERROR SUMMARY: (\d+) errors", text)
             self.assertIsNotNone(m, path)
             self.assertEqual(m.group(1), "0", text[-3000:])
-        print("\nvalgrind (redis): %d process reports, 0 errors" % len(reports))
+        print("\nvalgrind (redis%s): %d process reports, 0 errors"
+              % (" over TLS" if tls else "", len(reports)))
         shutil.rmtree(d, ignore_errors=True)
 
 
