@@ -11,6 +11,7 @@
  */
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <hiredis.h>
 #include <limits.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "cache/backend.h"
+#include "cache/redis_conn.h"
 #include "cache/seal.h"
 #include "cache/cache.h"
 #include "core/log.h"
@@ -981,6 +983,99 @@ test_redis_tls_bad_settings_refused_at_open(void)
 	intake_cache_close(c);
 }
 
+/*
+ * A Redis (or something in its place) that takes the TCP connection but
+ * never answers the TLS hello: the handshake is bounded by
+ * redis_timeout_ms, and the log says so.
+ */
+static void
+test_redis_tls_stalled_handshake_bounded_by_timeout(void)
+{
+	struct tls_pki		p;
+	struct intake_config	cfg;
+	struct intake_cache	*c;
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	char			path[300], log[8192];
+	int			fd;
+
+	make_pki(&p);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* Listening, never accepting: the kernel completes the connect. */
+	T_ASSERT(fd != -1 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    listen(fd, 8) == 0 && getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
+	tls_cfg(&cfg, p.dir, "a", ntohs(sin.sin_port), p.ca);
+	cfg.redis_timeout_ms = 100;
+	log_to(p.dir, path, sizeof(path));
+	T_EQ_INT(intake_cache_open(&cfg, true, &c), INTAKE_OK);
+	T_EQ_INT(intake_cache_set(c, "s", "k", "v", 1, intake_now_ms() + 60000), INTAKE_OK);
+	T_EQ_INT(intake_cache_status(c), INTAKE_CACHE_STATUS_FALLBACK);
+	log_text(path, log, sizeof(log));
+	T_CONTAINS(log, "TLS handshake with 127.0.0.1: no answer within redis_timeout_ms");
+	intake_cache_close(c);
+	(void)close(fd);
+}
+
+/*
+ * A hostile Redis answers GET with a bulk string longer than any value
+ * intake stores: the read stops past INTAKE_REDIS_REPLY_MAX instead of
+ * buffering what it is sent, and the cache falls back.
+ */
+static void
+test_redis_oversized_reply_cut_off(void)
+{
+	struct sockaddr_un	sun;
+	struct intake_config	cfg;
+	struct intake_cache	*c;
+	char			dir[256], path[300], log[8192], v[64];
+	bool			hit = true;
+	pid_t			pid;
+	int			fd;
+
+	t_mkdtemp(dir, sizeof(dir));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	T_ASSERT(strlen(dir) + sizeof("/fake.sock") <= sizeof(sun.sun_path));
+	memcpy(sun.sun_path, dir, strlen(dir));
+	memcpy(sun.sun_path + strlen(dir), "/fake.sock", sizeof("/fake.sock"));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	T_ASSERT(fd != -1 && bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    listen(fd, 8) == 0);
+	pid = t_fork_helper();
+	if (pid == 0) {
+		static char	junk[65536];
+		char		req[512];
+		size_t		sent = 0;
+		int		cl = accept(fd, NULL, NULL);
+
+		(void)close(fd);	/* one client only: a reconnect is refused */
+		memset(junk, 'x', sizeof(junk));
+		if (read(cl, req, sizeof(req)) <= 0)
+			_exit(1);
+		(void)dprintf(cl, "$%d\r\n", 2 * INTAKE_REDIS_REPLY_MAX);
+		while (sent < 2 * (size_t)INTAKE_REDIS_REPLY_MAX &&
+		    write(cl, junk, sizeof(junk)) > 0)
+			sent += sizeof(junk);
+		_exit(0);
+	}
+	(void)close(fd);
+	host_cfg(&cfg, dir, "a", sun.sun_path);
+	cfg.redis_retry_ms = 60000;	/* no second try within the test */
+	log_to(dir, path, sizeof(path));
+	T_EQ_INT(intake_cache_open(&cfg, true, &c), INTAKE_OK);
+	T_EQ_INT(get_str(c, "s", "k", v, sizeof(v), &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	T_EQ_INT(intake_cache_status(c), INTAKE_CACHE_STATUS_FALLBACK);
+	log_text(path, log, sizeof(log));
+	T_CONTAINS(log, "a reply over");
+	intake_cache_close(c);
+	(void)kill(pid, SIGKILL);
+	(void)t_wait_child(pid, 10000);
+}
+
 int
 main(void)
 {
@@ -1006,5 +1101,7 @@ main(void)
 	T_RUN(test_redis_tls_client_certificate_required);
 	T_RUN(test_redis_tls_to_plain_server_falls_back);
 	T_RUN(test_redis_tls_bad_settings_refused_at_open);
+	T_RUN(test_redis_tls_stalled_handshake_bounded_by_timeout);
+	T_RUN(test_redis_oversized_reply_cut_off);
 	return T_DONE();
 }
