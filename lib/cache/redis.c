@@ -2,13 +2,17 @@
  * redis.c - the cache backend shared by every host: Redis, through hiredis.
  *
  * Each process makes its own connection on first use (never before fork,
- * never inherited: a context made by another pid is forgotten), with
- * redis_timeout_ms on the connect and on every command, so a slow Redis
- * costs a worker at most that long per call.  Any I/O error or timeout
- * drops the connection and marks Redis down for this process; the next
- * attempt waits redis_retry_ms, doubling up to REDIS_BACKOFF_MAX_MS, so
- * a process tries at most once per interval (no reconnect storm).  While
- * down, available() says so and cache.c serves from this host's shm.
+ * never inherited: a connection made by another pid is forgotten), with
+ * redis_timeout_ms on the connect (and TLS handshake) and on every
+ * command, so a slow Redis costs a worker at most that long per call.
+ * The connection, plain or TLS, is redis_conn.c's: hiredis only encodes
+ * the commands and parses the replies (Debian 12's hiredis 0.14 has no
+ * TLS of its own).  Any I/O error or timeout drops the connection and
+ * marks Redis down for this process; the next attempt waits
+ * redis_retry_ms, doubling up to REDIS_BACKOFF_MAX_MS, so a process tries
+ * at most once per interval (no reconnect storm).  While down,
+ * available() says so and cache.c serves from this host's shm.  A TLS
+ * certificate that does not verify counts as down, with the reason.
  *
  * Keys are redis_prefix + the namespace cache.c chose + "section:name".
  * Values are opaque here (cache.c seals them); counters are Redis
@@ -27,14 +31,11 @@
  * The scripts touch only keys they are given or keys of the holder's set,
  * all on one Redis: a Redis Cluster is not supported.
  */
-#include <errno.h>
 #include <hiredis.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +43,7 @@
 
 #include "backend.h"
 #include "core/log.h"
+#include "redis_conn.h"
 #include "util/str.h"
 
 #define REDIS_BACKOFF_MAX_MS	30000	/* longest wait between reconnects */
@@ -87,10 +89,10 @@ _Static_assert(sizeof(scripts) / sizeof(scripts[0]) == SCRIPT__MAX,
 struct redis_state {
 	const struct intake_config	*cfg;
 	char				 prefix[REDIS_PREFIX_MAX];	/* redis_prefix + namespace */
-	redisContext			*c;
+	struct intake_redis_tls		*tls;		/* NULL: plain */
+	struct intake_redis_conn	*c;
 	pid_t				 pid;		/* the process that made c */
 	bool				 down;		/* the last attempt failed */
-	bool				 guard_sigpipe;	/* SIGPIPE not ignored (plain CGI) */
 	int64_t				 retry_at_ms;	/* no attempt before then */
 	int64_t				 backoff_ms;	/* the next wait after a failure */
 	char				 host[HOST_NAME_MAX + 1];
@@ -101,20 +103,19 @@ struct redis_state {
 static void
 drop(struct redis_state *s)
 {
-	if (s->c != NULL)
-		redisFree(s->c);
+	intake_redis_conn_close(s->c);
 	s->c = NULL;
 }
 
 /*
- * The connection failed (why: hiredis's text, never a value or secret):
+ * The connection failed (why: redis_conn.c's text, never a value or secret):
  * drop it and wait before the next attempt.  Logged once per transition.
  */
 static void
 fail(struct redis_state *s, const char *why)
 {
 	int64_t	now = intake_now_ms();
-	char	text[128];
+	char	text[320];
 
 	/* why may live in the context dropped below. */
 	(void)snprintf(text, sizeof(text), "%s", why);
@@ -132,52 +133,47 @@ fail(struct redis_state *s, const char *why)
 		s->backoff_ms = REDIS_BACKOFF_MAX_MS;
 }
 
-static struct timeval
-timeout_tv(const struct redis_state *s)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = (time_t)(s->cfg->redis_timeout_ms / 1000);
-	tv.tv_usec = (suseconds_t)(s->cfg->redis_timeout_ms % 1000 * 1000);
-	return tv;
-}
-
-/* AUTH [user] password; 0 on success.  The password never reaches a log. */
-static int
-authenticate(struct redis_state *s)
+/*
+ * AUTH [user] password on the new connection; INTAKE_ECACHE with why when
+ * it fails or is refused.  The password never reaches a log.
+ */
+static enum intake_err
+authenticate(struct redis_state *s, char *why, size_t whysz)
 {
 	const struct intake_config	*cfg = s->cfg;
 	const char			*argv[3];
-	redisReply			*r;
-	int				 argc = 0, ok;
+	redisReply			*r = NULL;
+	enum intake_err			 err;
+	int				 argc = 0;
+	bool				 ok;
 
 	if (cfg->redis_password[0] == '\0')
-		return 0;
+		return INTAKE_OK;
 	argv[argc++] = "AUTH";
 	if (cfg->redis_user[0] != '\0')
 		argv[argc++] = cfg->redis_user;
 	argv[argc++] = cfg->redis_password;
-	r = redisCommandArgv(s->c, argc, argv, NULL);
-	if (r == NULL)
-		return -1;
+	err = intake_redis_conn_command(s->c, argc, argv, NULL, &r, why, whysz);
+	if (err != INTAKE_OK)
+		return err;
 	ok = r->type == REDIS_REPLY_STATUS;
 	freeReplyObject(r);
 	if (!ok) {
 		/* Redis's text may echo nothing secret, but say only what failed. */
 		intake_log_err("cache: redis refused AUTH for user \"%s\"",
 		    cfg->redis_user[0] != '\0' ? cfg->redis_user : "default");
-		return -1;
+		(void)snprintf(why, whysz, "AUTH refused");
+		return INTAKE_ECACHE;
 	}
-	return 0;
+	return INTAKE_OK;
 }
 
 /* This process's connection, made now if need be; NULL while Redis is down. */
-static redisContext *
+static struct intake_redis_conn *
 conn(struct redis_state *s)
 {
 	const struct intake_config	*cfg = s->cfg;
-	struct timeval			 tv = timeout_tv(s);
-	struct sigaction		 old;
+	char				 why[512];
 	pid_t				 me = getpid();
 
 	if (s->pid != me) {
@@ -192,30 +188,13 @@ conn(struct redis_state *s)
 		return s->c;
 	if (s->down && intake_now_ms() < s->retry_at_ms)
 		return NULL;
-	s->guard_sigpipe = sigaction(SIGPIPE, NULL, &old) != 0 || old.sa_handler != SIG_IGN;
-	if (cfg->redis_socket[0] != '\0')
-		s->c = redisConnectUnixWithTimeout(cfg->redis_socket, tv);
-	else
-		s->c = redisConnectWithTimeout(cfg->redis_host, (int)cfg->redis_port, tv);
-	if (s->c == NULL) {
-		fail(s, "out of memory");
+	if (intake_redis_conn_open(cfg, s->tls, &s->c, why, sizeof(why)) != INTAKE_OK) {
+		s->c = NULL;
+		fail(s, why);
 		return NULL;
 	}
-	if (s->c->err != 0) {
-		fail(s, s->c->errstr);
-		return NULL;
-	}
-	if (redisSetTimeout(s->c, tv) != REDIS_OK) {
-		fail(s, "cannot set the timeout");
-		return NULL;
-	}
-	/* TCP only: on a unix socket it fails and leaves the context in error. */
-	if (cfg->redis_socket[0] == '\0' && redisEnableKeepAlive(s->c) != REDIS_OK) {
-		fail(s, s->c->errstr);
-		return NULL;
-	}
-	if (authenticate(s) != 0) {
-		fail(s, s->c != NULL && s->c->err != 0 ? s->c->errstr : "AUTH refused");
+	if (authenticate(s, why, sizeof(why)) != INTAKE_OK) {
+		fail(s, why);
 		return NULL;
 	}
 	if (s->down)
@@ -235,24 +214,15 @@ static enum intake_err
 command(struct redis_state *s, int argc, const char **argv, const size_t *lens,
     redisReply **out)
 {
-	redisContext	*c = conn(s);
-	redisReply	*r;
-	struct sigaction ign, old;
+	struct intake_redis_conn	*c = conn(s);
+	redisReply			*r = NULL;
+	char				 why[512];
 
 	if (c == NULL)
 		return INTAKE_ECACHE;
-	if (s->guard_sigpipe) {
-		/* A Redis gone away must not kill a process that lets SIGPIPE kill it. */
-		memset(&ign, 0, sizeof(ign));
-		ign.sa_handler = SIG_IGN;
-		(void)sigaction(SIGPIPE, &ign, &old);
-	}
-	r = redisCommandArgv(c, argc, argv, lens);
-	if (s->guard_sigpipe)
-		(void)sigaction(SIGPIPE, &old, NULL);
-	if (r == NULL) {
-		fail(s, c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK) ?
-		    "no answer within redis_timeout_ms" : c->errstr);
+	/* A Redis gone away cannot raise SIGPIPE here: redis_conn.c sees to it. */
+	if (intake_redis_conn_command(c, argc, argv, lens, &r, why, sizeof(why)) != INTAKE_OK) {
+		fail(s, why);
 		return INTAKE_ECACHE;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
@@ -370,6 +340,7 @@ intake_cache_redis_open(const struct intake_config *cfg, const char *ns, void **
 {
 	struct redis_state	*s;
 	unsigned char		 md[SHA_DIGEST_LENGTH];
+	char			 why[512];
 	size_t			 i;
 	int			 n;
 
@@ -377,6 +348,12 @@ intake_cache_redis_open(const struct intake_config *cfg, const char *ns, void **
 	s->cfg = cfg;
 	n = snprintf(s->prefix, sizeof(s->prefix), "%s%s", cfg->redis_prefix, ns);
 	if (n < 0 || (size_t)n >= sizeof(s->prefix)) {
+		free(s);
+		return INTAKE_ECONFIG;
+	}
+	/* Certificates and keys are read now: a bad one stops the start. */
+	if (intake_redis_tls_new(cfg, &s->tls, why, sizeof(why)) != INTAKE_OK) {
+		intake_log_err("cache: [cache] %s", why);
 		free(s);
 		return INTAKE_ECONFIG;
 	}
@@ -426,6 +403,7 @@ redis_close(void *state)
 	if (s == NULL)
 		return;
 	drop(s);
+	intake_redis_tls_free(s->tls);
 	free(s);
 }
 

@@ -160,6 +160,11 @@ struct intake_config {
 	long long redis_retry_ms;		/* first wait before reconnecting */
 	char	redis_prefix[64];		/* every key starts with it */
 	char	redis_seal_key_file[INTAKE_PATH_MAX];	/* AES-256-GCM key of values */
+	bool	redis_tls;			/* TLS to redis_host:redis_port */
+	char	redis_tls_ca_file[INTAKE_PATH_MAX];	/* "": the system's CA store */
+	char	redis_tls_cert_file[INTAKE_PATH_MAX];	/* client certificate; "": none */
+	char	redis_tls_key_file[INTAKE_PATH_MAX];	/* its private key */
+	char	redis_tls_server_name[256];	/* name in the certificate; "": redis_host */
 
 	/* [integrify] */
 	enum intake_dialect_id dialect;

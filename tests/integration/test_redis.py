@@ -8,7 +8,8 @@ Checks: one token per lifetime across both hosts (the stand-in's short
 lifetimes), a form rendered on A, posted to B and replayed on A starts one
 request, the rate limit counts across hosts, no token in Redis's raw
 entries, and Redis killed mid-run: 0 5xx on cached GETs while it is down,
-then exactly one request per accepted submission.
+then exactly one request per accepted submission.  Some run again with the
+hosts on Redis's TLS port (a throwaway CA made with the openssl tool).
 """
 
 import glob
@@ -83,20 +84,50 @@ GOOD = [("requester_name", NAME), ("requester_email", "zoe@example.com"),
         ("affected_locations", "ZRH-01")]
 
 
-class Redis:
-    """A throwaway redis-server on a unix socket, no persistence."""
+def make_pki(d):
+    """A throwaway CA and a server certificate for localhost and 127.0.0.1,
+    signed by it: the paths {"ca", "crt", "key"}."""
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2"]
+    p = {n: os.path.join(d, n) for n in ("ca.crt", "ca.key", "server.crt", "server.key")}
+    for argv in (["-keyout", p["ca.key"], "-out", p["ca.crt"], "-subj", "/CN=intake-test-ca"],
+                 ["-keyout", p["server.key"], "-out", p["server.crt"], "-subj", "/CN=localhost",
+                  "-CA", p["ca.crt"], "-CAkey", p["ca.key"],
+                  "-addext", "basicConstraints=critical,CA:FALSE",
+                  "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]):
+        subprocess.run(["openssl", "req", "-x509"] + ec + argv, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return {"ca": p["ca.crt"], "crt": p["server.crt"], "key": p["server.key"]}
 
-    def __init__(self, workdir):
+
+class Redis:
+    """A throwaway redis-server on a unix socket, no persistence; with tls,
+    also on a loopback TLS port (the socket stays the test's raw view)."""
+
+    def __init__(self, workdir, tls=False):
         self.dir = os.path.join(workdir, "redis")
         os.makedirs(self.dir, exist_ok=True)
         self.sock = os.path.join(self.dir, "redis.sock")
         self.proc = None
+        self.pki = make_pki(self.dir) if tls else None
+        self.tls_port = free_port() if tls else None
+
+    def cache_conf(self):
+        """How a host reaches this Redis, as [cache] lines."""
+        if self.pki is None:
+            return "redis_socket = %s\n" % self.sock
+        return ("redis_host = 127.0.0.1\nredis_port = %d\nredis_tls = yes\n"
+                "redis_tls_ca_file = %s\nredis_tls_server_name = localhost\n"
+                % (self.tls_port, self.pki["ca"]))
 
     def start(self):
         self.log = open(os.path.join(self.dir, "redis.log"), "a")
+        tls = [] if self.pki is None else [
+            "--tls-port", str(self.tls_port), "--bind", "127.0.0.1",
+            "--tls-cert-file", self.pki["crt"], "--tls-key-file", self.pki["key"],
+            "--tls-ca-cert-file", self.pki["ca"], "--tls-auth-clients", "no"]
         self.proc = subprocess.Popen(
             ["redis-server", "--port", "0", "--unixsocket", self.sock, "--dir", self.dir,
-             "--save", "", "--appendonly", "no"], stdout=self.log, stderr=self.log)
+             "--save", "", "--appendonly", "no"] + tls, stdout=self.log, stderr=self.log)
         wait_for(lambda: self.ping(), what="redis-server to answer")
         return self
 
@@ -127,6 +158,7 @@ class TwoHosts(unittest.TestCase):
 
     rate_per_client = "1000"
     integrify = None
+    tls = False             # the hosts reach Redis over its TLS port
 
     @classmethod
     def setUpClass(cls):
@@ -144,7 +176,7 @@ class TwoHosts(unittest.TestCase):
         self.addCleanup(self._remove_workdir)
         self.standin = Standin(self.workdir)
         self.addCleanup(self.standin.close)
-        self.redis = Redis(self.workdir).start()
+        self.redis = Redis(self.workdir, tls=self.tls).start()
         self.addCleanup(self.redis.kill)
         seal = os.path.join(self.workdir, "seal.key")
         with open(seal, "wb") as f:
@@ -156,8 +188,9 @@ class TwoHosts(unittest.TestCase):
             f.write(os.urandom(24).hex() + "\n")
         self.ports = {"lb": free_port(), "a": free_port(), "b": free_port()}
         origins = " ".join(public_origins(p) for p in self.ports.values())
-        cache = ("[cache]\nbackend = redis\nredis_socket = %s\nredis_seal_key_file = %s\n"
-                 "redis_timeout_ms = 500\nredis_retry_ms = 100\n" % (self.redis.sock, seal))
+        cache = ("[cache]\nbackend = redis\n%sredis_seal_key_file = %s\n"
+                 "redis_timeout_ms = 500\nredis_retry_ms = 100\n"
+                 % (self.redis.cache_conf(), seal))
         self.pools = {}
         for name in ("a", "b"):
             d = os.path.join(self.workdir, name)
@@ -367,6 +400,30 @@ class SharedState(TwoHosts):
             self.assertIn("is back: this host shares its state again", log)
 
 
+class SharedStateOverTLS(TwoHosts):
+    """The same hosts on Redis's TLS port: shared state, sealed entries and
+    an outage with its reconnection, each over TLS.  (The wrk run stays
+    with the unix socket: it measures the cache, not the link.)"""
+    tls = True
+
+    def test_redis_clients_are_tls(self):
+        self.readyz("a")
+        self.readyz("b")
+        # The hosts came in by the TLS port (Redis has no plain TCP port
+        # here; the test's own raw view, the unix socket, is the other).
+        clients = resp(self.redis.sock, "CLIENT", "LIST").decode().splitlines()
+        tls = [c for c in clients if " laddr=127.0.0.1:%d " % self.redis.tls_port in c]
+        self.assertGreaterEqual(len(tls), 2, clients)
+        self.assertEqual(len(tls), len(clients) - 1, clients)
+        for host in ("a", "b"):
+            self.assertEqual(self.readyz(host)["cache"], "redis")
+
+    test_form_rendered_on_a_posted_to_b_replayed_on_a_is_one_request = \
+        SharedState.test_form_rendered_on_a_posted_to_b_replayed_on_a_is_one_request
+    test_raw_redis_entries_hold_no_token = SharedState.test_raw_redis_entries_hold_no_token
+    test_redis_killed_and_restarted = SharedState.test_redis_killed_and_restarted
+
+
 class SharedRateLimit(TwoHosts):
     rate_per_client = "3"
 
@@ -385,14 +442,20 @@ class SharedRateLimit(TwoHosts):
 
 class ValgrindRedisWorkers(unittest.TestCase):
     """The workers with backend = redis under valgrind: shared, sealed,
-    a reference mark, Redis killed (fallback) and back.  Any memory error
-    or definite leak in any process fails."""
+    a reference mark, Redis killed (fallback) and back, on the unix socket
+    and over TLS.  Any memory error or definite leak in any process fails."""
 
     def test_redis_paths_clean_under_valgrind(self):
+        self.run_under_valgrind(tls=False)
+
+    def test_redis_tls_paths_clean_under_valgrind(self):
+        self.run_under_valgrind(tls=True)
+
+    def run_under_valgrind(self, tls):
         d = tempfile.mkdtemp(prefix="intake-vg-redis-")
         standin = Standin(d)
         self.addCleanup(standin.close)
-        redis = Redis(d).start()
+        redis = Redis(d, tls=tls).start()
         self.addCleanup(redis.kill)
         seal = os.path.join(d, "seal.key")
         with open(seal, "wb") as f:
@@ -402,8 +465,11 @@ class ValgrindRedisWorkers(unittest.TestCase):
                     server={"workers": "2", "max_requests": "12", "rate_per_client": "0",
                             "forms_dir": TwoHosts.formsdir_for_valgrind(d)},
                     integrify={"token_lifetime": "30", "refresh_ahead": "5"},
-                    sections=SECTIONS + "[cache]\nbackend = redis\nredis_socket = %s\n"
-                    "redis_seal_key_file = %s\nredis_retry_ms = 50\n" % (redis.sock, seal),
+                    sections=SECTIONS + "[cache]\nbackend = redis\n%s"
+                    "redis_seal_key_file = %s\nredis_retry_ms = 50\n%s"
+                    % (redis.cache_conf(), seal,
+                       # a handshake under valgrind is slow; not a timeout test
+                       "redis_timeout_ms = 2000\n" if tls else ""),
                     valgrind=VALGRIND + ["--trace-children=yes", "--child-silent-after-fork=no",
                                          "--log-file=" + logs])
         pool.start()
@@ -448,7 +514,8 @@ class ValgrindRedisWorkers(unittest.TestCase):
             m = re.search(r"ERROR SUMMARY: (\d+) errors", text)
             self.assertIsNotNone(m, path)
             self.assertEqual(m.group(1), "0", text[-3000:])
-        print("\nvalgrind (redis): %d process reports, 0 errors" % len(reports))
+        print("\nvalgrind (redis%s): %d process reports, 0 errors"
+              % (" over TLS" if tls else "", len(reports)))
         shutil.rmtree(d, ignore_errors=True)
 
 
