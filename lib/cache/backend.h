@@ -9,7 +9,18 @@
 #ifndef INTAKE_CACHE_BACKEND_H
 #define INTAKE_CACHE_BACKEND_H
 
-#include "cache/cache.h"
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+/* Declared in cache/cache.h and core/config.h; a backend sees them only
+ * through pointers, so the interface does not include its user. */
+struct intake_cache_geometry;
+struct intake_config;
 
 struct intake_cache_backend {
 	const char	*name;

@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cache/cache.h"
 #include "cache/backend.h"
 #include "cache/seal.h"
 #include "util/str.h"

@@ -41,9 +41,10 @@
 
 #include <openssl/sha.h>
 
-#include "backend.h"
+#include "cache/backend.h"
+#include "cache/cache.h"
 #include "core/log.h"
-#include "redis_conn.h"
+#include "cache/redis_conn.h"
 #include "util/str.h"
 
 #define REDIS_BACKOFF_MAX_MS	30000	/* longest wait between reconnects */

@@ -40,7 +40,7 @@
 
 #include <hiredis.h>
 
-#include "redis_conn.h"
+#include "cache/redis_conn.h"
 #include "util/str.h"
 
 #define CONN_READ_CHUNK		16384	/* bytes read per call */

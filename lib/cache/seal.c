@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "seal.h"
+#include "cache/seal.h"
 
 /* One GCM pass; enc selects the direction.  0 on success. */
 static int

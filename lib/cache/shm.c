@@ -91,7 +91,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "backend.h"
+#include "cache/backend.h"
+#include "cache/cache.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "util/str.h"
