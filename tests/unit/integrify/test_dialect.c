@@ -1,16 +1,11 @@
 /*
  * test_dialect.c - lib/integrify/dialect.c, v7.c and v8.c: the table of
  * dialects, and each dialect's report run, start, upload, search for an
- * earlier start, orphan search and process list, against a small HTTP
- * server forked by the test.  (The start skeleton as a whole is
- * test_reqstart.c's; the fake server is copied from there until the
- * shared fixture lands.)
+ * earlier start, orphan search and process list, against the unit tests'
+ * fake HTTP server (fake_http.h).  (The start skeleton as a whole is
+ * test_reqstart.c's.)
  */
-#include <sys/mman.h>
-#include <sys/socket.h>
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <string.h>
 #include <strings.h>
@@ -29,167 +24,31 @@
 #include "integrify/reqstart.h"
 #include "util/str.h"
 
+#include "fake_http.h"
 #include "t.h"
 
-#define CALLS_MAX	8		/* API calls one test makes */
-#define REQ_BYTES	(64 * 1024)	/* one recorded request, head and body */
-#define REPLY_BYTES	2048
-
-
-/* One recorded request. */
-struct request {
-	size_t	len;
-	char	raw[REQ_BYTES + 1];	/* NUL-terminated for convenience; may hold NULs */
-};
-
-/* Shared between the test and the server process (MAP_SHARED). */
-struct shared {
-	int		calls;		/* API requests answered (token fetches not counted) */
-	int		tokens;		/* token requests answered */
-	int		status[CALLS_MAX];	/* reply to API call i; 0: 500 */
-	char		body[CALLS_MAX][REPLY_BYTES];
-	struct request	req[CALLS_MAX];
-};
+#define TOKEN_BODY	"{\"token\":\"0123456789abcdef0123456789abcdef\"}"
 
 struct fixture {
 	char			 dir[256];
-	pid_t			 server;
-	int			 port;
-	struct shared		*sh;
+	struct fake_http	*srv;
 	struct intake_config	*cfg;
 	struct intake_ctx	 ctx;
 };
-
-/* Read one request (head, and a body by Content-Length) into r. */
-static void
-serve_read(int fd, struct request *r)
-{
-	size_t		 n = 0, want = 0;
-	ssize_t		 got;
-	const char	*end, *cl;
-	long long	 v;
-
-	while (n < REQ_BYTES) {
-		got = read(fd, r->raw + n, REQ_BYTES - n);
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-		r->raw[n] = '\0';
-		if (want == 0) {
-			end = memmem(r->raw, n, "\r\n\r\n", 4);
-			if (end == NULL)
-				continue;
-			want = (size_t)(end + 4 - r->raw);
-			cl = strcasestr(r->raw, "\r\nContent-Length:");
-			if (cl != NULL && cl < end) {
-				const char	*p = cl + 17, *q;
-
-				while (*p == ' ')
-					p++;
-				for (q = p; *q >= '0' && *q <= '9'; q++)
-					;
-				if (intake_parse_intn(p, (size_t)(q - p), 0, REQ_BYTES, &v) ==
-				    INTAKE_OK)
-					want += (size_t)v;
-			}
-		}
-		if (n >= want)
-			break;
-	}
-	r->raw[n] = '\0';
-	r->len = n;
-}
-
-/* The server: one request per connection; tokens for the token paths, else the script. */
-static void
-serve(int lfd, struct shared *sh)
-{
-	static struct request	 scratch;
-	struct request		*r;
-	char			 head[256];
-	const char		*body;
-	int			 fd, i, status, hlen;
-
-	for (;;) {
-		fd = accept(lfd, NULL, NULL);
-		if (fd == -1)
-			continue;
-		serve_read(fd, &scratch);
-		if (strncmp(scratch.raw, "GET /access/impersonate?", 24) == 0 ||
-		    strncmp(scratch.raw, "GET /api/auth/apikey/", 21) == 0) {
-			__atomic_add_fetch(&sh->tokens, 1, __ATOMIC_SEQ_CST);
-			status = 200;
-			body = "{\"token\":\"0123456789abcdef0123456789abcdef\"}";
-		} else {
-			i = __atomic_load_n(&sh->calls, __ATOMIC_SEQ_CST);
-			if (i < CALLS_MAX) {
-				r = &sh->req[i];
-				memcpy(r->raw, scratch.raw, scratch.len + 1);
-				r->len = scratch.len;
-				status = sh->status[i] != 0 ? sh->status[i] : 500;
-				body = sh->body[i];
-			} else {
-				status = 500;
-				body = "{}";
-			}
-			__atomic_add_fetch(&sh->calls, 1, __ATOMIC_SEQ_CST);
-		}
-		hlen = snprintf(head, sizeof(head), "HTTP/1.1 %d Whatever\r\n"
-		    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-		    "Connection: close\r\n\r\n", status, strlen(body));
-		(void)!write(fd, head, (size_t)hlen);
-		(void)!write(fd, body, strlen(body));
-		(void)shutdown(fd, SHUT_WR);
-		(void)close(fd);
-	}
-}
-
-/* A listening socket on 127.0.0.1 and its port. */
-static int
-listen_any(int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		abort();
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, 64) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		abort();
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
 
 /* Start the server and load a config for dialect lines pointing at it. */
 static void
 setup_with(struct fixture *f, const char *dialect_lines)
 {
 	char	text[4096], conf[512], err[1024];
-	int	lfd, n;
+	int	n;
 
 	memset(f, 0, sizeof(*f));
 	t_mkdtemp(f->dir, sizeof(f->dir));
-	f->sh = mmap(NULL, sizeof(*f->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (f->sh == MAP_FAILED)
-		abort();
-	memset(f->sh, 0, sizeof(*f->sh));
-	lfd = listen_any(&f->port);
-	f->server = t_fork_helper();
-	if (f->server == -1)
-		abort();
-	if (f->server == 0) {
-		serve(lfd, f->sh);
-		_exit(0);
-	}
-	(void)close(lfd);
+	/* Tokens for the token paths (not calls); every other request is a call. */
+	f->srv = fake_http_start();
+	(void)fake_http_route(f->srv, "GET /access/impersonate?", 200, TOKEN_BODY);
+	(void)fake_http_route(f->srv, "GET /api/auth/apikey/", 200, TOKEN_BODY);
 
 	t_write_file(f->dir, "key", "k-123\n", 6, NULL, 0);
 	t_write_file(f->dir, "secret", "s3cret\n", 7, NULL, 0);
@@ -205,7 +64,7 @@ setup_with(struct fixture *f, const char *dialect_lines)
 	    "key_file = %s/key\n"
 	    "secret_file = %s/secret\n"
 	    "connect_timeout_ms = 2000\ntimeout_ms = 5000\n",
-	    f->dir, dialect_lines, f->port, f->dir, f->dir);
+	    f->dir, dialect_lines, f->srv->port, f->dir, f->dir);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		abort();
 	t_write_file(f->dir, "intake.conf", text, (size_t)n, conf, sizeof(conf));
@@ -234,49 +93,38 @@ setup_v8(struct fixture *f)
 static void
 teardown(struct fixture *f)
 {
-	(void)kill(f->server, SIGKILL);
-	(void)waitpid(f->server, NULL, 0);
+	fake_http_stop(f->srv);
 	intake_http_free(f->ctx.http);
 	intake_cache_close(f->ctx.cache);
 	intake_config_free(f->cfg);
-	(void)munmap(f->sh, sizeof(*f->sh));
 }
 
 /* Script the reply to API call i. */
 static void
 reply(struct fixture *f, int i, int status, const char *body)
 {
-	f->sh->status[i] = status;
-	if (strlen(body) >= REPLY_BYTES)
-		abort();
-	memcpy(f->sh->body[i], body, strlen(body) + 1);
+	(void)fake_http_script(f->srv, i, status, body);
 }
 
 static int
 calls(const struct fixture *f)
 {
-	return __atomic_load_n(&f->sh->calls, __ATOMIC_SEQ_CST);
+	return fake_http_calls(f->srv);
 }
 
 /* Forget the calls so far: the next one is call 0 again. */
 static void
 rewind_calls(struct fixture *f)
 {
-	__atomic_store_n(&f->sh->calls, 0, __ATOMIC_SEQ_CST);
+	fake_http_rewind(f->srv);
 }
 
 /* Does call i's request line start with "METHOD TARGET "? */
 static bool
 req_is(const struct fixture *f, int i, const char *method, const char *target)
 {
-	const char	*raw = f->sh->req[i].raw;
-	size_t		 m = strlen(method), t = strlen(target);
-
-	if (strncmp(raw, method, m) != 0 || raw[m] != ' ' || strncmp(raw + m + 1, target, t) != 0 ||
-	    raw[m + 1 + t] != ' ') {
-		printf("# call %d: ", i);
-		t_print_escaped(raw, strcspn(raw, "\r\n"));
-		printf("\n");
+	if (!fake_http_line_is(fake_http_req(f->srv, i), method, target)) {
+		printf("# (that was call %d)\n", i);
 		return false;
 	}
 	return true;
@@ -286,39 +134,14 @@ req_is(const struct fixture *f, int i, const char *method, const char *target)
 static const char *
 req_body(const struct fixture *f, int i, size_t *len)
 {
-	const struct request	*r = &f->sh->req[i];
-	const char		*end = memmem(r->raw, r->len, "\r\n\r\n", 4);
-
-	if (end == NULL) {
-		*len = 0;
-		return "";
-	}
-	*len = r->len - (size_t)(end + 4 - r->raw);
-	return end + 4;
+	return fake_http_body(fake_http_req(f->srv, i), len);
 }
 
 /* The value of header name in call i, into out ("" when absent). */
 static void
 req_header(const struct fixture *f, int i, const char *name, char *out, size_t outsz)
 {
-	const char	*raw = f->sh->req[i].raw, *end, *p, *e;
-	size_t		 n = strlen(name);
-
-	out[0] = '\0';
-	end = strstr(raw, "\r\n\r\n");
-	for (p = strstr(raw, "\r\n"); p != NULL && p < end; p = strstr(p + 2, "\r\n")) {
-		if (strncasecmp(p + 2, name, n) != 0 || p[2 + n] != ':')
-			continue;
-		p += 2 + n + 1;
-		while (*p == ' ')
-			p++;
-		e = strstr(p, "\r\n");
-		if ((size_t)(e - p) >= outsz)
-			abort();
-		memcpy(out, p, (size_t)(e - p));
-		out[e - p] = '\0';
-		return;
-	}
+	(void)fake_http_header(fake_http_req(f->srv, i), name, out, outsz);
 }
 
 /* Call i's body parsed as JSON (the caller puts it), or NULL. */
