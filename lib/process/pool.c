@@ -37,6 +37,7 @@
 #include "web/req.h"
 #include "web/route.h"
 #include "process/service.h"
+#include "util/json.h"
 #include "util/str.h"
 
 #define POOL_MAX	256
@@ -713,6 +714,24 @@ intake_dispatch_run(const char *path, bool allow_root)
 	return rc;
 }
 
+/*
+ * Answer a CGI request that cannot reach the handlers (no config, no
+ * caches): the JSON error body comes from the one writer, as every other
+ * error's does.
+ */
+static void
+cgi_fail(const char *status, const char *code, const char *message)
+{
+	struct intake_buf	body;
+
+	intake_buf_init(&body, INTAKE_JSON_MESSAGE_MAX * 2);
+	(void)intake_json_error(&body, code, message);
+	printf("Status: %s\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
+	    "Content-Length: %zu\r\n\r\n", status, body.len);
+	(void)fwrite(intake_buf_str(&body), 1, body.len, stdout);
+	intake_buf_free(&body);
+}
+
 int
 intake_cgi_run(const char *path)
 {
@@ -730,9 +749,7 @@ intake_cgi_run(const char *path)
 	memset(&req, 0, sizeof(req));
 	intake_arena_init(&req.arena, INTAKE_REQ_ARENA_MAX);
 	if (!load_config(path, &cfg, &forms)) {
-		fputs("Status: 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n"
-		    "{\"error\":{\"code\":\"internal\",\"message\":\"intake is not configured.\"}}\n",
-		    stdout);
+		cgi_fail("500 Internal Server Error", "internal", "intake is not configured.");
 		goto out;
 	}
 	intake_log_set_level(cfg->log_level);
@@ -749,9 +766,7 @@ intake_cgi_run(const char *path)
 	    intake_cache_open_lists(cfg, false, &ctx.lists) != INTAKE_OK ||
 	    intake_spool_open(cfg->spool_dir, &ctx.spool) != INTAKE_OK ||
 	    intake_http_new(cfg, &ctx.http) != INTAKE_OK) {
-		fputs("Status: 503 Service Unavailable\r\nContent-Type: application/json\r\n\r\n"
-		    "{\"error\":{\"code\":\"unavailable\",\"message\":\"intake cannot start.\"}}\n",
-		    stdout);
+		cgi_fail("503 Service Unavailable", "unavailable", "intake cannot start.");
 		goto out;
 	}
 	if (intake_req_begin(&req, &ctx, NULL, environ) != INTAKE_OK)

@@ -127,6 +127,16 @@ class PlainCgi(Stack):
         rc, head, body, _ = self.cgi("/nope")
         self.assertTrue(head.startswith("Status: 404"), head)
 
+    def test_cgi_without_a_config_is_a_json_500_naming_no_path(self):
+        rc, head, body, err = self.cgi("/healthz", extra_env={"INTAKE_CONFIG": "/nonexistent/intake.conf"})
+        self.assertTrue(head.startswith("Status: 500"), head)
+        self.assertIn("Content-Type: application/json", head)
+        self.assertIn("Content-Length: %d" % len(body.encode()), head)
+        self.assertEqual(json.loads(body), {"error": {"code": "internal",
+                                                      "message": "intake is not configured."}})
+        self.assertNotIn("/nonexistent", body)
+        self.assertIn("/nonexistent", err)   # the operator is told which file, on stderr
+
 
 if __name__ == "__main__":
     unittest.main()
