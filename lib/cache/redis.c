@@ -46,6 +46,7 @@
 #include "core/log.h"
 #include "cache/redis_conn.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 #define REDIS_BACKOFF_MAX_MS	30000	/* longest wait between reconnects */
 #define REDIS_POLL_FIRST_MS	20	/* a waiter's first look again */
@@ -84,8 +85,7 @@ static const char *const scripts[] = {
 	"if redis.call('GET',k)==ARGV[1] then redis.call('DEL',k) n=n+1 end end "
 	"redis.call('DEL',KEYS[1]) return n",
 };
-_Static_assert(sizeof(scripts) / sizeof(scripts[0]) == SCRIPT__MAX,
-    "scripts[] needs one row per script");
+INTAKE_ROWS(scripts, SCRIPT__MAX);
 
 struct redis_state {
 	const struct intake_config	*cfg;
@@ -554,6 +554,21 @@ redis_del(void *state, const char *key, const void *if_val, size_t if_len)
 	return err;
 }
 
+/* A lease's key, this process's holder key and its owner name, as the scripts take them. */
+static enum intake_err
+lease_keys(struct redis_state *s, const char *key, char k[REDIS_KEY_MAX], char h[REDIS_KEY_MAX],
+    char who[REDIS_OWNER_MAX])
+{
+	enum intake_err	err;
+
+	err = full_key(s, key, "@lease", k);
+	if (err != INTAKE_OK)
+		return err;
+	holder_key(s, getpid(), h);
+	owner_of(s, getpid(), who);
+	return INTAKE_OK;
+}
+
 static enum intake_err
 redis_lease(void *state, const char *key, int64_t lease_ms, bool *leader)
 {
@@ -564,11 +579,9 @@ redis_lease(void *state, const char *key, int64_t lease_ms, bool *leader)
 	redisReply		*r = NULL;
 	enum intake_err		 err;
 
-	err = full_key(s, key, "@lease", k);
+	err = lease_keys(s, key, k, h, who);
 	if (err != INTAKE_OK)
 		return err;
-	holder_key(s, getpid(), h);
-	owner_of(s, getpid(), who);
 	(void)snprintf(ms, sizeof(ms), "%lld", (long long)(lease_ms > 0 ? lease_ms : 1));
 	(void)snprintf(keep, sizeof(keep), "%lld",
 	    (long long)(lease_ms > REDIS_HOLDER_TTL_MS ? lease_ms : REDIS_HOLDER_TTL_MS));
@@ -589,11 +602,9 @@ redis_release(void *state, const char *key)
 	redisReply		*r = NULL;
 	enum intake_err		 err;
 
-	err = full_key(s, key, "@lease", k);
+	err = lease_keys(s, key, k, h, who);
 	if (err != INTAKE_OK)
 		return err;
-	holder_key(s, getpid(), h);
-	owner_of(s, getpid(), who);
 	err = script(s, SCRIPT_RELEASE, 2, 1, kv, NULL, &r);
 	if (err == INTAKE_OK)
 		freeReplyObject(r);

@@ -25,35 +25,45 @@
 #include "util/keytab.h"
 #include "core/log.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 static const char *const dialect_names[] = {
 	"v7",	/* INTAKE_DIALECT_V7 */
 	"v8",	/* INTAKE_DIALECT_V8 */
 };
-_Static_assert(sizeof(dialect_names) / sizeof(dialect_names[0]) == INTAKE_DIALECT__MAX,
-    "dialect_names[] needs one row per dialect");
+INTAKE_ROWS(dialect_names, INTAKE_DIALECT__MAX);
+
+/*
+ * What the checks below need to know of each dialect; everything else
+ * about a dialect is in its own file (integrify/v7.c, integrify/v8.c).
+ */
+static const struct dialect_traits {
+	bool	apikey;		/* offers the API-key flow */
+	bool	host_claims;	/* an empty request is claimed in this host's spool */
+} dialect_traits[] = {
+	{ .apikey = false, .host_claims = true },	/* INTAKE_DIALECT_V7 */
+	{ .apikey = true, .host_claims = false },	/* INTAKE_DIALECT_V8 */
+};
+INTAKE_ROWS(dialect_traits, INTAKE_DIALECT__MAX);
 
 static const char *const flow_names[] = {
 	"impersonate",	/* INTAKE_FLOW_IMPERSONATE */
 	"jwt",		/* INTAKE_FLOW_JWT */
 	"apikey",	/* INTAKE_FLOW_APIKEY */
 };
-_Static_assert(sizeof(flow_names) / sizeof(flow_names[0]) == INTAKE_FLOW__MAX,
-    "flow_names[] needs one row per flow");
+INTAKE_ROWS(flow_names, INTAKE_FLOW__MAX);
 
 static const char *const fetch_names[] = {
 	"csv",	/* INTAKE_FETCH_CSV */
 	"json",	/* INTAKE_FETCH_JSON */
 };
-_Static_assert(sizeof(fetch_names) / sizeof(fetch_names[0]) == INTAKE_FETCH__MAX,
-    "fetch_names[] needs one row per fetch");
+INTAKE_ROWS(fetch_names, INTAKE_FETCH__MAX);
 
 static const char *const cache_kind_names[] = {
 	"shm",		/* INTAKE_CACHE_SHM */
 	"redis",	/* INTAKE_CACHE_REDIS */
 };
-_Static_assert(sizeof(cache_kind_names) / sizeof(cache_kind_names[0]) == INTAKE_CACHE__MAX,
-    "cache_kind_names[] needs one row per cache backend");
+INTAKE_ROWS(cache_kind_names, INTAKE_CACHE__MAX);
 
 /* Rows of struct intake_config (C_*) and of struct intake_source (S_*). */
 #define C_STR(sec, k, m, def, req)	INTAKE_KEY_STR(struct intake_config, sec, k, m, def, req)
@@ -160,8 +170,7 @@ static const char *const kind_prefixes[] = {
 	"source:",	/* INTAKE_SOURCE_CHOICES */
 	"report:",	/* INTAKE_SOURCE_REPORT */
 };
-_Static_assert(sizeof(kind_prefixes) / sizeof(kind_prefixes[0]) == INTAKE_SOURCE_KIND__MAX,
-    "kind_prefixes[] needs one row per source kind");
+INTAKE_ROWS(kind_prefixes, INTAKE_SOURCE_KIND__MAX);
 
 /* Request parameters a filter may not take: the endpoints' own. */
 static const char *const reserved_params[] = {
@@ -194,10 +203,12 @@ intake_cache_kind_name(enum intake_cache_kind k)
 	return (unsigned)k < INTAKE_CACHE__MAX ? cache_kind_names[k] : "?";
 }
 
-static void
-load_fail(struct load *l, const char *section, const char *key, const char *problem)
-{
-	intake_keyload_fail(&l->kl, section, key, problem);
+/* Note the config's problem (the first one wins); -1, for "return load_fail(...)". */
+	static int
+	load_fail(struct load *l, const char *section, const char *key, const char *problem)
+	{
+		intake_keyload_fail(&l->kl, section, key, problem);
+	return -1;
 }
 
 /* One key of a table into base; 0 (with the error noted) to stop. */
@@ -251,8 +262,7 @@ static const char *const check_names[] = {
 	"pattern:",	/* INTAKE_CHECK_PATTERN */
 	"values:",	/* INTAKE_CHECK_VALUES */
 };
-_Static_assert(sizeof(check_names) / sizeof(check_names[0]) == INTAKE_CHECK__MAX,
-    "check_names[] needs one row per check");
+INTAKE_ROWS(check_names, INTAKE_CHECK__MAX);
 
 /* The filter slot of src for request parameter param, made on first use; NULL if full. */
 static struct intake_filter_param *
@@ -526,47 +536,31 @@ check_cache(struct load *l)
 	if (c->cache_backend != INTAKE_CACHE_REDIS)
 		return 0;
 	if (c->redis_socket[0] != '\0' && (c->redis_socket[0] != '/' ||
-	    strlen(c->redis_socket) >= sizeof(sun.sun_path))) {
-		load_fail(l, "cache", "redis_socket", "must be an absolute path that fits a "
+	    strlen(c->redis_socket) >= sizeof(sun.sun_path)))
+		return load_fail(l, "cache", "redis_socket", "must be an absolute path that fits a "
 		    "unix socket address");
-		return -1;
-	}
-	if (c->redis_socket[0] == '\0' && c->redis_host[0] == '\0') {
-		load_fail(l, "cache", "redis_host", "required with backend = redis and no "
+	if (c->redis_socket[0] == '\0' && c->redis_host[0] == '\0')
+		return load_fail(l, "cache", "redis_host", "required with backend = redis and no "
 		    "redis_socket");
-		return -1;
-	}
-	if (c->redis_prefix[0] == '\0' || strpbrk(c->redis_prefix, " \t\r\n") != NULL) {
-		load_fail(l, "cache", "redis_prefix", "must be non-empty, without blanks");
-		return -1;
-	}
+	if (c->redis_prefix[0] == '\0' || strpbrk(c->redis_prefix, " \t\r\n") != NULL)
+		return load_fail(l, "cache", "redis_prefix", "must be non-empty, without blanks");
 	/* Values leave the process: nothing goes to Redis unsealed. */
-	if (c->redis_seal_key_file[0] == '\0') {
-		load_fail(l, "cache", "redis_seal_key_file", "required with backend = redis");
-		return -1;
-	}
-	if ((p = read_key32(c->redis_seal_key_file, c->redis_seal_key)) != NULL) {
-		load_fail(l, "cache", "redis_seal_key_file", p);
-		return -1;
-	}
+	if (c->redis_seal_key_file[0] == '\0')
+		return load_fail(l, "cache", "redis_seal_key_file", "required with backend = redis");
+	if ((p = read_key32(c->redis_seal_key_file, c->redis_seal_key)) != NULL)
+		return load_fail(l, "cache", "redis_seal_key_file", p);
 	if (c->redis_password_file[0] != '\0' && (p = read_secret(c->redis_password_file,
-	    c->redis_password, sizeof(c->redis_password))) != NULL) {
-		load_fail(l, "cache", "redis_password_file", p);
-		return -1;
-	}
-	if (c->redis_user[0] != '\0' && c->redis_password_file[0] == '\0') {
-		load_fail(l, "cache", "redis_user", "needs redis_password_file");
-		return -1;
-	}
+	    c->redis_password, sizeof(c->redis_password))) != NULL)
+		return load_fail(l, "cache", "redis_password_file", p);
+	if (c->redis_user[0] != '\0' && c->redis_password_file[0] == '\0')
+		return load_fail(l, "cache", "redis_user", "needs redis_password_file");
 	/*
 	 * v7's search for a request left empty claims it in this host's spool
 	 * only: another host could fill the same request.  Fail closed.
 	 */
-	if (c->dialect == INTAKE_DIALECT_V7 && c->spool_dedupe) {
-		load_fail(l, "spool", "dedupe", "v7 claims are per host: with [cache] backend = "
+	if (dialect_traits[c->dialect].host_claims && c->spool_dedupe)
+		return load_fail(l, "spool", "dedupe", "v7 claims are per host: with [cache] backend = "
 		    "redis (several hosts) set dedupe = no");
-		return -1;
-	}
 	return 0;
 }
 
@@ -702,26 +696,16 @@ check_server(struct load *l)
 	struct intake_config	*c = l->cfg;
 	const char		*p;
 
-	if ((p = check_listen(c->listen)) != NULL) {
-		load_fail(l, "server", "listen", p);
-		return -1;
-	}
-	if (c->admin_listen[0] != '\0' && (p = check_listen(c->admin_listen)) != NULL) {
-		load_fail(l, "server", "admin_listen", p);
-		return -1;
-	}
-	if (c->admin_listen[0] != '\0' && strcmp(c->admin_listen, c->listen) == 0) {
-		load_fail(l, "server", "admin_listen", "must differ from listen");
-		return -1;
-	}
-	if (c->cache_file[0] != '/') {
-		load_fail(l, "server", "cache_file", "must be an absolute path");
-		return -1;
-	}
-	if (c->log_file[0] != '\0' && c->log_file[0] != '/') {
-		load_fail(l, "server", "log_file", "must be an absolute path");
-		return -1;
-	}
+	if ((p = check_listen(c->listen)) != NULL)
+		return load_fail(l, "server", "listen", p);
+	if (c->admin_listen[0] != '\0' && (p = check_listen(c->admin_listen)) != NULL)
+		return load_fail(l, "server", "admin_listen", p);
+	if (c->admin_listen[0] != '\0' && strcmp(c->admin_listen, c->listen) == 0)
+		return load_fail(l, "server", "admin_listen", "must differ from listen");
+	if (c->cache_file[0] != '/')
+		return load_fail(l, "server", "cache_file", "must be an absolute path");
+	if (c->log_file[0] != '\0' && c->log_file[0] != '/')
+		return load_fail(l, "server", "log_file", "must be an absolute path");
 	return 0;
 }
 
@@ -732,23 +716,15 @@ check_spool(struct load *l)
 	struct intake_config	*c = l->cfg;
 	const char		*p;
 
-	if (c->spool_dir[0] != '/') {
-		load_fail(l, "spool", "dir", "must be an absolute path");
-		return -1;
-	}
-	if (c->spool_retry_max < c->spool_retry_base) {
-		load_fail(l, "spool", "retry_max", "must not be less than retry_base");
-		return -1;
-	}
+	if (c->spool_dir[0] != '/')
+		return load_fail(l, "spool", "dir", "must be an absolute path");
+	if (c->spool_retry_max < c->spool_retry_base)
+		return load_fail(l, "spool", "retry_max", "must not be less than retry_base");
 	/* A replayed form must still find its receipt: receipts outlive tokens. */
-	if (c->spool_keep_done < 2 * c->form_token_ttl) {
-		load_fail(l, "spool", "keep_done", "must be at least twice server.form_token_ttl");
-		return -1;
-	}
-	if ((p = check_origins(c->public_origins)) != NULL) {
-		load_fail(l, "server", "public_origins", p);
-		return -1;
-	}
+	if (c->spool_keep_done < 2 * c->form_token_ttl)
+		return load_fail(l, "spool", "keep_done", "must be at least twice server.form_token_ttl");
+	if ((p = check_origins(c->public_origins)) != NULL)
+		return load_fail(l, "server", "public_origins", p);
 	return 0;
 }
 
@@ -760,33 +736,21 @@ check_integrify(struct load *l)
 	const char		*p;
 	size_t			 n;
 
-	if ((p = check_base_url(c)) != NULL) {
-		load_fail(l, "integrify", "base_url", p);
-		return -1;
-	}
+	if ((p = check_base_url(c)) != NULL)
+		return load_fail(l, "integrify", "base_url", p);
 	n = strlen(c->base_url);
 	if (n > 0 && c->base_url[n - 1] == '/')
 		c->base_url[n - 1] = '\0';
-	if (c->flow == INTAKE_FLOW_APIKEY && c->dialect != INTAKE_DIALECT_V8) {
-		load_fail(l, "integrify", "flow", "apikey needs dialect = v8");
-		return -1;
-	}
-	if (c->flow == INTAKE_FLOW_APIKEY && c->tenant[0] == '\0') {
-		load_fail(l, "integrify", "tenant", "required with flow = apikey");
-		return -1;
-	}
-	if (c->flow == INTAKE_FLOW_JWT && c->secret_file[0] == '\0') {
-		load_fail(l, "integrify", "secret_file", "required with flow = jwt");
-		return -1;
-	}
-	if (c->refresh_ahead >= c->token_lifetime) {
-		load_fail(l, "integrify", "refresh_ahead", "must be less than token_lifetime");
-		return -1;
-	}
-	if (c->timeout_ms < c->connect_timeout_ms) {
-		load_fail(l, "integrify", "timeout_ms", "must not be less than connect_timeout_ms");
-		return -1;
-	}
+	if (c->flow == INTAKE_FLOW_APIKEY && !dialect_traits[c->dialect].apikey)
+		return load_fail(l, "integrify", "flow", "apikey needs dialect = v8");
+	if (c->flow == INTAKE_FLOW_APIKEY && c->tenant[0] == '\0')
+		return load_fail(l, "integrify", "tenant", "required with flow = apikey");
+	if (c->flow == INTAKE_FLOW_JWT && c->secret_file[0] == '\0')
+		return load_fail(l, "integrify", "secret_file", "required with flow = jwt");
+	if (c->refresh_ahead >= c->token_lifetime)
+		return load_fail(l, "integrify", "refresh_ahead", "must be less than token_lifetime");
+	if (c->timeout_ms < c->connect_timeout_ms)
+		return load_fail(l, "integrify", "timeout_ms", "must not be less than connect_timeout_ms");
 	return 0;
 }
 
@@ -800,24 +764,18 @@ check_sources(struct load *l)
 	size_t				 i;
 
 	/* The token, every unfiltered list and their leases never evict each other. */
-	if (c->cache_entries < 2 * (long long)c->nsources + 4) {
-		load_fail(l, "server", "cache_entries", "must hold the token and every list with "
+	if (c->cache_entries < 2 * (long long)c->nsources + 4)
+		return load_fail(l, "server", "cache_entries", "must hold the token and every list with "
 		    "its lease: at least 2 x ([source:] + [report:] sections) + 4");
-		return -1;
-	}
 	for (i = 0; i < c->nsources; i++) {
 		(void)snprintf(section, sizeof(section), "%s%s", kind_prefixes[c->sources[i].kind],
 		    c->sources[i].name);
 		if ((missing = intake_keytab_missing(source_opts, NSOURCE_OPTS,
-		    l->source_seen[i])) != NULL) {
-			load_fail(l, section, missing->key, "required but missing");
-			return -1;
-		}
+		    l->source_seen[i])) != NULL)
+			return load_fail(l, section, missing->key, "required but missing");
 		if (c->sources[i].report[0] == '\0' ||
-		    strpbrk(c->sources[i].report, "/?#&%\\ ") != NULL) {
-			load_fail(l, section, "report", "must be a report SID");
-			return -1;
-		}
+		    strpbrk(c->sources[i].report, "/?#&%\\ ") != NULL)
+			return load_fail(l, section, "report", "must be a report SID");
 		if (check_filters(l, &c->sources[i], section) != 0)
 			return -1;
 	}
@@ -841,10 +799,8 @@ read_form_key(struct load *l)
 		load_fail(l, "server", "form_key_file", "no random key could be made");
 		return -1;
 	}
-	if ((p = read_secret(c->form_key_file, keytext, sizeof(keytext))) != NULL) {
-		load_fail(l, "server", "form_key_file", p);
-		return -1;
-	}
+	if ((p = read_secret(c->form_key_file, keytext, sizeof(keytext))) != NULL)
+		return load_fail(l, "server", "form_key_file", p);
 	if (strlen(keytext) < 32) {
 		OPENSSL_cleanse(keytext, sizeof(keytext));
 		load_fail(l, "server", "form_key_file", "needs at least 32 characters");
@@ -862,15 +818,11 @@ read_secrets(struct load *l)
 	struct intake_config	*c = l->cfg;
 	const char		*p;
 
-	if ((p = read_secret(c->key_file, c->key, sizeof(c->key))) != NULL) {
-		load_fail(l, "integrify", "key_file", p);
-		return -1;
-	}
+	if ((p = read_secret(c->key_file, c->key, sizeof(c->key))) != NULL)
+		return load_fail(l, "integrify", "key_file", p);
 	if (c->secret_file[0] != '\0' &&
-	    (p = read_secret(c->secret_file, c->secret, sizeof(c->secret))) != NULL) {
-		load_fail(l, "integrify", "secret_file", p);
-		return -1;
-	}
+	    (p = read_secret(c->secret_file, c->secret, sizeof(c->secret))) != NULL)
+		return load_fail(l, "integrify", "secret_file", p);
 	return read_form_key(l);
 }
 
@@ -887,10 +839,8 @@ check_all(struct load *l)
 	const struct intake_keyrow	*missing;
 	size_t				 i;
 
-	if ((missing = intake_keytab_missing(opts, NOPTS, l->seen)) != NULL) {
-		load_fail(l, missing->section, missing->key, "required but missing");
-		return -1;
-	}
+	if ((missing = intake_keytab_missing(opts, NOPTS, l->seen)) != NULL)
+		return load_fail(l, missing->section, missing->key, "required but missing");
 	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
 		if (checks[i](l) != 0)
 			return -1;

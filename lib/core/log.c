@@ -22,6 +22,7 @@
 
 #include "core/log.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 #define TAIL_RESERVE	sizeof(" truncated=true")	/* kept free for the cut marker */
 #define PATH_MAX_LOG	512
@@ -37,8 +38,7 @@ const char *const intake_log_level_names[] = {
 	"warn",		/* INTAKE_LOG_WARN */
 	"error",	/* INTAKE_LOG_ERR */
 };
-_Static_assert(sizeof(intake_log_level_names) / sizeof(intake_log_level_names[0]) ==
-    INTAKE_LOG__MAX, "intake_log_level_names[] needs one row per level");
+INTAKE_ROWS(intake_log_level_names, INTAKE_LOG__MAX);
 
 /* syslog(3) priorities of the levels, for journald's "<N>" line prefix. */
 static const int journal_priorities[] = {
@@ -47,8 +47,7 @@ static const int journal_priorities[] = {
 	4,	/* INTAKE_LOG_WARN: LOG_WARNING */
 	3,	/* INTAKE_LOG_ERR: LOG_ERR */
 };
-_Static_assert(sizeof(journal_priorities) / sizeof(journal_priorities[0]) == INTAKE_LOG__MAX,
-    "journal_priorities[] needs one row per level");
+INTAKE_ROWS(journal_priorities, INTAKE_LOG__MAX);
 
 /*
  * Is standard error the journal?  systemd sets JOURNAL_STREAM to the

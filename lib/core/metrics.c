@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 #define METRICS_MAGIC	0x696e74616b656d31ULL	/* "intakem1" */
 #define METRICS_VERSION	1u	/* with the layout (INTAKE_METRICS_ROUTES_MAX among it) */
@@ -48,8 +49,7 @@ static const char *const up_status_names[] = {
 	"too_big",	/* UP_TOOBIG: reply over response_max */
 	"error",	/* UP_ERROR: no connection, TLS, transport */
 };
-_Static_assert(sizeof(up_status_names) / sizeof(up_status_names[0]) == UP__MAX,
-    "up_status_names[] needs one row per enum up_status");
+INTAKE_ROWS(up_status_names, UP__MAX);
 
 static const char *const kind_names[] = {
 	"token",	/* INTAKE_UPSTREAM_TOKEN */
@@ -60,8 +60,7 @@ static const char *const kind_names[] = {
 	"processes",	/* INTAKE_UPSTREAM_PROCESSES */
 	"other",	/* INTAKE_UPSTREAM_OTHER: task lookups, data containers */
 };
-_Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == INTAKE_UPSTREAM_KIND__MAX,
-    "kind_names[] needs one row per enum intake_upstream_kind");
+INTAKE_ROWS(kind_names, INTAKE_UPSTREAM_KIND__MAX);
 
 /*
  * Path pieces that name a call's kind, first match wins.  Only the URL's
@@ -131,8 +130,7 @@ static const struct {
 	{ "intake_dispatcher_restarts_total", NULL,
 	    "Times the dispatcher ended and was started again." },	/* DISPATCHER_RESTART */
 };
-_Static_assert(sizeof(counters) / sizeof(counters[0]) == INTAKE_METRIC__MAX,
-    "counters[] needs one row per enum intake_metric");
+INTAKE_ROWS(counters, INTAKE_METRIC__MAX);
 
 /* One process of the pool: a worker row or the dispatcher's. */
 struct metrics_row {

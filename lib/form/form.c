@@ -17,6 +17,7 @@
 #include "form/form.h"
 #include "util/keytab.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 static const char *const type_names[] = {
 	"text",		/* INTAKE_FIELD_TEXT */
@@ -29,8 +30,7 @@ static const char *const type_names[] = {
 	"checkboxes",	/* INTAKE_FIELD_CHECKBOXES */
 	"file",		/* INTAKE_FIELD_FILE */
 };
-_Static_assert(sizeof(type_names) / sizeof(type_names[0]) == INTAKE_FIELD__MAX,
-    "type_names[] needs one row per field type");
+INTAKE_ROWS(type_names, INTAKE_FIELD__MAX);
 
 /* Where each field type's values come from, and how many it takes. */
 static const struct {
@@ -47,8 +47,7 @@ static const struct {
 	{ true, true },		/* INTAKE_FIELD_CHECKBOXES */
 	{ false, false },	/* INTAKE_FIELD_FILE: one file */
 };
-_Static_assert(sizeof(type_values) / sizeof(type_values[0]) == INTAKE_FIELD__MAX,
-    "type_values[] needs one row per field type");
+INTAKE_ROWS(type_values, INTAKE_FIELD__MAX);
 
 /* Rows of struct intake_form (F_*) and of struct intake_field (D_*). */
 #define F_STR(k, m, def, req)	INTAKE_KEY_STR(struct intake_form, NULL, k, m, def, req)

@@ -14,6 +14,7 @@
 
 #include "form/form_valid.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 static const struct {
 	const char	*code;
@@ -33,8 +34,7 @@ static const struct {
 	{ "unknown_field", "This form has no such field." },		/* INTAKE_FE_UNKNOWN */
 	{ "file_too_large", "The file is larger than 5 MB." },		/* INTAKE_FE_FILE_TOO_LARGE */
 };
-_Static_assert(sizeof(errors) / sizeof(errors[0]) == INTAKE_FE__MAX,
-    "errors[] needs one row per enum intake_field_error");
+INTAKE_ROWS(errors, INTAKE_FE__MAX);
 
 const char *
 intake_field_error_code(enum intake_field_error e)

@@ -172,8 +172,9 @@ token_url(const struct intake_config *cfg, long long exp_s, struct intake_buf *u
 			err = intake_buf_printf(url, "?jwtExpiresIn=%lld",
 			    (long long)cfg->token_lifetime);
 		break;
-	default:
+	case INTAKE_FLOW__MAX:
 		err = INTAKE_ECONFIG;
+		break;
 	}
 	return err;
 }

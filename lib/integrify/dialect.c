@@ -9,14 +9,14 @@
 #include "integrify/dialect.h"
 #include "util/json.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 /* One row per dialect, in enum intake_dialect_id order. */
 static const struct intake_dialect *const dialects[] = {
 	&intake_dialect_v7,	/* INTAKE_DIALECT_V7 */
 	&intake_dialect_v8,	/* INTAKE_DIALECT_V8 */
 };
-_Static_assert(sizeof(dialects) / sizeof(dialects[0]) == INTAKE_DIALECT__MAX,
-    "dialects[] needs one row per dialect");
+INTAKE_ROWS(dialects, INTAKE_DIALECT__MAX);
 
 const struct intake_dialect *
 intake_dialect_of(enum intake_dialect_id d)

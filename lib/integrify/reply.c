@@ -15,6 +15,7 @@
 
 #include "util/json.h"
 #include "integrify/reply.h"
+#include "util/nelem.h"
 
 #define SPELLINGS_MAX	10
 #define LIST_DEPTH	3	/* object levels searched for a list */
@@ -54,8 +55,7 @@ static const char *const spellings[][SPELLINGS_MAX] = {
 	/* INTAKE_REPLY_OPERATOR */
 	{ "operator" },
 };
-_Static_assert(sizeof(spellings) / sizeof(spellings[0]) == INTAKE_REPLY__MAX,
-    "spellings[] needs one row per reply field");
+INTAKE_ROWS(spellings, INTAKE_REPLY__MAX);
 
 /* Members outside any item that echo what was searched for, not a result. */
 static const char *const echoes[] = {

@@ -31,6 +31,7 @@
 #include "integrify/report.h"
 #include "util/str.h"
 #include "integrify/upstream.h"
+#include "util/nelem.h"
 
 #define L1_UNFILTERED	INTAKE_SOURCES_MAX	/* one per source: never evicted */
 #define L1_FILTERED	32			/* filtered lists, per worker */
@@ -70,8 +71,7 @@ static const char *const state_names[] = {
 	"stale",	/* INTAKE_REPORT_STALE */
 	"stale-error",	/* INTAKE_REPORT_STALE_ERROR */
 };
-_Static_assert(sizeof(state_names) / sizeof(state_names[0]) == INTAKE_REPORT_STATE__MAX,
-    "state_names[] needs one row per state");
+INTAKE_ROWS(state_names, INTAKE_REPORT_STATE__MAX);
 
 const char *
 intake_report_state_name(enum intake_report_state s)

@@ -17,6 +17,7 @@
 #include "integrify/call.h"
 #include "integrify/dialect.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 /* Each field type as a v8 question: its "type" and "QuestionType". */
 static const struct {
@@ -33,8 +34,7 @@ static const struct {
 	{ "string",	"CheckBox" },	/* INTAKE_FIELD_CHECKBOXES */
 	{ "string",	"FileUpload" },	/* INTAKE_FIELD_FILE: the uploaded file's key */
 };
-_Static_assert(sizeof(qtypes) / sizeof(qtypes[0]) == INTAKE_FIELD__MAX,
-    "qtypes[] needs one row per field type");
+INTAKE_ROWS(qtypes, INTAKE_FIELD__MAX);
 
 /* The JSON run's body: the filter values by their exposed labels. */
 static void

@@ -15,6 +15,7 @@
 #include "spool/dispatch.h"
 #include "spool/spool.h"
 #include "web/route.h"
+#include "util/nelem.h"
 
 _Static_assert(INTAKE_ROUTE__MAX <= INTAKE_METRICS_ROUTES_MAX,
     "the metrics file needs a row per enum intake_route: raise INTAKE_METRICS_ROUTES_MAX and METRICS_VERSION");
@@ -26,8 +27,7 @@ static const enum intake_metric list_counter[] = {
 	INTAKE_METRIC_LIST_STALE,	/* INTAKE_REPORT_STALE */
 	INTAKE_METRIC_LIST_STALE_ERROR,	/* INTAKE_REPORT_STALE_ERROR */
 };
-_Static_assert(sizeof(list_counter) / sizeof(list_counter[0]) == INTAKE_REPORT_STATE__MAX,
-    "list_counter[] needs one row per enum intake_report_state");
+INTAKE_ROWS(list_counter, INTAKE_REPORT_STATE__MAX);
 
 /* The names, read once from their modules; static: the counters keep pointers to them. */
 static const char	*route_labels[INTAKE_ROUTE__MAX];

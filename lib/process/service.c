@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "process/service.h"
+#include "util/nelem.h"
 
 /* What each state tells the service manager; RELOADING also resets READY. */
 static const char *const state_lines[] = {
@@ -19,8 +20,7 @@ static const char *const state_lines[] = {
 	"RELOADING=1",		/* INTAKE_SERVICE_RELOADING */
 	"STOPPING=1",		/* INTAKE_SERVICE_STOPPING */
 };
-_Static_assert(sizeof(state_lines) / sizeof(state_lines[0]) == INTAKE_SERVICE__MAX,
-    "state_lines[] needs one row per service state");
+INTAKE_ROWS(state_lines, INTAKE_SERVICE__MAX);
 
 #define ADMIN_FD_NAME	"admin"	/* FileDescriptorName= of intake-admin.socket */
 

@@ -18,13 +18,17 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 #define SECTION		"breaker"
 #define KEEP_MS		(24 * 3600 * 1000LL)	/* how long the bookkeeping keys live */
 
-static const char *const state_names[INTAKE_BREAKER__MAX] = {
-	"closed", "open", "half-open",
+static const char *const state_names[] = {
+	"closed",	/* INTAKE_BREAKER_CLOSED */
+	"open",		/* INTAKE_BREAKER_OPEN */
+	"half-open",	/* INTAKE_BREAKER_HALF_OPEN */
 };
+INTAKE_ROWS(state_names, INTAKE_BREAKER__MAX);
 
 const char *
 intake_breaker_state_name(enum intake_breaker_state st)
@@ -41,9 +45,21 @@ intake_breaker_counts(enum intake_err err)
 	case INTAKE_EAUTH:
 	case INTAKE_EBACKOFF:
 		return true;
-	default:
+	case INTAKE_OK:
+	case INTAKE_ENOMEM:
+	case INTAKE_ESYS:
+	case INTAKE_ECONFIG:
+	case INTAKE_EINVAL:
+	case INTAKE_ETOOBIG:
+	case INTAKE_EDENIED:
+	case INTAKE_ENOTFOUND:
+	case INTAKE_EPROTO:
+	case INTAKE_ECACHE:
+	case INTAKE_EBUSY:
+	case INTAKE_ERR__MAX:
 		return false;
 	}
+	return false;
 }
 
 /* An epoch-ms value stored as decimal text, 0 when missing. */
@@ -95,8 +111,9 @@ intake_breaker_allow(struct intake_ctx *ctx, bool *probe)
 	case INTAKE_BREAKER_CLOSED:
 		return true;
 	case INTAKE_BREAKER_OPEN:
+	case INTAKE_BREAKER__MAX:
 		return false;
-	default:
+	case INTAKE_BREAKER_HALF_OPEN:
 		/* The probe's claim lapses if it dies: someone else probes then. */
 		if (intake_cache_add(ctx->marks, SECTION, "probe", "1", 1,
 		    now + 2 * ctx->cfg->timeout_ms + 1000, &added) != INTAKE_OK)
@@ -104,6 +121,7 @@ intake_breaker_allow(struct intake_ctx *ctx, bool *probe)
 		*probe = added;
 		return added;
 	}
+	return false;
 }
 
 void

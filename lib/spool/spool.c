@@ -21,6 +21,7 @@
 #include "core/metrics.h"
 #include "spool/spool.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 #define META_SUFFIX	".meta"
 #define META_MAX	4096		/* bytes of a meta file */
@@ -38,8 +39,7 @@ static const char *const place_dirs[] = {
 	"quarantine",	/* P_QUARANTINE */
 	"claims",	/* P_CLAIMS */
 };
-_Static_assert(sizeof(place_dirs) / sizeof(place_dirs[0]) == P__MAX,
-    "place_dirs[] needs one row per enum place");
+INTAKE_ROWS(place_dirs, P__MAX);
 
 static const char *const status_names[] = {
 	"unknown",	/* INTAKE_SPOOL_UNKNOWN */
@@ -47,8 +47,7 @@ static const char *const status_names[] = {
 	"started",	/* INTAKE_SPOOL_DONE */
 	"held",		/* INTAKE_SPOOL_DEAD */
 };
-_Static_assert(sizeof(status_names) / sizeof(status_names[0]) == INTAKE_SPOOL__MAX,
-    "status_names[] needs one row per enum intake_spool_status");
+INTAKE_ROWS(status_names, INTAKE_SPOOL__MAX);
 
 struct intake_spool {
 	int		root;
@@ -295,6 +294,14 @@ hold_init(struct intake_spool_hold *h)
 	intake_buf_init(&h->bytes, 0);
 }
 
+/* h now holds ref, locked through fd (which it owns). */
+static void
+hold_set(struct intake_spool_hold *h, int fd, const char *ref)
+{
+	h->fd = fd;
+	(void)intake_strlcpy(h->ref, ref, sizeof(h->ref));
+}
+
 enum intake_err
 intake_spool_accept(struct intake_spool *s, const char *ref, const struct intake_buf *record,
     struct intake_spool_hold *h, enum intake_spool_status *existing)
@@ -341,8 +348,7 @@ intake_spool_accept(struct intake_spool *s, const char *ref, const struct intake
 		*existing = exists(s->dir[P_DONE], ref) ? INTAKE_SPOOL_DONE : INTAKE_SPOOL_DEAD;
 		return INTAKE_OK;
 	}
-	h->fd = fd;
-	(void)intake_strlcpy(h->ref, ref, sizeof(h->ref));
+	hold_set(h, fd, ref);
 	return INTAKE_OK;
 }
 
@@ -369,8 +375,7 @@ intake_spool_take(struct intake_spool *s, const char *ref, struct intake_spool_h
 		(void)close(fd);
 		return INTAKE_OK;
 	}
-	h->fd = fd;
-	(void)intake_strlcpy(h->ref, ref, sizeof(h->ref));
+	hold_set(h, fd, ref);
 	*got = true;
 	return INTAKE_OK;
 }

@@ -11,6 +11,7 @@
 
 #include "spool/spoolrec.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 #define MAGIC		"intake-spool 1\n"
 #define NAME_MAX_LEN	8		/* longest entry name */
@@ -24,8 +25,7 @@ enum entry {
 static const char *const entry_names[] = {
 	"ref", "form", "created", "name", "field", "value", "fname", "ftype", "fdata",
 };
-_Static_assert(sizeof(entry_names) / sizeof(entry_names[0]) == E__MAX,
-    "entry_names[] needs one name per entry");
+INTAKE_ROWS(entry_names, E__MAX);
 
 /* Crockford's base32: no I, L, O or U. */
 static const char ref_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -2,6 +2,7 @@
  * err.c - descriptions for enum intake_err, read from one table.
  */
 #include "util/err.h"
+#include "util/nelem.h"
 
 static const char *const errors[] = {
 	"success",				/* INTAKE_OK */
@@ -21,8 +22,7 @@ static const char *const errors[] = {
 	"Integrify is busy; retrying shortly",	/* INTAKE_EBUSY */
 };
 
-_Static_assert(sizeof(errors) / sizeof(errors[0]) == INTAKE_ERR__MAX,
-    "errors[] needs one row per enum intake_err");
+INTAKE_ROWS(errors, INTAKE_ERR__MAX);
 
 const char *
 intake_strerror(enum intake_err err)

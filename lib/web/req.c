@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "web/req.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 static const struct {
 	int		 status;
@@ -343,48 +344,74 @@ resp_retry(struct intake_req *req, long long seconds, const char *code, const ch
 	return intake_resp_error_headers(req, 503, hdr, code, message);
 }
 
+/* Retry-After of an answer: none, the upstream slots' or the token backoff's. */
+enum upstream_retry {
+	RETRY_NONE,
+	RETRY_SLOTS,		/* when an upstream slot is expected free */
+	RETRY_BACKOFF,		/* fetch_failure_ttl */
+};
+
+/* The answer to each error of a call that needed Integrify, by error. */
+static const struct upstream_answer {
+	int			 status;
+	enum upstream_retry	 retry;
+	const char		*code;
+	const char		*message;
+} upstream_answers[] = {
+	/* INTAKE_OK, ENOMEM, ESYS, ECONFIG, EINVAL: local, nothing of Integrify's to name */
+	{ 500, RETRY_NONE, "internal", "intake failed to handle the request." },
+	{ 500, RETRY_NONE, "internal", "intake failed to handle the request." },
+	{ 500, RETRY_NONE, "internal", "intake failed to handle the request." },
+	{ 500, RETRY_NONE, "internal", "intake failed to handle the request." },
+	{ 500, RETRY_NONE, "internal", "intake failed to handle the request." },
+	/* INTAKE_ETOOBIG */
+	{ 502, RETRY_NONE, "integrify_bad_reply", "Integrify sent a reply intake could not use." },
+	/* INTAKE_ETIMEOUT */
+	{ 504, RETRY_NONE, "integrify_timeout",
+	    "Integrify did not answer in time. Please try again shortly." },
+	/* INTAKE_EUPSTREAM */
+	{ 502, RETRY_NONE, "integrify_unavailable",
+	    "Integrify is unavailable. Please try again shortly." },
+	/* INTAKE_EAUTH */
+	{ 502, RETRY_NONE, "integrify_auth", "Integrify refused intake's service account. An "
+	    "administrator should check the credentials in intake's configuration." },
+	/* INTAKE_EDENIED */
+	{ 502, RETRY_NONE, "integrify_denied",
+	    "Integrify denied intake's service account access to this item." },
+	/* INTAKE_ENOTFOUND */
+	{ 502, RETRY_NONE, "integrify_not_found",
+	    "Integrify does not know an item intake's configuration names." },
+	/* INTAKE_EPROTO */
+	{ 502, RETRY_NONE, "integrify_bad_reply", "Integrify sent a reply intake could not use." },
+	/* INTAKE_EBACKOFF */
+	{ 503, RETRY_BACKOFF, "integrify_backoff",
+	    "Signing in to Integrify failed a moment ago. Please try again shortly." },
+	/* INTAKE_ECACHE */
+	{ 503, RETRY_BACKOFF, "integrify_backoff",
+	    "Signing in to Integrify failed a moment ago. Please try again shortly." },
+	/* INTAKE_EBUSY */
+	{ 503, RETRY_SLOTS, "integrify_busy",
+	    "Integrify is slow to answer just now. Please try again shortly." },
+};
+INTAKE_ROWS(upstream_answers, INTAKE_ERR__MAX);
+
 enum intake_err
 intake_resp_upstream_error(struct intake_req *req, enum intake_err err)
 {
+	const struct upstream_answer	*a = &upstream_answers[(unsigned)err < INTAKE_ERR__MAX ?
+					    err : INTAKE_ESYS];
+	long long			 ttl;
+
 	intake_req_cause(req, intake_strerror(err));
-	switch (err) {
-	case INTAKE_EAUTH:
-		return intake_resp_error(req, 502, "integrify_auth",
-		    "Integrify refused intake's service account. An administrator "
-		    "should check the credentials in intake's configuration.");
-	case INTAKE_EDENIED:
-		return intake_resp_error(req, 502, "integrify_denied",
-		    "Integrify denied intake's service account access to this item.");
-	case INTAKE_ENOTFOUND:
-		return intake_resp_error(req, 502, "integrify_not_found",
-		    "Integrify does not know an item intake's configuration names.");
-	case INTAKE_EPROTO:
-	case INTAKE_ETOOBIG:
-		return intake_resp_error(req, 502, "integrify_bad_reply",
-		    "Integrify sent a reply intake could not use.");
-	case INTAKE_EUPSTREAM:
-		return intake_resp_error(req, 502, "integrify_unavailable",
-		    "Integrify is unavailable. Please try again shortly.");
-	case INTAKE_ETIMEOUT:
-		return intake_resp_error(req, 504, "integrify_timeout",
-		    "Integrify did not answer in time. Please try again shortly.");
-	case INTAKE_EBUSY:
-		return resp_retry(req, intake_ctx_retry_after(req->ctx), "integrify_busy",
-		    "Integrify is slow to answer just now. Please try again shortly.");
-	case INTAKE_EBACKOFF:
-	case INTAKE_ECACHE:
-		req->code = "integrify_backoff";
-		return resp_retry(req, req->ctx->cfg->fetch_failure_ttl > 0 ?
-		    req->ctx->cfg->fetch_failure_ttl : 1, "integrify_backoff",
-		    "Signing in to Integrify failed a moment ago. Please try again shortly.");
-	case INTAKE_OK:
-	case INTAKE_ENOMEM:
-	case INTAKE_ESYS:
-	case INTAKE_ECONFIG:
-	case INTAKE_EINVAL:
-	case INTAKE_ERR__MAX:
+	switch (a->retry) {
+	case RETRY_SLOTS:
+		return resp_retry(req, intake_ctx_retry_after(req->ctx), a->code, a->message);
+	case RETRY_BACKOFF:
+		req->code = a->code;
+		ttl = req->ctx->cfg->fetch_failure_ttl;
+		return resp_retry(req, ttl > 0 ? ttl : 1, a->code, a->message);
+	case RETRY_NONE:
 		break;
 	}
-	/* Local failures: nothing of Integrify's to name. */
-	return intake_resp_error(req, 500, "internal", "intake failed to handle the request.");
+	return intake_resp_error(req, a->status, a->code, a->message);
 }

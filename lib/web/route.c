@@ -7,6 +7,7 @@
 #include "web/handler/handler.h"
 #include "core/log.h"
 #include "web/route.h"
+#include "util/nelem.h"
 
 #define M_GET		0x1u	/* GET and HEAD */
 #define M_OPTIONS	0x2u	/* CORS preflight */
@@ -41,8 +42,7 @@ static const struct {
 	{ "/status", 0, M_GET, W_ADMIN, "status",
 	    intake_handle_status },				/* INTAKE_ROUTE_STATUS */
 };
-_Static_assert(sizeof(routes) / sizeof(routes[0]) == INTAKE_ROUTE__MAX,
-    "routes[] needs one row per enum intake_route");
+INTAKE_ROWS(routes, INTAKE_ROUTE__MAX);
 
 static int
 matches(size_t i, const char *path)

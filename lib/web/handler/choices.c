@@ -12,6 +12,7 @@
 #include "web/handler/handler.h"
 #include "core/log.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 #define FOLD_STACK	512
 
@@ -50,8 +51,7 @@ static const struct {
 	{ NULL, NULL },				/* INTAKE_FORMAT_HTML: <option> */
 	{ NULL, NULL },				/* INTAKE_FORMAT_CSV: not offered */
 };
-_Static_assert(sizeof(item_keys) / sizeof(item_keys[0]) == INTAKE_FORMAT__MAX,
-    "item_keys[] needs one row per format");
+INTAKE_ROWS(item_keys, INTAKE_FORMAT__MAX);
 
 /* One item: an <option>, or a JSON object after a comma unless first. */
 static void

@@ -49,38 +49,35 @@ static void
 receipt_page(struct intake_req *req, const struct intake_form *f, const char *ref,
     enum intake_spool_status st, const struct intake_spool_meta *m)
 {
-	char	text[512];
+	const char	*title = "Request received";
+	char		 text[512];
 
 	switch (st) {
 	case INTAKE_SPOOL_DONE:
+		title = "Request sent";
 		if (m->id[0] != '\0')
 			(void)snprintf(text, sizeof(text), "Thank you. Your request was sent to the "
 			    "service desk as request %s. Your reference is %s.", m->id, ref);
 		else
 			(void)snprintf(text, sizeof(text), "Thank you. Your request was sent to the "
 			    "service desk. Your reference is %s.", ref);
-		intake_form_message(req, f, 200, "Request sent", text, "Send another request",
-		    NULL);
-		return;
+		break;
 	case INTAKE_SPOOL_QUEUED:
 		(void)snprintf(text, sizeof(text), "Thank you. Your request was received and is "
 		    "kept safe; it will be sent to the service desk shortly. Your reference is %s. "
 		    "Reload this page to see its progress.", ref);
-		intake_form_message(req, f, 200, "Request received", text, "Send another request",
-		    NULL);
-		return;
+		break;
 	case INTAKE_SPOOL_DEAD:
 		(void)snprintf(text, sizeof(text), "Thank you. Your request was received, and a "
 		    "member of staff will pass it on. Your reference is %s.", ref);
-		intake_form_message(req, f, 200, "Request received", text, "Send another request",
-		    NULL);
-		return;
+		break;
 	case INTAKE_SPOOL_UNKNOWN:
 	case INTAKE_SPOOL__MAX:
 		intake_form_message(req, f, 404, "No receipt", "There is no request with this "
 		    "reference here.", "Back to the form", NULL);
 		return;
 	}
+	intake_form_message(req, f, 200, title, text, "Send another request", NULL);
 }
 
 /* A receipt: GET /forms/{id}/receipt?ref=...: where the submission stands now. */

@@ -21,6 +21,7 @@
 #include "integrify/report.h"
 #include "util/str.h"
 #include "web/handler/formpage.h"
+#include "util/nelem.h"
 
 /* Where the pages' script and style sheet are: nginx strips the version
  * (conf/nginx/intake-locations.conf), browsers keep the files a year. */
@@ -41,8 +42,7 @@ static const char *const input_types[] = {
 	NULL,		/* INTAKE_FIELD_CHECKBOXES: a <fieldset> of boxes */
 	"file",		/* INTAKE_FIELD_FILE */
 };
-_Static_assert(sizeof(input_types) / sizeof(input_types[0]) == INTAKE_FIELD__MAX,
-    "input_types[] needs one row per field type");
+INTAKE_ROWS(input_types, INTAKE_FIELD__MAX);
 
 /* Append fmt with every %s argument HTML-escaped. Only %s is supported. */
 static void

@@ -8,6 +8,7 @@
 #include "spool/breaker.h"
 #include "spool/spool.h"
 #include "integrify/token.h"
+#include "util/nelem.h"
 
 static const char alive[] = "{\"status\":\"alive\"}\n";
 
@@ -24,8 +25,7 @@ static const char *const cache_status_names[] = {
 	"redis",	/* INTAKE_CACHE_STATUS_SHARED */
 	"fallback",	/* INTAKE_CACHE_STATUS_FALLBACK: Redis unreachable, this host's shm */
 };
-_Static_assert(sizeof(cache_status_names) / sizeof(cache_status_names[0]) ==
-    INTAKE_CACHE_STATUS__MAX, "cache_status_names[] needs one row per status");
+INTAKE_ROWS(cache_status_names, INTAKE_CACHE_STATUS__MAX);
 
 static bool
 count_one(void *arg, const char *ref)

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "web/query.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 /* The parameters listings take, besides the source's filter.NAMEs; rows
  * are the INTAKE_PARAM_* bits. */
@@ -26,8 +27,7 @@ static const char *const common_params[] = {
 	"selected",	/* INTAKE_PARAM_SELECTED */
 	"_type",	/* INTAKE_PARAM_TYPE */
 };
-_Static_assert(sizeof(common_params) / sizeof(common_params[0]) == INTAKE_PARAM__MAX,
-    "common_params[] needs one row per INTAKE_PARAM_*");
+INTAKE_ROWS(common_params, INTAKE_PARAM__MAX);
 
 static const char *const format_names[] = {
 	"json",		/* INTAKE_FORMAT_JSON */
@@ -35,8 +35,7 @@ static const char *const format_names[] = {
 	"html",		/* INTAKE_FORMAT_HTML */
 	"csv",		/* INTAKE_FORMAT_CSV */
 };
-_Static_assert(sizeof(format_names) / sizeof(format_names[0]) == INTAKE_FORMAT__MAX,
-    "format_names[] needs one row per format");
+INTAKE_ROWS(format_names, INTAKE_FORMAT__MAX);
 
 const char *
 intake_format_name(enum intake_format f)
@@ -398,8 +397,7 @@ static const char *const ctypes[] = {
 	"text/html; charset=utf-8",		/* INTAKE_FORMAT_HTML */
 	"text/csv; charset=utf-8",		/* INTAKE_FORMAT_CSV */
 };
-_Static_assert(sizeof(ctypes) / sizeof(ctypes[0]) == INTAKE_FORMAT__MAX,
-    "ctypes[] needs one row per format");
+INTAKE_ROWS(ctypes, INTAKE_FORMAT__MAX);
 
 void
 intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *kind)
