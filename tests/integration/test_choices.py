@@ -178,6 +178,18 @@ class ChoicesMixin:
         body, _ = self.json("/api/choices/categories?q=r%26d%20%3Clab")
         self.assertEqual(len(body["items"]), 2)
 
+    def test_search_folds_accents_as_people_type(self):
+        # zurich, sao and munchen are what people type for Zürich, São and
+        # München; a decomposed "Zu\u0308rich" is the same text.
+        for q, town in (("zurich", "Zürich"), ("ZURICH", "Zürich"), ("sao", "São"),
+                        ("munchen", "München"), ("Zu%CC%88rich", "Zürich"),
+                        ("s%C3%A3o", "São")):
+            body, _ = self.json("/api/choices/locations?q=" + q)
+            self.assertEqual(len(body["items"]), 3, q)
+            self.assertTrue(all(town in i["label"] for i in body["items"]), (q, body["items"]))
+        body, _ = self.json("/api/choices/locations?q=zurichx")
+        self.assertEqual(body["items"], [])
+
     def test_cascading_parent_feeds_the_report_filter(self):
         body, _ = self.json("/api/choices/departments?parent=Finance&per_page=1000")
         self.assertEqual(body["items"],

@@ -5,26 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <unicase.h>
-#include <unistr.h>
-#include <uninorm.h>
 
 #include "web/handler/handler.h"
 #include "core/log.h"
+#include "util/fold.h"
 #include "util/str.h"
 #include "util/nelem.h"
 
 #define FOLD_STACK	512
 
-/* Case-fold s (UTF-8) into out; NULL on invalid UTF-8. Caller frees if != stackbuf. */
-static uint8_t *
-fold(const char *s, uint8_t *stackbuf, size_t cap, size_t *len)
-{
-	*len = cap;
-	return u8_casefold((const uint8_t *)s, strlen(s), NULL, UNINORM_NFC, stackbuf, len);
-}
-
-/* Does label contain the folded needle? */
+/* Does label contain the folded needle?  Case and accents are folded alike (util/fold.h). */
 static bool
 label_matches(const char *label, const uint8_t *needle, size_t nlen)
 {
@@ -32,12 +22,10 @@ label_matches(const char *label, const uint8_t *needle, size_t nlen)
 	size_t	 flen;
 	bool	 m;
 
-	f = fold(label, stackbuf, sizeof(stackbuf), &flen);
-	if (f == NULL)
+	if (intake_fold(label, strlen(label), stackbuf, sizeof(stackbuf), &f, &flen) != INTAKE_OK)
 		return false;
 	m = memmem(f, flen, needle, nlen) != NULL;
-	if (f != stackbuf)
-		free(f);
+	intake_fold_free(f, stackbuf);
 	return m;
 }
 
@@ -126,10 +114,11 @@ render(const struct intake_source *src, const struct intake_report_view *v,
 	if (err != INTAKE_OK)
 		return err;
 	if (l->search[0] != '\0') {
-		/* The parameter was checked to be UTF-8, so folding succeeds. */
-		needle = fold(l->search, stackbuf, sizeof(stackbuf), &nlen);
-		if (needle == NULL)
-			return INTAKE_ENOMEM;
+		/* The parameter was checked to be UTF-8, so folding fails only for memory. */
+		err = intake_fold(l->search, strlen(l->search), stackbuf, sizeof(stackbuf), &needle,
+		    &nlen);
+		if (err != INTAKE_OK)
+			return err;
 	}
 	for (r = 0; intake_buf_err(b) == INTAKE_OK && r < t->nrows; r++) {
 		value = intake_table_cell(t, r, (size_t)v->value_col);
@@ -142,8 +131,8 @@ render(const struct intake_source *src, const struct intake_report_view *v,
 		shown++;
 	}
 	render_tail(b, l, matched, (long long)matched > first + (long long)shown);
-	if (needle != NULL && needle != stackbuf)
-		free(needle);
+	if (needle != NULL)
+		intake_fold_free(needle, stackbuf);
 	return intake_buf_err(b);
 }
 
