@@ -362,7 +362,8 @@ class Forms(FormsMixin, Stack):
         a = self.expect(404, "GET", unknown, {"Accept": "application/json"})
         self.assertEqual(a.code(), "unknown_reference")
         self.expect(404, "GET", unknown)
-        self.expect(405, "POST", receipt, {"Content-Type": "text/plain"}, b"x")
+        a = self.expect(405, "POST", receipt, {"Content-Type": "text/plain"}, b"x")
+        self.assertEqual(a.headers.get("allow"), "GET, HEAD")   # RFC 9110: a 405 names what is allowed
         self.expect(405, "OPTIONS", receipt)
 
     def form_args(self, fields, tok):

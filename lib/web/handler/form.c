@@ -147,7 +147,8 @@ intake_handle_form(struct intake_req *req)
 	}
 	if (rest != NULL) {
 		if (strcmp(req->method, "POST") == 0)
-			(void)intake_resp_error(req, 405, "method_not_allowed", "Use GET.");
+			(void)intake_resp_error_headers(req, 405, "Allow: GET, HEAD\r\n",
+			    "method_not_allowed", "Use GET.");
 		else
 			receipt(req, f);
 		return;
