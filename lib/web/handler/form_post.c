@@ -324,7 +324,7 @@ unavailable(struct post *p)
 {
 	intake_req_cause(p->req, "the spool could not take the submission");
 	if (p->json)
-		(void)intake_resp_error(p->req, 503, "unavailable",
+		(void)intake_resp_error_headers(p->req, 503, "Retry-After: 60\r\n", "unavailable",
 		    "Your request could not be accepted right now. Please try again in a minute.");
 	else
 		intake_form_page(p->req, p->form, p->token, &p->sub, 503,
