@@ -13,6 +13,7 @@
 #include "cache/backend.h"
 #include "cache/seal.h"
 #include "util/str.h"
+#include "util/nelem.h"
 
 /*
  * With backend = redis, be is Redis and local this host's shm store of
@@ -568,6 +569,19 @@ intake_cache_reap(struct intake_cache *c, pid_t pid)
 	c->be->reap(c->state, pid);
 	if (c->local != NULL)
 		c->local->reap(c->local_state, pid);
+}
+
+static const char *const status_names[] = {
+	"shm",		/* INTAKE_CACHE_STATUS_LOCAL */
+	"redis",	/* INTAKE_CACHE_STATUS_SHARED */
+	"fallback",	/* INTAKE_CACHE_STATUS_FALLBACK: Redis unreachable, this host's shm */
+};
+INTAKE_ROWS(status_names, INTAKE_CACHE_STATUS__MAX);
+
+const char *
+intake_cache_status_name(enum intake_cache_status st)
+{
+	return (unsigned)st < INTAKE_CACHE_STATUS__MAX ? status_names[st] : "?";
 }
 
 enum intake_cache_status

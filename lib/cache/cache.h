@@ -127,6 +127,9 @@ enum intake_cache_status {
  */
 enum intake_cache_status intake_cache_status(struct intake_cache *c);
 
+/* The status's name in /readyz, /status and /metrics: "shm", "redis", "fallback". */
+const char	*intake_cache_status_name(enum intake_cache_status st);
+
 /* Backend name, e.g. "shm". */
 const char	*intake_cache_backend_name(const struct intake_cache *c);
 

@@ -612,6 +612,8 @@ render_gauges(const struct intake_metrics_gauges *g, const struct tally *t,
 	gauge(out, "intake_token_ttl_seconds", "Seconds the cached token has left (0: none).",
 	    g->token_left_s > 0 ? g->token_left_s : 0);
 	gauge(out, "intake_upstream_slots", "Upstream slots configured.", g->upstream_slots);
+	gauge(out, "intake_cache_fallback", "1 while Redis is configured but unreachable and "
+	    "this host serves from its own memory.", g->cache_fallback ? 1 : 0);
 	gauge(out, "intake_upstream_slots_in_use",
 	    "Upstream slots the pool's processes hold now.", t->slots);
 	gauge(out, "intake_workers_configured", "Workers the configuration asks for.",
@@ -687,10 +689,11 @@ intake_metrics_status(const struct intake_metrics_gauges *g, struct intake_buf *
 	(void)intake_buf_printf(out, "\"spool\":{\"queued\":%lld,\"dead\":%lld,"
 	    "\"delivered\":%lld},\"breaker\":\"%s\","
 	    "\"token\":{\"cached\":%s,\"seconds_left\":%lld},"
-	    "\"upstream_slots\":{\"configured\":%lld,\"in_use\":%lld},\"processes\":[",
+	    "\"upstream_slots\":{\"configured\":%lld,\"in_use\":%lld},\"cache\":\"%s\","
+	    "\"processes\":[",
 	    g->spool_queued, g->spool_dead, g->spool_done, breaker_label(g->breaker),
 	    g->token_cached ? "true" : "false", g->token_left_s > 0 ? g->token_left_s : 0,
-	    g->upstream_slots, t.slots);
+	    g->upstream_slots, t.slots, g->cache != NULL ? g->cache : "shm");
 	status_rows(out, now);
 	(void)intake_buf_adds(out, "]}\n");
 	return intake_buf_err(out);

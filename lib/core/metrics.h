@@ -85,6 +85,8 @@ struct intake_metrics_gauges {
 	bool		token_cached;		/* a usable token is in the cache */
 	long long	token_left_s;		/* its seconds left, -1: none */
 	long long	upstream_slots;		/* upstream slots configured */
+	const char	*cache;			/* where shared state lives: "shm", "redis", "fallback" */
+	bool		 cache_fallback;	/* Redis is configured but unreachable */
 };
 
 /*

@@ -25,6 +25,7 @@ import unittest
 import sys
 import urllib.parse
 
+import fcgi  # noqa: E402
 from harness import (REPORT_SIDS, SRC, Nginx, Pool, Standin, _port_open, free_port, http,
                      public_origins, token_fetches, wait_for, _failed)
 from test_form_post import DESCRIPTION, NAME, V8_EXTRA, V8_FORM
@@ -381,11 +382,18 @@ class SharedState(TwoHosts):
         self.assertEqual([s for s in statuses if s >= 500], [], statuses)
         self.assertEqual(set(statuses), {200})
         self.assertEqual({self.readyz("a")["cache"], self.readyz("b")["cache"]}, {"fallback"})
+        # The metrics say so too, for an alert (the admin socket of each host).
+        for pool in self.pools.values():
+            self.assertIn("\nintake_cache_fallback 1\n", fcgi.request(pool.admin_sock, "/metrics")[2])
+            self.assertEqual(json.loads(fcgi.request(pool.admin_sock, "/status")[2])["cache"],
+                             "fallback")
         submit("a")
         submit("b")
         self.redis.start()
         wait_for(lambda: self.readyz("a")["cache"] == "redis" and
                  self.readyz("b")["cache"] == "redis", timeout=60, what="redis back")
+        for pool in self.pools.values():
+            self.assertIn("\nintake_cache_fallback 0\n", fcgi.request(pool.admin_sock, "/metrics")[2])
         submit("b")
         submit("a")
         wait_for(lambda: all(self.readyz(h)["spool"]["queued"] == 0 for h in ("a", "b")),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "web/handler/handler.h"
+#include "cache/cache.h"
 #include "spool/breaker.h"
 #include "core/metrics.h"
 #include "spool/spool.h"
@@ -50,6 +51,7 @@ static void
 gauges(struct intake_req *req, struct intake_metrics_gauges *g)
 {
 	struct intake_ctx	*ctx = req->ctx;
+	enum intake_cache_status st;
 	int64_t			 until, left = -1;
 
 	memset(g, 0, sizeof(*g));
@@ -70,6 +72,9 @@ gauges(struct intake_req *req, struct intake_metrics_gauges *g)
 	g->token_cached = left > 0;
 	g->token_left_s = left > 0 ? left / 1000 : -1;
 	g->upstream_slots = intake_upstream_count(ctx->cfg);
+	st = intake_cache_status(ctx->cache);
+	g->cache = intake_cache_status_name(st);
+	g->cache_fallback = st == INTAKE_CACHE_STATUS_FALLBACK;
 }
 
 /* Render one admin page with fn and send it as ctype. */

@@ -20,13 +20,6 @@ intake_handle_healthz(struct intake_req *req)
 	    "Cache-Control: no-store\r\n", alive, sizeof(alive) - 1);
 }
 
-static const char *const cache_status_names[] = {
-	"shm",		/* INTAKE_CACHE_STATUS_LOCAL */
-	"redis",	/* INTAKE_CACHE_STATUS_SHARED */
-	"fallback",	/* INTAKE_CACHE_STATUS_FALLBACK: Redis unreachable, this host's shm */
-};
-INTAKE_ROWS(cache_status_names, INTAKE_CACHE_STATUS__MAX);
-
 static bool
 count_one(void *arg, const char *ref)
 {
@@ -68,7 +61,7 @@ intake_handle_readyz(struct intake_req *req)
 	if (intake_buf_printf(&b, "{\"status\":\"ready\",\"breaker\":\"%s\","
 	    "\"spool\":{\"queued\":%lld,\"held\":%lld},\"cache\":\"%s\"}\n",
 	    intake_breaker_state_name(st), queued, held,
-	    cache_status_names[intake_cache_status(req->ctx->cache)]) == INTAKE_OK)
+	    intake_cache_status_name(intake_cache_status(req->ctx->cache))) == INTAKE_OK)
 		(void)intake_resp_send(req, 200, "application/json; charset=utf-8",
 		    "Cache-Control: no-store\r\n", b.ptr, b.len);
 	else
