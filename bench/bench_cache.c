@@ -204,7 +204,7 @@ run_round(struct bench_run *b, enum bench_op op, uint32_t seed)
 			sink = b->index[(size_t)(next_rand(&seed) % (uint32_t)(b->n * BENCH_INDEX /
 			    BENCH_LINE)) * BENCH_LINE];
 			seed += sink - 1;
-			/* FALLTHROUGH */
+			__attribute__((fallthrough));	/* then the slot, as a lookup would */
 		case BENCH_MEMORY:
 		case BENCH_OP__MAX:
 			/* Each read feeds the next index (the bytes are 1): latency, not bandwidth. */

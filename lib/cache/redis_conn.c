@@ -28,6 +28,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -367,7 +368,9 @@ tls_name(SSL *ssl, const char *name)
 	if (inet_pton(AF_INET, name, &a4) == 1 || inet_pton(AF_INET6, name, &a6) == 1)
 		return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name) == 1 ? 0 : -1;
 	/* SNI for a DNS name only (RFC 6066: never an address). */
-	if (SSL_set_tlsext_host_name(ssl, name) != 1 || SSL_set1_host(ssl, name) != 1)
+	/* SSL_set_tlsext_host_name() is a macro that casts the const away; OpenSSL only reads it. */
+	if (SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+	    (void *)(uintptr_t)name) != 1 || SSL_set1_host(ssl, name) != 1)
 		return -1;
 	/* A wildcard stands for a whole label, never part of one (as curl). */
 	SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
