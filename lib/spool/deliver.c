@@ -148,8 +148,12 @@ shared_claim(struct intake_ctx *ctx, const char *sid, const char *ref,
 		return claims_down(ref);
 	}
 	claims_down_said = false;
-	if (err == INTAKE_ETOOBIG)
-		err = INTAKE_OK;	/* longer than any reference: another's */
+	if (err == INTAKE_ETOOBIG) {
+		/* Longer than any reference: not ours. */
+		err = INTAKE_OK;
+		hit = true;
+		len = 0;
+	}
 	if (err != INTAKE_OK)
 		return err;
 	if (!*took && !hit)
