@@ -497,8 +497,10 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 
 /*
  * Two-step, with a request noted: claim it again before its values go.
- * Another submission's now: forget it, so ours starts again (true).
- * False: the claim cannot be decided now (Redis down).
+ * Another submission's now: forget it (true).  That one was adopted by a
+ * submission whose own start was lost, leaving a request empty: with the
+ * orphan search, ours looks for it (as after an unsure start) rather than
+ * start one more.  False: the claim cannot be decided now (Redis down).
  */
 static bool
 noted_ours(struct intake_ctx *ctx, struct intake_spool_hold *h, struct intake_spool_meta *meta)
@@ -513,6 +515,7 @@ noted_ours(struct intake_ctx *ctx, struct intake_spool_hold *h, struct intake_sp
 	    meta->sid);
 	meta->sid[0] = '\0';
 	meta->id[0] = '\0';
+	meta->unsure = adoptable(ctx);
 	return true;
 }
 
