@@ -520,8 +520,9 @@ noted_ours(struct intake_ctx *ctx, struct intake_spool_hold *h, struct intake_sp
 }
 
 /*
- * What comes before a start: a one-call start noted as made is done; an
- * open breaker defers; a noted two-step request another submission took
+ * What comes before a start: a one-call start noted as made is done; a
+ * two-step start waits while its claims cannot be decided; an open
+ * breaker defers; a noted two-step request another submission took
  * is forgotten; then the look for an earlier start (search or orphan),
  * or a hold when an unsure start cannot be looked for.  Returns true
  * with *outcome when this attempt ends here.
@@ -538,6 +539,17 @@ before_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	/* A one-call start: a SID noted means it got through (its receipt was lost). */
 	if (meta->sid[0] != '\0' && !intake_reqstart_two_step(ctx)) {
 		*outcome = finish_done(ctx, h, rec, meta, "was started earlier");
+		return true;
+	}
+	/*
+	 * Two-step (v7): a start, a resume and the orphan search each need a
+	 * claim, and none is decided without Redis: wait in the queue, without
+	 * a call to Integrify and without a request left unclaimed.
+	 */
+	if (intake_reqstart_two_step(ctx) && ctx->marks != NULL &&
+	    intake_cache_status(ctx->marks) == INTAKE_CACHE_STATUS_FALLBACK) {
+		(void)claims_down(h->ref);
+		*outcome = finish_retry(ctx, h, rec, meta, 0);
 		return true;
 	}
 	if (!intake_breaker_allow(ctx, &probe)) {
