@@ -39,10 +39,9 @@ INTAKE_ROWS(dialect_names, INTAKE_DIALECT__MAX);
  */
 static const struct dialect_traits {
 	bool	apikey;		/* offers the API-key flow */
-	bool	host_claims;	/* an empty request is claimed in this host's spool */
 } dialect_traits[] = {
-	{ .apikey = false, .host_claims = true },	/* INTAKE_DIALECT_V7 */
-	{ .apikey = true, .host_claims = false },	/* INTAKE_DIALECT_V8 */
+	{ .apikey = false },	/* INTAKE_DIALECT_V7 */
+	{ .apikey = true },	/* INTAKE_DIALECT_V8 */
 };
 INTAKE_ROWS(dialect_traits, INTAKE_DIALECT__MAX);
 
@@ -554,13 +553,6 @@ check_cache(struct load *l)
 		return load_fail(l, "cache", "redis_password_file", p);
 	if (c->redis_user[0] != '\0' && c->redis_password_file[0] == '\0')
 		return load_fail(l, "cache", "redis_user", "needs redis_password_file");
-	/*
-	 * v7's search for a request left empty claims it in this host's spool
-	 * only: another host could fill the same request.  Fail closed.
-	 */
-	if (dialect_traits[c->dialect].host_claims && c->spool_dedupe)
-		return load_fail(l, "spool", "dedupe", "v7 claims are per host: with [cache] backend = "
-		    "redis (several hosts) set dedupe = no");
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include <openssl/rand.h>
 
+#include "cache/cache.h"
 #include "integrify/http.h"
 #include "spool/breaker.h"
 #include "spool/deliver.h"
@@ -88,29 +89,152 @@ struct claimer {
 	struct intake_ctx	*ctx;
 	const char		*ref;
 	bool			 fresh;		/* the last claim was taken just now */
+	enum intake_err		 err;		/* a claim could not be decided (sticky) */
 };
+
+#define CLAIM_SECTION	"claim"		/* marks cache: request SID -> submission reference */
+
+/* Said once per process and outage: the cache itself logs the outage too. */
+static bool	claims_down_said;
+
+/* Redis is unreachable: no claim can be decided now (INTAKE_ECACHE). */
+static enum intake_err
+claims_down(const char *ref)
+{
+	if (!claims_down_said)
+		intake_log_warn("deliver %s: v7 claims live in Redis, which is unreachable: a "
+		    "claim on this host's state alone could be taken on another host too, so "
+		    "deliveries that need one wait in the queue until Redis is back", ref);
+	claims_down_said = true;
+	return INTAKE_ECACHE;
+}
+
+/*
+ * Several hosts (backend = redis): take sid for ref in the marks cache
+ * every host shares (SET NX, kept as long as the spool keeps its claims),
+ * *took true when this call added it.  *got is OTHERS when another
+ * submission holds it.  One host (shm): nothing to share, *got is NEW.
+ * INTAKE_ECACHE while Redis is unreachable: never a claim on local state.
+ */
+static enum intake_err
+shared_claim(struct intake_ctx *ctx, const char *sid, const char *ref,
+    enum intake_spool_claim *got, bool *took)
+{
+	char		cur[INTAKE_SPOOL_REF_MAX];
+	size_t		len = 0, reflen = strlen(ref);
+	enum intake_err	err = INTAKE_OK;
+	bool		hit = false;
+	int		tries;
+
+	*got = INTAKE_CLAIM_NEW;
+	*took = false;
+	if (ctx->marks == NULL || intake_cache_status(ctx->marks) == INTAKE_CACHE_STATUS_LOCAL)
+		return INTAKE_OK;
+	if (intake_cache_status(ctx->marks) != INTAKE_CACHE_STATUS_SHARED)
+		return claims_down(ref);
+	/* A claim that lapses between the add and the get is added again. */
+	for (tries = 0; tries < 2 && !*took && !hit && err == INTAKE_OK; tries++) {
+		err = intake_cache_add(ctx->marks, CLAIM_SECTION, sid, ref, reflen,
+		    intake_now_ms() + intake_deliver_claim_keep_ms(ctx->cfg), took);
+		if (err == INTAKE_OK && !*took)
+			err = intake_cache_get(ctx->marks, CLAIM_SECTION, sid, cur, sizeof(cur),
+			    &len, &hit);
+	}
+	/* A call that found Redis gone was answered by this host's store: not a claim. */
+	if (intake_cache_status(ctx->marks) != INTAKE_CACHE_STATUS_SHARED) {
+		if (*took)
+			(void)intake_cache_del(ctx->marks, CLAIM_SECTION, sid, ref, reflen);
+		*took = false;
+		return claims_down(ref);
+	}
+	claims_down_said = false;
+	if (err == INTAKE_ETOOBIG) {
+		/* Longer than any reference: not ours. */
+		err = INTAKE_OK;
+		hit = true;
+		len = 0;
+	}
+	if (err != INTAKE_OK)
+		return err;
+	if (!*took && !hit)
+		return INTAKE_EBUSY;	/* it keeps lapsing: decide on the next attempt */
+	if (!*took)
+		*got = len == reflen && memcmp(cur, ref, len) == 0 ? INTAKE_CLAIM_OURS :
+		    INTAKE_CLAIM_OTHERS;
+	return INTAKE_OK;
+}
+
+/*
+ * A claim is taken where every host sees it first (Redis, with several
+ * hosts), then durably in this host's spool.  Shared first: a claim
+ * another host holds leaves no trace here, and a crash between the two
+ * leaves a shared claim naming us, which the next attempt finds OURS.
+ * The local claim still decides between this host's processes when
+ * Redis lost its data (a restart without persistence).
+ */
+enum intake_err
+intake_deliver_claim(struct intake_ctx *ctx, const char *sid, const char *ref,
+    enum intake_spool_claim *got)
+{
+	enum intake_spool_claim	shared;
+	enum intake_err		err;
+	bool			took;
+
+	err = shared_claim(ctx, sid, ref, &shared, &took);
+	if (err != INTAKE_OK)
+		return err;
+	*got = shared;
+	if (shared == INTAKE_CLAIM_OTHERS)
+		return INTAKE_OK;
+	err = intake_spool_claim(ctx->spool, sid, ref, got);
+	if (took && (err != INTAKE_OK || *got == INTAKE_CLAIM_OTHERS))
+		(void)intake_cache_del(ctx->marks, CLAIM_SECTION, sid, ref, strlen(ref));
+	return err;
+}
+
+void
+intake_deliver_unclaim(struct intake_ctx *ctx, const char *sid, const char *ref)
+{
+	(void)intake_spool_unclaim(ctx->spool, sid, ref);
+	/* Down, the shared claim stays until it lapses; it names only us. */
+	if (ctx->marks != NULL && intake_cache_status(ctx->marks) == INTAKE_CACHE_STATUS_SHARED)
+		(void)intake_cache_del(ctx->marks, CLAIM_SECTION, sid, ref, strlen(ref));
+}
+
+int64_t
+intake_deliver_claim_keep_ms(const struct intake_config *cfg)
+{
+	/* A claim matters while a submission may still look for its request. */
+	return ((int64_t)cfg->spool_max_age + cfg->spool_keep_done) * 1000;
+}
 
 /*
  * v7: take a request for this submission, durably and atomically across
- * processes (a claim in the spool).  True when it is now ours or was ours
- * already; a request another submission claimed is not ours to fill.
+ * processes and hosts.  True when it is now ours or was ours already; a
+ * request another submission claimed is not ours to fill.  False with
+ * c->err set: it could not be decided now (Redis down); try later.
  */
 static bool
 claim(void *arg, const char *sid)
 {
 	struct claimer		*c = arg;
 	enum intake_spool_claim	 got;
+	enum intake_err		 err;
 
 	c->fresh = false;
-	if (intake_spool_claim(c->ctx->spool, sid, c->ref, &got) != INTAKE_OK)
+	err = intake_deliver_claim(c->ctx, sid, c->ref, &got);
+	if (err != INTAKE_OK) {
+		c->err = err;
 		return false;
+	}
 	c->fresh = got == INTAKE_CLAIM_NEW;
 	return got != INTAKE_CLAIM_OTHERS;
 }
 
 /*
  * The orphan search claimed a request that turned out filled: let it go,
- * so that it never seems, to whoever filled it, taken by another.  A claim
+ * here and where every host sees it (only while it still names us), so
+ * that it never seems, to whoever filled it, taken by another.  A claim
  * held from before is kept.
  */
 static void
@@ -119,27 +243,36 @@ unclaim(void *arg, const char *sid)
 	struct claimer	*c = arg;
 
 	if (c->fresh)
-		(void)intake_spool_unclaim(c->ctx->spool, sid, c->ref);
+		intake_deliver_unclaim(c->ctx, sid, c->ref);
 }
 
 static enum intake_err
 journal_started(void *arg, const struct intake_reqstart_result *r)
 {
 	struct journal	*j = arg;
-	struct claimer	 c = { j->ctx, j->h->ref, false };
+	struct claimer	 c = { j->ctx, j->h->ref, false, INTAKE_OK };
+	bool		 ours;
+	enum intake_err	 err;
 
 	/* Claim, then note: a claim that outlives us still names this submission. */
-	if (!claim(&c, r->instance_sid)) {
+	ours = claim(&c, r->instance_sid);
+	if (!ours && c.err == INTAKE_OK) {
 		/* Adopted, in the moment since it started, by a submission whose start was lost. */
 		intake_log_warn("deliver %s: request %s was taken by another submission; this one "
 		    "starts again", j->h->ref, r->instance_sid);
 		j->taken = true;
 		return INTAKE_ECACHE;
 	}
+	/*
+	 * Undecided (Redis down): note the SID but send no values.  The retry
+	 * claims it first (before_start) and fills it, or starts again when
+	 * another submission adopted it meanwhile.
+	 */
 	(void)intake_strlcpy(j->meta->sid, r->instance_sid, sizeof(j->meta->sid));
 	(void)intake_strlcpy(j->meta->id, r->instance_id, sizeof(j->meta->id));
 	j->meta->unsure = false;
-	return intake_spool_set_meta(j->ctx->spool, j->h->ref, j->meta);
+	err = intake_spool_set_meta(j->ctx->spool, j->h->ref, j->meta);
+	return err != INTAKE_OK || ours ? err : c.err;
 }
 
 static enum intake_deliver_outcome
@@ -267,12 +400,17 @@ adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
 {
 	struct intake_reqstart_result	r;
 	struct intake_reply_hit		hit;
-	struct claimer			c = { ctx, h->ref, false };
+	struct claimer			c = { ctx, h->ref, false, INTAKE_OK };
 	struct intake_reqstart_claims	cl = { claim, unclaim, &c };
 	enum intake_err			err;
 
 	err = intake_reqstart_orphan(ctx, form, rec->created_ms - ORPHAN_SKEW_MS, &cl, &r,
 	    &hit);
+	if (c.err != INTAKE_OK && hit.match != INTAKE_REPLY_FOUND) {
+		/* A request passed over undecided (Redis down) may be ours to fill: later. */
+		*outcome = finish_retry(ctx, h, rec, meta, 0);
+		return true;
+	}
 	if (err != INTAKE_OK && intake_breaker_counts(err)) {
 		*outcome = lookup_failed(ctx, h, rec, meta, err, &r);
 		return true;
@@ -358,8 +496,33 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 }
 
 /*
- * What comes before a start: a one-call start noted as made is done; an
- * open breaker defers; a noted two-step request another submission took
+ * Two-step, with a request noted: claim it again before its values go.
+ * Another submission's now: forget it (true).  That one was adopted by a
+ * submission whose own start was lost, leaving a request empty: with the
+ * orphan search, ours looks for it (as after an unsure start) rather than
+ * start one more.  False: the claim cannot be decided now (Redis down).
+ */
+static bool
+noted_ours(struct intake_ctx *ctx, struct intake_spool_hold *h, struct intake_spool_meta *meta)
+{
+	struct claimer	c = { ctx, h->ref, false, INTAKE_OK };
+
+	if (claim(&c, meta->sid))
+		return true;
+	if (c.err != INTAKE_OK)
+		return false;
+	intake_log_warn("deliver %s: request %s belongs to another submission", h->ref,
+	    meta->sid);
+	meta->sid[0] = '\0';
+	meta->id[0] = '\0';
+	meta->unsure = adoptable(ctx);
+	return true;
+}
+
+/*
+ * What comes before a start: a one-call start noted as made is done; a
+ * two-step start waits while its claims cannot be decided; an open
+ * breaker defers; a noted two-step request another submission took
  * is forgotten; then the look for an earlier start (search or orphan),
  * or a hold when an unsure start cannot be looked for.  Returns true
  * with *outcome when this attempt ends here.
@@ -378,6 +541,17 @@ before_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		*outcome = finish_done(ctx, h, rec, meta, "was started earlier");
 		return true;
 	}
+	/*
+	 * Two-step (v7): a start, a resume and the orphan search each need a
+	 * claim, and none is decided without Redis: wait in the queue, without
+	 * a call to Integrify and without a request left unclaimed.
+	 */
+	if (intake_reqstart_two_step(ctx) && ctx->marks != NULL &&
+	    intake_cache_status(ctx->marks) == INTAKE_CACHE_STATUS_FALLBACK) {
+		(void)claims_down(h->ref);
+		*outcome = finish_retry(ctx, h, rec, meta, 0);
+		return true;
+	}
 	if (!intake_breaker_allow(ctx, &probe)) {
 		(void)intake_breaker_state(ctx, &until);
 		meta->next_ms = until > 0 ? until :
@@ -385,13 +559,10 @@ before_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		(void)intake_spool_set_meta(ctx->spool, h->ref, meta);
 		return true;
 	}
-	if (meta->sid[0] != '\0' && intake_reqstart_two_step(ctx) &&
-	    !claim(&(struct claimer){ ctx, h->ref, false }, meta->sid)) {
-		/* The noted request is another submission's now: ours starts again. */
-		intake_log_warn("deliver %s: request %s belongs to another submission", h->ref,
-		    meta->sid);
-		meta->sid[0] = '\0';
-		meta->id[0] = '\0';
+	if (meta->sid[0] != '\0' && intake_reqstart_two_step(ctx) && !noted_ours(ctx, h, meta)) {
+		/* Undecided (Redis down): the values wait, the start is not made again. */
+		*outcome = finish_retry(ctx, h, rec, meta, 0);
+		return true;
 	}
 	if (check && searchable(ctx) && meta->sid[0] == '\0')
 		return earlier_start(ctx, h, rec, meta, outcome);

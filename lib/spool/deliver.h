@@ -12,7 +12,9 @@
  * reference).  v7 cannot be asked, so a start is noted "unsure" on disk
  * before it goes out; a record found unsure fills, instead of starting
  * another, an open request of its process still waiting for values that
- * it can claim (a claim in the spool's claims/ names the submission).  With
+ * it can claim (a claim in the spool's claims/ names the submission, and
+ * with several hosts also one in Redis; while Redis is down such a
+ * delivery waits in the queue).  With
  * spool.dedupe off, or a tenant that refuses both, an unsure record is
  * set aside for a person rather than sent twice.
  */
@@ -26,6 +28,29 @@
 #include "form/form.h"
 #include "spool/spool.h"
 #include "spool/spoolrec.h"
+
+/*
+ * How long a v7 claim is kept (milliseconds): while a submission may
+ * still look for its request, max_age queued and keep_done more.  The
+ * spool's sweep and the shared claims (Redis) use the same.
+ */
+int64_t		intake_deliver_claim_keep_ms(const struct intake_config *cfg);
+
+/*
+ * v7: claim Integrify request sid for submission ref.  With several hosts
+ * (ctx->marks on Redis) first in Redis (SET NX), where every host sees it,
+ * then durably in this host's spool; with one host, in the spool only.
+ * *got: NEW, OURS (ref held it already) or OTHERS.  INTAKE_ECACHE while
+ * Redis is unreachable: a claim on this host's state alone could be taken
+ * on another host too, so the caller tries later.
+ */
+enum intake_err	intake_deliver_claim(struct intake_ctx *ctx, const char *sid, const char *ref,
+		    enum intake_spool_claim *got);
+/*
+ * Drop ref's claim on sid, in the spool and (compare-and-delete: only
+ * while it still names ref) in Redis.
+ */
+void		intake_deliver_unclaim(struct intake_ctx *ctx, const char *sid, const char *ref);
 
 enum intake_deliver_outcome {
 	INTAKE_DELIVER_DONE,		/* the request exists: meta->sid, meta->id */

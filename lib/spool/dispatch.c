@@ -193,12 +193,8 @@ intake_dispatcher_run(struct intake_ctx *ctx)
 	while (!stop_requested) {
 		pass(ctx, s);
 		if (intake_now_ms() >= next_sweep) {
-			/*
-			 * A claim matters while a submission may still look for
-			 * its request: up to max_age queued, and keep_done more.
-			 */
 			swept = intake_spool_sweep(ctx->spool, cfg->spool_keep_done * 1000,
-			    (cfg->spool_max_age + cfg->spool_keep_done) * 1000);
+			    intake_deliver_claim_keep_ms(cfg));
 			if (swept > 0)
 				intake_log_info("dispatch: removed %lld old receipts and claims",
 				    swept);

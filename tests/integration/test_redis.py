@@ -10,16 +10,22 @@ request, the rate limit counts across hosts, no token in Redis's raw
 entries, and Redis killed mid-run: 0 5xx on cached GETs while it is down,
 then exactly one request per accepted submission.  Some run again with the
 hosts on Redis's TLS port (a throwaway CA made with the openssl tool).
+v7 with dedupe = yes on both hosts (claims shared in Redis) through a fault
+run: exactly one request per acknowledged submission.
 """
 
+import collections
 import glob
 import json
 import os
+import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import sys
@@ -28,7 +34,7 @@ import urllib.parse
 import fcgi  # noqa: E402
 from harness import (REPORT_SIDS, SRC, Nginx, Pool, Standin, _port_open, free_port, http,
                      public_origins, token_fetches, wait_for, _failed)
-from test_form_post import DESCRIPTION, NAME, V8_EXTRA, V8_FORM
+from test_form_post import DESCRIPTION, NAME, V7_FORM, V8_EXTRA, V8_FORM
 from test_forms import SECTIONS as FORM_SECTIONS
 from test_valgrind import VALGRIND
 
@@ -160,13 +166,21 @@ class TwoHosts(unittest.TestCase):
     rate_per_client = "1000"
     integrify = None
     tls = False             # the hosts reach Redis over its TLS port
+    variant = "v8-apikey"
+    spool = None            # [spool] keys of both hosts
+    workers = "3"
+    standin_keeps_state = False     # the stand-in saves its state, to be restarted
+
+    @classmethod
+    def form_text(cls):
+        with open(V8_FORM) as src:
+            return src.read() + V8_EXTRA
 
     @classmethod
     def setUpClass(cls):
         cls.formsdir = tempfile.mkdtemp(prefix="intake-redis-forms-")
-        with open(V8_FORM) as src, open(os.path.join(cls.formsdir, "it-request.conf"),
-                                        "w") as f:
-            f.write(src.read() + V8_EXTRA)
+        with open(os.path.join(cls.formsdir, "it-request.conf"), "w") as f:
+            f.write(cls.form_text())
 
     @classmethod
     def tearDownClass(cls):
@@ -175,7 +189,9 @@ class TwoHosts(unittest.TestCase):
     def setUp(self):
         self.workdir = tempfile.mkdtemp(prefix="intake-redis-")
         self.addCleanup(self._remove_workdir)
-        self.standin = Standin(self.workdir)
+        state = os.path.join(self.workdir, "standin-state.json") \
+            if self.standin_keeps_state else None
+        self.standin = Standin(self.workdir, state_file=state)
         self.addCleanup(self.standin.close)
         self.redis = Redis(self.workdir, tls=self.tls).start()
         self.addCleanup(self.redis.kill)
@@ -196,15 +212,16 @@ class TwoHosts(unittest.TestCase):
         for name in ("a", "b"):
             d = os.path.join(self.workdir, name)
             os.makedirs(d)
-            server = {"workers": "3", "cache_entry_max": "1048576",
+            server = {"workers": self.workers, "cache_entry_max": "1048576",
                       "forms_dir": self.formsdir, "public_origins": origins,
                       "form_key_file": formkey,
                       "rate_per_client": self.rate_per_client, "rate_window": "3600"}
             integ = {"token_lifetime": str(TOKEN_LIFETIME),
                      "refresh_ahead": str(REFRESH_AHEAD)}
             integ.update(self.integrify or {})
-            pool = Pool(d, self.standin, "v8-apikey", server=server, integrify=integ,
-                        sections=SECTIONS + cache, web_port=self.ports[name])
+            pool = Pool(d, self.standin, self.variant, server=server, integrify=integ,
+                        sections=SECTIONS + cache, web_port=self.ports[name],
+                        spool=self.spool)
             self.addCleanup(pool.stop)
             pool.start()
             self.pools[name] = pool
@@ -446,6 +463,184 @@ class SharedRateLimit(TwoHosts):
         self.assertEqual(status, 429, body)
         self.assertEqual(json.loads(body)["error"]["code"], "rate_limited")
         self.assertEqual(self.instances(), [])
+
+
+def good_v7(n):
+    return [("requester_name", "Zoë Client %d" % n), ("requester_email", "zoe@example.com"),
+            ("description", "Two-host fault form #%05d, v7" % n), ("department", "IT-010")]
+
+
+class V7DedupeFaultRun(TwoHosts):
+    """v7 with dedupe = yes on both hosts: v7 cannot search for a request, so
+    a start whose answer is lost leaves a request empty, which a retry on
+    either host finds and claims (in Redis, where both hosts see the claim)
+    and fills.  Forms go to both hosts through the balancer while the
+    stand-in is stopped, answers 503, drops answers after processing,
+    workers and dispatchers of both hosts are SIGKILLed, and Redis is
+    killed and started again (empty: no persistence).  At the end every
+    acknowledged reference is in exactly one request, with its values, and
+    no request is left empty."""
+
+    variant = "v7-impersonate"
+    spool = {"dedupe": "yes", "retry_base": "1", "retry_max": "4",
+             "scan_interval_ms": "200", "breaker_failures": "5", "breaker_cooldown": "2"}
+    integrify = {"timeout_ms": "3000", "connect_timeout_ms": "1000"}
+    workers = "4"
+    standin_keeps_state = True
+    FORMS = 120
+    CLIENTS = 8
+
+    @classmethod
+    def form_text(cls):
+        return V7_FORM.replace("[field:", "reference_key = intake_reference\n[field:", 1)
+
+    def post_lb(self, token, fields):
+        body = urllib.parse.urlencode([("_token", token)] + fields).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "Origin": self.nginx["lb"].url, "Accept": "application/json"}
+        try:
+            return http(self.nginx["lb"].url + "/forms/it-request", method="POST",
+                        headers=headers, body=body, timeout=30)
+        except OSError as e:            # the connection itself failed: not acknowledged
+            return 0, {}, str(e)
+
+    def lb_tokens(self, n):
+        out = []
+        while len(out) < n:
+            status, _, body = self.get("lb", "/forms/it-request")
+            self.assertEqual(status, 200, body[:300])
+            out.append(re.search(r'name="_token" value="([^"]+)"', body).group(1))
+        time.sleep(1.1)     # forms filled faster than a second are refused as bots
+        return out
+
+    def submit(self, token, fields, stats, lock):
+        """Post (again with the same token, as a browser retry would) until a
+        host acknowledges; the reference it gives."""
+        for _ in range(300):
+            status, _, body = self.post_lb(token, fields)
+            with lock:
+                stats["status %d" % status] += 1
+            if status in (200, 201, 202):
+                return json.loads(body)["reference"]
+            self.assertIn(status, (0, 429, 502, 503, 504), body[:300])
+            time.sleep(0.2)
+        self.fail("never acknowledged")
+
+    def spools_drained(self):
+        try:
+            return all(self.readyz(h)["spool"]["queued"] == 0 for h in ("a", "b"))
+        except (OSError, AssertionError, ValueError):
+            return False
+
+    def chaos(self, stop, note):
+        """Kill a worker of either host every 2 s, and now and then a dispatcher."""
+        kills = 0
+        while not stop.wait(2.0):
+            pool = self.pools[random.choice("ab")]
+            victims = pool.workers()
+            if victims:
+                os.kill(random.choice(victims), signal.SIGKILL)
+                kills += 1
+            if kills % 5 == 0 and pool.dispatcher():
+                os.kill(pool.dispatcher(), signal.SIGKILL)
+                note("SIGKILL a dispatcher")
+        note("%d workers SIGKILLed" % kills)
+
+    def faults(self, note):
+        time.sleep(3)
+        self.standin.stop()
+        note("stand-in stopped")
+        time.sleep(12)
+        self.standin.start()
+        note("stand-in started again")
+        time.sleep(3)
+        self.standin.control("/__sim/fail-next?status=503&seconds=6")
+        note("503 for 6 s")
+        time.sleep(8)
+        self.standin.control("/__sim/fault?mode=drop&seconds=8&path=/instances/")
+        note("answers of starts dropped after processing for 8 s")
+        time.sleep(4)
+        self.redis.kill()
+        note("redis killed (while answers are dropped)")
+        time.sleep(10)
+        self.redis.start()
+        note("redis started again, empty")
+        time.sleep(3)
+        self.standin.control("/__sim/fault?mode=drop&seconds=6&path=/instances/")
+        note("answers of starts dropped after processing for 6 s, redis up")
+        time.sleep(6)
+
+    def test_v7_dedupe_two_hosts_fault_run_is_exactly_once(self):
+        tokens = self.lb_tokens(self.FORMS)
+        work = list(enumerate(tokens))
+        lock = threading.Lock()
+        submitted, stats, events = {}, collections.Counter(), []
+        stop = threading.Event()
+        t0 = time.monotonic()
+
+        def note(what):
+            events.append("%6.1fs %s" % (time.monotonic() - t0, what))
+
+        def client():
+            while True:
+                with lock:
+                    if not work:
+                        return
+                    n, tok = work.pop()
+                ref = self.submit(tok, good_v7(n), stats, lock)
+                with lock:
+                    self.assertNotIn(ref, submitted)
+                    submitted[ref] = n
+                # People, not a flood: the 120 span every fault, Redis's outage too.
+                time.sleep(random.uniform(2.5, 4.0))
+
+        fault = threading.Thread(target=self.faults, args=(note,))
+        killer = threading.Thread(target=self.chaos, args=(stop, note))
+        clients = [threading.Thread(target=client) for _ in range(self.CLIENTS)]
+        for t in [fault, killer] + clients:
+            t.start()
+        for t in clients:
+            t.join()
+        note("all %d acknowledged" % len(submitted))
+        fault.join()
+        stop.set()
+        killer.join()
+        wait_for(self.spools_drained, timeout=240, step=1, what="both spools to drain")
+        note("both spools drained")
+        insts = self.instances()
+        by_ref = collections.defaultdict(list)
+        for inst in insts:
+            by_ref[inst["values"].get("intake_reference")].append(inst)
+        empty = len(by_ref.pop(None, []))
+        dups = {r: len(v) for r, v in by_ref.items() if len(v) > 1}
+        lost = sorted(set(submitted) - set(by_ref))
+        extra = sorted(set(by_ref) - set(submitted))
+        wrong = [r for r, n in submitted.items() if r in by_ref and
+                 by_ref[r][0]["values"].get("description") != dict(good_v7(n))["description"]]
+        held = [self.readyz(h)["spool"]["held"] for h in ("a", "b")]
+        logs = {h: self.pools[h].log_text() for h in ("a", "b")}
+        print("\n" + "\n".join(events), file=sys.stderr)
+        print("v7 two hosts: answers %s; requests in the stand-in: %d; acknowledged "
+              "references: %d; duplicates: %d; lost: %d; empty: %d; unexpected: %d; wrong "
+              "values: %d; held: %s; adopted (\"gets them\"): %d; waited for redis: %s" % (
+                  dict(sorted(stats.items())), len(insts), len(submitted),
+                  sum(v - 1 for v in dups.values()), len(lost), empty, len(extra), len(wrong),
+                  held, sum(l.count("gets them") for l in logs.values()),
+                  {h: "v7 claims live in Redis" in l for h, l in logs.items()}),
+              file=sys.stderr)
+        self.assertEqual(len(submitted), self.FORMS)
+        self.assertEqual(dups, {})
+        self.assertEqual(lost, [])
+        self.assertEqual(extra, [])
+        self.assertEqual(wrong, [])
+        self.assertEqual(empty, 0)
+        self.assertEqual(held, [0, 0])
+        self.assertEqual(len(insts), len(submitted))
+        for h in ("a", "b"):
+            self.assertEqual(self.readyz(h)["cache"], "redis")
+        # Deliveries during Redis's outage waited for it, on both hosts.
+        for h, log in logs.items():
+            self.assertIn("v7 claims live in Redis, which is unreachable", log, h)
 
 
 class ValgrindRedisWorkers(unittest.TestCase):

@@ -1107,9 +1107,23 @@ test_config_rejects_bad_redis_settings(void)
 	    NULL));
 	T_ASSERT(fails_with(&f, MINIMAL "[cache]\nredis_timeout_ms = 5\n",
 	    "[cache] redis_timeout_ms", NULL));
-	/* v7's orphan claims are per host: several hosts could fill one request. */
-	T_ASSERT(fails_with(&f, MINIMAL "[spool]\ndedupe = yes\n[cache]\nbackend = redis\n"
-	    "redis_seal_key_file = @DIR@/seal\n", "[spool] dedupe", "per host"));
+}
+
+/* v7's claims live in Redis too: dedupe = yes is safe on several hosts. */
+static void
+test_config_accepts_v7_dedupe_with_redis(void)
+{
+	struct fixture		 f;
+	struct intake_config	*c;
+
+	setup(&f);
+	t_write_file(f.dir, "seal", "0123456789abcdef0123456789abcdef", 32, NULL, 0);
+	T_EQ_INT(load(&f, MINIMAL "[spool]\ndedupe = yes\n[cache]\nbackend = redis\n"
+	    "redis_seal_key_file = @DIR@/seal\n", &c), INTAKE_OK);
+	T_EQ_INT(c->dialect, INTAKE_DIALECT_V7);
+	T_ASSERT(c->spool_dedupe);
+	T_EQ_INT(c->cache_backend, INTAKE_CACHE_REDIS);
+	intake_config_free(c);
 }
 
 /*
@@ -1181,6 +1195,7 @@ main(void)
 	T_RUN(test_config_redis_keys_load);
 	T_RUN(test_config_rejects_redis_without_seal_key);
 	T_RUN(test_config_rejects_bad_redis_settings);
+	T_RUN(test_config_accepts_v7_dedupe_with_redis);
 	T_RUN(test_config_does_not_read_forms);
 	return T_DONE();
 }

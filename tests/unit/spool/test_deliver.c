@@ -1,13 +1,23 @@
 /*
- * test_deliver.c - the pure parts of delivery: the backoff schedule.
- * (A record's fields mapped back onto its form: test_spoolrec.c.)  (Attempts against
- * Integrify are covered by the integration tests with the stand-in.)
+ * test_deliver.c - the parts of delivery that need no Integrify: the
+ * backoff schedule, and v7 claims on one host (the spool) and on several
+ * (Redis, a real redis-server this program starts on a unix socket, with
+ * two spools and two shm files as two hosts).  (A record's fields mapped
+ * back onto its form: test_spoolrec.c.  Attempts against Integrify are
+ * covered by the integration tests with the stand-in.)
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis.h>
+
+#include "cache/cache.h"
 #include "spool/deliver.h"
 #include "t.h"
+
+#define REF_A	"AAAA-0000-0001"
+#define REF_B	"BBBB-0000-0002"
 
 static void
 test_deliver_backoff_doubles_jitters_and_caps(void)
@@ -31,9 +41,215 @@ test_deliver_backoff_doubles_jitters_and_caps(void)
 	T_EQ_INT(intake_deliver_backoff_ms(&cfg, 1000000, 30000), 60000);
 }
 
+struct server {
+	char	dir[256];
+	char	sock[300];
+	pid_t	pid;
+};
+
+/* Start redis-server on a unix socket in sv->dir (made on first use). */
+static void
+server_start(struct server *sv)
+{
+	const char	*argv[] = { "redis-server", "--port", "0", "--unixsocket", sv->sock,
+			    "--dir", sv->dir, "--save", "", "--appendonly", "no", "--loglevel",
+			    "warning", NULL };
+	redisContext	*c;
+	int		 i;
+
+	if (sv->dir[0] == '\0')
+		t_mkdtemp(sv->dir, sizeof(sv->dir));
+	(void)snprintf(sv->sock, sizeof(sv->sock), "%s/redis.sock", sv->dir);
+	argv[4] = sv->sock;
+	argv[6] = sv->dir;
+	sv->pid = t_fork_helper();
+	if (sv->pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd != -1) {
+			(void)dup2(fd, STDOUT_FILENO);
+			(void)close(fd);
+		}
+		execvp("redis-server", (char *const *)(uintptr_t)argv);
+		fprintf(stderr, "redis-server: %s (scripts/deps.sh installs it)\n",
+		    strerror(errno));
+		_exit(127);
+	}
+	for (i = 0; i < 1000; i++) {
+		c = redisConnectUnix(sv->sock);
+		if (c != NULL && c->err == 0) {
+			redisFree(c);
+			return;
+		}
+		if (c != NULL)
+			redisFree(c);
+		t_sleep_ms(10);
+	}
+	fprintf(stdout, "# redis-server did not come up on %s\n", sv->sock);
+	abort();
+}
+
+static void
+server_stop(struct server *sv)
+{
+	if (sv->pid > 0) {
+		(void)kill(sv->pid, SIGKILL);
+		(void)t_wait_child(sv->pid, 10000);
+	}
+	sv->pid = 0;
+	(void)unlink(sv->sock);
+}
+
+/* One host: its config, its marks cache (on Redis when sock), its spool. */
+struct host {
+	struct intake_config	cfg;
+	struct intake_ctx	ctx;
+	char			spool[512];
+};
+
+static void
+host_open(struct host *h, const char *dir, const char *name, const char *sock)
+{
+	struct intake_config	*cfg = &h->cfg;
+	struct intake_cache	*marks;
+	struct intake_spool	*spool;
+
+	memset(h, 0, sizeof(*h));
+	(void)snprintf(cfg->cache_file, sizeof(cfg->cache_file), "%s/%s.shm", dir, name);
+	cfg->cache_entries = 64;
+	cfg->cache_entry_max = 4096;
+	cfg->mark_entries = 64;
+	cfg->filtered_entries = 16;
+	cfg->spool_max_age = 3600;
+	cfg->spool_keep_done = 3600;
+	if (sock != NULL) {
+		cfg->cache_backend = INTAKE_CACHE_REDIS;
+		(void)snprintf(cfg->redis_socket, sizeof(cfg->redis_socket), "%s", sock);
+		cfg->redis_timeout_ms = 2000;
+		cfg->redis_retry_ms = 20;
+		(void)snprintf(cfg->redis_prefix, sizeof(cfg->redis_prefix), "t:");
+		memcpy(cfg->redis_seal_key, "0123456789abcdef0123456789abcdef", 32);
+	}
+	(void)snprintf(h->spool, sizeof(h->spool), "%s/%s.spool", dir, name);
+	if (intake_cache_open_marks(cfg, true, &marks) != INTAKE_OK ||
+	    intake_spool_open(h->spool, &spool) != INTAKE_OK)
+		abort();
+	h->ctx.cfg = cfg;
+	h->ctx.marks = marks;
+	h->ctx.spool = spool;
+}
+
+static void
+host_close(struct host *h)
+{
+	intake_cache_close(h->ctx.marks);
+	intake_spool_close(h->ctx.spool);
+}
+
+/* What ref gets when it claims sid on h (INTAKE_CLAIM__MAX: refused). */
+static int
+claim_on(struct host *h, const char *sid, const char *ref)
+{
+	enum intake_spool_claim	got;
+
+	if (intake_deliver_claim(&h->ctx, sid, ref, &got) != INTAKE_OK)
+		return -1;
+	return (int)got;
+}
+
+/* One host, no Redis: the spool decides between its processes. */
+static void
+test_deliver_claim_one_host_in_the_spool(void)
+{
+	struct host	a;
+	char		dir[256];
+
+	t_mkdtemp(dir, sizeof(dir));
+	host_open(&a, dir, "a", NULL);
+	T_EQ_INT(claim_on(&a, "SID1", REF_A), INTAKE_CLAIM_NEW);
+	T_EQ_INT(claim_on(&a, "SID1", REF_A), INTAKE_CLAIM_OURS);
+	T_EQ_INT(claim_on(&a, "SID1", REF_B), INTAKE_CLAIM_OTHERS);
+	intake_deliver_unclaim(&a.ctx, "SID1", REF_A);
+	T_EQ_INT(claim_on(&a, "SID1", REF_B), INTAKE_CLAIM_NEW);
+	host_close(&a);
+}
+
+/*
+ * Two hosts on one Redis: a request host A claimed is another's on host
+ * B, though B's spool never saw it; an unclaim by the wrong submission
+ * leaves it; A's unclaim frees it for B.
+ */
+static void
+test_deliver_claim_two_hosts_share_it_in_redis(void)
+{
+	struct server	sv;
+	struct host	a, b;
+
+	memset(&sv, 0, sizeof(sv));
+	server_start(&sv);
+	host_open(&a, sv.dir, "a", sv.sock);
+	host_open(&b, sv.dir, "b", sv.sock);
+	T_EQ_INT(intake_cache_status(a.ctx.marks), INTAKE_CACHE_STATUS_SHARED);
+	T_EQ_INT(claim_on(&a, "SID1", REF_A), INTAKE_CLAIM_NEW);
+	T_EQ_INT(claim_on(&b, "SID1", REF_B), INTAKE_CLAIM_OTHERS);
+	T_EQ_INT(claim_on(&b, "SID1", REF_A), INTAKE_CLAIM_NEW);	/* ours, new on B */
+	T_EQ_INT(claim_on(&a, "SID1", REF_A), INTAKE_CLAIM_OURS);
+	/* The wrong submission's unclaim does nothing. */
+	intake_deliver_unclaim(&b.ctx, "SID1", REF_B);
+	T_EQ_INT(claim_on(&b, "SID1", REF_B), INTAKE_CLAIM_OTHERS);
+	/* A refused claim leaves no trace in B's spool either. */
+	intake_deliver_unclaim(&a.ctx, "SID1", REF_A);
+	intake_deliver_unclaim(&b.ctx, "SID1", REF_A);
+	T_EQ_INT(claim_on(&b, "SID1", REF_B), INTAKE_CLAIM_NEW);
+	T_EQ_INT(claim_on(&a, "SID1", REF_A), INTAKE_CLAIM_OTHERS);
+	/* Another request is claimed on its own. */
+	T_EQ_INT(claim_on(&a, "SID2", REF_A), INTAKE_CLAIM_NEW);
+	host_close(&a);
+	host_close(&b);
+	server_stop(&sv);
+}
+
+/*
+ * Redis down: no claim on one host's state (another host could take the
+ * same request); the claim is refused, leaves nothing behind, and works
+ * again once Redis is back.
+ */
+static void
+test_deliver_claim_refused_while_redis_is_down(void)
+{
+	struct server	sv;
+	struct host	a, b;
+	enum intake_spool_claim got;
+	int		i;
+
+	memset(&sv, 0, sizeof(sv));
+	server_start(&sv);
+	host_open(&a, sv.dir, "a", sv.sock);
+	host_open(&b, sv.dir, "b", sv.sock);
+	server_stop(&sv);
+	t_quiet_stderr();
+	T_EQ_INT(intake_deliver_claim(&a.ctx, "SID3", REF_A, &got), INTAKE_ECACHE);
+	T_EQ_INT(intake_deliver_claim(&b.ctx, "SID3", REF_B, &got), INTAKE_ECACHE);
+	T_EQ_INT(intake_cache_status(a.ctx.marks), INTAKE_CACHE_STATUS_FALLBACK);
+	server_start(&sv);
+	/* Reconnection has a backoff (redis_retry_ms): ask until it is back. */
+	for (i = 0; i < 500 && intake_cache_status(b.ctx.marks) != INTAKE_CACHE_STATUS_SHARED; i++)
+		t_sleep_ms(10);
+	for (i = 0; i < 500 && intake_cache_status(a.ctx.marks) != INTAKE_CACHE_STATUS_SHARED; i++)
+		t_sleep_ms(10);
+	T_EQ_INT(claim_on(&b, "SID3", REF_B), INTAKE_CLAIM_NEW);
+	T_EQ_INT(claim_on(&a, "SID3", REF_A), INTAKE_CLAIM_OTHERS);
+	host_close(&a);
+	host_close(&b);
+	server_stop(&sv);
+}
+
 int
 main(void)
 {
 	T_RUN(test_deliver_backoff_doubles_jitters_and_caps);
+	T_RUN(test_deliver_claim_one_host_in_the_spool);
+	T_RUN(test_deliver_claim_two_hosts_share_it_in_redis);
+	T_RUN(test_deliver_claim_refused_while_redis_is_down);
 	return T_DONE();
 }
