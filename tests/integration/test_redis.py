@@ -401,7 +401,9 @@ class SharedState(TwoHosts):
         self.assertEqual({self.readyz("a")["cache"], self.readyz("b")["cache"]}, {"fallback"})
         # The metrics say so too, for an alert (the admin socket of each host).
         for pool in self.pools.values():
-            self.assertIn("\nintake_cache_fallback 1\n", fcgi.request(pool.admin_sock, "/metrics")[2])
+            wait_for(lambda: "\nintake_cache_fallback 1\n" in
+                     fcgi.request(pool.admin_sock, "/metrics")[2], timeout=30,
+                     what="intake_cache_fallback 1 while Redis is down")
             self.assertEqual(json.loads(fcgi.request(pool.admin_sock, "/status")[2])["cache"],
                              "fallback")
         submit("a")
@@ -409,8 +411,11 @@ class SharedState(TwoHosts):
         self.redis.start()
         wait_for(lambda: self.readyz("a")["cache"] == "redis" and
                  self.readyz("b")["cache"] == "redis", timeout=60, what="redis back")
+        # Each process reconnects on its own backoff: the admin socket's may lag /readyz's.
         for pool in self.pools.values():
-            self.assertIn("\nintake_cache_fallback 0\n", fcgi.request(pool.admin_sock, "/metrics")[2])
+            wait_for(lambda: "\nintake_cache_fallback 0\n" in
+                     fcgi.request(pool.admin_sock, "/metrics")[2], timeout=60,
+                     what="intake_cache_fallback back to 0")
         submit("b")
         submit("a")
         wait_for(lambda: all(self.readyz(h)["spool"]["queued"] == 0 for h in ("a", "b")),
