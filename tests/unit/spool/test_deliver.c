@@ -15,6 +15,7 @@
 #include "cache/cache.h"
 #include "spool/deliver.h"
 #include "t.h"
+#include "redis_server.h"
 
 #define REF_A	"AAAA-0000-0001"
 #define REF_B	"BBBB-0000-0002"
@@ -39,65 +40,6 @@ test_deliver_backoff_doubles_jitters_and_caps(void)
 	T_EQ_INT(intake_deliver_backoff_ms(&cfg, 3, 2000), 4000 + 2000 % 4001);
 	T_EQ_INT(intake_deliver_backoff_ms(&cfg, 30, 0), 30000);	/* capped at 60 s */
 	T_EQ_INT(intake_deliver_backoff_ms(&cfg, 1000000, 30000), 60000);
-}
-
-struct server {
-	char	dir[256];
-	char	sock[300];
-	pid_t	pid;
-};
-
-/* Start redis-server on a unix socket in sv->dir (made on first use). */
-static void
-server_start(struct server *sv)
-{
-	const char	*argv[] = { "redis-server", "--port", "0", "--unixsocket", sv->sock,
-			    "--dir", sv->dir, "--save", "", "--appendonly", "no", "--loglevel",
-			    "warning", NULL };
-	redisContext	*c;
-	int		 i;
-
-	if (sv->dir[0] == '\0')
-		t_mkdtemp(sv->dir, sizeof(sv->dir));
-	(void)snprintf(sv->sock, sizeof(sv->sock), "%s/redis.sock", sv->dir);
-	argv[4] = sv->sock;
-	argv[6] = sv->dir;
-	sv->pid = t_fork_helper();
-	if (sv->pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		if (fd != -1) {
-			(void)dup2(fd, STDOUT_FILENO);
-			(void)close(fd);
-		}
-		execvp("redis-server", (char *const *)(uintptr_t)argv);
-		fprintf(stderr, "redis-server: %s (scripts/deps.sh installs it)\n",
-		    strerror(errno));
-		_exit(127);
-	}
-	for (i = 0; i < 1000; i++) {
-		c = redisConnectUnix(sv->sock);
-		if (c != NULL && c->err == 0) {
-			redisFree(c);
-			return;
-		}
-		if (c != NULL)
-			redisFree(c);
-		t_sleep_ms(10);
-	}
-	fprintf(stdout, "# redis-server did not come up on %s\n", sv->sock);
-	abort();
-}
-
-static void
-server_stop(struct server *sv)
-{
-	if (sv->pid > 0) {
-		(void)kill(sv->pid, SIGKILL);
-		(void)t_wait_child(sv->pid, 10000);
-	}
-	sv->pid = 0;
-	(void)unlink(sv->sock);
 }
 
 /* One host: its config, its marks cache (on Redis when sock), its spool. */
@@ -186,7 +128,7 @@ test_deliver_claim_two_hosts_share_it_in_redis(void)
 	struct host	a, b;
 
 	memset(&sv, 0, sizeof(sv));
-	server_start(&sv);
+	server_start(&sv, NULL);
 	host_open(&a, sv.dir, "a", sv.sock);
 	host_open(&b, sv.dir, "b", sv.sock);
 	T_EQ_INT(intake_cache_status(a.ctx.marks), INTAKE_CACHE_STATUS_SHARED);
@@ -223,7 +165,7 @@ test_deliver_claim_refused_while_redis_is_down(void)
 	int		i;
 
 	memset(&sv, 0, sizeof(sv));
-	server_start(&sv);
+	server_start(&sv, NULL);
 	host_open(&a, sv.dir, "a", sv.sock);
 	host_open(&b, sv.dir, "b", sv.sock);
 	server_stop(&sv);
@@ -231,7 +173,7 @@ test_deliver_claim_refused_while_redis_is_down(void)
 	T_EQ_INT(intake_deliver_claim(&a.ctx, "SID3", REF_A, &got), INTAKE_ECACHE);
 	T_EQ_INT(intake_deliver_claim(&b.ctx, "SID3", REF_B, &got), INTAKE_ECACHE);
 	T_EQ_INT(intake_cache_status(a.ctx.marks), INTAKE_CACHE_STATUS_FALLBACK);
-	server_start(&sv);
+	server_start(&sv, NULL);
 	/* Reconnection has a backoff (redis_retry_ms): ask until it is back. */
 	for (i = 0; i < 500 && intake_cache_status(b.ctx.marks) != INTAKE_CACHE_STATUS_SHARED; i++)
 		t_sleep_ms(10);
