@@ -21,6 +21,10 @@
  *             as the store's index (16 bytes an entry), then, depending on
  *             it, the memory read: the floor of any lookup that reads an
  *             index line to learn where its entry lies
+ * After them come the floors (get-1miss, get-2miss, incr-1miss,
+ * incr-2miss): the figure at 256 entries plus the growth of the memory
+ * or memory-2 line, i.e. the ratio a lookup that pays exactly one (or two
+ * dependent) cache misses would reach on this machine, whatever its code.
  * get and incr run twice: on keys drawn from all live entries (every
  * access a likely cache miss at 65,536), and on a hot set of 256 keys
  * spread over the store, as a worker touches the same token, lists and
@@ -253,6 +257,40 @@ fill(struct bench_run *b, struct intake_config *cfg, const char *dir, long long 
 	}
 }
 
+/*
+ * The floors of the uniform get and incr ratios: the figure at 256
+ * entries plus what one random read (memory: a lookup that finds its
+ * entry in one miss) or an index read and then the entry (memory-2: one
+ * through an index line) costs more at each size than at 256.  No
+ * structure of that size can do better than the 1miss row on this
+ * machine, whatever its layout.
+ */
+static void
+print_floors(double ns[BENCH_NSIZES][BENCH_OP__MAX])
+{
+	static const struct {
+		const char	*name;
+		enum bench_op	 op, mem;
+	} rows[] = {
+		{ "get-1miss", BENCH_GET, BENCH_MEMORY },
+		{ "get-2miss", BENCH_GET, BENCH_MEMORY_INDEX },
+		{ "incr-1miss", BENCH_INCR, BENCH_MEMORY },
+		{ "incr-2miss", BENCH_INCR, BENCH_MEMORY_INDEX },
+	};
+	double	f;
+	size_t	i, z;
+
+	printf("# floors: the 256 figure plus the growth of memory (1miss) or memory-2 (2miss)\n");
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		printf("%-10s", rows[i].name);
+		for (z = 0; z < BENCH_NSIZES; z++) {
+			f = ns[0][rows[i].op] + ns[z][rows[i].mem] - ns[0][rows[i].mem];
+			printf(" %10.0f %6.2fx", f, f / ns[0][rows[i].op]);
+		}
+		printf("\n");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -303,5 +341,6 @@ main(int argc, char **argv)
 			printf(" %10.0f %6.2fx", ns[z][op], ns[z][op] / ns[0][op]);
 		printf("\n");
 	}
+	print_floors(ns);
 	return 0;
 }
