@@ -1,42 +1,47 @@
 /*
  * shm.c - the cache backend shared by the processes of one host.
  *
- * A file mapped MAP_SHARED holds a header, a hash index and fixed-size
- * slots.  One robust, process-shared mutex guards everything; it is held
+ * A file mapped MAP_SHARED holds a header, a hash index, the clock's
+ * positions and fixed-size slots.  One robust, process-shared mutex guards everything; it is held
  * only for copies and a few link updates, never across I/O or a system
  * call on the lookup path.
  *
- * The index: a power-of-two array of buckets of one cache line each, at
- * least one per 4 slots.  A bucket holds the hash and the slot of up to
- * SHM_WAYS keys that hash there (SipHash under a random key chosen per
- * file, so anonymous input cannot aim at one bucket), and the head of a
- * chain, through the slots, of the rare keys that did not fit.  So a
- * lookup reads one index line and then only a slot whose hash matches:
- * a hit reads one slot, a miss none (a chain of slots cost a hit 1.25
- * slot reads and a miss 0.5 at the same size, each a cache and TLB miss
- * at 65,536 entries).  Unused slots sit on a free list, or lie past
- * hdr->untouched, never used yet, so the file's pages stay sparse until
- * needed.  Every link is 1 + a slot number (0: none), never a pointer:
- * each process maps the file at its own address.  The bucket is read and
- * the slot it names prefetched before the lock is taken, so that the
- * slot's miss overlaps the locking.
+ * Where an entry lies: its hash names a home group of SHM_HOME slots in
+ * a row (the hash's high bits; the bucket takes the low ones), and a new
+ * entry goes there whenever the group has room (see place()).  So a
+ * lookup asks for the group's lines and its bucket at once, from the hash
+ * alone, before it takes the lock, and finds an entry at home in the
+ * first of them to arrive: one miss, not an index line and then a slot
+ * (two dependent misses: at 65,536 entries of 704 bytes each is a cache
+ * and TLB miss).  About 8 entries in 10 lie at home when the store is
+ * full (a Poisson share of groups overflow), 7 in 10 after long churn.
  *
- * So a uniform lookup in a large store pays two dependent misses: the
- * bucket (a 1 MB index at 65,536 entries does not stay cached while the
- * slots stream through) and then its slot (bench_cache's memory-2 line).
- * Tried and dropped: a table of slot hints (4 bytes a slot, indexed by the
- * hash, read beside the bucket to prefetch the slot at once): right 3
- * times in 4, but under load it missed the cache as the bucket did, and
- * a get at 65,536 entries grew by about 100 ns.  Only a slot whose place
- * follows from the hash alone (set-associative slots, with eviction per
- * set instead of one clock) would pay one miss.  Huge pages would shrink
- * the TLB part of each miss, but shared memory gets them only where
+ * The index finds the others, and is the truth for every entry: a
+ * power-of-two array of buckets of one cache line each, at least one per
+ * 4 slots.  A bucket holds the hash and the slot of up to SHM_WAYS keys
+ * that hash there (SipHash under a random key chosen per file, so
+ * anonymous input cannot aim at one bucket or one group), and the head of
+ * a chain, through the slots, of the rare keys that did not fit.  Every
+ * link is 1 + a slot number (0: none), never a pointer: each process maps
+ * the file at its own address.
+ *
+ * The clock (below) counts positions, not slots: order[] and pos[] map
+ * one to the other, so an entry keeps its place in the eviction order
+ * when it moves.  A new entry takes a position as before (the free list,
+ * else the next never used: positions past hdr->untouched, so the file's
+ * pages stay sparse until needed) and then, if its slot is not at home,
+ * swaps slots with a free one of its group, or with one held by an entry
+ * away from its own home, which is copied to the new entry's slot.  The
+ * cost is on inserts: a move copies an entry and repoints its bucket.
+ * Tried and dropped before this: a table of slot hints read beside the
+ * bucket (it missed the cache as the bucket did).  Huge pages would
+ * shrink the TLB part of each miss, but shared memory gets them only where
  * /sys/kernel/mm/transparent_hugepage/shmem_enabled allows it.
  *
  * Eviction is CLOCK (second chance): a hit sets a referenced bit in the
  * slot it has just read, and writes nothing else (no list to relink, no
  * neighbour to touch: at 65,536 entries each such touch was a cache miss).
- * A new key in a full store sends the store's hand round the slots in
+ * A new key in a full store sends the store's hand round the positions in
  * order: a referenced entry loses its bit and is passed over, the first
  * one without is the candidate; a slot without a live value (expired, or
  * a lapsed lease) among the candidate and the SHM_EVICT_LOOK entries after
@@ -47,13 +52,15 @@
  * evicted.
  *
  * Crash safety: before a holder changes a slot's contents it names the
- * slot in the header (hdr->dirty), and before it changes any link it sets
- * hdr->relink; both are cleared when done.  If it dies holding the lock,
- * the next locker drops the named slot, which may be half written (a
- * cache may forget; it must not lie), and, when links were changing,
- * rebuilds the index and the free list from the slots (O(slots), but only
- * after a crash).  Referenced bits and the hand need no mark: each is one
- * store, and any value of them is a valid state.
+ * slot in the header (hdr->dirty), and before it changes any link (the
+ * index, the positions, the free list) it sets hdr->relink; both are
+ * cleared when done.  If it dies holding the lock, the next locker drops
+ * the named slot, which may be half written (a cache may forget; it must
+ * not lie), and, when links were changing, rebuilds every link from the
+ * slots (O(slots), but only after a crash).  A move names its copy until
+ * the copy is whole, then the slot it left: a death drops one of the two.
+ * Referenced bits and the hand need no mark: each is one store, and any
+ * value of them is a valid state.
  *
  * Single flight: a slot may carry a lease (pid, deadline) with or without
  * a value.  Waiters sleep on a futex on the header's generation word;
@@ -98,12 +105,13 @@
 #include "util/str.h"
 
 #define SHM_MAGIC	0x494e544bu	/* "INTK" */
-#define SHM_VERSION	4u		/* 4: hash index, CLOCK, free list */
+#define SHM_VERSION	5u		/* 5: home groups, clock positions apart from slots */
 #define SHM_CHECK_MS	1000		/* waiter's liveness check of a holder */
 #define SHM_EVICT_LOOK	32		/* entries past the candidate searched for an expired one */
 #define SHM_ALIGN	64		/* buckets and slots start on a cache line */
 #define SHM_WAYS	7		/* keys a bucket holds before its chain */
 #define SHM_PER_BUCKET	4		/* slots per bucket, at most */
+#define SHM_HOME	4		/* slots of a home group */
 #define SHM_EVICT_LOG_MS 10000		/* at most one eviction line per 10 s */
 
 #define SLOT_VALUE	0x1u		/* slot holds a value */
@@ -123,14 +131,15 @@ struct shm_hdr {
 	uint32_t	value_max;
 	uint32_t	nbuckets;	/* a power of two, >= nslots / SHM_PER_BUCKET */
 	uint64_t	slot_off;	/* bytes from the mapping's start to slot 0 */
+	uint64_t	order_off;	/* bytes to the clock's order[], then pos[] */
 	uint64_t	hash_key[2];	/* SipHash key, random per file */
 	uint32_t	gen;		/* futex word: bumped by every release */
 	uint32_t	dirty;		/* link of the slot being changed; NIL: none */
 	uint32_t	relink;		/* 1 while links (index, free list) change */
 	uint32_t	used;		/* slots in use */
-	uint32_t	untouched;	/* slots [untouched, nslots) were never used */
-	uint32_t	free;		/* head of the free list */
-	uint32_t	hand;		/* the clock's next slot (a link; NIL: slot 1) */
+	uint32_t	untouched;	/* positions (untouched, nslots] were never used */
+	uint32_t	free;		/* head of the free list (a position) */
+	uint32_t	hand;		/* the clock's next position (NIL: position 1) */
 	uint32_t	evicted;	/* live entries evicted since the last log line */
 	int64_t		evict_logged_ms;
 	pthread_mutex_t	lock;
@@ -141,7 +150,7 @@ struct shm_slot {
 	uint16_t	voff;		/* the value's offset in key[]: just past the key */
 	uint32_t	len;		/* value bytes */
 	uint32_t	hash;		/* low bits of the key's hash */
-	uint32_t	next;		/* a bucket's overflow chain, or the free list */
+	uint32_t	next;		/* a bucket's overflow chain, or the free list's next position */
 	int32_t		lease_pid;
 	int64_t		expires_ms;
 	int64_t		used_ms;	/* last access */
@@ -270,6 +279,74 @@ bucket_of(struct shm_state *s, uint32_t hash)
 {
 	return (struct shm_bucket *)(void *)((char *)s->hdr + SHM_BUCKETS_OFF) +
 	    (hash & (s->hdr->nbuckets - 1));
+}
+
+/*
+ * The clock's positions apart from the slots: order[p - 1] is the link at
+ * position p, pos[l - 1] the position of link l, and NIL in either stands
+ * for the same number (position l holds link l), so a new file needs no
+ * setup.  Positions are what the clock, the free list and untouched count
+ * in; links are where entries lie and what the index names.
+ */
+static uint32_t *
+order_arr(struct shm_state *s)
+{
+	return (uint32_t *)(void *)((char *)s->hdr + s->hdr->order_off);
+}
+
+static uint32_t
+at_pos(struct shm_state *s, uint32_t p)
+{
+	uint32_t	l = order_arr(s)[p - 1];
+
+	return l == NIL ? p : l;
+}
+
+static uint32_t
+pos_of(struct shm_state *s, uint32_t l)
+{
+	uint32_t	p = order_arr(s)[s->hdr->nslots + l - 1];
+
+	return p == NIL ? l : p;
+}
+
+static void
+set_pos(struct shm_state *s, uint32_t p, uint32_t l)
+{
+	order_arr(s)[p - 1] = l == p ? NIL : l;
+	order_arr(s)[s->hdr->nslots + l - 1] = p == l ? NIL : p;
+}
+
+/* The slot at clock position p. */
+static struct shm_slot *
+slot_at_pos(struct shm_state *s, uint32_t p)
+{
+	return slot_at(s, at_pos(s, p));
+}
+
+/*
+ * The home group of hash: SHM_HOME slots in a row from *first (fewer in
+ * the last group), chosen by the hash's high bits (the bucket takes the
+ * low ones).
+ */
+static void
+home_range(struct shm_state *s, uint32_t hash, uint32_t *first, uint32_t *n)
+{
+	uint32_t	ns = s->hdr->nslots, ng = (ns + SHM_HOME - 1) / SHM_HOME, g;
+
+	g = (uint32_t)(((uint64_t)hash * ng) >> 32);
+	*first = g * SHM_HOME + 1;
+	*n = ns - g * SHM_HOME < SHM_HOME ? ns - g * SHM_HOME : SHM_HOME;
+}
+
+/* Whether link l lies in the home group of hash. */
+static bool
+at_home(struct shm_state *s, uint32_t hash, uint32_t l)
+{
+	uint32_t	first, n;
+
+	home_range(s, hash, &first, &n);
+	return l >= first && l < first + n;
 }
 
 /* A store into the index (see struct shm_bucket). */
@@ -420,11 +497,11 @@ bucket_match(const struct shm_bucket *b, uint32_t hash)
 }
 
 /*
- * The slot in use under key, or NULL.  No system call; a slot is read
- * only when its hash matches.
+ * The slot in use under key found through the index, or NULL.  No system
+ * call; a slot is read only when its hash matches.
  */
 static struct shm_slot *
-find(struct shm_state *s, const char *key, uint32_t hash)
+find_indexed(struct shm_state *s, const char *key, uint32_t hash)
 {
 	struct shm_bucket	*b = bucket_of(s, hash);
 	struct shm_slot		*sl;
@@ -447,29 +524,44 @@ find(struct shm_state *s, const char *key, uint32_t hash)
 }
 
 /*
- * Before the lock: read the bucket of hash and start loading the first
- * slot whose hash matches (the lines of its header and of the longest
- * key, where a small value lies too), so that this miss overlaps the
- * locking instead of following it.  Only a hint: the bucket is read
- * without the lock (it may change under us, or name a slot being reused),
- * and find() reads it again under the lock.
+ * The slot in use under key, or NULL: first in its home group, where
+ * most entries lie (whose lines prefetch_slot() has asked for), and only
+ * then through the index.  No system call.
+ */
+static struct shm_slot *
+find(struct shm_state *s, const char *key, uint32_t hash)
+{
+	struct shm_slot	*sl;
+	uint32_t	 first, n, i;
+
+	home_range(s, hash, &first, &n);
+	for (i = 0; i < n; i++) {
+		sl = slot_at(s, first + i);
+		if ((sl->flags & SLOT_USED) && sl->hash == hash && strcmp(sl->key, key) == 0)
+			return sl;
+	}
+	return find_indexed(s, key, hash);
+}
+
+/*
+ * Before the lock: start loading the home group of hash (the lines of
+ * each slot's header and of the longest key, where a small value lies
+ * too) and its bucket, all at once, from the hash alone: an entry at
+ * home then costs one miss, and it overlaps the locking.
  */
 static void
 prefetch_slot(struct shm_state *s, uint32_t hash)
 {
-	struct shm_bucket	*b = bucket_of(s, hash);
-	const char		*p;
-	uint32_t		 l, m, i;
+	const char	*p;
+	uint32_t	 first, n, i, j;
 
-	m = bucket_match(b, hash);
-	if (m == 0)
-		return;
-	l = __atomic_load_n(&b->link[__builtin_ctz(m)], __ATOMIC_RELAXED);
-	if (l == NIL || l > s->hdr->nslots)
-		return;
-	p = (const char *)slot_at(s, l);
-	for (i = 0; i < SHM_PREFETCH; i++)
-		__builtin_prefetch(p + i * SHM_ALIGN, 1);
+	home_range(s, hash, &first, &n);
+	for (i = 0; i < n; i++) {
+		p = (const char *)slot_at(s, first + i);
+		for (j = 0; j < SHM_PREFETCH; j++)
+			__builtin_prefetch(p + j * SHM_ALIGN, 1);
+	}
+	__builtin_prefetch(bucket_of(s, hash), 0);
 }
 
 /* Return sl to the free list (inside relink). */
@@ -487,7 +579,7 @@ slot_free(struct shm_state *s, struct shm_slot *sl)
 	sl->lease_pid = 0;
 	sl->key[0] = '\0';
 	sl->next = s->hdr->free;
-	s->hdr->free = l;
+	s->hdr->free = pos_of(s, l);
 }
 
 /* A lease is held while its deadline is ahead (no system call). */
@@ -508,7 +600,7 @@ lease_live(const struct shm_slot *sl, int64_t now)
 	return 1;
 }
 
-/* The link after l on the clock's face (slots 1 .. untouched, round). */
+/* The position after l on the clock's face (1 .. untouched, round). */
 static uint32_t
 clock_next(const struct shm_hdr *h, uint32_t l)
 {
@@ -536,7 +628,7 @@ pick_victim(struct shm_state *s, int64_t now)
 
 	l = h->hand == NIL || h->hand > h->untouched ? 1 : h->hand;
 	for (steps = 0; steps < h->untouched + SHM_EVICT_LOOK; steps++, l = clock_next(h, l)) {
-		sl = slot_at(s, l);
+		sl = slot_at_pos(s, l);
 		if (!(sl->flags & SLOT_USED) || lease_held(sl, now))
 			continue;
 		if (!(sl->flags & SLOT_VALUE) || sl->expires_ms <= now) {
@@ -561,7 +653,7 @@ pick_victim(struct shm_state *s, int64_t now)
 	}
 	if (cand == NULL && first != NIL) {
 		/* A turn cleared every bit: the first entry passed goes. */
-		cand = slot_at(s, first);
+		cand = slot_at_pos(s, first);
 		cl = first;
 	}
 	if (cand != NULL) {
@@ -569,7 +661,7 @@ pick_victim(struct shm_state *s, int64_t now)
 		return cand;
 	}
 	for (l = 1; l <= h->untouched; l++) {
-		sl = slot_at(s, l);
+		sl = slot_at_pos(s, l);
 		if ((sl->flags & SLOT_USED) && !lease_live(sl, now))
 			return sl;
 	}
@@ -596,6 +688,82 @@ evicted_live(struct shm_state *s, int64_t now)
 	h->evict_logged_ms = now;
 }
 
+/* Make the index name link to instead of from, for the entry of hash (inside relink). */
+static void
+index_repoint(struct shm_state *s, uint32_t hash, uint32_t from, uint32_t to)
+{
+	struct shm_bucket	*b = bucket_of(s, hash);
+	uint32_t		*p, i, steps;
+
+	for (i = 0; i < SHM_WAYS; i++)
+		if (b->link[i] == from) {
+			index_store(&b->link[i], to);
+			return;
+		}
+	p = &b->over;
+	for (steps = 0; *p != NIL && steps < s->hdr->nslots; steps++) {
+		if (*p == from) {
+			index_store(p, to);
+			return;
+		}
+		p = &slot_at(s, *p)->next;
+	}
+}
+
+/*
+ * Swap the slots of two clock positions: position p (now at link lf)
+ * takes link l, and the position of l takes lf.  Each entry keeps its
+ * place in the clock's order; only where it lies changes.
+ */
+static void
+swap_places(struct shm_state *s, uint32_t p, uint32_t lf, uint32_t l)
+{
+	uint32_t	pl = pos_of(s, l);
+
+	set_pos(s, p, l);
+	set_pos(s, pl, lf);
+}
+
+/*
+ * Where the new entry of position p (in the free slot f) and of hash
+ * lies (inside relink): in f when f is in its home group; else in a free
+ * slot of that group (the positions swap their slots); else in a slot of
+ * that group held by an entry away from its own home, which moves to f
+ * and keeps its position; else in f.  So an entry lies at home whenever
+ * its group has room for it, however full the store.  The move is named
+ * as changing f until it is done: a death before then drops the copy.
+ */
+static struct shm_slot *
+place(struct shm_state *s, uint32_t p, struct shm_slot *f, uint32_t hash)
+{
+	struct shm_slot	*sl;
+	uint32_t	 lf = link_of(s, f), first, n, i, l, away = NIL;
+
+	home_range(s, hash, &first, &n);
+	if (lf >= first && lf < first + n)
+		return f;
+	for (i = 0; i < n; i++) {
+		l = first + i;
+		sl = slot_at(s, l);
+		if (!(sl->flags & SLOT_USED)) {
+			/* Its position may be on the free list: f carries the link on. */
+			f->next = sl->next;
+			swap_places(s, p, lf, l);
+			return sl;
+		}
+		if (away == NIL && !at_home(s, sl->hash, l))
+			away = l;
+	}
+	if (away == NIL)
+		return f;
+	sl = slot_at(s, away);
+	change_begin(s, f);
+	memcpy(f, sl, offsetof(struct shm_slot, key) + sl->voff + sl->len);
+	index_repoint(s, sl->hash, away, lf);
+	swap_places(s, p, lf, away);
+	return sl;
+}
+
 /*
  * The slot of key (hash: its hash): its own, else a free one, else an
  * evicted one (see pick_victim).  NULL when every slot holds a live
@@ -608,7 +776,7 @@ find_or_take(struct shm_state *s, const char *key, uint32_t hash, int64_t now)
 {
 	struct shm_hdr	*h = s->hdr;
 	struct shm_slot	*sl, *victim;
-	uint32_t	 l;
+	uint32_t	 l, p;
 
 	sl = find(s, key, hash);
 	if (sl != NULL) {
@@ -629,13 +797,15 @@ find_or_take(struct shm_state *s, const char *key, uint32_t hash, int64_t now)
 	if (victim != NULL)
 		slot_free(s, victim);
 	if (h->free != NIL) {
-		l = h->free;
-		sl = slot_at(s, l);
+		p = h->free;
+		sl = slot_at_pos(s, p);
 		h->free = sl->next;
 	} else {
-		l = ++h->untouched;
-		sl = slot_at(s, l);
+		p = ++h->untouched;
+		sl = slot_at_pos(s, p);
 	}
+	sl = place(s, p, sl, hash);
+	l = link_of(s, sl);
 	change_begin(s, sl);
 	sl->flags = SLOT_USED;
 	sl->len = 0;
@@ -689,43 +859,56 @@ slot_store(struct shm_state *s, struct shm_slot *sl, const void *val, size_t len
 }
 
 /*
- * Remake every link from the slots alone: the index and the free list.
- * A slot whose key is not a string, or repeats one already indexed, is
- * dropped.  Referenced bits and the hand stay as they are.
+ * Remake every link from the slots alone: the index, the clock's
+ * positions (each slot back at its own number, so untouched ends at the
+ * last slot in use) and the free list.  Every slot is read, since a torn
+ * swap of positions may hide one: O(slots), only after a crash.  A slot
+ * whose key is not a string, or repeats one already indexed, is dropped.
+ * Referenced bits stay as they are.
  */
 static void
 rebuild(struct shm_state *s)
 {
 	struct shm_hdr	*h = s->hdr;
 	struct shm_slot	*sl;
-	uint32_t	 l, hash = 0;
+	uint32_t	 l, hash = 0, top = 0;
 	bool		 keep;
 
-	if (h->untouched > h->nslots)
-		h->untouched = h->nslots;
-	if (h->hand > h->untouched)
-		h->hand = NIL;
 	memset(bucket_of(s, 0), 0, (size_t)h->nbuckets * sizeof(struct shm_bucket));
+	memset(order_arr(s), 0, (size_t)h->nslots * 2 * sizeof(uint32_t));
 	h->free = NIL;
 	h->used = 0;
-	for (l = h->untouched; l >= 1; l--) {
+	for (l = h->nslots; l >= 1; l--) {
 		sl = slot_at(s, l);
+		if (sl->flags == 0)
+			continue;
 		keep = (sl->flags & SLOT_USED) && (sl->flags & (SLOT_VALUE | SLOT_LEASE)) &&
 		    !(sl->flags & ~SLOT_FLAGS) &&
 		    memchr(sl->key, '\0', INTAKE_CACHE_KEY_MAX) != NULL &&
 		    sl->voff == value_off(sl->key) && sl->len <= h->value_max;
 		if (keep) {
 			hash = key_hash(s, sl->key);
-			keep = find(s, sl->key, hash) == NULL;
+			keep = find_indexed(s, sl->key, hash) == NULL;
 		}
 		if (!keep) {
 			sl->flags = 0;
-			slot_free(s, sl);
 			continue;
 		}
 		sl->hash = hash;
 		index_add(s, sl, l);
 		h->used++;
+		if (top == 0)
+			top = l;
+	}
+	h->untouched = top;
+	if (h->hand > top)
+		h->hand = NIL;
+	for (l = top; l >= 1; l--) {
+		sl = slot_at(s, l);
+		if (sl->flags & SLOT_USED)
+			continue;
+		sl->next = h->free;
+		h->free = l;
 	}
 }
 
@@ -902,6 +1085,7 @@ struct shm_geom {
 	uint32_t	slot_size;
 	uint32_t	value_max;
 	uint32_t	nbuckets;
+	uint64_t	order_off;
 	uint64_t	slot_off;
 	size_t		total;
 };
@@ -922,8 +1106,9 @@ format(struct shm_state *s, const struct shm_geom *g)
 
 	/*
 	 * The file is new and empty (ftruncate gives zeros), so the buckets
-	 * (NIL) and the slots (never used, past untouched) need no clearing:
-	 * the pages stay sparse until used.
+	 * (NIL), the positions (NIL: each slot at its own) and the slots
+	 * (never used, past untouched) need no clearing: the pages stay
+	 * sparse until used.
 	 */
 	memset(h, 0, sizeof(*h));
 	h->size = s->size;
@@ -932,6 +1117,7 @@ format(struct shm_state *s, const struct shm_geom *g)
 	h->value_max = g->value_max;
 	h->nbuckets = g->nbuckets;
 	h->slot_off = g->slot_off;
+	h->order_off = g->order_off;
 	if (getrandom(h->hash_key, sizeof(h->hash_key), 0) != (ssize_t)sizeof(h->hash_key)) {
 		/* No entropy yet (early boot): a weaker key beats no cache. */
 		h->hash_key[0] = (uint64_t)intake_now_ms() ^ ((uint64_t)getpid() << 32);
@@ -953,12 +1139,13 @@ format(struct shm_state *s, const struct shm_geom *g)
 
 /*
  * Sizes from the config, checked for overflow: the header, the buckets
- * (a power of two, at least one per SHM_PER_BUCKET slots), then the slots.
+ * (a power of two, at least one per SHM_PER_BUCKET slots), the clock's
+ * order[] and pos[] (4 bytes a slot each), then the slots.
  */
 static enum intake_err
 layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 {
-	uint64_t	ss, nb = 1, off, t;
+	uint64_t	ss, nb = 1, order, off, t;
 
 	if (cfg->entries < 1 || cfg->entries > (1 << 30) || cfg->entry_max < 0) {
 		intake_log_err("cache: %s: bad entry count or size", cfg->path);
@@ -972,7 +1159,8 @@ layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 	while (nb * SHM_PER_BUCKET < (uint64_t)cfg->entries)
 		nb <<= 1;
 	ss = align_up(sizeof(struct shm_slot) + INTAKE_CACHE_KEY_MAX + (uint64_t)cfg->entry_max);
-	off = align_up(SHM_BUCKETS_OFF + nb * sizeof(struct shm_bucket));
+	order = align_up(SHM_BUCKETS_OFF + nb * sizeof(struct shm_bucket));
+	off = align_up(order + 2 * sizeof(uint32_t) * (uint64_t)cfg->entries);
 	t = off + ss * (uint64_t)cfg->entries;
 	if (ss > UINT32_MAX || t > ((uint64_t)1 << 34)) {
 		intake_log_err("cache: %s: entries x entry size is too large", cfg->path);
@@ -982,6 +1170,7 @@ layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 	g->slot_size = (uint32_t)ss;
 	g->value_max = (uint32_t)cfg->entry_max;
 	g->nbuckets = (uint32_t)nb;
+	g->order_off = order;
 	g->slot_off = off;
 	g->total = (size_t)t;
 	return INTAKE_OK;
@@ -993,7 +1182,8 @@ hdr_matches(const struct shm_hdr *h, const struct shm_geom *g)
 	return __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) == SHM_MAGIC &&
 	    h->version == SHM_VERSION && h->size == g->total && h->nslots == g->nslots &&
 	    h->slot_size == g->slot_size && h->value_max == g->value_max &&
-	    h->nbuckets == g->nbuckets && h->slot_off == g->slot_off;
+	    h->nbuckets == g->nbuckets && h->slot_off == g->slot_off &&
+	    h->order_off == g->order_off;
 }
 
 /* Supervisor: a new file renamed into place. */
@@ -1325,7 +1515,7 @@ shm_reap(void *state, pid_t pid)
 	if (shm_lock(s) != 0)
 		return;
 	for (l = 1; l <= s->hdr->untouched; l++) {
-		sl = slot_at(s, l);
+		sl = slot_at_pos(s, l);
 		if ((sl->flags & SLOT_USED) && (sl->flags & SLOT_LEASE) &&
 		    sl->lease_pid == (int32_t)pid) {
 			lease_drop(s, sl);
@@ -1358,10 +1548,16 @@ validate_slots(struct shm_state *s, uint32_t *nused, char *why, size_t whysz)
 {
 	struct shm_hdr	*h = s->hdr;
 	struct shm_slot	*sl;
-	uint32_t	 l;
+	uint32_t	 l, p;
 
 	*nused = 0;
-	for (l = 1; l <= h->untouched; l++) {
+	for (p = 1; p <= h->nslots; p++) {
+		l = at_pos(s, p);
+		if (l > h->nslots || pos_of(s, l) != p)
+			return invalid(why, whysz, "position %u and slot %u disagree", p, l);
+	}
+	for (p = 1; p <= h->untouched; p++) {
+		l = at_pos(s, p);
 		sl = slot_at(s, l);
 		if (sl->flags & ~SLOT_FLAGS)
 			return invalid(why, whysz, "slot %u has unknown flags", l);
@@ -1376,7 +1572,7 @@ validate_slots(struct shm_state *s, uint32_t *nused, char *why, size_t whysz)
 			return invalid(why, whysz, "slot %u value out of place", l);
 		if (sl->hash != key_hash(s, sl->key))
 			return invalid(why, whysz, "slot %u hash is stale", l);
-		if (find(s, sl->key, sl->hash) != sl)
+		if (find_indexed(s, sl->key, sl->hash) != sl || find(s, sl->key, sl->hash) != sl)
 			return invalid(why, whysz, "slot %u not found by its key", l);
 	}
 	if (*nused != h->used)
@@ -1400,7 +1596,7 @@ validate_bucket(struct shm_state *s, uint32_t b, uint32_t nused, uint32_t *n, ch
 
 	for (i = 0; i < SHM_WAYS && bk->link[i] != NIL; i++) {
 		l = bk->link[i];
-		if (l > h->untouched || ++*n > nused)
+		if (l > h->nslots || pos_of(s, l) > h->untouched || ++*n > nused)
 			return invalid(why, whysz, "bucket %u names too many slots", b);
 		sl = slot_at(s, l);
 		if (!(sl->flags & SLOT_USED) || sl->hash != bk->hash[i] ||
@@ -1415,7 +1611,7 @@ validate_bucket(struct shm_state *s, uint32_t b, uint32_t nused, uint32_t *n, ch
 			return invalid(why, whysz, "bucket %u chains with a free way", b);
 	}
 	for (l = bk->over; l != NIL; l = sl->next) {
-		if (l > h->untouched || ++*n > nused)
+		if (l > h->nslots || pos_of(s, l) > h->untouched || ++*n > nused)
 			return invalid(why, whysz, "bucket %u chain runs wild", b);
 		sl = slot_at(s, l);
 		if (!(sl->flags & SLOT_USED) || (sl->hash & (h->nbuckets - 1)) != b)
@@ -1448,11 +1644,11 @@ validate_locked(struct shm_state *s, char *why, size_t whysz)
 	if (n != nused)
 		return invalid(why, whysz, "%u slots indexed, %u in use", n, nused);
 	nfree = 0;
-	for (l = h->free; l != NIL; l = slot_at(s, l)->next) {
+	for (l = h->free; l != NIL; l = slot_at_pos(s, l)->next) {
 		if (l > h->untouched || ++nfree > h->untouched - nused)
 			return invalid(why, whysz, "free list runs wild");
-		if (slot_at(s, l)->flags != 0)
-			return invalid(why, whysz, "free slot %u has flags", l);
+		if (slot_at_pos(s, l)->flags != 0)
+			return invalid(why, whysz, "free position %u has flags", l);
 	}
 	if (nfree + nused != h->untouched)
 		return invalid(why, whysz, "%u free + %u used != %u", nfree, nused, h->untouched);
@@ -1470,6 +1666,28 @@ intake_cache_shm_validate(void *state, char *why, size_t whysz)
 	err = validate_locked(s, why, whysz);
 	shm_unlock(s);
 	return err;
+}
+
+enum intake_err
+intake_cache_shm_at_home(void *state, uint32_t *home, uint32_t *used)
+{
+	struct shm_state	*s = state;
+	struct shm_slot		*sl;
+	uint32_t		 p, l;
+
+	if (shm_lock(s) != 0)
+		return INTAKE_ECACHE;
+	*home = *used = 0;
+	for (p = 1; p <= s->hdr->untouched; p++) {
+		l = at_pos(s, p);
+		sl = slot_at(s, l);
+		if (!(sl->flags & SLOT_USED))
+			continue;
+		(*used)++;
+		*home += at_home(s, sl->hash, l);
+	}
+	shm_unlock(s);
+	return INTAKE_OK;
 }
 
 const struct intake_cache_backend intake_cache_shm = {
