@@ -137,11 +137,11 @@ intake_probe_main(const char *path, const char *form_for)
 	struct intake_forms	*forms = NULL;
 	struct intake_ctx	 ctx;
 	char			 msg[1024];
-	int			 rc = 2;
+	int			 rc = 1;
 
 	memset(&ctx, 0, sizeof(ctx));
 	if (!load_config(path, &cfg, &forms))
-		return 2;
+		return 1;
 	intake_log_set_level(INTAKE_LOG_WARN);
 	ctx.cfg = cfg;
 	ctx.forms = forms;
@@ -156,10 +156,8 @@ intake_probe_main(const char *path, const char *form_for)
 		rc = intake_probe_run(&ctx, stdout) > 0 ? 1 : 0;
 	else if (intake_probe_form_for(&ctx, form_for, stdout, msg, sizeof(msg)) == INTAKE_OK)
 		rc = 0;
-	else {
+	else
 		fprintf(stderr, "intake: -F %s: %s\n", form_for, msg);
-		rc = 1;
-	}
 out:
 	intake_proc_ctx_free(&ctx);
 	intake_cache_close(ctx.cache);

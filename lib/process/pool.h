@@ -30,7 +30,7 @@ int	intake_config_check(const char *config_path);
 
 /*
  * -T (form_for NULL): check the config against the tenant, one line per
- * check on stdout; 0 when all pass, 1 on any FAIL, 2 when the config
+ * check on stdout; 0 when all pass, 1 on any FAIL or when the config
  * does not load.  -F PROCESS: a form definition for the process on
  * stdout; 0, or 1 with why on stderr.
  */
