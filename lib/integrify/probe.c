@@ -945,6 +945,39 @@ out:
 	free(tf);
 }
 
+/*
+ * The shape of the search's items, seen on requests intake started: they
+ * are named "TITLE (REFERENCE)", so a search for the first form's title
+ * lists them, and each must carry a SID exactly-once can read.
+ */
+static void
+check_search_shape(struct probe *p)
+{
+	const struct intake_form	*f;
+	struct intake_reqstart_result	 res;
+	struct intake_reply_hit		 hit;
+	enum intake_err			 err;
+
+	if (p->ctx->forms == NULL || p->ctx->forms->n == 0)
+		return;
+	f = &p->ctx->forms->form[0];
+	memset(&res, 0, sizeof(res));
+	memset(&hit, 0, sizeof(hit));
+	err = p->d->find(p->ctx, f->title, &res, &hit);
+	if (err != INTAKE_OK)
+		say(p, "FAIL", "request search: a search for '%s': %s", f->title, call_hint(err));
+	else if (hit.match == INTAKE_REPLY_FOUND)
+		say(p, "OK", "request search: the requests form %s started are listed with a SID "
+		    "intake reads (request %s)", f->id, hit.sid);
+	else if (hit.match == INTAKE_REPLY_UNREADABLE)
+		say(p, "FAIL", "request search: form %s's requests are listed, but no SID could be "
+		    "read from them, so every unclear start would be held for a person; an item: "
+		    "%s", f->id, hit.item);
+	else
+		say(p, "SKIP", "request search: the shape of a listed request: form %s has started "
+		    "no request yet (they are named '%s (REFERENCE)')", f->id, f->title);
+}
+
 /* The request search exactly-once needs (dialect.h find), with a reference no request has. */
 static void
 check_search(struct probe *p)
@@ -974,9 +1007,11 @@ check_search(struct probe *p)
 	else if (hit.match != INTAKE_REPLY_NONE)
 		say(p, "FAIL", "request search: a reference no request has was reported as seen "
 		    "(%s); its reply is not understood", hit.item);
-	else
+	else {
 		say(p, "OK", "request search: it answers, and a reference no request has finds "
 		    "nothing, as it should");
+		check_search_shape(p);
+	}
 }
 
 int

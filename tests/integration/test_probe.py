@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
 import urllib.request
 
 from harness import BIN, HOST_HEADER, REPORT_SIDS, SRC, Pool, Standin, fixture
@@ -111,6 +112,8 @@ class ProbeCase(unittest.TestCase):
         self.formsdir = os.path.join(self.workdir, "forms")
         os.mkdir(self.formsdir)
 
+    integrify = None    # [integrify] keys to change
+
     def write(self, sections=SECTIONS, forms=None):
         """The config (and its forms_dir holding forms, name -> text)."""
         for name in os.listdir(self.formsdir):
@@ -119,7 +122,8 @@ class ProbeCase(unittest.TestCase):
             with open(os.path.join(self.formsdir, name + ".conf"), "w") as f:
                 f.write(text)
         self.pool = Pool(self.workdir, self.standin, self.variant,
-                         server={"forms_dir": self.formsdir}, sections=sections)
+                         server={"forms_dir": self.formsdir}, sections=sections,
+                         integrify=self.integrify)
         return self.pool.conf
 
     def run_intake(self, *args):
@@ -281,6 +285,57 @@ class ProbeV8(ProbeCase):
         r = self.run_intake("-T")
         self.assert_fail(r, "request search", "404")
 
+    def start_v8_request(self, name):
+        """A request of IT Request named as intake names its starts."""
+        key = next(k["key"] for k in fixture()["v8_api_keys"] if not k.get("user"))
+        req = urllib.request.Request(
+            "%s/api/auth/apikey/acme/%s/impersonate/svc_intake" % (self.standin.url, key),
+            headers={"Host": HOST_HEADER})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            token = json.loads(r.read())["token"]
+        req = urllib.request.Request(
+            "%s/api/instance/start/%s?requestName=%s" % (
+                self.standin.url, process_named("IT Request")["sid"],
+                urllib.parse.quote(name)), data=b"{}", method="POST",
+            headers={"Host": HOST_HEADER, "Authorization": "Bearer " + token,
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    def test_search_shape_is_read_from_the_forms_requests(self):
+        r = self.probe(forms={"it-request": self.v8_form()})
+        self.assertIn("SKIP request search: the shape of a listed request", r.stdout)
+        started = self.start_v8_request("IT request (ABCD-EFGH-JKLM)")
+        r = self.probe(forms={"it-request": self.v8_form()})
+        self.assert_passes(r)
+        self.assertIn("OK request search: the requests form it-request started are listed "
+                      "with a SID intake reads (request %s)" % started["sid"], r.stdout)
+
+    def test_search_items_without_a_sid_are_named(self):
+        self.start_v8_request("IT request (ABCD-EFGH-JKLM)")
+        self.standin.call("POST", "/__sim/config", {"variants": {"instance_list_sid": "no"}})
+        r = self.probe(forms={"it-request": self.v8_form()})
+        self.assert_fail(r, "request search", "no SID could be read")
+
+    def test_process_the_account_may_not_start_is_named(self):
+        proc = process_named("Access Request")     # allowed_users: svc_intake, alice.meyer
+        form = """[form]
+title = Access
+process = %s
+task = %s
+[field:employee_email]
+label = Employee email
+type = email
+key = %s
+""" % (proc["sid"], proc["first_task"]["sid"], question("Access Request", "EmployeeEmail")["key"])
+        r = self.probe(sections="", forms={"access": form})
+        self.assertIn("OK form access: process %s (Access Request) is in the service "
+                      "account's process list" % proc["sid"], r.stdout)
+        self.integrify = {"user": "bob.okafor"}
+        r = self.probe(sections="", forms={"access": form})
+        self.assert_fail(r, "form access: process " + proc["sid"],
+                         "'bob.okafor' may not start it")
+
     def test_refused_credentials_are_named(self):
         self.write(forms={})
         with open(os.path.join(self.workdir, "integrify.key"), "w") as f:
@@ -336,6 +391,8 @@ class ProbeV7(ProbeCase):
         self.assert_passes(r)
         self.assertIn("OK token: flow impersonate", r.stdout)
         self.assertIn("CSV without a byte order mark", r.stdout)
+        self.assertIn("OK source locations: one run in fetch = json gives 300 rows; variant: "
+                      "an object, the list under 'items'", r.stdout)
         self.assertIn("OK form it-request-v7: task /tasktypes/data-container/", r.stdout)
         self.assertIn("SKIP variant start reply", r.stdout)
         self.assertIn("OK request search: the v7 dialect has none", r.stdout)
