@@ -193,6 +193,16 @@ intake_probe_list_shape(const char *body, size_t len, char *out, size_t outsz)
 	json_object_put(root);
 }
 
+/* A probe of ctx's tenant, printing to out. */
+static void
+probe_init(struct probe *p, struct intake_ctx *ctx, FILE *out)
+{
+	memset(p, 0, sizeof(*p));
+	p->ctx = ctx;
+	p->d = intake_dialect_ctx(ctx);
+	p->out = out;
+}
+
 /* Print one line: verdict, then the message with control bytes made '?'. */
 __attribute__((format(printf, 3, 4)))
 static void
@@ -1020,10 +1030,7 @@ intake_probe_run(struct intake_ctx *ctx, FILE *out)
 	struct probe	p;
 	size_t		i;
 
-	memset(&p, 0, sizeof(p));
-	p.ctx = ctx;
-	p.d = intake_dialect_ctx(ctx);
-	p.out = out;
+	probe_init(&p, ctx, out);
 	say(&p, "OK", "config: dialect %s, %s as '%s'", p.d->name, ctx->cfg->base_url,
 	    ctx->cfg->user);
 	if (!check_token(&p))
@@ -1133,10 +1140,7 @@ intake_probe_form_for(struct intake_ctx *ctx, const char *process, FILE *out, ch
 	enum intake_err		 err;
 	bool			 by_name;
 
-	memset(&p, 0, sizeof(p));
-	p.ctx = ctx;
-	p.d = intake_dialect_ctx(ctx);
-	p.out = stderr;
+	probe_init(&p, ctx, stderr);
 	err = get_json(&p, p.d->processes_path, NULL, "", "process list", &p.procs);
 	if (err != INTAKE_OK) {
 		(void)snprintf(msg, msgsz, "the process list: %s", call_hint(err));

@@ -13,42 +13,27 @@ import urllib.parse
 import urllib.request
 
 from harness import BIN, HOST_HEADER, REPORT_SIDS, SRC, Pool, Standin, fixture
+from test_form_post import V7_FORM
+from test_forms import SECTIONS as FORM_SECTIONS
 
-# The demo's sources (conf/demo/intake.conf.in), cascading filters included.
-SECTIONS = """
+# The forms tests' sources, with the demo's cascading filters (and one
+# list fetched as JSON), the lists they check against, and a report table.
+SECTIONS = FORM_SECTIONS.replace(
+    "label_column = Department\n",
+    "label_column = Department\nfilter.parent = Division\ncheck.parent = source:divisions\n"
+).replace(
+    "label_column = Location\n",
+    "label_column = Location\nfetch = json\nfilter.parent = Region\n"
+    "check.parent = source:regions\n"
+) + """
 [source:divisions]
 report = {divisions}
 value_column = Division
 label_column = Title
-[source:departments]
-report = {departments}
-value_column = Code
-label_column = Department
-filter.parent = Division
-check.parent = source:divisions
 [source:regions]
 report = {regions}
 value_column = Code
 label_column = Region
-[source:locations]
-report = {locations}
-value_column = Code
-label_column = Location
-fetch = json
-filter.parent = Region
-check.parent = source:regions
-[source:categories]
-report = {categories}
-value_column = ID
-label_column = Category
-[source:priorities]
-report = {priorities}
-value_column = Code
-label_column = Priority
-[source:accessories]
-report = 0f363b73-973c-534b-be42-6609ae3d28dd
-value_column = Accessory
-label_column = Label
 [report:assets]
 report = {assets}
 columns = Tag, Description, Owner
@@ -57,37 +42,6 @@ check.owner = pattern:[a-z][a-z0-9._-]{{0,63}}
 """.format(**REPORT_SIDS)
 
 V8_FORM_PATH = os.path.join(SRC, "conf/forms/it-request.conf")
-
-# The v7 form: the data-container process, keys = field names.
-V7_FORM = """[form]
-title = IT request (v7)
-process = f2cecda9-8258-5a1b-815e-b29cd106b70d
-[field:requester_name]
-label = Your name
-type = text
-required = yes
-[field:requester_email]
-label = Email
-type = email
-required = yes
-[field:description]
-label = What do you need?
-type = textarea
-required = yes
-[field:department]
-label = Department
-type = select
-source = departments
-[field:asset_tag]
-label = Asset tag number
-type = number
-[field:needed_by]
-label = Needed by
-type = date
-[field:attachment]
-label = Attachment
-type = file
-"""
 
 
 def process_named(name):
