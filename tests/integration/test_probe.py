@@ -382,6 +382,15 @@ class ProbeV7(ProbeCase):
             "[field:description]", "[field:descr]")})
         self.assert_fail(r, "field descr: key 'descr' is not a data-container key")
 
+    def test_field_type_that_does_not_fit_a_numeric_key_is_named(self):
+        self.open_v7_request(process_named("IT Request (API intake)")["sid"])
+        form = re.sub(r"(\[field:asset_tag\]\nlabel = [^\n]*\n)type = number\n(min|max) = .*?\n"
+                      r"(min|max) = [^\n]*\n", r"\1type = text\n", V7_FORM)
+        self.assertNotEqual(form, V7_FORM)
+        r = self.probe(forms={"it-request-v7": form})
+        self.assert_fail(r, "field asset_tag: a text field cannot fill 'asset_tag'",
+                         "type = number")
+
     def test_generated_definitions_pass_t_and_the_probe(self):
         for proc in fixture()["processes"]:
             if proc["first_task"]["type"] != "datacontainer":
