@@ -740,6 +740,22 @@ read_container(struct json_object *root, struct task_fields *tf)
 	}
 }
 
+/* Is an endpoint a reply gave a plain data-container path, safe to GET on Integrify's host? */
+static bool
+container_path_ok(const char *path)
+{
+	static const char	prefix[] = "/tasktypes/data-container/";
+	size_t			i;
+
+	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 || strstr(path, "..") != NULL ||
+	    strlen(path) >= PATH_MAX_BYTES / 2)
+		return false;
+	for (i = 0; path[i] != '\0'; i++)
+		if (!isalnum((unsigned char)path[i]) && strchr("-_./?=&%", path[i]) == NULL)
+			return false;
+	return true;
+}
+
 /*
  * The data container of request sid, when one waits: its first
  * endpoint (a plain path on Integrify's host), read into tf.  *found
@@ -762,7 +778,7 @@ request_container(struct probe *p, const char *sid, struct task_fields *tf, bool
 		ep = json_object_array_get_idx(eps, 0);
 	path = ep != NULL && json_object_is_type(ep, json_type_string) ?
 	    json_object_get_string(ep) : NULL;
-	if (path == NULL || path[0] != '/' || path[1] == '/')
+	if (path == NULL || !container_path_ok(path))
 		goto out;
 	err = get_json(p, path, NULL, "", "data container", &dc);
 	if (err != INTAKE_OK)
@@ -1031,8 +1047,9 @@ intake_probe_run(struct intake_ctx *ctx, FILE *out)
 	size_t		i;
 
 	probe_init(&p, ctx, out);
-	say(&p, "OK", "config: dialect %s, %s as '%s'", p.d->name, ctx->cfg->base_url,
-	    ctx->cfg->user);
+	say(&p, "OK", "config: dialect %s, flow %s, user '%s', %zu sources and reports, %zu forms",
+	    p.d->name, intake_flow_name(ctx->cfg->flow), ctx->cfg->user, ctx->cfg->nsources,
+	    ctx->forms != NULL ? ctx->forms->n : 0);
 	if (!check_token(&p))
 		return p.fails;
 	check_processes(&p);
