@@ -751,7 +751,7 @@ container_path_ok(const char *path)
 	    strlen(path) >= PATH_MAX_BYTES / 2)
 		return false;
 	for (i = 0; path[i] != '\0'; i++)
-		if (!isalnum((unsigned char)path[i]) && strchr("-_./?=&%", path[i]) == NULL)
+		if (!isalnum((unsigned char)path[i]) && strchr("-_./?=&%+", path[i]) == NULL)
 			return false;
 	return true;
 }
