@@ -150,6 +150,17 @@ class ProbeV8(ProbeCase):
         self.assertIn("OK form it-request: process 45e79ea1", out)
         self.assertIn("OK form it-request: task 8b6715a0", out)
         self.assertIn("OK request search: it answers", out)
+        self.assertEqual(self.standin.call("GET", "/__sim/instances")["instances"], [],
+                         "the probe started a request")
+
+    def test_probe_as_a_word_is_t_capital(self):
+        self.write(forms={"it-request": self.v8_form()})
+        r = self.run_intake("probe")
+        self.assert_passes(r)
+        self.assertIn("OK form it-request: task", r.stdout)
+        r = self.run_intake("-t", "-T")
+        self.assertEqual(r.returncode, 2)
+        self.assertTrue(r.stderr.startswith("usage:"), r.stderr)
 
     def test_bare_token_reply_is_named(self):
         self.standin.call("POST", "/__sim/config", {"variants": {"v8_impersonate_body": "text"}})
@@ -350,6 +361,8 @@ class ProbeV7(ProbeCase):
         self.assertIn("OK form it-request-v7: task /tasktypes/data-container/", r.stdout)
         self.assertIn("SKIP variant start reply", r.stdout)
         self.assertIn("OK request search: the v7 dialect has none", r.stdout)
+        self.assertEqual(len(self.standin.call("GET", "/__sim/instances")["instances"]), 1,
+                         "the probe started a request")
 
     def test_no_open_request_says_how_to_read_the_keys(self):
         r = self.probe(forms={"it-request-v7": V7_FORM})
