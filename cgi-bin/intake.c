@@ -4,7 +4,8 @@
  *   intake -c FILE        run the supervised worker pool (foreground)
  *   intake -c FILE -t     check FILE and exit
  *   intake -c FILE -T     check FILE against the Integrify tenant (also: probe)
- *   intake -c FILE -F P   print a form definition for process P (SID or name)
+ *   intake -c FILE -F P   print a form definition for process P (SID or name;
+ *                         also: probe --form-for P)
  *   intake -c FILE -d     run only the spool dispatcher (for plain CGI setups)
  *   intake -c FILE -R     ... and allow root when [server] user is unset
  *   intake --keys         list every configuration key
@@ -13,6 +14,7 @@
  *   intake --version, -v  the version, on stdout
  *   (CGI environment)     answer one request; config from INTAKE_CONFIG
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,7 @@
 
 static const char usage_text[] =
     "usage: intake -c config [-t | -T | -d] [-R]\n"
-    "       intake -c config probe | -F process\n"
+    "       intake -c config probe [--form-for process] | -F process\n"
     "       intake --keys | --form-keys | --help | --version\n"
     "       (as CGI: GATEWAY_INTERFACE set, config from INTAKE_CONFIG)\n"
     "\n"
@@ -34,12 +36,19 @@ static const char usage_text[] =
     "  -t         check the configuration and exit\n"
     "  -T, probe  check the configuration against the Integrify tenant: one\n"
     "             OK/FAIL/SKIP line per check; exit 1 on any FAIL\n"
-    "  -F process print a form definition for the process (its SID or name)\n"
+    "  -F process, --form-for process\n"
+    "             print a form definition for the process (its SID or name)\n"
     "  -d         run only the spool dispatcher (beside plain CGI)\n"
     "  -R         allow running as root when [server] user is not set\n"
     "  --keys     list every configuration key; --form-keys every form key\n"
     "  -h, --help     print this and exit; -v, --version print the version\n"
     "Without -t or -d, run the worker pool in the foreground. See intake(8).\n";
+
+/* The one long option that takes an argument; the others are whole commands (main). */
+static const struct option long_opts[] = {
+	{ "form-for", required_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 },
+};
 
 /* The usage on stream: stdout when asked for, stderr after a mistake. */
 static void
@@ -78,7 +87,7 @@ main(int argc, char *argv[])
 		env = getenv("INTAKE_CONFIG");
 		return intake_cgi_run(env != NULL && *env != '\0' ? env : DEFAULT_CONFIG);
 	}
-	while ((ch = getopt(argc, argv, "c:dtTF:R")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dtTF:R", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config = optarg;
@@ -103,9 +112,9 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	/* "probe" as a word is -T. */
+	/* "probe" as a word is -T, or with --form-for what it asks for. */
 	if (optind == argc - 1 && strcmp(argv[optind], "probe") == 0) {
-		probe = 1;
+		probe = form_for == NULL;
 		optind++;
 	}
 	if (optind != argc || config == NULL ||

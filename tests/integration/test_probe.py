@@ -339,6 +339,13 @@ key = %s
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("process = " + process_named("Facilities Request")["sid"], r.stdout)
 
+    def test_probe_form_for_is_f(self):
+        self.write(forms={})
+        a = self.run_intake("-F", "IT Request")
+        b = self.run_intake("probe", "--form-for", "IT Request")
+        self.assertEqual((a.returncode, b.returncode), (0, 0), a.stderr + b.stderr)
+        self.assertEqual(a.stdout, b.stdout)
+
     def test_form_for_an_unknown_process_fails(self):
         self.write(forms={})
         r = self.run_intake("-F", "No Such Process")
