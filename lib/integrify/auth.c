@@ -223,9 +223,40 @@ jwt_grant_body(const struct intake_config *cfg, long long now_s, long long exp_s
 	return err;
 }
 
+const char *
+intake_auth_shape(const char *body, size_t len)
+{
+	struct json_object	*root = NULL;
+	const char		*shape = "bare text";
+
+	while (len > 0 && isspace((unsigned char)*body)) {
+		body++;
+		len--;
+	}
+	if (len > 0 && (body[0] == '{' || body[0] == '"')) {
+		if (intake_json_parse(body, len, &root) != INTAKE_OK)
+			shape = "not JSON";
+		else if (json_object_is_type(root, json_type_string))
+			shape = "a JSON string";
+		else if (intake_reply_typed(root, INTAKE_REPLY_TOKEN, json_type_string) != NULL)
+			shape = "a JSON object with a token member";
+		else
+			shape = "a JSON object without a token";
+	}
+	json_object_put(root);
+	return shape;
+}
+
 enum intake_err
 intake_auth_fetch(struct intake_http *http, const struct intake_config *cfg,
     struct intake_token *out)
+{
+	return intake_auth_fetch_shape(http, cfg, out, NULL);
+}
+
+enum intake_err
+intake_auth_fetch_shape(struct intake_http *http, const struct intake_config *cfg,
+    struct intake_token *out, const char **shape)
 {
 	struct intake_http_call	 call;
 	struct intake_http_resp	 resp;
@@ -274,6 +305,8 @@ intake_auth_fetch(struct intake_http *http, const struct intake_config *cfg,
 			err = INTAKE_EPROTO;
 		goto out;
 	}
+	if (shape != NULL)
+		*shape = intake_auth_shape(intake_buf_str(&resp.body), resp.body.len);
 	err = intake_auth_parse(resp.body.ptr == NULL ? "" : resp.body.ptr, resp.body.len,
 	    now, cfg->flow == INTAKE_FLOW_JWT ? 0 : exp_s * 1000,
 	    cfg->token_lifetime * 1000, &tok);

@@ -30,6 +30,20 @@ enum intake_err	intake_auth_fetch(struct intake_http *http, const struct intake_
 		    struct intake_token *out);
 
 /*
+ * As intake_auth_fetch(), and on a 200 reply *shape (when shape is not
+ * NULL) names the shape the reply took (intake_auth_shape()).
+ */
+enum intake_err	intake_auth_fetch_shape(struct intake_http *http,
+		    const struct intake_config *cfg, struct intake_token *out, const char **shape);
+
+/*
+ * The shape of a token reply of len bytes, as a static phrase: "a JSON
+ * object with a token member", "a JSON string", "bare text", "not JSON"
+ * or "a JSON object without a token".  Never the token itself.
+ */
+const char	*intake_auth_shape(const char *body, size_t len);
+
+/*
  * Read a token reply: {"token":…}, {"access_token":…}, a JSON string or
  * a bare token (e.g. a JWT).  The expiry is the earliest of expires_in,
  * the JWT exp claim and requested_exp_ms (0: none asked for), else

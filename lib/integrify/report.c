@@ -786,3 +786,11 @@ intake_report_offers(struct intake_ctx *ctx, const struct intake_source *src,
 		*offered = strcmp(intake_table_cell(v.table, r, (size_t)v.value_col), value) == 0;
 	return INTAKE_OK;
 }
+
+/* The probe reads a run's reply as the lists do, without the caches. */
+enum intake_err
+intake_report_parse(const struct intake_source *src, const struct intake_http_resp *resp,
+    struct intake_table **out)
+{
+	return parse_rows(src, resp, out);
+}

@@ -79,6 +79,16 @@ enum intake_err	intake_report_offers(struct intake_ctx *ctx, const struct intake
 bool		intake_report_budget_take(struct intake_ctx *ctx,
 		    const struct intake_source *src, int64_t now_ms, int64_t *retry_at_ms);
 
+/*
+ * The rows of resp, a reply to src's run (its CSV export or its JSON
+ * run, by src->fetch), as a list fetch reads them, into *out (the caller
+ * frees it with intake_table_free()).  INTAKE_EPROTO, logged, when the
+ * reply cannot be read.  No cache is touched.
+ */
+struct intake_http_resp;
+enum intake_err	intake_report_parse(const struct intake_source *src,
+		    const struct intake_http_resp *resp, struct intake_table **out);
+
 /* Name of a state for X-Intake-Cache. */
 const char	*intake_report_state_name(enum intake_report_state s);
 

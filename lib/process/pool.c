@@ -28,6 +28,7 @@
 #include "core/metrics.h"
 #include "form/form.h"
 #include "integrify/http.h"
+#include "integrify/probe.h"
 #include "process/pool.h"
 #include "process/priv.h"
 #include "process/proc.h"
@@ -123,6 +124,48 @@ intake_config_check(const char *path)
 	intake_forms_free(forms);
 	intake_config_free(cfg);
 	return 0;
+}
+
+/*
+ * -T and -F: the probe (integrify/probe.h) on a ctx made as plain CGI
+ * makes one, sharing the token cache file; log lines go to stderr.
+ */
+int
+intake_probe_main(const char *path, const char *form_for)
+{
+	struct intake_config	*cfg = NULL;
+	struct intake_forms	*forms = NULL;
+	struct intake_ctx	 ctx;
+	char			 msg[1024];
+	int			 rc = 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	if (!load_config(path, &cfg, &forms))
+		return 1;
+	intake_log_set_level(INTAKE_LOG_WARN);
+	ctx.cfg = cfg;
+	ctx.forms = forms;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    intake_cache_open(cfg, false, &ctx.cache) != INTAKE_OK ||
+	    intake_cache_open_marks(cfg, false, &ctx.marks) != INTAKE_OK ||
+	    intake_http_new(cfg, &ctx.http) != INTAKE_OK) {
+		config_error("probe: cannot open the cache file or make a curl handle");
+		goto out;
+	}
+	if (form_for == NULL)
+		rc = intake_probe_run(&ctx, stdout) > 0 ? 1 : 0;
+	else if (intake_probe_form_for(&ctx, form_for, stdout, msg, sizeof(msg)) == INTAKE_OK)
+		rc = 0;
+	else
+		fprintf(stderr, "intake: -F %s: %s\n", form_for, msg);
+out:
+	intake_proc_ctx_free(&ctx);
+	intake_cache_close(ctx.cache);
+	intake_cache_close(ctx.marks);
+	intake_forms_free(forms);
+	intake_config_free(cfg);
+	curl_global_cleanup();
+	return rc;
 }
 
 /* Give the unix socket at path its configured owner and group (nginx's, say). */

@@ -28,4 +28,12 @@ int	intake_cgi_run(const char *config_path);
 /* -t: load and check; print the problem on stderr.  Exit status. */
 int	intake_config_check(const char *config_path);
 
+/*
+ * -T (form_for NULL): check the config against the tenant, one line per
+ * check on stdout; 0 when all pass, 1 on any FAIL or when the config
+ * does not load.  -F PROCESS: a form definition for the process on
+ * stdout; 0, or 1 with why on stderr.
+ */
+int	intake_probe_main(const char *config_path, const char *form_for);
+
 #endif
