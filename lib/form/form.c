@@ -80,10 +80,13 @@ static const struct intake_keyrow field_opts[] = {
 };
 #define NFIELD_OPTS	(sizeof(field_opts) / sizeof(field_opts[0]))
 
+/* The sections a form definition has ("field:NAME": one per field). */
+static const char *const form_sections[] = { "form", "field:NAME" };
+
 /* Field names the form itself uses. */
 static const char *const reserved_names[] = { "_token", "website", NULL };
 
-/* Parsing state handed through libinih. */
+/* Parsing state handed through the INI reader (keytab.h). */
 struct fload {
 	struct intake_keyload	 kl;	/* the file, its first problem */
 	struct intake_form	*form;
@@ -170,7 +173,8 @@ on_form_key(void *user, const char *section, const char *key, const char *value)
 		n = NFIELD_OPTS;
 		seen = l->field_seen[idx];
 	} else {
-		fail(l, section, key, "unknown section (use [form] and [field:NAME])");
+		intake_keyload_unknown_section(&l->kl, section, form_sections,
+		    INTAKE_NELEM(form_sections));
 		return 0;
 	}
 	return intake_keyload_set(&l->kl, fd != NULL ? (void *)fd : (void *)f, opts, n, seen,

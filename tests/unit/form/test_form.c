@@ -122,7 +122,7 @@ test_form_errors_name_file_field_and_problem(void)
 		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\nlabel = B\n", "[field:a] label: set twice" },
 		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\ncolour = red\n",
 		    "[field:a] colour: unknown key" },
-		{ FORM_HEAD "[other]\nx = 1\n", "[other] x: unknown section" },
+		{ FORM_HEAD "[other]\nx = 1\n", "[other]: unknown section" },
 		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\nrequired = maybe\n",
 		    "[field:a] required: not yes or no" },
 		/* Found by fuzz_form: present but empty passed as given. */
@@ -142,6 +142,39 @@ test_form_errors_name_file_field_and_problem(void)
 		T_CONTAINS(f.err, "forms/bad.conf");
 		T_CONTAINS(f.err, cases[i].want);
 	}
+}
+
+/*
+ * Real text: a 217-byte description (libinih cut lines at 198 bytes),
+ * help text going on over indented lines, and section typos told with
+ * the nearest name.
+ */
+static void
+test_form_holds_long_text_and_names_section_typos(void)
+{
+	struct fixture		 f;
+	struct intake_forms	*c;
+	char			 text[1024], desc[218];
+
+	memset(desc, 'd', 217);
+	desc[0] = 'D';
+	desc[217] = '\0';
+	(void)snprintf(text, sizeof(text), "[form]\ntitle = T\nprocess = p-1\n"
+	    "description = %s\n[field:a]\nlabel = A\ntype = text\n"
+	    "help = Say what you need,\n  and by when.\n\tIn one go.\n", desc);
+	T_EQ_INT(load(&f, "long", text, &c), INTAKE_OK);
+	T_EQ_INT(strlen(c->form[0].description), 217);
+	T_EQ_STR(c->form[0].description, desc);
+	T_EQ_STR(c->form[0].fields[0].help, "Say what you need, and by when. In one go.");
+	intake_forms_free(c);
+	T_EQ_INT(load(&f, "bad", "[from]\ntitle = T\n", &c), INTAKE_ECONFIG);
+	T_CONTAINS(f.err, "[from]: unknown section; did you mean [form]?");
+	T_EQ_INT(load(&f, "bad", FORM_HEAD "[feild:a]\nlabel = A\n", &c), INTAKE_ECONFIG);
+	T_CONTAINS(f.err, "[feild:a]: unknown section; did you mean [field:a]?");
+	T_EQ_INT(load(&f, "bad", FORM_HEAD "  label = A\n", &c), INTAKE_ECONFIG);
+	T_ASSERT(strstr(f.err, "line 4: a continuation") == NULL);	/* it continues process */
+	T_EQ_INT(load(&f, "bad", "[form]\n  title = T\n", &c), INTAKE_ECONFIG);
+	T_CONTAINS(f.err, "bad.conf: line 2: a continuation with no key before it");
 }
 
 static void
@@ -218,6 +251,7 @@ main(void)
 {
 	T_RUN(test_form_loads_fields_in_order_with_defaults);
 	T_RUN(test_form_errors_name_file_field_and_problem);
+	T_RUN(test_form_holds_long_text_and_names_section_typos);
 	T_RUN(test_form_file_name_is_checked);
 	T_RUN(test_form_pattern_is_anchored);
 	T_RUN(test_forms_without_dir_are_an_empty_set);
