@@ -16,7 +16,7 @@ PROG=deps.sh
 
 PACKAGES=(
 	build-essential cmake pkg-config      # toolchain
-	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libinih-dev libunistring-dev  # libraries intake links
+	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libmagic-dev libunistring-dev  # libraries intake links
 	libsystemd-dev                        # socket activation and sd_notify
 	libhiredis-dev                        # the Redis cache backend ([cache] backend = redis)
 	scdoc                                 # the man pages

@@ -10,13 +10,27 @@
   // p.intake-error#f-NAME-error after the field's label and help.
 
   const enhanced = new WeakSet();
-  // The receipt by the answer's status; % stands for the reference.
+  // The receipt's words by the answer's status, as form.c's receipt page says
+  // them: [heading, sentence with the request ID (#), sentence without];
+  // % stands for the reference. The page's other words are in WORDS.
+  const KEEP = ' Keep it to ask about your request.';
   const RECEIPT = new Map([
-    ['started', 'Thank you. Your request was sent; its reference is %.'],
-    ['queued', 'Thank you. Your request was received and will be sent shortly; its reference is %.'],
-    ['held', 'Thank you. Your request was received; staff will review it and follow up. ' +
-      'Its reference is %.'],
+    ['started', ['Request sent',
+      'Thank you. Your request was sent to the service desk as request #. Your reference is %.' + KEEP,
+      'Thank you. Your request was sent to the service desk. Your reference is %.' + KEEP]],
+    ['queued', ['Request received', null, 'Thank you. Your request was received and will be sent ' +
+      'to the service desk shortly. Your reference is %.' + KEEP]],
+    ['held', ['Request received', null, 'Thank you. Your request was received, and a member of ' +
+      'staff will pass it on. Your reference is %.' + KEEP]],
   ]);
+  const WORDS = { error: 'Error: ', another: 'Send another request' };
+
+  // The page's title without our "Error: ", and with it when on is true.
+  const titled = on => {
+    const base = document.title.startsWith(WORDS.error) ? document.title.slice(WORDS.error.length) : document.title;
+    document.title = on ? WORDS.error + base : base;
+    return base;
+  };
 
   const make = (tag, cls, text) => {
     const n = document.createElement(tag);
@@ -31,6 +45,7 @@
 
   // Take away every error shown, by the server or by us.
   function clearErrors(form) {
+    titled(false);
     summaries(form).forEach(n => n.remove());
     form.querySelectorAll('p.intake-error').forEach(p => {
       form.querySelectorAll('[aria-describedby]').forEach(el => {
@@ -94,21 +109,28 @@
       });
     }
     form.before(s);
+    titled(true);
     s.focus();
   }
 
-  // The form gives way to the receipt, worded by status; focused.
+  // The form gives way to the receipt, as form.c's receipt page shows it: the
+  // heading, the sentence (focused, calm) and a link to send another request.
   function receipt(form, d) {
-    const p = make('p', 'intake-receipt');
+    const [heading, withId, plain] = RECEIPT.get(d.status) || RECEIPT.get('queued');
+    const id = d.request_id && withId ? String(d.request_id) : null;
+    const text = (id ? withId.replace('#', () => id) : plain).replace('%', () => String(d.reference));
+    const p = make('p', 'intake-receipt', text);
     p.setAttribute('role', 'status');
     p.tabIndex = -1;
-    const [pre, post] = (RECEIPT.get(d.status) ||
-      'Thank you. Your request was received; its reference is %.').split('%');
-    p.append(pre, make('strong', null, String(d.reference)), post,
-      ' Keep it to ask about your request.');
-    if (d.request_id && d.request_id !== d.reference) p.append(' Request ID: ' + d.request_id + '.');
+    const back = make('p');
+    const a = back.appendChild(make('a', null, WORDS.another));
+    a.href = new URL(form.getAttribute('action') || '', document.baseURI).pathname;
+    const h1 = document.querySelector('main h1, h1');
+    if (h1) h1.textContent = heading;
+    document.title = titled(false) + ': ' + heading;
     summaries(form).forEach(n => n.remove());
-    form.replaceWith(p);
+    form.parentNode.querySelectorAll('.intake-description, .intake-legend').forEach(n => n.remove());
+    form.replaceWith(p, back);
     p.focus();
   }
 

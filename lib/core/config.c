@@ -1,5 +1,5 @@
 /*
- * config.c - one table of keys; libinih reads the file, the table checks it.
+ * config.c - one table of keys; keytab.c reads the file, the table checks it.
  *
  * A value is parsed by its row's type and bounds.  Unknown keys, repeated
  * keys, missing required keys and contradicting keys are errors naming
@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,7 +175,7 @@ static const char *const reserved_params[] = {
 	"q", "term", "page", "per_page", "format", "selected", "_type", NULL
 };
 
-/* Parsing state handed through libinih. */
+/* Parsing state handed through the INI reader (keytab.h). */
 struct load {
 	struct intake_keyload	 kl;	/* the file, its first problem */
 	struct intake_config	*cfg;
@@ -426,7 +425,36 @@ on_source_key(struct load *l, enum intake_source_kind kind, const char *section,
 	    value);
 }
 
-/* libinih callback: one key at a time. Returns 0 to stop on error. */
+/*
+ * Is section one of the key table's?  Else note it as unknown, with the
+ * nearest known name (the table's sections, [source:NAME], [report:NAME]).
+ */
+static int
+known_section(struct load *l, const char *section)
+{
+	const char	*known[NOPTS + INTAKE_SOURCE_KIND__MAX];
+	char		 kinds[INTAKE_SOURCE_KIND__MAX][32];
+	size_t		 i, j, n = 0;
+
+	if (section[0] == '\0')
+		return 1;	/* a key before any section: told as an unknown key */
+	for (i = 0; i < NOPTS; i++) {
+		if (strcmp(opts[i].section, section) == 0)
+			return 1;
+		for (j = 0; j < n && strcmp(known[j], opts[i].section) != 0; j++)
+			;
+		if (j == n)
+			known[n++] = opts[i].section;
+	}
+	for (i = 0; i < INTAKE_SOURCE_KIND__MAX; i++) {
+		(void)snprintf(kinds[i], sizeof(kinds[i]), "%sNAME", kind_prefixes[i]);
+		known[n++] = kinds[i];
+	}
+	intake_keyload_unknown_section(&l->kl, section, known, n);
+	return 0;
+}
+
+/* The reader's callback: one key at a time. Returns 0 to stop on error. */
 static int
 on_key(void *user, const char *section, const char *key, const char *value)
 {
@@ -436,6 +464,8 @@ on_key(void *user, const char *section, const char *key, const char *value)
 	for (i = 0; i < INTAKE_SOURCE_KIND__MAX; i++)
 		if (strncmp(section, kind_prefixes[i], strlen(kind_prefixes[i])) == 0)
 			return on_source_key(l, (enum intake_source_kind)i, section, key, value);
+	if (!known_section(l, section))
+		return 0;
 	return set_key(l, l->cfg, opts, NOPTS, l->seen, section, key, value);
 }
 
@@ -843,36 +873,6 @@ check_all(struct load *l)
 	return 0;
 }
 
-/*
- * libinih reads at most INI_MAX_LINE - 1 bytes of a line and hands the
- * rest over as a line of its own, so a long value would be cut silently.
- * Refuse such lines first.  Returns the 1-based number of the first long
- * line, 0 when none, -1 when the file cannot be read.
- */
-static long
-long_line(const char *path)
-{
-	FILE	*f;
-	long	 line = 1, bad = 0;
-	size_t	 n = 0;
-	int	 c;
-
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	while ((c = getc(f)) != EOF) {
-		if (c == '\n') {
-			line++;
-			n = 0;
-			continue;
-		}
-		if (++n >= INI_MAX_LINE - 1 && bad == 0)
-			bad = line;
-	}
-	(void)fclose(f);
-	return bad;
-}
-
 enum intake_err
 intake_config_load(const char *path, struct intake_config **out, char *errbuf,
     size_t errsz)
@@ -880,7 +880,6 @@ intake_config_load(const char *path, struct intake_config **out, char *errbuf,
 	struct intake_config	*cfg;
 	struct load		 l;
 	const char		*bad_default;
-	long			 bad;
 
 	cfg = intake_xcalloc(1, sizeof(*cfg));
 	memset(&l, 0, sizeof(l));
@@ -900,13 +899,6 @@ intake_config_load(const char *path, struct intake_config **out, char *errbuf,
 		return INTAKE_ECONFIG;
 	}
 
-	bad = long_line(path);
-	if (bad > 0) {
-		(void)snprintf(errbuf, errsz, "%s: line %ld: longer than %d bytes", path, bad,
-		    INI_MAX_LINE - 2);
-		intake_config_free(cfg);
-		return INTAKE_ECONFIG;
-	}
 	if (intake_keyload_parse(&l.kl, NULL, on_key, &l) != INTAKE_OK || check_all(&l) != 0) {
 		intake_config_free(cfg);
 		return INTAKE_ECONFIG;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/config.h"	/* struct intake_source only: config.c is not called */
 #include "form/form.h"
@@ -53,6 +54,9 @@ INTAKE_ROWS(type_values, INTAKE_FIELD__MAX);
 #define F_STR(k, m, def, req)	INTAKE_KEY_STR(struct intake_form, NULL, k, m, def, req)
 #define D_STR(k, m, req)	INTAKE_KEY_STR(struct intake_field, NULL, k, m, NULL, req)
 #define D_INT(k, m)		INTAKE_KEY_INT(struct intake_field, NULL, k, m, 0, 1000000, NULL)
+/* message.CODE: the sentence for problem e of this field (CODE is e's code). */
+#define D_MSG(code, e)		INTAKE_KEY_STR(struct intake_field, NULL, "message." code, \
+				    message[e], NULL, false)
 
 static const struct intake_keyrow form_opts[] = {
 	F_STR("title", title, NULL, true),
@@ -77,13 +81,35 @@ static const struct intake_keyrow field_opts[] = {
 	D_STR("default", def, false),
 	D_STR("source", source, false),
 	D_STR("key", key, false),
+	/* Rules and messages (form_valid.c). */
+	D_STR("step", step, false),
+	INTAKE_KEY_INT(struct intake_field, NULL, "max_size", max_size, 1, 104857600, NULL),
+	D_STR("accept", accept, false),
+	D_MSG("required", INTAKE_FE_REQUIRED),
+	D_MSG("too_short", INTAKE_FE_TOO_SHORT),
+	D_MSG("too_long", INTAKE_FE_TOO_LONG),
+	D_MSG("pattern", INTAKE_FE_PATTERN),
+	D_MSG("email", INTAKE_FE_EMAIL),
+	D_MSG("number", INTAKE_FE_NUMBER),
+	D_MSG("date", INTAKE_FE_DATE),
+	D_MSG("no_such_date", INTAKE_FE_NO_SUCH_DATE),
+	D_MSG("out_of_range", INTAKE_FE_RANGE),
+	D_MSG("step", INTAKE_FE_STEP),
+	D_MSG("not_offered", INTAKE_FE_NOT_OFFERED),
+	D_MSG("encoding", INTAKE_FE_ENCODING),
+	D_MSG("too_many", INTAKE_FE_TOO_MANY),
+	D_MSG("file_too_large", INTAKE_FE_FILE_TOO_LARGE),
+	D_MSG("file_type", INTAKE_FE_FILE_TYPE),
 };
 #define NFIELD_OPTS	(sizeof(field_opts) / sizeof(field_opts[0]))
+
+/* The sections a form definition has ("field:NAME": one per field). */
+static const char *const form_sections[] = { "form", "field:NAME" };
 
 /* Field names the form itself uses. */
 static const char *const reserved_names[] = { "_token", "website", NULL };
 
-/* Parsing state handed through libinih. */
+/* Parsing state handed through the INI reader (keytab.h). */
 struct fload {
 	struct intake_keyload	 kl;	/* the file, its first problem */
 	struct intake_form	*form;
@@ -164,13 +190,15 @@ on_form_key(void *user, const char *section, const char *key, const char *value)
 			fd = &f->fields[f->nfields++];
 			(void)intake_strlcpy(fd->name, name, sizeof(fd->name));
 			fd->min_length = fd->max_length = -1;
+			fd->max_size = INTAKE_FILE_MAX;
 		}
 		fd = &f->fields[idx];
 		opts = field_opts;
 		n = NFIELD_OPTS;
 		seen = l->field_seen[idx];
 	} else {
-		fail(l, section, key, "unknown section (use [form] and [field:NAME])");
+		intake_keyload_unknown_section(&l->kl, section, form_sections,
+		    INTAKE_NELEM(form_sections));
 		return 0;
 	}
 	return intake_keyload_set(&l->kl, fd != NULL ? (void *)fd : (void *)f, opts, n, seen,
@@ -195,12 +223,147 @@ choice_source(const struct sources *s, const char *name)
 	return false;
 }
 
+/*
+ * The extensions accept may name, and what libmagic says of their bytes.
+ * A type missing here is refused at load, so no file is taken on its
+ * name alone.
+ */
+static const struct {
+	const char	*ext;
+	const char	*mime[4];	/* NULL-terminated */
+} file_types[] = {
+	{ "pdf", { "application/pdf", NULL } },
+	{ "png", { "image/png", NULL } },
+	{ "jpg", { "image/jpeg", NULL } },
+	{ "jpeg", { "image/jpeg", NULL } },
+	{ "gif", { "image/gif", NULL } },
+	{ "webp", { "image/webp", NULL } },
+	{ "txt", { "text/plain", NULL } },
+	{ "csv", { "text/csv", "text/plain", "application/csv", NULL } },
+	{ "docx", { "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	    "application/zip", NULL } },
+	{ "xlsx", { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	    "application/zip", NULL } },
+	{ "odt", { "application/vnd.oasis.opendocument.text", "application/zip", NULL } },
+	{ "zip", { "application/zip", NULL } },
+};
+
+const char *const *
+intake_file_type_mimes(const char *ext, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < INTAKE_NELEM(file_types); i++)
+		if (strlen(file_types[i].ext) == len && strncasecmp(file_types[i].ext, ext, len) == 0)
+			return file_types[i].mime;
+	return NULL;
+}
+
+int
+intake_field_decimals(const struct intake_field *fd)
+{
+	const char	*dot = strchr(fd->step, '.');
+
+	return dot == NULL ? 0 : (int)strlen(dot + 1);
+}
+
+enum intake_err
+intake_field_decimal(const char *s, size_t len, int decimals, long long *out)
+{
+	long long	v = 0, limit = 1000000000000LL;
+	size_t		i = 0, digits = 0;
+	int		frac = -1, k;	/* decimals read; -1 before the dot */
+	bool		neg = false;
+
+	if (decimals < 0 || decimals > INTAKE_STEP_DECIMALS_MAX)
+		return INTAKE_EINVAL;
+	for (k = 0; k < decimals; k++)
+		limit *= 10;
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	for (; i < len; i++) {
+		if (s[i] == '.' && frac < 0 && digits > 0) {
+			frac = 0;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9' || (frac >= 0 && ++frac > decimals) ||
+		    v > limit / 10)
+			return INTAKE_EINVAL;
+		v = v * 10 + (s[i] - '0');
+		digits++;
+	}
+	if (digits == 0 || frac == 0)
+		return INTAKE_EINVAL;	/* "", "-", "5." */
+	for (k = frac < 0 ? 0 : frac; k < decimals; k++)
+		v *= 10;
+	if (v > limit)
+		return INTAKE_EINVAL;
+	*out = neg ? -v : v;
+	return INTAKE_OK;
+}
+
+/* A number field's step, min and max. Returns a problem or NULL. */
+static const char *
+check_number(const struct intake_field *fd, const char **key)
+{
+	long long	step, lo, hi;
+	int		dec = intake_field_decimals(fd);
+
+	*key = "step";
+	if (fd->step[0] != '\0' && (dec > INTAKE_STEP_DECIMALS_MAX ||
+	    intake_field_decimal(fd->step, strlen(fd->step), dec, &step) != INTAKE_OK ||
+	    step <= 0))
+		return "not a positive number with at most 6 decimals, such as 1, 5 or 0.01";
+	*key = "min";
+	if (fd->min[0] != '\0' && intake_field_decimal(fd->min, strlen(fd->min), dec,
+	    &lo) != INTAKE_OK)
+		return dec > 0 ? "not a number with at most the step's decimals" :
+		    "not a whole number";
+	*key = "max";
+	if (fd->max[0] != '\0' && intake_field_decimal(fd->max, strlen(fd->max), dec,
+	    &hi) != INTAKE_OK)
+		return dec > 0 ? "not a number with at most the step's decimals" :
+		    "not a whole number";
+	*key = "min";
+	if (fd->min[0] != '\0' && fd->max[0] != '\0' && lo > hi)
+		return "greater than max";
+	return NULL;
+}
+
+/* The keys of one type only: step, accept. Returns a problem or NULL. */
+static const char *
+check_rules(const struct intake_field *fd, const char **key)
+{
+	const char	*p = fd->accept;
+	size_t		 n;
+
+	*key = "step";
+	if (fd->type != INTAKE_FIELD_NUMBER && fd->step[0] != '\0')
+		return "only number fields take a step";
+	*key = "accept";
+	if (fd->type != INTAKE_FIELD_FILE && fd->accept[0] != '\0')
+		return "only file fields take accept";
+	for (;;) {
+		p += strspn(p, " ,");
+		if (*p == '.')
+			p++;
+		n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		if (intake_file_type_mimes(p, n) == NULL)
+			return "not a list of known extensions (pdf png jpg jpeg gif webp txt csv "
+			    "docx xlsx odt zip)";
+		p += n;
+	}
+	return NULL;
+}
+
 /* Checks across one field's keys. Returns a problem or NULL. */
 static const char *
 check_field(struct intake_field *fd, const struct sources *sources, const char **key)
 {
-	char		anchored[300];
-	long long	v;
+	char		 anchored[300];
+	const char	*problem;
 
 	*key = "type";
 	if (intake_field_has_source(fd->type)) {
@@ -218,13 +381,8 @@ check_field(struct intake_field *fd, const struct sources *sources, const char *
 		return "greater than max_length";
 	*key = "min";
 	if (fd->type == INTAKE_FIELD_NUMBER) {
-		if (fd->min[0] != '\0' && intake_parse_int(fd->min, -1000000000000LL,
-		    1000000000000LL, &v) != INTAKE_OK)
-			return "not a whole number";
-		*key = "max";
-		if (fd->max[0] != '\0' && intake_parse_int(fd->max, -1000000000000LL,
-		    1000000000000LL, &v) != INTAKE_OK)
-			return "not a whole number";
+		if ((problem = check_number(fd, key)) != NULL)
+			return problem;
 	} else if (fd->type == INTAKE_FIELD_DATE) {
 		if (fd->min[0] != '\0' && !intake_date_valid(fd->min, strlen(fd->min)))
 			return "not a date YYYY-MM-DD";
@@ -233,6 +391,8 @@ check_field(struct intake_field *fd, const struct sources *sources, const char *
 			return "not a date YYYY-MM-DD";
 	} else if (fd->min[0] != '\0' || fd->max[0] != '\0')
 		return "only number and date fields take min and max";
+	if ((problem = check_rules(fd, key)) != NULL)
+		return problem;
 	*key = "pattern";
 	if (fd->pattern[0] != '\0') {
 		/* The whole value must match, as HTML's pattern attribute does. */

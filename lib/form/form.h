@@ -34,6 +34,36 @@ enum intake_field_type {
 	INTAKE_FIELD__MAX
 };
 
+/*
+ * What can be wrong with a submitted value.  Each has a stable code
+ * ("required", ...), a sentence for people (form_valid.c), and a key
+ * message.CODE in a field's definition that replaces the sentence.
+ */
+enum intake_field_error {
+	INTAKE_FE_REQUIRED,	/* empty but required */
+	INTAKE_FE_TOO_SHORT,	/* fewer characters than min_length */
+	INTAKE_FE_TOO_LONG,	/* more characters than max_length */
+	INTAKE_FE_PATTERN,	/* does not match the pattern */
+	INTAKE_FE_EMAIL,	/* not an email address */
+	INTAKE_FE_NUMBER,	/* not a number (whole, or with the step's decimals) */
+	INTAKE_FE_DATE,		/* not a date YYYY-MM-DD */
+	INTAKE_FE_RANGE,	/* below min or above max */
+	INTAKE_FE_NOT_OFFERED,	/* a choice that was never offered (tampering) */
+	INTAKE_FE_ENCODING,	/* invalid UTF-8 or control characters */
+	INTAKE_FE_TOO_MANY,	/* several values for a one-value field */
+	INTAKE_FE_UNKNOWN,	/* not a field of this form */
+	INTAKE_FE_FILE_TOO_LARGE,	/* over the field's max_size */
+	INTAKE_FE_NO_SUCH_DATE,	/* YYYY-MM-DD, but no such day (2027-02-30) */
+	INTAKE_FE_STEP,		/* a number off the field's step */
+	INTAKE_FE_FILE_TYPE,	/* a file not of the field's accept types, by name or content */
+	INTAKE_FE__MAX
+};
+
+/* The default max_size of a file field: 5 MiB (a request is within body_max anyway). */
+#define INTAKE_FILE_MAX		(5u << 20)
+#define INTAKE_FIELD_MESSAGE_MAX	200	/* bytes of a message.CODE, with NUL */
+#define INTAKE_STEP_DECIMALS_MAX	6	/* decimals a number field's step may have */
+
 struct intake_field {
 	char			name[64];	/* HTML name: a-z 0-9 _ */
 	char			label[256];
@@ -50,6 +80,12 @@ struct intake_field {
 	char			def[512];	/* default value */
 	char			source[64];	/* [source:NAME] of a choice field */
 	char			key[128];	/* the Integrify field key */
+	/* Rules and messages (form_valid.c checks them). */
+	char			step[32];	/* number: "" (1), or a step such as 0.01 */
+	long long		max_size;	/* file: most bytes */
+	char			accept[128];	/* file: extensions ("pdf png"); "": any */
+	/* message.CODE: this field's sentence for a problem; "": the default. */
+	char			message[INTAKE_FE__MAX][INTAKE_FIELD_MESSAGE_MAX];
 };
 
 struct intake_form {
@@ -110,6 +146,29 @@ const char	*intake_field_type_name(enum intake_field_type t);
 bool		 intake_field_has_source(enum intake_field_type t);
 /* Does the type take several values at once (multiselect, checkboxes)? */
 bool		 intake_field_takes_many(enum intake_field_type t);
+
+/*
+ * The decimals of fd's step (0 when it has none, or a whole step).  The
+ * loader made sure a number field's step, min and max have at most
+ * INTAKE_STEP_DECIMALS_MAX.
+ */
+int		 intake_field_decimals(const struct intake_field *fd);
+
+/*
+ * s[len] as a number with at most decimals decimals, times 10^decimals,
+ * into *out: an optional '-' or '+', digits, and optionally '.' and
+ * digits (no exponent, no ".5" or "5.").  Its size is within
+ * +-10^12.  INTAKE_OK, or INTAKE_EINVAL and *out untouched.
+ */
+enum intake_err	 intake_field_decimal(const char *s, size_t len, int decimals,
+		    long long *out);
+
+/*
+ * The MIME types libmagic says for the bytes of a file of extension ext
+ * (lower case, no dot; NULL-terminated), or NULL for an extension the
+ * accept key does not know.
+ */
+const char *const *intake_file_type_mimes(const char *ext, size_t len);
 
 /* "form.KEY" and "field:NAME.KEY" names of every definition key, NULL-terminated. */
 const char *const *intake_form_keys(void);

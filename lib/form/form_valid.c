@@ -5,8 +5,11 @@
  * rewritten in their one canonical spelling, in place: what is checked is
  * what is stored.
  */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include <magic.h>
 #include <unictype.h>
 #include <unistr.h>
 
@@ -32,9 +35,68 @@ static const struct {
 	{ "encoding", "This contains characters that are not allowed." },	/* INTAKE_FE_ENCODING */
 	{ "too_many", "Only one value is allowed here." },		/* INTAKE_FE_TOO_MANY */
 	{ "unknown_field", "This form has no such field." },		/* INTAKE_FE_UNKNOWN */
-	{ "file_too_large", "The file is larger than 5 MB." },		/* INTAKE_FE_FILE_TOO_LARGE */
+	{ "file_too_large", "The file is larger than allowed." },	/* INTAKE_FE_FILE_TOO_LARGE */
+	{ "no_such_date", "There is no such date." },			/* INTAKE_FE_NO_SUCH_DATE */
+	{ "step", "This number is not one of the allowed steps." },	/* INTAKE_FE_STEP */
+	{ "file_type", "This type of file is not accepted here." },	/* INTAKE_FE_FILE_TYPE */
 };
 INTAKE_ROWS(errors, INTAKE_FE__MAX);
+
+/*
+ * Sentences made for one value, when the code's own would be vague.  With
+ * errors[] and months[], these are every sentence this module shows
+ * people: a catalog per language replaces these three tables.
+ */
+enum detail {
+	D_NO_SUCH_DAY,		/* day, month name, year */
+	D_NO_SUCH_MONTH,	/* month */
+	D_DECIMALS,		/* how many */
+	D_STEP,			/* the step */
+	D_STEP_FROM,		/* the step, its base (min) */
+	D_FILE_SIZE,		/* the limit, e.g. "5 MB" */
+	D_FILE_NAME,		/* the types, e.g. "PDF, PNG" */
+	D_FILE_CONTENT,		/* the types */
+	D__MAX
+};
+
+static const char *const details[] = {
+	"There is no %s %s %s.",				/* D_NO_SUCH_DAY */
+	"There is no month %s.",				/* D_NO_SUCH_MONTH */
+	"Enter a number with at most %s decimals.",		/* D_DECIMALS */
+	"Enter a number in steps of %s.",			/* D_STEP */
+	"Enter a number in steps of %s from %s.",		/* D_STEP_FROM */
+	"The file is larger than %s.",				/* D_FILE_SIZE */
+	"Attach a file of one of these types: %s.",		/* D_FILE_NAME */
+	"The file's content is not of the type its name says (accepted: %s).",	/* D_FILE_CONTENT */
+};
+INTAKE_ROWS(details, D__MAX);
+
+static const char *const months[] = {
+	"January", "February", "March", "April", "May", "June", "July", "August",
+	"September", "October", "November", "December",
+};
+
+/* details[d] into text (INTAKE_PROBLEM_TEXT_MAX), each %s by the next of a, b, c. */
+static void
+fill(char *text, enum detail d, const char *a, const char *b, const char *c)
+{
+	const char	*args[3] = { a, b, c }, *f = details[d];
+	size_t		 o = 0, k = 0, n;
+
+	while (*f != '\0' && o < INTAKE_PROBLEM_TEXT_MAX - 1) {
+		if (f[0] == '%' && f[1] == 's' && k < 3) {
+			n = strlen(args[k] != NULL ? args[k] : "");
+			if (n > INTAKE_PROBLEM_TEXT_MAX - 1 - o)
+				n = INTAKE_PROBLEM_TEXT_MAX - 1 - o;
+			memcpy(text + o, args[k] != NULL ? args[k] : "", n);
+			o += n;
+			k++;
+			f += 2;
+		} else
+			text[o++] = *f++;
+	}
+	text[o] = '\0';
+}
 
 const char *
 intake_field_error_code(enum intake_field_error e)
@@ -46,6 +108,17 @@ const char *
 intake_field_error_message(enum intake_field_error e)
 {
 	return (unsigned)e < INTAKE_FE__MAX ? errors[e].message : "This value is not valid.";
+}
+
+const char *
+intake_field_problem_message(const struct intake_field_problem *p)
+{
+	if (p->fd != NULL && (unsigned)p->code < INTAKE_FE__MAX &&
+	    p->fd->message[p->code][0] != '\0')
+		return p->fd->message[p->code];
+	if (p->text[0] != '\0')
+		return p->text;
+	return intake_field_error_message(p->code);
 }
 
 /* UTF-8 without NUL, DEL or C0 controls (tab, CR and LF only in text areas). */
@@ -124,42 +197,115 @@ trim(struct intake_form_input *in)
 }
 
 /*
- * A whole number in its canonical spelling, in place: an optional '-',
- * then digits without leading zeros ("-0" is "0").  A leading '+' and
- * leading zeros are accepted and dropped; anything else is refused.
+ * A number in its canonical spelling, in place: the shortest one, an
+ * optional '-', digits without leading zeros, and the decimals (at most
+ * the step's) without trailing zeros ("+007" is "7", "-0.0" is "0",
+ * "12.50" is "12.5").  Anything else (".5", "5.", "1e3", "1,5") is
+ * refused.  The canonical spelling is never longer than the one sent.
  */
 static bool
-canonical_number(struct intake_form_input *in)
+canonical_number(struct intake_form_input *in, int dec)
 {
-	char	*v = in->value;
-	size_t	 i = 0, d, n = in->len;
-	bool	 neg = false;
+	char			out[48];
+	unsigned long long	a, scale = 1, ip, fp;
+	long long		n;
+	int			k, fd = dec;
+	int			w;
 
-	if (i < n && (v[i] == '+' || v[i] == '-'))
-		neg = v[i++] == '-';
-	if (i == n)
+	if (intake_field_decimal(in->value, in->len, dec, &n) != INTAKE_OK)
 		return false;
-	for (d = i; d < n; d++)
-		if (v[d] < '0' || v[d] > '9')
-			return false;
-	while (i < n - 1 && v[i] == '0')
-		i++;
-	if (n - i == 1 && v[i] == '0')
-		neg = false;
-	if (neg)
-		v[0] = '-';
-	memmove(v + (neg ? 1 : 0), v + i, n - i);
-	in->len = n - i + (neg ? 1 : 0);
-	v[in->len] = '\0';
+	for (k = 0; k < dec; k++)
+		scale *= 10;
+	a = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+	ip = a / scale;
+	fp = a % scale;
+	while (fd > 0 && fp % 10 == 0) {
+		fp /= 10;
+		fd--;
+	}
+	if (fd > 0)
+		w = snprintf(out, sizeof(out), "%s%llu.%0*llu", n < 0 ? "-" : "", ip, fd, fp);
+	else
+		w = snprintf(out, sizeof(out), "%s%llu", n < 0 ? "-" : "", ip);
+	if (w < 0 || (size_t)w > in->len)
+		return false;
+	memcpy(in->value, out, (size_t)w + 1);
+	in->len = (size_t)w;
 	return true;
+}
+
+/*
+ * Why v (len bytes) is no date: FE_DATE when it is not shaped YYYY-MM-DD,
+ * FE_NO_SUCH_DATE with its sentence in text when that day does not exist
+ * ("There is no 30 February 2027.").  INTAKE_FE__MAX when it is a date.
+ */
+static enum intake_field_error
+check_date(const char *v, size_t len, char *text)
+{
+	char		day[4], month[3], year[5];
+	long long	m, d;
+	size_t		i;
+
+	if (intake_date_valid(v, len))
+		return INTAKE_FE__MAX;
+	if (len != 10 || v[4] != '-' || v[7] != '-')
+		return INTAKE_FE_DATE;
+	for (i = 0; i < len; i++)
+		if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
+			return INTAKE_FE_DATE;
+	if (memcmp(v, "0000", 4) == 0 || intake_parse_intn(v + 5, 2, 0, 99, &m) != INTAKE_OK ||
+	    intake_parse_intn(v + 8, 2, 0, 99, &d) != INTAKE_OK)
+		return INTAKE_FE_DATE;
+	memcpy(month, v + 5, 2);
+	month[2] = '\0';
+	if (m < 1 || m > 12) {
+		fill(text, D_NO_SUCH_MONTH, month, NULL, NULL);
+		return INTAKE_FE_NO_SUCH_DATE;
+	}
+	(void)snprintf(day, sizeof(day), "%lld", d);
+	memcpy(year, v, 4);
+	year[4] = '\0';
+	fill(text, D_NO_SUCH_DAY, day, months[m - 1], year);
+	return INTAKE_FE_NO_SUCH_DATE;
+}
+
+/*
+ * The range and step of canonical number v of fd: INTAKE_FE__MAX, or the
+ * problem (a step's sentence in text).
+ */
+static enum intake_field_error
+check_number(const struct intake_field *fd, const char *v, size_t len, char *text)
+{
+	long long	n, lo = 0, hi = 0, step;
+	int		dec = intake_field_decimals(fd);
+
+	if (intake_field_decimal(v, len, dec, &n) != INTAKE_OK)
+		return INTAKE_FE_NUMBER;
+	/* The loader checked min, max and step: they parse. */
+	if ((fd->min[0] != '\0' && intake_field_decimal(fd->min, strlen(fd->min), dec,
+	    &lo) == INTAKE_OK && n < lo) ||
+	    (fd->max[0] != '\0' && intake_field_decimal(fd->max, strlen(fd->max), dec,
+	    &hi) == INTAKE_OK && n > hi))
+		return INTAKE_FE_RANGE;
+	if (fd->step[0] == '\0' || intake_field_decimal(fd->step, strlen(fd->step), dec,
+	    &step) != INTAKE_OK || step <= 0)
+		return INTAKE_FE__MAX;
+	/* As HTML's step: counted from min when there is one, else from 0. */
+	if ((n - (fd->min[0] != '\0' ? lo : 0)) % step == 0)
+		return INTAKE_FE__MAX;
+	if (fd->min[0] != '\0' && lo != 0)
+		fill(text, D_STEP_FROM, fd->step, fd->min, NULL);
+	else
+		fill(text, D_STEP, fd->step, NULL, NULL);
+	return INTAKE_FE_STEP;
 }
 
 /* The first problem of one text value of fd, or INTAKE_FE__MAX when fine. */
 static enum intake_field_error
-check_text(const struct intake_field *fd, const char *v, size_t len)
+check_text(const struct intake_field *fd, const char *v, size_t len, char *text)
 {
-	long long	n, lo, hi;
-	size_t		chars;
+	enum intake_field_error	e;
+	size_t			chars;
 
 	if (!text_ok(v, len, fd->type == INTAKE_FIELD_TEXTAREA))
 		return INTAKE_FE_ENCODING;
@@ -174,19 +320,13 @@ check_text(const struct intake_field *fd, const char *v, size_t len)
 			return INTAKE_FE_EMAIL;
 		break;
 	case INTAKE_FIELD_NUMBER:
-		/* The caller made it canonical: only the range is left to check. */
-		if (intake_parse_intn(v, len, -1000000000000LL, 1000000000000LL, &n) != INTAKE_OK)
-			return INTAKE_FE_NUMBER;
-		lo = hi = 0;
-		if ((fd->min[0] != '\0' && intake_parse_int(fd->min, -1000000000000LL,
-		    1000000000000LL, &lo) == INTAKE_OK && n < lo) ||
-		    (fd->max[0] != '\0' && intake_parse_int(fd->max, -1000000000000LL,
-		    1000000000000LL, &hi) == INTAKE_OK && n > hi))
-			return INTAKE_FE_RANGE;
+		/* The caller made it canonical: range and step are left to check. */
+		if ((e = check_number(fd, v, len, text)) != INTAKE_FE__MAX)
+			return e;
 		break;
 	case INTAKE_FIELD_DATE:
-		if (!intake_date_valid(v, len))
-			return INTAKE_FE_DATE;
+		if ((e = check_date(v, len, text)) != INTAKE_FE__MAX)
+			return e;
 		/* YYYY-MM-DD compares as text. */
 		if ((fd->min[0] != '\0' && strcmp(v, fd->min) < 0) ||
 		    (fd->max[0] != '\0' && strcmp(v, fd->max) > 0))
@@ -208,28 +348,126 @@ check_text(const struct intake_field *fd, const char *v, size_t len)
 }
 
 static void
-problem(struct intake_field_problem *p, size_t *n, const char *field,
-    enum intake_field_error code)
+problem(struct intake_field_problem *p, size_t *n, const struct intake_field *fd,
+    const char *field, enum intake_field_error code, const char *text)
 {
 	p[*n].field = field;
 	p[*n].code = code;
+	p[*n].fd = fd;
+	(void)intake_strlcpy(p[*n].text, text != NULL ? text : "", sizeof(p[*n].text));
 	(*n)++;
 }
 
 /*
- * Take the file part in as fd's value.  INTAKE_FE__MAX when taken (or an
- * empty file input, skipped), else the problem.
+ * What libmagic says the bytes are ("application/pdf"), or NULL when it
+ * cannot tell.  One magic cookie per process, opened on first use (after
+ * the fork: each worker loads the database once).
+ */
+static const char *
+content_type(const void *data, size_t len)
+{
+	static magic_t	cookie;
+	static bool	tried;
+
+	if (!tried) {
+		tried = true;
+		cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS |
+		    MAGIC_NO_CHECK_ELF);
+		if (cookie != NULL && magic_load(cookie, NULL) != 0) {
+			magic_close(cookie);
+			cookie = NULL;
+		}
+	}
+	return cookie != NULL ? magic_buffer(cookie, data, len) : NULL;
+}
+
+/* Is type among the NULL-terminated list? */
+static bool
+among(const char *const *list, const char *type)
+{
+	size_t	i;
+
+	for (i = 0; list != NULL && type != NULL && list[i] != NULL; i++)
+		if (strcmp(list[i], type) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Is file of one of fd's accept types, by its name's extension and by
+ * its bytes?  INTAKE_FE__MAX, or FE_FILE_TYPE with a sentence in text.
  */
 static enum intake_field_error
-take_file(const struct intake_form_input *in, struct intake_form_value *val)
+check_file_type(const struct intake_field *fd, const struct intake_part *file, char *text)
 {
+	const char	*dot = strrchr(file->filename, '.'), *p = fd->accept;
+	char		 types[96];
+	size_t		 n, o = 0, i, elen = dot != NULL ? strlen(dot + 1) : 0;
+	bool		 named = false;
+
+	for (types[0] = '\0';; p += n) {
+		p += strspn(p, " ,.");
+		if ((n = strcspn(p, " ,")) == 0)
+			break;
+		if (dot != NULL && n == elen && strncasecmp(p, dot + 1, n) == 0)
+			named = true;
+		for (i = 0; i < n && o + 3 < sizeof(types); i++)
+			types[o++] = (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 'a' + 'A' : p[i]);
+		if (o + 3 < sizeof(types) && p[n + strspn(p + n, " ,.")] != '\0') {
+			types[o++] = ',';
+			types[o++] = ' ';
+		}
+		types[o] = '\0';
+	}
+	if (!named) {
+		fill(text, D_FILE_NAME, types, NULL, NULL);
+		return INTAKE_FE_FILE_TYPE;
+	}
+	/* The name is one of ours: the bytes must be what that name says. */
+	if (!among(intake_file_type_mimes(dot + 1, elen), content_type(file->data, file->len))) {
+		fill(text, D_FILE_CONTENT, types, NULL, NULL);
+		return INTAKE_FE_FILE_TYPE;
+	}
+	return INTAKE_FE__MAX;
+}
+
+/* fd's max_size for people: "5 MB", "512 KB" or "1000 bytes", into out. */
+static void
+size_text(const struct intake_field *fd, char *out, size_t outsz)
+{
+	unsigned long long	n = (unsigned long long)fd->max_size;
+
+	if (n % (1u << 20) == 0)
+		(void)snprintf(out, outsz, "%llu MB", n >> 20);
+	else if (n % 1024 == 0)
+		(void)snprintf(out, outsz, "%llu KB", n >> 10);
+	else
+		(void)snprintf(out, outsz, "%llu bytes", n);
+}
+
+/*
+ * Take the file part in as fd's value.  INTAKE_FE__MAX when taken (or an
+ * empty file input, skipped), else the problem (a sentence in text).
+ */
+static enum intake_field_error
+take_file(const struct intake_field *fd, const struct intake_form_input *in,
+    struct intake_form_value *val, char *text)
+{
+	enum intake_field_error	e;
+	char			limit[32];
+
 	/* An empty file input sends a part with no name and no bytes. */
 	if (in->file == NULL || (in->file->filename[0] == '\0' && in->file->len == 0))
 		return INTAKE_FE__MAX;
 	if (val->file_name != NULL)
 		return INTAKE_FE_TOO_MANY;
-	if (in->file->len > INTAKE_FILE_MAX)
+	if (fd->max_size >= 0 && in->file->len > (unsigned long long)fd->max_size) {
+		size_text(fd, limit, sizeof(limit));
+		fill(text, D_FILE_SIZE, limit, NULL, NULL);
 		return INTAKE_FE_FILE_TOO_LARGE;
+	}
+	if (fd->accept[0] != '\0' && (e = check_file_type(fd, in->file, text)) != INTAKE_FE__MAX)
+		return e;
 	val->file_name = in->file->filename;
 	val->file_type = in->file->content_type;
 	val->file_data = in->file->data;
@@ -239,12 +477,15 @@ take_file(const struct intake_form_input *in, struct intake_form_value *val)
 
 /*
  * Check one non-empty text value of fd (rewritten in place first, unless
- * a choice).  INTAKE_FE__MAX when fine, else the problem.
+ * a choice).  INTAKE_FE__MAX when fine, else the problem (a sentence for
+ * this value in text, or none).
  */
 static enum intake_field_error
 check_value(const struct intake_field *fd, struct intake_form_input *in,
-    intake_offered_fn offered, void *arg)
+    intake_offered_fn offered, void *arg, char *text)
 {
+	char	dec[8];
+
 	if (intake_field_has_source(fd->type)) {
 		if (!text_ok(in->value, in->len, false))
 			return INTAKE_FE_ENCODING;
@@ -254,9 +495,14 @@ check_value(const struct intake_field *fd, struct intake_form_input *in,
 		return INTAKE_FE__MAX;
 	}
 	if (fd->type == INTAKE_FIELD_NUMBER && text_ok(in->value, in->len, false) &&
-	    !canonical_number(in))
+	    !canonical_number(in, intake_field_decimals(fd))) {
+		if (intake_field_decimals(fd) > 0) {
+			(void)snprintf(dec, sizeof(dec), "%d", intake_field_decimals(fd));
+			fill(text, D_DECIMALS, dec, NULL, NULL);
+		}
 		return INTAKE_FE_NUMBER;
-	return check_text(fd, in->value, in->len);
+	}
+	return check_text(fd, in->value, in->len, text);
 }
 
 /* Check one field against the inputs naming it. */
@@ -266,6 +512,7 @@ check_field(const struct intake_field *fd, struct intake_form_input *in, size_t 
     struct intake_field_problem *p, size_t *np)
 {
 	enum intake_field_error	e = INTAKE_FE__MAX;
+	char			text[INTAKE_PROBLEM_TEXT_MAX] = "";
 	size_t			i;
 	size_t			max = intake_field_takes_many(fd->type) ?
 	    INTAKE_REQSTART_VALUES_MAX : 1;
@@ -276,7 +523,7 @@ check_field(const struct intake_field *fd, struct intake_form_input *in, size_t 
 		if (strcmp(in[i].name, fd->name) != 0)
 			continue;
 		if (fd->type == INTAKE_FIELD_FILE) {
-			e = take_file(&in[i], val);
+			e = take_file(fd, &in[i], val, text);
 			continue;
 		}
 		if (in[i].value == NULL)
@@ -292,14 +539,14 @@ check_field(const struct intake_field *fd, struct intake_form_input *in, size_t 
 		if (val->nvalues == max)
 			e = INTAKE_FE_TOO_MANY;
 		else
-			e = check_value(fd, &in[i], offered, arg);
+			e = check_value(fd, &in[i], offered, arg, text);
 		if (e == INTAKE_FE__MAX)
 			val->values[val->nvalues++] = in[i].value;
 	}
 	if (e != INTAKE_FE__MAX)
-		problem(p, np, fd->name, e);
+		problem(p, np, fd, fd->name, e, text);
 	else if (fd->required && val->nvalues == 0 && val->file_name == NULL)
-		problem(p, np, fd->name, INTAKE_FE_REQUIRED);
+		problem(p, np, fd, fd->name, INTAKE_FE_REQUIRED, NULL);
 }
 
 enum intake_err
@@ -319,7 +566,7 @@ intake_form_validate(const struct intake_form *form, struct intake_form_input *i
 			if (strcmp(in[i].name, form->fields[j].name) == 0)
 				break;
 		if (j == form->nfields)
-			problem(problems, &np, in[i].name, INTAKE_FE_UNKNOWN);
+			problem(problems, &np, NULL, in[i].name, INTAKE_FE_UNKNOWN, NULL);
 	}
 	for (j = 0; j < form->nfields; j++)
 		check_field(&form->fields[j], in, n, offered, arg, &values[j], problems, &np);
@@ -338,7 +585,7 @@ intake_field_problems_json(struct intake_buf *b, const struct intake_field_probl
 	intake_buf_adds(b, "{\"errors\":[");
 	for (i = 0; i < n; i++) {
 		code = intake_field_error_code(p[i].code);
-		msg = intake_field_error_message(p[i].code);
+		msg = intake_field_problem_message(&p[i]);
 		intake_buf_adds(b, i > 0 ? ",{\"field\":" : "{\"field\":");
 		/* An unknown name is the client's: cut and made valid UTF-8. */
 		err = intake_json_echo(b, p[i].field, strlen(p[i].field), INTAKE_JSON_ECHO_MAX);

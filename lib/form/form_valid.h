@@ -17,28 +17,13 @@
 #include "web/multipart.h"
 #include "form/value.h"
 
-#define INTAKE_FILE_MAX		(5u << 20)	/* bytes of one uploaded file */
-
-enum intake_field_error {
-	INTAKE_FE_REQUIRED,	/* empty but required */
-	INTAKE_FE_TOO_SHORT,	/* fewer characters than min_length */
-	INTAKE_FE_TOO_LONG,	/* more characters than max_length */
-	INTAKE_FE_PATTERN,	/* does not match the pattern */
-	INTAKE_FE_EMAIL,	/* not an email address */
-	INTAKE_FE_NUMBER,	/* not a whole number */
-	INTAKE_FE_DATE,		/* not a date YYYY-MM-DD */
-	INTAKE_FE_RANGE,	/* below min or above max */
-	INTAKE_FE_NOT_OFFERED,	/* a choice that was never offered (tampering) */
-	INTAKE_FE_ENCODING,	/* invalid UTF-8 or control characters */
-	INTAKE_FE_TOO_MANY,	/* several values for a one-value field */
-	INTAKE_FE_UNKNOWN,	/* not a field of this form */
-	INTAKE_FE_FILE_TOO_LARGE,	/* over INTAKE_FILE_MAX */
-	INTAKE_FE__MAX
-};
+#define INTAKE_PROBLEM_TEXT_MAX	128
 
 struct intake_field_problem {
 	const char		*field;	/* the field's name (or the unknown name sent) */
 	enum intake_field_error	 code;
+	const struct intake_field *fd;	/* the field; NULL for an unknown name */
+	char			 text[INTAKE_PROBLEM_TEXT_MAX];	/* a sentence for this value; "": the code's */
 };
 
 /* One submitted name/value (text) or file part. */
@@ -83,5 +68,13 @@ enum intake_err	intake_field_problems_json(struct intake_buf *b,
 /* The stable code ("required", "too_long", ...) and a sentence for people. */
 const char	*intake_field_error_code(enum intake_field_error e);
 const char	*intake_field_error_message(enum intake_field_error e);
+
+/*
+ * The sentence people see for p: the field's message.CODE when the form
+ * definition has one, else the sentence made for this value ("There is
+ * no 30 February 2027."), else the code's.  Never NULL; borrowed from p,
+ * its field or a static table.
+ */
+const char	*intake_field_problem_message(const struct intake_field_problem *p);
 
 #endif

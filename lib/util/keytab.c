@@ -3,12 +3,12 @@
  * file readers share (see keytab.h).
  */
 #include <errno.h>
-#include <ini.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "util/buf.h"
 #include "util/keytab.h"
 #include "util/str.h"
 
@@ -189,23 +189,284 @@ intake_keyload_set(struct intake_keyload *l, void *base, const struct intake_key
 	return 0;
 }
 
+/*
+ * The INI reader.  libinih cut lines at 199 bytes and read an indented
+ * line as the same key set again; this one reads lines of up to
+ * INTAKE_INI_LINE_MAX bytes, joins continuations, and says what is wrong
+ * with a line.  It takes what libinih took: a UTF-8 BOM, comment lines
+ * starting with ; or #, a ; comment after white space, key = value or
+ * key: value, white space around keys and values dropped.
+ */
+struct ini {
+	struct intake_keyload	*l;
+	intake_keyload_fn	 fn;
+	void			*user;
+	char			 section[INTAKE_INI_NAME_MAX];
+	char			 key[INTAKE_INI_NAME_MAX];
+	struct intake_buf	 value;		/* the pending key's value, joined */
+	bool			 pending;	/* key and value wait for their continuations */
+	long			 line;
+};
+
+/* Note "PATH: line N: problem" (the first problem only); returns -1. */
+static int
+ini_fail(struct ini *r, const char *problem)
+{
+	if (!r->l->failed) {
+		r->l->failed = true;
+		(void)snprintf(r->l->err, r->l->errsz, "%s: line %ld: %s", r->l->path, r->line,
+		    problem);
+	}
+	return -1;
+}
+
+static char *
+ini_lskip(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* Cut s at its end of white space and its ; comment (after white space). */
+static void
+ini_rstrip(char *s, bool comments)
+{
+	char	*p, *end;
+	bool	 was_space = false;
+
+	end = s + strlen(s);
+	for (p = s; comments && *p != '\0'; p++) {
+		if (was_space && *p == ';') {
+			end = p;
+			break;
+		}
+		was_space = *p == ' ' || *p == '\t';
+	}
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*end = '\0';
+}
+
+/* Hand the pending key to the callback; 0, or -1 when it stopped. */
+static int
+ini_flush(struct ini *r)
+{
+	if (!r->pending)
+		return 0;
+	r->pending = false;
+	if (intake_buf_err(&r->value) != INTAKE_OK) {
+		char	why[INTAKE_INI_NAME_MAX + 80];
+
+		(void)snprintf(why, sizeof(why), "%s: the value with its continuations is longer "
+		    "than %d bytes", r->key, INTAKE_INI_VALUE_MAX);
+		return ini_fail(r, why);
+	}
+	if (r->fn(r->user, r->section, r->key, intake_buf_str(&r->value)) == 0) {
+		r->l->failed = true;	/* a callback that stops noted why, or should have */
+		return -1;
+	}
+	return 0;
+}
+
+/* A line with a key: "key = value" or "key: value". */
+static int
+ini_key(struct ini *r, char *p)
+{
+	char	*sep = p + strcspn(p, "=:");
+
+	if (*sep == '\0')
+		return ini_fail(r, "syntax error: not a [section], a key = value or an indented continuation");
+	*sep = '\0';
+	ini_rstrip(p, false);
+	if (*p == '\0')
+		return ini_fail(r, "a value with no key before the =");
+	if (intake_strlcpy(r->key, p, sizeof(r->key)) != INTAKE_OK)
+		return ini_fail(r, "the key is too long");
+	p = ini_lskip(sep + 1);
+	ini_rstrip(p, true);
+	intake_buf_reset(&r->value);
+	intake_buf_adds(&r->value, p);
+	r->pending = true;
+	return 0;
+}
+
+/* One line (NUL-terminated, without its newline). */
+static int
+ini_line(struct ini *r, char *s)
+{
+	char	*p = ini_lskip(s), *end;
+
+	if (*p == '\0' || *p == ';' || *p == '#')
+		return ini_flush(r);	/* a blank or comment line ends a value */
+	if (p != s) {
+		/* Indented: the pending value goes on, joined by one space. */
+		if (!r->pending)
+			return ini_fail(r, "a continuation with no key before it (only a "
+			    "value goes on on an indented line)");
+		ini_rstrip(p, true);
+		intake_buf_addc(&r->value, ' ');
+		intake_buf_adds(&r->value, p);
+		return 0;
+	}
+	if (ini_flush(r) != 0)
+		return -1;
+	if (*p != '[')
+		return ini_key(r, p);
+	end = strchr(p, ']');
+	if (end == NULL)
+		return ini_fail(r, "syntax error: a [section without its closing ]");
+	*end = '\0';
+	p = ini_lskip(p + 1);
+	ini_rstrip(p, false);
+	if (intake_strlcpy(r->section, p, sizeof(r->section)) != INTAKE_OK)
+		return ini_fail(r, "the section name is too long");
+	return 0;
+}
+
+/* Read text[len] line by line into the callback. */
+static void
+ini_run(struct ini *r, const char *text, size_t len)
+{
+	char		 line[INTAKE_INI_LINE_MAX + 1], why[64];
+	const char	*p = text, *end = text + len, *nl;
+	size_t		 n;
+
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	for (r->line = 1; p < end; r->line++) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > INTAKE_INI_LINE_MAX) {
+			(void)snprintf(why, sizeof(why), "longer than %d bytes", INTAKE_INI_LINE_MAX);
+			(void)ini_fail(r, why);
+			return;
+		}
+		if (memchr(p, '\0', n) != NULL) {
+			(void)ini_fail(r, "a NUL byte");
+			return;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (ini_line(r, line) != 0)
+			return;
+		p = nl != NULL ? nl + 1 : end;
+	}
+	(void)ini_flush(r);
+}
+
+/* The whole file l->path into b (at most INTAKE_INI_FILE_MAX bytes); 0 or -1. */
+static int
+ini_slurp(struct intake_keyload *l, struct intake_buf *b)
+{
+	char	chunk[8192];
+	size_t	n;
+	FILE	*f;
+	int	 rc = 0;
+
+	f = fopen(l->path, "r");
+	if (f == NULL) {
+		(void)snprintf(l->err, l->errsz, "%s: cannot open: %s", l->path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (intake_buf_add(b, chunk, n) != INTAKE_OK) {
+			(void)snprintf(l->err, l->errsz, "%s: larger than %d bytes", l->path,
+			    INTAKE_INI_FILE_MAX);
+			rc = -1;
+		}
+	if (rc == 0 && ferror(f)) {
+		(void)snprintf(l->err, l->errsz, "%s: cannot be read: %s", l->path,
+		    strerror(errno));
+		rc = -1;
+	}
+	(void)fclose(f);
+	return rc;
+}
+
 enum intake_err
 intake_keyload_parse(struct intake_keyload *l, const char *text, intake_keyload_fn fn,
     void *user)
 {
-	int	rc;
+	struct ini		r;
+	struct intake_buf	file;
 
-	rc = text != NULL ? ini_parse_string(text, fn, user) : ini_parse(l->path, fn, user);
-	if (rc == 0 && !l->failed)
-		return INTAKE_OK;
-	if (l->failed)
-		return INTAKE_ECONFIG;
-	l->failed = true;
-	if (rc == -1)
-		(void)snprintf(l->err, l->errsz, "%s: cannot open: %s", l->path, strerror(errno));
-	else if (rc > 0)
-		(void)snprintf(l->err, l->errsz, "%s: line %d: syntax error", l->path, rc);
+	memset(&r, 0, sizeof(r));
+	r.l = l;
+	r.fn = fn;
+	r.user = user;
+	intake_buf_init(&r.value, INTAKE_INI_VALUE_MAX);
+	intake_buf_init(&file, INTAKE_INI_FILE_MAX);
+	if (text == NULL && ini_slurp(l, &file) != 0)
+		l->failed = true;
+	else if (text == NULL)
+		ini_run(&r, file.ptr != NULL ? file.ptr : "", file.len);
 	else
+		ini_run(&r, text, strlen(text));
+	intake_buf_free(&file);
+	intake_buf_free(&r.value);
+	if (l->failed && l->errsz > 0 && l->err[0] == '\0')
 		(void)snprintf(l->err, l->errsz, "%s: cannot be read", l->path);
-	return INTAKE_ECONFIG;
+	return l->failed ? INTAKE_ECONFIG : INTAKE_OK;
+}
+
+/* Levenshtein distance of a and b, up to 63 bytes each (more counts as far). */
+static size_t
+edit_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t	row[64], i, j, prev, cur;
+
+	if (na >= 64 || nb >= 64)
+		return (size_t)-1;
+	for (j = 0; j <= nb; j++)
+		row[j] = j;
+	for (i = 1; i <= na; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= nb; j++) {
+			cur = row[j];
+			row[j] = prev + (a[i - 1] == b[j - 1] ? 0 : 1);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (cur + 1 < row[j])
+				row[j] = cur + 1;
+			prev = cur;
+		}
+	}
+	return row[nb];
+}
+
+void
+intake_keyload_unknown_section(struct intake_keyload *l, const char *section,
+    const char *const *known, size_t n)
+{
+	const char	*colon = strchr(section, ':'), *best = NULL, *kc;
+	size_t		 i, d, bestd = 3, slen, klen;
+
+	if (l->failed)
+		return;
+	l->failed = true;
+	/* "kind:NAME" rows match a kind: [sorce:x] is near [source:x]. */
+	slen = colon != NULL ? (size_t)(colon - section) : strlen(section);
+	for (i = 0; i < n; i++) {
+		kc = strchr(known[i], ':');
+		if ((kc != NULL) != (colon != NULL))
+			continue;
+		klen = kc != NULL ? (size_t)(kc - known[i]) : strlen(known[i]);
+		d = edit_distance(section, slen, known[i], klen);
+		if (d < bestd && d < slen) {
+			bestd = d;
+			best = known[i];
+		}
+	}
+	if (best == NULL)
+		(void)snprintf(l->err, l->errsz, "%s: [%s]: unknown section", l->path, section);
+	else if (colon != NULL)
+		(void)snprintf(l->err, l->errsz, "%s: [%s]: unknown section; did you mean "
+		    "[%.*s%s]?", l->path, section, (int)(strchr(best, ':') - best), best, colon);
+	else
+		(void)snprintf(l->err, l->errsz, "%s: [%s]: unknown section; did you mean [%s]?",
+		    l->path, section, best);
 }

@@ -7,7 +7,7 @@
  * whether it is required.  This module parses one value by its row, and
  * refuses an unknown or repeated key, so every file reader states what
  * it takes as data and parses nothing by hand.  The one INI loader both
- * use (struct intake_keyload) runs libinih and words every problem the
+ * use (struct intake_keyload) reads lines of up to 4096 bytes and words every problem the
  * same way: "PATH: [section] key: problem".
  */
 #ifndef INTAKE_KEYTAB_H
@@ -79,7 +79,7 @@ int		intake_keytab_name_index(const char *const *names, size_t n,
 
 /*
  * One INI file (or text) being read against key tables.  A reader embeds
- * it in its own state, handed to libinih as user; its callback sets keys
+ * it in its own state, handed to the reader as user; its callback sets keys
  * with intake_keyload_set() and notes other problems with
  * intake_keyload_fail(), returning 0 to stop at the first.
  */
@@ -91,7 +91,12 @@ struct intake_keyload {
 	bool		 failed;	/* a problem was noted */
 };
 
-/* A libinih callback: 1 to go on, 0 to stop. */
+#define INTAKE_INI_LINE_MAX	4096		/* bytes of one line, without its newline */
+#define INTAKE_INI_VALUE_MAX	16384		/* bytes of a value with its continuations */
+#define INTAKE_INI_FILE_MAX	(1 << 20)	/* bytes of one file */
+#define INTAKE_INI_NAME_MAX	128		/* bytes of a section or key name, with NUL */
+
+/* The reader's callback: 1 to go on, 0 to stop. */
 typedef int	(*intake_keyload_fn)(void *user, const char *section, const char *key,
 		    const char *value);
 
@@ -119,13 +124,26 @@ int		intake_keyload_set(struct intake_keyload *l, void *base,
 		    const char *section, const char *key, const char *value);
 
 /*
- * Run libinih over text (NUL-terminated), or over the file l->path when
- * text is NULL, calling fn(user, ...) for each key.  INTAKE_OK when the
- * whole input was read with no problem noted; else INTAKE_ECONFIG with
- * the problem in l->err: the callback's, or the reader's own ("PATH:
- * line N: syntax error", "PATH: cannot open: REASON").
+ * Read text (NUL-terminated), or the file l->path when text is NULL, as
+ * INI, calling fn(user, ...) for each key.  A line holds at most
+ * INTAKE_INI_LINE_MAX bytes (without its newline).  An indented line
+ * continues the value above it, joined by one space; a blank or comment
+ * line ends a value.  INTAKE_OK when the whole input was read with no
+ * problem noted; else INTAKE_ECONFIG with the problem in l->err: the
+ * callback's, or the reader's own ("PATH: line N: longer than 4096
+ * bytes", "PATH: line N: a continuation with no key before it ...",
+ * "PATH: cannot open: REASON").
  */
 enum intake_err	intake_keyload_parse(struct intake_keyload *l, const char *text,
 		    intake_keyload_fn fn, void *user);
+
+/*
+ * Note that section is none of known[n] (a "kind:NAME" entry stands for
+ * every section of that kind), as "PATH: [spol]: unknown section; did
+ * you mean [spool]?" when one is within two edits, else without the
+ * hint; unless a problem was noted before.
+ */
+void		intake_keyload_unknown_section(struct intake_keyload *l, const char *section,
+		    const char *const *known, size_t n);
 
 #endif

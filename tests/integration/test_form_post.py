@@ -226,7 +226,7 @@ class PostV8(PostMixin, Stack):
         self.assertEqual(status, 422)
         errors = {(e["field"], e["code"]) for e in json.loads(body)["errors"]}
         self.assertEqual(errors, {("requester_name", "too_short"), ("requester_email", "email"),
-                                  ("description", "too_short"), ("needed_by", "date"),
+                                  ("description", "too_short"), ("needed_by", "no_such_date"),
                                   ("asset_tag", "out_of_range")})
         status, _, page = self.post(bad, token=tok)
         self.assertEqual(status, 422)

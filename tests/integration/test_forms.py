@@ -8,9 +8,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
-from harness import BIN, REPORT_SIDS, SRC, Stack, fixture_report
+from harness import BIN, REPORT_SIDS, SRC, Stack, fixture_report, http
 
 SECTIONS = """
 [source:departments]
@@ -136,6 +137,140 @@ class FormCheck(unittest.TestCase):
             self.assertIn("forms/broken.conf: [field:dept] source: no [source:NAME]", r.stderr)
         finally:
             shutil.rmtree(d)
+
+
+# A real one-pixel PNG and a small PDF, for the per-field file limits.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                    "0000000d49444154789c63f80f00000101000518d84e0000000049454e44ae426082")
+PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n"
+       b"<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+
+
+class FormRules(Stack):
+    """Per-field rules of a form definition, end to end: file types by name
+    and by content (libmagic), a per-field size limit, messages set in the
+    definition, decimals with a step and an impossible date."""
+    variant = "v8-apikey"
+    sections = SECTIONS
+
+    @classmethod
+    def setUpClass(cls):
+        cls.formsdir = tempfile.mkdtemp(prefix="intake-rules-")
+        with open(os.path.join(SRC, "conf/forms/it-request.conf")) as f:
+            form = f.read()
+        form = form.replace("type = file\n", "type = file\naccept = pdf\nmax_size = 1024\n"
+                            "message.file_too_large = Attach at most 1 KB:\n"
+                            "    scan at a lower resolution.\n", 1)
+        form = form.replace("[field:asset_tag]\n", "[field:amount]\nlabel = Amount\n"
+                            "type = number\nstep = 0.01\nmin = 0\nmax = 1000\n"
+                            "message.step = Whole cents, please.\n\n[field:asset_tag]\n", 1)
+        with open(os.path.join(cls.formsdir, "it-request.conf"), "w") as f:
+            f.write(form)
+        cls.server = {"workers": "2", "cache_entry_max": "1048576", "forms_dir": cls.formsdir}
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.formsdir, ignore_errors=True)
+
+    def good(self):
+        return [("requester_name", "Zoë"), ("requester_email", "zoe@example.com"),
+                ("department", "IT-010"), ("location", "ZRH-01"), ("category", "CAT-0645"),
+                ("priority", "P2"), ("description", "A new laptop, please."),
+                ("needed_by", "2027-02-28")]
+
+    def send(self, fields, filename=None, data=None, ctype="application/pdf"):
+        """POST fields (and one file) as multipart, as a browser does, asking for JSON."""
+        status, _, body = self.get("/forms/it-request")
+        self.assertEqual(status, 200, body)
+        tok = re.search(r'name="_token" value="([^"]+)"', body).group(1)
+        time.sleep(1.1)     # forms filled faster than a second are refused as bots
+        boundary = "----WebKitFormBoundaryR7x"
+        out = b""
+        for k, v in [("_token", tok)] + list(fields):
+            out += ('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+                    % (boundary, k, v)).encode()
+        if filename is not None:
+            out += ('--%s\r\nContent-Disposition: form-data; name="attachment"; '
+                    'filename="%s"\r\nContent-Type: %s\r\n\r\n'
+                    % (boundary, filename, ctype)).encode() + data + b"\r\n"
+        out += ("--%s--\r\n" % boundary).encode()
+        return http(self.nginx.url + "/forms/it-request", method="POST", body=out,
+                    headers={"Content-Type": "multipart/form-data; boundary=" + boundary,
+                             "Origin": self.nginx.url, "Accept": "application/json"})
+
+    def errors(self, status, body):
+        self.assertEqual(status, 422, body)
+        return {e["field"]: (e["code"], e["message"]) for e in json.loads(body)["errors"]}
+
+    def test_png_named_pdf_is_refused_by_content(self):
+        before = len(self.standin.state()["instances"])
+        status, _, body = self.send(self.good(), "invoice.pdf", PNG)
+        code, msg = self.errors(status, body)["attachment"]
+        self.assertEqual(code, "file_type")
+        self.assertIn("content is not of the type its name says", msg)
+        # Named for what it is, it is still not a type this field takes.
+        status, _, body = self.send(self.good(), "photo.png", PNG, "image/png")
+        self.assertEqual(self.errors(status, body)["attachment"],
+                         ("file_type", "Attach a file of one of these types: PDF."))
+        self.assertEqual(len(self.standin.state()["instances"]), before)
+
+    def test_file_over_the_field_limit_gets_the_field_message(self):
+        status, _, body = self.send(self.good(), "big.pdf", PDF + b"%" * 1024)
+        self.assertEqual(self.errors(status, body)["attachment"],
+                         ("file_too_large", "Attach at most 1 KB: scan at a lower resolution."))
+
+    def test_real_pdf_within_the_limit_is_started(self):
+        status, _, body = self.send(self.good() + [("amount", "12.50")], "scan.pdf", PDF)
+        self.assertIn(status, (201, 202), body)
+        st = self.standin.state()
+        self.assertEqual(st["uploads"][-1]["name"], "scan.pdf")
+
+    def test_decimal_step_and_impossible_date(self):
+        fields = [f for f in self.good() if f[0] != "needed_by"]
+        status, _, body = self.send(fields + [("amount", "12.345"), ("needed_by", "2027-02-30")])
+        errs = self.errors(status, body)
+        self.assertEqual(errs["amount"], ("number", "Enter a number with at most 2 decimals."))
+        self.assertEqual(errs["needed_by"], ("no_such_date", "There is no 30 February 2027."))
+        _, _, page = self.get("/forms/it-request")
+        self.assertIn('type="number" id="f-amount" name="amount" min="0" max="1000" step="0.01"',
+                      page)
+        self.assertIn('accept=".pdf"', page)
+
+
+class ConfigCheck(unittest.TestCase):
+    """intake -t tells the exact problem of a line: too long, a misplaced
+    continuation, or an unknown section with the nearest name."""
+
+    def check(self, text):
+        d = tempfile.mkdtemp()
+        try:
+            with open(os.path.join(d, "key"), "w") as f:
+                f.write("k\n")
+            conf = os.path.join(d, "intake.conf")
+            with open(conf, "w") as f:
+                f.write(text.replace("@DIR@", d))
+            r = subprocess.run([BIN, "-c", conf, "-t"], capture_output=True, text=True)
+            return r.returncode, r.stderr
+        finally:
+            shutil.rmtree(d)
+
+    def test_dash_t_names_line_and_section_problems(self):
+        base = ("[integrify]\ndialect = v7\nflow = impersonate\nbase_url = https://x.test\n"
+                "user = u\nkey_file = @DIR@/key\n")
+        rc, err = self.check(base + "[spol]\ndir = /tmp\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("[spol]: unknown section; did you mean [spool]?", err)
+        rc, err = self.check(base + "[server]\n# " + "x" * 4100 + "\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("line 8: longer than 4096 bytes", err)
+        rc, err = self.check(base + "[server]\n    workers = 2\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("line 8: a continuation with no key before it", err)
+        rc, err = self.check(base + "[server]\npublic_origins = https://a.test\n"
+                             "    https://b.test\n")
+        self.assertEqual(rc, 0, err)
 
 
 if __name__ == "__main__":

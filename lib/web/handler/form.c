@@ -44,40 +44,53 @@ receipt_json(struct intake_req *req, const char *ref, enum intake_spool_status s
 	intake_buf_free(&b);
 }
 
+/*
+ * The receipt's words by where the request stands: its heading, and its
+ * sentence with the request ID (started, the ID known) and with the
+ * reference only.  www/intake-form.js has the same words (RECEIPT), for
+ * the receipt it shows in place of the form; a catalog takes both.
+ */
+static const struct {
+	const char	*heading;
+	const char	*with_id;	/* %s: the request ID, then the reference */
+	const char	*text;		/* %s: the reference */
+} receipt_words[] = {
+	{ NULL, NULL, NULL },					/* INTAKE_SPOOL_UNKNOWN */
+	{ "Request received", NULL, "Thank you. Your request was received and will be sent "
+	    "to the service desk shortly. Your reference is %s. Keep it to ask about your "
+	    "request." },					/* INTAKE_SPOOL_QUEUED */
+	{ "Request sent", "Thank you. Your request was sent to the service desk as request "
+	    "%s. Your reference is %s. Keep it to ask about your request.", "Thank you. Your "
+	    "request was sent to the service desk. Your reference is %s. Keep it to ask about "
+	    "your request." },					/* INTAKE_SPOOL_DONE */
+	{ "Request received", NULL, "Thank you. Your request was received, and a member of "
+	    "staff will pass it on. Your reference is %s. Keep it to ask about your "
+	    "request." },					/* INTAKE_SPOOL_DEAD */
+};
+_Static_assert(sizeof(receipt_words) / sizeof(receipt_words[0]) == INTAKE_SPOOL__MAX,
+    "receipt_words[] needs one row per spool status");
+
 /* The receipt as a page, for people: what happened to the request. */
 static void
 receipt_page(struct intake_req *req, const struct intake_form *f, const char *ref,
     enum intake_spool_status st, const struct intake_spool_meta *m)
 {
-	const char	*title = "Request received";
-	char		 text[512];
+	char	text[512];
 
-	switch (st) {
-	case INTAKE_SPOOL_DONE:
-		title = "Request sent";
-		if (m->id[0] != '\0')
-			(void)snprintf(text, sizeof(text), "Thank you. Your request was sent to the "
-			    "service desk as request %s. Your reference is %s.", m->id, ref);
-		else
-			(void)snprintf(text, sizeof(text), "Thank you. Your request was sent to the "
-			    "service desk. Your reference is %s.", ref);
-		break;
-	case INTAKE_SPOOL_QUEUED:
-		(void)snprintf(text, sizeof(text), "Thank you. Your request was received and is "
-		    "kept safe; it will be sent to the service desk shortly. Your reference is %s. "
-		    "Reload this page to see its progress.", ref);
-		break;
-	case INTAKE_SPOOL_DEAD:
-		(void)snprintf(text, sizeof(text), "Thank you. Your request was received, and a "
-		    "member of staff will pass it on. Your reference is %s.", ref);
-		break;
-	case INTAKE_SPOOL_UNKNOWN:
-	case INTAKE_SPOOL__MAX:
+	if (st == INTAKE_SPOOL_UNKNOWN || (unsigned)st >= INTAKE_SPOOL__MAX) {
 		intake_form_message(req, f, 404, "No receipt", "There is no request with this "
 		    "reference here.", "Back to the form", NULL);
 		return;
 	}
-	intake_form_message(req, f, 200, title, text, "Send another request", NULL);
+	/* The words are ours, with %s only: the table is the format. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	if (st == INTAKE_SPOOL_DONE && m->id[0] != '\0')
+		(void)snprintf(text, sizeof(text), receipt_words[st].with_id, m->id, ref);
+	else
+		(void)snprintf(text, sizeof(text), receipt_words[st].text, ref);
+#pragma GCC diagnostic pop
+	intake_form_receipt(req, f, receipt_words[st].heading, text);
 }
 
 /* A receipt: GET /forms/{id}/receipt?ref=...: where the submission stands now. */

@@ -44,6 +44,23 @@ static const char *const input_types[] = {
 };
 INTAKE_ROWS(input_types, INTAKE_FIELD__MAX);
 
+/*
+ * Words of the pages that are not a form's own (more are in the strings
+ * below; a catalog per language takes them all).  intake-form.js says
+ * the same in the same places.
+ */
+enum page_word {
+	W_ERROR_TITLE,		/* before the title of a page with problems */
+	W_SEND_ANOTHER,		/* the receipt's link back to a fresh form */
+	W__MAX
+};
+
+static const char *const page_words[] = {
+	"Error: ",		/* W_ERROR_TITLE */
+	"Send another request",	/* W_SEND_ANOTHER */
+};
+INTAKE_ROWS(page_words, W__MAX);
+
 /* Append fmt with every %s argument HTML-escaped. Only %s is supported. */
 static void
 html(struct intake_buf *b, const char *fmt, ...)
@@ -118,6 +135,31 @@ describedby(struct intake_buf *b, const struct intake_field *fd, bool bad)
 	intake_buf_addc(b, '"');
 }
 
+/* A number's step, a file's accepted types (".pdf,.png"), for the browser. */
+static void
+rules(struct intake_buf *b, const struct intake_field *fd)
+{
+	const char	*p = fd->accept;
+	size_t		 n;
+	bool		 first = true;
+
+	if (fd->type == INTAKE_FIELD_NUMBER && fd->step[0] != '\0')
+		html(b, " step=\"%s\"", fd->step);
+	if (fd->type != INTAKE_FIELD_FILE || fd->accept[0] == '\0')
+		return;
+	/* form.c let only known extensions (a-z) in: nothing to escape. */
+	intake_buf_adds(b, " accept=\"");
+	for (;; p += n) {
+		p += strspn(p, " ,.");
+		if ((n = strcspn(p, " ,")) == 0)
+			break;
+		intake_buf_adds(b, first ? "." : ",.");
+		intake_buf_add(b, p, n);
+		first = false;
+	}
+	intake_buf_addc(b, '"');
+}
+
 /* The attributes that carry a field's constraints to the browser. */
 static void
 constraints(struct intake_buf *b, const struct intake_field *fd,
@@ -142,6 +184,7 @@ constraints(struct intake_buf *b, const struct intake_field *fd,
 		html(b, " max=\"%s\"", fd->max);
 	if (text && fd->pattern[0] != '\0')
 		html(b, " pattern=\"%s\"", fd->pattern);
+	rules(b, fd);
 	if (bad)
 		intake_buf_adds(b, " aria-invalid=\"true\"");
 	describedby(b, fd, bad);
@@ -226,7 +269,7 @@ caption(struct intake_buf *b, const struct intake_field *fd,
 		html(b, "<p class=\"intake-help\" id=\"f-%s-help\">%s</p>\n", fd->name, fd->help);
 	if (p != NULL)
 		html(b, "<p class=\"intake-error\" id=\"f-%s-error\">%s</p>\n", fd->name,
-		    intake_field_error_message(p->code));
+		    intake_field_problem_message(p));
 }
 
 /* A select (one value) or a select multiple, with its live options. */
@@ -342,7 +385,7 @@ summary(struct intake_buf *b, const struct intake_form *f, const struct intake_s
 		intake_buf_adds(b, "<h2>Please correct the following</h2>\n<ul>\n");
 	for (i = 0; i < np; i++) {
 		label = label_of(f, sub->problems[i].field);
-		msg = intake_field_error_message(sub->problems[i].code);
+		msg = intake_field_problem_message(&sub->problems[i]);
 		if (label == NULL)
 			html(b, "<li>%s</li>\n", msg);
 		else
@@ -362,11 +405,14 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 	enum intake_err	err = INTAKE_OK;
 	size_t		i;
 
+	/* A page with problems says so first in its title: it is what a screen reader reads. */
 	html(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	    "<title>%s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n"
+	    "<title>%s%s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n"
 	    "<script src=\"" ASSETS "intake-form.js\" defer></script>\n</head>\n"
-	    "<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n", f->title, f->title);
+	    "<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n",
+	    (sub != NULL && sub->np > 0) || alert != NULL ? page_words[W_ERROR_TITLE] : "",
+	    f->title, f->title);
 	summary(b, f, sub, alert);
 	if (f->description[0] != '\0')
 		html(b, "<p class=\"intake-description\">%s</p>\n", f->description);
@@ -392,9 +438,11 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 	return intake_buf_err(b);
 }
 
-void
-intake_form_message(struct intake_req *req, const struct intake_form *f, int status,
-    const char *heading, const char *text, const char *link_text, const char *extra_headers)
+/* A short page: heading, a sentence (of class cls when not NULL) and a link back. */
+static void
+message_page(struct intake_req *req, const struct intake_form *f, int status,
+    const char *heading, const char *text, const char *link_text, const char *extra_headers,
+    const char *cls)
 {
 	struct intake_buf	b;
 
@@ -402,8 +450,12 @@ intake_form_message(struct intake_req *req, const struct intake_form *f, int sta
 	html(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	    "<title>%s: %s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n"
-	    "</head>\n<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n"
-	    "<p role=\"status\">%s</p>\n", f->title, heading, heading, text);
+	    "</head>\n<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n",
+	    f->title, heading, heading);
+	if (cls != NULL)
+		html(&b, "<p class=\"%s\" role=\"status\">%s</p>\n", cls, text);
+	else
+		html(&b, "<p role=\"status\">%s</p>\n", text);
 	if (link_text != NULL)
 		html(&b, "<p><a href=\"/forms/%s\">%s</a></p>\n", f->id, link_text);
 	intake_buf_adds(&b, "</main>\n</body>\n</html>\n");
@@ -413,6 +465,22 @@ intake_form_message(struct intake_req *req, const struct intake_form *f, int sta
 		    extra_headers != NULL ? extra_headers : "Cache-Control: no-store\r\n",
 		    b.ptr, b.len);
 	intake_buf_free(&b);
+}
+
+void
+intake_form_message(struct intake_req *req, const struct intake_form *f, int status,
+    const char *heading, const char *text, const char *link_text, const char *extra_headers)
+{
+	message_page(req, f, status, heading, text, link_text, extra_headers, NULL);
+}
+
+void
+intake_form_receipt(struct intake_req *req, const struct intake_form *f, const char *heading,
+    const char *text)
+{
+	/* The same page intake-form.js leaves in place of the form. */
+	message_page(req, f, 200, heading, text, page_words[W_SEND_ANOTHER], NULL,
+	    "intake-receipt");
 }
 
 /* The 503 page when the form cannot be drawn (err: why). */

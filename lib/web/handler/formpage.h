@@ -43,4 +43,12 @@ void	intake_form_message(struct intake_req *req, const struct intake_form *f, in
 	    const char *heading, const char *text, const char *link_text,
 	    const char *extra_headers);
 
+/*
+ * Send the receipt page (200): heading, text in p.intake-receipt
+ * (role=status) and a "Send another request" link to a fresh form; the
+ * page intake-form.js leaves in place of the form, worded the same.
+ */
+void	intake_form_receipt(struct intake_req *req, const struct intake_form *f,
+	    const char *heading, const char *text);
+
 #endif

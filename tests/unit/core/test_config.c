@@ -233,7 +233,7 @@ test_config_rejects_unknown_key(void)
 	    "unknown key"));
 	/* A key valid in another section is still unknown here. */
 	T_ASSERT(fails_with(&f, "[spool]\nuser = x\n" MINIMAL, "[spool] user", "unknown key"));
-	T_ASSERT(fails_with(&f, "[nosuch]\nuser = x\n" MINIMAL, "[nosuch] user", "unknown key"));
+	T_ASSERT(fails_with(&f, "[nosuch]\nuser = x\n" MINIMAL, "[nosuch]", "unknown section"));
 	T_ASSERT(fails_with(&f, "listen = x\n" MINIMAL, "[] listen", "unknown key"));
 }
 
@@ -705,6 +705,46 @@ test_config_rejects_syntax_error_with_line(void)
 	T_ASSERT(fails_with(&f, "[server\n" MINIMAL, "line 1", NULL));
 }
 
+/*
+ * The line reader names the exact problem: a line over 4096 bytes (with
+ * its number), an indented line with no key above it, and an unknown
+ * section with the nearest known name.  A value may go on on indented
+ * lines, joined by one space.
+ */
+static void
+test_config_line_reader_names_the_exact_problem(void)
+{
+	struct intake_config	*c = NULL;
+	struct fixture		 f;
+	char			 text[6000];
+	size_t			 o;
+
+	setup(&f);
+	T_ASSERT(fails_with(&f, "[spol]\ndir = /x\n" MINIMAL, "[spol]",
+	    "unknown section; did you mean [spool]?"));
+	T_ASSERT(fails_with(&f, "[sorce:x]\nreport = r\n" MINIMAL, "[sorce:x]",
+	    "unknown section; did you mean [source:x]?"));
+	T_ASSERT(fails_with(&f, "[qwertyuiop]\ndir = /x\n" MINIMAL, "[qwertyuiop]",
+	    "unknown section"));
+	T_ASSERT(strstr(f.err, "did you mean") == NULL);
+	T_ASSERT(fails_with(&f, "[server]\n  listen = x\n" MINIMAL, "line 2",
+	    "a continuation with no key before it"));
+	/* A blank line ends a value: what is indented after it continues nothing. */
+	T_ASSERT(fails_with(&f, MINIMAL "\n  more\n", "line 8",
+	    "a continuation with no key before it"));
+	o = (size_t)snprintf(text, sizeof(text), "%s", "[server]\n# ");
+	memset(text + o, 'a', 4095);	/* "# " and 4095 bytes: 4097 */
+	(void)snprintf(text + o + 4095, sizeof(text) - o - 4095, "\n" MINIMAL);
+	T_ASSERT(fails_with(&f, text, "line 2", "longer than 4096 bytes"));
+	text[o + 4094] = '\n';	/* 4096 bytes: read */
+	T_EQ_INT(load(&f, text, &c), INTAKE_OK);
+	intake_config_free(c);
+	T_EQ_INT(load(&f, "[server]\npublic_origins = https://a.test\n"
+	    "\thttps://b.test   ; the second origin\n" MINIMAL, &c), INTAKE_OK);
+	T_EQ_STR(c->public_origins, "https://a.test https://b.test");
+	intake_config_free(c);
+}
+
 static void
 test_config_rejects_missing_file(void)
 {
@@ -755,10 +795,10 @@ key_file_not_cut(struct fixture *f, const char *name)
 }
 
 /*
- * libinih (as packaged, INI_MAX_LINE 200) reads at most 199 bytes of a
- * line and hands the rest over as a line of its own.  A value must never
- * be silently cut, even when the cut path names a real file.  When the
- * rest starts with '#' or ';', libinih takes it for a comment.
+ * libinih (as packaged, INI_MAX_LINE 200), the reader before keytab.c's,
+ * read at most 199 bytes of a line and handed the rest over as a line of
+ * its own.  A value must never be silently cut, even when the cut path
+ * names a real file, nor its rest taken for a comment ('#' or ';').
  */
 static void
 test_config_rejects_value_cut_by_line_limit(void)
@@ -1178,6 +1218,7 @@ main(void)
 	T_RUN(test_config_key_file_is_trimmed);
 	T_RUN(test_config_error_never_echoes_a_value);
 	T_RUN(test_config_rejects_syntax_error_with_line);
+	T_RUN(test_config_line_reader_names_the_exact_problem);
 	T_RUN(test_config_rejects_missing_file);
 	T_RUN(test_config_rejects_overlong_path);
 	T_RUN(test_config_rejects_value_cut_by_line_limit);

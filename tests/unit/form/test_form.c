@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "form/form.h"
+#include "form/form_valid.h"
 #include "util/str.h"
 
 #include "t.h"
@@ -122,7 +123,7 @@ test_form_errors_name_file_field_and_problem(void)
 		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\nlabel = B\n", "[field:a] label: set twice" },
 		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\ncolour = red\n",
 		    "[field:a] colour: unknown key" },
-		{ FORM_HEAD "[other]\nx = 1\n", "[other] x: unknown section" },
+		{ FORM_HEAD "[other]\nx = 1\n", "[other]: unknown section" },
 		{ FORM_HEAD "[field:a]\nlabel = A\ntype = text\nrequired = maybe\n",
 		    "[field:a] required: not yes or no" },
 		/* Found by fuzz_form: present but empty passed as given. */
@@ -141,6 +142,101 @@ test_form_errors_name_file_field_and_problem(void)
 		T_ASSERT(c == NULL);
 		T_CONTAINS(f.err, "forms/bad.conf");
 		T_CONTAINS(f.err, cases[i].want);
+	}
+}
+
+/*
+ * Real text: a 217-byte description (libinih cut lines at 198 bytes),
+ * help text going on over indented lines, and section typos told with
+ * the nearest name.
+ */
+static void
+test_form_holds_long_text_and_names_section_typos(void)
+{
+	struct fixture		 f;
+	struct intake_forms	*c;
+	char			 text[1024], desc[218];
+
+	memset(desc, 'd', 217);
+	desc[0] = 'D';
+	desc[217] = '\0';
+	(void)snprintf(text, sizeof(text), "[form]\ntitle = T\nprocess = p-1\n"
+	    "description = %s\n[field:a]\nlabel = A\ntype = text\n"
+	    "help = Say what you need,\n  and by when.\n\tIn one go.\n", desc);
+	T_EQ_INT(load(&f, "long", text, &c), INTAKE_OK);
+	T_EQ_INT(strlen(c->form[0].description), 217);
+	T_EQ_STR(c->form[0].description, desc);
+	T_EQ_STR(c->form[0].fields[0].help, "Say what you need, and by when. In one go.");
+	intake_forms_free(c);
+	T_EQ_INT(load(&f, "bad", "[from]\ntitle = T\n", &c), INTAKE_ECONFIG);
+	T_CONTAINS(f.err, "[from]: unknown section; did you mean [form]?");
+	T_EQ_INT(load(&f, "bad", FORM_HEAD "[feild:a]\nlabel = A\n", &c), INTAKE_ECONFIG);
+	T_CONTAINS(f.err, "[feild:a]: unknown section; did you mean [field:a]?");
+	T_EQ_INT(load(&f, "bad", FORM_HEAD "  label = A\n", &c), INTAKE_ECONFIG);
+	T_ASSERT(strstr(f.err, "line 4: a continuation") == NULL);	/* it continues process */
+	T_EQ_INT(load(&f, "bad", "[form]\n  title = T\n", &c), INTAKE_ECONFIG);
+	T_CONTAINS(f.err, "bad.conf: line 2: a continuation with no key before it");
+}
+
+/* Rules and messages: step, max_size, accept and message.CODE, checked at load. */
+static void
+test_form_rules_and_messages_load_and_are_checked(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*want;
+	} bad[] = {
+		{ FORM_HEAD "[field:n]\nlabel = N\ntype = number\nstep = 0\n",
+		    "[field:n] step: not a positive number" },
+		{ FORM_HEAD "[field:n]\nlabel = N\ntype = number\nstep = 0.0000001\n",
+		    "[field:n] step: not a positive number" },
+		{ FORM_HEAD "[field:n]\nlabel = N\ntype = number\nstep = 0.01\nmin = 1.234\n",
+		    "[field:n] min: not a number with at most the step's decimals" },
+		{ FORM_HEAD "[field:n]\nlabel = N\ntype = number\nmin = 5\nmax = 4\n",
+		    "[field:n] min: greater than max" },
+		{ FORM_HEAD "[field:t]\nlabel = T\ntype = text\nstep = 1\n",
+		    "[field:t] step: only number fields take a step" },
+		{ FORM_HEAD "[field:f]\nlabel = F\ntype = file\naccept = pdf exe\n",
+		    "[field:f] accept: not a list of known extensions" },
+		{ FORM_HEAD "[field:t]\nlabel = T\ntype = text\naccept = pdf\n",
+		    "[field:t] accept: only file fields take accept" },
+		{ FORM_HEAD "[field:f]\nlabel = F\ntype = file\nmax_size = 0\n",
+		    "[field:f] max_size: not a whole number from 1" },
+		{ FORM_HEAD "[field:t]\nlabel = T\ntype = text\nmessage.nonsense = x\n",
+		    "[field:t] message.nonsense: unknown key" },
+	};
+	const char *const	*keys = intake_form_keys();
+	struct fixture		 f;
+	struct intake_forms	*c;
+	char			 want[64];
+	size_t			 i, k;
+	int			 e;
+
+	T_EQ_INT(load(&f, "ok", FORM_HEAD "[field:n]\nlabel = N\ntype = number\nstep = 0.01\n"
+	    "min = 0\nmax = 10.5\nmessage.step = Whole cents, please.\n"
+	    "[field:f]\nlabel = F\ntype = file\nmax_size = 2097152\naccept = .pdf, PNG\n"
+	    "message.required = Attach the scan,\n  front and back.\n"
+	    "[field:g]\nlabel = G\ntype = file\n", &c), INTAKE_OK);
+	T_EQ_INT(intake_field_decimals(&c->form[0].fields[0]), 2);
+	T_EQ_STR(c->form[0].fields[0].message[INTAKE_FE_STEP], "Whole cents, please.");
+	T_EQ_INT(c->form[0].fields[1].max_size, 2097152);
+	T_EQ_STR(c->form[0].fields[1].message[INTAKE_FE_REQUIRED],
+	    "Attach the scan, front and back.");
+	T_EQ_INT(c->form[0].fields[2].max_size, INTAKE_FILE_MAX);	/* the default */
+	intake_forms_free(c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		T_EQ_INT(load(&f, "bad", bad[i].text, &c), INTAKE_ECONFIG);
+		T_CONTAINS(f.err, bad[i].want);
+	}
+	/* Every problem but an unknown field has its message.CODE key. */
+	for (e = 0; e < INTAKE_FE__MAX; e++) {
+		if (e == INTAKE_FE_UNKNOWN)
+			continue;
+		(void)snprintf(want, sizeof(want), "field:NAME.message.%s",
+		    intake_field_error_code((enum intake_field_error)e));
+		for (k = 0; keys[k] != NULL && strcmp(keys[k], want) != 0; k++)
+			;
+		T_ASSERT(keys[k] != NULL);
 	}
 }
 
@@ -218,6 +314,8 @@ main(void)
 {
 	T_RUN(test_form_loads_fields_in_order_with_defaults);
 	T_RUN(test_form_errors_name_file_field_and_problem);
+	T_RUN(test_form_holds_long_text_and_names_section_typos);
+	T_RUN(test_form_rules_and_messages_load_and_are_checked);
 	T_RUN(test_form_file_name_is_checked);
 	T_RUN(test_form_pattern_is_anchored);
 	T_RUN(test_forms_without_dir_are_an_empty_set);

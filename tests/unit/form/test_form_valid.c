@@ -132,7 +132,7 @@ test_each_rule_has_its_code(void)
 	static const char *const mail[] = { "name", "Jo", "mail", "a@b", NULL };
 	static const char *const num[] = { "name", "Jo", "n", "1.5", NULL };
 	static const char *const range[] = { "name", "Jo", "n", "21", NULL };
-	static const char *const date[] = { "name", "Jo", "day", "2023-02-29", NULL };
+	static const char *const date[] = { "name", "Jo", "day", "2023-2-28", NULL };
 	static const char *const early[] = { "name", "Jo", "day", "2023-12-31", NULL };
 	static const char *const ctl[] = { "name", "Jo", "notes", "bell\a", NULL };
 	static const char *const nl[] = { "name", "J\no", NULL };
@@ -273,7 +273,8 @@ static void
 test_problems_json_replaces_invalid_utf8_field_name(void)
 {
 	struct intake_field_problem	p[2] = {
-		{ "\xff\xfe", INTAKE_FE_UNKNOWN }, { "name", INTAKE_FE_REQUIRED } };
+		{ "\xff\xfe", INTAKE_FE_UNKNOWN, NULL, "" },
+		{ "name", INTAKE_FE_REQUIRED, NULL, "" } };
 	struct intake_buf		b;
 
 	intake_buf_init(&b, 4096);
@@ -283,6 +284,189 @@ test_problems_json_replaces_invalid_utf8_field_name(void)
 	    "{\"field\":\"name\",\"code\":\"required\",\"message\":\"Please fill in this "
 	    "field.\"}]}\n");
 	intake_buf_free(&b);
+}
+
+/* The one problem's sentence, as the 422 page and the JSON body say it. */
+static const char *
+message_of(const char *const *kv)
+{
+	if (check(kv) != 1)
+		return "(not one problem)";
+	return intake_field_problem_message(&problems[0]);
+}
+
+/* 2027-02-30 has the shape of a date: it is told there is no such day. */
+static void
+test_impossible_date_is_no_such_date_not_a_format_error(void)
+{
+	const char	*kv[] = { "name", "Jo", "day", NULL, NULL };
+
+	setup();
+	kv[3] = "2027-02-30";
+	expect_one(kv, "day", INTAKE_FE_NO_SUCH_DATE);
+	T_EQ_STR(message_of(kv), "There is no 30 February 2027.");
+	kv[3] = "2027-04-31";
+	T_EQ_STR(message_of(kv), "There is no 31 April 2027.");
+	kv[3] = "2023-02-29";	/* not a leap year */
+	T_EQ_STR(message_of(kv), "There is no 29 February 2023.");
+	kv[3] = "2027-13-01";
+	expect_one(kv, "day", INTAKE_FE_NO_SUCH_DATE);
+	T_EQ_STR(message_of(kv), "There is no month 13.");
+	kv[3] = "2027-02-3O";	/* a letter O: not the shape */
+	expect_one(kv, "day", INTAKE_FE_DATE);
+	T_EQ_STR(message_of(kv), "Enter a date as YYYY-MM-DD.");
+	kv[3] = "2028-02-29";
+	T_EQ_INT((long long)check(kv), 0);
+}
+
+/* A decimal field: step 0.01 from min 0; stored in its shortest spelling. */
+static void
+test_decimal_number_with_step_is_canonical_or_refused(void)
+{
+	const char		*kv[] = { "name", "Jo", "n", NULL, NULL };
+	struct intake_field	*n;
+
+	setup();
+	n = &form.fields[2];
+	(void)strcpy(n->step, "0.01");	/* test data */
+	(void)strcpy(n->min, "0");
+	(void)strcpy(n->max, "1000");
+	kv[3] = "12.50";
+	T_EQ_INT((long long)check(kv), 0);
+	T_EQ_STR(values[2].values[0], "12.5");
+	kv[3] = "+0012.05";
+	T_EQ_INT((long long)check(kv), 0);
+	T_EQ_STR(values[2].values[0], "12.05");
+	kv[3] = "-0.00";
+	T_EQ_INT((long long)check(kv), 0);
+	T_EQ_STR(values[2].values[0], "0");
+	kv[3] = "7";
+	T_EQ_INT((long long)check(kv), 0);
+	T_EQ_STR(values[2].values[0], "7");
+	kv[3] = "12.345";
+	expect_one(kv, "n", INTAKE_FE_NUMBER);
+	T_EQ_STR(message_of(kv), "Enter a number with at most 2 decimals.");
+	kv[3] = ".5";
+	expect_one(kv, "n", INTAKE_FE_NUMBER);
+	kv[3] = "5.";
+	expect_one(kv, "n", INTAKE_FE_NUMBER);
+	kv[3] = "1,5";
+	expect_one(kv, "n", INTAKE_FE_NUMBER);
+	kv[3] = "1000.01";
+	expect_one(kv, "n", INTAKE_FE_RANGE);
+	/* Steps of 0.25: 0.3 is off the step, counted from min. */
+	(void)strcpy(n->step, "0.25");
+	kv[3] = "0.3";
+	expect_one(kv, "n", INTAKE_FE_STEP);
+	T_EQ_STR(message_of(kv), "Enter a number in steps of 0.25.");
+	(void)strcpy(n->min, "0.1");
+	kv[3] = "0.6";
+	T_EQ_INT((long long)check(kv), 0);
+	kv[3] = "0.5";
+	T_EQ_STR(message_of(kv), "Enter a number in steps of 0.25 from 0.1.");
+	/* A whole step: 5 from 10. */
+	(void)strcpy(n->step, "5");
+	(void)strcpy(n->min, "10");
+	kv[3] = "15";
+	T_EQ_INT((long long)check(kv), 0);
+	kv[3] = "16";
+	expect_one(kv, "n", INTAKE_FE_STEP);
+}
+
+/* message.CODE of the field replaces the code's sentence, in the JSON body too. */
+static void
+test_field_message_replaces_the_default(void)
+{
+	static const char *const missing[] = { "mail", "a@b.example", NULL };
+	static const char *const pat[] = { "name", "Jo3", NULL };
+	struct intake_buf	b;
+
+	setup();
+	(void)strcpy(form.fields[0].message[INTAKE_FE_REQUIRED], "Tell us your name.");
+	(void)strcpy(form.fields[0].message[INTAKE_FE_PATTERN], "Letters only, please.");
+	T_EQ_STR(message_of(missing), "Tell us your name.");
+	T_EQ_STR(message_of(pat), "Letters only, please.");
+	intake_buf_init(&b, 4096);
+	T_EQ_INT(intake_field_problems_json(&b, problems, 1), INTAKE_OK);
+	T_EQ_STR(intake_buf_str(&b), "{\"errors\":[{\"field\":\"name\",\"code\":\"pattern\","
+	    "\"message\":\"Letters only, please.\"}]}\n");
+	intake_buf_free(&b);
+	/* Another field keeps the default. */
+	(void)strcpy(form.fields[0].message[INTAKE_FE_REQUIRED], "");
+	T_EQ_STR(message_of(missing), "Please fill in this field.");
+}
+
+static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0"
+    "\x1f\x15\xc4\x89\0\0\0\rIDATx\x9c" "c\xf8\x0f\0\0\x01\x01\0\x05\x18\xd8N\0\0\0\0IEND"
+    "\xae" "B`\x82";
+static const char pdf[] = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n"
+    "<< /Root 1 0 R >>\n%%EOF\n";
+
+/* Validate one file part for the file field; the number of problems. */
+static size_t
+check_file(const char *filename, const char *data, size_t len)
+{
+	static struct intake_part	part;
+	struct intake_form_input	in[2];
+	size_t				np = 99;
+
+	memset(&part, 0, sizeof(part));
+	memset(in, 0, sizeof(in));
+	(void)strcpy(part.name, "doc");
+	(void)strcpy(part.filename, filename);
+	part.is_file = 1;
+	part.data = data;
+	part.len = len;
+	in[0].name = "name";
+	(void)strcpy(vbuf[0], "Jo");
+	in[0].value = vbuf[0];
+	in[0].len = 2;
+	in[1].name = "doc";
+	in[1].file = &part;
+	if (intake_form_validate(&form, in, 2, offered, NULL, values, problems, &np) != INTAKE_OK)
+		abort();
+	return np;
+}
+
+/* Per-field file limits: size, and types by name and by content (libmagic). */
+static void
+test_file_limits_by_size_name_and_content(void)
+{
+	struct intake_field	*f;
+	static char		big[2048];
+
+	setup();
+	f = &form.fields[form.nfields++];
+	(void)strcpy(f->name, "doc");
+	f->type = INTAKE_FIELD_FILE;
+	f->min_length = f->max_length = -1;
+	f->max_size = 1024;
+	(void)strcpy(f->accept, "pdf .PNG");
+	T_EQ_INT((long long)check_file("scan.pdf", pdf, sizeof(pdf) - 1), 0);
+	T_EQ_INT((long long)check_file("Photo.PNG", png, sizeof(png) - 1), 0);
+	/* Attack: a PNG renamed .pdf passes a name check; its bytes say otherwise. */
+	T_EQ_INT((long long)check_file("invoice.pdf", png, sizeof(png) - 1), 1);
+	T_EQ_STR(intake_field_error_code(problems[0].code), "file_type");
+	T_EQ_STR(intake_field_problem_message(&problems[0]),
+	    "The file's content is not of the type its name says (accepted: PDF, PNG).");
+	/* A PDF named .exe: refused by name. */
+	T_EQ_INT((long long)check_file("tool.exe", pdf, sizeof(pdf) - 1), 1);
+	T_EQ_STR(intake_field_problem_message(&problems[0]),
+	    "Attach a file of one of these types: PDF, PNG.");
+	T_EQ_INT((long long)check_file("noextension", pdf, sizeof(pdf) - 1), 1);
+	T_EQ_STR(intake_field_error_code(problems[0].code), "file_type");
+	/* Over the field's limit, told with the limit. */
+	memcpy(big, pdf, sizeof(pdf) - 1);
+	T_EQ_INT((long long)check_file("big.pdf", big, sizeof(big)), 1);
+	T_EQ_STR(intake_field_error_code(problems[0].code), "file_too_large");
+	T_EQ_STR(intake_field_problem_message(&problems[0]), "The file is larger than 1 KB.");
+	f->max_size = 1024;
+	T_EQ_INT((long long)check_file("edge.pdf", big, 1024), 0);
+	/* No accept: any type, the size only. */
+	f->accept[0] = '\0';
+	T_EQ_INT((long long)check_file("invoice.pdf", png, sizeof(png) - 1), 0);
+	f->max_size = 5u << 20;
+	T_EQ_INT((long long)check_file("big.bin", big, sizeof(big)), 0);
 }
 
 int
@@ -301,5 +485,9 @@ main(void)
 	T_RUN(test_number_with_plus_sign_is_stored_canonically);
 	T_RUN(test_number_that_is_not_a_whole_number_is_refused);
 	T_RUN(test_problems_json_replaces_invalid_utf8_field_name);
+	T_RUN(test_impossible_date_is_no_such_date_not_a_format_error);
+	T_RUN(test_decimal_number_with_step_is_canonical_or_refused);
+	T_RUN(test_field_message_replaces_the_default);
+	T_RUN(test_file_limits_by_size_name_and_content);
 	return T_DONE();
 }

@@ -224,7 +224,7 @@ test_keyload_syntax_error_and_missing_file(void)
 
 	T_EQ_INT(read_thing(&r, "thing.conf", "[a]\nname = x\n[b\n", err, sizeof(err)),
 	    INTAKE_ECONFIG);
-	T_EQ_STR(err, "thing.conf: line 3: syntax error");
+	T_EQ_STR(err, "thing.conf: line 3: syntax error: a [section without its closing ]");
 	t_mkdtemp(dir, sizeof(dir));
 	(void)snprintf(path, sizeof(path), "%s/none.conf", dir);
 	T_EQ_INT(read_thing(&r, path, NULL, err, sizeof(err)), INTAKE_ECONFIG);
