@@ -17,9 +17,14 @@
  * reply, which the start's caller takes as "unsure" (dialect.c) and the
  * spool settles by looking before it retries (deliver.c).  A retry before
  * any body byte was written is left to libcurl: the server cannot have
- * had a whole request.  Connections idle longer than keepalive_s are not
- * reused (CURLOPT_MAXAGE_CONN), so the race with a server's idle timeout
- * stays rare; HTTP/2 is used where the server offers it (ALPN).  The one
+ * had a whole request (a POST with an empty body, whole with its head,
+ * always gets a new connection instead).  Connections idle longer than keepalive_s are not
+ * reused (CURLOPT_MAXAGE_CONN), and libcurl drops a kept connection the
+ * server has already closed before it uses it, so the race with a
+ * server's idle timeout stays rare.  HTTP/2 is used where the server
+ * offers it (ALPN); a stream refused by GOAWAY is taken as unsure too (the
+ * seek callback cannot tell it from a dead connection), which costs a
+ * look before the retry, never a second start.  The one
  * handle of a worker keeps its connections and TLS sessions across calls
  * (curl_easy_reset() keeps both).
  */
@@ -404,12 +409,14 @@ set_method(struct intake_http *h, const struct intake_http_call *call)
 	 * The body through on_read(), never POSTFIELDS: libcurl would resend
 	 * POSTFIELDS on a new connection by itself when a reused one dies
 	 * before the answer, and on_seek() refuses exactly that (see the
-	 * header comment).  keepalive_s 0: no reuse for a POST at all.
+	 * header comment).  keepalive_s 0: no reuse for a POST at all.  An
+	 * empty body has no byte to refuse a rewind of (its request is whole
+	 * with its head), so it never rides a reused connection either.
 	 */
-	if (h->cfg->keepalive_s == 0)
-		SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
 	h->body = call->body != NULL ? call->body : "";
 	h->bodylen = call->body != NULL ? call->bodylen : 0;
+	if (h->cfg->keepalive_s == 0 || h->bodylen == 0)
+		SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
 	SETOPT(h, CURLOPT_POST, 1L);
 	SETOPT(h, CURLOPT_READFUNCTION, on_read);
 	SETOPT(h, CURLOPT_READDATA, h);
