@@ -145,14 +145,15 @@ def sections():
     return text + "\n" + block
 
 
-class Client(threading.Thread):
-    """Posts the form one submission after another; after each, the direct start."""
+class Client(bs.Client):
+    """Posts the form one submission after another; after each, the direct start
+    (bench_submit's, on a kept TLS connection through the second proxy)."""
 
     def __init__(self, b, idx):
-        super().__init__(daemon=True, name="client-%d" % idx)
+        threading.Thread.__init__(self, daemon=True, name="client-%d" % idx)
         self.b = b
         self.gw = bs.Conn(b.nginx_port)
-        self.direct = KeptConn(b.direct_port, b.ctx)
+        self.si = KeptConn(b.direct_port, b.ctx)
         self.post_lat, self.start_lat = [], []
         self.codes = collections.Counter()
         self.direct_bad = collections.Counter()
@@ -177,20 +178,6 @@ class Client(threading.Thread):
         if status == 201:
             self.post_lat.append(time.perf_counter() - t0)
 
-    def direct_start(self):
-        t0 = time.perf_counter()
-        try:
-            status, _ = self.direct.request("POST", self.b.start_path, body=self.b.start_body,
-                                            headers={"Content-Type": "application/json",
-                                                     "Authorization": "Bearer " + self.b.bearer})
-        except OSError as e:
-            self.direct_bad[type(e).__name__] += 1
-            return
-        if status != 200:
-            self.direct_bad["status %d" % status] += 1
-            return
-        self.start_lat.append(time.perf_counter() - t0)
-
     def run(self):
         toks = []
         while time.monotonic() < self.b.end:
@@ -200,7 +187,7 @@ class Client(threading.Thread):
             self.post(toks.pop(0)[0])
             self.direct_start()
         self.gw.close()
-        self.direct.close()
+        self.si.close()
 
 
 def intake_metrics(pool):
@@ -239,7 +226,7 @@ def measure(b, standin, proxy, pool, clients, duration, refreshes, nocache_url):
                  % (dict(warm.codes), pool.logpath))
     threads = [Client(b, i) for i in range(clients)]
     for t in threads:                   # the bench's own connections, before counting
-        t.direct.request("GET", "/__sim/connections")
+        t.si.request("GET", "/__sim/connections")
     c0, f0, r0 = tls_counts(standin)
     p0, n0 = proxy.connections, len(standin.state()["calls"])
     m0 = intake_metrics(pool)
@@ -250,7 +237,7 @@ def measure(b, standin, proxy, pool, clients, duration, refreshes, nocache_url):
         t.join(duration + 300)
     c1, f1, r1 = tls_counts(standin)
     m1 = intake_metrics(pool)
-    own = sum(t.direct.opened for t in threads) - clients     # reconnects of the bench's own
+    own = sum(t.si.opened for t in threads) - clients     # reconnects of the bench's own
     codes, post_lat, start_lat, bad = collections.Counter(), [], [], collections.Counter()
     for t in threads:
         codes.update(t.codes)
