@@ -29,6 +29,7 @@ import math
 import os
 import re
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -1802,6 +1803,12 @@ def fault_window(query, default_count):
     return (positive(count) if count else default_count), until
 
 
+def c_connections(sim, query, body):
+    """GET /__sim/connections: the server's ConnStats (main sets sim.conn_stats)."""
+    stats = getattr(sim, "conn_stats", None) or ConnStats()
+    return json_response(stats.snapshot())
+
+
 CONTROL = {
     ("POST", "/__sim/reset"): Simulator.c_reset,
     ("GET", "/__sim/state"): Simulator.c_state,
@@ -1812,6 +1819,7 @@ CONTROL = {
     ("POST", "/__sim/fault"): Simulator.c_fault,
     ("GET", "/__sim/config"): Simulator.c_config_get,
     ("POST", "/__sim/config"): Simulator.c_config_post,
+    ("GET", "/__sim/connections"): c_connections,
 }
 
 
@@ -1953,6 +1961,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not sim.enter():                   # shutting down: no new work after the final save
             self.close_connection = True
             return
+        self.server.conns.request(self, self.command, self.path)
         try:
             resp, drop = sim.handle(self.command, self.path, self.headers, body, body_error)
         finally:
@@ -2014,14 +2023,82 @@ class Handler(http.server.BaseHTTPRequestHandler):
             super().log_message(fmt, *args)
 
 
+class ConnStats:
+    """Connections the stand-in accepted, TLS handshakes full or resumed, and
+    for each API request the connection it came on and its place there
+    (seq 1: the connection's first request; more: a reused connection).
+    GET /__sim/connections shows them; they survive /__sim/reset."""
+
+    MAX_LOG = 100000
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.local = threading.local()
+        self.connections = 0
+        self.tls_full = 0
+        self.tls_resumed = 0
+        self.log = []
+
+    def opened(self, sock):
+        """A new connection (sock: after its TLS handshake, if any); its id."""
+        with self.lock:
+            self.connections += 1
+            if isinstance(sock, ssl.SSLSocket):
+                if sock.session_reused:
+                    self.tls_resumed += 1
+                else:
+                    self.tls_full += 1
+            return self.connections
+
+    def request(self, handler, method, target):
+        """Note an API request on handler's connection (control calls are not noted)."""
+        path = urllib.parse.urlsplit(target).path
+        handler.conn_seq = getattr(handler, "conn_seq", 0) + 1
+        if path.startswith("/__sim/"):
+            return
+        with self.lock:
+            if len(self.log) < self.MAX_LOG:
+                self.log.append({"method": method, "path": path,
+                                 "conn": getattr(self.local, "conn_id", 0),
+                                 "seq": handler.conn_seq})
+
+    def snapshot(self):
+        with self.lock:
+            return {"connections": self.connections, "tls_full": self.tls_full,
+                    "tls_resumed": self.tls_resumed, "requests": list(self.log)}
+
+
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
 
-    def __init__(self, address, sim, verbose):
+    def __init__(self, address, sim, verbose, tls=None):
         self.sim = sim
         self.verbose = verbose
+        self.tls = tls                # an ssl.SSLContext (--tls), or None
+        self.conns = ConnStats()
         super().__init__(address, Handler)
+
+    def finish_request(self, request, client_address):
+        """In the connection's own thread: the TLS handshake (--tls), counted."""
+        if self.tls is not None:
+            try:
+                request.settimeout(30)
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (OSError, ssl.SSLError):
+                request.close()
+                return
+        self.conns.local.conn_id = self.conns.opened(request)   # one thread per connection
+        super().finish_request(request, client_address)
+
+
+def tls_context(cert, key):
+    """The server side of --tls: TLS 1.2+, session tickets on (resumption)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
 
 
 def load_config(path, sets):
@@ -2059,6 +2136,8 @@ def main(argv=None):
                     help="keep the simulated state in PATH: loaded at start when it exists, "
                          "saved within a second of a change and on SIGTERM/SIGINT")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+                    help="serve https with this PEM certificate chain and key")
     args = ap.parse_args(argv)
     try:
         sim = Simulator(load_config(args.data, args.set))
@@ -2068,7 +2147,13 @@ def main(argv=None):
     except (OSError, ValueError, ConfigError) as e:
         print("standin: %s" % e, file=sys.stderr)
         return 2
-    server = Server((args.host, args.port), sim, args.verbose)
+    try:
+        tls = tls_context(*args.tls) if args.tls else None
+    except (OSError, ssl.SSLError) as e:
+        print("standin: --tls: %s" % e, file=sys.stderr)
+        return 2
+    server = Server((args.host, args.port), sim, args.verbose, tls)
+    sim.conn_stats = server.conns
 
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -2079,7 +2164,8 @@ def main(argv=None):
     if store is not None:
         threading.Thread(target=store.run, args=(saving,), daemon=True).start()
     host, port = server.server_address[:2]
-    print("standin listening on http://%s:%d" % (host, port), flush=True)
+    print("standin listening on %s://%s:%d" % ("https" if tls else "http", host, port),
+          flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

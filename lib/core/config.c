@@ -146,6 +146,7 @@ static const struct intake_keyrow opts[] = {
 	C_INT("integrify", "connect_timeout_ms", connect_timeout_ms, 100, 60000, "3000"),
 	C_INT("integrify", "timeout_ms", timeout_ms, 100, 300000, "10000"),
 	C_INT("integrify", "response_max", response_max, 4096, 268435456, "8388608"),
+	C_INT("integrify", "keepalive_s", keepalive_s, 0, 3600, "30"),
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 

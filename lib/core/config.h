@@ -183,6 +183,7 @@ struct intake_config {
 	long long connect_timeout_ms;
 	long long timeout_ms;
 	long long response_max;
+	long long keepalive_s;			/* reuse a connection idle less than this; 0: POSTs never */
 
 	/* [source:NAME] and [report:NAME], in file order */
 	struct intake_source sources[INTAKE_SOURCES_MAX];

@@ -103,6 +103,15 @@ static const struct {
 	{ "intake_token_fetches_total", "result=\"ok\"",
 	    "Tokens fetched from Integrify, by result." },	/* TOKEN_FETCH_OK */
 	{ "intake_token_fetches_total", "result=\"failed\"", NULL },	/* TOKEN_FETCH_FAILED */
+	{ "intake_upstream_connects_total", NULL,
+	    "New connections to Integrify (a kept-alive one is reused)." },	/* UPSTREAM_CONNECT */
+	{ "intake_upstream_tls_handshakes_total", "kind=\"full\"",
+	    "TLS handshakes with Integrify: full, or resuming a session." },	/* UPSTREAM_TLS_FULL */
+	{ "intake_upstream_tls_handshakes_total", "kind=\"resumed\"", NULL },
+	    /* UPSTREAM_TLS_RESUMED */
+	{ "intake_upstream_resends_refused_total", NULL,
+	    "POSTs whose connection died before an answer, which libcurl would have "
+	    "sent again: counted as maybe sent instead." },	/* UPSTREAM_RESEND_REFUSED */
 	{ "intake_list_cache_total", "result=\"hit\"",
 	    "Report lists answered, by where the rows came from." },	/* LIST_HIT */
 	{ "intake_list_cache_total", "result=\"miss\"", NULL },		/* LIST_MISS */

@@ -41,6 +41,10 @@
 enum intake_metric {
 	INTAKE_METRIC_TOKEN_FETCH_OK,		/* a token fetched from Integrify */
 	INTAKE_METRIC_TOKEN_FETCH_FAILED,	/* a token fetch that failed */
+	INTAKE_METRIC_UPSTREAM_CONNECT,		/* a new connection to Integrify */
+	INTAKE_METRIC_UPSTREAM_TLS_FULL,	/* ... with a full TLS handshake */
+	INTAKE_METRIC_UPSTREAM_TLS_RESUMED,	/* ... with a resumed TLS session */
+	INTAKE_METRIC_UPSTREAM_RESEND_REFUSED,	/* a POST libcurl wanted to send again */
 	INTAKE_METRIC_LIST_HIT,			/* a list answered fresh from a cache */
 	INTAKE_METRIC_LIST_MISS,		/* a list fetched for the request */
 	INTAKE_METRIC_LIST_STALE,		/* an old list while another refreshes */

@@ -1,5 +1,32 @@
 /*
  * http.c - libcurl with every option in one place (see http.h).
+ *
+ * Connections are kept and reused, POSTs included.  The hazard that once
+ * made every POST fresh: when a reused connection dies before the first
+ * byte of an answer, libcurl sends the same request again on a new
+ * connection by itself (lib/transfer.c Curl_retry_request(), "Connection
+ * died, retrying a fresh connect"; for HTTP it does so whatever the
+ * method, and for HTTP/2 also on a refused stream).  If Integrify had
+ * processed the first one (it closed right after a start), a start would
+ * be made twice.  libcurl never resends a byte of body without rewinding
+ * first (state.rewindbeforesend, set when any body byte was written), and
+ * a body it does not own (a read callback instead of POSTFIELDS) is
+ * rewound only through CURLOPT_SEEKFUNCTION.  So a POST's body goes
+ * through on_read(), and on_seek() refuses to rewind a body once libcurl
+ * has read some of it: the transfer fails with CURLE_SEND_FAIL_REWIND, no
+ * reply, which the start's caller takes as "unsure" (dialect.c) and the
+ * spool settles by looking before it retries (deliver.c).  A retry before
+ * any body byte was written is left to libcurl: the server cannot have
+ * had a whole request (a POST with an empty body, whole with its head,
+ * always gets a new connection instead).  Connections idle longer than keepalive_s are not
+ * reused (CURLOPT_MAXAGE_CONN), and libcurl drops a kept connection the
+ * server has already closed before it uses it, so the race with a
+ * server's idle timeout stays rare.  HTTP/2 is used where the server
+ * offers it (ALPN); a stream refused by GOAWAY is taken as unsure too (the
+ * seek callback cannot tell it from a dead connection), which costs a
+ * look before the retry, never a second start.  The one
+ * handle of a worker keeps its connections and TLS sessions across calls
+ * (curl_easy_reset() keeps both).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -10,6 +37,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 
 #include "integrify/http.h"
 #include "core/log.h"
@@ -21,6 +49,12 @@ struct intake_http {
 	const struct intake_config	*cfg;
 	char				 connect_to[INTAKE_URL_MAX * 2];
 	int64_t				 deadline_ms;	/* every call ends by then; 0: none */
+	/* The call in progress (intake_http_do() sets them). */
+	const char			*body;		/* a POST's body, read by on_read() */
+	size_t				 bodylen;
+	size_t				 bodyread;	/* bytes of it libcurl has read */
+	long				 connects;	/* new connections counted so far */
+	bool				 refused;	/* on_seek() refused a resend */
 };
 
 /* Set one option; a failure is logged with the option's name. */
@@ -75,6 +109,63 @@ on_header(char *ptr, size_t size, size_t nmemb, void *user)
 			r->retry_after = (long)secs;
 	}
 	return n;
+}
+
+/* A POST's body, handed to libcurl as it asks (see the header comment). */
+static size_t
+on_read(char *buf, size_t size, size_t nitems, void *user)
+{
+	struct intake_http	*h = user;
+	size_t			 n = size * nitems, left = h->bodylen - h->bodyread;
+
+	if (n > left)
+		n = left;
+	memcpy(buf, h->body + h->bodyread, n);
+	h->bodyread += n;
+	return n;
+}
+
+/*
+ * libcurl wants the body from the start: allowed while it has read none
+ * of it, refused once it has (it means to send the request again on a
+ * new connection, and the first one may have been processed).
+ */
+static int
+on_seek(void *user, curl_off_t offset, int origin)
+{
+	struct intake_http	*h = user;
+
+	if (offset == 0 && origin == SEEK_SET && h->bodyread == 0)
+		return CURL_SEEKFUNC_OK;
+	h->refused = true;
+	return CURL_SEEKFUNC_FAIL;
+}
+
+/*
+ * Called once a connection is ready for a request: a new one (libcurl's
+ * count went up) is counted, with how its TLS handshake went.
+ */
+static int
+on_prereq(void *user, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	struct intake_http		*h = user;
+	struct curl_tlssessioninfo	*tsi = NULL;
+	long				 n = 0;
+
+	(void)primary_ip;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &n) != CURLE_OK || n <= h->connects)
+		return CURL_PREREQFUNC_OK;
+	h->connects = n;
+	intake_metrics_count(INTAKE_METRIC_UPSTREAM_CONNECT);
+	if (curl_easy_getinfo(h->curl, CURLINFO_TLS_SSL_PTR, &tsi) != CURLE_OK || tsi == NULL ||
+	    tsi->backend != CURLSSLBACKEND_OPENSSL || tsi->internals == NULL)
+		return CURL_PREREQFUNC_OK;
+	intake_metrics_count(SSL_session_reused((SSL *)tsi->internals) ?
+	    INTAKE_METRIC_UPSTREAM_TLS_RESUMED : INTAKE_METRIC_UPSTREAM_TLS_FULL);
+	return CURL_PREREQFUNC_OK;
 }
 
 void
@@ -206,6 +297,12 @@ set_common(struct intake_http *h, struct intake_http_resp *resp, int64_t left_ms
 	SETOPT(h, CURLOPT_HEADERDATA, resp);
 	SETOPT(h, CURLOPT_USERAGENT, "intake/1");
 	SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
+	/* HTTP/2 where the server offers it, else HTTP/1.1 kept alive. */
+	SETOPT(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	if (cfg->keepalive_s > 0)
+		SETOPT(h, CURLOPT_MAXAGE_CONN, (long)cfg->keepalive_s);
+	SETOPT(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	SETOPT(h, CURLOPT_PREREQDATA, h);
 out:
 	return err;
 }
@@ -309,15 +406,23 @@ set_method(struct intake_http *h, const struct intake_http_call *call)
 	if (strcmp(call->method, "POST") != 0)
 		return INTAKE_EINVAL;
 	/*
-	 * On a reused connection that turns out closed, libcurl sends the
-	 * request again by itself.  A start that Integrify processed before
-	 * the connection dropped would then start twice: a POST always gets
-	 * a connection of its own.
+	 * The body through on_read(), never POSTFIELDS: libcurl would resend
+	 * POSTFIELDS on a new connection by itself when a reused one dies
+	 * before the answer, and on_seek() refuses exactly that (see the
+	 * header comment).  keepalive_s 0: no reuse for a POST at all.  An
+	 * empty body has no byte to refuse a rewind of (its request is whole
+	 * with its head), so it never rides a reused connection either.
 	 */
-	SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
+	h->body = call->body != NULL ? call->body : "";
+	h->bodylen = call->body != NULL ? call->bodylen : 0;
+	if (h->cfg->keepalive_s == 0 || h->bodylen == 0)
+		SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
 	SETOPT(h, CURLOPT_POST, 1L);
-	SETOPT(h, CURLOPT_POSTFIELDS, call->body != NULL ? call->body : "");
-	SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->bodylen);
+	SETOPT(h, CURLOPT_READFUNCTION, on_read);
+	SETOPT(h, CURLOPT_READDATA, h);
+	SETOPT(h, CURLOPT_SEEKFUNCTION, on_seek);
+	SETOPT(h, CURLOPT_SEEKDATA, h);
+	SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)h->bodylen);
 out:
 	return err;
 }
@@ -350,8 +455,16 @@ out:
 
 /* What a failed transfer (rc) means for the caller, logged once. */
 static enum intake_err
-transfer_failed(CURLcode rc, struct intake_http_resp *resp)
+transfer_failed(const struct intake_http *h, CURLcode rc, struct intake_http_resp *resp)
 {
+	if (h->refused) {
+		/* No reply: the caller takes a start as "unsure", never sent twice. */
+		intake_metrics_count(INTAKE_METRIC_UPSTREAM_RESEND_REFUSED);
+		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "closed", "msg",
+		    "http: the connection closed before Integrify answered a POST; "
+		    "it may have been processed, so it is not resent", NULL);
+		return INTAKE_EUPSTREAM;
+	}
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "timeout", "msg",
@@ -365,8 +478,11 @@ transfer_failed(CURLcode rc, struct intake_http_resp *resp)
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
-		/* Nothing was sent: a retry cannot make a duplicate. */
-		resp->unsent = true;
+		/*
+		 * Nothing was sent: a retry cannot make a duplicate.  Unless
+		 * libcurl had read body bytes for a reused connection first.
+		 */
+		resp->unsent = h->bodyread == 0;
 		intake_log_event(INTAKE_LOG_WARN, "upstream_failed", "error", "connect", "msg",
 		    curl_easy_strerror(rc), NULL);
 		return INTAKE_EUPSTREAM;
@@ -393,6 +509,11 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 	intake_buf_init(&line, INTAKE_SECRET_MAX * 8);
 	curl_easy_reset(h->curl);
 	resp_reset(resp);
+	h->body = NULL;
+	h->bodylen = 0;
+	h->bodyread = 0;
+	h->connects = 0;
+	h->refused = false;
 	err = check_call(h, call, &left);
 	if (err != INTAKE_OK)
 		goto out;
@@ -405,7 +526,7 @@ intake_http_do(struct intake_http *h, const struct intake_http_call *call,
 	resp->unsent = false;
 	rc = curl_easy_perform(h->curl);
 	if (rc != CURLE_OK) {
-		err = transfer_failed(rc, resp);
+		err = transfer_failed(h, rc, resp);
 		goto out;
 	}
 	(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);

@@ -4,8 +4,11 @@
  * One handle per worker, made after fork.  Every call has connect and
  * total timeouts, a cap on the reply size, TLS verification on, no
  * redirects, and http(s) only.  URLs, bodies and tokens are never logged.
- * A POST is never sent twice by libcurl: it does not ride a reused
- * connection, which libcurl would silently retry if found closed.
+ * The handle keeps its connections (idle less than keepalive_s) and TLS
+ * sessions across calls, POSTs included, and uses HTTP/2 where offered.
+ * A POST is never sent twice by libcurl: when a reused connection dies
+ * before the answer, libcurl's own resend is refused (http.c says how)
+ * and the call ends with no reply, "it may have got through".
  */
 #ifndef INTAKE_HTTP_H
 #define INTAKE_HTTP_H

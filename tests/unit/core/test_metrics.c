@@ -205,6 +205,7 @@ check_label_values(const char *page)
 		/* counters' labels */ "ok", "failed", "hit", "miss", "stale", "stale_error",
 		"client", "form", "accepted", "delivered", "held", "dead", "quarantined",
 		/* gauges */ "queued", "closed", "open", "half-open",
+		/* TLS handshakes */ "full", "resumed",
 		/* buckets */ "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
 		"5", "10", "+Inf",
 	};
