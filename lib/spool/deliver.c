@@ -688,10 +688,10 @@ marked_ours(struct intake_ctx *ctx, struct intake_spool_hold *h,
  * What comes before a start: a one-call start noted as made is done; a
  * record accepted while Redis was down waits for it, and is not started
  * when another host took the same form; a two-step start waits while
- * its claims cannot be decided; an open breaker defers; a noted two-step request another submission took
- * is forgotten; then the look for an earlier start (search or orphan),
- * or a hold when an unsure start cannot be looked for.  Returns true
- * with *outcome when this attempt ends here.
+ * its claims cannot be decided; an open breaker defers; a noted two-step
+ * request another submission took is forgotten; then the look for an
+ * earlier start (search or orphan), or a hold when an unsure start cannot
+ * be looked for.  Returns true with *outcome when this attempt ends here.
  */
 static bool
 before_start(struct intake_ctx *ctx, struct intake_spool_hold *h,

@@ -155,6 +155,33 @@ test_deliver_claim_two_hosts_share_it_in_redis(void)
 	server_stop(&sv);
 }
 
+/* Two hosts on a Redis that then stops (its log quiet from here). */
+static void
+redis_down(struct server *sv, struct host *a, struct host *b)
+{
+	memset(sv, 0, sizeof(*sv));
+	server_start(sv, NULL);
+	host_open(a, sv->dir, "a", sv->sock);
+	host_open(b, sv->dir, "b", sv->sock);
+	server_stop(sv);
+	t_quiet_stderr();
+}
+
+/* Redis started again (empty); both hosts reconnect on their backoff (redis_retry_ms). */
+static void
+redis_back(struct server *sv, struct host *a, struct host *b)
+{
+	int	i;
+
+	server_start(sv, NULL);
+	for (i = 0; i < 500 && intake_cache_status(b->ctx.marks) != INTAKE_CACHE_STATUS_SHARED;
+	    i++)
+		t_sleep_ms(10);
+	for (i = 0; i < 500 && intake_cache_status(a->ctx.marks) != INTAKE_CACHE_STATUS_SHARED;
+	    i++)
+		t_sleep_ms(10);
+}
+
 /*
  * Redis down: no claim on one host's state (another host could take the
  * same request); the claim is refused, leaves nothing behind, and works
@@ -166,23 +193,12 @@ test_deliver_claim_refused_while_redis_is_down(void)
 	struct server	sv;
 	struct host	a, b;
 	enum intake_spool_claim got;
-	int		i;
 
-	memset(&sv, 0, sizeof(sv));
-	server_start(&sv, NULL);
-	host_open(&a, sv.dir, "a", sv.sock);
-	host_open(&b, sv.dir, "b", sv.sock);
-	server_stop(&sv);
-	t_quiet_stderr();
+	redis_down(&sv, &a, &b);
 	T_EQ_INT(intake_deliver_claim(&a.ctx, "SID3", REF_A, &got), INTAKE_ECACHE);
 	T_EQ_INT(intake_deliver_claim(&b.ctx, "SID3", REF_B, &got), INTAKE_ECACHE);
 	T_EQ_INT(intake_cache_status(a.ctx.marks), INTAKE_CACHE_STATUS_FALLBACK);
-	server_start(&sv, NULL);
-	/* Reconnection has a backoff (redis_retry_ms): ask until it is back. */
-	for (i = 0; i < 500 && intake_cache_status(b.ctx.marks) != INTAKE_CACHE_STATUS_SHARED; i++)
-		t_sleep_ms(10);
-	for (i = 0; i < 500 && intake_cache_status(a.ctx.marks) != INTAKE_CACHE_STATUS_SHARED; i++)
-		t_sleep_ms(10);
+	redis_back(&sv, &a, &b);
 	T_EQ_INT(claim_on(&b, "SID3", REF_B), INTAKE_CLAIM_NEW);
 	T_EQ_INT(claim_on(&a, "SID3", REF_A), INTAKE_CLAIM_OTHERS);
 	host_close(&a);
@@ -246,23 +262,13 @@ test_deliver_mark_unshared_while_redis_is_down(void)
 {
 	struct server	sv;
 	struct host	a, b;
-	int		i;
 
-	memset(&sv, 0, sizeof(sv));
-	server_start(&sv, NULL);
-	host_open(&a, sv.dir, "a", sv.sock);
-	host_open(&b, sv.dir, "b", sv.sock);
-	server_stop(&sv);
-	t_quiet_stderr();
+	redis_down(&sv, &a, &b);
 	/* The first call finds Redis gone: answered UNSHARED, not by the local store. */
 	T_EQ_INT(mark_on(&a, REF_B), INTAKE_MARK_UNSHARED);
 	T_EQ_INT(mark_on(&a, REF_B), INTAKE_MARK_UNSHARED);
 	T_EQ_INT(mark_on(&b, REF_B), INTAKE_MARK_UNSHARED);
-	server_start(&sv, NULL);
-	for (i = 0; i < 500 && intake_cache_status(b.ctx.marks) != INTAKE_CACHE_STATUS_SHARED; i++)
-		t_sleep_ms(10);
-	for (i = 0; i < 500 && intake_cache_status(a.ctx.marks) != INTAKE_CACHE_STATUS_SHARED; i++)
-		t_sleep_ms(10);
+	redis_back(&sv, &a, &b);
 	T_EQ_INT(mark_on(&b, REF_B), INTAKE_MARK_OURS);
 	T_EQ_INT(mark_on(&a, REF_B), INTAKE_MARK_OTHERS);
 	host_close(&a);
