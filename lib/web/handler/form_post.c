@@ -347,8 +347,9 @@ taken_elsewhere(struct post *p, const char *ref, bool *unmarked)
 	enum intake_deliver_mark	mark;
 
 	*unmarked = false;
-	/* Known here already: the spool answers the repeat. */
-	if (intake_spool_lookup(p->req->ctx->spool, ref, &m) != INTAKE_SPOOL_UNKNOWN)
+	/* One host: nothing to share.  Known here already: the spool answers the repeat. */
+	if (p->req->ctx->cfg->cache_backend != INTAKE_CACHE_REDIS ||
+	    intake_spool_lookup(p->req->ctx->spool, ref, &m) != INTAKE_SPOOL_UNKNOWN)
 		return false;
 	if (intake_deliver_mark(p->req->ctx, ref, &mark) != INTAKE_OK) {
 		*unmarked = true;
