@@ -124,11 +124,12 @@ static const struct {
 	{ "intake_rate_limited_total", "scope=\"form\"", NULL },	/* RATE_LIMITED_FORM */
 	{ "intake_spool_events_total", "event=\"accepted\"",
 	    "Spool events: accepted, delivered, held for a retry, set aside (dead), "
-	    "quarantined." },						/* SPOOL_ACCEPTED */
+	    "quarantined, duplicate (another host delivers it)." },						/* SPOOL_ACCEPTED */
 	{ "intake_spool_events_total", "event=\"delivered\"", NULL },	/* SPOOL_DELIVERED */
 	{ "intake_spool_events_total", "event=\"held\"", NULL },		/* SPOOL_HELD */
 	{ "intake_spool_events_total", "event=\"dead\"", NULL },		/* SPOOL_DEAD */
 	{ "intake_spool_events_total", "event=\"quarantined\"", NULL },	/* SPOOL_QUARANTINED */
+	{ "intake_spool_events_total", "event=\"duplicate\"", NULL },	/* SPOOL_DUPLICATE */
 	{ "intake_breaker_opened_total", NULL,
 	    "Times the circuit breaker opened." },			/* BREAKER_OPENED */
 	{ "intake_worker_restarts_total", NULL,

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -208,6 +209,97 @@ intake_deliver_claim_keep_ms(const struct intake_config *cfg)
 	return ((int64_t)cfg->spool_max_age + cfg->spool_keep_done) * 1000;
 }
 
+#define MARK_SECTION	"ref"	/* marks cache: submission reference -> host id */
+
+void
+intake_deliver_host_id(const struct intake_config *cfg, char out[65])
+{
+	char	buf[INTAKE_PATH_MAX + 300];
+	char	host[256];
+	int	n;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	n = snprintf(buf, sizeof(buf), "%s\n%s", host, cfg->spool_dir);
+	intake_sha256_hex(buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : 0, out);
+}
+
+/*
+ * Set-if-absent of ref's mark with this host's id, then (taken) whose it
+ * is; a mark that lapses between the two is added again.  Only called
+ * while the marks are shared: the caller checks that they still were.
+ */
+static enum intake_err
+mark_shared(struct intake_ctx *ctx, const char *ref, const char id[65],
+    enum intake_deliver_mark *out)
+{
+	const struct intake_config	*cfg = ctx->cfg;
+	char				 cur[72];
+	size_t				 len = 0;
+	enum intake_err			 err = INTAKE_OK;
+	bool				 added = false, hit = false;
+	int				 tries;
+	/* A copy on another host waits at most max_age, and was taken within form_token_ttl. */
+	int64_t				 keep = ((int64_t)cfg->form_token_ttl + cfg->spool_max_age) *
+	    1000;
+
+	for (tries = 0; tries < 2 && !added && !hit && err == INTAKE_OK; tries++) {
+		err = intake_cache_add(ctx->marks, MARK_SECTION, ref, id, 64, intake_now_ms() + keep,
+		    &added);
+		if (err == INTAKE_OK && !added)
+			err = intake_cache_get(ctx->marks, MARK_SECTION, ref, cur, sizeof(cur), &len,
+			    &hit);
+	}
+	if (err == INTAKE_ETOOBIG) {
+		/* Longer than any host id: not ours. */
+		*out = INTAKE_MARK_OTHERS;
+		return INTAKE_OK;
+	}
+	if (err != INTAKE_OK)
+		return err;
+	if (!added && !hit)
+		return INTAKE_EBUSY;
+	*out = added || (len == 64 && memcmp(cur, id, 64) == 0) ? INTAKE_MARK_OURS :
+	    INTAKE_MARK_OTHERS;
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_deliver_mark(struct intake_ctx *ctx, const char *ref, enum intake_deliver_mark *out)
+{
+	char		id[65];
+	enum intake_err	err;
+
+	*out = INTAKE_MARK_OURS;
+	if (ctx->marks == NULL || intake_cache_status(ctx->marks) == INTAKE_CACHE_STATUS_LOCAL)
+		return INTAKE_OK;
+	if (intake_cache_status(ctx->marks) != INTAKE_CACHE_STATUS_SHARED) {
+		*out = INTAKE_MARK_UNSHARED;
+		return INTAKE_OK;
+	}
+	intake_deliver_host_id(ctx->cfg, id);
+	err = mark_shared(ctx, ref, id, out);
+	/* A call that found Redis gone was answered by this host's store: it checked nothing. */
+	if (intake_cache_status(ctx->marks) != INTAKE_CACHE_STATUS_SHARED) {
+		(void)intake_cache_del(ctx->marks, MARK_SECTION, ref, id, 64);
+		*out = INTAKE_MARK_UNSHARED;
+		return INTAKE_OK;
+	}
+	return err;
+}
+
+void
+intake_deliver_unmark(struct intake_ctx *ctx, const char *ref)
+{
+	char	id[65];
+
+	if (ctx->marks == NULL || intake_cache_status(ctx->marks) == INTAKE_CACHE_STATUS_LOCAL)
+		return;
+	intake_deliver_host_id(ctx->cfg, id);
+	(void)intake_cache_del(ctx->marks, MARK_SECTION, ref, id, 64);
+}
+
 /*
  * v7: take a request for this submission, durably and atomically across
  * processes and hosts.  True when it is now ours or was ours already; a
@@ -299,6 +391,36 @@ finish_done(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		intake_log_int(&l, "ms", meta->at_ms - rec->created_ms);
 		intake_log_end(&l);
 	}
+	return INTAKE_DELIVER_DONE;
+}
+
+/*
+ * Several hosts: the same form was accepted here and on another host
+ * (replayed while Redis was unreachable), and that host holds the
+ * reference's mark, so it delivers.  This copy is not started: it is
+ * done without a request (the receipt names none), counted and logged
+ * once.
+ */
+static enum intake_deliver_outcome
+finish_elsewhere(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta)
+{
+	meta->at_ms = intake_now_ms();
+	meta->unsure = false;
+	meta->sid[0] = '\0';
+	meta->id[0] = '\0';
+	(void)intake_strlcpy(meta->error, "accepted by another host too, which delivers it; "
+	    "not started here", sizeof(meta->error));
+	if (intake_spool_done(ctx->spool, h, meta) != INTAKE_OK) {
+		/* Still in queue/: the next attempt finds the mark another host's again. */
+		intake_log_err("deliver %s: another host delivers it, but that was not recorded "
+		    "here", h->ref);
+		return INTAKE_DELIVER_DONE;
+	}
+	intake_metrics_count(INTAKE_METRIC_SPOOL_DUPLICATE);
+	intake_log_event(INTAKE_LOG_WARN, "submission_duplicate", "form", rec->form, "ref",
+	    h->ref, "why", "accepted by another host too while Redis was unreachable; that "
+	    "host delivers it, this copy is not started", NULL);
 	return INTAKE_DELIVER_DONE;
 }
 
@@ -519,13 +641,57 @@ noted_ours(struct intake_ctx *ctx, struct intake_spool_hold *h, struct intake_sp
 	return true;
 }
 
+/* Said once per process and outage, like claims_down_said. */
+static bool	marks_down_said;
+
+/*
+ * Several hosts: a record accepted while Redis was unreachable was not
+ * checked against the other hosts' marks.  Before it starts, it waits
+ * until Redis answers, then marks its reference (set-if-absent): ours,
+ * or newly added, and it goes on (true); another host's, and it is that
+ * host's to deliver (done here, not started).  False with *outcome when
+ * this attempt ends here.
+ */
+static bool
+marked_ours(struct intake_ctx *ctx, struct intake_spool_hold *h,
+    const struct intake_spoolrec *rec, struct intake_spool_meta *meta,
+    enum intake_deliver_outcome *outcome)
+{
+	enum intake_deliver_mark	mark;
+	enum intake_err			err;
+
+	err = intake_deliver_mark(ctx, h->ref, &mark);
+	if (err == INTAKE_OK && mark == INTAKE_MARK_OURS) {
+		marks_down_said = false;
+		return true;
+	}
+	if (err == INTAKE_OK && mark == INTAKE_MARK_OTHERS) {
+		*outcome = finish_elsewhere(ctx, h, rec, meta);
+		return false;
+	}
+	if (err == INTAKE_OK && !marks_down_said)
+		intake_log_warn("deliver %s: accepted while Redis was unreachable, so not checked "
+		    "against the other hosts; such submissions wait in the queue until Redis is "
+		    "back, then start unless another host took the same form", h->ref);
+	marks_down_said = marks_down_said || err == INTAKE_OK;
+	if (err == INTAKE_OK)
+		(void)intake_strlcpy(meta->error, "waits for Redis: its reference is checked "
+		    "against the other hosts before it starts", sizeof(meta->error));
+	else
+		(void)snprintf(meta->error, sizeof(meta->error), "its reference could not be "
+		    "checked against the other hosts: %s", intake_strerror(err));
+	*outcome = finish_retry(ctx, h, rec, meta, 0);
+	return false;
+}
+
 /*
  * What comes before a start: a one-call start noted as made is done; a
- * two-step start waits while its claims cannot be decided; an open
- * breaker defers; a noted two-step request another submission took
- * is forgotten; then the look for an earlier start (search or orphan),
- * or a hold when an unsure start cannot be looked for.  Returns true
- * with *outcome when this attempt ends here.
+ * record accepted while Redis was down waits for it, and is not started
+ * when another host took the same form; a two-step start waits while
+ * its claims cannot be decided; an open breaker defers; a noted two-step
+ * request another submission took is forgotten; then the look for an
+ * earlier start (search or orphan), or a hold when an unsure start cannot
+ * be looked for.  Returns true with *outcome when this attempt ends here.
  */
 static bool
 before_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
@@ -541,6 +707,14 @@ before_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 		*outcome = finish_done(ctx, h, rec, meta, "was started earlier");
 		return true;
 	}
+	/*
+	 * Accepted while Redis was down: before any start (a noted SID means
+	 * the check passed earlier), the reference is checked against the
+	 * other hosts'.  It waits while Redis is down, as a v7 claim does,
+	 * and ends this attempt before the v7 wait is looked at: one retry.
+	 */
+	if (rec->unmarked && meta->sid[0] == '\0' && !marked_ours(ctx, h, rec, meta, outcome))
+		return true;
 	/*
 	 * Two-step (v7): a start, a resume and the orphan search each need a
 	 * claim, and none is decided without Redis: wait in the queue, without

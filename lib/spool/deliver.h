@@ -52,6 +52,36 @@ enum intake_err	intake_deliver_claim(struct intake_ctx *ctx, const char *sid, co
  */
 void		intake_deliver_unclaim(struct intake_ctx *ctx, const char *sid, const char *ref);
 
+/*
+ * Several hosts: this host's name in the shared reference marks (its
+ * host name and spool directory, hashed, so two pools on one machine
+ * differ), 64 hex digits and a NUL into out.
+ */
+void		intake_deliver_host_id(const struct intake_config *cfg, char out[65]);
+
+/* Who holds a submission reference's mark where every host sees it. */
+enum intake_deliver_mark {
+	INTAKE_MARK_OURS,	/* this host (just now or before); one host: always */
+	INTAKE_MARK_OTHERS,	/* another host took the same form */
+	INTAKE_MARK_UNSHARED,	/* Redis unreachable: nothing could be checked */
+	INTAKE_MARK__MAX
+};
+
+/*
+ * Mark ref as taken by this host where every host sees it (Redis: SET
+ * NX, kept form_token_ttl + max_age, as long as another host's copy of
+ * the same form may still wait to be checked), unless a host marked it
+ * first; *out says who holds it.  With one host (shm) *out is OURS and
+ * nothing is stored; while Redis is unreachable *out is UNSHARED and
+ * nothing is stored (this host's own store would tell no other host).
+ * INTAKE_EBUSY when the mark kept lapsing under us; other errors are the
+ * cache's.
+ */
+enum intake_err	intake_deliver_mark(struct intake_ctx *ctx, const char *ref,
+		    enum intake_deliver_mark *out);
+/* Drop ref's mark while it names this host (compare-and-delete). */
+void		intake_deliver_unmark(struct intake_ctx *ctx, const char *ref);
+
 enum intake_deliver_outcome {
 	INTAKE_DELIVER_DONE,		/* the request exists: meta->sid, meta->id */
 	INTAKE_DELIVER_RETRY,		/* still queued: meta->next_ms */

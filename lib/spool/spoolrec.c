@@ -19,11 +19,13 @@
 #define END_ENTRY	"end 64\n"
 
 enum entry {
-	E_REF, E_FORM, E_CREATED, E_NAME, E_FIELD, E_VALUE, E_FNAME, E_FTYPE, E_FDATA, E__MAX
+	E_REF, E_FORM, E_CREATED, E_NAME, E_FIELD, E_VALUE, E_FNAME, E_FTYPE, E_FDATA,
+	E_UNMARKED, E__MAX
 };
 
 static const char *const entry_names[] = {
 	"ref", "form", "created", "name", "field", "value", "fname", "ftype", "fdata",
+	"unmarked",
 };
 INTAKE_ROWS(entry_names, E__MAX);
 
@@ -98,6 +100,9 @@ intake_spoolrec_encode(const struct intake_spoolrec *r, struct intake_buf *out)
 	entry_str(out, E_FORM, r->form);
 	entry_str(out, E_CREATED, num);
 	entry_str(out, E_NAME, r->name);
+	/* Written only when set: every other record keeps the format older versions read. */
+	if (r->unmarked)
+		entry_str(out, E_UNMARKED, "1");
 	for (i = 0; i < r->nfields; i++) {
 		f = &r->fields[i];
 		entry_str(out, E_FIELD, f->name);
@@ -187,6 +192,11 @@ apply(struct intake_spoolrec *r, struct intake_spoolrec_field **cur, enum entry 
 		    intake_parse_int(created, 0, INT64_MAX, &ms) != INTAKE_OK)
 			return INTAKE_EINVAL;
 		r->created_ms = ms;
+		return INTAKE_OK;
+	case E_UNMARKED:
+		if (r->unmarked || n != 1 || data[0] != '1')
+			return INTAKE_EINVAL;
+		r->unmarked = true;
 		return INTAKE_OK;
 	case E_FIELD:
 		if (r->nfields == INTAKE_FIELDS_MAX)

@@ -11,6 +11,7 @@
  *	form 10\nit-request\n
  *	created 13\n1732838400123\n
  *	name 25\nIT request ABCD-EFGH-JKMN\n
+ *	unmarked 1\n1\n			(only when set: see below)
  *	field 7\nsummary\n  value 5\nHello\n
  *	field 6\nscreen\n   fname 8\nshot.png\n  ftype 9\nimage/png\n  fdata N\n...\n
  *	end 64-hex\n
@@ -54,6 +55,14 @@ struct intake_spoolrec {
 	const char			*form;
 	const char			*name;		/* the Integrify request name */
 	int64_t				 created_ms;
+	/*
+	 * Several hosts: accepted while Redis was unreachable, so its
+	 * reference could not be marked where every host sees it; checked
+	 * there before it starts (deliver.c).  Part of the record, not of
+	 * its meta, so that it is durable with the acceptance itself.  A
+	 * record without the entry (older ones) has it false.
+	 */
+	bool				 unmarked;
 	struct intake_spoolrec_field	 fields[INTAKE_FIELDS_MAX];
 	size_t				 nfields;
 };

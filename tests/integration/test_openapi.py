@@ -366,6 +366,20 @@ class Forms(FormsMixin, Stack):
         self.assertEqual(a.headers.get("allow"), "GET, HEAD")   # RFC 9110: a 405 names what is allowed
         self.expect(405, "OPTIONS", receipt)
 
+    def test_malformed_receipt_reference_is_json_for_json_clients(self):
+        """A ref that is not a reference (missing, too short, a forged
+        alphabet, a path's worth of junk) is a 400: the JSON error for a
+        client asking for JSON, the page for a browser."""
+        for query in ("ref=nope", "", "ref=", "ref=ABCD-EFGH-JKMO", "ref=..%2F..%2Fetc",
+                      "ref=ABCD-EFGH-JKMN&ref=x%00"):
+            path = "/forms/%s/receipt?%s" % (FORM, query)
+            a = self.expect(400, "GET", path, {"Accept": "application/json"})
+            self.assertTrue(a.headers["content-type"].startswith("application/json"), query)
+            self.assertEqual(a.code(), "bad_parameter", query)
+            self.assertEqual(a.headers.get("cache-control"), "no-store", query)
+            page = self.expect(400, "GET", path)
+            self.assertTrue(page.headers["content-type"].startswith("text/html"), query)
+
     def form_args(self, fields, tok):
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "Origin": self.nginx.url, "Accept": "application/json"}

@@ -11,7 +11,9 @@ entries, and Redis killed mid-run: 0 5xx on cached GETs while it is down,
 then exactly one request per accepted submission.  Some run again with the
 hosts on Redis's TLS port (a throwaway CA made with the openssl tool).
 v7 with dedupe = yes on both hosts (claims shared in Redis) through a fault
-run: exactly one request per acknowledged submission.
+run: exactly one request per acknowledged submission.  One form posted to
+A and replayed on B while Redis is down, in v8 and v7: both accept it,
+neither starts it until Redis is back, then one request.
 """
 
 import collections
@@ -430,6 +432,63 @@ class SharedState(TwoHosts):
             self.assertIn("is back: this host shares its state again", log)
 
 
+class ReplayDuringOutage:
+    """A form posted to host A and replayed on host B while Redis is down
+    (mixed into a TwoHosts class; good() gives the form's values)."""
+
+    def requests_for(self, ref):
+        """v8 names the request after the reference; v7 keeps it in a value."""
+        return [i for i in self.instances() if ref in i.get("name", "") or
+                i.get("values", {}).get("intake_reference") == ref]
+
+    def test_same_form_on_both_hosts_while_redis_is_down_is_one_request(self):
+        """Neither host can see the other's mark, so both accept the form
+        (202) and neither starts it while Redis is down; once it is back,
+        the first to mark the reference in Redis starts it and the other
+        ends its copy as delivered by another host: one request, and one
+        receipt names it."""
+        for host in ("a", "b"):
+            self.assertEqual(self.readyz(host)["cache"], "redis")
+        tok = self.form_token("a")
+        self.redis.kill()
+        time.sleep(1.1)     # forms filled faster than a second are refused as bots
+        answers = [self.post(host, tok) for host in ("a", "b")]
+        refs = {json.loads(body)["reference"] for _, _, body in answers}
+        self.assertEqual(len(refs), 1, answers)
+        ref = refs.pop()
+        waiting = [self.readyz(host)["spool"]["queued"] for host in ("a", "b")]
+        started_meanwhile = len(self.requests_for(ref))
+        self.redis.start()
+        wait_for(lambda: all(self.readyz(h)["cache"] == "redis" and
+                             self.readyz(h)["spool"]["queued"] == 0 for h in ("a", "b")),
+                 timeout=90, step=0.5, what="Redis back and both spools drained")
+        self.assertEqual(len(self.requests_for(ref)), 1, self.instances())
+        # Nothing was started while Redis was down: both copies waited for it.
+        self.assertEqual(started_meanwhile, 0)
+        self.assertEqual(waiting, [1, 1])
+        self.assertEqual([status for status, _, _ in answers], [202, 202], answers)
+        receipts = []
+        for host in ("a", "b"):
+            status, _, body = self.get(host, "/forms/it-request/receipt?ref=" + ref,
+                                       headers={"Accept": "application/json"})
+            self.assertEqual(status, 200, body)
+            receipts.append(json.loads(body))
+        self.assertEqual([r["status"] for r in receipts], ["started", "started"], receipts)
+        # The copy that was not started names no request.
+        self.assertEqual(sorted(bool(r["request_id"]) for r in receipts), [False, True],
+                         receipts)
+        logs = [self.pools[h].log_text() for h in ("a", "b")]
+        self.assertEqual(sum(log.count("submission_duplicate") for log in logs), 1, logs)
+        dup = [h for h, log in zip("ab", logs) if "submission_duplicate" in log][0]
+        metrics = fcgi.request(self.pools[dup].admin_sock, "/metrics")[2]
+        self.assertIn('intake_spool_events_total{event="duplicate"} 1\n', metrics)
+        self.assertEqual(self.readyz(dup)["spool"]["held"], 0)
+
+
+class ReplayDuringOutageV8(ReplayDuringOutage, TwoHosts):
+    """v8 (a one-call start)."""
+
+
 class SharedStateOverTLS(TwoHosts):
     """The same hosts on Redis's TLS port: shared state, sealed entries and
     an outage with its reconnection, each over TLS.  (The wrk run stays
@@ -646,6 +705,20 @@ class V7DedupeFaultRun(TwoHosts):
         # Deliveries during Redis's outage waited for it, on both hosts.
         for h, log in logs.items():
             self.assertIn("v7 claims live in Redis, which is unreachable", log, h)
+
+
+class ReplayDuringOutageV7(ReplayDuringOutage, TwoHosts):
+    """v7 (two steps, dedupe = yes: its claims wait for Redis as well)."""
+
+    variant = "v7-impersonate"
+    spool = {"dedupe": "yes"}
+
+    @classmethod
+    def form_text(cls):
+        return V7DedupeFaultRun.form_text()
+
+    def good(self):
+        return good_v7(1)
 
 
 class ValgrindRedisWorkers(unittest.TestCase):

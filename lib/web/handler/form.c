@@ -100,19 +100,24 @@ receipt(struct intake_req *req, const struct intake_form *f)
 	struct intake_spool_meta	 m;
 	enum intake_spool_status	 st = INTAKE_SPOOL_UNKNOWN;
 	struct intake_query		 q;
-	const char			*ref = NULL, *a;
+	const char			*ref = NULL, *a = intake_req_param(req, "HTTP_ACCEPT");
+	bool				 json = a != NULL && strstr(a, "application/json") != NULL;
 
 	if (intake_query_parse(req->query, strlen(req->query), &req->arena, &q) != INTAKE_OK ||
 	    intake_query_get(&q, "ref", &ref) != INTAKE_OK || !intake_spoolrec_ref_ok(ref)) {
-		intake_form_message(req, f, 400, "No receipt", "This receipt link is not valid.",
-		    "Back to the form", NULL);
+		/* JSON for a client that asks for it, through the one JSON error path. */
+		if (json)
+			(void)intake_resp_error_headers(req, 400, NULL, "bad_parameter",
+			    "This receipt link is not valid: ref is not a reference.");
+		else
+			intake_form_message(req, f, 400, "No receipt",
+			    "This receipt link is not valid.", "Back to the form", NULL);
 		return;
 	}
 	memset(&m, 0, sizeof(m));
 	if (req->ctx->spool != NULL)
 		st = intake_spool_lookup(req->ctx->spool, ref, &m);
-	a = intake_req_param(req, "HTTP_ACCEPT");
-	if (a != NULL && strstr(a, "application/json") != NULL)
+	if (json)
 		receipt_json(req, ref, st, &m);
 	else
 		receipt_page(req, f, ref, st, &m);

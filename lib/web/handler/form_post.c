@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -333,51 +332,31 @@ unavailable(struct post *p)
 }
 
 /*
- * Several hosts (backend = redis): this host's name for the shared marks,
- * its host name and spool, hashed (two pools on one machine differ).
- */
-static void
-host_id(const struct intake_config *cfg, char out[65])
-{
-	char	buf[INTAKE_PATH_MAX + 300];
-	char	host[256];
-	int	n;
-
-	if (gethostname(host, sizeof(host)) != 0)
-		host[0] = '\0';
-	host[sizeof(host) - 1] = '\0';
-	n = snprintf(buf, sizeof(buf), "%s\n%s", host, cfg->spool_dir);
-	intake_sha256_hex(buf, n > 0 ? (size_t)n : 0, out);
-}
-
-/*
  * With several hosts each has its own spool, so a form posted to host B
  * and replayed on host A would be accepted twice.  The first host to see
- * a reference marks it in the shared marks (set-if-absent) before its
+ * a reference marks it where every host sees it (deliver.c) before its
  * spool takes it; true when another host holds the mark.  A mark of our
  * own (an earlier try here that could not be spooled) is no obstacle.
- * While Redis is down the mark is this host's only: a replay on another
- * host is then possible (README "Several hosts").
+ * *unmarked: the mark could not be checked (Redis unreachable, or an
+ * error): the record says so, and is checked again before it starts.
  */
 static bool
-taken_elsewhere(struct post *p, const char *ref, const char id[65])
+taken_elsewhere(struct post *p, const char *ref, bool *unmarked)
 {
-	const struct intake_config	*cfg = p->req->ctx->cfg;
-	struct intake_spool_meta	 m;
-	char				 v[72];
-	size_t				 len = 0;
-	bool				 added = false, hit = false;
+	struct intake_spool_meta	m;
+	enum intake_deliver_mark	mark;
 
-	if (cfg->cache_backend != INTAKE_CACHE_REDIS || p->req->ctx->marks == NULL ||
+	*unmarked = false;
+	/* One host: nothing to share.  Known here already: the spool answers the repeat. */
+	if (p->req->ctx->cfg->cache_backend != INTAKE_CACHE_REDIS ||
 	    intake_spool_lookup(p->req->ctx->spool, ref, &m) != INTAKE_SPOOL_UNKNOWN)
 		return false;
-	if (intake_cache_add(p->req->ctx->marks, "ref", ref, id, 64,
-	    intake_now_ms() + cfg->form_token_ttl * 1000, &added) != INTAKE_OK || added)
+	if (intake_deliver_mark(p->req->ctx, ref, &mark) != INTAKE_OK) {
+		*unmarked = true;
 		return false;
-	if (intake_cache_get(p->req->ctx->marks, "ref", ref, v, sizeof(v), &len, &hit) !=
-	    INTAKE_OK || !hit)
-		return false;	/* it lapsed just now: the spool decides */
-	return len != 64 || memcmp(v, id, 64) != 0;
+	}
+	*unmarked = mark == INTAKE_MARK_UNSHARED;
+	return mark == INTAKE_MARK_OTHERS;
 }
 
 /*
@@ -419,7 +398,8 @@ answer(struct post *p, const char *ref, enum intake_spool_status st,
 
 /* The submission as a spool record, its fields in form order. */
 static void
-to_record(struct post *p, const char *ref, char *name, size_t namesz, struct intake_spoolrec *rec)
+to_record(struct post *p, const char *ref, bool unmarked, char *name, size_t namesz,
+    struct intake_spoolrec *rec)
 {
 	(void)snprintf(name, namesz, "%s (%s)", p->form->title, ref);
 	memset(rec, 0, sizeof(*rec));
@@ -427,6 +407,7 @@ to_record(struct post *p, const char *ref, char *name, size_t namesz, struct int
 	rec->form = p->form->id;
 	rec->name = name;
 	rec->created_ms = intake_now_ms();
+	rec->unmarked = unmarked;
 	intake_spoolrec_from_values(rec, p->values, p->form->nfields);
 }
 
@@ -477,8 +458,9 @@ start(struct post *p, const struct intake_formtoken *tok)
 	struct intake_spoolrec		*rec;
 	enum intake_spool_status	 st;
 	struct intake_buf		 bytes;
-	char				 ref[INTAKE_FORMTOKEN_REF_MAX], name[512], id[65];
+	char				 ref[INTAKE_FORMTOKEN_REF_MAX], name[512];
 	enum intake_err			 err;
+	bool				 unmarked;
 
 	memset(&m, 0, sizeof(m));
 	if (p->req->ctx->spool == NULL ||
@@ -486,8 +468,7 @@ start(struct post *p, const struct intake_formtoken *tok)
 		unavailable(p);
 		return;
 	}
-	host_id(cfg, id);
-	if (taken_elsewhere(p, ref, id)) {
+	if (taken_elsewhere(p, ref, &unmarked)) {
 		/* Accepted by another host: where it stands is known there. */
 		intake_log_info("form %s: %s was sent again; another host accepted it",
 		    p->form->id, ref);
@@ -495,7 +476,7 @@ start(struct post *p, const struct intake_formtoken *tok)
 		return;
 	}
 	rec = intake_xcalloc(1, sizeof(*rec));
-	to_record(p, ref, name, sizeof(name), rec);
+	to_record(p, ref, unmarked, name, sizeof(name), rec);
 	intake_buf_init(&bytes, (size_t)cfg->body_max + RECORD_OVERHEAD);
 	err = intake_spoolrec_encode(rec, &bytes);
 	if (err == INTAKE_OK)
@@ -505,8 +486,7 @@ start(struct post *p, const struct intake_formtoken *tok)
 		intake_log_event(INTAKE_LOG_ERR, "submission_not_spooled", "form", p->form->id,
 		    "error", intake_strerror(err), NULL);
 		/* Not accepted here: another host may take it after all. */
-		if (cfg->cache_backend == INTAKE_CACHE_REDIS && p->req->ctx->marks != NULL)
-			(void)intake_cache_del(p->req->ctx->marks, "ref", ref, id, 64);
+		intake_deliver_unmark(p->req->ctx, ref);
 		unavailable(p);
 		goto out;
 	}

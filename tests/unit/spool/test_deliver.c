@@ -2,7 +2,8 @@
  * test_deliver.c - the parts of delivery that need no Integrify: the
  * backoff schedule, and v7 claims on one host (the spool) and on several
  * (Redis, a real redis-server this program starts on a unix socket, with
- * two spools and two shm files as two hosts).  (A record's fields mapped
+ * two spools and two shm files as two hosts), and the reference marks that
+ * keep a form replayed on another host from being started twice.  (A record's fields mapped
  * back onto its form: test_spoolrec.c.  Attempts against Integrify are
  * covered by the integration tests with the stand-in.)
  */
@@ -73,6 +74,9 @@ host_open(struct host *h, const char *dir, const char *name, const char *sock)
 		memcpy(cfg->redis_seal_key, "0123456789abcdef0123456789abcdef", 32);
 	}
 	(void)snprintf(h->spool, sizeof(h->spool), "%s/%s.spool", dir, name);
+	/* A host's id in the reference marks is its host name and spool, hashed. */
+	(void)snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s", h->spool);
+	cfg->form_token_ttl = 600;
 	if (intake_cache_open_marks(cfg, true, &marks) != INTAKE_OK ||
 	    intake_spool_open(h->spool, &spool) != INTAKE_OK)
 		abort();
@@ -151,6 +155,33 @@ test_deliver_claim_two_hosts_share_it_in_redis(void)
 	server_stop(&sv);
 }
 
+/* Two hosts on a Redis that then stops (its log quiet from here). */
+static void
+redis_down(struct server *sv, struct host *a, struct host *b)
+{
+	memset(sv, 0, sizeof(*sv));
+	server_start(sv, NULL);
+	host_open(a, sv->dir, "a", sv->sock);
+	host_open(b, sv->dir, "b", sv->sock);
+	server_stop(sv);
+	t_quiet_stderr();
+}
+
+/* Redis started again (empty); both hosts reconnect on their backoff (redis_retry_ms). */
+static void
+redis_back(struct server *sv, struct host *a, struct host *b)
+{
+	int	i;
+
+	server_start(sv, NULL);
+	for (i = 0; i < 500 && intake_cache_status(b->ctx.marks) != INTAKE_CACHE_STATUS_SHARED;
+	    i++)
+		t_sleep_ms(10);
+	for (i = 0; i < 500 && intake_cache_status(a->ctx.marks) != INTAKE_CACHE_STATUS_SHARED;
+	    i++)
+		t_sleep_ms(10);
+}
+
 /*
  * Redis down: no claim on one host's state (another host could take the
  * same request); the claim is refused, leaves nothing behind, and works
@@ -162,25 +193,84 @@ test_deliver_claim_refused_while_redis_is_down(void)
 	struct server	sv;
 	struct host	a, b;
 	enum intake_spool_claim got;
-	int		i;
+
+	redis_down(&sv, &a, &b);
+	T_EQ_INT(intake_deliver_claim(&a.ctx, "SID3", REF_A, &got), INTAKE_ECACHE);
+	T_EQ_INT(intake_deliver_claim(&b.ctx, "SID3", REF_B, &got), INTAKE_ECACHE);
+	T_EQ_INT(intake_cache_status(a.ctx.marks), INTAKE_CACHE_STATUS_FALLBACK);
+	redis_back(&sv, &a, &b);
+	T_EQ_INT(claim_on(&b, "SID3", REF_B), INTAKE_CLAIM_NEW);
+	T_EQ_INT(claim_on(&a, "SID3", REF_A), INTAKE_CLAIM_OTHERS);
+	host_close(&a);
+	host_close(&b);
+	server_stop(&sv);
+}
+
+/* Who holds ref's mark, as h sees it (-1: an error). */
+static int
+mark_on(struct host *h, const char *ref)
+{
+	enum intake_deliver_mark	mark;
+
+	if (intake_deliver_mark(&h->ctx, ref, &mark) != INTAKE_OK)
+		return -1;
+	return (int)mark;
+}
+
+/*
+ * Reference marks: one host (shm) has nothing to share and always holds
+ * its own; two hosts on one Redis, the first to mark holds it, the other
+ * sees another host's, and only the holder's unmark frees it.
+ */
+static void
+test_deliver_mark_first_host_holds_it(void)
+{
+	struct server	sv;
+	struct host	one, a, b;
+	char		dir[256];
+
+	t_mkdtemp(dir, sizeof(dir));
+	host_open(&one, dir, "one", NULL);
+	T_EQ_INT(mark_on(&one, REF_A), INTAKE_MARK_OURS);
+	T_EQ_INT(mark_on(&one, REF_A), INTAKE_MARK_OURS);
+	host_close(&one);
 
 	memset(&sv, 0, sizeof(sv));
 	server_start(&sv, NULL);
 	host_open(&a, sv.dir, "a", sv.sock);
 	host_open(&b, sv.dir, "b", sv.sock);
+	T_EQ_INT(mark_on(&a, REF_A), INTAKE_MARK_OURS);
+	T_EQ_INT(mark_on(&b, REF_A), INTAKE_MARK_OTHERS);
+	T_EQ_INT(mark_on(&a, REF_A), INTAKE_MARK_OURS);	/* again: still ours */
+	intake_deliver_unmark(&b.ctx, REF_A);			/* not b's: stays */
+	T_EQ_INT(mark_on(&b, REF_A), INTAKE_MARK_OTHERS);
+	intake_deliver_unmark(&a.ctx, REF_A);
+	T_EQ_INT(mark_on(&b, REF_A), INTAKE_MARK_OURS);
+	T_EQ_INT(mark_on(&a, REF_A), INTAKE_MARK_OTHERS);
+	host_close(&a);
+	host_close(&b);
 	server_stop(&sv);
-	t_quiet_stderr();
-	T_EQ_INT(intake_deliver_claim(&a.ctx, "SID3", REF_A, &got), INTAKE_ECACHE);
-	T_EQ_INT(intake_deliver_claim(&b.ctx, "SID3", REF_B, &got), INTAKE_ECACHE);
-	T_EQ_INT(intake_cache_status(a.ctx.marks), INTAKE_CACHE_STATUS_FALLBACK);
-	server_start(&sv, NULL);
-	/* Reconnection has a backoff (redis_retry_ms): ask until it is back. */
-	for (i = 0; i < 500 && intake_cache_status(b.ctx.marks) != INTAKE_CACHE_STATUS_SHARED; i++)
-		t_sleep_ms(10);
-	for (i = 0; i < 500 && intake_cache_status(a.ctx.marks) != INTAKE_CACHE_STATUS_SHARED; i++)
-		t_sleep_ms(10);
-	T_EQ_INT(claim_on(&b, "SID3", REF_B), INTAKE_CLAIM_NEW);
-	T_EQ_INT(claim_on(&a, "SID3", REF_A), INTAKE_CLAIM_OTHERS);
+}
+
+/*
+ * Redis down: a mark cannot be checked (UNSHARED) and none is kept on
+ * the host's own store, where no other host would see it; once Redis is
+ * back (empty here), the first host to mark holds it.
+ */
+static void
+test_deliver_mark_unshared_while_redis_is_down(void)
+{
+	struct server	sv;
+	struct host	a, b;
+
+	redis_down(&sv, &a, &b);
+	/* The first call finds Redis gone: answered UNSHARED, not by the local store. */
+	T_EQ_INT(mark_on(&a, REF_B), INTAKE_MARK_UNSHARED);
+	T_EQ_INT(mark_on(&a, REF_B), INTAKE_MARK_UNSHARED);
+	T_EQ_INT(mark_on(&b, REF_B), INTAKE_MARK_UNSHARED);
+	redis_back(&sv, &a, &b);
+	T_EQ_INT(mark_on(&b, REF_B), INTAKE_MARK_OURS);
+	T_EQ_INT(mark_on(&a, REF_B), INTAKE_MARK_OTHERS);
 	host_close(&a);
 	host_close(&b);
 	server_stop(&sv);
@@ -193,5 +283,7 @@ main(void)
 	T_RUN(test_deliver_claim_one_host_in_the_spool);
 	T_RUN(test_deliver_claim_two_hosts_share_it_in_redis);
 	T_RUN(test_deliver_claim_refused_while_redis_is_down);
+	T_RUN(test_deliver_mark_first_host_holds_it);
+	T_RUN(test_deliver_mark_unshared_while_redis_is_down);
 	return T_DONE();
 }

@@ -75,6 +75,34 @@ test_spoolrec_round_trip_keeps_every_byte(void)
 	free(out);
 }
 
+/*
+ * The "accepted while Redis was down" flag survives a round trip; a
+ * record without it (every record older versions wrote) reads unflagged,
+ * and an unflagged record is written without the entry, as before.
+ */
+static void
+test_spoolrec_unmarked_flag_round_trips_and_old_records_read_unflagged(void)
+{
+	struct intake_spoolrec	in, *out = calloc(1, sizeof(*out));
+	char			*bytes;
+	size_t			 n;
+
+	sample(&in);
+	n = encode(&in, &bytes);
+	T_ASSERT(memmem(bytes, n, "unmarked", 8) == NULL);
+	T_EQ_INT(intake_spoolrec_decode(bytes, n, out), INTAKE_OK);
+	T_ASSERT(!out->unmarked);
+	free(bytes);
+	in.unmarked = true;
+	n = encode(&in, &bytes);
+	T_EQ_INT(intake_spoolrec_decode(bytes, n, out), INTAKE_OK);
+	T_ASSERT(out->unmarked);
+	T_EQ_INT(out->nfields, 3);
+	T_EQ_STR(out->fields[2].file_name, "shot.png");
+	free(bytes);
+	free(out);
+}
+
 static void
 test_spoolrec_truncation_anywhere_is_refused(void)
 {
@@ -134,6 +162,8 @@ test_spoolrec_forged_lengths_with_good_checksum_are_refused(void)
 		B("ref 14\nABCD-EFGH-JKMN\nform 1\nf\ncreated 1\n1\nname 0\n\nbogus 0\n\n"),	/* unknown entry */
 		B("ref 14\nABCD-EFGH-JKMN\nform 1\nf\ncreated 1\n1\n"),			/* no name */
 		B("ref 14\nABCD-EFGH-JKMN\nform 1\nf\ncreated 1\n1\nname 0\n\nfield 1\na\nfname 1\nx\nftype 0\n\n"), /* file without data */
+		B("ref 14\nABCD-EFGH-JKMN\nform 1\nf\ncreated 1\n1\nname 0\n\nunmarked 1\n0\n"),	/* flag other than 1 */
+		B("ref 14\nABCD-EFGH-JKMN\nform 1\nf\ncreated 1\n1\nname 0\n\nunmarked 1\n1\nunmarked 1\n1\n"), /* flag twice */
 	};
 	struct intake_spoolrec	*out = calloc(1, sizeof(*out));
 	struct intake_buf	 b;
@@ -319,6 +349,7 @@ int
 main(void)
 {
 	T_RUN(test_spoolrec_round_trip_keeps_every_byte);
+	T_RUN(test_spoolrec_unmarked_flag_round_trips_and_old_records_read_unflagged);
 	T_RUN(test_spoolrec_truncation_anywhere_is_refused);
 	T_RUN(test_spoolrec_every_bit_flip_is_refused);
 	T_RUN(test_spoolrec_forged_lengths_with_good_checksum_are_refused);
