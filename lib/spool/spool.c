@@ -64,6 +64,7 @@ struct intake_spool {
 	int		journal;	/* every record accepted since the last checkpoint */
 	int		syncfd;		/* journal.sync: flock and struct sync_state */
 	pid_t		pid;		/* whose descriptors they are (flock is per open file) */
+	bool		no_journal;	/* no boot id, so no recovery: sync each record */
 };
 
 /*
@@ -716,9 +717,17 @@ journal_open(struct intake_spool *s)
 	if (journal_mine(s) != INTAKE_OK)
 		return INTAKE_ESYS;
 	boot_id(id);
-	/* No boot id: a reboot cannot be told, so nothing is restored (never while in use). */
-	if (id[0] == '\0' || boot_same(s, id))
+	if (id[0] == '\0') {
+		/*
+		 * A reboot cannot be told, so the journal could never be
+		 * replayed safely: each record is synced with its folder.
+		 */
+		s->no_journal = true;
 		return INTAKE_OK;
+	}
+	if (boot_same(s, id))
+		return INTAKE_OK;
+	/* The first look in this boot (or ever: the journal's name is synced with the boot file). */
 	return journal_recover(s, id);
 }
 
@@ -771,12 +780,31 @@ hold_set(struct intake_spool_hold *h, int fd, const char *ref)
 	(void)intake_strlcpy(h->ref, ref, sizeof(h->ref));
 }
 
+/*
+ * The one durable write before the answer: the record's journal entry,
+ * whose sync concurrent writers share.  Without a journal (no boot id),
+ * queue/ (the record's file was synced when written).
+ */
+static enum intake_err
+accept_durable(struct intake_spool *s, const char *ref, const struct intake_buf *record)
+{
+	int64_t		gen = 0, end = 0;
+	enum intake_err	err;
+
+	if (s->no_journal)
+		return sync_fd(s->dir[P_QUEUE], false, STATE) == -1 ?
+		    sys_fail("cannot sync queue/ after", ref) : INTAKE_OK;
+	err = journal_append(s, ref, record, &gen, &end);
+	if (err != INTAKE_OK)
+		return err;
+	return journal_sync(s, gen, end);
+}
+
 enum intake_err
 intake_spool_accept(struct intake_spool *s, const char *ref, const struct intake_buf *record,
     struct intake_spool_hold *h, enum intake_spool_status *existing)
 {
 	struct intake_spool_meta	m;
-	int64_t				gen = 0, end = 0;
 	char				tmpname[64];
 	int				fd;
 
@@ -787,8 +815,9 @@ intake_spool_accept(struct intake_spool *s, const char *ref, const struct intake
 	*existing = intake_spool_lookup(s, ref, &m);
 	if (*existing != INTAKE_SPOOL_UNKNOWN)
 		return INTAKE_OK;
-	/* Not synced: the journal holds it durably (below). */
-	if (write_tmp(s, ref, record->ptr, record->len, false, tmpname, &fd) != INTAKE_OK)
+	/* Not synced: the journal holds it durably (accept_durable). */
+	if (write_tmp(s, ref, record->ptr, record->len, s->no_journal, tmpname, &fd) !=
+	    INTAKE_OK)
 		return INTAKE_ESYS;
 	/* Born locked: the dispatcher cannot take it from under us. */
 	if (flock(fd, LOCK_EX) == -1 ||
@@ -813,9 +842,7 @@ intake_spool_accept(struct intake_spool *s, const char *ref, const struct intake
 		*existing = exists(s->dir[P_DONE], ref) ? INTAKE_SPOOL_DONE : INTAKE_SPOOL_DEAD;
 		return INTAKE_OK;
 	}
-	/* The one durable write before the answer; concurrent writers share it. */
-	if (journal_append(s, ref, record, &gen, &end) != INTAKE_OK ||
-	    journal_sync(s, gen, end) != INTAKE_OK) {
+	if (accept_durable(s, ref, record) != INTAKE_OK) {
 		(void)unlinkat(s->dir[P_QUEUE], ref, 0);
 		(void)close(fd);
 		return INTAKE_ESYS;
