@@ -617,15 +617,16 @@ journal_read(struct intake_spool *s, off_t off, size_t len, struct intake_buf *b
 }
 
 struct recovery {
-	long long	restored, unsure, bad;
+	long long	restored, missing, bad;
 };
 
 /*
  * Recovery: a journaled record that done/ and dead/ do not hold goes
- * (back) to queue/ from the journal's copy.  One that was not in queue/
- * may have been delivered (its receipt lost with the power), so it is
- * marked unsure: the dispatcher looks before it starts it again, or
- * holds it for a person where it cannot look.
+ * (back) to queue/ from the journal's copy.  It was accepted since the
+ * last checkpoint and may have been delivered since, its receipt lost
+ * with the power, so it is marked unsure: the dispatcher looks before it
+ * starts it again, or holds it for a person where it cannot look (even
+ * where the search it counted on is refused).
  */
 static bool
 recover_one(struct intake_spool *s, const char *ref, off_t off, size_t len, void *arg)
@@ -635,7 +636,6 @@ recover_one(struct intake_spool *s, const char *ref, off_t off, size_t len, void
 	struct intake_spool_meta	 m;
 	struct intake_buf		 b, copy;
 	char				 meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
-	bool				 had;
 
 	if (exists(s->dir[P_DONE], ref) || exists(s->dir[P_DEAD], ref))
 		return true;
@@ -648,16 +648,15 @@ recover_one(struct intake_spool *s, const char *ref, off_t off, size_t len, void
 	    intake_spoolrec_decode(copy.ptr, copy.len, &rec) != INTAKE_OK ||
 	    strcmp(rec.ref, ref) != 0)
 		goto bad;
-	had = exists(s->dir[P_QUEUE], ref);
+	if (!exists(s->dir[P_QUEUE], ref))
+		r->missing++;
 	if (put_file(s, s->dir[P_QUEUE], ref, b.ptr, b.len, true, false) != INTAKE_OK)
 		goto bad;
-	if (!had) {
-		meta_name(ref, meta);
-		get_meta(s->dir[P_QUEUE], meta, &m);
-		m.unsure = true;
-		(void)put_meta(s, s->dir[P_QUEUE], meta, &m, true, false);
-		r->unsure++;
-	}
+	meta_name(ref, meta);
+	get_meta(s->dir[P_QUEUE], meta, &m);
+	m.unsure = true;
+	if (put_meta(s, s->dir[P_QUEUE], meta, &m, true, false) != INTAKE_OK)
+		goto bad;
 	r->restored++;
 	intake_buf_free(&b);
 	intake_buf_free(&copy);
@@ -692,9 +691,9 @@ journal_recover(struct intake_spool *s, const char *id)
 	journal_each(s, recover_one, &r);
 	if (r.restored > 0 || r.bad > 0)
 		intake_log_warn("spool: the machine restarted since the last checkpoint: %lld "
-		    "submissions restored from the journal to queue/ (%lld of them were not "
-		    "there and are looked for before a start), %lld unreadable",
-		    r.restored, r.unsure, r.bad);
+		    "submissions restored from the journal to queue/ (%lld of them were "
+		    "missing there), each looked for before a start; %lld unreadable",
+		    r.restored, r.missing, r.bad);
 	if (sync_fd(s->dir[P_QUEUE], false, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1) {
 		err = sys_fail("cannot sync", "queue/");
 		goto out;
