@@ -529,32 +529,47 @@ journal_unlock_all(struct intake_spool *s)
 	(void)flock(s->journal, LOCK_UN);
 }
 
+/*
+ * Sync the file of every journaled record still queued, then queue/, then
+ * done/.  Afterwards every journaled reference is durable in queue/, in
+ * done/ or in dead/ (bury syncs its own).  queue/ before done/: a
+ * record's removal from queue/ comes after its receipt, so when the
+ * removal is on disk, so is the receipt.
+ */
+static enum intake_err
+checkpoint_sync(struct intake_spool *s)
+{
+	journal_each(s, checkpoint_one, NULL);
+	if (sync_fd(s->dir[P_QUEUE], false, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1 ||
+	    sync_fd(s->dir[P_DONE], false, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1)
+		return sys_fail("cannot sync", "queue/ and done/");
+	return INTAKE_OK;
+}
+
 enum intake_err
 intake_spool_checkpoint(struct intake_spool *s)
 {
 	struct stat	sb;
 	enum intake_err	err;
 
+	if (journal_mine(s) != INTAKE_OK)
+		return INTAKE_ESYS;
+	if (fstat(s->journal, &sb) == -1 || sb.st_size == 0)
+		return INTAKE_OK;
+	/*
+	 * The slow part first, without the locks (a torn last entry ends the
+	 * walk): the records queued since the last checkpoint, an outage's
+	 * worth perhaps.  Under the locks, appends wait only for what came
+	 * meanwhile; a file synced already costs little to sync again.
+	 */
+	if (checkpoint_sync(s) != INTAKE_OK)
+		return INTAKE_ESYS;
 	err = journal_lock_all(s);
 	if (err != INTAKE_OK)
 		return err;
-	if (fstat(s->journal, &sb) == -1 || sb.st_size == 0)
-		goto out;
-	/*
-	 * Every journaled reference is now in queue/ (its file synced here),
-	 * in done/ or in dead/ (bury syncs its own): the folders' names made
-	 * durable, the journal is not needed.  queue/ before done/: a
-	 * record's removal from queue/ comes after its receipt, so when the
-	 * removal is on disk, so is the receipt.
-	 */
-	journal_each(s, checkpoint_one, NULL);
-	if (sync_fd(s->dir[P_QUEUE], false, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1 ||
-	    sync_fd(s->dir[P_DONE], false, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1) {
-		err = sys_fail("cannot sync", "queue/ and done/");
-		goto out;
-	}
-	err = journal_reset(s);
-out:
+	err = checkpoint_sync(s);
+	if (err == INTAKE_OK)
+		err = journal_reset(s);
 	journal_unlock_all(s);
 	return err;
 }
