@@ -65,6 +65,8 @@ struct intake_spool {
 	int		syncfd;		/* journal.sync: flock and struct sync_state */
 	pid_t		pid;		/* whose descriptors they are (flock is per open file) */
 	bool		no_journal;	/* no boot id, so no recovery: sync each record */
+	uid_t		uid;		/* the spool's owner: files root makes become its */
+	gid_t		gid;
 };
 
 /*
@@ -106,6 +108,18 @@ sys_fail(const char *what, const char *name)
 {
 	intake_log_err("spool: %s %s: %s", what, name, strerror(errno));
 	return INTAKE_ESYS;
+}
+
+/*
+ * A file made by root (intake-spool run by an admin) belongs to the
+ * spool's owner, or intake's own processes could not read or lock it.
+ */
+static void
+own(const struct intake_spool *s, int fd)
+{
+	if (geteuid() == 0 && s->uid != 0 && fchown(fd, s->uid, s->gid) == -1)
+		intake_log_warn("spool: cannot give a new file to uid %ld: %s", (long)s->uid,
+		    strerror(errno));
 }
 
 /* fsync (fdatasync when data_only) fd, counted under what. */
@@ -218,6 +232,7 @@ write_tmp(struct intake_spool *s, const char *ref, const void *p, size_t n, bool
 	fd = openat(s->dir[P_TMP], tmpname, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return sys_fail("cannot create", tmpname);
+	own(s, fd);
 	if (write_all(fd, p, n) != INTAKE_OK || (sync && sync_fd(fd, false, STATE) == -1)) {
 		(void)sys_fail("cannot write", tmpname);
 		(void)close(fd);
@@ -321,9 +336,11 @@ journal_mine(struct intake_spool *s)
 	s->journal = openat(s->root, JOURNAL_NAME, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->journal == -1)
 		return sys_fail("cannot open", JOURNAL_NAME);
+	own(s, s->journal);
 	s->syncfd = openat(s->root, SYNC_NAME, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->syncfd == -1)
 		return sys_fail("cannot open", SYNC_NAME);
+	own(s, s->syncfd);
 	s->pid = getpid();
 	return INTAKE_OK;
 }
@@ -336,12 +353,14 @@ sync_state_read(struct intake_spool *s, struct sync_state *st)
 		memset(st, 0, sizeof(*st));
 }
 
-static void
+/* Write the state; false (logged) when it could not be. */
+static bool
 sync_state_write(struct intake_spool *s, const struct sync_state *st)
 {
-	/* Lost, it only costs a sync: the next writer finds its bytes uncovered. */
-	if (pwrite(s->syncfd, st, sizeof(*st), 0) != (ssize_t)sizeof(*st))
-		intake_log_err("spool: cannot write %s: %s", SYNC_NAME, strerror(errno));
+	if (pwrite(s->syncfd, st, sizeof(*st), 0) == (ssize_t)sizeof(*st))
+		return true;
+	intake_log_err("spool: cannot write %s: %s", SYNC_NAME, strerror(errno));
+	return false;
 }
 
 /* Write n bytes at off, whole. */
@@ -428,8 +447,9 @@ journal_sync(struct intake_spool *s, int64_t gen, int64_t end)
 		    sync_fd(s->journal, true, INTAKE_METRIC_SPOOL_SYNC_JOURNAL) == -1)
 			err = sys_fail("cannot sync", JOURNAL_NAME);
 		else {
+			/* Lost, it only costs a sync: the next writer finds its bytes uncovered. */
 			st.synced = (int64_t)sb.st_size;
-			sync_state_write(s, &st);
+			(void)sync_state_write(s, &st);
 		}
 	}
 	(void)flock(s->syncfd, LOCK_UN);
@@ -497,13 +517,19 @@ journal_reset(struct intake_spool *s)
 {
 	struct sync_state	st;
 
-	if (ftruncate(s->journal, 0) == -1 ||
-	    sync_fd(s->journal, true, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1)
-		return sys_fail("cannot empty", JOURNAL_NAME);
+	/*
+	 * The new generation first: a writer must never take an old "synced"
+	 * for bytes of the emptied journal.  Appends of the old one are
+	 * durable already (the caller synced them), whatever happens next.
+	 */
 	sync_state_read(s, &st);
 	st.gen++;
 	st.synced = 0;
-	sync_state_write(s, &st);
+	if (!sync_state_write(s, &st))
+		return INTAKE_ESYS;
+	if (ftruncate(s->journal, 0) == -1 ||
+	    sync_fd(s->journal, true, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1)
+		return sys_fail("cannot empty", JOURNAL_NAME);
 	return INTAKE_OK;
 }
 
@@ -725,8 +751,13 @@ out:
 static enum intake_err
 journal_open(struct intake_spool *s)
 {
-	char	id[BOOT_ID_MAX];
+	char		id[BOOT_ID_MAX];
+	struct stat	sb;
 
+	if (fstat(s->root, &sb) == -1)
+		return sys_fail("cannot stat", "the spool");
+	s->uid = sb.st_uid;
+	s->gid = sb.st_gid;
 	s->pid = 0;	/* none yet */
 	if (journal_mine(s) != INTAKE_OK)
 		return INTAKE_ESYS;
