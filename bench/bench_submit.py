@@ -2,7 +2,7 @@
 """Submission benchmark: POST /forms/it-request through nginx and intake,
 with the form-token flow a browser goes through.
 
-    bench/bench_submit.py                      # 16 clients, 15 s
+    bench/bench_submit.py                      # 2 clients, then 16; 15 s each
     CLIENTS=32 DURATION=30 bench/bench_submit.py
 
 Starts, on 127.0.0.1 only and inside one temporary directory, with the
@@ -13,8 +13,9 @@ INTAKE_WORKERS workers, forms_dir = conf/forms, rate limits off, the
 from conf/demo/intake.conf.in) and a private nginx running the shipped site.
 Submissions go to the shipped server block (POST is never micro-cached).
 
-CLIENTS threads, each with its own keep-alive http.client connections, run
-for DURATION seconds. Each keeps a small pool of form tokens: it GETs
+For each number in CLIENTS (one pool, one phase after the other), that many
+threads, each with its own keep-alive http.client connections, run for
+DURATION seconds. Each keeps a small pool of form tokens: it GETs
 /forms/it-request and takes the `_token` (v1.<form>.<issued_s>.<nonce>.<mac>);
 a token is "ripe" once the gateway's clock says it is at least 1 s old
 (time >= issued_s + 1, whole seconds, as lib/form/formtoken.c counts). While its
@@ -41,11 +42,19 @@ calls, token fetches, other), and
     token overhead      = gateway token fetches x token-endpoint p50 / 201s
 
 (the gateway keeps its bearer token, so the per-submission token cost is the
-amortised one). Exit 1 when the count check fails: the stand-in's "IT request"
+amortised one), and the spool's syncs per submission as intake counts them
+(intake_spool_syncs_total and the accepted events on /metrics, read over the
+admin socket before and after each phase): the journal's fdatasyncs (the one
+durable write on the answer's path, shared by concurrent writers) and all
+syncs (checkpoints and delivery state too). Then issue 16's targets, against
+a durable write measured on the spool's disk in the same run (a 1 KiB file
+written and fdatasynced, its directory fsynced; 200 before and 200 after the
+load, p50): added p50 at 2 clients <= that write + 1 ms; added p50 at 16
+clients <= 3x the 2-client figure; journal syncs per submission < 1 at 16. Exit 1 when the count check fails: the stand-in's "IT request"
 instances must equal the 201s, and no direct start may have failed.
 
 Environment (defaults in brackets):
-  CLIENTS [16]  DURATION [15]  INTAKE_WORKERS [4]  REPLAY_EVERY [1]
+  CLIENTS [2,16] (a comma list: one phase each)  DURATION [15] (s, per phase)  INTAKE_WORKERS [4]  REPLAY_EVERY [1]
   POOL_MAX [1000] (unposted tokens per client; a small pool caps the rate at
   about POOL_MAX per client per second, as a token ripens at the next whole second + 1)  CACHE_ENTRIES [8192] (nonces are kept
   in intake's shared cache; it must hold every submission of the run)
@@ -69,6 +78,7 @@ sys.path.insert(0, HERE)
 
 import load_choices  # noqa: E402  (also puts tests/integration on sys.path)
 from load_choices import harness  # noqa: E402
+import fcgi  # noqa: E402  (tests/integration/fcgi.py: /metrics on the admin socket)
 
 FORM = "it-request"
 FORM_CONF = os.path.join(harness.SRC, "conf/forms", FORM + ".conf")
@@ -293,11 +303,153 @@ def _env_int(name, default):
     return int(v)
 
 
+SYNC_RE = re.compile(r'^intake_spool_syncs_total\{what="([a-z]+)"\} ([0-9]+)$', re.M)
+ACCEPTED_RE = re.compile(r'^intake_spool_events_total\{event="accepted"\} ([0-9]+)$', re.M)
+
+
+def spool_counts(pool):
+    """intake's own counts from /metrics (admin socket): {"accepted", "journal",
+    "checkpoint", "state"}; None from an intake that does not count its syncs
+    (an older binary, INTAKE_BIN, for a baseline)."""
+    status, _, body = fcgi.request(pool.admin_sock, "/metrics")
+    if status != 200:
+        sys.exit("bench_submit.py: /metrics answered %d" % status)
+    m = ACCEPTED_RE.search(body)
+    out = {k: int(v) for k, v in SYNC_RE.findall(body)}
+    if m is None or set(out) != {"journal", "checkpoint", "state"}:
+        return None
+    out["accepted"] = int(m.group(1))
+    return out
+
+
+def durable_write_ms(directory, n=200):
+    """One durable write on this disk, as a spool would make it: a small file
+    written, fdatasynced, and its directory fsynced. Milliseconds, each."""
+    d = os.path.join(directory, "bench-write")
+    os.makedirs(d, exist_ok=True)
+    dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    out = []
+    try:
+        for i in range(n):
+            path = os.path.join(d, "f%d" % (i % 8))
+            t0 = time.perf_counter()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, b"x" * 1024)
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
+            os.fsync(dfd)
+            out.append((time.perf_counter() - t0) * 1000.0)
+    finally:
+        os.close(dfd)
+        shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
+def phase(b, standin, pool, clients, duration):
+    """CLIENTS threads for duration seconds; the figures of that phase."""
+    since = len(standin.state()["calls"])
+    before = spool_counts(pool)
+    print("bench_submit.py: %d clients, %d s of submissions ..." % (clients, duration),
+          file=sys.stderr)
+    threads = [Client(b, i) for i in range(clients)]
+    t0 = time.monotonic()
+    b.end = t0 + duration
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(duration + 120)
+    elapsed = time.monotonic() - t0
+    if any(t.is_alive() for t in threads):
+        sys.exit("bench_submit.py: a client thread did not finish")
+    after = spool_counts(pool)
+    r = {"clients": clients, "elapsed": elapsed,
+         "delta": {k: after[k] - before[k] for k in after} if before and after else None}
+    calls = standin.state()["calls"][since:]
+    r["start_calls"] = [c for c in calls if c["path"].startswith("/api/instance/start/")
+                        and c["token"] != b.bearer]
+    r["gw_token"] = harness.token_fetches({"calls": calls})
+    seen = {id(c) for c in r["start_calls"]} | {id(c) for c in r["gw_token"]}
+    r["others"] = [c for c in calls if id(c) not in seen and c["token"] != b.bearer]
+    r["codes"], r["get_err"], r["direct_bad"] = (collections.Counter(), collections.Counter(),
+                                                 collections.Counter())
+    r["post_lat"], r["start_lat"], r["get_lat"] = [], [], []
+    for t in threads:
+        r["codes"].update(t.codes)
+        r["get_err"].update(t.get_errors)
+        r["direct_bad"].update(t.direct_bad)
+        r["post_lat"] += t.post_lat
+        r["start_lat"] += t.start_lat
+        r["get_lat"] += t.get_lat
+    return r
+
+
+def report(b, r, nginx, pool, token_lat):
+    """Print one phase's figures; its added p50 (seconds) or None."""
+    codes, run201 = r["codes"], r["codes"].get(201, 0)
+    non201 = {k: v for k, v in codes.items() if k != 201}
+    post_lat, start_lat, get_lat = r["post_lat"], r["start_lat"], r["get_lat"]
+    p50 = pct(post_lat, 50)
+    s50, s95 = pct(start_lat, 50), pct(start_lat, 95)
+    tok50, tok95 = pct(token_lat, 50), pct(token_lat, 95)
+    ntok = len(r["gw_token"])
+    tok_over = (ntok * tok50 / run201) if run201 and tok50 is not None else None
+    added = (p50 - (s50 + (tok_over or 0.0))) if p50 is not None and s50 is not None else None
+    d = r["delta"]
+    print("submit bench: POST %s/forms/%s (urlencoded, Accept: application/json, Origin set)"
+          % (nginx.url, FORM))
+    print("  %d intake workers (v8 API key), rate limits off; %d clients, %.1f s, "
+          "tokens posted once >= 1 s old; direct start call after every %s POST"
+          % (len(pool.workers()), r["clients"], r["elapsed"],
+             "%d." % b.replay_every if b.replay_every else "(never)"))
+    print("  submissions/s: %.1f   (201s %d in %.1f s)"
+          % (run201 / r["elapsed"], run201, r["elapsed"]))
+    print("  201: %d   non-201: %d %s" % (run201, sum(non201.values()),
+                                         dict(sorted((str(k), v) for k, v in non201.items()))))
+    print("  form GETs (token fetches): %d ok, p50 %s p95 %s; failed %d %s"
+          % (len(get_lat), fmt_ms(pct(get_lat, 50)), fmt_ms(pct(get_lat, 95)),
+             sum(r["get_err"].values()), dict(r["get_err"])))
+    print("  POST latency (client): p50 %s  p95 %s  p99 %s  (n=%d)"
+          % (fmt_ms(p50), fmt_ms(pct(post_lat, 95)), fmt_ms(pct(post_lat, 99)), len(post_lat)))
+    print("  direct start call to the stand-in (same threads, keep-alive): p50 %s  p95 %s  "
+          "(n=%d, failed %d %s)" % (fmt_ms(s50), fmt_ms(s95), len(start_lat),
+                                    sum(r["direct_bad"].values()), dict(r["direct_bad"])))
+    print("  stand-in token endpoint (before the run, %d sequential calls): p50 %s  p95 %s"
+          % (len(token_lat), fmt_ms(tok50), fmt_ms(tok95)))
+    print("  gateway's upstream calls during the run: %d start calls, %d token fetches, "
+          "%d other %s" % (len(r["start_calls"]), ntok, len(r["others"]),
+                           dict(collections.Counter(
+                               re.sub(r"[0-9a-f-]{36}", "{sid}", c["path"])
+                               for c in r["others"]))))
+    print("  token overhead per submission = %d token fetches x %s / %d = %s"
+          % (ntok, fmt_ms(tok50), run201, fmt_ms(tok_over)))
+    print("  gateway added (p50) = POST p50 %s - (start p50 %s + token overhead %s) = %s"
+          % (fmt_ms(p50), fmt_ms(s50), fmt_ms(tok_over), fmt_ms(added)))
+    r["added"] = added
+    r["journal_per"] = r["all_per"] = None
+    if d is None:
+        print("  spool syncs: not counted by this intake")
+        return added
+    acc = d["accepted"]
+    every = d["journal"] + d["checkpoint"] + d["state"]
+    print("  spool syncs (intake's own count, /metrics): %d accepted; journal %d (%.3f per "
+          "submission, on the answer's path), checkpoint %d, state %d; all %.3f per submission"
+          % (acc, d["journal"], d["journal"] / acc if acc else float("nan"), d["checkpoint"],
+             d["state"], every / acc if acc else float("nan")))
+    r["journal_per"] = d["journal"] / acc if acc else None
+    r["all_per"] = every / acc if acc else None
+    return added
+
+
 def run(workdir, stack):
-    clients = _env_int("CLIENTS", 16)
+    spec = os.environ.get("CLIENTS", "2,16")
+    if not re.fullmatch(r"[0-9]+(,[0-9]+)*", spec):
+        sys.exit("bench_submit.py: CLIENTS must be a comma list of whole numbers: %r" % spec)
+    phases = [int(c) for c in spec.split(",")]
     duration = _env_int("DURATION", 15)
     workers = _env_int("INTAKE_WORKERS", 4)
-    if clients < 1 or duration < 1 or workers < 1:
+    if min(phases) < 1 or duration < 1 or workers < 1:
         sys.exit("bench_submit.py: CLIENTS, DURATION, INTAKE_WORKERS must be > 0")
     b = Bench()
     b.replay_every = _env_int("REPLAY_EVERY", 1)
@@ -352,95 +504,75 @@ def run(workdir, stack):
     b.start_path = "/api/instance/start/%s/%s?requestName=%s" % (
         process, task, urllib.parse.quote(DIRECT_NAME))
     b.start_body = start_body(fields, DIRECT_NAME)
-    since = len(standin.state()["calls"])
 
-    print("bench_submit.py: %d clients, %d s of submissions ..." % (clients, duration),
-          file=sys.stderr)
-    threads = [Client(b, i) for i in range(clients)]
-    t0 = time.monotonic()
-    b.end = t0 + duration
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(duration + 120)
-    elapsed = time.monotonic() - t0
-    if any(t.is_alive() for t in threads):
-        sys.exit("bench_submit.py: a client thread did not finish")
+    # The disk's own durable write, on the spool's file system, before and after the load.
+    writes = durable_write_ms(os.path.dirname(pool.spool_dir))
+    results = []
+    for clients in phases:
+        results.append(phase(b, standin, pool, clients, duration))
+    writes += durable_write_ms(os.path.dirname(pool.spool_dir))
+    write50 = pct(writes, 50)
 
-    state = standin.state()
-    calls = state["calls"][since:]
-    start_calls = [c for c in calls if c["path"].startswith("/api/instance/start/")
-                   and c["token"] != b.bearer]
-    gw_token = harness.token_fetches({"calls": calls})
-    seen = {id(c) for c in start_calls} | {id(c) for c in gw_token}
-    others = [c for c in calls if id(c) not in seen and c["token"] != b.bearer]
-    insts = state["instances"]
+    for r in results:
+        report(b, r, nginx, pool, token_lat)
+    run201 = sum(r["codes"].get(201, 0) for r in results)
+    n201 = run201 + 1  # + the warm-up
+    starts = sum(len(r["start_lat"]) for r in results)
+    direct_bad = collections.Counter()
+    for r in results:
+        direct_bad.update(r["direct_bad"])
+    insts = standin.state()["instances"]
     # The gateway names a request "<title> (<reference>)".
     gw_insts = sum(1 for i in insts if i["name"].startswith(title + " ("))
     direct_insts = sum(1 for i in insts if i["name"] == DIRECT_NAME)
-
-    codes = collections.Counter()
-    get_err, direct_bad = collections.Counter(), collections.Counter()
-    post_lat, start_lat, get_lat = [], [], []
-    for t in threads:
-        codes.update(t.codes)
-        get_err.update(t.get_errors)
-        direct_bad.update(t.direct_bad)
-        post_lat += t.post_lat
-        start_lat += t.start_lat
-        get_lat += t.get_lat
-    n201 = codes.get(201, 0) + 1          # + the warm-up
-    run201 = codes.get(201, 0)
-    non201 = {k: v for k, v in codes.items() if k != 201}
-
-    p50 = pct(post_lat, 50)
-    s50, s95 = pct(start_lat, 50), pct(start_lat, 95)
-    tok50, tok95 = pct(token_lat, 50), pct(token_lat, 95)
-    tok_over = (len(gw_token) * tok50 / run201) if run201 and tok50 is not None else None
-    added = (p50 - (s50 + (tok_over or 0.0))) if p50 is not None and s50 is not None else None
-
-    print("submit bench: POST %s/forms/%s (urlencoded, Accept: application/json, Origin set)"
-          % (nginx.url, FORM))
-    print("  %d intake workers (v8 API key), rate limits off; %d clients, %.1f s, "
-          "tokens posted once >= 1 s old; direct start call after every %s POST"
-          % (len(pool.workers()), clients, elapsed,
-             "%d." % b.replay_every if b.replay_every else "(never)"))
-    print("  submissions/s: %.1f   (201s %d in %.1f s)" % (run201 / elapsed, run201, elapsed))
-    print("  201: %d   non-201: %d %s" % (run201, sum(non201.values()),
-                                         dict(sorted((str(k), v) for k, v in non201.items()))))
-    print("  form GETs (token fetches): %d ok, p50 %s p95 %s; failed %d %s"
-          % (len(get_lat), fmt_ms(pct(get_lat, 50)), fmt_ms(pct(get_lat, 95)),
-             sum(get_err.values()), dict(get_err)))
-    print("  POST latency (client): p50 %s  p95 %s  p99 %s  (n=%d)"
-          % (fmt_ms(p50), fmt_ms(pct(post_lat, 95)), fmt_ms(pct(post_lat, 99)), len(post_lat)))
-    print("  direct start call to the stand-in (same threads, keep-alive): p50 %s  p95 %s  "
-          "(n=%d, failed %d %s)" % (fmt_ms(s50), fmt_ms(s95), len(start_lat),
-                                    sum(direct_bad.values()), dict(direct_bad)))
-    print("  stand-in token endpoint (before the run, %d sequential calls): p50 %s  p95 %s"
-          % (len(token_lat), fmt_ms(tok50), fmt_ms(tok95)))
-    print("  gateway's upstream calls during the run: %d start calls, %d token fetches, "
-          "%d other %s" % (len(start_calls), len(gw_token), len(others),
-                           dict(collections.Counter(
-                               re.sub(r"[0-9a-f-]{36}", "{sid}", c["path"]) for c in others))))
-    print("  token overhead per submission = %d token fetches x %s / %d = %s"
-          % (len(gw_token), fmt_ms(tok50), run201, fmt_ms(tok_over)))
-    print("  gateway added (p50) = POST p50 %s - (start p50 %s + token overhead %s) = %s"
-          % (fmt_ms(p50), fmt_ms(s50), fmt_ms(tok_over), fmt_ms(added)))
     print("  stand-in instances: %d total; %d '%s' (gateway) vs 201s %d (run %d + warm-up 1); "
           "%d '%s' (direct) vs direct starts %d"
-          % (len(insts), gw_insts, title, n201, run201, direct_insts, DIRECT_NAME,
-             len(start_lat)))
+          % (len(insts), gw_insts, title, n201, run201, direct_insts, DIRECT_NAME, starts))
+    targets(results, write50, len(writes))
     problems = []
     if gw_insts != n201:
         problems.append("gateway instances %d != 201s %d" % (gw_insts, n201))
-    if direct_insts != len(start_lat):
-        problems.append("direct instances %d != direct starts %d" % (direct_insts, len(start_lat)))
+    if direct_insts != starts:
+        problems.append("direct instances %d != direct starts %d" % (direct_insts, starts))
     if direct_bad:
         problems.append("direct start calls failed: %s" % dict(direct_bad))
     if run201 == 0:
         problems.append("no submission got 201")
     print("  counts: " + ("ok" if not problems else "PROBLEM: " + "; ".join(problems)))
     return 1 if problems else 0
+
+
+def targets(results, write50, nwrites):
+    """Issue 16's targets for the 2- and 16-client phases (when the run has them)."""
+    by = {r["clients"]: r for r in results}
+    print("durable write on this disk (1 KiB file written, fdatasync, directory fsync; %d "
+          "before and after the load): p50 %s" % (nwrites, fmt_ms(write50 / 1000.0)))
+    print("%-52s %12s %14s  %s" % ("figure", "measured", "target", ""))
+    for r in results:
+        print("%-52s %12s %14s  %s" % (
+            "journal syncs per submission, %d clients" % r["clients"],
+            "%.3f" % r["journal_per"] if r["journal_per"] is not None else "-",
+            "<= 1" if r["clients"] < 16 else "< 1",
+            verdict(r["journal_per"], 1.0, strict=r["clients"] >= 16)))
+        print("%-52s %12s %14s" % ("all spool syncs per submission, %d clients" % r["clients"],
+                                   "%.3f" % r["all_per"] if r["all_per"] is not None else "-",
+                                   ""))
+    light, heavy = by.get(2), by.get(16)
+    if light is not None and light["added"] is not None:
+        lim = write50 / 1000.0 + 0.001
+        print("%-52s %12s %14s  %s" % ("added p50, 2 clients", fmt_ms(light["added"]),
+                                        "<= " + fmt_ms(lim), verdict(light["added"], lim)))
+    if light is not None and heavy is not None and None not in (light["added"],
+                                                                 heavy["added"]):
+        lim = 3 * light["added"]
+        print("%-52s %12s %14s  %s" % ("added p50, 16 clients", fmt_ms(heavy["added"]),
+                                        "<= " + fmt_ms(lim), verdict(heavy["added"], lim)))
+
+
+def verdict(v, lim, strict=False):
+    if v is None:
+        return "-"
+    return "met" if (v < lim if strict else v <= lim) else "MISSED"
 
 
 def main():

@@ -130,6 +130,13 @@ static const struct {
 	{ "intake_spool_events_total", "event=\"dead\"", NULL },		/* SPOOL_DEAD */
 	{ "intake_spool_events_total", "event=\"quarantined\"", NULL },	/* SPOOL_QUARANTINED */
 	{ "intake_spool_events_total", "event=\"duplicate\"", NULL },	/* SPOOL_DUPLICATE */
+	{ "intake_spool_syncs_total", "what=\"journal\"",
+	    "fsync/fdatasync calls the spool made, by what they made durable: the journal "
+	    "of accepted submissions (shared by concurrent writers), checkpoints (what "
+	    "happened after the answers, in batches), delivery state (retries, unsure "
+	    "notes, claims, held records)." },				/* SPOOL_SYNC_JOURNAL */
+	{ "intake_spool_syncs_total", "what=\"checkpoint\"", NULL },	/* SPOOL_SYNC_CHECKPOINT */
+	{ "intake_spool_syncs_total", "what=\"state\"", NULL },		/* SPOOL_SYNC_STATE */
 	{ "intake_breaker_opened_total", NULL,
 	    "Times the circuit breaker opened." },			/* BREAKER_OPENED */
 	{ "intake_worker_restarts_total", NULL,

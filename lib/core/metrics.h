@@ -58,6 +58,9 @@ enum intake_metric {
 	INTAKE_METRIC_SPOOL_DEAD,		/* a submission set aside in dead/ */
 	INTAKE_METRIC_SPOOL_QUARANTINED,	/* an unreadable record set aside */
 	INTAKE_METRIC_SPOOL_DUPLICATE,		/* another host delivers it: not started */
+	INTAKE_METRIC_SPOOL_SYNC_JOURNAL,	/* an fdatasync of the journal (group commit) */
+	INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT,	/* a sync of a checkpoint or a recovery */
+	INTAKE_METRIC_SPOOL_SYNC_STATE,		/* a sync of delivery state (meta, claim, ...) */
 	INTAKE_METRIC_BREAKER_OPENED,		/* the breaker opened */
 	INTAKE_METRIC_WORKER_RESTART,		/* a worker ended and was replaced */
 	INTAKE_METRIC_WORKER_CRASH,		/* ... killed by a signal or failed */

@@ -367,6 +367,8 @@ journal_started(void *arg, const struct intake_reqstart_result *r)
 	return err != INTAKE_OK || ours ? err : c.err;
 }
 
+static bool	searchable(const struct intake_ctx *ctx);
+
 static enum intake_deliver_outcome
 finish_done(struct intake_ctx *ctx, struct intake_spool_hold *h,
     const struct intake_spoolrec *rec, struct intake_spool_meta *meta, const char *how)
@@ -377,7 +379,12 @@ finish_done(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	meta->unsure = false;
 	meta->error[0] = '\0';
 	intake_metrics_count(INTAKE_METRIC_SPOOL_DELIVERED);
-	if (intake_spool_done(ctx->spool, h, meta) != INTAKE_OK)
+	/*
+	 * Where a retry searches Integrify for the reference first, a receipt
+	 * lost to a power cut costs one search: it waits for the checkpoint.
+	 * Elsewhere it is what stops a second start, so it is synced now.
+	 */
+	if (intake_spool_done(ctx->spool, h, meta, !searchable(ctx)) != INTAKE_OK)
 		/* Still in queue/: the next look finds the request by its SID or reference. */
 		intake_log_err("deliver %s: request %s %s, but its receipt was not written",
 		    h->ref, meta->sid, how);

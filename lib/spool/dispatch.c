@@ -9,7 +9,9 @@
  * after an outage, records waiting out a backoff are tried at once.
  * SIGTERM is honoured between records; SIGKILL at any moment loses
  * nothing, because a record leaves queue/ only after done/ or dead/
- * holds it.
+ * holds it.  About every second (CHECKPOINT_MS) it checkpoints the
+ * spool: what happened after the answers (receipts, removals from
+ * queue/) becomes durable in one batch, and the journal is emptied.
  */
 #include <sys/prctl.h>
 
@@ -30,6 +32,7 @@
 #define SCAN_MAX	4096		/* records looked at per pass */
 #define SWEEP_EVERY_MS	(60 * 1000)
 #define RECORD_SLACK	(1u << 20)	/* framing around a body's bytes */
+#define CHECKPOINT_MS	1000		/* how often the spool's journal is checkpointed */
 
 static volatile sig_atomic_t	stop_requested;
 
@@ -116,7 +119,7 @@ intake_dispatcher_one(struct intake_ctx *ctx, const char *ref, int64_t closed_at
 	st = intake_spool_lookup(ctx->spool, ref, &m);
 	if (st == INTAKE_SPOOL_DONE) {
 		/* Delivered, but a crash left the record behind. */
-		(void)intake_spool_done(ctx->spool, &h, &m);
+		(void)intake_spool_done(ctx->spool, &h, &m, false);
 		goto out;
 	}
 	if (!readable(ctx, &h, ref, rec, &bad)) {
@@ -185,7 +188,7 @@ intake_dispatcher_run(struct intake_ctx *ctx)
 	const struct intake_config	*cfg = ctx->cfg;
 	struct timespec			 ts;
 	struct scan			*s;
-	int64_t				 next_sweep = 0;
+	int64_t				 next_sweep = 0, next_checkpoint = 0;
 	long long			 swept;
 
 	s = intake_xcalloc(1, sizeof(*s));
@@ -200,11 +203,17 @@ intake_dispatcher_run(struct intake_ctx *ctx)
 				    swept);
 			next_sweep = intake_now_ms() + SWEEP_EVERY_MS;
 		}
+		/* What happened after the answers becomes durable here, in one batch. */
+		if (intake_now_ms() >= next_checkpoint) {
+			(void)intake_spool_checkpoint(ctx->spool);
+			next_checkpoint = intake_now_ms() + CHECKPOINT_MS;
+		}
 		ts.tv_sec = (time_t)(cfg->spool_scan_ms / 1000);
 		ts.tv_nsec = (long)(cfg->spool_scan_ms % 1000) * 1000000L;
 		while (!stop_requested && nanosleep(&ts, &ts) == -1 && errno == EINTR)
 			;
 	}
+	(void)intake_spool_checkpoint(ctx->spool);
 	free(s);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * Every path is opened relative to a directory descriptor (openat and
  * friends), so no path is ever built from a reference and no rename can
  * leave the spool.  A write is durable when the file and then its
- * directory have been fsynced.
+ * directory have been fsynced, or when it is in the journal and the
+ * journal has been fdatasynced (spool.h says why that is enough).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -28,6 +29,13 @@
 #define TMP_MAX_AGE_MS	(3600 * 1000LL)	/* a tmp file this old is a crash's leftover */
 #define CLAIM_NAME_LEN	32		/* hex digits of SHA-256(sid) naming a claim */
 #define CLAIM_MAX	512		/* bytes of a claim file */
+#define JOURNAL_NAME	"journal"	/* accepted records since the last checkpoint */
+#define SYNC_NAME	"journal.sync"	/* the group commit's lock and state */
+#define BOOT_NAME	"boot"		/* the boot the journal was last made safe in */
+#define BOOT_ID_PATH	"/proc/sys/kernel/random/boot_id"
+#define BOOT_ID_MAX	64
+#define STATE		INTAKE_METRIC_SPOOL_SYNC_STATE
+#define ENTRY_HEAD_MAX	64		/* "J REF LEN\n", the head of a journal entry */
 
 enum place { P_TMP, P_QUEUE, P_DONE, P_DEAD, P_QUARANTINE, P_CLAIMS, P__MAX };
 
@@ -53,6 +61,22 @@ struct intake_spool {
 	int		root;
 	int		dir[P__MAX];
 	unsigned long	seq;		/* makes tmp names unique within a process */
+	int		journal;	/* every record accepted since the last checkpoint */
+	int		syncfd;		/* journal.sync: flock and struct sync_state */
+	pid_t		pid;		/* whose descriptors they are (flock is per open file) */
+	bool		no_journal;	/* no boot id, so no recovery: sync each record */
+	uid_t		uid;		/* the spool's owner: files root makes become its */
+	gid_t		gid;
+};
+
+/*
+ * The group commit's state, in journal.sync, read and written under its
+ * flock.  It lives in the page cache only: after a reboot the recovery
+ * starts a new generation.
+ */
+struct sync_state {
+	int64_t	gen;	/* journals so far: a checkpoint empties it and starts the next */
+	int64_t	synced;	/* bytes of this journal a finished fdatasync covers */
 };
 
 const char *
@@ -86,6 +110,26 @@ sys_fail(const char *what, const char *name)
 	return INTAKE_ESYS;
 }
 
+/*
+ * A file made by root (intake-spool run by an admin) belongs to the
+ * spool's owner, or intake's own processes could not read or lock it.
+ */
+static void
+own(const struct intake_spool *s, int fd)
+{
+	if (geteuid() == 0 && s->uid != 0 && fchown(fd, s->uid, s->gid) == -1)
+		intake_log_warn("spool: cannot give a new file to uid %ld: %s", (long)s->uid,
+		    strerror(errno));
+}
+
+/* fsync (fdatasync when data_only) fd, counted under what. */
+static int
+sync_fd(int fd, bool data_only, enum intake_metric what)
+{
+	intake_metrics_count(what);
+	return data_only ? fdatasync(fd) : fsync(fd);
+}
+
 static int
 open_dir(int at, const char *name)
 {
@@ -93,6 +137,8 @@ open_dir(int at, const char *name)
 		return -1;
 	return openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
+
+static enum intake_err	journal_open(struct intake_spool *s);
 
 enum intake_err
 intake_spool_open(const char *dir, struct intake_spool **out)
@@ -103,6 +149,8 @@ intake_spool_open(const char *dir, struct intake_spool **out)
 	s = intake_xcalloc(1, sizeof(*s));
 	for (i = 0; i < P__MAX; i++)
 		s->dir[i] = -1;
+	s->journal = -1;
+	s->syncfd = -1;
 	s->root = open_dir(AT_FDCWD, dir);
 	if (s->root == -1) {
 		(void)sys_fail("cannot open", dir);
@@ -116,6 +164,10 @@ intake_spool_open(const char *dir, struct intake_spool **out)
 			intake_spool_close(s);
 			return INTAKE_ESYS;
 		}
+	}
+	if (journal_open(s) != INTAKE_OK) {
+		intake_spool_close(s);
+		return INTAKE_ESYS;
 	}
 	*out = s;
 	return INTAKE_OK;
@@ -131,6 +183,10 @@ intake_spool_close(struct intake_spool *s)
 	for (i = 0; i < P__MAX; i++)
 		if (s->dir[i] != -1)
 			(void)close(s->dir[i]);
+	if (s->journal != -1)
+		(void)close(s->journal);
+	if (s->syncfd != -1)
+		(void)close(s->syncfd);
 	if (s->root != -1)
 		(void)close(s->root);
 	free(s);
@@ -176,7 +232,8 @@ write_tmp(struct intake_spool *s, const char *ref, const void *p, size_t n, bool
 	fd = openat(s->dir[P_TMP], tmpname, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return sys_fail("cannot create", tmpname);
-	if (write_all(fd, p, n) != INTAKE_OK || (sync && fsync(fd) == -1)) {
+	own(s, fd);
+	if (write_all(fd, p, n) != INTAKE_OK || (sync && sync_fd(fd, false, STATE) == -1)) {
 		(void)sys_fail("cannot write", tmpname);
 		(void)close(fd);
 		(void)unlinkat(s->dir[P_TMP], tmpname, 0);
@@ -207,7 +264,7 @@ put_file(struct intake_spool *s, int dfd, const char *name, const void *p, size_
 		(void)unlinkat(s->dir[P_TMP], tmpname, 0);
 		return INTAKE_ESYS;
 	}
-	if (sync_dir && fsync(dfd) == -1)
+	if (sync_dir && sync_fd(dfd, false, STATE) == -1)
 		return sys_fail("cannot sync the directory of", name);
 	return INTAKE_OK;
 }
@@ -251,6 +308,472 @@ get_meta(int dfd, const char *name, struct intake_spool_meta *m)
 		(void)close(fd);
 	}
 	intake_spoolrec_meta_decode(buf, n > 0 ? (size_t)n : 0, m);
+}
+
+/*
+ * The journal.  Every accepted record is appended to one file shared by
+ * all processes, "J REF LEN\n", its LEN bytes, "\n", and the journal is
+ * fdatasynced before the submission is answered: that is the one durable
+ * write that holds it.  Its queue/ file is written too, but not synced:
+ * the folders are what every reader uses, and the journal is what makes
+ * them whole again after a power cut (journal_recover).  A checkpoint
+ * makes the folders durable in a batch and empties the journal.
+ */
+
+/*
+ * The journal's descriptors of this process: a child forked with the
+ * spool open shares its parent's open files, and with them its flocks,
+ * so it opens its own.
+ */
+static enum intake_err
+journal_mine(struct intake_spool *s)
+{
+	if (s->pid == getpid())
+		return INTAKE_OK;
+	(void)close(s->journal);
+	(void)close(s->syncfd);
+	s->syncfd = -1;
+	s->journal = openat(s->root, JOURNAL_NAME, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->journal == -1)
+		return sys_fail("cannot open", JOURNAL_NAME);
+	own(s, s->journal);
+	s->syncfd = openat(s->root, SYNC_NAME, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->syncfd == -1)
+		return sys_fail("cannot open", SYNC_NAME);
+	own(s, s->syncfd);
+	s->pid = getpid();
+	return INTAKE_OK;
+}
+
+static void
+sync_state_read(struct intake_spool *s, struct sync_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (pread(s->syncfd, st, sizeof(*st), 0) != (ssize_t)sizeof(*st))
+		memset(st, 0, sizeof(*st));
+}
+
+/* Write the state; false (logged) when it could not be. */
+static bool
+sync_state_write(struct intake_spool *s, const struct sync_state *st)
+{
+	if (pwrite(s->syncfd, st, sizeof(*st), 0) == (ssize_t)sizeof(*st))
+		return true;
+	intake_log_err("spool: cannot write %s: %s", SYNC_NAME, strerror(errno));
+	return false;
+}
+
+/* Write n bytes at off, whole. */
+static enum intake_err
+pwrite_all(int fd, const void *p, size_t n, off_t off)
+{
+	const char	*c = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = pwrite(fd, c, n, off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return INTAKE_ESYS;
+		c += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return INTAKE_OK;
+}
+
+/*
+ * Append ref's record to the journal, whole or not at all (a failed
+ * write is cut off again, so no torn entry hides the ones after it).
+ * *gen and *end say which journal and how far: what journal_sync needs.
+ */
+static enum intake_err
+journal_append(struct intake_spool *s, const char *ref, const struct intake_buf *rec,
+    int64_t *gen, int64_t *end)
+{
+	struct sync_state	st;
+	struct stat		sb;
+	enum intake_err		err = INTAKE_ESYS;
+	char			head[ENTRY_HEAD_MAX];
+	int			n;
+
+	n = snprintf(head, sizeof(head), "J %s %zu\n", ref, rec->len);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return INTAKE_EINVAL;
+	if (journal_mine(s) != INTAKE_OK)
+		return INTAKE_ESYS;
+	if (flock(s->journal, LOCK_EX) == -1)
+		return sys_fail("cannot lock", JOURNAL_NAME);
+	/* Under this lock no checkpoint runs: gen names the journal we write. */
+	sync_state_read(s, &st);
+	if (fstat(s->journal, &sb) == -1)
+		goto out;
+	if (pwrite_all(s->journal, head, (size_t)n, sb.st_size) != INTAKE_OK ||
+	    pwrite_all(s->journal, rec->ptr, rec->len, sb.st_size + n) != INTAKE_OK ||
+	    pwrite_all(s->journal, "\n", 1, sb.st_size + n + (off_t)rec->len) != INTAKE_OK) {
+		(void)sys_fail("cannot append to", JOURNAL_NAME);
+		if (ftruncate(s->journal, sb.st_size) == -1)
+			(void)sys_fail("cannot cut a torn entry from", JOURNAL_NAME);
+		goto out;
+	}
+	*gen = st.gen;
+	*end = (int64_t)sb.st_size + n + (int64_t)rec->len + 1;
+	err = INTAKE_OK;
+out:
+	(void)flock(s->journal, LOCK_UN);
+	return err;
+}
+
+/*
+ * Make the journal durable up to end (group commit).  Writers queue on
+ * journal.sync's lock; the one that gets it syncs everything written so
+ * far, so those behind it find their bytes covered and skip their own
+ * fdatasync.  A new gen means a checkpoint made them durable already.
+ */
+static enum intake_err
+journal_sync(struct intake_spool *s, int64_t gen, int64_t end)
+{
+	struct sync_state	st;
+	struct stat		sb;
+	enum intake_err		err = INTAKE_OK;
+
+	if (flock(s->syncfd, LOCK_EX) == -1)
+		return sys_fail("cannot lock", SYNC_NAME);
+	sync_state_read(s, &st);
+	if (st.gen == gen && st.synced < end) {
+		/* The size first: whatever it counts is written, and the sync covers it. */
+		if (fstat(s->journal, &sb) == -1 ||
+		    sync_fd(s->journal, true, INTAKE_METRIC_SPOOL_SYNC_JOURNAL) == -1)
+			err = sys_fail("cannot sync", JOURNAL_NAME);
+		else {
+			/* Lost, it only costs a sync: the next writer finds its bytes uncovered. */
+			st.synced = (int64_t)sb.st_size;
+			(void)sync_state_write(s, &st);
+		}
+	}
+	(void)flock(s->syncfd, LOCK_UN);
+	return err;
+}
+
+typedef bool (*journal_fn)(struct intake_spool *s, const char *ref, off_t off, size_t len,
+    void *arg);
+
+/* Call fn for every whole entry of the journal, in order; a torn tail ends the walk. */
+static void
+journal_each(struct intake_spool *s, journal_fn fn, void *arg)
+{
+	struct stat	 sb;
+	off_t		 off = 0, data;
+	ssize_t		 n;
+	long long	 len;
+	char		 head[ENTRY_HEAD_MAX + 1], ref[INTAKE_SPOOL_REF_MAX], *nl, *num;
+
+	if (fstat(s->journal, &sb) == -1)
+		return;
+	while (off < sb.st_size) {
+		n = pread(s->journal, head, ENTRY_HEAD_MAX, off);
+		if (n < 3 + INTAKE_SPOOL_REF_LEN + 2)
+			return;
+		nl = memchr(head, '\n', (size_t)n);
+		if (nl == NULL || head[0] != 'J' || head[1] != ' ' ||
+		    head[2 + INTAKE_SPOOL_REF_LEN] != ' ')
+			return;
+		memcpy(ref, head + 2, INTAKE_SPOOL_REF_LEN);
+		ref[INTAKE_SPOOL_REF_LEN] = '\0';
+		num = head + 3 + INTAKE_SPOOL_REF_LEN;
+		if (!intake_spoolrec_ref_ok(ref) ||
+		    intake_parse_intn(num, (size_t)(nl - num), 0, sb.st_size, &len) != INTAKE_OK)
+			return;
+		data = off + (nl - head) + 1;
+		if (data + len + 1 > sb.st_size)
+			return;
+		if (!fn(s, ref, data, (size_t)len, arg))
+			return;
+		off = data + len + 1;
+	}
+}
+
+/* Checkpoint: a record still queued is made durable in its own file. */
+static bool
+checkpoint_one(struct intake_spool *s, const char *ref, off_t off, size_t len, void *arg)
+{
+	int	fd;
+
+	(void)off;
+	(void)len;
+	(void)arg;
+	fd = openat(s->dir[P_QUEUE], ref, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return true;	/* delivered or set aside: done/ or dead/ holds it */
+	(void)sync_fd(fd, true, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT);
+	(void)close(fd);
+	return true;
+}
+
+/* Empty the journal (its entries are durable elsewhere now) and start a new generation. */
+static enum intake_err
+journal_reset(struct intake_spool *s)
+{
+	struct sync_state	st;
+
+	/*
+	 * The new generation first: a writer must never take an old "synced"
+	 * for bytes of the emptied journal.  Appends of the old one are
+	 * durable already (the caller synced them), whatever happens next.
+	 */
+	sync_state_read(s, &st);
+	st.gen++;
+	st.synced = 0;
+	if (!sync_state_write(s, &st))
+		return INTAKE_ESYS;
+	if (ftruncate(s->journal, 0) == -1 ||
+	    sync_fd(s->journal, true, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1)
+		return sys_fail("cannot empty", JOURNAL_NAME);
+	return INTAKE_OK;
+}
+
+/* Both locks, journal first (writers never hold both): no append, no group commit. */
+static enum intake_err
+journal_lock_all(struct intake_spool *s)
+{
+	if (journal_mine(s) != INTAKE_OK)
+		return INTAKE_ESYS;
+	if (flock(s->journal, LOCK_EX) == -1)
+		return sys_fail("cannot lock", JOURNAL_NAME);
+	if (flock(s->syncfd, LOCK_EX) == -1) {
+		(void)flock(s->journal, LOCK_UN);
+		return sys_fail("cannot lock", SYNC_NAME);
+	}
+	return INTAKE_OK;
+}
+
+static void
+journal_unlock_all(struct intake_spool *s)
+{
+	(void)flock(s->syncfd, LOCK_UN);
+	(void)flock(s->journal, LOCK_UN);
+}
+
+/*
+ * Sync the file of every journaled record still queued, then queue/, then
+ * done/.  Afterwards every journaled reference is durable in queue/, in
+ * done/ or in dead/ (bury syncs its own).  queue/ before done/: a
+ * record's removal from queue/ comes after its receipt, so when the
+ * removal is on disk, so is the receipt.
+ */
+static enum intake_err
+checkpoint_sync(struct intake_spool *s)
+{
+	journal_each(s, checkpoint_one, NULL);
+	if (sync_fd(s->dir[P_QUEUE], false, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1 ||
+	    sync_fd(s->dir[P_DONE], false, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1)
+		return sys_fail("cannot sync", "queue/ and done/");
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_spool_checkpoint(struct intake_spool *s)
+{
+	struct stat	sb;
+	enum intake_err	err;
+
+	if (journal_mine(s) != INTAKE_OK)
+		return INTAKE_ESYS;
+	if (fstat(s->journal, &sb) == -1 || sb.st_size == 0)
+		return INTAKE_OK;
+	/*
+	 * The slow part first, without the locks (a torn last entry ends the
+	 * walk): the records queued since the last checkpoint, an outage's
+	 * worth perhaps.  Under the locks, appends wait only for what came
+	 * meanwhile; a file synced already costs little to sync again.
+	 */
+	if (checkpoint_sync(s) != INTAKE_OK)
+		return INTAKE_ESYS;
+	err = journal_lock_all(s);
+	if (err != INTAKE_OK)
+		return err;
+	err = checkpoint_sync(s);
+	if (err == INTAKE_OK)
+		err = journal_reset(s);
+	journal_unlock_all(s);
+	return err;
+}
+
+/* The id of this boot, "" when the system does not say. */
+static void
+boot_id(char out[BOOT_ID_MAX])
+{
+	ssize_t	n = -1;
+	int	fd;
+
+	out[0] = '\0';
+	fd = open(BOOT_ID_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return;
+	do
+		n = read(fd, out, BOOT_ID_MAX - 1);
+	while (n == -1 && errno == EINTR);
+	(void)close(fd);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* Is the journal known safe in this boot (the boot file names it)? */
+static bool
+boot_same(struct intake_spool *s, const char *id)
+{
+	char	buf[BOOT_ID_MAX];
+	ssize_t	n = -1;
+	int	fd;
+
+	fd = openat(s->root, BOOT_NAME, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return false;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n == -1 && errno == EINTR);
+	(void)close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return strcmp(buf, id) == 0;
+}
+
+/* The len bytes of the journal at off, into b. */
+static enum intake_err
+journal_read(struct intake_spool *s, off_t off, size_t len, struct intake_buf *b)
+{
+	char	chunk[65536];
+	size_t	got = 0;
+	ssize_t	n;
+
+	while (got < len) {
+		n = pread(s->journal, chunk, len - got < sizeof(chunk) ? len - got : sizeof(chunk),
+		    off + (off_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0 || intake_buf_add(b, chunk, (size_t)n) != INTAKE_OK)
+			return INTAKE_ESYS;
+		got += (size_t)n;
+	}
+	return INTAKE_OK;
+}
+
+struct recovery {
+	long long	restored, missing, bad;
+};
+
+/*
+ * Recovery: a journaled record that done/ and dead/ do not hold goes
+ * (back) to queue/ from the journal's copy.  It was accepted since the
+ * last checkpoint and may have been delivered since, its receipt lost
+ * with the power, so it is marked unsure: the dispatcher looks before it
+ * starts it again, or holds it for a person where it cannot look (even
+ * where the search it counted on is refused).
+ */
+static bool
+recover_one(struct intake_spool *s, const char *ref, off_t off, size_t len, void *arg)
+{
+	struct recovery			*r = arg;
+	struct intake_spoolrec		 rec;
+	struct intake_spool_meta	 m;
+	struct intake_buf		 b, copy;
+	char				 meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
+
+	if (exists(s->dir[P_DONE], ref) || exists(s->dir[P_DEAD], ref))
+		return true;
+	intake_buf_init(&b, len + 1);
+	intake_buf_init(&copy, len + 1);
+	if (journal_read(s, off, len, &b) != INTAKE_OK)
+		goto bad;
+	/* Decoding changes its input: check a copy, keep b as it was written. */
+	if (intake_buf_add(&copy, b.ptr, b.len) != INTAKE_OK ||
+	    intake_spoolrec_decode(copy.ptr, copy.len, &rec) != INTAKE_OK ||
+	    strcmp(rec.ref, ref) != 0)
+		goto bad;
+	if (!exists(s->dir[P_QUEUE], ref))
+		r->missing++;
+	if (put_file(s, s->dir[P_QUEUE], ref, b.ptr, b.len, true, false) != INTAKE_OK)
+		goto bad;
+	meta_name(ref, meta);
+	get_meta(s->dir[P_QUEUE], meta, &m);
+	m.unsure = true;
+	if (put_meta(s, s->dir[P_QUEUE], meta, &m, true, false) != INTAKE_OK)
+		goto bad;
+	r->restored++;
+	intake_buf_free(&b);
+	intake_buf_free(&copy);
+	return true;
+bad:
+	intake_log_err("spool: the journal's copy of %s cannot be restored", ref);
+	r->bad++;
+	intake_buf_free(&b);
+	intake_buf_free(&copy);
+	return true;
+}
+
+/*
+ * After a reboot (the boot file names another boot, or none), what the
+ * journal holds may be all that reached the disk: restore it to the
+ * folders, make them durable, empty the journal, and note this boot.
+ * Nothing of another boot is running, so no record is held meanwhile;
+ * within one boot the page cache keeps every folder whole through any
+ * process crash, and nothing needs restoring.
+ */
+static enum intake_err
+journal_recover(struct intake_spool *s, const char *id)
+{
+	struct recovery	r = { 0, 0, 0 };
+	enum intake_err	err;
+
+	err = journal_lock_all(s);
+	if (err != INTAKE_OK)
+		return err;
+	if (boot_same(s, id))
+		goto out;	/* another process recovered it meanwhile */
+	journal_each(s, recover_one, &r);
+	if (r.restored > 0 || r.bad > 0)
+		intake_log_warn("spool: the machine restarted since the last checkpoint: %lld "
+		    "submissions restored from the journal to queue/ (%lld of them were "
+		    "missing there), each looked for before a start; %lld unreadable",
+		    r.restored, r.missing, r.bad);
+	if (sync_fd(s->dir[P_QUEUE], false, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1) {
+		err = sys_fail("cannot sync", "queue/");
+		goto out;
+	}
+	err = journal_reset(s);
+	if (err == INTAKE_OK)
+		err = put_file(s, s->root, BOOT_NAME, id, strlen(id), true, true);
+out:
+	journal_unlock_all(s);
+	return err;
+}
+
+/* Open the journal and its sync file, and recover from a reboot if this is the first look since. */
+static enum intake_err
+journal_open(struct intake_spool *s)
+{
+	char		id[BOOT_ID_MAX];
+	struct stat	sb;
+
+	if (fstat(s->root, &sb) == -1)
+		return sys_fail("cannot stat", "the spool");
+	s->uid = sb.st_uid;
+	s->gid = sb.st_gid;
+	s->pid = 0;	/* none yet */
+	if (journal_mine(s) != INTAKE_OK)
+		return INTAKE_ESYS;
+	boot_id(id);
+	if (id[0] == '\0') {
+		/*
+		 * A reboot cannot be told, so the journal could never be
+		 * replayed safely: each record is synced with its folder.
+		 */
+		s->no_journal = true;
+		return INTAKE_OK;
+	}
+	if (boot_same(s, id))
+		return INTAKE_OK;
+	/* The first look in this boot (or ever: the journal's name is synced with the boot file). */
+	return journal_recover(s, id);
 }
 
 enum intake_spool_status
@@ -302,6 +825,26 @@ hold_set(struct intake_spool_hold *h, int fd, const char *ref)
 	(void)intake_strlcpy(h->ref, ref, sizeof(h->ref));
 }
 
+/*
+ * The one durable write before the answer: the record's journal entry,
+ * whose sync concurrent writers share.  Without a journal (no boot id),
+ * queue/ (the record's file was synced when written).
+ */
+static enum intake_err
+accept_durable(struct intake_spool *s, const char *ref, const struct intake_buf *record)
+{
+	int64_t		gen = 0, end = 0;
+	enum intake_err	err;
+
+	if (s->no_journal)
+		return sync_fd(s->dir[P_QUEUE], false, STATE) == -1 ?
+		    sys_fail("cannot sync queue/ after", ref) : INTAKE_OK;
+	err = journal_append(s, ref, record, &gen, &end);
+	if (err != INTAKE_OK)
+		return err;
+	return journal_sync(s, gen, end);
+}
+
 enum intake_err
 intake_spool_accept(struct intake_spool *s, const char *ref, const struct intake_buf *record,
     struct intake_spool_hold *h, enum intake_spool_status *existing)
@@ -317,7 +860,9 @@ intake_spool_accept(struct intake_spool *s, const char *ref, const struct intake
 	*existing = intake_spool_lookup(s, ref, &m);
 	if (*existing != INTAKE_SPOOL_UNKNOWN)
 		return INTAKE_OK;
-	if (write_tmp(s, ref, record->ptr, record->len, true, tmpname, &fd) != INTAKE_OK)
+	/* Not synced: the journal holds it durably (accept_durable). */
+	if (write_tmp(s, ref, record->ptr, record->len, s->no_journal, tmpname, &fd) !=
+	    INTAKE_OK)
 		return INTAKE_ESYS;
 	/* Born locked: the dispatcher cannot take it from under us. */
 	if (flock(fd, LOCK_EX) == -1 ||
@@ -335,18 +880,17 @@ intake_spool_accept(struct intake_spool *s, const char *ref, const struct intake
 		return sys_fail("cannot queue", ref);
 	}
 	(void)unlinkat(s->dir[P_TMP], tmpname, 0);
-	if (fsync(s->dir[P_QUEUE]) == -1) {
-		(void)sys_fail("cannot sync queue/ after", ref);
-		(void)unlinkat(s->dir[P_QUEUE], ref, 0);
-		(void)close(fd);
-		return INTAKE_ESYS;
-	}
 	/* Delivered or set aside between our first look and the link: undo ours. */
 	if (exists(s->dir[P_DONE], ref) || exists(s->dir[P_DEAD], ref)) {
 		(void)unlinkat(s->dir[P_QUEUE], ref, 0);
 		(void)close(fd);
 		*existing = exists(s->dir[P_DONE], ref) ? INTAKE_SPOOL_DONE : INTAKE_SPOOL_DEAD;
 		return INTAKE_OK;
+	}
+	if (accept_durable(s, ref, record) != INTAKE_OK) {
+		(void)unlinkat(s->dir[P_QUEUE], ref, 0);
+		(void)close(fd);
+		return INTAKE_ESYS;
 	}
 	hold_set(h, fd, ref);
 	return INTAKE_OK;
@@ -417,16 +961,19 @@ intake_spool_release(struct intake_spool_hold *h)
 
 enum intake_err
 intake_spool_done(struct intake_spool *s, struct intake_spool_hold *h,
-    const struct intake_spool_meta *m)
+    const struct intake_spool_meta *m, bool durable)
 {
 	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
 
 	/*
-	 * The receipt's name must be on disk before the record leaves queue/:
-	 * it is what says "delivered" after a power cut.  Its bytes (the
-	 * request's number) are a courtesy; an empty receipt still says so.
+	 * The receipt goes to done/ before the record leaves queue/, so a
+	 * reference is always in one of them.  Durable now (done/ synced)
+	 * only when asked; otherwise the next checkpoint makes it so, and a
+	 * power cut before that leaves the record queued: the dispatcher's
+	 * look before a retry finds the request.  Its bytes (the request's
+	 * number) are a courtesy; an empty receipt still says "delivered".
 	 */
-	if (put_meta(s, s->dir[P_DONE], h->ref, m, false, true) != INTAKE_OK)
+	if (put_meta(s, s->dir[P_DONE], h->ref, m, false, durable) != INTAKE_OK)
 		return INTAKE_ESYS;
 	meta_name(h->ref, meta);
 	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
@@ -446,7 +993,8 @@ intake_spool_bury(struct intake_spool *s, struct intake_spool_hold *h,
 		return INTAKE_ESYS;
 	if (renameat(s->dir[P_QUEUE], h->ref, s->dir[P_DEAD], h->ref) == -1)
 		return sys_fail("cannot move to dead/", h->ref);
-	if (fsync(s->dir[P_DEAD]) == -1 || fsync(s->dir[P_QUEUE]) == -1)
+	if (sync_fd(s->dir[P_DEAD], false, STATE) == -1 ||
+	    sync_fd(s->dir[P_QUEUE], false, STATE) == -1)
 		return sys_fail("cannot sync after burying", h->ref);
 	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
 	intake_metrics_count(INTAKE_METRIC_SPOOL_DEAD);
@@ -494,7 +1042,7 @@ intake_spool_quarantine(struct intake_spool *s, struct intake_spool_hold *h)
 		return sys_fail("cannot quarantine", h->ref);
 	meta_name(h->ref, meta);
 	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
-	(void)fsync(s->dir[P_QUARANTINE]);
+	(void)sync_fd(s->dir[P_QUARANTINE], false, STATE);
 	intake_metrics_count(INTAKE_METRIC_SPOOL_QUARANTINED);
 	return INTAKE_OK;
 }
@@ -588,6 +1136,9 @@ intake_spool_purge(struct intake_spool *s, enum intake_spool_status place, const
 
 	if (!intake_spoolrec_ref_ok(ref) || dfd == -1)
 		return INTAKE_EINVAL;
+	/* A purged record must not come back from the journal after a reboot. */
+	if (intake_spool_checkpoint(s) != INTAKE_OK)
+		return INTAKE_ESYS;
 	if (unlinkat(dfd, ref, 0) == -1)
 		return errno == ENOENT ? INTAKE_ENOTFOUND : sys_fail("cannot purge", ref);
 	meta_name(ref, meta);
@@ -649,7 +1200,7 @@ intake_spool_claim(struct intake_spool *s, const char *sid, const char *ref,
 	saved = linkat(s->dir[P_TMP], tmpname, s->dir[P_CLAIMS], name, 0) == -1 ? errno : 0;
 	(void)unlinkat(s->dir[P_TMP], tmpname, 0);
 	if (saved == 0) {
-		if (fsync(s->dir[P_CLAIMS]) == -1) {
+		if (sync_fd(s->dir[P_CLAIMS], false, STATE) == -1) {
 			(void)sys_fail("cannot sync claims/ after", name);
 			(void)unlinkat(s->dir[P_CLAIMS], name, 0);
 			return INTAKE_ESYS;

@@ -11,9 +11,22 @@
  *	claims/H	v7: request SID (H a hash of it) is being filled by one
  *			submission; the file holds "REF SID"
  *
- * A record is written to tmp/, fsynced, locked and then linked into
- * queue/ (link fails when the name exists, so a reference is accepted
- * once), and the directory is fsynced before anyone is told "accepted".
+ *	journal		every record accepted since the last checkpoint
+ *	journal.sync	the group commit's lock and state (page cache only)
+ *	boot		the boot in which the journal was last recovered
+ *
+ * A record is written to tmp/, locked and then linked into queue/ (link
+ * fails when the name exists, so a reference is accepted once), then
+ * appended to the journal, and the journal is fdatasynced before anyone
+ * is told "accepted": one durable write, which concurrent writers of all
+ * processes share (group commit: whoever syncs covers every byte written
+ * before it).  The folders are not synced on that path: within one boot
+ * the page cache keeps them whole through any process crash, and after a
+ * reboot the first intake_spool_open() restores from the journal every
+ * record done/ and dead/ do not hold.  A checkpoint (the dispatcher's,
+ * every second) syncs the queued records' files, queue/ and done/, then
+ * empties the journal.
+ *
  * Whoever delivers a record holds its flock(2); the kernel drops it when
  * the holder dies, so a killed worker's record passes to the dispatcher.
  * done/REF is written before queue/REF goes, and queue/REF moves to
@@ -75,9 +88,19 @@ enum intake_err	intake_spool_read(struct intake_spool *s, struct intake_spool_ho
 		    size_t max);
 void		intake_spool_release(struct intake_spool_hold *h);
 
-/* The held record was delivered as m->sid / m->id: record that, drop it from queue/. */
+/*
+ * The held record was delivered as m->sid / m->id: record that, drop it
+ * from queue/.  durable: done/ is synced before this returns; otherwise
+ * the next checkpoint does it (the caller's look before a retry must be
+ * able to find the request should a power cut come first).
+ */
 enum intake_err	intake_spool_done(struct intake_spool *s, struct intake_spool_hold *h,
-		    const struct intake_spool_meta *m);
+		    const struct intake_spool_meta *m, bool durable);
+/*
+ * Make durable what happened since the last checkpoint (queued records'
+ * files, queue/, done/) and empty the journal.  Appends wait meanwhile.
+ */
+enum intake_err	intake_spool_checkpoint(struct intake_spool *s);
 /* Set the held record aside in dead/ with m (m->error says why). */
 enum intake_err	intake_spool_bury(struct intake_spool *s, struct intake_spool_hold *h,
 		    const struct intake_spool_meta *m);
@@ -115,7 +138,7 @@ enum intake_err	intake_spool_each(struct intake_spool *s, enum intake_spool_stat
  * started, if any, is kept.
  */
 enum intake_err	intake_spool_revive(struct intake_spool *s, const char *ref);
-/* Delete ref (and its meta) from place. */
+/* Delete ref (and its meta) from place, after a checkpoint (it must not come back). */
 enum intake_err	intake_spool_purge(struct intake_spool *s, enum intake_spool_status place,
 		    const char *ref);
 enum intake_spool_claim {

@@ -36,7 +36,7 @@ ALLOWED_VALUES = {
     "none", "token", "report", "start", "upload", "search", "other", "2xx", "3xx", "4xx",
     "5xx", "timeout", "too_big", "error", "ok", "failed", "hit", "miss", "stale",
     "stale_error", "client", "form", "accepted", "delivered", "held", "dead", "quarantined",
-    "duplicate",
+    "duplicate", "journal", "checkpoint", "state",
     "queued", "closed", "open", "half-open", "full", "resumed", "0.005", "0.01", "0.025", "0.05", "0.1",
     "0.25", "0.5", "1", "2.5", "5", "10", "+Inf",
 }

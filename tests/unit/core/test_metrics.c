@@ -204,6 +204,7 @@ check_label_values(const char *page)
 		"other", "2xx", "3xx", "4xx", "5xx", "timeout", "too_big", "error",
 		/* counters' labels */ "ok", "failed", "hit", "miss", "stale", "stale_error",
 		"client", "form", "accepted", "delivered", "held", "dead", "quarantined", "duplicate",
+		"journal", "checkpoint", "state",
 		/* gauges */ "queued", "closed", "open", "half-open",
 		/* TLS handshakes */ "full", "resumed",
 		/* buckets */ "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
