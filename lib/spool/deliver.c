@@ -418,7 +418,8 @@ finish_elsewhere(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	meta->id[0] = '\0';
 	(void)intake_strlcpy(meta->error, "accepted by another host too, which delivers it; "
 	    "not started here", sizeof(meta->error));
-	if (intake_spool_done(ctx->spool, h, meta) != INTAKE_OK) {
+	/* Not synced at once: restored after a power cut, the mark decides again. */
+	if (intake_spool_done(ctx->spool, h, meta, false) != INTAKE_OK) {
 		/* Still in queue/: the next attempt finds the mark another host's again. */
 		intake_log_err("deliver %s: another host delivers it, but that was not recorded "
 		    "here", h->ref);
