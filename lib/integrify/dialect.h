@@ -191,4 +191,23 @@ enum intake_err	intake_dialect_grid_filters(struct intake_ctx *ctx,
 		    const struct intake_source *src, const struct intake_filter_value *f,
 		    size_t n, struct intake_buf *out);
 
+/* An ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff][Z]" (or NULL) as epoch ms; -1 when not one. */
+int64_t		intake_dialect_iso_ms(const char *s);
+
+/*
+ * Look for the request an earlier attempt may have started among the
+ * service account's requests of process (GET /instances/mine, which v8
+ * keeps from v7), newest first, down to those started before since_ms
+ * (a request's start, or its last milestone, which is later).
+ * hit->match FOUND (out->instance_sid / instance_id set): a request
+ * names reference and its SID can be read; UNREADABLE: it names it
+ * without a readable SID, or a request in that window has no readable
+ * name (it could be the one); else NONE.  INTAKE_EPROTO when a reply
+ * holds no list; INTAKE_ETOOBIG (logged) when the window holds more
+ * requests than are read; a failed call as intake_reqstart().
+ */
+enum intake_err	intake_dialect_find_listed(struct intake_ctx *ctx, const char *process,
+		    const char *reference, int64_t since_ms, struct intake_reqstart_result *out,
+		    struct intake_reply_hit *hit);
+
 #endif

@@ -423,6 +423,15 @@ intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
 }
 
 enum intake_err
+intake_reqstart_find_listed(struct intake_ctx *ctx, const struct intake_form *form,
+    const char *reference, int64_t since_ms, struct intake_reqstart_result *out,
+    struct intake_reply_hit *hit)
+{
+	look_init(out, hit);
+	return intake_dialect_find_listed(ctx, form->process, reference, since_ms, out, hit);
+}
+
+enum intake_err
 intake_reqstart_orphan(struct intake_ctx *ctx, const struct intake_form *form, int64_t since_ms,
     const struct intake_reqstart_claims *cl, struct intake_reqstart_result *out,
     struct intake_reply_hit *hit)

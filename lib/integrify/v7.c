@@ -17,7 +17,6 @@
  */
 #include <ctype.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/log.h"
 #include "integrify/call.h"
@@ -275,37 +274,6 @@ v7_upload_path(const struct intake_config *cfg, struct intake_buf *path)
 	return intake_buf_adds(path, "/files/upload");
 }
 
-/* An ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff][Z]" as epoch ms; -1 when not one. */
-static int64_t
-iso_ms(const char *s)
-{
-	static const struct { size_t off, len; long long min, max; } parts[] = {
-		{ 0, 4, 1970, 9999 }, { 5, 2, 1, 12 }, { 8, 2, 1, 31 },
-		{ 11, 2, 0, 23 }, { 14, 2, 0, 59 }, { 17, 2, 0, 60 },
-	};
-	struct tm	tm;
-	long long	v[6];
-	time_t		t;
-	size_t		i;
-
-	if (s == NULL || strlen(s) < 19 || s[4] != '-' || s[7] != '-' ||
-	    (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
-		return -1;
-	for (i = 0; i < 6; i++)
-		if (intake_parse_intn(s + parts[i].off, parts[i].len, parts[i].min, parts[i].max,
-		    &v[i]) != INTAKE_OK)
-			return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (int)v[0] - 1900;
-	tm.tm_mon = (int)v[1] - 1;
-	tm.tm_mday = (int)v[2];
-	tm.tm_hour = (int)v[3];
-	tm.tm_min = (int)v[4];
-	tm.tm_sec = (int)v[5];
-	t = timegm(&tm);
-	return t == (time_t)-1 ? -1 : (int64_t)t * 1000;
-}
-
 /* The request item (SID sid) is the orphan found: note it in hit and out. */
 static void
 orphan_found(struct json_object *item, const char *sid, struct intake_reqstart_result *out,
@@ -380,7 +348,7 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
 	*n = json_object_array_length(list);
 	for (i = 0; i < *n && hit->match == INTAKE_REPLY_NONE && err == INTAKE_OK; i++) {
 		item = json_object_array_get_idx(list, i);
-		t = iso_ms(intake_reply_str(item, INTAKE_REPLY_STARTED));
+		t = intake_dialect_iso_ms(intake_reply_str(item, INTAKE_REPLY_STARTED));
 		if (t != -1 && t < since_ms) {
 			*older = true;		/* newest first: the rest are older still */
 			break;
