@@ -90,6 +90,8 @@ struct intake_reqstart_claims {
 	/* The request just claimed has its values already: let it go. */
 	void	(*unclaim)(void *arg, const char *sid);
 	void	 *arg;
+	/* The submission's reference: a request named for another one is not adopted; NULL: none. */
+	const char *reference;
 };
 
 struct intake_dialect {
@@ -121,6 +123,19 @@ struct intake_dialect {
 	enum intake_err	(*fill)(struct intake_ctx *ctx, const struct intake_form *form,
 			    const char *sid, bool resuming, const struct intake_buf *body,
 			    struct intake_reqstart_result *res);
+	/*
+	 * Two-step: the body of the call that creates the request (a JSON
+	 * object: its name), into body.  NULL: "{}".
+	 */
+	enum intake_err	(*create_body)(const struct intake_reqstart_opts *o,
+			    struct intake_buf *body);
+	/*
+	 * A start reply that gave the request's SID alone: look up its id
+	 * (its number, as staff see it) into res->instance_id; INTAKE_OK
+	 * with "" when Integrify lists none.  NULL: a reply always has it.
+	 */
+	enum intake_err	(*request_id)(struct intake_ctx *ctx, const struct intake_form *form,
+			    const char *sid, struct intake_reqstart_result *res);
 	/* Upload: the path files are posted to (multipart, one part "file"). */
 	enum intake_err	(*upload_path)(const struct intake_config *cfg, struct intake_buf *path);
 	/* Upload: the reply field that holds the file's key. */

@@ -417,7 +417,7 @@ adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	struct intake_reqstart_result	r;
 	struct intake_reply_hit		hit;
 	struct claimer			c = { ctx, h->ref, false, INTAKE_OK };
-	struct intake_reqstart_claims	cl = { claim, unclaim, &c };
+	struct intake_reqstart_claims	cl = { claim, unclaim, &c, h->ref };
 	enum intake_err			err;
 
 	err = intake_reqstart_orphan(ctx, form, rec->created_ms - ORPHAN_SKEW_MS, &cl, &r,

@@ -389,7 +389,7 @@ unclaim_none(void *arg, const char *sid)
 static void
 test_dialect_v7_orphan_found_and_no_search(void)
 {
-	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL };
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL };
 	struct intake_reqstart_result	r;
 	struct intake_reply_hit		hit;
 	struct intake_form		*form = calloc(1, sizeof(*form));
@@ -554,6 +554,40 @@ test_dialect_find_listed_flood_of_requests_is_not_none(void)
 	free(form);
 }
 
+/*
+ * v7 on a site that names requests: the orphan search passes over a
+ * request named for another submission (its to fill) and adopts the
+ * one named for this one, or one without a reference in its name.
+ */
+static void
+test_dialect_v7_orphan_named_for_another_is_not_adopted(void)
+{
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, REF };
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	v[3];
+	struct fixture			f;
+
+	form_init(form, v);
+	setup_v7(&f);
+	reply(&f, 0, 200, "[{\"sid\":\"S-4\",\"name\":\"IT (ZZ99-ZZ99-ZZ99)\"},"
+	    "{\"sid\":\"S-3\",\"name\":\"IT (" REF ")\"}]");
+	reply(&f, 1, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-3\"]}");
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form, 0, &cl, &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
+	T_EQ_STR(r.instance_sid, "S-3");
+	T_ASSERT(req_is(&f, 1, "GET", "/tasktypes/data-container/endpoints?instance_sid=S-3"));
+	rewind_calls(&f);
+	reply(&f, 0, 200, "[{\"sid\":\"S-4\",\"name\":\"IT (ZZ99-ZZ99-ZZ99)\"},"
+	    "{\"sid\":\"S-5\",\"name\":\"IT Request (x)\"}]");
+	reply(&f, 1, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-5\"]}");
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form, 0, &cl, &r, &hit), INTAKE_OK);
+	T_EQ_STR(r.instance_sid, "S-5");
+	teardown(&f);
+	free(form);
+}
+
 static void
 test_dialect_process_lists(void)
 {
@@ -592,6 +626,7 @@ main(void)
 	T_RUN(test_dialect_v8_find_searches_by_reference);
 	T_RUN(test_dialect_v7_orphan_found_and_no_search);
 	T_RUN(test_dialect_process_lists);
+	T_RUN(test_dialect_v7_orphan_named_for_another_is_not_adopted);
 	T_RUN(test_dialect_find_listed_reads_back_to_the_submission);
 	T_RUN(test_dialect_find_listed_unreadable_request_is_never_none);
 	T_RUN(test_dialect_find_listed_flood_of_requests_is_not_none);
