@@ -115,10 +115,11 @@ struct intake_dialect {
 			    const struct intake_reqstart_opts *o, struct intake_buf *body);
 	/*
 	 * NULL: the call that creates a request carries its values (one
-	 * step).  Else (two steps) that call carries "{}", and fill sends
-	 * body to request sid afterwards; resuming says an earlier attempt
-	 * created it, and then a request that no longer waits for values is
-	 * INTAKE_OK (they were stored).  A failed call is noted in res.
+	 * step).  Else (two steps) that call carries create_body's body
+	 * (or "{}"), and fill sends body to request sid afterwards;
+	 * resuming says an earlier attempt created it, and then a request
+	 * that no longer waits for values is INTAKE_OK (they were stored).
+	 * A failed call is noted in res.
 	 */
 	enum intake_err	(*fill)(struct intake_ctx *ctx, const struct intake_form *form,
 			    const char *sid, bool resuming, const struct intake_buf *body,

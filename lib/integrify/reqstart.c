@@ -4,8 +4,9 @@
  *
  * Files go first, one multipart upload each; their keys then travel as
  * the file fields' values.  Then the call that creates the request:
- * with the values (one-step dialects), or with "{}" and the values sent
- * by the dialect's second step.  Every string we send is JSON-quoted or
+ * with the values (one-step dialects), or with the request's name alone
+ * ("{}" in a dialect without one) and the values sent by the dialect's
+ * second step.  Every string we send is JSON-quoted or
  * percent-escaped, here or in the dialect's file (v7.c, v8.c).
  */
 #include <ctype.h>

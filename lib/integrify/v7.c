@@ -4,7 +4,7 @@
  *
  *   reports:   POST /reports/{sid} with the grid's paging and filters
  *              (JSON), GET /reports/{sid}/tofile/csv (CSV);
- *   start:     POST /instances/{process}/start with "{}", then the
+ *   start:     POST /instances/{process}/start with {"name": ...}, then the
  *              data-container task: GET /tasktypes/data-container/
  *              endpoints?instance_sid=..., and POST {endpoint} with
  *              {"key": value, ...};
