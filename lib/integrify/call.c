@@ -39,9 +39,10 @@ status_err(long status)
 }
 
 /*
- * The line for a call Integrify answered with an error status, with
- * Integrify's reason from the reply (reply.h: bounded, escaped by the
- * log).  A reply that quotes the token it was sent gives none.
+ * The line for a call Integrify answered with an error status; for a
+ * refusal (4xx), with Integrify's reason from the reply (reply.h:
+ * bounded, escaped by the log), which names what was wrong with the
+ * call.  A reply that quotes the token it was sent gives none.
  */
 static void
 upstream_failed(const char *method, const char *path_query,
@@ -50,12 +51,16 @@ upstream_failed(const char *method, const char *path_query,
 	struct intake_log_line	l;
 	char			reason[INTAKE_REPLY_REASON_MAX];
 
-	if (token != NULL && token[0] != '\0' && resp->body.len > 0 &&
-	    memmem(resp->body.ptr, resp->body.len, token, strlen(token)) != NULL)
-		(void)intake_strlcpy(reason, "(withheld: the reply quotes the token)",
-		    sizeof(reason));
-	else
-		intake_reply_reason(intake_buf_str(&resp->body), resp->body.len, reason);
+	reason[0] = '\0';
+	/* Not a server's failure (5xx): its text may be its internals, and explains no config. */
+	if (resp->status >= 400 && resp->status < 500) {
+		if (token != NULL && token[0] != '\0' && resp->body.len > 0 &&
+		    memmem(resp->body.ptr, resp->body.len, token, strlen(token)) != NULL)
+			(void)intake_strlcpy(reason, "(withheld: the reply quotes the token)",
+			    sizeof(reason));
+		else
+			intake_reply_reason(intake_buf_str(&resp->body), resp->body.len, reason);
+	}
 	intake_log_begin(&l, INTAKE_LOG_WARN, "upstream_failed");
 	intake_log_str(&l, "method", method);
 	intake_log_str(&l, "path", path_query);
