@@ -53,6 +53,14 @@ VARIANTS = {                          # name: (default, allowed values)
     "instance_list_ids": ("number", ("number", "string")),
     "instance_list_extra": ("no", ("no", "yes")),
     "instance_list_sid": ("yes", ("yes", "no")),
+    # A tenant without the v8 request search: /api/instance/list/* answers 404.
+    "instance_search": ("yes", ("yes", "no")),
+    # The JSON run of a report (v7 POST /reports/{sid}, v8 /api/reports/{sid}/run):
+    # its shape is undocumented.
+    "report_run_shape": ("items", ("items", "Items", "rows", "bare")),
+    # Whether a v7 start takes the request's name from its body ({"name": ...});
+    # Integrify documents no body for it.
+    "v7_request_name": ("no", ("no", "yes")),
 }
 AUTH_FAILURES = ("missing", "invalid", "expired", "wrong_tenant")
 TOKEN_PATHS = ("/access/", "/oauth2/", "/api/auth/apikey/")
@@ -1128,8 +1136,21 @@ def start_instance(ctx, process, name, with_data=False):
                                   ctx.now, open_task)
 
 
+def v7_start_name(ctx):
+    """The name a v7 start's body gives, when the v7_request_name variant
+    takes one; the body is otherwise ignored, as documented."""
+    if ctx.catalog.variants["v7_request_name"] != "yes":
+        return None
+    try:
+        body = json.loads(ctx.body.decode("utf-8")) if ctx.body else None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    name = body.get("name") if isinstance(body, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
 def h_v7_start(ctx, process_sid):
-    inst = start_instance(ctx, ctx.catalog.processes.get(process_sid), None)
+    inst = start_instance(ctx, ctx.catalog.processes.get(process_sid), v7_start_name(ctx))
     shape = ctx.catalog.variants["v7_start_shape"]
     doc = {"request": {"sid": inst["sid"], "id": str(inst["id"]), "name": inst["name"],
                        "startdate": iso(inst["started_at"]), "lastmilestone": "Started",
@@ -1286,6 +1307,8 @@ def v8_instance(ctx, inst):
 
 
 def h_v8_instance_list(ctx, permission_type):
+    if ctx.catalog.variants["instance_search"] == "no":
+        raise ApiError(404, "no such endpoint")
     total, page, _ = sort_page(ctx, own_instances(ctx, search=ctx.q("search", "")), 25)
     return shaped_list(ctx, total, [v8_instance(ctx, i) for i in page])
 
@@ -1422,6 +1445,18 @@ def h_report_filters(ctx, sid):
     return json_response(exposed_filters(visible_report(ctx, sid)))
 
 
+def run_shaped(ctx, page):
+    """A report run's page as the report_run_shape variant says."""
+    shape = ctx.catalog.variants["report_run_shape"]
+    if shape == "bare":
+        return json_response(page["items"])
+    if shape == "Items":
+        return json_response({"Total": page["total"], "Items": page["items"]})
+    if shape == "rows":
+        return json_response({"total": page["total"], "rows": page["items"]})
+    return json_response(page)
+
+
 def h_v7_report_run(ctx, sid):
     report = visible_report(ctx, sid)
     body = ctx.json_body({})
@@ -1435,7 +1470,7 @@ def h_v7_report_run(ctx, sid):
         start = (parse_int(body["page"], "page", 1) - 1) * limit
     else:
         start = 0
-    return json_response(report_page(report, filters, start, limit))
+    return run_shaped(ctx, report_page(report, filters, start, limit))
 
 
 def h_v7_report_csv(ctx, sid):
@@ -1458,15 +1493,15 @@ def h_v8_core_csv(ctx, sid):
 
 def h_v8_report_run_get(ctx, sid):
     report = visible_report(ctx, sid)
-    return json_response(report_page(report, [], ctx.q_int("start", 0),
-                                     ctx.q_int("limit", None, 1)))
+    return run_shaped(ctx, report_page(report, [], ctx.q_int("start", 0),
+                                       ctx.q_int("limit", None, 1)))
 
 
 def h_v8_report_run_post(ctx, sid):
     report = visible_report(ctx, sid)
     filters = filters_from_labels(report, ctx.json_body([]))
-    return json_response(report_page(report, filters, ctx.q_int("start", 0),
-                                     ctx.q_int("limit", None, 1)))
+    return run_shaped(ctx, report_page(report, filters, ctx.q_int("start", 0),
+                                       ctx.q_int("limit", None, 1)))
 
 
 def h_v8_report_export(ctx, sid, kind):

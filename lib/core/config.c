@@ -57,6 +57,12 @@ static const char *const fetch_names[] = {
 };
 INTAKE_ROWS(fetch_names, INTAKE_FETCH__MAX);
 
+static const char *const lookup_names[] = {
+	"search",	/* INTAKE_LOOKUP_SEARCH */
+	"list",		/* INTAKE_LOOKUP_LIST */
+};
+INTAKE_ROWS(lookup_names, INTAKE_LOOKUP__MAX);
+
 static const char *const cache_kind_names[] = {
 	"shm",		/* INTAKE_CACHE_SHM */
 	"redis",	/* INTAKE_CACHE_REDIS */
@@ -112,6 +118,7 @@ static const struct intake_keyrow opts[] = {
 	C_INT("spool", "keep_done", spool_keep_done, 3600, 31536000, "1209600"),
 	C_INT("spool", "scan_interval_ms", spool_scan_ms, 50, 60000, "500"),
 	C_BOOL("spool", "dedupe", spool_dedupe, "yes"),
+	C_ENUM("spool", "lookup", spool_lookup, lookup_names, "search", false),
 	C_INT("spool", "breaker_failures", breaker_failures, 1, 1000, "5"),
 	C_INT("spool", "breaker_cooldown", breaker_cooldown, 1, 3600, "10"),
 	C_INT("spool", "inline_budget_ms", spool_inline_budget_ms, 100, 300000, "3000"),

@@ -46,6 +46,13 @@ enum intake_cache_kind {
 	INTAKE_CACHE__MAX
 };
 
+/* How a retry looks for an earlier start whose answer was lost (one-step dialects). */
+enum intake_lookup {
+	INTAKE_LOOKUP_SEARCH,	/* the request search, by the reference */
+	INTAKE_LOOKUP_LIST,	/* the service account's request list, read back to the submission */
+	INTAKE_LOOKUP__MAX
+};
+
 enum intake_fetch {
 	INTAKE_FETCH_CSV,	/* the report's CSV export */
 	INTAKE_FETCH_JSON,	/* the report's JSON run */
@@ -145,6 +152,7 @@ struct intake_config {
 	long long spool_keep_done;		/* seconds a delivery receipt is kept */
 	long long spool_scan_ms;		/* how often the dispatcher looks */
 	bool	spool_dedupe;			/* look for an earlier start before a retry */
+	enum intake_lookup spool_lookup;	/* how (one-step dialects) */
 	long long breaker_failures;		/* failures in a row that open the breaker */
 	long long breaker_cooldown;		/* seconds it stays open */
 	long long spool_inline_budget_ms;	/* a worker's own start attempt; then queued */

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "integrify/call.h"
+#include "integrify/reply.h"
 #include "core/log.h"
 #include "util/str.h"
 #include "integrify/token.h"
@@ -37,16 +38,35 @@ status_err(long status)
 	return INTAKE_EPROTO;
 }
 
-/* The line for a call Integrify answered with an error status. */
+/*
+ * The line for a call Integrify answered with an error status; for a
+ * refusal (4xx), with Integrify's reason from the reply (reply.h:
+ * bounded, escaped by the log), which names what was wrong with the
+ * call.  A reply that quotes the token it was sent gives none.
+ */
 static void
-upstream_failed(const char *method, const char *path_query, long status)
+upstream_failed(const char *method, const char *path_query,
+    const struct intake_http_resp *resp, const char *token)
 {
 	struct intake_log_line	l;
+	char			reason[INTAKE_REPLY_REASON_MAX];
 
+	reason[0] = '\0';
+	/* Not a server's failure (5xx): its text may be its internals, and explains no config. */
+	if (resp->status >= 400 && resp->status < 500) {
+		if (token != NULL && token[0] != '\0' && resp->body.len > 0 &&
+		    memmem(resp->body.ptr, resp->body.len, token, strlen(token)) != NULL)
+			(void)intake_strlcpy(reason, "(withheld: the reply quotes the token)",
+			    sizeof(reason));
+		else
+			intake_reply_reason(intake_buf_str(&resp->body), resp->body.len, reason);
+	}
 	intake_log_begin(&l, INTAKE_LOG_WARN, "upstream_failed");
 	intake_log_str(&l, "method", method);
 	intake_log_str(&l, "path", path_query);
-	intake_log_int(&l, "status", status);
+	intake_log_int(&l, "status", resp->status);
+	if (reason[0] != '\0')
+		intake_log_str(&l, "reason", reason);
 	intake_log_end(&l);
 }
 
@@ -94,7 +114,7 @@ intake_integrify_call(struct intake_ctx *ctx, const char *method, const char *pa
 	}
 	err = status_err(resp->status);
 	if (err != INTAKE_OK)
-		upstream_failed(method, path_query, resp->status);
+		upstream_failed(method, path_query, resp, tok.value);
 out:
 	OPENSSL_cleanse(&tok, sizeof(tok));
 	intake_buf_free(&url);

@@ -2,7 +2,9 @@
  * dialect.c - the table of Integrify dialects, and what more than one of
  * them uses (dialect.h).
  */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "integrify/call.h"
@@ -209,5 +211,122 @@ intake_dialect_grid_filters(struct intake_ctx *ctx, const struct intake_source *
 	err = intake_buf_err(out);
 out:
 	json_object_put(root);
+	return err;
+}
+
+int64_t
+intake_dialect_iso_ms(const char *s)
+{
+	static const struct { size_t off, len; long long min, max; } parts[] = {
+		{ 0, 4, 1970, 9999 }, { 5, 2, 1, 12 }, { 8, 2, 1, 31 },
+		{ 11, 2, 0, 23 }, { 14, 2, 0, 59 }, { 17, 2, 0, 60 },
+	};
+	struct tm	tm;
+	long long	v[6];
+	time_t		t;
+	size_t		i;
+
+	if (s == NULL || strlen(s) < 19 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+		return -1;
+	for (i = 0; i < 6; i++)
+		if (intake_parse_intn(s + parts[i].off, parts[i].len, parts[i].min, parts[i].max,
+		    &v[i]) != INTAKE_OK)
+			return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)v[0] - 1900;
+	tm.tm_mon = (int)v[1] - 1;
+	tm.tm_mday = (int)v[2];
+	tm.tm_hour = (int)v[3];
+	tm.tm_min = (int)v[4];
+	tm.tm_sec = (int)v[5];
+	t = timegm(&tm);
+	return t == (time_t)-1 ? -1 : (int64_t)t * 1000;
+}
+
+
+#define LISTED_PAGE	50	/* requests per page of the request list */
+#define LISTED_PAGES	40	/* pages read, at most */
+
+/*
+ * One page of the request list (find_listed): the first request naming
+ * reference, or one in the window whose name cannot be read, makes the
+ * hit.  *older: the page reached requests started before since_ms.
+ */
+static enum intake_err
+listed_page(struct json_object *root, const char *reference, int64_t since_ms,
+    struct intake_reply_hit *hit, bool *older, size_t *n)
+{
+	struct json_object	*list, *item;
+	size_t			 i;
+	int64_t			 t;
+
+	list = intake_reply_list(root);
+	*n = list != NULL ? json_object_array_length(list) : 0;
+	if (list == NULL)
+		return INTAKE_EPROTO;
+	for (i = 0; i < *n && hit->match == INTAKE_REPLY_NONE; i++) {
+		item = json_object_array_get_idx(list, i);
+		t = intake_dialect_iso_ms(intake_reply_str(item, INTAKE_REPLY_STARTED));
+		if (t != -1 && t < since_ms) {
+			*older = true;		/* newest first: the rest are older still */
+			break;
+		}
+		if (intake_reply_names(item, reference)) {
+			if (intake_reply_id(item, INTAKE_REPLY_SID, hit->sid, sizeof(hit->sid))) {
+				hit->match = INTAKE_REPLY_FOUND;
+				if (!intake_reply_id(item, INTAKE_REPLY_ID, hit->id, sizeof(hit->id)))
+					hit->id[0] = '\0';
+			} else
+				hit->match = INTAKE_REPLY_UNREADABLE;
+			intake_reply_quote(item, hit->item);
+		} else if (intake_reply_str(item, INTAKE_REPLY_NAME) == NULL) {
+			/* In the window, nameless: it could be the one. */
+			hit->match = INTAKE_REPLY_UNREADABLE;
+			intake_reply_quote(item, hit->item);
+		}
+	}
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_dialect_find_listed(struct intake_ctx *ctx, const char *process, const char *reference,
+    int64_t since_ms, struct intake_reqstart_result *out, struct intake_reply_hit *hit)
+{
+	struct json_object	*root = NULL;
+	struct intake_buf	 path;
+	enum intake_err		 err = INTAKE_OK;
+	size_t			 n = LISTED_PAGE;
+	int			 page;
+	bool			 older = false;
+
+	intake_buf_init(&path, INTAKE_DIALECT_PATH_MAX);
+	for (page = 0; page < LISTED_PAGES && hit->match == INTAKE_REPLY_NONE && !older &&
+	    n == LISTED_PAGE && err == INTAKE_OK; page++) {
+		intake_buf_reset(&path);
+		json_object_put(root);
+		root = NULL;
+		(void)intake_buf_printf(&path, "/instances/mine?status=all&sort=CreatedDate"
+		    "&dir=DESC&start=%d&count=%d&process_sid=", page * LISTED_PAGE, LISTED_PAGE);
+		(void)intake_url_escape(&path, process);
+		err = intake_buf_err(&path);
+		if (err == INTAKE_OK)
+			err = intake_dialect_get_json(ctx, path.ptr, "request list", out, &root);
+		if (err == INTAKE_OK)
+			err = listed_page(root, reference, since_ms, hit, &older, &n);
+	}
+	if (err == INTAKE_EPROTO && root != NULL)
+		intake_log_err("reqstart: the request list reply holds no list");
+	if (err == INTAKE_OK && hit->match == INTAKE_REPLY_NONE && !older && n == LISTED_PAGE) {
+		intake_log_err("reqstart: more than %d requests since the submission: the request "
+		    "list was not read back to it", LISTED_PAGE * LISTED_PAGES);
+		err = INTAKE_ETOOBIG;
+	}
+	if (hit->match == INTAKE_REPLY_FOUND) {
+		(void)intake_strlcpy(out->instance_sid, hit->sid, sizeof(out->instance_sid));
+		(void)intake_strlcpy(out->instance_id, hit->id, sizeof(out->instance_id));
+	}
+	json_object_put(root);
+	intake_buf_free(&path);
 	return err;
 }

@@ -90,6 +90,8 @@ struct intake_reqstart_claims {
 	/* The request just claimed has its values already: let it go. */
 	void	(*unclaim)(void *arg, const char *sid);
 	void	 *arg;
+	/* The submission's reference: a request named for another one is not adopted; NULL: none. */
+	const char *reference;
 };
 
 struct intake_dialect {
@@ -113,14 +115,28 @@ struct intake_dialect {
 			    const struct intake_reqstart_opts *o, struct intake_buf *body);
 	/*
 	 * NULL: the call that creates a request carries its values (one
-	 * step).  Else (two steps) that call carries "{}", and fill sends
-	 * body to request sid afterwards; resuming says an earlier attempt
-	 * created it, and then a request that no longer waits for values is
-	 * INTAKE_OK (they were stored).  A failed call is noted in res.
+	 * step).  Else (two steps) that call carries create_body's body
+	 * (or "{}"), and fill sends body to request sid afterwards;
+	 * resuming says an earlier attempt created it, and then a request
+	 * that no longer waits for values is INTAKE_OK (they were stored).
+	 * A failed call is noted in res.
 	 */
 	enum intake_err	(*fill)(struct intake_ctx *ctx, const struct intake_form *form,
 			    const char *sid, bool resuming, const struct intake_buf *body,
 			    struct intake_reqstart_result *res);
+	/*
+	 * Two-step: the body of the call that creates the request (a JSON
+	 * object: its name), into body.  NULL: "{}".
+	 */
+	enum intake_err	(*create_body)(const struct intake_reqstart_opts *o,
+			    struct intake_buf *body);
+	/*
+	 * A start reply that gave the request's SID alone: look up its id
+	 * (its number, as staff see it) into res->instance_id; INTAKE_OK
+	 * with "" when Integrify lists none.  NULL: a reply always has it.
+	 */
+	enum intake_err	(*request_id)(struct intake_ctx *ctx, const struct intake_form *form,
+			    const char *sid, struct intake_reqstart_result *res);
 	/* Upload: the path files are posted to (multipart, one part "file"). */
 	enum intake_err	(*upload_path)(const struct intake_config *cfg, struct intake_buf *path);
 	/* Upload: the reply field that holds the file's key. */
@@ -190,5 +206,24 @@ bool		intake_dialect_reference_wanted(const struct intake_form *form,
 enum intake_err	intake_dialect_grid_filters(struct intake_ctx *ctx,
 		    const struct intake_source *src, const struct intake_filter_value *f,
 		    size_t n, struct intake_buf *out);
+
+/* An ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff][Z]" (or NULL) as epoch ms; -1 when not one. */
+int64_t		intake_dialect_iso_ms(const char *s);
+
+/*
+ * Look for the request an earlier attempt may have started among the
+ * service account's requests of process (GET /instances/mine, which v8
+ * keeps from v7), newest first, down to those started before since_ms
+ * (a request's start, or its last milestone, which is later).
+ * hit->match FOUND (out->instance_sid / instance_id set): a request
+ * names reference and its SID can be read; UNREADABLE: it names it
+ * without a readable SID, or a request in that window has no readable
+ * name (it could be the one); else NONE.  INTAKE_EPROTO when a reply
+ * holds no list; INTAKE_ETOOBIG (logged) when the window holds more
+ * requests than are read; a failed call as intake_reqstart().
+ */
+enum intake_err	intake_dialect_find_listed(struct intake_ctx *ctx, const char *process,
+		    const char *reference, int64_t since_ms, struct intake_reqstart_result *out,
+		    struct intake_reply_hit *hit);
 
 #endif

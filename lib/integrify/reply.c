@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "util/json.h"
+#include "util/str.h"
 #include "integrify/reply.h"
 #include "util/nelem.h"
 
@@ -54,8 +55,17 @@ static const char *const spellings[][SPELLINGS_MAX] = {
 	{ "mappingval" },
 	/* INTAKE_REPLY_OPERATOR */
 	{ "operator" },
+	/* INTAKE_REPLY_TOTAL */
+	{ "total", "totalcount", "totalrows", "recordcount", "count" },
 };
 INTAKE_ROWS(spellings, INTAKE_REPLY__MAX);
+
+/* Members of an error reply that say why, in the order a reason quotes them. */
+static const char *const reasons[] = {
+	"error", "message", "title", "errordescription", "description", "detail",
+};
+
+#define REASON_ROOM	1024	/* a reason's bytes before the cut */
 
 /* Members outside any item that echo what was searched for, not a result. */
 static const char *const echoes[] = {
@@ -234,6 +244,15 @@ intake_reply_list(struct json_object *root)
 	return list_in(root, LIST_DEPTH);
 }
 
+bool
+intake_reply_zero_total(struct json_object *root)
+{
+	char	n[32];
+
+	return json_object_is_type(root, json_type_object) && intake_reply_list(root) == NULL &&
+	    intake_reply_id(root, INTAKE_REPLY_TOTAL, n, sizeof(n)) && strcmp(n, "0") == 0;
+}
+
 /* Append s (len bytes) to out as printable ASCII; false once out is full. */
 static bool
 quote_bytes(const char *s, size_t len, char out[INTAKE_REPLY_QUOTE_MAX], size_t *used)
@@ -334,6 +353,12 @@ names_ref(struct json_object *v, const char *ref, size_t rlen)
 		break;
 	}
 	return false;
+}
+
+bool
+intake_reply_names(struct json_object *v, const char *reference)
+{
+	return reference != NULL && names_ref(v, reference, strlen(reference));
 }
 
 static bool
@@ -456,4 +481,87 @@ intake_reply_search(const char *body, size_t len, const char *reference,
 		err = INTAKE_EPROTO;
 	json_object_put(root);
 	return err;
+}
+
+/* A reason being gathered: up to REASON_ROOM bytes, white space folded. */
+struct reason {
+	char	buf[REASON_ROOM];
+	size_t	used;
+};
+
+/* Append s (len bytes), a ": " first unless it is the first part; runs of white space as one space. */
+static void
+reason_add(struct reason *r, const char *s, size_t len)
+{
+	size_t	i;
+	bool	space = false;
+
+	while (len > 0 && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	if (len == 0 || (r->used > 0 && holds(r->buf, r->used, s, len)))
+		return;		/* nothing, or said already */
+	if (r->used > 0 && r->used + 2 < sizeof(r->buf)) {
+		memcpy(r->buf + r->used, ": ", 2);
+		r->used += 2;
+	}
+	for (i = 0; i < len && r->used < sizeof(r->buf); i++) {
+		if (isspace((unsigned char)s[i])) {
+			space = true;
+			continue;
+		}
+		if (space && r->used + 1 < sizeof(r->buf))
+			r->buf[r->used++] = ' ';
+		space = false;
+		r->buf[r->used++] = s[i];
+	}
+}
+
+/* The reason members of obj, and of an "error" object inside it. */
+static void
+reason_members(struct json_object *obj, struct reason *r, int depth)
+{
+	struct json_object	*v;
+	size_t			 i;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return;
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		v = member_spelled(obj, reasons[i]);
+		if (json_object_is_type(v, json_type_string))
+			reason_add(r, json_object_get_string(v),
+			    (size_t)json_object_get_string_len(v));
+		else if (depth > 0 && json_object_is_type(v, json_type_object))
+			reason_members(v, r, depth - 1);
+	}
+}
+
+void
+intake_reply_reason(const char *body, size_t len, char out[INTAKE_REPLY_REASON_MAX])
+{
+	struct json_object	*root = NULL;
+	struct reason		 r;
+	size_t			 keep;
+
+	r.used = 0;
+	if (body != NULL && len > 0 && intake_json_parse(body, len, &root) == INTAKE_OK) {
+		if (json_object_is_type(root, json_type_string))
+			reason_add(&r, json_object_get_string(root),
+			    (size_t)json_object_get_string_len(root));
+		else
+			reason_members(root, &r, 1);
+	} else if (body != NULL)
+		reason_add(&r, body, len < sizeof(r.buf) ? len : sizeof(r.buf));
+	json_object_put(root);
+	keep = r.used;
+	if (keep > INTAKE_REPLY_REASON_MAX - 1) {
+		keep = intake_utf8_cut(r.buf, r.used, INTAKE_REPLY_REASON_MAX - 4);
+		memcpy(r.buf + keep, "...", 3);
+		keep += 3;
+	}
+	memcpy(out, r.buf, keep);
+	out[keep] = '\0';
 }

@@ -39,6 +39,7 @@ enum intake_reply_field {
 	INTAKE_REPLY_EXPOSE,		/* a report filter's exposed name */
 	INTAKE_REPLY_MAPPING,		/* a report filter's mapping value */
 	INTAKE_REPLY_OPERATOR,		/* a report filter's operator */
+	INTAKE_REPLY_TOTAL,		/* a list's count of items: total, totalCount, ... */
 	INTAKE_REPLY__MAX
 };
 
@@ -75,11 +76,34 @@ bool		intake_reply_id(struct json_object *obj, enum intake_reply_field f, char *
 struct json_object *intake_reply_list(struct json_object *root);
 
 /*
+ * Is root an object that holds no list but says it has none: a total
+ * (INTAKE_REPLY_TOTAL, a number or a string) of 0?
+ */
+bool		intake_reply_zero_total(struct json_object *root);
+
+/*
  * obj as compact JSON for a log line or a note: printable ASCII only
  * (other bytes as \xNN), at most INTAKE_REPLY_QUOTE_MAX - 1 bytes, cut
  * with "...".
  */
 void		intake_reply_quote(struct json_object *obj, char out[INTAKE_REPLY_QUOTE_MAX]);
+
+/* Bytes of Integrify's reason for a refusal (intake_reply_reason()), NUL included. */
+#define INTAKE_REPLY_REASON_MAX	201
+
+/*
+ * Integrify's reason for refusing a call, from its error reply (len
+ * bytes of body), for a log line: of a JSON object, the strings under
+ * error, message, title, error_description, description and detail
+ * (also inside an "error" object), the distinct ones joined with ": ";
+ * a JSON string as it is; any other body that is not JSON, as text.
+ * Runs of white space become one space; the result is cut on a UTF-8
+ * character boundary to at most INTAKE_REPLY_REASON_MAX - 1 bytes
+ * (ending in "..." when cut).  "" when there is none.  The caller
+ * escapes it (the log does) and keeps it from users.
+ */
+void		intake_reply_reason(const char *body, size_t len,
+		    char out[INTAKE_REPLY_REASON_MAX]);
 
 /* What a search for a reference found. */
 enum intake_reply_match {
@@ -96,6 +120,9 @@ struct intake_reply_hit {
 	char			id[64];		/* FOUND: its number, "" when none */
 	char			item[INTAKE_REPLY_QUOTE_MAX];	/* FOUND, UNREADABLE: the item */
 };
+
+/* Does any string inside v (at any depth) hold reference, ASCII case aside? */
+bool		intake_reply_names(struct json_object *v, const char *reference);
 
 /*
  * Read a search reply (len bytes of body) for requests whose name holds

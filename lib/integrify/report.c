@@ -222,6 +222,12 @@ resolve_columns(const struct intake_source *src, const struct intake_table *t, l
 {
 	long	v = 0, l = t->ncols > 1 ? 1 : 0;
 
+	if (t->ncols == 0 && t->nrows == 0) {
+		/* An empty run that names no column: no cell is ever read. */
+		*vc = 0;
+		*lc = 0;
+		return INTAKE_OK;
+	}
 	if (t->ncols == 0)
 		return INTAKE_EPROTO;
 	if (src->value_column[0] != '\0')
@@ -329,14 +335,53 @@ cell_text(struct json_object *v)
 }
 
 /*
- * Rows of a JSON run: a list (top level or under items, rows, data, ...: reply.h)
- * of objects keyed by column label; the row number "r" is dropped.
+ * The columns an empty JSON run is given: it names none, so those the
+ * source's config names (value_column, label_column, then columns), each
+ * once.  names holds their copies (split in place).
+ */
+static size_t
+empty_headers(const struct intake_source *src, char names[1024], const char **headers)
+{
+	char	*p, *end;
+	size_t	 n = 0, i, len;
+	const char *cand[2] = { src->value_column, src->label_column };
+
+	for (i = 0; i < 2; i++)
+		if (cand[i][0] != '\0' && (n == 0 || strcmp(headers[0], cand[i]) != 0))
+			headers[n++] = cand[i];
+	(void)intake_strlcpy(names, src->columns, 1024);
+	for (p = names; *p != '\0' && n < INTAKE_TABLE_COLS_MAX; p = end) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		end = p + strcspn(p, ",");
+		len = (size_t)(end - p);
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (*end != '\0')
+			end++;
+		p[len] = '\0';
+		for (i = 0; i < n && (len == 0 || strcmp(headers[i], p) != 0); i++)
+			;
+		if (len > 0 && i == n)
+			headers[n++] = p;
+	}
+	return n;
+}
+
+/*
+ * The rows of a JSON run: its list (top level, or under items, Items,
+ * rows, data, ...: reply.h) of objects keyed by column label; the row
+ * number "r" is dropped.  A reply without a list but with a total of 0
+ * is an empty list too.  No rows is a result, not an error: the table
+ * then has the columns the source names (empty_headers()).
  */
 static enum intake_err
-table_from_json(const char *body, size_t len, size_t max_rows, struct intake_table **out)
+table_from_json(const struct intake_source *src, const char *body, size_t len,
+    size_t max_rows, struct intake_table **out)
 {
 	struct json_object	*root = NULL, *list, *first, *row, *v;
 	const char		**headers = NULL, **cells = NULL;
+	char			 names[1024];
 	enum intake_err		 err;
 	size_t			 ncols = 0, nrows, r, c;
 
@@ -346,11 +391,11 @@ table_from_json(const char *body, size_t len, size_t max_rows, struct intake_tab
 		goto out;
 	}
 	list = intake_reply_list(root);
-	if (list == NULL) {
+	if (list == NULL && !intake_reply_zero_total(root)) {
 		err = INTAKE_EPROTO;
 		goto out;
 	}
-	nrows = json_object_array_length(list);
+	nrows = list != NULL ? json_object_array_length(list) : 0;
 	if (nrows > max_rows) {
 		err = INTAKE_ETOOBIG;
 		goto out;
@@ -361,7 +406,9 @@ table_from_json(const char *body, size_t len, size_t max_rows, struct intake_tab
 		goto out;
 	}
 	headers = intake_xcalloc(INTAKE_TABLE_COLS_MAX, sizeof(*headers));
-	if (first != NULL) {
+	if (first == NULL)
+		ncols = empty_headers(src, names, headers);
+	else {
 		struct json_object_iterator it = json_object_iter_begin(first);
 		struct json_object_iterator end = json_object_iter_end(first);
 		const char *k;
@@ -405,7 +452,7 @@ parse_rows(const struct intake_source *src, const struct intake_http_resp *resp,
 		    (size_t)src->max_rows, out);
 		break;
 	case INTAKE_FETCH_JSON:
-		err = table_from_json(intake_buf_str(&resp->body), resp->body.len,
+		err = table_from_json(src, intake_buf_str(&resp->body), resp->body.len,
 		    (size_t)src->max_rows, out);
 		break;
 	case INTAKE_FETCH__MAX:

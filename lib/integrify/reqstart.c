@@ -4,8 +4,9 @@
  *
  * Files go first, one multipart upload each; their keys then travel as
  * the file fields' values.  Then the call that creates the request:
- * with the values (one-step dialects), or with "{}" and the values sent
- * by the dialect's second step.  Every string we send is JSON-quoted or
+ * with the values (one-step dialects), or with the request's name alone
+ * ("{}" in a dialect without one) and the values sent by the dialect's
+ * second step.  Every string we send is JSON-quoted or
  * percent-escaped, here or in the dialect's file (v7.c, v8.c).
  */
 #include <ctype.h>
@@ -316,6 +317,50 @@ out:
 }
 
 /*
+ * The call that creates the request: body (one step), or else the
+ * dialect's create body (two steps: the request's name), or "{}".
+ */
+static enum intake_err
+create_request(struct intake_ctx *ctx, const struct intake_dialect *d,
+    const struct intake_form *form, const struct intake_reqstart_opts *o,
+    const struct intake_buf *body, struct intake_reqstart_result *res)
+{
+	struct intake_buf	named;
+	enum intake_err		err;
+
+	if (body != NULL || d->create_body == NULL)
+		return create(ctx, d, form, o, body, res);
+	intake_buf_init(&named, INTAKE_DIALECT_PATH_MAX);
+	err = d->create_body(o, &named);
+	if (err != INTAKE_OK)
+		intake_log_err("reqstart: form %s: the request name is over its limit", form->id);
+	else
+		err = create(ctx, d, form, o, &named, res);
+	intake_buf_free(&named);
+	return err;
+}
+
+/*
+ * The start reply named the request's SID alone: ask for its id, so the
+ * receipt can show it.  The request is made either way: a failed look
+ * leaves the id empty and res as it was.
+ */
+static void
+look_up_id(struct intake_ctx *ctx, const struct intake_dialect *d,
+    const struct intake_form *form, struct intake_reqstart_result *res)
+{
+	struct intake_reqstart_result	look;
+
+	memset(&look, 0, sizeof(look));
+	look.retry_after = -1;
+	if (d->request_id(ctx, form, res->instance_sid, &look) == INTAKE_OK)
+		(void)intake_strlcpy(res->instance_id, look.instance_id, sizeof(res->instance_id));
+	else
+		intake_log_info("reqstart: form %s: request %s was started; its id could not be "
+		    "looked up", form->id, res->instance_sid);
+}
+
+/*
  * The one start skeleton: the values as the dialect sends them; the call
  * that creates the request (unless a two-step start resumes one); then,
  * in a two-step dialect, the caller's started() and the second step.
@@ -341,7 +386,7 @@ start(struct intake_ctx *ctx, const struct intake_dialect *d, const struct intak
 		err = intake_strlcpy(res->instance_sid, o->resume_sid, sizeof(res->instance_sid)) ==
 		    INTAKE_OK ? INTAKE_OK : INTAKE_EINVAL;
 	else
-		err = create(ctx, d, form, o, two_step ? NULL : &body, res);
+		err = create_request(ctx, d, form, o, two_step ? NULL : &body, res);
 	if (err != INTAKE_OK || !two_step)
 		goto out;
 	if (!resuming && o->started != NULL) {
@@ -351,6 +396,8 @@ start(struct intake_ctx *ctx, const struct intake_dialect *d, const struct intak
 	}
 	err = d->fill(ctx, form, res->instance_sid, resuming, &body, res);
 out:
+	if (err == INTAKE_OK && res->instance_id[0] == '\0' && d->request_id != NULL)
+		look_up_id(ctx, d, form, res);
 	intake_buf_free(&body);
 	return err;
 }
@@ -420,6 +467,15 @@ intake_reqstart_find(struct intake_ctx *ctx, const char *reference,
 		return INTAKE_EINVAL;
 	}
 	return d->find(ctx, reference, out, hit);
+}
+
+enum intake_err
+intake_reqstart_find_listed(struct intake_ctx *ctx, const struct intake_form *form,
+    const char *reference, int64_t since_ms, struct intake_reqstart_result *out,
+    struct intake_reply_hit *hit)
+{
+	look_init(out, hit);
+	return intake_dialect_find_listed(ctx, form->process, reference, since_ms, out, hit);
 }
 
 enum intake_err

@@ -66,6 +66,18 @@ enum intake_err	intake_reqstart_find(struct intake_ctx *ctx, const char *referen
 		    struct intake_reqstart_result *out, struct intake_reply_hit *hit);
 
 /*
+ * As intake_reqstart_find(), for a tenant without a working request
+ * search: the service account's requests of form's process, newest
+ * first, read back to since_ms, for one whose name holds reference
+ * (dialect.h, intake_dialect_find_listed(), says what each result
+ * means).  Only for a one-step dialect: a two-step request found could
+ * still lack its values.
+ */
+enum intake_err	intake_reqstart_find_listed(struct intake_ctx *ctx,
+		    const struct intake_form *form, const char *reference, int64_t since_ms,
+		    struct intake_reqstart_result *out, struct intake_reply_hit *hit);
+
+/*
  * Find and claim a request of form's process that a start whose
  * answer was lost left without values (started at since_ms or later,
  * its data-container task still active, and claimed).  hit->match FOUND

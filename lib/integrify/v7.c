@@ -4,7 +4,7 @@
  *
  *   reports:   POST /reports/{sid} with the grid's paging and filters
  *              (JSON), GET /reports/{sid}/tofile/csv (CSV);
- *   start:     POST /instances/{process}/start with "{}", then the
+ *   start:     POST /instances/{process}/start with {"name": ...}, then the
  *              data-container task: GET /tasktypes/data-container/
  *              endpoints?instance_sid=..., and POST {endpoint} with
  *              {"key": value, ...};
@@ -17,7 +17,7 @@
  */
 #include <ctype.h>
 #include <string.h>
-#include <time.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "integrify/call.h"
@@ -82,6 +82,25 @@ v7_start_path(const struct intake_form *form, const struct intake_reqstart_opts 
 	(void)intake_url_escape(path, form->process);
 	(void)intake_buf_adds(path, "/start");
 	return intake_buf_err(path);
+}
+
+/*
+ * The start call's body: {"name": "Title (REF)"}.  Integrify documents
+ * no body for it; a site that takes a name there names the request as
+ * v8 does, so staff find the reference in it, and one that does not
+ * ignores the body (the reference then travels in the form's
+ * reference_key field only).
+ */
+static enum intake_err
+v7_create_body(const struct intake_reqstart_opts *o, struct intake_buf *body)
+{
+	(void)intake_buf_addc(body, '{');
+	if (o->request_name != NULL && o->request_name[0] != '\0') {
+		(void)intake_buf_adds(body, "\"name\":");
+		(void)intake_json_quote(body, o->request_name, strlen(o->request_name));
+	}
+	(void)intake_buf_addc(body, '}');
+	return intake_buf_err(body);
 }
 
 /* Is s a number as RFC 8259 section 6 writes one (so it can go unquoted)? */
@@ -275,35 +294,66 @@ v7_upload_path(const struct intake_config *cfg, struct intake_buf *path)
 	return intake_buf_adds(path, "/files/upload");
 }
 
-/* An ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff][Z]" as epoch ms; -1 when not one. */
-static int64_t
-iso_ms(const char *s)
+/*
+ * A start reply shaped {"SID": ...} names no id: find the request just
+ * started among the newest of its process (GET /instances/mine) and read
+ * its id there.  "" when it is not on that first page.
+ */
+static enum intake_err
+v7_request_id(struct intake_ctx *ctx, const struct intake_form *form, const char *sid,
+    struct intake_reqstart_result *res)
 {
-	static const struct { size_t off, len; long long min, max; } parts[] = {
-		{ 0, 4, 1970, 9999 }, { 5, 2, 1, 12 }, { 8, 2, 1, 31 },
-		{ 11, 2, 0, 23 }, { 14, 2, 0, 59 }, { 17, 2, 0, 60 },
-	};
-	struct tm	tm;
-	long long	v[6];
-	time_t		t;
-	size_t		i;
+	struct json_object	*root = NULL, *list, *item;
+	struct intake_buf	 path;
+	char			 got[128];
+	enum intake_err		 err;
+	size_t			 i, n;
 
-	if (s == NULL || strlen(s) < 19 || s[4] != '-' || s[7] != '-' ||
-	    (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
-		return -1;
-	for (i = 0; i < 6; i++)
-		if (intake_parse_intn(s + parts[i].off, parts[i].len, parts[i].min, parts[i].max,
-		    &v[i]) != INTAKE_OK)
-			return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (int)v[0] - 1900;
-	tm.tm_mon = (int)v[1] - 1;
-	tm.tm_mday = (int)v[2];
-	tm.tm_hour = (int)v[3];
-	tm.tm_min = (int)v[4];
-	tm.tm_sec = (int)v[5];
-	t = timegm(&tm);
-	return t == (time_t)-1 ? -1 : (int64_t)t * 1000;
+	res->instance_id[0] = '\0';
+	intake_buf_init(&path, INTAKE_DIALECT_PATH_MAX);
+	(void)intake_buf_printf(&path, "/instances/mine?status=all&sort=CreatedDate&dir=DESC"
+	    "&start=0&count=%d&process_sid=", ORPHAN_PAGE);
+	(void)intake_url_escape(&path, form->process);
+	err = intake_buf_err(&path);
+	if (err == INTAKE_OK)
+		err = intake_dialect_get_json(ctx, path.ptr, "instance list", res, &root);
+	list = err == INTAKE_OK ? intake_reply_list(root) : NULL;
+	n = list != NULL ? json_object_array_length(list) : 0;
+	for (i = 0; i < n; i++) {
+		item = json_object_array_get_idx(list, i);
+		if (intake_reply_id(item, INTAKE_REPLY_SID, got, sizeof(got)) &&
+		    strcmp(got, sid) == 0 &&
+		    intake_reply_id(item, INTAKE_REPLY_ID, res->instance_id,
+		    sizeof(res->instance_id)))
+			break;
+	}
+	json_object_put(root);
+	intake_buf_free(&path);
+	return err;
+}
+
+/*
+ * Is item a request named for another submission: its name holds a
+ * reference in parentheses, "(XXXX-XXXX-XXXX)", other than reference?
+ * (A site that takes the name from the start call names each request so.)
+ */
+static bool
+named_for_another(struct json_object *item, const char *reference)
+{
+	const char	*name = intake_reply_str(item, INTAKE_REPLY_NAME), *p;
+	size_t		 i;
+
+	if (name == NULL || reference == NULL || reference[0] == '\0')
+		return false;
+	for (p = strchr(name, '('); p != NULL; p = strchr(p + 1, '(')) {
+		for (i = 1; i <= 14; i++)
+			if (!((i == 5 || i == 10) ? p[i] == '-' :
+			    isupper((unsigned char)p[i]) || isdigit((unsigned char)p[i])))
+				break;
+		if (i == 15 && p[15] == ')' && strncasecmp(p + 1, reference, 14) != 0)
+			return true;
+	}
+	return false;
 }
 
 /* The request item (SID sid) is the orphan found: note it in hit and out. */
@@ -380,7 +430,7 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
 	*n = json_object_array_length(list);
 	for (i = 0; i < *n && hit->match == INTAKE_REPLY_NONE && err == INTAKE_OK; i++) {
 		item = json_object_array_get_idx(list, i);
-		t = iso_ms(intake_reply_str(item, INTAKE_REPLY_STARTED));
+		t = intake_dialect_iso_ms(intake_reply_str(item, INTAKE_REPLY_STARTED));
 		if (t != -1 && t < since_ms) {
 			*older = true;		/* newest first: the rest are older still */
 			break;
@@ -390,6 +440,9 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
 			intake_reply_quote(item, hit->item);
 			break;
 		}
+		/* Started, and named, for another submission: its to fill. */
+		if (named_for_another(item, cl->reference))
+			continue;
 		err = orphan_try(ctx, form, item, sid, cl, out, hit);
 	}
 	return err;
@@ -446,6 +499,8 @@ const struct intake_dialect intake_dialect_v7 = {
 	.start_path = v7_start_path,
 	.values_body = v7_values_body,
 	.fill = v7_fill,	/* a request starts empty; its values follow */
+	.create_body = v7_create_body,
+	.request_id = v7_request_id,
 	.upload_path = v7_upload_path,
 	.file_key = INTAKE_REPLY_FILE_V7,
 	.find = NULL,		/* v7 cannot search requests by name */

@@ -13,6 +13,7 @@
 #include "spool/deliver.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "form/form.h"
 #include "integrify/reqstart.h"
 #include "util/str.h"
 #include "integrify/upstream.h"
@@ -502,11 +503,26 @@ lookup_failed(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	return finish_retry(ctx, h, rec, meta, retry_after_ms(r));
 }
 
-/* Can an earlier attempt be found in Integrify, by its reference (v8)? */
+/*
+ * Can an earlier attempt be found in Integrify, by its reference (v8)?
+ * Through the request search, or ([spool] lookup = list) the request
+ * list, which only a one-step start may use: a two-step request found
+ * could still lack its values.
+ */
 static bool
 searchable(const struct intake_ctx *ctx)
 {
-	return ctx->cfg->spool_dedupe && intake_reqstart_can_find(ctx);
+	if (!ctx->cfg->spool_dedupe)
+		return false;
+	switch (ctx->cfg->spool_lookup) {
+	case INTAKE_LOOKUP_SEARCH:
+		return intake_reqstart_can_find(ctx);
+	case INTAKE_LOOKUP_LIST:
+		return !intake_reqstart_two_step(ctx);
+	case INTAKE_LOOKUP__MAX:
+		break;
+	}
+	return false;
 }
 
 /* Can a request a lost start left empty be found and filled (v7)? */
@@ -531,7 +547,7 @@ adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	struct intake_reqstart_result	r;
 	struct intake_reply_hit		hit;
 	struct claimer			c = { ctx, h->ref, false, INTAKE_OK };
-	struct intake_reqstart_claims	cl = { claim, unclaim, &c };
+	struct intake_reqstart_claims	cl = { claim, unclaim, &c, h->ref };
 	enum intake_err			err;
 
 	err = intake_reqstart_orphan(ctx, form, rec->created_ms - ORPHAN_SKEW_MS, &cl, &r,
@@ -573,9 +589,51 @@ adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
 }
 
 /*
+ * Look for an earlier start of rec as [spool] lookup says: the request
+ * search by its reference, or the form's process's request list read
+ * back to a minute before the submission (clocks differ).
+ */
+static enum intake_err
+look_up(struct intake_ctx *ctx, const struct intake_spoolrec *rec,
+    struct intake_reqstart_result *r, struct intake_reply_hit *hit)
+{
+	const struct intake_form	*form;
+
+	if (ctx->cfg->spool_lookup != INTAKE_LOOKUP_LIST)
+		return intake_reqstart_find(ctx, rec->ref, r, hit);
+	form = ctx->forms != NULL ? intake_form_find(ctx->forms, rec->form, strlen(rec->form)) :
+	    NULL;
+	if (form == NULL) {
+		memset(hit, 0, sizeof(*hit));
+		hit->match = INTAKE_REPLY_NONE;
+		return INTAKE_EINVAL;
+	}
+	return intake_reqstart_find_listed(ctx, form, rec->ref, rec->created_ms - ORPHAN_SKEW_MS,
+	    r, hit);
+}
+
+/* The lookup [spool] lookup names is refused or unreadable: say what would help, once per attempt. */
+static void
+lookup_unavailable(const struct intake_ctx *ctx, const char *ref, enum intake_err err)
+{
+	if (ctx->cfg->spool_lookup == INTAKE_LOOKUP_LIST)
+		intake_log_warn("deliver %s: Integrify's request list is unavailable (%s): a start "
+		    "whose answer was lost cannot be checked and is held for a person until the "
+		    "service account can list its requests (GET /instances/mine), or configure "
+		    "[spool] lookup = search if the tenant's request search works", ref,
+		    intake_strerror(err));
+	else
+		intake_log_warn("deliver %s: Integrify's request search is unavailable (%s): a "
+		    "start whose answer was lost cannot be checked and is held for a person until "
+		    "the service account can search (GET /api/instance/list/all); or configure "
+		    "[spool] lookup = list to look through its request list (GET /instances/mine) "
+		    "instead", ref, intake_strerror(err));
+}
+
+/*
  * Before a retry (v8): did an earlier attempt start the request?  Returns
  * true with *outcome when this attempt ends here: the request was found
- * (done), the search failed for now (retry), or it cannot be searched
+ * (done), the lookup failed for now (retry), or it cannot be looked up
  * and the earlier attempt may have got through (held).  False: go on
  * and start it.
  */
@@ -588,14 +646,14 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	struct intake_reply_hit		hit;
 	enum intake_err			err;
 
-	err = intake_reqstart_find(ctx, rec->ref, &r, &hit);
+	err = look_up(ctx, rec, &r, &hit);
 	if (err == INTAKE_OK && hit.match == INTAKE_REPLY_UNREADABLE) {
 		intake_breaker_success(ctx);
 		*outcome = finish_seen(ctx, h, rec, meta, &hit);
 		return true;
 	}
 	if (err == INTAKE_OK && hit.match == INTAKE_REPLY_FOUND) {
-		/* The search answered: Integrify is up. */
+		/* The lookup answered: Integrify is up. */
 		intake_breaker_success(ctx);
 		(void)intake_strlcpy(meta->sid, r.instance_sid, sizeof(meta->sid));
 		(void)intake_strlcpy(meta->id, r.instance_id, sizeof(meta->id));
@@ -605,23 +663,20 @@ earlier_start(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	if (err == INTAKE_OK)
 		return false;
 	if (intake_breaker_counts(err)) {
-		/* Integrify is failing: the search is retried with the start. */
+		/* Integrify is failing: the lookup is retried with the start. */
 		*outcome = lookup_failed(ctx, h, rec, meta, err, &r);
 		return true;
 	}
 	/*
-	 * The tenant refuses the search itself (404, 403, a reply we cannot
-	 * read): no check is possible, so do as without one.
+	 * The tenant refuses the lookup itself (404, 403, a reply we cannot
+	 * read, a list too long to read back): no check is possible, so do
+	 * as without one.
 	 */
-	intake_log_warn("deliver %s: Integrify's request search is unavailable (%s): a start "
-	    "whose answer was lost cannot be checked and is held for a person until the "
-	    "service account can search (GET /api/instance/list/all)", h->ref,
-	    intake_strerror(err));
+	lookup_unavailable(ctx, h->ref, err);
 	if (!meta->unsure)
 		return false;
 	*outcome = finish_held(ctx, h, rec, meta, "an earlier attempt may have started the request "
-	    "and Integrify cannot be searched; check it for the reference, then retry or "
-	    "purge it");
+	    "and Integrify cannot be checked; find its reference there, then retry or purge it");
 	return true;
 }
 

@@ -6,7 +6,9 @@
  * reference, the answer is never "not found".  This checks it with a
  * walk of its own, independent of reply.c's.  And whatever the answer,
  * a FOUND hit has a printable SID, and every quote is bounded, printable
- * ASCII and NUL-terminated.
+ * ASCII and NUL-terminated.  The same bytes as an error reply give a
+ * reason of at most INTAKE_REPLY_REASON_MAX - 1 bytes that, from text
+ * that is valid UTF-8, is valid UTF-8 too (never cut inside a character).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <strings.h>
 
 #include "util/json.h"
+#include "util/str.h"
 #include "integrify/reply.h"
 
 #include "fuzz.h"
@@ -92,6 +95,37 @@ printable(const char *s, size_t cap)
 			abort();
 }
 
+/* Is s (len bytes) valid UTF-8 throughout? */
+static bool
+utf8_ok(const char *s, size_t len)
+{
+	size_t	i, n;
+
+	for (i = 0; i < len; i += n) {
+		n = intake_utf8_len(s + i, len - i);
+		if (n == 0)
+			return false;
+	}
+	return true;
+}
+
+/* The reason of an error reply: bounded, and whole characters from UTF-8 text. */
+static void
+check_reason(const uint8_t *data, size_t size)
+{
+	char	out[INTAKE_REPLY_REASON_MAX];
+	size_t	n;
+
+	intake_reply_reason((const char *)data, size, out);
+	n = strnlen(out, sizeof(out));
+	if (n == sizeof(out))
+		abort();
+	/* (No backslash: a JSON escape may decode to a lone surrogate.) */
+	if (utf8_ok((const char *)data, size) && memchr(data, '\0', size) == NULL &&
+	    memchr(data, '\\', size) == NULL && !utf8_ok(out, n))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -99,6 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct json_object	*root = NULL;
 	enum intake_err		 err;
 
+	check_reason(data, size);
 	err = intake_reply_search((const char *)data, size, REF, &hit);
 	if (err != INTAKE_OK && err != INTAKE_EPROTO)
 		abort();

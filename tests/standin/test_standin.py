@@ -58,7 +58,8 @@ SECRET_REPORT = REPORT["Executive Cost Centers"]
 DEFAULT_VARIANTS = {"v7_start_shape": "doc", "v8_impersonate_body": "json_token",
                     "v8_expired_body": "text", "instance_list_shape": "camel",
                     "instance_list_ids": "number", "instance_list_extra": "no",
-                    "instance_list_sid": "yes"}
+                    "instance_list_sid": "yes", "instance_search": "yes",
+                    "report_run_shape": "items", "v7_request_name": "no"}
 
 
 # --------------------------------------------------------------------------
@@ -937,6 +938,18 @@ class Reports(Base):
         r = self.c.post("/api/reports/%s/run" % CATS["sid"], token=self.v8)
         self.assertEqual(r.json()["total"], len(CATS["rows"]))
 
+    def test_run_shapes(self):
+        """report_run_shape: the same page under items, Items, rows or bare."""
+        path = "/api/reports/%s/run?limit=2" % CATS["sid"]
+        want = self.c.get(path, token=self.v8).json()["items"]
+        for shape, pick in (("Items", lambda d: d["Items"]), ("rows", lambda d: d["rows"]),
+                            ("bare", lambda d: d)):
+            self.c.control("/__sim/config", {"variants": {"report_run_shape": shape}})
+            self.assertEqual(pick(self.c.get(path, token=self.v8).json()), want, shape)
+            r = self.c.post("/reports/%s" % CATS["sid"], token=self.tok,
+                            json_body={"start": 0, "limit": 2})
+            self.assertEqual(pick(r.json()), want, shape)
+
     def test_v8_export_data(self):
         base = "/api/reports/%s/export/data/" % ASSETS["sid"]
         r = self.c.get(base + "json?start=2&count=3", token=self.v8)
@@ -1026,6 +1039,26 @@ class Instances(Base):
                          {(IT["sid"], "v7", SVC)})
         self.assertEqual(insts[0]["sid"], req["sid"])
         self.assertEqual(str(insts[0]["id"]), req["id"])
+
+    def test_v7_request_name_variant(self):
+        """v7_request_name = yes: a start's body may name the request."""
+        tok = self.v7_token()
+        path = "/instances/%s/start" % IT["sid"]
+        self.assertEqual(self.c.post(path, token=tok, json_body={"name": "X (R)"})
+                         .json()["request"]["name"], "IT Request")
+        self.c.control("/__sim/config", {"variants": {"v7_request_name": "yes"}})
+        self.assertEqual(self.c.post(path, token=tok, json_body={"name": "X (R)"})
+                         .json()["request"]["name"], "X (R)")
+        self.assertEqual(self.c.post(path, token=tok, body=b"junk")
+                         .json()["request"]["name"], "IT Request")
+
+    def test_instance_search_variant(self):
+        """instance_search = no: the v8 request search answers 404."""
+        v8 = self.v8_token()
+        self.assertEqual(self.c.get("/api/instance/list/all?search=x", token=v8).status, 200)
+        self.c.control("/__sim/config", {"variants": {"instance_search": "no"}})
+        self.assertEqual(self.c.get("/api/instance/list/all?search=x", token=v8).status, 404)
+        self.assertEqual(self.c.get("/instances/mine", token=v8).status, 200)
 
     def test_v7_data_container_flow(self):
         """7.5 #6: data container POST with extra keys ignores them."""

@@ -389,7 +389,7 @@ unclaim_none(void *arg, const char *sid)
 static void
 test_dialect_v7_orphan_found_and_no_search(void)
 {
-	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL };
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL };
 	struct intake_reqstart_result	r;
 	struct intake_reply_hit		hit;
 	struct intake_form		*form = calloc(1, sizeof(*form));
@@ -412,6 +412,178 @@ test_dialect_v7_orphan_found_and_no_search(void)
 	rewind_calls(&f);
 	T_EQ_INT(intake_reqstart_find(&f.ctx, "AB12-CD34-EF56", &r, &hit), INTAKE_EINVAL);
 	T_EQ_INT(calls(&f), 0);
+	teardown(&f);
+	free(form);
+}
+
+#define REF		"AB12-CD34-EF56"
+#define IN_WINDOW	"2026-12-01T10:00:00.000Z"
+#define BEFORE		"2026-12-01T08:00:00Z"
+
+/* Look through the request list of form's process since 09:00 of that day. */
+static enum intake_err
+listed(struct fixture *f, const struct intake_form *form, struct intake_reqstart_result *r,
+    struct intake_reply_hit *hit)
+{
+	return intake_reqstart_find_listed(&f->ctx, form, REF,
+	    intake_dialect_iso_ms("2026-12-01T09:00:00Z"), r, hit);
+}
+
+/*
+ * Without the request search: the request list, newest first, read back
+ * to the submission's time; a request named with the reference is the
+ * earlier start, and paging stops at the first older request.
+ */
+static void
+test_dialect_find_listed_reads_back_to_the_submission(void)
+{
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	v[3];
+	struct fixture			f;
+
+	form_init(form, v);
+	setup_v8(&f);
+	reply(&f, 0, 200, "{\"total\":2,\"items\":[{\"sid\":\"S-6\",\"id\":6,\"name\":"
+	    "\"IT (ZZ99-ZZ99-ZZ99)\",\"last_milestone_date\":\"" IN_WINDOW "\"},"
+	    "{\"sid\":\"S-5\",\"id\":5,\"name\":\"IT (" REF ")\",\"last_milestone_date\":"
+	    "\"" IN_WINDOW "\"}]}");
+	T_EQ_INT(listed(&f, form, &r, &hit), INTAKE_OK);
+	T_ASSERT(req_is(&f, 0, "GET", "/instances/mine?status=all&sort=CreatedDate&dir=DESC"
+	    "&start=0&count=50&process_sid=P%201"));
+	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
+	T_EQ_STR(r.instance_sid, "S-5");
+	T_EQ_STR(r.instance_id, "5");
+	T_EQ_INT(calls(&f), 1);
+	/* PascalCase, and an older request ends the look: NONE, one page read. */
+	rewind_calls(&f);
+	reply(&f, 0, 200, "{\"Items\":[{\"SID\":\"S-6\",\"Name\":\"IT (ZZ99-ZZ99-ZZ99)\","
+	    "\"StartDate\":\"" IN_WINDOW "\"},{\"SID\":\"S-1\",\"Name\":\"IT\","
+	    "\"StartDate\":\"" BEFORE "\"}]}");
+	T_EQ_INT(listed(&f, form, &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_NONE);
+	T_EQ_STR(r.instance_sid, "");
+	T_EQ_INT(calls(&f), 1);
+	teardown(&f);
+	free(form);
+}
+
+/*
+ * Where the list cannot rule a request out, the submission must not be
+ * started again: an item naming the reference without a SID, or a
+ * nameless request in the window, is UNREADABLE; a reply without a list
+ * is EPROTO; a refused list is the call's error.
+ */
+static void
+test_dialect_find_listed_unreadable_request_is_never_none(void)
+{
+	static const char *const unreadable[] = {
+		"[{\"name\":\"IT (" REF ")\",\"startDate\":\"" IN_WINDOW "\"}]",
+		"[{\"sid\":\"S-2\",\"startDate\":\"" IN_WINDOW "\"}]",
+		"[{\"sid\":\"S-2\",\"name\":null}]",
+	};
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	v[3];
+	struct fixture			f;
+	size_t				i;
+
+	t_quiet_stderr();
+	form_init(form, v);
+	setup_v8(&f);
+	for (i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++) {
+		rewind_calls(&f);
+		reply(&f, 0, 200, unreadable[i]);
+		T_EQ_INT(listed(&f, form, &r, &hit), INTAKE_OK);
+		T_EQ_INT(hit.match, INTAKE_REPLY_UNREADABLE);
+		T_ASSERT(hit.item[0] == '{');
+	}
+	rewind_calls(&f);
+	reply(&f, 0, 200, "{\"status\":\"ok\"}");
+	T_EQ_INT(listed(&f, form, &r, &hit), INTAKE_EPROTO);
+	T_EQ_INT(hit.match, INTAKE_REPLY_NONE);
+	rewind_calls(&f);
+	reply(&f, 0, 404, "{\"status\":404,\"message\":\"Not Found\"}");
+	T_EQ_INT(listed(&f, form, &r, &hit), INTAKE_ENOTFOUND);
+	T_EQ_INT(r.status, 404);
+	teardown(&f);
+	free(form);
+}
+
+/* A window longer than the pages read is not taken for "not there". */
+static void
+test_dialect_find_listed_flood_of_requests_is_not_none(void)
+{
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	v[3];
+	struct intake_buf		page;
+	struct fixture			f;
+	int				i;
+
+	t_quiet_stderr();
+	form_init(form, v);
+	setup_v8(&f);
+	intake_buf_init(&page, 65536);
+	(void)intake_buf_addc(&page, '[');
+	for (i = 0; i < 50; i++)
+		(void)intake_buf_printf(&page, "%s{\"sid\":\"S-%d\",\"name\":\"Other\","
+		    "\"startDate\":\"" IN_WINDOW "\"}", i > 0 ? "," : "", i);
+	(void)intake_buf_addc(&page, ']');
+	T_EQ_INT(intake_buf_err(&page), INTAKE_OK);
+	(void)fake_http_fallback(f.srv, 200, page.ptr);
+	T_EQ_INT(listed(&f, form, &r, &hit), INTAKE_ETOOBIG);
+	T_EQ_INT(hit.match, INTAKE_REPLY_NONE);
+	T_EQ_INT(calls(&f), 40);
+	/* One page short of full is the last: NONE. */
+	page.len -= 1;
+	while (page.len > 0 && page.ptr[page.len - 1] != '{')
+		page.len--;
+	page.len -= 2;		/* drop ",{" of the 50th */
+	(void)intake_buf_addc(&page, ']');
+	rewind_calls(&f);
+	(void)fake_http_fallback(f.srv, 200, intake_buf_str(&page));
+	T_EQ_INT(listed(&f, form, &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_NONE);
+	T_EQ_INT(calls(&f), 1);
+	intake_buf_free(&page);
+	teardown(&f);
+	free(form);
+}
+
+/*
+ * v7 on a site that names requests: the orphan search passes over a
+ * request named for another submission (its to fill) and adopts the
+ * one named for this one, or one without a reference in its name.
+ */
+static void
+test_dialect_v7_orphan_named_for_another_is_not_adopted(void)
+{
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, REF };
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	v[3];
+	struct fixture			f;
+
+	form_init(form, v);
+	setup_v7(&f);
+	reply(&f, 0, 200, "[{\"sid\":\"S-4\",\"name\":\"IT (ZZ99-ZZ99-ZZ99)\"},"
+	    "{\"sid\":\"S-3\",\"name\":\"IT (" REF ")\"}]");
+	reply(&f, 1, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-3\"]}");
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form, 0, &cl, &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
+	T_EQ_STR(r.instance_sid, "S-3");
+	T_ASSERT(req_is(&f, 1, "GET", "/tasktypes/data-container/endpoints?instance_sid=S-3"));
+	rewind_calls(&f);
+	reply(&f, 0, 200, "[{\"sid\":\"S-4\",\"name\":\"IT (ZZ99-ZZ99-ZZ99)\"},"
+	    "{\"sid\":\"S-5\",\"name\":\"IT Request (x)\"}]");
+	reply(&f, 1, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-5\"]}");
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form, 0, &cl, &r, &hit), INTAKE_OK);
+	T_EQ_STR(r.instance_sid, "S-5");
 	teardown(&f);
 	free(form);
 }
@@ -454,5 +626,9 @@ main(void)
 	T_RUN(test_dialect_v8_find_searches_by_reference);
 	T_RUN(test_dialect_v7_orphan_found_and_no_search);
 	T_RUN(test_dialect_process_lists);
+	T_RUN(test_dialect_v7_orphan_named_for_another_is_not_adopted);
+	T_RUN(test_dialect_find_listed_reads_back_to_the_submission);
+	T_RUN(test_dialect_find_listed_unreadable_request_is_never_none);
+	T_RUN(test_dialect_find_listed_flood_of_requests_is_not_none);
 	return T_DONE();
 }

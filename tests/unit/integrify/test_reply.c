@@ -441,10 +441,78 @@ test_reply_search_property_never_none_when_an_item_names_the_reference(void)
 	intake_buf_free(&b);
 }
 
+/* Integrify's reason for a refusal, from each error shape seen or documented. */
+static void
+test_reply_reason_in_every_error_shape(void)
+{
+	static const struct { const char *body, *want; } cases[] = {
+		/* v8 services (Swagger): message, then the description that says why */
+		{ "{\"status\":400,\"message\":\"Bad Request\",\"description\":"
+		    "\"unknown question key 'Subject'\"}",
+		    "Bad Request: unknown question key 'Subject'" },
+		/* v7 */
+		{ "{\"error\":\"bad_request\",\"message\":\"unknown field\"}",
+		    "bad_request: unknown field" },
+		/* OAuth 2 */
+		{ "{\"error\":\"invalid_grant\",\"error_description\":\"bad aud\"}",
+		    "invalid_grant: bad aud" },
+		/* an error object, key case aside */
+		{ "{\"Error\":{\"Message\":\"  no\r\n\tsuch   task \"}}", "no such task" },
+		/* the same text twice is said once */
+		{ "{\"message\":\"Forbidden\",\"description\":\"forbidden\"}", "Forbidden" },
+		{ "\"expired token\"", "expired token" },
+		{ "Permission to run denied\r\n", "Permission to run denied" },
+		{ "{\"status\":400}", "" },
+		{ "[]", "" },
+		{ "", "" },
+	};
+	char	out[INTAKE_REPLY_REASON_MAX];
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		intake_reply_reason(cases[i].body, strlen(cases[i].body), out);
+		T_EQ_STR(out, cases[i].want);
+	}
+}
+
+/* A long reason is cut to the bound on a character boundary, never inside one. */
+static void
+test_reply_reason_flood_is_bounded_on_a_character_boundary(void)
+{
+	char	body[8192], out[INTAKE_REPLY_REASON_MAX];
+	size_t	i, n, len;
+
+	/* "ü" is two bytes: start at an odd offset so that a byte cut would split one. */
+	for (n = 0; n < 2; n++) {
+		len = 0;
+		len += (size_t)snprintf(body + len, sizeof(body) - len, "{\"message\":\"%s",
+		    n == 0 ? "x" : "");
+		for (i = 0; i < 2000; i++) {
+			memcpy(body + len, "\xc3\xbc", 2);
+			len += 2;
+		}
+		memcpy(body + len, "\"}", 3);
+		len += 2;
+		intake_reply_reason(body, len, out);
+		T_ASSERT(strlen(out) <= INTAKE_REPLY_REASON_MAX - 1);
+		T_ASSERT(strlen(out) > 150);
+		T_EQ_STR(out + strlen(out) - 3, "...");
+		/* Before the "...": whole characters only. */
+		T_EQ_INT((strlen(out) - 3 - (n == 0 ? 1 : 0)) % 2, 0);
+		T_EQ_INT((unsigned char)out[strlen(out) - 4], 0xbc);
+	}
+	/* Bytes that are not JSON at all are bounded the same way. */
+	memset(body, 'A', sizeof(body));
+	intake_reply_reason(body, sizeof(body), out);
+	T_EQ_INT(strlen(out), INTAKE_REPLY_REASON_MAX - 1);
+}
+
 int
 main(void)
 {
 	T_RUN(test_reply_key_is_blind_to_case_and_separators);
+	T_RUN(test_reply_reason_in_every_error_shape);
+	T_RUN(test_reply_reason_flood_is_bounded_on_a_character_boundary);
 	T_RUN(test_reply_id_reads_every_spelling_as_number_or_string);
 	T_RUN(test_reply_id_refuses_what_is_no_id);
 	T_RUN(test_reply_str_and_member_follow_the_table_order);

@@ -421,6 +421,147 @@ test_report_refused_token_is_renewed_once(void)
 	teardown(&f);
 }
 
+/*
+ * A JSON run (fetch = json) in the given dialect, whose every report call
+ * Integrify answers body: three sources, one naming its value and label
+ * columns, one (a table) naming its shown columns, one naming none.
+ */
+static void
+setup_json(struct fixture *f, const char *dialect_lines, const char *body)
+{
+	char	text[4096], err[1024];
+	int	n;
+
+	memset(f, 0, sizeof(*f));
+	t_mkdtemp(f->dir, sizeof(f->dir));
+	f->srv = fake_http_start();
+	(void)fake_http_route(f->srv, TOKEN_PATH, 200,
+	    "{\"token\":\"0123456789abcdef0123456789abcdef\"}");
+	(void)fake_http_route(f->srv, "GET /api/auth/apikey/", 200,
+	    "{\"token\":\"0123456789abcdef0123456789abcdef\"}");
+	(void)fake_http_fallback(f->srv, 200, body);
+	t_write_file(f->dir, "key", "k\n", 2, NULL, 0);
+	n = snprintf(text, sizeof(text),
+	    "[server]\ncache_file = %s/cache.shm\ncache_entries = 16\n"
+	    "[integrify]\n%sbase_url = http://127.0.0.1:%d\n"
+	    "allow_http = yes\nuser = svc\nkey_file = %s/key\n"
+	    "connect_timeout_ms = 2000\ntimeout_ms = 5000\n"
+	    "[source:named]\nreport = n1\nfetch = json\n"
+	    "value_column = Code\nlabel_column = Label\n"
+	    "[report:shown]\nreport = s1\nfetch = json\ncolumns = Tag, Owner ,Tag\n"
+	    "[source:bare]\nreport = b1\nfetch = json\n",
+	    f->dir, dialect_lines, f->srv->port, f->dir);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		abort();
+	t_write_file(f->dir, "intake.conf", text, (size_t)n, f->conf, sizeof(f->conf));
+	if (intake_config_load(f->conf, &f->cfg, err, sizeof(err)) != INTAKE_OK) {
+		fprintf(stderr, "config: %s\n", err);
+		abort();
+	}
+	f->ctx.cfg = f->cfg;
+	f->ctx.reports = intake_report_cache_new();
+	if (intake_cache_open(f->cfg, true, &f->ctx.cache) != INTAKE_OK ||
+	    intake_http_new(f->cfg, &f->ctx.http) != INTAKE_OK)
+		abort();
+}
+
+static const char *const json_dialects[] = {
+	"dialect = v7\nflow = impersonate\n",
+	"dialect = v8\nflow = apikey\ntenant = acme\n",
+};
+
+/*
+ * A JSON run that found nothing is an empty list, not a bad reply, in
+ * every shape a tenant may use and in both dialects; the empty table
+ * has the columns its source names.
+ */
+static void
+test_report_empty_json_run_is_an_empty_list_in_every_shape(void)
+{
+	static const char *const shapes[] = {
+		"{\"total\":0,\"items\":[]}",	/* the stand-in's */
+		"{\"Total\":0,\"Items\":[]}",	/* PascalCase (v7 lists) */
+		"{\"rows\":[]}",
+		"[]",				/* a bare array */
+		"{\"totalCount\":0,\"data\":{\"rows\":[]}}",	/* nested */
+		"{\"total\":0}",		/* no list at all, but a total of 0 */
+	};
+	struct fixture			 f;
+	struct intake_report_view	 v;
+	const struct intake_source	*shown;
+	size_t				 d, s;
+
+	for (d = 0; d < sizeof(json_dialects) / sizeof(json_dialects[0]); d++)
+		for (s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+			printf("# %s%s\n", json_dialects[d], shapes[s]);
+			setup_json(&f, json_dialects[d], shapes[s]);
+			T_EQ_INT(intake_report_get(&f.ctx, source(&f, "named"), NULL, 0, &v),
+			    INTAKE_OK);
+			T_EQ_INT(v.table->nrows, 0);
+			T_EQ_INT(v.table->ncols, 2);
+			T_EQ_STR(intake_table_header(v.table, (size_t)v.value_col), "Code");
+			T_EQ_STR(intake_table_header(v.table, (size_t)v.label_col), "Label");
+			shown = intake_config_source(f.cfg, INTAKE_SOURCE_REPORT, "shown", 5);
+			T_ASSERT(shown != NULL);
+			T_EQ_INT(intake_report_get(&f.ctx, shown, NULL, 0, &v), INTAKE_OK);
+			T_EQ_INT(v.table->nrows, 0);
+			T_EQ_INT(v.table->ncols, 2);
+			T_EQ_STR(intake_table_header(v.table, 0), "Tag");
+			T_EQ_STR(intake_table_header(v.table, 1), "Owner");
+			T_EQ_INT(intake_report_get(&f.ctx, source(&f, "bare"), NULL, 0, &v),
+			    INTAKE_OK);
+			T_EQ_INT(v.table->nrows, 0);
+			/* Served from the cache the second time: the empty list was kept. */
+			T_EQ_INT(intake_report_get(&f.ctx, source(&f, "named"), NULL, 0, &v),
+			    INTAKE_OK);
+			T_EQ_INT(v.state, INTAKE_REPORT_HIT);
+			teardown(&f);
+		}
+}
+
+/* A reply that is not an empty result stays a bad reply: rows promised but not given. */
+static void
+test_report_json_total_without_rows_is_a_bad_reply(void)
+{
+	static const char *const bad[] = {
+		"{\"total\":3}",		/* rows promised, none given */
+		"{\"total\":\"zero\"}",
+		"{\"status\":\"ok\"}",	/* no list, no total */
+		"{\"items\":[1,2]}",		/* rows that are not objects */
+		"not json",
+	};
+	struct fixture			f;
+	struct intake_report_view	v;
+	size_t				d, s;
+
+	t_quiet_stderr();
+	for (d = 0; d < sizeof(json_dialects) / sizeof(json_dialects[0]); d++)
+		for (s = 0; s < sizeof(bad) / sizeof(bad[0]); s++) {
+			printf("# %s%s\n", json_dialects[d], bad[s]);
+			setup_json(&f, json_dialects[d], bad[s]);
+			T_EQ_INT(intake_report_get(&f.ctx, source(&f, "named"), NULL, 0, &v),
+			    INTAKE_EPROTO);
+			teardown(&f);
+		}
+}
+
+/* A JSON run with rows still takes its columns from them. */
+static void
+test_report_json_rows_name_their_columns(void)
+{
+	struct fixture			f;
+	struct intake_report_view	v;
+
+	setup_json(&f, json_dialects[1],
+	    "{\"total\":2,\"items\":[{\"r\":1,\"Code\":\"A\",\"Label\":\"Alpha\"},"
+	    "{\"r\":2,\"Code\":\"B\",\"Label\":\"Beta\"}]}");
+	T_EQ_INT(intake_report_get(&f.ctx, source(&f, "named"), NULL, 0, &v), INTAKE_OK);
+	T_EQ_INT(v.table->nrows, 2);
+	T_EQ_INT(v.table->ncols, 2);
+	T_EQ_STR(intake_table_cell(v.table, 1, (size_t)v.label_col), "Beta");
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -434,5 +575,8 @@ main(void)
 	T_RUN(test_report_budget_is_per_source_and_per_minute);
 	T_RUN(test_report_budget_holds_across_processes);
 	T_RUN(test_report_offers_reads_the_parent_list);
+	T_RUN(test_report_empty_json_run_is_an_empty_list_in_every_shape);
+	T_RUN(test_report_json_total_without_rows_is_a_bad_reply);
+	T_RUN(test_report_json_rows_name_their_columns);
 	return T_DONE();
 }

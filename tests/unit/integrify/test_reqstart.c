@@ -275,9 +275,10 @@ test_reqstart_v7_three_calls_and_container_body(void)
 	T_EQ_INT(calls(&f), 3);
 
 	T_ASSERT(req_is(&f, 0, "POST", "/instances/proc%207/start"));
+	/* The start names the request, as v8's does (a site without names ignores it). */
 	b = req_body(&f, 0, &len);
-	T_EQ_INT(len, 2);
-	T_EQ_MEM(b, "{}", 2);
+	T_EQ_INT(len, 15);
+	T_EQ_MEM(b, "{\"name\":\"Name\"}", 15);
 	T_ASSERT(req_is(&f, 1, "GET", "/tasktypes/data-container/endpoints?instance_sid=S-7"));
 	T_ASSERT(req_is(&f, 2, "POST", V7_ENDPOINT));
 	req_header(&f, 2, "Content-Type", ct, sizeof(ct));
@@ -815,7 +816,7 @@ unclaim_none(void *arg, const char *sid)
 static void
 test_reqstart_orphan_unreadable_sid_is_held_not_skipped(void)
 {
-	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL };
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL };
 	struct fixture			f;
 	struct sample			s;
 	struct intake_reqstart_result	r;
@@ -835,7 +836,7 @@ test_reqstart_orphan_unreadable_sid_is_held_not_skipped(void)
 static void
 test_reqstart_orphan_reads_pascal_case(void)
 {
-	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL };
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL };
 	struct fixture			f;
 	struct sample			s;
 	struct intake_reqstart_result	r;
@@ -853,6 +854,57 @@ test_reqstart_orphan_reads_pascal_case(void)
 	teardown(&f);
 }
 
+/*
+ * A v7 start reply shaped {"SID": ...} names no id: the request just
+ * started is looked up among the newest of its process, so the receipt
+ * shows its id; where it cannot be found the start stands, id "".
+ */
+static void
+test_reqstart_v7_sid_only_reply_looks_up_the_id(void)
+{
+	struct fixture			f;
+	struct sample			s;
+	struct intake_reqstart_result	r;
+	size_t				len;
+
+	setup_v7(&f);
+	sample_init(&s, "proc 7", "ignored in v7");
+	reply(&f, 0, 200, "{\"SID\":\"S-7\"}");
+	reply(&f, 1, 200, V7_ENDPOINTS);
+	reply(&f, 2, 200, "{\"success\":true}");
+	reply(&f, 3, 200, "{\"Items\":[{\"SID\":\"S-8\",\"ID\":2994},"
+	    "{\"SID\":\"S-7\",\"ID\":2993}]}");
+	T_EQ_INT(start_named(&f, &s, s.nvalues, NULL, &r), INTAKE_OK);
+	T_EQ_STR(r.instance_sid, "S-7");
+	T_EQ_STR(r.instance_id, "2993");
+	T_EQ_INT(calls(&f), 4);
+	/* No name: an empty object, as before. */
+	(void)req_body(&f, 0, &len);
+	T_EQ_INT(len, 2);
+	T_ASSERT(req_is(&f, 3, "GET", "/instances/mine?status=all&sort=CreatedDate&dir=DESC"
+	    "&start=0&count=50&process_sid=proc%207"));
+	/* Not listed, or the list refused: started all the same, without an id. */
+	rewind_calls(&f);
+	reply(&f, 0, 200, "{\"SID\":\"S-9\"}");
+	reply(&f, 1, 200, V7_ENDPOINTS);
+	reply(&f, 2, 200, "{\"success\":true}");
+	reply(&f, 3, 503, "{}");
+	t_quiet_stderr();
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "N", &r), INTAKE_OK);
+	T_EQ_STR(r.instance_sid, "S-9");
+	T_EQ_STR(r.instance_id, "");
+	T_EQ_INT(r.status, 0);
+	/* The documented shape carries the id: no look-up. */
+	rewind_calls(&f);
+	reply(&f, 0, 200, V7_START);
+	reply(&f, 1, 200, V7_ENDPOINTS);
+	reply(&f, 2, 200, "{\"success\":true}");
+	T_EQ_INT(start_named(&f, &s, s.nvalues, "N", &r), INTAKE_OK);
+	T_EQ_STR(r.instance_id, "2993");
+	T_EQ_INT(calls(&f), 3);
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -861,6 +913,7 @@ main(void)
 	T_RUN(test_reqstart_v8_request_is_exact);
 	T_RUN(test_reqstart_v8_without_task_uses_plain_start);
 	T_RUN(test_reqstart_v7_three_calls_and_container_body);
+	T_RUN(test_reqstart_v7_sid_only_reply_looks_up_the_id);
 	T_RUN(test_reqstart_v7_number_that_is_not_json_goes_quoted);
 	T_RUN(test_reqstart_tolerant_start_replies);
 	T_RUN(test_reqstart_reply_without_sid_is_eproto);
