@@ -262,10 +262,10 @@ check_run(struct probe *p, const struct intake_source *src)
 	}
 	if (src->fetch == INTAKE_FETCH_CSV)
 		(void)snprintf(shape, sizeof(shape), "CSV %s a byte order mark",
-		    intake_probe_has_bom(intake_buf_str(&resp.body), resp.body.len) ?
+		    intake_tenant_has_bom(intake_buf_str(&resp.body), resp.body.len) ?
 		    "with" : "without");
 	else
-		intake_probe_list_shape(intake_buf_str(&resp.body), resp.body.len, shape,
+		intake_tenant_list_shape(intake_buf_str(&resp.body), resp.body.len, shape,
 		    sizeof(shape));
 	err = intake_report_parse(src, &resp, &t);
 	if (err != INTAKE_OK) {
@@ -289,9 +289,9 @@ static bool
 check_key(struct probe *p, const struct intake_form *f, const struct intake_tenant_fields *tf,
     const char *what, const char *key, const struct intake_field *fd)
 {
-	const struct intake_probe_question *q = intake_tenant_question(tf, key, false);
+	const struct intake_tenant_question *q = intake_tenant_find_question(tf, key, false);
 
-	if (q == NULL && (q = intake_tenant_question(tf, key, true)) != NULL) {
+	if (q == NULL && (q = intake_tenant_find_question(tf, key, true)) != NULL) {
 		say(p, "FAIL", "form %s: %s: key '%s' is a label; the question id is %s", f->id,
 		    what, key, q->id);
 		return false;
@@ -302,11 +302,11 @@ check_key(struct probe *p, const struct intake_form *f, const struct intake_tena
 		    intake_tenant_in_container(p->ctx) ? "data-container key" : "question id", f->process);
 		return false;
 	}
-	if (fd != NULL && !intake_probe_fits(fd->type, q->kind)) {
+	if (fd != NULL && !intake_tenant_fits(fd->type, q->kind)) {
 		say(p, "FAIL", "form %s: %s: a %s field cannot fill '%s' (%s, type %s); make it "
 		    "type = %s", f->id, what, intake_field_type_name(fd->type),
 		    q->label[0] != '\0' ? q->label : q->id, q->id, q->type,
-		    intake_field_type_name(intake_probe_field_type(q->kind, q->type)));
+		    intake_field_type_name(intake_tenant_field_type(q->kind, q->type)));
 		return false;
 	}
 	return true;

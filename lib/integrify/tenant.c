@@ -30,95 +30,95 @@
 /* Integrify's words for question and value types, and their kinds. */
 static const struct {
 	const char		*word;	/* lower case, '_' and '-' aside */
-	enum intake_probe_kind	 kind;
+	enum intake_tenant_kind	 kind;
 } kind_words[] = {
 
-	{ "shorttext", INTAKE_PROBE_TEXT }, { "longtext", INTAKE_PROBE_TEXT },
-	{ "text", INTAKE_PROBE_TEXT }, { "textarea", INTAKE_PROBE_TEXT },
-	{ "email", INTAKE_PROBE_TEXT }, { "numeric", INTAKE_PROBE_NUMBER },
-	{ "number", INTAKE_PROBE_NUMBER }, { "currency", INTAKE_PROBE_NUMBER },
-	{ "date", INTAKE_PROBE_DATE }, { "datetime", INTAKE_PROBE_DATE },
-	{ "dropdown", INTAKE_PROBE_CHOICE }, { "radiobutton", INTAKE_PROBE_CHOICE },
-	{ "radio", INTAKE_PROBE_CHOICE }, { "select", INTAKE_PROBE_CHOICE },
-	{ "searchbox", INTAKE_PROBE_CHOICE }, { "checkbox", INTAKE_PROBE_MANY },
-	{ "checkboxes", INTAKE_PROBE_MANY }, { "multiselect", INTAKE_PROBE_MANY },
-	{ "fileupload", INTAKE_PROBE_FILE }, { "file", INTAKE_PROBE_FILE },
-	{ "string", INTAKE_PROBE_ANY },	/* a v7 key: text, a choice or a file key */
+	{ "shorttext", INTAKE_TENANT_TEXT }, { "longtext", INTAKE_TENANT_TEXT },
+	{ "text", INTAKE_TENANT_TEXT }, { "textarea", INTAKE_TENANT_TEXT },
+	{ "email", INTAKE_TENANT_TEXT }, { "numeric", INTAKE_TENANT_NUMBER },
+	{ "number", INTAKE_TENANT_NUMBER }, { "currency", INTAKE_TENANT_NUMBER },
+	{ "date", INTAKE_TENANT_DATE }, { "datetime", INTAKE_TENANT_DATE },
+	{ "dropdown", INTAKE_TENANT_CHOICE }, { "radiobutton", INTAKE_TENANT_CHOICE },
+	{ "radio", INTAKE_TENANT_CHOICE }, { "select", INTAKE_TENANT_CHOICE },
+	{ "searchbox", INTAKE_TENANT_CHOICE }, { "checkbox", INTAKE_TENANT_MANY },
+	{ "checkboxes", INTAKE_TENANT_MANY }, { "multiselect", INTAKE_TENANT_MANY },
+	{ "fileupload", INTAKE_TENANT_FILE }, { "file", INTAKE_TENANT_FILE },
+	{ "string", INTAKE_TENANT_ANY },	/* a v7 key: text, a choice or a file key */
 };
 
 /* Which field types fit each kind (bit per enum intake_field_type). */
 #define FT(t)	(1u << (t))
 static const unsigned kind_fits[] = {
-	[INTAKE_PROBE_ANY] = ~0u,
-	[INTAKE_PROBE_TEXT] = FT(INTAKE_FIELD_TEXT) | FT(INTAKE_FIELD_TEXTAREA) |
+	[INTAKE_TENANT_ANY] = ~0u,
+	[INTAKE_TENANT_TEXT] = FT(INTAKE_FIELD_TEXT) | FT(INTAKE_FIELD_TEXTAREA) |
 	    FT(INTAKE_FIELD_EMAIL) | FT(INTAKE_FIELD_NUMBER) | FT(INTAKE_FIELD_DATE) |
 	    FT(INTAKE_FIELD_SELECT),
-	[INTAKE_PROBE_NUMBER] = FT(INTAKE_FIELD_NUMBER) | FT(INTAKE_FIELD_SELECT),
-	[INTAKE_PROBE_DATE] = FT(INTAKE_FIELD_DATE),
-	[INTAKE_PROBE_CHOICE] = FT(INTAKE_FIELD_SELECT) | FT(INTAKE_FIELD_TEXT),
-	[INTAKE_PROBE_MANY] = FT(INTAKE_FIELD_MULTISELECT) | FT(INTAKE_FIELD_CHECKBOXES) |
+	[INTAKE_TENANT_NUMBER] = FT(INTAKE_FIELD_NUMBER) | FT(INTAKE_FIELD_SELECT),
+	[INTAKE_TENANT_DATE] = FT(INTAKE_FIELD_DATE),
+	[INTAKE_TENANT_CHOICE] = FT(INTAKE_FIELD_SELECT) | FT(INTAKE_FIELD_TEXT),
+	[INTAKE_TENANT_MANY] = FT(INTAKE_FIELD_MULTISELECT) | FT(INTAKE_FIELD_CHECKBOXES) |
 	    FT(INTAKE_FIELD_SELECT) | FT(INTAKE_FIELD_TEXT),
-	[INTAKE_PROBE_FILE] = FT(INTAKE_FIELD_FILE),
+	[INTAKE_TENANT_FILE] = FT(INTAKE_FIELD_FILE),
 };
 
-INTAKE_ROWS(kind_fits, INTAKE_PROBE_KIND__MAX);
+INTAKE_ROWS(kind_fits, INTAKE_TENANT_KIND__MAX);
 _Static_assert(INTAKE_FIELD__MAX < 32, "kind_fits holds a bit per field type");
 
-enum intake_probe_kind
-intake_probe_kind_of(const char *type)
+enum intake_tenant_kind
+intake_tenant_kind_of(const char *type)
 {
 	size_t	i;
 
 	if (type == NULL)
-		return INTAKE_PROBE_ANY;
+		return INTAKE_TENANT_ANY;
 	for (i = 0; i < sizeof(kind_words) / sizeof(kind_words[0]); i++)
 		if (intake_reply_key_is(type, kind_words[i].word))
 			return kind_words[i].kind;
-	return INTAKE_PROBE_ANY;
+	return INTAKE_TENANT_ANY;
 }
 
 bool
-intake_probe_fits(enum intake_field_type t, enum intake_probe_kind k)
+intake_tenant_fits(enum intake_field_type t, enum intake_tenant_kind k)
 {
-	if ((unsigned)t >= INTAKE_FIELD__MAX || (unsigned)k >= INTAKE_PROBE_KIND__MAX)
+	if ((unsigned)t >= INTAKE_FIELD__MAX || (unsigned)k >= INTAKE_TENANT_KIND__MAX)
 		return false;
 	return (kind_fits[k] & FT(t)) != 0;
 }
 
 enum intake_field_type
-intake_probe_field_type(enum intake_probe_kind k, const char *type)
+intake_tenant_field_type(enum intake_tenant_kind k, const char *type)
 {
 	switch (k) {
-	case INTAKE_PROBE_NUMBER:
+	case INTAKE_TENANT_NUMBER:
 		return INTAKE_FIELD_NUMBER;
-	case INTAKE_PROBE_DATE:
+	case INTAKE_TENANT_DATE:
 		return INTAKE_FIELD_DATE;
-	case INTAKE_PROBE_FILE:
+	case INTAKE_TENANT_FILE:
 		return INTAKE_FIELD_FILE;
-	case INTAKE_PROBE_TEXT:
+	case INTAKE_TENANT_TEXT:
 		if (type != NULL && intake_reply_key_is(type, "email"))
 			return INTAKE_FIELD_EMAIL;
 		if (type != NULL && (intake_reply_key_is(type, "longtext") ||
 		    intake_reply_key_is(type, "textarea")))
 			return INTAKE_FIELD_TEXTAREA;
 		return INTAKE_FIELD_TEXT;
-	case INTAKE_PROBE_ANY:
-	case INTAKE_PROBE_CHOICE:	/* a select needs a [source:]: text until one is named */
-	case INTAKE_PROBE_MANY:
-	case INTAKE_PROBE_KIND__MAX:
+	case INTAKE_TENANT_ANY:
+	case INTAKE_TENANT_CHOICE:	/* a select needs a [source:]: text until one is named */
+	case INTAKE_TENANT_MANY:
+	case INTAKE_TENANT_KIND__MAX:
 		break;
 	}
 	return INTAKE_FIELD_TEXT;
 }
 
 bool
-intake_probe_has_bom(const char *body, size_t len)
+intake_tenant_has_bom(const char *body, size_t len)
 {
 	return len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0;
 }
 
 void
-intake_probe_list_shape(const char *body, size_t len, char *out, size_t outsz)
+intake_tenant_list_shape(const char *body, size_t len, char *out, size_t outsz)
 {
 	struct json_object	*root = NULL, *list;
 	const char		*where = NULL;
@@ -314,7 +314,7 @@ read_choices(struct json_object *q, char *out, size_t outsz)
 
 /* One question of a form's questions reply into q; false when it has no id. */
 static bool
-read_question(struct json_object *item, struct intake_probe_question *q)
+read_question(struct json_object *item, struct intake_tenant_question *q)
 {
 	const char *id = member_text(item, "id"), *label, *type;
 
@@ -328,7 +328,7 @@ read_question(struct json_object *item, struct intake_probe_question *q)
 	(void)intake_strlcpy(q->id, id, sizeof(q->id));
 	(void)intake_strlcpy(q->label, label != NULL ? label : "", sizeof(q->label));
 	(void)intake_strlcpy(q->type, type != NULL ? type : "", sizeof(q->type));
-	q->kind = intake_probe_kind_of(type);
+	q->kind = intake_tenant_kind_of(type);
 	q->required = member_true(item, "required") ||
 	    member_true(member(item, "validation"), "required");
 	read_choices(item, q->choices, sizeof(q->choices));
@@ -352,7 +352,7 @@ read_questions(struct intake_ctx *ctx, const char *formsid, struct intake_tenant
 	}
 	list = intake_reply_list(root);
 	n = list != NULL ? json_object_array_length(list) : 0;
-	for (i = 0; i < n && tf->n < INTAKE_PROBE_QUESTIONS_MAX; i++)
+	for (i = 0; i < n && tf->n < INTAKE_TENANT_QUESTIONS_MAX; i++)
 		if (read_question(json_object_array_get_idx(list, i), &tf->q[tf->n]))
 			tf->n++;
 out:
@@ -419,14 +419,14 @@ static void
 read_container(struct json_object *root, struct intake_tenant_fields *tf)
 {
 	struct json_object			*list = member(root, "fieldconfiguration"), *item;
-	struct intake_probe_question		*q;
+	struct intake_tenant_question		*q;
 	const char				*key, *type;
 	size_t					 i, n;
 
 	if (list == NULL || !json_object_is_type(list, json_type_array))
 		list = intake_reply_list(root);
 	n = list != NULL ? json_object_array_length(list) : 0;
-	for (i = 0; i < n && tf->n < INTAKE_PROBE_QUESTIONS_MAX; i++) {
+	for (i = 0; i < n && tf->n < INTAKE_TENANT_QUESTIONS_MAX; i++) {
 		item = json_object_array_get_idx(list, i);
 		if ((key = member_text(item, "key")) == NULL)
 			continue;
@@ -436,7 +436,7 @@ read_container(struct json_object *root, struct intake_tenant_fields *tf)
 		memset(q, 0, sizeof(*q));
 		(void)intake_strlcpy(q->id, key, sizeof(q->id));
 		(void)intake_strlcpy(q->type, type != NULL ? type : "string", sizeof(q->type));
-		q->kind = intake_probe_kind_of(q->type);
+		q->kind = intake_tenant_kind_of(q->type);
 	}
 }
 
@@ -545,8 +545,9 @@ intake_tenant_task_fields(struct intake_ctx *ctx, const char *process, const cha
 	return first_task_fields(ctx, process, task, tf, msg, msgsz);
 }
 
-const struct intake_probe_question *
-intake_tenant_question(const struct intake_tenant_fields *tf, const char *key, bool by_label)
+const struct intake_tenant_question *
+intake_tenant_find_question(const struct intake_tenant_fields *tf, const char *key,
+    bool by_label)
 {
 	size_t	i;
 

@@ -21,26 +21,26 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define INTAKE_PROBE_QUESTIONS_MAX	128	/* questions of one task read */
+#define INTAKE_TENANT_QUESTIONS_MAX	128	/* questions of one task read */
 
 /* What a value of an Integrify question or data-container key may be. */
-enum intake_probe_kind {
-	INTAKE_PROBE_ANY,	/* unknown type, or a v7 string key: anything fits */
-	INTAKE_PROBE_TEXT,	/* one line or more of text */
-	INTAKE_PROBE_NUMBER,
-	INTAKE_PROBE_DATE,
-	INTAKE_PROBE_CHOICE,	/* one value of a list (drop-down, radio) */
-	INTAKE_PROBE_MANY,	/* several values of a list (checkboxes) */
-	INTAKE_PROBE_FILE,
-	INTAKE_PROBE_KIND__MAX
+enum intake_tenant_kind {
+	INTAKE_TENANT_ANY,	/* unknown type, or a v7 string key: anything fits */
+	INTAKE_TENANT_TEXT,	/* one line or more of text */
+	INTAKE_TENANT_NUMBER,
+	INTAKE_TENANT_DATE,
+	INTAKE_TENANT_CHOICE,	/* one value of a list (drop-down, radio) */
+	INTAKE_TENANT_MANY,	/* several values of a list (checkboxes) */
+	INTAKE_TENANT_FILE,
+	INTAKE_TENANT_KIND__MAX
 };
 
 /* One question of a task's form (v8), or one key of a data container (v7). */
-struct intake_probe_question {
+struct intake_tenant_question {
 	char			id[128];	/* what a field's key must be */
 	char			label[256];	/* "" for a data-container key */
 	char			type[64];	/* Integrify's word for the type */
-	enum intake_probe_kind	kind;
+	enum intake_tenant_kind	kind;
 	bool			required;
 	char			choices[1024];	/* fixed choices, "|"-joined; "": none */
 };
@@ -48,7 +48,7 @@ struct intake_probe_question {
 /* The fields of a task, read for a form or a definition. */
 struct intake_tenant_fields {
 	char				task[128];	/* the task they belong to */
-	struct intake_probe_question	q[INTAKE_PROBE_QUESTIONS_MAX];
+	struct intake_tenant_question	q[INTAKE_TENANT_QUESTIONS_MAX];
 	size_t				n;
 };
 
@@ -97,29 +97,30 @@ enum intake_err	intake_tenant_task_fields(struct intake_ctx *ctx, const char *pr
 		    const char *task, struct intake_tenant_fields *tf, char *msg, size_t msgsz);
 
 /* The question of tf whose id is key, or (by_label) whose label is key, case aside; NULL: none. */
-const struct intake_probe_question *intake_tenant_question(const struct intake_tenant_fields *tf,
-		    const char *key, bool by_label);
+const struct intake_tenant_question *
+		intake_tenant_find_question(const struct intake_tenant_fields *tf, const char *key,
+		    bool by_label);
 
 /* What an Integrify call's error means, as a hint for an admin (static text). */
 const char	*intake_tenant_call_hint(enum intake_err err);
 
 /* The kind of an Integrify question type or data-container value type (case aside). */
-enum intake_probe_kind intake_probe_kind_of(const char *type);
+enum intake_tenant_kind intake_tenant_kind_of(const char *type);
 
 /* Can a field of type t send a value a question of kind k takes? */
-bool		intake_probe_fits(enum intake_field_type t, enum intake_probe_kind k);
+bool		intake_tenant_fits(enum intake_field_type t, enum intake_tenant_kind k);
 
 /* The field type a generated definition gives a question of kind k. */
-enum intake_field_type intake_probe_field_type(enum intake_probe_kind k, const char *type);
+enum intake_field_type intake_tenant_field_type(enum intake_tenant_kind k, const char *type);
 
 /* Does the body of len bytes start with a UTF-8 byte order mark? */
-bool		intake_probe_has_bom(const char *body, size_t len);
+bool		intake_tenant_has_bom(const char *body, size_t len);
 
 /*
  * Where a JSON reply (len bytes) holds its list, into out: "a bare
  * array", "an object, the list under 'items'", "nested under 'x'" or
  * "no list".
  */
-void		intake_probe_list_shape(const char *body, size_t len, char *out, size_t outsz);
+void		intake_tenant_list_shape(const char *body, size_t len, char *out, size_t outsz);
 
 #endif

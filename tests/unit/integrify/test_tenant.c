@@ -12,81 +12,81 @@
 static void
 test_kind_of_reads_integrify_words_blind_to_case(void)
 {
-	T_EQ_INT(intake_probe_kind_of("ShortText"), INTAKE_PROBE_TEXT);
-	T_EQ_INT(intake_probe_kind_of("LONGTEXT"), INTAKE_PROBE_TEXT);
-	T_EQ_INT(intake_probe_kind_of("Email"), INTAKE_PROBE_TEXT);
-	T_EQ_INT(intake_probe_kind_of("Numeric"), INTAKE_PROBE_NUMBER);
-	T_EQ_INT(intake_probe_kind_of("numeric"), INTAKE_PROBE_NUMBER);
-	T_EQ_INT(intake_probe_kind_of("Date"), INTAKE_PROBE_DATE);
-	T_EQ_INT(intake_probe_kind_of("date_time"), INTAKE_PROBE_DATE);
-	T_EQ_INT(intake_probe_kind_of("DropDown"), INTAKE_PROBE_CHOICE);
-	T_EQ_INT(intake_probe_kind_of("RadioButton"), INTAKE_PROBE_CHOICE);
-	T_EQ_INT(intake_probe_kind_of("CheckBox"), INTAKE_PROBE_MANY);
-	T_EQ_INT(intake_probe_kind_of("FileUpload"), INTAKE_PROBE_FILE);
+	T_EQ_INT(intake_tenant_kind_of("ShortText"), INTAKE_TENANT_TEXT);
+	T_EQ_INT(intake_tenant_kind_of("LONGTEXT"), INTAKE_TENANT_TEXT);
+	T_EQ_INT(intake_tenant_kind_of("Email"), INTAKE_TENANT_TEXT);
+	T_EQ_INT(intake_tenant_kind_of("Numeric"), INTAKE_TENANT_NUMBER);
+	T_EQ_INT(intake_tenant_kind_of("numeric"), INTAKE_TENANT_NUMBER);
+	T_EQ_INT(intake_tenant_kind_of("Date"), INTAKE_TENANT_DATE);
+	T_EQ_INT(intake_tenant_kind_of("date_time"), INTAKE_TENANT_DATE);
+	T_EQ_INT(intake_tenant_kind_of("DropDown"), INTAKE_TENANT_CHOICE);
+	T_EQ_INT(intake_tenant_kind_of("RadioButton"), INTAKE_TENANT_CHOICE);
+	T_EQ_INT(intake_tenant_kind_of("CheckBox"), INTAKE_TENANT_MANY);
+	T_EQ_INT(intake_tenant_kind_of("FileUpload"), INTAKE_TENANT_FILE);
 }
 
 static void
 test_kind_of_an_unknown_or_v7_string_type_takes_anything(void)
 {
 	/* Tolerant where Integrify's words are not known: never a false FAIL. */
-	T_EQ_INT(intake_probe_kind_of("Signature"), INTAKE_PROBE_ANY);
-	T_EQ_INT(intake_probe_kind_of(""), INTAKE_PROBE_ANY);
-	T_EQ_INT(intake_probe_kind_of(NULL), INTAKE_PROBE_ANY);
-	T_EQ_INT(intake_probe_kind_of("string"), INTAKE_PROBE_ANY);
-	T_ASSERT(intake_probe_fits(INTAKE_FIELD_FILE, INTAKE_PROBE_ANY));
-	T_ASSERT(intake_probe_fits(INTAKE_FIELD_CHECKBOXES, INTAKE_PROBE_ANY));
+	T_EQ_INT(intake_tenant_kind_of("Signature"), INTAKE_TENANT_ANY);
+	T_EQ_INT(intake_tenant_kind_of(""), INTAKE_TENANT_ANY);
+	T_EQ_INT(intake_tenant_kind_of(NULL), INTAKE_TENANT_ANY);
+	T_EQ_INT(intake_tenant_kind_of("string"), INTAKE_TENANT_ANY);
+	T_ASSERT(intake_tenant_fits(INTAKE_FIELD_FILE, INTAKE_TENANT_ANY));
+	T_ASSERT(intake_tenant_fits(INTAKE_FIELD_CHECKBOXES, INTAKE_TENANT_ANY));
 }
 
 static void
 test_fits_refuses_what_integrify_would_refuse(void)
 {
-	T_ASSERT(intake_probe_fits(INTAKE_FIELD_NUMBER, INTAKE_PROBE_NUMBER));
-	T_ASSERT(intake_probe_fits(INTAKE_FIELD_SELECT, INTAKE_PROBE_NUMBER));
-	T_ASSERT(!intake_probe_fits(INTAKE_FIELD_TEXT, INTAKE_PROBE_NUMBER));
-	T_ASSERT(intake_probe_fits(INTAKE_FIELD_DATE, INTAKE_PROBE_DATE));
-	T_ASSERT(!intake_probe_fits(INTAKE_FIELD_NUMBER, INTAKE_PROBE_DATE));
-	T_ASSERT(intake_probe_fits(INTAKE_FIELD_FILE, INTAKE_PROBE_FILE));
-	T_ASSERT(!intake_probe_fits(INTAKE_FIELD_TEXT, INTAKE_PROBE_FILE));
-	T_ASSERT(!intake_probe_fits(INTAKE_FIELD_FILE, INTAKE_PROBE_TEXT));
-	T_ASSERT(intake_probe_fits(INTAKE_FIELD_TEXTAREA, INTAKE_PROBE_TEXT));
-	T_ASSERT(intake_probe_fits(INTAKE_FIELD_SELECT, INTAKE_PROBE_CHOICE));
-	T_ASSERT(!intake_probe_fits(INTAKE_FIELD_CHECKBOXES, INTAKE_PROBE_CHOICE));
-	T_ASSERT(intake_probe_fits(INTAKE_FIELD_CHECKBOXES, INTAKE_PROBE_MANY));
-	T_ASSERT(intake_probe_fits(INTAKE_FIELD_MULTISELECT, INTAKE_PROBE_MANY));
+	T_ASSERT(intake_tenant_fits(INTAKE_FIELD_NUMBER, INTAKE_TENANT_NUMBER));
+	T_ASSERT(intake_tenant_fits(INTAKE_FIELD_SELECT, INTAKE_TENANT_NUMBER));
+	T_ASSERT(!intake_tenant_fits(INTAKE_FIELD_TEXT, INTAKE_TENANT_NUMBER));
+	T_ASSERT(intake_tenant_fits(INTAKE_FIELD_DATE, INTAKE_TENANT_DATE));
+	T_ASSERT(!intake_tenant_fits(INTAKE_FIELD_NUMBER, INTAKE_TENANT_DATE));
+	T_ASSERT(intake_tenant_fits(INTAKE_FIELD_FILE, INTAKE_TENANT_FILE));
+	T_ASSERT(!intake_tenant_fits(INTAKE_FIELD_TEXT, INTAKE_TENANT_FILE));
+	T_ASSERT(!intake_tenant_fits(INTAKE_FIELD_FILE, INTAKE_TENANT_TEXT));
+	T_ASSERT(intake_tenant_fits(INTAKE_FIELD_TEXTAREA, INTAKE_TENANT_TEXT));
+	T_ASSERT(intake_tenant_fits(INTAKE_FIELD_SELECT, INTAKE_TENANT_CHOICE));
+	T_ASSERT(!intake_tenant_fits(INTAKE_FIELD_CHECKBOXES, INTAKE_TENANT_CHOICE));
+	T_ASSERT(intake_tenant_fits(INTAKE_FIELD_CHECKBOXES, INTAKE_TENANT_MANY));
+	T_ASSERT(intake_tenant_fits(INTAKE_FIELD_MULTISELECT, INTAKE_TENANT_MANY));
 }
 
 static void
 test_fits_out_of_range_is_false(void)
 {
-	T_ASSERT(!intake_probe_fits(INTAKE_FIELD__MAX, INTAKE_PROBE_ANY));
-	T_ASSERT(!intake_probe_fits(INTAKE_FIELD_TEXT, INTAKE_PROBE_KIND__MAX));
+	T_ASSERT(!intake_tenant_fits(INTAKE_FIELD__MAX, INTAKE_TENANT_ANY));
+	T_ASSERT(!intake_tenant_fits(INTAKE_FIELD_TEXT, INTAKE_TENANT_KIND__MAX));
 }
 
 static void
 test_generated_type_passes_t_without_a_source(void)
 {
-	enum intake_probe_kind	k;
+	enum intake_tenant_kind	k;
 	enum intake_field_type	t;
 
 	/* A select needs a [source:]: a generated field is never one. */
-	for (k = 0; k < INTAKE_PROBE_KIND__MAX; k++) {
-		t = intake_probe_field_type(k, "DropDown");
+	for (k = 0; k < INTAKE_TENANT_KIND__MAX; k++) {
+		t = intake_tenant_field_type(k, "DropDown");
 		T_ASSERT(!intake_field_has_source(t));
-		T_ASSERT(intake_probe_fits(t, k));
+		T_ASSERT(intake_tenant_fits(t, k));
 	}
-	T_EQ_INT(intake_probe_field_type(INTAKE_PROBE_TEXT, "Email"), INTAKE_FIELD_EMAIL);
-	T_EQ_INT(intake_probe_field_type(INTAKE_PROBE_TEXT, "LongText"), INTAKE_FIELD_TEXTAREA);
-	T_EQ_INT(intake_probe_field_type(INTAKE_PROBE_TEXT, "ShortText"), INTAKE_FIELD_TEXT);
-	T_EQ_INT(intake_probe_field_type(INTAKE_PROBE_FILE, NULL), INTAKE_FIELD_FILE);
+	T_EQ_INT(intake_tenant_field_type(INTAKE_TENANT_TEXT, "Email"), INTAKE_FIELD_EMAIL);
+	T_EQ_INT(intake_tenant_field_type(INTAKE_TENANT_TEXT, "LongText"), INTAKE_FIELD_TEXTAREA);
+	T_EQ_INT(intake_tenant_field_type(INTAKE_TENANT_TEXT, "ShortText"), INTAKE_FIELD_TEXT);
+	T_EQ_INT(intake_tenant_field_type(INTAKE_TENANT_FILE, NULL), INTAKE_FIELD_FILE);
 }
 
 static void
 test_bom_is_seen_only_at_the_start(void)
 {
-	T_ASSERT(intake_probe_has_bom("\xEF\xBB\xBF" "Code,Name\r\n", 13));
-	T_ASSERT(!intake_probe_has_bom("Code,Name\r\n", 11));
-	T_ASSERT(!intake_probe_has_bom("\xEF\xBB", 2));
-	T_ASSERT(!intake_probe_has_bom("", 0));
+	T_ASSERT(intake_tenant_has_bom("\xEF\xBB\xBF" "Code,Name\r\n", 13));
+	T_ASSERT(!intake_tenant_has_bom("Code,Name\r\n", 11));
+	T_ASSERT(!intake_tenant_has_bom("\xEF\xBB", 2));
+	T_ASSERT(!intake_tenant_has_bom("", 0));
 }
 
 static void
@@ -94,15 +94,15 @@ test_list_shape_names_where_the_rows_are(void)
 {
 	char	s[128];
 
-	intake_probe_list_shape("[{\"a\":1}]", 9, s, sizeof(s));
+	intake_tenant_list_shape("[{\"a\":1}]", 9, s, sizeof(s));
 	T_EQ_STR(s, "a bare array");
-	intake_probe_list_shape("{\"total\":1,\"Items\":[]}", 22, s, sizeof(s));
+	intake_tenant_list_shape("{\"total\":1,\"Items\":[]}", 22, s, sizeof(s));
 	T_EQ_STR(s, "an object, the list under 'Items'");
-	intake_probe_list_shape("{\"payload\":{\"entries\":[]}}", 26, s, sizeof(s));
+	intake_tenant_list_shape("{\"payload\":{\"entries\":[]}}", 26, s, sizeof(s));
 	T_EQ_STR(s, "an object, the list nested deeper");
-	intake_probe_list_shape("{\"total\":0}", 11, s, sizeof(s));
+	intake_tenant_list_shape("{\"total\":0}", 11, s, sizeof(s));
 	T_EQ_STR(s, "no list");
-	intake_probe_list_shape("<html>", 6, s, sizeof(s));
+	intake_tenant_list_shape("<html>", 6, s, sizeof(s));
 	T_EQ_STR(s, "not JSON");
 }
 
