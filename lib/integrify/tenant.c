@@ -6,10 +6,11 @@
  * the probe and -F read: a report's exposed filters (GET
  * /reports/{sid}/filters, the legacy path both dialects answer), and a
  * task's fields.  Where those differ by dialect this file asks the
- * dialect's struct, not its name, in one place
- * (intake_tenant_in_container): a dialect whose start fills a data
- * container afterwards (fill set) has its fields read there, a one-step
- * dialect from its first task's form.
+ * dialect's struct, not its name: which way is chosen in one place
+ * (intake_tenant_in_container: a dialect whose start fills a data
+ * container afterwards has its fields read there, a one-step dialect
+ * from its first task's form), and the paths are the dialect's
+ * fields_list, fields_item and fields_container.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@
 #include "util/str.h"
 
 #define PATH_MAX_BYTES	4096	/* a path we build */
-#define V7_REQUESTS	20	/* open requests looked at for a data container */
+#define V7_REQUESTS	20	/* open requests looked at for a data container (v7.c asks 20) */
 
 /* Integrify's words for question and value types, and their kinds. */
 static const struct {
@@ -340,11 +341,12 @@ static enum intake_err
 read_questions(struct intake_ctx *ctx, const char *formsid, struct intake_tenant_fields *tf,
     char *msg, size_t msgsz)
 {
-	struct json_object	*root = NULL, *list;
-	enum intake_err		 err;
-	size_t			 i, n;
+	const struct intake_dialect	*d = intake_dialect_ctx(ctx);
+	struct json_object		*root = NULL, *list;
+	enum intake_err			 err;
+	size_t				 i, n;
 
-	err = get_json(ctx, "/api/forms/", formsid, "/questions", "form questions", &root);
+	err = get_json(ctx, d->fields_item[0], formsid, d->fields_item[1], "form questions", &root);
 	if (err != INTAKE_OK) {
 		(void)snprintf(msg, msgsz, "the questions of form %s: %s", formsid,
 		    intake_tenant_call_hint(err));
@@ -369,14 +371,15 @@ static enum intake_err
 first_task_fields(struct intake_ctx *ctx, const char *process, const char *task,
     struct intake_tenant_fields *tf, char *msg, size_t msgsz)
 {
-	struct json_object	*root = NULL, *list, *item, *pick = NULL;
-	struct intake_buf	 seen;
-	const char		*sid, *formsid = NULL;
-	enum intake_err		 err;
-	size_t			 i, n;
+	const struct intake_dialect	*d = intake_dialect_ctx(ctx);
+	struct json_object		*root = NULL, *list, *item, *pick = NULL;
+	struct intake_buf		 seen;
+	const char			*sid, *formsid = NULL;
+	enum intake_err			 err;
+	size_t				 i, n;
 
 	intake_buf_init(&seen, 1024);
-	err = get_json(ctx, "/api/processes/", process, "/firstTasks", "first tasks", &root);
+	err = get_json(ctx, d->fields_list[0], process, d->fields_list[1], "first tasks", &root);
 	if (err != INTAKE_OK) {
 		(void)snprintf(msg, msgsz, "its first tasks: %s", intake_tenant_call_hint(err));
 		goto out;
@@ -440,14 +443,14 @@ read_container(struct json_object *root, struct intake_tenant_fields *tf)
 	}
 }
 
-/* Is an endpoint a reply gave a plain data-container path, safe to GET on Integrify's host? */
+/* Is an endpoint a reply gave a plain path under prefix (a data container), safe to GET? */
 static bool
-container_path_ok(const char *path)
+container_path_ok(const char *prefix, const char *path)
 {
-	static const char	prefix[] = "/tasktypes/data-container/";
-	size_t			i;
+	size_t	i;
 
-	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 || strstr(path, "..") != NULL ||
+	if (prefix == NULL || strncmp(path, prefix, strlen(prefix)) != 0 ||
+	    strstr(path, "..") != NULL ||
 	    strlen(path) >= PATH_MAX_BYTES / 2)
 		return false;
 	for (i = 0; path[i] != '\0'; i++)
@@ -465,13 +468,14 @@ static enum intake_err
 request_container(struct intake_ctx *ctx, const char *sid, struct intake_tenant_fields *tf,
     bool *found)
 {
-	struct json_object	*root = NULL, *eps, *ep = NULL, *dc = NULL;
-	const char		*path;
-	enum intake_err		 err;
+	const struct intake_dialect	*d = intake_dialect_ctx(ctx);
+	struct json_object		*root = NULL, *eps, *ep = NULL, *dc = NULL;
+	const char			*path;
+	enum intake_err			 err;
 
 	*found = false;
-	err = get_json(ctx, "/tasktypes/data-container/endpoints?instance_sid=", sid, "",
-	    "data-container endpoints", &root);
+	err = get_json(ctx, d->fields_item[0], sid, d->fields_item[1], "data-container endpoints",
+	    &root);
 	if (err != INTAKE_OK)
 		goto out;
 	eps = intake_reply_typed(root, INTAKE_REPLY_ENDPOINTS, json_type_array);
@@ -479,7 +483,7 @@ request_container(struct intake_ctx *ctx, const char *sid, struct intake_tenant_
 		ep = json_object_array_get_idx(eps, 0);
 	path = ep != NULL && json_object_is_type(ep, json_type_string) ?
 	    json_object_get_string(ep) : NULL;
-	if (path == NULL || !container_path_ok(path))
+	if (path == NULL || !container_path_ok(d->fields_container, path))
 		goto out;
 	err = get_json(ctx, path, NULL, "", "data container", &dc);
 	if (err != INTAKE_OK)
@@ -504,14 +508,14 @@ static enum intake_err
 container_fields(struct intake_ctx *ctx, const char *process, struct intake_tenant_fields *tf,
     char *msg, size_t msgsz)
 {
-	struct json_object	*root = NULL, *list;
-	char			 sid[128];
-	enum intake_err		 err;
-	size_t			 i, n;
-	bool			 found = false;
+	const struct intake_dialect	*d = intake_dialect_ctx(ctx);
+	struct json_object		*root = NULL, *list;
+	char				 sid[128];
+	enum intake_err			 err;
+	size_t				 i, n;
+	bool				 found = false;
 
-	err = get_json(ctx, "/instances/mine?status=open&sort=CreatedDate&dir=DESC&start=0"
-	    "&count=20&process_sid=", process, "", "instance list", &root);
+	err = get_json(ctx, d->fields_list[0], process, d->fields_list[1], "instance list", &root);
 	if (err != INTAKE_OK) {
 		(void)snprintf(msg, msgsz, "the service account's requests: %s", intake_tenant_call_hint(err));
 		goto out;
