@@ -157,6 +157,19 @@ struct intake_dialect {
 			    struct intake_reqstart_result *out, struct intake_reply_hit *hit);
 	/* List processes: the GET path and query (read with INTAKE_REPLY_PROCESS_*). */
 	const char	*processes_path;
+	/*
+	 * Where the probe and -F read a task's fields (tenant.h); each path
+	 * is [0], an escaped SID, then [1].  With fill set (two steps), the
+	 * keys of the data container an open request waits at: fields_list
+	 * lists the process's open requests (newest first), fields_item a
+	 * request's data-container endpoints, of which only paths starting
+	 * with fields_container are read.  Else the first task's form:
+	 * fields_list lists the process's first tasks, fields_item a form's
+	 * questions.
+	 */
+	const char	*fields_list[2];
+	const char	*fields_item[2];
+	const char	*fields_container;	/* NULL without fill */
 };
 
 extern const struct intake_dialect intake_dialect_v7;

@@ -506,4 +506,8 @@ const struct intake_dialect intake_dialect_v7 = {
 	.find = NULL,		/* v7 cannot search requests by name */
 	.orphan = v7_orphan,
 	.processes_path = "/processes",
+	.fields_list = { "/instances/mine?status=open&sort=CreatedDate&dir=DESC&start=0&count=20"
+	    "&process_sid=", "" },
+	.fields_item = { "/tasktypes/data-container/endpoints?instance_sid=", "" },
+	.fields_container = "/tasktypes/data-container/",
 };

@@ -228,4 +228,7 @@ const struct intake_dialect intake_dialect_v8 = {
 	.find = v8_find,
 	.orphan = NULL,		/* a start is one call: it leaves no empty request */
 	.processes_path = "/api/processes/search?search=",
+	.fields_list = { "/api/processes/", "/firstTasks" },
+	.fields_item = { "/api/forms/", "/questions" },
+	.fields_container = NULL,
 };

@@ -28,6 +28,7 @@
 #include "core/metrics.h"
 #include "form/form.h"
 #include "integrify/http.h"
+#include "integrify/formgen.h"
 #include "integrify/probe.h"
 #include "process/pool.h"
 #include "process/priv.h"
@@ -154,7 +155,7 @@ intake_probe_main(const char *path, const char *form_for)
 	}
 	if (form_for == NULL)
 		rc = intake_probe_run(&ctx, stdout) > 0 ? 1 : 0;
-	else if (intake_probe_form_for(&ctx, form_for, stdout, msg, sizeof(msg)) == INTAKE_OK)
+	else if (intake_formgen_write(&ctx, form_for, stdout, msg, sizeof(msg)) == INTAKE_OK)
 		rc = 0;
 	else
 		fprintf(stderr, "intake: -F %s: %s\n", form_for, msg);
