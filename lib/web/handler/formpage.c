@@ -467,15 +467,15 @@ has_file(const struct intake_form *f)
 	return false;
 }
 
-/* The label of field name, or NULL when the form has no such field. */
-static const char *
-label_of(const struct intake_form *f, const char *name)
+/* The field called name, or NULL when the form has no such field. */
+static const struct intake_field *
+field_of(const struct intake_form *f, const char *name)
 {
 	size_t	i;
 
 	for (i = 0; i < f->nfields; i++)
 		if (strcmp(f->fields[i].name, name) == 0)
-			return f->fields[i].label;
+			return &f->fields[i];
 	return NULL;
 }
 
@@ -484,8 +484,9 @@ static void
 summary(struct intake_buf *b, const struct intake_form *f, const struct intake_submission *sub,
     const char *alert)
 {
-	const char	*label, *msg;
-	size_t		 i, np = sub != NULL ? sub->np : 0;
+	const struct intake_field	*fd;
+	const char			*msg;
+	size_t				 i, np = sub != NULL ? sub->np : 0;
 
 	if (np == 0 && alert == NULL)
 		return;
@@ -495,13 +496,14 @@ summary(struct intake_buf *b, const struct intake_form *f, const struct intake_s
 	if (np > 0)
 		intake_buf_adds(b, "<h2>Please correct the following</h2>\n<ul>\n");
 	for (i = 0; i < np; i++) {
-		label = label_of(f, sub->problems[i].field);
+		fd = field_of(f, sub->problems[i].field);
 		msg = intake_field_error_message(sub->problems[i].code);
-		if (label == NULL)
+		if (fd == NULL)
 			html(b, "<li>%s</li>\n", msg);
-		else
-			html(b, "<li><a href=\"#f-%s\">%s: %s</a></li>\n", sub->problems[i].field,
-			    label, msg);
+		else	/* a group's link goes to its first box or button */
+			html(b, "<li><a href=\"#f-%s%s\">%s: %s</a></li>\n", fd->name,
+			    fd->type == INTAKE_FIELD_CHECKBOXES || fd->type == INTAKE_FIELD_RADIO ?
+			    "-1" : "", fd->label, msg);
 	}
 	if (np > 0)
 		intake_buf_adds(b, "</ul>\n");
