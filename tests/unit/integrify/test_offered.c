@@ -133,6 +133,10 @@ test_offered_fails_closed_when_the_list_cannot_be_had(void)
 	fd = field("depts");
 	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "A", NULL));
 	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "", NULL));
+	/* A child's pair is read from the same list: no list, no pair. */
+	memcpy(fd.parent, "reg", 4);
+	memcpy(fd.parent_column, "Region", 7);
+	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "A", "EMEA"));
 	teardown(&f);
 }
 
