@@ -131,6 +131,14 @@
 
     const search = () => load(input.value, 1);
 
+    // Changed from outside (a parent narrowed the list, or a reset): show
+    // the select's value, and ask the server again on the next search.
+    sel.addEventListener('change', () => {
+      input.value = chosen();
+      st.items = [];
+      st.term = null;
+    });
+
     input.addEventListener('input', () => {
       clearTimeout(st.timer);
       st.timer = setTimeout(search, 200);

@@ -43,6 +43,8 @@
   const summaries = form => Array.from(form.parentNode.children)
     .filter(n => n.classList.contains('intake-error-summary'));
 
+  const grouped = ctl => ctl.type === 'checkbox' || ctl.type === 'radio';
+
   // Take away every error shown, by the server or by us.
   function clearErrors(form) {
     titled(false);
@@ -61,9 +63,9 @@
   // Show one field's error as form.c does; returns the control to link to, or null.
   function fieldError(form, e) {
     let ctl = typeof e.field === 'string' && e.field ? form.elements.namedItem(e.field) : null;
-    if (ctl && !ctl.tagName) ctl = ctl[0];              // a group of checkboxes
+    if (ctl && !ctl.tagName) ctl = ctl[0];              // a group of checkboxes or radios
     if (!ctl || !ctl.id || ctl.type === 'hidden') return null;
-    const box = ctl.type === 'checkbox' ? ctl.closest('fieldset') || ctl : ctl;
+    const box = grouped(ctl) ? ctl.closest('fieldset') || ctl : ctl;
     const id = (box === ctl ? ctl.id : 'f-' + e.field) + '-error';
     if (document.getElementById(id)) return ctl;         // the first error of a field only
     const ids = (box.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
@@ -75,12 +77,13 @@
     if (after) after.after(p); else box.before(p);
     box.setAttribute('aria-describedby', [id].concat(ids).join(' '));
     if (box === ctl) ctl.setAttribute('aria-invalid', 'true');
+    else if (ctl.type === 'radio') box.querySelectorAll('input').forEach(r => r.setAttribute('aria-invalid', 'true'));
     return ctl;
   }
 
   // The text of a control's label or legend, without the required marker.
   function labelOf(ctl) {
-    const box = ctl.type === 'checkbox' && ctl.closest('fieldset');
+    const box = grouped(ctl) && ctl.closest('fieldset');
     const l = box ? box.querySelector('legend') : ctl.labels && ctl.labels[0];
     if (!l) return ctl.name;
     const c = l.cloneNode(true);
@@ -164,10 +167,51 @@
     summary(form, msg);
   }
 
+  // A child select (data-intake-parent: the parent's id) follows its parent:
+  // its options become those the parent's value offers, from the server
+  // (?parent=), or the whole list the page came with while the parent is
+  // empty. data-intake-params tells intake-combobox.js to search the same.
+  function follow(sel) {
+    const parent = document.getElementById(sel.dataset.intakeParent);
+    if (!parent || !sel.dataset.intakeSource) return;
+    const api = new URL(sel.dataset.intakeApi || '/api/choices/', document.baseURI);
+    const whole = Array.from(sel.children, n => n.cloneNode(true));
+    let ctl = null;
+    async function sync() {
+      if (ctl) ctl.abort();
+      const pv = parent.value;
+      let opts = whole.map(n => n.cloneNode(true));
+      sel.dataset.intakeParams = pv ? new URLSearchParams({ parent: pv }).toString() : '';
+      if (pv) {
+        const u = new URL(encodeURIComponent(sel.dataset.intakeSource), api), c = ctl = new AbortController();
+        u.searchParams.set('parent', pv);
+        u.searchParams.set('per_page', '1000');
+        let d = null;
+        try {
+          const r = await fetch(u, { headers: { Accept: 'application/json' }, signal: c.signal });
+          d = r.ok && await r.json();
+        } catch (e) {
+          if (e.name === 'AbortError') return;
+        }
+        // Without an answer the whole list stays: the server checks the pair anyway.
+        if (d && Array.isArray(d.items))
+          opts = [opts[0]].concat(d.items.map(it => new Option(String(it.label), String(it.value))));
+      }
+      const keep = sel.value;                           // as it is now, after the wait
+      sel.replaceChildren(...opts);
+      sel.value = keep;
+      if (sel.value !== keep) sel.value = '';
+      sel.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    parent.addEventListener('change', sync);
+    if (parent.value) sync();
+  }
+
   // Opt a form in (done for every form[data-intake-submit] on load); once only.
   function enhance(form) {
     if (enhanced.has(form)) return;
     enhanced.add(form);
+    form.querySelectorAll('select[data-intake-parent]').forEach(follow);
     form.addEventListener('submit', ev => {
       ev.preventDefault();
       if (form.hasAttribute('aria-busy')) return;      // no double submission

@@ -105,6 +105,7 @@ static const struct intake_keyrow opts[] = {
 	C_STR("server", "forms_dir", forms_dir, "", false),
 	C_STR("server", "form_key_file", form_key_file, "", false),
 	C_INT("server", "form_token_ttl", form_token_ttl, 60, 604800, "7200"),
+	C_INT("server", "combobox_threshold", combobox_threshold, 0, 1000000, "50"),
 	C_INT("server", "body_max", body_max, 1024, 104857600, "10485760"),
 	C_INT("server", "upstream_slots", upstream_slots, 0, 256, "0"),
 	C_INT("server", "upstream_wait_ms", upstream_wait_ms, 0, 300000, "2000"),

@@ -137,6 +137,7 @@ struct intake_config {
 	char	forms_dir[INTAKE_PATH_MAX];	/* form definitions (pool.c loads them); "": none */
 	char	form_key_file[INTAKE_PATH_MAX];	/* form token key; "": random per start */
 	long long form_token_ttl;		/* seconds a rendered form stays valid */
+	long long combobox_threshold;		/* a select of more options is a combobox; 0: never */
 	long long rate_per_client;		/* form posts per client per rate_window; 0: off */
 	long long rate_per_form;		/* form posts per form per rate_window; 0: off */
 	long long rate_window;			/* seconds */

@@ -30,6 +30,7 @@ static const char *const type_names[] = {
 	"multiselect",	/* INTAKE_FIELD_MULTISELECT */
 	"checkboxes",	/* INTAKE_FIELD_CHECKBOXES */
 	"file",		/* INTAKE_FIELD_FILE */
+	"radio",	/* INTAKE_FIELD_RADIO */
 };
 INTAKE_ROWS(type_names, INTAKE_FIELD__MAX);
 
@@ -47,6 +48,7 @@ static const struct {
 	{ true, true },		/* INTAKE_FIELD_MULTISELECT */
 	{ true, true },		/* INTAKE_FIELD_CHECKBOXES */
 	{ false, false },	/* INTAKE_FIELD_FILE: one file */
+	{ true, false },	/* INTAKE_FIELD_RADIO */
 };
 INTAKE_ROWS(type_values, INTAKE_FIELD__MAX);
 
@@ -100,6 +102,9 @@ static const struct intake_keyrow field_opts[] = {
 	D_MSG("too_many", INTAKE_FE_TOO_MANY),
 	D_MSG("file_too_large", INTAKE_FE_FILE_TOO_LARGE),
 	D_MSG("file_type", INTAKE_FE_FILE_TYPE),
+	D_STR("choices", choices, false),
+	D_STR("parent", parent, false),
+	D_STR("parent_column", parent_column, false),
 };
 #define NFIELD_OPTS	(sizeof(field_opts) / sizeof(field_opts[0]))
 
@@ -211,16 +216,66 @@ struct sources {
 	size_t				 n;
 };
 
-/* Does the config have a choice list ([source:NAME]) called name? */
-static bool
-choice_source(const struct sources *s, const char *name)
+/* The choice list ([source:NAME]) called name, or NULL. */
+static const struct intake_source *
+list_source(const struct sources *s, const char *name)
 {
 	size_t	i;
 
 	for (i = 0; i < s->n; i++)
 		if (s->src[i].kind == INTAKE_SOURCE_CHOICES && strcmp(s->src[i].name, name) == 0)
-			return true;
-	return false;
+			return &s->src[i];
+	return NULL;
+}
+
+/*
+ * Where a field's values come from: a choice type needs a source or fixed
+ * choices (one of them), other types neither; a field with a parent needs
+ * a source with filter.parent.  Returns a problem (key named) or NULL.
+ */
+static const char *
+check_list(struct intake_field *fd, const struct sources *sources, const char **key)
+{
+	const struct intake_source	*src = NULL;
+	const char			*problem;
+	size_t				 i;
+
+	*key = "source";
+	if (!intake_field_has_source(fd->type)) {
+		if (fd->source[0] != '\0')
+			return "only choice fields take a source";
+		*key = "choices";
+		if (fd->choices[0] != '\0')
+			return "only choice fields take choices";
+		*key = "parent";
+		return fd->parent[0] != '\0' ? "only select fields take a parent" : NULL;
+	}
+	if (fd->source[0] != '\0' && fd->choices[0] != '\0')
+		return "a field takes a source or choices, not both";
+	if (fd->source[0] == '\0' && fd->choices[0] == '\0')
+		return "required for a choice field (or fixed choices)";
+	if (fd->source[0] != '\0' && (src = list_source(sources, fd->source)) == NULL)
+		return "no [source:NAME] of that name in the config";
+	*key = "choices";
+	if (fd->choices[0] != '\0' && (problem = intake_form_parse_choices(fd, fd->choices)) != NULL)
+		return problem;
+	*key = "parent";
+	if (fd->parent[0] == '\0') {
+		*key = "parent_column";
+		return fd->parent_column[0] != '\0' ? "only a field with a parent takes one" : NULL;
+	}
+	if (fd->type != INTAKE_FIELD_SELECT || src == NULL)
+		return "only a select with a source takes a parent";
+	for (i = 0; i < src->nfilters; i++)
+		if (strcmp(src->filters[i].param, "parent") == 0)
+			break;
+	if (i == src->nfilters)
+		return "its source has no filter.parent to follow the parent with";
+	/* By default the list shows the parent in the column its filter reads. */
+	if (fd->parent_column[0] == '\0')
+		(void)intake_strlcpy(fd->parent_column, src->filters[i].expose,
+		    sizeof(fd->parent_column));
+	return NULL;
 }
 
 /*
@@ -365,17 +420,8 @@ check_field(struct intake_field *fd, const struct sources *sources, const char *
 	char		 anchored[300];
 	const char	*problem;
 
-	*key = "type";
-	if (intake_field_has_source(fd->type)) {
-		*key = "source";
-		if (fd->source[0] == '\0')
-			return "required for a choice field";
-		if (!choice_source(sources, fd->source))
-			return "no [source:NAME] of that name in the config";
-	} else if (fd->source[0] != '\0') {
-		*key = "source";
-		return "only choice fields take a source";
-	}
+	if ((problem = check_list(fd, sources, key)) != NULL)
+		return problem;
 	*key = "min_length";
 	if (fd->min_length >= 0 && fd->max_length >= 0 && fd->min_length > fd->max_length)
 		return "greater than max_length";
@@ -405,6 +451,41 @@ check_field(struct intake_field *fd, const struct sources *sources, const char *
 	if (fd->key[0] == '\0')
 		(void)intake_strlcpy(fd->key, fd->name, sizeof(fd->key));
 	return NULL;
+}
+
+/*
+ * A field's parent must be another field of the form, with one value
+ * from a list (a select or a radio group), and parents must not form a
+ * circle.  Sets parent_index.  Returns a problem or NULL.
+ */
+static const char *
+check_parent(struct intake_form *f, struct intake_field *fd)
+{
+	const struct intake_field	*p;
+	size_t				 i, hops;
+
+	for (i = 0; i < f->nfields; i++)
+		if (strcmp(f->fields[i].name, fd->parent) == 0)
+			break;
+	if (i == f->nfields)
+		return "no field of that name in this form";
+	p = &f->fields[i];
+	if (p == fd)
+		return "a field cannot be its own parent";
+	if (p->type != INTAKE_FIELD_SELECT && p->type != INTAKE_FIELD_RADIO)
+		return "the parent must be a select or a radio field";
+	fd->parent_index = i;
+	/* Up the chain: more hops than fields is a circle. */
+	for (hops = 0; p->parent[0] != '\0'; hops++) {
+		if (hops > f->nfields || p == fd)
+			return "the parents form a circle";
+		for (i = 0; i < f->nfields && strcmp(f->fields[i].name, p->parent) != 0; i++)
+			continue;
+		if (i == f->nfields)
+			return NULL;	/* that field's own check names it */
+		p = &f->fields[i];
+	}
+	return p == fd ? "the parents form a circle" : NULL;
 }
 
 /* Load one form into f (f->id and f->path set): from text, or when NULL from f->path. */
@@ -455,8 +536,108 @@ load_one(struct intake_form *f, const struct sources *sources, const char *text,
 			failed = 1;
 		}
 	}
+	for (i = 0; !failed && i < f->nfields; i++) {
+		(void)snprintf(where, sizeof(where), "field:%s", f->fields[i].name);
+		if (f->fields[i].parent[0] != '\0' &&
+		    (problem = check_parent(f, &f->fields[i])) != NULL) {
+			fail(l, where, "parent", problem);
+			failed = 1;
+		}
+	}
 	free(l);
 	return failed ? INTAKE_ECONFIG : INTAKE_OK;
+}
+
+/* Take one part of a choice item (escapes undone, spaces around dropped) up to stop. */
+static const char *
+choice_part(const char **sp, char *out, size_t *o, size_t cap, const char *stops)
+{
+	const char	*s = *sp;
+	size_t		 start = *o, end;
+	bool		 escaped;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = start;
+	for (; *s != '\0' && strchr(stops, *s) == NULL; s++) {
+		escaped = *s == '\\';
+		if (escaped) {
+			if (s[1] != '|' && s[1] != '=' && s[1] != '\\')
+				return "a backslash must come before |, = or another backslash";
+			s++;
+		}
+		if (*o + 2 > cap)
+			return "the choices are too long";
+		out[(*o)++] = *s;
+		/* Spaces at the end are dropped; an escaped character is kept. */
+		if (escaped || (*s != ' ' && *s != '\t'))
+			end = *o;
+	}
+	*o = end;
+	out[(*o)++] = '\0';
+	*sp = s;
+	return NULL;
+}
+
+const char *
+intake_form_parse_choices(struct intake_field *fd, const char *text)
+{
+	const char	*s = text, *problem;
+	size_t		 o = 0, n = 0, i, v;
+
+	for (;;) {
+		if (n == INTAKE_CHOICES_MAX)
+			return "more than 64 choices";
+		v = o;
+		if ((problem = choice_part(&s, fd->choice_text, &o, sizeof(fd->choice_text),
+		    "|=")) != NULL)
+			return problem;
+		if (fd->choice_text[v] == '\0')
+			return "a choice has an empty value";
+		fd->choice_at[n][0] = (unsigned short)v;
+		fd->choice_at[n][1] = (unsigned short)v;	/* the label is the value */
+		if (*s == '=') {
+			s++;
+			fd->choice_at[n][1] = (unsigned short)o;
+			if ((problem = choice_part(&s, fd->choice_text, &o,
+			    sizeof(fd->choice_text), "|")) != NULL)
+				return problem;
+			if (fd->choice_text[fd->choice_at[n][1]] == '\0')
+				return "a choice has an empty label";
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(fd->choice_text + fd->choice_at[i][0], fd->choice_text + v) == 0)
+				return "a value is listed twice";
+		n++;
+		if (*s == '\0')
+			break;
+		s++;	/* the '|' */
+	}
+	fd->nchoices = n;
+	return NULL;
+}
+
+const char *
+intake_field_choice_value(const struct intake_field *fd, size_t i)
+{
+	return i < fd->nchoices ? fd->choice_text + fd->choice_at[i][0] : NULL;
+}
+
+const char *
+intake_field_choice_label(const struct intake_field *fd, size_t i)
+{
+	return i < fd->nchoices ? fd->choice_text + fd->choice_at[i][1] : NULL;
+}
+
+bool
+intake_field_choice_offered(const struct intake_field *fd, const char *value)
+{
+	size_t	i;
+
+	for (i = 0; i < fd->nchoices; i++)
+		if (strcmp(fd->choice_text + fd->choice_at[i][0], value) == 0)
+			return true;
+	return false;
 }
 
 static int

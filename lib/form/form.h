@@ -18,6 +18,8 @@
 #define INTAKE_FORMS_MAX	64
 #define INTAKE_FIELDS_MAX	64
 #define INTAKE_FORM_ID_MAX	65
+#define INTAKE_CHOICES_MAX	64	/* fixed choices of one field */
+#define INTAKE_CHOICES_TEXT_MAX	1024	/* bytes of a field's choices key */
 
 struct intake_source;
 
@@ -31,6 +33,7 @@ enum intake_field_type {
 	INTAKE_FIELD_MULTISELECT,	/* values from a source, as a <select multiple> */
 	INTAKE_FIELD_CHECKBOXES,	/* values from a source, as a checkbox group */
 	INTAKE_FIELD_FILE,
+	INTAKE_FIELD_RADIO,		/* one value from a source or choices, as a radio group */
 	INTAKE_FIELD__MAX
 };
 
@@ -86,6 +89,18 @@ struct intake_field {
 	char			accept[128];	/* file: extensions ("pdf png"); "": any */
 	/* message.CODE: this field's sentence for a problem; "": the default. */
 	char			message[INTAKE_FE__MAX][INTAKE_FIELD_MESSAGE_MAX];
+	/*
+	 * Fixed choices instead of a source: "A | B" or "value = label | ...",
+	 * with \| \= \\ for a literal | = \ (intake_form_parse_choices).
+	 */
+	char			choices[INTAKE_CHOICES_TEXT_MAX];
+	char			choice_text[INTAKE_CHOICES_TEXT_MAX];	/* unescaped, NUL-separated */
+	unsigned short		choice_at[INTAKE_CHOICES_MAX][2];	/* value, label offsets */
+	size_t			nchoices;
+	/* Cascading: the one-value choice field whose value narrows this list. */
+	char			parent[64];	/* its name; "": none */
+	char			parent_column[128];	/* the column of this list holding it */
+	size_t			parent_index;	/* its index in the form's fields */
 };
 
 struct intake_form {
@@ -142,7 +157,7 @@ const struct intake_form *intake_form_find(const struct intake_forms *forms, con
 		    size_t idlen);
 
 const char	*intake_field_type_name(enum intake_field_type t);
-/* Does the type take its values from a source? */
+/* Is the type a choice (values from a source or the field's fixed choices)? */
 bool		 intake_field_has_source(enum intake_field_type t);
 /* Does the type take several values at once (multiselect, checkboxes)? */
 bool		 intake_field_takes_many(enum intake_field_type t);
@@ -169,6 +184,21 @@ enum intake_err	 intake_field_decimal(const char *s, size_t len, int decimals,
  * accept key does not know.
  */
 const char *const *intake_file_type_mimes(const char *ext, size_t len);
+
+/*
+ * Parse a choices key (text) into fd's choice_text, choice_at and
+ * nchoices: items split at an unescaped '|', each "value" or
+ * "value = label" (split at the first unescaped '='), spaces and tabs
+ * around each part dropped; a backslash makes the next '|', '=' or backslash
+ * literal.  A problem (empty value, repeated value, a lone backslash, too
+ * many or too long) is returned as a sentence, else NULL.
+ */
+const char	*intake_form_parse_choices(struct intake_field *fd, const char *text);
+/* Choice i (< fd->nchoices) of fd: its value and its label. */
+const char	*intake_field_choice_value(const struct intake_field *fd, size_t i);
+const char	*intake_field_choice_label(const struct intake_field *fd, size_t i);
+/* Is value (exactly) one of fd's fixed choices? */
+bool		 intake_field_choice_offered(const struct intake_field *fd, const char *value);
 
 /* "form.KEY" and "field:NAME.KEY" names of every definition key, NULL-terminated. */
 const char *const *intake_form_keys(void);

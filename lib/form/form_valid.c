@@ -338,6 +338,7 @@ check_text(const struct intake_field *fd, const char *v, size_t len, char *text)
 	case INTAKE_FIELD_SELECT:	/* choices and files are not text: */
 	case INTAKE_FIELD_MULTISELECT:	/* check_field() never asks */
 	case INTAKE_FIELD_CHECKBOXES:
+	case INTAKE_FIELD_RADIO:
 	case INTAKE_FIELD_FILE:
 	case INTAKE_FIELD__MAX:
 		break;
@@ -482,7 +483,7 @@ take_file(const struct intake_field *fd, const struct intake_form_input *in,
  */
 static enum intake_field_error
 check_value(const struct intake_field *fd, struct intake_form_input *in,
-    intake_offered_fn offered, void *arg, char *text)
+    intake_offered_fn offered, void *arg, const char *parent, char *text)
 {
 	char	dec[8];
 
@@ -490,7 +491,8 @@ check_value(const struct intake_field *fd, struct intake_form_input *in,
 		if (!text_ok(in->value, in->len, false))
 			return INTAKE_FE_ENCODING;
 		/* Logged by the 422's line (fields=NAME:not_offered), rate limited. */
-		if (!offered(arg, fd, in->value))
+		if (fd->nchoices > 0 ? !intake_field_choice_offered(fd, in->value) :
+		    !offered(arg, fd, in->value, parent))
 			return INTAKE_FE_NOT_OFFERED;
 		return INTAKE_FE__MAX;
 	}
@@ -503,6 +505,25 @@ check_value(const struct intake_field *fd, struct intake_form_input *in,
 		return INTAKE_FE_NUMBER;
 	}
 	return check_text(fd, in->value, in->len, text);
+}
+
+/*
+ * The value sent for fd's parent field (its first non-empty one), or
+ * NULL when fd has no parent or it was left empty.  The parent's own
+ * check says whether that value was offered; here it only picks which of
+ * fd's choices are.
+ */
+static const char *
+parent_value(const struct intake_field *fd, const struct intake_form_input *in, size_t n)
+{
+	size_t	i;
+
+	if (fd->parent[0] == '\0')
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (in[i].value != NULL && in[i].len > 0 && strcmp(in[i].name, fd->parent) == 0)
+			return in[i].value;
+	return NULL;
 }
 
 /* Check one field against the inputs naming it. */
@@ -539,7 +560,7 @@ check_field(const struct intake_field *fd, struct intake_form_input *in, size_t 
 		if (val->nvalues == max)
 			e = INTAKE_FE_TOO_MANY;
 		else
-			e = check_value(fd, &in[i], offered, arg, text);
+			e = check_value(fd, &in[i], offered, arg, parent_value(fd, in, n), text);
 		if (e == INTAKE_FE__MAX)
 			val->values[val->nvalues++] = in[i].value;
 	}

@@ -34,8 +34,15 @@ struct intake_form_input {
 	const struct intake_part *file;		/* file parts; NULL for text */
 };
 
-/* Was value offered as a choice of fd? (The handler asks the live source.) */
-typedef bool (*intake_offered_fn)(void *arg, const struct intake_field *fd, const char *value);
+/*
+ * Was value offered as a choice of fd's source?  (The handler asks the
+ * live list.)  parent is the value sent for fd's parent field (fd->parent),
+ * NULL when fd has none or it was left empty: with one, value must be
+ * among the choices that parent value offers.  Fixed choices
+ * (fd->nchoices) are checked here, without asking.
+ */
+typedef bool (*intake_offered_fn)(void *arg, const struct intake_field *fd, const char *value,
+    const char *parent);
 
 /*
  * Check n inputs against form.  values gets one entry per field, in form

@@ -15,10 +15,14 @@
 /*
  * Is value one of the values (value column) of fd's source list?  ctx is
  * the struct intake_ctx * of the request (void * to be an
- * intake_offered_fn).  false when it is not, and when the source is
- * unknown or its list cannot be had: a value that cannot be checked is
- * not taken.
+ * intake_offered_fn).  With parent (the value sent for fd's parent
+ * field; NULL: none), only the rows whose fd->parent_column holds parent
+ * count, read from the whole list in the cache (no filtered fetch).
+ * false when it is not, and when the source is unknown or its list (or
+ * that column) cannot be had: a value that cannot be checked is not
+ * taken.
  */
-bool	intake_field_offered(void *ctx, const struct intake_field *fd, const char *value);
+bool	intake_field_offered(void *ctx, const struct intake_field *fd, const char *value,
+	    const char *parent);
 
 #endif

@@ -33,6 +33,7 @@ static const struct {
 	{ "string",	"CheckBox" },	/* INTAKE_FIELD_MULTISELECT: "|"-joined like checkboxes */
 	{ "string",	"CheckBox" },	/* INTAKE_FIELD_CHECKBOXES */
 	{ "string",	"FileUpload" },	/* INTAKE_FIELD_FILE: the uploaded file's key */
+	{ "string",	"RadioButton" },	/* INTAKE_FIELD_RADIO */
 };
 INTAKE_ROWS(qtypes, INTAKE_FIELD__MAX);
 

@@ -355,6 +355,8 @@ IT_FIELDS = [
     ("requester_name", "RequesterName", "Requester name", "string", "ShortText", True, None),
     ("requester_email", "RequesterEmail", "Email", "string", "Email", True, None),
     ("department", "Department", "Department", "string", "DropDown", True, None),
+    # The region narrows the locations offered (a form's parent field).
+    ("region", "Region", "Region", "string", "DropDown", False, None),
     ("location", "Location", "Location", "string", "DropDown", True, None),
     # Several location codes, "|"-joined as for a checkbox group (a multi-select).
     ("affected_locations", "AffectedLocations", "Affected locations", "string", "CheckBox",

@@ -73,12 +73,35 @@ const GOOD = {
 };
 const FILE = { name: 'screen shot.png', mimeType: 'image/png', buffer: Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(256, 7)]) };
 
+// Choose a select's value: as a person does on a native select; on one
+// intake-combobox.js made a combobox (the select hidden), through the select
+// the combobox carries its value in (the combobox tests pick by keyboard).
+async function choose(page, k, value) {
+  const sel = page.locator('#f-' + k);
+  if (await sel.isVisible()) return sel.selectOption(value);
+  await sel.evaluate((s, v) => {
+    s.value = v;
+    s.dispatchEvent(new Event('change', { bubbles: true }));
+  }, value);
+}
+
+// The value a field holds: a select's, or the checked radio button's.
+async function valueOf(page, k) {
+  const radios = page.locator(`#field-${k} input[type=radio]`);
+  if (await radios.count() === 0) return page.locator('#f-' + k).inputValue();
+  for (const r of await radios.all())
+    if (await r.isChecked()) return r.getAttribute('value');
+  return '';
+}
+
 async function fill(page, over = {}, { file = true } = {}) {
   const v = { ...GOOD, ...over };
   for (const k of ['requester_name', 'requester_email', 'description', 'needed_by', 'asset_tag'])
     await page.locator('#f-' + k).fill(v[k]);
-  for (const k of ['department', 'location', 'category', 'priority'])
-    await page.locator('#f-' + k).selectOption(v[k]);
+  // The region first: the location follows it (with JavaScript, at once).
+  if (v.region !== undefined) await choose(page, 'region', v.region);
+  for (const k of ['department', 'location', 'category']) await choose(page, k, v[k]);
+  await page.locator(`#field-priority input[value="${v.priority}"]`).check();
   for (const a of v.accessories) await page.getByLabel(a, { exact: true }).check();
   if (file) await page.locator('#f-attachment').setInputFiles(FILE);
   return v;
@@ -155,7 +178,7 @@ async function checkInvalidPage(page, resp, typed) {
   for (const k of ['requester_name', 'requester_email', 'description', 'needed_by', 'asset_tag'])
     same(await page.locator('#f-' + k).inputValue(), typed[k], k + ' kept');
   for (const k of ['department', 'location', 'category', 'priority'])
-    same(await page.locator('#f-' + k).inputValue(), typed[k], k + ' kept');
+    same(await valueOf(page, k), typed[k], k + ' kept');
   const checked = [];
   for (const box of await page.locator('#field-accessories input[type=checkbox]').all())
     if (await box.isChecked()) checked.push(await box.getAttribute('value'));
@@ -359,7 +382,7 @@ async function cleanFetch(page, expected = []) {
 // The answers kept after a failed send.
 async function checkKept(page, typed) {
   for (const k of ['requester_name', 'requester_email', 'description', 'needed_by', 'asset_tag', 'department', 'location', 'category', 'priority'])
-    same(await page.locator('#f-' + k).inputValue(), typed[k], k + ' kept');
+    same(await valueOf(page, k), typed[k], k + ' kept');
 }
 
 test('fetch-submit: errors in place, read as the server\'s 422 page; fixed, the receipt in place; one request started; axe clean; no CSP violation', async ({ ctx, info }) => {
@@ -582,6 +605,149 @@ test('intake-form.js is served by nginx, at the versioned URL the form names, ca
   same(src, fs.readFileSync(path.join(SRC, 'www/intake-form.js'), 'utf8'), 'the script nginx serves');
   for (const bad of [/\beval\s*\(/, /new\s+Function/, /innerHTML/, /outerHTML/, /insertAdjacentHTML/, /\.style\b/, /document\.write/, /setAttribute\(\s*['"]style/])
     check(!bad.test(src), 'intake-form.js matches ' + bad);
+});
+
+// ---- cascading fields, the combobox and fixed choices -------------------------
+
+// The demo's lists, from the stand-in's fixture: locations of a region (all
+// when none), regions as [code, label].
+function lists(info) {
+  const fx = JSON.parse(fs.readFileSync(info.fixture, 'utf8'));
+  const rows = name => fx.reports.find(r => r.name === name).rows;
+  return {
+    locations: region => rows('Locations').filter(r => !region || r[3] === region),
+    regions: rows('Regions'),
+  };
+}
+
+// The fold of search text, as intake folds it (lib/util/fold.c).
+const fold = s => s.normalize('NFD').replace(/\p{Mn}/gu, '').toLowerCase();
+
+// The values of a select's options, without "Choose…".
+const optionValues = (page, sel) => page.$$eval(sel + ' option', os => os.map(o => o.value).filter(Boolean));
+
+// Wait until the location select holds n options (its list followed the region).
+const locationsAre = (page, n) => page.waitForFunction(k =>
+  document.querySelectorAll('#f-location option:not([value=""])').length === k, n);
+
+test('cascade with JavaScript: the location combobox follows the region, keyboard only; axe clean', async ({ ctx, info }) => {
+  const L = lists(info);
+  const page = await openFetchForm(ctx);
+  const input = page.locator('#f-location-combobox');
+  await input.waitFor();
+  same(await page.$eval('#f-location', s => s.hidden && s.form !== null), true, 'the select is hidden, in the form');
+  same(await page.$eval('label[for="f-location-combobox"]', l => l.firstChild.textContent.trim()), 'Location', 'the label names the combobox');
+  // No region yet: the whole list, as the page came.
+  same(await optionValues(page, '#f-location'), L.locations().map(r => r[0]), 'locations before a region');
+
+  await page.locator('#f-region').selectOption('EMEA');
+  await locationsAre(page, L.locations('EMEA').length);
+  same(await optionValues(page, '#f-location'), L.locations('EMEA').map(r => r[0]), 'the locations of EMEA');
+  // Keyboard only from here: Tab from the region reaches the combobox.
+  await page.locator('#f-region').focus();
+  await page.keyboard.press('Tab');
+  same(await page.evaluate(() => document.activeElement.id), 'f-location-combobox', 'Tab reaches the combobox');
+  await page.keyboard.type('zur');
+  const want = L.locations('EMEA').filter(r => fold(r[1]).includes('zur'));
+  check(want.length > 0, 'the fixture has no Zürich in EMEA');
+  await page.waitForFunction(n => document.querySelectorAll('#f-location-listbox [role=option]').length === n, want.length);
+  same(await page.$$eval('#f-location-listbox [role=option]', ns => ns.map(n => n.textContent)), want.map(r => r[1]), 'zur finds Zürich, in EMEA');
+  same(await input.getAttribute('aria-expanded'), 'true', 'aria-expanded while the list shows');
+  await axe(page, 'the open location combobox');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  same(await page.$eval('#f-location', s => s.value), want[0][0], 'the picked location');
+  same(await input.inputValue(), want[0][1], 'the combobox shows its label');
+
+  // Another region does not offer it: the location is cleared, and the search follows.
+  await page.locator('#f-region').selectOption('AMER');
+  await locationsAre(page, L.locations('AMER').length);
+  same(await page.$eval('#f-location', s => s.value), '', 'the location after AMER');
+  same(await input.inputValue(), '', 'the combobox after AMER');
+  await input.focus();
+  await page.keyboard.type('zur');
+  await page.locator('#f-location-listbox .intake-listbox-empty').waitFor();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  const sao = L.locations('AMER').filter(r => fold(r[1]).includes('sao'));
+  await page.keyboard.type('sao');
+  await page.waitForFunction(n => document.querySelectorAll('#f-location-listbox [role=option]').length === n, sao.length);
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  same(await page.$eval('#f-location', s => s.value), sao[0][0], 'sao finds São Paulo, in AMER');
+  // No region again: the whole list, and the location is kept.
+  await page.locator('#f-region').selectOption('');
+  await locationsAre(page, L.locations().length);
+  same(await page.$eval('#f-location', s => s.value), sao[0][0], 'the location kept without a region');
+  same(await input.inputValue(), sao[0][1], 'the combobox kept');
+  await axe(page, 'the form after the cascade');
+  await cleanFetch(page);
+});
+
+test('cascade without JavaScript: locations grouped by region; a location of another region refused (422), the right pair sent', async ({ browser, info }) => {
+  const L = lists(info);
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  try {
+    ctx.setDefaultTimeout(20000);
+    const page = await ctx.newPage();
+    page.intake = info.intake;
+    same((await page.goto(info.intake + FORM)).status(), 200, 'GET the form');
+    page.loadedAt = Date.now();
+    check(await page.locator('#f-location').isVisible(), 'the location is a visible native select');
+    same(await page.locator('#f-location-combobox').count(), 0, 'comboboxes without JavaScript');
+    const groups = await page.$$eval('#f-location optgroup', gs => gs.map(g =>
+      [g.label, [...g.querySelectorAll('option')].map(o => o.value)]));
+    same(groups, L.regions.map(([code, label]) => [label, L.locations(code).map(r => r[0])]), 'the optgroups');
+    const before = (await standinState(info)).instances.length;
+    // Zürich is in EMEA, not in the Americas.
+    const typed = await fill(page, { region: 'AMER', location: 'ZRH-01' });
+    const bad = await submit(page);
+    same(bad.status(), 422, 'status of a location of another region');
+    same(await page.locator('#f-location-error').textContent(), 'Choose one of the listed options.', 'the location\'s error');
+    same(await page.locator('#f-location').getAttribute('aria-invalid'), 'true', 'aria-invalid on the location');
+    same(await page.locator('.intake-error-summary a').evaluateAll(a => a.map(x => x.getAttribute('href'))), ['#f-location'], 'the summary');
+    for (const k of ['region', 'location', 'priority']) same(await valueOf(page, k), typed[k], k + ' kept');
+    same((await standinState(info)).instances.length, before, 'instances after the refused pair');
+    await page.locator('#f-region').selectOption('EMEA');
+    await page.locator('#f-attachment').setInputFiles(FILE);
+    page.loadedAt = 0;
+    const ok = await submit(page);
+    const { st } = await checkReceipt(page, ok, info, before);
+    const v = st.instances[st.instances.length - 1].values;
+    same([v[KEYS.region], v[KEYS.location], v[KEYS.priority]], ['EMEA', 'ZRH-01', 'P2'], 'region, location and priority sent');
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('radio group: a fieldset with a legend, required by the browser and the server, its error at the group; axe clean', async ({ ctx, info }) => {
+  const { page } = await openForm(ctx);
+  const group = page.getByRole('group', { name: 'Priority' });
+  same(await group.locator('input[type=radio]').count(), 4, 'radio buttons in the Priority group');
+  same(await valueOf(page, 'priority'), 'P3', 'the default');
+  check(await page.getByRole('radio', { name: 'Critical – business stopped' }).isVisible(), 'a radio named by its label');
+  await fill(page, {}, { file: false });
+  await page.evaluate(() => document.querySelectorAll('input[name=priority]').forEach(r => { r.checked = false; }));
+  same(await page.evaluate(() => document.querySelector('input[name=priority]').validity.valueMissing), true, 'the browser: none chosen is missing');
+  await noBrowserValidation(page);
+  const before = (await standinState(info)).instances.length;
+  const r = await submit(page);
+  same(r.status(), 422, 'status with no priority');
+  same(await page.locator('#f-priority-error').textContent(), 'Please fill in this field.', 'the group\'s error');
+  check((await page.locator('#field-priority fieldset').getAttribute('aria-describedby')).split(' ').includes('f-priority-error'), 'the fieldset is not described by its error');
+  same(await page.locator('#field-priority input[aria-invalid="true"]').count(), 4, 'radio buttons in the error state');
+  same(await page.locator('.intake-error-summary a').evaluateAll(a => a.map(x => x.getAttribute('href'))), ['#f-priority-1'], 'the summary links to the first button');
+  await axe(page, 'the 422 page of a radio group');
+  // Keyboard: the summary's link moves to the group; arrows choose within it.
+  await page.locator('.intake-error-summary a').click();
+  same(await page.evaluate(() => document.activeElement.id), 'f-priority-1', 'focus after the summary link');
+  await page.keyboard.press('ArrowDown');
+  same(await valueOf(page, 'priority'), 'P3', 'ArrowDown chose the next button');
+  page.loadedAt = 0;
+  const ok = await submit(page);
+  const { st } = await checkReceipt(page, ok, info, before);
+  same(st.instances[st.instances.length - 1].values[KEYS.priority], 'P3', 'the priority sent');
+  clean(page);
 });
 
 test('W3C Nu HTML checker: no errors on the form, the 422 page, the receipt and the pages fetch-submit left', async ({ workdir }) => {

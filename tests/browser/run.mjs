@@ -542,6 +542,20 @@ test('intake-embed.js stays small and free of eval, inline styles and HTML parsi
     check(!bad.test(src), 'intake-embed.js matches ' + bad);
 });
 
+test('every www/*.js script: its gzipped size printed, each within the 5 KB budget', async ({ info }) => {
+  const www = path.join(info.src || path.join(HERE, '../..'), 'www');
+  const scripts = fs.readdirSync(www).filter(f => f.endsWith('.js')).sort();
+  check(scripts.length >= 3, 'scripts in www/: ' + scripts.join(' '));
+  const over = [];
+  for (const f of scripts) {
+    const src = fs.readFileSync(path.join(www, f));
+    const gz = zlib.gzipSync(src, { level: 9 }).length;
+    console.log(`# ${f}: ${src.length} bytes, ${gz} gzipped (budget 5120)`);
+    if (gz > 5120) over.push(`${f} (${gz})`);
+  }
+  check(over.length === 0, 'over the 5 KB gzipped budget: ' + over.join(', '));
+});
+
 // ---- main ------------------------------------------------------------------
 
 async function main() {

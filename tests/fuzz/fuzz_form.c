@@ -79,7 +79,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (fd->min_length >= 0 && fd->max_length >= 0 && fd->min_length > fd->max_length)
 			abort();
-		if (intake_field_has_source(fd->type) != (fd->source[0] != '\0'))
+		if (intake_field_has_source(fd->type) != (fd->source[0] != '\0' ||
+		    fd->nchoices > 0) || (fd->source[0] != '\0' && fd->nchoices > 0))
 			abort();
 		if (fd->source[0] != '\0' && strcmp(fd->source, "departments") != 0)
 			abort();

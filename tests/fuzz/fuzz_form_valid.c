@@ -83,10 +83,11 @@ setup(void)
 
 /* Offered choices: "a", "b", " c". */
 static bool
-offered(void *arg, const struct intake_field *fd, const char *value)
+offered(void *arg, const struct intake_field *fd, const char *value, const char *parent)
 {
 	(void)arg;
 	(void)fd;
+	(void)parent;
 	return strcmp(value, "a") == 0 || strcmp(value, "b") == 0 || strcmp(value, " c") == 0;
 }
 
@@ -113,7 +114,7 @@ check_value(const struct intake_field *fd, const char *v)
 	if (len == 0 || u8_check((const uint8_t *)v, len) != NULL)
 		abort();
 	if (intake_field_has_source(fd->type)) {
-		if (!offered(NULL, fd, v))
+		if (!offered(NULL, fd, v, NULL))
 			abort();
 		return;
 	}

@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.parse
 
 from harness import BIN, REPORT_SIDS, SRC, Stack, fixture_report, http
 
@@ -18,10 +19,16 @@ SECTIONS = """
 report = {departments}
 value_column = Code
 label_column = Department
+[source:regions]
+report = {regions}
+value_column = Code
+label_column = Region
 [source:locations]
 report = {locations}
 value_column = Code
 label_column = Location
+filter.parent = Region
+check.parent = source:regions
 [source:categories]
 report = {categories}
 value_column = ID
@@ -86,12 +93,47 @@ class Forms(Stack):
                           % (html.escape(value), html.escape(label, quote=True)
                              .replace("&#x27;", "&#39;")), body)
         self.assertNotIn("<Lab>", body)
-        self.assertIn('<option value="P3" selected>', body)
         self.assertEqual(body.count('type="checkbox"'), 7)
         # Every row of the four select sources, plus one "Choose…" per select.
         rows = sum(len(fixture_report(n)["rows"])
-                   for n in ("departments", "locations", "categories", "priorities"))
+                   for n in ("departments", "regions", "locations", "categories"))
         self.assertEqual(body.count('<option value="'), rows + 4)
+
+    def test_fixed_choices_are_a_radio_group_in_a_fieldset(self):
+        _, body = self.page()
+        group = re.search(r'<fieldset><legend>Priority <span class="intake-required" '
+                          r'aria-hidden="true">\*</span></legend>\n(.*?)</fieldset>', body, re.S)
+        self.assertIsNotNone(group, "no fieldset with a legend for priority")
+        radios = re.findall(r'<input type="radio" id="(f-priority-\d)" name="priority" '
+                            r'value="(P\d)"( checked)? required><label for="\1">([^<]*)</label>',
+                            group.group(1))
+        self.assertEqual([(v, bool(c), l) for _, v, c, l in radios],
+                         [("P4", False, "Low – within two weeks"),
+                          ("P3", True, "Normal – within a week"),
+                          ("P2", False, "High – within one business day"),
+                          ("P1", False, "Critical – business stopped")])
+
+    def test_child_options_are_grouped_by_parent_without_javascript(self):
+        _, body = self.page()
+        sel = re.search(r'<select id="f-location"([^>]*)>(.*?)</select>', body, re.S)
+        # The scripts' hooks: the child follows f-region; 300 rows make it a combobox.
+        self.assertIn('data-intake-source="locations" data-intake-parent="f-region" '
+                      'data-intake-combobox', sel.group(1))
+        groups = re.findall(r'<optgroup label="([^"]*)">\n(.*?)</optgroup>', sel.group(2), re.S)
+        regions = fixture_report("regions")["rows"]
+        self.assertEqual([html.unescape(g[0]) for g in groups], [r[1] for r in regions])
+        rows = fixture_report("locations")["rows"]
+        for (label, opts), (code, _) in zip(groups, regions):
+            want = [r[0] for r in rows if r[3] == code]
+            self.assertEqual(re.findall(r'<option value="([^"]+)"', opts), want, label)
+        # Four regions' worth of rows: none is left out, none shown twice.
+        self.assertEqual(sum(len(re.findall(r'<option value="[^"]+"', g[1])) for g in groups),
+                         len(rows))
+        # Short lists stay plain selects; fixed choices never ask the server.
+        self.assertRegex(body, r'<select id="f-region" name="region" data-intake-source="regions"'
+                         r' aria-describedby')
+        self.assertIn('<select id="f-department" name="department" data-intake-source='
+                      '"departments" data-intake-combobox required>', body)
 
     def test_unknown_form_is_404_and_a_post_from_nowhere_is_refused(self):
         # A person gets a page (test_site.py checks it whole), a JSON client JSON.
@@ -114,6 +156,63 @@ class Forms(Stack):
         self.assertTrue(headers["Content-Type"].startswith("text/html"))
         self.assertIn("unavailable right now", body)
         self.assertEqual(headers.get("Retry-After"), "60")
+
+
+class Choices(Stack):
+    """Posts of the demo form's cascading and fixed choices."""
+
+    variant = "v8-apikey"
+    server = {"workers": "2", "cache_entry_max": "1048576",
+              "forms_dir": os.path.join(SRC, "conf/forms")}
+    sections = SECTIONS
+
+    def post(self, changes):
+        status, _, body = self.get("/forms/it-request")
+        self.assertEqual(status, 200, body)
+        tok = re.search(r'name="_token" value="([^"]+)"', body).group(1)
+        time.sleep(1.1)     # forms filled faster than a second are refused as bots
+        fields = dict([("requester_name", "Zoë Tester"), ("requester_email", "zoe@example.com"),
+                       ("department", "IT-010"), ("location", "ZRH-01"),
+                       ("category", "CAT-0645"), ("priority", "P2"),
+                       ("description", "A new laptop, please: the old one broke.")])
+        fields.update(changes)
+        pairs = [("_token", tok)] + [(k, v) for k, v in fields.items() if v is not None]
+        status, _, body = http(self.nginx.url + "/forms/it-request", method="POST",
+                               headers={"Content-Type": "application/x-www-form-urlencoded",
+                                        "Origin": self.nginx.url,
+                                        "Accept": "application/json"},
+                               body=urllib.parse.urlencode(pairs).encode())
+        return status, json.loads(body)
+
+    def assert_refused(self, changes, field):
+        status, body = self.post(changes)
+        self.assertEqual(status, 422, body)
+        self.assertEqual(body["errors"], [{"field": field, "code": "not_offered",
+                                           "message": "Choose one of the listed options."}])
+        self.assertIn("fields=%s:not_offered" % field, self.pool.log_text())
+        self.assertEqual(os.listdir(os.path.join(self.pool.spool_dir, "queue")), [])
+        self.assertEqual(self.standin.state()["instances"], [])
+
+    def test_location_of_another_region_is_refused_and_nothing_spooled(self):
+        # Zürich is in EMEA; the post says Americas.
+        self.assert_refused({"region": "AMER", "location": "ZRH-01"}, "location")
+
+    def test_priority_not_declared_is_refused(self):
+        # P5 is no choice of the form (nor of the old report): tampering.
+        self.assert_refused({"priority": "P5"}, "priority")
+        self.assert_refused({"priority": "p2"}, "priority")
+
+    def test_matching_pair_and_no_parent_are_accepted(self):
+        for changes in ({"region": "EMEA", "location": "ZRH-01"},
+                        {"region": None, "location": "SAO-01"}):
+            status, body = self.post(changes)
+            self.assertIn(status, (201, 202), body)
+        key = {"region": "d9f79925-895f-5f88-acfe-2194fa233874",
+               "location": "e06f670f-3a83-5806-bfc1-e1107d29d229",
+               "priority": "302c2ca7-c206-5600-a75c-021a0535eed9"}
+        values = [i["values"] for i in self.standin.state()["instances"]]
+        self.assertEqual([(v.get(key["region"]), v[key["location"]], v[key["priority"]])
+                          for v in values], [("EMEA", "ZRH-01", "P2"), (None, "SAO-01", "P2")])
 
 
 class FormCheck(unittest.TestCase):

@@ -47,10 +47,19 @@ label_column = Department
 filter.parent = Division
 check.parent = source:divisions
 
+[source:regions]
+report = {regions}
+value_column = Code
+label_column = Region
+ttl = {ttl}
+stale_ttl = 600
+
 [source:locations]
 report = {locations}
 value_column = Code
 label_column = Location
+filter.parent = Region
+check.parent = source:regions
 ttl = {ttl}
 stale_ttl = 600
 
@@ -83,8 +92,8 @@ check.owner = pattern:[a-z][a-z0-9._-]{{0,63}}
 """.format(ttl=TTL, **REPORT_SIDS)
 
 # The form's choice fields: source -> (report name for the fixture, value column).
-FORM_SOURCES = {"departments": ("departments", 0), "locations": ("locations", 0),
-                "categories": ("categories", 0), "priorities": ("priorities", 0)}
+FORM_SOURCES = {"departments": ("departments", 0), "regions": ("regions", 0),
+                "locations": ("locations", 0), "categories": ("categories", 0)}
 ACCESSORIES = ["Docking station", "USB-C charger", "Second monitor"]
 DIVISIONS = sorted({r[2] for r in fixture_report("departments")["rows"]})
 

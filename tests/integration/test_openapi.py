@@ -51,10 +51,6 @@ value_column = Code
 label_column = Location
 filter.parent = Region
 check.parent = values:EMEA|AMER|APAC
-[source:regions]
-report = {regions}
-value_column = Code
-label_column = Region
 [report:assets]
 report = {assets}
 title = Asset notes <all> & "more"

@@ -41,6 +41,7 @@ static const char *const input_types[] = {
 	NULL,		/* INTAKE_FIELD_MULTISELECT: <select multiple> */
 	NULL,		/* INTAKE_FIELD_CHECKBOXES: a <fieldset> of boxes */
 	"file",		/* INTAKE_FIELD_FILE */
+	NULL,		/* INTAKE_FIELD_RADIO: a <fieldset> of radio buttons */
 };
 INTAKE_ROWS(input_types, INTAKE_FIELD__MAX);
 
@@ -190,16 +191,26 @@ constraints(struct intake_buf *b, const struct intake_field *fd,
 	describedby(b, fd, bad);
 }
 
-/* One checkbox of a group; ids count rows, since values may hold spaces. */
+/*
+ * One checkbox or radio button of a group; ids count rows, since values
+ * may hold spaces.  A radio group is required through its buttons, and
+ * each shows the group's error state.
+ */
 static void
 checkbox(struct intake_buf *b, const struct intake_field *fd, size_t n, const char *value,
-    const char *label, bool on)
+    const char *label, bool on, bool bad)
 {
-	intake_buf_printf(b, "<div class=\"intake-check\"><input type=\"checkbox\" "
-	    "id=\"f-%s-%zu\" name=\"%s\"", fd->name, n, fd->name);
+	bool	radio = fd->type == INTAKE_FIELD_RADIO;
+
+	intake_buf_printf(b, "<div class=\"intake-check\"><input type=\"%s\" "
+	    "id=\"f-%s-%zu\" name=\"%s\"", radio ? "radio" : "checkbox", fd->name, n, fd->name);
 	html(b, " value=\"%s\"", value);
 	if (on)
 		intake_buf_adds(b, " checked");
+	if (radio && fd->required)
+		intake_buf_adds(b, " required");
+	if (radio && bad)
+		intake_buf_adds(b, " aria-invalid=\"true\"");
 	intake_buf_printf(b, "><label for=\"f-%s-%zu\">", fd->name, n);
 	html(b, "%s</label></div>\n", label);
 }
@@ -213,38 +224,149 @@ option(struct intake_buf *b, const char *value, const char *label, bool on)
 	html(b, ">%s</option>\n", label);
 }
 
-/*
- * The options (or boxes) of a choice field, from its source's live list.
- * The list's error when it cannot be had (INTAKE_EBUSY: a cold list and
- * no upstream slot), else INTAKE_OK.
- */
+/* One option, or one box or button of a group, of fd. */
+static void
+choice(struct intake_buf *b, const struct intake_field *fd, const struct intake_submission *sub,
+    size_t n, const char *value, const char *label)
+{
+	if (fd->type == INTAKE_FIELD_CHECKBOXES || fd->type == INTAKE_FIELD_RADIO)
+		checkbox(b, fd, n, value, label, chosen(sub, fd, value),
+		    problem_of(sub, fd->name) != NULL);
+	else
+		option(b, value, label, chosen(sub, fd, value));
+}
+
+/* A choice field's live list (its view into *v), or the error why not. */
 static enum intake_err
-choices(struct intake_req *req, const struct intake_field *fd,
-    const struct intake_submission *sub, struct intake_buf *b)
+live_list(struct intake_req *req, const struct intake_field *fd, struct intake_report_view *v)
 {
 	const struct intake_source	*src;
-	struct intake_report_view	 v;
-	const char			*value, *label;
-	enum intake_err			 err;
-	size_t				 r;
-	bool				 on;
 
 	src = intake_config_source(req->ctx->cfg, INTAKE_SOURCE_CHOICES, fd->source,
 	    strlen(fd->source));
 	if (src == NULL)
 		return INTAKE_ECONFIG;
-	err = intake_report_get(req->ctx, src, NULL, 0, &v);
+	return intake_report_get(req->ctx, src, NULL, 0, v);
+}
+
+/* A parent's choices, copied: a child's list is read while they are used. */
+struct groups {
+	const char	**value;
+	const char	**label;
+	size_t		  n;
+};
+
+/* Is v one of the parent's choices? */
+static bool
+in_groups(const struct groups *g, const char *v)
+{
+	size_t	i;
+
+	for (i = 0; i < g->n; i++)
+		if (strcmp(g->value[i], v) == 0)
+			return true;
+	return false;
+}
+
+/* The choices of the parent field p into g (arena-owned); the list's error, else OK. */
+static enum intake_err
+parent_groups(struct intake_req *req, const struct intake_field *p, struct groups *g)
+{
+	struct intake_report_view	v;
+	enum intake_err			err;
+	size_t				i, n;
+
+	if (p->nchoices > 0)
+		n = p->nchoices;
+	else if ((err = live_list(req, p, &v)) != INTAKE_OK)
+		return err;
+	else
+		n = v.table->nrows;
+	g->value = intake_arena_alloc(&req->arena, (n + 1) * sizeof(*g->value));
+	g->label = intake_arena_alloc(&req->arena, (n + 1) * sizeof(*g->label));
+	if (g->value == NULL || g->label == NULL)
+		return INTAKE_ETOOBIG;
+	for (i = 0; i < n; i++) {
+		g->value[i] = p->nchoices > 0 ? intake_field_choice_value(p, i) :
+		    intake_arena_strdup(&req->arena, intake_table_cell(v.table, i,
+		    (size_t)v.value_col));
+		g->label[i] = p->nchoices > 0 ? intake_field_choice_label(p, i) :
+		    intake_arena_strdup(&req->arena, intake_table_cell(v.table, i,
+		    (size_t)v.label_col));
+		if (g->value[i] == NULL || g->label[i] == NULL)
+			return INTAKE_ETOOBIG;
+	}
+	g->n = n;
+	return INTAKE_OK;
+}
+
+/*
+ * A child's options without JavaScript: one <optgroup> per choice of its
+ * parent (labelled with the parent's label, in the parent's order), each
+ * holding the rows whose parent column holds that choice; rows under no
+ * choice of the parent come last, ungrouped.
+ */
+static enum intake_err
+grouped(struct intake_req *req, const struct intake_form *f, const struct intake_field *fd,
+    const struct intake_submission *sub, struct intake_buf *b)
+{
+	struct intake_report_view	 v;
+	struct groups			 g;
+	const char			*cp;
+	enum intake_err			 err;
+	long				 pc;
+	size_t				 r, i;
+
+	err = parent_groups(req, &f->fields[fd->parent_index], &g);
+	if (err == INTAKE_OK)
+		err = live_list(req, fd, &v);
 	if (err != INTAKE_OK)
 		return err;
-	for (r = 0; r < v.table->nrows; r++) {
-		value = intake_table_cell(v.table, r, (size_t)v.value_col);
-		label = intake_table_cell(v.table, r, (size_t)v.label_col);
-		on = chosen(sub, fd, value);
-		if (fd->type == INTAKE_FIELD_CHECKBOXES)
-			checkbox(b, fd, r + 1, value, label, on);
-		else
-			option(b, value, label, on);
+	if ((pc = intake_table_column(v.table, fd->parent_column)) < 0)
+		return INTAKE_EPROTO;	/* the list lacks the column: the config is wrong */
+	for (i = 0; i <= g.n; i++) {
+		if (i < g.n)
+			html(b, "<optgroup label=\"%s\">\n", g.label[i]);
+		for (r = 0; r < v.table->nrows; r++) {
+			cp = intake_table_cell(v.table, r, (size_t)pc);
+			if (i < g.n ? strcmp(cp, g.value[i]) != 0 : in_groups(&g, cp))
+				continue;
+			choice(b, fd, sub, r + 1, intake_table_cell(v.table, r, (size_t)v.value_col),
+			    intake_table_cell(v.table, r, (size_t)v.label_col));
+		}
+		if (i < g.n)
+			intake_buf_adds(b, "</optgroup>\n");
 	}
+	return INTAKE_OK;
+}
+
+/*
+ * The options (or boxes, or buttons) of a choice field: its fixed
+ * choices, or its source's live list (grouped by parent for a child).
+ * The list's error when it cannot be had (INTAKE_EBUSY: a cold list and
+ * no upstream slot), else INTAKE_OK.
+ */
+static enum intake_err
+choices(struct intake_req *req, const struct intake_form *f, const struct intake_field *fd,
+    const struct intake_submission *sub, struct intake_buf *b)
+{
+	struct intake_report_view	 v;
+	enum intake_err			 err;
+	size_t				 r;
+
+	for (r = 0; r < fd->nchoices; r++)
+		choice(b, fd, sub, r + 1, intake_field_choice_value(fd, r),
+		    intake_field_choice_label(fd, r));
+	if (fd->nchoices > 0)
+		return INTAKE_OK;
+	if (fd->parent[0] != '\0')
+		return grouped(req, f, fd, sub, b);
+	err = live_list(req, fd, &v);
+	if (err != INTAKE_OK)
+		return err;
+	for (r = 0; r < v.table->nrows; r++)
+		choice(b, fd, sub, r + 1, intake_table_cell(v.table, r, (size_t)v.value_col),
+		    intake_table_cell(v.table, r, (size_t)v.label_col));
 	return INTAKE_OK;
 }
 
@@ -272,20 +394,50 @@ caption(struct intake_buf *b, const struct intake_field *fd,
 		    intake_field_problem_message(p));
 }
 
-/* A select (one value) or a select multiple, with its live options. */
+/*
+ * A one-value select of a live list longer than combobox_threshold gets
+ * what intake-combobox.js needs to become a type-ahead combobox; a child
+ * gets its parent's id, which intake-form.js follows.  Without the
+ * scripts both stay plain selects.
+ */
 static enum intake_err
-select_field(struct intake_req *req, const struct intake_field *fd,
-    const struct intake_submission *sub, struct intake_buf *b)
+select_data(struct intake_req *req, const struct intake_field *fd, struct intake_buf *b)
+{
+	struct intake_report_view	 v;
+	long long			 limit = req->ctx->cfg->combobox_threshold;
+	enum intake_err			 err;
+
+	if (fd->source[0] == '\0' || fd->type != INTAKE_FIELD_SELECT)
+		return INTAKE_OK;
+	html(b, " data-intake-source=\"%s\"", fd->source);
+	if (fd->parent[0] != '\0')
+		html(b, " data-intake-parent=\"f-%s\"", fd->parent);
+	if (limit <= 0)
+		return INTAKE_OK;
+	err = live_list(req, fd, &v);
+	if (err != INTAKE_OK)
+		return err;
+	if (v.table->nrows > (unsigned long long)limit)
+		intake_buf_adds(b, " data-intake-combobox");
+	return INTAKE_OK;
+}
+
+/* A select (one value) or a select multiple, with its options. */
+static enum intake_err
+select_field(struct intake_req *req, const struct intake_form *f,
+    const struct intake_field *fd, const struct intake_submission *sub, struct intake_buf *b)
 {
 	enum intake_err	err;
 
 	html(b, "<select id=\"f-%s\" name=\"%s\"", fd->name, fd->name);
 	if (fd->type == INTAKE_FIELD_MULTISELECT)
 		intake_buf_adds(b, " multiple size=\"6\"");
+	err = select_data(req, fd, b);
 	constraints(b, fd, sub);
 	intake_buf_adds(b, fd->type == INTAKE_FIELD_SELECT ?
 	    ">\n<option value=\"\">Choose…</option>\n" : ">\n");
-	err = choices(req, fd, sub, b);
+	if (err == INTAKE_OK)
+		err = choices(req, f, fd, sub, b);
 	intake_buf_adds(b, "</select>\n");
 	return err;
 }
@@ -307,18 +459,20 @@ input_field(struct intake_buf *b, const struct intake_field *fd,
 
 /* One field with its caption; a choice list's error, else INTAKE_OK. */
 static enum intake_err
-render_field(struct intake_req *req, const struct intake_field *fd,
-    const struct intake_submission *sub, struct intake_buf *b)
+render_field(struct intake_req *req, const struct intake_form *f,
+    const struct intake_field *fd, const struct intake_submission *sub, struct intake_buf *b)
 {
 	const char	*sent = sent_value(sub, fd->name);
 	const char	*shown = sub != NULL ? (sent != NULL ? sent : "") : fd->def;
 	enum intake_err	 err = INTAKE_OK;
 
 	html(b, "<div class=\"intake-field\" id=\"field-%s\">\n", fd->name);
-	caption(b, fd, sub, fd->type == INTAKE_FIELD_CHECKBOXES);
+	caption(b, fd, sub, fd->type == INTAKE_FIELD_CHECKBOXES ||
+	    fd->type == INTAKE_FIELD_RADIO);
 	switch (fd->type) {
 	case INTAKE_FIELD_CHECKBOXES:
-		err = choices(req, fd, sub, b);
+	case INTAKE_FIELD_RADIO:
+		err = choices(req, f, fd, sub, b);
 		intake_buf_adds(b, "</fieldset>\n");
 		break;
 	case INTAKE_FIELD_TEXTAREA:
@@ -328,7 +482,7 @@ render_field(struct intake_req *req, const struct intake_field *fd,
 		break;
 	case INTAKE_FIELD_SELECT:
 	case INTAKE_FIELD_MULTISELECT:
-		err = select_field(req, fd, sub, b);
+		err = select_field(req, f, fd, sub, b);
 		break;
 	case INTAKE_FIELD_TEXT:
 	case INTAKE_FIELD_EMAIL:
@@ -356,15 +510,15 @@ has_file(const struct intake_form *f)
 	return false;
 }
 
-/* The label of field name, or NULL when the form has no such field. */
-static const char *
-label_of(const struct intake_form *f, const char *name)
+/* The field called name, or NULL when the form has no such field. */
+static const struct intake_field *
+field_of(const struct intake_form *f, const char *name)
 {
 	size_t	i;
 
 	for (i = 0; i < f->nfields; i++)
 		if (strcmp(f->fields[i].name, name) == 0)
-			return f->fields[i].label;
+			return &f->fields[i];
 	return NULL;
 }
 
@@ -373,8 +527,9 @@ static void
 summary(struct intake_buf *b, const struct intake_form *f, const struct intake_submission *sub,
     const char *alert)
 {
-	const char	*label, *msg;
-	size_t		 i, np = sub != NULL ? sub->np : 0;
+	const struct intake_field	*fd;
+	const char			*msg;
+	size_t				 i, np = sub != NULL ? sub->np : 0;
 
 	if (np == 0 && alert == NULL)
 		return;
@@ -384,13 +539,14 @@ summary(struct intake_buf *b, const struct intake_form *f, const struct intake_s
 	if (np > 0)
 		intake_buf_adds(b, "<h2>Please correct the following</h2>\n<ul>\n");
 	for (i = 0; i < np; i++) {
-		label = label_of(f, sub->problems[i].field);
+		fd = field_of(f, sub->problems[i].field);
 		msg = intake_field_problem_message(&sub->problems[i]);
-		if (label == NULL)
+		if (fd == NULL)
 			html(b, "<li>%s</li>\n", msg);
-		else
-			html(b, "<li><a href=\"#f-%s\">%s: %s</a></li>\n", sub->problems[i].field,
-			    label, msg);
+		else	/* a group's link goes to its first box or button */
+			html(b, "<li><a href=\"#f-%s%s\">%s: %s</a></li>\n", fd->name,
+			    fd->type == INTAKE_FIELD_CHECKBOXES || fd->type == INTAKE_FIELD_RADIO ?
+			    "-1" : "", fd->label, msg);
 	}
 	if (np > 0)
 		intake_buf_adds(b, "</ul>\n");
@@ -409,7 +565,8 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 	html(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	    "<title>%s%s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n"
-	    "<script src=\"" ASSETS "intake-form.js\" defer></script>\n</head>\n"
+	    "<script src=\"" ASSETS "intake-form.js\" defer></script>\n"
+	    "<script src=\"" ASSETS "intake-combobox.js\" defer></script>\n</head>\n"
 	    "<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n",
 	    (sub != NULL && sub->np > 0) || alert != NULL ? page_words[W_ERROR_TITLE] : "",
 	    f->title, f->title);
@@ -430,7 +587,7 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 	    "<label for=\"f-website\">Website</label><input type=\"text\" id=\"f-website\" "
 	    "name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n");
 	for (i = 0; err == INTAKE_OK && i < f->nfields; i++)
-		err = render_field(req, &f->fields[i], sub, b);
+		err = render_field(req, f, &f->fields[i], sub, b);
 	if (err != INTAKE_OK)
 		return err;
 	html(b, "<div class=\"intake-actions\"><button type=\"submit\">%s</button></div>\n"

@@ -309,6 +309,135 @@ test_form_source_must_be_a_choice_list(void)
 	intake_forms_free_one(&form);
 }
 
+/* Two lists: regions, and locations that filter.parent follows. */
+static void
+cascade_sources(struct intake_source src[2])
+{
+	memset(src, 0, 2 * sizeof(*src));
+	src[0].kind = src[1].kind = INTAKE_SOURCE_CHOICES;
+	(void)intake_strlcpy(src[0].name, "regions", sizeof(src[0].name));
+	(void)intake_strlcpy(src[1].name, "locations", sizeof(src[1].name));
+	(void)intake_strlcpy(src[1].filters[0].param, "parent", sizeof(src[1].filters[0].param));
+	(void)intake_strlcpy(src[1].filters[0].expose, "Region", sizeof(src[1].filters[0].expose));
+	src[1].nfilters = 1;
+}
+
+/* Fixed choices: "|" between items, "=" between value and label, "\" escapes either. */
+static void
+test_form_fixed_choices_escape_bar_and_equals(void)
+{
+	struct intake_source	src[2];
+	struct intake_form	form;
+	const struct intake_field *fd;
+	char			err[256];
+	const char		*text = FORM_HEAD "[field:prio]\nlabel = P\ntype = radio\n"
+	    "choices = Low | N = Normal \\| plain |a\\=b=  A = equals | back\\\\slash  \n";
+
+	cascade_sources(src);
+	T_EQ_INT(intake_form_parse_string(text, "fixed", src, 2, &form, err, sizeof(err)),
+	    INTAKE_OK);
+	fd = &form.fields[0];
+	T_EQ_INT(fd->type, INTAKE_FIELD_RADIO);
+	T_ASSERT(intake_field_has_source(fd->type));
+	T_ASSERT(!intake_field_takes_many(fd->type));
+	T_EQ_INT((long long)fd->nchoices, 4);
+	T_EQ_STR(intake_field_choice_value(fd, 0), "Low");
+	T_EQ_STR(intake_field_choice_label(fd, 0), "Low");
+	T_EQ_STR(intake_field_choice_value(fd, 1), "N");
+	T_EQ_STR(intake_field_choice_label(fd, 1), "Normal | plain");
+	T_EQ_STR(intake_field_choice_value(fd, 2), "a=b");
+	T_EQ_STR(intake_field_choice_label(fd, 2), "A = equals");
+	T_EQ_STR(intake_field_choice_value(fd, 3), "back\\slash");
+	T_ASSERT(intake_field_choice_value(fd, 4) == NULL);
+	T_ASSERT(intake_field_choice_offered(fd, "a=b"));
+	T_ASSERT(!intake_field_choice_offered(fd, "Normal | plain"));
+	T_ASSERT(!intake_field_choice_offered(fd, "low"));
+	T_ASSERT(!intake_field_choice_offered(fd, "back\\slash  "));
+	intake_forms_free_one(&form);
+}
+
+/* Each bad choice or parent is named by field, key and problem. */
+static void
+test_form_choice_and_parent_mistakes(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*want;
+	} cases[] = {
+		{ "[field:a]\nlabel = A\ntype = radio\n", "[field:a] source: required for a choice" },
+		{ "[field:a]\nlabel = A\ntype = radio\nchoices = X|Y|X\n",
+		    "[field:a] choices: a value is listed twice" },
+		{ "[field:a]\nlabel = A\ntype = select\nchoices = X||Y\n",
+		    "[field:a] choices: a choice has an empty value" },
+		{ "[field:a]\nlabel = A\ntype = select\nchoices = X|Y|\n",
+		    "[field:a] choices: a choice has an empty value" },
+		{ "[field:a]\nlabel = A\ntype = select\nchoices = X = \n",
+		    "[field:a] choices: a choice has an empty label" },
+		{ "[field:a]\nlabel = A\ntype = select\nchoices = X\\y\n",
+		    "[field:a] choices: a backslash must come before" },
+		{ "[field:a]\nlabel = A\ntype = select\nchoices = X\nsource = regions\n",
+		    "[field:a] source: a field takes a source or choices, not both" },
+		{ "[field:a]\nlabel = A\ntype = text\nchoices = X\n",
+		    "[field:a] choices: only choice fields take choices" },
+		{ "[field:a]\nlabel = A\ntype = text\nparent = b\n",
+		    "[field:a] parent: only select fields take a parent" },
+		{ "[field:a]\nlabel = A\ntype = select\nsource = locations\nparent = nope\n",
+		    "[field:a] parent: no field of that name" },
+		{ "[field:a]\nlabel = A\ntype = select\nsource = locations\nparent = a\n",
+		    "[field:a] parent: a field cannot be its own parent" },
+		{ "[field:r]\nlabel = R\ntype = checkboxes\nsource = regions\n"
+		  "[field:a]\nlabel = A\ntype = select\nsource = locations\nparent = r\n",
+		    "[field:a] parent: the parent must be a select or a radio" },
+		{ "[field:r]\nlabel = R\ntype = select\nsource = regions\n"
+		  "[field:a]\nlabel = A\ntype = select\nsource = regions\nparent = r\n",
+		    "[field:a] parent: its source has no filter.parent" },
+		{ "[field:r]\nlabel = R\ntype = select\nchoices = X\n"
+		  "[field:a]\nlabel = A\ntype = select\nchoices = X\nparent = r\n",
+		    "[field:a] parent: only a select with a source takes a parent" },
+		{ "[field:a]\nlabel = A\ntype = select\nsource = locations\nparent = b\n"
+		  "[field:b]\nlabel = B\ntype = select\nsource = locations\nparent = a\n",
+		    "[field:a] parent: the parents form a circle" },
+		{ "[field:a]\nlabel = A\ntype = select\nsource = regions\nparent_column = R\n",
+		    "[field:a] parent_column: only a field with a parent" },
+	};
+	struct intake_source	src[2];
+	struct intake_form	form;
+	char			err[256], text[1024];
+	size_t			i;
+
+	cascade_sources(src);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		(void)snprintf(text, sizeof(text), "%s%s", FORM_HEAD, cases[i].text);
+		T_EQ_INT(intake_form_parse_string(text, "bad", src, 2, &form, err, sizeof(err)),
+		    INTAKE_ECONFIG);
+		T_CONTAINS(err, cases[i].want);
+	}
+}
+
+/* A child names its parent; the column it reads defaults to its filter's name. */
+static void
+test_form_parent_defaults_to_filter_column(void)
+{
+	struct intake_source	src[2];
+	struct intake_form	form;
+	char			err[256];
+	const char		*text = FORM_HEAD
+	    "[field:loc]\nlabel = L\ntype = select\nsource = locations\nparent = reg\n"
+	    "[field:reg]\nlabel = R\ntype = radio\nsource = regions\n"
+	    "[field:loc2]\nlabel = L2\ntype = select\nsource = locations\nparent = reg\n"
+	    "parent_column = Area\n";
+
+	cascade_sources(src);
+	T_EQ_INT(intake_form_parse_string(text, "kids", src, 2, &form, err, sizeof(err)),
+	    INTAKE_OK);
+	T_EQ_STR(form.fields[0].parent, "reg");
+	T_EQ_INT((long long)form.fields[0].parent_index, 1);
+	T_EQ_STR(form.fields[0].parent_column, "Region");
+	T_EQ_STR(form.fields[2].parent_column, "Area");
+	T_EQ_STR(form.fields[1].parent, "");
+	intake_forms_free_one(&form);
+}
+
 int
 main(void)
 {
@@ -320,5 +449,8 @@ main(void)
 	T_RUN(test_form_pattern_is_anchored);
 	T_RUN(test_forms_without_dir_are_an_empty_set);
 	T_RUN(test_form_source_must_be_a_choice_list);
+	T_RUN(test_form_fixed_choices_escape_bar_and_equals);
+	T_RUN(test_form_choice_and_parent_mistakes);
+	T_RUN(test_form_parent_defaults_to_filter_column);
 	return T_DONE();
 }

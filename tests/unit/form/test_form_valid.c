@@ -11,6 +11,25 @@
 
 static struct intake_form	form;
 
+/* A radio group of fixed choices, and a select whose parent is "pick". */
+static void
+setup_choices(void)
+{
+	struct intake_field	*f;
+
+	f = &form.fields[form.nfields++];
+	(void)strcpy(f->name, "prio");
+	f->type = INTAKE_FIELD_RADIO;
+	f->min_length = f->max_length = -1;
+	if (intake_form_parse_choices(f, "P1 = Urgent | P2 = Normal") != NULL)
+		abort();
+	f = &form.fields[form.nfields++];
+	(void)strcpy(f->name, "child");
+	f->type = INTAKE_FIELD_SELECT;
+	f->min_length = f->max_length = -1;
+	(void)strcpy(f->parent, "pick");
+}
+
 /* The form every test checks against. */
 static void
 setup(void)
@@ -56,14 +75,28 @@ setup(void)
 	(void)strcpy(f->name, "notes");
 	f->type = INTAKE_FIELD_TEXTAREA;
 	f->min_length = f->max_length = -1;
+	setup_choices();
 }
 
-/* Offered choices: "a", "b", "c". */
+/*
+ * Offered choices: "a", "b", "c"; a child's are "PARENT-1" and "PARENT-2"
+ * under a parent value, and "x-1" without one.
+ */
 static bool
-offered(void *arg, const struct intake_field *fd, const char *value)
+offered(void *arg, const struct intake_field *fd, const char *value, const char *parent)
 {
+	size_t	n;
+
 	(void)arg;
-	(void)fd;
+	if (strcmp(fd->name, "child") == 0) {
+		if (parent == NULL)
+			return strcmp(value, "x-1") == 0;
+		n = strlen(parent);
+		return strncmp(value, parent, n) == 0 && (strcmp(value + n, "-1") == 0 ||
+		    strcmp(value + n, "-2") == 0);
+	}
+	if (strcmp(fd->name, "prio") == 0)
+		abort();	/* fixed choices are checked without asking */
 	return strcmp(value, "a") == 0 || strcmp(value, "b") == 0 || strcmp(value, "c") == 0;
 }
 
@@ -163,6 +196,41 @@ test_tampered_choice_is_not_offered(void)
 	setup();
 	expect_one(sel, "pick", INTAKE_FE_NOT_OFFERED);
 	expect_one(box, "boxes", INTAKE_FE_NOT_OFFERED);
+}
+
+static void
+test_fixed_choice_not_declared_is_not_offered(void)
+{
+	static const char *const ok[] = { "name", "Jo", "prio", "P2", NULL };
+	static const char *const label[] = { "name", "Jo", "prio", "Normal", NULL };
+	static const char *const spaced[] = { "name", "Jo", "prio", "P2 ", NULL };
+	static const char *const two[] = { "name", "Jo", "prio", "P1", "prio", "P2", NULL };
+
+	setup();
+	T_EQ_INT((long long)check(ok), 0);
+	T_EQ_STR(values[7].values[0], "P2");
+	expect_one(label, "prio", INTAKE_FE_NOT_OFFERED);
+	expect_one(spaced, "prio", INTAKE_FE_NOT_OFFERED);
+	expect_one(two, "prio", INTAKE_FE_TOO_MANY);
+}
+
+static void
+test_child_of_another_parent_is_not_offered(void)
+{
+	static const char *const ok[] = { "name", "Jo", "pick", "b", "child", "b-2", NULL };
+	static const char *const after[] = { "name", "Jo", "child", "c-1", "pick", "c", NULL };
+	static const char *const none[] = { "name", "Jo", "pick", "", "child", "x-1", NULL };
+	static const char *const other[] = { "name", "Jo", "pick", "a", "child", "b-1", NULL };
+	static const char *const bad_parent[] = { "name", "Jo", "pick", "z", "child", "z-1",
+	    NULL };
+
+	setup();
+	T_EQ_INT((long long)check(ok), 0);
+	T_EQ_INT((long long)check(after), 0);	/* the parent may come later in the body */
+	T_EQ_INT((long long)check(none), 0);	/* no parent value: the whole list */
+	expect_one(other, "child", INTAKE_FE_NOT_OFFERED);
+	/* A parent never offered is refused itself; the child follows what was sent. */
+	expect_one(bad_parent, "pick", INTAKE_FE_NOT_OFFERED);
 }
 
 static void
@@ -475,6 +543,8 @@ main(void)
 	T_RUN(test_valid_submission_maps_every_value);
 	T_RUN(test_each_rule_has_its_code);
 	T_RUN(test_tampered_choice_is_not_offered);
+	T_RUN(test_fixed_choice_not_declared_is_not_offered);
+	T_RUN(test_child_of_another_parent_is_not_offered);
 	T_RUN(test_second_value_for_a_single_field_is_too_many);
 	T_RUN(test_mass_assignment_field_is_unknown);
 	T_RUN(test_every_problem_is_reported_at_once);

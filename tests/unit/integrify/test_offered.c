@@ -116,9 +116,9 @@ test_offered_unknown_source_takes_nothing(void)
 
 	setup(&f);
 	fd = field("nope");
-	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "A"));
+	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "A", NULL));
 	fd = field("people");	/* a [report:] table is no choice list */
-	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "A"));
+	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "A", NULL));
 	teardown(&f);
 }
 
@@ -131,8 +131,12 @@ test_offered_fails_closed_when_the_list_cannot_be_had(void)
 
 	setup(&f);
 	fd = field("depts");
-	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "A"));
-	T_ASSERT(!intake_field_offered(&f.ctx, &fd, ""));
+	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "A", NULL));
+	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "", NULL));
+	/* A child's pair is read from the same list: no list, no pair. */
+	memcpy(fd.parent, "reg", 4);
+	memcpy(fd.parent_column, "Region", 7);
+	T_ASSERT(!intake_field_offered(&f.ctx, &fd, "A", "EMEA"));
 	teardown(&f);
 }
 
