@@ -216,3 +216,16 @@ setup="nginx $(nginx -v 2>&1 | sed 's|.*/||') with 2 workers"
 [[ " $TARGETS " != *" intake "* ]] || setup+=", intake $INTAKE_WORKERS workers"
 echo "  wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency; $setup; $(nproc) cores shared by all"
 python3 "$ROOT/bench/wrk_report.py" "${report_args[@]}"
+# The machine lines bench/all.sh collects (bench/result.py): intake against
+# the bare libfcgi responder (same transport) and against nginx's static file.
+python3 - "$ROOT/bench" "${report_args[@]}" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import result, wrk_report
+rps = {k: wrk_report.parse(v)["rps"] for k, _, v in (a.partition("=") for a in sys.argv[2:])}
+for base, target in (("bare", 0.9), ("static", None)):
+    if rps.get("intake") is None or not rps.get(base) or target is None:
+        continue
+    result.emit("endpoint: intake / %s (req/s)" % base, rps["intake"] / rps[base],
+                "%s %.0f req/s" % (base, rps[base]), ">=", target)
+PY

@@ -48,6 +48,7 @@ sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
 import nocache_site  # noqa: E402
+import result  # noqa: E402
 import wrk_report  # noqa: E402
 from bench_submit import demo_sections  # noqa: E402
 from test_redis import Redis  # noqa: E402
@@ -184,6 +185,8 @@ def main():
     d99 = statistics.median(b["post_p99"] - a["post_p99"] for a, b in zip(results["shm"],
                                                                           results["redis"]))
     print("  choices req/s redis/shm: %.2f (target >= 0.90)" % ratio)
+    result.emit("redis: choices req/s redis / shm", ratio, "shm %.0f req/s" % statistics.median(
+        x["rps"] for x in results["shm"]), ">=", 0.9)
     print("  post added by redis: p50 %+.1f ms, p99 %+.1f ms" % (d50, d99))
     if os.environ.get("KEEP_TMP"):
         print("kept", workdir)

@@ -77,6 +77,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import bench_submit  # noqa: E402  (also puts tests/integration on sys.path)
+import result  # noqa: E402
 import load_choices  # noqa: E402
 import wrk_report  # noqa: E402
 from load_choices import harness  # noqa: E402
@@ -371,6 +372,8 @@ def run(workdir, stack):
                 ratio = each[0] if each else None   # over its own neighbours
             print("  ratio %-6s/ base = %s   (%s)" % (
                 n, "?" if ratio is None else "%.2f" % ratio, what))
+            result.emit("slow upstream: %s / base (req/s)" % n, ratio,
+                        "base %.0f req/s" % base, ">=", 0.8)
         if rounds > 1:
             print("  cold rounds: each cold phase / the mean of the base phases around it = %s; "
                   "median %s" % (" ".join("%.2f" % x for x in each),

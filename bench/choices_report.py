@@ -24,6 +24,7 @@ import os
 import statistics
 import sys
 
+import result
 import wrk_report
 
 NAMES = {"static": "static", "bare": "bare", "off": "intake-off", "shipped": "intake-ship"}
@@ -106,6 +107,10 @@ def main(argv):
             target, "met" if m >= target else "MISSED")
         print("  %-22s %.3f   rounds: %s%s" % ("%s/%s" % (NAMES[a], NAMES[b]), m,
                                                " ".join("%.2f" % x for x in per), note))
+        if target is not None:
+            result.emit("choices: %s / %s (req/s)" % (NAMES[a], NAMES[b]), m,
+                        "%s %.0f req/s" % (NAMES[b], med(r["rps"] for r in runs[b].values())),
+                        ">=", target)
     return 0
 
 

@@ -142,3 +142,11 @@ bench_serve_as() {
 		fail "nginx rejected its config" "$TMP/nginx-error.log"
 	kill -HUP "$(<"$TMP/nginx.pid")"
 }
+
+# bench_result FIGURE VALUE BASELINE OP TARGET [UNIT]: print the machine line
+# RESULT<TAB>figure<TAB>value<TAB>baseline<TAB>target<TAB>met|missed that
+# bench/all.sh collects (bench/result.py defines the format; OP is >=, <=, >
+# or <, VALUE a number or "?" when it was not measured).
+bench_result() {
+	python3 "$ROOT/bench/result.py" "$@"
+}
