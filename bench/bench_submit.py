@@ -79,6 +79,7 @@ sys.path.insert(0, HERE)
 import load_choices  # noqa: E402  (also puts tests/integration on sys.path)
 from load_choices import harness  # noqa: E402
 import fcgi  # noqa: E402  (tests/integration/fcgi.py: /metrics on the admin socket)
+import result  # noqa: E402  (bench/result.py: the RESULT lines bench/all.sh collects)
 
 FORM = "it-request"
 FORM_CONF = os.path.join(harness.SRC, "conf/forms", FORM + ".conf")
@@ -101,7 +102,7 @@ GOOD = [("requester_name", "Zoë O'Brien"), ("requester_email", "zoe@example.com
 QTYPES = {"text": ("string", "ShortText"), "textarea": ("string", "LongText"),
           "email": ("string", "Email"), "number": ("Numeric", "Numeric"),
           "date": ("DateTime", "Date"), "select": ("string", "DropDown"),
-          "checkboxes": ("string", "CheckBox")}
+          "checkboxes": ("string", "CheckBox"), "radio": ("string", "RadioButton")}
 
 
 def demo_sections():
@@ -567,6 +568,24 @@ def targets(results, write50, nwrites):
         lim = 3 * light["added"]
         print("%-52s %12s %14s  %s" % ("added p50, 16 clients", fmt_ms(heavy["added"]),
                                         "<= " + fmt_ms(lim), verdict(heavy["added"], lim)))
+    emit_results(light, heavy, write50)
+
+
+def emit_results(light, heavy, write50):
+    """bench/all.sh's RESULT lines (milliseconds), against the write measured in this run."""
+    w = write50
+    a2 = light["added"] * 1000.0 if light and light["added"] is not None else None
+    a16 = heavy["added"] * 1000.0 if heavy and heavy["added"] is not None else None
+    result.emit("submit: added p50 at 2 clients", a2, "durable write p50 %.2f ms" % w,
+                "<=", w + 1.0, unit="ms")
+    result.emit("submit: added p50 at 16 / at 2 clients",
+                a16 / a2 if a16 is not None and a2 else None,
+                "2 clients %s ms" % ("%.2f" % a2 if a2 is not None else "?"), "<=", 3.0)
+    result.emit("submit: journal syncs per submission at 16 clients",
+                heavy["journal_per"] if heavy else None,
+                "2 clients %s" % ("%.3f" % light["journal_per"]
+                                  if light and light["journal_per"] is not None else "?"),
+                "<", 1.0, fmt="%.3f")
 
 
 def verdict(v, lim, strict=False):

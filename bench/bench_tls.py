@@ -56,6 +56,7 @@ sys.path.insert(0, HERE)
 import bench_submit as bs  # noqa: E402
 import fcgi  # noqa: E402  (tests/integration)
 import load_choices  # noqa: E402  (also puts tests/integration on sys.path)
+import result  # noqa: E402  (bench/result.py: the RESULT lines bench/all.sh collects)
 import tlsproxy  # noqa: E402
 from load_choices import harness  # noqa: E402
 
@@ -302,6 +303,25 @@ def report(b, delay_ms, workers, clients, duration, rows):
         r["post50"] - r["start50"]) if r["post50"] and r["start50"] else "n/a")
     line("added / round trip (<= 1)", lambda r: "%.2f RTT" % (
         (r["post50"] - r["start50"]) / rtt) if r["post50"] and r["start50"] else "n/a")
+    results(rows, rtt)
+
+
+def results(rows, rtt):
+    """bench/all.sh's RESULT lines: the reusing pool, the fresh-connection one as baseline."""
+    def ratio(n, d):
+        return n / d if d else None
+    (_, r), (_, base) = rows[0], rows[-1]
+    result.emit("tls: new connections per submission", ratio(r["conns"], r["subs"]),
+                "every POST new: %.3f" % (ratio(base["conns"], base["subs"]) or 0),
+                "<=", 0.05, fmt="%.3f")
+    result.emit("tls: full handshakes per submission", ratio(r["full"], r["subs"]),
+                "every POST new: %.3f" % (ratio(base["full"], base["subs"]) or 0),
+                "<=", 0.05, fmt="%.3f")
+    result.emit("tls: new connections per report refresh", ratio(r["rconns"], r["refreshes"]),
+                "-", "<=", 0.05, fmt="%.3f")
+    added = (r["post50"] - r["start50"]) * 1000.0 if r["post50"] and r["start50"] else None
+    result.emit("tls: submission p50 - start call p50", added,
+                "round trip %.1f ms" % (rtt * 1000.0), "<=", rtt * 1000.0, unit="ms")
 
 
 def run(workdir, stack):
