@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "form/form.h"
 #include "integrify/formgen.h"
 #include "integrify/reply.h"
 #include "integrify/tenant.h"
@@ -72,23 +73,64 @@ unique_name(const struct intake_tenant_question *q, char names[][64], size_t n, 
 	} while (taken);
 }
 
-/* One question as a [field:NAME] section. */
-static void
-write_field(FILE *out, const struct intake_tenant_question *q, const char *name)
+/*
+ * Why q's fixed choices cannot be written as a choices key; NULL when
+ * they can.
+ */
+static const char *
+choices_problem(const struct intake_tenant_question *q)
 {
-	enum intake_field_type t = intake_tenant_field_type(q->kind, q->type);
+	struct intake_field	*fd;
+	const char		*problem;
 
+	if (q->nchoices == 0)
+		return "Integrify lists no fixed choices for it";
+	if (q->nchoices > INTAKE_CHOICES_MAX)
+		return "it has more than 64 choices, more than a form lists";
+	if (q->choices[0] == '\0')
+		return "its choices are too long for a form";
+	if (q->choices[0] == ';' || strstr(q->choices, " ;") != NULL)
+		return "a choice starts with ';', which would start a comment";
+	fd = intake_xcalloc(1, sizeof(*fd));
+	problem = intake_form_parse_choices(fd, q->choices);
+	free(fd);
+	return problem;
+}
+
+/* The choice field type for q's kind and Integrify's type word. */
+static enum intake_field_type
+choice_type(const struct intake_tenant_question *q)
+{
+	if (q->kind == INTAKE_TENANT_MANY)
+		return intake_reply_key_is(q->type, "multiselect") ? INTAKE_FIELD_MULTISELECT :
+		    INTAKE_FIELD_CHECKBOXES;
+	return intake_reply_key_is(q->type, "radiobutton") || intake_reply_key_is(q->type, "radio") ?
+	    INTAKE_FIELD_RADIO : INTAKE_FIELD_SELECT;
+}
+
+void
+intake_formgen_write_field(FILE *out, const struct intake_tenant_question *q, const char *name)
+{
+	enum intake_field_type	 t = intake_tenant_field_type(q->kind, q->type);
+	const char		*problem = NULL;
+	bool			 choice;
+
+	choice = q->kind == INTAKE_TENANT_CHOICE || q->kind == INTAKE_TENANT_MANY;
 	(void)fprintf(out, "\n[field:%s]\n", name);
-	if (q->kind == INTAKE_TENANT_CHOICE || q->kind == INTAKE_TENANT_MANY) {
-		(void)fprintf(out, "; Integrify asks this as a %s.", q->type);
+	if (choice && (problem = choices_problem(q)) == NULL)
+		t = choice_type(q);
+	else if (choice) {
+		(void)fprintf(out, "; Integrify asks this as a %s; %s.", q->type, problem);
 		if (q->choices[0] != '\0')
-			(void)fprintf(out, " Its fixed choices: %s.", q->choices);
-		(void)fprintf(out, "\n; intake has no fixed choices yet: it is free text here. For a"
-		    " list, set type = %s\n; and source = the [source:NAME] that offers them.\n",
+			(void)fprintf(out, "\n; Its choices: %s", q->choices);
+		(void)fprintf(out, "\n; It is free text here. For a list, set type = %s\n"
+		    "; and source = the [source:NAME] (an Integrify report) that offers them.\n",
 		    q->kind == INTAKE_TENANT_MANY ? "checkboxes" : "select");
 	}
 	ini_value(out, "label", q->label[0] != '\0' ? q->label : q->id);
 	(void)fprintf(out, "type = %s\n", intake_field_type_name(t));
+	if (choice && problem == NULL)
+		(void)fprintf(out, "choices = %s\n", q->choices);
 	if (q->required)
 		(void)fprintf(out, "required = yes\n");
 	ini_value(out, "key", q->id);
@@ -118,7 +160,7 @@ write_definition(struct intake_ctx *ctx, FILE *out, const char *sid, const char 
 		ini_value(out, "task", tf->task);
 	for (i = 0; i < n; i++) {
 		unique_name(&tf->q[i], names, i, names[i]);
-		write_field(out, &tf->q[i], names[i]);
+		intake_formgen_write_field(out, &tf->q[i], names[i]);
 	}
 	free(names);
 }

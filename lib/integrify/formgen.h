@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "core/ctx.h"
+#include "integrify/tenant.h"
 #include "util/err.h"
 
 /*
@@ -26,5 +27,14 @@ enum intake_err	intake_formgen_write(struct intake_ctx *ctx, const char *process
  * from a label or key: lower case, every other run of bytes one '_'.
  */
 void		intake_formgen_field_name(const char *from, char *out, size_t outsz);
+
+/*
+ * Write q as a [field:NAME] section to out: a question with fixed choices
+ * Integrify lists (at most 64) as a select, radio, checkboxes or
+ * multiselect with a choices key; one whose choices cannot be listed as
+ * text, with a comment saying why and how to give it a source.
+ */
+void		intake_formgen_write_field(FILE *out, const struct intake_tenant_question *q,
+		    const char *name);
 
 #endif

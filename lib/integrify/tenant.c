@@ -53,12 +53,14 @@ static const unsigned kind_fits[] = {
 	[INTAKE_TENANT_ANY] = ~0u,
 	[INTAKE_TENANT_TEXT] = FT(INTAKE_FIELD_TEXT) | FT(INTAKE_FIELD_TEXTAREA) |
 	    FT(INTAKE_FIELD_EMAIL) | FT(INTAKE_FIELD_NUMBER) | FT(INTAKE_FIELD_DATE) |
-	    FT(INTAKE_FIELD_SELECT),
-	[INTAKE_TENANT_NUMBER] = FT(INTAKE_FIELD_NUMBER) | FT(INTAKE_FIELD_SELECT),
+	    FT(INTAKE_FIELD_SELECT) | FT(INTAKE_FIELD_RADIO),
+	[INTAKE_TENANT_NUMBER] = FT(INTAKE_FIELD_NUMBER) | FT(INTAKE_FIELD_SELECT) |
+	    FT(INTAKE_FIELD_RADIO),
 	[INTAKE_TENANT_DATE] = FT(INTAKE_FIELD_DATE),
-	[INTAKE_TENANT_CHOICE] = FT(INTAKE_FIELD_SELECT) | FT(INTAKE_FIELD_TEXT),
+	[INTAKE_TENANT_CHOICE] = FT(INTAKE_FIELD_SELECT) | FT(INTAKE_FIELD_RADIO) |
+	    FT(INTAKE_FIELD_TEXT),
 	[INTAKE_TENANT_MANY] = FT(INTAKE_FIELD_MULTISELECT) | FT(INTAKE_FIELD_CHECKBOXES) |
-	    FT(INTAKE_FIELD_SELECT) | FT(INTAKE_FIELD_TEXT),
+	    FT(INTAKE_FIELD_SELECT) | FT(INTAKE_FIELD_RADIO) | FT(INTAKE_FIELD_TEXT),
 	[INTAKE_TENANT_FILE] = FT(INTAKE_FIELD_FILE),
 };
 
@@ -104,7 +106,7 @@ intake_tenant_field_type(enum intake_tenant_kind k, const char *type)
 			return INTAKE_FIELD_TEXTAREA;
 		return INTAKE_FIELD_TEXT;
 	case INTAKE_TENANT_ANY:
-	case INTAKE_TENANT_CHOICE:	/* a select needs a [source:]: text until one is named */
+	case INTAKE_TENANT_CHOICE:	/* without choices or a [source:]: text (formgen.c) */
 	case INTAKE_TENANT_MANY:
 	case INTAKE_TENANT_KIND__MAX:
 		break;
@@ -282,34 +284,62 @@ intake_tenant_exposed_names(struct json_object *defs, struct intake_buf *b)
 		(void)intake_buf_adds(b, "none");
 }
 
-/* The fixed choices of a question (strings, or objects with a label or value), "|"-joined. */
+/* Append s to b with '|', '=' and '\\' escaped and control bytes made spaces. */
 static void
-read_choices(struct json_object *q, char *out, size_t outsz)
+choice_text(struct intake_buf *b, const char *s)
 {
-	struct json_object	*opts = member(q, "options"), *o;
+	for (; *s != '\0'; s++) {
+		if (*s == '|' || *s == '=' || *s == '\\')
+			(void)intake_buf_addc(b, '\\');
+		(void)intake_buf_addc(b, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+	}
+}
+
+void
+intake_tenant_choice_add(struct intake_buf *b, const char *value, const char *label)
+{
+	if (b->len > 0)
+		(void)intake_buf_adds(b, " | ");
+	choice_text(b, value);
+	if (label != NULL && strcmp(label, value) != 0) {
+		(void)intake_buf_adds(b, " = ");
+		choice_text(b, label);
+	}
+}
+
+/*
+ * The fixed choices of a question (strings, or objects with a value and
+ * a label) as a form's choices key into q; "" when they do not fit.
+ */
+static void
+read_choices(struct json_object *item, struct intake_tenant_question *q)
+{
+	struct json_object	*opts = member(item, "options"), *o;
 	struct intake_buf	 b;
-	const char		*t;
+	const char		*v, *l;
 	size_t			 i, n;
 
 	if (opts == NULL)
-		opts = member(q, "choices");
-	out[0] = '\0';
+		opts = member(item, "choices");
+	q->choices[0] = '\0';
 	if (opts == NULL || !json_object_is_type(opts, json_type_array))
 		return;
-	intake_buf_init(&b, outsz - 1);
+	intake_buf_init(&b, sizeof(q->choices) - 1);
 	n = json_object_array_length(opts);
 	for (i = 0; i < n; i++) {
 		o = json_object_array_get_idx(opts, i);
-		t = json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
-		if (t == NULL)
-			t = member_text(o, "label");
-		if (t == NULL)
-			t = member_text(o, "value");
-		if (t != NULL)
-			(void)intake_buf_printf(&b, "%s%s", i > 0 ? " | " : "", t);
+		v = l = json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
+		if (v == NULL && (v = member_text(o, "value")) == NULL)
+			v = member_text(o, "label");
+		if (l == NULL && (l = member_text(o, "label")) == NULL)
+			l = v;
+		if (v == NULL || *v == '\0')
+			continue;
+		intake_tenant_choice_add(&b, v, l);
+		q->nchoices++;
 	}
 	if (intake_buf_err(&b) == INTAKE_OK && b.len > 0)
-		(void)intake_strlcpy(out, intake_buf_str(&b), outsz);
+		(void)intake_strlcpy(q->choices, intake_buf_str(&b), sizeof(q->choices));
 	intake_buf_free(&b);
 }
 
@@ -332,7 +362,7 @@ read_question(struct json_object *item, struct intake_tenant_question *q)
 	q->kind = intake_tenant_kind_of(type);
 	q->required = member_true(item, "required") ||
 	    member_true(member(item, "validation"), "required");
-	read_choices(item, q->choices, sizeof(q->choices));
+	read_choices(item, q);
 	return true;
 }
 

@@ -42,7 +42,9 @@ struct intake_tenant_question {
 	char			type[64];	/* Integrify's word for the type */
 	enum intake_tenant_kind	kind;
 	bool			required;
-	char			choices[1024];	/* fixed choices, "|"-joined; "": none */
+	/* Fixed choices as a form's choices key (escaped); "": none or too long. */
+	char			choices[1024];
+	size_t			nchoices;	/* choices Integrify listed */
 };
 
 /* The fields of a task, read for a form or a definition. */
@@ -110,7 +112,14 @@ enum intake_tenant_kind intake_tenant_kind_of(const char *type);
 /* Can a field of type t send a value a question of kind k takes? */
 bool		intake_tenant_fits(enum intake_field_type t, enum intake_tenant_kind k);
 
-/* The field type a generated definition gives a question of kind k. */
+/*
+ * Append one fixed choice to b in a form's choices syntax: " | " before
+ * all but the first, value, and " = label" when label is another text;
+ * '|', '=' and '\\' escaped, control bytes made spaces.
+ */
+void		intake_tenant_choice_add(struct intake_buf *b, const char *value, const char *label);
+
+/* The field type a generated definition gives a question of kind k without its choices. */
 enum intake_field_type intake_tenant_field_type(enum intake_tenant_kind k, const char *type);
 
 /* Does the body of len bytes start with a UTF-8 byte order mark? */
