@@ -626,9 +626,9 @@ render_page(struct intake_req *req, const struct intake_form *f, const char *tok
 	/* data-intake-submit: intake-form.js, when it runs, sends with fetch. */
 	html(b, "<form class=\"intake-form\" data-intake-submit method=\"post\" "
 	    "action=\"/forms/%s\"", f->id);
-	script_words(b, lang);
 	if (has_file(f))
 		intake_buf_adds(b, " enctype=\"multipart/form-data\"");
+	script_words(b, lang);
 	html(b, ">\n<input type=\"hidden\" name=\"_token\" value=\"%s\">\n", token);
 	/* The honeypot: hidden from people and assistive technology, not from bots. */
 	intake_buf_adds(b, "<div class=\"intake-hp\" aria-hidden=\"true\">"
