@@ -10,25 +10,39 @@
   // p.intake-error#f-NAME-error after the field's label and help.
 
   const enhanced = new WeakSet();
-  // The receipt's words by the answer's status, as form.c's receipt page says
-  // them: [heading, sentence with the request ID (#), sentence without];
-  // % stands for the reference. The page's other words are in WORDS.
+  // The page's words, in its language: formpage.c puts them on the form as
+  // data-w-* from the catalog (lib/form/lang.c); English for a form without.
+  // %s stands for the request ID and/or the reference, in that order.
   const KEEP = ' Keep it to ask about your request.';
+  const ENGLISH = {
+    error: 'Error: ', another: 'Send another request', correct: 'Please correct the following',
+    invalid: 'This value is not valid.', sent: 'Request sent', received: 'Request received',
+    'sent-id-text': 'Thank you. Your request was sent to the service desk as request %s. Your reference is %s.' + KEEP,
+    'sent-text': 'Thank you. Your request was sent to the service desk. Your reference is %s.' + KEEP,
+    'queued-text': 'Thank you. Your request was received and will be sent to the service desk shortly. ' +
+      'Your reference is %s.' + KEEP,
+    'held-text': 'Thank you. Your request was received, and a member of staff will pass it on. ' +
+      'Your reference is %s.' + KEEP,
+    unreachable: 'Could not reach the server; your answers are kept, please try again.',
+    'not-sent': 'Your request could not be sent (HTTP %s). Your answers are kept; please try again.',
+  };
+  const word = (form, k, ...args) => {
+    let i = 0;
+    return (form.getAttribute('data-w-' + k) || ENGLISH[k]).replace(/%s/g, () => String(args[i++]));
+  };
+  // The receipt's words by the answer's status, as form.c's receipt page says
+  // them: [heading, sentence with the request ID, sentence without].
   const RECEIPT = new Map([
-    ['started', ['Request sent',
-      'Thank you. Your request was sent to the service desk as request #. Your reference is %.' + KEEP,
-      'Thank you. Your request was sent to the service desk. Your reference is %.' + KEEP]],
-    ['queued', ['Request received', null, 'Thank you. Your request was received and will be sent ' +
-      'to the service desk shortly. Your reference is %.' + KEEP]],
-    ['held', ['Request received', null, 'Thank you. Your request was received, and a member of ' +
-      'staff will pass it on. Your reference is %.' + KEEP]],
+    ['started', ['sent', 'sent-id-text', 'sent-text']],
+    ['queued', ['received', null, 'queued-text']],
+    ['held', ['received', null, 'held-text']],
   ]);
-  const WORDS = { error: 'Error: ', another: 'Send another request' };
 
   // The page's title without our "Error: ", and with it when on is true.
-  const titled = on => {
-    const base = document.title.startsWith(WORDS.error) ? document.title.slice(WORDS.error.length) : document.title;
-    document.title = on ? WORDS.error + base : base;
+  const titled = (form, on) => {
+    const error = word(form, 'error');
+    const base = document.title.startsWith(error) ? document.title.slice(error.length) : document.title;
+    document.title = on ? error + base : base;
     return base;
   };
 
@@ -47,7 +61,7 @@
 
   // Take away every error shown, by the server or by us.
   function clearErrors(form) {
-    titled(false);
+    titled(form, false);
     summaries(form).forEach(n => n.remove());
     form.querySelectorAll('p.intake-error').forEach(p => {
       form.querySelectorAll('[aria-describedby]').forEach(el => {
@@ -72,7 +86,7 @@
     // After the help (described already), else the label or legend.
     const help = ids.map(x => document.getElementById(x)).find(Boolean);
     const after = help || (box === ctl ? ctl.labels && ctl.labels[0] : box.querySelector('legend'));
-    const p = make('p', 'intake-error', String(e.message || 'This value is not valid.'));
+    const p = make('p', 'intake-error', String(e.message || word(form, 'invalid')));
     p.id = id;
     if (after) after.after(p); else box.before(p);
     box.setAttribute('aria-describedby', [id].concat(ids).join(' '));
@@ -98,11 +112,11 @@
     s.tabIndex = -1;
     if (text) s.appendChild(make('p', null, text));
     if (errors && errors.length) {
-      s.appendChild(make('h2', null, 'Please correct the following'));
+      s.appendChild(make('h2', null, word(form, 'correct')));
       const ul = s.appendChild(make('ul'));
       errors.forEach(e => {
         const li = ul.appendChild(make('li')), ctl = fieldError(form, e);
-        const msg = String(e.message || 'This value is not valid.');
+        const msg = String(e.message || word(form, 'invalid'));
         if (!ctl) {
           li.textContent = msg;                         // not a field of this form
           return;
@@ -112,25 +126,26 @@
       });
     }
     form.before(s);
-    titled(true);
+    titled(form, true);
     s.focus();
   }
 
   // The form gives way to the receipt, as form.c's receipt page shows it: the
   // heading, the sentence (focused, calm) and a link to send another request.
   function receipt(form, d) {
-    const [heading, withId, plain] = RECEIPT.get(d.status) || RECEIPT.get('queued');
-    const id = d.request_id && withId ? String(d.request_id) : null;
-    const text = (id ? withId.replace('#', () => id) : plain).replace('%', () => String(d.reference));
+    const [h, withId, plain] = RECEIPT.get(d.status) || RECEIPT.get('queued');
+    const heading = word(form, h);
+    const text = d.request_id && withId ? word(form, withId, d.request_id, d.reference) :
+      word(form, plain, d.reference);
     const p = make('p', 'intake-receipt', text);
     p.setAttribute('role', 'status');
     p.tabIndex = -1;
     const back = make('p');
-    const a = back.appendChild(make('a', null, WORDS.another));
+    const a = back.appendChild(make('a', null, word(form, 'another')));
     a.href = new URL(form.getAttribute('action') || '', document.baseURI).pathname;
     const h1 = document.querySelector('main h1, h1');
     if (h1) h1.textContent = heading;
-    document.title = titled(false) + ': ' + heading;
+    document.title = titled(form, false) + ': ' + heading;
     summaries(form).forEach(n => n.remove());
     form.parentNode.querySelectorAll('.intake-description, .intake-legend').forEach(n => n.remove());
     form.replaceWith(p, back);
@@ -154,14 +169,13 @@
       });
     } catch (e) {
       busy(form, false);
-      return summary(form, 'Could not reach the server; your answers are kept, please try again.');
+      return summary(form, word(form, 'unreachable'));
     }
     try { d = await r.json(); } catch (e) { d = null; } // nginx's own pages are HTML
     if (r.ok && d && d.status && d.reference) return receipt(form, d);
     busy(form, false);
     if (r.status === 422 && d && Array.isArray(d.errors)) return summary(form, null, d.errors);
-    let msg = d && d.error && d.error.message ||
-      'Your request could not be sent (HTTP ' + r.status + '). Your answers are kept; please try again.';
+    let msg = d && d.error && d.error.message || word(form, 'not-sent', r.status);
     const wait = r.headers.get('Retry-After');
     if (r.status === 429 && /^\d+$/.test(wait || '')) msg += ' You can send again in ' + wait + ' seconds.';
     summary(form, msg);

@@ -60,10 +60,17 @@ INTAKE_ROWS(type_values, INTAKE_FIELD__MAX);
 #define D_MSG(code, e)		INTAKE_KEY_STR(struct intake_field, NULL, "message." code, \
 				    message[e], NULL, false)
 
+_Static_assert(INTAKE_LANG__MAX == 2, "form_opts and field_opts need KEY.LANG rows per language");
+
 static const struct intake_keyrow form_opts[] = {
 	F_STR("title", title, NULL, true),
 	F_STR("description", description, NULL, false),
-	F_STR("submit_label", submit_label, "Submit request", false),
+	F_STR("submit_label", submit_label, NULL, false),
+	F_STR("lang", lang, NULL, false),
+	/* KEY.LANG: a row per language but English (lang.h). */
+	F_STR("title.de", title_in[INTAKE_LANG_DE - 1], NULL, false),
+	F_STR("description.de", description_in[INTAKE_LANG_DE - 1], NULL, false),
+	F_STR("submit_label.de", submit_label_in[INTAKE_LANG_DE - 1], NULL, false),
 	F_STR("process", process, NULL, true),
 	F_STR("task", task, NULL, false),
 	F_STR("reference_key", reference_key, NULL, false),
@@ -73,6 +80,8 @@ static const struct intake_keyrow form_opts[] = {
 static const struct intake_keyrow field_opts[] = {
 	D_STR("label", label, true),
 	D_STR("help", help, false),
+	D_STR("label.de", label_in[INTAKE_LANG_DE - 1], false),
+	D_STR("help.de", help_in[INTAKE_LANG_DE - 1], false),
 	INTAKE_KEY_ENUM(struct intake_field, NULL, "type", type, type_names, NULL, true),
 	INTAKE_KEY_BOOL(struct intake_field, NULL, "required", required, NULL),
 	D_INT("min_length", min_length),
@@ -498,6 +507,7 @@ load_one(struct intake_form *f, const struct sources *sources, const char *text,
 	const char			*problem, *key;
 	char				 where[80];
 	size_t				 i;
+	enum intake_lang		 lang;
 	int				 failed;
 
 	l = intake_xcalloc(1, sizeof(*l));
@@ -514,6 +524,10 @@ load_one(struct intake_form *f, const struct sources *sources, const char *text,
 	/* Present is not enough: an empty title, process or label is a mistake too. */
 	if (!failed && (f->title[0] == '\0' || f->process[0] == '\0')) {
 		fail(l, "form", f->title[0] == '\0' ? "title" : "process", "must not be empty");
+		failed = 1;
+	}
+	if (!failed && f->lang[0] != '\0' && !intake_lang_of_tag(f->lang, strlen(f->lang), &lang)) {
+		fail(l, "form", "lang", "not a supported language (en, de)");
 		failed = 1;
 	}
 	if (!failed && f->nfields == 0) {
@@ -789,4 +803,47 @@ intake_form_keys(void)
 		list[i] = names[i];
 	list[n] = NULL;
 	return list;
+}
+
+/* s[lang - 1] when lang is not English and it is set, else plain. */
+static const char *
+in_lang(const char *plain, const char *s, size_t stride, enum intake_lang lang)
+{
+	if (lang == INTAKE_LANG_EN || (unsigned)lang >= INTAKE_LANG__MAX)
+		return plain;
+	s += stride * (size_t)(lang - 1);
+	return s[0] != '\0' ? s : plain;
+}
+
+const char *
+intake_form_title(const struct intake_form *f, enum intake_lang lang)
+{
+	return in_lang(f->title, f->title_in[0], sizeof(f->title_in[0]), lang);
+}
+
+const char *
+intake_form_description(const struct intake_form *f, enum intake_lang lang)
+{
+	return in_lang(f->description, f->description_in[0], sizeof(f->description_in[0]), lang);
+}
+
+const char *
+intake_form_submit_label(const struct intake_form *f, enum intake_lang lang)
+{
+	const char	*s = in_lang(f->submit_label, f->submit_label_in[0],
+	    sizeof(f->submit_label_in[0]), lang);
+
+	return s[0] != '\0' ? s : intake_msg(lang, INTAKE_MSG_SUBMIT);
+}
+
+const char *
+intake_field_label(const struct intake_field *fd, enum intake_lang lang)
+{
+	return in_lang(fd->label, fd->label_in[0], sizeof(fd->label_in[0]), lang);
+}
+
+const char *
+intake_field_help(const struct intake_field *fd, enum intake_lang lang)
+{
+	return in_lang(fd->help, fd->help_in[0], sizeof(fd->help_in[0]), lang);
 }

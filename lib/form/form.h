@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "util/err.h"
+#include "form/lang.h"
 
 #define INTAKE_FORMS_MAX	64
 #define INTAKE_FIELDS_MAX	64
@@ -71,6 +72,9 @@ struct intake_field {
 	char			name[64];	/* HTML name: a-z 0-9 _ */
 	char			label[256];
 	char			help[512];
+	/* label.LANG, help.LANG: the words in another language; "": label, help. */
+	char			label_in[INTAKE_LANG__MAX - 1][256];	/* [lang - 1] */
+	char			help_in[INTAKE_LANG__MAX - 1][512];
 	enum intake_field_type	type;
 	bool			required;
 	long long		min_length;	/* characters; -1: none */
@@ -108,7 +112,12 @@ struct intake_form {
 	char			path[512];
 	char			title[256];
 	char			description[1024];
-	char			submit_label[64];
+	char			submit_label[64];	/* "": the catalog's (lang.h) */
+	/* title.LANG, description.LANG, submit_label.LANG ([lang - 1]); "": the plain key's. */
+	char			title_in[INTAKE_LANG__MAX - 1][256];
+	char			description_in[INTAKE_LANG__MAX - 1][1024];
+	char			submit_label_in[INTAKE_LANG__MAX - 1][64];
+	char			lang[8];	/* a language code: every page in it; "": the client's */
 	char			process[128];	/* the Integrify process SID */
 	char			task[128];	/* v8: the first task's SID */
 	char			reference_key[128];	/* Integrify key for the reference; "": none */
@@ -197,6 +206,17 @@ const char	*intake_form_parse_choices(struct intake_field *fd, const char *text)
 /* Choice i (< fd->nchoices) of fd: its value and its label. */
 const char	*intake_field_choice_value(const struct intake_field *fd, size_t i);
 const char	*intake_field_choice_label(const struct intake_field *fd, size_t i);
+
+/*
+ * A form's or field's words in lang: its KEY.LANG when the definition has
+ * one, else its plain KEY (a submit label neither names is the catalog's).
+ * Never NULL; borrowed from f or fd, or static.
+ */
+const char	*intake_form_title(const struct intake_form *f, enum intake_lang lang);
+const char	*intake_form_description(const struct intake_form *f, enum intake_lang lang);
+const char	*intake_form_submit_label(const struct intake_form *f, enum intake_lang lang);
+const char	*intake_field_label(const struct intake_field *fd, enum intake_lang lang);
+const char	*intake_field_help(const struct intake_field *fd, enum intake_lang lang);
 /* Is value (exactly) one of fd's fixed choices? */
 bool		 intake_field_choice_offered(const struct intake_field *fd, const char *value);
 

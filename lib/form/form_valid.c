@@ -19,68 +19,42 @@
 #include "util/str.h"
 #include "util/nelem.h"
 
-static const struct {
-	const char	*code;
-	const char	*message;
-} errors[] = {
-	{ "required", "Please fill in this field." },			/* INTAKE_FE_REQUIRED */
-	{ "too_short", "This is shorter than allowed." },		/* INTAKE_FE_TOO_SHORT */
-	{ "too_long", "This is longer than allowed." },			/* INTAKE_FE_TOO_LONG */
-	{ "pattern", "This does not have the expected format." },	/* INTAKE_FE_PATTERN */
-	{ "email", "Enter an email address such as name@example.com." },	/* INTAKE_FE_EMAIL */
-	{ "number", "Enter a whole number." },				/* INTAKE_FE_NUMBER */
-	{ "date", "Enter a date as YYYY-MM-DD." },			/* INTAKE_FE_DATE */
-	{ "out_of_range", "This value is outside the allowed range." },	/* INTAKE_FE_RANGE */
-	{ "not_offered", "Choose one of the listed options." },		/* INTAKE_FE_NOT_OFFERED */
-	{ "encoding", "This contains characters that are not allowed." },	/* INTAKE_FE_ENCODING */
-	{ "too_many", "Only one value is allowed here." },		/* INTAKE_FE_TOO_MANY */
-	{ "unknown_field", "This form has no such field." },		/* INTAKE_FE_UNKNOWN */
-	{ "file_too_large", "The file is larger than allowed." },	/* INTAKE_FE_FILE_TOO_LARGE */
-	{ "no_such_date", "There is no such date." },			/* INTAKE_FE_NO_SUCH_DATE */
-	{ "step", "This number is not one of the allowed steps." },	/* INTAKE_FE_STEP */
-	{ "file_type", "This type of file is not accepted here." },	/* INTAKE_FE_FILE_TYPE */
+/* The stable code of each problem; its sentence is in the catalog (lang.h). */
+static const char *const codes[] = {
+	"required",		/* INTAKE_FE_REQUIRED */
+	"too_short",		/* INTAKE_FE_TOO_SHORT */
+	"too_long",		/* INTAKE_FE_TOO_LONG */
+	"pattern",		/* INTAKE_FE_PATTERN */
+	"email",		/* INTAKE_FE_EMAIL */
+	"number",		/* INTAKE_FE_NUMBER */
+	"date",			/* INTAKE_FE_DATE */
+	"out_of_range",		/* INTAKE_FE_RANGE */
+	"not_offered",		/* INTAKE_FE_NOT_OFFERED */
+	"encoding",		/* INTAKE_FE_ENCODING */
+	"too_many",		/* INTAKE_FE_TOO_MANY */
+	"unknown_field",	/* INTAKE_FE_UNKNOWN */
+	"file_too_large",	/* INTAKE_FE_FILE_TOO_LARGE */
+	"no_such_date",		/* INTAKE_FE_NO_SUCH_DATE */
+	"step",			/* INTAKE_FE_STEP */
+	"file_type",		/* INTAKE_FE_FILE_TYPE */
 };
-INTAKE_ROWS(errors, INTAKE_FE__MAX);
+INTAKE_ROWS(codes, INTAKE_FE__MAX);
+_Static_assert(INTAKE_MSG_FE_FILE_TYPE - INTAKE_MSG_FE_REQUIRED == INTAKE_FE_FILE_TYPE &&
+    INTAKE_MSG_FE_INVALID - INTAKE_MSG_FE_REQUIRED == INTAKE_FE__MAX,
+    "the catalog's field problems follow enum intake_field_error");
 
-/*
- * Sentences made for one value, when the code's own would be vague.  With
- * errors[] and months[], these are every sentence this module shows
- * people: a catalog per language replaces these three tables.
- */
-enum detail {
-	D_NO_SUCH_DAY,		/* day, month name, year */
-	D_NO_SUCH_MONTH,	/* month */
-	D_DECIMALS,		/* how many */
-	D_STEP,			/* the step */
-	D_STEP_FROM,		/* the step, its base (min) */
-	D_FILE_SIZE,		/* the limit, e.g. "5 MB" */
-	D_FILE_NAME,		/* the types, e.g. "PDF, PNG" */
-	D_FILE_CONTENT,		/* the types */
-	D__MAX
+/* A sentence made for one value, in the language of the page that shows it. */
+struct say {
+	enum intake_lang	lang;
+	char			text[INTAKE_PROBLEM_TEXT_MAX];
 };
 
-static const char *const details[] = {
-	"There is no %s %s %s.",				/* D_NO_SUCH_DAY */
-	"There is no month %s.",				/* D_NO_SUCH_MONTH */
-	"Enter a number with at most %s decimals.",		/* D_DECIMALS */
-	"Enter a number in steps of %s.",			/* D_STEP */
-	"Enter a number in steps of %s from %s.",		/* D_STEP_FROM */
-	"The file is larger than %s.",				/* D_FILE_SIZE */
-	"Attach a file of one of these types: %s.",		/* D_FILE_NAME */
-	"The file's content is not of the type its name says (accepted: %s).",	/* D_FILE_CONTENT */
-};
-INTAKE_ROWS(details, D__MAX);
-
-static const char *const months[] = {
-	"January", "February", "March", "April", "May", "June", "July", "August",
-	"September", "October", "November", "December",
-};
-
-/* details[d] into text (INTAKE_PROBLEM_TEXT_MAX), each %s by the next of a, b, c. */
+/* Catalog sentence d into say's text, each %s by the next of a, b, c. */
 static void
-fill(char *text, enum detail d, const char *a, const char *b, const char *c)
+fill(struct say *say, enum intake_msg d, const char *a, const char *b, const char *c)
 {
-	const char	*args[3] = { a, b, c }, *f = details[d];
+	const char	*args[3] = { a, b, c }, *f = intake_msg(say->lang, d);
+	char		*text = say->text;
 	size_t		 o = 0, k = 0, n;
 
 	while (*f != '\0' && o < INTAKE_PROBLEM_TEXT_MAX - 1) {
@@ -101,13 +75,14 @@ fill(char *text, enum detail d, const char *a, const char *b, const char *c)
 const char *
 intake_field_error_code(enum intake_field_error e)
 {
-	return (unsigned)e < INTAKE_FE__MAX ? errors[e].code : "invalid";
+	return (unsigned)e < INTAKE_FE__MAX ? codes[e] : "invalid";
 }
 
 const char *
-intake_field_error_message(enum intake_field_error e)
+intake_field_error_message(enum intake_field_error e, enum intake_lang lang)
 {
-	return (unsigned)e < INTAKE_FE__MAX ? errors[e].message : "This value is not valid.";
+	return intake_msg(lang, (unsigned)e < INTAKE_FE__MAX ?
+	    (enum intake_msg)(INTAKE_MSG_FE_REQUIRED + e) : INTAKE_MSG_FE_INVALID);
 }
 
 const char *
@@ -118,7 +93,7 @@ intake_field_problem_message(const struct intake_field_problem *p)
 		return p->fd->message[p->code];
 	if (p->text[0] != '\0')
 		return p->text;
-	return intake_field_error_message(p->code);
+	return intake_field_error_message(p->code, p->lang);
 }
 
 /* UTF-8 without NUL, DEL or C0 controls (tab, CR and LF only in text areas). */
@@ -240,7 +215,7 @@ canonical_number(struct intake_form_input *in, int dec)
  * ("There is no 30 February 2027.").  INTAKE_FE__MAX when it is a date.
  */
 static enum intake_field_error
-check_date(const char *v, size_t len, char *text)
+check_date(const char *v, size_t len, struct say *text)
 {
 	char		day[4], month[3], year[5];
 	long long	m, d;
@@ -259,13 +234,14 @@ check_date(const char *v, size_t len, char *text)
 	memcpy(month, v + 5, 2);
 	month[2] = '\0';
 	if (m < 1 || m > 12) {
-		fill(text, D_NO_SUCH_MONTH, month, NULL, NULL);
+		fill(text, INTAKE_MSG_NO_SUCH_MONTH, month, NULL, NULL);
 		return INTAKE_FE_NO_SUCH_DATE;
 	}
 	(void)snprintf(day, sizeof(day), "%lld", d);
 	memcpy(year, v, 4);
 	year[4] = '\0';
-	fill(text, D_NO_SUCH_DAY, day, months[m - 1], year);
+	fill(text, INTAKE_MSG_NO_SUCH_DAY, day,
+	    intake_msg(text->lang, (enum intake_msg)(INTAKE_MSG_MONTH_1 + m - 1)), year);
 	return INTAKE_FE_NO_SUCH_DATE;
 }
 
@@ -274,7 +250,7 @@ check_date(const char *v, size_t len, char *text)
  * problem (a step's sentence in text).
  */
 static enum intake_field_error
-check_number(const struct intake_field *fd, const char *v, size_t len, char *text)
+check_number(const struct intake_field *fd, const char *v, size_t len, struct say *text)
 {
 	long long	n, lo = 0, hi = 0, step;
 	int		dec = intake_field_decimals(fd);
@@ -294,15 +270,15 @@ check_number(const struct intake_field *fd, const char *v, size_t len, char *tex
 	if ((n - (fd->min[0] != '\0' ? lo : 0)) % step == 0)
 		return INTAKE_FE__MAX;
 	if (fd->min[0] != '\0' && lo != 0)
-		fill(text, D_STEP_FROM, fd->step, fd->min, NULL);
+		fill(text, INTAKE_MSG_STEP_FROM, fd->step, fd->min, NULL);
 	else
-		fill(text, D_STEP, fd->step, NULL, NULL);
+		fill(text, INTAKE_MSG_STEP, fd->step, NULL, NULL);
 	return INTAKE_FE_STEP;
 }
 
 /* The first problem of one text value of fd, or INTAKE_FE__MAX when fine. */
 static enum intake_field_error
-check_text(const struct intake_field *fd, const char *v, size_t len, char *text)
+check_text(const struct intake_field *fd, const char *v, size_t len, struct say *text)
 {
 	enum intake_field_error	e;
 	size_t			chars;
@@ -350,12 +326,13 @@ check_text(const struct intake_field *fd, const char *v, size_t len, char *text)
 
 static void
 problem(struct intake_field_problem *p, size_t *n, const struct intake_field *fd,
-    const char *field, enum intake_field_error code, const char *text)
+    const char *field, enum intake_field_error code, const char *text, enum intake_lang lang)
 {
 	p[*n].field = field;
 	p[*n].code = code;
 	p[*n].fd = fd;
 	(void)intake_strlcpy(p[*n].text, text != NULL ? text : "", sizeof(p[*n].text));
+	p[*n].lang = lang;
 	(*n)++;
 }
 
@@ -399,7 +376,7 @@ among(const char *const *list, const char *type)
  * its bytes?  INTAKE_FE__MAX, or FE_FILE_TYPE with a sentence in text.
  */
 static enum intake_field_error
-check_file_type(const struct intake_field *fd, const struct intake_part *file, char *text)
+check_file_type(const struct intake_field *fd, const struct intake_part *file, struct say *text)
 {
 	const char	*dot = strrchr(file->filename, '.'), *p = fd->accept;
 	char		 types[96];
@@ -421,12 +398,12 @@ check_file_type(const struct intake_field *fd, const struct intake_part *file, c
 		types[o] = '\0';
 	}
 	if (!named) {
-		fill(text, D_FILE_NAME, types, NULL, NULL);
+		fill(text, INTAKE_MSG_FILE_NAME, types, NULL, NULL);
 		return INTAKE_FE_FILE_TYPE;
 	}
 	/* The name is one of ours: the bytes must be what that name says. */
 	if (!among(intake_file_type_mimes(dot + 1, elen), content_type(file->data, file->len))) {
-		fill(text, D_FILE_CONTENT, types, NULL, NULL);
+		fill(text, INTAKE_MSG_FILE_CONTENT, types, NULL, NULL);
 		return INTAKE_FE_FILE_TYPE;
 	}
 	return INTAKE_FE__MAX;
@@ -452,7 +429,7 @@ size_text(const struct intake_field *fd, char *out, size_t outsz)
  */
 static enum intake_field_error
 take_file(const struct intake_field *fd, const struct intake_form_input *in,
-    struct intake_form_value *val, char *text)
+    struct intake_form_value *val, struct say *text)
 {
 	enum intake_field_error	e;
 	char			limit[32];
@@ -464,7 +441,7 @@ take_file(const struct intake_field *fd, const struct intake_form_input *in,
 		return INTAKE_FE_TOO_MANY;
 	if (fd->max_size >= 0 && in->file->len > (unsigned long long)fd->max_size) {
 		size_text(fd, limit, sizeof(limit));
-		fill(text, D_FILE_SIZE, limit, NULL, NULL);
+		fill(text, INTAKE_MSG_FILE_SIZE, limit, NULL, NULL);
 		return INTAKE_FE_FILE_TOO_LARGE;
 	}
 	if (fd->accept[0] != '\0' && (e = check_file_type(fd, in->file, text)) != INTAKE_FE__MAX)
@@ -483,7 +460,7 @@ take_file(const struct intake_field *fd, const struct intake_form_input *in,
  */
 static enum intake_field_error
 check_value(const struct intake_field *fd, struct intake_form_input *in,
-    intake_offered_fn offered, void *arg, const char *parent, char *text)
+    intake_offered_fn offered, void *arg, const char *parent, struct say *text)
 {
 	char	dec[8];
 
@@ -500,7 +477,7 @@ check_value(const struct intake_field *fd, struct intake_form_input *in,
 	    !canonical_number(in, intake_field_decimals(fd))) {
 		if (intake_field_decimals(fd) > 0) {
 			(void)snprintf(dec, sizeof(dec), "%d", intake_field_decimals(fd));
-			fill(text, D_DECIMALS, dec, NULL, NULL);
+			fill(text, INTAKE_MSG_DECIMALS, dec, NULL, NULL);
 		}
 		return INTAKE_FE_NUMBER;
 	}
@@ -530,10 +507,10 @@ parent_value(const struct intake_field *fd, const struct intake_form_input *in, 
 static void
 check_field(const struct intake_field *fd, struct intake_form_input *in, size_t n,
     intake_offered_fn offered, void *arg, struct intake_form_value *val,
-    struct intake_field_problem *p, size_t *np)
+    struct intake_field_problem *p, size_t *np, enum intake_lang lang)
 {
 	enum intake_field_error	e = INTAKE_FE__MAX;
-	char			text[INTAKE_PROBLEM_TEXT_MAX] = "";
+	struct say		text = { lang, "" };
 	size_t			i;
 	size_t			max = intake_field_takes_many(fd->type) ?
 	    INTAKE_REQSTART_VALUES_MAX : 1;
@@ -544,7 +521,7 @@ check_field(const struct intake_field *fd, struct intake_form_input *in, size_t 
 		if (strcmp(in[i].name, fd->name) != 0)
 			continue;
 		if (fd->type == INTAKE_FIELD_FILE) {
-			e = take_file(fd, &in[i], val, text);
+			e = take_file(fd, &in[i], val, &text);
 			continue;
 		}
 		if (in[i].value == NULL)
@@ -560,20 +537,20 @@ check_field(const struct intake_field *fd, struct intake_form_input *in, size_t 
 		if (val->nvalues == max)
 			e = INTAKE_FE_TOO_MANY;
 		else
-			e = check_value(fd, &in[i], offered, arg, parent_value(fd, in, n), text);
+			e = check_value(fd, &in[i], offered, arg, parent_value(fd, in, n), &text);
 		if (e == INTAKE_FE__MAX)
 			val->values[val->nvalues++] = in[i].value;
 	}
 	if (e != INTAKE_FE__MAX)
-		problem(p, np, fd, fd->name, e, text);
+		problem(p, np, fd, fd->name, e, text.text, lang);
 	else if (fd->required && val->nvalues == 0 && val->file_name == NULL)
-		problem(p, np, fd, fd->name, INTAKE_FE_REQUIRED, NULL);
+		problem(p, np, fd, fd->name, INTAKE_FE_REQUIRED, NULL, lang);
 }
 
 enum intake_err
-intake_form_validate(const struct intake_form *form, struct intake_form_input *in,
-    size_t n, intake_offered_fn offered, void *arg, struct intake_form_value *values,
-    struct intake_field_problem *problems, size_t *nproblems)
+intake_form_validate(const struct intake_form *form, enum intake_lang lang,
+    struct intake_form_input *in, size_t n, intake_offered_fn offered, void *arg,
+    struct intake_form_value *values, struct intake_field_problem *problems, size_t *nproblems)
 {
 	size_t	i, j, np = 0;
 
@@ -587,10 +564,10 @@ intake_form_validate(const struct intake_form *form, struct intake_form_input *i
 			if (strcmp(in[i].name, form->fields[j].name) == 0)
 				break;
 		if (j == form->nfields)
-			problem(problems, &np, NULL, in[i].name, INTAKE_FE_UNKNOWN, NULL);
+			problem(problems, &np, NULL, in[i].name, INTAKE_FE_UNKNOWN, NULL, lang);
 	}
 	for (j = 0; j < form->nfields; j++)
-		check_field(&form->fields[j], in, n, offered, arg, &values[j], problems, &np);
+		check_field(&form->fields[j], in, n, offered, arg, &values[j], problems, &np, lang);
 	*nproblems = np;
 	return INTAKE_OK;
 }

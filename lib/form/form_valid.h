@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "form/form.h"
+#include "form/lang.h"
 #include "web/multipart.h"
 #include "form/value.h"
 
@@ -24,6 +25,7 @@ struct intake_field_problem {
 	enum intake_field_error	 code;
 	const struct intake_field *fd;	/* the field; NULL for an unknown name */
 	char			 text[INTAKE_PROBLEM_TEXT_MAX];	/* a sentence for this value; "": the code's */
+	enum intake_lang	 lang;	/* the language of text and of the code's sentence */
 };
 
 /* One submitted name/value (text) or file part. */
@@ -55,10 +57,12 @@ typedef bool (*intake_offered_fn)(void *arg, const struct intake_field *fd, cons
  * INTAKE_FIELDS_MAX + INTAKE_FORM_INPUTS_MAX) gets every problem found;
  * *nproblems is 0 when the submission is valid.  Honeypot and token
  * fields ("website", "_token") are skipped: the caller handles them.
+ * Sentences made for a value are in lang, as are the codes' sentences
+ * the problems name (intake_field_problem_message).
  */
 #define INTAKE_FORM_INPUTS_MAX	64
 
-enum intake_err	intake_form_validate(const struct intake_form *form,
+enum intake_err	intake_form_validate(const struct intake_form *form, enum intake_lang lang,
 		    struct intake_form_input *in, size_t n, intake_offered_fn offered,
 		    void *arg, struct intake_form_value *values,
 		    struct intake_field_problem *problems, size_t *nproblems);
@@ -72,9 +76,9 @@ enum intake_err	intake_form_validate(const struct intake_form *form,
 enum intake_err	intake_field_problems_json(struct intake_buf *b,
 		    const struct intake_field_problem *p, size_t n);
 
-/* The stable code ("required", "too_long", ...) and a sentence for people. */
+/* The stable code ("required", "too_long", ...) and a sentence for people in lang. */
 const char	*intake_field_error_code(enum intake_field_error e);
-const char	*intake_field_error_message(enum intake_field_error e);
+const char	*intake_field_error_message(enum intake_field_error e, enum intake_lang lang);
 
 /*
  * The sentence people see for p: the field's message.CODE when the form

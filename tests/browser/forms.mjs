@@ -750,6 +750,37 @@ test('radio group: a fieldset with a legend, required by the browser and the ser
   clean(page);
 });
 
+// A German browser: the page, the errors intake-form.js shows and its receipt,
+// all in German, from the server's catalog (data-w-* and the 422's messages).
+test('German (de-CH browser): the page, fetch-submit\'s errors and its receipt in German', async ({ browser, info }) => {
+  const ctx = await browser.newContext({ locale: 'de-CH' });
+  try {
+    ctx.setDefaultTimeout(20000);
+    ctx.on('page', p => { p.intake = info.intake; });
+    const page = await openFetchForm(ctx);
+    same(await page.getAttribute('html', 'lang'), 'de', '<html lang>');
+    await noBrowserValidation(page);
+    await fill(page, { requester_name: 'A', requester_email: 'not-an-email' });
+    await clickSend(page);
+    await page.locator('.intake-error-summary h2').waitFor();
+    same(await page.locator('.intake-error-summary h2').textContent(), 'Bitte korrigieren Sie Folgendes', 'the summary\'s heading');
+    same(await page.locator('#f-requester_email-error').textContent(),
+      'Geben Sie eine E-Mail-Adresse wie name@example.com ein.', 'the email\'s error');
+    check((await page.title()).startsWith('Fehler: '), 'the title: ' + await page.title());
+    await page.locator('#f-requester_name').fill('Al');
+    await page.locator('#f-requester_email').fill('al@example.com');
+    await clickSend(page);
+    await page.locator('p.intake-receipt').waitFor();
+    check(/^Vielen Dank\. Ihre Anfrage wurde .* Ihre Referenz ist [A-Z0-9-]+\./.test(await page.locator('p.intake-receipt').textContent()),
+      'the receipt: ' + await page.locator('p.intake-receipt').textContent());
+    same(await page.locator('main p a').last().textContent(), 'Weitere Anfrage senden', 'the link to a fresh form');
+    await stayed(page, 'German fetch-submit');
+    await cleanFetch(page, [/Failed to load resource: the server responded with a status of 422/]);
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('W3C Nu HTML checker: no errors on the form, the 422 page, the receipt and the pages fetch-submit left', async ({ workdir }) => {
   const java = process.env.JAVA || 'java';
   check(fs.existsSync(VNU), 'no ' + VNU + ': run scripts/deps.sh --tests');

@@ -122,7 +122,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_object_put(o);
 	intake_buf_free(&b);
 
-	/* The 422 body, one problem per '&'-separated name. */
+	/* The 422 body, one problem per '&'-separated name (no field, no sentence of its own). */
+	memset(p, 0, sizeof(p));
 	for (name = text; np < INTAKE_FORM_INPUTS_MAX; name = amp + 1) {
 		amp = strchr(name, '&');
 		if (amp != NULL)

@@ -62,7 +62,7 @@ class Forms(Stack):
         self.assertTrue(body.startswith("<!DOCTYPE html>"))
         self.assertIn('<html lang="en">', body)
         self.assertIn('<form class="intake-form" data-intake-submit method="post" action="/forms/it-request" '
-                      'enctype="multipart/form-data">', body)
+                      'enctype="multipart/form-data" data-w-error="Error: "', body)
         # Every input has a label pointing at it.
         for m in re.finditer(r'<(input|select|textarea)[^>]* id="(f-[a-z_]+)"', body):
             if m.group(2) in ("f-website",):

@@ -11,6 +11,7 @@
 #include "web/handler/formpage.h"
 #include "core/ctx.h"
 #include "form/form.h"
+#include "form/lang.h"
 #include "web/query.h"
 #include "spool/spool.h"
 #include "spool/spoolrec.h"
@@ -47,25 +48,20 @@ receipt_json(struct intake_req *req, const char *ref, enum intake_spool_status s
 /*
  * The receipt's words by where the request stands: its heading, and its
  * sentence with the request ID (started, the ID known) and with the
- * reference only.  www/intake-form.js has the same words (RECEIPT), for
- * the receipt it shows in place of the form; a catalog takes both.
+ * reference only, from the catalog (form/lang.h); intake-form.js reads
+ * the same sentences from the form page (data-w-*) for the receipt it
+ * shows in place of the form.
  */
 static const struct {
-	const char	*heading;
-	const char	*with_id;	/* %s: the request ID, then the reference */
-	const char	*text;		/* %s: the reference */
+	enum intake_msg	heading;
+	enum intake_msg	with_id;	/* %s: the request ID, then the reference */
+	enum intake_msg	text;		/* %s: the reference */
 } receipt_words[] = {
-	{ NULL, NULL, NULL },					/* INTAKE_SPOOL_UNKNOWN */
-	{ "Request received", NULL, "Thank you. Your request was received and will be sent "
-	    "to the service desk shortly. Your reference is %s. Keep it to ask about your "
-	    "request." },					/* INTAKE_SPOOL_QUEUED */
-	{ "Request sent", "Thank you. Your request was sent to the service desk as request "
-	    "%s. Your reference is %s. Keep it to ask about your request.", "Thank you. Your "
-	    "request was sent to the service desk. Your reference is %s. Keep it to ask about "
-	    "your request." },					/* INTAKE_SPOOL_DONE */
-	{ "Request received", NULL, "Thank you. Your request was received, and a member of "
-	    "staff will pass it on. Your reference is %s. Keep it to ask about your "
-	    "request." },					/* INTAKE_SPOOL_DEAD */
+	{ INTAKE_MSG_NO_RECEIPT, INTAKE_MSG_NO_RECEIPT_TEXT,
+	    INTAKE_MSG_NO_RECEIPT_TEXT },			/* INTAKE_SPOOL_UNKNOWN: not used */
+	{ INTAKE_MSG_RECEIVED, INTAKE_MSG_QUEUED_TEXT, INTAKE_MSG_QUEUED_TEXT },	/* QUEUED */
+	{ INTAKE_MSG_SENT, INTAKE_MSG_SENT_ID_TEXT, INTAKE_MSG_SENT_TEXT },	/* DONE */
+	{ INTAKE_MSG_RECEIVED, INTAKE_MSG_HELD_TEXT, INTAKE_MSG_HELD_TEXT },	/* DEAD */
 };
 _Static_assert(sizeof(receipt_words) / sizeof(receipt_words[0]) == INTAKE_SPOOL__MAX,
     "receipt_words[] needs one row per spool status");
@@ -75,22 +71,25 @@ static void
 receipt_page(struct intake_req *req, const struct intake_form *f, const char *ref,
     enum intake_spool_status st, const struct intake_spool_meta *m)
 {
-	char	text[512];
+	enum intake_lang	lang = intake_form_lang(req, f);
+	char			text[512];
 
 	if (st == INTAKE_SPOOL_UNKNOWN || (unsigned)st >= INTAKE_SPOOL__MAX) {
-		intake_form_message(req, f, 404, "No receipt", "There is no request with this "
-		    "reference here.", "Back to the form", NULL);
+		intake_form_message(req, f, 404, intake_msg(lang, INTAKE_MSG_NO_RECEIPT),
+		    intake_msg(lang, INTAKE_MSG_NO_RECEIPT_TEXT), intake_msg(lang, INTAKE_MSG_BACK),
+		    NULL);
 		return;
 	}
-	/* The words are ours, with %s only: the table is the format. */
+	/* The words are ours, with %s only (a unit test checks): the catalog is the format. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	if (st == INTAKE_SPOOL_DONE && m->id[0] != '\0')
-		(void)snprintf(text, sizeof(text), receipt_words[st].with_id, m->id, ref);
+		(void)snprintf(text, sizeof(text), intake_msg(lang, receipt_words[st].with_id),
+		    m->id, ref);
 	else
-		(void)snprintf(text, sizeof(text), receipt_words[st].text, ref);
+		(void)snprintf(text, sizeof(text), intake_msg(lang, receipt_words[st].text), ref);
 #pragma GCC diagnostic pop
-	intake_form_receipt(req, f, receipt_words[st].heading, text);
+	intake_form_receipt(req, f, intake_msg(lang, receipt_words[st].heading), text);
 }
 
 /* A receipt: GET /forms/{id}/receipt?ref=...: where the submission stands now. */
@@ -110,8 +109,10 @@ receipt(struct intake_req *req, const struct intake_form *f)
 			(void)intake_resp_error_headers(req, 400, NULL, "bad_parameter",
 			    "This receipt link is not valid: ref is not a reference.");
 		else
-			intake_form_message(req, f, 400, "No receipt",
-			    "This receipt link is not valid.", "Back to the form", NULL);
+			intake_form_message(req, f, 400,
+			    intake_msg(intake_form_lang(req, f), INTAKE_MSG_NO_RECEIPT),
+			    intake_msg(intake_form_lang(req, f), INTAKE_MSG_BAD_RECEIPT_TEXT),
+			    intake_msg(intake_form_lang(req, f), INTAKE_MSG_BACK), NULL);
 		return;
 	}
 	memset(&m, 0, sizeof(m));

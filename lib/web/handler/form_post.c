@@ -309,7 +309,7 @@ invalid(struct post *p)
 	intake_buf_init(&b, 65536);
 	if (intake_field_problems_json(&b, p->sub.problems, p->sub.np) == INTAKE_OK)
 		(void)intake_resp_send(p->req, 422, "application/json; charset=utf-8",
-		    "Cache-Control: no-store\r\n", b.ptr, b.len);
+		    "Cache-Control: no-store\r\nVary: Accept-Language\r\n", b.ptr, b.len);
 	else {
 		intake_req_cause(p->req, "the 422 body did not fit");
 		(void)intake_resp_error(p->req, 500, "internal", "intake failed to handle the request.");
@@ -634,7 +634,8 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 		refuse_rate(p, wait);
 		goto out;
 	}
-	if (intake_form_validate(f, p->sub.in, p->sub.n, intake_field_offered, req->ctx,
+	if (intake_form_validate(f, intake_form_lang(req, f), p->sub.in, p->sub.n,
+	    intake_field_offered, req->ctx,
 	    p->values, p->sub.problems, &p->sub.np) != INTAKE_OK) {
 		refuse(p, 413, "too_many_fields", "Too large", "What you sent has too many fields.");
 		goto out;

@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "core/ctx.h"
 #include "form/formtoken.h"
+#include "form/lang.h"
 #include "integrify/report.h"
 #include "util/str.h"
 #include "web/handler/formpage.h"
@@ -44,23 +45,6 @@ static const char *const input_types[] = {
 	NULL,		/* INTAKE_FIELD_RADIO: a <fieldset> of radio buttons */
 };
 INTAKE_ROWS(input_types, INTAKE_FIELD__MAX);
-
-/*
- * Words of the pages that are not a form's own (more are in the strings
- * below; a catalog per language takes them all).  intake-form.js says
- * the same in the same places.
- */
-enum page_word {
-	W_ERROR_TITLE,		/* before the title of a page with problems */
-	W_SEND_ANOTHER,		/* the receipt's link back to a fresh form */
-	W__MAX
-};
-
-static const char *const page_words[] = {
-	"Error: ",		/* W_ERROR_TITLE */
-	"Send another request",	/* W_SEND_ANOTHER */
-};
-INTAKE_ROWS(page_words, W__MAX);
 
 /* Append fmt with every %s argument HTML-escaped. Only %s is supported. */
 static void
@@ -125,6 +109,7 @@ chosen(const struct intake_submission *sub, const struct intake_field *fd, const
 static void
 describedby(struct intake_buf *b, const struct intake_field *fd, bool bad)
 {
+	/* help.LANG needs help: whether there is help is the same in every language. */
 	if (!bad && fd->help[0] == '\0')
 		return;
 	/* Field names are a-z 0-9 _ (form.c): ids need no escaping. */
@@ -373,22 +358,23 @@ choices(struct intake_req *req, const struct intake_form *f, const struct intake
 /* The label (or legend), the required marker, the help and any error of a field. */
 static void
 caption(struct intake_buf *b, const struct intake_field *fd,
-    const struct intake_submission *sub, bool group)
+    const struct intake_submission *sub, bool group, enum intake_lang lang)
 {
 	const struct intake_field_problem	*p = problem_of(sub, fd->name);
 
 	if (group) {
 		intake_buf_adds(b, "<fieldset");
 		describedby(b, fd, p != NULL);
-		html(b, "><legend>%s", fd->label);
+		html(b, "><legend>%s", intake_field_label(fd, lang));
 	} else
-		html(b, "<label for=\"f-%s\">%s", fd->name, fd->label);
+		html(b, "<label for=\"f-%s\">%s", fd->name, intake_field_label(fd, lang));
 	if (fd->required)
 		intake_buf_adds(b, " <span class=\"intake-required\" "
 		    "aria-hidden=\"true\">*</span>");
 	intake_buf_adds(b, group ? "</legend>\n" : "</label>\n");
 	if (fd->help[0] != '\0')
-		html(b, "<p class=\"intake-help\" id=\"f-%s-help\">%s</p>\n", fd->name, fd->help);
+		html(b, "<p class=\"intake-help\" id=\"f-%s-help\">%s</p>\n", fd->name,
+		    intake_field_help(fd, lang));
 	if (p != NULL)
 		html(b, "<p class=\"intake-error\" id=\"f-%s-error\">%s</p>\n", fd->name,
 		    intake_field_problem_message(p));
@@ -425,7 +411,8 @@ select_data(struct intake_req *req, const struct intake_field *fd, struct intake
 /* A select (one value) or a select multiple, with its options. */
 static enum intake_err
 select_field(struct intake_req *req, const struct intake_form *f,
-    const struct intake_field *fd, const struct intake_submission *sub, struct intake_buf *b)
+    const struct intake_field *fd, const struct intake_submission *sub, struct intake_buf *b,
+    enum intake_lang lang)
 {
 	enum intake_err	err;
 
@@ -434,8 +421,10 @@ select_field(struct intake_req *req, const struct intake_form *f,
 		intake_buf_adds(b, " multiple size=\"6\"");
 	err = select_data(req, fd, b);
 	constraints(b, fd, sub);
-	intake_buf_adds(b, fd->type == INTAKE_FIELD_SELECT ?
-	    ">\n<option value=\"\">Choose…</option>\n" : ">\n");
+	if (fd->type == INTAKE_FIELD_SELECT)
+		html(b, ">\n<option value=\"\">%s</option>\n", intake_msg(lang, INTAKE_MSG_CHOOSE));
+	else
+		intake_buf_adds(b, ">\n");
 	if (err == INTAKE_OK)
 		err = choices(req, f, fd, sub, b);
 	intake_buf_adds(b, "</select>\n");
@@ -460,7 +449,8 @@ input_field(struct intake_buf *b, const struct intake_field *fd,
 /* One field with its caption; a choice list's error, else INTAKE_OK. */
 static enum intake_err
 render_field(struct intake_req *req, const struct intake_form *f,
-    const struct intake_field *fd, const struct intake_submission *sub, struct intake_buf *b)
+    const struct intake_field *fd, const struct intake_submission *sub, struct intake_buf *b,
+    enum intake_lang lang)
 {
 	const char	*sent = sent_value(sub, fd->name);
 	const char	*shown = sub != NULL ? (sent != NULL ? sent : "") : fd->def;
@@ -468,7 +458,7 @@ render_field(struct intake_req *req, const struct intake_form *f,
 
 	html(b, "<div class=\"intake-field\" id=\"field-%s\">\n", fd->name);
 	caption(b, fd, sub, fd->type == INTAKE_FIELD_CHECKBOXES ||
-	    fd->type == INTAKE_FIELD_RADIO);
+	    fd->type == INTAKE_FIELD_RADIO, lang);
 	switch (fd->type) {
 	case INTAKE_FIELD_CHECKBOXES:
 	case INTAKE_FIELD_RADIO:
@@ -482,7 +472,7 @@ render_field(struct intake_req *req, const struct intake_form *f,
 		break;
 	case INTAKE_FIELD_SELECT:
 	case INTAKE_FIELD_MULTISELECT:
-		err = select_field(req, f, fd, sub, b);
+		err = select_field(req, f, fd, sub, b, lang);
 		break;
 	case INTAKE_FIELD_TEXT:
 	case INTAKE_FIELD_EMAIL:
@@ -525,7 +515,7 @@ field_of(const struct intake_form *f, const char *name)
 /* The list of problems at the top, each linking to its field. */
 static void
 summary(struct intake_buf *b, const struct intake_form *f, const struct intake_submission *sub,
-    const char *alert)
+    const char *alert, enum intake_lang lang)
 {
 	const struct intake_field	*fd;
 	const char			*msg;
@@ -537,7 +527,7 @@ summary(struct intake_buf *b, const struct intake_form *f, const struct intake_s
 	if (alert != NULL)
 		html(b, "<p>%s</p>\n", alert);
 	if (np > 0)
-		intake_buf_adds(b, "<h2>Please correct the following</h2>\n<ul>\n");
+		html(b, "<h2>%s</h2>\n<ul>\n", intake_msg(lang, INTAKE_MSG_CORRECT));
 	for (i = 0; i < np; i++) {
 		fd = field_of(f, sub->problems[i].field);
 		msg = intake_field_problem_message(&sub->problems[i]);
@@ -546,11 +536,70 @@ summary(struct intake_buf *b, const struct intake_form *f, const struct intake_s
 		else	/* a group's link goes to its first box or button */
 			html(b, "<li><a href=\"#f-%s%s\">%s: %s</a></li>\n", fd->name,
 			    fd->type == INTAKE_FIELD_CHECKBOXES || fd->type == INTAKE_FIELD_RADIO ?
-			    "-1" : "", fd->label, msg);
+			    "-1" : "", intake_field_label(fd, lang), msg);
 	}
 	if (np > 0)
 		intake_buf_adds(b, "</ul>\n");
 	intake_buf_adds(b, "</div>\n");
+}
+
+enum intake_lang
+intake_form_lang(struct intake_req *req, const struct intake_form *f)
+{
+	enum intake_lang	lang;
+
+	if (f->lang[0] != '\0' && intake_lang_of_tag(f->lang, strlen(f->lang), &lang))
+		return lang;
+	return intake_lang_accept(intake_req_param(req, "HTTP_ACCEPT_LANGUAGE"));
+}
+
+/* "Vary: Accept-Language" when f's pages follow the client's language, else "". */
+static const char *
+vary(const struct intake_form *f)
+{
+	return f->lang[0] == '\0' ? "Vary: Accept-Language\r\n" : "";
+}
+
+/*
+ * The words intake-form.js says in place of the server (the receipt, the
+ * summary, failures), in the page's language: one source of truth.
+ */
+static void
+script_words(struct intake_buf *b, enum intake_lang lang)
+{
+	static const struct {
+		const char	*attr;
+		enum intake_msg	 m;
+	} words[] = {
+		{ "error", INTAKE_MSG_ERROR_TITLE }, { "another", INTAKE_MSG_SEND_ANOTHER },
+		{ "correct", INTAKE_MSG_CORRECT }, { "invalid", INTAKE_MSG_FE_INVALID },
+		{ "sent", INTAKE_MSG_SENT }, { "received", INTAKE_MSG_RECEIVED },
+		{ "sent-id-text", INTAKE_MSG_SENT_ID_TEXT }, { "sent-text", INTAKE_MSG_SENT_TEXT },
+		{ "queued-text", INTAKE_MSG_QUEUED_TEXT }, { "held-text", INTAKE_MSG_HELD_TEXT },
+		{ "unreachable", INTAKE_MSG_UNREACHABLE }, { "not-sent", INTAKE_MSG_NOT_SENT },
+	};
+	size_t	i;
+
+	for (i = 0; i < INTAKE_NELEM(words); i++) {
+		intake_buf_printf(b, " data-w-%s=\"", words[i].attr);
+		intake_html_escape(b, intake_msg(lang, words[i].m));
+		intake_buf_addc(b, '"');
+	}
+}
+
+/* The page's head, up to and with its h1 (title prefixed by what, when not NULL). */
+static void
+head(struct intake_buf *b, enum intake_lang lang, const char *what, const char *title,
+    const char *heading, bool scripts)
+{
+	html(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	    "<title>%s%s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n",
+	    intake_lang_code(lang), what != NULL ? what : "", title);
+	if (scripts)
+		intake_buf_adds(b, "<script src=\"" ASSETS "intake-form.js\" defer></script>\n"
+		    "<script src=\"" ASSETS "intake-combobox.js\" defer></script>\n");
+	html(b, "</head>\n<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n", heading);
 }
 
 /* The whole page into b: a choice list's error, else the buffer's. */
@@ -558,40 +607,39 @@ static enum intake_err
 render_page(struct intake_req *req, const struct intake_form *f, const char *token,
     const struct intake_submission *sub, const char *alert, struct intake_buf *b)
 {
-	enum intake_err	err = INTAKE_OK;
-	size_t		i;
+	enum intake_lang	lang = intake_form_lang(req, f);
+	const char		*title = intake_form_title(f, lang);
+	enum intake_err		err = INTAKE_OK;
+	size_t			i;
 
 	/* A page with problems says so first in its title: it is what a screen reader reads. */
-	html(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	    "<title>%s%s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n"
-	    "<script src=\"" ASSETS "intake-form.js\" defer></script>\n"
-	    "<script src=\"" ASSETS "intake-combobox.js\" defer></script>\n</head>\n"
-	    "<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n",
-	    (sub != NULL && sub->np > 0) || alert != NULL ? page_words[W_ERROR_TITLE] : "",
-	    f->title, f->title);
-	summary(b, f, sub, alert);
-	if (f->description[0] != '\0')
-		html(b, "<p class=\"intake-description\">%s</p>\n", f->description);
-	intake_buf_adds(b, "<p class=\"intake-legend\">Fields marked "
+	head(b, lang, (sub != NULL && sub->np > 0) || alert != NULL ?
+	    intake_msg(lang, INTAKE_MSG_ERROR_TITLE) : NULL, title, title, true);
+	summary(b, f, sub, alert, lang);
+	if (intake_form_description(f, lang)[0] != '\0')
+		html(b, "<p class=\"intake-description\">%s</p>\n", intake_form_description(f, lang));
+	html(b, "<p class=\"intake-legend\">%s "
 	    "<span class=\"intake-required\" aria-hidden=\"true\">*</span>"
-	    "<span class=\"intake-visually-hidden\">with an asterisk</span> are required.</p>\n");
+	    "<span class=\"intake-visually-hidden\">%s</span> %s</p>\n",
+	    intake_msg(lang, INTAKE_MSG_LEGEND_BEFORE), intake_msg(lang, INTAKE_MSG_LEGEND_HIDDEN),
+	    intake_msg(lang, INTAKE_MSG_LEGEND_AFTER));
 	/* data-intake-submit: intake-form.js, when it runs, sends with fetch. */
 	html(b, "<form class=\"intake-form\" data-intake-submit method=\"post\" "
 	    "action=\"/forms/%s\"", f->id);
 	if (has_file(f))
 		intake_buf_adds(b, " enctype=\"multipart/form-data\"");
+	script_words(b, lang);
 	html(b, ">\n<input type=\"hidden\" name=\"_token\" value=\"%s\">\n", token);
 	/* The honeypot: hidden from people and assistive technology, not from bots. */
 	intake_buf_adds(b, "<div class=\"intake-hp\" aria-hidden=\"true\">"
 	    "<label for=\"f-website\">Website</label><input type=\"text\" id=\"f-website\" "
 	    "name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n");
 	for (i = 0; err == INTAKE_OK && i < f->nfields; i++)
-		err = render_field(req, f, &f->fields[i], sub, b);
+		err = render_field(req, f, &f->fields[i], sub, b, lang);
 	if (err != INTAKE_OK)
 		return err;
 	html(b, "<div class=\"intake-actions\"><button type=\"submit\">%s</button></div>\n"
-	    "</form>\n</main>\n</body>\n</html>\n", f->submit_label);
+	    "</form>\n</main>\n</body>\n</html>\n", intake_form_submit_label(f, lang));
 	return intake_buf_err(b);
 }
 
@@ -601,14 +649,13 @@ message_page(struct intake_req *req, const struct intake_form *f, int status,
     const char *heading, const char *text, const char *link_text, const char *extra_headers,
     const char *cls)
 {
+	enum intake_lang	lang = intake_form_lang(req, f);
 	struct intake_buf	b;
+	char			hdrs[256], title[512];
 
 	intake_buf_init(&b, 16384);
-	html(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	    "<title>%s: %s</title>\n<link rel=\"stylesheet\" href=\"" ASSETS "intake.css\">\n"
-	    "</head>\n<body>\n<main class=\"intake-form-page\">\n<h1>%s</h1>\n",
-	    f->title, heading, heading);
+	(void)snprintf(title, sizeof(title), "%s: %s", intake_form_title(f, lang), heading);
+	head(&b, lang, NULL, title, heading, false);
 	if (cls != NULL)
 		html(&b, "<p class=\"%s\" role=\"status\">%s</p>\n", cls, text);
 	else
@@ -616,11 +663,11 @@ message_page(struct intake_req *req, const struct intake_form *f, int status,
 	if (link_text != NULL)
 		html(&b, "<p><a href=\"/forms/%s\">%s</a></p>\n", f->id, link_text);
 	intake_buf_adds(&b, "</main>\n</body>\n</html>\n");
+	(void)snprintf(hdrs, sizeof(hdrs), "%s%s",
+	    extra_headers != NULL ? extra_headers : "Cache-Control: no-store\r\n", vary(f));
 	/* Unsent, the request gets route.c's 500 ("the handler sent no answer"). */
 	if (intake_buf_err(&b) == INTAKE_OK)
-		(void)intake_resp_send(req, status, "text/html; charset=utf-8",
-		    extra_headers != NULL ? extra_headers : "Cache-Control: no-store\r\n",
-		    b.ptr, b.len);
+		(void)intake_resp_send(req, status, "text/html; charset=utf-8", hdrs, b.ptr, b.len);
 	intake_buf_free(&b);
 }
 
@@ -636,29 +683,30 @@ intake_form_receipt(struct intake_req *req, const struct intake_form *f, const c
     const char *text)
 {
 	/* The same page intake-form.js leaves in place of the form. */
-	message_page(req, f, 200, heading, text, page_words[W_SEND_ANOTHER], NULL,
-	    "intake-receipt");
+	message_page(req, f, 200, heading, text,
+	    intake_msg(intake_form_lang(req, f), INTAKE_MSG_SEND_ANOTHER), NULL, "intake-receipt");
 }
 
 /* The 503 page when the form cannot be drawn (err: why). */
 static void
 page_unavailable(struct intake_req *req, const struct intake_form *f, enum intake_err err)
 {
-	char	hdr[96];
+	enum intake_lang	lang = intake_form_lang(req, f);
+	char			hdr[96];
 
 	if (err == INTAKE_EBUSY) {
 		/* A list is cold and Integrify holds its share of the workers: soon. */
 		intake_req_cause(req, "a list is cold and no upstream slot is free");
 		(void)snprintf(hdr, sizeof(hdr), "Cache-Control: no-store\r\nRetry-After: %lld\r\n",
 		    intake_ctx_retry_after(req->ctx));
-		intake_form_message(req, f, 503, "Busy", "This form cannot be shown just now. "
-		    "Please try again in a moment.", NULL, hdr);
+		intake_form_message(req, f, 503, intake_msg(lang, INTAKE_MSG_BUSY),
+		    intake_msg(lang, INTAKE_MSG_BUSY_TEXT), NULL, hdr);
 		return;
 	}
 	/* The 503's log line (req.c) names the cause. */
 	intake_req_cause(req, intake_strerror(err));
-	intake_form_message(req, f, 503, "Unavailable", "This form is unavailable right "
-	    "now. Please try again in a few minutes.", NULL,
+	intake_form_message(req, f, 503, intake_msg(lang, INTAKE_MSG_UNAVAILABLE),
+	    intake_msg(lang, INTAKE_MSG_UNAVAILABLE_TEXT), NULL,
 	    "Cache-Control: no-store\r\nRetry-After: 60\r\n");
 }
 
@@ -678,8 +726,10 @@ intake_form_page(struct intake_req *req, const struct intake_form *f, const char
 	}
 	if (err == INTAKE_OK)
 		err = render_page(req, f, token, sub, alert, &b);
+	/* The page is in the client's language unless the form names one. */
 	if (err == INTAKE_OK)
 		(void)intake_resp_send(req, status, "text/html; charset=utf-8",
+		    f->lang[0] == '\0' ? "Cache-Control: no-store\r\nVary: Accept-Language\r\n" :
 		    "Cache-Control: no-store\r\n", b.ptr, b.len);
 	else
 		page_unavailable(req, f, err);

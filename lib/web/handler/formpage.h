@@ -14,6 +14,7 @@
 
 #include "form/form.h"
 #include "form/form_valid.h"
+#include "form/lang.h"
 #include "web/req.h"
 
 /* A form submission as received, and its problems (form_post.c fills it). */
@@ -23,6 +24,14 @@ struct intake_submission {
 	struct intake_field_problem	problems[INTAKE_FIELDS_MAX + INTAKE_FORM_INPUTS_MAX];
 	size_t				np;
 };
+
+/*
+ * The language of f's pages for req: the form's lang when it names one,
+ * else the best supported one of the request's Accept-Language, else
+ * English.  Every page here is in it (with "Vary: Accept-Language" when
+ * the header chose it).
+ */
+enum intake_lang intake_form_lang(struct intake_req *req, const struct intake_form *f);
 
 /*
  * Send the form page with status: fresh when sub is NULL, else with the

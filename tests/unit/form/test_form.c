@@ -75,7 +75,8 @@ test_form_loads_fields_in_order_with_defaults(void)
 	T_EQ_INT((long long)c->n, 1);
 	form = intake_form_find(c, "ask", 3);
 	T_ASSERT(form != NULL);
-	T_EQ_STR(form->submit_label, "Submit request");
+	T_EQ_STR(intake_form_submit_label(form, INTAKE_LANG_EN), "Submit request");
+	T_EQ_STR(intake_form_submit_label(form, INTAKE_LANG_DE), "Anfrage senden");
 	T_EQ_INT((long long)form->nfields, 3);
 	T_EQ_STR(form->fields[0].name, "name");
 	T_EQ_STR(form->fields[0].key, "name");
@@ -438,6 +439,58 @@ test_form_parent_defaults_to_filter_column(void)
 	intake_forms_free_one(&form);
 }
 
+/* KEY.de keys give a form's words in German; the plain keys stay for the rest. */
+static void
+test_form_words_per_language(void)
+{
+	struct intake_source	src[2];
+	struct intake_form	form;
+	const struct intake_field *fd;
+	char			err[256];
+	const char		*text = FORM_HEAD "title.de = Anfrage\n"
+	    "[field:loc]\nlabel = Location\nlabel.de = Standort\nhelp = Where\n"
+	    "help.de = Wo\ntype = text\n[field:note]\nlabel = Note\ntype = text\n";
+
+	cascade_sources(src);
+	T_EQ_INT(intake_form_parse_string(text, "words", src, 2, &form, err, sizeof(err)),
+	    INTAKE_OK);
+	T_EQ_STR(form.lang, "");
+	T_EQ_STR(intake_form_title(&form, INTAKE_LANG_DE), "Anfrage");
+	T_EQ_STR(intake_form_title(&form, INTAKE_LANG_EN), form.title);
+	T_EQ_STR(intake_form_description(&form, INTAKE_LANG_DE), form.description);
+	fd = &form.fields[0];
+	T_EQ_STR(intake_field_label(fd, INTAKE_LANG_DE), "Standort");
+	T_EQ_STR(intake_field_label(fd, INTAKE_LANG_EN), "Location");
+	T_EQ_STR(intake_field_help(fd, INTAKE_LANG_DE), "Wo");
+	T_EQ_STR(intake_field_help(fd, INTAKE_LANG_EN), "Where");
+	/* No label.de: the plain label, in every language. */
+	T_EQ_STR(intake_field_label(&form.fields[1], INTAKE_LANG_DE), "Note");
+	T_EQ_STR(intake_field_label(fd, (enum intake_lang)99), "Location");
+	intake_forms_free_one(&form);
+}
+
+/* lang names a supported language, or the form does not load; KEY.fr is no key. */
+static void
+test_form_lang_must_be_supported(void)
+{
+	struct intake_source	src[2];
+	struct intake_form	form;
+	char			err[256];
+
+	cascade_sources(src);
+	T_EQ_INT(intake_form_parse_string(FORM_HEAD "lang = de\n[field:a]\nlabel = A\n"
+	    "type = text\n", "de", src, 2, &form, err, sizeof(err)), INTAKE_OK);
+	T_EQ_STR(form.lang, "de");
+	intake_forms_free_one(&form);
+	T_NE_INT(intake_form_parse_string(FORM_HEAD "lang = fr\n[field:a]\nlabel = A\n"
+	    "type = text\n", "fr", src, 2, &form, err, sizeof(err)), INTAKE_OK);
+	T_CONTAINS(err, "lang");
+	T_CONTAINS(err, "not a supported language");
+	T_NE_INT(intake_form_parse_string(FORM_HEAD "[field:a]\nlabel = A\nlabel.fr = B\n"
+	    "type = text\n", "fr", src, 2, &form, err, sizeof(err)), INTAKE_OK);
+	T_CONTAINS(err, "label.fr");
+}
+
 int
 main(void)
 {
@@ -452,5 +505,7 @@ main(void)
 	T_RUN(test_form_fixed_choices_escape_bar_and_equals);
 	T_RUN(test_form_choice_and_parent_mistakes);
 	T_RUN(test_form_parent_defaults_to_filter_column);
+	T_RUN(test_form_words_per_language);
+	T_RUN(test_form_lang_must_be_supported);
 	return T_DONE();
 }

@@ -103,6 +103,9 @@ offered(void *arg, const struct intake_field *fd, const char *value, const char 
 static struct intake_form_value		values[INTAKE_FIELDS_MAX];
 static struct intake_field_problem	problems[INTAKE_FIELDS_MAX + INTAKE_FORM_INPUTS_MAX];
 
+/* The language check() validates in. */
+static enum intake_lang	check_lang = INTAKE_LANG_EN;
+
 /* Copies of the values: validation rewrites them in place (trimmed, canonical). */
 static char	vbuf[INTAKE_FORM_INPUTS_MAX][256];
 
@@ -122,7 +125,8 @@ check(const char *const *kv)
 		memcpy(vbuf[n], kv[1], in[n].len + 1);
 		in[n].value = vbuf[n];
 	}
-	if (intake_form_validate(&form, in, n, offered, NULL, values, problems, &np) != INTAKE_OK)
+	if (intake_form_validate(&form, check_lang, in, n, offered, NULL, values, problems,
+	    &np) != INTAKE_OK)
 		abort();
 	return np;
 }
@@ -341,8 +345,8 @@ static void
 test_problems_json_replaces_invalid_utf8_field_name(void)
 {
 	struct intake_field_problem	p[2] = {
-		{ "\xff\xfe", INTAKE_FE_UNKNOWN, NULL, "" },
-		{ "name", INTAKE_FE_REQUIRED, NULL, "" } };
+		{ "\xff\xfe", INTAKE_FE_UNKNOWN, NULL, "", INTAKE_LANG_EN },
+		{ "name", INTAKE_FE_REQUIRED, NULL, "", INTAKE_LANG_EN } };
 	struct intake_buf		b;
 
 	intake_buf_init(&b, 4096);
@@ -385,6 +389,36 @@ test_impossible_date_is_no_such_date_not_a_format_error(void)
 	T_EQ_STR(message_of(kv), "Enter a date as YYYY-MM-DD.");
 	kv[3] = "2028-02-29";
 	T_EQ_INT((long long)check(kv), 0);
+}
+
+/* In German, the made sentences and the codes' sentences are German; codes stay. */
+static void
+test_problems_are_told_in_the_language_asked(void)
+{
+	const char	*kv[] = { "name", "Jo", "day", NULL, NULL };
+	const char	*none[] = { NULL };
+
+	setup();
+	check_lang = INTAKE_LANG_DE;
+	kv[3] = "2027-02-30";
+	expect_one(kv, "day", INTAKE_FE_NO_SUCH_DATE);
+	T_EQ_STR(message_of(kv), "Den 30. Februar 2027 gibt es nicht.");
+	kv[3] = "2027-03-32";
+	T_EQ_STR(message_of(kv), "Den 32. März 2027 gibt es nicht.");
+	kv[3] = "2027-13-01";
+	T_EQ_STR(message_of(kv), "Den Monat 13 gibt es nicht.");
+	kv[3] = "2027-02-3O";
+	T_EQ_STR(message_of(kv), "Geben Sie ein Datum als JJJJ-MM-TT ein.");
+	T_ASSERT(check(none) > 0);
+	T_EQ_STR(intake_field_error_code(problems[0].code), "required");
+	T_EQ_STR(intake_field_problem_message(&problems[0]), "Bitte füllen Sie dieses Feld aus.");
+	check_lang = INTAKE_LANG_EN;
+	T_ASSERT(check(none) > 0);
+	T_EQ_STR(intake_field_problem_message(&problems[0]), "Please fill in this field.");
+	T_EQ_STR(intake_field_error_message(INTAKE_FE_EMAIL, INTAKE_LANG_DE),
+	    "Geben Sie eine E-Mail-Adresse wie name@example.com ein.");
+	T_EQ_STR(intake_field_error_message(INTAKE_FE__MAX, INTAKE_LANG_DE),
+	    "Dieser Wert ist nicht gültig.");
 }
 
 /* A decimal field: step 0.01 from min 0; stored in its shortest spelling. */
@@ -491,7 +525,8 @@ check_file(const char *filename, const char *data, size_t len)
 	in[0].len = 2;
 	in[1].name = "doc";
 	in[1].file = &part;
-	if (intake_form_validate(&form, in, 2, offered, NULL, values, problems, &np) != INTAKE_OK)
+	if (intake_form_validate(&form, INTAKE_LANG_EN, in, 2, offered, NULL, values, problems,
+	    &np) != INTAKE_OK)
 		abort();
 	return np;
 }
@@ -556,6 +591,7 @@ main(void)
 	T_RUN(test_number_that_is_not_a_whole_number_is_refused);
 	T_RUN(test_problems_json_replaces_invalid_utf8_field_name);
 	T_RUN(test_impossible_date_is_no_such_date_not_a_format_error);
+	T_RUN(test_problems_are_told_in_the_language_asked);
 	T_RUN(test_decimal_number_with_step_is_canonical_or_refused);
 	T_RUN(test_field_message_replaces_the_default);
 	T_RUN(test_file_limits_by_size_name_and_content);
