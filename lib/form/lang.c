@@ -70,6 +70,23 @@ static const char *const english[] = {
 	"This receipt link is not valid.",				/* BAD_RECEIPT_TEXT */
 	"Could not reach the server; your answers are kept, please try again.",	/* UNREACHABLE */
 	"Your request could not be sent (HTTP %s). Your answers are kept; please try again.",
+
+	"Too large",							/* TOO_LARGE */
+	"What you sent is too large.",					/* TOO_LARGE_TEXT */
+	"What you sent has too many fields.",				/* TOO_MANY_FIELDS_TEXT */
+	"Not understood",						/* NOT_UNDERSTOOD */
+	"What you sent could not be read.",				/* NOT_UNDERSTOOD_TEXT */
+	"Expired",							/* EXPIRED */
+	"This form has no token. Please reload the form and send it again.",	/* NO_TOKEN_TEXT */
+	"This form has expired. Please reload it and send it again.",	/* EXPIRED_TEXT */
+	"Not allowed",							/* NOT_ALLOWED */
+	"This form can only be sent from its own page.",		/* FOREIGN_ORIGIN_TEXT */
+	"Too many requests",						/* TOO_MANY_REQUESTS */
+	"Too many requests were sent from here. Please wait a minute and try again.",
+	"Too many requests were sent from here. Please wait and try again.",	/* RATE_JSON */
+	"Your request could not be accepted just now. Your answers are kept below; "
+	    "please try again in a minute.",				/* NOT_ACCEPTED_TEXT */
+	"Your request could not be accepted right now. Please try again in a minute.",
 };
 INTAKE_ROWS(english, INTAKE_MSG__MAX);
 
@@ -135,6 +152,28 @@ static const char *const german[] = {
 	    "es noch einmal.",						/* UNREACHABLE */
 	"Ihre Anfrage konnte nicht gesendet werden (HTTP %s). Ihre Angaben bleiben erhalten; "
 	    "bitte versuchen Sie es noch einmal.",			/* NOT_SENT */
+
+	"Zu groß",							/* TOO_LARGE */
+	"Was Sie gesendet haben, ist zu groß.",				/* TOO_LARGE_TEXT */
+	"Was Sie gesendet haben, hat zu viele Felder.",			/* TOO_MANY_FIELDS_TEXT */
+	"Nicht verstanden",						/* NOT_UNDERSTOOD */
+	"Was Sie gesendet haben, konnte nicht gelesen werden.",		/* NOT_UNDERSTOOD_TEXT */
+	"Abgelaufen",							/* EXPIRED */
+	"Dieses Formular hat kein Token. Bitte laden Sie das Formular neu und senden Sie "
+	    "es noch einmal.",						/* NO_TOKEN_TEXT */
+	"Dieses Formular ist abgelaufen. Bitte laden Sie es neu und senden Sie es noch "
+	    "einmal.",							/* EXPIRED_TEXT */
+	"Nicht erlaubt",						/* NOT_ALLOWED */
+	"Dieses Formular kann nur von seiner eigenen Seite gesendet werden.",	/* FOREIGN_ORIGIN_TEXT */
+	"Zu viele Anfragen",						/* TOO_MANY_REQUESTS */
+	"Von hier wurden zu viele Anfragen gesendet. Bitte warten Sie eine Minute und "
+	    "versuchen Sie es noch einmal.",				/* RATE_TEXT */
+	"Von hier wurden zu viele Anfragen gesendet. Bitte warten Sie und versuchen Sie es "
+	    "noch einmal.",						/* RATE_JSON */
+	"Ihre Anfrage konnte gerade nicht angenommen werden. Ihre Angaben bleiben unten "
+	    "erhalten; bitte versuchen Sie es in einer Minute noch einmal.",	/* NOT_ACCEPTED_TEXT */
+	"Ihre Anfrage konnte gerade nicht angenommen werden. Bitte versuchen Sie es in einer "
+	    "Minute noch einmal.",					/* NOT_ACCEPTED_JSON */
 };
 INTAKE_ROWS(german, INTAKE_MSG__MAX);
 

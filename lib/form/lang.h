@@ -85,6 +85,22 @@ enum intake_msg {
 	/* Only intake-form.js says these (the page carries them). */
 	INTAKE_MSG_UNREACHABLE,
 	INTAKE_MSG_NOT_SENT,		/* the HTTP status */
+	/* A post refused (form_post.c): headings, page sentences, JSON messages. */
+	INTAKE_MSG_TOO_LARGE,		/* heading */
+	INTAKE_MSG_TOO_LARGE_TEXT,
+	INTAKE_MSG_TOO_MANY_FIELDS_TEXT,
+	INTAKE_MSG_NOT_UNDERSTOOD,	/* heading */
+	INTAKE_MSG_NOT_UNDERSTOOD_TEXT,
+	INTAKE_MSG_EXPIRED,		/* heading */
+	INTAKE_MSG_NO_TOKEN_TEXT,
+	INTAKE_MSG_EXPIRED_TEXT,
+	INTAKE_MSG_NOT_ALLOWED,		/* heading */
+	INTAKE_MSG_FOREIGN_ORIGIN_TEXT,
+	INTAKE_MSG_TOO_MANY_REQUESTS,	/* heading */
+	INTAKE_MSG_RATE_TEXT,		/* the page's sentence */
+	INTAKE_MSG_RATE_JSON,		/* the JSON message */
+	INTAKE_MSG_NOT_ACCEPTED_TEXT,	/* the page's sentence, above the kept answers */
+	INTAKE_MSG_NOT_ACCEPTED_JSON,	/* the JSON message */
 	INTAKE_MSG__MAX
 };
 

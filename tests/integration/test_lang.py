@@ -113,6 +113,69 @@ class Languages(Stack):
         errs = {e["field"]: e["message"] for e in json.loads(body)["errors"]}
         self.assertEqual(errs["needed_by"], "There is no 30 February 2027.")
 
+    def raw_post(self, lang, fields, accept_json):
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "Origin": self.nginx.url}
+        if lang is not None:
+            headers["Accept-Language"] = lang
+        if accept_json:
+            headers["Accept"] = "application/json"
+        return http(self.nginx.url + "/forms/it-request", method="POST", headers=headers,
+                    body=urllib.parse.urlencode(fields).encode())
+
+    def test_refusals_in_german_for_the_page_and_json(self):
+        no_token = [("requester_name", "Zoë")]
+        forged = [("_token", "forged"), ("requester_name", "Zoë")]
+        too_large = [("description", "x" * (4 * 1024 * 1024 + 10))]
+        status, headers, body = self.raw_post(GERMAN, no_token, False)
+        self.assertEqual(status, 403, body)
+        self.assertIn('<html lang="de">', body)
+        self.assertIn("Accept-Language", headers.get("Vary", ""))
+        self.assertIn("<h1>Abgelaufen</h1>", body)
+        self.assertIn("Dieses Formular hat kein Token.", body)
+        self.assertIn(">Zurück zum Formular</a>", body)
+        self.assertNotIn("Expired", body)
+        status, _, body = self.raw_post(GERMAN, forged, False)
+        self.assertEqual(status, 403, body)
+        self.assertIn("Dieses Formular ist abgelaufen.", body)
+        status, _, body = self.raw_post(GERMAN, too_large, False)
+        self.assertEqual(status, 413, body)
+        self.assertIn('<html lang="de">', body)
+        self.assertIn("<h1>Zu groß</h1>", body)
+        self.assertIn(html.escape("Was Sie gesendet haben, ist zu groß."), body)
+        # JSON: the code stays English and machine-readable, the message is German.
+        status, headers, body = self.raw_post(GERMAN, no_token, True)
+        self.assertEqual(status, 403, body)
+        self.assertIn("Accept-Language", headers.get("Vary", ""))
+        self.assertEqual(json.loads(body), {"error": {
+            "code": "token_missing",
+            "message": "Dieses Formular hat kein Token. Bitte laden Sie das Formular neu "
+                       "und senden Sie es noch einmal."}})
+        status, _, body = self.raw_post(GERMAN, too_large, True)
+        self.assertEqual(status, 413, body)
+        self.assertEqual(json.loads(body)["error"],
+                         {"code": "too_large", "message": "Was Sie gesendet haben, ist zu groß."})
+        # English stays the default: no Accept-Language, or an unsupported one.
+        for lang in (None, "fr-FR, ja;q=0.5"):
+            status, _, body = self.raw_post(lang, no_token, True)
+            self.assertEqual(status, 403, body)
+            self.assertEqual(json.loads(body)["error"]["message"],
+                             "This form has no token. Please reload the form and send it again.")
+            status, _, body = self.raw_post(lang, too_large, False)
+            self.assertEqual(status, 413, body)
+            self.assertIn('<html lang="en">', body)
+            self.assertIn("<h1>Too large</h1>", body)
+            self.assertIn(">Back to the form</a>", body)
+
+    def test_form_lang_makes_refusals_german_without_asking(self):
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "Origin": self.nginx.url, "Accept-Language": "en"}
+        status, headers, body = http(self.nginx.url + "/forms/anfrage", method="POST",
+                                     headers=headers, body=b"requester_name=x")
+        self.assertEqual(status, 403, body)
+        self.assertIn("<h1>Abgelaufen</h1>", body)
+        self.assertNotIn("Accept-Language", headers.get("Vary", ""))
+
     def test_form_lang_beats_the_browser_and_receipt_pages_follow(self):
         headers, body = self.page("/forms/anfrage", "en-US, en;q=0.9")
         self.assertIn('<html lang="de">', body)

@@ -18,6 +18,7 @@
 #include "web/handler/formpage.h"
 #include "form/form.h"
 #include "form/form_valid.h"
+#include "form/lang.h"
 #include "spool/deliver.h"
 #include "form/formtoken.h"
 #include "core/log.h"
@@ -44,6 +45,13 @@ struct post {
 	const char			*token;
 };
 
+/* "Vary: Accept-Language" when the answer follows the client's language, else NULL. */
+static const char *
+vary(const struct post *p)
+{
+	return p->form->lang[0] == '\0' ? "Vary: Accept-Language\r\n" : NULL;
+}
+
 static bool
 wants_json(struct intake_req *req)
 {
@@ -52,18 +60,26 @@ wants_json(struct intake_req *req)
 	return a != NULL && strstr(a, "application/json") != NULL;
 }
 
-/* An error answer: JSON for fetch clients, a short page for browsers. */
+/*
+ * An error answer in the page's language: JSON for fetch clients (the
+ * code stays English, the message follows the language), a short page
+ * for browsers.
+ */
 static void
-refuse(struct post *p, int status, const char *code, const char *heading, const char *text)
+refuse(struct post *p, int status, const char *code, enum intake_msg heading,
+    enum intake_msg text)
 {
+	enum intake_lang	lang = intake_form_lang(p->req, p->form);
+
 	/* The log line of the answer names the code, for browsers too. */
 	if (p->req->code == NULL)
 		p->req->code = code;
 	if (p->json)
-		(void)intake_resp_error(p->req, status, code, text);
+		(void)intake_resp_error_headers(p->req, status, vary(p), code,
+		    intake_msg(lang, text));
 	else
-		intake_form_message(p->req, p->form, status, heading, text, "Back to the form",
-		    NULL);
+		intake_form_message(p->req, p->form, status, intake_msg(lang, heading),
+		    intake_msg(lang, text), intake_msg(lang, INTAKE_MSG_BACK), NULL);
 }
 
 /*
@@ -183,22 +199,24 @@ rate_limited(struct post *p, bool charge)
 static void
 refuse_rate(struct post *p, long long wait)
 {
+	enum intake_lang	lang = intake_form_lang(p->req, p->form);
 	struct intake_buf	b;
-	char			hdr[64];
+	char			hdr[128];
 
-	(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n", wait);
+	(void)snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\nCache-Control: no-store\r\n%s",
+	    wait, vary(p) != NULL ? vary(p) : "");
 	if (p->json) {
 		/* The one JSON error body (util/json.c), sent with its Retry-After. */
 		intake_buf_init(&b, 1024);
-		if (intake_json_error(&b, "rate_limited", "Too many requests were sent from here. "
-		    "Please wait and try again.") == INTAKE_OK)
+		if (intake_json_error(&b, "rate_limited",
+		    intake_msg(lang, INTAKE_MSG_RATE_JSON)) == INTAKE_OK)
 			(void)intake_resp_send(p->req, 429, "application/json; charset=utf-8", hdr,
 			    b.ptr, b.len);
 		intake_buf_free(&b);
 	} else
-		intake_form_message(p->req, p->form, 429, "Too many requests",
-		    "Too many requests were sent from here. Please wait a minute and "
-		    "try again.", "Back to the form", hdr);
+		intake_form_message(p->req, p->form, 429,
+		    intake_msg(lang, INTAKE_MSG_TOO_MANY_REQUESTS),
+		    intake_msg(lang, INTAKE_MSG_RATE_TEXT), intake_msg(lang, INTAKE_MSG_BACK), hdr);
 }
 
 /* Copy a part's bytes into the arena as a C string (parts are not terminated). */
@@ -321,14 +339,16 @@ invalid(struct post *p)
 static void
 unavailable(struct post *p)
 {
+	enum intake_lang	lang = intake_form_lang(p->req, p->form);
+
 	intake_req_cause(p->req, "the spool could not take the submission");
 	if (p->json)
-		(void)intake_resp_error_headers(p->req, 503, "Retry-After: 60\r\n", "unavailable",
-		    "Your request could not be accepted right now. Please try again in a minute.");
+		(void)intake_resp_error_headers(p->req, 503, vary(p) != NULL ?
+		    "Retry-After: 60\r\nVary: Accept-Language\r\n" : "Retry-After: 60\r\n",
+		    "unavailable", intake_msg(lang, INTAKE_MSG_NOT_ACCEPTED_JSON));
 	else
 		intake_form_page(p->req, p->form, p->token, &p->sub, 503,
-		    "Your request could not be accepted just now. Your answers are kept below; "
-		    "please try again in a minute.");
+		    intake_msg(lang, INTAKE_MSG_NOT_ACCEPTED_TEXT));
 }
 
 /*
@@ -518,21 +538,22 @@ read_body(struct post *p, struct intake_buf *body, struct intake_multipart *mp)
 
 	err = intake_req_body(p->req, (size_t)p->req->ctx->cfg->body_max, body);
 	if (err == INTAKE_ETOOBIG) {
-		refuse(p, 413, "too_large", "Too large", "What you sent is too large.");
+		refuse(p, 413, "too_large", INTAKE_MSG_TOO_LARGE, INTAKE_MSG_TOO_LARGE_TEXT);
 		return false;
 	}
 	if (err != INTAKE_OK) {
-		refuse(p, 400, "bad_request", "Not understood", "What you sent could not be read.");
+		refuse(p, 400, "bad_request", INTAKE_MSG_NOT_UNDERSTOOD,
+		    INTAKE_MSG_NOT_UNDERSTOOD_TEXT);
 		return false;
 	}
 	status = decode(p, body, mp);
 	if (status == 413) {
-		refuse(p, 413, "too_large", "Too large", "What you sent is too large.");
+		refuse(p, 413, "too_large", INTAKE_MSG_TOO_LARGE, INTAKE_MSG_TOO_LARGE_TEXT);
 		return false;
 	}
 	if (status != 0) {
 		refuse(p, status, status == 415 ? "unsupported_media_type" : "bad_request",
-		    "Not understood", "What you sent could not be read.");
+		    INTAKE_MSG_NOT_UNDERSTOOD, INTAKE_MSG_NOT_UNDERSTOOD_TEXT);
 		return false;
 	}
 	return true;
@@ -584,8 +605,7 @@ token_ok(struct post *p, struct intake_formtoken *tok)
 
 	p->token = field_value(p, "_token", &toklen);
 	if (p->token == NULL) {
-		refuse(p, 403, "token_missing", "Expired", "This form has no token. Please "
-		    "reload the form and send it again.");
+		refuse(p, 403, "token_missing", INTAKE_MSG_EXPIRED, INTAKE_MSG_NO_TOKEN_TEXT);
 		return false;
 	}
 	/* The decoded length, not strlen(): "token%00junk" must not pass as "token". */
@@ -593,7 +613,7 @@ token_ok(struct post *p, struct intake_formtoken *tok)
 	    intake_now_ms() / 1000, TOKEN_MIN_AGE_S, cfg->form_token_ttl, tok);
 	if (err != INTAKE_OK) {
 		refuse(p, 403, err == INTAKE_ETIMEOUT ? "token_expired" : "token_invalid",
-		    "Expired", "This form has expired. Please reload it and send it again.");
+		    INTAKE_MSG_EXPIRED, INTAKE_MSG_EXPIRED_TEXT);
 		return false;
 	}
 	return true;
@@ -618,8 +638,8 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 
 	/* Refusals are logged once, by the answer's line (rate limited: clients cause them). */
 	if (!same_origin(p)) {
-		refuse(p, 403, "forbidden_origin", "Not allowed",
-		    "This form can only be sent from its own page.");
+		refuse(p, 403, "forbidden_origin", INTAKE_MSG_NOT_ALLOWED,
+		    INTAKE_MSG_FOREIGN_ORIGIN_TEXT);
 		goto out;
 	}
 	/* Read-only: a client already past a limit is not worth reading. */
@@ -637,7 +657,8 @@ intake_form_post(struct intake_req *req, const struct intake_form *f)
 	if (intake_form_validate(f, intake_form_lang(req, f), p->sub.in, p->sub.n,
 	    intake_field_offered, req->ctx,
 	    p->values, p->sub.problems, &p->sub.np) != INTAKE_OK) {
-		refuse(p, 413, "too_many_fields", "Too large", "What you sent has too many fields.");
+		refuse(p, 413, "too_many_fields", INTAKE_MSG_TOO_LARGE,
+		    INTAKE_MSG_TOO_MANY_FIELDS_TEXT);
 		goto out;
 	}
 	if (p->sub.np > 0)
