@@ -28,6 +28,9 @@
     done.add(sel);
     const id = sel.id || 'intake-cb-' + ++serial;
     const api = new URL(sel.dataset.intakeApi || '/api/choices/', document.baseURI);
+    // The page's words (data-w-* on the select or its form, formpage.c); English elsewhere.
+    const word = (k, en) => sel.getAttribute('data-w-' + k) ||
+      sel.form && sel.form.getAttribute('data-w-' + k) || en;
     const input = make('input', 'intake-combobox-input', {
       type: 'text', id: id + '-combobox', role: 'combobox', autocomplete: 'off',
       'aria-autocomplete': 'list', 'aria-expanded': 'false', 'aria-controls': id + '-listbox',
@@ -91,8 +94,10 @@
         li.addEventListener('mousedown', e => e.preventDefault());
         li.addEventListener('click', () => pick(i));
       });
-      if (!st.items.length) list.appendChild(make('li', 'intake-listbox-empty')).textContent = 'No matches';
-      live.textContent = st.items.length ? st.items.length + (st.more ? '+' : '') + ' results' : 'No matches';
+      const none = word('no-matches', 'No matches');
+      if (!st.items.length) list.appendChild(make('li', 'intake-listbox-empty')).textContent = none;
+      live.textContent = st.items.length ?
+        word('results', '%s results').replace('%s', st.items.length + (st.more ? '+' : '')) : none;
       open(true);
       setActive(active);
     }

@@ -25,6 +25,7 @@
       'Your reference is %s.' + KEEP,
     unreachable: 'Could not reach the server; your answers are kept, please try again.',
     'not-sent': 'Your request could not be sent (HTTP %s). Your answers are kept; please try again.',
+    'send-again': 'You can send again in %s seconds.',
   };
   const word = (form, k, ...args) => {
     let i = 0;
@@ -177,7 +178,7 @@
     if (r.status === 422 && d && Array.isArray(d.errors)) return summary(form, null, d.errors);
     let msg = d && d.error && d.error.message || word(form, 'not-sent', r.status);
     const wait = r.headers.get('Retry-After');
-    if (r.status === 429 && /^\d+$/.test(wait || '')) msg += ' You can send again in ' + wait + ' seconds.';
+    if (r.status === 429 && /^\d+$/.test(wait || '')) msg += ' ' + word(form, 'send-again', wait);
     summary(form, msg);
   }
 

@@ -70,6 +70,9 @@ static const char *const english[] = {
 	"This receipt link is not valid.",				/* BAD_RECEIPT_TEXT */
 	"Could not reach the server; your answers are kept, please try again.",	/* UNREACHABLE */
 	"Your request could not be sent (HTTP %s). Your answers are kept; please try again.",
+	"You can send again in %s seconds.",				/* SEND_AGAIN */
+	"No matches",							/* NO_MATCHES */
+	"%s results",							/* RESULTS */
 
 	"Too large",							/* TOO_LARGE */
 	"What you sent is too large.",					/* TOO_LARGE_TEXT */
@@ -152,6 +155,9 @@ static const char *const german[] = {
 	    "es noch einmal.",						/* UNREACHABLE */
 	"Ihre Anfrage konnte nicht gesendet werden (HTTP %s). Ihre Angaben bleiben erhalten; "
 	    "bitte versuchen Sie es noch einmal.",			/* NOT_SENT */
+	"Sie können in %s Sekunden wieder senden.",			/* SEND_AGAIN */
+	"Keine Treffer",						/* NO_MATCHES */
+	"%s Ergebnisse",						/* RESULTS */
 
 	"Zu groß",							/* TOO_LARGE */
 	"Was Sie gesendet haben, ist zu groß.",				/* TOO_LARGE_TEXT */

@@ -85,6 +85,9 @@ enum intake_msg {
 	/* Only intake-form.js says these (the page carries them). */
 	INTAKE_MSG_UNREACHABLE,
 	INTAKE_MSG_NOT_SENT,		/* the HTTP status */
+	INTAKE_MSG_SEND_AGAIN,		/* after a 429's message: the seconds to wait */
+	INTAKE_MSG_NO_MATCHES,		/* intake-combobox.js: an empty list */
+	INTAKE_MSG_RESULTS,		/* intake-combobox.js: how many, e.g. "12" or "20+" */
 	/* A post refused (form_post.c): headings, page sentences, JSON messages. */
 	INTAKE_MSG_TOO_LARGE,		/* heading */
 	INTAKE_MSG_TOO_LARGE_TEXT,

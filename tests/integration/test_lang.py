@@ -75,6 +75,8 @@ class Languages(Stack):
         # intake-form.js's words, from the same catalog.
         self.assertIn('data-w-another="Weitere Anfrage senden"', body)
         self.assertIn('data-w-correct="Bitte korrigieren Sie Folgendes"', body)
+        self.assertIn('data-w-send-again="Sie können in %s Sekunden wieder senden."', body)
+        self.assertIn('data-w-no-matches="Keine Treffer" data-w-results="%s Ergebnisse"', body)
         # English first: English.
         _, body = self.page("/forms/it-request", "en-GB, de;q=0.9")
         self.assertIn('<html lang="en">', body)

@@ -577,6 +577,8 @@ script_words(struct intake_buf *b, enum intake_lang lang)
 		{ "sent-id-text", INTAKE_MSG_SENT_ID_TEXT }, { "sent-text", INTAKE_MSG_SENT_TEXT },
 		{ "queued-text", INTAKE_MSG_QUEUED_TEXT }, { "held-text", INTAKE_MSG_HELD_TEXT },
 		{ "unreachable", INTAKE_MSG_UNREACHABLE }, { "not-sent", INTAKE_MSG_NOT_SENT },
+		{ "send-again", INTAKE_MSG_SEND_AGAIN }, { "no-matches", INTAKE_MSG_NO_MATCHES },
+		{ "results", INTAKE_MSG_RESULTS },
 	};
 	size_t	i;
 
