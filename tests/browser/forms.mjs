@@ -760,6 +760,16 @@ test('German (de-CH browser): the page, fetch-submit\'s errors and its receipt i
     const page = await openFetchForm(ctx);
     same(await page.getAttribute('html', 'lang'), 'de', '<html lang>');
     await noBrowserValidation(page);
+    // The combobox's words come from the page too (data-w-* on the form).
+    const combo = page.locator('#f-location-combobox');
+    await combo.focus();
+    await page.keyboard.type('qxzqxz');
+    await page.locator('#f-location-listbox .intake-listbox-empty').waitFor();
+    same(await page.locator('#f-location-listbox .intake-listbox-empty').textContent(), 'Keine Treffer', 'an empty search');
+    await combo.fill('');
+    await page.waitForFunction(() => document.querySelectorAll('#f-location-listbox [role=option]').length > 0);
+    await page.keyboard.press('Escape');
+    await page.locator('#f-location-listbox').waitFor({ state: 'hidden' });
     await fill(page, { requester_name: 'A', requester_email: 'not-an-email' });
     await clickSend(page);
     await page.locator('.intake-error-summary h2').waitFor();
