@@ -89,13 +89,15 @@ intake_reply_key_is(const char *key, const char *spelling)
 	}
 }
 
-/* obj's first member whose key is spelling; NULL when none. */
-static struct json_object *
-member_spelled(struct json_object *obj, const char *spelling)
+struct json_object *
+intake_reply_member_spelled(struct json_object *obj, const char *spelling)
 {
-	struct json_object_iterator	it = json_object_iter_begin(obj);
-	struct json_object_iterator	end = json_object_iter_end(obj);
+	struct json_object_iterator	it, end;
 
+	if (obj == NULL || !json_object_is_type(obj, json_type_object))
+		return NULL;
+	it = json_object_iter_begin(obj);
+	end = json_object_iter_end(obj);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
 		if (intake_reply_key_is(json_object_iter_peek_name(&it), spelling))
 			return json_object_iter_peek_value(&it);
@@ -118,7 +120,7 @@ first_member(struct json_object *obj, enum intake_reply_field f, bool typed,
 	    (unsigned)f >= INTAKE_REPLY__MAX)
 		return NULL;
 	for (i = 0; i < SPELLINGS_MAX && spellings[f][i] != NULL; i++) {
-		v = member_spelled(obj, spellings[f][i]);
+		v = intake_reply_member_spelled(obj, spellings[f][i]);
 		if (v != NULL && (!typed || json_object_is_type(v, type)))
 			return v;
 	}
@@ -189,7 +191,7 @@ intake_reply_id(struct json_object *obj, enum intake_reply_field f, char *out, s
 	    (unsigned)f >= INTAKE_REPLY__MAX || outsz == 0)
 		return false;
 	for (i = 0; i < SPELLINGS_MAX && spellings[f][i] != NULL; i++)
-		if (id_of(member_spelled(obj, spellings[f][i]), tmp,
+		if (id_of(intake_reply_member_spelled(obj, spellings[f][i]), tmp,
 		    outsz < sizeof(tmp) ? outsz : sizeof(tmp))) {
 			memcpy(out, tmp, strlen(tmp) + 1);
 			return true;
@@ -210,7 +212,7 @@ list_in(struct json_object *obj, int depth)
 	if (depth < 0 || !json_object_is_type(obj, json_type_object))
 		return NULL;
 	for (i = 0; i < SPELLINGS_MAX && spellings[INTAKE_REPLY_LIST][i] != NULL; i++) {
-		v = member_spelled(obj, spellings[INTAKE_REPLY_LIST][i]);
+		v = intake_reply_member_spelled(obj, spellings[INTAKE_REPLY_LIST][i]);
 		if (v != NULL && json_object_is_type(v, json_type_array))
 			return v;
 	}
@@ -530,7 +532,7 @@ reason_members(struct json_object *obj, struct reason *r, int depth)
 	if (!json_object_is_type(obj, json_type_object))
 		return;
 	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-		v = member_spelled(obj, reasons[i]);
+		v = intake_reply_member_spelled(obj, reasons[i]);
 		if (json_object_is_type(v, json_type_string))
 			reason_add(r, json_object_get_string(v),
 			    (size_t)json_object_get_string_len(v));

@@ -49,6 +49,12 @@ enum intake_reply_field {
 /* Does key name the spelling (case, '_' and '-' aside)?  spelling is lower case. */
 bool		intake_reply_key_is(const char *key, const char *spelling);
 
+/*
+ * obj's first member whose key is spelling (case, '_' and '-' aside, as
+ * intake_reply_key_is); NULL when obj is not an object or has none.
+ */
+struct json_object *intake_reply_member_spelled(struct json_object *obj, const char *spelling);
+
 /* obj's member for f (NULL when obj is not an object or has none). */
 struct json_object *intake_reply_member(struct json_object *obj, enum intake_reply_field f);
 

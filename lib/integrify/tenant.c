@@ -136,10 +136,12 @@ intake_tenant_list_shape(const char *body, size_t len, char *out, size_t outsz)
 	else if (list == root)
 		(void)snprintf(out, outsz, "a bare array");
 	else {
-		json_object_object_foreach(root, k, v) {
-			if (v == list)
-				where = k;
-		}
+		struct json_object_iterator	it = json_object_iter_begin(root);
+		struct json_object_iterator	end = json_object_iter_end(root);
+
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			if (json_object_iter_peek_value(&it) == list)
+				where = json_object_iter_peek_name(&it);
 		if (where != NULL)
 			(void)snprintf(out, outsz, "an object, the list under '%s'", where);
 		else
@@ -170,13 +172,7 @@ intake_tenant_call_hint(enum intake_err err)
 static struct json_object *
 member(struct json_object *obj, const char *spelling)
 {
-	if (obj == NULL || !json_object_is_type(obj, json_type_object))
-		return NULL;
-	json_object_object_foreach(obj, k, v) {
-		if (intake_reply_key_is(k, spelling))
-			return v;
-	}
-	return NULL;
+	return intake_reply_member_spelled(obj, spelling);
 }
 
 /* obj's member as text: a string, or a number or boolean written out; NULL else. */
