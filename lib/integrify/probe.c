@@ -185,27 +185,22 @@ static bool
 columns_exist(struct probe *p, const struct intake_source *src, const struct intake_table *t,
     const char *key, const char *cols, const char *have)
 {
-	char	one[INTAKE_NAME_MAX];
-	size_t	len;
-	bool	ok = true;
+	char		 one[INTAKE_NAME_MAX];
+	const char	*item;
+	size_t		 len;
+	bool		 ok = true;
 
-	while (*cols != '\0') {
-		while (*cols == ' ' || *cols == ',')
-			cols++;
-		len = strcspn(cols, ",");
-		while (len > 0 && cols[len - 1] == ' ')
-			len--;
-		if (len > 0 && len < sizeof(one)) {
-			memcpy(one, cols, len);
-			one[len] = '\0';
-			if (intake_table_column(t, one) < 0) {
-				say(p, "FAIL", "%s %s: %s '%s' is not a column of report %s; its "
-				    "columns are %s", kind_name(src), src->name, key, one,
-				    src->report, have);
-				ok = false;
-			}
+	while ((item = intake_list_next(&cols, &len)) != NULL) {
+		if (len >= sizeof(one))
+			continue;
+		memcpy(one, item, len);
+		one[len] = '\0';
+		if (intake_table_column(t, one) < 0) {
+			say(p, "FAIL", "%s %s: %s '%s' is not a column of report %s; its "
+			    "columns are %s", kind_name(src), src->name, key, one,
+			    src->report, have);
+			ok = false;
 		}
-		cols += strcspn(cols, ",");
 	}
 	return ok;
 }

@@ -342,28 +342,20 @@ cell_text(struct json_object *v)
 static size_t
 empty_headers(const struct intake_source *src, char names[1024], const char **headers)
 {
-	char	*p, *end;
-	size_t	 n = 0, i, len;
-	const char *cand[2] = { src->value_column, src->label_column };
+	const char	*p = names, *item;
+	size_t		 n = 0, i, len;
+	const char	*cand[2] = { src->value_column, src->label_column };
 
 	for (i = 0; i < 2; i++)
 		if (cand[i][0] != '\0' && (n == 0 || strcmp(headers[0], cand[i]) != 0))
 			headers[n++] = cand[i];
 	(void)intake_strlcpy(names, src->columns, 1024);
-	for (p = names; *p != '\0' && n < INTAKE_TABLE_COLS_MAX; p = end) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		end = p + strcspn(p, ",");
-		len = (size_t)(end - p);
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (*end != '\0')
-			end++;
-		p[len] = '\0';
-		for (i = 0; i < n && (len == 0 || strcmp(headers[i], p) != 0); i++)
+	while (n < INTAKE_TABLE_COLS_MAX && (item = intake_list_next(&p, &len)) != NULL) {
+		names[item - names + (ptrdiff_t)len] = '\0';	/* before p: split in place */
+		for (i = 0; i < n && strcmp(headers[i], item) != 0; i++)
 			;
-		if (len > 0 && i == n)
-			headers[n++] = p;
+		if (i == n)
+			headers[n++] = item;
 	}
 	return n;
 }

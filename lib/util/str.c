@@ -416,3 +416,24 @@ intake_b64url_decode(struct intake_buf *out, const char *in, size_t n)
 		return INTAKE_EINVAL;
 	return intake_buf_add(out, raw, (size_t)(len - pad));
 }
+
+const char *
+intake_list_next(const char **p, size_t *len)
+{
+	const char	*s = *p, *end;
+	size_t		 n;
+
+	while (*s == ' ' || *s == ',')
+		s++;
+	if (*s == '\0') {
+		*p = s;
+		return NULL;
+	}
+	end = s + strcspn(s, ",");
+	n = (size_t)(end - s);
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	*p = *end == ',' ? end + 1 : end;
+	*len = n;
+	return s;
+}

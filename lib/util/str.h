@@ -30,6 +30,14 @@ char	*intake_xstrdup(const char *s);
 enum intake_err	intake_strlcpy(char *dst, const char *src, size_t dstsz);
 
 /*
+ * The next item of a comma-separated list at *p (config values such as
+ * "a, b ,c"): spaces and commas before it skipped, spaces after it cut.
+ * Returns its start with its length in *len (at least 1) and moves *p
+ * past it and its comma; NULL at the end of the list.
+ */
+const char	*intake_list_next(const char **p, size_t *len);
+
+/*
  * Parse a whole decimal integer in [min, max].  Leading/trailing junk,
  * empty strings and overflow give INTAKE_EINVAL; *out is set only on OK.
  */

@@ -16,7 +16,7 @@ shown_columns(const struct intake_source *src, const struct intake_table *t, siz
     size_t *ncols)
 {
 	char		 name[INTAKE_NAME_MAX];
-	const char	*p = src->columns, *end;
+	const char	*p = src->columns, *item;
 	size_t		 len, n = 0, i;
 	long		 c;
 
@@ -26,27 +26,17 @@ shown_columns(const struct intake_source *src, const struct intake_table *t, siz
 		*ncols = i;
 		return 0;
 	}
-	while (*p != '\0' && n < INTAKE_TABLE_COLS_MAX) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		end = p + strcspn(p, ",");
-		len = (size_t)(end - p);
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len > 0) {
-			if (len >= sizeof(name))
-				return -1;
-			memcpy(name, p, len);
-			name[len] = '\0';
-			c = intake_table_column(t, name);
-			if (c < 0) {
-				intake_log_err("report %s: the report has no column '%s'", src->name,
-				    name);
-				return -1;
-			}
-			cols[n++] = (size_t)c;
+	while (n < INTAKE_TABLE_COLS_MAX && (item = intake_list_next(&p, &len)) != NULL) {
+		if (len >= sizeof(name))
+			return -1;
+		memcpy(name, item, len);
+		name[len] = '\0';
+		c = intake_table_column(t, name);
+		if (c < 0) {
+			intake_log_err("report %s: the report has no column '%s'", src->name, name);
+			return -1;
 		}
-		p = end;
+		cols[n++] = (size_t)c;
 	}
 	*ncols = n;
 	return 0;
