@@ -95,6 +95,7 @@ static const struct intake_keyrow opts[] = {
 	C_ENUM("server", "log_level", log_level, intake_log_level_names, "info", false),
 	C_STR("server", "log_file", log_file, "", false),
 	C_STR("server", "cache_file", cache_file, "/run/intake/cache.shm", false),
+	C_STR("server", "publish_dir", publish_dir, "", false),
 	C_INT("server", "cache_entries", cache_entries, 8, 65536, "256"),
 	C_INT("server", "cache_entry_max", cache_entry_max, 4096, 16777216, "65536"),
 	C_INT("server", "mark_entries", mark_entries, 64, 4194304, "65536"),
@@ -737,6 +738,12 @@ check_server(struct load *l)
 		return load_fail(l, "server", "cache_file", "must be an absolute path");
 	if (c->log_file[0] != '\0' && c->log_file[0] != '/')
 		return load_fail(l, "server", "log_file", "must be an absolute path");
+	/* Room for "/api/choices/" and a list's file name under it (cache/publish.c). */
+	_Static_assert(INTAKE_PATH_MAX - 96 == 416, "the message says 416");
+	if (c->publish_dir[0] != '\0' && (c->publish_dir[0] != '/' ||
+	    strlen(c->publish_dir) > INTAKE_PATH_MAX - 96))
+		return load_fail(l, "server", "publish_dir", "must be an absolute path of at most "
+		    "416 bytes");
 	return 0;
 }
 

@@ -127,6 +127,7 @@ struct intake_config {
 	enum intake_log_level log_level;
 	char	log_file[INTAKE_PATH_MAX];	/* "": standard error; else reopened on SIGUSR1 */
 	char	cache_file[INTAKE_PATH_MAX];	/* shared memory file */
+	char	publish_dir[INTAKE_PATH_MAX];	/* unfiltered lists as files nginx serves; "": off */
 	long long cache_entries;
 	long long cache_entry_max;		/* bytes per entry value */
 	long long mark_entries;			/* small entries: nonces, rate counters */

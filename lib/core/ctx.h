@@ -10,6 +10,7 @@
 #ifndef INTAKE_CTX_H
 #define INTAKE_CTX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/config.h"
@@ -32,6 +33,7 @@ struct intake_ctx {
 	struct intake_http		*http;	/* owned by the ctx */
 	struct intake_report_cache	*reports;	/* this worker's level 1; owned */
 	struct intake_spool		*spool;		/* accepted submissions; owned */
+	bool				 publish;	/* a pool worker under publish_dir (cache/publish.h) */
 };
 
 /*

@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "form/form.h"
+#include "cache/publish.h"
 #include "integrify/http.h"
 #include "integrify/formgen.h"
 #include "integrify/probe.h"
@@ -462,9 +463,11 @@ reload(struct pool *p)
 	    ncfg->backlog != old->backlog || strcmp(ncfg->cache_file, old->cache_file) != 0 ||
 	    ncfg->cache_entries != old->cache_entries ||
 	    ncfg->cache_entry_max != old->cache_entry_max ||
-	    ncfg->filtered_entries != old->filtered_entries)
-		intake_log_warn("pool: listen, admin_listen, socket_mode, backlog and cache_* "
-		    "changes need a restart; kept the running values");
+	    ncfg->filtered_entries != old->filtered_entries ||
+	    strcmp(ncfg->publish_dir, old->publish_dir) != 0)
+		intake_log_warn("pool: listen, admin_listen, socket_mode, backlog, cache_* and "
+		    "publish_dir changes need a restart; kept the running values");
+	memcpy(ncfg->publish_dir, old->publish_dir, sizeof(ncfg->publish_dir));
 	memcpy(ncfg->listen, old->listen, sizeof(ncfg->listen));
 	memcpy(ncfg->admin_listen, old->admin_listen, sizeof(ncfg->admin_listen));
 	ncfg->socket_mode = old->socket_mode;
@@ -481,6 +484,9 @@ reload(struct pool *p)
 	p->cfg = ncfg;
 	p->forms = nforms;
 	p->generation++;
+	/* What was published may not hold under the new lists' definitions. */
+	if (ncfg->publish_dir[0] != '\0')
+		intake_publish_wipe(ncfg->publish_dir);
 	intake_metrics_configured(ncfg->workers);
 	intake_log_set_level(ncfg->log_level);
 	p->respawn_after_ms = 0;
@@ -520,16 +526,41 @@ reopen_log(struct pool *p)
 	    p->cfg->log_file[0] != '\0' ? p->cfg->log_file : "(standard error)", NULL);
 }
 
+/*
+ * Remove the published lists whose freshness has ended (cache/publish.h)
+ * and return how long the supervisor may wait before the next one ends:
+ * at most a second (a worker may publish a list that ends sooner
+ * meanwhile: it is then removed up to a second late), at least 10 ms.
+ */
+static struct timespec
+publish_sweep(struct pool *p)
+{
+	struct timespec	ts = { 1, 0 };
+	int64_t		now = intake_now_ms(), next, wait;
+
+	if (p->cfg->publish_dir[0] == '\0')
+		return ts;
+	next = intake_publish_sweep(p->cfg->publish_dir, now / 1000);
+	if (next == INT64_MAX)
+		return ts;
+	wait = next * 1000 - now;
+	wait = wait < 10 ? 10 : wait > 1000 ? 1000 : wait;
+	ts.tv_sec = (time_t)(wait / 1000);
+	ts.tv_nsec = (long)(wait % 1000) * 1000000L;
+	return ts;
+}
+
 static void
 run_loop(struct pool *p)
 {
-	struct timespec	 tick = { 1, 0 };
+	struct timespec	 tick;
 	siginfo_t	 si;
 	sigset_t	 set;
 	int		 sig;
 
 	supervisor_signals(&set);
 	for (;;) {
+		tick = publish_sweep(p);
 		sig = sigtimedwait(&set, &si, &tick);
 		switch (sig) {
 		case SIGCHLD:
@@ -628,7 +659,8 @@ pool_shared(struct pool *p)
 	if (intake_spool_open(p->cfg->spool_dir, &spool) != INTAKE_OK)
 		return false;
 	intake_spool_close(spool);
-	return true;
+	/* Published lists: made (and emptied of a former run's) as the user. */
+	return p->cfg->publish_dir[0] == '\0' || intake_publish_open(p->cfg->publish_dir) == INTAKE_OK;
 }
 
 /* Say what the pool serves, start its children and tell the service manager it is ready. */
@@ -709,6 +741,8 @@ intake_pool_run(const char *path, bool allow_root)
 		goto out;
 	pool_start(p);
 	run_loop(p);
+	if (p->cfg->publish_dir[0] != '\0')
+		intake_publish_wipe(p->cfg->publish_dir);
 	intake_log_info("pool: stopped");
 	rc = 0;
 out:

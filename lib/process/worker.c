@@ -130,6 +130,8 @@ intake_worker_run(const struct intake_config *cfg, const struct intake_forms *fo
 	worker_signals(&idle_mask);
 	memset(fr, 0, sizeof(fr));
 	err = intake_proc_ctx_child(&ctx, cfg, forms, cache, marks);
+	/* Only the pool's workers publish lists: its supervisor removes them when they end. */
+	ctx.publish = cfg->publish_dir[0] != '\0';
 	if (err != INTAKE_OK || FCGX_Init() != 0 || FCGX_InitRequest(&fr[0], listen_fd, 0) != 0 ||
 	    (nfd == 2 && FCGX_InitRequest(&fr[1], admin_fd, 0) != 0)) {
 		intake_log_err("worker: cannot start: %s", intake_strerror(err));

@@ -144,6 +144,7 @@ static const struct intake_listing_kind choices = {
 	.formats = (1u << INTAKE_FORMAT_JSON) | (1u << INTAKE_FORMAT_SELECT2) |
 	    (1u << INTAKE_FORMAT_HTML),
 	.params = (1u << INTAKE_PARAM__MAX) - 1,
+	.publish = true,
 	.render = render,
 };
 

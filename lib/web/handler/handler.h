@@ -77,6 +77,7 @@ struct intake_listing_kind {
 	const char		*unknown_message;
 	unsigned		 formats;		/* 1 << enum intake_format */
 	unsigned		 params;		/* 1 << enum intake_param */
+	bool			 publish;		/* its unfiltered lists may be published (cache/publish.h) */
 	/* Render the rows for l into out (called on a memo miss only). */
 	enum intake_err	(*render)(const struct intake_source *src,
 			    const struct intake_report_view *view,

@@ -9,6 +9,7 @@
 
 #include <unistr.h>
 
+#include "cache/publish.h"
 #include "web/handler/handler.h"
 #include "web/handler/memo.h"
 #include "core/log.h"
@@ -250,15 +251,17 @@ etag_matches(const char *inm, const char *etag)
 	return false;
 }
 
+/*
+ * Send body (or 304) with the list's validators and freshness: left
+ * seconds of max-age (0 once stale).
+ */
 static void
 listing_send(struct intake_req *req, const struct intake_source *src,
     const struct intake_report_view *view, const char *ctype, const struct intake_buf *body,
-    const char *etag)
+    const char *etag, int64_t left)
 {
 	struct intake_buf	h;
-	int64_t			left;
 
-	left = (view->fresh_until_ms - intake_now_ms()) / 1000;
 	if (left < 0 || view->state == INTAKE_REPORT_STALE_ERROR)
 		left = 0;
 	intake_buf_init(&h, 4096);
@@ -399,6 +402,45 @@ static const char *const ctypes[] = {
 };
 INTAKE_ROWS(ctypes, INTAKE_FORMAT__MAX);
 
+/*
+ * Is l the answer a published file stands for (cache/publish.h): the
+ * unfiltered list as JSON, first page of the default size, no search and
+ * nothing selected?  Whatever the Origin and however the query spells it,
+ * its bytes are those of the file.
+ */
+static bool
+canonical(const struct intake_source *src, const struct intake_listing *l)
+{
+	return !filtered(l) && l->format == INTAKE_FORMAT_JSON && l->page == 1 &&
+	    l->per_page == src->page_size && l->search[0] == '\0' && l->selected == NULL;
+}
+
+/*
+ * Send the memoised answer.  An answer that can be published carries the
+ * ETag and the whole-second max-age nginx derives from the file (so both
+ * paths agree), and is published while fresh.
+ */
+static void
+listing_answer(struct intake_req *req, const struct intake_listing_kind *kind,
+    const struct intake_source *src, const struct intake_listing *l,
+    const struct intake_report_view *view, const struct intake_buf *memo, const char *etag)
+{
+	char	pubtag[INTAKE_PUBLISH_ETAG_MAX];
+	int64_t	now = intake_now_ms(), until_s = view->fresh_until_ms / 1000;
+
+	if (!req->ctx->publish || !kind->publish || !canonical(src, l)) {
+		listing_send(req, src, view, ctypes[l->format], memo, etag,
+		    (view->fresh_until_ms - now) / 1000);
+		return;
+	}
+	intake_publish_etag(until_s, memo->len, pubtag);
+	listing_send(req, src, view, ctypes[l->format], memo, pubtag, until_s - now / 1000);
+	if ((view->state == INTAKE_REPORT_HIT || view->state == INTAKE_REPORT_MISS) &&
+	    until_s > now / 1000)
+		(void)intake_publish_put(req->ctx->cfg->publish_dir, src->name, memo->ptr,
+		    memo->len, until_s);
+}
+
 void
 intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *kind)
 {
@@ -441,7 +483,7 @@ intake_listing_serve(struct intake_req *req, const struct intake_listing_kind *k
 		intake_memo_put(src, view.version, filtered(&l), variant.ptr, &body, etagbuf);
 		memo = intake_memo_get(src, view.version, filtered(&l), variant.ptr, &etag);
 	}
-	listing_send(req, src, &view, ctypes[l.format], memo, etag);
+	listing_answer(req, kind, src, &l, &view, memo, etag);
 	goto out;
 fail:
 	if (err == INTAKE_EBACKOFF && req->ctx->lists_busy_until_ms != 0)
