@@ -34,6 +34,7 @@ bench_start_intake() {
 		--at LOG_LEVEL warn \
 		--at CACHE_FILE "$dir/cache.shm" \
 		--at SPOOL_DIR "$dir/spool" \
+		--at PUBLISH_DIR "$dir/published" \
 		--at STANDIN_PORT "$STANDIN_PORT" \
 		--at KEY_FILE "$dir/DEMO-ONLY-api-key" \
 		--at PUBLIC_ORIGINS "$origins" "$@"
@@ -57,7 +58,8 @@ bench_start_intake() {
 bench_render_site() {
 	python3 "$ROOT/scripts/lib/nginx_site.py" "$ROOT/conf/nginx/intake.conf" "$TMP" \
 		--port "$1" --names '127.0.0.1 localhost' --no-limit-req \
-		--sock "$TMP/intake.sock" --www "$ROOT/www" --cache "$TMP/nginx-cache" --access-log "$TMP/nginx-access.log"
+		--sock "$TMP/intake.sock" --www "$ROOT/www" --cache "$TMP/nginx-cache" --access-log "$TMP/nginx-access.log" \
+		--published "$TMP/published"
 }
 
 # bench_nginx_conf NAME: write $TMP/nginx.conf, a private loopback nginx with

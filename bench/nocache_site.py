@@ -9,10 +9,11 @@ benches and tests (port, socket and paths replaced, plain HTTP); LISTEN is
 the copy's listen address, e.g. 127.0.0.1:8081. The copy keeps every
 setting of the shipped server and its locations (the rendered
 intake-locations.conf it includes: fastcgi_params, keep_conn off, timeouts,
-the same upstream "intake") and differs in two lines only: "listen", and
-"fastcgi_cache intake_lists;" -> "fastcgi_cache off;" in the
-/api/(choices|reports)/ location of its own copy of the locations
-(intake-locations-nocache.conf beside the rendered one). Requests to it
+the same upstream "intake") and differs in three lines only: "listen",
+"fastcgi_cache intake_lists;" -> "fastcgi_cache off;" in the @intake_lists
+location, and "try_files $intake_published ..." -> a name never published,
+in its own copy of the locations (intake-locations-nocache.conf beside the
+rendered one), so published lists are not sent from their files either. Requests to it
 therefore reach the intake workers every time: what the workers do is
 measured, not nginx's cache. It answers without an X-Micro-Cache header
 ($upstream_cache_status is empty).
@@ -24,6 +25,7 @@ import re
 import sys
 
 CACHE_LINE = "fastcgi_cache intake_lists;"
+PUBLISHED_LINE = "try_files $intake_published @intake_lists;"
 
 
 class SiteShapeError(Exception):
@@ -60,9 +62,12 @@ def nocache_server(site, listen):
 
 
 def nocache_locations(text):
-    """The locations text with the micro-cache off."""
-    if text.count(CACHE_LINE) != 1:
-        raise SiteShapeError("expected '%s' exactly once in the locations" % CACHE_LINE)
+    """The locations text with the micro-cache and the published lists off."""
+    for line in (CACHE_LINE, PUBLISHED_LINE):
+        if text.count(line) != 1:
+            raise SiteShapeError("expected '%s' exactly once in the locations" % line)
+    text = text.replace(PUBLISHED_LINE, "try_files /.intake-not-published @intake_lists;  "
+                        "# nocache_site.py: published lists off")
     return text.replace(CACHE_LINE, "fastcgi_cache off;  # nocache_site.py: micro-cache off")
 
 

@@ -99,6 +99,7 @@ generate_configs() {
 		--at LOG_LEVEL info \
 		--at CACHE_FILE "$RUN/cache.shm" \
 		--at SPOOL_DIR "$RUN/spool" \
+		--at PUBLISH_DIR "$RUN/published" \
 		--at STANDIN_PORT "$STANDIN_PORT" \
 		--at KEY_FILE "$RUN/DEMO-ONLY-api-key" \
 		--at PUBLIC_ORIGINS "http://localhost:$PORT http://127.0.0.1:$PORT" \
@@ -120,7 +121,8 @@ generate_configs() {
 	# plain HTTP on the demo's port: $RUN/intake-site.conf, $RUN/intake-locations.conf.
 	python3 "$ROOT/scripts/lib/nginx_site.py" "$ROOT/conf/nginx/intake.conf" "$RUN" \
 		--port "$PORT" --names 'localhost 127.0.0.1' \
-		--sock "$RUN/intake.sock" --www "$ROOT/www" --cache "$RUN/nginx-cache" --access-log "$RUN/nginx-access.log" ||
+		--sock "$RUN/intake.sock" --www "$ROOT/www" --cache "$RUN/nginx-cache" --access-log "$RUN/nginx-access.log" \
+		--published "$RUN/published" ||
 		intake_die "could not render conf/nginx/intake.conf for the demo"
 
 	if ((EUID == 0)); then

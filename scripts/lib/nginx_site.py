@@ -5,7 +5,7 @@ conf/nginx/intake.conf is a production site (TLS on 443, a redirect and a
 catch-all on 80) that includes conf/nginx/intake-locations.conf. The demo,
 the benchmarks and the tests run these very files, with only what is theirs
 replaced: ports, names, the socket, the static root, the cache directory, the
-access log and the certificate. Every text replaced must be found (a changed site is then
+access log, the published lists' directory and the certificate. Every text replaced must be found (a changed site is then
 noticed, not silently run half-rendered).
 
 Two shapes:
@@ -18,7 +18,7 @@ Two shapes:
                    CERT and KEY), port 80 becomes REDIRECT_PORT.
 
 usage: nginx_site.py SITE OUTDIR --port P --sock SOCK --www DIR --cache DIR
-               --access-log FILE
+               --access-log FILE --published DIR
                [--names "127.0.0.1 localhost"] [--no-limit-req]
                [--tls-port T --redirect-port R --cert FILE --key FILE]
 
@@ -34,6 +34,8 @@ import sys
 SOCKET = "unix:/run/intake/intake.sock"
 SERVER_NAME = "server_name intake.example.internal;"
 ROOT = "root /usr/share/intake/www;"
+# Where intake publishes lists ([server] publish_dir), the lists' root.
+PUBLISHED = "root /run/intake/published;"
 CACHE = "/var/cache/nginx/intake"
 ACCESS_LOG = "/var/log/nginx/intake.access.log"
 INCLUDE = "include /usr/share/intake/nginx/intake-locations.conf;"
@@ -88,7 +90,7 @@ def drop_server(text, marker, what):
     return text[:s] + "# (left out for plain HTTP by scripts/lib/nginx_site.py)" + text[e:]
 
 
-def render_text(site, locations, *, port, sock, www, cache, locations_out, access_log,
+def render_text(site, locations, *, port, sock, www, cache, locations_out, access_log, published,
                 names="127.0.0.1 localhost", limit_req=True, tls_port=None,
                 redirect_port=None, cert=None, key=None, what="conf/nginx/intake.conf"):
     """(site, locations) texts rendered as the module docstring says."""
@@ -113,6 +115,7 @@ def render_text(site, locations, *, port, sock, www, cache, locations_out, acces
         site = replace(site, LISTEN_443, "listen 127.0.0.1:%d ssl http2;" % tls_port, what)
         site = replace(site, CERT, cert, what)
         site = replace(site, KEY, key, what)
+    locations = replace(locations, PUBLISHED, "root %s;" % published, "intake-locations.conf")
     if not limit_req:
         locations = replace(locations, LIMIT_REQ, "# limit_req off (scripts/lib/nginx_site.py)",
                             "intake-locations.conf")
@@ -163,6 +166,7 @@ def main(argv):
     ap.add_argument("--www", required=True)
     ap.add_argument("--cache", required=True)
     ap.add_argument("--access-log", required=True)
+    ap.add_argument("--published", required=True)
     ap.add_argument("--names", default="127.0.0.1 localhost")
     ap.add_argument("--no-limit-req", action="store_true")
     ap.add_argument("--tls-port", type=int)
@@ -176,6 +180,7 @@ def main(argv):
         ap.error("--tls-port needs --redirect-port, --cert and --key")
     try:
         render(a.site, a.out_dir, port=a.port, sock=a.sock, www=a.www, cache=a.cache, access_log=a.access_log,
+               published=a.published,
                names=a.names, limit_req=not a.no_limit_req, tls_port=a.tls_port,
                redirect_port=a.redirect_port, cert=a.cert, key=a.key)
     except (OSError, SiteError) as e:

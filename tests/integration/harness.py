@@ -338,17 +338,21 @@ class Nginx:
     package's).  tls: run every server of the site as shipped, intake's on
     TLS at port (a throwaway self-signed certificate for localhost: connect
     with SNI "localhost") and the port-80 ones at redirect_port; otherwise
-    intake's server is plain HTTP on port and the TLS-only servers are left out."""
+    intake's server is plain HTTP on port and the TLS-only servers are left out.
+    published: the lists' directory (a pool's [server] publish_dir; default
+    WORKDIR/published, which no pool uses unless a test sets it)."""
 
     def __init__(self, workdir, sock, worker_connections=4096, port=None, limit_req=False,
-                 site_edit=None, site=None, www=None, tls=False, locations_edit=None):
+                 site_edit=None, site=None, www=None, tls=False, locations_edit=None,
+                 published=None):
         self.dir = os.path.join(workdir, "nginx")
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
         self.port = port or free_port()
         self.tls = tls
         kw = dict(sock=sock, www=www or os.path.join(SRC, "www"),
                   cache=os.path.join(self.dir, "cache"), names=SERVER_NAMES, limit_req=limit_req,
-                  access_log=os.path.join(self.dir, "access.log"))
+                  access_log=os.path.join(self.dir, "access.log"),
+                  published=published or os.path.join(workdir, "published"))
         if tls:
             self.redirect_port = free_port()
             self.cert, self.key = nginx_site.self_signed(self.dir)
@@ -462,6 +466,7 @@ class Stack(unittest.TestCase):
     nginx_locations_edit = None  # Nginx(locations_edit=...): a change to its locations
     nginx_tls = False           # Nginx(tls=True): the site as shipped, with TLS
     standin_keeps_state = False  # the stand-in saves its state, to be restarted
+    publish = False             # [server] publish_dir = WORKDIR/published (nginx's lists root)
 
     def setUp(self):
         # Cleanups run even when a later step of setUp fails, so nothing
@@ -472,7 +477,10 @@ class Stack(unittest.TestCase):
             if self.standin_keeps_state else None
         self.standin = Standin(self.workdir, self.standin_sets, state_file=state)
         self.addCleanup(self.standin.close)
-        self.pool = self.pool_class(self.workdir, self.standin, self.variant, self.server,
+        server = dict(self.server or {})
+        if self.publish:
+            server["publish_dir"] = os.path.join(self.workdir, "published")
+        self.pool = self.pool_class(self.workdir, self.standin, self.variant, server,
                                     self.integrify, key_override=self.key_override,
                                     sections=self.sections, spool=self.spool)
         self.addCleanup(self.pool.stop)
