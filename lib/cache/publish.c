@@ -23,6 +23,10 @@
 #define PUBLISH_SUB	"/api/choices"	/* under DIR: the site's root maps /api/choices/ here */
 #define PUBLISH_EXT	".json"
 #define PUBLISH_TMP_S	60		/* a temporary file older than this was left by a dead writer */
+#define PUBLISH_WARN_S	60		/* a worker logs a failure to publish at most this often */
+
+/* When this process last logged a failure to publish (Unix seconds). */
+static int64_t	warned_s;
 
 /* Is name a list name the site's location serves ([a-z0-9_-], 1 to 63 bytes)? */
 static bool
@@ -146,7 +150,7 @@ intake_publish_put(const char *dir, const char *name, const void *body, size_t l
 	(void)snprintf(tmp, sizeof(tmp), ".%s.%ld", final, (long)getpid());
 	dfd = sub_open(dir);
 	if (dfd == -1)
-		return INTAKE_ESYS;
+		return INTAKE_ESYS;	/* the supervisor made it: it was removed since */
 	if (fstatat(dfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
 	    (int64_t)st.st_mtime >= mtime) {
 		(void)close(dfd);
@@ -159,7 +163,11 @@ intake_publish_put(const char *dir, const char *name, const void *body, size_t l
 	if (ok && renameat(dfd, tmp, dfd, final) != 0)
 		ok = false;
 	if (!ok) {
-		intake_log_warn("publish: cannot publish list %s: %s", name, strerror(errno));
+		/* The answer went out anyway; say so, but not once per request. */
+		if ((int64_t)time(NULL) - warned_s >= PUBLISH_WARN_S) {
+			warned_s = (int64_t)time(NULL);
+			intake_log_warn("publish: cannot publish list %s: %s", name, strerror(errno));
+		}
 		(void)unlinkat(dfd, tmp, 0);
 	}
 	(void)close(dfd);
