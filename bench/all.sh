@@ -16,7 +16,8 @@
 # when every bench ran, 1 otherwise: it reports, it judges no target.
 #
 # Environment: QUICK [0], BENCHES [choices endpoint cache slow_upstream redis
-# submit tls memory], INTAKE_BUILD_DIR [build]. Each bench's own variables
+# submit tls memory], INTAKE_BUILD_DIR [build], INTAKE_BIN [the intake all.sh
+# builds in INTAKE_BUILD_DIR]. Each bench's own variables
 # (DURATION, ROUNDS, REQUESTS...) pass through; QUICK sets only those not set.
 set -uo pipefail
 
@@ -48,6 +49,13 @@ cpu_model() {
 loadavg() {
 	cut -d' ' -f1-3 /proc/loadavg
 }
+
+# The Python benches run INTAKE_BIN (default build/cgi-bin/intake, whatever
+# commit that was built from): build it here, in the directory the shell
+# benches build in, so that every bench measures the same, current binary.
+intake_say "building intake in $build"
+intake_build "$build" "$OUT/build.log" intake
+export INTAKE_BIN=${INTAKE_BIN:-$build/cgi-bin/intake}
 
 START=$(date -u '+%Y-%m-%d %H:%M UTC')
 LOAD0=$(loadavg)
