@@ -93,7 +93,8 @@ class ValgrindWorkers(unittest.TestCase):
         logs = os.path.join(d, "vg.%p.log")
         pool = Pool(d, standin, "v8-apikey",
                     server={"workers": "2", "max_requests": "10", "rate_per_client": "0",
-                            "forms_dir": os.path.join(SRC, "conf/forms")},
+                            "forms_dir": os.path.join(SRC, "conf/forms"),
+                            "publish_dir": os.path.join(d, "published")},
                     sections=SECTIONS, spool={"retry_base": "1", "scan_interval_ms": "200"},
                     valgrind=VALGRIND + ["--trace-children=yes", "--child-silent-after-fork=no",
                                          "--log-file=" + logs])
@@ -104,6 +105,13 @@ class ValgrindWorkers(unittest.TestCase):
                      what="workers under valgrind")
             for path in ["/readyz", "/api/processes", "/nope", "/healthz"] * 8:
                 self.assertIn(http(nginx.url + path)[0], (200, 404))
+            # A list answered by a worker and published (the supervisor sweeps it).
+            for _ in range(3):
+                self.assertEqual(http(nginx.url + "/api/choices/departments?format=json",
+                                      timeout=120)[0], 200)
+            wait_for(lambda: os.path.exists(os.path.join(d, "published/api/choices/"
+                                                         "departments.json")),
+                     timeout=60, what="the published list")
             # The admin socket's pages, and their 404 on the public socket.
             for path in ["/metrics", "/status", "/api/processes"] * 3:
                 self.assertEqual(fcgi.request(pool.admin_sock, path, timeout=120)[0], 200)
