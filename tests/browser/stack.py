@@ -195,6 +195,9 @@ def main():
                         "rate_per_client": "100000", "rate_per_form": "100000"}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     workdir = tempfile.mkdtemp(prefix="intake-browser-")
+    if args.forms_dir:
+        # As the demo: the form's unfiltered lists come from published files.
+        server_extra["publish_dir"] = os.path.join(workdir, "published")
     stops = []
     keep = True
     try:
