@@ -546,6 +546,25 @@ test_config_rejects_relative_cache_file(void)
 }
 
 static void
+test_config_rejects_a_relative_or_overlong_publish_dir(void)
+{
+	struct fixture	f;
+	char		text[2048], dir[480];
+
+	setup(&f);
+	T_ASSERT(fails_with(&f, "[server]\npublish_dir = published\n" MINIMAL,
+	    "[server] publish_dir", "absolute"));
+	T_ASSERT(fails_with(&f, "[server]\npublish_dir = ../run/published\n" MINIMAL,
+	    "[server] publish_dir", "absolute"));
+	/* Room must be left for "/api/choices/NAME.json" under it. */
+	memset(dir, 'd', sizeof(dir) - 1);
+	dir[0] = '/';
+	dir[sizeof(dir) - 1] = '\0';
+	(void)snprintf(text, sizeof(text), "[server]\npublish_dir = %s\n" MINIMAL, dir);
+	T_ASSERT(fails_with(&f, text, "[server] publish_dir", "416 bytes"));
+}
+
+static void
 test_config_rejects_bad_listen(void)
 {
 	struct fixture	f;
@@ -1209,6 +1228,7 @@ main(void)
 	T_RUN(test_config_public_origins_match_exactly);
 	T_RUN(test_config_rejects_public_origin_a_browser_never_sends);
 	T_RUN(test_config_rejects_relative_cache_file);
+	T_RUN(test_config_rejects_a_relative_or_overlong_publish_dir);
 	T_RUN(test_config_rejects_bad_listen);
 	T_RUN(test_config_rejects_missing_key_file);
 	T_RUN(test_config_rejects_empty_key_file);
