@@ -19,6 +19,7 @@ PACKAGES=(
 	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libmagic-dev libunistring-dev  # libraries intake links
 	libsystemd-dev                        # socket activation and sd_notify
 	libhiredis-dev                        # the Redis cache backend ([cache] backend = redis)
+	zlib1g-dev                            # published lists' gzip copies (nginx gzip_static)
 	scdoc                                 # the man pages
 	nginx                                 # front end for the demo, bench and tests; Debian 12's
 	                                      # nginx has the ssl, http_v2, gzip_static and realip modules

@@ -9,12 +9,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "cache/publish.h"
 #include "core/config.h"
@@ -22,6 +27,7 @@
 
 #define PUBLISH_SUB	"/api/choices"	/* under DIR: the site's root maps /api/choices/ here */
 #define PUBLISH_EXT	".json"
+#define PUBLISH_GZ	".gz"		/* beside it: the same bytes gzipped, for gzip_static */
 #define PUBLISH_TMP_S	60		/* a temporary file older than this was left by a dead writer */
 #define PUBLISH_WARN_S	60		/* a worker logs a failure to publish at most this often */
 
@@ -132,22 +138,77 @@ write_file(int fd, const void *body, size_t len, int64_t mtime)
 	return fchmod(fd, 0644) == 0 && futimens(fd, ts) == 0;
 }
 
+/*
+ * body gzipped (RFC 1952, best compression: once per refresh, read many
+ * times) into *out, a malloc'd buffer the caller frees; false when zlib
+ * fails.
+ */
+static bool
+gzip_body(const void *body, size_t len, unsigned char **out, size_t *outlen)
+{
+	z_stream	z;
+	uLong		cap;
+	bool		ok;
+
+	memset(&z, 0, sizeof(z));
+	/* 15 + 16: a window of 2^15 and a gzip wrapper. */
+	if (len > UINT_MAX || deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return false;
+	cap = deflateBound(&z, (uLong)len) + 32;
+	*out = malloc(cap);
+	z.next_in = (Bytef *)(uintptr_t)body;
+	z.avail_in = (uInt)len;
+	z.next_out = *out;
+	z.avail_out = (uInt)cap;
+	ok = *out != NULL && deflate(&z, Z_FINISH) == Z_STREAM_END;
+	*outlen = z.total_out;
+	(void)deflateEnd(&z);
+	if (!ok) {
+		free(*out);
+		*out = NULL;
+	}
+	return ok;
+}
+
+/* Write file (a name in dfd) through a temporary file and rename; false on a failure. */
+static bool
+replace_file(int dfd, const char *file, const void *body, size_t len, int64_t mtime)
+{
+	char	tmp[INTAKE_PUBLISH_NAME_MAX + 48];
+	int	fd;
+	bool	ok;
+
+	/* A dot first: never a name the site serves, and the sweep knows it. */
+	(void)snprintf(tmp, sizeof(tmp), ".%s.%ld", file, (long)getpid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	ok = fd != -1 && write_file(fd, body, len, mtime);
+	if (fd != -1 && close(fd) != 0)
+		ok = false;
+	if (ok && renameat(dfd, tmp, dfd, file) != 0)
+		ok = false;
+	if (!ok)
+		(void)unlinkat(dfd, tmp, 0);
+	return ok;
+}
+
 enum intake_err
 intake_publish_put(const char *dir, const char *name, const void *body, size_t len,
     int64_t fresh_until_s)
 {
 	char		final[INTAKE_PUBLISH_NAME_MAX + sizeof(PUBLISH_EXT)];
-	char		tmp[sizeof(final) + 24];
-	int64_t		mtime = fresh_until_s - INTAKE_PUBLISH_SHIFT;
-	struct stat	st;
-	int		dfd, fd;
-	bool		ok;
+	char		gz[sizeof(final) + sizeof(PUBLISH_GZ)];
+	unsigned char	*zbody = NULL;
+	size_t		 zlen = 0;
+	int64_t		 mtime = fresh_until_s - INTAKE_PUBLISH_SHIFT;
+	struct stat	 st;
+	int		 dfd;
+	bool		 ok;
 
 	if (!name_ok(name))
 		return INTAKE_EINVAL;
 	(void)snprintf(final, sizeof(final), "%s%s", name, PUBLISH_EXT);
-	/* A dot first: never a name the site serves, and the sweep knows it. */
-	(void)snprintf(tmp, sizeof(tmp), ".%s.%ld", final, (long)getpid());
+	(void)snprintf(gz, sizeof(gz), "%s%s", final, PUBLISH_GZ);
 	dfd = sub_open(dir);
 	if (dfd == -1)
 		return INTAKE_ESYS;	/* the supervisor made it: it was removed since */
@@ -156,32 +217,38 @@ intake_publish_put(const char *dir, const char *name, const void *body, size_t l
 		(void)close(dfd);
 		return INTAKE_OK;
 	}
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	ok = fd != -1 && write_file(fd, body, len, mtime);
-	if (fd != -1 && close(fd) != 0)
-		ok = false;
-	if (ok && renameat(dfd, tmp, dfd, final) != 0)
-		ok = false;
-	if (!ok) {
+	/*
+	 * The gzipped copy first: nginx looks for it only once the plain file
+	 * is there, and then finds this one's or none (never an older one
+	 * beside a newer plain file, but for the moment between the renames).
+	 */
+	ok = gzip_body(body, len, &zbody, &zlen);
+	if (ok)
+		ok = replace_file(dfd, gz, zbody, zlen, mtime);
+	else
+		(void)unlinkat(dfd, gz, 0);
+	free(zbody);
+	if (ok)
+		ok = replace_file(dfd, final, body, len, mtime);
+	if (!ok && (int64_t)time(NULL) - warned_s >= PUBLISH_WARN_S) {
 		/* The answer went out anyway; say so, but not once per request. */
-		if ((int64_t)time(NULL) - warned_s >= PUBLISH_WARN_S) {
-			warned_s = (int64_t)time(NULL);
-			intake_log_warn("publish: cannot publish list %s: %s", name, strerror(errno));
-		}
-		(void)unlinkat(dfd, tmp, 0);
+		warned_s = (int64_t)time(NULL);
+		intake_log_warn("publish: cannot publish list %s: %s", name, strerror(errno));
 	}
 	(void)close(dfd);
 	return ok ? INTAKE_OK : INTAKE_ESYS;
 }
 
-/* Is d_name a published list's file ("NAME.json", NAME checked)? */
+/* Is d_name a published list's file ("NAME.json" or "NAME.json.gz", NAME checked)? */
 static bool
 published_name(const char *d_name)
 {
 	char	name[INTAKE_PUBLISH_NAME_MAX];
-	size_t	n = strlen(d_name), e = strlen(PUBLISH_EXT);
+	size_t	n = strlen(d_name), e = strlen(PUBLISH_EXT), g = strlen(PUBLISH_GZ);
 
-	if (n <= e || n - e >= sizeof(name) || strcmp(d_name + n - e, PUBLISH_EXT) != 0)
+	if (n > g && strcmp(d_name + n - g, PUBLISH_GZ) == 0)
+		n -= g;
+	if (n <= e || n - e >= sizeof(name) || strncmp(d_name + n - e, PUBLISH_EXT, e) != 0)
 		return false;
 	memcpy(name, d_name, n - e);
 	name[n - e] = '\0';

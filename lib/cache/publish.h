@@ -4,7 +4,9 @@
  * When [server] publish_dir is set, a worker that answers an unfiltered
  * list while it is fresh also writes the answer's bytes to
  * DIR/api/choices/NAME.json (a temporary file, then rename: a reader sees
- * the old file or the new one, never a part).  The shipped nginx site
+ * the old file or the new one, never a part), and beside it NAME.json.gz,
+ * the same bytes gzipped, which nginx's gzip_static sends to a client that
+ * accepts gzip instead of compressing the list again for every request.  The shipped nginx site
  * serves that file to every request the answer fits (GET or HEAD, no
  * query, no Origin, an Accept that does not ask for HTML) and sends the
  * rest to the workers.
@@ -41,7 +43,7 @@ enum intake_err	intake_publish_open(const char *dir);
 
 /*
  * Publish len bytes of body as list name (of [a-z0-9_-], checked here),
- * fresh until fresh_until_s (Unix seconds).  A file already published
+ * fresh until fresh_until_s (Unix seconds), with its gzipped copy.  A file already published
  * with this freshness or a later one is kept as it is.  The file is mode
  * 0644, whatever the umask: nginx reads it.  INTAKE_EINVAL for a bad name,
  * INTAKE_ESYS when writing fails (nothing is left behind).
@@ -58,7 +60,7 @@ void		intake_publish_etag(int64_t fresh_until_s, size_t len,
 		    char out[INTAKE_PUBLISH_ETAG_MAX]);
 
 /*
- * Remove every published file whose freshness has ended by now_s, and
+ * Remove every published file (and gzipped copy) whose freshness has ended by now_s, and
  * temporary files older than a minute (a writer that died).  Returns the
  * earliest end of freshness among the files kept (INT64_MAX: none), so the
  * caller can come back then.

@@ -72,7 +72,7 @@ class Published(Stack):
         self.file = os.path.join(self.workdir, "published/api/choices/departments.json")
 
     def get_raw(self, path=LIST, headers=None, past_micro_cache=False):
-        """(status, headers, body), Cache-Control's lines joined.  past_micro_cache:
+        """(status, headers, body), Cache-Control's and Vary's lines joined.  past_micro_cache:
         an Accept of its own (still one a published file answers), so that nginx's
         micro-cache, which keys on Accept, cannot answer for the workers."""
         import urllib.error
@@ -88,7 +88,8 @@ class Published(Stack):
         except urllib.error.HTTPError as e:
             status, msg, body = e.code, e.headers, e.read()
         h = {k: v for k, v in msg.items()}
-        h["Cache-Control"] = ", ".join(msg.get_all("Cache-Control") or [])
+        for name in ("Cache-Control", "Vary"):
+            h[name] = ", ".join(msg.get_all(name) or [])
         return status, h, body
 
     def published(self):
@@ -122,6 +123,19 @@ class Published(Stack):
         self.assertEqual(len(report_calls(self.standin.state())), 1)
         st = os.stat(self.file)
         self.assertEqual(st.st_mode & 0o777, 0o644)
+
+    def test_gzip_clients_get_the_gzipped_copy_of_the_same_bytes(self):
+        import gzip
+        _, first, _, _ = self.published()
+        status, h, body = self.get_raw(headers={"Accept-Encoding": "gzip"})
+        self.assertEqual((status, h["X-Intake-Cache"]), (200, "published"))
+        self.assertEqual(h.get("Content-Encoding"), "gzip")
+        self.assertEqual(gzip.decompress(body), first)
+        # Sent from the .gz file, not compressed for this request (nginx
+        # weakens the ETag of what it compresses on the fly: W/"...").
+        self.assertFalse(h["ETag"].startswith("W/"), h["ETag"])
+        self.assertIn("Accept-Encoding", h.get("Vary", ""))
+        self.assertIn("max-age", directives(h))
 
     def test_same_etag_and_304_on_both_paths(self):
         _, _, h, _ = self.published()

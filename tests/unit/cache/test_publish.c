@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "cache/publish.h"
 
 #include "t.h"
@@ -56,6 +58,46 @@ test_put_writes_the_bytes_with_mtime_and_mode(void)
 	(void)fclose(f);
 	T_EQ_INT(n, sizeof(body) - 1);
 	T_EQ_MEM(got, body, n);
+}
+
+static void
+test_the_gzipped_copy_holds_the_same_bytes_and_freshness(void)
+{
+	char		dir[512], path[600], gz[700];
+	unsigned char	zin[512], out[512];
+	struct stat	st, stz;
+	z_stream	z;
+	FILE		*f;
+	size_t		n;
+
+	fresh_dir(dir, sizeof(dir));
+	T_EQ_INT(intake_publish_put(dir, "departments", body, sizeof(body) - 1, T0), INTAKE_OK);
+	list_path(dir, "departments", path, sizeof(path));
+	(void)snprintf(gz, sizeof(gz), "%s.gz", path);
+	T_EQ_INT(stat(path, &st), 0);
+	T_EQ_INT(stat(gz, &stz), 0);
+	/* nginx's expires modified reads whichever it sends: the same freshness. */
+	T_EQ_INT(stz.st_mtime, st.st_mtime);
+	T_EQ_INT(stz.st_mode & 0777, 0644);
+	f = fopen(gz, "r");
+	T_ASSERT(f != NULL);
+	n = fread(zin, 1, sizeof(zin), f);
+	(void)fclose(f);
+	T_ASSERT(n > 18 && zin[0] == 0x1f && zin[1] == 0x8b);	/* a gzip member */
+	memset(&z, 0, sizeof(z));
+	T_EQ_INT(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in = zin;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = sizeof(out);
+	T_EQ_INT(inflate(&z, Z_FINISH), Z_STREAM_END);
+	T_EQ_INT(z.total_out, sizeof(body) - 1);
+	T_EQ_MEM(out, body, sizeof(body) - 1);
+	(void)inflateEnd(&z);
+	/* Both go when the list stops being fresh. */
+	T_EQ_INT(intake_publish_sweep(dir, T0), INT64_MAX);
+	T_ASSERT(access(path, F_OK) != 0);
+	T_ASSERT(access(gz, F_OK) != 0);
 }
 
 static void
@@ -194,6 +236,7 @@ int
 main(void)
 {
 	T_RUN(test_put_writes_the_bytes_with_mtime_and_mode);
+	T_RUN(test_the_gzipped_copy_holds_the_same_bytes_and_freshness);
 	T_RUN(test_etag_is_nginx_mtime_dash_size_in_hex);
 	T_RUN(test_an_older_freshness_never_replaces_a_newer_file);
 	T_RUN(test_path_traversal_names_are_refused);
