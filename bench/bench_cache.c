@@ -5,8 +5,10 @@
  *   bench_cache [DIR [OPS]]
  *
  * For each size (256, 20,000 and 65,536 live entries) it makes a fresh
- * cache of exactly that many entries of 512 bytes (the marks cache's
- * shape) in DIR (default /dev/shm, else /tmp), fills it, then times OPS
+ * marks cache (intake_cache_open_marks, with mark_entries of that size:
+ * the shape the rate counters, budgets and marks live in, values up to
+ * INTAKE_CACHE_MARK_VALUE_MAX bytes) in DIR (default /dev/shm, else
+ * /tmp), fills it with values of that largest size, then times OPS
  * (default 200,000) operations:
  *   get       a hit on a live entry
  *   incr      a counter on a live entry (the rate-limit path)
@@ -14,9 +16,9 @@
  *             the first one under the hand not read since it last passed;
  *             the path of a flood of client-chosen keys)
  *   memory    no cache call: one read of a random 64-byte line of a
- *             private array as large as the store, each read depending on
- *             the one before: the latency of one cache and TLB miss, which
- *             any structure of that size pays
+ *             private array as large as the store's file, each read
+ *             depending on the one before: the latency of one cache and
+ *             TLB miss, which any structure of that size pays
  *   memory-2  no cache call: a read of a random line of an array as large
  *             as the store's index (16 bytes an entry), then, depending on
  *             it, the memory read: the floor of any lookup that reads an
@@ -45,6 +47,8 @@
  * entries.  It measures and prints; there are no thresholds (shared,
  * noisy machines).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,10 +62,9 @@
 #include "util/str.h"
 
 #define BENCH_ROUNDS	5
-#define BENCH_VALUE	100		/* bytes of each filled value */
+#define BENCH_VALUE	INTAKE_CACHE_MARK_VALUE_MAX	/* bytes of each filled value: the largest */
 #define BENCH_NAME	24
 #define BENCH_HOT	256		/* keys in the hot set */
-#define BENCH_SLOT	704		/* bytes per entry in the store (512-byte values) */
 #define BENCH_INDEX	16		/* bytes of the store's index per entry */
 #define BENCH_LINE	64
 
@@ -96,7 +99,8 @@ struct bench_run {
 	struct intake_cache	*c;
 	long long		 n;		/* live entries */
 	long long		 fresh;		/* next never-seen key */
-	unsigned char		*floor;		/* n * BENCH_SLOT bytes */
+	unsigned char		*floor;		/* as many bytes as the store's file */
+	size_t			 lines;		/* 64-byte lines of floor */
 	unsigned char		*index;		/* n * BENCH_INDEX bytes */
 	long			 ops;
 };
@@ -212,7 +216,7 @@ run_round(struct bench_run *b, enum bench_op op, uint32_t seed)
 		case BENCH_MEMORY:
 		case BENCH_OP__MAX:
 			/* Each read feeds the next index (the bytes are 1): latency, not bandwidth. */
-			sink = b->floor[(size_t)(next_rand(&seed) % (uint32_t)b->n) * BENCH_SLOT];
+			sink = b->floor[(size_t)(next_rand(&seed) % (uint32_t)b->lines) * BENCH_LINE];
 			seed += sink - 1;
 			break;
 		}
@@ -224,27 +228,35 @@ run_round(struct bench_run *b, enum bench_op op, uint32_t seed)
 	return (double)(cpu_ns() - t0) / (double)b->ops;
 }
 
-/* A fresh cache of n entries in dir, filled, and its floor array. */
+/*
+ * A fresh marks cache of n entries in dir (its file's name in path),
+ * filled, and its floor array, as large as that file.
+ */
 static void
-fill(struct bench_run *b, struct intake_config *cfg, const char *dir, long long n, long ops)
+fill(struct bench_run *b, struct intake_config *cfg, char path[INTAKE_PATH_MAX + 8],
+    const char *dir, long long n, long ops)
 {
 	char		value[BENCH_VALUE], name[BENCH_NAME];
+	struct stat	st;
 	enum intake_err	err;
 	long long	i;
 
 	memset(cfg, 0, sizeof(*cfg));
 	(void)snprintf(cfg->cache_file, sizeof(cfg->cache_file), "%s/bench_cache.%ld.%lld.shm",
 	    dir, (long)getpid(), n);
-	cfg->cache_entries = n;
-	cfg->cache_entry_max = 512;
+	(void)snprintf(path, INTAKE_PATH_MAX + 8, "%s.marks", cfg->cache_file);
+	cfg->mark_entries = n;
 	memset(b, 0, sizeof(*b));
-	err = intake_cache_open(cfg, true, &b->c);
+	err = intake_cache_open_marks(cfg, true, &b->c);
 	if (err != INTAKE_OK)
-		die(cfg->cache_file, err);
+		die(path, err);
+	if (stat(path, &st) == -1 || st.st_size < BENCH_LINE)
+		die(path, INTAKE_ESYS);
 	b->n = n;
 	b->ops = ops;
-	b->floor = intake_xmalloc((size_t)n * BENCH_SLOT);
-	memset(b->floor, 1, (size_t)n * BENCH_SLOT);
+	b->lines = (size_t)st.st_size / BENCH_LINE;
+	b->floor = intake_xmalloc(b->lines * BENCH_LINE);
+	memset(b->floor, 1, b->lines * BENCH_LINE);
 	b->index = intake_xmalloc((size_t)n * BENCH_INDEX);
 	memset(b->index, 1, (size_t)n * BENCH_INDEX);
 	memset(value, 'v', sizeof(value));
@@ -295,6 +307,7 @@ int
 main(int argc, char **argv)
 {
 	struct intake_config	cfg[BENCH_NSIZES];
+	char			path[BENCH_NSIZES][INTAKE_PATH_MAX + 8];
 	struct bench_run	b[BENCH_NSIZES];
 	double			ns[BENCH_NSIZES][BENCH_OP__MAX], r[BENCH_NSIZES][BENCH_ROUNDS];
 	const char		*dir;
@@ -309,7 +322,7 @@ main(int argc, char **argv)
 	}
 	intake_log_set_level(INTAKE_LOG_ERR);	/* evictions are the point of incr-new */
 	for (z = 0; z < BENCH_NSIZES; z++)
-		fill(&b[z], &cfg[z], dir, bench_sizes[z], (long)ops);
+		fill(&b[z], &cfg[z], path[z], dir, bench_sizes[z], (long)ops);
 	/* Rounds rotate over the sizes, so the machine's noise falls on each alike. */
 	for (op = 0; op < BENCH_OP__MAX; op++) {
 		for (k = 0; k < BENCH_ROUNDS; k++)
@@ -325,12 +338,16 @@ main(int argc, char **argv)
 		free(b[z].floor);
 		free(b[z].index);
 		intake_cache_close(b[z].c);
-		(void)unlink(cfg[z].cache_file);
+		(void)unlink(path[z]);
 	}
 	printf("# bench_cache: %lld ops per round, median of %d rounds, cache in %s\n", ops,
 	    BENCH_ROUNDS, dir);
 	printf("# ns of CPU time per operation; xN: ratio to the same at %lld entries\n",
 	    bench_sizes[0]);
+	printf("# the store's file:");
+	for (z = 0; z < BENCH_NSIZES; z++)
+		printf(" %.1f MB at %lld entries%s", (double)b[z].lines * BENCH_LINE / 1e6,
+		    bench_sizes[z], z + 1 < BENCH_NSIZES ? "," : "\n");
 	printf("%-10s", "op");
 	for (z = 0; z < BENCH_NSIZES; z++)
 		printf(" %10lld %7s", bench_sizes[z], "");
