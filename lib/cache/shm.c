@@ -12,9 +12,16 @@
  * lookup asks for the group's lines and its bucket at once, from the hash
  * alone, before it takes the lock, and finds an entry at home in the
  * first of them to arrive: one miss, not an index line and then a slot
- * (two dependent misses: at 65,536 entries of 704 bytes each is a cache
- * and TLB miss).  About 8 entries in 10 lie at home when the store is
- * full (a Poisson share of groups overflow), 7 in 10 after long churn.
+ * (two dependent misses: once the store outgrows the last-level cache,
+ * each is a cache and TLB miss).  About 8 entries in 10 lie at home when
+ * the store is full (a Poisson share of groups overflow), 7 in 10 after
+ * long churn.
+ *
+ * A slot is a header, room for the store's longest key (key_max, chosen
+ * per cache: the marks cache's are 80 bytes, hashed past that by
+ * cache.c) and its largest value, rounded up to a line: 192 bytes for a
+ * mark, so that 65,536 of them (14 MB with the index) may stay in the
+ * last-level cache where 704-byte slots (47 MB) could not.
  *
  * The index finds the others, and is the truth for every entry: a
  * power-of-two array of buckets of one cache line each, at least one per
@@ -165,7 +172,6 @@ struct shm_slot {
 };
 _Static_assert(sizeof(struct shm_slot) <= SHM_ALIGN, "a slot's header fits one line");
 _Static_assert(INTAKE_CACHE_KEY_MAX % 8 == 0, "a value after the longest key is 8-aligned");
-
 
 /*
  * One line of the index.  Ways fill from the first: after a NIL link all
