@@ -72,9 +72,8 @@ enum intake_err	intake_cache_shm_validate(void *state, char *why, size_t whysz);
 
 /*
  * Count the shm store's entries in use (*used) and those that lie in
- * one of their home groups (*home), found by one cache-line fetch (for
- * tests).  Takes the lock.  INTAKE_OK, or INTAKE_ECACHE when it cannot
- * lock.
+ * their home group (*home), found by one cache-line fetch (for tests).
+ * Takes the lock.  INTAKE_OK, or INTAKE_ECACHE when it cannot lock.
  */
 enum intake_err	intake_cache_shm_at_home(void *state, uint32_t *home, uint32_t *used);
 

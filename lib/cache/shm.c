@@ -6,19 +6,16 @@
  * only for copies and a few link updates, never across I/O or a system
  * call on the lookup path.
  *
- * Where an entry lies: its hash names two home groups of SHM_HOME slots
- * in a row each (one from the hash's high bits, the other from those of
- * the hash times an odd constant; the bucket takes the low bits), and a
- * new entry goes to one of them whenever either has room (see place()).
- * So a lookup asks for both groups' lines and its bucket at once, from
- * the hash alone, before it takes the lock, and finds an entry at home in
- * the first of them to arrive: one miss, not an index line and then a
- * slot (two dependent misses: once the store outgrows the last-level
- * cache, each is a cache and TLB miss).  About 88 entries in 100 lie at
- * home when the store is full, 78 after long churn; with one home group
- * it was 80 and 68 (a Poisson share of the groups overflow), and the
- * bench's get and incr at 65,536 entries paid about 1.7 times the
- * latency of one random read, against about 1.35 with two.
+ * Where an entry lies: its hash names a home group of SHM_HOME slots in
+ * a row (the hash's high bits; the bucket takes the low ones), and a new
+ * entry goes there whenever the group has room (see place()).  So a
+ * lookup asks for the group's lines and its bucket at once, from the hash
+ * alone, before it takes the lock, and finds an entry at home in the
+ * first of them to arrive: one miss, not an index line and then a slot
+ * (two dependent misses: once the store outgrows the last-level cache,
+ * each is a cache and TLB miss).  About 8 entries in 10 lie at home when
+ * the store is full (a Poisson share of groups overflow), 7 in 10 after
+ * long churn.
  *
  * A slot is a header, room for the store's longest key (key_max, chosen
  * per cache: the marks cache's are 80 bytes, hashed past that by
@@ -40,8 +37,8 @@
  * when it moves.  A new entry takes a position as before (the free list,
  * else the next never used: positions past hdr->untouched, so the file's
  * pages stay sparse until needed) and then, if its slot is not at home,
- * swaps slots with a free one of its groups, or with one held by an entry
- * away from its own homes, which is copied to the new entry's slot.  The
+ * swaps slots with a free one of its group, or with one held by an entry
+ * away from its own home, which is copied to the new entry's slot.  The
  * cost is on inserts: a move copies an entry and repoints its bucket.
  * Tried and dropped before this: a table of slot hints read beside the
  * bucket (it missed the cache as the bucket did).  Huge pages would
@@ -115,14 +112,13 @@
 #include "util/str.h"
 
 #define SHM_MAGIC	0x494e544bu	/* "INTK" */
-#define SHM_VERSION	6u		/* 6: keys of key_max bytes, two home groups (5: one) */
+#define SHM_VERSION	6u		/* 6: keys of key_max bytes (5: home groups, clock positions) */
 #define SHM_CHECK_MS	1000		/* waiter's liveness check of a holder */
 #define SHM_EVICT_LOOK	32		/* entries past the candidate searched for an expired one */
 #define SHM_ALIGN	64		/* buckets and slots start on a cache line */
 #define SHM_WAYS	7		/* keys a bucket holds before its chain */
 #define SHM_PER_BUCKET	4		/* slots per bucket, at most */
 #define SHM_HOME	4		/* slots of a home group */
-#define SHM_CHOICES	2		/* home groups of a hash */
 #define SHM_EVICT_LOG_MS 10000		/* at most one eviction line per 10 s */
 
 #define SLOT_VALUE	0x1u		/* slot holds a value */
@@ -336,34 +332,28 @@ slot_at_pos(struct shm_state *s, uint32_t p)
 }
 
 /*
- * Home group k (0 or 1) of hash: SHM_HOME slots in a row from *first
- * (fewer in the last group), chosen by the high bits of the hash (k = 0)
- * or of the hash times an odd constant, which mixes its low bits in
- * (k = 1); the bucket takes the hash's low bits.
+ * The home group of hash: SHM_HOME slots in a row from *first (fewer in
+ * the last group), chosen by the hash's high bits (the bucket takes the
+ * low ones).
  */
 static void
-home_range(struct shm_state *s, uint32_t hash, uint32_t k, uint32_t *first, uint32_t *n)
+home_range(struct shm_state *s, uint32_t hash, uint32_t *first, uint32_t *n)
 {
 	uint32_t	ns = s->hdr->nslots, ng = (ns + SHM_HOME - 1) / SHM_HOME, g;
-	uint32_t	h = k == 0 ? hash : hash * 0x9e3779b1u;
 
-	g = (uint32_t)(((uint64_t)h * ng) >> 32);
+	g = (uint32_t)(((uint64_t)hash * ng) >> 32);
 	*first = g * SHM_HOME + 1;
 	*n = ns - g * SHM_HOME < SHM_HOME ? ns - g * SHM_HOME : SHM_HOME;
 }
 
-/* Whether link l lies in a home group of hash. */
+/* Whether link l lies in the home group of hash. */
 static bool
 at_home(struct shm_state *s, uint32_t hash, uint32_t l)
 {
-	uint32_t	first, n, k;
+	uint32_t	first, n;
 
-	for (k = 0; k < SHM_CHOICES; k++) {
-		home_range(s, hash, k, &first, &n);
-		if (l >= first && l < first + n)
-			return true;
-	}
-	return false;
+	home_range(s, hash, &first, &n);
+	return l >= first && l < first + n;
 }
 
 /* A store into the index (see struct shm_bucket). */
@@ -541,7 +531,7 @@ find_indexed(struct shm_state *s, const char *key, uint32_t hash)
 }
 
 /*
- * The slot in use under key, or NULL: first in its home groups, where
+ * The slot in use under key, or NULL: first in its home group, where
  * most entries lie (whose lines prefetch_slot() has asked for), and only
  * then through the index.  No system call.
  */
@@ -549,22 +539,19 @@ static struct shm_slot *
 find(struct shm_state *s, const char *key, uint32_t hash)
 {
 	struct shm_slot	*sl;
-	uint32_t	 first, n, i, k;
+	uint32_t	 first, n, i;
 
-	for (k = 0; k < SHM_CHOICES; k++) {
-		home_range(s, hash, k, &first, &n);
-		for (i = 0; i < n; i++) {
-			sl = slot_at(s, first + i);
-			if ((sl->flags & SLOT_USED) && sl->hash == hash &&
-			    strcmp(sl->key, key) == 0)
-				return sl;
-		}
+	home_range(s, hash, &first, &n);
+	for (i = 0; i < n; i++) {
+		sl = slot_at(s, first + i);
+		if ((sl->flags & SLOT_USED) && sl->hash == hash && strcmp(sl->key, key) == 0)
+			return sl;
 	}
 	return find_indexed(s, key, hash);
 }
 
 /*
- * Before the lock: start loading the home groups of hash (the lines of
+ * Before the lock: start loading the home group of hash (the lines of
  * each slot's header and of the longest key, where a small value lies
  * too) and its bucket, all at once, from the hash alone: an entry at
  * home then costs one miss, and it overlaps the locking.
@@ -573,15 +560,13 @@ static void
 prefetch_slot(struct shm_state *s, uint32_t hash)
 {
 	const char	*p;
-	uint32_t	 first, n, i, j, k;
+	uint32_t	 first, n, i, j;
 
-	for (k = 0; k < SHM_CHOICES; k++) {
-		home_range(s, hash, k, &first, &n);
-		for (i = 0; i < n; i++) {
-			p = (const char *)slot_at(s, first + i);
-			for (j = 0; j < s->prefetch; j++)
-				__builtin_prefetch(p + j * SHM_ALIGN, 1);
-		}
+	home_range(s, hash, &first, &n);
+	for (i = 0; i < n; i++) {
+		p = (const char *)slot_at(s, first + i);
+		for (j = 0; j < s->prefetch; j++)
+			__builtin_prefetch(p + j * SHM_ALIGN, 1);
 	}
 	__builtin_prefetch(bucket_of(s, hash), 0);
 }
@@ -748,35 +733,33 @@ swap_places(struct shm_state *s, uint32_t p, uint32_t lf, uint32_t l)
 
 /*
  * Where the new entry of position p (in the free slot f) and of hash
- * lies (inside relink): in f when f is in a home group of hash; else in
- * a free slot of one (the positions swap their slots); else in a slot of
- * one held by an entry away from its own homes, which moves to f and
- * keeps its position; else in f.  So an entry lies at home whenever one
- * of its groups has room for it, however full the store.  The move is named
+ * lies (inside relink): in f when f is in its home group; else in a free
+ * slot of that group (the positions swap their slots); else in a slot of
+ * that group held by an entry away from its own home, which moves to f
+ * and keeps its position; else in f.  So an entry lies at home whenever
+ * its group has room for it, however full the store.  The move is named
  * as changing f until it is done: a death before then drops the copy.
  */
 static struct shm_slot *
 place(struct shm_state *s, uint32_t p, struct shm_slot *f, uint32_t hash)
 {
 	struct shm_slot	*sl;
-	uint32_t	 lf = link_of(s, f), first, n, i, k, l, away = NIL;
+	uint32_t	 lf = link_of(s, f), first, n, i, l, away = NIL;
 
-	if (at_home(s, hash, lf))
+	home_range(s, hash, &first, &n);
+	if (lf >= first && lf < first + n)
 		return f;
-	for (k = 0; k < SHM_CHOICES; k++) {
-		home_range(s, hash, k, &first, &n);
-		for (i = 0; i < n; i++) {
-			l = first + i;
-			sl = slot_at(s, l);
-			if (!(sl->flags & SLOT_USED)) {
-				/* Its position may be on the free list: f carries the link on. */
-				f->next = sl->next;
-				swap_places(s, p, lf, l);
-				return sl;
-			}
-			if (away == NIL && !at_home(s, sl->hash, l))
-				away = l;
+	for (i = 0; i < n; i++) {
+		l = first + i;
+		sl = slot_at(s, l);
+		if (!(sl->flags & SLOT_USED)) {
+			/* Its position may be on the free list: f carries the link on. */
+			f->next = sl->next;
+			swap_places(s, p, lf, l);
+			return sl;
 		}
+		if (away == NIL && !at_home(s, sl->hash, l))
+			away = l;
 	}
 	if (away == NIL)
 		return f;

@@ -1534,15 +1534,12 @@ percent_at_home(void *st, uint32_t *used)
 }
 
 /*
- * A lookup costs one cache-line fetch when its entry lies in one of its
- * two home groups.  Filling a store, and then churning it with five times
- * as many new keys (each evicting one), leaves most entries there: an
- * entry stored away from home moves out of the way of one whose home it
- * holds.  (Without that, each eviction would leave the new key wherever
- * the clock's victim was, and the share would fall towards 8 in 8,192.)
- * With one home group a key, about 80% lay at home after the fill and 68%
- * after the churn; with two, 88% and 78% (the key of each file is random:
- * a point or so either way).
+ * A lookup costs one cache-line fetch when its entry lies in its home
+ * group.  Filling a store, and then churning it with five times as many
+ * new keys (each evicting one), leaves most entries there: an entry
+ * stored away from home moves out of the way of one whose home it holds.
+ * (Without that, each eviction would leave the new key wherever the
+ * clock's victim was, and the share would fall towards 4 in 8,192.)
  */
 static void
 test_cache_most_entries_lie_at_home_after_fill_and_churn(void)
@@ -1564,7 +1561,7 @@ test_cache_most_entries_lie_at_home_after_fill_and_churn(void)
 		printf("# after the %s: %d%% of %u entries at home\n", round == 0 ? "fill" : "churn",
 		    pct, used);
 		T_EQ_INT(used, HOME_ENTRIES);
-		T_ASSERT(pct >= (round == 0 ? 85 : 74));
+		T_ASSERT(pct >= 50);
 	}
 	/* The newest keys, moved or not, hold their own values. */
 	for (i = 5 * HOME_ENTRIES - 100; i < 5 * HOME_ENTRIES; i++) {
