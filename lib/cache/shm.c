@@ -174,6 +174,13 @@ _Static_assert(sizeof(struct shm_slot) <= SHM_ALIGN, "a slot's header fits one l
 _Static_assert(INTAKE_CACHE_KEY_MAX % 8 == 0, "a value after the longest key is 8-aligned");
 
 /*
+ * Lines of a slot prefetched before the lock: the header and the longest
+ * key of any store (a constant, so the loop unrolls; in a store of
+ * shorter keys, as the marks', that is the whole slot, value included).
+ */
+#define SHM_PREFETCH	((sizeof(struct shm_slot) + INTAKE_CACHE_KEY_MAX + SHM_ALIGN - 1) / SHM_ALIGN)
+
+/*
  * One line of the index.  Ways fill from the first: after a NIL link all
  * are NIL, and the chain is empty unless every way is full.  Written only
  * under the lock and the relink mark; read without the lock only as a
@@ -201,7 +208,6 @@ slot_value(struct shm_slot *sl)
 struct shm_state {
 	struct shm_hdr	*hdr;
 	size_t		 size;
-	uint32_t	 prefetch;	/* lines of a slot loaded before the lock */
 	char		 path[INTAKE_PATH_MAX];
 };
 
@@ -565,7 +571,7 @@ prefetch_slot(struct shm_state *s, uint32_t hash)
 	home_range(s, hash, &first, &n);
 	for (i = 0; i < n; i++) {
 		p = (const char *)slot_at(s, first + i);
-		for (j = 0; j < s->prefetch; j++)
+		for (j = 0; j < SHM_PREFETCH; j++)
 			__builtin_prefetch(p + j * SHM_ALIGN, 1);
 	}
 	__builtin_prefetch(bucket_of(s, hash), 0);
@@ -1321,10 +1327,6 @@ shm_open_(const struct intake_cache_geometry *cfg, bool fresh, void **state)
 		free(s);
 		return err;
 	}
-	/* The header and the longest key (where a small value lies too), within the slot. */
-	s->prefetch = (uint32_t)((sizeof(struct shm_slot) + g.key_max + SHM_ALIGN - 1) / SHM_ALIGN);
-	if (s->prefetch > g.slot_size / SHM_ALIGN)
-		s->prefetch = g.slot_size / SHM_ALIGN;
 	*state = s;
 	return INTAKE_OK;
 }
