@@ -15,10 +15,12 @@
  *   incr-new  a counter on a key never seen, evicting an entry (CLOCK:
  *             the first one under the hand not read since it last passed;
  *             the path of a flood of client-chosen keys)
- *   memory    no cache call: one read of a random 64-byte line of a
- *             private array as large as the store's file, each read
- *             depending on the one before: the latency of one cache and
- *             TLB miss, which any structure of that size pays
+ *   memory    no cache call: one read of the first line of a random
+ *             entry of a private array of as many entries as the store,
+ *             each as large as the store's file over its entries (the
+ *             slot, rounded down to a line: 192 bytes for a mark), each
+ *             read depending on the one before: the latency of one cache
+ *             and TLB miss, which any structure of that size pays
  *   memory-2  no cache call: a read of a random line of an array as large
  *             as the store's index (16 bytes an entry), then, depending on
  *             it, the memory read: the floor of any lookup that reads an
@@ -99,8 +101,9 @@ struct bench_run {
 	struct intake_cache	*c;
 	long long		 n;		/* live entries */
 	long long		 fresh;		/* next never-seen key */
-	unsigned char		*floor;		/* as many bytes as the store's file */
-	size_t			 lines;		/* 64-byte lines of floor */
+	unsigned char		*floor;		/* n * slot bytes */
+	size_t			 slot;		/* the store's bytes per entry, rounded down to a line */
+	double			 mb;		/* the store's file, in MB */
 	unsigned char		*index;		/* n * BENCH_INDEX bytes */
 	long			 ops;
 };
@@ -216,7 +219,7 @@ run_round(struct bench_run *b, enum bench_op op, uint32_t seed)
 		case BENCH_MEMORY:
 		case BENCH_OP__MAX:
 			/* Each read feeds the next index (the bytes are 1): latency, not bandwidth. */
-			sink = b->floor[(size_t)(next_rand(&seed) % (uint32_t)b->lines) * BENCH_LINE];
+			sink = b->floor[(size_t)(next_rand(&seed) % (uint32_t)b->n) * b->slot];
 			seed += sink - 1;
 			break;
 		}
@@ -230,7 +233,7 @@ run_round(struct bench_run *b, enum bench_op op, uint32_t seed)
 
 /*
  * A fresh marks cache of n entries in dir (its file's name in path),
- * filled, and its floor array, as large as that file.
+ * filled, and its floor array: n entries of the file's size over n.
  */
 static void
 fill(struct bench_run *b, struct intake_config *cfg, char path[INTAKE_PATH_MAX + 8],
@@ -250,13 +253,14 @@ fill(struct bench_run *b, struct intake_config *cfg, char path[INTAKE_PATH_MAX +
 	err = intake_cache_open_marks(cfg, true, &b->c);
 	if (err != INTAKE_OK)
 		die(path, err);
-	if (stat(path, &st) == -1 || st.st_size < BENCH_LINE)
+	if (stat(path, &st) == -1 || st.st_size / n < BENCH_LINE)
 		die(path, INTAKE_ESYS);
 	b->n = n;
 	b->ops = ops;
-	b->lines = (size_t)st.st_size / BENCH_LINE;
-	b->floor = intake_xmalloc(b->lines * BENCH_LINE);
-	memset(b->floor, 1, b->lines * BENCH_LINE);
+	b->slot = (size_t)(st.st_size / n) / BENCH_LINE * BENCH_LINE;
+	b->mb = (double)st.st_size / 1e6;
+	b->floor = intake_xmalloc((size_t)n * b->slot);
+	memset(b->floor, 1, (size_t)n * b->slot);
 	b->index = intake_xmalloc((size_t)n * BENCH_INDEX);
 	memset(b->index, 1, (size_t)n * BENCH_INDEX);
 	memset(value, 'v', sizeof(value));
@@ -344,10 +348,10 @@ main(int argc, char **argv)
 	    BENCH_ROUNDS, dir);
 	printf("# ns of CPU time per operation; xN: ratio to the same at %lld entries\n",
 	    bench_sizes[0]);
-	printf("# the store's file:");
+	printf("# the store: %zu bytes an entry (memory's stride); its file:", b[0].slot);
 	for (z = 0; z < BENCH_NSIZES; z++)
-		printf(" %.1f MB at %lld entries%s", (double)b[z].lines * BENCH_LINE / 1e6,
-		    bench_sizes[z], z + 1 < BENCH_NSIZES ? "," : "\n");
+		printf(" %.1f MB at %lld entries%s", b[z].mb, bench_sizes[z],
+		    z + 1 < BENCH_NSIZES ? "," : "\n");
 	printf("%-10s", "op");
 	for (z = 0; z < BENCH_NSIZES; z++)
 		printf(" %10lld %7s", bench_sizes[z], "");
