@@ -5,18 +5,22 @@
  *   bench_cache [DIR [OPS]]
  *
  * For each size (256, 20,000 and 65,536 live entries) it makes a fresh
- * cache of exactly that many entries of 512 bytes (the marks cache's
- * shape) in DIR (default /dev/shm, else /tmp), fills it, then times OPS
+ * marks cache (intake_cache_open_marks, with mark_entries of that size:
+ * the shape the rate counters, budgets and marks live in, values up to
+ * INTAKE_CACHE_MARK_VALUE_MAX bytes) in DIR (default /dev/shm, else
+ * /tmp), fills it with values of that largest size, then times OPS
  * (default 200,000) operations:
  *   get       a hit on a live entry
  *   incr      a counter on a live entry (the rate-limit path)
  *   incr-new  a counter on a key never seen, evicting an entry (CLOCK:
  *             the first one under the hand not read since it last passed;
  *             the path of a flood of client-chosen keys)
- *   memory    no cache call: one read of a random 64-byte line of a
- *             private array as large as the store, each read depending on
- *             the one before: the latency of one cache and TLB miss, which
- *             any structure of that size pays
+ *   memory    no cache call: one read of the first line of a random
+ *             entry of a private array of as many entries as the store,
+ *             each as large as the store's file over its entries (the
+ *             slot, rounded down to a line: 192 bytes for a mark), each
+ *             read depending on the one before: the latency of one cache
+ *             and TLB miss, which any structure of that size pays
  *   memory-2  no cache call: a read of a random line of an array as large
  *             as the store's index (16 bytes an entry), then, depending on
  *             it, the memory read: the floor of any lookup that reads an
@@ -45,6 +49,8 @@
  * entries.  It measures and prints; there are no thresholds (shared,
  * noisy machines).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,10 +64,9 @@
 #include "util/str.h"
 
 #define BENCH_ROUNDS	5
-#define BENCH_VALUE	100		/* bytes of each filled value */
+#define BENCH_VALUE	INTAKE_CACHE_MARK_VALUE_MAX	/* bytes of each filled value: the largest */
 #define BENCH_NAME	24
 #define BENCH_HOT	256		/* keys in the hot set */
-#define BENCH_SLOT	704		/* bytes per entry in the store (512-byte values) */
 #define BENCH_INDEX	16		/* bytes of the store's index per entry */
 #define BENCH_LINE	64
 
@@ -96,7 +101,9 @@ struct bench_run {
 	struct intake_cache	*c;
 	long long		 n;		/* live entries */
 	long long		 fresh;		/* next never-seen key */
-	unsigned char		*floor;		/* n * BENCH_SLOT bytes */
+	unsigned char		*floor;		/* n * slot bytes */
+	size_t			 slot;		/* the store's bytes per entry, rounded down to a line */
+	double			 mb;		/* the store's file, in MB */
 	unsigned char		*index;		/* n * BENCH_INDEX bytes */
 	long			 ops;
 };
@@ -212,7 +219,7 @@ run_round(struct bench_run *b, enum bench_op op, uint32_t seed)
 		case BENCH_MEMORY:
 		case BENCH_OP__MAX:
 			/* Each read feeds the next index (the bytes are 1): latency, not bandwidth. */
-			sink = b->floor[(size_t)(next_rand(&seed) % (uint32_t)b->n) * BENCH_SLOT];
+			sink = b->floor[(size_t)(next_rand(&seed) % (uint32_t)b->n) * b->slot];
 			seed += sink - 1;
 			break;
 		}
@@ -224,27 +231,36 @@ run_round(struct bench_run *b, enum bench_op op, uint32_t seed)
 	return (double)(cpu_ns() - t0) / (double)b->ops;
 }
 
-/* A fresh cache of n entries in dir, filled, and its floor array. */
+/*
+ * A fresh marks cache of n entries in dir (its file's name in path),
+ * filled, and its floor array: n entries of the file's size over n.
+ */
 static void
-fill(struct bench_run *b, struct intake_config *cfg, const char *dir, long long n, long ops)
+fill(struct bench_run *b, struct intake_config *cfg, char path[INTAKE_PATH_MAX + 8],
+    const char *dir, long long n, long ops)
 {
 	char		value[BENCH_VALUE], name[BENCH_NAME];
+	struct stat	st;
 	enum intake_err	err;
 	long long	i;
 
 	memset(cfg, 0, sizeof(*cfg));
 	(void)snprintf(cfg->cache_file, sizeof(cfg->cache_file), "%s/bench_cache.%ld.%lld.shm",
 	    dir, (long)getpid(), n);
-	cfg->cache_entries = n;
-	cfg->cache_entry_max = 512;
+	(void)snprintf(path, INTAKE_PATH_MAX + 8, "%s.marks", cfg->cache_file);
+	cfg->mark_entries = n;
 	memset(b, 0, sizeof(*b));
-	err = intake_cache_open(cfg, true, &b->c);
+	err = intake_cache_open_marks(cfg, true, &b->c);
 	if (err != INTAKE_OK)
-		die(cfg->cache_file, err);
+		die(path, err);
+	if (stat(path, &st) == -1 || st.st_size / n < BENCH_LINE)
+		die(path, INTAKE_ESYS);
 	b->n = n;
 	b->ops = ops;
-	b->floor = intake_xmalloc((size_t)n * BENCH_SLOT);
-	memset(b->floor, 1, (size_t)n * BENCH_SLOT);
+	b->slot = (size_t)(st.st_size / n) / BENCH_LINE * BENCH_LINE;
+	b->mb = (double)st.st_size / 1e6;
+	b->floor = intake_xmalloc((size_t)n * b->slot);
+	memset(b->floor, 1, (size_t)n * b->slot);
 	b->index = intake_xmalloc((size_t)n * BENCH_INDEX);
 	memset(b->index, 1, (size_t)n * BENCH_INDEX);
 	memset(value, 'v', sizeof(value));
@@ -295,6 +311,7 @@ int
 main(int argc, char **argv)
 {
 	struct intake_config	cfg[BENCH_NSIZES];
+	char			path[BENCH_NSIZES][INTAKE_PATH_MAX + 8];
 	struct bench_run	b[BENCH_NSIZES];
 	double			ns[BENCH_NSIZES][BENCH_OP__MAX], r[BENCH_NSIZES][BENCH_ROUNDS];
 	const char		*dir;
@@ -309,7 +326,7 @@ main(int argc, char **argv)
 	}
 	intake_log_set_level(INTAKE_LOG_ERR);	/* evictions are the point of incr-new */
 	for (z = 0; z < BENCH_NSIZES; z++)
-		fill(&b[z], &cfg[z], dir, bench_sizes[z], (long)ops);
+		fill(&b[z], &cfg[z], path[z], dir, bench_sizes[z], (long)ops);
 	/* Rounds rotate over the sizes, so the machine's noise falls on each alike. */
 	for (op = 0; op < BENCH_OP__MAX; op++) {
 		for (k = 0; k < BENCH_ROUNDS; k++)
@@ -325,12 +342,16 @@ main(int argc, char **argv)
 		free(b[z].floor);
 		free(b[z].index);
 		intake_cache_close(b[z].c);
-		(void)unlink(cfg[z].cache_file);
+		(void)unlink(path[z]);
 	}
 	printf("# bench_cache: %lld ops per round, median of %d rounds, cache in %s\n", ops,
 	    BENCH_ROUNDS, dir);
 	printf("# ns of CPU time per operation; xN: ratio to the same at %lld entries\n",
 	    bench_sizes[0]);
+	printf("# the store: %zu bytes an entry (memory's stride); its file:", b[0].slot);
+	for (z = 0; z < BENCH_NSIZES; z++)
+		printf(" %.1f MB at %lld entries%s", b[z].mb, bench_sizes[z],
+		    z + 1 < BENCH_NSIZES ? "," : "\n");
 	printf("%-10s", "op");
 	for (z = 0; z < BENCH_NSIZES; z++)
 		printf(" %10lld %7s", bench_sizes[z], "");

@@ -29,6 +29,7 @@ struct intake_cache {
 	const unsigned char			*seal_key;	/* be leaves the process */
 	char					 ns[96];	/* redis_prefix + namespace */
 	size_t					 value_max;	/* bytes of a value */
+	size_t					 key_max;	/* bytes of a key with its NUL */
 	bool					 down_seen;	/* this process saw Redis down */
 	bool					 announce;	/* logs the host's transitions */
 };
@@ -43,22 +44,27 @@ static const char *const local_sections[] = {
 };
 
 /*
- * "section:name", or "section:#<sha256 of name>" when that would not fit,
- * so a long name never truncates into another key.
+ * "section:name", or "section:#<sha256 of name>" when that would not fit
+ * c's keys (key_max bytes with the NUL), so a long name never truncates
+ * into another key.  INTAKE_EINVAL when even that does not fit (a section
+ * too long for c).
  */
 static enum intake_err
-make_key(const char *section, const char *name, char key[INTAKE_CACHE_KEY_MAX])
+make_key(const struct intake_cache *c, const char *section, const char *name,
+    char key[INTAKE_CACHE_KEY_MAX])
 {
 	char	hex[65];
 	int	n;
 
-	n = snprintf(key, INTAKE_CACHE_KEY_MAX, "%s:%s", section, name);
-	if (n >= 0 && n < INTAKE_CACHE_KEY_MAX)
+	n = snprintf(key, c->key_max, "%s:%s", section, name);
+	if (n >= 0 && (size_t)n < c->key_max)
 		return INTAKE_OK;
 	intake_sha256_hex(name, strlen(name), hex);
-	n = snprintf(key, INTAKE_CACHE_KEY_MAX, "%s:#%s", section, hex);
-	if (n < 0 || n >= INTAKE_CACHE_KEY_MAX)
+	n = snprintf(key, c->key_max, "%s:#%s", section, hex);
+	if (n < 0 || (size_t)n >= c->key_max) {
+		intake_log_warn("cache: section %s is too long for this cache's keys", section);
 		return INTAKE_EINVAL;
+	}
 	return INTAKE_OK;
 }
 
@@ -77,6 +83,7 @@ cache_open(const struct intake_config *cfg, const char *ns,
 		return err;
 	c = intake_xcalloc(1, sizeof(*c));
 	c->value_max = (size_t)g->entry_max;
+	c->key_max = g->key_max > 0 ? (size_t)g->key_max : INTAKE_CACHE_KEY_MAX;
 	if (cfg == NULL || cfg->cache_backend != INTAKE_CACHE_REDIS) {
 		c->be = &intake_cache_shm;
 		c->state = shm;
@@ -103,7 +110,7 @@ enum intake_err
 intake_cache_open(const struct intake_config *cfg, bool fresh, struct intake_cache **out)
 {
 	struct intake_cache_geometry	g = { cfg->cache_file, cfg->cache_entries,
-					    cfg->cache_entry_max };
+					    cfg->cache_entry_max, INTAKE_CACHE_KEY_MAX };
 	enum intake_err			err;
 
 	err = cache_open(cfg, "c:", &g, fresh, out);
@@ -112,12 +119,16 @@ intake_cache_open(const struct intake_config *cfg, bool fresh, struct intake_cac
 	return err;
 }
 
-#define MARK_VALUE_MAX	512	/* a nonce's receipt or a counter */
+_Static_assert(INTAKE_CACHE_MARK_KEY_MAX <= INTAKE_CACHE_KEY_MAX &&
+    INTAKE_CACHE_MARK_KEY_MAX % 8 == 0, "a marks key fits every key buffer, values 8-aligned");
+_Static_assert(INTAKE_CACHE_MARK_VALUE_MAX >= (int)sizeof(long long),
+    "a counter fits a marks value");
 
 /* A cache of its own in the file cache_file + suffix, of that shape. */
 static enum intake_err
 open_beside(const struct intake_config *cfg, const char *suffix, const char *ns,
-    long long entries, long long entry_max, bool fresh, struct intake_cache **out)
+    long long entries, long long entry_max, long long key_max, bool fresh,
+    struct intake_cache **out)
 {
 	struct intake_cache_geometry	g;
 	char				path[INTAKE_PATH_MAX + 8];
@@ -129,6 +140,7 @@ open_beside(const struct intake_config *cfg, const char *suffix, const char *ns,
 	g.path = path;
 	g.entries = entries;
 	g.entry_max = entry_max;
+	g.key_max = key_max;
 	return cache_open(cfg, ns, &g, fresh, out);
 }
 
@@ -136,15 +148,16 @@ enum intake_err
 intake_cache_open_marks(const struct intake_config *cfg, bool fresh,
     struct intake_cache **out)
 {
-	return open_beside(cfg, ".marks", "m:", cfg->mark_entries, MARK_VALUE_MAX, fresh, out);
+	return open_beside(cfg, ".marks", "m:", cfg->mark_entries, INTAKE_CACHE_MARK_VALUE_MAX,
+	    INTAKE_CACHE_MARK_KEY_MAX, fresh, out);
 }
 
 enum intake_err
 intake_cache_open_lists(const struct intake_config *cfg, bool fresh,
     struct intake_cache **out)
 {
-	return open_beside(cfg, ".lists", "l:", cfg->filtered_entries, cfg->cache_entry_max, fresh,
-	    out);
+	return open_beside(cfg, ".lists", "l:", cfg->filtered_entries, cfg->cache_entry_max,
+	    INTAKE_CACHE_KEY_MAX, fresh, out);
 }
 
 enum intake_err
@@ -322,7 +335,8 @@ seal_for(const struct intake_cache *c, const char *key, const void *val, size_t 
 	enum intake_err	 err;
 
 	if (len > c->value_max) {
-		intake_log_warn("cache: value of %zu bytes over its cache's limit", len);
+		intake_log_warn("cache: value of %zu bytes over its cache's limit of %zu", len,
+		    c->value_max);
 		return INTAKE_ETOOBIG;
 	}
 	err = aad_of(c, key, aad, sizeof(aad));
@@ -430,7 +444,7 @@ route(struct intake_cache *c, const char *section, const char *name,
 	char		key[INTAKE_CACHE_KEY_MAX];
 	enum intake_err	err;
 
-	err = make_key(section, name, key);
+	err = make_key(c, section, name, key);
 	if (err != INTAKE_OK)
 		return err;
 	if (!remote(c, key))
@@ -470,7 +484,7 @@ intake_cache_del(struct intake_cache *c, const char *section, const char *name,
 	enum intake_err	 err;
 	bool		 hit = false;
 
-	err = make_key(section, name, key);
+	err = make_key(c, section, name, key);
 	if (err != INTAKE_OK)
 		return err;
 	if (!remote(c, key))
@@ -542,7 +556,7 @@ intake_cache_release(struct intake_cache *c, const char *section, const char *na
 	char		key[INTAKE_CACHE_KEY_MAX];
 	enum intake_err	err;
 
-	err = make_key(section, name, key);
+	err = make_key(c, section, name, key);
 	if (err != INTAKE_OK)
 		return err;
 	if (c->local == NULL)

@@ -2,7 +2,7 @@
  * cache.h - a small key/value cache shared by every worker (and, with a
  * network backend, every host), with single-flight leases.
  *
- * Keys are "section:name"; long names are hashed.  A miss is INTAKE_OK
+ * Keys are "section:name"; names too long for the cache's keys are hashed.  A miss is INTAKE_OK
  * with *hit false, never an error.  A lease lets exactly one process fill
  * a key while the others wait to be woken; a lease whose holder dies is
  * released by intake_cache_reap() (the supervisor) or noticed by waiters.
@@ -19,7 +19,20 @@
 #include "core/config.h"
 #include "util/err.h"
 
-#define INTAKE_CACHE_KEY_MAX	128	/* bytes of a key, after hashing */
+#define INTAKE_CACHE_KEY_MAX	128	/* bytes of a key with its NUL, after hashing: any cache's most */
+
+/*
+ * The marks cache's shape, from what is stored there (the writers assert
+ * their largest values against INTAKE_CACHE_MARK_VALUE_MAX): a host id (64
+ * hex digits, spool/deliver.c), a submission reference, a counter (a long
+ * long), a time in decimal ms, "1".  A longer value is refused with
+ * INTAKE_ETOOBIG (logged).  A key is "section:name", or
+ * "section:#<SHA-256 in hex>" past INTAKE_CACHE_MARK_KEY_MAX bytes, which
+ * fits for sections of up to 13 bytes.  So an entry's slot is 192 bytes,
+ * not 704: 65,536 of them stay in a last-level cache's reach.
+ */
+#define INTAKE_CACHE_MARK_KEY_MAX	80
+#define INTAKE_CACHE_MARK_VALUE_MAX	64
 
 struct intake_cache;
 
@@ -28,6 +41,7 @@ struct intake_cache_geometry {
 	const char	*path;		/* the shared file */
 	long long	 entries;
 	long long	 entry_max;	/* bytes of one value */
+	long long	 key_max;	/* bytes of a key with its NUL; 0: INTAKE_CACHE_KEY_MAX */
 };
 
 /*
@@ -39,9 +53,11 @@ enum intake_err	intake_cache_open(const struct intake_config *cfg, bool fresh,
 		    struct intake_cache **out);
 
 /*
- * Open the marks cache for cfg: many small entries (form-token nonces,
- * rate counters) kept apart, so a burst of posts cannot evict the token or
- * the lists.  Its file is cache_file with ".marks" appended.
+ * Open the marks cache for cfg: mark_entries small entries (rate counters,
+ * budgets, upstream slots and estimates, breaker state, shared references
+ * and claims; values up to INTAKE_CACHE_MARK_VALUE_MAX bytes) kept apart,
+ * so a burst of posts cannot evict the token or the lists.  Its file is
+ * cache_file with ".marks" appended.
  */
 enum intake_err	intake_cache_open_marks(const struct intake_config *cfg, bool fresh,
 		    struct intake_cache **out);

@@ -12,9 +12,16 @@
  * lookup asks for the group's lines and its bucket at once, from the hash
  * alone, before it takes the lock, and finds an entry at home in the
  * first of them to arrive: one miss, not an index line and then a slot
- * (two dependent misses: at 65,536 entries of 704 bytes each is a cache
- * and TLB miss).  About 8 entries in 10 lie at home when the store is
- * full (a Poisson share of groups overflow), 7 in 10 after long churn.
+ * (two dependent misses: once the store outgrows the last-level cache,
+ * each is a cache and TLB miss).  About 8 entries in 10 lie at home when
+ * the store is full (a Poisson share of groups overflow), 7 in 10 after
+ * long churn.
+ *
+ * A slot is a header, room for the store's longest key (key_max, chosen
+ * per cache: the marks cache's are 80 bytes, hashed past that by
+ * cache.c) and its largest value, rounded up to a line: 192 bytes for a
+ * mark, so that 65,536 of them (14 MB with the index) may stay in the
+ * last-level cache where 704-byte slots (47 MB) could not.
  *
  * The index finds the others, and is the truth for every entry: a
  * power-of-two array of buckets of one cache line each, at least one per
@@ -105,7 +112,7 @@
 #include "util/str.h"
 
 #define SHM_MAGIC	0x494e544bu	/* "INTK" */
-#define SHM_VERSION	5u		/* 5: home groups, clock positions apart from slots */
+#define SHM_VERSION	6u		/* 6: keys of key_max bytes (5: home groups, clock positions) */
 #define SHM_CHECK_MS	1000		/* waiter's liveness check of a holder */
 #define SHM_EVICT_LOOK	32		/* entries past the candidate searched for an expired one */
 #define SHM_ALIGN	64		/* buckets and slots start on a cache line */
@@ -129,6 +136,7 @@ struct shm_hdr {
 	uint32_t	nslots;
 	uint32_t	slot_size;	/* bytes of one slot, header included */
 	uint32_t	value_max;
+	uint32_t	key_max;	/* bytes of a key with its NUL, a multiple of 8 */
 	uint32_t	nbuckets;	/* a power of two, >= nslots / SHM_PER_BUCKET */
 	uint64_t	slot_off;	/* bytes from the mapping's start to slot 0 */
 	uint64_t	order_off;	/* bytes to the clock's order[], then pos[] */
@@ -156,15 +164,20 @@ struct shm_slot {
 	int64_t		used_ms;	/* last access */
 	int64_t		lease_until_ms;
 	/*
-	 * The key (at most INTAKE_CACHE_KEY_MAX bytes with its NUL), then the
+	 * The key (at most hdr->key_max bytes with its NUL), then the
 	 * value at voff, packed so that a short key and a small value share
 	 * the header's cache lines: one miss less per lookup.
 	 */
 	char		key[];
 };
 _Static_assert(sizeof(struct shm_slot) <= SHM_ALIGN, "a slot's header fits one line");
+_Static_assert(INTAKE_CACHE_KEY_MAX % 8 == 0, "a value after the longest key is 8-aligned");
 
-/* Lines of a slot prefetched before the lock: the header and the longest key. */
+/*
+ * Lines of a slot prefetched before the lock: the header and the longest
+ * key of any store (a constant, so the loop unrolls; in a store of
+ * shorter keys, as the marks', that is the whole slot, value included).
+ */
 #define SHM_PREFETCH	((sizeof(struct shm_slot) + INTAKE_CACHE_KEY_MAX + SHM_ALIGN - 1) / SHM_ALIGN)
 
 /*
@@ -812,7 +825,7 @@ find_or_take(struct shm_state *s, const char *key, uint32_t hash, int64_t now)
 	sl->lease_pid = 0;
 	sl->expires_ms = 0;
 	sl->used_ms = now;
-	(void)intake_strlcpy(sl->key, key, INTAKE_CACHE_KEY_MAX);
+	(void)intake_strlcpy(sl->key, key, h->key_max);
 	sl->voff = value_off(sl->key);
 	sl->hash = hash;
 	index_add(s, sl, l);
@@ -884,7 +897,7 @@ rebuild(struct shm_state *s)
 			continue;
 		keep = (sl->flags & SLOT_USED) && (sl->flags & (SLOT_VALUE | SLOT_LEASE)) &&
 		    !(sl->flags & ~SLOT_FLAGS) &&
-		    memchr(sl->key, '\0', INTAKE_CACHE_KEY_MAX) != NULL &&
+		    memchr(sl->key, '\0', h->key_max) != NULL &&
 		    sl->voff == value_off(sl->key) && sl->len <= h->value_max;
 		if (keep) {
 			hash = key_hash(s, sl->key);
@@ -998,19 +1011,19 @@ lease_drop(struct shm_state *s, struct shm_slot *sl)
 }
 
 /*
- * Read the clock into *now (when asked), hash key and start loading its
- * slot, so that the slot's miss overlaps the locking.  The clock comes
+ * Read the clock into *now (when asked), hash key (len bytes) and start
+ * loading its slot, so that the slot's miss overlaps the locking.  The clock comes
  * first: its read waits for every instruction before it (lfence), so
  * after the hash it cost a get 10 to 20 ns at 256 entries.  The hash.
  */
 static uint32_t
-lock_prepare(struct shm_state *s, const char *key, int64_t *now)
+lock_prepare(struct shm_state *s, const char *key, size_t len, int64_t *now)
 {
 	uint32_t	hash;
 
 	if (now != NULL)
 		*now = intake_now_ms();
-	hash = key_hash(s, key);
+	hash = (uint32_t)siphash(s->hdr->hash_key, (const unsigned char *)key, len);
 	prefetch_slot(s, hash);
 	return hash;
 }
@@ -1018,13 +1031,17 @@ lock_prepare(struct shm_state *s, const char *key, int64_t *now)
 /*
  * Lock, then find or take the slot of key (the one path of set, add, incr
  * and lease), with the time read in *now: INTAKE_OK with the lock held,
- * or an error without it.
+ * or an error without it (INTAKE_EINVAL: a key longer than this store's).
  */
 static enum intake_err
 lock_take(struct shm_state *s, const char *key, int64_t *now, struct shm_slot **slp)
 {
-	uint32_t	hash = lock_prepare(s, key, now);
+	uint32_t	hash;
+	size_t		len = strlen(key);
 
+	if (len >= s->hdr->key_max)
+		return INTAKE_EINVAL;
+	hash = lock_prepare(s, key, len, now);
 	if (shm_lock(s) != 0)
 		return INTAKE_ECACHE;
 	*slp = find_or_take(s, key, hash, *now);
@@ -1037,27 +1054,36 @@ lock_take(struct shm_state *s, const char *key, int64_t *now, struct shm_slot **
 
 /*
  * Lock, then take the slot of key for a value of len bytes (the one path
- * of set and add): INTAKE_ETOOBIG over cache_entry_max, INTAKE_ECACHE when
- * every slot holds a live lease, else INTAKE_OK with the lock held.
+ * of set and add): INTAKE_ETOOBIG (logged) over this store's largest
+ * value, INTAKE_ECACHE when every slot holds a live lease, else INTAKE_OK
+ * with the lock held.
  */
 static enum intake_err
 lock_take_value(struct shm_state *s, const char *key, size_t len, int64_t *now,
     struct shm_slot **slp)
 {
-	if (len > s->hdr->value_max)
+	if (len > s->hdr->value_max) {
+		intake_log_warn("cache: %s: value of %zu bytes over this cache's limit of %u; "
+		    "not stored", s->path, len, s->hdr->value_max);
 		return INTAKE_ETOOBIG;
+	}
 	return lock_take(s, key, now, slp);
 }
 
 /*
  * Lock, then find the slot of key (NULL: none), with the time read in
- * *now unless now is NULL: INTAKE_OK with the lock held, or INTAKE_ECACHE.
+ * *now unless now is NULL: INTAKE_OK with the lock held, INTAKE_EINVAL
+ * for a key longer than this store's, or INTAKE_ECACHE.
  */
 static enum intake_err
 lock_find(struct shm_state *s, const char *key, int64_t *now, struct shm_slot **slp)
 {
-	uint32_t	hash = lock_prepare(s, key, now);
+	uint32_t	hash;
+	size_t		len = strlen(key);
 
+	if (len >= s->hdr->key_max)
+		return INTAKE_EINVAL;
+	hash = lock_prepare(s, key, len, now);
 	if (shm_lock(s) != 0)
 		return INTAKE_ECACHE;
 	*slp = find(s, key, hash);
@@ -1084,6 +1110,7 @@ struct shm_geom {
 	uint32_t	nslots;
 	uint32_t	slot_size;
 	uint32_t	value_max;
+	uint32_t	key_max;
 	uint32_t	nbuckets;
 	uint64_t	order_off;
 	uint64_t	slot_off;
@@ -1115,6 +1142,7 @@ format(struct shm_state *s, const struct shm_geom *g)
 	h->nslots = g->nslots;
 	h->slot_size = g->slot_size;
 	h->value_max = g->value_max;
+	h->key_max = g->key_max;
 	h->nbuckets = g->nbuckets;
 	h->slot_off = g->slot_off;
 	h->order_off = g->order_off;
@@ -1140,14 +1168,18 @@ format(struct shm_state *s, const struct shm_geom *g)
 /*
  * Sizes from the config, checked for overflow: the header, the buckets
  * (a power of two, at least one per SHM_PER_BUCKET slots), the clock's
- * order[] and pos[] (4 bytes a slot each), then the slots.
+ * order[] and pos[] (4 bytes a slot each), then the slots (a header, room
+ * for the longest key, the largest value, rounded up to a line).
  */
 static enum intake_err
 layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 {
-	uint64_t	ss, nb = 1, order, off, t;
+	uint64_t	ss, nb = 1, order, off, t, km;
 
-	if (cfg->entries < 1 || cfg->entries > (1 << 30) || cfg->entry_max < 0) {
+	/* A key's slot room, 8-aligned so that a value after the longest key fits too. */
+	km = cfg->key_max > 0 ? ((uint64_t)cfg->key_max + 7) & ~(uint64_t)7 : INTAKE_CACHE_KEY_MAX;
+	if (cfg->entries < 1 || cfg->entries > (1 << 30) || cfg->entry_max < 0 ||
+	    cfg->key_max < 0 || km > INTAKE_CACHE_KEY_MAX) {
 		intake_log_err("cache: %s: bad entry count or size", cfg->path);
 		return INTAKE_ECONFIG;
 	}
@@ -1158,7 +1190,7 @@ layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 	 */
 	while (nb * SHM_PER_BUCKET < (uint64_t)cfg->entries)
 		nb <<= 1;
-	ss = align_up(sizeof(struct shm_slot) + INTAKE_CACHE_KEY_MAX + (uint64_t)cfg->entry_max);
+	ss = align_up(sizeof(struct shm_slot) + km + (uint64_t)cfg->entry_max);
 	order = align_up(SHM_BUCKETS_OFF + nb * sizeof(struct shm_bucket));
 	off = align_up(order + 2 * sizeof(uint32_t) * (uint64_t)cfg->entries);
 	t = off + ss * (uint64_t)cfg->entries;
@@ -1169,6 +1201,7 @@ layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 	g->nslots = (uint32_t)cfg->entries;
 	g->slot_size = (uint32_t)ss;
 	g->value_max = (uint32_t)cfg->entry_max;
+	g->key_max = (uint32_t)km;
 	g->nbuckets = (uint32_t)nb;
 	g->order_off = order;
 	g->slot_off = off;
@@ -1182,6 +1215,7 @@ hdr_matches(const struct shm_hdr *h, const struct shm_geom *g)
 	return __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) == SHM_MAGIC &&
 	    h->version == SHM_VERSION && h->size == g->total && h->nslots == g->nslots &&
 	    h->slot_size == g->slot_size && h->value_max == g->value_max &&
+	    h->key_max == g->key_max &&
 	    h->nbuckets == g->nbuckets && h->slot_off == g->slot_off &&
 	    h->order_off == g->order_off;
 }
@@ -1326,8 +1360,9 @@ shm_get(void *state, const char *key, void *val, size_t cap, size_t *len, bool *
 	bool			 found = false;
 	size_t			 n = 0;
 
-	if (lock_find(s, key, &now, &sl) != INTAKE_OK)
-		return INTAKE_ECACHE;
+	err = lock_find(s, key, &now, &sl);
+	if (err != INTAKE_OK)
+		return err;
 	if (sl != NULL && (sl->flags & SLOT_VALUE) && sl->expires_ms > now) {
 		if (sl->len > cap) {
 			err = INTAKE_ETOOBIG;
@@ -1356,9 +1391,7 @@ shm_set(void *state, const char *key, const void *val, size_t len, int64_t expir
 	int64_t			 now;
 
 	err = lock_take_value(s, key, len, &now, &sl);
-	if (err == INTAKE_ETOOBIG)
-		intake_log_warn("cache: value of %zu bytes over cache_entry_max", len);
-	else if (err != INTAKE_OK)
+	if (err == INTAKE_ECACHE)
 		intake_log_warn("cache: every entry is being filled; value not stored");
 	if (err != INTAKE_OK)
 		return err;
@@ -1418,9 +1451,11 @@ shm_del(void *state, const char *key, const void *if_val, size_t if_len)
 {
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
+	enum intake_err		 err;
 
-	if (lock_find(s, key, NULL, &sl) != INTAKE_OK)
-		return INTAKE_ECACHE;
+	err = lock_find(s, key, NULL, &sl);
+	if (err != INTAKE_OK)
+		return err;
 	if (sl != NULL && (sl->flags & SLOT_VALUE) &&
 	    (if_val == NULL || (sl->len == if_len && memcmp(slot_value(sl), if_val, if_len) == 0)))
 		slot_drop(s, sl, SLOT_VALUE);
@@ -1455,9 +1490,11 @@ shm_release(void *state, const char *key)
 {
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
+	enum intake_err		 err;
 
-	if (lock_find(s, key, NULL, &sl) != INTAKE_OK)
-		return INTAKE_ECACHE;
+	err = lock_find(s, key, NULL, &sl);
+	if (err != INTAKE_OK)
+		return err;
 	if (sl != NULL && (sl->flags & SLOT_LEASE) && sl->lease_pid == (int32_t)getpid())
 		lease_drop(s, sl);
 	unlock_wake(s, true);
@@ -1470,14 +1507,16 @@ shm_wait(void *state, const char *key, int64_t timeout_ms)
 	struct shm_state	*s = state;
 	struct shm_slot		*sl;
 	struct timespec		 ts;
+	enum intake_err		 err;
 	int64_t			 deadline, now, step;
 	uint32_t		 gen;
 	int			 held, dead;
 
 	deadline = intake_now_ms() + timeout_ms;
 	for (;;) {
-		if (lock_find(s, key, NULL, &sl) != INTAKE_OK)
-			return INTAKE_ECACHE;
+		err = lock_find(s, key, NULL, &sl);
+		if (err != INTAKE_OK)
+			return err;
 		now = intake_now_ms();
 		held = sl != NULL && (sl->flags & SLOT_LEASE);
 		/* We are blocked: ask whether the holder lives. */
@@ -1566,7 +1605,7 @@ validate_slots(struct shm_state *s, uint32_t *nused, char *why, size_t whysz)
 		(*nused)++;
 		if (!(sl->flags & (SLOT_VALUE | SLOT_LEASE)))
 			return invalid(why, whysz, "slot %u in use holds nothing", l);
-		if (memchr(sl->key, '\0', INTAKE_CACHE_KEY_MAX) == NULL)
+		if (memchr(sl->key, '\0', h->key_max) == NULL)
 			return invalid(why, whysz, "slot %u key unterminated", l);
 		if (sl->voff != value_off(sl->key) || sl->len > h->value_max)
 			return invalid(why, whysz, "slot %u value out of place", l);

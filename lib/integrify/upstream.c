@@ -75,6 +75,7 @@ set_ms(struct intake_ctx *ctx, const char *section, const char *name, int64_t v,
 {
 	char	buf[32];
 
+	_Static_assert(sizeof(buf) <= INTAKE_CACHE_MARK_VALUE_MAX, "a time fits a marks value");
 	if (ctx->marks == NULL)
 		return;
 	(void)snprintf(buf, sizeof(buf), "%lld", (long long)v);

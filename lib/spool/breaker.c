@@ -83,6 +83,7 @@ set_ms(struct intake_ctx *ctx, const char *name, int64_t v, int64_t expires)
 {
 	char	buf[32];
 
+	_Static_assert(sizeof(buf) <= INTAKE_CACHE_MARK_VALUE_MAX, "a time fits a marks value");
 	(void)snprintf(buf, sizeof(buf), "%lld", (long long)v);
 	(void)intake_cache_set(ctx->marks, SECTION, name, buf, strlen(buf), expires);
 }

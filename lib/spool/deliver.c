@@ -211,6 +211,8 @@ intake_deliver_claim_keep_ms(const struct intake_config *cfg)
 }
 
 #define MARK_SECTION	"ref"	/* marks cache: submission reference -> host id */
+_Static_assert(64 <= INTAKE_CACHE_MARK_VALUE_MAX && INTAKE_SPOOL_REF_MAX - 1 <=
+    INTAKE_CACHE_MARK_VALUE_MAX, "a host id and a reference fit a marks value");
 
 void
 intake_deliver_host_id(const struct intake_config *cfg, char out[65])

@@ -7,6 +7,7 @@
  * intake_cache_shm_validate().
  */
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <fcntl.h>
 
@@ -320,6 +321,64 @@ test_cache_rejects_value_over_entry_max(void)
 	    INTAKE_OK);
 	free(big);
 	teardown(&f);
+}
+
+/*
+ * The marks cache as the server opens it: values up to the largest mark
+ * (a 64-digit host id) are stored, one byte more is refused and not
+ * stored, long names are hashed into its shorter keys (also under the
+ * longest section that uses it) and stay distinct, and each entry's slot
+ * is a fraction of the main cache's (192 bytes, not 704).
+ */
+static void
+test_cache_marks_hold_the_largest_mark_and_refuse_more(void)
+{
+	struct intake_config	 cfg;
+	struct intake_cache	*m = NULL;
+	struct stat		 st;
+	char			 dir[256], path[INTAKE_PATH_MAX + 8], v[INTAKE_CACHE_MARK_VALUE_MAX + 1];
+	char			 a[201], b[201], buf[INTAKE_CACHE_MARK_VALUE_MAX + 8];
+	size_t			 len = 0;
+	long long		 n = 0;
+	bool			 hit = false;
+
+	memset(&cfg, 0, sizeof(cfg));
+	t_mkdtemp(dir, sizeof(dir));
+	(void)snprintf(cfg.cache_file, sizeof(cfg.cache_file), "%s/cache.shm", dir);
+	cfg.mark_entries = 1024;
+	T_EQ_INT(intake_cache_open_marks(&cfg, true, &m), INTAKE_OK);
+	memset(v, 'h', sizeof(v));
+	T_EQ_INT(intake_cache_set(m, "ref", "ABCD-EFGH-JKMN", v, INTAKE_CACHE_MARK_VALUE_MAX,
+	    intake_now_ms() + 60000), INTAKE_OK);
+	T_EQ_INT(intake_cache_get(m, "ref", "ABCD-EFGH-JKMN", buf, sizeof(buf), &len, &hit),
+	    INTAKE_OK);
+	T_ASSERT(hit);
+	T_EQ_INT(len, INTAKE_CACHE_MARK_VALUE_MAX);
+	T_EQ_INT(intake_cache_set(m, "ref", "big", v, sizeof(v), intake_now_ms() + 60000),
+	    INTAKE_ETOOBIG);
+	T_EQ_INT(intake_cache_get(m, "ref", "big", buf, sizeof(buf), &len, &hit), INTAKE_OK);
+	T_ASSERT(!hit);
+	/* Two 200-byte names that differ in their last byte, under the longest section. */
+	memset(a, 'n', 200);
+	a[200] = '\0';
+	memcpy(b, a, sizeof(b));
+	b[199] = 'm';
+	T_EQ_INT(intake_cache_set(m, "upstream-took", a, v, INTAKE_CACHE_MARK_VALUE_MAX,
+	    intake_now_ms() + 60000), INTAKE_OK);
+	T_EQ_INT(intake_cache_incr(m, "upstream-took", b, intake_now_ms() + 60000, &n),
+	    INTAKE_OK);
+	T_EQ_INT(n, 1);
+	T_EQ_INT(intake_cache_get(m, "upstream-took", a, buf, sizeof(buf), &len, &hit),
+	    INTAKE_OK);
+	T_ASSERT(hit);
+	T_EQ_INT(len, INTAKE_CACHE_MARK_VALUE_MAX);
+	/* A section too long for a hashed marks key is an error, not a truncation. */
+	T_EQ_INT(intake_cache_set(m, "a-section-far-too-long", a, "1", 1,
+	    intake_now_ms() + 60000), INTAKE_EINVAL);
+	(void)snprintf(path, sizeof(path), "%s.marks", cfg.cache_file);
+	T_EQ_INT(stat(path, &st), 0);
+	T_ASSERT(st.st_size < 1024 * 256);
+	intake_cache_close(m);
 }
 
 static void
@@ -681,7 +740,7 @@ static bool
 index_valid(const struct fixture *f)
 {
 	struct intake_cache_geometry	 g = { f->cfg.cache_file, f->cfg.cache_entries,
-					     f->cfg.cache_entry_max };
+					     f->cfg.cache_entry_max, INTAKE_CACHE_KEY_MAX };
 	void				*st = NULL;
 	char				 why[160] = "";
 	bool				 ok;
@@ -1289,6 +1348,53 @@ shm_get_str(void *st, const char *key, char *out, size_t outsz)
 	return true;
 }
 
+/*
+ * A store of 32-byte keys (with the NUL) takes a key of 31 bytes and
+ * refuses one of 32 on every path, rather than truncate it into another
+ * key; and a file of another key size is replaced, not reused.
+ */
+static void
+test_cache_shm_refuses_a_key_longer_than_its_keys(void)
+{
+	struct shm_fixture	 f;
+	void			*other = NULL;
+	char			 k31[32], k32[33], buf[16];
+	size_t			 len = 0;
+	long long		 n = 0;
+	bool			 hit = false, added = false, leader = false;
+
+	memset(&f, 0, sizeof(f));
+	t_mkdtemp(f.dir, sizeof(f.dir));
+	(void)snprintf(f.path, sizeof(f.path), "%s/index.shm", f.dir);
+	f.g.path = f.path;
+	f.g.entries = 16;
+	f.g.entry_max = 8;
+	f.g.key_max = 32;
+	T_EQ_INT(intake_cache_shm.open(&f.g, true, &f.st), INTAKE_OK);
+	memset(k31, 'k', 31);
+	k31[31] = '\0';
+	memset(k32, 'k', 32);
+	k32[32] = '\0';
+	T_EQ_INT(intake_cache_shm.set(f.st, k31, "v", 1, intake_now_ms() + 60000), INTAKE_OK);
+	T_EQ_INT(intake_cache_shm.set(f.st, k32, "w", 1, intake_now_ms() + 60000), INTAKE_EINVAL);
+	T_EQ_INT(intake_cache_shm.add(f.st, k32, "w", 1, intake_now_ms() + 60000, &added),
+	    INTAKE_EINVAL);
+	T_EQ_INT(intake_cache_shm.incr(f.st, k32, intake_now_ms() + 60000, &n), INTAKE_EINVAL);
+	T_EQ_INT(intake_cache_shm.lease(f.st, k32, 1000, &leader), INTAKE_EINVAL);
+	T_EQ_INT(intake_cache_shm.get(f.st, k32, buf, sizeof(buf), &len, &hit), INTAKE_EINVAL);
+	T_EQ_INT(intake_cache_shm.del(f.st, k32, NULL, 0), INTAKE_EINVAL);
+	T_ASSERT(shm_get_str(f.st, k31, buf, sizeof(buf)));
+	T_EQ_STR(buf, "v");
+	T_ASSERT(shm_valid(f.st));
+	/* Attached with another key size, the file is made anew: k31 is gone. */
+	f.g.key_max = 64;
+	T_EQ_INT(intake_cache_shm.open(&f.g, false, &other), INTAKE_OK);
+	T_ASSERT(!shm_get_str(other, k31, buf, sizeof(buf)));
+	T_ASSERT(shm_valid(other));
+	intake_cache_shm.close(other);
+	shm_teardown(&f);
+}
+
 static enum intake_err
 shm_set_str(void *st, const char *key, const char *v)
 {
@@ -1631,6 +1737,8 @@ main(void)
 	T_RUN(test_cache_del_removes);
 	T_RUN(test_cache_compare_and_delete_only_on_equal_value);
 	T_RUN(test_cache_rejects_value_over_entry_max);
+	T_RUN(test_cache_marks_hold_the_largest_mark_and_refuse_more);
+	T_RUN(test_cache_shm_refuses_a_key_longer_than_its_keys);
 	T_RUN(test_cache_get_with_small_cap_is_toobig);
 	T_RUN(test_cache_eviction_when_full_keeps_working);
 	T_RUN(test_cache_eviction_prefers_expired_entries);
