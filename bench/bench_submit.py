@@ -58,7 +58,8 @@ Environment (defaults in brackets):
   POOL_MAX [1000] (unposted tokens per client; a small pool caps the rate at
   about POOL_MAX per client per second, as a token ripens at the next whole second + 1)  CACHE_ENTRIES [8192] (nonces are kept
   in intake's shared cache; it must hold every submission of the run)
-  INTAKE_BIN [build/cgi-bin/intake; copied into the run directory first]
+  INTAKE_BIN [$INTAKE_BUILD_DIR/cgi-bin/intake, else build/cgi-bin/intake; copied
+  into the run directory first; a warning when a source under lib/ is newer]
   KEEP_TMP=1     keep the temporary directory (configs, logs)
 """
 import collections
@@ -461,6 +462,11 @@ def run(workdir, stack):
     if not os.access(binary, os.X_OK):
         sys.exit("bench_submit.py: no intake binary at %s (cmake -S . -B build && "
                  "cmake --build build -j2)" % binary)
+    newer = load_choices.stale_binary(binary)
+    if newer is not None:
+        print("bench_submit.py: WARNING: %s is older than %s (rebuild, or set INTAKE_BIN "
+              "or INTAKE_BUILD_DIR)" % (binary, newer), file=sys.stderr)
+    print("bench_submit.py: intake binary %s" % binary, file=sys.stderr)
     harness.BIN = os.path.join(workdir, "intake")
     shutil.copy2(binary, harness.BIN)
 
