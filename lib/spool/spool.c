@@ -36,6 +36,7 @@
 #define BOOT_ID_MAX	64
 #define STATE		INTAKE_METRIC_SPOOL_SYNC_STATE
 #define ENTRY_HEAD_MAX	64		/* "J REF LEN\n", the head of a journal entry */
+#define SPARE_MAX_AGE_MS (1800 * 1000LL) /* a spare this old is not used: the sweep nears */
 
 enum place { P_TMP, P_QUEUE, P_DONE, P_DEAD, P_QUARANTINE, P_CLAIMS, P__MAX };
 
@@ -65,6 +66,10 @@ struct intake_spool {
 	int		syncfd;		/* journal.sync: flock and struct sync_state */
 	pid_t		pid;		/* whose descriptors they are (flock is per open file) */
 	bool		no_journal;	/* no boot id, so no recovery: sync each record */
+	int		spare;		/* an empty file in tmp/ for the next record, or -1 */
+	char		spare_name[64];
+	pid_t		spare_pid;	/* the process that made it (and alone may use it) */
+	int64_t		spare_ms;	/* when */
 	uid_t		uid;		/* the spool's owner: files root makes become its */
 	gid_t		gid;
 };
@@ -139,6 +144,7 @@ open_dir(int at, const char *name)
 }
 
 static enum intake_err	journal_open(struct intake_spool *s);
+static void		spare_drop(struct intake_spool *s);
 
 enum intake_err
 intake_spool_open(const char *dir, struct intake_spool **out)
@@ -151,6 +157,7 @@ intake_spool_open(const char *dir, struct intake_spool **out)
 		s->dir[i] = -1;
 	s->journal = -1;
 	s->syncfd = -1;
+	s->spare = -1;
 	s->root = open_dir(AT_FDCWD, dir);
 	if (s->root == -1) {
 		(void)sys_fail("cannot open", dir);
@@ -180,6 +187,7 @@ intake_spool_close(struct intake_spool *s)
 
 	if (s == NULL)
 		return;
+	spare_drop(s);
 	for (i = 0; i < P__MAX; i++)
 		if (s->dir[i] != -1)
 			(void)close(s->dir[i]);
@@ -218,7 +226,76 @@ write_all(int fd, const void *p, size_t n)
 }
 
 /*
- * Write n bytes to a new file in tmp/, and fsync it when sync is set.
+ * Spare files.  Making a file is the slow part of a write here: on ext4
+ * without a journal each new inode walks every inode freed in the last
+ * minutes (find_inode_bit -> recently_deleted), which on a busy file
+ * system took longer than the journal's sync.  So a process makes the
+ * empty file for its next record ahead of time, off the answer's path
+ * (intake_spool_prepare, after each answer), and write_tmp uses it.
+ */
+
+/* Drop the spare: close it, and unlink it if this process made it. */
+static void
+spare_drop(struct intake_spool *s)
+{
+	if (s->spare == -1)
+		return;
+	(void)close(s->spare);
+	if (s->spare_pid == getpid())
+		(void)unlinkat(s->dir[P_TMP], s->spare_name, 0);
+	s->spare = -1;
+}
+
+/*
+ * Take this process's spare (fd and tmp/ name), if it has one young
+ * enough: the sweep deletes tmp/ files an hour old.  A spare inherited
+ * across fork() is the parent's, never used.  false: none.
+ */
+static bool
+spare_take(struct intake_spool *s, char tmpname[64], int *fdp)
+{
+	if (s->spare == -1)
+		return false;
+	if (s->spare_pid != getpid()) {
+		(void)close(s->spare);
+		s->spare = -1;
+		return false;
+	}
+	if (intake_now_ms() - s->spare_ms > SPARE_MAX_AGE_MS) {
+		spare_drop(s);
+		return false;
+	}
+	(void)intake_strlcpy(tmpname, s->spare_name, 64);
+	*fdp = s->spare;
+	s->spare = -1;
+	return true;
+}
+
+void
+intake_spool_prepare(struct intake_spool *s)
+{
+	int	fd;
+
+	if (s->spare != -1 && s->spare_pid != getpid()) {
+		(void)close(s->spare);
+		s->spare = -1;
+	}
+	if (s->spare != -1)
+		return;
+	(void)snprintf(s->spare_name, sizeof(s->spare_name), "spare.%ld.%lu", (long)getpid(),
+	    s->seq++);
+	fd = openat(s->dir[P_TMP], s->spare_name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return;		/* the next write makes its own */
+	own(s, fd);
+	s->spare = fd;
+	s->spare_pid = getpid();
+	s->spare_ms = intake_now_ms();
+}
+
+/*
+ * Write n bytes to a new file in tmp/ (this process's spare if it has
+ * one), and fsync it when sync is set.
  * Its name goes into tmpname; the open descriptor into *fdp (the caller
  * closes it).
  */
@@ -228,11 +305,13 @@ write_tmp(struct intake_spool *s, const char *ref, const void *p, size_t n, bool
 {
 	int	fd;
 
-	(void)snprintf(tmpname, 64, "%s.%ld.%lu", ref, (long)getpid(), s->seq++);
-	fd = openat(s->dir[P_TMP], tmpname, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return sys_fail("cannot create", tmpname);
-	own(s, fd);
+	if (!spare_take(s, tmpname, &fd)) {
+		(void)snprintf(tmpname, 64, "%s.%ld.%lu", ref, (long)getpid(), s->seq++);
+		fd = openat(s->dir[P_TMP], tmpname, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+		if (fd == -1)
+			return sys_fail("cannot create", tmpname);
+		own(s, fd);
+	}
 	if (write_all(fd, p, n) != INTAKE_OK || (sync && sync_fd(fd, false, STATE) == -1)) {
 		(void)sys_fail("cannot write", tmpname);
 		(void)close(fd);
