@@ -33,6 +33,14 @@ same endpoint path the gateway used, read from the stand-in's call log).
 Those direct starts are named "bench-direct" so the count check can tell
 them from the gateway's ("IT request (REF)" - the form's title and the reference).
 
+After each direct start the thread also GETs /healthz through nginx (the hop
+every request pays, with no work behind it), so the added time can be split
+into that hop and the post's own work.  Each phase's CPU seconds (from /proc)
+of intake, nginx, the stand-in and this bench, per submission, and the busy
+cores of the whole machine (other users too) say whether the 16-client figure
+is bound by CPU: at C CPU-seconds per submission, N cores carry at most N / C
+submissions/s, and by Little's law K clients then wait at least K x C / N.
+
 Printed: submissions/s, 201 / non-201 counts (by status or error), p50/p95/p99
 of the POST as the client sees it, p50/p95 of the direct start call and of
 the token endpoint, the upstream calls the gateway made during the run (start
@@ -58,7 +66,8 @@ Environment (defaults in brackets):
   POOL_MAX [1000] (unposted tokens per client; a small pool caps the rate at
   about POOL_MAX per client per second, as a token ripens at the next whole second + 1)  CACHE_ENTRIES [8192] (nonces are kept
   in intake's shared cache; it must hold every submission of the run)
-  INTAKE_BIN [build/cgi-bin/intake; copied into the run directory first]
+  INTAKE_BIN [$INTAKE_BUILD_DIR/cgi-bin/intake, else build/cgi-bin/intake; copied
+  into the run directory first; a warning when a source under lib/ is newer]
   KEEP_TMP=1     keep the temporary directory (configs, logs)
 """
 import collections
@@ -198,7 +207,7 @@ class Client(threading.Thread):
         self.gw = Conn(bench.nginx_port)
         self.si = Conn(bench.standin_port, harness.HOST_HEADER)
         self.tokens = collections.deque()      # (token, ripe_at wall clock)
-        self.post_lat, self.start_lat, self.get_lat = [], [], []
+        self.post_lat, self.start_lat, self.get_lat, self.hop_lat = [], [], [], []
         self.codes = collections.Counter()      # POST status or error name
         self.get_errors = collections.Counter()
         self.direct_bad = collections.Counter()
@@ -248,6 +257,17 @@ class Client(threading.Thread):
             return
         self.start_lat.append(time.perf_counter() - t0)
 
+    def hop(self):
+        """GET /healthz through nginx: the hop every request pays, with no work behind it."""
+        t0 = time.perf_counter()
+        try:
+            status, _ = self.gw.request("GET", "/healthz")
+        except OSError:
+            self.gw.close()
+            return
+        if status == 200:
+            self.hop_lat.append(time.perf_counter() - t0)
+
     def run(self):
         b = self.b
         try:
@@ -258,6 +278,7 @@ class Client(threading.Thread):
                     self.n_posts += 1
                     if b.replay_every and self.n_posts % b.replay_every == 0:
                         self.direct_start()
+                        self.hop()
                 elif len(self.tokens) < b.pool_max:
                     self.fetch_token()
                 else:
@@ -323,6 +344,47 @@ def spool_counts(pool):
     return out
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def _cpu_s(pids):
+    """CPU seconds (user + system) the processes used so far; a gone one counts 0."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])     # utime, stime
+    return total / CLK_TCK
+
+
+def _machine_busy_s():
+    """CPU seconds every core of the machine spent not idle (all its users)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / CLK_TCK          # minus idle, iowait
+
+
+def cpu_snapshot(b, pool, standin):
+    """CPU seconds so far: intake (supervisor, workers, dispatcher), nginx, the
+    stand-in, this bench, and the whole machine."""
+    intake = [pool.proc.pid] + _children(pool.proc.pid)
+    ngx = [b.nginx_pid] + _children(b.nginx_pid) if b.nginx_pid else []
+    return {"intake": _cpu_s(intake), "nginx": _cpu_s(ngx),
+            "stand-in": _cpu_s([standin.proc.pid]), "bench": _cpu_s([os.getpid()]),
+            "machine": _machine_busy_s()}
+
+
 def durable_write_ms(directory, n=200):
     """One durable write on this disk, as a spool would make it: a small file
     written, fdatasynced, and its directory fsynced. Milliseconds, each."""
@@ -352,6 +414,7 @@ def phase(b, standin, pool, clients, duration):
     """CLIENTS threads for duration seconds; the figures of that phase."""
     since = len(standin.state()["calls"])
     before = spool_counts(pool)
+    cpu0 = cpu_snapshot(b, pool, standin)
     print("bench_submit.py: %d clients, %d s of submissions ..." % (clients, duration),
           file=sys.stderr)
     threads = [Client(b, i) for i in range(clients)]
@@ -365,7 +428,9 @@ def phase(b, standin, pool, clients, duration):
     if any(t.is_alive() for t in threads):
         sys.exit("bench_submit.py: a client thread did not finish")
     after = spool_counts(pool)
+    cpu1 = cpu_snapshot(b, pool, standin)
     r = {"clients": clients, "elapsed": elapsed,
+         "cpu": {k: cpu1[k] - cpu0[k] for k in cpu0},
          "delta": {k: after[k] - before[k] for k in after} if before and after else None}
     calls = standin.state()["calls"][since:]
     r["start_calls"] = [c for c in calls if c["path"].startswith("/api/instance/start/")
@@ -375,7 +440,7 @@ def phase(b, standin, pool, clients, duration):
     r["others"] = [c for c in calls if id(c) not in seen and c["token"] != b.bearer]
     r["codes"], r["get_err"], r["direct_bad"] = (collections.Counter(), collections.Counter(),
                                                  collections.Counter())
-    r["post_lat"], r["start_lat"], r["get_lat"] = [], [], []
+    r["post_lat"], r["start_lat"], r["get_lat"], r["hop_lat"] = [], [], [], []
     for t in threads:
         r["codes"].update(t.codes)
         r["get_err"].update(t.get_errors)
@@ -383,6 +448,7 @@ def phase(b, standin, pool, clients, duration):
         r["post_lat"] += t.post_lat
         r["start_lat"] += t.start_lat
         r["get_lat"] += t.get_lat
+        r["hop_lat"] += t.hop_lat
     return r
 
 
@@ -427,6 +493,24 @@ def report(b, r, nginx, pool, token_lat):
           % (ntok, fmt_ms(tok50), run201, fmt_ms(tok_over)))
     print("  gateway added (p50) = POST p50 %s - (start p50 %s + token overhead %s) = %s"
           % (fmt_ms(p50), fmt_ms(s50), fmt_ms(tok_over), fmt_ms(added)))
+    hop50 = pct(r["hop_lat"], 50)
+    print("  nginx -> intake hop (GET /healthz through the site, after each direct start): "
+          "p50 %s  p95 %s  (n=%d); added p50 - hop p50 = %s (what the post's own work adds)"
+          % (fmt_ms(hop50), fmt_ms(pct(r["hop_lat"], 95)), len(r["hop_lat"]),
+             fmt_ms(added - hop50 if added is not None and hop50 is not None else None)))
+    cpu = r["cpu"]
+    if run201:
+        ours = cpu["intake"] + cpu["nginx"] + cpu["stand-in"] + cpu["bench"]
+        print("  CPU per submission (each with its form GETs, direct start and hop): intake "
+              "%.2f ms, nginx %.2f ms, stand-in %.2f ms, bench client %.2f ms; all %.2f ms"
+              % tuple(1000.0 * v / run201 for v in (cpu["intake"], cpu["nginx"],
+                                                     cpu["stand-in"], cpu["bench"], ours)))
+        print("  machine: %.2f of %d cores busy (all its users: %.2f for this run's processes)"
+              "; at that cost %d cores carry at most %.0f submissions/s, and %d clients "
+              "then wait >= %s per cycle (Little's law: clients / throughput)"
+              % (cpu["machine"] / r["elapsed"], os.cpu_count(), ours / r["elapsed"],
+                 os.cpu_count(), os.cpu_count() * run201 / ours if ours else float("nan"),
+                 r["clients"], fmt_ms(r["clients"] * ours / run201 / os.cpu_count())))
     r["added"] = added
     r["journal_per"] = r["all_per"] = None
     if d is None:
@@ -461,6 +545,11 @@ def run(workdir, stack):
     if not os.access(binary, os.X_OK):
         sys.exit("bench_submit.py: no intake binary at %s (cmake -S . -B build && "
                  "cmake --build build -j2)" % binary)
+    newer = load_choices.stale_binary(binary)
+    if newer is not None:
+        print("bench_submit.py: WARNING: %s is older than %s (rebuild, or set INTAKE_BIN "
+              "or INTAKE_BUILD_DIR)" % (binary, newer), file=sys.stderr)
+    print("bench_submit.py: intake binary %s" % binary, file=sys.stderr)
     harness.BIN = os.path.join(workdir, "intake")
     shutil.copy2(binary, harness.BIN)
 
@@ -482,6 +571,8 @@ def run(workdir, stack):
         harness.Pool = orig_pool
     b.origin = nginx.url
     b.nginx_port = nginx.port
+    with open(os.path.join(nginx.dir, "nginx.pid")) as f:
+        b.nginx_pid = int(f.read().strip())
     b.standin_port = standin.port
 
     # Warm-up: one submission end to end (fills the choice lists and the

@@ -58,6 +58,33 @@ import harness  # noqa: E402  (tests/integration/harness.py)
 import nocache_site  # noqa: E402
 import wrk_report  # noqa: E402
 
+# bench/all.sh names the build with INTAKE_BUILD_DIR; every Python bench takes
+# its binary from INTAKE_BIN, else harness.BIN (build/ of this tree). Without
+# this, INTAKE_BUILD_DIR was ignored and an older binary in build/ was run
+# (one that refused the pool's flags, so the pool never listened).
+if not os.environ.get("INTAKE_BIN") and os.environ.get("INTAKE_BUILD_DIR"):
+    harness.BIN = os.path.join(os.path.abspath(os.environ["INTAKE_BUILD_DIR"]),
+                               "cgi-bin", "intake")
+    harness.BUILD = os.path.dirname(os.path.dirname(harness.BIN))
+
+
+def stale_binary(binary):
+    """The newest source under lib/ or cgi-bin/ that is newer than binary, or None."""
+    try:
+        built = os.stat(binary).st_mtime
+    except OSError:
+        return None
+    newest = None
+    for top in ("lib", "cgi-bin"):
+        for d, _, files in os.walk(os.path.join(SRC, top)):
+            for f in files:
+                if f.endswith((".c", ".h")):
+                    path = os.path.join(d, f)
+                    t = os.stat(path).st_mtime
+                    if t > built and (newest is None or t > newest[0]):
+                        newest = (t, path)
+    return None if newest is None else newest[1]
+
 SOURCE = "departments"
 PATH = "/api/choices/departments?per_page=1000"
 
@@ -93,7 +120,18 @@ def start_stack(workdir, server, sections_text, cleanup):
     cleanup(standin.close)
     pool = harness.Pool(workdir, standin, server=server, sections=sections_text)
     cleanup(pool.stop)
-    pool.start()
+    try:
+        pool.start()
+    except AssertionError:
+        # Say why: a binary that exited at once (an old build refusing a flag
+        # or a config key) is named, with the end of its log.
+        exited = pool.proc is not None and pool.proc.poll() is not None
+        pool.log.flush()
+        with open(pool.logpath, encoding="utf-8", errors="replace") as f:
+            tail = "".join(f.readlines()[-5:])
+        raise AssertionError("intake pool did not listen (%s, %s); its log ends:\n%s"
+                             % (harness.BIN, "exited %s" % pool.proc.returncode if exited
+                                else "still running", tail)) from None
     nginx = harness.Nginx(workdir, pool.sock, port=pool.web_port)
     nocache_port = harness.free_port()
     nocache_site.add_nocache_server(nginx.site_path, "127.0.0.1:%d" % nocache_port)

@@ -23,6 +23,7 @@
 #include "core/metrics.h"
 #include "process/proc.h"
 #include "process/worker.h"
+#include "spool/spool.h"
 #include "web/req.h"
 #include "web/route.h"
 
@@ -108,6 +109,9 @@ serve_ready(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr,
 		serve(req, ctx, &fr[k], k == 1);
 		FCGX_Finish_r(&fr[k]);
 		intake_req_end(req);
+		/* Answered: the next submission's spool file is made now, not on its path. */
+		if (ctx->spool != NULL)
+			intake_spool_prepare(ctx->spool);
 		served++;
 	}
 	return served;

@@ -36,6 +36,7 @@
 #define BOOT_ID_MAX	64
 #define STATE		INTAKE_METRIC_SPOOL_SYNC_STATE
 #define ENTRY_HEAD_MAX	64		/* "J REF LEN\n", the head of a journal entry */
+#define SPARE_MAX_AGE_MS (1800 * 1000LL) /* a spare this old is not used: the sweep nears */
 
 enum place { P_TMP, P_QUEUE, P_DONE, P_DEAD, P_QUARANTINE, P_CLAIMS, P__MAX };
 
@@ -65,6 +66,10 @@ struct intake_spool {
 	int		syncfd;		/* journal.sync: flock and struct sync_state */
 	pid_t		pid;		/* whose descriptors they are (flock is per open file) */
 	bool		no_journal;	/* no boot id, so no recovery: sync each record */
+	int		spare;		/* an empty file in tmp/ for the next record, or -1 */
+	char		spare_name[64];
+	pid_t		spare_pid;	/* the process that made it (and alone may use it) */
+	int64_t		spare_ms;	/* when */
 	uid_t		uid;		/* the spool's owner: files root makes become its */
 	gid_t		gid;
 };
@@ -139,6 +144,7 @@ open_dir(int at, const char *name)
 }
 
 static enum intake_err	journal_open(struct intake_spool *s);
+static void		spare_drop(struct intake_spool *s);
 
 enum intake_err
 intake_spool_open(const char *dir, struct intake_spool **out)
@@ -151,6 +157,7 @@ intake_spool_open(const char *dir, struct intake_spool **out)
 		s->dir[i] = -1;
 	s->journal = -1;
 	s->syncfd = -1;
+	s->spare = -1;
 	s->root = open_dir(AT_FDCWD, dir);
 	if (s->root == -1) {
 		(void)sys_fail("cannot open", dir);
@@ -180,6 +187,7 @@ intake_spool_close(struct intake_spool *s)
 
 	if (s == NULL)
 		return;
+	spare_drop(s);
 	for (i = 0; i < P__MAX; i++)
 		if (s->dir[i] != -1)
 			(void)close(s->dir[i]);
@@ -218,7 +226,76 @@ write_all(int fd, const void *p, size_t n)
 }
 
 /*
- * Write n bytes to a new file in tmp/, and fsync it when sync is set.
+ * Spare files.  Making a file is the slow part of a write here: on ext4
+ * without a journal each new inode walks every inode freed in the last
+ * minutes (find_inode_bit -> recently_deleted), which on a busy file
+ * system took longer than the journal's sync.  So a process makes the
+ * empty file for its next record ahead of time, off the answer's path
+ * (intake_spool_prepare, after each answer), and write_tmp uses it.
+ */
+
+/* Drop the spare: close it, and unlink it if this process made it. */
+static void
+spare_drop(struct intake_spool *s)
+{
+	if (s->spare == -1)
+		return;
+	(void)close(s->spare);
+	if (s->spare_pid == getpid())
+		(void)unlinkat(s->dir[P_TMP], s->spare_name, 0);
+	s->spare = -1;
+}
+
+/*
+ * Take this process's spare (fd and tmp/ name), if it has one young
+ * enough: the sweep deletes tmp/ files an hour old.  A spare inherited
+ * across fork() is the parent's, never used.  false: none.
+ */
+static bool
+spare_take(struct intake_spool *s, char tmpname[64], int *fdp)
+{
+	if (s->spare == -1)
+		return false;
+	if (s->spare_pid != getpid()) {
+		(void)close(s->spare);
+		s->spare = -1;
+		return false;
+	}
+	if (intake_now_ms() - s->spare_ms > SPARE_MAX_AGE_MS) {
+		spare_drop(s);
+		return false;
+	}
+	(void)intake_strlcpy(tmpname, s->spare_name, 64);
+	*fdp = s->spare;
+	s->spare = -1;
+	return true;
+}
+
+void
+intake_spool_prepare(struct intake_spool *s)
+{
+	int	fd;
+
+	if (s->spare != -1 && s->spare_pid != getpid()) {
+		(void)close(s->spare);
+		s->spare = -1;
+	}
+	if (s->spare != -1)
+		return;
+	(void)snprintf(s->spare_name, sizeof(s->spare_name), "spare.%ld.%lu", (long)getpid(),
+	    s->seq++);
+	fd = openat(s->dir[P_TMP], s->spare_name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return;		/* the next write makes its own */
+	own(s, fd);
+	s->spare = fd;
+	s->spare_pid = getpid();
+	s->spare_ms = intake_now_ms();
+}
+
+/*
+ * Write n bytes to a new file in tmp/ (this process's spare if it has
+ * one), and fsync it when sync is set.
  * Its name goes into tmpname; the open descriptor into *fdp (the caller
  * closes it).
  */
@@ -228,11 +305,13 @@ write_tmp(struct intake_spool *s, const char *ref, const void *p, size_t n, bool
 {
 	int	fd;
 
-	(void)snprintf(tmpname, 64, "%s.%ld.%lu", ref, (long)getpid(), s->seq++);
-	fd = openat(s->dir[P_TMP], tmpname, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return sys_fail("cannot create", tmpname);
-	own(s, fd);
+	if (!spare_take(s, tmpname, &fd)) {
+		(void)snprintf(tmpname, 64, "%s.%ld.%lu", ref, (long)getpid(), s->seq++);
+		fd = openat(s->dir[P_TMP], tmpname, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+		if (fd == -1)
+			return sys_fail("cannot create", tmpname);
+		own(s, fd);
+	}
 	if (write_all(fd, p, n) != INTAKE_OK || (sync && sync_fd(fd, false, STATE) == -1)) {
 		(void)sys_fail("cannot write", tmpname);
 		(void)close(fd);
@@ -459,39 +538,44 @@ journal_sync(struct intake_spool *s, int64_t gen, int64_t end)
 typedef bool (*journal_fn)(struct intake_spool *s, const char *ref, off_t off, size_t len,
     void *arg);
 
-/* Call fn for every whole entry of the journal, in order; a torn tail ends the walk. */
-static void
-journal_each(struct intake_spool *s, journal_fn fn, void *arg)
+/*
+ * Call fn for every whole entry of the journal from offset from (an
+ * entry's start), in order; a torn tail ends the walk.  Returns where the
+ * walk ended: the end of the last whole entry it read.
+ */
+static off_t
+journal_each(struct intake_spool *s, off_t from, journal_fn fn, void *arg)
 {
 	struct stat	 sb;
-	off_t		 off = 0, data;
+	off_t		 off = from, data;
 	ssize_t		 n;
 	long long	 len;
 	char		 head[ENTRY_HEAD_MAX + 1], ref[INTAKE_SPOOL_REF_MAX], *nl, *num;
 
 	if (fstat(s->journal, &sb) == -1)
-		return;
+		return off;
 	while (off < sb.st_size) {
 		n = pread(s->journal, head, ENTRY_HEAD_MAX, off);
 		if (n < 3 + INTAKE_SPOOL_REF_LEN + 2)
-			return;
+			return off;
 		nl = memchr(head, '\n', (size_t)n);
 		if (nl == NULL || head[0] != 'J' || head[1] != ' ' ||
 		    head[2 + INTAKE_SPOOL_REF_LEN] != ' ')
-			return;
+			return off;
 		memcpy(ref, head + 2, INTAKE_SPOOL_REF_LEN);
 		ref[INTAKE_SPOOL_REF_LEN] = '\0';
 		num = head + 3 + INTAKE_SPOOL_REF_LEN;
 		if (!intake_spoolrec_ref_ok(ref) ||
 		    intake_parse_intn(num, (size_t)(nl - num), 0, sb.st_size, &len) != INTAKE_OK)
-			return;
+			return off;
 		data = off + (nl - head) + 1;
 		if (data + len + 1 > sb.st_size)
-			return;
+			return off;
 		if (!fn(s, ref, data, (size_t)len, arg))
-			return;
+			return off;
 		off = data + len + 1;
 	}
+	return off;
 }
 
 /* Checkpoint: a record still queued is made durable in its own file. */
@@ -556,16 +640,17 @@ journal_unlock_all(struct intake_spool *s)
 }
 
 /*
- * Sync the file of every journaled record still queued, then queue/, then
- * done/.  Afterwards every journaled reference is durable in queue/, in
- * done/ or in dead/ (bury syncs its own).  queue/ before done/: a
- * record's removal from queue/ comes after its receipt, so when the
- * removal is on disk, so is the receipt.
+ * Sync the file of every journaled record from offset *from on still
+ * queued, then queue/, then done/; *from becomes where the entries ended.
+ * Afterwards every journaled reference is durable in queue/, in done/ or
+ * in dead/ (bury syncs its own).  queue/ before done/: a record leaves
+ * queue/ when (or after) its receipt reaches done/, so when the removal
+ * is on disk, so is the receipt.
  */
 static enum intake_err
-checkpoint_sync(struct intake_spool *s)
+checkpoint_sync(struct intake_spool *s, off_t *from)
 {
-	journal_each(s, checkpoint_one, NULL);
+	*from = journal_each(s, *from, checkpoint_one, NULL);
 	if (sync_fd(s->dir[P_QUEUE], false, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1 ||
 	    sync_fd(s->dir[P_DONE], false, INTAKE_METRIC_SPOOL_SYNC_CHECKPOINT) == -1)
 		return sys_fail("cannot sync", "queue/ and done/");
@@ -575,25 +660,40 @@ checkpoint_sync(struct intake_spool *s)
 enum intake_err
 intake_spool_checkpoint(struct intake_spool *s)
 {
-	struct stat	sb;
-	enum intake_err	err;
+	struct sync_state	st;
+	struct stat		sb;
+	enum intake_err		err;
+	int64_t			gen;
+	off_t			from = 0;
 
 	if (journal_mine(s) != INTAKE_OK)
 		return INTAKE_ESYS;
 	if (fstat(s->journal, &sb) == -1 || sb.st_size == 0)
 		return INTAKE_OK;
+	/* Read under its lock: a reset (under both) is then wholly before or after. */
+	if (flock(s->syncfd, LOCK_EX) == -1)
+		return sys_fail("cannot lock", SYNC_NAME);
+	sync_state_read(s, &st);
+	(void)flock(s->syncfd, LOCK_UN);
+	gen = st.gen;
 	/*
 	 * The slow part first, without the locks (a torn last entry ends the
 	 * walk): the records queued since the last checkpoint, an outage's
-	 * worth perhaps.  Under the locks, appends wait only for what came
-	 * meanwhile; a file synced already costs little to sync again.
+	 * worth perhaps.  Under the locks, appends wait only for the entries
+	 * that came meanwhile (the walk goes on from where the first one
+	 * ended: entries before it do not change), queue/, done/ and the
+	 * journal's reset.
 	 */
-	if (checkpoint_sync(s) != INTAKE_OK)
+	if (checkpoint_sync(s, &from) != INTAKE_OK)
 		return INTAKE_ESYS;
 	err = journal_lock_all(s);
 	if (err != INTAKE_OK)
 		return err;
-	err = checkpoint_sync(s);
+	/* Another checkpoint (a purge's) emptied it meanwhile: all of it is new. */
+	sync_state_read(s, &st);
+	if (st.gen != gen)
+		from = 0;
+	err = checkpoint_sync(s, &from);
 	if (err == INTAKE_OK)
 		err = journal_reset(s);
 	journal_unlock_all(s);
@@ -729,7 +829,7 @@ journal_recover(struct intake_spool *s, const char *id)
 		return err;
 	if (boot_same(s, id))
 		goto out;	/* another process recovered it meanwhile */
-	journal_each(s, recover_one, &r);
+	(void)journal_each(s, 0, recover_one, &r);
 	if (r.restored > 0 || r.bad > 0)
 		intake_log_warn("spool: the machine restarted since the last checkpoint: %lld "
 		    "submissions restored from the journal to queue/ (%lld of them were "
@@ -907,7 +1007,8 @@ intake_spool_take(struct intake_spool *s, const char *ref, struct intake_spool_h
 	*got = false;
 	if (!intake_spoolrec_ref_ok(ref))
 		return INTAKE_EINVAL;
-	fd = openat(s->dir[P_QUEUE], ref, O_RDONLY | O_CLOEXEC);
+	/* Read-write: a delivered record's file becomes its receipt (intake_spool_done). */
+	fd = openat(s->dir[P_QUEUE], ref, O_RDWR | O_CLOEXEC);
 	if (fd == -1)
 		return errno == ENOENT ? INTAKE_OK : sys_fail("cannot open", ref);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -959,26 +1060,63 @@ intake_spool_release(struct intake_spool_hold *h)
 	intake_buf_free(&h->bytes);
 }
 
-enum intake_err
-intake_spool_done(struct intake_spool *s, struct intake_spool_hold *h,
+/*
+ * The receipt the old way: a new file in done/ (through tmp/), then the
+ * record and its meta leave queue/.
+ */
+static enum intake_err
+done_by_copy(struct intake_spool *s, struct intake_spool_hold *h,
     const struct intake_spool_meta *m, bool durable)
 {
 	char	meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
 
-	/*
-	 * The receipt goes to done/ before the record leaves queue/, so a
-	 * reference is always in one of them.  Durable now (done/ synced)
-	 * only when asked; otherwise the next checkpoint makes it so, and a
-	 * power cut before that leaves the record queued: the dispatcher's
-	 * look before a retry finds the request.  Its bytes (the request's
-	 * number) are a courtesy; an empty receipt still says "delivered".
-	 */
 	if (put_meta(s, s->dir[P_DONE], h->ref, m, false, durable) != INTAKE_OK)
 		return INTAKE_ESYS;
 	meta_name(h->ref, meta);
 	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
 	if (unlinkat(s->dir[P_QUEUE], h->ref, 0) == -1 && errno != ENOENT)
 		return sys_fail("cannot remove", h->ref);
+	return INTAKE_OK;
+}
+
+enum intake_err
+intake_spool_done(struct intake_spool *s, struct intake_spool_hold *h,
+    const struct intake_spool_meta *m, bool durable)
+{
+	struct intake_buf	b;
+	char			meta[INTAKE_SPOOL_REF_MAX + sizeof(META_SUFFIX)];
+	enum intake_err		err;
+
+	/*
+	 * The record's own file becomes the receipt: renamed from queue/ to
+	 * done/ (one step: the reference is in one place or the other, never
+	 * neither), then its bytes replaced by m.  No new file, so no inode
+	 * is allocated on the answer's path and none is freed (on ext4
+	 * without a journal every new file walks the inodes freed in the last
+	 * minutes).  Durable now (done/ synced) only when asked; otherwise the
+	 * next checkpoint makes it so, and a power cut before that leaves the
+	 * record queued: the dispatcher's look before a retry finds the
+	 * request.  The receipt's bytes (the request's number) are a courtesy:
+	 * until they are written it holds the record, which reads as a receipt
+	 * without a number (intake_spoolrec_meta_decode).  done/ holding the
+	 * reference already (a crash left the record in queue/ too), or a file
+	 * system without renameat2's RENAME_NOREPLACE: the receipt is written
+	 * anew and the copy in queue/ goes, as before (done_by_copy).
+	 */
+	if (renameat2(s->dir[P_QUEUE], h->ref, s->dir[P_DONE], h->ref, RENAME_NOREPLACE) == -1)
+		return done_by_copy(s, h, m, durable);	/* also where renameat2 cannot */
+	intake_buf_init(&b, META_MAX);
+	err = intake_spoolrec_meta_encode(m, &b);
+	if (err == INTAKE_OK && (ftruncate(h->fd, 0) == -1 ||
+	    pwrite_all(h->fd, b.ptr, b.len, 0) != INTAKE_OK))
+		err = sys_fail("cannot write the receipt of", h->ref);
+	intake_buf_free(&b);
+	if (err != INTAKE_OK)
+		intake_log_warn("spool: %s was delivered; its receipt names no request", h->ref);
+	meta_name(h->ref, meta);
+	(void)unlinkat(s->dir[P_QUEUE], meta, 0);
+	if (durable && sync_fd(s->dir[P_DONE], false, STATE) == -1)
+		return sys_fail("cannot sync done/ after", h->ref);
 	return INTAKE_OK;
 }
 

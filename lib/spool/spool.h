@@ -69,6 +69,15 @@ void		intake_spool_close(struct intake_spool *s);
 const char	*intake_spool_status_name(enum intake_spool_status st);
 
 /*
+ * Make, ahead of time, the empty file this process's next record (or
+ * other spool file) is written to: a new file is slow on a busy file
+ * system, so the worker calls this after each answer, off the answer's
+ * path.  Best effort: without it a write makes its own.  A child of a
+ * fork() never uses its parent's.
+ */
+void		intake_spool_prepare(struct intake_spool *s);
+
+/*
  * Accept a record durably under ref.  INTAKE_OK: it is in queue/ and *h
  * holds its lock (release with intake_spool_release()).  When ref is
  * already known, *existing says where it is and nothing is written.

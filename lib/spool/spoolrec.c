@@ -313,6 +313,8 @@ intake_spoolrec_meta_decode(const char *buf, size_t len, struct intake_spool_met
 	size_t		 klen, vlen;
 
 	memset(m, 0, sizeof(*m));
+	if (len >= sizeof(MAGIC) - 1 && memcmp(buf, MAGIC, sizeof(MAGIC) - 1) == 0)
+		return;
 	for (line = buf; line < end; line = nl + 1) {
 		nl = memchr(line, '\n', (size_t)(end - line));
 		if (nl == NULL)

@@ -117,7 +117,12 @@ struct intake_spool_meta {
 
 enum intake_err	intake_spoolrec_meta_encode(const struct intake_spool_meta *m,
 		    struct intake_buf *out);
-/* Tolerant: bad lines are skipped, missing keys stay zero. */
+/*
+ * Tolerant: bad lines are skipped, missing keys stay zero.  A record's
+ * bytes (a receipt whose record was renamed into done/ and not yet
+ * rewritten, spool.c) decode as all zero: no value a client sent is ever
+ * read as a key.
+ */
 void		intake_spoolrec_meta_decode(const char *buf, size_t len,
 		    struct intake_spool_meta *m);
 

@@ -421,8 +421,13 @@ class Spool(SpoolStack):
         bad = [(k, "x" if k == "description" else v) for k, v in good(1)]
         status, _, body = self.post(tok, bad)
         self.assertEqual(status, 422, body)
-        for place in ("tmp", "queue", "done", "dead", "quarantine"):
+        for place in ("queue", "done", "dead", "quarantine"):
             self.assertEqual(os.listdir(os.path.join(self.pool.spool_dir, place)), [], place)
+        # tmp/ holds only the workers' spares: empty files made ahead for the next record.
+        tmp = os.path.join(self.pool.spool_dir, "tmp")
+        for name in os.listdir(tmp):
+            self.assertTrue(name.startswith("spare."), name)
+            self.assertEqual(os.path.getsize(os.path.join(tmp, name)), 0, name)
         # The same form, corrected, is accepted once.
         status, _, body = self.post(tok, good(1))
         self.assertEqual(status, 201, body)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 
 #include <signal.h>
@@ -328,6 +329,152 @@ test_spool_sweep_drops_old_claims_only(void)
 	teardown(&f);
 }
 
+/* The inode number of spool/rel, 0 when there is none. */
+static ino_t
+inode_of(const struct fixture *f, const char *rel)
+{
+	char		path[800];
+	struct stat	st;
+
+	(void)snprintf(path, sizeof(path), "%s/spool/%s", f->dir, rel);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * A delivered record's receipt is its own file renamed into done/ (no
+ * new file: no inode allocated on the answer's path), its bytes replaced
+ * by the receipt, whether the worker that accepted it or the dispatcher
+ * (which took it) delivers it.
+ */
+static void
+test_spool_receipt_is_the_record_file_renamed(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	struct intake_spool_meta	m, back;
+	enum intake_spool_status	st;
+	ino_t				ino;
+	bool				got;
+
+	setup(&f);
+	memset(&m, 0, sizeof(m));
+	(void)intake_strlcpy(m.sid, "S-1", sizeof(m.sid));
+	(void)intake_strlcpy(m.id, "42", sizeof(m.id));
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	ino = inode_of(&f, "queue/" REF);
+	T_ASSERT(ino != 0);
+	T_EQ_INT(intake_spool_done(f.s, &h, &m, false), INTAKE_OK);
+	intake_spool_release(&h);
+	T_EQ_INT(inode_of(&f, "done/" REF), ino);
+	T_ASSERT(!exists(&f, "queue/" REF));
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &back), INTAKE_SPOOL_DONE);
+	T_EQ_STR(back.id, "42");
+	T_EQ_STR(back.sid, "S-1");
+	/* Taken by the dispatcher (read-write), then delivered: the same. */
+	T_EQ_INT(intake_spool_accept(f.s, REF2, &f.rec, &h, &st), INTAKE_OK);
+	intake_spool_release(&h);
+	ino = inode_of(&f, "queue/" REF2);
+	T_EQ_INT(intake_spool_take(f.s, REF2, &h, &got), INTAKE_OK);
+	T_ASSERT(got);
+	T_EQ_INT(intake_spool_done(f.s, &h, &m, true), INTAKE_OK);
+	intake_spool_release(&h);
+	T_EQ_INT(inode_of(&f, "done/" REF2), ino);
+	T_EQ_INT(intake_spool_lookup(f.s, REF2, &back), INTAKE_SPOOL_DONE);
+	T_EQ_STR(back.id, "42");
+	teardown(&f);
+}
+
+/*
+ * Between the rename and the rewrite a receipt holds the record, whose
+ * values a client chose: "x\nid 999\nsid evil" must not read as the
+ * request's number and SID.  It reads as a receipt without a number.
+ */
+static void
+test_spool_receipt_mid_rename_never_reads_client_values(void)
+{
+	static const char	bytes[] = "intake-spool 1\nref 14\n" REF "\n"
+	    "field 7\nsummary\nvalue 20\nx\nid 999\nsid evil\n\n";
+	struct fixture		f;
+	struct intake_spool_meta	m;
+	char			path[400];
+	FILE			*fp;
+
+	setup(&f);
+	(void)snprintf(path, sizeof(path), "%s/spool/done/" REF, f.dir);
+	fp = fopen(path, "w");
+	T_ASSERT(fp != NULL);
+	T_EQ_INT(fwrite(bytes, 1, sizeof(bytes) - 1, fp), sizeof(bytes) - 1);
+	T_EQ_INT(fclose(fp), 0);
+	T_EQ_INT(intake_spool_lookup(f.s, REF, &m), INTAKE_SPOOL_DONE);
+	T_EQ_STR(m.id, "");
+	T_EQ_STR(m.sid, "");
+	teardown(&f);
+}
+
+/* How many files spool/tmp/ holds (the first one's name into name); -1: unreadable. */
+static int
+tmp_files(const struct fixture *f, char name[256])
+{
+	struct dirent	*de;
+	char		 path[400];
+	DIR		*d;
+	int		 n = 0;
+
+	(void)snprintf(path, sizeof(path), "%s/spool/tmp", f->dir);
+	d = opendir(path);
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && n++ == 0)
+			(void)intake_strlcpy(name, de->d_name, 256);
+	(void)closedir(d);
+	return n;
+}
+
+/*
+ * The file of an accepted record is the spare made ahead of time (off the
+ * answer's path); a child of fork() makes its own and leaves its parent's
+ * alone; a second accept without a new spare still works.
+ */
+static void
+test_spool_accept_uses_the_spare_made_ahead_and_never_a_parents(void)
+{
+	struct fixture			f;
+	struct intake_spool_hold	h;
+	enum intake_spool_status	st;
+	char				name[256], rel[300];
+	ino_t				spare;
+	pid_t				pid;
+	int				ws;
+
+	setup(&f);
+	intake_spool_prepare(f.s);
+	T_EQ_INT(tmp_files(&f, name), 1);
+	(void)snprintf(rel, sizeof(rel), "tmp/%s", name);
+	spare = inode_of(&f, rel);
+	/* A child accepts: not with its parent's spare, which stays where it is. */
+	pid = fork();
+	T_ASSERT(pid != -1);
+	if (pid == 0)
+		_exit(intake_spool_accept(f.s, REF2, &f.rec, &h, &st) == INTAKE_OK &&
+		    st == INTAKE_SPOOL_UNKNOWN && inode_of(&f, "queue/" REF2) != spare ? 0 : 1);
+	T_ASSERT(waitpid(pid, &ws, 0) == pid);
+	T_ASSERT(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	T_EQ_INT(inode_of(&f, rel), spare);
+	T_EQ_INT(intake_spool_accept(f.s, REF, &f.rec, &h, &st), INTAKE_OK);
+	T_EQ_INT(st, INTAKE_SPOOL_UNKNOWN);
+	T_EQ_INT(inode_of(&f, "queue/" REF), spare);
+	T_EQ_INT(tmp_files(&f, name), 0);
+	T_EQ_INT(intake_spool_read(f.s, &h, 1 << 20), INTAKE_OK);
+	T_EQ_STR(h.bytes.ptr, "record bytes");
+	intake_spool_release(&h);
+	/* No spare now: the next write makes its own file. */
+	T_EQ_INT(intake_spool_accept(f.s, "3333-4444-5555", &f.rec, &h, &st), INTAKE_OK);
+	T_ASSERT(exists(&f, "queue/3333-4444-5555"));
+	intake_spool_release(&h);
+	teardown(&f);
+}
+
 /* A whole, checksummed record of ref into b (the journal restores only such). */
 static void
 real_record(const char *ref, struct intake_buf *b)
@@ -616,5 +763,8 @@ main(void)
 	T_RUN(test_spool_power_cut_never_revives_done_dead_or_purged);
 	T_RUN(test_spool_same_boot_and_checkpoint_restore_nothing);
 	T_RUN(test_spool_concurrent_writers_share_one_sync);
+	T_RUN(test_spool_receipt_is_the_record_file_renamed);
+	T_RUN(test_spool_receipt_mid_rename_never_reads_client_values);
+	T_RUN(test_spool_accept_uses_the_spare_made_ahead_and_never_a_parents);
 	return T_DONE();
 }
