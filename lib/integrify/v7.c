@@ -406,20 +406,17 @@ orphan_try(struct intake_ctx *ctx, const struct intake_form *form, struct json_o
 }
 
 /*
- * One page of the request list: claim and check each request started
- * since since_ms.  *n: items on the page; *older: the page reached
- * requests started before since_ms.  A request in that window whose SID
- * cannot be read could be the one a lost answer left: the hit is then
- * UNREADABLE and the search stops, so nothing is started.
+ * One page of the request list, newest first: *n its items, *older once
+ * it reaches requests started before since_ms.  A request in the window
+ * whose SID cannot be read could be the one a lost answer left: the hit
+ * is then UNREADABLE, and nothing is claimed or started.
  */
 static enum intake_err
-orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_object *root,
-    int64_t since_ms, const struct intake_reqstart_claims *cl,
-    struct intake_reqstart_result *out, struct intake_reply_hit *hit, bool *older, size_t *n)
+orphan_scan(struct json_object *root, int64_t since_ms, struct intake_reply_hit *hit,
+    bool *older, size_t *n)
 {
 	struct json_object	*list, *item;
 	char			 sid[128];
-	enum intake_err		 err = INTAKE_OK;
 	size_t			 i;
 	int64_t			 t;
 
@@ -428,7 +425,7 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
 	if (list == NULL)
 		return INTAKE_EPROTO;
 	*n = json_object_array_length(list);
-	for (i = 0; i < *n && hit->match == INTAKE_REPLY_NONE && err == INTAKE_OK; i++) {
+	for (i = 0; i < *n; i++) {
 		item = json_object_array_get_idx(list, i);
 		t = intake_dialect_iso_ms(intake_reply_str(item, INTAKE_REPLY_STARTED));
 		if (t != -1 && t < since_ms) {
@@ -440,6 +437,29 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
 			intake_reply_quote(item, hit->item);
 			break;
 		}
+	}
+	return INTAKE_OK;
+}
+
+/* Claim and check the requests of one scanned page started since since_ms, oldest first. */
+static enum intake_err
+orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_object *root,
+    int64_t since_ms, const struct intake_reqstart_claims *cl,
+    struct intake_reqstart_result *out, struct intake_reply_hit *hit)
+{
+	struct json_object	*list = intake_reply_list(root), *item;
+	char			 sid[128];
+	enum intake_err		 err = INTAKE_OK;
+	size_t			 i;
+	int64_t			 t;
+
+	for (i = json_object_array_length(list); i-- > 0 && hit->match == INTAKE_REPLY_NONE &&
+	    err == INTAKE_OK;) {
+		item = json_object_array_get_idx(list, i);
+		t = intake_dialect_iso_ms(intake_reply_str(item, INTAKE_REPLY_STARTED));
+		if ((t != -1 && t < since_ms) ||
+		    !intake_reply_id(item, INTAKE_REPLY_SID, sid, sizeof(sid)))
+			continue;
 		/* Started, and named, for another submission: its to fill. */
 		if (named_for_another(item, cl->reference))
 			continue;
@@ -451,44 +471,51 @@ orphan_page(struct intake_ctx *ctx, const struct intake_form *form, struct json_
 /*
  * A request of form's process that a lost start left without values.
  * GET /instances/mine?process_sid=P&sort=CreatedDate&dir=DESC, page by
- * page (newest first) down to since_ms: a request started since then (or
- * at a time we cannot read) that claim() lets us take and whose data-
- * container task is still active.  Claiming first skips, without a call,
- * every request another submission already filled or is filling.
- * Unfilled requests of one process are all alike to the service account,
- * so whichever submission claims one fills it, and none is left empty.
+ * page (newest first) down to since_ms; then, oldest first, a request
+ * started since then (or at a time we cannot read) that claim() lets us
+ * take and whose data-container task is still active.  Claiming first
+ * skips, without a call, every request another submission already filled
+ * or is filling.  Unfilled requests of one process are all alike to the
+ * service account, so whichever submission claims one fills it.  Oldest
+ * first, so that none is left empty: a submission accepted later may
+ * only take requests started after it, so one that took the newest
+ * empty request could leave an older one that no other submission may
+ * take (seen in the two-host v7 fault run: 121 requests, one empty).
  */
 static enum intake_err
 v7_orphan(struct intake_ctx *ctx, const struct intake_form *form, int64_t since_ms,
     const struct intake_reqstart_claims *cl, struct intake_reqstart_result *out,
     struct intake_reply_hit *hit)
 {
-	struct json_object	*root = NULL;
+	struct json_object	*roots[ORPHAN_PAGES];
 	struct intake_buf	 path;
 	enum intake_err		 err = INTAKE_OK;
-	size_t			 n;
-	int			 page;
+	size_t			 n, npages = 0;
 	bool			 older = false;
 
 	intake_buf_init(&path, INTAKE_DIALECT_PATH_MAX);
-	for (page = 0; page < ORPHAN_PAGES && hit->match == INTAKE_REPLY_NONE && !older &&
-	    err == INTAKE_OK; page++) {
+	while (npages < ORPHAN_PAGES && !older && err == INTAKE_OK) {
 		intake_buf_reset(&path);
-		json_object_put(root);
-		root = NULL;
 		(void)intake_buf_printf(&path, "/instances/mine?status=open&sort=CreatedDate"
-		    "&dir=DESC&start=%d&count=%d&process_sid=", page * ORPHAN_PAGE, ORPHAN_PAGE);
+		    "&dir=DESC&start=%zu&count=%d&process_sid=", npages * ORPHAN_PAGE, ORPHAN_PAGE);
 		(void)intake_url_escape(&path, form->process);
 		err = intake_buf_err(&path);
 		if (err == INTAKE_OK)
-			err = intake_dialect_get_json(ctx, path.ptr, "instance list", out, &root);
+			err = intake_dialect_get_json(ctx, path.ptr, "instance list", out,
+			    &roots[npages]);
 		if (err != INTAKE_OK)
 			break;
-		err = orphan_page(ctx, form, root, since_ms, cl, out, hit, &older, &n);
-		if (n < ORPHAN_PAGE)
-			break;		/* the last page */
+		err = orphan_scan(roots[npages++], since_ms, hit, &older, &n);
+		if (hit->match != INTAKE_REPLY_NONE || n < ORPHAN_PAGE)
+			break;		/* unreadable, or the last page */
 	}
-	json_object_put(root);
+	while (npages > 0 && hit->match == INTAKE_REPLY_NONE && err == INTAKE_OK) {
+		npages--;
+		err = orphan_page(ctx, form, roots[npages], since_ms, cl, out, hit);
+		json_object_put(roots[npages]);
+	}
+	while (npages > 0)
+		json_object_put(roots[--npages]);
 	intake_buf_free(&path);
 	return err;
 }

@@ -416,6 +416,37 @@ test_dialect_v7_orphan_found_and_no_search(void)
 	free(form);
 }
 
+/*
+ * Two empty requests in the window: the oldest is taken, so the newer one
+ * stays for a submission accepted after the older was started (which may
+ * not take the older: the two-host v7 fault run left one empty so).
+ */
+static void
+test_dialect_v7_orphan_takes_the_oldest_empty_request(void)
+{
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL };
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	v[3];
+	struct fixture			f;
+
+	form_init(form, v);
+	setup_v7(&f);
+	reply(&f, 0, 200, "[{\"sid\":\"S-new\",\"id\":5,\"startDate\":\"2026-12-01T10:30:00Z\"},"
+	    "{\"sid\":\"S-old\",\"id\":4,\"startDate\":\"2026-12-01T10:00:00Z\"},"
+	    "{\"sid\":\"S-before\",\"id\":3,\"startDate\":\"2026-12-01T08:00:00Z\"}]");
+	reply(&f, 1, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-4\"]}");
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form,
+	    intake_dialect_iso_ms("2026-12-01T09:00:00Z"), &cl, &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
+	T_EQ_STR(r.instance_sid, "S-old");
+	/* One list page, then the one request tried: no call about the others. */
+	T_EQ_INT(calls(&f), 2);
+	teardown(&f);
+	free(form);
+}
+
 #define REF		"AB12-CD34-EF56"
 #define IN_WINDOW	"2026-12-01T10:00:00.000Z"
 #define BEFORE		"2026-12-01T08:00:00Z"
@@ -625,6 +656,7 @@ main(void)
 	T_RUN(test_dialect_v7_fill_posts_to_the_data_container);
 	T_RUN(test_dialect_v8_find_searches_by_reference);
 	T_RUN(test_dialect_v7_orphan_found_and_no_search);
+	T_RUN(test_dialect_v7_orphan_takes_the_oldest_empty_request);
 	T_RUN(test_dialect_process_lists);
 	T_RUN(test_dialect_v7_orphan_named_for_another_is_not_adopted);
 	T_RUN(test_dialect_find_listed_reads_back_to_the_submission);
