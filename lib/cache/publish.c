@@ -34,6 +34,35 @@
 /* When this process last logged a failure to publish (Unix seconds). */
 static int64_t	warned_s;
 
+/*
+ * What this process last found published, per list: a worker answers a
+ * list it may publish on every request that reaches it (CORS callers,
+ * ?format=json), and needs no system call to learn that the file is
+ * already there.  Emptied by intake_publish_open() and _wipe().
+ */
+#define PUBLISH_SEEN	32
+static struct {
+	char	name[INTAKE_PUBLISH_NAME_MAX];
+	int64_t	until_s;
+} seen[PUBLISH_SEEN];
+
+/* The row of name in seen[] (a free or, when full, a reused one); NULL: none fits. */
+static int64_t *
+seen_until(const char *name)
+{
+	size_t	i, h = 0;
+
+	for (i = 0; name[i] != '\0'; i++)
+		h = h * 31 + (unsigned char)name[i];
+	i = h % PUBLISH_SEEN;
+	if (strcmp(seen[i].name, name) != 0) {
+		/* One row per hash: a collision only costs the look it saves. */
+		(void)snprintf(seen[i].name, sizeof(seen[i].name), "%s", name);
+		seen[i].until_s = 0;
+	}
+	return &seen[i].until_s;
+}
+
 /* Is name a list name the site's location serves ([a-z0-9_-], 1 to 63 bytes)? */
 static bool
 name_ok(const char *name)
@@ -202,11 +231,15 @@ intake_publish_put(const char *dir, const char *name, const void *body, size_t l
 	size_t		 zlen = 0;
 	int64_t		 mtime = fresh_until_s - INTAKE_PUBLISH_SHIFT;
 	struct stat	 st;
+	int64_t		*known;
 	int		 dfd;
 	bool		 ok;
 
 	if (!name_ok(name))
 		return INTAKE_EINVAL;
+	known = seen_until(name);
+	if (*known >= fresh_until_s)
+		return INTAKE_OK;
 	(void)snprintf(final, sizeof(final), "%s%s", name, PUBLISH_EXT);
 	(void)snprintf(gz, sizeof(gz), "%s%s", final, PUBLISH_GZ);
 	dfd = sub_open(dir);
@@ -215,6 +248,7 @@ intake_publish_put(const char *dir, const char *name, const void *body, size_t l
 	if (fstatat(dfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
 	    (int64_t)st.st_mtime >= mtime) {
 		(void)close(dfd);
+		*known = (int64_t)st.st_mtime + INTAKE_PUBLISH_SHIFT;
 		return INTAKE_OK;
 	}
 	/*
@@ -235,6 +269,8 @@ intake_publish_put(const char *dir, const char *name, const void *body, size_t l
 		warned_s = (int64_t)time(NULL);
 		intake_log_warn("publish: cannot publish list %s: %s", name, strerror(errno));
 	}
+	if (ok)
+		*known = fresh_until_s;
 	(void)close(dfd);
 	return ok ? INTAKE_OK : INTAKE_ESYS;
 }
@@ -305,5 +341,6 @@ intake_publish_sweep(const char *dir, int64_t now_s)
 void
 intake_publish_wipe(const char *dir)
 {
+	memset(seen, 0, sizeof(seen));
 	(void)remove_until(dir, INT64_MAX, INT64_MAX);
 }
