@@ -44,10 +44,11 @@ static const char *const local_sections[] = {
 };
 
 /*
- * "section:name", or "section:#<sha256 of name>" when that would not fit
- * c's keys (key_max bytes with the NUL), so a long name never truncates
- * into another key.  INTAKE_EINVAL when even that does not fit (a section
- * too long for c).
+ * "section:name", or "section:#<the first 128 bits of the name's SHA-256,
+ * in hex>" when that would not fit c's keys (key_max bytes with the NUL),
+ * so a long name never truncates into another key (two names share a key
+ * only by a 128-bit collision).  INTAKE_EINVAL when even that does not fit
+ * (a section too long for c).
  */
 static enum intake_err
 make_key(const struct intake_cache *c, const char *section, const char *name,
@@ -60,7 +61,7 @@ make_key(const struct intake_cache *c, const char *section, const char *name,
 	if (n >= 0 && (size_t)n < c->key_max)
 		return INTAKE_OK;
 	intake_sha256_hex(name, strlen(name), hex);
-	n = snprintf(key, c->key_max, "%s:#%s", section, hex);
+	n = snprintf(key, c->key_max, "%s:#%.32s", section, hex);
 	if (n < 0 || (size_t)n >= c->key_max) {
 		intake_log_warn("cache: section %s is too long for this cache's keys", section);
 		return INTAKE_EINVAL;

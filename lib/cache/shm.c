@@ -13,15 +13,17 @@
  * alone, before it takes the lock, and finds an entry at home in the
  * first of them to arrive: one miss, not an index line and then a slot
  * (two dependent misses: once the store outgrows the last-level cache,
- * each is a cache and TLB miss).  About 8 entries in 10 lie at home when
- * the store is full (a Poisson share of groups overflow), 7 in 10 after
- * long churn.
+ * each is a cache and TLB miss).  With groups of 8, about 85 entries in
+ * 100 lie at home when the store is full (a Poisson share of groups
+ * overflow), 77 after long churn; groups of 4 held 80 and 69, and the
+ * second miss of the others showed in the time of a uniform get at
+ * 65,536 entries.  Groups of 16 gained nothing more there.
  *
- * A slot is a header, room for the store's longest key (key_max, chosen
- * per cache: the marks cache's are 80 bytes, hashed past that by
- * cache.c) and its largest value, rounded up to a line: 192 bytes for a
- * mark, so that 65,536 of them (14 MB with the index) may stay in the
- * last-level cache where 704-byte slots (47 MB) could not.
+ * A slot is a header of 40 bytes, room for the store's longest key
+ * (key_max, chosen per cache: the marks cache's are 56 bytes, hashed past
+ * that by cache.c) and its largest value, rounded up to a line: 128 bytes
+ * for a mark, two lines, so that 65,536 of them take 9 MB with the index,
+ * where 192-byte slots took 14 MB and 704-byte ones 47 MB.
  *
  * The index finds the others, and is the truth for every entry: a
  * power-of-two array of buckets of one cache line each, at least one per
@@ -112,13 +114,13 @@
 #include "util/str.h"
 
 #define SHM_MAGIC	0x494e544bu	/* "INTK" */
-#define SHM_VERSION	6u		/* 6: keys of key_max bytes (5: home groups, clock positions) */
+#define SHM_VERSION	7u		/* 7: 40-byte slot header, groups of 8 (6: keys of key_max bytes) */
 #define SHM_CHECK_MS	1000		/* waiter's liveness check of a holder */
 #define SHM_EVICT_LOOK	32		/* entries past the candidate searched for an expired one */
 #define SHM_ALIGN	64		/* buckets and slots start on a cache line */
 #define SHM_WAYS	7		/* keys a bucket holds before its chain */
 #define SHM_PER_BUCKET	4		/* slots per bucket, at most */
-#define SHM_HOME	4		/* slots of a home group */
+#define SHM_HOME	8		/* slots of a home group */
 #define SHM_EVICT_LOG_MS 10000		/* at most one eviction line per 10 s */
 
 #define SLOT_VALUE	0x1u		/* slot holds a value */
@@ -160,8 +162,8 @@ struct shm_slot {
 	uint32_t	hash;		/* low bits of the key's hash */
 	uint32_t	next;		/* a bucket's overflow chain, or the free list's next position */
 	int32_t		lease_pid;
+	uint32_t	used_s;		/* last access, in s since the epoch (wraps in 2106) */
 	int64_t		expires_ms;
-	int64_t		used_ms;	/* last access */
 	int64_t		lease_until_ms;
 	/*
 	 * The key (at most hdr->key_max bytes with its NUL), then the
@@ -170,7 +172,7 @@ struct shm_slot {
 	 */
 	char		key[];
 };
-_Static_assert(sizeof(struct shm_slot) <= SHM_ALIGN, "a slot's header fits one line");
+_Static_assert(sizeof(struct shm_slot) == 40, "a mark's header, key and value fill two lines");
 _Static_assert(INTAKE_CACHE_KEY_MAX % 8 == 0, "a value after the longest key is 8-aligned");
 
 /*
@@ -465,6 +467,13 @@ index_add(struct shm_state *s, struct shm_slot *sl, uint32_t l)
 	index_store(&b->over, l);
 }
 
+/* A slot's record of its last use: seconds, enough for the eviction log's hour. */
+static uint32_t
+secs_of(int64_t now_ms)
+{
+	return (uint32_t)(now_ms / 1000);
+}
+
 /*
  * Mark sl as used now: a hit writes only the slot it has just read (its
  * referenced bit and last use), never a link, so it needs no relink mark.
@@ -472,7 +481,7 @@ index_add(struct shm_state *s, struct shm_slot *sl, uint32_t l)
 static void
 touch(struct shm_slot *sl, int64_t now)
 {
-	sl->used_ms = now;
+	sl->used_s = secs_of(now);
 	sl->flags = (uint16_t)(sl->flags | SLOT_REF);
 }
 
@@ -803,7 +812,7 @@ find_or_take(struct shm_state *s, const char *key, uint32_t hash, int64_t now)
 		if (victim == NULL)
 			return NULL;
 		if ((victim->flags & SLOT_VALUE) && victim->expires_ms > now &&
-		    now - victim->used_ms < 3600 * 1000)
+		    secs_of(now) - victim->used_s < 3600)
 			evicted_live(s, now);
 	}
 	relink_begin(s);
@@ -824,7 +833,7 @@ find_or_take(struct shm_state *s, const char *key, uint32_t hash, int64_t now)
 	sl->len = 0;
 	sl->lease_pid = 0;
 	sl->expires_ms = 0;
-	sl->used_ms = now;
+	sl->used_s = secs_of(now);
 	(void)intake_strlcpy(sl->key, key, h->key_max);
 	sl->voff = value_off(sl->key);
 	sl->hash = hash;
@@ -866,7 +875,7 @@ slot_store(struct shm_state *s, struct shm_slot *sl, const void *val, size_t len
 	memcpy(slot_value(sl), val, len);
 	sl->len = (uint32_t)len;
 	sl->expires_ms = expires_ms;
-	sl->used_ms = now;
+	sl->used_s = secs_of(now);
 	sl->flags |= SLOT_VALUE;
 	change_end(s);
 }

@@ -211,13 +211,14 @@ intake_deliver_claim_keep_ms(const struct intake_config *cfg)
 }
 
 #define MARK_SECTION	"ref"	/* marks cache: submission reference -> host id */
-_Static_assert(64 <= INTAKE_CACHE_MARK_VALUE_MAX && INTAKE_SPOOL_REF_MAX - 1 <=
+#define HOST_ID_LEN	INTAKE_DELIVER_HOST_ID_LEN
+_Static_assert(HOST_ID_LEN <= INTAKE_CACHE_MARK_VALUE_MAX && INTAKE_SPOOL_REF_MAX - 1 <=
     INTAKE_CACHE_MARK_VALUE_MAX, "a host id and a reference fit a marks value");
 
 void
-intake_deliver_host_id(const struct intake_config *cfg, char out[65])
+intake_deliver_host_id(const struct intake_config *cfg, char out[HOST_ID_LEN + 1])
 {
-	char	buf[INTAKE_PATH_MAX + 300];
+	char	buf[INTAKE_PATH_MAX + 300], hex[65];
 	char	host[256];
 	int	n;
 
@@ -225,7 +226,9 @@ intake_deliver_host_id(const struct intake_config *cfg, char out[65])
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
 	n = snprintf(buf, sizeof(buf), "%s\n%s", host, cfg->spool_dir);
-	intake_sha256_hex(buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : 0, out);
+	intake_sha256_hex(buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : 0, hex);
+	memcpy(out, hex, HOST_ID_LEN);
+	out[HOST_ID_LEN] = '\0';
 }
 
 /*
@@ -234,7 +237,7 @@ intake_deliver_host_id(const struct intake_config *cfg, char out[65])
  * while the marks are shared: the caller checks that they still were.
  */
 static enum intake_err
-mark_shared(struct intake_ctx *ctx, const char *ref, const char id[65],
+mark_shared(struct intake_ctx *ctx, const char *ref, const char id[HOST_ID_LEN + 1],
     enum intake_deliver_mark *out)
 {
 	const struct intake_config	*cfg = ctx->cfg;
@@ -248,7 +251,7 @@ mark_shared(struct intake_ctx *ctx, const char *ref, const char id[65],
 	    1000;
 
 	for (tries = 0; tries < 2 && !added && !hit && err == INTAKE_OK; tries++) {
-		err = intake_cache_add(ctx->marks, MARK_SECTION, ref, id, 64, intake_now_ms() + keep,
+		err = intake_cache_add(ctx->marks, MARK_SECTION, ref, id, HOST_ID_LEN, intake_now_ms() + keep,
 		    &added);
 		if (err == INTAKE_OK && !added)
 			err = intake_cache_get(ctx->marks, MARK_SECTION, ref, cur, sizeof(cur), &len,
@@ -263,7 +266,7 @@ mark_shared(struct intake_ctx *ctx, const char *ref, const char id[65],
 		return err;
 	if (!added && !hit)
 		return INTAKE_EBUSY;
-	*out = added || (len == 64 && memcmp(cur, id, 64) == 0) ? INTAKE_MARK_OURS :
+	*out = added || (len == HOST_ID_LEN && memcmp(cur, id, HOST_ID_LEN) == 0) ? INTAKE_MARK_OURS :
 	    INTAKE_MARK_OTHERS;
 	return INTAKE_OK;
 }
@@ -271,7 +274,7 @@ mark_shared(struct intake_ctx *ctx, const char *ref, const char id[65],
 enum intake_err
 intake_deliver_mark(struct intake_ctx *ctx, const char *ref, enum intake_deliver_mark *out)
 {
-	char		id[65];
+	char		id[HOST_ID_LEN + 1];
 	enum intake_err	err;
 
 	*out = INTAKE_MARK_OURS;
@@ -285,7 +288,7 @@ intake_deliver_mark(struct intake_ctx *ctx, const char *ref, enum intake_deliver
 	err = mark_shared(ctx, ref, id, out);
 	/* A call that found Redis gone was answered by this host's store: it checked nothing. */
 	if (intake_cache_status(ctx->marks) != INTAKE_CACHE_STATUS_SHARED) {
-		(void)intake_cache_del(ctx->marks, MARK_SECTION, ref, id, 64);
+		(void)intake_cache_del(ctx->marks, MARK_SECTION, ref, id, HOST_ID_LEN);
 		*out = INTAKE_MARK_UNSHARED;
 		return INTAKE_OK;
 	}
@@ -295,12 +298,12 @@ intake_deliver_mark(struct intake_ctx *ctx, const char *ref, enum intake_deliver
 void
 intake_deliver_unmark(struct intake_ctx *ctx, const char *ref)
 {
-	char	id[65];
+	char	id[HOST_ID_LEN + 1];
 
 	if (ctx->marks == NULL || intake_cache_status(ctx->marks) == INTAKE_CACHE_STATUS_LOCAL)
 		return;
 	intake_deliver_host_id(ctx->cfg, id);
-	(void)intake_cache_del(ctx->marks, MARK_SECTION, ref, id, 64);
+	(void)intake_cache_del(ctx->marks, MARK_SECTION, ref, id, HOST_ID_LEN);
 }
 
 /*

@@ -55,9 +55,13 @@ void		intake_deliver_unclaim(struct intake_ctx *ctx, const char *sid, const char
 /*
  * Several hosts: this host's name in the shared reference marks (its
  * host name and spool directory, hashed, so two pools on one machine
- * differ), 64 hex digits and a NUL into out.
+ * differ), INTAKE_DELIVER_HOST_ID_LEN hex digits (the first 128 bits of
+ * a SHA-256: plenty to tell a fleet's hosts apart, and short enough that
+ * a mark fits the marks cache's 128-byte entries) and a NUL into out.
  */
-void		intake_deliver_host_id(const struct intake_config *cfg, char out[65]);
+#define INTAKE_DELIVER_HOST_ID_LEN	32
+void		intake_deliver_host_id(const struct intake_config *cfg,
+		    char out[INTAKE_DELIVER_HOST_ID_LEN + 1]);
 
 /* Who holds a submission reference's mark where every host sees it. */
 enum intake_deliver_mark {
