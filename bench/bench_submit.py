@@ -356,15 +356,20 @@ def _children(pid):
 
 
 def _cpu_s(pids):
-    """CPU seconds (user + system) the processes used so far; a gone one counts 0."""
+    """CPU seconds (user + system) the processes used so far, and, for the
+    first (a parent), its children that it has reaped: a worker recycled
+    after max_requests takes its CPU time with it into its parent's cutime,
+    not to nowhere. A gone process counts 0."""
     total = 0
-    for pid in pids:
+    for i, pid in enumerate(pids):
         try:
             with open("/proc/%d/stat" % pid) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])     # utime, stime
+        if i == 0:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime
     return total / CLK_TCK
 
 
