@@ -6,18 +6,23 @@
  * only for copies and a few link updates, never across I/O or a system
  * call on the lookup path.
  *
- * Where an entry lies: its hash names a home group of SHM_HOME slots in
- * a row (the hash's high bits; the bucket takes the low ones), and a new
+ * Where an entry lies: its hash names a home group of slots in a row (the
+ * hash's high bits; the bucket takes the low ones), and a new
  * entry goes there whenever the group has room (see place()).  So a
  * lookup asks for the group's lines and its bucket at once, from the hash
  * alone, before it takes the lock, and finds an entry at home in the
  * first of them to arrive: one miss, not an index line and then a slot
  * (two dependent misses: once the store outgrows the last-level cache,
- * each is a cache and TLB miss).  With groups of 8, about 85 entries in
- * 100 lie at home when the store is full (a Poisson share of groups
- * overflow), 77 after long churn; groups of 4 held 80 and 69, and the
- * second miss of the others showed in the time of a uniform get at
- * 65,536 entries.  Groups of 16 gained nothing more there.
+ * each is a cache and TLB miss).  A group is as many slots as fit
+ * SHM_HOME_BYTES, at most SHM_HOME: 8 of a mark's 128 bytes, where about
+ * 85 entries in 100 lie at home when the store is full (a Poisson share
+ * of groups overflow) and 77 after long churn (groups of 4 held 80 and
+ * 69, and the second miss of the others showed in the time of a uniform
+ * get at 65,536 entries; 16 gained nothing more).  A store of large
+ * slots (the main cache's hold a whole list) gets groups of one: a
+ * lookup's scan reads a slot header per member, each on a page of its
+ * own there, and every page a worker touches alone counts in its
+ * private memory.
  *
  * A slot is a header of 40 bytes, room for the store's longest key
  * (key_max, chosen per cache: the marks cache's are 56 bytes, hashed past
@@ -120,7 +125,8 @@
 #define SHM_ALIGN	64		/* buckets and slots start on a cache line */
 #define SHM_WAYS	7		/* keys a bucket holds before its chain */
 #define SHM_PER_BUCKET	4		/* slots per bucket, at most */
-#define SHM_HOME	8		/* slots of a home group */
+#define SHM_HOME	8		/* slots of a home group, at most */
+#define SHM_HOME_BYTES	1024		/* bytes of a home group, at most (one slot at least) */
 #define SHM_EVICT_LOG_MS 10000		/* at most one eviction line per 10 s */
 
 #define SLOT_VALUE	0x1u		/* slot holds a value */
@@ -210,6 +216,8 @@ slot_value(struct shm_slot *sl)
 struct shm_state {
 	struct shm_hdr	*hdr;
 	size_t		 size;
+	uint32_t	 home;		/* slots of a home group (from the slot size) */
+	uint32_t	 ngroups;	/* home groups of the store */
 	char		 path[INTAKE_PATH_MAX];
 };
 
@@ -340,18 +348,18 @@ slot_at_pos(struct shm_state *s, uint32_t p)
 }
 
 /*
- * The home group of hash: SHM_HOME slots in a row from *first (fewer in
+ * The home group of hash: s->home slots in a row from *first (fewer in
  * the last group), chosen by the hash's high bits (the bucket takes the
  * low ones).
  */
 static void
 home_range(struct shm_state *s, uint32_t hash, uint32_t *first, uint32_t *n)
 {
-	uint32_t	ns = s->hdr->nslots, ng = (ns + SHM_HOME - 1) / SHM_HOME, g;
+	uint32_t	ns = s->hdr->nslots, home = s->home, g;
 
-	g = (uint32_t)(((uint64_t)hash * ng) >> 32);
-	*first = g * SHM_HOME + 1;
-	*n = ns - g * SHM_HOME < SHM_HOME ? ns - g * SHM_HOME : SHM_HOME;
+	g = (uint32_t)(((uint64_t)hash * s->ngroups) >> 32);
+	*first = g * home + 1;
+	*n = ns - g * home < home ? ns - g * home : home;
 }
 
 /* Whether link l lies in the home group of hash. */
@@ -575,12 +583,14 @@ static void
 prefetch_slot(struct shm_state *s, uint32_t hash)
 {
 	const char	*p;
-	uint32_t	 first, n, i, j;
+	uint32_t	 first, n, i, j, lines = s->hdr->slot_size / SHM_ALIGN;
 
+	if (lines > SHM_PREFETCH)
+		lines = SHM_PREFETCH;
 	home_range(s, hash, &first, &n);
 	for (i = 0; i < n; i++) {
 		p = (const char *)slot_at(s, first + i);
-		for (j = 0; j < SHM_PREFETCH; j++)
+		for (j = 0; j < lines; j++)
 			__builtin_prefetch(p + j * SHM_ALIGN, 1);
 	}
 	__builtin_prefetch(bucket_of(s, hash), 0);
@@ -1118,6 +1128,7 @@ map_file(struct shm_state *s, int fd, size_t size)
 struct shm_geom {
 	uint32_t	nslots;
 	uint32_t	slot_size;
+	uint32_t	home;		/* slots of a home group */
 	uint32_t	value_max;
 	uint32_t	key_max;
 	uint32_t	nbuckets;
@@ -1209,6 +1220,9 @@ layout(const struct intake_cache_geometry *cfg, struct shm_geom *g)
 	}
 	g->nslots = (uint32_t)cfg->entries;
 	g->slot_size = (uint32_t)ss;
+	/* As many slots as fit SHM_HOME_BYTES, at most SHM_HOME, at least one. */
+	g->home = (uint32_t)(ss >= SHM_HOME_BYTES ? 1 : SHM_HOME_BYTES / ss > SHM_HOME ?
+	    SHM_HOME : SHM_HOME_BYTES / ss);
 	g->value_max = (uint32_t)cfg->entry_max;
 	g->key_max = (uint32_t)km;
 	g->nbuckets = (uint32_t)nb;
@@ -1329,6 +1343,8 @@ shm_open_(const struct intake_cache_geometry *cfg, bool fresh, void **state)
 	if (err != INTAKE_OK)
 		return err;
 	s = intake_xcalloc(1, sizeof(*s));
+	s->home = g.home;
+	s->ngroups = (g.nslots + g.home - 1) / g.home;
 	err = intake_strlcpy(s->path, cfg->path, sizeof(s->path));
 	if (err == INTAKE_OK)
 		err = fresh ? open_fresh(s, &g) : open_shared(s, &g);
