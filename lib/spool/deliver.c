@@ -232,6 +232,19 @@ intake_deliver_host_id(const struct intake_config *cfg, char out[HOST_ID_LEN + 1
 }
 
 /*
+ * Whether a mark of len bytes names this host (id): its id, or the whole
+ * 64-digit SHA-256 that versions before 128-bit ids wrote, whose first
+ * half is this id.  A mark made before an upgrade is still this host's:
+ * else the retry of a submission accepted while Redis was down would take
+ * it for another host's, and leave it to that host.
+ */
+static bool
+mark_is_ours(const char *cur, size_t len, const char id[HOST_ID_LEN + 1])
+{
+	return (len == HOST_ID_LEN || len == 2 * HOST_ID_LEN) && memcmp(cur, id, HOST_ID_LEN) == 0;
+}
+
+/*
  * Set-if-absent of ref's mark with this host's id, then (taken) whose it
  * is; a mark that lapses between the two is added again.  Only called
  * while the marks are shared: the caller checks that they still were.
@@ -266,8 +279,7 @@ mark_shared(struct intake_ctx *ctx, const char *ref, const char id[HOST_ID_LEN +
 		return err;
 	if (!added && !hit)
 		return INTAKE_EBUSY;
-	*out = added || (len == HOST_ID_LEN && memcmp(cur, id, HOST_ID_LEN) == 0) ? INTAKE_MARK_OURS :
-	    INTAKE_MARK_OTHERS;
+	*out = added || mark_is_ours(cur, len, id) ? INTAKE_MARK_OURS : INTAKE_MARK_OTHERS;
 	return INTAKE_OK;
 }
 

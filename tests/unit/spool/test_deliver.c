@@ -8,18 +8,23 @@
  * covered by the integration tests with the stand-in.)
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hiredis.h>
 
 #include "cache/cache.h"
+#include "cache/seal.h"
 #include "spool/deliver.h"
+#include "util/str.h"
 #include "t.h"
 #include "redis_server.h"
 
 #define REF_A	"AAAA-0000-0001"
 #define REF_B	"BBBB-0000-0002"
+#define REF_C	"CCCC-0000-0003"
 
 static void
 test_deliver_backoff_doubles_jitters_and_caps(void)
@@ -276,6 +281,50 @@ test_deliver_mark_unshared_while_redis_is_down(void)
 	server_stop(&sv);
 }
 
+/*
+ * Upgrading a fleet: a mark written by a version before 128-bit host ids
+ * holds the host's whole 64-digit id (its name and spool, SHA-256).  It is
+ * still that host's mark after the upgrade, and still another host's for
+ * the others.
+ */
+static void
+test_deliver_mark_written_before_the_upgrade_is_still_ours(void)
+{
+	struct server	 sv;
+	struct host	 a, b;
+	char		 host[256], buf[1024], legacy[65], aad[64];
+	unsigned char	 sealed[64 + INTAKE_SEAL_OVERHEAD];
+	size_t		 slen = 0;
+	redisContext	*rc;
+	redisReply	*r;
+
+	memset(&sv, 0, sizeof(sv));
+	server_start(&sv, NULL);
+	host_open(&a, sv.dir, "a", sv.sock);
+	host_open(&b, sv.dir, "b", sv.sock);
+	/* What the older version wrote for host a: the whole digest, sealed. */
+	T_EQ_INT(gethostname(host, sizeof(host)), 0);
+	host[sizeof(host) - 1] = '\0';
+	(void)snprintf(buf, sizeof(buf), "%s\n%s", host, a.cfg.spool_dir);
+	intake_sha256_hex(buf, strlen(buf), legacy);
+	/* The key in Redis, also the seal's aad: redis_prefix, the marks' namespace, the key. */
+	(void)snprintf(aad, sizeof(aad), "t:m:ref:%s", REF_C);
+	T_EQ_INT(intake_seal(a.cfg.redis_seal_key, aad, legacy, 64, sealed, sizeof(sealed), &slen),
+	    INTAKE_OK);
+	rc = redisConnectUnix(sv.sock);
+	T_ASSERT(rc != NULL && rc->err == 0);
+	r = redisCommand(rc, "SET %s %b", aad, sealed, slen);
+	T_ASSERT(r != NULL && r->type == REDIS_REPLY_STATUS);
+	freeReplyObject(r);
+	redisFree(rc);
+	T_EQ_INT(mark_on(&a, REF_C), INTAKE_MARK_OURS);
+	T_EQ_INT(mark_on(&b, REF_C), INTAKE_MARK_OTHERS);
+	T_EQ_INT(mark_on(&a, REF_C), INTAKE_MARK_OURS);
+	host_close(&a);
+	host_close(&b);
+	server_stop(&sv);
+}
+
 int
 main(void)
 {
@@ -285,5 +334,6 @@ main(void)
 	T_RUN(test_deliver_claim_refused_while_redis_is_down);
 	T_RUN(test_deliver_mark_first_host_holds_it);
 	T_RUN(test_deliver_mark_unshared_while_redis_is_down);
+	T_RUN(test_deliver_mark_written_before_the_upgrade_is_still_ours);
 	return T_DONE();
 }
