@@ -1,16 +1,21 @@
 /*
  * worker.c - one worker process: accept, answer, finish, repeat.
  *
- * SIGTERM stays blocked except while the worker sleeps in ppoll() on the
- * listening socket, so a request in hand is always finished, and a
+ * SIGTERM stays blocked except while the worker sleeps in epoll_pwait()
+ * on the listening socket, so a request in hand is always finished, and a
  * SIGTERM that arrives mid-request ends the worker at its next idle
- * moment.  The socket is non-blocking: when another worker wins the
- * connection, accept() says EAGAIN and this one goes back to sleep.
+ * moment.  Each worker waits in its own epoll set, the socket added
+ * EPOLLEXCLUSIVE, so a connection wakes one idle worker, not all of
+ * them.  The socket is non-blocking: should another worker win the
+ * connection all the same, accept() says EAGAIN and this one goes back
+ * to sleep.
  *
  * With [server] admin_listen the worker sleeps on both sockets, with one
  * FCGX_Request each; a request from the admin socket is routed to the
  * admin pages, one from the public socket never is.
  */
+#include <sys/epoll.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -38,7 +43,7 @@ on_term(int sig)
 
 /*
  * SIGTERM asks the worker to stop and stays blocked but while it sleeps
- * (*idle_mask, for ppoll()); SIGHUP, SIGINT and SIGPIPE are ignored.
+ * (*idle_mask, for epoll_pwait()); SIGHUP, SIGINT and SIGPIPE are ignored.
  */
 static void
 worker_signals(sigset_t *idle_mask)
@@ -82,7 +87,38 @@ serve(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr, bool adm
 }
 
 /*
- * Accept and answer one request on each socket ppoll() found ready (the
+ * The worker's own epoll set of its sockets (pfd[k].fd, reported as k),
+ * each added EPOLLEXCLUSIVE: a new connection wakes one idle worker, not
+ * every one (with ppoll() all woke, and all but one found nothing to
+ * accept).  -1 on failure (logged).
+ */
+static int
+wait_set(const struct pollfd *pfd, nfds_t nfd)
+{
+	struct epoll_event	e;
+	nfds_t			k;
+	int			ep;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep == -1) {
+		intake_log_err("worker: epoll_create1: %s", strerror(errno));
+		return -1;
+	}
+	for (k = 0; k < nfd; k++) {
+		memset(&e, 0, sizeof(e));
+		e.events = EPOLLIN | EPOLLEXCLUSIVE;
+		e.data.u32 = (uint32_t)k;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, pfd[k].fd, &e) == -1) {
+			intake_log_err("worker: epoll_ctl: %s", strerror(errno));
+			(void)close(ep);
+			return -1;
+		}
+	}
+	return ep;
+}
+
+/*
+ * Accept and answer one request on each socket epoll found ready (the
  * second one is the admin socket).  Another worker may have won the
  * connection: that is no error.  Returns how many were answered.
  */
@@ -124,12 +160,13 @@ intake_worker_run(const struct intake_config *cfg, const struct intake_forms *fo
 	struct intake_ctx	ctx;
 	struct intake_req	req;
 	struct pollfd		pfd[2];
+	struct epoll_event	ev[2];
 	FCGX_Request		fr[2];
 	sigset_t		idle_mask;
 	long long		served = 0;
 	enum intake_err		err;
 	nfds_t			nfd = admin_fd != -1 ? 2 : 1, k;
-	int			rc;
+	int			rc, ep, i;
 
 	worker_signals(&idle_mask);
 	memset(fr, 0, sizeof(fr));
@@ -142,25 +179,33 @@ intake_worker_run(const struct intake_config *cfg, const struct intake_forms *fo
 		intake_proc_ctx_free(&ctx);
 		return 1;
 	}
-	memset(&req, 0, sizeof(req));
-	intake_arena_init(&req.arena, INTAKE_REQ_ARENA_MAX);
 	pfd[0].fd = listen_fd;
 	pfd[1].fd = admin_fd;
+	ep = wait_set(pfd, nfd);
+	if (ep == -1) {
+		for (k = 0; k < nfd; k++)
+			FCGX_Free(&fr[k], 0);
+		intake_proc_ctx_free(&ctx);
+		return 1;
+	}
+	memset(&req, 0, sizeof(req));
+	intake_arena_init(&req.arena, INTAKE_REQ_ARENA_MAX);
 
 	while (!stop_requested && (cfg->max_requests == 0 || served < cfg->max_requests)) {
-		for (k = 0; k < nfd; k++) {
-			pfd[k].events = POLLIN;
+		for (k = 0; k < nfd; k++)
 			pfd[k].revents = 0;
-		}
-		rc = ppoll(pfd, nfd, NULL, &idle_mask);
+		rc = epoll_pwait(ep, ev, (int)nfd, -1, &idle_mask);
 		if (rc == -1) {
 			if (errno == EINTR)
 				continue;
-			intake_log_err("worker: poll: %s", strerror(errno));
+			intake_log_err("worker: epoll_pwait: %s", strerror(errno));
 			break;
 		}
+		for (i = 0; i < rc; i++)
+			pfd[ev[i].data.u32].revents = POLLIN;
 		served += serve_ready(&req, &ctx, fr, pfd, nfd);
 	}
+	(void)close(ep);
 	if (!stop_requested && cfg->max_requests != 0 && served >= cfg->max_requests)
 		intake_log_info("worker: recycling after %lld requests", served);
 	for (k = 0; k < nfd; k++)
