@@ -2,8 +2,8 @@
  * cache.h - a small key/value cache shared by every worker (and, with a
  * network backend, every host), with single-flight leases.
  *
- * Keys are "section:name"; names too long for the cache's keys are hashed.  A miss is INTAKE_OK
- * with *hit false, never an error.  A lease lets exactly one process fill
+ * Keys are "section:name"; names too long for the cache's keys are
+ * hashed.  A miss is INTAKE_OK with *hit false, never an error.  A lease lets exactly one process fill
  * a key while the others wait to be woken; a lease whose holder dies is
  * released by intake_cache_reap() (the supervisor) or noticed by waiters.
  */

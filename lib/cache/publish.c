@@ -294,7 +294,8 @@ published_name(const char *d_name)
 /*
  * The sweep and the wipe: remove the files of DIR/api/choices whose end
  * of freshness is at most until_s (a temporary file: its last change,
- * ctime, at most tmp_until_s; its mtime is already its list's).  Returns the earliest end among the files kept.
+ * ctime, at most tmp_until_s; its mtime is already its list's).  Returns
+ * the earliest end among the files kept.
  */
 static int64_t
 remove_until(const char *dir, int64_t until_s, int64_t tmp_until_s)

@@ -119,7 +119,7 @@
 #include "util/str.h"
 
 #define SHM_MAGIC	0x494e544bu	/* "INTK" */
-#define SHM_VERSION	7u		/* 7: 40-byte slot header, groups of 8 (6: keys of key_max bytes) */
+#define SHM_VERSION	7u		/* 7: 40-byte slot header (6: keys of key_max bytes) */
 #define SHM_CHECK_MS	1000		/* waiter's liveness check of a holder */
 #define SHM_EVICT_LOOK	32		/* entries past the candidate searched for an expired one */
 #define SHM_ALIGN	64		/* buckets and slots start on a cache line */
@@ -218,6 +218,7 @@ struct shm_state {
 	size_t		 size;
 	uint32_t	 home;		/* slots of a home group (from the slot size) */
 	uint32_t	 ngroups;	/* home groups of the store */
+	uint32_t	 lines;		/* lines of a slot prefetched, at most SHM_PREFETCH */
 	char		 path[INTAKE_PATH_MAX];
 };
 
@@ -583,14 +584,12 @@ static void
 prefetch_slot(struct shm_state *s, uint32_t hash)
 {
 	const char	*p;
-	uint32_t	 first, n, i, j, lines = s->hdr->slot_size / SHM_ALIGN;
+	uint32_t	 first, n, i, j;
 
-	if (lines > SHM_PREFETCH)
-		lines = SHM_PREFETCH;
 	home_range(s, hash, &first, &n);
 	for (i = 0; i < n; i++) {
 		p = (const char *)slot_at(s, first + i);
-		for (j = 0; j < lines; j++)
+		for (j = 0; j < s->lines; j++)
 			__builtin_prefetch(p + j * SHM_ALIGN, 1);
 	}
 	__builtin_prefetch(bucket_of(s, hash), 0);
@@ -1345,6 +1344,8 @@ shm_open_(const struct intake_cache_geometry *cfg, bool fresh, void **state)
 	s = intake_xcalloc(1, sizeof(*s));
 	s->home = g.home;
 	s->ngroups = (g.nslots + g.home - 1) / g.home;
+	s->lines = g.slot_size / SHM_ALIGN < SHM_PREFETCH ? g.slot_size / SHM_ALIGN :
+	    (uint32_t)SHM_PREFETCH;
 	err = intake_strlcpy(s->path, cfg->path, sizeof(s->path));
 	if (err == INTAKE_OK)
 		err = fresh ? open_fresh(s, &g) : open_shared(s, &g);

@@ -17,7 +17,6 @@
 #include <sys/epoll.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,17 +86,16 @@ serve(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr, bool adm
 }
 
 /*
- * The worker's own epoll set of its sockets (pfd[k].fd, reported as k),
+ * The worker's own epoll set of its nfd sockets (fd[k], reported as k),
  * each added EPOLLEXCLUSIVE: a new connection wakes one idle worker, not
  * every one (with ppoll() all woke, and all but one found nothing to
  * accept).  -1 on failure (logged).
  */
 static int
-wait_set(const struct pollfd *pfd, nfds_t nfd)
+wait_set(const int *fd, int nfd)
 {
 	struct epoll_event	e;
-	nfds_t			k;
-	int			ep;
+	int			k, ep;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep == -1) {
@@ -108,7 +106,7 @@ wait_set(const struct pollfd *pfd, nfds_t nfd)
 		memset(&e, 0, sizeof(e));
 		e.events = EPOLLIN | EPOLLEXCLUSIVE;
 		e.data.u32 = (uint32_t)k;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, pfd[k].fd, &e) == -1) {
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd[k], &e) == -1) {
 			intake_log_err("worker: epoll_ctl: %s", strerror(errno));
 			(void)close(ep);
 			return -1;
@@ -118,21 +116,21 @@ wait_set(const struct pollfd *pfd, nfds_t nfd)
 }
 
 /*
- * Accept and answer one request on each socket epoll found ready (the
- * second one is the admin socket).  Another worker may have won the
- * connection: that is no error.  Returns how many were answered.
+ * Accept and answer one request on each of the nev sockets epoll found
+ * ready (ev[i].data.u32: 0 the public socket, 1 the admin socket).
+ * Another worker may have won the connection: that is no error.  Returns
+ * how many were answered.
  */
 static long long
 serve_ready(struct intake_req *req, struct intake_ctx *ctx, FCGX_Request *fr,
-    const struct pollfd *pfd, nfds_t nfd)
+    const struct epoll_event *ev, int nev)
 {
 	long long	served = 0;
-	nfds_t		k;
-	int		rc;
+	uint32_t	k;
+	int		i, rc;
 
-	for (k = 0; k < nfd && !stop_requested; k++) {
-		if (pfd[k].revents == 0)
-			continue;
+	for (i = 0; i < nev && !stop_requested; i++) {
+		k = ev[i].data.u32;
 		rc = FCGX_Accept_r(&fr[k]);
 		if (rc < 0) {
 			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
@@ -159,14 +157,13 @@ intake_worker_run(const struct intake_config *cfg, const struct intake_forms *fo
 {
 	struct intake_ctx	ctx;
 	struct intake_req	req;
-	struct pollfd		pfd[2];
 	struct epoll_event	ev[2];
 	FCGX_Request		fr[2];
 	sigset_t		idle_mask;
 	long long		served = 0;
 	enum intake_err		err;
-	nfds_t			nfd = admin_fd != -1 ? 2 : 1, k;
-	int			rc, ep, i;
+	const int		fd[2] = { listen_fd, admin_fd };
+	int			nfd = admin_fd != -1 ? 2 : 1, k, rc, ep;
 
 	worker_signals(&idle_mask);
 	memset(fr, 0, sizeof(fr));
@@ -179,9 +176,7 @@ intake_worker_run(const struct intake_config *cfg, const struct intake_forms *fo
 		intake_proc_ctx_free(&ctx);
 		return 1;
 	}
-	pfd[0].fd = listen_fd;
-	pfd[1].fd = admin_fd;
-	ep = wait_set(pfd, nfd);
+	ep = wait_set(fd, nfd);
 	if (ep == -1) {
 		for (k = 0; k < nfd; k++)
 			FCGX_Free(&fr[k], 0);
@@ -192,18 +187,14 @@ intake_worker_run(const struct intake_config *cfg, const struct intake_forms *fo
 	intake_arena_init(&req.arena, INTAKE_REQ_ARENA_MAX);
 
 	while (!stop_requested && (cfg->max_requests == 0 || served < cfg->max_requests)) {
-		for (k = 0; k < nfd; k++)
-			pfd[k].revents = 0;
-		rc = epoll_pwait(ep, ev, (int)nfd, -1, &idle_mask);
+		rc = epoll_pwait(ep, ev, nfd, -1, &idle_mask);
 		if (rc == -1) {
 			if (errno == EINTR)
 				continue;
 			intake_log_err("worker: epoll_pwait: %s", strerror(errno));
 			break;
 		}
-		for (i = 0; i < rc; i++)
-			pfd[ev[i].data.u32].revents = POLLIN;
-		served += serve_ready(&req, &ctx, fr, pfd, nfd);
+		served += serve_ready(&req, &ctx, fr, ev, rc);
 	}
 	(void)close(ep);
 	if (!stop_requested && cfg->max_requests != 0 && served >= cfg->max_requests)

@@ -264,8 +264,8 @@ mark_shared(struct intake_ctx *ctx, const char *ref, const char id[HOST_ID_LEN +
 	    1000;
 
 	for (tries = 0; tries < 2 && !added && !hit && err == INTAKE_OK; tries++) {
-		err = intake_cache_add(ctx->marks, MARK_SECTION, ref, id, HOST_ID_LEN, intake_now_ms() + keep,
-		    &added);
+		err = intake_cache_add(ctx->marks, MARK_SECTION, ref, id, HOST_ID_LEN,
+		    intake_now_ms() + keep, &added);
 		if (err == INTAKE_OK && !added)
 			err = intake_cache_get(ctx->marks, MARK_SECTION, ref, cur, sizeof(cur), &len,
 			    &hit);
