@@ -11,6 +11,10 @@
 #   - one private nginx (2 workers) with one port per target:
 #       static   nginx serves, from a file, the bytes intake returned for ENDPOINT
 #       bare     nginx fastcgi_pass to bare_fcgi, which returns those same bytes
+#       raw      intake's workers behind the very server block bare has (one
+#                location, fastcgi_params, nothing else): raw/bare is what the
+#                workers cost against a bare libfcgi responder, the nginx side
+#                being equal
 #       off      intake through a copy of the shipped server block with the
 #                micro-cache off (bench/nocache_site.py): the workers answer
 #                every request from their own report cache
@@ -26,9 +30,12 @@
 # from round to round. It prints req/s, p50, p99, non-2xx and socket errors
 # per target (medians over the rounds) and the ratios, each computed per
 # round and then the median:
-#   intake-off/bare        target >= 0.90 (the workers against bare libfcgi)
+#   intake-raw/bare        target >= 0.90 (the workers against bare libfcgi)
 #   intake-ship/static     target >= 0.90 (the shipped config against static)
-#   intake-off/static, bare/static   for context
+#   intake-off/intake-raw  for context: what the shipped server block (its
+#                          security headers, access log, try_files of the
+#                          published file) costs a request the workers answer
+#   intake-off/bare, intake-off/static, bare/static   for context
 # and, per target, the CPU time per request used by nginx's workers and by
 # the backend's processes (from /proc; recycled workers included), which
 # says where a gap comes from even when req/s is noisy.
@@ -41,7 +48,7 @@
 #   DURATION [10]  ROUNDS [3]  WARMUP [1]  CONNECTIONS [64]  THREADS [2]
 #   INTAKE_WORKERS [2]  BARE_WORKERS [2]
 #   MAX_REQUESTS   intake's [server] max_requests [the demo config's, 10000]
-#   TARGETS ["static bare off shipped"]
+#   TARGETS ["static bare raw off shipped"]
 #   INTAKE_BIN     intake binary [built in build/ (INTAKE_BUILD_DIR)]; it is
 #                  copied into the run directory, so a rebuild cannot swap it
 #   KEEP_TMP=1     keep the temporary directory (configs, logs, wrk output)
@@ -64,7 +71,7 @@ THREADS=${THREADS:-2}
 INTAKE_WORKERS=${INTAKE_WORKERS:-2}
 BARE_WORKERS=${BARE_WORKERS:-2}
 MAX_REQUESTS=${MAX_REQUESTS:-}
-TARGETS=${TARGETS:-static bare off shipped}
+TARGETS=${TARGETS:-static bare raw off shipped}
 
 [[ $ENDPOINT == /api/choices/* && $ENDPOINT != *[[:space:]\"\'\;\{\}\\\$]* ]] ||
 	intake_die "ENDPOINT must be a plain /api/choices/ path (and query): '$ENDPOINT'"
@@ -76,8 +83,8 @@ done
 ((DURATION > 0 && ROUNDS > 0 && CONNECTIONS > 0 && THREADS > 0)) ||
 	intake_die "DURATION, ROUNDS, CONNECTIONS and THREADS must be > 0"
 for t in $TARGETS; do
-	[[ $t == static || $t == bare || $t == off || $t == shipped ]] ||
-		intake_die "unknown target '$t' (static, bare, off, shipped)"
+	[[ $t == static || $t == bare || $t == raw || $t == off || $t == shipped ]] ||
+		intake_die "unknown target '$t' (static, bare, raw, off, shipped)"
 done
 read -ra targets <<<"$TARGETS"
 
@@ -126,8 +133,8 @@ fail() { bench_fail "$@"; }
 cc -O2 -Wall -Wextra -Werror "$ROOT/bench/bare_fcgi.c" -lfcgi -o "$TMP/bare_fcgi" ||
 	intake_die "cannot compile bench/bare_fcgi.c"
 
-read -r PORT_STATIC PORT_BARE PORT_OFF PORT_SHIPPED < <(python3 -c 'import socket
-ss = [socket.socket() for _ in range(4)]
+read -r PORT_STATIC PORT_BARE PORT_RAW PORT_OFF PORT_SHIPPED < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(5)]
 for s in ss:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in ss))')
@@ -138,16 +145,31 @@ render_args=()
 BENCH_SITE_PORTS="$PORT_SHIPPED $PORT_OFF"
 bench_start_intake "$TMP" "$INTAKE_BIN" "$INTAKE_WORKERS" "${render_args[@]}"
 
-# -- nginx: the shipped site (shipped), its cache-free copy (off), static, bare
+# -- nginx: the shipped site (shipped), its cache-free copy (off), static,
+# bare, and raw: intake's socket behind bare's server block, line for line
 bench_render_site "$PORT_SHIPPED"
 python3 "$ROOT/bench/nocache_site.py" "$TMP/intake-site.conf" "127.0.0.1:$PORT_OFF" ||
 	intake_die "cannot add the cache-free server to the site"
+cat >>"$TMP/intake-site.conf" <<CONF
+
+# raw (bench_choices.sh): the workers behind the same server block as bare
+server {
+    listen 127.0.0.1:$PORT_RAW;
+    server_name raw;
+    server_tokens off;
+    location / {
+        include /etc/nginx/fastcgi_params;
+        fastcgi_pass unix:$TMP/intake.sock;
+    }
+}
+CONF
 echo "application/json" >"$TMP/content-type"
 bench_start_nginx bench_choices.sh
 
 declare -A URL=(
 	[static]=http://127.0.0.1:$PORT_STATIC$ENDPOINT
 	[bare]=http://127.0.0.1:$PORT_BARE$ENDPOINT
+	[raw]=http://127.0.0.1:$PORT_RAW$ENDPOINT
 	[off]=http://127.0.0.1:$PORT_OFF$ENDPOINT
 	[shipped]=http://127.0.0.1:$PORT_SHIPPED$ENDPOINT
 )
@@ -179,7 +201,7 @@ intake_wait_for "bare_fcgi's socket" 10 "$TMP/bare.pid" "$TMP/bare_fcgi" \
 	test -S "$TMP/bare.sock" || fail "bare_fcgi did not start" "$TMP/bare.log"
 
 # -- every target serves the very same bytes, with the same Content-Type
-for t in static bare off shipped; do
+for t in static bare raw off shipped; do
 	out=$TMP/check-$t
 	status=$(curl -sS --max-time 10 -o "$out" -D "$out.headers" -w '%{http_code}' "${URL[$t]}" \
 		2>>"$TMP/curl.log") || status=000
@@ -193,9 +215,11 @@ done
 # The cache-free copy must really be cache-free (workers only), and the
 # shipped one cached: an unfiltered list sent from its published file, any
 # other through the micro-cache.
-! grep -qi '^x-micro-cache:\|^x-intake-cache: published' "$TMP/check-off.headers" ||
-	fail "the 'off' server answered from a cache: its micro-cache or published lists are on" \
-		"$TMP/check-off.headers"
+for t in off raw; do
+	! grep -qi '^x-micro-cache:\|^x-intake-cache: published' "$TMP/check-$t.headers" ||
+		fail "the '$t' server answered from a cache: its micro-cache or published lists are on" \
+			"$TMP/check-$t.headers"
+done
 curl -sS --max-time 10 -o /dev/null -D "$TMP/check-shipped2.headers" "${URL[shipped]}" 2>>"$TMP/curl.log" || true
 if [[ $ENDPOINT == *\?* ]]; then
 	grep -qi '^x-micro-cache: \(hit\|updating\|stale\|expired\|miss\)' "$TMP/check-shipped2.headers" ||
@@ -222,7 +246,8 @@ tree_ticks() {
 	done
 	echo "$total"
 }
-declare -A BACKEND=([static]="" [bare]=$TMP/bare.pid [off]=$TMP/intake.pid [shipped]=$TMP/intake.pid)
+declare -A BACKEND=([static]="" [bare]=$TMP/bare.pid [raw]=$TMP/intake.pid [off]=$TMP/intake.pid
+	[shipped]=$TMP/intake.pid)
 run_wrk() {
 	local name=$1 round=$2 url=${URL[$1]} n0 n1 b0=0 b1=0
 	if ((WARMUP > 0)); then
@@ -256,5 +281,6 @@ echo "intake choices bench: GET $ENDPOINT, $BODY_BYTES-byte body ($ctype), first
 echo "  wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, ${WARMUP}s warm-up each, $ROUNDS round(s), order rotated"
 echo "  nginx $(nginx -v 2>&1 | sed 's|.*/||') with 2 workers, bare_fcgi $BARE_WORKERS workers, intake $INTAKE_WORKERS workers" \
 	"(max_requests $(sed -n 's/^max_requests = //p' "$TMP/intake.conf")); $(nproc) cores shared by all"
-echo "  intake-off: workers only (shipped server block, fastcgi_cache off); intake-ship: conf/nginx/intake.conf (published lists, micro-cache)"
+echo "  intake-raw: workers only (bare's server block); intake-off: the shipped server block, fastcgi_cache off;" \
+	"intake-ship: conf/nginx/intake.conf (published lists, micro-cache)"
 python3 "$ROOT/bench/choices_report.py" "${report_args[@]}"

@@ -3,15 +3,19 @@
 
 usage: choices_report.py TARGET:ROUND=WRK_OUTPUT_FILE...
 
-TARGET is static, bare, off (intake, micro-cache off) or shipped (intake
+TARGET is static, bare, raw (intake behind bare's minimal server block), off
+(intake behind the shipped server block, micro-cache off) or shipped (intake
 through conf/nginx/intake.conf: published lists and the micro-cache on). For each target it prints
 the median over the rounds of req/s, p50 and p99, and the sums of non-2xx
 responses and socket errors; then each ratio per round (both sides measured
 in the same round) and its median:
 
-  off/bare        intake's workers against a bare libfcgi responder   (target >= 0.90)
+  raw/bare        intake's workers against a bare libfcgi responder,
+                  behind the same server block                        (target >= 0.90)
   shipped/static  the shipped config against nginx's static file      (target >= 0.90)
-  off/static      for context; bare/static for context
+  off/raw         for context: what the shipped server block costs an
+                  uncached request (its headers, access log, try_files)
+  off/bare, off/static, bare/static   for context
 
 When a file WRK_OUTPUT_FILE with .cpu instead of .txt exists (bench_choices.sh
 writes "CLK_TCK NGINX_TICKS BACKEND_TICKS" there), it also prints the CPU
@@ -27,9 +31,10 @@ import sys
 import result
 import wrk_report
 
-NAMES = {"static": "static", "bare": "bare", "off": "intake-off", "shipped": "intake-ship"}
-RATIOS = (("off", "bare", 0.90), ("shipped", "static", 0.90), ("off", "static", None),
-          ("bare", "static", None))
+NAMES = {"static": "static", "bare": "bare", "raw": "intake-raw", "off": "intake-off",
+         "shipped": "intake-ship"}
+RATIOS = (("raw", "bare", 0.90), ("shipped", "static", 0.90), ("off", "raw", None),
+          ("off", "bare", None), ("off", "static", None), ("bare", "static", None))
 
 
 def med(xs):
