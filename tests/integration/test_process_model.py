@@ -66,6 +66,25 @@ class ProcessModel(Stack):
         self.assertEqual(self.pool.proc.wait(15), 0)
         self.assertFalse(os.path.exists(self.pool.sock))
 
+    def test_sigterm_ends_workers_a_steady_load_keeps_busy(self):
+        # A worker takes connections in a row while they wait (an accept,
+        # not a sleep in epoll_pwait and an accept), but SIGTERM reaches it
+        # only in epoll_pwait: the run must be bounded, or a load that never
+        # lets the queue empty (wrk's 64 connections, 2 workers) would hold
+        # the pool until shutdown_timeout and its SIGKILL.
+        wrk = subprocess.Popen(["wrk", "-t2", "-c64", "-d60s", self.nginx.url + "/healthz"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(2)   # the load under way
+            self.assertIsNone(wrk.poll(), "wrk ended early")
+            self.pool.signal(signal.SIGTERM)
+            self.assertEqual(self.pool.proc.wait(30), 0)
+        finally:
+            wrk.kill()
+            wrk.wait(10)
+        self.assertIn("pool: stopping", self.pool.log_text())
+        self.assertNotIn("shutdown_timeout reached", self.pool.log_text())
+
     def test_dead_worker_is_replaced(self):
         victim = self.pool.workers()[0]
         os.kill(victim, signal.SIGKILL)
