@@ -85,6 +85,32 @@ class ProcessModel(Stack):
         self.assertIn("pool: stopping", self.pool.log_text())
         self.assertNotIn("shutdown_timeout reached", self.pool.log_text())
 
+    def test_sighup_under_a_steady_load_replaces_every_old_worker(self):
+        # The old generation drains on SIGTERM: under a load that never lets
+        # the queue empty, it must still end (and end by itself, status 0),
+        # or the old config would go on answering after the reload.
+        old = set(self.pool.workers())
+        with open(self.pool.conf) as f:
+            text = f.read()
+        with open(self.pool.conf, "w") as f:
+            f.write(text.replace("workers = 2", "workers = 3"))
+        wrk = subprocess.Popen(["wrk", "-t2", "-c64", "-d60s", self.nginx.url + "/healthz"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(2)   # the load under way
+            self.assertIsNone(wrk.poll(), "wrk ended early")
+            self.pool.signal(signal.SIGHUP)
+            wait_for(lambda: len(self.pool.workers()) == 3 and not old & set(self.pool.workers()),
+                     what="three new workers, the old ones gone")
+        finally:
+            wrk.kill()
+            wrk.wait(10)
+        log = self.pool.log_text()
+        self.assertIn("configuration reloaded", log)
+        for pid in old:
+            # A clean exit is logged at debug level only: a line here is a kill or a failure.
+            self.assertNotIn("event=worker_exited child=%d " % pid, log)
+
     def test_dead_worker_is_replaced(self):
         victim = self.pool.workers()[0]
         os.kill(victim, signal.SIGKILL)
