@@ -10,9 +10,9 @@
  * connection waiting never saw SIGTERM, and was SIGKILLed at
  * shutdown_timeout with a request in hand.)  Each worker waits in its
  * own epoll set, the socket added EPOLLEXCLUSIVE, so a connection wakes
- * one idle worker, not all of them.  The socket is non-blocking: should another worker win the
- * connection all the same, accept() says EAGAIN and this one goes back
- * to sleep.
+ * one idle worker, not all of them.  The socket is non-blocking: should
+ * another worker win the connection all the same, accept() says EAGAIN
+ * and this one goes back to sleep.
  *
  * With [server] admin_listen the worker sleeps on both sockets, with one
  * FCGX_Request each; a request from the admin socket is routed to the
@@ -48,9 +48,10 @@
 static bool	stop_requested;
 
 /*
- * SIGTERM asks the worker to stop: blocked for good, and read from the
- * signalfd this returns (-1 on failure, logged).  SIGHUP, SIGINT and
- * SIGPIPE are ignored.
+ * SIGTERM asks the worker to stop: the one signal blocked (whatever mask
+ * the worker was forked with), and read from the signalfd this returns
+ * (-1 on failure, logged).  SIGHUP, SIGINT and SIGPIPE are ignored;
+ * SIGUSR1 keeps the log's handler (core/log.h).
  */
 static int
 worker_signals(void)
@@ -69,7 +70,7 @@ worker_signals(void)
 	(void)sigaction(SIGCHLD, &sa, NULL);
 	(void)sigemptyset(&term);
 	(void)sigaddset(&term, SIGTERM);
-	(void)sigprocmask(SIG_BLOCK, &term, NULL);
+	(void)sigprocmask(SIG_SETMASK, &term, NULL);
 	sfd = signalfd(-1, &term, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd == -1)
 		intake_log_err("worker: signalfd: %s", strerror(errno));
@@ -129,8 +130,9 @@ wait_set(const int *fd, int nfd, int sfd)
 /*
  * Accept and answer requests on each of the sockets among the nev events
  * epoll found ready (WAIT_PUBLIC, WAIT_ADMIN), at most budget in all;
- * none once SIGTERM is among them (WAIT_SIGNAL).  On a socket that had a connection, the worker accepts
- * again at once, up to INTAKE_WORKER_BATCH in a row: under load the next
+ * none once SIGTERM is among them (WAIT_SIGNAL).  On a socket that had a
+ * connection, the worker accepts again at once, up to
+ * INTAKE_WORKER_BATCH in a row: under load the next
  * connection is usually waiting, and taking it costs an accept(), not an
  * epoll_wait() and then an accept().  The batch is bounded because
  * SIGTERM is seen only when the worker waits, and so that the other
