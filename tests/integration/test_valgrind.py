@@ -5,13 +5,14 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 import unittest
 import urllib.parse
 
 import fcgi
-from harness import BIN, SRC, Pool, Stack, Nginx, Standin, http, wait_for
+from harness import BIN, SRC, Pool, Stack, Nginx, Standin, _failed, http, wait_for
 from test_forms import SECTIONS
 from test_spool import good
 
@@ -89,6 +90,7 @@ class ValgrindWorkers(unittest.TestCase):
     def test_handlers_clean_as_fastcgi_workers(self):
         import tempfile
         d = tempfile.mkdtemp(prefix="intake-vg-")
+        self.addCleanup(self.remove_workdir, d)
         standin = Standin(d)
         logs = os.path.join(d, "vg.%p.log")
         pool = Pool(d, standin, "v8-apikey",
@@ -134,6 +136,13 @@ class ValgrindWorkers(unittest.TestCase):
             self.assertIsNotNone(m, path)
             self.assertEqual(m.group(1), "0", text[-3000:])
         print("\nvalgrind: %d process reports, 0 errors" % len(reports))
+
+    def remove_workdir(self, d):
+        """Kept when the test failed (its valgrind reports and logs), else removed."""
+        if _failed(self):
+            print("kept", d)
+        else:
+            shutil.rmtree(d, ignore_errors=True)
 
     def forms(self, nginx, standin):
         """The form paths: render, 422, started, queued and delivered by the
