@@ -150,19 +150,11 @@ bench_start_intake "$TMP" "$INTAKE_BIN" "$INTAKE_WORKERS" "${render_args[@]}"
 bench_render_site "$PORT_SHIPPED"
 python3 "$ROOT/bench/nocache_site.py" "$TMP/intake-site.conf" "127.0.0.1:$PORT_OFF" ||
 	intake_die "cannot add the cache-free server to the site"
-cat >>"$TMP/intake-site.conf" <<CONF
-
-# raw (bench_choices.sh): the workers behind the same server block as bare
-server {
-    listen 127.0.0.1:$PORT_RAW;
-    server_name raw;
-    server_tokens off;
-    location / {
-        include /etc/nginx/fastcgi_params;
-        fastcgi_pass unix:$TMP/intake.sock;
-    }
-}
-CONF
+{
+	echo
+	echo "# raw (bench_choices.sh): the workers behind the same server block as bare"
+	bench_fcgi_server raw "$PORT_RAW" "$TMP/intake.sock"
+} >>"$TMP/intake-site.conf"
 echo "application/json" >"$TMP/content-type"
 bench_start_nginx bench_choices.sh
 

@@ -62,6 +62,23 @@ bench_render_site() {
 		--published "$TMP/published"
 }
 
+# bench_fcgi_server NAME PORT SOCKET: the minimal server block of a FastCGI
+# baseline (one location, fastcgi_params, unix socket, no upstream keepalive):
+# bare's, and any backend measured against bare behind the very same lines.
+bench_fcgi_server() {
+	cat <<CONF
+    server {
+        listen 127.0.0.1:$2;
+        server_name $1;
+        server_tokens off;
+        location / {
+            include /etc/nginx/fastcgi_params;
+            fastcgi_pass unix:$3;
+        }
+    }
+CONF
+}
+
 # bench_nginx_conf NAME: write $TMP/nginx.conf, a private loopback nginx with
 # the baselines (static: $TMP/static/body as ENDPOINT_PATH, served with the
 # Content-Type in $TMP/content-type; bare: the libfcgi responder on
@@ -104,15 +121,7 @@ http {
 
     # bare: a minimal libfcgi responder, same transport as intake (unix socket,
     # no upstream keepalive)
-    server {
-        listen 127.0.0.1:$PORT_BARE;
-        server_name bare;
-        server_tokens off;
-        location / {
-            include /etc/nginx/fastcgi_params;
-            fastcgi_pass unix:$TMP/bare.sock;
-        }
-    }
+$(bench_fcgi_server bare "$PORT_BARE" "$TMP/bare.sock")
 
     # intake: conf/nginx/intake.conf (and whatever the bench added to it)
     include $TMP/intake-site.conf;

@@ -495,10 +495,7 @@ class Stack(unittest.TestCase):
         self.secrets = [s for s in (self.pool.key, self.pool.secret) if s]
 
     def _remove_workdir(self):
-        if _failed(self):
-            print("kept", self.workdir)
-        else:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        remove_unless_failed(self, self.workdir)
 
     def get(self, path, **kw):
         return http(self.nginx.url + path, **kw)
@@ -509,6 +506,14 @@ class Stack(unittest.TestCase):
         for text in texts:
             for s in self.secrets + tokens:
                 self.assertNotIn(s, text, "a secret or token leaked")
+
+
+def remove_unless_failed(case, path):
+    """Remove a test's directory, or keep it (and say so) when the test failed."""
+    if _failed(case):
+        print("kept", path)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _failed(case):

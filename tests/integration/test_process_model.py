@@ -1,6 +1,7 @@
 """The process model: reload without dropping requests, drain on SIGTERM,
 recycling, replacing dead workers, config errors, and plain CGI."""
 
+import contextlib
 import json
 import os
 import signal
@@ -66,22 +67,27 @@ class ProcessModel(Stack):
         self.assertEqual(self.pool.proc.wait(15), 0)
         self.assertFalse(os.path.exists(self.pool.sock))
 
-    def test_sigterm_ends_workers_a_steady_load_keeps_busy(self):
-        # A worker takes connections in a row while they wait (an accept,
-        # not a sleep in epoll_pwait and an accept), but SIGTERM reaches it
-        # only in epoll_pwait: the run must be bounded, or a load that never
-        # lets the queue empty (wrk's 64 connections, 2 workers) would hold
-        # the pool until shutdown_timeout and its SIGKILL.
+    @contextlib.contextmanager
+    def steady_load(self):
+        """wrk's 64 connections on /healthz, 2 s under way: the queue never empties."""
         wrk = subprocess.Popen(["wrk", "-t2", "-c64", "-d60s", self.nginx.url + "/healthz"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(2)   # the load under way
             self.assertIsNone(wrk.poll(), "wrk ended early")
-            self.pool.signal(signal.SIGTERM)
-            self.assertEqual(self.pool.proc.wait(30), 0)
+            yield
         finally:
             wrk.kill()
             wrk.wait(10)
+
+    def test_sigterm_ends_workers_a_steady_load_keeps_busy(self):
+        # A worker takes connections in a row while they wait, but sees
+        # SIGTERM (its signalfd) only when it waits: the run must be bounded,
+        # or a load that never lets the queue empty (2 workers) would hold
+        # the pool until shutdown_timeout and its SIGKILL.
+        with self.steady_load():
+            self.pool.signal(signal.SIGTERM)
+            self.assertEqual(self.pool.proc.wait(30), 0)
         self.assertIn("pool: stopping", self.pool.log_text())
         self.assertNotIn("shutdown_timeout reached", self.pool.log_text())
 
@@ -94,17 +100,10 @@ class ProcessModel(Stack):
             text = f.read()
         with open(self.pool.conf, "w") as f:
             f.write(text.replace("workers = 2", "workers = 3"))
-        wrk = subprocess.Popen(["wrk", "-t2", "-c64", "-d60s", self.nginx.url + "/healthz"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            time.sleep(2)   # the load under way
-            self.assertIsNone(wrk.poll(), "wrk ended early")
+        with self.steady_load():
             self.pool.signal(signal.SIGHUP)
             wait_for(lambda: len(self.pool.workers()) == 3 and not old & set(self.pool.workers()),
                      what="three new workers, the old ones gone")
-        finally:
-            wrk.kill()
-            wrk.wait(10)
         log = self.pool.log_text()
         self.assertIn("configuration reloaded", log)
         for pid in old:

@@ -5,14 +5,13 @@ import glob
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 import unittest
 import urllib.parse
 
 import fcgi
-from harness import BIN, SRC, Pool, Stack, Nginx, Standin, _failed, http, wait_for
+from harness import BIN, SRC, Pool, Stack, Nginx, Standin, http, remove_unless_failed, wait_for
 from test_forms import SECTIONS
 from test_spool import good
 
@@ -90,7 +89,7 @@ class ValgrindWorkers(unittest.TestCase):
     def test_handlers_clean_as_fastcgi_workers(self):
         import tempfile
         d = tempfile.mkdtemp(prefix="intake-vg-")
-        self.addCleanup(self.remove_workdir, d)
+        self.addCleanup(remove_unless_failed, self, d)
         standin = Standin(d)
         logs = os.path.join(d, "vg.%p.log")
         pool = Pool(d, standin, "v8-apikey",
@@ -136,13 +135,6 @@ class ValgrindWorkers(unittest.TestCase):
             self.assertIsNotNone(m, path)
             self.assertEqual(m.group(1), "0", text[-3000:])
         print("\nvalgrind: %d process reports, 0 errors" % len(reports))
-
-    def remove_workdir(self, d):
-        """Kept when the test failed (its valgrind reports and logs), else removed."""
-        if _failed(self):
-            print("kept", d)
-        else:
-            shutil.rmtree(d, ignore_errors=True)
 
     def forms(self, nginx, standin):
         """The form paths: render, 422, started, queued and delivered by the
