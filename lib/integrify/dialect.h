@@ -89,6 +89,12 @@ struct intake_reqstart_claims {
 	bool	(*claim)(void *arg, const char *sid);
 	/* The request just claimed has its values already: let it go. */
 	void	(*unclaim)(void *arg, const char *sid);
+	/*
+	 * Was sid claimed for this submission before this search (a peek,
+	 * taking nothing)?  NULL: none was.  Such a request is tried first:
+	 * no other submission may fill it, so passing it over leaves it empty.
+	 */
+	bool	(*held)(void *arg, const char *sid);
 	void	 *arg;
 	/* The submission's reference: a request named for another one is not adopted; NULL: none. */
 	const char *reference;

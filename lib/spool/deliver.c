@@ -194,6 +194,25 @@ intake_deliver_claim(struct intake_ctx *ctx, const char *sid, const char *ref,
 	return err;
 }
 
+bool
+intake_deliver_claim_held(struct intake_ctx *ctx, const char *sid, const char *ref)
+{
+	char	cur[INTAKE_SPOOL_REF_MAX];
+	size_t	len = 0, reflen = strlen(ref);
+	bool	hit = false;
+
+	if (intake_spool_claim_held(ctx->spool, sid, ref))
+		return true;
+	/* A crash between the two writes leaves the shared claim alone. */
+	if (ctx->marks == NULL || intake_cache_status(ctx->marks) != INTAKE_CACHE_STATUS_SHARED)
+		return false;
+	if (intake_cache_get(ctx->marks, CLAIM_SECTION, sid, cur, sizeof(cur), &len, &hit) !=
+	    INTAKE_OK || !hit)
+		return false;
+	return len == reflen && memcmp(cur, ref, len) == 0 &&
+	    intake_cache_status(ctx->marks) == INTAKE_CACHE_STATUS_SHARED;
+}
+
 void
 intake_deliver_unclaim(struct intake_ctx *ctx, const char *sid, const char *ref)
 {
@@ -354,6 +373,15 @@ unclaim(void *arg, const char *sid)
 
 	if (c->fresh)
 		intake_deliver_unclaim(c->ctx, sid, c->ref);
+}
+
+/* Did this submission claim sid before (its start noted nowhere else: a crash between)? */
+static bool
+held(void *arg, const char *sid)
+{
+	struct claimer	*c = arg;
+
+	return intake_deliver_claim_held(c->ctx, sid, c->ref);
 }
 
 static enum intake_err
@@ -564,7 +592,7 @@ adopt_orphan(struct intake_ctx *ctx, struct intake_spool_hold *h,
 	struct intake_reqstart_result	r;
 	struct intake_reply_hit		hit;
 	struct claimer			c = { ctx, h->ref, false, INTAKE_OK };
-	struct intake_reqstart_claims	cl = { claim, unclaim, &c, h->ref };
+	struct intake_reqstart_claims	cl = { claim, unclaim, held, &c, h->ref };
 	enum intake_err			err;
 
 	err = intake_reqstart_orphan(ctx, form, rec->created_ms - ORPHAN_SKEW_MS, &cl, &r,

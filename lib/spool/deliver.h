@@ -47,6 +47,13 @@ int64_t		intake_deliver_claim_keep_ms(const struct intake_config *cfg);
 enum intake_err	intake_deliver_claim(struct intake_ctx *ctx, const char *sid, const char *ref,
 		    enum intake_spool_claim *got);
 /*
+ * Does ref hold a claim on sid already (in this host's spool, or where
+ * every host sees it)?  A peek: nothing is taken.  False when it cannot
+ * be told (Redis down, a damaged claim).
+ */
+bool		intake_deliver_claim_held(struct intake_ctx *ctx, const char *sid,
+		    const char *ref);
+/*
  * Drop ref's claim on sid, in the spool and (compare-and-delete: only
  * while it still names ref) in Redis.
  */

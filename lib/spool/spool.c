@@ -1359,6 +1359,17 @@ intake_spool_claim(struct intake_spool *s, const char *sid, const char *ref,
 	return INTAKE_OK;
 }
 
+bool
+intake_spool_claim_held(struct intake_spool *s, const char *sid, const char *ref)
+{
+	char	name[CLAIM_NAME_LEN + 1], holder[INTAKE_SPOOL_REF_MAX];
+
+	if (!intake_spoolrec_ref_ok(ref) || sid == NULL || sid[0] == '\0')
+		return false;
+	claim_name(sid, name);
+	return claim_holder(s, name, holder) && strcmp(holder, ref) == 0;
+}
+
 enum intake_err
 intake_spool_unclaim(struct intake_spool *s, const char *sid, const char *ref)
 {

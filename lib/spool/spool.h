@@ -163,6 +163,9 @@ enum intake_spool_claim {
  */
 enum intake_err	intake_spool_claim(struct intake_spool *s, const char *sid,
 		    const char *ref, enum intake_spool_claim *out);
+/* Does ref hold a claim on sid already?  Reads, takes nothing; false when unreadable. */
+bool		intake_spool_claim_held(struct intake_spool *s, const char *sid,
+		    const char *ref);
 /* Drop ref's claim on sid (INTAKE_ENOTFOUND when ref does not hold it). */
 enum intake_err	intake_spool_unclaim(struct intake_spool *s, const char *sid,
 		    const char *ref);

@@ -389,7 +389,7 @@ unclaim_none(void *arg, const char *sid)
 static void
 test_dialect_v7_orphan_found_and_no_search(void)
 {
-	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL };
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL, NULL };
 	struct intake_reqstart_result	r;
 	struct intake_reply_hit		hit;
 	struct intake_form		*form = calloc(1, sizeof(*form));
@@ -424,7 +424,7 @@ test_dialect_v7_orphan_found_and_no_search(void)
 static void
 test_dialect_v7_orphan_takes_the_oldest_empty_request(void)
 {
-	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL };
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL, NULL };
 	struct intake_reqstart_result	r;
 	struct intake_reply_hit		hit;
 	struct intake_form		*form = calloc(1, sizeof(*form));
@@ -443,6 +443,54 @@ test_dialect_v7_orphan_takes_the_oldest_empty_request(void)
 	T_EQ_STR(r.instance_sid, "S-old");
 	/* One list page, then the one request tried: no call about the others. */
 	T_EQ_INT(calls(&f), 2);
+	teardown(&f);
+	free(form);
+}
+
+/* The submission claimed S-new before the search (its start was killed before the note). */
+static bool
+held_new(void *arg, const char *sid)
+{
+	(void)arg;
+	return strcmp(sid, "S-new") == 0;
+}
+
+/*
+ * A request this submission claimed already is taken before an older
+ * empty one: no other submission may fill it, and the older one stays for
+ * the submission whose lost answer left it (the one-host v7 fault run
+ * left one empty when the claimed request was passed over).
+ */
+static void
+test_dialect_v7_orphan_takes_its_own_claimed_request_before_an_older_one(void)
+{
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, held_new, NULL, NULL };
+	struct intake_reqstart_result	r;
+	struct intake_reply_hit		hit;
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	v[3];
+	struct fixture			f;
+
+	form_init(form, v);
+	setup_v7(&f);
+	reply(&f, 0, 200, "[{\"sid\":\"S-new\",\"id\":5,\"startDate\":\"2026-12-01T10:30:00Z\"},"
+	    "{\"sid\":\"S-old\",\"id\":4,\"startDate\":\"2026-12-01T10:00:00Z\"}]");
+	reply(&f, 1, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-5\"]}");
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form,
+	    intake_dialect_iso_ms("2026-12-01T09:00:00Z"), &cl, &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
+	T_EQ_STR(r.instance_sid, "S-new");
+	T_EQ_INT(calls(&f), 2);
+	/* Its own request found filled (by its earlier attempt's lost answer): the oldest empty one. */
+	rewind_calls(&f);
+	reply(&f, 0, 200, "[{\"sid\":\"S-new\",\"id\":5,\"startDate\":\"2026-12-01T10:30:00Z\"},"
+	    "{\"sid\":\"S-old\",\"id\":4,\"startDate\":\"2026-12-01T10:00:00Z\"}]");
+	reply(&f, 1, 200, "{\"endpoints\":[]}");
+	reply(&f, 2, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-4\"]}");
+	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form,
+	    intake_dialect_iso_ms("2026-12-01T09:00:00Z"), &cl, &r, &hit), INTAKE_OK);
+	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
+	T_EQ_STR(r.instance_sid, "S-old");
 	teardown(&f);
 	free(form);
 }
@@ -593,7 +641,7 @@ test_dialect_find_listed_flood_of_requests_is_not_none(void)
 static void
 test_dialect_v7_orphan_named_for_another_is_not_adopted(void)
 {
-	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, REF };
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL, REF };
 	struct intake_reqstart_result	r;
 	struct intake_reply_hit		hit;
 	struct intake_form		*form = calloc(1, sizeof(*form));
@@ -657,6 +705,7 @@ main(void)
 	T_RUN(test_dialect_v8_find_searches_by_reference);
 	T_RUN(test_dialect_v7_orphan_found_and_no_search);
 	T_RUN(test_dialect_v7_orphan_takes_the_oldest_empty_request);
+	T_RUN(test_dialect_v7_orphan_takes_its_own_claimed_request_before_an_older_one);
 	T_RUN(test_dialect_process_lists);
 	T_RUN(test_dialect_v7_orphan_named_for_another_is_not_adopted);
 	T_RUN(test_dialect_find_listed_reads_back_to_the_submission);

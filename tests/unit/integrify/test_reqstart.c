@@ -816,7 +816,7 @@ unclaim_none(void *arg, const char *sid)
 static void
 test_reqstart_orphan_unreadable_sid_is_held_not_skipped(void)
 {
-	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL };
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL, NULL };
 	struct fixture			f;
 	struct sample			s;
 	struct intake_reqstart_result	r;
@@ -836,7 +836,7 @@ test_reqstart_orphan_unreadable_sid_is_held_not_skipped(void)
 static void
 test_reqstart_orphan_reads_pascal_case(void)
 {
-	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL };
+	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL, NULL };
 	struct fixture			f;
 	struct sample			s;
 	struct intake_reqstart_result	r;

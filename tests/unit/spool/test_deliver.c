@@ -117,10 +117,14 @@ test_deliver_claim_one_host_in_the_spool(void)
 
 	t_mkdtemp(dir, sizeof(dir));
 	host_open(&a, dir, "a", NULL);
+	T_ASSERT(!intake_deliver_claim_held(&a.ctx, "SID1", REF_A));
 	T_EQ_INT(claim_on(&a, "SID1", REF_A), INTAKE_CLAIM_NEW);
+	T_ASSERT(intake_deliver_claim_held(&a.ctx, "SID1", REF_A));
+	T_ASSERT(!intake_deliver_claim_held(&a.ctx, "SID1", REF_B));
 	T_EQ_INT(claim_on(&a, "SID1", REF_A), INTAKE_CLAIM_OURS);
 	T_EQ_INT(claim_on(&a, "SID1", REF_B), INTAKE_CLAIM_OTHERS);
 	intake_deliver_unclaim(&a.ctx, "SID1", REF_A);
+	T_ASSERT(!intake_deliver_claim_held(&a.ctx, "SID1", REF_A));
 	T_EQ_INT(claim_on(&a, "SID1", REF_B), INTAKE_CLAIM_NEW);
 	host_close(&a);
 }
@@ -142,6 +146,9 @@ test_deliver_claim_two_hosts_share_it_in_redis(void)
 	host_open(&b, sv.dir, "b", sv.sock);
 	T_EQ_INT(intake_cache_status(a.ctx.marks), INTAKE_CACHE_STATUS_SHARED);
 	T_EQ_INT(claim_on(&a, "SID1", REF_A), INTAKE_CLAIM_NEW);
+	/* Held, as B sees it too: a crash after the shared write leaves only that. */
+	T_ASSERT(intake_deliver_claim_held(&b.ctx, "SID1", REF_A));
+	T_ASSERT(!intake_deliver_claim_held(&b.ctx, "SID1", REF_B));
 	T_EQ_INT(claim_on(&b, "SID1", REF_B), INTAKE_CLAIM_OTHERS);
 	T_EQ_INT(claim_on(&b, "SID1", REF_A), INTAKE_CLAIM_NEW);	/* ours, new on B */
 	T_EQ_INT(claim_on(&a, "SID1", REF_A), INTAKE_CLAIM_OURS);

@@ -238,7 +238,14 @@ test_spool_claim_new_ours_others_and_unclaim(void)
 	char			 path[300];
 
 	setup(&f);
+	T_ASSERT(!intake_spool_claim_held(f.s, "sid-1", REF));
 	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF, &c), INTAKE_OK);
+	T_EQ_INT(c, INTAKE_CLAIM_NEW);
+	/* Held: a peek that takes nothing, and names only the holder. */
+	T_ASSERT(intake_spool_claim_held(f.s, "sid-1", REF));
+	T_ASSERT(!intake_spool_claim_held(f.s, "sid-1", REF2));
+	T_ASSERT(!intake_spool_claim_held(f.s, "sid-2", REF2));
+	T_EQ_INT(intake_spool_claim(f.s, "sid-2", REF, &c), INTAKE_OK);
 	T_EQ_INT(c, INTAKE_CLAIM_NEW);
 	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF, &c), INTAKE_OK);
 	T_EQ_INT(c, INTAKE_CLAIM_OURS);
@@ -253,6 +260,7 @@ test_spool_claim_new_ours_others_and_unclaim(void)
 	T_EQ_INT(c, INTAKE_CLAIM_OTHERS);
 	intake_spool_close(again);
 	T_EQ_INT(intake_spool_unclaim(f.s, "sid-1", REF), INTAKE_OK);
+	T_ASSERT(!intake_spool_claim_held(f.s, "sid-1", REF));
 	T_EQ_INT(intake_spool_claim(f.s, "sid-1", REF2, &c), INTAKE_OK);
 	T_EQ_INT(c, INTAKE_CLAIM_NEW);
 	teardown(&f);
