@@ -416,6 +416,30 @@ test_dialect_v7_orphan_found_and_no_search(void)
 	free(form);
 }
 
+/* Two requests in the window since 09:00 (S-new at 10:30, S-old at 10:00), one before it. */
+#define TWO_IN_WINDOW	"[{\"sid\":\"S-new\",\"id\":5,\"startDate\":\"2026-12-01T10:30:00Z\"}," \
+	"{\"sid\":\"S-old\",\"id\":4,\"startDate\":\"2026-12-01T10:00:00Z\"}," \
+	"{\"sid\":\"S-before\",\"id\":3,\"startDate\":\"2026-12-01T08:00:00Z\"}]"
+#define EMPTY_TASK	"{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-4\"]}"
+
+/* The orphan search over TWO_IN_WINDOW with cl: the SID it took ("" when none). */
+static const char *
+orphan_of_two(struct fixture *f, const struct intake_reqstart_claims *cl,
+    struct intake_reqstart_result *r)
+{
+	struct intake_reply_hit		hit;
+	struct intake_form		*form = calloc(1, sizeof(*form));
+	struct intake_form_value	v[3];
+	enum intake_err			err;
+
+	form_init(form, v);
+	reply(f, 0, 200, TWO_IN_WINDOW);
+	err = intake_reqstart_orphan(&f->ctx, form, intake_dialect_iso_ms("2026-12-01T09:00:00Z"),
+	    cl, r, &hit);
+	free(form);
+	return err == INTAKE_OK && hit.match == INTAKE_REPLY_FOUND ? r->instance_sid : "";
+}
+
 /*
  * Two empty requests in the window: the oldest is taken, so the newer one
  * stays for a submission accepted after the older was started (which may
@@ -426,25 +450,14 @@ test_dialect_v7_orphan_takes_the_oldest_empty_request(void)
 {
 	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, NULL, NULL, NULL };
 	struct intake_reqstart_result	r;
-	struct intake_reply_hit		hit;
-	struct intake_form		*form = calloc(1, sizeof(*form));
-	struct intake_form_value	v[3];
 	struct fixture			f;
 
-	form_init(form, v);
 	setup_v7(&f);
-	reply(&f, 0, 200, "[{\"sid\":\"S-new\",\"id\":5,\"startDate\":\"2026-12-01T10:30:00Z\"},"
-	    "{\"sid\":\"S-old\",\"id\":4,\"startDate\":\"2026-12-01T10:00:00Z\"},"
-	    "{\"sid\":\"S-before\",\"id\":3,\"startDate\":\"2026-12-01T08:00:00Z\"}]");
-	reply(&f, 1, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-4\"]}");
-	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form,
-	    intake_dialect_iso_ms("2026-12-01T09:00:00Z"), &cl, &r, &hit), INTAKE_OK);
-	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
-	T_EQ_STR(r.instance_sid, "S-old");
+	reply(&f, 1, 200, EMPTY_TASK);
+	T_EQ_STR(orphan_of_two(&f, &cl, &r), "S-old");
 	/* One list page, then the one request tried: no call about the others. */
 	T_EQ_INT(calls(&f), 2);
 	teardown(&f);
-	free(form);
 }
 
 /* The submission claimed S-new before the search (its start was killed before the note). */
@@ -466,33 +479,19 @@ test_dialect_v7_orphan_takes_its_own_claimed_request_before_an_older_one(void)
 {
 	struct intake_reqstart_claims	cl = { claim_any, unclaim_none, held_new, NULL, NULL };
 	struct intake_reqstart_result	r;
-	struct intake_reply_hit		hit;
-	struct intake_form		*form = calloc(1, sizeof(*form));
-	struct intake_form_value	v[3];
 	struct fixture			f;
 
-	form_init(form, v);
 	setup_v7(&f);
-	reply(&f, 0, 200, "[{\"sid\":\"S-new\",\"id\":5,\"startDate\":\"2026-12-01T10:30:00Z\"},"
-	    "{\"sid\":\"S-old\",\"id\":4,\"startDate\":\"2026-12-01T10:00:00Z\"}]");
-	reply(&f, 1, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-5\"]}");
-	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form,
-	    intake_dialect_iso_ms("2026-12-01T09:00:00Z"), &cl, &r, &hit), INTAKE_OK);
-	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
-	T_EQ_STR(r.instance_sid, "S-new");
+	reply(&f, 1, 200, EMPTY_TASK);
+	T_EQ_STR(orphan_of_two(&f, &cl, &r), "S-new");
 	T_EQ_INT(calls(&f), 2);
-	/* Its own request found filled (by its earlier attempt's lost answer): the oldest empty one. */
+	/* Its own request found filled already: let go, and the oldest empty one taken. */
 	rewind_calls(&f);
-	reply(&f, 0, 200, "[{\"sid\":\"S-new\",\"id\":5,\"startDate\":\"2026-12-01T10:30:00Z\"},"
-	    "{\"sid\":\"S-old\",\"id\":4,\"startDate\":\"2026-12-01T10:00:00Z\"}]");
 	reply(&f, 1, 200, "{\"endpoints\":[]}");
-	reply(&f, 2, 200, "{\"endpoints\":[\"/tasktypes/data-container/tasks/RT-4\"]}");
-	T_EQ_INT(intake_reqstart_orphan(&f.ctx, form,
-	    intake_dialect_iso_ms("2026-12-01T09:00:00Z"), &cl, &r, &hit), INTAKE_OK);
-	T_EQ_INT(hit.match, INTAKE_REPLY_FOUND);
-	T_EQ_STR(r.instance_sid, "S-old");
+	reply(&f, 2, 200, EMPTY_TASK);
+	T_EQ_STR(orphan_of_two(&f, &cl, &r), "S-old");
+	T_EQ_INT(calls(&f), 3);
 	teardown(&f);
-	free(form);
 }
 
 #define REF		"AB12-CD34-EF56"
