@@ -35,7 +35,7 @@ import urllib.parse
 
 import fcgi  # noqa: E402
 from harness import (REPORT_SIDS, SRC, Nginx, Pool, Standin, _port_open, free_port, http,
-                     public_origins, token_fetches, wait_for, _failed)
+                     public_origins, remove_unless_failed, token_fetches, wait_for)
 from test_form_post import DESCRIPTION, NAME, V7_FORM, V8_EXTRA, V8_FORM
 from test_forms import SECTIONS as FORM_SECTIONS
 from test_valgrind import VALGRIND
@@ -190,7 +190,7 @@ class TwoHosts(unittest.TestCase):
 
     def setUp(self):
         self.workdir = tempfile.mkdtemp(prefix="intake-redis-")
-        self.addCleanup(self._remove_workdir)
+        self.addCleanup(remove_unless_failed, self, self.workdir)
         state = os.path.join(self.workdir, "standin-state.json") \
             if self.standin_keeps_state else None
         self.standin = Standin(self.workdir, state_file=state)
@@ -251,12 +251,6 @@ class TwoHosts(unittest.TestCase):
         with open(self.nginx["lb"].site_path) as f:
             self.assertEqual(f.read().count("server unix:"), 2)
         wait_for(lambda: _port_open(self.lb_nocache_port), what="the cache-free balancer")
-
-    def _remove_workdir(self):
-        if _failed(self):
-            print("kept", self.workdir)
-        else:
-            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def get(self, host, path, **kw):
         return http(self.nginx[host].url + path, **kw)
