@@ -628,15 +628,16 @@ def run(workdir, stack):
     # The disk's own durable write, on the spool's file system, before and after the load.
     # And a new file's creation: what the spare file after each answer costs
     # just now (on some file systems it depends on what was deleted lately).
-    writes = durable_write_ms(os.path.dirname(pool.spool_dir))
-    news = [new_file_ms(os.path.dirname(pool.spool_dir), "before")]
+    disk = os.path.dirname(pool.spool_dir)
+    writes = durable_write_ms(disk)
+    news = [new_file_ms(disk, "before")]
     results = []
     for clients in phases:
         results.append(phase(b, standin, pool, clients, duration))
-    writes += durable_write_ms(os.path.dirname(pool.spool_dir))
-    news.append(new_file_ms(os.path.dirname(pool.spool_dir), "after"))
+    writes += durable_write_ms(disk)
+    news.append(new_file_ms(disk, "after"))
     write50 = pct(writes, 50)
-    b.new50 = [pct(x, 50) for x in news]
+    new50 = [pct(x, 50) for x in news]
 
     for r in results:
         report(b, r, nginx, pool, token_lat)
@@ -653,7 +654,7 @@ def run(workdir, stack):
     print("  stand-in instances: %d total; %d '%s' (gateway) vs 201s %d (run %d + warm-up 1); "
           "%d '%s' (direct) vs direct starts %d"
           % (len(insts), gw_insts, title, n201, run201, direct_insts, DIRECT_NAME, starts))
-    targets(results, write50, len(writes), b.new50)
+    targets(results, write50, len(writes), new50)
     problems = []
     if gw_insts != n201:
         problems.append("gateway instances %d != 201s %d" % (gw_insts, n201))
